@@ -1,0 +1,122 @@
+# kptrace-batch - a plain GNU Makefile.  'make help' lists the targets.
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+DESTDIR    ?=
+PKG_CONFIG ?= pkg-config
+CC         ?= cc
+BUILD      ?= build
+
+PKGS := libxml-2.0 jansson zlib libxxhash
+TEST_PKGS := cmocka
+# Debian packages the build and the tests need (installed by 'make deps')
+DEB_PKGS := gcc make pkg-config libxml2-dev libjansson-dev zlib1g-dev libxxhash-dev libcmocka-dev
+
+WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wformat=2 -Wvla -Wwrite-strings -Wundef -fno-common
+# -Werror for developers and CI (CI sets CI=true), never for packagers
+WARN += $(if $(or $(filter 1,$(DEV)),$(CI)),-Werror)
+
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+
+DEPS_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+DEPS_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS   = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
+
+ALL_CFLAGS  = $(WARN) -O2 -g -D_GNU_SOURCE -I. $(DEPS_CFLAGS) $(SANFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+LIBS_ALL    = $(DEPS_LIBS) -lstdc++
+
+LIB_SRCS := $(wildcard util/*.c) model.c $(wildcard ingest/*.c) $(wildcard symbolicate/*.c) \
+            $(wildcard cluster/*.c) $(wildcard report/*.c) cli.c pipeline.c
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+HDRS     := $(wildcard util/*.h ingest/*.h symbolicate/*.h cluster/*.h report/*.h) model.h cli.h pipeline.h
+TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+FUZZERS  := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
+
+.PHONY: all help deps check test unit cli-test sanitize check-deps check-headers demo \
+        install uninstall clean fuzz-regress
+
+all: $(BUILD)/kptrace-batch $(FUZZERS)  ## build the tool (and the fuzz targets, so they cannot rot)
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(BUILD)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libkpt.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/kptrace-batch: $(BUILD)/main.o $(BUILD)/libkpt.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_ALL)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/testlib.h $(BUILD)/libkpt.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -DKPT_SOURCE_DIR='"$(CURDIR)"' $(ALL_LDFLAGS) -o $@ $< \
+	  $(BUILD)/libkpt.a $(LIBS_ALL) $(TEST_LIBS)
+
+# fuzz targets: libFuzzer entry points, linked with a stdin driver here
+$(BUILD)/fuzz/%: fuzz/%.c fuzz/driver.c $(BUILD)/libkpt.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< fuzz/driver.c $(BUILD)/libkpt.a $(LIBS_ALL)
+
+deps:  ## install the Debian packages the build and tests need (apt-get; sudo when not root)
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	else echo "deps: all Debian packages present"; fi
+
+unit: $(TESTS)  ## run the cmocka unit tests
+	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
+
+cli-test: $(BUILD)/kptrace-batch  ## run the command-line tests
+	@sh tests/cli/run.sh $(BUILD)/kptrace-batch
+
+fuzz-regress: $(FUZZERS)  ## replay the test inputs and the corpus through every fuzz target
+	@sh fuzz/regress.sh $(BUILD)/fuzz
+
+test: unit cli-test fuzz-regress check-deps check-headers  ## every test on $(BUILD)
+
+sanitize:  ## every test again under ASan+UBSan (leaks included)
+	$(MAKE) BUILD=build/san SAN=1 test
+
+check: deps  ## install deps, then every test, plain and under ASan+UBSan
+	$(MAKE) test
+	$(MAKE) sanitize
+
+check-deps:  ## a stage never includes another stage's header
+	@bad=0; for d in ingest symbolicate cluster report; do \
+	  for o in ingest symbolicate cluster report; do [ $$d = $$o ] && continue; \
+	    if grep -n "#include \"$$o/" $$d/*.c $$d/*.h 2>/dev/null; then bad=1; fi; done; done; \
+	  if grep -n '#include "\(ingest\|symbolicate\|cluster\|report\|cli\|pipeline\)' util/*.[ch] model.[ch]; then bad=1; fi; \
+	  if grep -nE '\b(strcpy|strcat|sprintf|vsprintf|strtok|gets|atoi|sscanf)\(' $(LIB_SRCS) main.c; then bad=1; fi; \
+	  [ $$bad = 0 ] && echo "check-deps: ok" || { echo "check-deps: violations above"; exit 1; }
+
+check-headers:  ## every header compiles on its own
+	@for h in $(HDRS); do printf '#include "%s"\n' $$h | \
+	  $(CC) $(WARN) -D_GNU_SOURCE -I. $(DEPS_CFLAGS) -fsyntax-only -x c - || exit 1; done; echo "check-headers: ok"
+
+demo: deps $(BUILD)/kptrace-batch  ## run the tool on samples/ and write summary.md
+	$(BUILD)/kptrace-batch -o summary.md --csv clusters.csv --reports-csv reports.csv \
+	  --json summary.json samples/; rc=$$?; [ $$rc -le 1 ] || exit $$rc
+	@cat summary.md
+
+install: $(BUILD)/kptrace-batch  ## install to $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 $(BUILD)/kptrace-batch $(DESTDIR)$(BINDIR)/kptrace-batch
+
+uninstall:  ## remove what install put there
+	rm -f $(DESTDIR)$(BINDIR)/kptrace-batch
+
+clean:  ## remove build outputs
+	rm -rf build summary.md clusters.csv reports.csv summary.json

@@ -1,0 +1,33 @@
+/*
+ * cli.h - the command line: options into a struct kpt_opts, frozen before the run.
+ */
+#ifndef KPT_CLI_H
+#define KPT_CLI_H
+
+#include <stddef.h>
+
+#include "model.h"
+
+enum kpt_exit {
+    KPT_EXIT_OK = 0,       /* every input was read (ok or partial) */
+    KPT_EXIT_REJECTED = 1, /* some inputs were rejected; they are listed in the outputs */
+    KPT_EXIT_USAGE = 2,    /* bad command line */
+    KPT_EXIT_START = 3,    /* the run cannot start or finish: an output cannot be written */
+    KPT_EXIT_INTERNAL = 4, /* our bug */
+};
+
+struct kpt_opts {
+    char **paths; /* borrowed from argv */
+    size_t npaths;
+    const char *output, *csv, *reports_csv, *json; /* NULL: not written (output: stdout) */
+    int quiet;
+    struct kpt_limits lim;
+};
+
+/*
+ * cli_parse() - fill o from argv. Returns 0 to run, 1 when --help or --version was
+ * printed (exit 0), or -1 after printing a usage error to stderr (exit 2).
+ */
+int cli_parse(int argc, char **argv, struct kpt_opts *o);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * clu.h - cluster: crash signatures (SIGNATURES.md, first version) and the cluster table.
+ *
+ * clu_sign() computes a report's signature from its panic message and frames and stores
+ * sig_id, signature, panic_class and culprit in the report (arena strings). clu_add() then
+ * copies what the cluster keeps, so the report's arena can go right after. Memory grows
+ * with the number of clusters, not of reports.
+ *
+ * This first version implements xnusig/1 as far as it goes without lldb: classes and fields
+ * from the message, the plumbing skip on keepsyms names (or, unsymbolicated, up to the frame
+ * whose return address is the panic caller), prefix/irrelevant/tail lists, N significant
+ * frames. Unsymbolicated frames are tokens MODULE+0xOFFSET (kernel: unslid offset), so their
+ * keys are per build; LOWSYM folding waits for symbolication.
+ */
+#ifndef KPT_CLU_H
+#define KPT_CLU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+#include "util/buf.h"
+
+#define CLU_ALGO "xnusig/1-draft"
+#define CLU_SEED 0x786e757369670000ull /* "xnusig" + two zero bytes */
+
+struct clu_rules;
+
+/* clu_rules_new() - compile the built-in class table and frame lists; aborts on a bad
+ * built-in pattern (our bug). */
+struct clu_rules *clu_rules_new(void);
+void clu_rules_free(struct clu_rules *c);
+
+/* clu_sign() - see above. Never fails on report content; returns 0. */
+int clu_sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r);
+
+/* Building blocks, exported for tests and explain. */
+
+/* clu_clean_message() - the cleaned message (§3.1 steps 1-4) of panic string s, in a. */
+const char *clu_clean_message(struct arena *a, const char *s);
+/* clu_mask() - the masked template (§3.1 step 6) of s, capped at cap bytes, in a. */
+const char *clu_mask(struct arena *a, const char *s, size_t cap);
+/* clu_reduce_name() - a demangled function name reduced per §4.1 step 4, in a. */
+const char *clu_reduce_name(struct arena *a, const char *name);
+/* clu_classify() - class name and "name=value" fields (key fields first, fine-only ones
+ * prefixed '~') of a cleaned message; returns N, the number of significant frames. */
+int clu_classify(const struct clu_rules *c, struct arena *a, const char *msg,
+                 const char **cls, const char ***fields, size_t *nfields);
+
+/* clu_canon() - the canonical serialization (§5.2) into out. */
+void clu_canon(struct buf *out, const char *kind, const char *cls, const char *const *fields,
+               size_t nfields, const char *const *items, size_t nitems);
+/* clu_hash() - XXH3-64 of the canonical bytes with CLU_SEED. */
+uint64_t clu_hash(const char *canon, size_t len);
+
+/* The cluster table. */
+struct clu_table;
+
+struct clu_table *clu_table_new(void);
+void clu_table_free(struct clu_table *t); /* NULL is a no-op */
+
+/* clu_add() - count signed report r in its cluster; copies what it keeps. */
+void clu_add(struct clu_table *t, const struct kpt_report *r);
+
+/* clu_table_result() - the clusters, by count then id; owned by t, valid until the next
+ * clu_add() or clu_table_free(). */
+const struct kpt_cluster *clu_table_result(struct clu_table *t, size_t *n);
+
+#endif

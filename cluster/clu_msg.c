@@ -1,0 +1,442 @@
+/*
+ * clu_msg.c - the panic message: cleaning, masking, and the class table (SIGNATURES.md §3).
+ */
+#include <ctype.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster/clu.h"
+#include "cluster/clu_int.h"
+#include "util/xalloc.h"
+
+/* ---- the class table (classes.tsv of SIGNATURES.md §3.3, in order) ---- */
+
+static const struct {
+    const char *cls;
+    int n;
+    const char *fields, *re;
+} class_rows[] = {
+    { "watchdog", 0, "service=\\1", "^userspace watchdog timeout: no successful checkins from ([^ ;,]+)" },
+    { "zone_exhausted", 0, "leak=\\2; ~alloc=\\1", "zone map exhausted while allocating from zone \\[([^]]+)\\], likely due to memory leak in zone \\[([^]]+)\\]" },
+    { "zone_exhausted", 0, "leak=\\2; ~alloc=\\1", "zone map exhausted while allocating from zone ([^,]+), likely due to memory leak in zone ([^(]+) \\(" },
+    { "zone_exhausted", 0, "leak=\\1", "^zba_populate: out of bitmap space, likely due to memory leak in zone \\[([^]]+)\\]" },
+    { "zone_uaf", 0, "zone=\\1", "^\\[([^]]+)\\]: element modified after free" },
+    { "zone_uaf", 0, "zone=\\1", "^a freed zone element has been modified in zone ([^:]+):" },
+    { "zone_invalid", 3, "kind=\\2", "^zone_require(_ro)? failed: ([a-z ]+)" },
+    { "zone_invalid", 3, "kind=kfree", "^kfree: addr 0x[0-9a-f]+, size [0-9]+ .*not found in any zone" },
+    { "zone_invalid", 3, "kind=\\2; zone=\\1", "^addr 0x[0-9a-f]+ being freed to zone ([^,]+), isn't (from zone map|aligned)" },
+    { "refcnt", 3, "kind=\\1", "^os_refcnt: (underflow|overflow|attempted resurrection|unexpected release of final reference|expected release of final reference)" },
+    { "stack_smash", 3, "-", "Kernel stack memory corruption detected" },
+    { "kasan", 3, "access=\\2; shadow=\\4", "^KAS[Aa][Nn](_TBI)?: invalid [0-9]+-byte ([a-z_]+) 0x[0-9a-f]+( \\[([^]]+)\\])?" },
+    { "kasan", 3, "kind=\\1", "^KASan: (free of corrupted/invalid object|UaF of quarantined object)" },
+    { "assert", 2, "file=base(\\2); expr=\\1", "^assertion failed: (.*), file: ([^,]+), line: [0-9]+" },
+    { "assert", 2, "file=base(\\1); expr=\\2", "^([^ :]+):[0-9]+ Assertion failed: (.*)" },
+    { "x86_trap", 3, "trap=\\1", "^Kernel trap at 0x[0-9a-fA-F]+, type ([0-9]+=[^,]+)" },
+    { "x86_trap", 3, "trap=8=double fault", "^Double fault at 0x" },
+    { "lock_timeout", 1, "lock=Spinlock", "^Spinlock acquisition timed out" },
+    { "lock_timeout", 1, "lock=\\1", "^([A-Za-z_ ]+)\\[0x[0-9a-f]+\\] timeout after [0-9]+ ticks" },
+    { "lock_timeout", 1, "lock=waitq", "^waitq\\(0x[0-9a-f]+\\) lock timeout after" },
+    { "lock_timeout", 1, "lock=\\1", "^(mp_kdp_enter|mp_safe_spin_lock)\\(\\) timed.out" },
+    { "lock_timeout", 1, "lock=tlb", "TLB.*(timeout|timed out)" },
+    { "hardware", 0, "unit=\\1; detail=\\4", "^([A-Z][A-Z0-9]+) (Recoverable )?(PANIC|Panic)(.*)" },
+    { "hardware", 0, "unit=\\1; detail=$msg", "(Kernel parity error|SError|Unhandled implementation specific error|Machine Check|Loss of MMIO space|WDT timeout|macOS watchdog detected|SoC \\(system\\) watchdog)" },
+    { "arm_abort", 3, "kind=\\1", "^(.+) at pc 0x[0-9a-f]+, lr 0x[0-9a-f]+" },
+    { "sleepwake", 0, "phase=\\1", "(Sleep Wake failure|Sleep/Wake hang detected|Halt/Restart Timed Out)" },
+    { "initproc", 0, "ns=\\2; desc=\\3", "^(initproc exited|initproc failed to start) -- exit reason namespace ([0-9]+) subcode 0x[0-9a-f]+ description: (.*)" },
+    { "initproc", 0, "ns=none; desc=signal \\2", "^(initproc exited|initproc failed to start) -- no exit reason available -- \\(signal ([0-9]+)" },
+    { "generic", 3, "msg=$msg", ".*" },
+};
+
+#define NCLASS (sizeof(class_rows) / sizeof(class_rows[0]))
+
+/* Sections that end the message (sections.txt). */
+static const char *const sections[] = {
+    "Debugger message:", "Memory ID:", "OS version:", "Panicked task", "Panicked thread",
+    "Backtrace", "CR0:", "RAX:", "x0:", "service:", "Kernel version:", "Fault CR2:",
+    "Error code:",
+};
+
+struct clu_rules {
+    regex_t re[NCLASS];
+    struct clu_lists lists;
+};
+
+struct clu_rules *
+clu_rules_new(void)
+{
+    struct clu_rules *c = xcalloc(1, sizeof(*c));
+    size_t i;
+
+    for (i = 0; i < NCLASS; i++)
+        if (regcomp(&c->re[i], class_rows[i].re, REG_EXTENDED))
+            KPT_BUG("bad built-in class pattern %zu '%s'", i, class_rows[i].re);
+    clu_lists_compile(&c->lists);
+    return c;
+}
+
+void
+clu_rules_free(struct clu_rules *c)
+{
+    size_t i;
+
+    if (!c)
+        return;
+    for (i = 0; i < NCLASS; i++)
+        regfree(&c->re[i]);
+    clu_lists_release(&c->lists);
+    free(c);
+}
+
+const struct clu_lists *
+clu_rules_lists(const struct clu_rules *c)
+{
+    return &c->lists;
+}
+
+/* ---- cleaning (§3.1 steps 1-4) ---- */
+
+static int
+section_start(const char *s, size_t n)
+{
+    size_t i;
+
+    while (n && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+        size_t k = strlen(sections[i]);
+
+        if (n >= k && !memcmp(s, sections[i], k))
+            return 1;
+    }
+    return 0;
+}
+
+/* remove a trailing "@/path/file.c:123" or " @file.c:123" */
+static void
+drop_location(char *s)
+{
+    char *at = strrchr(s, '@'), *p;
+
+    if (!at)
+        return;
+    p = at + 1;
+    while (*p && *p != ' ' && *p != ':')
+        p++;
+    if (*p != ':' || p == at + 1 || !isdigit((unsigned char)p[1]))
+        return;
+    p++;
+    while (isdigit((unsigned char)*p))
+        p++;
+    while (*p == ' ' || *p == '"')
+        p++;
+    if (*p)
+        return;
+    *at = '\0';
+}
+
+const char *
+clu_clean_message(struct arena *a, const char *s)
+{
+    struct buf b = BUF_INIT;
+    const char *line = s, *res;
+    char *w, *t;
+    int first = 1;
+
+    if (!s)
+        return "";
+    while (*line) {
+        const char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) : strlen(line);
+
+        if (!first && section_start(line, n))
+            break;
+        if (!first)
+            buf_addc(&b, ' ');
+        buf_add(&b, line, n);
+        first = 0;
+        if (!nl)
+            break;
+        line = nl + 1;
+    }
+    t = arena_strndup(a, b.data, b.len);
+    buf_release(&b);
+    /* literal "\n" and control characters to spaces; quotes out */
+    for (w = t; *w; w++) {
+        if (w[0] == '\\' && w[1] == 'n') {
+            w[0] = w[1] = ' ';
+        } else if ((unsigned char)*w < 0x20 || *w == 0x7f) {
+            *w = ' ';
+        }
+    }
+    drop_location(t);
+    for (w = t; *w; w++)
+        if (*w == '"')
+            *w = ' ';
+    /* collapse blanks, trim */
+    {
+        char *r = t, *o = t;
+        int sp = 0;
+
+        while (*r == ' ')
+            r++;
+        for (; *r; r++) {
+            if (*r == ' ') {
+                sp = 1;
+                continue;
+            }
+            if (sp && o != t)
+                *o++ = ' ';
+            sp = 0;
+            *o++ = *r;
+        }
+        *o = '\0';
+    }
+    res = t;
+    return res;
+}
+
+/* ---- masking (§3.1 step 6) ---- */
+
+static int
+is_hex(int c)
+{
+    return isxdigit((unsigned char)c);
+}
+
+static size_t
+uuid_len(const char *s)
+{
+    static const int groups[] = { 8, 4, 4, 4, 12 };
+    size_t i = 0, g;
+    int k;
+
+    for (g = 0; g < 5; g++) {
+        for (k = 0; k < groups[g]; k++, i++)
+            if (!is_hex(s[i]))
+                return 0;
+        if (g < 4 && s[i++] != '-')
+            return 0;
+    }
+    return is_hex(s[i]) ? 0 : i;
+}
+
+static size_t
+unit_len(const char *s)
+{
+    static const char *const units[] = { "ms", "us", "ns", "s", "K", "M", "G" };
+    size_t i, k;
+
+    for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        k = strlen(units[i]);
+        if (!strncmp(s, units[i], k) && !isalpha((unsigned char)s[k]) && s[k] != '_')
+            return k;
+    }
+    return 0;
+}
+
+static void
+cap_utf8(char *s, size_t cap)
+{
+    size_t n = strlen(s);
+
+    if (n <= cap)
+        return;
+    n = cap;
+    while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+        n--;
+    s[n] = '\0';
+}
+
+const char *
+clu_mask(struct arena *a, const char *s, size_t cap)
+{
+    struct buf b = BUF_INIT;
+    size_t i = 0, n = strlen(s), last_mask_end = (size_t)-1, last_mask_start = 0;
+    char *res;
+
+    while (i < n) {
+        size_t k, start = b.len;
+        const char *tag = NULL;
+        char prev = i ? s[i - 1] : ' ';
+
+        if ((k = uuid_len(s + i)) && !isalnum((unsigned char)prev)) {
+            tag = "<uuid>";
+        } else if (s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X') && is_hex(s[i + 2]) &&
+                   !isalnum((unsigned char)prev) && prev != '_') {
+            for (k = 2; is_hex(s[i + k]); k++)
+                ;
+            tag = "<hex>";
+        } else if (isdigit((unsigned char)s[i]) && !isalpha((unsigned char)prev) && prev != '_' &&
+                   prev != '.' && !isdigit((unsigned char)prev)) {
+            for (k = 0; isdigit((unsigned char)s[i + k]); k++)
+                ;
+            if (isalpha((unsigned char)s[i + k]) || s[i + k] == '_') {
+                size_t u = unit_len(s + i + k);
+
+                if (!u) {
+                    buf_add(&b, s + i, k);
+                    i += k;
+                    continue;
+                }
+            }
+            tag = "<n>";
+        }
+        if (!tag) {
+            buf_addc(&b, s[i]);
+            i++;
+            continue;
+        }
+        /* two or more masked values separated only by blanks: <list> */
+        if (last_mask_end != (size_t)-1) {
+            size_t j;
+            int blanks = 1;
+
+            for (j = last_mask_end; j < start; j++)
+                if (b.data[j] != ' ')
+                    blanks = 0;
+            if (blanks && start > last_mask_end) {
+                b.len = last_mask_start;
+                buf_adds(&b, "<list>");
+                last_mask_end = b.len;
+                i += k;
+                continue;
+            }
+        }
+        last_mask_start = b.len;
+        buf_adds(&b, tag);
+        last_mask_end = b.len;
+        i += k;
+    }
+    res = arena_strndup(a, b.data, b.len);
+    buf_release(&b);
+    /* trim */
+    while (*res == ' ')
+        res++;
+    {
+        size_t m = strlen(res);
+
+        while (m && res[m - 1] == ' ')
+            res[--m] = '\0';
+    }
+    cap_utf8(res, cap);
+    return res;
+}
+
+/* ---- class match and fields ---- */
+
+static const char *
+capture(struct arena *a, const char *msg, const regmatch_t *m, int k)
+{
+    if (k < 0 || k > 9 || m[k].rm_so < 0)
+        return "";
+    return arena_strndup(a, msg + m[k].rm_so, (size_t)(m[k].rm_eo - m[k].rm_so));
+}
+
+static const char *
+base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+
+    return s ? s + 1 : p;
+}
+
+/* fields whose values are free text and get masked */
+static int
+masked_field(const char *name)
+{
+    return !strcmp(name, "msg") || !strcmp(name, "detail") || !strcmp(name, "expr") ||
+           !strcmp(name, "desc");
+}
+
+static const char *
+finish_field(struct arena *a, const char *name, const char *v)
+{
+    char *s;
+    size_t n;
+
+    if (masked_field(name))
+        v = clu_mask(a, v, 80);
+    if (!strcmp(name, "service") && !strncmp(v, "com.apple.", 10))
+        v += 10;
+    while (*v && strchr(" \t.:-", *v))
+        v++;
+    s = arena_strdup(a, v);
+    n = strlen(s);
+    while (n && strchr(" \t.:-", s[n - 1]))
+        s[--n] = '\0';
+    cap_utf8(s, 80);
+    return s;
+}
+
+int
+clu_classify(const struct clu_rules *c, struct arena *a, const char *msg, const char **cls,
+             const char ***fields, size_t *nfields)
+{
+    regmatch_t m[10];
+    size_t i;
+
+    for (i = 0; i < NCLASS; i++) {
+        const char *spec = class_rows[i].fields, *p;
+        const char **f;
+        size_t nf = 0;
+
+        if (regexec(&c->re[i], msg, 10, m, 0))
+            continue;
+        *cls = class_rows[i].cls;
+        f = arena_alloc(a, 8 * sizeof(*f));
+        if (strcmp(spec, "-")) {
+            for (p = spec; *p && nf < 8;) {
+                const char *end = strstr(p, "; "), *eq;
+                size_t len = end ? (size_t)(end - p) : strlen(p);
+                struct buf v = BUF_INIT;
+                char *name;
+                size_t j;
+
+                eq = memchr(p, '=', len);
+                if (!eq)
+                    KPT_BUG("bad field spec '%s'", spec);
+                name = arena_strndup(a, p, (size_t)(eq - p));
+                for (j = (size_t)(eq - p) + 1; j < len; j++) {
+                    if (p[j] == '\\' && isdigit((unsigned char)p[j + 1])) {
+                        buf_adds(&v, capture(a, msg, m, p[j + 1] - '0'));
+                        j++;
+                    } else if (!strncmp(p + j, "base(\\", 6) && isdigit((unsigned char)p[j + 6])) {
+                        buf_adds(&v, base_name(capture(a, msg, m, p[j + 6] - '0')));
+                        j += 7;
+                    } else if (!strncmp(p + j, "$msg", 4)) {
+                        buf_adds(&v, clu_mask(a, msg, 160));
+                        j += 3;
+                    } else {
+                        buf_addc(&v, p[j]);
+                    }
+                }
+                f[nf++] = arena_printf(a, "%s=%s", name,
+                                       finish_field(a, name[0] == '~' ? name + 1 : name, v.data));
+                buf_release(&v);
+                p = end ? end + 2 : p + len;
+            }
+        }
+        /* key fields first, fine-only (~) after, each group in spec order */
+        {
+            const char **o = arena_alloc(a, 8 * sizeof(*o));
+            size_t k = 0, j;
+
+            for (j = 0; j < nf; j++)
+                if (f[j][0] != '~')
+                    o[k++] = f[j];
+            for (j = 0; j < nf; j++)
+                if (f[j][0] == '~')
+                    o[k++] = f[j];
+            *fields = o;
+        }
+        *nfields = nf;
+        return class_rows[i].n;
+    }
+    *cls = "generic";
+    *fields = NULL;
+    *nfields = 0;
+    return 3;
+}

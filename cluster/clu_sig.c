@@ -1,0 +1,362 @@
+/*
+ * clu_sig.c - frame tokens, the plumbing skip, the walk and the keys (SIGNATURES.md §4, §5).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "cluster/clu.h"
+#include "cluster/clu_int.h"
+#include "util/xalloc.h"
+
+#define WINDOW 16
+#define MAX_TOKENS 40
+#define WALK_MAX 6
+#define SIG_MAX 255
+#define TRUST_OFF 0x1000 /* a report-printed symbol this far from its start is not trusted */
+
+/* ---- the frame lists (plumbing-*.txt, irrelevant.txt, prefix.txt, tail.txt) ---- */
+
+static const char *const list_src[CLU_NLISTS] = {
+    [CLU_PLUMB_COMMON] =
+        "panic|panic_with_options|panic_with_options_and_initiator|panic_trap_to_debugger|"
+        "ml_panic_trap_to_debugger|DebuggerTrapWithState|DebuggerWithContext|Debugger|"
+        "handle_debugger_trap|debugger_collect_diagnostics|kdp_raise_exception|Assert|"
+        "panic_spin_forever|panic_display_.*|paniclog_.*|do_print_all_backtraces|"
+        "print_one_backtrace|SavePanicInfo|PE_panic_hook|DebuggerXCallEnter|DebuggerXCall",
+    [CLU_PLUMB_X86] =
+        "kernel_trap|panic_trap|trap_from_kernel|hndl_kerntrap|hndl_alltraps|return_from_trap|"
+        "ret_to_kernel|kdp_i386_trap|panic_with_thread_context|panic_double_fault64|"
+        "panic_machine_check64|panic_64|i386_exception|mp_kdp_enter",
+    [CLU_PLUMB_ARM] =
+        "sleh_.*|fleh_.*|handle_(abort|kernel_abort|uncategorized|kernel_breakpoint|pac_fail|"
+        "bti_fail|pc_align|sp_align|sw_step_debug|wf_trap|fp_trap|watchpoint|msr_trap|simd_trap)|"
+        "inspect_(data|instruction)_abort|panic_with_thread_kernel_state|arm64_platform_error|"
+        "arm64_implementation_specific_error|kernel_integrity_error_handler|DebuggerCall|kdp_trap",
+    [CLU_IRRELEVANT] = "kasan_.*|__asan_.*|OSMetaClassBase::safeMetaCast",
+    [CLU_PREFIX] =
+        "z(alloc|free).*|k(alloc|free).*|zone_(id_)?require.*|zone_.*_panic|"
+        "zone_metadata_corruption|zba_populate|IOMalloc.*|IOFree.*|os_ref_.*|"
+        "OSObject::(retain|release|taggedRetain|taggedRelease)|lck_(mtx|spin|rw|ticket)_.*|"
+        "hw_lock_.*|(u)?simple_lock.*|IO(Recursive)?Lock.*|memcpy|memmove|memset|bcopy|bzero|"
+        "__mem(cpy|move)_chk|strlen|strlcpy|strncpy|copyin.*|copyout.*|__stack_chk_fail",
+    [CLU_TAIL] =
+        "call_continuation|thread_call_.*|IOWorkLoop::threadMain|"
+        "IOTimerEventSource::timeout(Signaled|AndRelease)|IOInterruptEventSource::checkForWork|"
+        "unix_syscall64|mach_call_munger64|hndl_(unix|mach)_scall64|mach_msg(_overwrite)?_trap|"
+        "ipc_kmsg_send|ipc_kobject_server|is_io_connect_method|IOUserClient::externalMethod",
+};
+
+void
+clu_lists_compile(struct clu_lists *l)
+{
+    size_t i;
+
+    for (i = 0; i < CLU_NLISTS; i++) {
+        char *pat = xmalloc(strlen(list_src[i]) + 5);
+
+        memcpy(pat, "^(", 2);
+        memcpy(pat + 2, list_src[i], strlen(list_src[i]));
+        memcpy(pat + 2 + strlen(list_src[i]), ")$", 3);
+        if (regcomp(&l->re[i], pat, REG_EXTENDED | REG_NOSUB))
+            KPT_BUG("bad built-in frame list %zu", i);
+        free(pat);
+    }
+}
+
+void
+clu_lists_release(struct clu_lists *l)
+{
+    size_t i;
+
+    for (i = 0; i < CLU_NLISTS; i++)
+        regfree(&l->re[i]);
+}
+
+int
+clu_lists_match(const struct clu_lists *l, enum clu_list which, const char *token)
+{
+    return !regexec(&l->re[which], token, 0, NULL, 0);
+}
+
+/* ---- name reduction (§4.1 step 4) ---- */
+
+static int
+at_operator(const char *s, size_t i)
+{
+    /* s[i] is '<' or '(' right after "operator" (with its own chars) */
+    size_t k = i;
+
+    while (k > 0 && strchr("<>=!()[]+-*/%&|^~,", s[k - 1]))
+        k--;
+    return k >= 8 && !memcmp(s + k - 8, "operator", 8);
+}
+
+const char *
+clu_reduce_name(struct arena *a, const char *name)
+{
+    struct buf b = BUF_INIT;
+    char *s = arena_strdup(a, name), *p;
+    size_t i, n, depth = 0, paren = (size_t)-1;
+    const char *res;
+
+    /* clone suffixes */
+    if ((p = strstr(s, " (.cold.")) || (p = strstr(s, " [clone ")) || (p = strstr(s, ".cold.")))
+        *p = '\0';
+    n = strlen(s);
+    /* the parameter list: first '(' at template depth 0 that is not part of an operator */
+    for (i = 0; i < n; i++) {
+        if (s[i] == '<' && !at_operator(s, i))
+            depth++;
+        else if (s[i] == '>' && depth && !at_operator(s, i))
+            depth--;
+        else if (s[i] == '(' && !depth && !at_operator(s, i)) {
+            if (i >= 12 && !memcmp(s + i - 12, "(anonymous n", 12))
+                continue;
+            if (!strncmp(s + i, "(anonymous namespace)", 21)) {
+                i += 20;
+                continue;
+            }
+            paren = i;
+            break;
+        }
+    }
+    if (paren != (size_t)-1)
+        s[paren] = '\0';
+    /* the return type: text before the last depth-0 space not inside "operator X" */
+    n = strlen(s);
+    depth = 0;
+    {
+        size_t cut = 0;
+
+        for (i = 0; i < n; i++) {
+            if (s[i] == '<' && !at_operator(s, i))
+                depth++;
+            else if (s[i] == '>' && depth && !at_operator(s, i))
+                depth--;
+            else if (s[i] == ' ' && !depth && !(i >= 8 && !memcmp(s + i - 8, "operator", 8)))
+                cut = i + 1;
+        }
+        s += cut;
+    }
+    /* templates to <T> */
+    n = strlen(s);
+    depth = 0;
+    for (i = 0; i < n; i++) {
+        if (s[i] == '<' && !at_operator(s, i)) {
+            if (!depth++)
+                buf_adds(&b, "<T>");
+        } else if (s[i] == '>' && depth && !at_operator(s, i)) {
+            depth--;
+        } else if (!depth) {
+            buf_addc(&b, s[i]);
+        }
+    }
+    res = arena_strndup(a, b.data, b.len);
+    buf_release(&b);
+    return res;
+}
+
+/* ---- canonical form and hash (§5.2, §5.3) ---- */
+
+static void
+ns(struct buf *out, const char *s)
+{
+    buf_addf(out, "%zu:", strlen(s));
+    buf_adds(out, s);
+    buf_addc(out, ',');
+}
+
+static void
+list(struct buf *out, const char *const *v, size_t n)
+{
+    size_t i;
+
+    buf_addf(out, "%zu:%zu,", (size_t)snprintf(NULL, 0, "%zu", n), n);
+    for (i = 0; i < n; i++)
+        ns(out, v[i]);
+}
+
+void
+clu_canon(struct buf *out, const char *kind, const char *cls, const char *const *fields,
+          size_t nfields, const char *const *items, size_t nitems)
+{
+    ns(out, "xnusig");
+    ns(out, kind);
+    ns(out, cls);
+    list(out, fields, nfields);
+    list(out, items, nitems);
+}
+
+uint64_t
+clu_hash(const char *canon, size_t len)
+{
+    return XXH3_64bits_withSeed(canon, len, CLU_SEED);
+}
+
+/* ---- tokens and the walk ---- */
+
+struct tok {
+    const char *text;
+    const char *module; /* NULL outside every known range */
+    int named;
+};
+
+static int
+is_plumbing(const struct clu_lists *l, enum kpt_arch arch, const struct tok *t)
+{
+    if (!t->named || (t->module && strcmp(t->module, "kernel")))
+        return 0;
+    return clu_lists_match(l, CLU_PLUMB_COMMON, t->text) ||
+           (arch != KPT_ARCH_ARM64 && clu_lists_match(l, CLU_PLUMB_X86, t->text)) ||
+           (arch != KPT_ARCH_X86_64 && clu_lists_match(l, CLU_PLUMB_ARM, t->text));
+}
+
+static int
+third_party(const char *module)
+{
+    return module && strcmp(module, "kernel") && strncmp(module, "com.apple.", 10);
+}
+
+static size_t
+make_tokens(struct arena *a, const struct kpt_report *r, struct tok *t)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < r->nframes && n < MAX_TOKENS; i++) {
+        const struct kpt_frame *f = &r->frames[i];
+        struct tok k = { "unknown", f->module, 0 };
+
+        if (f->function && f->func_off < TRUST_OFF) {
+            const char *fn = clu_reduce_name(a, f->function);
+
+            k.named = 1;
+            k.text = !f->module || !strcmp(f->module, "kernel")
+                         ? fn
+                         : arena_printf(a, "%s!%s", f->module, fn);
+        } else if (f->module) {
+            k.text = arena_printf(a, "%s+0x%" PRIx64, f->module, f->mod_off);
+        }
+        t[n++] = k;
+    }
+    return n;
+}
+
+int
+clu_sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r)
+{
+    const struct clu_lists *l = clu_rules_lists(c);
+    struct tok tok[MAX_TOKENS];
+    const char *items[WALK_MAX + 1], *cls, **fields, *msg;
+    const char *key_fields[8];
+    size_t ntok, nfields, nkey = 0, start = 0, i, nitems = 0, sig = 0, window;
+    int n_sig, n_walk, have_plumb = 0;
+    struct buf canon = BUF_INIT, readable = BUF_INIT_MAX(4096);
+    uint64_t id;
+
+    msg = clu_clean_message(a, r->panic_string);
+    n_sig = clu_classify(c, a, msg, &cls, &fields, &nfields);
+    for (i = 0; i < nfields && nkey < 8; i++)
+        if (fields[i][0] != '~')
+            key_fields[nkey++] = fields[i];
+
+    ntok = make_tokens(a, r, tok);
+    window = ntok < WINDOW ? ntok : WINDOW;
+    for (i = 0; i < window; i++)
+        if (is_plumbing(l, r->arch, &tok[i])) {
+            start = i + 1;
+            have_plumb = 1;
+        }
+    if (!have_plumb && r->has_caller) {
+        /* unsymbolicated: the frame returning into panic()'s caller starts the walk */
+        for (i = 0; i < window && i < r->nframes; i++)
+            if (r->frames[i].addr == r->caller) {
+                start = i;
+                break;
+            }
+    }
+    n_walk = n_sig > 0 ? n_sig : 3;
+    for (i = start; i < ntok && nitems < WALK_MAX; i++) {
+        const struct tok *t = &tok[i];
+
+        if (nitems && !strcmp(items[nitems - 1], t->text))
+            continue; /* direct recursion */
+        if (t->named && (clu_lists_match(l, CLU_IRRELEVANT, t->text) ||
+                         (i >= window && is_plumbing(l, r->arch, t))))
+            continue;
+        if (t->named && clu_lists_match(l, CLU_TAIL, t->text)) {
+            if (!sig)
+                items[nitems++] = t->text;
+            break;
+        }
+        items[nitems++] = t->text;
+        if (t->named && clu_lists_match(l, CLU_PREFIX, t->text))
+            continue;
+        if (++sig >= (size_t)n_walk)
+            break;
+    }
+
+    /* culprit: first third-party kext from the start point, else in the plumbing */
+    r->culprit = NULL;
+    for (i = start; i < ntok && !r->culprit; i++)
+        if (third_party(tok[i].module))
+            r->culprit = tok[i].module;
+    for (i = 0; i < start && i < ntok && !r->culprit; i++)
+        if (third_party(tok[i].module))
+            r->culprit = tok[i].module;
+
+    {
+        const char *nobt = "~nobt";
+        const char *const *key_items = items;
+        size_t nkey_items = nitems;
+
+        if (n_sig == 0) {
+            nkey_items = 0;
+        } else if (!nitems) {
+            key_items = &nobt;
+            nkey_items = 1;
+        }
+        clu_canon(&canon, "primary", cls, key_fields, nkey, key_items, nkey_items);
+        id = clu_hash(canon.data, canon.len);
+
+        buf_adds(&readable, cls);
+        if (nkey) {
+            buf_addc(&readable, '[');
+            for (i = 0; i < nkey; i++) {
+                const char *eq = strchr(key_fields[i], '=');
+
+                buf_adds(&readable, i ? "; " : "");
+                buf_adds(&readable, eq ? eq + 1 : key_fields[i]);
+            }
+            buf_addc(&readable, ']');
+        }
+        for (i = 0; i < nkey_items; i++) {
+            buf_adds(&readable, " | ");
+            buf_adds(&readable, key_items[i]);
+        }
+    }
+    if (readable.len > SIG_MAX) {
+        size_t cut = SIG_MAX - 3;
+
+        while (cut && ((unsigned char)readable.data[cut] & 0xc0) == 0x80)
+            cut--;
+        readable.len = cut;
+        readable.data[cut] = '\0';
+        buf_adds(&readable, "...");
+    }
+    r->sig_id = arena_printf(a, "%016" PRIx64, id);
+    r->signature = arena_strndup(a, readable.data, readable.len);
+    r->panic_class = cls;
+    r->panic_template = clu_mask(a, msg, 160);
+    r->nresolved = 0;
+    for (i = 0; i < r->nframes; i++)
+        if (r->frames[i].function)
+            r->nresolved++;
+    buf_release(&canon);
+    buf_release(&readable);
+    return 0;
+}

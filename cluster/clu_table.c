@@ -1,0 +1,236 @@
+/*
+ * clu_table.c - the cluster table: one entry per signature, memory bounded per cluster.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster/clu.h"
+#include "util/xalloc.h"
+
+#define REP_FRAMES_MAX 64 /* frames kept of the representative */
+
+struct clu_table {
+    struct kpt_cluster *v; /* dense array of clusters */
+    size_t n, cap;
+    size_t *slot; /* open addressing: index + 1 into v, 0 = empty */
+    size_t nslots;
+};
+
+struct clu_table *
+clu_table_new(void)
+{
+    struct clu_table *t = xcalloc(1, sizeof(*t));
+
+    t->nslots = 1024;
+    t->slot = xcalloc(t->nslots, sizeof(*t->slot));
+    return t;
+}
+
+static void
+cluster_release(struct kpt_cluster *c)
+{
+    size_t i;
+
+    free(c->id_hex);
+    free(c->signature);
+    free(c->panic_class);
+    free(c->culprit);
+    free(c->message);
+    free(c->rep_path);
+    for (i = 0; i < c->rep_nframes; i++)
+        free(c->rep_frames[i]);
+    free(c->rep_frames);
+    for (i = 0; i < c->nexamples; i++)
+        free(c->examples[i]);
+    kpt_hist_release(&c->builds);
+    kpt_hist_release(&c->formats);
+    kpt_hist_release(&c->models);
+    kpt_hist_release(&c->processes);
+    kpt_hist_release(&c->archs);
+}
+
+void
+clu_table_free(struct clu_table *t)
+{
+    size_t i;
+
+    if (!t)
+        return;
+    for (i = 0; i < t->n; i++)
+        cluster_release(&t->v[i]);
+    free(t->v);
+    free(t->slot);
+    free(t);
+}
+
+static size_t
+hash_slot(uint64_t id, size_t nslots)
+{
+    return (size_t)(id * 0x9e3779b97f4a7c15ull >> 17) & (nslots - 1);
+}
+
+static void
+rehash(struct clu_table *t)
+{
+    size_t i, ns = t->nslots * 2;
+    size_t *slot = xcalloc(ns, sizeof(*slot));
+
+    for (i = 0; i < t->n; i++) {
+        size_t h = hash_slot(t->v[i].id, ns);
+
+        while (slot[h])
+            h = (h + 1) & (ns - 1);
+        slot[h] = i + 1;
+    }
+    free(t->slot);
+    t->slot = slot;
+    t->nslots = ns;
+}
+
+static struct kpt_cluster *
+lookup(struct clu_table *t, uint64_t id, int *fresh)
+{
+    size_t h = hash_slot(id, t->nslots);
+    struct kpt_cluster *c;
+
+    while (t->slot[h]) {
+        if (t->v[t->slot[h] - 1].id == id) {
+            *fresh = 0;
+            return &t->v[t->slot[h] - 1];
+        }
+        h = (h + 1) & (t->nslots - 1);
+    }
+    VEC_GROW(t->v, t->n + 1, t->cap);
+    c = &t->v[t->n];
+    memset(c, 0, sizeof(*c));
+    c->id = id;
+    c->rep_when = INT64_MAX;
+    t->slot[h] = ++t->n;
+    if (t->n * 2 > t->nslots)
+        rehash(t);
+    *fresh = 1;
+    return c;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+static void
+set_representative(struct kpt_cluster *c, const struct kpt_report *r)
+{
+    struct arena *a = arena_new(4096);
+    size_t i, n = r->nframes < REP_FRAMES_MAX ? r->nframes : REP_FRAMES_MAX;
+
+    for (i = 0; i < c->rep_nframes; i++)
+        free(c->rep_frames[i]);
+    free(c->rep_frames);
+    free(c->rep_path);
+    free(c->message);
+    c->rep_path = xstrdup(r->path);
+    c->message = xstrdup(r->panic_template ? r->panic_template : "");
+    c->rep_frames = xcalloc(n ? n : 1, sizeof(*c->rep_frames));
+    for (i = 0; i < n; i++)
+        c->rep_frames[i] = xstrdup(kpt_frame_text(a, &r->frames[i]));
+    c->rep_nframes = n;
+    arena_free(a);
+}
+
+static void
+add_example(struct kpt_cluster *c, const char *path)
+{
+    size_t i, pos;
+
+    /* keep the KPT_EXAMPLES smallest paths in byte order: independent of input order */
+    for (pos = 0; pos < c->nexamples && strcmp(c->examples[pos], path) < 0; pos++)
+        ;
+    if (pos < c->nexamples && !strcmp(c->examples[pos], path))
+        return;
+    if (pos >= KPT_EXAMPLES)
+        return;
+    if (c->nexamples == KPT_EXAMPLES)
+        free(c->examples[--c->nexamples]);
+    for (i = c->nexamples; i > pos; i--)
+        c->examples[i] = c->examples[i - 1];
+    c->examples[pos] = xstrdup(path);
+    c->nexamples++;
+}
+
+void
+clu_add(struct clu_table *t, const struct kpt_report *r)
+{
+    int fresh;
+    struct kpt_cluster *c;
+    uint64_t id = strtoull(r->sig_id, NULL, 16);
+    int64_t when = r->has_when ? r->when : INT64_MAX;
+
+    c = lookup(t, id, &fresh);
+    if (fresh) {
+        c->id_hex = xstrdup(r->sig_id);
+        c->signature = xstrdup(r->signature);
+        c->panic_class = xstrdup(r->panic_class);
+        c->culprit = dup_or_null(r->culprit);
+        set_representative(c, r);
+        c->rep_when = when;
+    } else if (when < c->rep_when ||
+               (when == c->rep_when && strcmp(r->path, c->rep_path) < 0)) {
+        set_representative(c, r);
+        c->rep_when = when;
+    }
+    if (!c->culprit && r->culprit)
+        c->culprit = xstrdup(r->culprit);
+    c->count++;
+    if (r->has_when) {
+        if (!c->has_seen || r->when < c->first_seen)
+            c->first_seen = r->when;
+        if (!c->has_seen || r->when > c->last_seen)
+            c->last_seen = r->when;
+        c->has_seen = 1;
+        c->seen_local |= r->when_local;
+    }
+    kpt_hist_add(&c->builds, r->os_build, 1);
+    kpt_hist_add(&c->formats, kpt_format_name(r->format), 1);
+    kpt_hist_add(&c->models, r->model, 1);
+    kpt_hist_add(&c->processes, r->process, 1);
+    kpt_hist_add(&c->archs, kpt_arch_name(r->arch), 1);
+    add_example(c, r->path);
+}
+
+static int
+cmp_clusters(const void *x, const void *y)
+{
+    const struct kpt_cluster *a = x, *b = y;
+
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+const struct kpt_cluster *
+clu_table_result(struct clu_table *t, size_t *n)
+{
+    size_t i;
+
+    /* sorting moves clusters: rebuild the index afterwards */
+    for (i = 0; i < t->n; i++) {
+        kpt_hist_sort(&t->v[i].builds);
+        kpt_hist_sort(&t->v[i].formats);
+        kpt_hist_sort(&t->v[i].models);
+        kpt_hist_sort(&t->v[i].processes);
+        kpt_hist_sort(&t->v[i].archs);
+    }
+    if (t->n > 1)
+        qsort(t->v, t->n, sizeof(*t->v), cmp_clusters);
+    memset(t->slot, 0, t->nslots * sizeof(*t->slot));
+    for (i = 0; i < t->n; i++) {
+        size_t h = hash_slot(t->v[i].id, t->nslots);
+
+        while (t->slot[h])
+            h = (h + 1) & (t->nslots - 1);
+        t->slot[h] = i + 1;
+    }
+    *n = t->n;
+    return t->v;
+}

@@ -1,0 +1,52 @@
+/*
+ * ing_int.h - helpers shared by the ingest parsers; private to ingest/.
+ */
+#ifndef KPT_ING_INT_H
+#define KPT_ING_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+#include "util/buf.h"
+
+/* Parse panic text (kinds A and D, and the text inside B, C, E) into r. */
+int ing_text_parse(const char *text, size_t len, const struct kpt_limits *lim,
+                   struct arena *a, struct kpt_report *r);
+
+/* Kinds B and C: header line + JSON body, or a damaged .ips body. 'hdr' is the byte offset
+ * of the header line, or (size_t)-1 when there is none. */
+int ing_json_parse(const char *data, size_t len, size_t hdr, const struct kpt_limits *lim,
+                   struct arena *a, struct kpt_report *r);
+
+/* Kind E: an XML property list. */
+int ing_plist_parse(const char *data, size_t len, const struct kpt_limits *lim,
+                    struct arena *a, struct kpt_report *r);
+
+/*
+ * ing_json_unescape() - decode a JSON string body (no surrounding quotes) from s[0..n) into
+ * out, leniently: raw control characters pass through, a bad escape is kept as written,
+ * \u0000 becomes U+FFFD. Returns 0, or KPT_E_LIMIT when out's cap is hit.
+ */
+int ing_json_unescape(const char *s, size_t n, struct buf *out);
+
+/* ing_parse_kernel_version() - set r's kernel_version (v, kept), xnu, variant, soc, arch. */
+void ing_parse_kernel_version(struct arena *a, struct kpt_report *r, const char *v);
+
+/* ing_set_partial() - mark r partial with reason 'why' (first reason wins). */
+void ing_set_partial(struct kpt_report *r, struct arena *a, const char *why);
+
+/* ing_build_token() - 1 when s[0..n) is a build token such as 13E28 or 25A5306g. */
+int ing_build_token(const char *s, size_t n);
+
+/* ing_build_from_version() - the build inside the last "(...)" of an os_version string
+ * ("iPhone OS 26.1 (23B85)"), or a bare build token; NULL when there is none. */
+const char *ing_build_from_version(struct arena *a, const char *v);
+
+/* ing_parse_ips_time() - "YYYY-MM-DD HH:MM:SS[.cc] [+-]HHMM" to epoch seconds. 0 or -1. */
+int ing_parse_ips_time(const char *s, int64_t *out);
+
+/* ing_days_from_civil() - days since 1970-01-01 of a proleptic Gregorian date. */
+int64_t ing_days_from_civil(int64_t y, unsigned m, unsigned d);
+
+#endif

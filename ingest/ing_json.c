@@ -1,0 +1,382 @@
+/*
+ * ing_json.c - .ips bug_type 210 (kind C) and JSON-wrapped Intel .panic (kind B).
+ *
+ * A header line (compact JSON with "bug_type"), then a separate JSON body. The body is
+ * parsed with jansson; when that fails (truncated, reflowed or pasted fragments) a lenient
+ * scanner salvages "key" : "string" pairs (FORMATS.md §5.3). The panic text inside is then
+ * read by the text grammar.
+ */
+#include <jansson.h>
+#include <string.h>
+
+#include "ingest/ing_int.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#define LENIENT_MAX (8u << 20)
+
+static void
+put_utf8(struct buf *out, unsigned long cp)
+{
+    char u[4];
+
+    if (cp < 0x80) {
+        buf_addc(out, (char)cp);
+    } else if (cp < 0x800) {
+        u[0] = (char)(0xc0 | cp >> 6);
+        u[1] = (char)(0x80 | (cp & 0x3f));
+        buf_add(out, u, 2);
+    } else if (cp < 0x10000) {
+        u[0] = (char)(0xe0 | cp >> 12);
+        u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        u[2] = (char)(0x80 | (cp & 0x3f));
+        buf_add(out, u, 3);
+    } else {
+        u[0] = (char)(0xf0 | cp >> 18);
+        u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        u[3] = (char)(0x80 | (cp & 0x3f));
+        buf_add(out, u, 4);
+    }
+}
+
+static int
+hex4(const char *s, size_t n, unsigned long *v)
+{
+    size_t i;
+
+    *v = 0;
+    if (n < 4)
+        return -1;
+    for (i = 0; i < 4; i++) {
+        int c = (unsigned char)s[i], d;
+
+        if (c >= '0' && c <= '9')
+            d = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            d = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            d = c - 'A' + 10;
+        else
+            return -1;
+        *v = *v << 4 | (unsigned long)d;
+    }
+    return 0;
+}
+
+int
+ing_json_unescape(const char *s, size_t n, struct buf *out)
+{
+    size_t i = 0;
+
+    while (i < n) {
+        size_t start = i;
+
+        while (i < n && s[i] != '\\' && s[i] != '\0')
+            i++;
+        if (buf_add(out, s + start, i - start) < 0)
+            return KPT_E_LIMIT;
+        if (i >= n)
+            break;
+        if (s[i] == '\0') {
+            put_utf8(out, 0xfffd);
+            i++;
+            continue;
+        }
+        if (i + 1 >= n) {
+            i++;
+            break; /* a lone backslash at the end of a cut string */
+        }
+        switch (s[i + 1]) {
+        case 'n': buf_addc(out, '\n'); i += 2; break;
+        case 't': buf_addc(out, '\t'); i += 2; break;
+        case 'r': buf_addc(out, '\r'); i += 2; break;
+        case 'b': buf_addc(out, '\b'); i += 2; break;
+        case 'f': buf_addc(out, '\f'); i += 2; break;
+        case '/': buf_addc(out, '/'); i += 2; break;
+        case '"': buf_addc(out, '"'); i += 2; break;
+        case '\\': buf_addc(out, '\\'); i += 2; break;
+        case 'u': {
+            unsigned long cp, lo;
+
+            if (hex4(s + i + 2, n - i - 2, &cp)) {
+                buf_add(out, s + i, 2);
+                i += 2;
+                break;
+            }
+            i += 6;
+            if (cp >= 0xd800 && cp < 0xdc00 && i + 6 <= n && s[i] == '\\' && s[i + 1] == 'u' &&
+                !hex4(s + i + 2, n - i - 2, &lo) && lo >= 0xdc00 && lo < 0xe000) {
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                i += 6;
+            } else if ((cp >= 0xd800 && cp < 0xe000) || cp == 0) {
+                cp = 0xfffd;
+            }
+            put_utf8(out, cp);
+            break;
+        }
+        default:
+            buf_add(out, s + i, 2);
+            i += 2;
+        }
+    }
+    return out->max && out->len >= out->max ? KPT_E_LIMIT : 0;
+}
+
+/*
+ * Lenient: find "key" then ':' then '"' anywhere in data and read the string up to an
+ * unescaped quote. An unterminated string (cut file) is kept up to its last complete line
+ * ('\n' escape or real newline) and *cut is set. Returns an arena string or NULL.
+ */
+static const char *
+lenient_string(struct arena *a, const char *data, size_t len, const char *key, int *cut)
+{
+    size_t kn = strlen(key), i;
+    const char *end = data + len;
+
+    for (i = 0; i + kn + 2 <= len; i++) {
+        const char *p, *s;
+        struct buf b = BUF_INIT_MAX(LENIENT_MAX);
+        const char *res;
+        size_t n;
+
+        if (data[i] != '"' || memcmp(data + i + 1, key, kn) || data[i + 1 + kn] != '"')
+            continue;
+        p = data + i + kn + 2;
+        while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
+        if (p >= end || *p != ':')
+            continue;
+        p++;
+        while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
+        if (p >= end || *p != '"')
+            continue;
+        s = ++p;
+        while (p < end && *p != '"') {
+            if (*p == '\\' && p + 1 < end)
+                p++;
+            p++;
+        }
+        n = (size_t)(p - s);
+        if (p >= end) {
+            /* cut: keep up to the last complete line */
+            size_t k = n;
+
+            *cut = 1;
+            while (k > 0) {
+                if (s[k - 1] == '\n')
+                    break;
+                if (k >= 2 && s[k - 2] == '\\' && s[k - 1] == 'n')
+                    break;
+                k--;
+            }
+            n = k;
+        }
+        ing_json_unescape(s, n, &b);
+        res = arena_strndup(a, b.data, b.len);
+        buf_release(&b);
+        return res;
+    }
+    return NULL;
+}
+
+static const char *
+jstr(struct arena *a, json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    const char *s;
+    size_t n, i;
+    char *c;
+
+    if (json_is_integer(v))
+        return arena_printf(a, "%lld", (long long)json_integer_value(v));
+    if (!json_is_string(v))
+        return NULL;
+    s = json_string_value(v);
+    n = json_string_length(v);
+    c = arena_strndup(a, s, n);
+    for (i = 0; i < n; i++)
+        if (!c[i])
+            c[i] = '?'; /* NUL inside a JSON string */
+    return c;
+}
+
+struct fields {
+    const char *panic, *host_panic, *build, *product, *kernel, *date, *incident;
+    const char *hdr_version, *hdr_time, *hdr_incident, *bug_type;
+};
+
+static void
+from_object(struct arena *a, json_t *body, struct fields *f)
+{
+    f->panic = jstr(a, body, "panicString");
+    f->host_panic = jstr(a, body, "macOSPanicString");
+    f->build = jstr(a, body, "build");
+    f->product = jstr(a, body, "product");
+    f->kernel = jstr(a, body, "kernel");
+    f->date = jstr(a, body, "date");
+    f->incident = jstr(a, body, "incident");
+}
+
+static void
+from_lenient(struct arena *a, const char *s, size_t n, struct fields *f, int *cut)
+{
+    int dummy = 0;
+
+    f->panic = lenient_string(a, s, n, "panicString", cut);
+    f->host_panic = lenient_string(a, s, n, "macOSPanicString", &dummy);
+    f->build = lenient_string(a, s, n, "build", &dummy);
+    f->product = lenient_string(a, s, n, "product", &dummy);
+    f->kernel = lenient_string(a, s, n, "kernel", &dummy);
+    f->date = lenient_string(a, s, n, "date", &dummy);
+    f->incident = lenient_string(a, s, n, "incident", &dummy);
+}
+
+/* A damaged body may start inside the panic string (a TAIL excerpt): salvage the text
+ * before the first "key" : line. */
+static const char *
+leading_fragment(struct arena *a, const char *s, size_t n)
+{
+    size_t i = 0, frag_end = 0;
+    struct buf b = BUF_INIT_MAX(LENIENT_MAX);
+    const char *res;
+
+    while (i < n) {
+        size_t j = i;
+
+        while (j < n && (s[j] == ' ' || s[j] == '\t'))
+            j++;
+        if (j < n && s[j] == '"') {
+            frag_end = i;
+            break;
+        }
+        while (j < n && s[j] != '\n')
+            j++;
+        i = j + 1;
+        frag_end = i < n ? i : n;
+    }
+    if (!frag_end)
+        return NULL;
+    ing_json_unescape(s, frag_end, &b);
+    res = b.len ? arena_strndup(a, b.data, b.len) : NULL;
+    buf_release(&b);
+    return res;
+}
+
+static int
+contains(const char *s, const char *needle)
+{
+    return s && strstr(s, needle) != NULL;
+}
+
+int
+ing_json_parse(const char *data, size_t len, size_t hdr, const struct kpt_limits *lim,
+               struct arena *a, struct kpt_report *r)
+{
+    struct fields f;
+    json_t *header = NULL, *body = NULL;
+    json_error_t jerr;
+    const char *bs = data, *text, *frag = NULL;
+    size_t bn = len;
+    int cut = 0, ret = 0, kind_b = 0, lenient = 0;
+
+    memset(&f, 0, sizeof(f));
+    if (hdr != (size_t)-1) {
+        const char *h = data + hdr, *nl = memchr(h, '\n', len - hdr);
+        size_t hn = nl ? (size_t)(nl - h) : len - hdr;
+
+        header = json_loadb(h, hn, JSON_REJECT_DUPLICATES, &jerr);
+        if (!json_is_object(header)) {
+            json_decref(header);
+            return KPT_E_PARSE;
+        }
+        f.bug_type = jstr(a, header, "bug_type");
+        f.hdr_version = jstr(a, header, "os_version");
+        f.hdr_time = jstr(a, header, "timestamp");
+        f.hdr_incident = jstr(a, header, "incident_id");
+        json_decref(header);
+        if (!f.bug_type || strcmp(f.bug_type, "210")) {
+            r->error = arena_printf(a, "bug_type %s is not a panic report (210)",
+                                    f.bug_type ? f.bug_type : "missing");
+            return KPT_E_FORMAT;
+        }
+        bs = nl ? nl + 1 : data + len;
+        bn = (size_t)(data + len - bs);
+    }
+    {
+        const char *p = bs;
+
+        while (p < bs + bn && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+            p++;
+        kind_b = (size_t)(bs + bn - p) >= 30 && !memcmp(p, "{\"macOSProcessedStackshotData\"", 30);
+    }
+    body = hdr != (size_t)-1 ? json_loadb(bs, bn, JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL, &jerr) : NULL;
+    if (json_is_object(body)) {
+        from_object(a, body, &f);
+    } else {
+        lenient = 1;
+        from_lenient(a, bs, bn > LENIENT_MAX ? LENIENT_MAX : bn, &f, &cut);
+        if (!f.panic)
+            frag = leading_fragment(a, bs, bn);
+    }
+    json_decref(body);
+
+    r->format = kind_b ? KPT_FMT_JSON_PANIC : KPT_FMT_IPS;
+    if (kind_b || (!contains(f.panic, "panic(") && contains(f.host_panic, "panic(cpu")))
+        text = f.host_panic; /* the Intel host's panic (kind B; T2 with a host panic) */
+    else
+        text = f.panic ? f.panic : frag;
+    if (text) {
+        ret = ing_text_parse(text, strlen(text), lim, a, r);
+        if (ret == KPT_E_FORMAT)
+            ret = 0; /* the container says it is a panic report */
+        if (!r->panic_string && text == f.panic && *text)
+            r->panic_string = text; /* a panicString with no panic( line */
+    }
+    /* container metadata fills what the text did not say */
+    if (!r->os_version)
+        r->os_version = f.hdr_version ? f.hdr_version : f.build;
+    if (!r->os_build && f.hdr_version)
+        r->os_build = ing_build_from_version(a, f.hdr_version);
+    if (!r->os_build && f.build)
+        r->os_build = ing_build_from_version(a, f.build);
+    if (!r->model && f.product && *f.product)
+        r->model = f.product;
+    if (!r->kernel_version && f.kernel) {
+        enum kpt_arch arch = r->arch;
+
+        ing_parse_kernel_version(a, r, f.kernel);
+        if (arch != KPT_ARCH_UNKNOWN)
+            r->arch = arch;
+    }
+    if (!r->incident)
+        r->incident = f.hdr_incident ? f.hdr_incident : f.incident;
+    {
+        int64_t when;
+
+        if ((f.hdr_time && !ing_parse_ips_time(f.hdr_time, &when)) ||
+            (f.date && !ing_parse_ips_time(f.date, &when))) {
+            r->when = when;
+            r->has_when = 1;
+            r->when_local = 0;
+        }
+    }
+    if (cut)
+        r->truncated = 1;
+    /* A body that does not parse but whose panic string is whole (say, cut inside the
+     * optional stackshot) lost nothing the report needs; a fragment without its header did. */
+    if (lenient && hdr == (size_t)-1) {
+        r->damaged = 1;
+        ing_set_partial(r, a, "JSON body without its header, salvaged leniently");
+    } else if (lenient && (cut || !f.panic)) {
+        r->damaged = 1;
+        ing_set_partial(r, a, "JSON body does not parse, panic string salvaged leniently");
+    }
+    if (!text && !f.build && !f.kernel) {
+        if (!r->error)
+            r->error = "JSON document without a panic string";
+        return KPT_E_FORMAT;
+    }
+    return ret;
+}

@@ -1,0 +1,273 @@
+/*
+ * ing_parse.c - sniff the format by content (FORMATS.md §2), decompress gzip (§10), hand
+ * the bytes to the right parser, then decide the report's status.
+ */
+#include <string.h>
+#include <zlib.h>
+
+#include "ingest/ing.h"
+#include "ingest/ing_int.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#define SNIFF_LINES 64
+#define SNIFF_BYTES (64u << 10)
+#define GZIP_LEVELS 2
+
+static int
+has_prefix(const char *d, size_t n, const char *p)
+{
+    size_t k = strlen(p);
+
+    return n >= k && !memcmp(d, p, k);
+}
+
+static const char *
+memfind(const char *h, size_t hn, const char *needle)
+{
+    size_t n = strlen(needle);
+
+    if (!n || hn < n)
+        return NULL;
+    return memmem(h, hn, needle, n);
+}
+
+/* gunzip into out (concatenated members included), at most 'max' bytes. Returns 0, 1 when
+ * the data is cut short (what was decompressed is kept), or a negative error with *why. */
+static int
+gunzip(const unsigned char *in, size_t inlen, size_t max, struct buf *out, const char **why)
+{
+    z_stream z;
+    unsigned char chunk[65536];
+    int zr, ret = 0;
+
+    if (inlen > 0x7fffffffu) {
+        *why = "file is over the file size limit";
+        return KPT_E_LIMIT;
+    }
+    memset(&z, 0, sizeof(z));
+    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+        KPT_BUG("inflateInit2 failed");
+    z.next_in = (unsigned char *)(uintptr_t)in;
+    z.avail_in = (uInt)inlen;
+    for (;;) {
+        size_t produced;
+
+        z.next_out = chunk;
+        z.avail_out = sizeof(chunk);
+        zr = inflate(&z, Z_NO_FLUSH);
+        produced = sizeof(chunk) - z.avail_out;
+        if (out->len + produced > max) {
+            *why = "decompressed size over the file size limit (gzip bomb?)";
+            ret = KPT_E_LIMIT;
+            break;
+        }
+        buf_add(out, chunk, produced);
+        if (zr == Z_OK)
+            continue;
+        if (zr == Z_STREAM_END) {
+            while (z.avail_in && !*z.next_in) { /* zero padding between members */
+                z.next_in++;
+                z.avail_in--;
+            }
+            if (z.avail_in >= 2 && z.next_in[0] == 0x1f && z.next_in[1] == 0x8b) {
+                inflateReset(&z);
+                continue;
+            }
+            break; /* done; trailing garbage is ignored */
+        }
+        if (zr == Z_BUF_ERROR && !z.avail_in) {
+            *why = "gzip data is truncated";
+            ret = 1;
+            break;
+        }
+        *why = "gzip data is corrupt";
+        ret = KPT_E_PARSE;
+        break;
+    }
+    inflateEnd(&z);
+    return ret;
+}
+
+/* position of a line holding a complete JSON header with "bug_type", or -1 */
+static size_t
+find_header(const char *d, size_t n)
+{
+    size_t i = 0, line;
+
+    for (line = 0; line < SNIFF_LINES && i < n; line++) {
+        const char *nl = memchr(d + i, '\n', n - i);
+        size_t e = nl ? (size_t)(nl - d) : n, s = i;
+
+        while (s < e && (d[s] == ' ' || d[s] == '\t'))
+            s++;
+        if (s < e && d[s] == '{' && memfind(d + s, e - s, "\"bug_type\"")) {
+            size_t k = e;
+
+            while (k > s && (d[k - 1] == '\r' || d[k - 1] == ' ' || d[k - 1] == '\t'))
+                k--;
+            if (k > s && d[k - 1] == '}')
+                return s;
+        }
+        i = e + 1;
+    }
+    return (size_t)-1;
+}
+
+static int
+looks_ips_body(const char *d, size_t n)
+{
+    static const char *const keys[] = { "\"build\" :", "\"product\" :", "\"kernel\" :",
+                                        "\"panicString\" :", "\"macOSPanicString\" :" };
+    size_t i, hits = 0;
+
+    for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (memfind(d, n, keys[i]))
+            hits++;
+    return hits >= 1;
+}
+
+static int
+looks_panic_text(const char *d, size_t n)
+{
+    static const char *const anchors[] = { "panic(cpu ", "Debugger message:", "Kernel version:",
+                                           "Backtrace (CPU ", "Panicked task ", "lr: 0x" };
+    size_t i;
+
+    if (n > SNIFF_BYTES)
+        n = SNIFF_BYTES;
+    for (i = 0; i < sizeof(anchors) / sizeof(anchors[0]); i++)
+        if (memfind(d, n, anchors[i]))
+            return 1;
+    return 0;
+}
+
+/* A sanitized copy for the text grammar: NUL bytes become '?' (counted as damage). */
+static char *
+nul_free_copy(struct arena *a, const char *d, size_t n, size_t *nuls)
+{
+    char *c = arena_strndup(a, d, n);
+    size_t i;
+
+    *nuls = 0;
+    for (i = 0; i < n; i++)
+        if (!c[i]) {
+            c[i] = '?';
+            (*nuls)++;
+        }
+    return c;
+}
+
+static void
+set_status(struct kpt_report *r, struct arena *a)
+{
+    if (r->status == KPT_ST_REJECTED)
+        return;
+    if (!r->panic_string && r->nframes)
+        ing_set_partial(r, a, "starts mid-report: no panic line");
+    if (r->truncated)
+        ing_set_partial(r, a, "truncated: the report is cut short");
+    if (!r->nframes)
+        ing_set_partial(r, a, "no backtrace");
+    if (!r->panic_string)
+        ing_set_partial(r, a, "no panic message");
+    if (r->damaged)
+        ing_set_partial(r, a, "damaged: some content was dropped");
+}
+
+static int
+parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena *a,
+            struct kpt_report *r, int level)
+{
+    size_t off = 0, hdr, nuls = 0;
+    const char *p;
+    char *copy;
+    int ret;
+
+    if (n > lim->max_file_bytes) {
+        r->error = "file is over the file size limit";
+        return KPT_E_LIMIT;
+    }
+    if (n >= 2 && (unsigned char)d[0] == 0x1f && (unsigned char)d[1] == 0x8b) {
+        struct buf out = BUF_INIT;
+        const char *why = NULL;
+
+        if (level >= GZIP_LEVELS) {
+            r->error = "gzip nested too deeply";
+            return KPT_E_FORMAT;
+        }
+        ret = gunzip((const unsigned char *)d, n, lim->max_file_bytes, &out, &why);
+        if (ret < 0) {
+            r->error = why;
+            buf_release(&out);
+            return ret;
+        }
+        copy = arena_strndup(a, out.data, out.len);
+        n = out.len;
+        buf_release(&out);
+        ret = parse_level(copy, n, lim, a, r, level + 1);
+        if (why && ret == 0) {
+            r->truncated = 1;
+            set_status(r, a);
+        }
+        return ret;
+    }
+    if (has_prefix(d, n, "bplist00")) {
+        r->error = "binary property lists are not supported (convert with plutil -convert xml1)";
+        return KPT_E_FORMAT;
+    }
+    if (has_prefix(d, n, "BZh") || has_prefix(d, n, "\xfd" "7zXZ") || has_prefix(d, n, "PK\x03\x04")) {
+        r->error = "compressed with an unsupported method (only gzip is read)";
+        return KPT_E_FORMAT;
+    }
+    if (has_prefix(d, n, "\xff\xfe") || has_prefix(d, n, "\xfe\xff")) {
+        r->error = "UTF-16 text is not supported (convert to UTF-8)";
+        return KPT_E_FORMAT;
+    }
+    if (has_prefix(d, n, "\xef\xbb\xbf"))
+        off = 3;
+    p = d + off;
+    while (p < d + n && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
+    if (has_prefix(p, (size_t)(d + n - p), "<?xml") ||
+        has_prefix(p, (size_t)(d + n - p), "<!DOCTYPE plist") ||
+        has_prefix(p, (size_t)(d + n - p), "<plist"))
+        return ing_plist_parse(d + off, n - off, lim, a, r);
+
+    copy = nul_free_copy(a, d + off, n - off, &nuls);
+    n -= off;
+    if ((hdr = find_header(copy, n)) != (size_t)-1) {
+        ret = ing_json_parse(copy, n, hdr, lim, a, r);
+    } else if (memfind(copy, n, "{\"macOSProcessedStackshotData\"") || looks_ips_body(copy, n)) {
+        ret = ing_json_parse(copy, n, (size_t)-1, lim, a, r);
+    } else if (looks_panic_text(copy, n)) {
+        ret = ing_text_parse(copy, n, lim, a, r);
+        r->format = r->arch == KPT_ARCH_ARM64 ? KPT_FMT_ARM64_TEXT : KPT_FMT_INTEL_TEXT;
+        if (ret == KPT_E_FORMAT && !r->error)
+            r->error = "panic text without any recognisable field";
+    } else {
+        r->error = "not a panic report (no known format or panic text anchor)";
+        ret = KPT_E_FORMAT;
+    }
+    if (ret == 0 && nuls) {
+        r->damaged = 1;
+        ing_set_partial(r, a, arena_printf(a, "damaged: %zu NUL bytes", nuls));
+    }
+    return ret;
+}
+
+int
+ing_parse(const void *data, size_t len, const struct kpt_limits *lim, struct arena *a,
+          struct kpt_report *r)
+{
+    int ret = parse_level(data, len, lim, a, r, 0);
+
+    if (ret < 0) {
+        r->status = KPT_ST_REJECTED;
+        if (!r->error)
+            r->error = kpt_strerror(ret);
+        return ret;
+    }
+    set_status(r, a);
+    return 0;
+}

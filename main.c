@@ -1,0 +1,18 @@
+/*
+ * main.c - kptrace-batch: parse the command line, run the pipeline, exit with its code.
+ */
+#include "cli.h"
+#include "pipeline.h"
+
+int
+main(int argc, char **argv)
+{
+    struct kpt_opts o;
+    int rc = cli_parse(argc, argv, &o);
+
+    if (rc < 0)
+        return KPT_EXIT_USAGE;
+    if (rc > 0)
+        return KPT_EXIT_OK;
+    return pipeline_run(&o);
+}

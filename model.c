@@ -1,0 +1,209 @@
+#include "model.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/buf.h"
+#include "util/xalloc.h"
+
+#include <stdlib.h>
+
+void
+kpt_limits_default(struct kpt_limits *l)
+{
+    l->max_file_bytes = KPT_MAX_FILE_BYTES;
+    l->max_line_bytes = KPT_MAX_LINE_BYTES;
+    l->max_frames = KPT_MAX_FRAMES;
+    l->max_kexts = KPT_MAX_KEXTS;
+}
+
+const char *
+kpt_format_name(enum kpt_format f)
+{
+    switch (f) {
+    case KPT_FMT_NONE: return "-";
+    case KPT_FMT_INTEL_TEXT: return "intel-text";
+    case KPT_FMT_JSON_PANIC: return "json-panic";
+    case KPT_FMT_IPS: return "ips";
+    case KPT_FMT_ARM64_TEXT: return "arm64-text";
+    case KPT_FMT_PLIST: return "plist";
+    }
+    return "-";
+}
+
+const char *
+kpt_arch_name(enum kpt_arch a)
+{
+    switch (a) {
+    case KPT_ARCH_UNKNOWN: return "-";
+    case KPT_ARCH_X86_64: return "x86_64";
+    case KPT_ARCH_ARM64: return "arm64";
+    }
+    return "-";
+}
+
+const char *
+kpt_status_name(enum kpt_status s)
+{
+    switch (s) {
+    case KPT_ST_OK: return "ok";
+    case KPT_ST_PARTIAL: return "partial";
+    case KPT_ST_REJECTED: return "rejected";
+    }
+    return "rejected";
+}
+
+const char *
+kpt_slide_name(enum kpt_slide_key k)
+{
+    static const char *const names[KPT_SL_COUNT] = {
+        "kernel_slide", "kernel_text_base", "kernelcache_slide", "kernelcache_base",
+        "kernel_text_exec_slide", "kernel_text_exec_base", "hib_text_base", "host_kernel_slide",
+    };
+    return (unsigned)k < KPT_SL_COUNT ? names[k] : "-";
+}
+
+void
+kpt_report_init(struct kpt_report *r, struct arena *a, const char *path)
+{
+    memset(r, 0, sizeof(*r));
+    r->path = arena_strdup(a, path);
+    r->cpu = -1;
+    r->pid = -1;
+}
+
+const char *
+kpt_frame_text(struct arena *a, const struct kpt_frame *f)
+{
+    if (f->module && f->function)
+        return arena_printf(a, "%s!%s", f->module, f->function);
+    if (f->module)
+        return arena_printf(a, "%s+0x%" PRIx64, f->module, f->mod_off);
+    return arena_printf(a, "0x%016" PRIx64, f->addr);
+}
+
+const char *
+kpt_frames_joined(struct arena *a, const struct kpt_report *r)
+{
+    struct buf b = BUF_INIT;
+    const char *s;
+    size_t i;
+
+    for (i = 0; i < r->nframes; i++) {
+        if (i)
+            buf_adds(&b, " | ");
+        buf_adds(&b, kpt_frame_text(a, &r->frames[i]));
+    }
+    s = arena_strndup(a, b.data, b.len);
+    buf_release(&b);
+    return s;
+}
+
+const char *
+kpt_uuid_text(struct arena *a, const uint8_t u[16])
+{
+    return arena_printf(a,
+                        "%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-"
+                        "%02X%02X%02X%02X%02X%02X",
+                        u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10],
+                        u[11], u[12], u[13], u[14], u[15]);
+}
+
+static int
+hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int
+kpt_uuid_parse(const char *s, size_t n, uint8_t out[16])
+{
+    size_t i, k = 0;
+    int hi = -1, v;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] == '-')
+            continue;
+        if ((v = hexval((unsigned char)s[i])) < 0 || k >= 16)
+            return -1;
+        if (hi < 0) {
+            hi = v;
+        } else {
+            out[k++] = (uint8_t)(hi << 4 | v);
+            hi = -1;
+        }
+    }
+    return k == 16 && hi < 0 ? 0 : -1;
+}
+
+const char *
+kpt_time_text(struct arena *a, int64_t when, int local)
+{
+    struct tm tm;
+    time_t t = (time_t)when;
+    char out[40];
+
+    if (!gmtime_r(&t, &tm))
+        return "";
+    if (!strftime(out, sizeof(out), local ? "%Y-%m-%dT%H:%M:%S" : "%Y-%m-%dT%H:%M:%SZ", &tm))
+        return "";
+    return arena_strdup(a, out);
+}
+
+void
+kpt_hist_add(struct kpt_hist *h, const char *value, size_t count)
+{
+    size_t i;
+
+    if (!value || !*value)
+        value = "-";
+    for (i = 0; i < h->n; i++)
+        if (!strcmp(h->v[i].value, value)) {
+            h->v[i].count += count;
+            return;
+        }
+    if (h->n >= KPT_HIST_MAX) {
+        h->other += count;
+        return;
+    }
+    VEC_GROW(h->v, h->n + 1, h->cap);
+    h->v[h->n].value = xstrdup(value);
+    h->v[h->n].count = count;
+    h->n++;
+}
+
+static int
+hist_cmp(const void *x, const void *y)
+{
+    const struct kpt_hist_entry *a = x, *b = y;
+
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    return strcmp(a->value, b->value);
+}
+
+void
+kpt_hist_sort(struct kpt_hist *h)
+{
+    if (h->n > 1)
+        qsort(h->v, h->n, sizeof(*h->v), hist_cmp);
+}
+
+void
+kpt_hist_release(struct kpt_hist *h)
+{
+    size_t i;
+
+    for (i = 0; i < h->n; i++)
+        free(h->v[i].value);
+    free(h->v);
+    memset(h, 0, sizeof(*h));
+}

@@ -1,0 +1,208 @@
+/*
+ * model.h - the one record that carries a report between the stages.
+ *
+ * ingest/ fills the parse fields, symbolicate/ fills each frame's module, offset and
+ * function, cluster/ fills the signature fields; report/ only reads. Every string and array
+ * lives in the report's arena (borrowed by every stage); a stage that keeps something past
+ * the report copies it. Strings are NUL-terminated, may hold any bytes but NUL (they come
+ * from untrusted input) and are NULL when the report did not say.
+ */
+#ifndef KPT_MODEL_H
+#define KPT_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/arena.h"
+
+#define KPT_VERSION "0.1.0"
+
+/* Limits on untrusted input (FORMATS.md §8); the run's values are in struct kpt_limits. */
+#define KPT_MAX_FILE_BYTES (64u << 20)    /* decompressed size of one input */
+#define KPT_MAX_LINE_BYTES (1u << 20)     /* one line of text */
+#define KPT_MAX_FRAMES 4096u              /* backtrace frames kept per report */
+#define KPT_MAX_KEXTS 512u                /* kext lines kept per report (each list) */
+#define KPT_MAX_MESSAGE_BYTES (64u << 10) /* panic message kept per report */
+
+struct kpt_limits {
+    size_t max_file_bytes, max_line_bytes, max_frames, max_kexts;
+};
+void kpt_limits_default(struct kpt_limits *l);
+
+enum kpt_format {
+    KPT_FMT_NONE = 0,
+    KPT_FMT_INTEL_TEXT, /* legacy Intel .panic file or panic-dialog text (kind A) */
+    KPT_FMT_JSON_PANIC, /* JSON-wrapped Intel .panic, macOSPanicString (kind B) */
+    KPT_FMT_IPS,        /* .ips bug_type 210 (kind C) */
+    KPT_FMT_ARM64_TEXT, /* arm64 panic text (kind D) */
+    KPT_FMT_PLIST,      /* XML property list holding panic text (kind E) */
+};
+const char *kpt_format_name(enum kpt_format f);
+
+enum kpt_arch { KPT_ARCH_UNKNOWN = 0, KPT_ARCH_X86_64, KPT_ARCH_ARM64 };
+const char *kpt_arch_name(enum kpt_arch a);
+
+enum kpt_status { KPT_ST_OK = 0, KPT_ST_PARTIAL, KPT_ST_REJECTED };
+const char *kpt_status_name(enum kpt_status s);
+
+/* One backtrace frame, top (innermost) first. */
+struct kpt_frame {
+    uint64_t addr;      /* return address as printed */
+    uint64_t fp;        /* frame pointer as printed (never used to validate) */
+    /* keepsyms, when the report printed a symbol: */
+    const char *sym_module; /* as printed: "mach_kernel", a bundle id */
+    const char *sym_name;   /* as printed, mangled, leading '_' kept */
+    uint64_t sym_off;
+    /* filled by symbolicate/: */
+    const char *module;   /* "kernel", a bundle id, or NULL outside every known range */
+    uint64_t mod_off;     /* offset into module (see symbolicate/sym.h) */
+    const char *function; /* demangled function name, or NULL */
+    uint64_t func_off;    /* offset into function, when function is set */
+};
+
+/* One 'Kernel Extensions in backtrace' line. */
+struct kpt_kext {
+    const char *id, *version; /* version: free text between the parentheses */
+    uint8_t uuid[16];
+    unsigned has_uuid : 1, has_end : 1, dependency : 1;
+    uint64_t start, end; /* end inclusive, when has_end */
+};
+
+/* One 'loaded kexts:' entry (ids expanded from the compressed notation). */
+struct kpt_loaded {
+    const char *id, *version;
+};
+
+enum kpt_slide_key {
+    KPT_SL_KERNEL_SLIDE, KPT_SL_KERNEL_TEXT_BASE, KPT_SL_KC_SLIDE, KPT_SL_KC_BASE,
+    KPT_SL_TEXT_EXEC_SLIDE, KPT_SL_TEXT_EXEC_BASE, KPT_SL_HIB_TEXT_BASE, KPT_SL_HOST_SLIDE,
+    KPT_SL_COUNT
+};
+const char *kpt_slide_name(enum kpt_slide_key k);
+
+struct kpt_report {
+    const char *path; /* the input's path, for display */
+    enum kpt_format format;
+    enum kpt_arch arch;
+    enum kpt_status status;
+    const char *error; /* rejected: why; partial: what is missing or damaged */
+    unsigned truncated : 1, damaged : 1, has_kernel_uuid : 1, has_caller : 1;
+
+    /* identity */
+    const char *os_build;       /* e.g. 22G91; validated build token */
+    const char *os_version;     /* e.g. "iPhone OS 26.1 (23B85)", when given */
+    const char *host_build;     /* T2: the Intel host's build */
+    const char *kernel_version; /* the whole "Darwin Kernel Version ..." string */
+    const char *xnu;            /* e.g. 8796.141.3 */
+    const char *variant;        /* release, development, kasan, debug */
+    const char *soc;            /* e.g. t6000, arm64 kernels only */
+    uint8_t kernel_uuid[16];
+    uint64_t slide[KPT_SL_COUNT];
+    unsigned slide_set; /* bit k set: slide[k] was printed */
+    const char *model;  /* e.g. MacBookPro8,2 or iPhone14,5 */
+    const char *incident;
+
+    /* time: seconds since the epoch; 'when_local' when the zone was not given */
+    int64_t when;
+    unsigned has_when : 1, when_local : 1;
+
+    /* the panic */
+    const char *panic_string; /* the message after "panic(cpu N caller 0x...): " */
+    const char *src_file;     /* "@path:line" location, when given */
+    unsigned src_line;
+    int cpu; /* -1 when unknown */
+    uint64_t caller;
+    const char *process;
+    int pid; /* -1 when unknown */
+    unsigned nested_count;
+
+    struct kpt_frame *frames;
+    size_t nframes, frames_dropped;
+    struct kpt_kext *kexts;
+    size_t nkexts;
+    struct kpt_loaded *loaded;
+    size_t nloaded, loaded_dropped;
+    const char *last_kext; /* "last loaded/started kext at ..." line, raw */
+
+    /* filled by cluster/ */
+    const char *sig_id;     /* 16 lowercase hex digits */
+    const char *signature;  /* readable form */
+    const char *panic_class;
+    const char *culprit;    /* first third-party kext in the walked frames, or NULL */
+    const char *panic_template; /* the cleaned, masked panic message */
+    size_t nresolved;       /* frames with a function name */
+};
+
+/* A histogram: distinct values with counts, most frequent first (ties by value). */
+struct kpt_hist_entry {
+    char *value;
+    size_t count;
+};
+struct kpt_hist {
+    struct kpt_hist_entry *v;
+    size_t n, cap;
+    size_t other; /* counts of values past KPT_HIST_MAX distinct ones */
+};
+#define KPT_HIST_MAX 64
+void kpt_hist_add(struct kpt_hist *h, const char *value, size_t count);
+void kpt_hist_sort(struct kpt_hist *h);
+void kpt_hist_release(struct kpt_hist *h);
+
+#define KPT_EXAMPLES 3
+
+/* One cluster, as cluster/ hands it to report/ (owned by the cluster table). */
+struct kpt_cluster {
+    uint64_t id;
+    char *id_hex;    /* 16 lowercase hex digits */
+    char *signature; /* readable form */
+    char *panic_class;
+    char *culprit;   /* third-party kext, or NULL */
+    char *message;   /* the representative's cleaned panic message template */
+    size_t count;
+    int64_t first_seen, last_seen;
+    unsigned has_seen : 1, seen_local : 1;
+    struct kpt_hist builds, formats, models, processes, archs;
+    char *rep_path;   /* the representative: earliest report, ties by path */
+    int64_t rep_when; /* its time; INT64_MAX when it has none */
+    char **rep_frames; /* its frames, top first */
+    size_t rep_nframes;
+    char *examples[KPT_EXAMPLES]; /* the first paths in byte order */
+    size_t nexamples;
+};
+
+/* A rejected input, for the summary's list. */
+struct kpt_rejected {
+    char *path, *why;
+};
+
+/* Everything report/ needs at the end of a run. */
+struct kpt_summary {
+    size_t files, ok, partial, rejected, no_backtrace;
+    size_t by_format[KPT_FMT_PLIST + 1];
+    size_t frames, frames_placed, frames_named;
+    const struct kpt_cluster *clusters; /* by count, then id */
+    size_t nclusters;
+    const struct kpt_rejected *rej; /* sorted by path; at most KPT_REJECTED_LISTED */
+    size_t nrej, rej_unlisted;
+    const char *algo; /* signature algorithm name */
+};
+#define KPT_REJECTED_LISTED 1000
+
+/* kpt_report_init() - an empty report for 'path' (copied into a). */
+void kpt_report_init(struct kpt_report *r, struct arena *a, const char *path);
+
+/*
+ * kpt_frame_text() - "MODULE!FUNCTION", "MODULE+0xOFF" or "0xADDR" for frame f, in a.
+ * kpt_frames_joined() - every frame's text joined with " | ".
+ */
+const char *kpt_frame_text(struct arena *a, const struct kpt_frame *f);
+const char *kpt_frames_joined(struct arena *a, const struct kpt_report *r);
+
+/* kpt_uuid_text() - dashed upper-case UUID in a; kpt_uuid_parse(): 0 or -1. */
+const char *kpt_uuid_text(struct arena *a, const uint8_t uuid[16]);
+int kpt_uuid_parse(const char *s, size_t n, uint8_t out[16]);
+
+/* kpt_time_text() - "YYYY-MM-DDTHH:MM:SSZ" (no Z when local), in a; "" when unknown. */
+const char *kpt_time_text(struct arena *a, int64_t when, int local);
+
+#endif

@@ -1,0 +1,289 @@
+/*
+ * pipeline.c - one pass over the inputs, one report in memory at a time.
+ *
+ * Outputs are written to a temporary file beside their destination and renamed at the
+ * end, so a summary is never half-written; the per-report CSV and JSON rows are streamed.
+ */
+#include "pipeline.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cluster/clu.h"
+#include "ingest/ing.h"
+#include "report/rep.h"
+#include "symbolicate/sym.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+struct out {
+    const char *path; /* NULL or "-": standard output */
+    char *tmp;
+    FILE *f;
+};
+
+struct run {
+    const struct kpt_opts *o;
+    struct arena *arena;
+    struct sym_ctx *sym;
+    struct clu_rules *rules;
+    struct clu_table *table;
+    struct out md, csv, rcsv, json;
+    struct kpt_summary sum;
+    struct kpt_rejected *rej;
+    size_t nrej, rej_cap;
+    int io_error, progress;
+};
+
+/* a path or reason for stderr: control bytes escaped, at most 200 bytes */
+static void
+diag(const char *path, const char *why)
+{
+    struct buf b = BUF_INIT;
+    const unsigned char *p;
+
+    for (p = (const unsigned char *)path; *p && b.len < 200; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            buf_addf(&b, "\\x%02x", *p);
+        else
+            buf_addc(&b, (char)*p);
+    }
+    fprintf(stderr, "kptrace-batch: %s: %s\n", b.data, why);
+    buf_release(&b);
+}
+
+static int
+out_open(struct out *o, const char *path)
+{
+    int fd;
+
+    memset(o, 0, sizeof(*o));
+    o->path = path;
+    if (!path || !strcmp(path, "-")) {
+        o->f = stdout;
+        return 0;
+    }
+    o->tmp = xmalloc(strlen(path) + 16);
+    memcpy(o->tmp, path, strlen(path));
+    memcpy(o->tmp + strlen(path), ".tmp.XXXXXX", 12);
+    if ((fd = mkstemp(o->tmp)) < 0 || !(o->f = fdopen(fd, "w"))) {
+        fprintf(stderr, "kptrace-batch: cannot write '%s': %s\n", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        free(o->tmp);
+        o->tmp = NULL;
+        return KPT_E_IO;
+    }
+    return 0;
+}
+
+/* commit (rename into place) or, with 'ok' 0, discard */
+static int
+out_close(struct out *o, int ok)
+{
+    int ret = 0;
+
+    if (!o->f)
+        return 0;
+    if (o->f == stdout) {
+        if (fflush(stdout) || ferror(stdout))
+            ret = KPT_E_IO;
+    } else {
+        if (fflush(o->f) || ferror(o->f) || fsync(fileno(o->f)))
+            ret = KPT_E_IO;
+        if (fclose(o->f))
+            ret = KPT_E_IO;
+        if (ok && !ret && rename(o->tmp, o->path))
+            ret = KPT_E_IO;
+        if (!ok || ret)
+            unlink(o->tmp);
+        if (ret)
+            fprintf(stderr, "kptrace-batch: cannot write '%s': %s\n", o->path, strerror(errno));
+    }
+    free(o->tmp);
+    o->f = NULL;
+    o->tmp = NULL;
+    return ret;
+}
+
+static void
+remember_rejected(struct run *run, const struct kpt_report *r)
+{
+    if (run->nrej >= KPT_REJECTED_LISTED) {
+        run->sum.rej_unlisted++;
+        return;
+    }
+    VEC_GROW(run->rej, run->nrej + 1, run->rej_cap);
+    run->rej[run->nrej].path = xstrdup(r->path);
+    run->rej[run->nrej].why = xstrdup(r->error ? r->error : "rejected");
+    run->nrej++;
+}
+
+static void
+account(struct run *run, struct kpt_report *r)
+{
+    struct kpt_summary *s = &run->sum;
+    size_t i;
+
+    s->files++;
+    switch (r->status) {
+    case KPT_ST_OK: s->ok++; break;
+    case KPT_ST_PARTIAL: s->partial++; break;
+    case KPT_ST_REJECTED: s->rejected++; break;
+    }
+    if (r->status == KPT_ST_REJECTED) {
+        remember_rejected(run, r);
+        if (!run->o->quiet)
+            diag(r->path, r->error ? r->error : "rejected");
+        return;
+    }
+    s->by_format[r->format]++;
+    if (!r->nframes)
+        s->no_backtrace++;
+    s->frames += r->nframes;
+    for (i = 0; i < r->nframes; i++) {
+        if (r->frames[i].module)
+            s->frames_placed++;
+        if (r->frames[i].function)
+            s->frames_named++;
+    }
+}
+
+static int
+on_input(const char *path, const char *why, void *ctx)
+{
+    struct run *run = ctx;
+    struct kpt_report r;
+    void *data = NULL;
+    size_t len = 0;
+    int first = run->sum.files == 0;
+
+    arena_clear(run->arena);
+    kpt_report_init(&r, run->arena, path);
+    if (why) {
+        r.status = KPT_ST_REJECTED;
+        r.error = why;
+    } else if (ing_load(path, &run->o->lim, run->arena, &data, &len, &why) < 0) {
+        r.status = KPT_ST_REJECTED;
+        r.error = why;
+    } else {
+        ing_parse(data, len, &run->o->lim, run->arena, &r);
+        free(data);
+    }
+    if (r.status != KPT_ST_REJECTED) {
+        sym_resolve(run->sym, run->arena, &r);
+        clu_sign(run->rules, run->arena, &r);
+        clu_add(run->table, &r);
+    }
+    account(run, &r);
+    if (run->rcsv.f && rep_reports_csv_row(run->rcsv.f, run->arena, &r) < 0)
+        run->io_error = 1;
+    if (run->json.f && rep_json_report(run->json.f, run->arena, &r, first) < 0)
+        run->io_error = 1;
+    if (run->progress && run->sum.files % 250 == 0)
+        fprintf(stderr, "\rkptrace-batch: %zu files read", run->sum.files);
+    return run->io_error ? KPT_E_IO : 0;
+}
+
+static int
+walk_stdin(struct run *run)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int ret = 0;
+
+    while (!ret && (n = getline(&line, &cap, stdin)) > 0) {
+        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            line[--n] = '\0';
+        if (n)
+            ret = ing_walk(line, on_input, run);
+    }
+    free(line);
+    return ret;
+}
+
+static int
+cmp_rej(const void *x, const void *y)
+{
+    return strcmp(((const struct kpt_rejected *)x)->path, ((const struct kpt_rejected *)y)->path);
+}
+
+int
+pipeline_run(const struct kpt_opts *o)
+{
+    struct run run;
+    struct sym_opts so;
+    size_t i;
+    int ret = KPT_EXIT_OK, ok = 1;
+
+    memset(&run, 0, sizeof(run));
+    memset(&so, 0, sizeof(so));
+    run.o = o;
+    run.progress = !o->quiet && isatty(2);
+    if (out_open(&run.md, o->output) < 0 || (o->csv && out_open(&run.csv, o->csv) < 0) ||
+        (o->reports_csv && out_open(&run.rcsv, o->reports_csv) < 0) ||
+        (o->json && out_open(&run.json, o->json) < 0)) {
+        ok = 0;
+        ret = KPT_EXIT_START;
+        goto out;
+    }
+    if ((run.rcsv.f && rep_reports_csv_header(run.rcsv.f) < 0) ||
+        (run.json.f && rep_json_begin(run.json.f) < 0))
+        run.io_error = 1;
+    run.arena = arena_new(256 * 1024);
+    run.sym = sym_ctx_new(&so);
+    run.rules = clu_rules_new();
+    run.table = clu_table_new();
+
+    for (i = 0; i < o->npaths && !run.io_error; i++) {
+        if (!strcmp(o->paths[i], "-"))
+            walk_stdin(&run);
+        else
+            ing_walk(o->paths[i], on_input, &run);
+    }
+    if (run.progress)
+        fputs("\r\033[K", stderr);
+
+    run.sum.clusters = clu_table_result(run.table, &run.sum.nclusters);
+    qsort(run.rej, run.nrej, sizeof(*run.rej), cmp_rej);
+    run.sum.rej = run.rej;
+    run.sum.nrej = run.nrej;
+    run.sum.algo = CLU_ALGO;
+    if (!run.io_error && ((run.md.f && rep_markdown(run.md.f, &run.sum) < 0) ||
+                          (run.csv.f && rep_clusters_csv(run.csv.f, &run.sum) < 0) ||
+                          (run.json.f && rep_json_end(run.json.f, &run.sum) < 0)))
+        run.io_error = 1;
+    if (run.io_error) {
+        fprintf(stderr, "kptrace-batch: writing the outputs failed (disk full?): nothing was replaced\n");
+        ok = 0;
+        ret = KPT_EXIT_START;
+    } else if (run.sum.rejected) {
+        ret = KPT_EXIT_REJECTED;
+    }
+    if (!o->quiet)
+        fprintf(stderr, "kptrace-batch: %zu inputs: %zu ok, %zu partial, %zu rejected; %zu clusters\n",
+                run.sum.files, run.sum.ok, run.sum.partial, run.sum.rejected, run.sum.nclusters);
+out:
+    {
+        struct out *outs[] = { &run.md, &run.csv, &run.rcsv, &run.json };
+
+        for (i = 0; i < sizeof(outs) / sizeof(outs[0]); i++)
+            if (out_close(outs[i], ok) < 0)
+                ret = KPT_EXIT_START;
+    }
+    for (i = 0; i < run.nrej; i++) {
+        free(run.rej[i].path);
+        free(run.rej[i].why);
+    }
+    free(run.rej);
+    clu_table_free(run.table);
+    clu_rules_free(run.rules);
+    sym_ctx_free(run.sym);
+    arena_free(run.arena);
+    return ret;
+}

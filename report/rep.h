@@ -1,0 +1,36 @@
+/*
+ * rep.h - report: the Markdown summary, the CSVs and the JSON document.
+ *
+ * Every string that came from a report is untrusted: it is made valid UTF-8 and escaped for
+ * the output it lands in (Markdown: no table, code span or HTML can be opened by it; CSV:
+ * RFC 4180 quoting, and a cell starting with = + - @ or a tab is neutralised with a leading
+ * apostrophe so that no spreadsheet evaluates it; JSON: jansson's escaping).
+ * Writers return 0, or KPT_E_IO when the stream reports an error.
+ */
+#ifndef KPT_REP_H
+#define KPT_REP_H
+
+#include <stdio.h>
+
+#include "model.h"
+#include "util/buf.h"
+
+/* rep_utf8() - append s to out with every invalid UTF-8 sequence replaced by U+FFFD. */
+void rep_utf8(struct buf *out, const char *s);
+/* rep_md_text() - append s escaped for Markdown text and table cells, at most max bytes of
+ * input (longer input is cut on a character boundary and marked with an ellipsis). */
+void rep_md_text(struct buf *out, const char *s, size_t max);
+/* rep_csv_cell() - append s as one RFC 4180 cell, neutralised against formulas. */
+void rep_csv_cell(struct buf *out, const char *s);
+
+int rep_markdown(FILE *f, const struct kpt_summary *s);
+int rep_clusters_csv(FILE *f, const struct kpt_summary *s);
+
+/* Per-report rows are streamed as reports arrive; 'a' is the report's arena. */
+int rep_reports_csv_header(FILE *f);
+int rep_reports_csv_row(FILE *f, struct arena *a, const struct kpt_report *r);
+int rep_json_begin(FILE *f);
+int rep_json_report(FILE *f, struct arena *a, const struct kpt_report *r, int first);
+int rep_json_end(FILE *f, const struct kpt_summary *s);
+
+#endif

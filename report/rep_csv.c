@@ -1,0 +1,111 @@
+/*
+ * rep_csv.c - the clusters CSV and the per-report CSV (RFC 4180, CRLF line ends).
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "report/rep.h"
+#include "util/err.h"
+
+static int
+put(FILE *f, struct buf *b)
+{
+    size_t n = b->len;
+
+    if (n && fwrite(b->data, 1, n, f) != n)
+        return KPT_E_IO;
+    buf_reset(b);
+    return ferror(f) ? KPT_E_IO : 0;
+}
+
+static void
+cell(struct buf *b, const char *s, int last)
+{
+    rep_csv_cell(b, s ? s : "");
+    buf_adds(b, last ? "\r\n" : ",");
+}
+
+static void
+hist_cell(struct buf *b, const struct kpt_hist *h)
+{
+    struct buf v = BUF_INIT;
+    size_t i;
+
+    for (i = 0; i < h->n; i++)
+        buf_addf(&v, "%s%s=%zu", i ? ";" : "", h->v[i].value, h->v[i].count);
+    if (h->other)
+        buf_addf(&v, "%sothers=%zu", h->n ? ";" : "", h->other);
+    cell(b, v.data, 0);
+    buf_release(&v);
+}
+
+int
+rep_clusters_csv(FILE *f, const struct kpt_summary *s)
+{
+    struct buf b = BUF_INIT;
+    struct arena *a = arena_new(4096);
+    size_t i, total = s->ok + s->partial;
+    int ret;
+
+    buf_adds(&b, "rank,signature_id,count,share,signature,panic_class,culprit,first_seen,"
+                 "last_seen,os_builds,models,formats,algo,example\r\n");
+    for (i = 0; i < s->nclusters; i++) {
+        const struct kpt_cluster *c = &s->clusters[i];
+
+        buf_addf(&b, "%zu,%s,%zu,%.4f,", i + 1, c->id_hex, c->count,
+                 total ? (double)c->count / (double)total : 0.0);
+        cell(&b, c->signature, 0);
+        cell(&b, c->panic_class, 0);
+        cell(&b, c->culprit, 0);
+        cell(&b, c->has_seen ? kpt_time_text(a, c->first_seen, c->seen_local) : "", 0);
+        cell(&b, c->has_seen ? kpt_time_text(a, c->last_seen, c->seen_local) : "", 0);
+        hist_cell(&b, &c->builds);
+        hist_cell(&b, &c->models);
+        hist_cell(&b, &c->formats);
+        cell(&b, s->algo, 0);
+        cell(&b, c->nexamples ? c->examples[0] : "", 1);
+        if ((ret = put(f, &b)) < 0)
+            goto out;
+        arena_clear(a);
+    }
+    ret = put(f, &b);
+out:
+    arena_free(a);
+    buf_release(&b);
+    return ret;
+}
+
+int
+rep_reports_csv_header(FILE *f)
+{
+    static const char h[] = "path,status,format,arch,os_build,kernel_uuid,panic_class,"
+                            "signature_id,signature,frames,symbolicated,error\r\n";
+
+    return fwrite(h, 1, sizeof(h) - 1, f) == sizeof(h) - 1 ? 0 : KPT_E_IO;
+}
+
+int
+rep_reports_csv_row(FILE *f, struct arena *a, const struct kpt_report *r)
+{
+    struct buf b = BUF_INIT;
+    int ret, read = r->status != KPT_ST_REJECTED;
+
+    cell(&b, r->path, 0);
+    cell(&b, kpt_status_name(r->status), 0);
+    cell(&b, read ? kpt_format_name(r->format) : "", 0);
+    cell(&b, read && r->arch ? kpt_arch_name(r->arch) : "", 0);
+    cell(&b, r->os_build, 0);
+    cell(&b, r->has_kernel_uuid ? kpt_uuid_text(a, r->kernel_uuid) : "", 0);
+    cell(&b, read ? r->panic_class : "", 0);
+    cell(&b, read ? r->sig_id : "", 0);
+    cell(&b, read ? r->signature : "", 0);
+    cell(&b, read ? kpt_frames_joined(a, r) : "", 0);
+    if (read)
+        buf_addf(&b, "%zu,", r->nresolved);
+    else
+        buf_adds(&b, ",");
+    cell(&b, r->error, 1);
+    ret = put(f, &b);
+    buf_release(&b);
+    return ret;
+}

@@ -1,0 +1,212 @@
+/*
+ * rep_json.c - one JSON document: {"tool", "reports": [...], "clusters": [...], "totals"}.
+ * Reports are streamed as they arrive; clusters and totals are written at the end.
+ */
+#include <inttypes.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "report/rep.h"
+#include "util/err.h"
+
+static json_t *
+jstr(const char *s)
+{
+    struct buf b = BUF_INIT;
+    json_t *j;
+
+    if (!s)
+        return json_null();
+    rep_utf8(&b, s);
+    j = json_stringn(b.data, b.len);
+    buf_release(&b);
+    return j ? j : json_null();
+}
+
+static json_t *
+jhist(const struct kpt_hist *h)
+{
+    json_t *o = json_object();
+    size_t i;
+
+    for (i = 0; i < h->n; i++) {
+        struct buf b = BUF_INIT;
+
+        rep_utf8(&b, h->v[i].value);
+        json_object_set_new(o, b.data, json_integer((json_int_t)h->v[i].count));
+        buf_release(&b);
+    }
+    if (h->other)
+        json_object_set_new(o, "(others)", json_integer((json_int_t)h->other));
+    return o;
+}
+
+static int
+dump(FILE *f, json_t *j)
+{
+    int ret = json_dumpf(j, f, JSON_COMPACT | JSON_ENSURE_ASCII) ? KPT_E_IO : 0;
+
+    json_decref(j);
+    return ret || ferror(f) ? KPT_E_IO : 0;
+}
+
+int
+rep_json_begin(FILE *f)
+{
+    fprintf(f, "{\"tool\":\"kptrace-batch\",\"version\":\"%s\",\"reports\":[\n", KPT_VERSION);
+    return ferror(f) ? KPT_E_IO : 0;
+}
+
+int
+rep_json_report(FILE *f, struct arena *a, const struct kpt_report *r, int first)
+{
+    json_t *o = json_object(), *fr = json_array(), *kx = json_array(), *sl = json_object();
+    size_t i;
+    int read = r->status != KPT_ST_REJECTED;
+
+    json_object_set_new(o, "path", jstr(r->path));
+    json_object_set_new(o, "status", json_string(kpt_status_name(r->status)));
+    json_object_set_new(o, "error", jstr(r->error));
+    if (read) {
+        json_object_set_new(o, "format", json_string(kpt_format_name(r->format)));
+        json_object_set_new(o, "arch", json_string(kpt_arch_name(r->arch)));
+        json_object_set_new(o, "os_build", jstr(r->os_build));
+        json_object_set_new(o, "os_version", jstr(r->os_version));
+        json_object_set_new(o, "host_build", jstr(r->host_build));
+        json_object_set_new(o, "kernel_version", jstr(r->kernel_version));
+        json_object_set_new(o, "xnu", jstr(r->xnu));
+        json_object_set_new(o, "variant", jstr(r->variant));
+        json_object_set_new(o, "soc", jstr(r->soc));
+        json_object_set_new(o, "kernel_uuid",
+                            r->has_kernel_uuid ? jstr(kpt_uuid_text(a, r->kernel_uuid)) : json_null());
+        for (i = 0; i < KPT_SL_COUNT; i++)
+            if (r->slide_set & (1u << i))
+                json_object_set_new(sl, kpt_slide_name((enum kpt_slide_key)i),
+                                    jstr(arena_printf(a, "0x%016" PRIx64, r->slide[i])));
+        json_object_set_new(o, "slides", sl);
+        sl = NULL;
+        json_object_set_new(o, "model", jstr(r->model));
+        json_object_set_new(o, "time", r->has_when ? jstr(kpt_time_text(a, r->when, r->when_local))
+                                                   : json_null());
+        json_object_set_new(o, "cpu", r->cpu >= 0 ? json_integer(r->cpu) : json_null());
+        json_object_set_new(o, "caller", r->has_caller ? jstr(arena_printf(a, "0x%016" PRIx64, r->caller))
+                                                       : json_null());
+        json_object_set_new(o, "process", jstr(r->process));
+        json_object_set_new(o, "pid", r->pid >= 0 ? json_integer(r->pid) : json_null());
+        json_object_set_new(o, "panic_string", jstr(r->panic_string));
+        json_object_set_new(o, "src_file", jstr(r->src_file));
+        json_object_set_new(o, "panic_class", jstr(r->panic_class));
+        json_object_set_new(o, "signature_id", jstr(r->sig_id));
+        json_object_set_new(o, "signature", jstr(r->signature));
+        json_object_set_new(o, "culprit", jstr(r->culprit));
+        for (i = 0; i < r->nframes; i++) {
+            const struct kpt_frame *fm = &r->frames[i];
+            json_t *x = json_object();
+
+            json_object_set_new(x, "addr", jstr(arena_printf(a, "0x%016" PRIx64, fm->addr)));
+            json_object_set_new(x, "module", jstr(fm->module));
+            json_object_set_new(x, "offset", fm->module ? jstr(arena_printf(a, "0x%" PRIx64, fm->mod_off))
+                                                        : json_null());
+            json_object_set_new(x, "function", jstr(fm->function));
+            json_object_set_new(x, "text", jstr(kpt_frame_text(a, fm)));
+            json_array_append_new(fr, x);
+        }
+        for (i = 0; i < r->nkexts; i++) {
+            const struct kpt_kext *k = &r->kexts[i];
+            json_t *x = json_object();
+
+            json_object_set_new(x, "id", jstr(k->id));
+            json_object_set_new(x, "version", jstr(k->version));
+            json_object_set_new(x, "uuid", k->has_uuid ? jstr(kpt_uuid_text(a, k->uuid)) : json_null());
+            json_object_set_new(x, "start", jstr(arena_printf(a, "0x%016" PRIx64, k->start)));
+            json_object_set_new(x, "end", k->has_end ? jstr(arena_printf(a, "0x%016" PRIx64, k->end))
+                                                     : json_null());
+            json_object_set_new(x, "dependency", json_boolean(k->dependency));
+            json_array_append_new(kx, x);
+        }
+        json_object_set_new(o, "frames", fr);
+        json_object_set_new(o, "kexts", kx);
+        json_object_set_new(o, "loaded_kexts", json_integer((json_int_t)r->nloaded));
+        fr = kx = NULL;
+    }
+    json_decref(fr);
+    json_decref(kx);
+    json_decref(sl);
+    if (!first)
+        fputs(",\n", f);
+    return dump(f, o);
+}
+
+int
+rep_json_end(FILE *f, const struct kpt_summary *s)
+{
+    json_t *cl = json_array(), *tot = json_object(), *rej = json_array();
+    size_t i, k;
+    int ret = 0;
+
+    fputs("\n],\"clusters\":", f);
+    for (i = 0; i < s->nclusters; i++) {
+        const struct kpt_cluster *c = &s->clusters[i];
+        json_t *o = json_object(), *fr = json_array(), *ex = json_array();
+        struct arena *a = arena_new(256);
+
+        json_object_set_new(o, "rank", json_integer((json_int_t)i + 1));
+        json_object_set_new(o, "signature_id", jstr(c->id_hex));
+        json_object_set_new(o, "signature", jstr(c->signature));
+        json_object_set_new(o, "count", json_integer((json_int_t)c->count));
+        json_object_set_new(o, "panic_class", jstr(c->panic_class));
+        json_object_set_new(o, "culprit", jstr(c->culprit));
+        json_object_set_new(o, "message", jstr(c->message));
+        json_object_set_new(o, "first_seen", c->has_seen ? jstr(kpt_time_text(a, c->first_seen, c->seen_local)) : json_null());
+        json_object_set_new(o, "last_seen", c->has_seen ? jstr(kpt_time_text(a, c->last_seen, c->seen_local)) : json_null());
+        json_object_set_new(o, "os_builds", jhist(&c->builds));
+        json_object_set_new(o, "models", jhist(&c->models));
+        json_object_set_new(o, "processes", jhist(&c->processes));
+        json_object_set_new(o, "formats", jhist(&c->formats));
+        json_object_set_new(o, "archs", jhist(&c->archs));
+        json_object_set_new(o, "representative", jstr(c->rep_path));
+        for (k = 0; k < c->rep_nframes; k++)
+            json_array_append_new(fr, jstr(c->rep_frames[k]));
+        json_object_set_new(o, "frames", fr);
+        for (k = 0; k < c->nexamples; k++)
+            json_array_append_new(ex, jstr(c->examples[k]));
+        json_object_set_new(o, "examples", ex);
+        json_array_append_new(cl, o);
+        arena_free(a);
+    }
+    if ((ret = dump(f, cl)) < 0)
+        goto out;
+    json_object_set_new(tot, "files", json_integer((json_int_t)s->files));
+    json_object_set_new(tot, "ok", json_integer((json_int_t)s->ok));
+    json_object_set_new(tot, "partial", json_integer((json_int_t)s->partial));
+    json_object_set_new(tot, "rejected", json_integer((json_int_t)s->rejected));
+    json_object_set_new(tot, "no_backtrace", json_integer((json_int_t)s->no_backtrace));
+    json_object_set_new(tot, "clusters", json_integer((json_int_t)s->nclusters));
+    json_object_set_new(tot, "frames", json_integer((json_int_t)s->frames));
+    json_object_set_new(tot, "frames_placed", json_integer((json_int_t)s->frames_placed));
+    json_object_set_new(tot, "frames_named", json_integer((json_int_t)s->frames_named));
+    json_object_set_new(tot, "algo", json_string(s->algo));
+    for (i = 0; i < s->nrej; i++) {
+        json_t *o = json_object();
+
+        json_object_set_new(o, "path", jstr(s->rej[i].path));
+        json_object_set_new(o, "error", jstr(s->rej[i].why));
+        json_array_append_new(rej, o);
+    }
+    fputs(",\"totals\":", f);
+    if ((ret = dump(f, tot)) < 0)
+        goto out_rej;
+    fputs(",\"rejected\":", f);
+    ret = dump(f, rej);
+    rej = NULL;
+    fputs("}\n", f);
+    if (ferror(f))
+        ret = KPT_E_IO;
+out_rej:
+    json_decref(rej);
+    return ret;
+out:
+    json_decref(tot);
+    json_decref(rej);
+    return ret;
+}

@@ -1,0 +1,228 @@
+/*
+ * rep_md.c - the Markdown triage summary.
+ */
+#include <string.h>
+
+#include "report/rep.h"
+#include "util/err.h"
+
+#define CELL_MAX 160 /* report text per table cell */
+#define HIST_SHOWN 4
+
+static void
+md(struct buf *b, const char *s, size_t max)
+{
+    rep_md_text(b, s, max);
+}
+
+static void
+pct(struct buf *b, size_t part, size_t whole)
+{
+    if (!whole)
+        buf_adds(b, "-");
+    else
+        buf_addf(b, "%.1f%%", 100.0 * (double)part / (double)whole);
+}
+
+static void
+when(struct buf *b, int has, int64_t t, int local)
+{
+    struct arena *a;
+
+    if (!has) {
+        buf_adds(b, "-");
+        return;
+    }
+    a = arena_new(256);
+    buf_adds(b, kpt_time_text(a, t, local));
+    arena_free(a);
+}
+
+static void
+hist(struct buf *b, const struct kpt_hist *h, size_t shown)
+{
+    size_t i, rest = h->other;
+
+    for (i = 0; i < h->n; i++) {
+        if (i >= shown) {
+            rest += h->v[i].count;
+            continue;
+        }
+        if (i)
+            buf_adds(b, ", ");
+        md(b, h->v[i].value, 40);
+        buf_addf(b, " ×%zu", h->v[i].count);
+    }
+    if (rest)
+        buf_addf(b, ", others ×%zu", rest);
+    if (!h->n)
+        buf_adds(b, "-");
+}
+
+static int
+flush(FILE *f, struct buf *b)
+{
+    if (b->len && fwrite(b->data, 1, b->len, f) != b->len)
+        return KPT_E_IO;
+    buf_reset(b);
+    return ferror(f) ? KPT_E_IO : 0;
+}
+
+static void
+header(struct buf *b, const struct kpt_summary *s)
+{
+    size_t i;
+    int any = 0;
+
+    buf_adds(b, "# kptrace-batch summary\n\n");
+    buf_addf(b, "kptrace-batch %s, signatures %s\n\n", KPT_VERSION, s->algo);
+    buf_adds(b, "| files | ok | partial | rejected | clusters |\n|---:|---:|---:|---:|---:|\n");
+    buf_addf(b, "| %zu | %zu | %zu | %zu | %zu |\n\n", s->files, s->ok, s->partial, s->rejected,
+             s->nclusters);
+    buf_adds(b, "Formats: ");
+    for (i = 1; i <= KPT_FMT_PLIST; i++) {
+        if (!s->by_format[i])
+            continue;
+        buf_addf(b, "%s%s ×%zu", any ? ", " : "", kpt_format_name((enum kpt_format)i),
+                 s->by_format[i]);
+        any = 1;
+    }
+    buf_addf(b, "%s.\n\n", any ? "" : "none");
+    buf_addf(b, "Frames: %zu in all, %zu placed in the kernel or a kext (", s->frames,
+             s->frames_placed);
+    pct(b, s->frames_placed, s->frames);
+    buf_addf(b, "), %zu named (", s->frames_named);
+    pct(b, s->frames_named, s->frames);
+    buf_addf(b, "). Reports without a backtrace: %zu.\n\n", s->no_backtrace);
+}
+
+static void
+cluster_table(struct buf *b, const struct kpt_summary *s)
+{
+    size_t i, total = s->ok + s->partial;
+
+    buf_adds(b, "## Clusters by count\n\n");
+    if (!s->nclusters) {
+        buf_adds(b, "No panic report was read.\n\n");
+        return;
+    }
+    buf_adds(b, "| # | count | share | signature | class | culprit | first seen | last seen | OS builds |\n"
+                "|---:|---:|---:|---|---|---|---|---|---|\n");
+    for (i = 0; i < s->nclusters; i++) {
+        const struct kpt_cluster *c = &s->clusters[i];
+
+        buf_addf(b, "| %zu | %zu | ", i + 1, c->count);
+        pct(b, c->count, total);
+        buf_adds(b, " | ");
+        md(b, c->signature, CELL_MAX);
+        buf_adds(b, " | ");
+        md(b, c->panic_class, 40);
+        buf_adds(b, " | ");
+        md(b, c->culprit ? c->culprit : "-", 80);
+        buf_adds(b, " | ");
+        when(b, c->has_seen, c->first_seen, c->seen_local);
+        buf_adds(b, " | ");
+        when(b, c->has_seen, c->last_seen, c->seen_local);
+        buf_adds(b, " | ");
+        hist(b, &c->builds, HIST_SHOWN);
+        buf_adds(b, " |\n");
+    }
+    buf_addc(b, '\n');
+}
+
+static void
+cluster_section(struct buf *b, const struct kpt_summary *s, size_t i)
+{
+    const struct kpt_cluster *c = &s->clusters[i];
+    size_t k;
+
+    buf_addf(b, "### %zu. ", i + 1);
+    md(b, c->signature, 255);
+    buf_addf(b, "\n\n- id: `%s`, %zu report%s (", c->id_hex, c->count, c->count == 1 ? "" : "s");
+    pct(b, c->count, s->ok + s->partial);
+    buf_adds(b, "), class ");
+    md(b, c->panic_class, 40);
+    buf_adds(b, ", culprit ");
+    md(b, c->culprit ? c->culprit : "-", 80);
+    buf_adds(b, "\n- message: ");
+    md(b, c->message && *c->message ? c->message : "(none)", 300);
+    buf_adds(b, "\n- OS builds: ");
+    hist(b, &c->builds, 8);
+    buf_adds(b, "\n- models: ");
+    hist(b, &c->models, 8);
+    buf_adds(b, "\n- processes: ");
+    hist(b, &c->processes, 8);
+    buf_adds(b, "\n- formats: ");
+    hist(b, &c->formats, 8);
+    buf_adds(b, "\n- backtrace of ");
+    md(b, c->rep_path, 300);
+    if (!c->rep_nframes) {
+        buf_adds(b, ": none in the report\n");
+    } else {
+        buf_adds(b, ":\n\n");
+        if (c->rep_nframes > 8)
+            buf_addf(b, "<details><summary>%zu frames</summary>\n\n", c->rep_nframes);
+        for (k = 0; k < c->rep_nframes; k++) {
+            buf_addf(b, "  %zu. ", k);
+            md(b, c->rep_frames[k], 300);
+            buf_addc(b, '\n');
+        }
+        if (c->rep_nframes > 8)
+            buf_adds(b, "\n</details>\n");
+    }
+    buf_adds(b, "\n- examples: ");
+    for (k = 0; k < c->nexamples; k++) {
+        if (k)
+            buf_adds(b, ", ");
+        md(b, c->examples[k], 300);
+    }
+    buf_adds(b, "\n\n");
+}
+
+static void
+rejected(struct buf *b, const struct kpt_summary *s)
+{
+    size_t i;
+
+    buf_adds(b, "## Rejected files\n\n");
+    if (!s->rejected) {
+        buf_adds(b, "None.\n");
+        return;
+    }
+    buf_adds(b, "| file | reason |\n|---|---|\n");
+    for (i = 0; i < s->nrej; i++) {
+        buf_adds(b, "| ");
+        md(b, s->rej[i].path, 300);
+        buf_adds(b, " | ");
+        md(b, s->rej[i].why, 200);
+        buf_adds(b, " |\n");
+    }
+    if (s->rej_unlisted)
+        buf_addf(b, "\n%zu more rejected files are listed in the reports CSV and JSON.\n",
+                 s->rej_unlisted);
+}
+
+int
+rep_markdown(FILE *f, const struct kpt_summary *s)
+{
+    struct buf b = BUF_INIT;
+    size_t i;
+    int ret;
+
+    header(&b, s);
+    cluster_table(&b, s);
+    if ((ret = flush(f, &b)) < 0)
+        goto out;
+    if (s->nclusters)
+        buf_adds(&b, "## Clusters\n\n");
+    for (i = 0; i < s->nclusters; i++) {
+        cluster_section(&b, s, i);
+        if ((ret = flush(f, &b)) < 0)
+            goto out;
+    }
+    rejected(&b, s);
+    ret = flush(f, &b);
+out:
+    buf_release(&b);
+    return ret;
+}

@@ -1,0 +1,90 @@
+#include "util/xalloc.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void
+die_oom(size_t n)
+{
+    fprintf(stderr, "kptrace-batch: out of memory allocating %zu bytes\n", n);
+    abort();
+}
+
+void *
+xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+
+    if (!p)
+        die_oom(n);
+    return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+
+    if (!p)
+        die_oom(st_mult(n, size));
+    return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+
+    if (!q)
+        die_oom(n);
+    return q;
+}
+
+char *
+xstrdup(const char *s)
+{
+    return xmemdup0(s, strlen(s));
+}
+
+char *
+xmemdup0(const void *p, size_t n)
+{
+    char *q = xmalloc(st_add(n, 1));
+
+    if (n)
+        memcpy(q, p, n);
+    q[n] = '\0';
+    return q;
+}
+
+size_t
+st_add(size_t a, size_t b)
+{
+    if (a > SIZE_MAX - b)
+        KPT_BUG("size overflow: %zu + %zu", a, b);
+    return a + b;
+}
+
+size_t
+st_mult(size_t a, size_t b)
+{
+    if (a && b > SIZE_MAX / a)
+        KPT_BUG("size overflow: %zu * %zu", a, b);
+    return a * b;
+}
+
+void
+kpt_bug(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "kptrace-batch: BUG at %s:%d: ", file, line);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    abort();
+}
