@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,13 +44,17 @@ static const char usage_text[] =
     "      2 usage error   3 cannot start or finish: an output cannot be written\n"
     "      4 internal error\n";
 
-static void usage_error(const char *fmt, const char *arg) __attribute__((format(printf, 1, 0)));
+static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static void
-usage_error(const char *fmt, const char *arg)
+usage_error(const char *fmt, ...)
 {
+    va_list ap;
+
     fputs("kptrace-batch: ", stderr);
-    fprintf(stderr, fmt, arg);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
     fputs("\nTry 'kptrace-batch --help' for more information.\n", stderr);
 }
 

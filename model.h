@@ -115,6 +115,8 @@ struct kpt_report {
     const char *process;
     int pid; /* -1 when unknown */
     unsigned nested_count;
+    struct kpt_frame fault; /* the faulting pc a trap or abort message names */
+    unsigned has_fault : 1;
 
     struct kpt_frame *frames;
     size_t nframes, frames_dropped;

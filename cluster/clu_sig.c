@@ -258,6 +258,7 @@ clu_sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r)
     struct buf canon = BUF_INIT, readable = BUF_INIT_MAX(4096);
     uint64_t id;
 
+    r->culprit = NULL;
     msg = clu_clean_message(a, r->panic_string);
     n_sig = clu_classify(c, a, msg, &cls, &fields, &nfields);
     for (i = 0; i < nfields && nkey < 8; i++)
@@ -280,6 +281,14 @@ clu_sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r)
             }
     }
     n_walk = n_sig > 0 ? n_sig : 3;
+    if (!have_plumb && r->has_fault && r->fault.module && !r->fault.function) {
+        /* Unsymbolicated trap or abort: the trap plumbing cannot be told from the caller's
+         * frames, but the message names the faulting pc, the crash site: it leads. */
+        items[nitems++] = arena_printf(a, "%s+0x%" PRIx64, r->fault.module, r->fault.mod_off);
+        sig++;
+        if (third_party(r->fault.module))
+            r->culprit = r->fault.module;
+    }
     for (i = start; i < ntok && nitems < WALK_MAX; i++) {
         const struct tok *t = &tok[i];
 
@@ -300,8 +309,8 @@ clu_sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r)
             break;
     }
 
-    /* culprit: first third-party kext from the start point, else in the plumbing */
-    r->culprit = NULL;
+    /* culprit: the faulting kext, else the first third-party kext from the start point,
+     * else one in the plumbing */
     for (i = start; i < ntok && !r->culprit; i++)
         if (third_party(tok[i].module))
             r->culprit = tok[i].module;

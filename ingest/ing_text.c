@@ -682,6 +682,19 @@ finish_message(struct tp *t)
     while (n && (m[n - 1] == '\n' || m[n - 1] == ' ' || m[n - 1] == '\t'))
         m[--n] = '\0';
     r->panic_string = m;
+    /* the faulting pc: "Kernel trap at 0x...", "Double fault at 0x...", "... at pc 0x..." */
+    {
+        static const char *const keys[] = { "Kernel trap at 0x", "Double fault at 0x", " at pc 0x" };
+        const char *k, *p;
+        size_t i;
+
+        for (i = 0; i < 3 && !r->has_fault; i++)
+            if ((k = strstr(m, keys[i]))) {
+                p = k + strlen(keys[i]) - 2;
+                if (!hex64(&p, m + n, &r->fault.addr, NULL))
+                    r->has_fault = 1;
+            }
+    }
     /* location: the last "@path:line" */
     at = strrchr(m, '@');
     if (at && !r->src_file) {

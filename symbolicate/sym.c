@@ -164,6 +164,12 @@ sym_resolve(struct sym_ctx *s, struct arena *a, struct kpt_report *r)
 {
     size_t i;
 
+    if (r->has_fault) {
+        /* a pc, not a return address: the same placement, no call-site adjustment */
+        place(r, &r->fault, r->fault.addr);
+        if (!r->fault.module && r->arch == KPT_ARCH_ARM64)
+            place(r, &r->fault, sym_strip_pac(r->fault.addr));
+    }
     for (i = 0; i < r->nframes; i++) {
         struct kpt_frame *f = &r->frames[i];
 
