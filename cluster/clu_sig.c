@@ -114,7 +114,7 @@ clu_reduce_name(struct arena *a, const char *name)
             depth++;
         else if (s[i] == '>' && depth && !at_operator(s, i))
             depth--;
-        else if (s[i] == '(' && !depth && !at_operator(s, i)) {
+        else if (s[i] == '(' && !depth && !(i >= 8 && !memcmp(s + i - 8, "operator", 8))) {
             if (i >= 12 && !memcmp(s + i - 12, "(anonymous n", 12))
                 continue;
             if (!strncmp(s + i, "(anonymous namespace)", 21)) {

@@ -956,46 +956,64 @@ one_line(struct tp *t, const struct line *l, int last_partial)
 
 /* ---- line splitting and copy damage ---- */
 
-static size_t
-split_lines(struct arena *a, const char *text, size_t len, size_t max_line, struct line **out,
-            int *over_limit)
+/* next line of text from *pos (LF, CRLF or a lone CR ends it; so does EOF); a line longer
+ * than max is cut (*over set) and its rest skipped. Returns 0 at the end. */
+static int
+next_line(const char *text, size_t len, size_t *pos, size_t max, struct line *l, int *over)
 {
-    size_t cap = 64, n = 0, i = 0;
-    struct line *v = arena_alloc(a, cap * sizeof(*v));
+    size_t i = *pos, j = i, e;
 
-    while (i < len) {
-        size_t j = i, e;
-
-        while (j < len && text[j] != '\n' && text[j] != '\r')
-            j++;
-        e = j;
-        if (e - i > max_line) {
-            *over_limit = 1;
-            e = i + max_line;
-        }
-        if (n == cap) {
-            struct line *nv = arena_alloc(a, st_mult(cap * 2, sizeof(*nv)));
-
-            memcpy(nv, v, cap * sizeof(*nv));
-            v = nv;
-            cap *= 2;
-        }
-        v[n].raw = text + i;
-        v[n].rawn = e - i;
-        n++;
-        if (j < len && text[j] == '\r' && j + 1 < len && text[j + 1] == '\n')
-            j++;
-        i = j + 1;
+    if (i >= len)
+        return 0;
+    while (j < len && text[j] != '\n' && text[j] != '\r')
+        j++;
+    e = j;
+    if (e - i > max) {
+        *over = 1;
+        e = i + max;
     }
-    *out = v;
-    return n;
+    l->raw = text + i;
+    l->rawn = e - i;
+    if (j < len && text[j] == '\r' && j + 1 < len && text[j + 1] == '\n')
+        j++;
+    *pos = j + 1;
+    return 1;
+}
+
+static int
+quoted(const struct line *l)
+{
+    return (l->rawn == 1 && l->raw[0] == '>') || (l->rawn >= 2 && l->raw[0] == '>' && l->raw[1] == ' ');
+}
+
+/* Markdown quoting: when at least 80 % of the non-blank lines carry '> ', strip it */
+static int
+mostly_quoted(const char *text, size_t len, size_t max)
+{
+    struct line l;
+    size_t pos = 0, nonblank = 0, q = 0;
+    int over = 0;
+
+    while (next_line(text, len, &pos, max, &l, &over)) {
+        if (!l.rawn)
+            continue;
+        nonblank++;
+        q += (size_t)quoted(&l);
+    }
+    return nonblank && q * 5 >= nonblank * 4;
 }
 
 static void
-trim(struct line *l)
+trim(struct line *l, int strip_quote)
 {
-    const char *s = l->raw, *e = l->raw + l->rawn;
+    const char *s, *e;
 
+    if (strip_quote && quoted(l)) {
+        l->raw += l->rawn >= 2 ? 2 : 1;
+        l->rawn -= l->rawn >= 2 ? 2 : 1;
+    }
+    s = l->raw;
+    e = l->raw + l->rawn;
     while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
         e--;
     l->rawn = (size_t)(e - s);
@@ -1007,32 +1025,6 @@ trim(struct line *l)
     if (l->n >= 4 && !memcmp(l->s, "**", 2) && !memcmp(l->s + l->n - 2, "**", 2)) {
         l->s += 2;
         l->n -= 4;
-    }
-}
-
-static void
-strip_quotes(struct line *v, size_t n)
-{
-    size_t i, nonblank = 0, quoted = 0;
-
-    for (i = 0; i < n; i++) {
-        if (!v[i].rawn)
-            continue;
-        nonblank++;
-        if ((v[i].rawn == 1 && v[i].raw[0] == '>') ||
-            (v[i].rawn >= 2 && v[i].raw[0] == '>' && v[i].raw[1] == ' '))
-            quoted++;
-    }
-    if (!nonblank || quoted * 5 < nonblank * 4)
-        return;
-    for (i = 0; i < n; i++) {
-        if (v[i].rawn == 1 && v[i].raw[0] == '>') {
-            v[i].raw++;
-            v[i].rawn = 0;
-        } else if (v[i].rawn >= 2 && v[i].raw[0] == '>' && v[i].raw[1] == ' ') {
-            v[i].raw += 2;
-            v[i].rawn -= 2;
-        }
     }
 }
 
@@ -1056,9 +1048,9 @@ ing_text_parse(const char *text, size_t len, const struct kpt_limits *lim, struc
                struct kpt_report *r)
 {
     struct tp t;
-    struct line *v;
-    size_t n, i;
-    int over = 0, unterminated;
+    struct line l;
+    size_t pos = 0;
+    int over = 0, unterminated, strip;
 
     memset(&t, 0, sizeof(t));
     t.lim = lim;
@@ -1066,12 +1058,11 @@ ing_text_parse(const char *text, size_t len, const struct kpt_limits *lim, struc
     t.r = r;
     buf_init(&t.msg, KPT_MAX_MESSAGE_BYTES);
     unterminated = len && text[len - 1] != '\n' && text[len - 1] != '\r';
-    n = split_lines(a, text, len, lim->max_line_bytes, &v, &over);
-    strip_quotes(v, n);
-    for (i = 0; i < n; i++)
-        trim(&v[i]);
-    for (i = 0; i < n; i++)
-        one_line(&t, &v[i], unterminated && i + 1 == n);
+    strip = mostly_quoted(text, len, lim->max_line_bytes);
+    while (next_line(text, len, &pos, lim->max_line_bytes, &l, &over)) {
+        trim(&l, strip);
+        one_line(&t, &l, unterminated && pos >= len);
+    }
     if (t.in_msg)
         finish_message(&t);
     buf_release(&t.msg);

@@ -1,0 +1,92 @@
+#!/bin/sh
+# tests/cli/run.sh BINARY - black-box tests of the command line: exit codes, accounting of
+# every input, hostile file names and file types, outputs that cannot be written.
+set -u
+BIN=$1
+case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+no() { fail=$((fail + 1)); echo "not ok - $1"; }
+check() { # check NAME COMMAND...: passes when the command succeeds
+    name=$1; shift
+    if "$@" >/dev/null 2>&1; then ok "$name"; else no "$name"; fi
+}
+run() { # run EXPECTED_EXIT NAME ARGS...: runs the tool with a time limit
+    want=$1 name=$2; shift 2
+    timeout 60 "$BIN" "$@" >"$T/out" 2>"$T/err"
+    got=$?
+    if [ "$got" = "$want" ]; then ok "$name (exit $got)"; else no "$name: exit $got, wanted $want"; sed 's/^/#   /' "$T/err" | head -5; fi
+}
+rows() { # data rows of a CSV whose records may span lines: count records by the status column
+    grep -cE ',(ok|partial|rejected),' "$1"
+}
+
+# usage and help
+run 0 "--help" --help
+check "--help lists the exit codes" grep -q '^exit: 0' "$T/out"
+run 0 "--version" -V
+run 2 "unknown option" --frobnicate x
+run 2 "no path" -q
+run 2 "bad limit" --max-frames=-3 x
+
+# the samples: one rejected file, so exit 1; every file gets exactly one row
+run 1 "samples" -q -o "$T/s.md" --csv "$T/c.csv" --reports-csv "$T/r.csv" --json "$T/s.json" "$SRC/samples"
+n=$(find "$SRC/samples" -type f | wc -l)
+check "samples: one row per file ($n)" test "$(rows "$T/r.csv")" -eq "$n"
+check "samples: summary header" grep -q '^| files | ok | partial | rejected | clusters |' "$T/s.md"
+check "samples: rejected file listed" grep -q 'README-collect.txt' "$T/s.md"
+check "samples: three-report cluster" grep -q '^| 1 | 3 |' "$T/s.md"
+check "samples: no temporary file left" test -z "$(ls "$T" | grep '\.tmp\.')"
+if command -v python3 >/dev/null; then
+    check "samples: JSON parses" python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert len(d['reports'])==$n" "$T/s.json"
+    check "samples: CSV parses" python3 -c "import csv,sys; r=list(csv.DictReader(open(sys.argv[1],newline=''))); assert len(r)==$n and all(x['signature_id']=='' or len(x['signature_id'])==16 for x in r)" "$T/r.csv"
+fi
+
+# hostile inputs: every one is accounted for, nothing hangs
+H="$T/hostile"
+mkdir -p "$H/sub"
+cp "$SRC/tests/data/intel-legacy.panic" "$H/=cmd|' \"calc\"'!A0.panic"
+cp "$SRC/tests/data/arm64-abort.txt" "$H/new
+line.txt"
+cp "$SRC/tests/data/not-a-panic.txt" "$H/sub/junk.txt"
+printf '' > "$H/empty.panic"
+mkfifo "$H/fifo.panic"
+ln -s /nonexistent/target "$H/dangling.panic"
+ln -s .. "$H/sub/loop"
+printf 'panic(cpu 0 caller 0xffffff8000201000): "a|b `c` <script>x</script>\n## h"@/x.c:1\nBacktrace (CPU 0), Frame : Return Address\n0x1 : 0xffffff8000201000 \nKernel slide:     0x0000000000000000\n' > "$H/inject.panic"
+run 1 "hostile directory" -o "$T/h.md" --reports-csv "$T/h.csv" "$H"
+check "hostile: one row per entry (8)" test "$(rows "$T/h.csv")" -eq 8
+check "hostile: FIFO rejected, not opened" grep -q 'fifo.panic,rejected,.*FIFO' "$T/h.csv"
+check "hostile: dangling symlink rejected" grep -q 'dangling.panic,rejected' "$T/h.csv"
+check "hostile: symlink loop rejected" grep -q 'loop,rejected,.*symlink loop' "$T/h.csv"
+check "hostile: empty file rejected" grep -q 'empty.panic,rejected' "$T/h.csv"
+(cd "$H" && timeout 60 "$BIN" -q --reports-csv "$T/f.csv" "=cmd|' \"calc\"'!A0.panic" >/dev/null 2>&1)
+check "hostile: formula file name neutralised" grep -q "^\"'=cmd|' \"\"calc\"\"'!A0.panic\",ok" "$T/f.csv"
+check "hostile: newline in a file name stays one record" grep -q '^line.txt",ok' "$T/h.csv"
+check "hostile: no raw HTML in the summary" sh -c "! grep -q '<script>' '$T/h.md'"
+check "hostile: no heading injected" sh -c "! grep -q '^## h' '$T/h.md'"
+
+# paths from standard input
+printf '%s\n%s\n' "$SRC/tests/data/intel-legacy.panic" "$SRC/tests/data/ios-zone.ips" | \
+    timeout 60 "$BIN" -q --reports-csv "$T/stdin.csv" - >/dev/null 2>&1
+check "paths from stdin" test "$(rows "$T/stdin.csv")" -eq 2
+
+# outputs that cannot be written: exit 3, and an existing summary is never half-replaced
+run 3 "output in a missing directory" -q -o "$T/missing/dir/s.md" "$SRC/samples"
+echo "previous summary" > "$T/keep.md"
+run 3 "one output unwritable" -q -o "$T/keep.md" --csv "$T/missing/c.csv" "$SRC/samples"
+check "the previous summary is intact" grep -q '^previous summary$' "$T/keep.md"
+if [ -w /dev/full ]; then
+    timeout 60 "$BIN" -q -o - "$SRC/samples" >/dev/full 2>"$T/err"
+    check "disk full on standard output: exit 3" test $? -eq 3
+fi
+
+# a clean run exits 0
+run 0 "all inputs read" -q -o "$T/ok.md" "$SRC/tests/data/intel-legacy.panic" "$SRC/tests/data/cut-mid-frame.txt"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

@@ -1,0 +1,272 @@
+/*
+ * test_cluster.c - signatures: pinned hash vectors, classes and fields, masking, name
+ * reduction, and keys that must stay equal or must differ.
+ */
+#include "tests/unit/testlib.h"
+
+#include <inttypes.h>
+
+#include "cluster/clu.h"
+#include "ingest/ing.h"
+#include "symbolicate/sym.h"
+#include "util/xalloc.h"
+
+/* SIGNATURES.md §5.3: changing one of these is an algorithm version bump */
+static void
+test_pinned_vectors(void **state)
+{
+    static const struct { const char *canon; uint64_t key; } vec[] = {
+        { "6:xnusig,7:primary,8:watchdog,1:1,20:service=WindowServer,1:0,", 0x6e846b703f4915f4ull },
+        { "6:xnusig,7:primary,8:watchdog,1:1,12:service=logd,1:0,", 0xc5ff531405fa386dull },
+        { "6:xnusig,6:coarse,8:watchdog,1:1,20:service=WindowServer,1:1,1:-,", 0x345d7097b759c8ccull },
+        { "6:xnusig,7:primary,8:x86_trap,1:1,26:trap=13=general protection,1:3,12:lck_mtx_lock,"
+          "44:com.example.driver.FooNIC!FooNIC::txComplete,44:com.example.driver.FooNIC!FooNIC::timerFired,",
+          0x2efe591ba78b6093ull },
+        { "6:xnusig,6:coarse,8:x86_trap,1:1,26:trap=13=general protection,1:1,25:com.example.driver.FooNIC,",
+          0x3bc07e759a428488ull },
+        { "6:xnusig,7:primary,8:x86_trap,1:1,26:trap=13=general protection,1:2,7:~lowsym,25:com.example.driver.FooNIC,",
+          0x6514f8cfa3fa47fcull },
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(vec) / sizeof(vec[0]); i++)
+        assert_true(clu_hash(vec[i].canon, strlen(vec[i].canon)) == vec[i].key);
+}
+
+/* clu_canon() writes exactly the documented form */
+static void
+test_canon(void **state)
+{
+    const char *f1[] = { "service=WindowServer" };
+    const char *f2[] = { "trap=13=general protection" };
+    const char *items[] = { "lck_mtx_lock", "com.example.driver.FooNIC!FooNIC::txComplete",
+                            "com.example.driver.FooNIC!FooNIC::timerFired" };
+    struct buf b = BUF_INIT;
+
+    (void)state;
+    clu_canon(&b, "primary", "watchdog", f1, 1, NULL, 0);
+    assert_string_equal(b.data, "6:xnusig,7:primary,8:watchdog,1:1,20:service=WindowServer,1:0,");
+    buf_reset(&b);
+    clu_canon(&b, "primary", "x86_trap", f2, 1, items, 3);
+    assert_true(clu_hash(b.data, b.len) == 0x2efe591ba78b6093ull);
+    buf_release(&b);
+}
+
+static const struct {
+    const char *msg, *cls, *fields;
+    int n;
+} class_cases[] = {
+    { "userspace watchdog timeout: no successful checkins from com.apple.WindowServer (2 induced crashes) in 120 seconds", "watchdog", "service=WindowServer", 0 },
+    { "Kernel trap at 0xffffff7f9a3c11bd, type 13=general protection, registers:", "x86_trap", "trap=13=general protection", 3 },
+    { "Kernel trap at 0xffffff8018c8019a, type 14=page fault, registers:", "x86_trap", "trap=14=page fault", 3 },
+    { "Double fault at 0xffffff801e90c6d0, registers:", "x86_trap", "trap=8=double fault", 3 },
+    { "Spinlock acquisition timed out: lock=0xffffff80024ca528, lock owner thread=0xffffff8016c3b450", "lock_timeout", "lock=Spinlock", 1 },
+    { "[kalloc.type.var4.128]: element modified after free (off:64, val:0xfffffff1d2c3b4a5, sz:128)", "zone_uaf", "zone=kalloc.type.var4.128", 0 },
+    { "zone map exhausted while allocating from zone [data.kalloc.1024], likely due to memory leak in zone [kalloc.type.var2.64] (6G, 1234567 elements allocated)", "zone_exhausted", "leak=kalloc.type.var2.64|~alloc=data.kalloc.1024", 0 },
+    { "assertion failed: m->m_flags & M_PKTHDR, file: /AppleInternal/xnu/bsd/kern/uipc_mbuf.c, line: 4839", "assert", "file=uipc_mbuf.c|expr=m->m_flags & M_PKTHDR", 2 },
+    { "Kernel data abort. at pc 0xfffffe001327947c, lr 0xfdc0fe00148e2af8 (saved state: 0xfffffe8820216e10)", "arm_abort", "kind=Kernel data abort", 3 },
+    { "Unexpected SoC (system) watchdog reset occurred during sleep/wake transition", "hardware", "unit=SoC (system) watchdog|detail=Unexpected SoC (system) watchdog reset occurred during sleep/wake transition", 0 },
+    { "btn_rst", "generic", "msg=btn_rst", 3 },
+    { "os_refcnt: overflow (rc=0xffffff8012345678)", "refcnt", "kind=overflow", 3 },
+};
+
+static void
+test_classes(void **state)
+{
+    struct clu_rules *c = clu_rules_new();
+    struct arena *a = arena_new(4096);
+    size_t i, k;
+
+    (void)state;
+    for (i = 0; i < sizeof(class_cases) / sizeof(class_cases[0]); i++) {
+        const char *cls, **fields, *msg;
+        size_t nf;
+        struct buf got = BUF_INIT;
+        int n;
+
+        msg = clu_clean_message(a, class_cases[i].msg);
+        n = clu_classify(c, a, msg, &cls, &fields, &nf);
+        for (k = 0; k < nf; k++)
+            buf_addf(&got, "%s%s", k ? "|" : "", fields[k]);
+        print_message("# %s\n", class_cases[i].msg);
+        assert_string_equal(cls, class_cases[i].cls);
+        assert_string_equal(got.data, class_cases[i].fields);
+        assert_int_equal(n, class_cases[i].n);
+        buf_release(&got);
+    }
+    arena_free(a);
+    clu_rules_free(c);
+}
+
+static void
+test_clean_and_mask(void **state)
+{
+    struct arena *a = arena_new(4096);
+
+    (void)state;
+    assert_string_equal(clu_clean_message(a, "\"Spinlock timed out: lock=0x1\"@/SourceCache/xnu/osfmk/i386/locks_i386.c:365"),
+                        "Spinlock timed out: lock=0x1");
+    assert_string_equal(clu_clean_message(a, "nvme: \"Fatal error occurred. DID=0xa808\n. FW Revision=EXA\\n\"@/AppleInternal/IONVMeController.cpp:5320"),
+                        "nvme: Fatal error occurred. DID=0xa808 . FW Revision=EXA");
+    assert_string_equal(clu_clean_message(a, "userspace watchdog timeout: no successful checkins from logd\nservice: logd, total 1\nservice: x"),
+                        "userspace watchdog timeout: no successful checkins from logd");
+    assert_string_equal(clu_clean_message(a, "Too many alloc retries: 502, table:0xfffffe1, type:1 @ltable.c:489"),
+                        "Too many alloc retries: 502, table:0xfffffe1, type:1");
+    assert_string_equal(clu_mask(a, "busy timeout[0], (60s): 'IOResources'", 160), "busy timeout[<n>], (<n>s): 'IOResources'");
+    assert_string_equal(clu_mask(a, "zone data.kalloc.1024 OUTBOX3 uuid 7F56F309-28C2-342A-82C0-3908C164EBCC", 160),
+                        "zone data.kalloc.1024 OUTBOX3 uuid <uuid>");
+    assert_string_equal(clu_mask(a, "sks : 0x0006fe97 0x00000000 0x0 [mvupn]", 160), "sks : <list> [mvupn]");
+    assert_string_equal(clu_mask(a, "3rd try, 10ms later", 160), "3rd try, <n>ms later");
+    arena_free(a);
+}
+
+static void
+test_reduce_names(void **state)
+{
+    static const char *const cases[][2] = {
+        { "IONVMeController::RequestAsyncEvents(unsigned int)", "IONVMeController::RequestAsyncEvents" },
+        { "void TrapHook::kernelTrap<x86_saved_state>(x86_saved_state*, unsigned long*)", "TrapHook::kernelTrap<T>" },
+        { "IONVMeController::FatalHandling() (.cold.1)", "IONVMeController::FatalHandling" },
+        { "OSArray::operator<(OSArray const&) const", "OSArray::operator<" },
+        { "panic", "panic" },
+        { "std::map<int, std::vector<int> >::find(int const&)", "std::map<T>::find" },
+    };
+    struct arena *a = arena_new(4096);
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        assert_string_equal(clu_reduce_name(a, cases[i][0]), cases[i][1]);
+    arena_free(a);
+}
+
+/* ---- keys that must agree or differ, on whole reports ---- */
+
+static const char *
+sign_text(struct arena *a, const char *text)
+{
+    struct clu_rules *c = clu_rules_new();
+    struct sym_ctx *s = sym_ctx_new(NULL);
+    struct kpt_limits lim;
+    struct kpt_report r;
+    const char *id;
+
+    kpt_limits_default(&lim);
+    kpt_report_init(&r, a, "t");
+    assert_int_equal(ing_parse(text, strlen(text), &lim, a, &r), 0);
+    sym_resolve(s, a, &r);
+    clu_sign(c, a, &r);
+    id = r.sig_id;
+    sym_ctx_free(s);
+    clu_rules_free(c);
+    return id;
+}
+
+#define WATCHDOG(svc, healthy, secs)                                                              \
+    "panic(cpu 0 caller 0xfffffe003b8fc3e4): userspace watchdog timeout: no successful checkins " \
+    "from " svc " (2 induced crashes) in " secs " seconds\n"                                     \
+    "service: " healthy ", total successful checkins since load (1210 seconds ago): 122\n"       \
+    "Debugger message: panic\nOS version: 23G93\n"
+
+static char *
+intel_report(uint64_t slide, const char *build, const char *kext_ver)
+{
+    uint64_t kb = 0xffffff8000200000ull + slide, ks = 0xffffff7f80000000ull + slide * 2;
+    struct buf b = BUF_INIT;
+
+    buf_addf(&b, "panic(cpu 1 caller 0x%016" PRIx64 "): \"lock held: 0x%016" PRIx64 "\"@/x/y/z.c:%d\n",
+             kb + 0x4c2, kb + 0x999, slide ? 77 : 76);
+    buf_addf(&b, "Backtrace (CPU 1), Frame : Return Address\n");
+    buf_addf(&b, "0xffffff83b1b3bb00 : 0x%016" PRIx64 " \n", kb + 0x65d);
+    buf_addf(&b, "0xffffff83b1b3bb50 : 0x%016" PRIx64 " \n", kb + 0x4c2);
+    buf_addf(&b, "0xffffff83b1b3bb90 : 0x%016" PRIx64 " \n", ks + 0x121b);
+    buf_addf(&b, "0xffffff83b1b3bbd0 : 0x%016" PRIx64 " \n", ks + 0x10f0);
+    buf_addf(&b, "      Kernel Extensions in backtrace:\n");
+    buf_addf(&b, "         org.example.fs.zeta(%s)[0D1C2B3A-4F5E-3D6C-8B7A-9F0E1D2C3B4A]@0x%016" PRIx64
+                 "->0x%016" PRIx64 "\n", kext_ver, ks, ks + 0x3ffff);
+    buf_addf(&b, "\nMac OS version:\n%s\nKernel slide:     0x%016" PRIx64 "\nKernel text base: 0x%016" PRIx64 "\n",
+             build, slide, kb);
+    return buf_detach(&b, NULL);
+}
+
+static void
+test_keys_same_and_differ(void **state)
+{
+    struct arena *a = arena_new(65536);
+    char *r1 = intel_report(0x1000000, "19H2", "2.0.1"), *r2 = intel_report(0x2e00000, "19H2", "2.0.2");
+    char *r3 = intel_report(0, "19H2", "2.0.1");
+
+    (void)state;
+    /* watchdog: the starved service is the key; healthy services and numbers are not */
+    assert_string_equal(sign_text(a, WATCHDOG("WindowServer", "logd", "120")), "6e846b703f4915f4");
+    assert_string_equal(sign_text(a, WATCHDOG("WindowServer", "opendirectoryd", "90")), "6e846b703f4915f4");
+    assert_string_equal(sign_text(a, WATCHDOG("logd", "WindowServer", "120")), "c5ff531405fa386d");
+    /* the same bug with another slide, kext version, line number: one key */
+    assert_string_equal(sign_text(a, r1), sign_text(a, r2));
+    assert_string_equal(sign_text(a, r1), sign_text(a, r3));
+    free(r1);
+    free(r2);
+    free(r3);
+    /* trap types 13 and 14 at the same frames differ */
+    r1 = xstrdup("panic(cpu 0 caller 0xffffff8000201000): Kernel trap at 0xffffff8000300000, type 13=general protection, registers:\n"
+                 "Backtrace (CPU 0), Frame : Return Address\n0x1 : 0xffffff8000201000 \n0x2 : 0xffffff8000202000 \n"
+                 "Kernel slide:     0x0000000000000000\n");
+    r2 = xstrdup(r1);
+    memcpy(strstr(r2, "13=general protection"), "14=page fault, regi", 19);
+    assert_string_not_equal(sign_text(a, r1), sign_text(a, r2));
+    free(r1);
+    free(r2);
+    arena_free(a);
+}
+
+/* the table keeps counts, examples in byte order and the earliest representative */
+static void
+test_table(void **state)
+{
+    struct clu_table *t = clu_table_new();
+    struct arena *a = arena_new(4096);
+    const struct kpt_cluster *c;
+    static const char *const paths[] = { "d/5", "d/2", "d/9", "d/1", "d/7" };
+    size_t i, n;
+
+    (void)state;
+    for (i = 0; i < 5; i++) {
+        struct kpt_report r;
+
+        kpt_report_init(&r, a, paths[i]);
+        r.sig_id = i == 4 ? "00000000000000bb" : "00000000000000aa";
+        r.signature = "generic[x]";
+        r.panic_class = "generic";
+        r.when = 1000 - (int64_t)i;
+        r.has_when = 1;
+        r.os_build = i % 2 ? "21G83" : "22G91";
+        clu_add(t, &r);
+    }
+    c = clu_table_result(t, &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(c[0].count, 4);
+    assert_int_equal(c[0].nexamples, 3);
+    assert_string_equal(c[0].examples[0], "d/1");
+    assert_string_equal(c[0].examples[2], "d/5");
+    assert_string_equal(c[0].rep_path, "d/1"); /* the earliest */
+    assert_true(c[0].first_seen == 997 && c[0].last_seen == 1000);
+    assert_string_equal(c[0].builds.v[0].value, "21G83");
+    assert_int_equal(c[0].builds.v[0].count, 2);
+    assert_int_equal(c[1].count, 1);
+    arena_free(a);
+    clu_table_free(t);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pinned_vectors),   cmocka_unit_test(test_canon),
+        cmocka_unit_test(test_classes),          cmocka_unit_test(test_clean_and_mask),
+        cmocka_unit_test(test_reduce_names),     cmocka_unit_test(test_keys_same_and_differ),
+        cmocka_unit_test(test_table),
+    };
+
+    return cmocka_run_group_tests_name("cluster", tests, NULL, NULL);
+}

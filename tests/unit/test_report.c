@@ -1,0 +1,143 @@
+/*
+ * test_report.c - escaping: Markdown, CSV (RFC 4180, formula neutralisation), UTF-8; and
+ * a whole Markdown summary whose report text tries to break out.
+ */
+#include "tests/unit/testlib.h"
+
+#include "report/rep.h"
+
+static void
+test_md_escape(void **state)
+{
+    static const char *const cases[][2] = {
+        { "a|b", "a\\|b" },
+        { "`rm -rf /`", "\\`rm -rf /\\`" },
+        { "<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;" },
+        { "line1\nline2\r\tend", "line1 line2  end" },
+        { "**bold** _em_ [link](x) ~~s~~", "\\*\\*bold\\*\\* \\_em\\_ \\[link\\](x) \\~\\~s\\~\\~" },
+        { "a&b", "a&amp;b" },
+        { "bad \xff utf8", "bad \xef\xbf\xbd utf8" },
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct buf b = BUF_INIT;
+
+        rep_md_text(&b, cases[i][0], 0);
+        assert_string_equal(b.data, cases[i][1]);
+        buf_release(&b);
+    }
+    {
+        struct buf b = BUF_INIT;
+
+        rep_md_text(&b, "abcdef", 3);
+        assert_string_equal(b.data, "abc\xe2\x80\xa6");
+        buf_release(&b);
+    }
+}
+
+static void
+test_csv_cell(void **state)
+{
+    static const char *const cases[][2] = {
+        { "plain", "plain" },
+        { "a,b", "\"a,b\"" },
+        { "say \"hi\"", "\"say \"\"hi\"\"\"" },
+        { "two\nlines", "\"two\nlines\"" },
+        { "=HYPERLINK(\"http://x\")", "\"'=HYPERLINK(\"\"http://x\"\")\"" },
+        { "+1", "\"'+1\"" },
+        { "-2", "\"'-2\"" },
+        { "@SUM(A1)", "\"'@SUM(A1)\"" },
+        { "\tx", "\"'\tx\"" },
+        { "", "" },
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct buf b = BUF_INIT;
+
+        rep_csv_cell(&b, cases[i][0]);
+        assert_string_equal(b.data, cases[i][1]);
+        buf_release(&b);
+    }
+}
+
+/* a summary whose every report-derived string is hostile stays one table row per cluster */
+static void
+test_markdown_injection(void **state)
+{
+    struct kpt_cluster c;
+    struct kpt_summary s;
+    static char rpath[] = "evil|name\n| injected | row |.panic", rwhy[] = "reason with `code` and <b>html</b>";
+    static char f0[] = "kernel+0x10", f1[] = "com.evil|kext\n## heading!x";
+    static char id[] = "0123456789abcdef", sig[] = "generic[a|b`c`<img src=x onerror=alert(1)>\n| x | y |]";
+    static char cls[] = "generic", cul[] = "com.evil|kext", msg[] = "msg\n\n# not a heading", pq[] = "p|q";
+    struct kpt_rejected rj = { rpath, rwhy };
+    char *frames[] = { f0, f1 };
+    FILE *f = tmpfile();
+    size_t n, rows = 0;
+    char *out, *line, *save = NULL;
+
+    (void)state;
+    memset(&c, 0, sizeof(c));
+    memset(&s, 0, sizeof(s));
+    c.id_hex = id;
+    c.signature = sig;
+    c.panic_class = cls;
+    c.culprit = cul;
+    c.message = msg;
+    c.count = 1;
+    c.rep_path = pq;
+    c.rep_frames = frames;
+    c.rep_nframes = 2;
+    c.examples[0] = pq;
+    c.nexamples = 1;
+    kpt_hist_add(&c.builds, "21G83|x", 1);
+    s.files = 2;
+    s.ok = 1;
+    s.rejected = 1;
+    s.clusters = &c;
+    s.nclusters = 1;
+    s.rej = &rj;
+    s.nrej = 1;
+    s.algo = "test";
+    assert_int_equal(rep_markdown(f, &s), 0);
+    n = (size_t)ftell(f);
+    rewind(f);
+    out = calloc(1, n + 1);
+    assert_int_equal(fread(out, 1, n, f), n);
+    fclose(f);
+    assert_null(strstr(out, "<img"));
+    assert_null(strstr(out, "<b>"));
+    assert_null(strstr(out, "\n## heading"));
+    assert_null(strstr(out, "\n# not a heading"));
+    for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        const char *p;
+        size_t pipes = 0;
+
+        if (strncmp(line, "| 1 |", 5))
+            continue;
+        rows++;
+        for (p = line; *p; p++)
+            if (*p == '|' && (p == line || p[-1] != '\\'))
+                pipes++;
+        assert_int_equal(pipes, 10); /* 9 cells */
+    }
+    assert_int_equal(rows, 1);
+    kpt_hist_release(&c.builds);
+    free(out);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_md_escape),
+        cmocka_unit_test(test_csv_cell),
+        cmocka_unit_test(test_markdown_injection),
+    };
+
+    return cmocka_run_group_tests_name("report", tests, NULL, NULL);
+}

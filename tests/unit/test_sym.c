@@ -1,0 +1,123 @@
+/*
+ * test_sym.c - address placement (SYMBOLICATION.md §3.3, §4) on reports whose arithmetic
+ * the docs work out, PAC stripping and demangling.
+ */
+#include "tests/unit/testlib.h"
+
+#include "ingest/ing.h"
+#include "symbolicate/sym.h"
+
+static struct kpt_report
+load(struct arena *a, const char *path)
+{
+    struct kpt_limits lim;
+    struct kpt_report r;
+    struct sym_ctx *s = sym_ctx_new(NULL);
+    size_t n;
+    char *d = tl_read(path, &n);
+
+    assert_non_null(d);
+    kpt_limits_default(&lim);
+    kpt_report_init(&r, a, path);
+    assert_int_equal(ing_parse(d, n, &lim, a, &r), 0);
+    sym_resolve(s, a, &r);
+    sym_ctx_free(s);
+    free(d);
+    return r;
+}
+
+static void
+test_corpus_offsets(void **state)
+{
+    const char *corpus = tl_corpus();
+    struct arena *a = arena_new(65536);
+    struct kpt_report r;
+
+    (void)state;
+    if (!corpus) {
+        printf("# SKIP corpus offsets: ../shared/corpus is not there\n");
+        arena_free(a);
+        skip();
+    }
+    /* wavtap: slide 0x1c00000; 0xffffff8001e22f79 -> link 0xffffff8000222f79 = base + 0x22f79;
+     * AppleAHCIPort @0xffffff7f83bfc000: 0xffffff7f83c06023 -> +0xa023 */
+    r = load(a, tl_path(corpus, "a_legacy_intel/wavtap_10.9.3_13E28_spinlock_timeout_full.panic"));
+    assert_string_equal(kpt_frame_text(a, &r.frames[0]), "kernel+0x22f79");
+    assert_string_equal(kpt_frame_text(a, &r.frames[9]), "com.apple.driver.AppleAHCIPort+0xa023");
+    /* sketchybar: EndpointSecurity @0xfffffe00148b6d60: 0xfffffe00148e2af8 -> +0x2bd98 */
+    arena_clear(a);
+    r = load(a, tl_path(corpus, "d_arm64_text/sketchybar_T6000_22G91_data_abort.txt"));
+    assert_string_equal(kpt_frame_text(a, &r.frames[11]), "com.apple.iokit.EndpointSecurity+0x2bd98");
+    /* kernel offsets are from the unslid kernel text base */
+    assert_string_equal(kpt_frame_text(a, &r.frames[0]), "kernel+0x142e620");
+    /* the panic line's PAC-signed lr lands in the kext once stripped */
+    assert_true(r.has_fault);
+    /* hackintosh 11.3: keepsyms names are kept, demangled */
+    arena_clear(a);
+    r = load(a, tl_path(corpus, "a_legacy_intel/hackintosh_11.3_nvme_fatal_symbolicated.txt"));
+    assert_string_equal(kpt_frame_text(a, &r.frames[0]), "kernel!handle_debugger_trap");
+    {
+        size_t i;
+        int found = 0;
+
+        for (i = 0; i < r.nframes; i++)
+            if (r.frames[i].mod_off == 0x7433 && r.frames[i].module &&
+                !strcmp(r.frames[i].module, "com.apple.iokit.IONVMeFamily")) {
+                assert_non_null(strstr(r.frames[i].function, "IONVMeController::FatalHandling"));
+                found = 1;
+            }
+        assert_true(found);
+    }
+    /* an excerpt with no slide lines: kernel frames cannot be unslid and stay raw */
+    arena_clear(a);
+    r = load(a, tl_path(corpus, "g_odd/hackintosh_macOS13b4_double_fault_garbage_prefix_excerpt.txt"));
+    assert_null(r.frames[0].module);
+    arena_free(a);
+}
+
+static void
+test_pac_and_demangle(void **state)
+{
+    struct arena *a = arena_new(4096);
+
+    (void)state;
+    assert_true(sym_strip_pac(0xfdc0fe00148e2af8ull) == 0xfffffe00148e2af8ull);
+    assert_true(sym_strip_pac(0xcbaf7e0011927fc8ull) == 0xfffffe0011927fc8ull);
+    assert_true(sym_strip_pac(0x65cc7e004f4463d4ull) == 0xfffffe004f4463d4ull);
+    assert_true(sym_strip_pac(0x0000000245a83cd4ull) == 0x0000000245a83cd4ull);
+    assert_string_equal(sym_demangle(a, "__ZN16IONVMeController13FatalHandlingEv"),
+                        "IONVMeController::FatalHandling()");
+    assert_string_equal(sym_demangle(a, "_panic"), "panic");
+    assert_string_equal(sym_demangle(a, "__Zgarbage"), "_Zgarbage");
+    arena_free(a);
+}
+
+static void
+test_own_offsets(void **state)
+{
+    struct arena *a = arena_new(65536);
+    struct kpt_report r = load(a, KPT_SOURCE_DIR "/tests/data/intel-legacy.panic");
+
+    (void)state;
+    /* Kernel text base 0xffffff8010400000 */
+    assert_string_equal(kpt_frame_text(a, &r.frames[0]), "kernel+0x11a65d");
+    /* org.example.fs.zeta @0xffffff7f93a00000 */
+    assert_string_equal(kpt_frame_text(a, &r.frames[3]), "org.example.fs.zeta+0x1c21b");
+    arena_clear(a);
+    r = load(a, KPT_SOURCE_DIR "/tests/data/ios-zone.ips");
+    /* iOS: Kernel text base 0xfffffff028034000 */
+    assert_string_equal(kpt_frame_text(a, &r.frames[0]), "kernel+0xba20");
+    arena_free(a);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_corpus_offsets),
+        cmocka_unit_test(test_pac_and_demangle),
+        cmocka_unit_test(test_own_offsets),
+    };
+
+    return cmocka_run_group_tests_name("symbolicate", tests, NULL, NULL);
+}
