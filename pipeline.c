@@ -250,7 +250,8 @@ pipeline_run(const struct kpt_opts *o)
         fputs("\r\033[K", stderr);
 
     run.sum.clusters = clu_table_result(run.table, &run.sum.nclusters);
-    qsort(run.rej, run.nrej, sizeof(*run.rej), cmp_rej);
+    if (run.nrej > 1)
+        qsort(run.rej, run.nrej, sizeof(*run.rej), cmp_rej);
     run.sum.rej = run.rej;
     run.sum.nrej = run.nrej;
     run.sum.algo = CLU_ALGO;
