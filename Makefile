@@ -38,7 +38,7 @@ TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/tes
 FUZZERS  := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 
 .PHONY: all help deps check test unit cli-test sanitize check-deps check-headers demo \
-        install uninstall clean fuzz-regress
+        install uninstall clean fuzz-regress fuzz
 
 all: $(BUILD)/kptrace-batch $(FUZZERS)  ## build the tool (and the fuzz targets, so they cannot rot)
 
@@ -84,6 +84,18 @@ cli-test: $(BUILD)/kptrace-batch  ## run the command-line tests
 
 fuzz-regress: $(FUZZERS)  ## replay the test inputs and the corpus through every fuzz target
 	@sh fuzz/regress.sh $(BUILD)/fuzz
+
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+fuzz:  ## run every fuzz target under libFuzzer (clang) for FUZZ_SECONDS each
+	@mkdir -p build/libfuzzer
+	@for f in fuzz/fuzz_*.c; do n=$$(basename $$f .c); \
+	  $(FUZZ_CC) -g -O1 -D_GNU_SOURCE -I. $(DEPS_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	    -o build/libfuzzer/$$n $$f $(LIB_SRCS) $(LIBS_ALL) || exit 1; \
+	  mkdir -p build/libfuzzer/corpus-$$n; \
+	  echo "== $$n for $(FUZZ_SECONDS) s"; \
+	  build/libfuzzer/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 \
+	    -print_final_stats=1 build/libfuzzer/corpus-$$n tests/data samples || exit 1; done
 
 test: unit cli-test fuzz-regress check-deps check-headers  ## every test on $(BUILD)
 

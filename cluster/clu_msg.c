@@ -312,16 +312,16 @@ clu_mask(struct arena *a, const char *s, size_t cap)
     }
     res = arena_strndup(a, b.data, b.len);
     buf_release(&b);
-    /* trim */
+    /* trim, cap, and trim what the cap exposed */
     while (*res == ' ')
         res++;
+    cap_utf8(res, cap);
     {
         size_t m = strlen(res);
 
         while (m && res[m - 1] == ' ')
             res[--m] = '\0';
     }
-    cap_utf8(res, cap);
     return res;
 }
 
