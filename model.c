@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "util/buf.h"
+#include "util/hex.h"
 #include "util/xalloc.h"
 
 #include <stdlib.h>
@@ -111,18 +112,6 @@ kpt_uuid_text(struct arena *a, const uint8_t u[16])
                         u[11], u[12], u[13], u[14], u[15]);
 }
 
-static int
-hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int
 kpt_uuid_parse(const char *s, size_t n, uint8_t out[16])
 {
@@ -132,7 +121,7 @@ kpt_uuid_parse(const char *s, size_t n, uint8_t out[16])
     for (i = 0; i < n; i++) {
         if (s[i] == '-')
             continue;
-        if ((v = hexval((unsigned char)s[i])) < 0 || k >= 16)
+        if ((v = hex_digit((unsigned char)s[i])) < 0 || k >= 16)
             return -1;
         if (hi < 0) {
             hi = v;

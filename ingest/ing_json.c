@@ -11,6 +11,7 @@
 
 #include "ingest/ing_int.h"
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/xalloc.h"
 
 #define LENIENT_MAX (8u << 20)
@@ -44,20 +45,13 @@ static int
 hex4(const char *s, size_t n, unsigned long *v)
 {
     size_t i;
+    int d;
 
     *v = 0;
     if (n < 4)
         return -1;
     for (i = 0; i < 4; i++) {
-        int c = (unsigned char)s[i], d;
-
-        if (c >= '0' && c <= '9')
-            d = c - '0';
-        else if (c >= 'a' && c <= 'f')
-            d = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F')
-            d = c - 'A' + 10;
-        else
+        if ((d = hex_digit((unsigned char)s[i])) < 0)
             return -1;
         *v = *v << 4 | (unsigned long)d;
     }

@@ -12,6 +12,7 @@
 
 #include "ingest/ing_int.h"
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/xalloc.h"
 
 struct line {
@@ -54,18 +55,6 @@ skip_blank(const char **p, const char *end)
         (*p)++;
 }
 
-static int
-hexdig(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* "0x" then 1..16 hex digits; *ndig gets the digit count. */
 static int
 hex64(const char **p, const char *end, uint64_t *v, int *ndig)
@@ -76,7 +65,7 @@ hex64(const char **p, const char *end, uint64_t *v, int *ndig)
 
     if (lit(&q, end, "0x"))
         return -1;
-    while (q < end && (d = hexdig((unsigned char)*q)) >= 0) {
+    while (q < end && (d = hex_digit((unsigned char)*q)) >= 0) {
         if (n == 16)
             return -1;
         x = x << 4 | (uint64_t)d;
@@ -416,7 +405,7 @@ kext_line(struct tp *t, const struct line *l)
     if (lit(&p, end, ")["))
         return -1;
     uu = p;
-    while (p < end && (hexdig((unsigned char)*p) >= 0 || *p == '-'))
+    while (p < end && (hex_digit((unsigned char)*p) >= 0 || *p == '-'))
         p++;
     uun = (size_t)(p - uu);
     if (lit(&p, end, "]@") || hex64(&p, end, &k.start, NULL))
