@@ -110,8 +110,9 @@ ing_json_unescape(const char *s, size_t n, struct buf *out)
             break;
         }
         default:
-            buf_add(out, s + i, 2);
-            i += 2;
+            /* not an escape: keep the backslash, read what follows as it is */
+            buf_addc(out, '\\');
+            i++;
         }
     }
     return out->max && out->len >= out->max ? KPT_E_LIMIT : 0;
