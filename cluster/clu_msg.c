@@ -237,6 +237,8 @@ unit_len(const char *s)
     return 0;
 }
 
+/* cut s to at most cap bytes, on a character boundary and never inside a word or number
+ * (a cut number would mask differently the next time: masking must be idempotent) */
 static void
 cap_utf8(char *s, size_t cap)
 {
@@ -247,6 +249,9 @@ cap_utf8(char *s, size_t cap)
     n = cap;
     while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
         n--;
+    if (isalnum((unsigned char)s[n]))
+        while (n && isalnum((unsigned char)s[n - 1]))
+            n--;
     s[n] = '\0';
 }
 
