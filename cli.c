@@ -10,6 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "util/xalloc.h"
 
 static const char usage_text[] =
     "usage: kptrace-batch [options] PATH...\n"
@@ -28,6 +33,26 @@ static const char usage_text[] =
     "      --json FILE          everything above, machine-readable\n"
     "  -q, --quiet              no progress and no per-file diagnostics; progress goes to\n"
     "                           stderr only when it is a terminal\n"
+    "  -v, --verbose            lookup and lldb counts on stderr\n"
+    "\n"
+    "symbolication (lldb with Kernel Debug Kits):\n"
+    "  -k, --kdk DIR            a KDK to use (repeatable); reports are matched to it by\n"
+    "                           kernel UUID, then by build\n"
+    "      --kdk-root DIR       a folder of KDK_*.kdk (repeatable; default\n"
+    "                           /Library/Developer/KDKs)\n"
+    "      --kext PATH          a .kext bundle, or a folder searched for them, for\n"
+    "                           third-party kexts (repeatable); used only on a UUID match\n"
+    "      --lldb PATH          the lldb to run (default: lldb, then lldb-19 ... lldb-14)\n"
+    "      --no-symbolicate     leave frames as MODULE+0xOFFSET\n"
+    "  -j, --jobs N             symbolication workers (default: the number of CPUs)\n"
+    "      --cache DIR          persistent symbol cache (default:\n"
+    "                           $XDG_CACHE_HOME/kptrace-batch)\n"
+    "      --no-cache           no persistent cache\n"
+    "      --trace [REPORT]     kptrace's job: print one report's symbolicated backtrace and\n"
+    "                           nothing else (no REPORT: the newest in\n"
+    "                           /Library/Logs/DiagnosticReports)\n"
+    "      --lldb-timeout MS    per-chunk lldb timeout (default 30000; startup 10x)\n"
+    "      --lldb-log FILE      log every command sent to lldb (for tests and audits)\n"
     "  -h, --help               this text\n"
     "  -V, --version            the version\n"
     "\n"
@@ -74,31 +99,138 @@ parse_size(const char *s, size_t min, size_t *out)
     return 0;
 }
 
-enum { OPT_CSV = 256, OPT_REPORTS_CSV, OPT_JSON, OPT_MAX_FILE, OPT_MAX_LINE, OPT_MAX_FRAMES };
+enum { OPT_CSV = 256, OPT_REPORTS_CSV, OPT_JSON, OPT_MAX_FILE, OPT_MAX_LINE, OPT_MAX_FRAMES,
+       OPT_KDK_ROOT, OPT_KEXT, OPT_LLDB, OPT_NO_SYM, OPT_CACHE, OPT_NO_CACHE, OPT_TRACE,
+       OPT_LLDB_TIMEOUT, OPT_LLDB_LOG };
+
+static void
+push(const char ***v, size_t *n, const char *s)
+{
+    *v = xrealloc(*v, st_mult(*n + 1, sizeof(**v)));
+    (*v)[(*n)++] = s;
+}
+
+void
+cli_release(struct kpt_opts *o)
+{
+    free(o->kdks);
+    free(o->roots);
+    free(o->kexts);
+    o->kdks = o->roots = o->kexts = NULL;
+}
+
+char *
+cli_newest_report(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char *best = NULL;
+    time_t best_t = 0;
+
+    if (!d)
+        return NULL;
+    while ((e = readdir(d))) {
+        struct stat st;
+        char *p;
+        size_t n = strlen(e->d_name);
+
+        if (!((n > 6 && !strcmp(e->d_name + n - 6, ".panic")) ||
+              (n > 4 && !strcmp(e->d_name + n - 4, ".ips") &&
+               (!strncmp(e->d_name, "Kernel", 6) || !strncmp(e->d_name, "panic", 5)))))
+            continue;
+        p = xmalloc(strlen(dir) + n + 2);
+        memcpy(p, dir, strlen(dir));
+        p[strlen(dir)] = '/';
+        memcpy(p + strlen(dir) + 1, e->d_name, n + 1);
+        if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && (!best || st.st_mtime > best_t)) {
+            free(best);
+            best = p;
+            best_t = st.st_mtime;
+        } else {
+            free(p);
+        }
+    }
+    closedir(d);
+    return best;
+}
+
+/* kptrace's own flags: -report PATH, -kdk DIR, -kext PATH (repeatable), -lldb PATH */
+static int
+parse_kptrace(int argc, char **argv, struct kpt_opts *o)
+{
+    static char *one[2];
+    int i;
+
+    o->trace = 1;
+    o->quiet = 1;
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+        if (!strcmp(a, "-h") || !strcmp(a, "-help") || !strcmp(a, "--help")) {
+            fputs("usage: kptrace [-report PATH] [-kdk DIR] [-kext PATH]... [-lldb PATH]\n"
+                  "Prints the symbolicated backtrace of one panic report (default: the newest\n"
+                  "in /Library/Logs/DiagnosticReports).\n", stdout);
+            return 1;
+        }
+        if (!v || (strcmp(a, "-report") && strcmp(a, "-kdk") && strcmp(a, "-kext") && strcmp(a, "-lldb"))) {
+            usage_error("kptrace: unknown or incomplete flag '%s'", a);
+            return -1;
+        }
+        if (!strcmp(a, "-report")) {
+            one[0] = argv[i + 1];
+            o->paths = one;
+            o->npaths = 1;
+        } else if (!strcmp(a, "-kdk")) {
+            push(&o->kdks, &o->nkdks, v);
+        } else if (!strcmp(a, "-kext")) {
+            push(&o->kexts, &o->nkexts, v);
+        } else {
+            o->lldb = v;
+        }
+        i++;
+    }
+    return 0;
+}
 
 int
 cli_parse(int argc, char **argv, struct kpt_opts *o)
 {
     static const struct option longopts[] = {
+        { "cache", required_argument, NULL, OPT_CACHE },
         { "csv", required_argument, NULL, OPT_CSV },
         { "help", no_argument, NULL, 'h' },
+        { "jobs", required_argument, NULL, 'j' },
         { "json", required_argument, NULL, OPT_JSON },
+        { "kdk", required_argument, NULL, 'k' },
+        { "kdk-root", required_argument, NULL, OPT_KDK_ROOT },
+        { "kext", required_argument, NULL, OPT_KEXT },
+        { "lldb", required_argument, NULL, OPT_LLDB },
+        { "lldb-log", required_argument, NULL, OPT_LLDB_LOG },
+        { "lldb-timeout", required_argument, NULL, OPT_LLDB_TIMEOUT },
         { "max-file-bytes", required_argument, NULL, OPT_MAX_FILE },
         { "max-frames", required_argument, NULL, OPT_MAX_FRAMES },
         { "max-line-bytes", required_argument, NULL, OPT_MAX_LINE },
+        { "no-cache", no_argument, NULL, OPT_NO_CACHE },
+        { "no-symbolicate", no_argument, NULL, OPT_NO_SYM },
         { "output", required_argument, NULL, 'o' },
         { "quiet", no_argument, NULL, 'q' },
         { "reports-csv", required_argument, NULL, OPT_REPORTS_CSV },
+        { "trace", no_argument, NULL, OPT_TRACE },
+        { "verbose", no_argument, NULL, 'v' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
     };
     int c;
+    const char *prog = strrchr(argv[0], '/');
 
     memset(o, 0, sizeof(*o));
     kpt_limits_default(&o->lim);
+    prog = prog ? prog + 1 : argv[0];
+    if (!strcmp(prog, "kptrace"))
+        return parse_kptrace(argc, argv, o);
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":ho:qV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hj:k:o:qvV", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':
             fputs(usage_text, stdout);
@@ -112,6 +244,56 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
         case 'q':
             o->quiet = 1;
             break;
+        case 'v':
+            o->verbose = 1;
+            break;
+        case 'k':
+            push(&o->kdks, &o->nkdks, optarg);
+            break;
+        case OPT_KDK_ROOT:
+            push(&o->roots, &o->nroots, optarg);
+            break;
+        case OPT_KEXT:
+            push(&o->kexts, &o->nkexts, optarg);
+            break;
+        case OPT_LLDB:
+            o->lldb = optarg;
+            break;
+        case OPT_LLDB_LOG:
+            o->lldb_log = optarg;
+            break;
+        case OPT_NO_SYM:
+            o->no_symbolicate = 1;
+            break;
+        case OPT_CACHE:
+            o->cache = optarg;
+            break;
+        case OPT_NO_CACHE:
+            o->no_cache = 1;
+            break;
+        case OPT_TRACE:
+            o->trace = 1;
+            break;
+        case 'j': {
+            size_t j;
+
+            if (parse_size(optarg, 1, &j) || j > 256) {
+                usage_error("--jobs needs a number from 1 to 256, not '%s'", optarg);
+                return -1;
+            }
+            o->jobs = (unsigned)j;
+            break;
+        }
+        case OPT_LLDB_TIMEOUT: {
+            size_t ms;
+
+            if (parse_size(optarg, 10, &ms) || ms > 3600000) {
+                usage_error("--lldb-timeout needs milliseconds from 10 to 3600000, not '%s'", optarg);
+                return -1;
+            }
+            o->lldb_timeout_ms = (unsigned)ms;
+            break;
+        }
         case OPT_CSV:
             o->csv = optarg;
             break;
@@ -147,8 +329,12 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
             return -1;
         }
     }
-    if (optind >= argc) {
+    if (optind >= argc && !o->trace) {
         usage_error("%s", "no PATH given");
+        return -1;
+    }
+    if (o->trace && argc - optind > 1) {
+        usage_error("%s", "--trace takes one report");
         return -1;
     }
     o->paths = argv + optind;

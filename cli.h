@@ -20,8 +20,15 @@ struct kpt_opts {
     char **paths; /* borrowed from argv */
     size_t npaths;
     const char *output, *csv, *reports_csv, *json; /* NULL: not written (output: stdout) */
-    int quiet;
+    int quiet, verbose;
     struct kpt_limits lim;
+    /* symbolication (arrays owned, freed by cli_release(); strings borrowed from argv) */
+    const char **kdks, **roots, **kexts;
+    size_t nkdks, nroots, nkexts;
+    const char *lldb, *cache, *lldb_log;
+    int no_symbolicate, no_cache;
+    unsigned jobs, lldb_timeout_ms;
+    int trace; /* --trace, or invoked as kptrace: print one report's backtrace */
 };
 
 /*
@@ -29,5 +36,9 @@ struct kpt_opts {
  * printed (exit 0), or -1 after printing a usage error to stderr (exit 2).
  */
 int cli_parse(int argc, char **argv, struct kpt_opts *o);
+void cli_release(struct kpt_opts *o);
+
+/* the newest panic report in dir (kptrace's default), or NULL; the caller frees */
+char *cli_newest_report(const char *dir);
 
 #endif

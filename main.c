@@ -10,9 +10,15 @@ main(int argc, char **argv)
     struct kpt_opts o;
     int rc = cli_parse(argc, argv, &o);
 
-    if (rc < 0)
+    if (rc < 0) {
+        cli_release(&o);
         return KPT_EXIT_USAGE;
-    if (rc > 0)
+    }
+    if (rc > 0) {
+        cli_release(&o);
         return KPT_EXIT_OK;
-    return pipeline_run(&o);
+    }
+    rc = o.trace ? pipeline_trace(&o) : pipeline_run(&o);
+    cli_release(&o);
+    return rc;
 }

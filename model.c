@@ -86,6 +86,26 @@ kpt_frame_text(struct arena *a, const struct kpt_frame *f)
 }
 
 const char *
+kpt_frame_display(struct arena *a, const struct kpt_frame *f)
+{
+    struct buf b = BUF_INIT;
+    const char *s;
+
+    if (!f->module || !f->function)
+        return kpt_frame_text(a, f);
+    buf_addf(&b, "%s`%s", f->module, f->function);
+    if (f->func_off)
+        buf_addf(&b, " + %" PRIu64, f->func_off);
+    if (f->inlined)
+        buf_addf(&b, " [inlined] %s", f->inlined);
+    if (f->file)
+        buf_addf(&b, " at %s:%u", f->file, f->line);
+    s = arena_strndup(a, b.data, b.len);
+    buf_release(&b);
+    return s;
+}
+
+const char *
 kpt_frames_joined(struct arena *a, const struct kpt_report *r)
 {
     struct buf b = BUF_INIT;

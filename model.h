@@ -58,6 +58,9 @@ struct kpt_frame {
     uint64_t mod_off;     /* offset into module (see symbolicate/sym.h) */
     const char *function; /* demangled function name, or NULL */
     uint64_t func_off;    /* offset into function, when function is set */
+    const char *inlined;  /* the inlined callee at this address (lldb), or NULL */
+    const char *file;     /* source file base name (lldb), or NULL */
+    unsigned line;
 };
 
 /* One 'Kernel Extensions in backtrace' line. */
@@ -126,6 +129,10 @@ struct kpt_report {
     size_t nloaded, loaded_dropped;
     const char *last_kext; /* "last loaded/started kext at ..." line, raw */
 
+    /* filled by symbolicate/ */
+    const char *kdk;        /* the KDK (or kext folder) whose kernel was used, or NULL */
+    const char *kdk_status; /* "uuid", "build", "none", "uuid-mismatch", "off" */
+
     /* filled by cluster/ */
     const char *sig_id;     /* 16 lowercase hex digits */
     const char *signature;  /* readable form */
@@ -177,6 +184,18 @@ struct kpt_rejected {
     char *path, *why;
 };
 
+/* What symbolicate/ tells of a run. */
+struct kpt_symstats {
+    int enabled;
+    size_t kernels, kexts;          /* modules in the catalogue */
+    size_t lookups, cache_hits;     /* distinct lookups; answered from the cache */
+    size_t lldb_lookups, lldb_starts, lldb_failed;
+    size_t reports_no_kdk, reports_mismatch;
+    struct kpt_hist no_kdk_builds;  /* builds of the reports without a KDK */
+    char **failures;                /* "KDK: why", one per failed lldb session */
+    size_t nfailures;
+};
+
 /* Everything report/ needs at the end of a run. */
 struct kpt_summary {
     size_t files, ok, partial, rejected, no_backtrace;
@@ -187,6 +206,7 @@ struct kpt_summary {
     const struct kpt_rejected *rej; /* sorted by path; at most KPT_REJECTED_LISTED */
     size_t nrej, rej_unlisted;
     const char *algo; /* signature algorithm name */
+    const struct kpt_symstats *sym;
 };
 #define KPT_REJECTED_LISTED 1000
 
@@ -198,6 +218,9 @@ void kpt_report_init(struct kpt_report *r, struct arena *a, const char *path);
  * kpt_frames_joined() - every frame's text joined with " | ".
  */
 const char *kpt_frame_text(struct arena *a, const struct kpt_frame *f);
+/* kpt_frame_display() - "module`function + off at file:line" (kptrace's form) when named,
+ * else as kpt_frame_text() */
+const char *kpt_frame_display(struct arena *a, const struct kpt_frame *f);
 const char *kpt_frames_joined(struct arena *a, const struct kpt_report *r);
 
 /* kpt_uuid_text() - dashed upper-case UUID in a; kpt_uuid_parse(): 0 or -1. */

@@ -28,6 +28,9 @@ struct out {
 
 struct run {
     const struct kpt_opts *o;
+    int pass; /* 1: collect lookups; 2: the real pass */
+    char **stdin_paths;
+    size_t nstdin, capstdin;
     struct arena *arena;
     struct sym_ctx *sym;
     struct clu_rules *rules;
@@ -153,26 +156,39 @@ account(struct run *run, struct kpt_report *r)
     }
 }
 
+/* ingest: one input into r (in run->arena) */
+static void
+read_report(struct run *run, const char *path, const char *why, struct kpt_report *r)
+{
+    void *data = NULL;
+    size_t len = 0;
+
+    arena_clear(run->arena);
+    kpt_report_init(r, run->arena, path);
+    if (why) {
+        r->status = KPT_ST_REJECTED;
+        r->error = why;
+    } else if (ing_load(path, &run->o->lim, run->arena, &data, &len, &why) < 0) {
+        r->status = KPT_ST_REJECTED;
+        r->error = why;
+    } else {
+        ing_parse(data, len, &run->o->lim, run->arena, r);
+        free(data);
+    }
+}
+
 static int
 on_input(const char *path, const char *why, void *ctx)
 {
     struct run *run = ctx;
     struct kpt_report r;
-    void *data = NULL;
-    size_t len = 0;
     int first = run->sum.files == 0;
 
-    arena_clear(run->arena);
-    kpt_report_init(&r, run->arena, path);
-    if (why) {
-        r.status = KPT_ST_REJECTED;
-        r.error = why;
-    } else if (ing_load(path, &run->o->lim, run->arena, &data, &len, &why) < 0) {
-        r.status = KPT_ST_REJECTED;
-        r.error = why;
-    } else {
-        ing_parse(data, len, &run->o->lim, run->arena, &r);
-        free(data);
+    read_report(run, path, why, &r);
+    if (run->pass == 1) {
+        if (r.status != KPT_ST_REJECTED)
+            sym_collect(run->sym, run->arena, &r);
+        return 0;
     }
     if (r.status != KPT_ST_REJECTED) {
         sym_resolve(run->sym, run->arena, &r);
@@ -189,22 +205,68 @@ on_input(const char *path, const char *why, void *ctx)
     return run->io_error ? KPT_E_IO : 0;
 }
 
-static int
-walk_stdin(struct run *run)
+/* '-': the paths on standard input, read once and kept for both passes */
+static void
+read_stdin_paths(struct run *run)
 {
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
-    int ret = 0;
 
-    while (!ret && (n = getline(&line, &cap, stdin)) > 0) {
+    while ((n = getline(&line, &cap, stdin)) > 0) {
         while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
             line[--n] = '\0';
-        if (n)
-            ret = ing_walk(line, on_input, run);
+        if (!n)
+            continue;
+        VEC_GROW(run->stdin_paths, run->nstdin + 1, run->capstdin);
+        run->stdin_paths[run->nstdin++] = xstrdup(line);
     }
     free(line);
-    return ret;
+}
+
+static void
+walk_all(struct run *run)
+{
+    size_t i, k;
+
+    for (i = 0; i < run->o->npaths && !run->io_error; i++) {
+        if (strcmp(run->o->paths[i], "-")) {
+            ing_walk(run->o->paths[i], on_input, run);
+            continue;
+        }
+        for (k = 0; k < run->nstdin && !run->io_error; k++)
+            ing_walk(run->stdin_paths[k], on_input, run);
+    }
+}
+
+static void
+sym_options(const struct kpt_opts *o, struct sym_opts *so)
+{
+    memset(so, 0, sizeof(*so));
+    so->enabled = !o->no_symbolicate;
+    so->kdks = o->kdks;
+    so->nkdks = o->nkdks;
+    so->roots = o->roots;
+    so->nroots = o->nroots;
+    so->kexts = o->kexts;
+    so->nkexts = o->nkexts;
+    so->lldb = o->lldb;
+    so->jobs = o->jobs;
+    so->cache_dir = o->cache;
+    so->no_cache = o->no_cache;
+    so->chunk_timeout_ms = o->lldb_timeout_ms;
+    so->start_timeout_ms = o->lldb_timeout_ms ? o->lldb_timeout_ms * 10 : 0;
+    so->lldb_log = o->lldb_log;
+}
+
+static void
+verbose_counts(const struct kpt_symstats *st)
+{
+    fprintf(stderr,
+            "kptrace-batch: symbols: %zu kernels and %zu kexts catalogued; %zu distinct lookups, "
+            "%zu from the cache, %zu sent to lldb (%zu failed), %zu lldb processes started\n",
+            st->kernels, st->kexts, st->lookups, st->cache_hits, st->lldb_lookups, st->lldb_failed,
+            st->lldb_starts);
 }
 
 static int
@@ -222,7 +284,6 @@ pipeline_run(const struct kpt_opts *o)
     int ret = KPT_EXIT_OK, ok = 1;
 
     memset(&run, 0, sizeof(run));
-    memset(&so, 0, sizeof(so));
     run.o = o;
     run.progress = !o->quiet && isatty(2);
     if (out_open(&run.md, o->output) < 0 || (o->csv && out_open(&run.csv, o->csv) < 0) ||
@@ -236,16 +297,21 @@ pipeline_run(const struct kpt_opts *o)
         (run.json.f && rep_json_begin(run.json.f) < 0))
         run.io_error = 1;
     run.arena = arena_new(256 * 1024);
-    run.sym = sym_ctx_new(&so);
+    sym_options(o, &so);
+    run.sym = sym_ctx_new(&so, o->quiet ? NULL : stderr);
     run.rules = clu_rules_new();
     run.table = clu_table_new();
-
-    for (i = 0; i < o->npaths && !run.io_error; i++) {
-        if (!strcmp(o->paths[i], "-"))
-            walk_stdin(&run);
-        else
-            ing_walk(o->paths[i], on_input, &run);
+    for (i = 0; i < o->npaths; i++)
+        if (!strcmp(o->paths[i], "-") && !run.nstdin)
+            read_stdin_paths(&run);
+    if (sym_needs_pass(run.sym)) {
+        /* pass 1: every lookup of every report, deduplicated, then lldb in parallel */
+        run.pass = 1;
+        walk_all(&run);
+        sym_run(run.sym, o->quiet ? NULL : stderr);
     }
+    run.pass = 2;
+    walk_all(&run);
     if (run.progress)
         fputs("\r\033[K", stderr);
 
@@ -255,6 +321,9 @@ pipeline_run(const struct kpt_opts *o)
     run.sum.rej = run.rej;
     run.sum.nrej = run.nrej;
     run.sum.algo = CLU_ALGO;
+    run.sum.sym = sym_ctx_stats(run.sym);
+    if (o->verbose)
+        verbose_counts(run.sum.sym);
     if (!run.io_error && ((run.md.f && rep_markdown(run.md.f, &run.sum) < 0) ||
                           (run.csv.f && rep_clusters_csv(run.csv.f, &run.sum) < 0) ||
                           (run.json.f && rep_json_end(run.json.f, &run.sum) < 0)))
@@ -282,9 +351,74 @@ out:
         free(run.rej[i].why);
     }
     free(run.rej);
+    for (i = 0; i < run.nstdin; i++)
+        free(run.stdin_paths[i]);
+    free(run.stdin_paths);
     clu_table_free(run.table);
     clu_rules_free(run.rules);
     sym_ctx_free(run.sym);
     arena_free(run.arena);
+    return ret;
+}
+
+int
+pipeline_trace(const struct kpt_opts *o)
+{
+    struct run run;
+    struct sym_opts so;
+    struct kpt_report r;
+    char *newest = NULL;
+    const char *path;
+    size_t i;
+    int ret = KPT_EXIT_OK;
+
+    memset(&run, 0, sizeof(run));
+    run.o = o;
+    if (o->npaths) {
+        path = o->paths[0];
+    } else if ((newest = cli_newest_report("/Library/Logs/DiagnosticReports"))) {
+        path = newest;
+    } else {
+        fprintf(stderr, "kptrace-batch: no report given and none in /Library/Logs/DiagnosticReports\n");
+        return KPT_EXIT_USAGE;
+    }
+    run.arena = arena_new(256 * 1024);
+    sym_options(o, &so);
+    run.sym = sym_ctx_new(&so, o->verbose ? stderr : NULL);
+    read_report(&run, path, NULL, &r);
+    if (r.status == KPT_ST_REJECTED) {
+        diag(path, r.error ? r.error : "rejected");
+        ret = KPT_EXIT_REJECTED;
+        goto out;
+    }
+    if (sym_needs_pass(run.sym)) {
+        sym_collect(run.sym, run.arena, &r);
+        sym_run(run.sym, stderr);
+    }
+    sym_resolve(run.sym, run.arena, &r);
+    for (i = 0; i < r.nframes; i++) {
+        struct buf b = BUF_INIT;
+        const unsigned char *p;
+
+        /* report text on a terminal: control bytes escaped */
+        for (p = (const unsigned char *)kpt_frame_display(run.arena, &r.frames[i]); *p; p++) {
+            if (*p < 0x20 || *p == 0x7f)
+                buf_addf(&b, "\\x%02x", *p);
+            else
+                buf_addc(&b, (char)*p);
+        }
+        printf("  - %s\n", b.data);
+        buf_release(&b);
+    }
+    if (!r.nframes)
+        fprintf(stderr, "kptrace-batch: %s: no backtrace in the report\n", path);
+    if (o->verbose)
+        verbose_counts(sym_ctx_stats(run.sym));
+    if (fflush(stdout) || ferror(stdout))
+        ret = KPT_EXIT_START;
+out:
+    sym_ctx_free(run.sym);
+    arena_free(run.arena);
+    free(newest);
     return ret;
 }

@@ -10,4 +10,8 @@
 /* pipeline_run() - run over o's inputs and write the outputs; returns an enum kpt_exit. */
 int pipeline_run(const struct kpt_opts *o);
 
+/* pipeline_trace() - kptrace's job: one report's symbolicated backtrace on stdout, one
+ * "  - module`function + off at file:line" line per frame; returns an enum kpt_exit. */
+int pipeline_trace(const struct kpt_opts *o);
+
 #endif

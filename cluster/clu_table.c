@@ -133,7 +133,7 @@ set_representative(struct kpt_cluster *c, const struct kpt_report *r)
     c->message = xstrdup(r->panic_template ? r->panic_template : "");
     c->rep_frames = xcalloc(n ? n : 1, sizeof(*c->rep_frames));
     for (i = 0; i < n; i++)
-        c->rep_frames[i] = xstrdup(kpt_frame_text(a, &r->frames[i]));
+        c->rep_frames[i] = xstrdup(kpt_frame_display(a, &r->frames[i]));
     c->rep_nframes = n;
     arena_free(a);
 }

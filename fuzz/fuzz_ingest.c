@@ -20,7 +20,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct arena *a = arena_new(65536);
     struct kpt_limits lim;
     struct kpt_report r;
-    struct sym_ctx *s = sym_ctx_new(NULL);
+    struct sym_ctx *s = sym_ctx_new(NULL, NULL);
     size_t i;
 
     if (!rules)

@@ -1,51 +1,70 @@
 /*
- * sym.h - symbolicate: give every frame of a report its module, offset and function.
+ * sym.h - symbolicate: give every frame of a report its module, offset, function and
+ * source line (SYMBOLICATION.md).
  *
- * This version does the address classification of SYMBOLICATION.md §3.3 in C, without a
- * KDK: each return address is placed in a kext of the report's 'Kernel Extensions in
- * backtrace' list (offset from the kext's load start) or in the kernel (offset = unslid
- * address − unslid kernel text base), and a name the report already carries (keepsyms) is
- * demangled and kept. Resolving names with lldb against KDKs is the next step and will
- * extend struct sym_opts; the call sequence stays the same:
+ * Addresses are placed in C: each return address goes to a kext of the report's "Kernel
+ * Extensions in backtrace" (offset from its load start) or to the kernel (offset = unslid
+ * address − unslid kernel text base), and, where a KDK or --kext bundle matches by UUID (or,
+ * for a kernel without one, by build), to a link-time address. Names come from one
+ * long-lived lldb per KDK, run in parallel, with every lookup deduplicated across reports
+ * and remembered in a persistent cache. A report's names are hints (keepsyms) kept when no
+ * KDK matches. The call sequence (only pipeline.c knows it):
  *
- *   struct sym_ctx *s = sym_ctx_new(&opts);
- *   for each report: sym_resolve(s, arena, report);
- *   sym_ctx_stats(s, &stats); sym_ctx_free(s);
+ *   s = sym_ctx_new(&opts);                  catalogue the KDKs and kexts
+ *   for each report: sym_collect(s, a, r);   pass 1: what must be looked up
+ *   sym_run(s);                              cache, then lldb workers in parallel
+ *   for each report: sym_resolve(s, a, r);   pass 2: fill the frames
+ *   sym_ctx_stats(s); sym_ctx_free(s);
+ *
+ * Nothing taken from a report ever reaches an lldb command (see sym_lldb.h).
  */
 #ifndef KPT_SYM_H
 #define KPT_SYM_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "model.h"
 
 struct sym_opts {
-    int unused; /* KDKs, kexts, lldb path and jobs arrive with lldb symbolication */
-};
-
-struct sym_stats {
-    size_t frames, in_kernel, in_kext, unknown, named;
+    int enabled;                 /* 0: --no-symbolicate */
+    const char *const *kdks;     /* --kdk DIR */
+    size_t nkdks;
+    const char *const *roots;    /* --kdk-root DIR (none: /Library/Developer/KDKs) */
+    size_t nroots;
+    const char *const *kexts;    /* --kext PATH */
+    size_t nkexts;
+    const char *lldb;            /* NULL: lldb, then lldb-19 ... lldb-14 on PATH */
+    unsigned jobs;               /* 0: the number of CPUs */
+    const char *cache_dir;       /* NULL: $XDG_CACHE_HOME/kptrace-batch */
+    int no_cache;
+    unsigned start_timeout_ms, chunk_timeout_ms; /* 0: 300 s, 30 s */
+    const char *lldb_log;        /* test mode: log every command sent to lldb here */
 };
 
 struct sym_ctx;
 
-struct sym_ctx *sym_ctx_new(const struct sym_opts *o);
+/* sym_ctx_new() - catalogue the KDKs and kexts; paths it skipped are written to 'diag'
+ * (may be NULL). Never fails: a run without KDKs leaves every frame MODULE+0xOFFSET. */
+struct sym_ctx *sym_ctx_new(const struct sym_opts *o, FILE *diag);
 void sym_ctx_free(struct sym_ctx *s); /* NULL is a no-op */
 
-/*
- * sym_resolve() - fill module, mod_off, function and func_off of every frame of r; strings
- * land in arena a. Never fails on report content (a frame it cannot place keeps module
- * NULL); returns 0.
- */
+/* sym_collect() - pass 1: note the lookups report r needs (copied; r may go after). */
+void sym_collect(struct sym_ctx *s, struct arena *a, const struct kpt_report *r);
+/* sym_run() - answer every noted lookup from the cache, then from lldb (in parallel, one
+ * worker per KDK kernel); write new answers to the cache. Diagnostics go to 'diag'. */
+void sym_run(struct sym_ctx *s, FILE *diag);
+/* sym_resolve() - fill module, mod_off, function, func_off, file, line of every frame of r
+ * (and r->fault), and r->kdk, r->kdk_status; strings in arena a. Returns 0. */
 int sym_resolve(struct sym_ctx *s, struct arena *a, struct kpt_report *r);
+/* sym_needs_pass() - 1 when pass 1 is worth running (symbolication on, modules known) */
+int sym_needs_pass(const struct sym_ctx *s);
 
-void sym_ctx_stats(const struct sym_ctx *s, struct sym_stats *out);
+const struct kpt_symstats *sym_ctx_stats(const struct sym_ctx *s);
 
-/*
- * sym_demangle() - the display name of a Mach-O symbol: one leading '_' dropped, then an
- * Itanium C++ name demangled. Result in arena a; never NULL.
- */
+/* sym_demangle() - the display name of a Mach-O symbol: one leading '_' dropped, then an
+ * Itanium C++ name demangled. Result in arena a; never NULL. */
 const char *sym_demangle(struct arena *a, const char *name);
 
 /* sym_strip_pac() - canonical kernel pointer of a PAC-signed arm64 address. */

@@ -147,7 +147,7 @@ static const char *
 sign_text(struct arena *a, const char *text)
 {
     struct clu_rules *c = clu_rules_new();
-    struct sym_ctx *s = sym_ctx_new(NULL);
+    struct sym_ctx *s = sym_ctx_new(NULL, NULL);
     struct kpt_limits lim;
     struct kpt_report r;
     const char *id;

@@ -12,7 +12,7 @@ load(struct arena *a, const char *path)
 {
     struct kpt_limits lim;
     struct kpt_report r;
-    struct sym_ctx *s = sym_ctx_new(NULL);
+    struct sym_ctx *s = sym_ctx_new(NULL, NULL);
     size_t n;
     char *d = tl_read(path, &n);
 

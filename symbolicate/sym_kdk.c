@@ -1,0 +1,466 @@
+/*
+ * sym_kdk.c - walking KDKs and kext folders into a catalogue.
+ */
+#include "symbolicate/sym_kdk.h"
+
+#include <dirent.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "symbolicate/sym_macho.h"
+#include "util/xalloc.h"
+
+#define PLIST_MAX (1u << 20)
+
+void
+kdk_cat_init(struct kdk_cat *c)
+{
+    memset(c, 0, sizeof(*c));
+    buf_init(&c->log, 1u << 20);
+}
+
+void
+kdk_cat_release(struct kdk_cat *c)
+{
+    size_t i;
+
+    for (i = 0; i < c->n; i++) {
+        free(c->m[i].bundle_id);
+        free(c->m[i].exe);
+        free(c->m[i].dsym);
+        free(c->m[i].kdk);
+        free(c->m[i].build);
+        free(c->m[i].file);
+    }
+    free(c->m);
+    buf_release(&c->log);
+    memset(c, 0, sizeof(*c));
+}
+
+int
+kdk_path_safe(const char *p)
+{
+    for (; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '`')
+            return 0;
+    return 1;
+}
+
+void
+kdk_quote(struct buf *out, const char *p)
+{
+    buf_addc(out, '"');
+    for (; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            buf_addc(out, '\\');
+        buf_addc(out, *p);
+    }
+    buf_addc(out, '"');
+}
+
+static char *
+join(const char *a, const char *b)
+{
+    struct buf p = BUF_INIT;
+
+    buf_adds(&p, a);
+    if (p.len && p.data[p.len - 1] != '/')
+        buf_addc(&p, '/');
+    buf_adds(&p, b);
+    return buf_detach(&p, NULL);
+}
+
+static int
+is_dir(const char *p)
+{
+    struct stat st;
+
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int
+is_file(const char *p)
+{
+    struct stat st;
+
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int
+ends_with(const char *s, const char *suf)
+{
+    size_t n = strlen(s), k = strlen(suf);
+
+    return n >= k && !strcmp(s + n - k, suf);
+}
+
+/* sorted directory entries (no . and ..); the caller frees each and the array */
+static char **
+list_dir(const char *dir, size_t *n)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char **v = NULL;
+    size_t cap = 0;
+
+    *n = 0;
+    if (!d)
+        return NULL;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        VEC_GROW(v, *n + 1, cap);
+        v[(*n)++] = xstrdup(e->d_name);
+    }
+    closedir(d);
+    if (*n > 1)
+        qsort(v, *n, sizeof(*v), (int (*)(const void *, const void *))strcmp);
+    return v;
+}
+
+static void
+free_list(char **v, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+static void
+skip(struct kdk_cat *c, const char *path, const char *why)
+{
+    const unsigned char *p;
+
+    buf_adds(&c->log, "kdk: skipped '");
+    for (p = (const unsigned char *)path; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            buf_addf(&c->log, "\\x%02x", *p);
+        else
+            buf_addc(&c->log, (char)*p);
+    }
+    buf_addf(&c->log, "': %s\n", why);
+}
+
+/* the dSYM DWARF file among candidates whose UUID equals the binary's slice */
+static char *
+match_dsym(const char *const *cand, size_t n, const struct macho_image *im)
+{
+    struct macho_image d[MACHO_MAX_SLICES];
+    size_t i;
+    int k, j;
+
+    for (i = 0; i < n; i++) {
+        if (!cand[i] || !is_file(cand[i]) || !kdk_path_safe(cand[i]))
+            continue;
+        k = macho_read_file(cand[i], d, MACHO_MAX_SLICES);
+        for (j = 0; j < k; j++)
+            if (d[j].has_uuid && !memcmp(d[j].uuid, im->uuid, 16))
+                return xstrdup(cand[i]);
+    }
+    return NULL;
+}
+
+static void
+add_binary(struct kdk_cat *c, enum kdk_kind kind, const char *exe, const char *bundle_id,
+           const char *kdk, const char *build, const char *const *dsym_cand, size_t ndsym)
+{
+    struct macho_image im[MACHO_MAX_SLICES];
+    int k, j;
+    const char *base = strrchr(exe, '/');
+
+    if (!kdk_path_safe(exe)) {
+        skip(c, exe, "control character or backtick in the path");
+        return;
+    }
+    if ((k = macho_read_file(exe, im, MACHO_MAX_SLICES)) <= 0) {
+        skip(c, exe, "not a 64-bit Mach-O");
+        return;
+    }
+    for (j = 0; j < k; j++) {
+        struct kdk_mod *m;
+        const struct macho_seg *t = macho_seg_find(&im[j], "__TEXT");
+        const struct macho_seg *x = macho_seg_find(&im[j], "__TEXT_EXEC");
+
+        if (!im[j].has_uuid) {
+            skip(c, exe, "no LC_UUID");
+            continue;
+        }
+        VEC_GROW(c->m, c->n + 1, c->cap);
+        m = &c->m[c->n++];
+        memset(m, 0, sizeof(*m));
+        m->kind = kind;
+        m->bundle_id = bundle_id ? xstrdup(bundle_id) : NULL;
+        m->exe = xstrdup(exe);
+        m->kdk = kdk ? xstrdup(kdk) : NULL;
+        m->build = build ? xstrdup(build) : NULL;
+        m->file = xstrdup(base ? base + 1 : exe);
+        m->cputype = im[j].cputype;
+        m->cpusubtype = im[j].cpusubtype;
+        memcpy(m->uuid, im[j].uuid, 16);
+        m->text_vm = t ? t->vmaddr : 0;
+        if (!x)
+            x = t;
+        m->exec_vm = x ? x->vmaddr : 0;
+        m->exec_size = x ? x->vmsize : 0;
+        m->dsym = match_dsym(dsym_cand, ndsym, &im[j]);
+    }
+}
+
+/* CFBundleIdentifier and CFBundleExecutable of an XML Info.plist (no network, no entities) */
+static int
+read_info_plist(const char *path, char **id, char **exe)
+{
+    xmlDocPtr doc;
+    xmlNodePtr root, dict, k;
+    int ret = -1;
+
+    *id = *exe = NULL;
+    doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!doc)
+        return -1;
+    root = xmlDocGetRootElement(doc);
+    for (dict = root ? root->children : NULL; dict && dict->type != XML_ELEMENT_NODE; dict = dict->next)
+        ;
+    if (!dict || (doc->intSubset && doc->intSubset->children))
+        goto out;
+    for (k = dict->children; k; k = k->next) {
+        xmlNodePtr v;
+        xmlChar *kt, *vt;
+
+        if (k->type != XML_ELEMENT_NODE || xmlStrcmp(k->name, BAD_CAST "key"))
+            continue;
+        for (v = k->next; v && v->type != XML_ELEMENT_NODE; v = v->next)
+            ;
+        if (!v || xmlStrcmp(v->name, BAD_CAST "string"))
+            continue;
+        kt = xmlNodeGetContent(k);
+        vt = xmlNodeGetContent(v);
+        if (kt && vt && !xmlStrcmp(kt, BAD_CAST "CFBundleIdentifier") && !*id)
+            *id = xstrdup((const char *)vt);
+        if (kt && vt && !xmlStrcmp(kt, BAD_CAST "CFBundleExecutable") && !*exe)
+            *exe = xstrdup((const char *)vt);
+        xmlFree(kt);
+        xmlFree(vt);
+    }
+    ret = *id && *exe && !strchr(*exe, '/') ? 0 : -1;
+out:
+    xmlFreeDoc(doc);
+    return ret;
+}
+
+static size_t add_kext_tree(struct kdk_cat *c, const char *dir, const char *kdk, const char *build,
+                            const char *dsym_root);
+
+/* one bundle: its executables (every variant) and its PlugIns */
+static size_t
+add_bundle(struct kdk_cat *c, const char *bundle, const char *kdk, const char *build,
+           const char *dsym_root)
+{
+    char *contents = join(bundle, "Contents"), *plist, *macos, *id = NULL, *exe = NULL;
+    const char *bname = strrchr(bundle, '/');
+    size_t before = c->n, n, i;
+    char **ents;
+
+    bname = bname ? bname + 1 : bundle;
+    if (!is_dir(contents)) { /* a flat (iOS-style) bundle */
+        free(contents);
+        contents = xstrdup(bundle);
+    }
+    plist = join(contents, "Info.plist");
+    if (read_info_plist(plist, &id, &exe) < 0) {
+        skip(c, bundle, "no readable Info.plist with CFBundleIdentifier and CFBundleExecutable");
+        goto plugins;
+    }
+    macos = is_dir(contents) && strcmp(contents, bundle) ? join(contents, "MacOS") : xstrdup(bundle);
+    if (!is_dir(macos)) {
+        free(macos);
+        macos = xstrdup(contents);
+    }
+    ents = list_dir(macos, &n);
+    for (i = 0; i < n; i++) {
+        size_t el = strlen(exe);
+
+        if (!strcmp(ents[i], exe) || (!strncmp(ents[i], exe, el) && ents[i][el] == '_')) {
+            char *path = join(macos, ents[i]), *dsym_dir, *dsym_dir2, *cand[4];
+            struct buf d1 = BUF_INIT, d2 = BUF_INIT;
+
+            buf_addf(&d1, "%s.dSYM/Contents/Resources/DWARF", bundle);
+            dsym_dir = d1.data;
+            buf_addf(&d2, "%s/%s.dSYM/Contents/Resources/DWARF", dsym_root, bname);
+            dsym_dir2 = d2.data;
+            cand[0] = join(dsym_dir, ents[i]);
+            cand[1] = join(dsym_dir, exe);
+            cand[2] = join(dsym_dir2, ents[i]);
+            cand[3] = join(dsym_dir2, exe);
+            add_binary(c, KDK_KEXT, path, id, kdk, build, (const char *const *)cand, 4);
+            free(cand[0]);
+            free(cand[1]);
+            free(cand[2]);
+            free(cand[3]);
+            buf_release(&d1);
+            buf_release(&d2);
+            free(path);
+        }
+    }
+    free_list(ents, n);
+    free(macos);
+plugins:
+    {
+        char *pl = join(contents, "PlugIns");
+
+        if (is_dir(pl))
+            add_kext_tree(c, pl, kdk, build, dsym_root);
+        free(pl);
+    }
+    free(id);
+    free(exe);
+    free(plist);
+    free(contents);
+    return c->n - before;
+}
+
+/* every .kext below dir (not descending into bundles except through PlugIns) */
+static size_t
+add_kext_tree(struct kdk_cat *c, const char *dir, const char *kdk, const char *build,
+              const char *dsym_root)
+{
+    size_t n, i, added = 0;
+    char **ents = list_dir(dir, &n);
+
+    for (i = 0; i < n; i++) {
+        char *p = join(dir, ents[i]);
+
+        if (ends_with(ents[i], ".kext") && is_dir(p))
+            added += add_bundle(c, p, kdk, build, dsym_root);
+        else if (!ends_with(ents[i], ".dSYM") && is_dir(p))
+            added += add_kext_tree(c, p, kdk, build, dsym_root);
+        free(p);
+    }
+    free_list(ents, n);
+    return added;
+}
+
+/* the build in KDK_<version>_<build>.kdk */
+static char *
+kdk_build(const char *dir)
+{
+    const char *b = strrchr(dir, '/'), *u, *e;
+
+    b = b && b[1] ? b + 1 : dir;
+    if (strncmp(b, "KDK_", 4) || !(u = strrchr(b, '_')) || u == b + 3 || !(e = strstr(u, ".kdk")))
+        return NULL;
+    return xmemdup0(u + 1, (size_t)(e - u - 1));
+}
+
+size_t
+kdk_cat_add_kdk(struct kdk_cat *c, const char *dir_in)
+{
+    struct buf d = BUF_INIT;
+    char *kernels, *exts, *build, **ents, *dir;
+    size_t n, i, before = c->n;
+
+    buf_adds(&d, dir_in);
+    while (d.len > 1 && d.data[d.len - 1] == '/')
+        d.data[--d.len] = '\0';
+    dir = buf_detach(&d, NULL);
+    build = kdk_build(dir);
+    kernels = join(dir, "System/Library/Kernels");
+    exts = join(dir, "System/Library/Extensions");
+    ents = list_dir(kernels, &n);
+    if (!ents && !is_dir(exts))
+        skip(c, dir, "not a KDK (no System/Library/Kernels or Extensions)");
+    for (i = 0; i < n; i++) {
+        char *p = join(kernels, ents[i]), *cand;
+        struct buf dw = BUF_INIT;
+
+        if (ends_with(ents[i], ".dSYM") || !is_file(p)) {
+            free(p);
+            continue;
+        }
+        buf_addf(&dw, "%s.dSYM/Contents/Resources/DWARF/%s", p, ents[i]);
+        cand = dw.data;
+        add_binary(c, KDK_KERNEL, p, NULL, dir, build, (const char *const *)&cand, 1);
+        buf_release(&dw);
+        free(p);
+    }
+    free_list(ents, n);
+    if (is_dir(exts))
+        add_kext_tree(c, exts, dir, build, exts);
+    free(kernels);
+    free(exts);
+    free(build);
+    free(dir);
+    return c->n - before;
+}
+
+size_t
+kdk_cat_add_root(struct kdk_cat *c, const char *root)
+{
+    size_t n, i, added = 0;
+    char **ents = list_dir(root, &n);
+
+    for (i = 0; i < n; i++) {
+        char *p = join(root, ents[i]);
+
+        if (!strncmp(ents[i], "KDK_", 4) && ends_with(ents[i], ".kdk") && is_dir(p))
+            added += kdk_cat_add_kdk(c, p);
+        free(p);
+    }
+    free_list(ents, n);
+    return added;
+}
+
+size_t
+kdk_cat_add_kexts(struct kdk_cat *c, const char *path)
+{
+    struct buf d = BUF_INIT;
+    char *p;
+    size_t added;
+
+    buf_adds(&d, path);
+    while (d.len > 1 && d.data[d.len - 1] == '/')
+        d.data[--d.len] = '\0';
+    p = buf_detach(&d, NULL);
+    if (ends_with(p, ".kext") && is_dir(p)) {
+        char *parent = xstrdup(p), *slash = strrchr(parent, '/');
+
+        if (slash)
+            *slash = '\0';
+        else
+            memcpy(parent, ".", 2);
+        added = add_bundle(c, p, NULL, NULL, parent);
+        free(parent);
+    } else {
+        added = add_kext_tree(c, p, NULL, NULL, p);
+    }
+    free(p);
+    return added;
+}
+
+const struct kdk_mod *
+kdk_cat_by_uuid(const struct kdk_cat *c, const uint8_t uuid[16])
+{
+    size_t i;
+
+    for (i = 0; i < c->n; i++)
+        if (!memcmp(c->m[i].uuid, uuid, 16))
+            return &c->m[i];
+    return NULL;
+}
+
+const struct kdk_mod *
+kdk_cat_kernel(const struct kdk_cat *c, const char *build, const char *file)
+{
+    size_t i;
+
+    for (i = 0; i < c->n; i++)
+        if (c->m[i].kind == KDK_KERNEL && c->m[i].build && !strcmp(c->m[i].build, build) &&
+            !strcmp(c->m[i].file, file))
+            return &c->m[i];
+    return NULL;
+}
