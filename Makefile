@@ -10,7 +10,9 @@ BUILD      ?= build
 PKGS := libxml-2.0 jansson zlib libxxhash
 TEST_PKGS := cmocka
 # Debian packages the build and the tests need (installed by 'make deps')
-DEB_PKGS := gcc make pkg-config libxml2-dev libjansson-dev zlib1g-dev libxxhash-dev libcmocka-dev
+DEB_PKGS := gcc make pkg-config libxml2-dev libjansson-dev zlib1g-dev libxxhash-dev libcmocka-dev \
+            lldb-16 clang llvm lld-16
+FIXTURES := build/fixtures
 
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wformat=2 -Wvla -Wwrite-strings -Wundef -fno-common
@@ -38,7 +40,7 @@ TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/tes
 FUZZERS  := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 
 .PHONY: all help deps check test unit cli-test sanitize check-deps check-headers demo \
-        install uninstall clean fuzz-regress fuzz
+        install uninstall clean fuzz-regress fuzz fixtures samples sym-test
 
 all: $(BUILD)/kptrace-batch $(FUZZERS)  ## build the tool (and the fuzz targets, so they cannot rot)
 
@@ -65,6 +67,22 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/testlib.h $(BUILD)/libkpt.a
 $(BUILD)/fuzz/%: fuzz/%.c fuzz/driver.c $(BUILD)/libkpt.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< fuzz/driver.c $(BUILD)/libkpt.a $(LIBS_ALL)
+
+build/machofix: tests/fixtures/machofix.c
+	@mkdir -p build
+	$(CC) -O1 -o $@ $<
+
+$(FIXTURES)/.stamp: tests/fixtures/build.sh tests/fixtures/kern.c tests/fixtures/iokit.cpp \
+                    tests/fixtures/kext.c build/machofix
+	bash tests/fixtures/build.sh $(FIXTURES) build/machofix
+	@touch $@
+
+fixtures: $(FIXTURES)/.stamp  ## build real Mach-O kernels, kexts, dSYMs and reports (clang, lld, dsymutil)
+
+samples: fixtures  ## the fixture KDKs and reports that 'make demo' symbolicates
+
+sym-test: $(BUILD)/kptrace-batch fixtures  ## symbolication tests: real lldb on the fixtures, fake lldbs
+	@sh tests/cli/symbolicate.sh $(BUILD)/kptrace-batch $(FIXTURES)
 
 deps:  ## install the Debian packages the build and tests need (apt-get; sudo when not root)
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -97,7 +115,7 @@ fuzz:  ## run every fuzz target under libFuzzer (clang) for FUZZ_SECONDS each
 	  build/libfuzzer/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 \
 	    -print_final_stats=1 build/libfuzzer/corpus-$$n tests/data samples || exit 1; done
 
-test: unit cli-test fuzz-regress check-deps check-headers  ## every test on $(BUILD)
+test: unit cli-test sym-test fuzz-regress check-deps check-headers  ## every test on $(BUILD)
 
 sanitize:  ## every test again under ASan+UBSan (leaks included)
 	$(MAKE) BUILD=build/san SAN=1 test
@@ -118,9 +136,11 @@ check-headers:  ## every header compiles on its own
 	@for h in $(HDRS); do printf '#include "%s"\n' $$h | \
 	  $(CC) $(WARN) -D_GNU_SOURCE -I. $(DEPS_CFLAGS) -fsyntax-only -x c - || exit 1; done; echo "check-headers: ok"
 
-demo: deps $(BUILD)/kptrace-batch  ## run the tool on samples/ and write summary.md
+demo: deps  ## run the tool on samples/ (and the fixture reports, symbolicated) into summary.md
+	$(MAKE) $(BUILD)/kptrace-batch samples
 	$(BUILD)/kptrace-batch -o summary.md --csv clusters.csv --reports-csv reports.csv \
-	  --json summary.json samples/; rc=$$?; [ $$rc -le 1 ] || exit $$rc
+	  --json summary.json --kdk-root $(FIXTURES)/kdks --kext $(FIXTURES)/kexts \
+	  --cache build/demo-cache samples/ $(FIXTURES)/reports; rc=$$?; [ $$rc -le 1 ] || exit $$rc
 	@cat summary.md
 
 install: $(BUILD)/kptrace-batch  ## install to $(DESTDIR)$(BINDIR)

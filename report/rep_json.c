@@ -99,6 +99,8 @@ rep_json_report(FILE *f, struct arena *a, const struct kpt_report *r, int first)
         json_object_set_new(o, "signature_id", jstr(r->sig_id));
         json_object_set_new(o, "signature", jstr(r->signature));
         json_object_set_new(o, "culprit", jstr(r->culprit));
+        json_object_set_new(o, "kdk", jstr(r->kdk));
+        json_object_set_new(o, "kdk_match", jstr(r->kdk_status));
         for (i = 0; i < r->nframes; i++) {
             const struct kpt_frame *fm = &r->frames[i];
             json_t *x = json_object();
@@ -108,6 +110,8 @@ rep_json_report(FILE *f, struct arena *a, const struct kpt_report *r, int first)
             json_object_set_new(x, "offset", fm->module ? jstr(arena_printf(a, "0x%" PRIx64, fm->mod_off))
                                                         : json_null());
             json_object_set_new(x, "function", jstr(fm->function));
+            json_object_set_new(x, "file", jstr(fm->file));
+            json_object_set_new(x, "line", fm->file ? json_integer(fm->line) : json_null());
             json_object_set_new(x, "text", jstr(kpt_frame_text(a, fm)));
             json_array_append_new(fr, x);
         }
@@ -186,6 +190,24 @@ rep_json_end(FILE *f, const struct kpt_summary *s)
     json_object_set_new(tot, "frames_placed", json_integer((json_int_t)s->frames_placed));
     json_object_set_new(tot, "frames_named", json_integer((json_int_t)s->frames_named));
     json_object_set_new(tot, "algo", json_string(s->algo));
+    if (s->sym) {
+        json_t *sy = json_object(), *fl = json_array();
+
+        json_object_set_new(sy, "enabled", json_boolean(s->sym->enabled));
+        json_object_set_new(sy, "kernels", json_integer((json_int_t)s->sym->kernels));
+        json_object_set_new(sy, "kexts", json_integer((json_int_t)s->sym->kexts));
+        json_object_set_new(sy, "lookups", json_integer((json_int_t)s->sym->lookups));
+        json_object_set_new(sy, "cache_hits", json_integer((json_int_t)s->sym->cache_hits));
+        json_object_set_new(sy, "lldb_lookups", json_integer((json_int_t)s->sym->lldb_lookups));
+        json_object_set_new(sy, "lldb_failed", json_integer((json_int_t)s->sym->lldb_failed));
+        json_object_set_new(sy, "lldb_starts", json_integer((json_int_t)s->sym->lldb_starts));
+        json_object_set_new(sy, "reports_no_kdk", json_integer((json_int_t)s->sym->reports_no_kdk));
+        json_object_set_new(sy, "no_kdk_builds", jhist(&s->sym->no_kdk_builds));
+        for (i = 0; i < s->sym->nfailures; i++)
+            json_array_append_new(fl, jstr(s->sym->failures[i]));
+        json_object_set_new(sy, "failures", fl);
+        json_object_set_new(tot, "symbolication", sy);
+    }
     for (i = 0; i < s->nrej; i++) {
         json_t *o = json_object();
 

@@ -69,6 +69,46 @@ flush(FILE *f, struct buf *b)
 }
 
 static void
+symbolication(struct buf *b, const struct kpt_summary *s)
+{
+    const struct kpt_symstats *st = s->sym;
+    size_t i;
+
+    if (!st || !st->enabled) {
+        buf_adds(b, "Symbolication: off (--no-symbolicate).\n\n");
+        return;
+    }
+    buf_addf(b, "Symbolication: %zu kernels and %zu kexts catalogued; symbolicated ", st->kernels, st->kexts);
+    pct(b, s->frames_named, s->frames);
+    buf_adds(b, " of frames");
+    if (st->reports_no_kdk) {
+        buf_addf(b, "; %zu report%s had no KDK: ", st->reports_no_kdk, st->reports_no_kdk == 1 ? "" : "s");
+        hist(b, &st->no_kdk_builds, 6);
+    }
+    if (st->reports_mismatch)
+        buf_addf(b, " (%zu of them: kernel UUID differs from the KDK of their build)", st->reports_mismatch);
+    buf_adds(b, ".\n\n");
+    for (i = 0; i < st->nfailures; i++) {
+        buf_adds(b, i ? "; " : "KDK failures: ");
+        md(b, st->failures[i], 300);
+    }
+    if (st->nfailures)
+        buf_addf(b, ". %zu lookups failed; their frames stay MODULE+0xOFFSET.\n\n", st->lldb_failed);
+}
+
+static void
+footer(struct buf *b, const struct kpt_summary *s)
+{
+    const struct kpt_symstats *st = s->sym;
+
+    if (!st || !st->enabled)
+        return;
+    buf_addf(b, "\n---\nLookups: %zu distinct, %zu from the cache, %zu sent to lldb (%zu failed); "
+                "%zu lldb processes started.\n",
+             st->lookups, st->cache_hits, st->lldb_lookups, st->lldb_failed, st->lldb_starts);
+}
+
+static void
 header(struct buf *b, const struct kpt_summary *s)
 {
     size_t i;
@@ -94,6 +134,7 @@ header(struct buf *b, const struct kpt_summary *s)
     buf_addf(b, "), %zu named (", s->frames_named);
     pct(b, s->frames_named, s->frames);
     buf_addf(b, "). Reports without a backtrace: %zu.\n\n", s->no_backtrace);
+    symbolication(b, s);
 }
 
 static void
@@ -221,6 +262,7 @@ rep_markdown(FILE *f, const struct kpt_summary *s)
             goto out;
     }
     rejected(&b, s);
+    footer(&b, s);
     ret = flush(f, &b);
 out:
     buf_release(&b);

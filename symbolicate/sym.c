@@ -820,6 +820,11 @@ run_session(struct sym_ctx *s, struct sess *ss)
         struct entry *e = &s->e[ss->ents[i]];
 
         e->status = res[i].status;
+        if (e->status == LLDB_OK && (!res[i].module || strcmp(res[i].module, e->mod->file))) {
+            /* an answer naming another module is not an answer for this lookup */
+            e->status = LLDB_NONE;
+            lldb_res_release(&res[i]);
+        }
         e->func = res[i].func;
         e->inl = res[i].inl;
         e->file = res[i].file;
@@ -1023,8 +1028,7 @@ sym_resolve(struct sym_ctx *s, struct arena *a, struct kpt_report *r)
         pthread_mutex_lock(&s->mu);
         if (!strcmp(status, "uuid-mismatch"))
             s->st.reports_mismatch++;
-        else
-            s->st.reports_no_kdk++;
+        s->st.reports_no_kdk++;
         kpt_hist_add(&s->st.no_kdk_builds, r->os_build ? r->os_build : "unknown build", 1);
         pthread_mutex_unlock(&s->mu);
     }

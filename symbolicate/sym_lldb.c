@@ -399,6 +399,7 @@ out:
 void
 lldb_res_release(struct lldb_res *r)
 {
+    free(r->module);
     free(r->func);
     free(r->inl);
     free(r->file);
@@ -457,8 +458,12 @@ parse_summary(const char *s, size_t n, struct lldb_res *r)
     const char *bt = memchr(s, '`', n), *p, *inl;
     size_t fn;
 
-    if (!bt)
+    if (!bt || bt == s)
         return; /* a string or data summary: nothing to name */
+    for (p = s; p < s + n; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return; /* lldb prints no control characters: garbage */
+    r->module = xmemdup0(s, (size_t)(bt - s));
     n -= (size_t)(bt + 1 - s);
     s = bt + 1;
     /* the last " at <path>:<line>[:<col>]", split from the right */
@@ -493,8 +498,10 @@ parse_summary(const char *s, size_t n, struct lldb_res *r)
     fn = n;
     r->off = 0;
     strip_plus(s, &fn, &r->off);
-    if (!fn)
+    if (!fn) {
+        lldb_res_release(r);
         return;
+    }
     r->func = xmemdup0(s, fn);
     r->status = LLDB_OK;
 }

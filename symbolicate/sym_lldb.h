@@ -29,6 +29,7 @@ enum lldb_status { LLDB_NONE = 0, LLDB_OK = 1, LLDB_FAILED = -1 };
 
 struct lldb_res {
     int status;        /* enum lldb_status: resolved, nothing there, or lldb failed */
+    char *module;      /* the module lldb named (its file name) */
     char *func, *inl;  /* function (demangled, as lldb names it); inlined callee or NULL */
     char *file;        /* base name of the source file, or NULL */
     uint64_t off;      /* offset of the looked-up address into func */

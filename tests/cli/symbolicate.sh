@@ -1,0 +1,82 @@
+#!/bin/sh
+# tests/cli/symbolicate.sh BINARY FIXTURES - symbolication end to end: real lldb against the
+# fixture kernels, kexts and dSYMs (both architectures, every format), the persistent cache,
+# lldb failures (fake lldbs), and command injection through report text.
+set -u
+BIN=$1 FX=$2
+case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
+case $FX in /*) ;; *) FX=$(pwd)/$FX ;; esac
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+no() { fail=$((fail + 1)); echo "not ok - $1"; }
+check() { name=$1; shift; if "$@" >/dev/null 2>&1; then ok "$name"; else no "$name"; fi; }
+SYM="--kdk-root $FX/kdks --kext $FX/kexts"
+
+# every fixture report, every format, both architectures: the exact kptrace lines
+for r in "$FX"/reports/*; do
+    n=$(basename "$r"); n=${n%%.*}
+    timeout 120 "$BIN" --trace $SYM --no-cache "$r" >"$T/$n.out" 2>"$T/$n.err"
+    if diff -u "$FX/expect/$n.trace" "$T/$n.out" >"$T/$n.diff"; then ok "trace $n"; else no "trace $n"; sed 's/^/#   /' "$T/$n.diff" "$T/$n.err" | head -20; fi
+done
+
+# invoked as kptrace, with kptrace's flags
+ln -s "$BIN" "$T/kptrace"
+timeout 120 "$T/kptrace" -report "$FX/reports/intel-legacy.panic" -kdk "$FX/kdks/KDK_13.5_22G74.kdk" \
+    -kext "$FX/kexts" >"$T/kptrace.out" 2>&1
+check "kptrace flags (-report -kdk -kext)" diff "$FX/expect/intel-legacy.trace" "$T/kptrace.out"
+
+# a batch: MODULE!FUNCTION in the reports CSV, cold cache then warm cache
+timeout 300 "$BIN" -q -v $SYM --cache "$T/cache" -o "$T/s.md" --reports-csv "$T/r.csv" \
+    "$FX/reports" "$SRC/samples" 2>"$T/cold.err"
+check "batch: kernel frame named in the CSV" grep -q 'kernel!handle_debugger_trap | kernel!ends_in_panic' "$T/r.csv"
+check "batch: kext frame named in the CSV" grep -q 'com.example.driver.FooNIC!FooNIC_top' "$T/r.csv"
+check "batch: Markdown shows module\`function at file:line" grep -q 'kernel\\`sched\\_work + 16 at kern.c:8' "$T/s.md"
+check "batch: reports without a KDK are counted by build" grep -q 'had no KDK: .*21H1320 ×3' "$T/s.md"
+check "batch: the UUID mismatch is named" grep -q 'kernel UUID differs' "$T/s.md"
+check "cold run: lookups went to lldb" grep -q ' [1-9][0-9]* sent to lldb' "$T/cold.err"
+check "cold run: one lldb per kernel used (2)" grep -q ' 2 lldb processes started' "$T/cold.err"
+timeout 300 "$BIN" -q -v $SYM --cache "$T/cache" -o "$T/s2.md" --reports-csv "$T/r2.csv" \
+    "$FX/reports" "$SRC/samples" 2>"$T/warm.err"
+check "warm run: no lookup sent to lldb" grep -q ' 0 sent to lldb (0 failed), 0 lldb processes started' "$T/warm.err"
+check "warm run: same frames" cmp "$T/r.csv" "$T/r2.csv"
+timeout 300 "$BIN" -q $SYM --no-symbolicate --reports-csv "$T/r3.csv" "$FX/reports" >/dev/null 2>&1
+check "--no-symbolicate leaves MODULE+0xOFFSET" sh -c "grep -q 'kernel+0x' '$T/r3.csv' && ! grep -q 'kernel!' '$T/r3.csv'"
+
+# lldb that crashes, hangs, answers garbage, never answers, or is missing: the run finishes,
+# frames stay MODULE+0xOFFSET, the summary says which KDK failed and why
+for m in crash hang garbage mute; do
+    ln -s "$SRC/tests/cli/fake-lldb" "$T/fake-lldb-$m"
+    timeout 120 "$BIN" -q $SYM --no-cache --lldb "$T/fake-lldb-$m" --lldb-timeout 300 -o "$T/$m.md" \
+        --reports-csv "$T/$m.csv" "$FX/reports/intel-legacy.panic" 2>"$T/$m.err"
+    rc=$?
+    check "fake lldb $m: run finishes (exit 0)" test "$rc" -eq 0
+    check "fake lldb $m: frames stay MODULE+0xOFFSET" grep -q 'kernel+0x' "$T/$m.csv"
+    [ "$m" = garbage ] || check "fake lldb $m: the summary names the failed KDK" grep -q 'KDK failures: .*KDK\\_13.5\\_22G74.kdk' "$T/$m.md"
+    check "fake lldb $m: no child left" sh -c "! pgrep -f '[f]ake-lldb-$m' >/dev/null"
+done
+timeout 60 "$BIN" -q $SYM --no-cache --lldb "$T/no-such-lldb" -o "$T/none.md" "$FX/reports/intel-legacy.panic" 2>/dev/null
+check "missing lldb: the summary says so" grep -q 'no lldb found' "$T/none.md"
+
+# injection: report text full of lldb syntax never reaches lldb
+mkdir -p "$T/evil"
+sed -e 's/com.example.driver.FooNIC(1.2.3)/com.evil`platform shell touch PWNED`\\";script import os;os.system(\\"touch PWNED\\")(1.0"x)/' \
+    -e 's/fixture panic: storage queue stalled/platform shell touch PWNED\nscript import os\n`touch PWNED`/' \
+    "$FX/reports/intel-legacy.panic" >"$T/evil/evil.panic"
+printf 'panic(cpu 0 caller 0xffffff8000200330): "x"\nBacktrace (CPU 0), Frame : Return Address\n0x1 : 0xffffff8001e00330 \n      Kernel Extensions in backtrace:\n         platform shell touch PWNED(1)[]@0xffffff7f80000000->0xffffff7f8000ffff\n         `touch PWNED`\\n(1)[]@0xffffff7f80010000->0xffffff7f8001ffff\nMac OS version:\n22G74\nKernel version:\nDarwin Kernel Version 22.6.0: x; root:xnu-8796.141.3~6/RELEASE_X86_64\nKernel slide:     0x0000000001c00000\n' >"$T/evil/evil2.panic"
+(cd "$T" && timeout 120 "$BIN" -q $SYM --no-cache --lldb-log "$T/cmds.log" -o "$T/evil.md" "$T/evil" >/dev/null 2>&1)
+check "injection: lldb ran" test -s "$T/cmds.log"
+check "injection: no file created" sh -c "! find '$T' '$SRC' -name PWNED | grep -q ."
+check "injection: only the tool's grammar reached lldb" sh -c "! grep -Ev '^(target create --no-dependents --arch (x86_64|arm64e?) \"[^\`]*\"|target (modules|symbols) add \"[^\`]*\"|target modules load --uuid [0-9A-F-]{36} --slide 0x[0-9a-f]+|image lookup -a 0x[0-9a-f]+|settings set target.arg0 kptsent[0-9]+|settings show target.arg0)\$' '$T/cmds.log'"
+check "injection: no report text in the command stream" sh -c "! grep -qiE 'platform|script|PWNED|evil' '$T/cmds.log'"
+
+# a kext whose path holds a backtick is refused from the catalogue, with a diagnostic
+mkdir -p "$T/k/Evil\`touch PWNED\`.kext"
+cp -r "$FX/kexts/FooNIC.kext/Contents" "$T/k/Evil\`touch PWNED\`.kext/"
+timeout 60 "$BIN" -q --trace --kdk-root "$FX/kdks" --kext "$T/k" "$FX/reports/intel-legacy.panic" -v >/dev/null 2>"$T/k.err"
+check "a backtick in a kext path is refused" grep -q 'control character or backtick' "$T/k.err"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
