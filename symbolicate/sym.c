@@ -439,7 +439,7 @@ cache_load(struct sym_ctx *s, const struct kdk_mod *m)
         if (table_find(s, m, addr))
             continue;
         e = table_add(s, m, addr);
-        e->status = atoi(fld[1]) == 1 ? LLDB_OK : LLDB_NONE;
+        e->status = !strcmp(fld[1], "1") ? LLDB_OK : LLDB_NONE;
         e->off = strtoull(fld[2], NULL, 10);
         e->line = (unsigned)strtoul(fld[3], NULL, 10);
         e->func = unesc(fld[4], strlen(fld[4]));
