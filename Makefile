@@ -58,6 +58,7 @@ $(BUILD)/libkpt.a: $(LIB_OBJS)
 $(BUILD)/kptrace-batch: $(BUILD)/main.o $(BUILD)/libkpt.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_ALL)
 
+$(BUILD)/tests/test_lldb: fixtures
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/testlib.h $(BUILD)/libkpt.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -DKPT_SOURCE_DIR='"$(CURDIR)"' $(ALL_LDFLAGS) -o $@ $< \
