@@ -40,7 +40,7 @@ TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/tes
 FUZZERS  := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 
 .PHONY: all help deps check test unit cli-test sanitize check-deps check-headers demo \
-        install uninstall clean fuzz-regress fuzz fixtures samples sym-test
+        install uninstall clean fuzz-regress fuzz fixtures samples sym-test bench
 
 all: $(BUILD)/kptrace-batch $(FUZZERS)  ## build the tool (and the fuzz targets, so they cannot rot)
 
@@ -81,6 +81,9 @@ $(FIXTURES)/.stamp: tests/fixtures/build.sh tests/fixtures/kern.c tests/fixtures
 fixtures: $(FIXTURES)/.stamp  ## build real Mach-O kernels, kexts, dSYMs and reports (clang, lld, dsymutil)
 
 samples: fixtures  ## the fixture KDKs and reports that 'make demo' symbolicates
+
+bench: $(BUILD)/kptrace-batch fixtures  ## benchmark figures (see bench/RESULTS.md); BENCH_N reports
+	@sh bench/bench.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_N),1000)
 
 sym-test: $(BUILD)/kptrace-batch fixtures  ## symbolication tests: real lldb on the fixtures, fake lldbs
 	@sh tests/cli/symbolicate.sh $(BUILD)/kptrace-batch $(FIXTURES)

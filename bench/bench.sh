@@ -1,0 +1,68 @@
+#!/bin/sh
+# bench/bench.sh BINARY FIXTURES [N] - figures, not tests: one line each.
+#   ingest+cluster without symbols (legacy Intel text), reports/s and MB/s on one core;
+#   a symbolicated run over N reports against 1 KDK kernel and against 3, cold and warm cache;
+#   the seed script's way (one lldb per report) timed on a sample and extrapolated.
+set -eu
+BIN=$1 FX=$2 N=${3:-1000}
+case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+SYM="--kdk-root $FX/kdks --kext $FX/kexts"
+now() { date +%s.%N; }
+secs() { echo "$2 - $1" | bc -l; }
+rss() { awk '/Maximum resident/ { print int($6 / 1024) }' "$1"; }
+fleet() { # fleet DIR COUNT FILE...: COUNT copies, round-robin over the FILEs, 100 per folder
+    d=$1 c=$2; shift 2
+    i=0
+    while [ "$i" -lt "$c" ]; do
+        for f in "$@"; do
+            [ "$i" -lt "$c" ] || break
+            mkdir -p "$d/$((i / 100))"
+            cp "$f" "$d/$((i / 100))/r$i.${f##*.}"
+            i=$((i + 1))
+        done
+    done
+}
+
+# 1. ingest + cluster, no symbols, one core: 20,000 legacy text reports
+fleet "$T/text" 20000 "$FX/reports/intel-legacy.panic" "$FX/reports/intel-mismatch.panic"
+mb=$(du -sb "$T/text" | awk '{ printf "%.1f", $1 / 1048576 }')
+t0=$(now)
+/usr/bin/time -v taskset -c 0 "$BIN" -q --no-symbolicate -o /dev/null "$T/text" 2>"$T/t1" || true
+t1=$(now)
+s=$(secs "$t0" "$t1")
+printf 'ingest+cluster, no symbols: 20000 reports (%s MB) in %.2f s = %.0f reports/s, %.1f MB/s, peak RSS %s MB\n' \
+    "$mb" "$s" "$(echo "20000 / $s" | bc -l)" "$(echo "$mb / $s" | bc -l)" "$(rss "$T/t1")"
+
+# 2. symbolicated runs, 1 KDK kernel and 3, cold then warm cache
+fleet "$T/k1" "$N" "$FX/reports/intel-legacy.panic" "$FX/reports/intel-plist.plist" "$FX/reports/intel-crlf.txt.gz"
+fleet "$T/k3" "$N" "$FX/reports/intel-legacy.panic" "$FX/reports/arm64-dialog.txt" "$FX/reports/intel-other.panic"
+for k in 1 3; do
+    for j in 1 2; do
+        for c in cold warm; do
+            [ "$c" = cold ] && rm -rf "$T/cache"
+            t0=$(now)
+            /usr/bin/time -v "$BIN" -q -v -j "$j" $SYM --cache "$T/cache" -o /dev/null "$T/k$k" 2>"$T/t2" || true
+            t1=$(now)
+            s=$(secs "$t0" "$t1")
+            printf 'symbolicated, %s KDK kernel(s), -j%s, %s cache: %s reports in %.2f s = %.0f reports/s, peak RSS %s MB; %s\n' \
+                "$k" "$j" "$c" "$N" "$s" "$(echo "$N / $s" | bc -l)" "$(rss "$T/t2")" \
+                "$(grep -o '[0-9]* distinct lookups.*started' "$T/t2")"
+            [ "$k$j$c" = 3_1cold ] || true
+            eval "t_${k}_${j}_${c}=$s"
+        done
+    done
+done
+
+# 3. the seed script's way: one lldb per report, timed on 10 reports and extrapolated
+ln -sf "$BIN" "$T/kptrace"
+t0=$(now)
+for f in $(ls "$T"/k3/0/* | head -10); do
+    "$T/kptrace" -report "$f" -kdk "$FX/kdks/KDK_13.5_22G74.kdk" -kdk "$FX/kdks/KDK_13.6_22G120.kdk" -kext "$FX/kexts" >/dev/null 2>&1 || true
+done
+t1=$(now)
+per=$(echo "($(secs "$t0" "$t1")) / 10" | bc -l)
+old=$(echo "$per * $N" | bc -l)
+printf 'one lldb per report (seed script way): %.3f s per report, %.0f s for %s reports (extrapolated); batch cold 3 KDKs -j2 is %.0fx faster, warm %.0fx\n' \
+    "$per" "$old" "$N" "$(echo "$old / $t_3_2_cold" | bc -l)" "$(echo "$old / $t_3_2_warm" | bc -l)"
