@@ -357,17 +357,22 @@ kdk_build(const char *dir)
     return xmemdup0(u + 1, (size_t)(e - u - 1));
 }
 
+/* an absolute path: lldb runs in a private directory, so relative paths would not resolve */
+static char *
+absolute(const char *p)
+{
+    char *r = realpath(p, NULL);
+
+    return r ? r : xstrdup(p);
+}
+
 size_t
 kdk_cat_add_kdk(struct kdk_cat *c, const char *dir_in)
 {
-    struct buf d = BUF_INIT;
     char *kernels, *exts, *build, **ents, *dir;
     size_t n, i, before = c->n;
 
-    buf_adds(&d, dir_in);
-    while (d.len > 1 && d.data[d.len - 1] == '/')
-        d.data[--d.len] = '\0';
-    dir = buf_detach(&d, NULL);
+    dir = absolute(dir_in);
     build = kdk_build(dir);
     kernels = join(dir, "System/Library/Kernels");
     exts = join(dir, "System/Library/Extensions");
@@ -399,9 +404,10 @@ kdk_cat_add_kdk(struct kdk_cat *c, const char *dir_in)
 }
 
 size_t
-kdk_cat_add_root(struct kdk_cat *c, const char *root)
+kdk_cat_add_root(struct kdk_cat *c, const char *root_in)
 {
     size_t n, i, added = 0;
+    char *root = absolute(root_in);
     char **ents = list_dir(root, &n);
 
     for (i = 0; i < n; i++) {
@@ -412,20 +418,16 @@ kdk_cat_add_root(struct kdk_cat *c, const char *root)
         free(p);
     }
     free_list(ents, n);
+    free(root);
     return added;
 }
 
 size_t
 kdk_cat_add_kexts(struct kdk_cat *c, const char *path)
 {
-    struct buf d = BUF_INIT;
-    char *p;
+    char *p = absolute(path);
     size_t added;
 
-    buf_adds(&d, path);
-    while (d.len > 1 && d.data[d.len - 1] == '/')
-        d.data[--d.len] = '\0';
-    p = buf_detach(&d, NULL);
     if (ends_with(p, ".kext") && is_dir(p)) {
         char *parent = xstrdup(p), *slash = strrchr(parent, '/');
 

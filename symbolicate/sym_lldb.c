@@ -379,6 +379,26 @@ child_start(struct lldb_sess *s)
         child_kill(s);
         goto out;
     }
+    if (!memmem(out.data, out.len, "Current executable set to", 25)) {
+        /* the target did not load: every lookup would come back empty and be cached as
+         * "nothing there"; fail the start instead, with lldb's own reason */
+        const char *e = memmem(s->errbuf.data, s->errbuf.len, "error:", 6);
+        struct buf w = BUF_INIT;
+
+        buf_adds(&w, "lldb could not load the target");
+        if (e) {
+            const char *nl = memchr(e, '\n', (size_t)(s->errbuf.data + s->errbuf.len - e));
+
+            buf_adds(&w, ": ");
+            buf_add(&w, e, nl ? (size_t)(nl - e) : strlen(e));
+        }
+        set_why(s, w.data);
+        buf_release(&w);
+        child_kill(s);
+        s->dead = 1;
+        ret = KPT_E_CHILD;
+        goto out;
+    }
     s->nloaded = s->nmods;
     s->ever_started = 1;
 out:

@@ -47,7 +47,7 @@ check "--no-symbolicate leaves MODULE+0xOFFSET" sh -c "grep -q 'kernel+0x' '$T/r
 
 # lldb that crashes, hangs, answers garbage, never answers, or is missing: the run finishes,
 # frames stay MODULE+0xOFFSET, the summary says which KDK failed and why
-for m in crash hang garbage mute; do
+for m in crash hang garbage mute noload; do
     ln -s "$SRC/tests/cli/fake-lldb" "$T/fake-lldb-$m"
     timeout 120 "$BIN" -q $SYM --no-cache --lldb "$T/fake-lldb-$m" --lldb-timeout 300 -o "$T/$m.md" \
         --reports-csv "$T/$m.csv" "$FX/reports/intel-legacy.panic" 2>"$T/$m.err"
@@ -57,6 +57,9 @@ for m in crash hang garbage mute; do
     [ "$m" = garbage ] || check "fake lldb $m: the summary names the failed KDK" grep -q 'KDK failures: .*KDK\\_13.5\\_22G74.kdk' "$T/$m.md"
     check "fake lldb $m: no child left" sh -c "! pgrep -f '[f]ake-lldb-$m' >/dev/null"
 done
+check "a target that does not load is a failure, not 'nothing there'" grep -q 'could not load the target: error: unable to load the fake' "$T/noload.md"
+(cd "$FX/.." && timeout 120 "$BIN" --trace --no-cache --kdk-root "$(basename "$FX")/kdks" --kext "$(basename "$FX")/kexts" "$FX/reports/intel-legacy.panic" >"$T/rel.out" 2>&1)
+check "relative KDK paths work (lldb runs in a private directory)" diff "$FX/expect/intel-legacy.trace" "$T/rel.out"
 timeout 60 "$BIN" -q $SYM --no-cache --lldb "$T/no-such-lldb" -o "$T/none.md" "$FX/reports/intel-legacy.panic" 2>/dev/null
 check "missing lldb: the summary says so" grep -q 'no lldb found' "$T/none.md"
 
