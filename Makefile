@@ -150,9 +150,10 @@ demo: deps  ## run the tool on samples/ (and the fixture reports, symbolicated) 
 install: $(BUILD)/kptrace-batch  ## install to $(DESTDIR)$(BINDIR)
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(BUILD)/kptrace-batch $(DESTDIR)$(BINDIR)/kptrace-batch
+	ln -sf kptrace-batch $(DESTDIR)$(BINDIR)/kptrace
 
 uninstall:  ## remove what install put there
-	rm -f $(DESTDIR)$(BINDIR)/kptrace-batch
+	rm -f $(DESTDIR)$(BINDIR)/kptrace-batch $(DESTDIR)$(BINDIR)/kptrace
 
 clean:  ## remove build outputs
 	rm -rf build summary.md clusters.csv reports.csv summary.json
