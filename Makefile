@@ -121,8 +121,14 @@ fuzz:  ## run every fuzz target under libFuzzer (clang) for FUZZ_SECONDS each
 
 test: unit cli-test sym-test fuzz-regress check-deps check-headers  ## every test on $(BUILD)
 
-sanitize:  ## every test again under ASan+UBSan (leaks included)
-	$(MAKE) BUILD=build/san SAN=1 test
+SANLOGS := $(CURDIR)/build/san/logs
+sanitize:  ## every test again under ASan+UBSan (leaks included); any report fails the run
+	@rm -rf $(SANLOGS) && mkdir -p $(SANLOGS)
+	ASAN_OPTIONS=log_path=$(SANLOGS)/asan:detect_leaks=1 \
+	UBSAN_OPTIONS=log_path=$(SANLOGS)/ubsan:print_stacktrace=1 \
+	  $(MAKE) BUILD=build/san SAN=1 test
+	@if [ -n "$$(ls $(SANLOGS))" ]; then cat $(SANLOGS)/*; \
+	  echo "sanitize: the reports above fail the run"; exit 1; fi; echo "sanitize: no report"
 
 check: deps  ## install deps, then every test, plain and under ASan+UBSan
 	$(MAKE) test

@@ -831,6 +831,7 @@ run_session(struct sym_ctx *s, struct sess *ss)
         e->off = res[i].off;
         e->line = res[i].line;
         res[i].func = res[i].inl = res[i].file = NULL;
+        lldb_res_release(&res[i]);
         if (e->status == LLDB_FAILED)
             failed++;
     }
