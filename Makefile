@@ -101,8 +101,9 @@ deps:  ## install the Debian packages the build and tests need (apt-get; sudo wh
 unit: $(TESTS)  ## run the cmocka unit tests
 	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
 
-cli-test: $(BUILD)/kptrace-batch  ## run the command-line tests
+cli-test: $(BUILD)/kptrace-batch  ## run the command-line tests and the hostile-input suite
 	@sh tests/cli/run.sh $(BUILD)/kptrace-batch
+	@sh tests/cli/hostile.sh $(BUILD)/kptrace-batch
 
 fuzz-regress: $(FUZZERS)  ## replay the test inputs and the corpus through every fuzz target
 	@sh fuzz/regress.sh $(BUILD)/fuzz
