@@ -118,7 +118,8 @@ fuzz:  ## run every fuzz target under libFuzzer (clang) for FUZZ_SECONDS each
 	  mkdir -p build/libfuzzer/corpus-$$n; \
 	  echo "== $$n for $(FUZZ_SECONDS) s"; \
 	  build/libfuzzer/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 \
-	    -print_final_stats=1 build/libfuzzer/corpus-$$n tests/data samples || exit 1; done
+	    -print_final_stats=1 build/libfuzzer/corpus-$$n tests/data samples fuzz/seeds \
+	    $(wildcard ../shared/corpus/*/) || exit 1; done
 
 test: unit cli-test sym-test fuzz-regress check-deps check-headers  ## every test on $(BUILD)
 
