@@ -104,9 +104,17 @@ clu_reduce_name(struct arena *a, const char *name)
     size_t i, n, depth = 0, paren = (size_t)-1;
     const char *res;
 
-    /* clone suffixes */
-    if ((p = strstr(s, " (.cold.")) || (p = strstr(s, " [clone ")) || (p = strstr(s, ".cold.")))
-        *p = '\0';
+    /* clone suffixes: cut at the first of them */
+    {
+        static const char *const clones[] = { " (.cold.", " [clone ", ".cold." };
+        char *cut = NULL;
+
+        for (i = 0; i < sizeof(clones) / sizeof(clones[0]); i++)
+            if ((p = strstr(s, clones[i])) && (!cut || p < cut))
+                cut = p;
+        if (cut)
+            *cut = '\0';
+    }
     n = strlen(s);
     /* the parameter list: first '(' at template depth 0 that is not part of an operator */
     for (i = 0; i < n; i++) {
