@@ -34,7 +34,8 @@ LIBS_ALL    = $(DEPS_LIBS) -lstdc++
 
 LIB_SRCS := $(wildcard util/*.c) model.c $(wildcard ingest/*.c) $(wildcard symbolicate/*.c) \
             $(wildcard cluster/*.c) $(wildcard report/*.c) cli.c pipeline.c
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+RULES    := $(sort $(wildcard cluster/rules/xnusig-1/*))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/clu_rules_data.o
 HDRS     := $(wildcard util/*.h ingest/*.h symbolicate/*.h cluster/*.h report/*.h) model.h cli.h pipeline.h
 TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 FUZZERS  := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
@@ -50,6 +51,18 @@ help:  ## list the targets
 $(BUILD)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# the signature rules ship inside the binary
+$(BUILD)/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -o $@ $<
+
+$(BUILD)/gen/clu_rules_data.c: $(RULES) $(BUILD)/embed
+	@mkdir -p $(dir $@)
+	$(BUILD)/embed $@ $(RULES)
+
+$(BUILD)/gen/clu_rules_data.o: $(BUILD)/gen/clu_rules_data.c cluster/clu_int.h
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -c $< -o $@
 
 $(BUILD)/libkpt.a: $(LIB_OBJS)
 	@rm -f $@
@@ -110,11 +123,12 @@ fuzz-regress: $(FUZZERS)  ## replay the test inputs and the corpus through every
 
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
+fuzz: $(BUILD)/gen/clu_rules_data.c
 fuzz:  ## run every fuzz target under libFuzzer (clang) for FUZZ_SECONDS each
 	@mkdir -p build/libfuzzer
 	@for f in fuzz/fuzz_*.c; do n=$$(basename $$f .c); \
 	  $(FUZZ_CC) -g -O1 -D_GNU_SOURCE -I. $(DEPS_CFLAGS) -fsanitize=fuzzer,address,undefined \
-	    -o build/libfuzzer/$$n $$f $(LIB_SRCS) $(LIBS_ALL) || exit 1; \
+	    -o build/libfuzzer/$$n $$f $(LIB_SRCS) $(BUILD)/gen/clu_rules_data.c $(LIBS_ALL) || exit 1; \
 	  mkdir -p build/libfuzzer/corpus-$$n; \
 	  echo "== $$n for $(FUZZ_SECONDS) s"; \
 	  build/libfuzzer/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 \
@@ -159,9 +173,12 @@ install: $(BUILD)/kptrace-batch  ## install to $(DESTDIR)$(BINDIR)
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(BUILD)/kptrace-batch $(DESTDIR)$(BINDIR)/kptrace-batch
 	ln -sf kptrace-batch $(DESTDIR)$(BINDIR)/kptrace
+	install -d $(DESTDIR)$(PREFIX)/share/kptrace-batch/rules/xnusig-1
+	install -m 644 $(RULES) $(DESTDIR)$(PREFIX)/share/kptrace-batch/rules/xnusig-1/
 
 uninstall:  ## remove what install put there
 	rm -f $(DESTDIR)$(BINDIR)/kptrace-batch $(DESTDIR)$(BINDIR)/kptrace
+	rm -rf $(DESTDIR)$(PREFIX)/share/kptrace-batch
 
 clean:  ## remove build outputs
 	rm -rf build summary.md clusters.csv reports.csv summary.json

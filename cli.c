@@ -34,6 +34,8 @@ static const char usage_text[] =
     "  -q, --quiet              no progress and no per-file diagnostics; progress goes to\n"
     "                           stderr only when it is a terminal\n"
     "  -v, --verbose            lookup and lldb counts on stderr\n"
+    "      --rules DIR          signature rules (classes.tsv, plumbing-*.txt, ...) instead of\n"
+    "                           the built-in xnusig-1 set; a bad pattern stops the run\n"
     "\n"
     "symbolication (lldb with Kernel Debug Kits):\n"
     "  -k, --kdk DIR            a KDK to use (repeatable); reports are matched to it by\n"
@@ -101,7 +103,7 @@ parse_size(const char *s, size_t min, size_t *out)
 
 enum { OPT_CSV = 256, OPT_REPORTS_CSV, OPT_JSON, OPT_MAX_FILE, OPT_MAX_LINE, OPT_MAX_FRAMES,
        OPT_KDK_ROOT, OPT_KEXT, OPT_LLDB, OPT_NO_SYM, OPT_CACHE, OPT_NO_CACHE, OPT_TRACE,
-       OPT_LLDB_TIMEOUT, OPT_LLDB_LOG };
+       OPT_LLDB_TIMEOUT, OPT_LLDB_LOG, OPT_RULES };
 
 static void
 push(const char ***v, size_t *n, const char *s)
@@ -215,6 +217,7 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
         { "output", required_argument, NULL, 'o' },
         { "quiet", no_argument, NULL, 'q' },
         { "reports-csv", required_argument, NULL, OPT_REPORTS_CSV },
+        { "rules", required_argument, NULL, OPT_RULES },
         { "trace", no_argument, NULL, OPT_TRACE },
         { "verbose", no_argument, NULL, 'v' },
         { "version", no_argument, NULL, 'V' },
@@ -261,6 +264,9 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
             break;
         case OPT_LLDB_LOG:
             o->lldb_log = optarg;
+            break;
+        case OPT_RULES:
+            o->rules = optarg;
             break;
         case OPT_NO_SYM:
             o->no_symbolicate = 1;

@@ -26,6 +26,7 @@ struct kpt_opts {
     const char **kdks, **roots, **kexts;
     size_t nkdks, nroots, nkexts;
     const char *lldb, *cache, *lldb_log;
+    const char *rules; /* --rules DIR, or NULL for the built-in signature rules */
     int no_symbolicate, no_cache;
     unsigned jobs, lldb_timeout_ms;
     int trace; /* --trace, or invoked as kptrace: print one report's backtrace */

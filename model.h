@@ -205,7 +205,8 @@ struct kpt_summary {
     size_t nclusters;
     const struct kpt_rejected *rej; /* sorted by path; at most KPT_REJECTED_LISTED */
     size_t nrej, rej_unlisted;
-    const char *algo; /* signature algorithm name */
+    const char *algo;  /* signature algorithm name */
+    const char *rules; /* digest of the rule files */
     const struct kpt_symstats *sym;
 };
 #define KPT_REJECTED_LISTED 1000

@@ -299,7 +299,18 @@ pipeline_run(const struct kpt_opts *o)
     run.arena = arena_new(256 * 1024);
     sym_options(o, &so);
     run.sym = sym_ctx_new(&so, o->quiet ? NULL : stderr);
-    run.rules = clu_rules_new();
+    {
+        struct buf err = BUF_INIT;
+
+        if (clu_rules_load(o->rules, &run.rules, &err) < 0) {
+            fprintf(stderr, "kptrace-batch: rules: %s\n", err.data);
+            buf_release(&err);
+            ok = 0;
+            ret = KPT_EXIT_START;
+            goto out;
+        }
+        buf_release(&err);
+    }
     run.table = clu_table_new();
     for (i = 0; i < o->npaths; i++)
         if (!strcmp(o->paths[i], "-") && !run.nstdin)
@@ -321,6 +332,7 @@ pipeline_run(const struct kpt_opts *o)
     run.sum.rej = run.rej;
     run.sum.nrej = run.nrej;
     run.sum.algo = CLU_ALGO;
+    run.sum.rules = clu_rules_digest(run.rules);
     run.sum.sym = sym_ctx_stats(run.sym);
     if (o->verbose)
         verbose_counts(run.sum.sym);

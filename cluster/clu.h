@@ -26,10 +26,15 @@
 
 struct clu_rules;
 
-/* clu_rules_new() - compile the built-in class table and frame lists; aborts on a bad
- * built-in pattern (our bug). */
+/* clu_rules_new() - compile the built-in rules (cluster/rules/xnusig-1/, embedded at build
+ * time); aborts on a bad built-in pattern (our bug). */
 struct clu_rules *clu_rules_new(void);
+/* clu_rules_load() - the rule files of 'dir' (NULL: built-in). On a missing file or a bad
+ * pattern returns a negative enum kpt_err and writes "file:line: what 'subject'" to err. */
+int clu_rules_load(const char *dir, struct clu_rules **out, struct buf *err);
 void clu_rules_free(struct clu_rules *c);
+/* clu_rules_digest() - 16 hex digits over every rule file (SIGNATURES.md §2) */
+const char *clu_rules_digest(const struct clu_rules *c);
 
 /* clu_sign() - see above. Never fails on report content; returns 0. */
 int clu_sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r);
@@ -37,15 +42,15 @@ int clu_sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r);
 /* Building blocks, exported for tests and explain. */
 
 /* clu_clean_message() - the cleaned message (§3.1 steps 1-4) of panic string s, in a. */
-const char *clu_clean_message(struct arena *a, const char *s);
+const char *clu_clean_message(const struct clu_rules *c, struct arena *a, const char *s);
 /* clu_mask() - the masked template (§3.1 step 6) of s, capped at cap bytes, in a. */
 const char *clu_mask(struct arena *a, const char *s, size_t cap);
 /* clu_reduce_name() - a demangled function name reduced per §4.1 step 4, in a. */
-const char *clu_reduce_name(struct arena *a, const char *name);
+const char *clu_reduce_name(const struct clu_rules *c, struct arena *a, const char *name);
 /* clu_classify() - class name and "name=value" fields (key fields first, fine-only ones
  * prefixed '~') of a cleaned message; returns N, the number of significant frames. */
 int clu_classify(const struct clu_rules *c, struct arena *a, const char *msg,
-                 const char **cls, const char ***fields, size_t *nfields);
+                 const char **cls, const char ***fields, size_t *nfields, size_t *row);
 
 /* clu_canon() - the canonical serialization (§5.2) into out. */
 void clu_canon(struct buf *out, const char *kind, const char *cls, const char *const *fields,

@@ -10,94 +10,10 @@
 #include "cluster/clu_int.h"
 #include "util/xalloc.h"
 
-/* ---- the class table (classes.tsv of SIGNATURES.md §3.3, in order) ---- */
-
-static const struct {
-    const char *cls;
-    int n;
-    const char *fields, *re;
-} class_rows[] = {
-    { "watchdog", 0, "service=\\1", "^userspace watchdog timeout: no successful checkins from ([^ ;,]+)" },
-    { "zone_exhausted", 0, "leak=\\2; ~alloc=\\1", "zone map exhausted while allocating from zone \\[([^]]+)\\], likely due to memory leak in zone \\[([^]]+)\\]" },
-    { "zone_exhausted", 0, "leak=\\2; ~alloc=\\1", "zone map exhausted while allocating from zone ([^,]+), likely due to memory leak in zone ([^(]+) \\(" },
-    { "zone_exhausted", 0, "leak=\\1", "^zba_populate: out of bitmap space, likely due to memory leak in zone \\[([^]]+)\\]" },
-    { "zone_uaf", 0, "zone=\\1", "^\\[([^]]+)\\]: element modified after free" },
-    { "zone_uaf", 0, "zone=\\1", "^a freed zone element has been modified in zone ([^:]+):" },
-    { "zone_invalid", 3, "kind=\\2", "^zone_require(_ro)? failed: ([a-z ]+)" },
-    { "zone_invalid", 3, "kind=kfree", "^kfree: addr 0x[0-9a-f]+, size [0-9]+ .*not found in any zone" },
-    { "zone_invalid", 3, "kind=\\2; zone=\\1", "^addr 0x[0-9a-f]+ being freed to zone ([^,]+), isn't (from zone map|aligned)" },
-    { "refcnt", 3, "kind=\\1", "^os_refcnt: (underflow|overflow|attempted resurrection|unexpected release of final reference|expected release of final reference)" },
-    { "stack_smash", 3, "-", "Kernel stack memory corruption detected" },
-    { "kasan", 3, "access=\\2; shadow=\\4", "^KAS[Aa][Nn](_TBI)?: invalid [0-9]+-byte ([a-z_]+) 0x[0-9a-f]+( \\[([^]]+)\\])?" },
-    { "kasan", 3, "kind=\\1", "^KASan: (free of corrupted/invalid object|UaF of quarantined object)" },
-    { "assert", 2, "file=base(\\2); expr=\\1", "^assertion failed: (.*), file: ([^,]+), line: [0-9]+" },
-    { "assert", 2, "file=base(\\1); expr=\\2", "^([^ :]+):[0-9]+ Assertion failed: (.*)" },
-    { "x86_trap", 3, "trap=\\1", "^Kernel trap at 0x[0-9a-fA-F]+, type ([0-9]+=[^,]+)" },
-    { "x86_trap", 3, "trap=8=double fault", "^Double fault at 0x" },
-    { "lock_timeout", 1, "lock=Spinlock", "^Spinlock acquisition timed out" },
-    { "lock_timeout", 1, "lock=\\1", "^([A-Za-z_ ]+)\\[0x[0-9a-f]+\\] timeout after [0-9]+ ticks" },
-    { "lock_timeout", 1, "lock=waitq", "^waitq\\(0x[0-9a-f]+\\) lock timeout after" },
-    { "lock_timeout", 1, "lock=\\1", "^(mp_kdp_enter|mp_safe_spin_lock)\\(\\) timed.out" },
-    { "lock_timeout", 1, "lock=tlb", "TLB.*(timeout|timed out)" },
-    { "hardware", 0, "unit=\\1; detail=\\4", "^([A-Z][A-Z0-9]+) (Recoverable )?(PANIC|Panic)(.*)" },
-    { "hardware", 0, "unit=\\1; detail=$msg", "(Kernel parity error|SError|Unhandled implementation specific error|Machine Check|Loss of MMIO space|WDT timeout|macOS watchdog detected|SoC \\(system\\) watchdog)" },
-    { "arm_abort", 3, "kind=\\1", "^(.+) at pc 0x[0-9a-f]+, lr 0x[0-9a-f]+" },
-    { "sleepwake", 0, "phase=\\1", "(Sleep Wake failure|Sleep/Wake hang detected|Halt/Restart Timed Out)" },
-    { "initproc", 0, "ns=\\2; desc=\\3", "^(initproc exited|initproc failed to start) -- exit reason namespace ([0-9]+) subcode 0x[0-9a-f]+ description: (.*)" },
-    { "initproc", 0, "ns=none; desc=signal \\2", "^(initproc exited|initproc failed to start) -- no exit reason available -- \\(signal ([0-9]+)" },
-    { "generic", 3, "msg=$msg", ".*" },
-};
-
-#define NCLASS (sizeof(class_rows) / sizeof(class_rows[0]))
-
-/* Sections that end the message (sections.txt). */
-static const char *const sections[] = {
-    "Debugger message:", "Memory ID:", "OS version:", "Panicked task", "Panicked thread",
-    "Backtrace", "CR0:", "RAX:", "x0:", "service:", "Kernel version:", "Fault CR2:",
-    "Error code:",
-};
-
-struct clu_rules {
-    regex_t re[NCLASS];
-    struct clu_lists lists;
-};
-
-struct clu_rules *
-clu_rules_new(void)
-{
-    struct clu_rules *c = xcalloc(1, sizeof(*c));
-    size_t i;
-
-    for (i = 0; i < NCLASS; i++)
-        if (regcomp(&c->re[i], class_rows[i].re, REG_EXTENDED))
-            KPT_BUG("bad built-in class pattern %zu '%s'", i, class_rows[i].re);
-    clu_lists_compile(&c->lists);
-    return c;
-}
-
-void
-clu_rules_free(struct clu_rules *c)
-{
-    size_t i;
-
-    if (!c)
-        return;
-    for (i = 0; i < NCLASS; i++)
-        regfree(&c->re[i]);
-    clu_lists_release(&c->lists);
-    free(c);
-}
-
-const struct clu_lists *
-clu_rules_lists(const struct clu_rules *c)
-{
-    return &c->lists;
-}
-
 /* ---- cleaning (§3.1 steps 1-4) ---- */
 
 static int
-section_start(const char *s, size_t n)
+section_start(const struct clu_rules *c, const char *s, size_t n)
 {
     size_t i;
 
@@ -105,10 +21,10 @@ section_start(const char *s, size_t n)
         s++;
         n--;
     }
-    for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
-        size_t k = strlen(sections[i]);
+    for (i = 0; c->sections[i]; i++) {
+        size_t k = strlen(c->sections[i]);
 
-        if (n >= k && !memcmp(s, sections[i], k))
+        if (n >= k && !memcmp(s, c->sections[i], k))
             return 1;
     }
     return 0;
@@ -138,7 +54,7 @@ drop_location(char *s)
 }
 
 const char *
-clu_clean_message(struct arena *a, const char *s)
+clu_clean_message(const struct clu_rules *c, struct arena *a, const char *s)
 {
     struct buf b = BUF_INIT;
     const char *line = s, *res;
@@ -151,7 +67,7 @@ clu_clean_message(struct arena *a, const char *s)
         const char *nl = strchr(line, '\n');
         size_t n = nl ? (size_t)(nl - line) : strlen(line);
 
-        if (!first && section_start(line, n))
+        if (!first && section_start(c, line, n))
             break;
         if (!first)
             buf_addc(&b, ' ');
@@ -378,19 +294,21 @@ finish_field(struct arena *a, const char *name, const char *v)
 
 int
 clu_classify(const struct clu_rules *c, struct arena *a, const char *msg, const char **cls,
-             const char ***fields, size_t *nfields)
+             const char ***fields, size_t *nfields, size_t *row)
 {
     regmatch_t m[10];
     size_t i;
 
-    for (i = 0; i < NCLASS; i++) {
-        const char *spec = class_rows[i].fields, *p;
+    for (i = 0; i < c->nrows; i++) {
+        const char *spec = c->rows[i].fields, *p;
         const char **f;
         size_t nf = 0;
 
-        if (regexec(&c->re[i], msg, 10, m, 0))
+        if (regexec(&c->rows[i].re, msg, 10, m, 0))
             continue;
-        *cls = class_rows[i].cls;
+        *cls = c->rows[i].cls;
+        if (row)
+            *row = i;
         f = arena_alloc(a, 8 * sizeof(*f));
         if (strcmp(spec, "-")) {
             for (p = spec; *p && nf < 8;) {
@@ -438,8 +356,10 @@ clu_classify(const struct clu_rules *c, struct arena *a, const char *msg, const 
             *fields = o;
         }
         *nfields = nf;
-        return class_rows[i].n;
+        return c->rows[i].n;
     }
+    if (row)
+        *row = (size_t)-1;
     *cls = "generic";
     *fields = NULL;
     *nfields = 0;

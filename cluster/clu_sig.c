@@ -19,70 +19,6 @@
 #define SIG_MAX 255
 #define TRUST_OFF 0x1000 /* a report-printed symbol this far from its start is not trusted */
 
-/* ---- the frame lists (plumbing-*.txt, irrelevant.txt, prefix.txt, tail.txt) ---- */
-
-static const char *const list_src[CLU_NLISTS] = {
-    [CLU_PLUMB_COMMON] =
-        "panic|panic_with_options|panic_with_options_and_initiator|panic_trap_to_debugger|"
-        "ml_panic_trap_to_debugger|DebuggerTrapWithState|DebuggerWithContext|Debugger|"
-        "handle_debugger_trap|debugger_collect_diagnostics|kdp_raise_exception|Assert|"
-        "panic_spin_forever|panic_display_.*|paniclog_.*|do_print_all_backtraces|"
-        "print_one_backtrace|SavePanicInfo|PE_panic_hook|DebuggerXCallEnter|DebuggerXCall",
-    [CLU_PLUMB_X86] =
-        "kernel_trap|panic_trap|trap_from_kernel|hndl_kerntrap|hndl_alltraps|return_from_trap|"
-        "ret_to_kernel|kdp_i386_trap|panic_with_thread_context|panic_double_fault64|"
-        "panic_machine_check64|panic_64|i386_exception|mp_kdp_enter",
-    [CLU_PLUMB_ARM] =
-        "sleh_.*|fleh_.*|handle_(abort|kernel_abort|uncategorized|kernel_breakpoint|pac_fail|"
-        "bti_fail|pc_align|sp_align|sw_step_debug|wf_trap|fp_trap|watchpoint|msr_trap|simd_trap)|"
-        "inspect_(data|instruction)_abort|panic_with_thread_kernel_state|arm64_platform_error|"
-        "arm64_implementation_specific_error|kernel_integrity_error_handler|DebuggerCall|kdp_trap",
-    [CLU_IRRELEVANT] = "kasan_.*|__asan_.*|OSMetaClassBase::safeMetaCast",
-    [CLU_PREFIX] =
-        "z(alloc|free).*|k(alloc|free).*|zone_(id_)?require.*|zone_.*_panic|"
-        "zone_metadata_corruption|zba_populate|IOMalloc.*|IOFree.*|os_ref_.*|"
-        "OSObject::(retain|release|taggedRetain|taggedRelease)|lck_(mtx|spin|rw|ticket)_.*|"
-        "hw_lock_.*|(u)?simple_lock.*|IO(Recursive)?Lock.*|memcpy|memmove|memset|bcopy|bzero|"
-        "__mem(cpy|move)_chk|strlen|strlcpy|strncpy|copyin.*|copyout.*|__stack_chk_fail",
-    [CLU_TAIL] =
-        "call_continuation|thread_call_.*|IOWorkLoop::threadMain|"
-        "IOTimerEventSource::timeout(Signaled|AndRelease)|IOInterruptEventSource::checkForWork|"
-        "unix_syscall64|mach_call_munger64|hndl_(unix|mach)_scall64|mach_msg(_overwrite)?_trap|"
-        "ipc_kmsg_send|ipc_kobject_server|is_io_connect_method|IOUserClient::externalMethod",
-};
-
-void
-clu_lists_compile(struct clu_lists *l)
-{
-    size_t i;
-
-    for (i = 0; i < CLU_NLISTS; i++) {
-        char *pat = xmalloc(strlen(list_src[i]) + 5);
-
-        memcpy(pat, "^(", 2);
-        memcpy(pat + 2, list_src[i], strlen(list_src[i]));
-        memcpy(pat + 2 + strlen(list_src[i]), ")$", 3);
-        if (regcomp(&l->re[i], pat, REG_EXTENDED | REG_NOSUB))
-            KPT_BUG("bad built-in frame list %zu", i);
-        free(pat);
-    }
-}
-
-void
-clu_lists_release(struct clu_lists *l)
-{
-    size_t i;
-
-    for (i = 0; i < CLU_NLISTS; i++)
-        regfree(&l->re[i]);
-}
-
-int
-clu_lists_match(const struct clu_lists *l, enum clu_list which, const char *token)
-{
-    return !regexec(&l->re[which], token, 0, NULL, 0);
-}
-
 /* ---- name reduction (§4.1 step 4) ---- */
 
 static int
@@ -97,20 +33,19 @@ at_operator(const char *s, size_t i)
 }
 
 const char *
-clu_reduce_name(struct arena *a, const char *name)
+clu_reduce_name(const struct clu_rules *c, struct arena *a, const char *name)
 {
     struct buf b = BUF_INIT;
     char *s = arena_strdup(a, name), *p;
     size_t i, n, depth = 0, paren = (size_t)-1;
     const char *res;
 
-    /* clone suffixes: cut at the first of them */
+    /* clone suffixes (clones.txt): cut at the first of them */
     {
-        static const char *const clones[] = { " (.cold.", " [clone ", ".cold." };
         char *cut = NULL;
 
-        for (i = 0; i < sizeof(clones) / sizeof(clones[0]); i++)
-            if ((p = strstr(s, clones[i])) && (!cut || p < cut))
+        for (i = 0; c->clones[i]; i++)
+            if ((p = strstr(s, c->clones[i])) && (!cut || p < cut))
                 cut = p;
         if (cut)
             *cut = '\0';
@@ -215,7 +150,7 @@ struct tok {
 };
 
 static int
-is_plumbing(const struct clu_lists *l, enum kpt_arch arch, const struct tok *t)
+is_plumbing(const struct clu_rules *l, enum kpt_arch arch, const struct tok *t)
 {
     if (!t->named || (t->module && strcmp(t->module, "kernel")))
         return 0;
@@ -231,7 +166,7 @@ third_party(const char *module)
 }
 
 static size_t
-make_tokens(struct arena *a, const struct kpt_report *r, struct tok *t)
+make_tokens(const struct clu_rules *c, struct arena *a, const struct kpt_report *r, struct tok *t)
 {
     size_t i, n = 0;
 
@@ -240,7 +175,7 @@ make_tokens(struct arena *a, const struct kpt_report *r, struct tok *t)
         struct tok k = { "unknown", f->module, 0 };
 
         if (f->function && f->func_off < TRUST_OFF) {
-            const char *fn = clu_reduce_name(a, f->function);
+            const char *fn = clu_reduce_name(c, a, f->function);
 
             k.named = 1;
             k.text = !f->module || !strcmp(f->module, "kernel")
@@ -257,7 +192,7 @@ make_tokens(struct arena *a, const struct kpt_report *r, struct tok *t)
 int
 clu_sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r)
 {
-    const struct clu_lists *l = clu_rules_lists(c);
+    const struct clu_rules *l = c;
     struct tok tok[MAX_TOKENS];
     const char *items[WALK_MAX + 1], *cls, **fields, *msg;
     const char *key_fields[8];
@@ -267,13 +202,13 @@ clu_sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r)
     uint64_t id;
 
     r->culprit = NULL;
-    msg = clu_clean_message(a, r->panic_string);
-    n_sig = clu_classify(c, a, msg, &cls, &fields, &nfields);
+    msg = clu_clean_message(c, a, r->panic_string);
+    n_sig = clu_classify(c, a, msg, &cls, &fields, &nfields, NULL);
     for (i = 0; i < nfields && nkey < 8; i++)
         if (fields[i][0] != '~')
             key_fields[nkey++] = fields[i];
 
-    ntok = make_tokens(a, r, tok);
+    ntok = make_tokens(c, a, r, tok);
     window = ntok < WINDOW ? ntok : WINDOW;
     for (i = 0; i < window; i++)
         if (is_plumbing(l, r->arch, &tok[i])) {

@@ -48,7 +48,7 @@ rep_clusters_csv(FILE *f, const struct kpt_summary *s)
     int ret;
 
     buf_adds(&b, "rank,signature_id,count,share,signature,panic_class,culprit,first_seen,"
-                 "last_seen,os_builds,models,formats,algo,example\r\n");
+                 "last_seen,os_builds,models,formats,algo,rules,example\r\n");
     for (i = 0; i < s->nclusters; i++) {
         const struct kpt_cluster *c = &s->clusters[i];
 
@@ -63,6 +63,7 @@ rep_clusters_csv(FILE *f, const struct kpt_summary *s)
         hist_cell(&b, &c->models);
         hist_cell(&b, &c->formats);
         cell(&b, s->algo, 0);
+        cell(&b, s->rules, 0);
         cell(&b, c->nexamples ? c->examples[0] : "", 1);
         if ((ret = put(f, &b)) < 0)
             goto out;

@@ -190,6 +190,7 @@ rep_json_end(FILE *f, const struct kpt_summary *s)
     json_object_set_new(tot, "frames_placed", json_integer((json_int_t)s->frames_placed));
     json_object_set_new(tot, "frames_named", json_integer((json_int_t)s->frames_named));
     json_object_set_new(tot, "algo", json_string(s->algo));
+    json_object_set_new(tot, "rules", jstr(s->rules));
     if (s->sym) {
         json_t *sy = json_object(), *fl = json_array();
 

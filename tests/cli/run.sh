@@ -85,6 +85,17 @@ if [ -w /dev/full ]; then
     check "disk full on standard output: exit 3" test $? -eq 3
 fi
 
+# signature rules: --rules with the shipped files gives the built-in digest; a changed file
+# another; a bad pattern stops the run before any report, naming file:line
+run 0 "rules: built-in" -q -o "$T/r0.md" "$SRC/tests/data/intel-legacy.panic"
+run 0 "rules: --rules with the shipped files" -q --rules "$SRC/cluster/rules/xnusig-1" -o "$T/r1.md" "$SRC/tests/data/intel-legacy.panic"
+check "rules: same digest" test "$(grep -o 'rules [0-9a-f]*' "$T/r0.md")" = "$(grep -o 'rules [0-9a-f]*' "$T/r1.md")"
+cp -r "$SRC/cluster/rules/xnusig-1" "$T/rules"
+printf 'broken\t3\t-\t([unclosed\n' >> "$T/rules/classes.tsv"
+run 3 "rules: a bad pattern stops the run" -q --rules "$T/rules" -o "$T/r2.md" "$SRC/tests/data/intel-legacy.panic"
+check "rules: the error names file:line" grep -q 'classes.tsv:[0-9]*: bad pattern' "$T/err"
+check "rules: no summary written" test ! -e "$T/r2.md"
+
 # a clean run exits 0
 run 0 "all inputs read" -q -o "$T/ok.md" "$SRC/tests/data/intel-legacy.panic" "$SRC/tests/data/cut-mid-frame.txt"
 

@@ -85,8 +85,8 @@ test_classes(void **state)
         struct buf got = BUF_INIT;
         int n;
 
-        msg = clu_clean_message(a, class_cases[i].msg);
-        n = clu_classify(c, a, msg, &cls, &fields, &nf);
+        msg = clu_clean_message(c, a, class_cases[i].msg);
+        n = clu_classify(c, a, msg, &cls, &fields, &nf, NULL);
         for (k = 0; k < nf; k++)
             buf_addf(&got, "%s%s", k ? "|" : "", fields[k]);
         print_message("# %s\n", class_cases[i].msg);
@@ -103,15 +103,16 @@ static void
 test_clean_and_mask(void **state)
 {
     struct arena *a = arena_new(4096);
+    struct clu_rules *c = clu_rules_new();
 
     (void)state;
-    assert_string_equal(clu_clean_message(a, "\"Spinlock timed out: lock=0x1\"@/SourceCache/xnu/osfmk/i386/locks_i386.c:365"),
+    assert_string_equal(clu_clean_message(c, a, "\"Spinlock timed out: lock=0x1\"@/SourceCache/xnu/osfmk/i386/locks_i386.c:365"),
                         "Spinlock timed out: lock=0x1");
-    assert_string_equal(clu_clean_message(a, "nvme: \"Fatal error occurred. DID=0xa808\n. FW Revision=EXA\\n\"@/AppleInternal/IONVMeController.cpp:5320"),
+    assert_string_equal(clu_clean_message(c, a, "nvme: \"Fatal error occurred. DID=0xa808\n. FW Revision=EXA\\n\"@/AppleInternal/IONVMeController.cpp:5320"),
                         "nvme: Fatal error occurred. DID=0xa808 . FW Revision=EXA");
-    assert_string_equal(clu_clean_message(a, "userspace watchdog timeout: no successful checkins from logd\nservice: logd, total 1\nservice: x"),
+    assert_string_equal(clu_clean_message(c, a, "userspace watchdog timeout: no successful checkins from logd\nservice: logd, total 1\nservice: x"),
                         "userspace watchdog timeout: no successful checkins from logd");
-    assert_string_equal(clu_clean_message(a, "Too many alloc retries: 502, table:0xfffffe1, type:1 @ltable.c:489"),
+    assert_string_equal(clu_clean_message(c, a, "Too many alloc retries: 502, table:0xfffffe1, type:1 @ltable.c:489"),
                         "Too many alloc retries: 502, table:0xfffffe1, type:1");
     assert_string_equal(clu_mask(a, "busy timeout[0], (60s): 'IOResources'", 160), "busy timeout[<n>], (<n>s): 'IOResources'");
     assert_string_equal(clu_mask(a, "zone data.kalloc.1024 OUTBOX3 uuid 7F56F309-28C2-342A-82C0-3908C164EBCC", 160),
@@ -119,6 +120,7 @@ test_clean_and_mask(void **state)
     assert_string_equal(clu_mask(a, "sks : 0x0006fe97 0x00000000 0x0 [mvupn]", 160), "sks : <list> [mvupn]");
     assert_string_equal(clu_mask(a, "3rd try, 10ms later", 160), "3rd try, <n>ms later");
     arena_free(a);
+    clu_rules_free(c);
 }
 
 static void
@@ -133,12 +135,14 @@ test_reduce_names(void **state)
         { "std::map<int, std::vector<int> >::find(int const&)", "std::map<T>::find" },
     };
     struct arena *a = arena_new(4096);
+    struct clu_rules *c = clu_rules_new();
     size_t i;
 
     (void)state;
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-        assert_string_equal(clu_reduce_name(a, cases[i][0]), cases[i][1]);
+        assert_string_equal(clu_reduce_name(c, a, cases[i][0]), cases[i][1]);
     arena_free(a);
+    clu_rules_free(c);
 }
 
 /* ---- keys that must agree or differ, on whole reports ---- */

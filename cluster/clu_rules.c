@@ -1,0 +1,324 @@
+/*
+ * clu_rules.c - the rule files (SIGNATURES.md §8): built in, or loaded with --rules DIR;
+ * compiled once at start-up, a bad pattern reported with its file:line.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster/clu.h"
+#include "cluster/clu_int.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#define RULE_FILE_MAX (1u << 20)
+
+/* every rule file, in byte order of names (the digest's order) */
+static const struct {
+    const char *name;
+    int list; /* enum clu_list, or -1 */
+} rule_files[] = {
+    { "classes.tsv", -1 },          { "clones.txt", -1 },
+    { "irrelevant.txt", CLU_IRRELEVANT }, { "kernel-modules.txt", CLU_KERNEL_MODULES },
+    { "plumbing-arm64.txt", CLU_PLUMB_ARM }, { "plumbing-common.txt", CLU_PLUMB_COMMON },
+    { "plumbing-x86_64.txt", CLU_PLUMB_X86 }, { "prefix.txt", CLU_PREFIX },
+    { "sections.txt", -1 },         { "tail.txt", CLU_TAIL },
+};
+#define NFILES (sizeof(rule_files) / sizeof(rule_files[0]))
+
+static int
+bad(struct buf *err, const char *file, unsigned line, const char *what, const char *subject)
+{
+    buf_addf(err, "%s:%u: %s '%.60s'", file, line, what, subject ? subject : "");
+    return KPT_E_PARSE;
+}
+
+/* the file's text with CRLF as LF */
+static char *
+read_rule(const char *dir, const char *name, struct buf *err)
+{
+    struct buf b = BUF_INIT_MAX(RULE_FILE_MAX);
+    size_t i;
+
+    if (!dir) {
+        for (i = 0; i < clu_builtin_nrules; i++)
+            if (!strcmp(clu_builtin_rules[i].name, name))
+                buf_add(&b, clu_builtin_rules[i].data, clu_builtin_rules[i].len);
+    } else {
+        struct buf p = BUF_INIT;
+        FILE *f;
+        char chunk[8192];
+        size_t k;
+
+        buf_addf(&p, "%s/%s", dir, name);
+        f = fopen(p.data, "rb");
+        if (!f) {
+            buf_addf(err, "%s: %s", p.data, strerror(errno));
+            buf_release(&p);
+            buf_release(&b);
+            return NULL;
+        }
+        while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
+            if (buf_add(&b, chunk, k) < 0) {
+                buf_addf(err, "%s: over %u bytes", p.data, RULE_FILE_MAX);
+                fclose(f);
+                buf_release(&p);
+                buf_release(&b);
+                return NULL;
+            }
+        fclose(f);
+        buf_release(&p);
+    }
+    /* CRLF -> LF */
+    {
+        size_t r, w = 0;
+
+        for (r = 0; r < b.len; r++)
+            if (!(b.data[r] == '\r' && r + 1 < b.len && b.data[r + 1] == '\n'))
+                b.data[w++] = b.data[r];
+        b.len = w;
+        if (b.alloc)
+            b.data[w] = '\0';
+    }
+    return buf_detach(&b, NULL);
+}
+
+/* next content line: comments (#) and blank lines skipped; *lineno advances */
+static char *
+next_line(char **cur, unsigned *lineno, int keep_trailing)
+{
+    while (**cur) {
+        char *l = *cur, *nl = strchr(l, '\n');
+        size_t n;
+
+        *cur = nl ? nl + 1 : l + strlen(l);
+        if (nl)
+            *nl = '\0';
+        (*lineno)++;
+        n = strlen(l);
+        if (!keep_trailing)
+            while (n && (l[n - 1] == ' ' || l[n - 1] == '\t'))
+                l[--n] = '\0';
+        if (!n || l[0] == '#')
+            continue;
+        return l;
+    }
+    return NULL;
+}
+
+static void
+push(char ***v, size_t *n, const char *s)
+{
+    *v = xrealloc(*v, st_mult(*n + 2, sizeof(**v)));
+    (*v)[(*n)++] = xstrdup(s);
+    (*v)[*n] = NULL;
+}
+
+static int
+load_list(struct clu_list_rules *l, const char *file, char *text, struct buf *err)
+{
+    struct buf all = BUF_INIT;
+    char *cur = text, *line;
+    unsigned lineno = 0;
+    size_t cap = 0;
+
+    l->file = file;
+    while ((line = next_line(&cur, &lineno, 0))) {
+        struct clu_list_entry *e;
+        struct buf pat = BUF_INIT;
+
+        VEC_GROW(l->e, l->n + 1, cap);
+        e = &l->e[l->n];
+        buf_addf(&pat, "^(%s)$", line);
+        if (regcomp(&e->re, pat.data, REG_EXTENDED | REG_NOSUB)) {
+            buf_release(&pat);
+            buf_release(&all);
+            return bad(err, file, lineno, "bad pattern", line);
+        }
+        buf_release(&pat);
+        e->pat = xstrdup(line);
+        e->line = lineno;
+        l->n++;
+        buf_addf(&all, "%s(%s)", all.len ? "|" : "", line);
+    }
+    {
+        struct buf pat = BUF_INIT;
+        int rc;
+
+        buf_addf(&pat, "^(%s)$", all.len ? all.data : "$^");
+        rc = regcomp(&l->all, pat.data, REG_EXTENDED | REG_NOSUB);
+        buf_release(&pat);
+        buf_release(&all);
+        if (rc)
+            return bad(err, file, 0, "patterns do not combine", "");
+    }
+    return 0;
+}
+
+static int
+load_classes(struct clu_rules *c, char *text, struct buf *err)
+{
+    char *cur = text, *line;
+    unsigned lineno = 0;
+    size_t cap = 0;
+
+    while ((line = next_line(&cur, &lineno, 0))) {
+        char *f[4], *p = line;
+        int k = 0;
+        struct clu_class_row *r;
+        char *end;
+        long n;
+
+        f[k++] = p;
+        for (; *p && k < 4; p++)
+            if (*p == '\t') {
+                *p = '\0';
+                while (p[1] == '\t')
+                    p++; /* columns may be aligned with several tabs */
+                f[k++] = p + 1;
+            }
+        if (k != 4)
+            return bad(err, "classes.tsv", lineno, "wants 4 tab-separated columns", line);
+        n = strtol(f[1], &end, 10);
+        if (*end || n < 0 || n > 6)
+            return bad(err, "classes.tsv", lineno, "N must be 0 to 6", f[1]);
+        VEC_GROW(c->rows, c->nrows + 1, cap);
+        r = &c->rows[c->nrows];
+        if (regcomp(&r->re, f[3], REG_EXTENDED))
+            return bad(err, "classes.tsv", lineno, "bad pattern", f[3]);
+        r->cls = xstrdup(f[0]);
+        r->fields = xstrdup(f[2]);
+        r->n = (int)n;
+        r->line = lineno;
+        c->nrows++;
+    }
+    if (!c->nrows)
+        return bad(err, "classes.tsv", lineno, "no class", "");
+    return 0;
+}
+
+static void
+digest_add(struct buf *d, const char *name, const char *text)
+{
+    buf_addf(d, "%zu:%s,%zu:", strlen(name), name, strlen(text));
+    buf_adds(d, text);
+    buf_addc(d, ',');
+}
+
+int
+clu_rules_load(const char *dir, struct clu_rules **out, struct buf *err)
+{
+    struct clu_rules *c = xcalloc(1, sizeof(*c));
+    struct buf d = BUF_INIT;
+    size_t i, ns = 0, nc = 0;
+    int ret = 0;
+
+    *out = NULL;
+    for (i = 0; i < NFILES && !ret; i++) {
+        char *text = read_rule(dir, rule_files[i].name, err), *cur, *line;
+        unsigned lineno = 0;
+
+        if (!text) {
+            ret = KPT_E_IO;
+            break;
+        }
+        digest_add(&d, rule_files[i].name, text);
+        if (rule_files[i].list >= 0) {
+            ret = load_list(&c->lists[rule_files[i].list], rule_files[i].name, text, err);
+        } else if (!strcmp(rule_files[i].name, "classes.tsv")) {
+            ret = load_classes(c, text, err);
+        } else {
+            int clones = !strcmp(rule_files[i].name, "clones.txt");
+
+            cur = text;
+            while ((line = next_line(&cur, &lineno, clones)))
+                push(clones ? &c->clones : &c->sections, clones ? &nc : &ns, line);
+        }
+        free(text);
+    }
+    if (!c->clones)
+        push(&c->clones, &nc, "\x01never\x01");
+    if (!c->sections)
+        push(&c->sections, &ns, "\x01never\x01");
+    snprintf(c->digest, sizeof(c->digest), "%016" PRIx64, clu_hash(d.data, d.len));
+    buf_release(&d);
+    if (ret < 0) {
+        clu_rules_free(c);
+        return ret;
+    }
+    *out = c;
+    return 0;
+}
+
+struct clu_rules *
+clu_rules_new(void)
+{
+    struct buf err = BUF_INIT;
+    struct clu_rules *c;
+
+    if (clu_rules_load(NULL, &c, &err) < 0)
+        KPT_BUG("built-in rules do not load: %s", err.data);
+    buf_release(&err);
+    return c;
+}
+
+void
+clu_rules_free(struct clu_rules *c)
+{
+    size_t i, k;
+
+    if (!c)
+        return;
+    for (i = 0; i < c->nrows; i++) {
+        regfree(&c->rows[i].re);
+        free(c->rows[i].cls);
+        free(c->rows[i].fields);
+    }
+    free(c->rows);
+    for (k = 0; k < CLU_NLISTS; k++) {
+        struct clu_list_rules *l = &c->lists[k];
+
+        for (i = 0; i < l->n; i++) {
+            regfree(&l->e[i].re);
+            free(l->e[i].pat);
+        }
+        free(l->e);
+        if (l->file)
+            regfree(&l->all);
+    }
+    for (i = 0; c->sections && c->sections[i]; i++)
+        free(c->sections[i]);
+    free(c->sections);
+    for (i = 0; c->clones && c->clones[i]; i++)
+        free(c->clones[i]);
+    free(c->clones);
+    free(c);
+}
+
+const char *
+clu_rules_digest(const struct clu_rules *c)
+{
+    return c->digest;
+}
+
+int
+clu_lists_match(const struct clu_rules *c, enum clu_list which, const char *token)
+{
+    const struct clu_list_rules *l = &c->lists[which];
+
+    return l->file && !regexec(&l->all, token, 0, NULL, 0);
+}
+
+const struct clu_list_entry *
+clu_lists_which(const struct clu_rules *c, enum clu_list which, const char *token)
+{
+    const struct clu_list_rules *l = &c->lists[which];
+    size_t i;
+
+    for (i = 0; i < l->n; i++)
+        if (!regexec(&l->e[i].re, token, 0, NULL, 0))
+            return &l->e[i];
+    return NULL;
+}
