@@ -23,6 +23,9 @@
 #define KPT_MAX_FRAMES 4096u              /* backtrace frames kept per report */
 #define KPT_MAX_KEXTS 512u                /* kext lines kept per report (each list) */
 #define KPT_MAX_MESSAGE_BYTES (64u << 10) /* panic message kept per report */
+#define KPT_MAX_MODULE_NAME 255u          /* a bundle id or module name */
+#define KPT_MAX_SYMBOL_NAME 1024u         /* a symbol a report prints (mangled) */
+#define KPT_MAX_FUNCTION_NAME 4096u       /* a demangled function name */
 
 struct kpt_limits {
     size_t max_file_bytes, max_line_bytes, max_frames, max_kexts;

@@ -339,8 +339,14 @@ intel_frame(struct tp *t, const struct line *l, int last_partial)
                 f.sym_off = off;
             }
         }
-        f.sym_module = arena_strndup(t->a, mod, (size_t)(sep - mod));
-        f.sym_name = arena_strndup(t->a, sym, (size_t)((plus ? plus : end) - sym));
+        /* names longer than any real one are not kept (the frame is): bounded tokens */
+        if ((size_t)(sep - mod) <= KPT_MAX_MODULE_NAME &&
+            (size_t)((plus ? plus : end) - sym) <= KPT_MAX_SYMBOL_NAME) {
+            f.sym_module = arena_strndup(t->a, mod, (size_t)(sep - mod));
+            f.sym_name = arena_strndup(t->a, sym, (size_t)((plus ? plus : end) - sym));
+        } else {
+            f.sym_off = 0;
+        }
     }
     add_frame(t, &f);
     return 0;
@@ -396,7 +402,7 @@ kext_line(struct tp *t, const struct line *l)
     while (p < end && *p != '(' && *p != ' ' && *p != '\t')
         p++;
     idn = (size_t)(p - id);
-    if (!idn || lit(&p, end, "("))
+    if (!idn || idn > KPT_MAX_MODULE_NAME || lit(&p, end, "("))
         return -1;
     ver = p;
     while (p < end && *p != ')')

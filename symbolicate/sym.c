@@ -88,7 +88,7 @@ sym_demangle(struct arena *a, const char *name)
     if (n[0] != '_' || n[1] != 'Z')
         return arena_strdup(a, n);
     d = __cxa_demangle(n, NULL, NULL, &status);
-    if (!d || status != 0) {
+    if (!d || status != 0 || strlen(d) > KPT_MAX_FUNCTION_NAME) {
         free(d);
         return arena_strdup(a, n);
     }
