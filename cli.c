@@ -53,6 +53,8 @@ static const char usage_text[] =
     "      --trace [REPORT]     kptrace's job: print one report's symbolicated backtrace and\n"
     "                           nothing else (no REPORT: the newest in\n"
     "                           /Library/Logs/DiagnosticReports)\n"
+    "      --explain REPORT     how one report's signature came about: the class and its\n"
+    "                           row, each frame with the rule that kept or skipped it, keys\n"
     "      --lldb-timeout MS    per-chunk lldb timeout (default 30000; startup 10x)\n"
     "      --lldb-log FILE      log every command sent to lldb (for tests and audits)\n"
     "  -h, --help               this text\n"
@@ -103,7 +105,7 @@ parse_size(const char *s, size_t min, size_t *out)
 
 enum { OPT_CSV = 256, OPT_REPORTS_CSV, OPT_JSON, OPT_MAX_FILE, OPT_MAX_LINE, OPT_MAX_FRAMES,
        OPT_KDK_ROOT, OPT_KEXT, OPT_LLDB, OPT_NO_SYM, OPT_CACHE, OPT_NO_CACHE, OPT_TRACE,
-       OPT_LLDB_TIMEOUT, OPT_LLDB_LOG, OPT_RULES };
+       OPT_LLDB_TIMEOUT, OPT_LLDB_LOG, OPT_RULES, OPT_EXPLAIN };
 
 static void
 push(const char ***v, size_t *n, const char *s)
@@ -200,6 +202,7 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
     static const struct option longopts[] = {
         { "cache", required_argument, NULL, OPT_CACHE },
         { "csv", required_argument, NULL, OPT_CSV },
+        { "explain", no_argument, NULL, OPT_EXPLAIN },
         { "help", no_argument, NULL, 'h' },
         { "jobs", required_argument, NULL, 'j' },
         { "json", required_argument, NULL, OPT_JSON },
@@ -280,6 +283,9 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
         case OPT_TRACE:
             o->trace = 1;
             break;
+        case OPT_EXPLAIN:
+            o->explain = 1;
+            break;
         case 'j': {
             size_t j;
 
@@ -336,7 +342,11 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
         }
     }
     if (optind >= argc && !o->trace) {
-        usage_error("%s", "no PATH given");
+        usage_error("%s", o->explain ? "--explain takes one report" : "no PATH given");
+        return -1;
+    }
+    if (o->explain && (o->trace || argc - optind != 1)) {
+        usage_error("%s", "--explain takes one report (and no --trace)");
         return -1;
     }
     if (o->trace && argc - optind > 1) {

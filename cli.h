@@ -29,7 +29,8 @@ struct kpt_opts {
     const char *rules; /* --rules DIR, or NULL for the built-in signature rules */
     int no_symbolicate, no_cache;
     unsigned jobs, lldb_timeout_ms;
-    int trace; /* --trace, or invoked as kptrace: print one report's backtrace */
+    int trace;   /* --trace, or invoked as kptrace: print one report's backtrace */
+    int explain; /* --explain: print how one report's signature came about */
 };
 
 /*

@@ -373,8 +373,27 @@ out:
     return ret;
 }
 
-int
-pipeline_trace(const struct kpt_opts *o)
+/* trace and explain: one report through every stage but the table; prints with control
+ * bytes escaped (report text on a terminal) */
+static void
+put_escaped(const char *prefix, const char *s)
+{
+    struct buf b = BUF_INIT;
+    const unsigned char *p;
+
+    buf_adds(&b, prefix);
+    for (p = (const unsigned char *)s; *p; p++) {
+        if ((*p < 0x20 && *p != '\n') || *p == 0x7f)
+            buf_addf(&b, "\\x%02x", *p);
+        else
+            buf_addc(&b, (char)*p);
+    }
+    fputs(b.data, stdout);
+    buf_release(&b);
+}
+
+static int
+one_report(const struct kpt_opts *o, int explain)
 {
     struct run run;
     struct sym_opts so;
@@ -394,6 +413,17 @@ pipeline_trace(const struct kpt_opts *o)
         fprintf(stderr, "kptrace-batch: no report given and none in /Library/Logs/DiagnosticReports\n");
         return KPT_EXIT_USAGE;
     }
+    if (explain) {
+        struct buf err = BUF_INIT;
+
+        if (clu_rules_load(o->rules, &run.rules, &err) < 0) {
+            fprintf(stderr, "kptrace-batch: rules: %s\n", err.data);
+            buf_release(&err);
+            free(newest);
+            return KPT_EXIT_START;
+        }
+        buf_release(&err);
+    }
     run.arena = arena_new(256 * 1024);
     sym_options(o, &so);
     run.sym = sym_ctx_new(&so, o->verbose ? stderr : NULL);
@@ -408,29 +438,42 @@ pipeline_trace(const struct kpt_opts *o)
         sym_run(run.sym, stderr);
     }
     sym_resolve(run.sym, run.arena, &r);
-    for (i = 0; i < r.nframes; i++) {
-        struct buf b = BUF_INIT;
-        const unsigned char *p;
+    if (explain) {
+        struct buf ex = BUF_INIT;
 
-        /* report text on a terminal: control bytes escaped */
-        for (p = (const unsigned char *)kpt_frame_display(run.arena, &r.frames[i]); *p; p++) {
-            if (*p < 0x20 || *p == 0x7f)
-                buf_addf(&b, "\\x%02x", *p);
-            else
-                buf_addc(&b, (char)*p);
+        clu_explain(run.rules, run.arena, &r, &ex);
+        buf_addf(&ex, "status   %s%s%s\n", kpt_status_name(r.status), r.error ? ": " : "",
+                 r.error ? r.error : "");
+        put_escaped("", ex.data);
+        buf_release(&ex);
+    } else {
+        for (i = 0; i < r.nframes; i++) {
+            put_escaped("  - ", kpt_frame_display(run.arena, &r.frames[i]));
+            fputc('\n', stdout);
         }
-        printf("  - %s\n", b.data);
-        buf_release(&b);
+        if (!r.nframes)
+            fprintf(stderr, "kptrace-batch: %s: no backtrace in the report\n", path);
     }
-    if (!r.nframes)
-        fprintf(stderr, "kptrace-batch: %s: no backtrace in the report\n", path);
     if (o->verbose)
         verbose_counts(sym_ctx_stats(run.sym));
     if (fflush(stdout) || ferror(stdout))
         ret = KPT_EXIT_START;
 out:
     sym_ctx_free(run.sym);
+    clu_rules_free(run.rules);
     arena_free(run.arena);
     free(newest);
     return ret;
+}
+
+int
+pipeline_trace(const struct kpt_opts *o)
+{
+    return one_report(o, 0);
+}
+
+int
+pipeline_explain(const struct kpt_opts *o)
+{
+    return one_report(o, 1);
 }

@@ -14,4 +14,7 @@ int pipeline_run(const struct kpt_opts *o);
  * "  - module`function + off at file:line" line per frame; returns an enum kpt_exit. */
 int pipeline_trace(const struct kpt_opts *o);
 
+/* pipeline_explain() - how one report's signature came about, on stdout (clu_explain()). */
+int pipeline_explain(const struct kpt_opts *o);
+
 #endif

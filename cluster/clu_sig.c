@@ -189,10 +189,56 @@ make_tokens(const struct clu_rules *c, struct arena *a, const struct kpt_report 
     return n;
 }
 
+enum disp { D_BEYOND, D_PLUMBING, D_SKIPPED, D_IRRELEVANT, D_RECURSION, D_PREFIX, D_SIGNIFICANT,
+            D_TAIL };
+static const char *const disp_name[] = { "beyond", "plumbing", "skipped", "irrelevant",
+                                         "recursion", "prefix", "significant", "tail" };
+
+/* the list entry that decided a token's fate, as "file:line", for --explain */
+static const char *
+rule_of(const struct clu_rules *c, struct arena *a, enum kpt_arch arch, enum disp d, const char *tok)
+{
+    const struct clu_list_entry *e = NULL;
+    enum clu_list which = CLU_NLISTS;
+
+    switch (d) {
+    case D_PLUMBING:
+        if ((e = clu_lists_which(c, CLU_PLUMB_COMMON, tok)))
+            which = CLU_PLUMB_COMMON;
+        else if (arch != KPT_ARCH_ARM64 && (e = clu_lists_which(c, CLU_PLUMB_X86, tok)))
+            which = CLU_PLUMB_X86;
+        else if ((e = clu_lists_which(c, CLU_PLUMB_ARM, tok)))
+            which = CLU_PLUMB_ARM;
+        break;
+    case D_IRRELEVANT: e = clu_lists_which(c, which = CLU_IRRELEVANT, tok); break;
+    case D_PREFIX: e = clu_lists_which(c, which = CLU_PREFIX, tok); break;
+    case D_TAIL: e = clu_lists_which(c, which = CLU_TAIL, tok); break;
+    case D_BEYOND: case D_SKIPPED: case D_RECURSION: case D_SIGNIFICANT: break;
+    }
+    return e && which < CLU_NLISTS ? arena_printf(a, "%s:%u", c->lists[which].file, e->line) : "";
+}
+
+static int sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct buf *ex);
+
 int
 clu_sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r)
 {
+    return sign(c, a, r, NULL);
+}
+
+int
+clu_explain(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct buf *out)
+{
+    return sign(c, a, r, out);
+}
+
+static int
+sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct buf *ex)
+{
     const struct clu_rules *l = c;
+    enum disp disp[MAX_TOKENS];
+    size_t row = (size_t)-1, last_plumb = (size_t)-1;
+    int anchored = 0, fault_leads = 0;
     struct tok tok[MAX_TOKENS];
     const char *items[WALK_MAX + 1], *cls, **fields, *msg;
     const char *key_fields[8];
@@ -203,16 +249,19 @@ clu_sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r)
 
     r->culprit = NULL;
     msg = clu_clean_message(c, a, r->panic_string);
-    n_sig = clu_classify(c, a, msg, &cls, &fields, &nfields, NULL);
+    n_sig = clu_classify(c, a, msg, &cls, &fields, &nfields, &row);
     for (i = 0; i < nfields && nkey < 8; i++)
         if (fields[i][0] != '~')
             key_fields[nkey++] = fields[i];
 
     ntok = make_tokens(c, a, r, tok);
     window = ntok < WINDOW ? ntok : WINDOW;
+    for (i = 0; i < ntok; i++)
+        disp[i] = D_BEYOND;
     for (i = 0; i < window; i++)
         if (is_plumbing(l, r->arch, &tok[i])) {
             start = i + 1;
+            last_plumb = i;
             have_plumb = 1;
         }
     if (!have_plumb && r->has_caller) {
@@ -220,34 +269,49 @@ clu_sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r)
         for (i = 0; i < window && i < r->nframes; i++)
             if (r->frames[i].addr == r->caller) {
                 start = i;
+                anchored = 1;
                 break;
             }
     }
+    for (i = 0; i < start && i < ntok; i++)
+        disp[i] = is_plumbing(l, r->arch, &tok[i]) ? D_PLUMBING : D_SKIPPED;
     n_walk = n_sig > 0 ? n_sig : 3;
     if (!have_plumb && r->has_fault && r->fault.module && !r->fault.function) {
         /* Unsymbolicated trap or abort: the trap plumbing cannot be told from the caller's
          * frames, but the message names the faulting pc, the crash site: it leads. */
         items[nitems++] = arena_printf(a, "%s+0x%" PRIx64, r->fault.module, r->fault.mod_off);
         sig++;
+        fault_leads = 1;
         if (third_party(r->fault.module))
             r->culprit = r->fault.module;
     }
     for (i = start; i < ntok && nitems < WALK_MAX; i++) {
         const struct tok *t = &tok[i];
 
-        if (nitems && !strcmp(items[nitems - 1], t->text))
-            continue; /* direct recursion */
-        if (t->named && (clu_lists_match(l, CLU_IRRELEVANT, t->text) ||
-                         (i >= window && is_plumbing(l, r->arch, t))))
+        if (nitems && !strcmp(items[nitems - 1], t->text)) {
+            disp[i] = D_RECURSION; /* direct recursion */
             continue;
+        }
+        if (t->named && clu_lists_match(l, CLU_IRRELEVANT, t->text)) {
+            disp[i] = D_IRRELEVANT;
+            continue;
+        }
+        if (t->named && i >= window && is_plumbing(l, r->arch, t)) {
+            disp[i] = D_PLUMBING;
+            continue;
+        }
         if (t->named && clu_lists_match(l, CLU_TAIL, t->text)) {
+            disp[i] = D_TAIL;
             if (!sig)
                 items[nitems++] = t->text;
             break;
         }
         items[nitems++] = t->text;
-        if (t->named && clu_lists_match(l, CLU_PREFIX, t->text))
+        if (t->named && clu_lists_match(l, CLU_PREFIX, t->text)) {
+            disp[i] = D_PREFIX;
             continue;
+        }
+        disp[i] = D_SIGNIFICANT;
         if (++sig >= (size_t)n_walk)
             break;
     }
@@ -308,6 +372,42 @@ clu_sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r)
     for (i = 0; i < r->nframes; i++)
         if (r->frames[i].function)
             r->nresolved++;
+    if (ex) {
+        buf_addf(ex, "report   %s\n", r->path);
+        buf_addf(ex, "format   %s  arch %s  build %s  kdk %s\n", kpt_format_name(r->format),
+                 kpt_arch_name(r->arch), r->os_build ? r->os_build : "-",
+                 r->kdk_status ? r->kdk_status : "-");
+        buf_addf(ex, "algo     %s  rules %s\n", CLU_ALGO, clu_rules_digest(c));
+        buf_addf(ex, "message  %s\n", msg);
+        buf_addf(ex, "template %s\n", r->panic_template);
+        buf_addf(ex, "class    %s  N=%d", cls, n_sig);
+        for (i = 0; i < nfields; i++)
+            buf_addf(ex, "  %s", fields[i]);
+        if (row != (size_t)-1)
+            buf_addf(ex, "  (classes.tsv:%u)", c->rows[row].line);
+        buf_addc(ex, '\n');
+        if (have_plumb)
+            buf_addf(ex, "window   %zu tokens, last plumbing #%zu, walk starts at #%zu\n", window, last_plumb, start);
+        else if (anchored)
+            buf_addf(ex, "window   %zu tokens, no plumbing named; walk starts at #%zu, the frame returning into panic()'s caller\n",
+                     window, start);
+        else
+            buf_addf(ex, "window   %zu tokens, no plumbing named; walk starts at #0\n", window);
+        if (fault_leads)
+            buf_addf(ex, "fault    %s leads: the faulting pc of an unsymbolicated trap\n", items[0]);
+        for (i = 0; i < ntok; i++)
+            buf_addf(ex, "  #%-3zu %-12s %-60s %-26s %s\n", i, disp_name[disp[i]], tok[i].text,
+                     rule_of(c, a, r->arch, disp[i], tok[i].text),
+                     kpt_frame_display(a, &r->frames[i]));
+        if (r->nframes > ntok)
+            buf_addf(ex, "  (%zu more frames past the %d-token limit)\n", r->nframes - ntok, MAX_TOKENS);
+        buf_addf(ex, "quality  %s\n", nitems ? "OK" : "NOBT (no frame left to sign)");
+        buf_addf(ex, "culprit  %s\n", r->culprit ? r->culprit : "-");
+        buf_addf(ex, "primary  %s  %s\n", r->sig_id, r->signature);
+        buf_adds(ex, "canon    ");
+        buf_add(ex, canon.data, canon.len);
+        buf_addc(ex, '\n');
+    }
     buf_release(&canon);
     buf_release(&readable);
     return 0;

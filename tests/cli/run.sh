@@ -96,6 +96,18 @@ run 3 "rules: a bad pattern stops the run" -q --rules "$T/rules" -o "$T/r2.md" "
 check "rules: the error names file:line" grep -q 'classes.tsv:[0-9]*: bad pattern' "$T/err"
 check "rules: no summary written" test ! -e "$T/r2.md"
 
+# --explain answers for every corpus sample (and for the project's own inputs)
+CORPUS=${KPT_CORPUS:-$SRC/../shared/corpus}
+if [ -d "$CORPUS" ]; then set -- "$CORPUS"/*/*; else echo "# SKIP --explain on the corpus: $CORPUS is not there"; set --; fi
+bad=0 n=0
+for f in "$@" "$SRC"/tests/data/*.panic "$SRC"/tests/data/*.ips; do
+    n=$((n + 1))
+    timeout 30 "$BIN" --explain --no-symbolicate "$f" >"$T/ex.out" 2>/dev/null
+    grep -q '^primary  [0-9a-f]\{16\}  ' "$T/ex.out" && grep -q '^class    ' "$T/ex.out" || { bad=$((bad + 1)); echo "# --explain failed on $f"; }
+done
+check "--explain answers for all $n reports" test "$bad" -eq 0
+run 2 "--explain wants one report" --explain a b
+
 # a clean run exits 0
 run 0 "all inputs read" -q -o "$T/ok.md" "$SRC/tests/data/intel-legacy.panic" "$SRC/tests/data/cut-mid-frame.txt"
 
