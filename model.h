@@ -64,6 +64,7 @@ struct kpt_frame {
     const char *inlined;  /* the inlined callee at this address (lldb), or NULL */
     const char *file;     /* source file base name (lldb), or NULL */
     unsigned line;
+    unsigned keepsyms : 1; /* function is the report's own (a hint), not lldb's */
 };
 
 /* One 'Kernel Extensions in backtrace' line. */
@@ -142,6 +143,9 @@ struct kpt_report {
     const char *panic_class;
     const char *culprit;    /* first third-party kext in the walked frames, or NULL */
     const char *panic_template; /* the cleaned, masked panic message */
+    const char *coarse_id, *fine_id; /* the other keys (SIGNATURES.md §5.1) */
+    const char *coarse;              /* readable coarse form: class[...] | culprit */
+    const char *quality;             /* OK, LOWSYM or NOBT */
     size_t nresolved;       /* frames with a function name */
 };
 
@@ -174,6 +178,9 @@ struct kpt_cluster {
     int64_t first_seen, last_seen;
     unsigned has_seen : 1, seen_local : 1;
     struct kpt_hist builds, formats, models, processes, archs;
+    struct kpt_hist qualities, kext_versions; /* kext_versions: the culprit's */
+    struct kpt_hist fine_keys;                /* distinct fine keys (sites, builds) spanned */
+    char *coarse_id, *coarse;                 /* the coarse key and its readable form */
     char *rep_path;   /* the representative: earliest report, ties by path */
     int64_t rep_when; /* its time; INT64_MAX when it has none */
     char **rep_frames; /* its frames, top first */

@@ -144,8 +144,10 @@ clu_hash(const char *canon, size_t len)
 /* ---- tokens and the walk ---- */
 
 struct tok {
-    const char *text;
-    const char *module; /* NULL outside every known range */
+    const char *text;   /* the key token */
+    const char *fine;   /* the fine token: token+0xOFF, or bundle+0xOFF@UUID */
+    const char *module; /* "kernel", a bundle id, or NULL outside every known range */
+    size_t frame;       /* the (first) frame it stands for */
     int named;
 };
 
@@ -165,6 +167,18 @@ third_party(const char *module)
     return module && strcmp(module, "kernel") && strncmp(module, "com.apple.", 10);
 }
 
+static const struct kpt_kext *
+kext_of(const struct kpt_report *r, const char *id)
+{
+    size_t i;
+
+    for (i = 0; i < r->nkexts; i++)
+        if (r->kexts[i].id == id || !strcmp(r->kexts[i].id, id))
+            return &r->kexts[i];
+    return NULL;
+}
+
+/* §4.1: a token per frame; consecutive identical module-only tokens collapse */
 static size_t
 make_tokens(const struct clu_rules *c, struct arena *a, const struct kpt_report *r, struct tok *t)
 {
@@ -172,18 +186,31 @@ make_tokens(const struct clu_rules *c, struct arena *a, const struct kpt_report 
 
     for (i = 0; i < r->nframes && n < MAX_TOKENS; i++) {
         const struct kpt_frame *f = &r->frames[i];
-        struct tok k = { "unknown", f->module, 0 };
+        struct tok k = { "unknown", NULL, f->module, i, 0 };
+        const char *mod = f->module;
 
-        if (f->function && f->func_off < TRUST_OFF) {
+        if (mod && clu_lists_match(c, CLU_KERNEL_MODULES, mod))
+            mod = k.module = "kernel";
+        /* a name the report printed is trusted only near its symbol (stripped binaries
+         * name the nearest export); lldb's names are */
+        if (f->function && (!f->keepsyms || f->func_off < TRUST_OFF)) {
             const char *fn = clu_reduce_name(c, a, f->function);
 
             k.named = 1;
-            k.text = !f->module || !strcmp(f->module, "kernel")
-                         ? fn
-                         : arena_printf(a, "%s!%s", f->module, fn);
-        } else if (f->module) {
-            k.text = arena_printf(a, "%s+0x%" PRIx64, f->module, f->mod_off);
+            k.text = !mod || !strcmp(mod, "kernel") ? fn : arena_printf(a, "%s!%s", mod, fn);
+            k.fine = arena_printf(a, "%s+0x%" PRIx64, k.text, f->func_off);
+        } else if (mod) {
+            const struct kpt_kext *kx = strcmp(mod, "kernel") ? kext_of(r, mod) : NULL;
+
+            k.text = mod;
+            k.fine = kx && kx->has_uuid
+                         ? arena_printf(a, "%s+0x%" PRIx64 "@%s", mod, f->mod_off, kpt_uuid_text(a, kx->uuid))
+                         : arena_printf(a, "%s+0x%" PRIx64, mod, f->mod_off);
+        } else {
+            k.fine = arena_printf(a, "0x%" PRIx64, f->addr);
         }
+        if (n && !k.named && !t[n - 1].named && !strcmp(t[n - 1].text, k.text))
+            continue; /* step 6 */
         t[n++] = k;
     }
     return n;
@@ -232,20 +259,73 @@ clu_explain(const struct clu_rules *c, struct arena *a, struct kpt_report *r, st
     return sign(c, a, r, out);
 }
 
+/* the readable form: class[v1; v2] | item | item, at most SIG_MAX bytes */
+static const char *
+readable(struct arena *a, const char *cls, const char *const *fields, size_t nf,
+         const char *const *items, size_t ni)
+{
+    struct buf b = BUF_INIT;
+    const char *res;
+    size_t i;
+
+    buf_adds(&b, cls);
+    if (nf) {
+        buf_addc(&b, '[');
+        for (i = 0; i < nf; i++) {
+            const char *eq = strchr(fields[i], '=');
+
+            buf_adds(&b, i ? "; " : "");
+            buf_adds(&b, eq ? eq + 1 : fields[i]);
+        }
+        buf_addc(&b, ']');
+    }
+    for (i = 0; i < ni; i++) {
+        buf_adds(&b, " | ");
+        buf_adds(&b, items[i]);
+    }
+    if (b.len > SIG_MAX) {
+        size_t cut = SIG_MAX - 3;
+
+        while (cut && ((unsigned char)b.data[cut] & 0xc0) == 0x80)
+            cut--;
+        b.len = cut;
+        b.data[cut] = '\0';
+        buf_adds(&b, "...");
+    }
+    res = arena_strndup(a, b.data, b.len);
+    buf_release(&b);
+    return res;
+}
+
+static const char *
+key_hex(struct arena *a, const char *kind, const char *cls, const char *const *fields, size_t nf,
+        const char *const *items, size_t ni, const char *const *extras, size_t ne, struct buf *canon)
+{
+    buf_reset(canon);
+    clu_canon(canon, kind, cls, fields, nf, items, ni);
+    if (extras) {
+        size_t i;
+
+        buf_addf(canon, "%zu:%zu,", (size_t)snprintf(NULL, 0, "%zu", ne), ne);
+        for (i = 0; i < ne; i++)
+            buf_addf(canon, "%zu:%s,", strlen(extras[i]), extras[i]);
+    }
+    return arena_printf(a, "%016" PRIx64, clu_hash(canon->data, canon->len));
+}
+
 static int
 sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct buf *ex)
 {
     const struct clu_rules *l = c;
-    enum disp disp[MAX_TOKENS];
-    size_t row = (size_t)-1, last_plumb = (size_t)-1;
-    int anchored = 0, fault_leads = 0;
     struct tok tok[MAX_TOKENS];
-    const char *items[WALK_MAX + 1], *cls, **fields, *msg;
-    const char *key_fields[8];
-    size_t ntok, nfields, nkey = 0, start = 0, i, nitems = 0, sig = 0, window;
-    int n_sig, n_walk, have_plumb = 0;
-    struct buf canon = BUF_INIT, readable = BUF_INIT_MAX(4096);
-    uint64_t id;
+    enum disp disp[MAX_TOKENS];
+    const char *walked[WALK_MAX + 1], *items[WALK_MAX + 2], *cls, **fields, *msg;
+    const char *key_fields[8], *extras[WALK_MAX + 1], *coarse_item;
+    size_t ntok, nfields, nkey = 0, start = 0, i, nwalked = 0, nitems = 0, sig = 0, named_sig = 0;
+    size_t window, row = (size_t)-1, last_plumb = (size_t)-1, nextras = 0;
+    int n_sig, n_walk, have_plumb = 0, anchored = 0, sig_tok[WALK_MAX + 1];
+    struct buf canon = BUF_INIT;
+    const char *quality = "OK";
 
     r->culprit = NULL;
     msg = clu_clean_message(c, a, r->panic_string);
@@ -258,6 +338,7 @@ sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct bu
     window = ntok < WINDOW ? ntok : WINDOW;
     for (i = 0; i < ntok; i++)
         disp[i] = D_BEYOND;
+    /* §4.2: the walk starts after the last plumbing frame in the window */
     for (i = 0; i < window; i++)
         if (is_plumbing(l, r->arch, &tok[i])) {
             start = i + 1;
@@ -265,9 +346,10 @@ sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct bu
             have_plumb = 1;
         }
     if (!have_plumb && r->has_caller) {
-        /* unsymbolicated: the frame returning into panic()'s caller starts the walk */
-        for (i = 0; i < window && i < r->nframes; i++)
-            if (r->frames[i].addr == r->caller) {
+        /* no plumbing named (no symbols): the frame returning into panic()'s caller is the
+         * first one after the plumbing */
+        for (i = 0; i < window; i++)
+            if (r->frames[tok[i].frame].addr == r->caller) {
                 start = i;
                 anchored = 1;
                 break;
@@ -275,21 +357,14 @@ sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct bu
     }
     for (i = 0; i < start && i < ntok; i++)
         disp[i] = is_plumbing(l, r->arch, &tok[i]) ? D_PLUMBING : D_SKIPPED;
+
+    /* §4.3-4.4: the walk */
     n_walk = n_sig > 0 ? n_sig : 3;
-    if (!have_plumb && r->has_fault && r->fault.module && !r->fault.function) {
-        /* Unsymbolicated trap or abort: the trap plumbing cannot be told from the caller's
-         * frames, but the message names the faulting pc, the crash site: it leads. */
-        items[nitems++] = arena_printf(a, "%s+0x%" PRIx64, r->fault.module, r->fault.mod_off);
-        sig++;
-        fault_leads = 1;
-        if (third_party(r->fault.module))
-            r->culprit = r->fault.module;
-    }
-    for (i = start; i < ntok && nitems < WALK_MAX; i++) {
+    for (i = start; i < ntok && nwalked < WALK_MAX; i++) {
         const struct tok *t = &tok[i];
 
-        if (nitems && !strcmp(items[nitems - 1], t->text)) {
-            disp[i] = D_RECURSION; /* direct recursion */
+        if (nwalked && !strcmp(walked[nwalked - 1], t->text)) {
+            disp[i] = D_RECURSION;
             continue;
         }
         if (t->named && clu_lists_match(l, CLU_IRRELEVANT, t->text)) {
@@ -302,22 +377,26 @@ sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct bu
         }
         if (t->named && clu_lists_match(l, CLU_TAIL, t->text)) {
             disp[i] = D_TAIL;
-            if (!sig)
-                items[nitems++] = t->text;
+            if (!sig) {
+                sig_tok[sig++] = (int)i;
+                named_sig++;
+                walked[nwalked++] = t->text;
+            }
             break;
         }
-        items[nitems++] = t->text;
+        walked[nwalked++] = t->text;
         if (t->named && clu_lists_match(l, CLU_PREFIX, t->text)) {
             disp[i] = D_PREFIX;
             continue;
         }
         disp[i] = D_SIGNIFICANT;
+        sig_tok[sig] = (int)i;
+        named_sig += (size_t)t->named;
         if (++sig >= (size_t)n_walk)
             break;
     }
 
-    /* culprit: the faulting kext, else the first third-party kext from the start point,
-     * else one in the plumbing */
+    /* culprit (§6): the first third-party kext from the start point, else in the plumbing */
     for (i = start; i < ntok && !r->culprit; i++)
         if (third_party(tok[i].module))
             r->culprit = tok[i].module;
@@ -325,90 +404,96 @@ sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct bu
         if (third_party(tok[i].module))
             r->culprit = tok[i].module;
 
-    {
-        const char *nobt = "~nobt";
-        const char *const *key_items = items;
-        size_t nkey_items = nitems;
+    /* §4.5: quality, and the items of the primary key */
+    if (!sig) {
+        quality = "NOBT";
+        if (n_sig > 0)
+            items[nitems++] = "~nobt";
+    } else if (named_sig < (sig < 2 ? sig : 2)) {
+        /* one named frame among unnamed ones must not drive grouping; an address never */
+        quality = "LOWSYM";
+        if (n_sig > 0) {
+            items[nitems++] = "~lowsym";
+            for (i = 0; i < sig; i++) {
+                const char *m = tok[sig_tok[i]].module ? tok[sig_tok[i]].module : "unknown";
+                size_t k;
+                int dup = 0;
 
-        if (n_sig == 0) {
-            nkey_items = 0;
-        } else if (!nitems) {
-            key_items = &nobt;
-            nkey_items = 1;
-        }
-        clu_canon(&canon, "primary", cls, key_fields, nkey, key_items, nkey_items);
-        id = clu_hash(canon.data, canon.len);
-
-        buf_adds(&readable, cls);
-        if (nkey) {
-            buf_addc(&readable, '[');
-            for (i = 0; i < nkey; i++) {
-                const char *eq = strchr(key_fields[i], '=');
-
-                buf_adds(&readable, i ? "; " : "");
-                buf_adds(&readable, eq ? eq + 1 : key_fields[i]);
+                for (k = 1; k < nitems; k++)
+                    if (!strcmp(items[k], m))
+                        dup = 1;
+                if (!dup)
+                    items[nitems++] = m;
             }
-            buf_addc(&readable, ']');
         }
-        for (i = 0; i < nkey_items; i++) {
-            buf_adds(&readable, " | ");
-            buf_adds(&readable, key_items[i]);
-        }
+    } else if (n_sig > 0) {
+        for (i = 0; i < nwalked; i++)
+            items[nitems++] = walked[i];
     }
-    if (readable.len > SIG_MAX) {
-        size_t cut = SIG_MAX - 3;
 
-        while (cut && ((unsigned char)readable.data[cut] & 0xc0) == 0x80)
-            cut--;
-        readable.len = cut;
-        readable.data[cut] = '\0';
-        buf_adds(&readable, "...");
-    }
-    r->sig_id = arena_printf(a, "%016" PRIx64, id);
-    r->signature = arena_strndup(a, readable.data, readable.len);
-    r->panic_class = cls;
-    r->panic_template = clu_mask(a, msg, 160);
-    r->nresolved = 0;
-    for (i = 0; i < r->nframes; i++)
-        if (r->frames[i].function)
-            r->nresolved++;
-    if (ex) {
-        buf_addf(ex, "report   %s\n", r->path);
-        buf_addf(ex, "format   %s  arch %s  build %s  kdk %s\n", kpt_format_name(r->format),
-                 kpt_arch_name(r->arch), r->os_build ? r->os_build : "-",
-                 r->kdk_status ? r->kdk_status : "-");
-        buf_addf(ex, "algo     %s  rules %s\n", CLU_ALGO, clu_rules_digest(c));
-        buf_addf(ex, "message  %s\n", msg);
-        buf_addf(ex, "template %s\n", r->panic_template);
-        buf_addf(ex, "class    %s  N=%d", cls, n_sig);
-        for (i = 0; i < nfields; i++)
-            buf_addf(ex, "  %s", fields[i]);
-        if (row != (size_t)-1)
-            buf_addf(ex, "  (classes.tsv:%u)", c->rows[row].line);
-        buf_addc(ex, '\n');
-        if (have_plumb)
-            buf_addf(ex, "window   %zu tokens, last plumbing #%zu, walk starts at #%zu\n", window, last_plumb, start);
-        else if (anchored)
-            buf_addf(ex, "window   %zu tokens, no plumbing named; walk starts at #%zu, the frame returning into panic()'s caller\n",
-                     window, start);
-        else
-            buf_addf(ex, "window   %zu tokens, no plumbing named; walk starts at #0\n", window);
-        if (fault_leads)
-            buf_addf(ex, "fault    %s leads: the faulting pc of an unsymbolicated trap\n", items[0]);
-        for (i = 0; i < ntok; i++)
-            buf_addf(ex, "  #%-3zu %-12s %-60s %-26s %s\n", i, disp_name[disp[i]], tok[i].text,
-                     rule_of(c, a, r->arch, disp[i], tok[i].text),
-                     kpt_frame_display(a, &r->frames[i]));
-        if (r->nframes > ntok)
-            buf_addf(ex, "  (%zu more frames past the %d-token limit)\n", r->nframes - ntok, MAX_TOKENS);
-        buf_addf(ex, "quality  %s\n", nitems ? "OK" : "NOBT (no frame left to sign)");
-        buf_addf(ex, "culprit  %s\n", r->culprit ? r->culprit : "-");
-        buf_addf(ex, "primary  %s  %s\n", r->sig_id, r->signature);
-        buf_adds(ex, "canon    ");
-        buf_add(ex, canon.data, canon.len);
-        buf_addc(ex, '\n');
+    /* §5: the three keys */
+    r->sig_id = key_hex(a, "primary", cls, key_fields, nkey, items, nitems, NULL, 0, &canon);
+    {
+        struct buf pc = BUF_INIT;
+        const char *primary_canon;
+
+        buf_add(&pc, canon.data, canon.len);
+        primary_canon = arena_strndup(a, pc.data, pc.len);
+        buf_release(&pc);
+        coarse_item = r->culprit ? r->culprit : "-";
+        r->coarse_id = key_hex(a, "coarse", cls, key_fields, nkey, &coarse_item, 1, NULL, 0, &canon);
+        for (i = start; i < ntok && nextras < WALK_MAX; i++)
+            extras[nextras++] = tok[i].fine;
+        if (r->src_file)
+            extras[nextras++] = arena_printf(a, "loc=%s:%u", strrchr(r->src_file, '/') ? strrchr(r->src_file, '/') + 1 : r->src_file, r->src_line);
+        r->fine_id = key_hex(a, "fine", cls, fields, nfields, n_sig > 0 ? items : walked,
+                             n_sig > 0 ? nitems : nwalked, extras, nextras, &canon);
+        r->signature = readable(a, cls, key_fields, nkey, items, nitems);
+        r->coarse = readable(a, cls, key_fields, nkey, &coarse_item, 1);
+        r->panic_class = cls;
+        r->panic_template = clu_mask(a, msg, 160);
+        r->quality = quality;
+        r->nresolved = 0;
+        for (i = 0; i < r->nframes; i++)
+            if (r->frames[i].function)
+                r->nresolved++;
+
+        if (ex) {
+            buf_addf(ex, "report   %s\n", r->path);
+            buf_addf(ex, "format   %s  arch %s  build %s  kdk %s\n", kpt_format_name(r->format),
+                     kpt_arch_name(r->arch), r->os_build ? r->os_build : "-",
+                     r->kdk_status ? r->kdk_status : "-");
+            buf_addf(ex, "algo     %s  rules %s\n", CLU_ALGO, clu_rules_digest(c));
+            buf_addf(ex, "message  %s\n", msg);
+            buf_addf(ex, "template %s\n", r->panic_template);
+            buf_addf(ex, "class    %s  N=%d", cls, n_sig);
+            for (i = 0; i < nfields; i++)
+                buf_addf(ex, "  %s", fields[i]);
+            if (row != (size_t)-1)
+                buf_addf(ex, "  (classes.tsv:%u)", c->rows[row].line);
+            buf_addc(ex, '\n');
+            if (have_plumb)
+                buf_addf(ex, "window   %zu tokens, last plumbing #%zu, walk starts at #%zu\n", window, last_plumb, start);
+            else if (anchored)
+                buf_addf(ex, "window   %zu tokens, no plumbing named; walk starts at #%zu, the frame returning into panic()'s caller\n",
+                         window, start);
+            else
+                buf_addf(ex, "window   %zu tokens, no plumbing named; walk starts at #0\n", window);
+            for (i = 0; i < ntok; i++)
+                buf_addf(ex, "  #%-3zu %-12s %-56s %-26s %s\n", i, disp_name[disp[i]], tok[i].text,
+                         rule_of(c, a, r->arch, disp[i], tok[i].text),
+                         kpt_frame_display(a, &r->frames[tok[i].frame]));
+            if (r->nframes && tok[ntok ? ntok - 1 : 0].frame + 1 < r->nframes)
+                buf_addf(ex, "  (frames past #%zu collapsed or beyond the %d-token limit)\n",
+                         ntok ? ntok - 1 : 0, MAX_TOKENS);
+            buf_addf(ex, "quality  %s (%zu of %zu significant frames named)\n", quality, named_sig, sig);
+            buf_addf(ex, "culprit  %s\n", r->culprit ? r->culprit : "-");
+            buf_addf(ex, "primary  %s  %s\n", r->sig_id, r->signature);
+            buf_addf(ex, "coarse   %s  %s\n", r->coarse_id, r->coarse);
+            buf_addf(ex, "fine     %s\n", r->fine_id);
+            buf_addf(ex, "canon    %s\n", primary_canon);
+        }
     }
     buf_release(&canon);
-    buf_release(&readable);
     return 0;
 }

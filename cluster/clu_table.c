@@ -47,6 +47,11 @@ cluster_release(struct kpt_cluster *c)
     kpt_hist_release(&c->models);
     kpt_hist_release(&c->processes);
     kpt_hist_release(&c->archs);
+    kpt_hist_release(&c->qualities);
+    kpt_hist_release(&c->kext_versions);
+    kpt_hist_release(&c->fine_keys);
+    free(c->coarse_id);
+    free(c->coarse);
 }
 
 void
@@ -172,6 +177,8 @@ clu_add(struct clu_table *t, const struct kpt_report *r)
         c->signature = xstrdup(r->signature);
         c->panic_class = xstrdup(r->panic_class);
         c->culprit = dup_or_null(r->culprit);
+        c->coarse_id = dup_or_null(r->coarse_id);
+        c->coarse = dup_or_null(r->coarse);
         set_representative(c, r);
         c->rep_when = when;
     } else if (when < c->rep_when ||
@@ -195,6 +202,17 @@ clu_add(struct clu_table *t, const struct kpt_report *r)
     kpt_hist_add(&c->models, r->model, 1);
     kpt_hist_add(&c->processes, r->process, 1);
     kpt_hist_add(&c->archs, kpt_arch_name(r->arch), 1);
+    kpt_hist_add(&c->qualities, r->quality, 1);
+    kpt_hist_add(&c->fine_keys, r->fine_id, 1);
+    if (r->culprit) {
+        size_t k;
+
+        for (k = 0; k < r->nkexts; k++)
+            if (!strcmp(r->kexts[k].id, r->culprit)) {
+                kpt_hist_add(&c->kext_versions, r->kexts[k].version, 1);
+                break;
+            }
+    }
     add_example(c, r->path);
 }
 
@@ -220,6 +238,9 @@ clu_table_result(struct clu_table *t, size_t *n)
         kpt_hist_sort(&t->v[i].models);
         kpt_hist_sort(&t->v[i].processes);
         kpt_hist_sort(&t->v[i].archs);
+        kpt_hist_sort(&t->v[i].qualities);
+        kpt_hist_sort(&t->v[i].kext_versions);
+        kpt_hist_sort(&t->v[i].fine_keys);
     }
     if (t->n > 1)
         qsort(t->v, t->n, sizeof(*t->v), cmp_clusters);

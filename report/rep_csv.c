@@ -48,7 +48,8 @@ rep_clusters_csv(FILE *f, const struct kpt_summary *s)
     int ret;
 
     buf_adds(&b, "rank,signature_id,count,share,signature,panic_class,culprit,first_seen,"
-                 "last_seen,os_builds,models,formats,algo,rules,example\r\n");
+                 "last_seen,os_builds,models,formats,algo,rules,example,coarse_id,coarse,fine_keys,"
+                 "qualities,culprit_versions\r\n");
     for (i = 0; i < s->nclusters; i++) {
         const struct kpt_cluster *c = &s->clusters[i];
 
@@ -64,7 +65,14 @@ rep_clusters_csv(FILE *f, const struct kpt_summary *s)
         hist_cell(&b, &c->formats);
         cell(&b, s->algo, 0);
         cell(&b, s->rules, 0);
-        cell(&b, c->nexamples ? c->examples[0] : "", 1);
+        cell(&b, c->nexamples ? c->examples[0] : "", 0);
+        cell(&b, c->coarse_id, 0);
+        cell(&b, c->coarse, 0);
+        buf_addf(&b, "%s%zu,", c->fine_keys.other ? ">" : "", c->fine_keys.n);
+        hist_cell(&b, &c->qualities);
+        hist_cell(&b, &c->kext_versions);
+        b.data[b.len - 1] = '\r';
+        buf_addc(&b, '\n');
         if ((ret = put(f, &b)) < 0)
             goto out;
         arena_clear(a);
@@ -80,7 +88,8 @@ int
 rep_reports_csv_header(FILE *f)
 {
     static const char h[] = "path,status,format,arch,os_build,kernel_uuid,panic_class,"
-                            "signature_id,signature,frames,symbolicated,error\r\n";
+                            "signature_id,signature,frames,symbolicated,error,quality,"
+                            "coarse_id,fine_id\r\n";
 
     return fwrite(h, 1, sizeof(h) - 1, f) == sizeof(h) - 1 ? 0 : KPT_E_IO;
 }
@@ -105,7 +114,10 @@ rep_reports_csv_row(FILE *f, struct arena *a, const struct kpt_report *r)
         buf_addf(&b, "%zu,", r->nresolved);
     else
         buf_adds(&b, ",");
-    cell(&b, r->error, 1);
+    cell(&b, r->error, 0);
+    cell(&b, read ? r->quality : "", 0);
+    cell(&b, read ? r->coarse_id : "", 0);
+    cell(&b, read ? r->fine_id : "", 1);
     ret = put(f, &b);
     buf_release(&b);
     return ret;

@@ -98,6 +98,9 @@ rep_json_report(FILE *f, struct arena *a, const struct kpt_report *r, int first)
         json_object_set_new(o, "panic_class", jstr(r->panic_class));
         json_object_set_new(o, "signature_id", jstr(r->sig_id));
         json_object_set_new(o, "signature", jstr(r->signature));
+        json_object_set_new(o, "coarse_id", jstr(r->coarse_id));
+        json_object_set_new(o, "fine_id", jstr(r->fine_id));
+        json_object_set_new(o, "quality", jstr(r->quality));
         json_object_set_new(o, "culprit", jstr(r->culprit));
         json_object_set_new(o, "kdk", jstr(r->kdk));
         json_object_set_new(o, "kdk_match", jstr(r->kdk_status));
@@ -168,6 +171,11 @@ rep_json_end(FILE *f, const struct kpt_summary *s)
         json_object_set_new(o, "processes", jhist(&c->processes));
         json_object_set_new(o, "formats", jhist(&c->formats));
         json_object_set_new(o, "archs", jhist(&c->archs));
+        json_object_set_new(o, "coarse_id", jstr(c->coarse_id));
+        json_object_set_new(o, "coarse", jstr(c->coarse));
+        json_object_set_new(o, "fine_keys", jhist(&c->fine_keys));
+        json_object_set_new(o, "qualities", jhist(&c->qualities));
+        json_object_set_new(o, "culprit_versions", jhist(&c->kext_versions));
         json_object_set_new(o, "representative", jstr(c->rep_path));
         for (k = 0; k < c->rep_nframes; k++)
             json_array_append_new(fr, jstr(c->rep_frames[k]));

@@ -186,6 +186,17 @@ cluster_section(struct buf *b, const struct kpt_summary *s, size_t i)
     md(b, c->panic_class, 40);
     buf_adds(b, ", culprit ");
     md(b, c->culprit ? c->culprit : "-", 80);
+    buf_adds(b, "\n- coarse: `");
+    buf_adds(b, c->coarse_id ? c->coarse_id : "-");
+    buf_adds(b, "` ");
+    md(b, c->coarse ? c->coarse : "-", 255);
+    buf_addf(b, "; %s%zu distinct fine key%s; quality ", c->fine_keys.other ? "over " : "",
+             c->fine_keys.n, c->fine_keys.n == 1 ? "" : "s");
+    hist(b, &c->qualities, 3);
+    if (c->kext_versions.n) {
+        buf_adds(b, "; culprit versions ");
+        hist(b, &c->kext_versions, 4);
+    }
     buf_adds(b, "\n- message: ");
     md(b, c->message && *c->message ? c->message : "(none)", 300);
     buf_adds(b, "\n- OS builds: ");

@@ -981,6 +981,7 @@ fill(struct sym_ctx *s, struct arena *a, const struct kpt_report *r, const struc
     f->module = NULL;
     f->function = f->inlined = f->file = NULL;
     f->line = 0;
+    f->keepsyms = 0;
     if (l.placed) {
         f->module = l.kext ? l.kext->id : "kernel";
         f->mod_off = l.mod_off;
@@ -1004,6 +1005,7 @@ fill(struct sym_ctx *s, struct arena *a, const struct kpt_report *r, const struc
                             ? "kernel" : m;
         f->function = sym_demangle(a, f->sym_name);
         f->func_off = f->sym_off;
+        f->keepsyms = 1;
     }
 }
 
