@@ -1,0 +1,326 @@
+/*
+ * test_invariance.c - the invariance suite (SIGNATURES.md §12.3): a labelled fleet of bugs,
+ * each seen with every variation that must keep one primary key (slides, kext load
+ * addresses, OS build, kernel version and UUID, kext versions and UUIDs, file formats,
+ * plumbing paths, tail depths, numbers in the message), beside bugs that must get keys of
+ * their own. Scored with BCubed precision and recall (§12.1), which must both be 1.0.
+ *
+ * Reports carry their symbols (keepsyms), so the suite runs without lldb; the symbolicated
+ * path gives frames the same function names.
+ */
+#include "tests/unit/testlib.h"
+
+#include <inttypes.h>
+#include <zlib.h>
+
+#include "cluster/clu.h"
+#include "ingest/ing.h"
+#include "symbolicate/sym.h"
+#include "util/xalloc.h"
+
+struct fr {
+    const char *module, *sym; /* module "mach_kernel" or a bundle id; mangled symbol */
+    unsigned off;
+};
+
+/* plumbing variants (§12.3): Debugger or DebuggerTrapWithState, with or without
+ * panic_with_options, panic_trap named or misnamed, a hook kext inside the plumbing */
+static const struct fr trap_plumbing[3][12] = {
+    { { "mach_kernel", "_handle_debugger_trap", 0x4ad }, { "mach_kernel", "_kdp_i386_trap", 0x115 },
+      { "mach_kernel", "_kernel_trap", 0x343 }, { "mach_kernel", "_return_from_trap", 0xe0 },
+      { "mach_kernel", "_DebuggerTrapWithState", 0x5d }, { "mach_kernel", "_panic_trap_to_debugger", 0x1b6 },
+      { "mach_kernel", "_panic", 0x84 }, { "mach_kernel", "_panic_trap", 0x2f3 },
+      { "mach_kernel", "_kernel_trap", 0x5a1 }, { "mach_kernel", "_return_from_trap", 0xe0 }, { NULL, NULL, 0 } },
+    { { "mach_kernel", "_handle_debugger_trap", 0x4c1 }, { "mach_kernel", "_kdp_i386_trap", 0x115 },
+      { "mach_kernel", "_kernel_trap", 0x343 }, { "mach_kernel", "_return_from_trap", 0xe0 },
+      { "mach_kernel", "_Debugger", 0x9a }, { "mach_kernel", "_panic", 0x84 },
+      { "mach_kernel", "_sync_iss_to_iks", 0x3c1 }, /* the static panic_trap, misnamed */
+      { "mach_kernel", "_kernel_trap", 0x5a1 }, { "mach_kernel", "_return_from_trap", 0xe0 }, { NULL, NULL, 0 } },
+    { { "mach_kernel", "_handle_debugger_trap", 0x4ad }, { "mach_kernel", "_kdp_i386_trap", 0x115 },
+      { "mach_kernel", "_kernel_trap", 0x343 }, { "mach_kernel", "_return_from_trap", 0xe0 },
+      { "mach_kernel", "_DebuggerTrapWithState", 0x5d }, { "mach_kernel", "_panic_trap_to_debugger", 0x1b6 },
+      { "mach_kernel", "_panic_with_options", 0x40 }, { "mach_kernel", "_panic", 0x84 },
+      { "mach_kernel", "_kernel_trap", 0x5a1 },
+      { "com.example.TrapHook", "__ZN8TrapHook10kernelTrapI15x86_saved_stateEEvPT_Pm", 0x5c },
+      { "mach_kernel", "_return_from_trap", 0xe0 }, { NULL, NULL, 0 } },
+};
+
+static const struct fr panic_plumbing[2][8] = {
+    { { "mach_kernel", "_handle_debugger_trap", 0x4ad }, { "mach_kernel", "_kdp_i386_trap", 0x115 },
+      { "mach_kernel", "_kernel_trap", 0x343 }, { "mach_kernel", "_trap_from_kernel", 0x26 },
+      { "mach_kernel", "_DebuggerTrapWithState", 0x5d }, { "mach_kernel", "_panic_trap_to_debugger", 0x1b6 },
+      { "mach_kernel", "_panic", 0x84 }, { NULL, NULL, 0 } },
+    { { "mach_kernel", "_handle_debugger_trap", 0x4c1 }, { "mach_kernel", "_kdp_i386_trap", 0x115 },
+      { "mach_kernel", "_kernel_trap", 0x343 }, { "mach_kernel", "_trap_from_kernel", 0x26 },
+      { "mach_kernel", "_Debugger", 0x9a }, { "mach_kernel", "_panic_with_options", 0x40 },
+      { "mach_kernel", "_panic", 0x84 }, { NULL, NULL, 0 } },
+};
+
+enum body { B_NIC, B_SOCK, B_NONE };
+
+struct bug {
+    const char *label;
+    const char *msg;  /* printf: %1$d a line, %2$llx an address */
+    enum body body;
+    const char *kext; /* bundle id of the NIC frames */
+    int trap;         /* trap plumbing, else panic() plumbing */
+};
+
+static const struct bug bugs[] = {
+    { "gpf-foonic", "Kernel trap at 0x%2$016llx, type 13=general protection, registers:", B_NIC, "com.example.driver.FooNIC", 1 },
+    { "pf-foonic", "Kernel trap at 0x%2$016llx, type 14=page fault, registers:", B_NIC, "com.example.driver.FooNIC", 1 },
+    { "gpf-barnic", "Kernel trap at 0x%2$016llx, type 13=general protection, registers:", B_NIC, "com.example.driver.BarNIC", 1 },
+    { "assert-usecount", "\"assertion failed: so->so_usecount > 0, file: /SWE/xnu/bsd/kern/uipc_socket.c, line: %1$d\"@uipc_socket.c:%1$d", B_SOCK, NULL, 0 },
+    { "assert-flags", "\"assertion failed: so->so_flags & SOF_PCBCLEARING, file: /SWE/xnu/bsd/kern/uipc_socket.c, line: %1$d\"@uipc_socket.c:%1$d", B_SOCK, NULL, 0 },
+    { "wd-windowserver", "userspace watchdog timeout: no successful checkins from WindowServer (2 induced crashes) in %1$d seconds\nservice: logd, total successful checkins since load (1210 seconds ago): 122", B_NONE, NULL, 0 },
+    { "wd-logd", "userspace watchdog timeout: no successful checkins from logd (1 induced crashes) in %1$d seconds\nservice: WindowServer, total successful checkins since load (1210 seconds ago): 101", B_NONE, NULL, 0 },
+    { "zone-leak-a", "zone map exhausted while allocating from zone [data.kalloc.%1$d], likely due to memory leak in zone [kalloc.type.var2.64] (6G, 1234567 elements allocated)", B_NONE, NULL, 0 },
+    { "zone-leak-b", "zone map exhausted while allocating from zone [data.kalloc.%1$d], likely due to memory leak in zone [iokit.IOCommandGate] (6G, 1234567 elements allocated)", B_NONE, NULL, 0 },
+};
+#define NBUGS (sizeof(bugs) / sizeof(bugs[0]))
+
+struct variant {
+    uint64_t slide, kext_base;
+    const char *build, *kver, *kuuid, *kext_ver, *kext_uuid;
+    int format; /* 0 legacy, 1 JSON-wrapped, 2 .ips, 3 gzip, 4 CRLF */
+    int plumbing, cut_tail, line;
+};
+
+static void
+frame(struct buf *b, uint64_t *fp, uint64_t addr, const struct fr *f)
+{
+    buf_addf(b, "0x%016" PRIx64 " : 0x%016" PRIx64 " %s : %s + 0x%x\n", *fp, addr, f->module, f->sym, f->off);
+    *fp += 0x40;
+}
+
+static char *
+report_text(const struct bug *bg, const struct variant *v)
+{
+    struct buf b = BUF_INIT, m = BUF_INIT;
+    uint64_t kb = 0xffffff8000200000ull + v->slide, fp = 0xffffffb0a3c5b000ull, ka = v->kext_base;
+    const struct fr *pl;
+    size_t i;
+    struct fr nic[] = {
+        { "mach_kernel", "_lck_mtx_lock", 0x12 },
+        { bg->kext, "__ZN6FooNIC10txCompleteEj", 0x2c4 },
+        { bg->kext, "__ZN6FooNIC10timerFiredEP18IOTimerEventSource", 0x51 },
+        { "mach_kernel", "__ZN18IOTimerEventSource15timeoutSignaledEPvS0_", 0x80 },
+        { "mach_kernel", "__ZN10IOWorkLoop10threadMainEv", 0x2ac },
+        { "mach_kernel", "_call_continuation", 0x2e },
+    };
+    struct fr sock[] = {
+        { "mach_kernel", "_sofreelastref", 0x1fd }, { "mach_kernel", "_soclose_locked", 0x1b2 },
+        { "mach_kernel", "_soclose", 0x9e }, { "mach_kernel", "_closef_locked", 0x1c1 },
+        { "mach_kernel", "_close_nocancel", 0x2e1 }, { "mach_kernel", "_unix_syscall64", 0x2ab },
+    };
+    const struct fr *body = bg->body == B_NIC ? nic : bg->body == B_SOCK ? sock : NULL;
+    size_t nbody = bg->body == B_NONE ? 0 : (v->cut_tail ? 3 : 6);
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    buf_addf(&m, bg->msg, v->line, (unsigned long long)(ka + 0x4a10)); /* formats of the table */
+#pragma GCC diagnostic pop
+    buf_addf(&b, "panic(cpu %d caller 0x%016" PRIx64 "): %s\n", v->line % 8, kb + 0x3a1f6b, m.data);
+    buf_addf(&b, "Backtrace (CPU %d), Frame : Return Address\n", v->line % 8);
+    pl = bg->trap ? trap_plumbing[v->plumbing % 3] : panic_plumbing[v->plumbing % 2];
+    if (bg->body != B_NONE || bg->trap)
+        for (i = 0; pl[i].sym; i++)
+            frame(&b, &fp, strcmp(pl[i].module, "mach_kernel") ? 0xffffff7f9a300000ull + v->slide + 0x1000 + i : kb + 0x1000 * (i + 1) + pl[i].off, &pl[i]);
+    else /* watchdog and zone panics: the same plumbing, a watchdog kext path */
+        for (i = 0; panic_plumbing[0][i].sym; i++)
+            frame(&b, &fp, kb + 0x1000 * (i + 1), &panic_plumbing[0][i]);
+    for (i = 0; i < nbody; i++)
+        frame(&b, &fp, strcmp(body[i].module, "mach_kernel") ? ka + 0x2000 + 0x100 * i + body[i].off : kb + 0x90000 + 0x1000 * i + body[i].off, &body[i]);
+    buf_adds(&b, "      Kernel Extensions in backtrace:\n");
+    if (bg->kext)
+        buf_addf(&b, "         %s(%s)[%s]@0x%016" PRIx64 "->0x%016" PRIx64 "\n", bg->kext, v->kext_ver, v->kext_uuid, ka, ka + 0xbfff);
+    buf_addf(&b, "         com.example.TrapHook(1.2.0)[11111111-2222-3333-4444-555555555555]@0x%016" PRIx64 "->0x%016" PRIx64 "\n",
+             (uint64_t)(0xffffff7f9a300000ull + v->slide), (uint64_t)(0xffffff7f9a30ffffull + v->slide));
+    buf_addf(&b, "\nProcess name corresponding to current thread (0xffffff86b4c1e540): proc%d\n", v->line);
+    buf_addf(&b, "\nMac OS version:\n%s\n\nKernel version:\n%s\nKernel UUID: %s\n", v->build, v->kver, v->kuuid);
+    buf_addf(&b, "Kernel slide:      0x%016" PRIx64 "\nKernel text base:  0x%016" PRIx64 "\n", v->slide, kb);
+    buf_release(&m);
+    return buf_detach(&b, NULL);
+}
+
+/* the report as a file of format v->format */
+static char *
+as_format(const char *text, int format, size_t *n)
+{
+    struct buf b = BUF_INIT;
+    const char *p;
+
+    switch (format) {
+    case 1: /* JSON-wrapped */
+    case 2: /* .ips */
+        buf_adds(&b, "{\"bug_type\":\"210\",\"timestamp\":\"2025-03-04 02:11:09.00 +0000\",\"os_version\":\"macOS\"}\n");
+        buf_adds(&b, format == 1 ? "{\"macOSProcessedStackshotData\":\"AA\",\"macOSPanicString\":\"" : "{\n  \"product\" : \"Mac\",\n  \"panicString\" : \"");
+        for (p = text; *p; p++) {
+            if (*p == '\n')
+                buf_adds(&b, "\\n");
+            else if (*p == '"' || *p == '\\')
+                buf_addc(&b, '\\'), buf_addc(&b, *p);
+            else if (*p == '/')
+                buf_adds(&b, "\\/");
+            else
+                buf_addc(&b, *p);
+        }
+        buf_adds(&b, format == 1 ? "\"}\n" : "\"\n}\n");
+        return buf_detach(&b, n);
+    case 3: { /* gzip */
+        z_stream z;
+        size_t len = strlen(text), cap = len + 1024;
+        unsigned char *o = xmalloc(cap);
+
+        memset(&z, 0, sizeof(z));
+        deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+        z.next_in = (unsigned char *)(uintptr_t)text;
+        z.avail_in = (uInt)len;
+        z.next_out = o;
+        z.avail_out = (uInt)cap;
+        deflate(&z, Z_FINISH);
+        *n = z.total_out;
+        deflateEnd(&z);
+        return (char *)o;
+    }
+    case 4: /* CRLF */
+        for (p = text; *p; p++) {
+            if (*p == '\n')
+                buf_addc(&b, '\r');
+            buf_addc(&b, *p);
+        }
+        return buf_detach(&b, n);
+    default:
+        buf_adds(&b, text);
+        return buf_detach(&b, n);
+    }
+}
+
+/* BCubed precision and recall (§12.1) of clustering 'key' against 'label' */
+static void
+bcubed(const char *const *key, const char *const *label, size_t n, double *p, double *r)
+{
+    size_t i, j;
+    double sp = 0, sr = 0;
+
+    for (i = 0; i < n; i++) {
+        size_t same_key = 0, same_label = 0, both = 0;
+
+        for (j = 0; j < n; j++) {
+            int k = !strcmp(key[i], key[j]), l = !strcmp(label[i], label[j]);
+
+            same_key += (size_t)k;
+            same_label += (size_t)l;
+            both += (size_t)(k && l);
+        }
+        sp += (double)both / (double)same_key;
+        sr += (double)both / (double)same_label;
+    }
+    *p = sp / (double)n;
+    *r = sr / (double)n;
+}
+
+static void
+test_fleet(void **state)
+{
+    static const struct variant base = { 0x1c00000, 0xffffff7f83bfc000ull, "21G83",
+        "Darwin Kernel Version 21.6.0: Wed Aug 10 14:25:27 PDT 2022; root:xnu-8020.141.5~2/RELEASE_X86_64",
+        "D0DC2052-71F4-3DCB-B189-BEE5A59B3B42", "3.1.4", "5E0C1F7A-2B44-3C11-9A3E-0D6B7F21A9C4", 0, 0, 0, 4219 };
+    struct clu_rules *c = clu_rules_new();
+    struct sym_ctx *s = sym_ctx_new(NULL, NULL);
+    struct kpt_limits lim;
+    const char **keys = NULL, **labels = NULL;
+    size_t n = 0, cap = 0, b, v, i, nclusters = 0;
+    double p, r;
+
+    (void)state;
+    kpt_limits_default(&lim);
+    for (b = 0; b < NBUGS; b++) {
+        for (v = 0; v < 14; v++) {
+            struct variant x = base;
+            struct arena *a = arena_new(65536);
+            struct kpt_report rep;
+            char *text, *file;
+            size_t len;
+
+            switch (v) { /* one dimension at a time, then mixtures */
+            case 1: x.slide = 0x2e800000; x.kext_base = 0xffffff7f90a31000ull; break;
+            case 2: x.build = "21H1320"; x.kuuid = "3C587984-4004-3C76-8ADF-997822977184";
+                    x.kver = "Darwin Kernel Version 21.6.0: Mon Jun 24 00:56:10 PDT 2024; root:xnu-8020.240.18.709.2~1/RELEASE_X86_64"; break;
+            case 3: x.kext_ver = "3.1.5"; x.kext_uuid = "6F1D2A8B-3C55-4D22-AB4F-1E7C8032BAD5"; break;
+            case 4: x.format = 1; break;
+            case 5: x.format = 2; break;
+            case 6: x.format = 3; break;
+            case 7: x.format = 4; break;
+            case 8: x.plumbing = 1; break;
+            case 9: x.plumbing = 2; break;
+            case 10: x.cut_tail = 1; break;
+            case 11: x.line = 4231; break;
+            case 12: x.slide = 0x8e00000; x.plumbing = 2; x.format = 2; x.cut_tail = 1; x.build = "21H1320"; break;
+            case 13: x.kext_base = 0xffffff7f81000000ull; x.plumbing = 1; x.format = 3; x.line = 77; x.kext_ver = "3.1.5"; break;
+            default: break;
+            }
+            text = report_text(&bugs[b], &x);
+            file = as_format(text, x.format, &len);
+            kpt_report_init(&rep, a, bugs[b].label);
+            assert_int_equal(ing_parse(file, len, &lim, a, &rep), 0);
+            sym_resolve(s, a, &rep);
+            clu_sign(c, a, &rep);
+            VEC_GROW(keys, n + 1, cap);
+            labels = xrealloc(labels, st_mult(cap, sizeof(*labels)));
+            keys[n] = xstrdup(rep.sig_id);
+            labels[n] = bugs[b].label;
+            if (v == 0)
+                printf("# %-16s %s  %s\n", bugs[b].label, rep.sig_id, rep.signature);
+            n++;
+            free(text);
+            free(file);
+            arena_free(a);
+        }
+    }
+    bcubed(keys, labels, n, &p, &r);
+    for (i = 0; i < n; i++) {
+        size_t j;
+        int first = 1;
+
+        for (j = 0; j < i; j++)
+            if (!strcmp(keys[i], keys[j]))
+                first = 0;
+        nclusters += (size_t)first;
+    }
+    printf("# invariance fleet: %zu reports, %zu bugs, %zu clusters; BCubed P=%.4f R=%.4f F=%.4f\n", n,
+           (size_t)NBUGS, nclusters, p, r, 2 * p * r / (p + r));
+    assert_true(p == 1.0);
+    assert_true(r == 1.0);
+    for (i = 0; i < n; i++)
+        free((char *)keys[i]);
+    free(keys);
+    free(labels);
+    sym_ctx_free(s);
+    clu_rules_free(c);
+}
+
+/* the scorer itself: a known contingency table */
+static void
+test_scorer(void **state)
+{
+    const char *key[] = { "a", "a", "a", "b", "b" }, *label[] = { "x", "x", "y", "y", "y" };
+    double p, r;
+
+    (void)state;
+    bcubed(key, label, 5, &p, &r);
+    /* P = (2/3*2 + 1/3 + 1 + 1) / 5 = 0.7333..., R = (1 + 1 + 1/3 + 2/3*2) / 5 = 0.7333... */
+    assert_true(p > 0.7333 && p < 0.7334);
+    assert_true(r > 0.7333 && r < 0.7334);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scorer),
+        cmocka_unit_test(test_fleet),
+    };
+
+    return cmocka_run_group_tests_name("invariance", tests, NULL, NULL);
+}
