@@ -60,22 +60,22 @@ enum body { B_NIC, B_SOCK, B_NONE };
 
 struct bug {
     const char *label;
-    const char *msg;  /* printf: %1$d a line, %2$llx an address */
+    const char *msg;  /* printf: %d a line, %2$llx an address */
     enum body body;
     const char *kext; /* bundle id of the NIC frames */
     int trap;         /* trap plumbing, else panic() plumbing */
 };
 
 static const struct bug bugs[] = {
-    { "gpf-foonic", "Kernel trap at 0x%2$016llx, type 13=general protection, registers:", B_NIC, "com.example.driver.FooNIC", 1 },
-    { "pf-foonic", "Kernel trap at 0x%2$016llx, type 14=page fault, registers:", B_NIC, "com.example.driver.FooNIC", 1 },
-    { "gpf-barnic", "Kernel trap at 0x%2$016llx, type 13=general protection, registers:", B_NIC, "com.example.driver.BarNIC", 1 },
-    { "assert-usecount", "\"assertion failed: so->so_usecount > 0, file: /SWE/xnu/bsd/kern/uipc_socket.c, line: %1$d\"@uipc_socket.c:%1$d", B_SOCK, NULL, 0 },
-    { "assert-flags", "\"assertion failed: so->so_flags & SOF_PCBCLEARING, file: /SWE/xnu/bsd/kern/uipc_socket.c, line: %1$d\"@uipc_socket.c:%1$d", B_SOCK, NULL, 0 },
-    { "wd-windowserver", "userspace watchdog timeout: no successful checkins from WindowServer (2 induced crashes) in %1$d seconds\nservice: logd, total successful checkins since load (1210 seconds ago): 122", B_NONE, NULL, 0 },
-    { "wd-logd", "userspace watchdog timeout: no successful checkins from logd (1 induced crashes) in %1$d seconds\nservice: WindowServer, total successful checkins since load (1210 seconds ago): 101", B_NONE, NULL, 0 },
-    { "zone-leak-a", "zone map exhausted while allocating from zone [data.kalloc.%1$d], likely due to memory leak in zone [kalloc.type.var2.64] (6G, 1234567 elements allocated)", B_NONE, NULL, 0 },
-    { "zone-leak-b", "zone map exhausted while allocating from zone [data.kalloc.%1$d], likely due to memory leak in zone [iokit.IOCommandGate] (6G, 1234567 elements allocated)", B_NONE, NULL, 0 },
+    { "gpf-foonic", "Kernel trap at 0x%016llx, type 13=general protection, registers:", B_NIC, "com.example.driver.FooNIC", 1 },
+    { "pf-foonic", "Kernel trap at 0x%016llx, type 14=page fault, registers:", B_NIC, "com.example.driver.FooNIC", 1 },
+    { "gpf-barnic", "Kernel trap at 0x%016llx, type 13=general protection, registers:", B_NIC, "com.example.driver.BarNIC", 1 },
+    { "assert-usecount", "\"assertion failed: so->so_usecount > 0, file: /SWE/xnu/bsd/kern/uipc_socket.c, line: %d\"@uipc_socket.c:%d", B_SOCK, NULL, 0 },
+    { "assert-flags", "\"assertion failed: so->so_flags & SOF_PCBCLEARING, file: /SWE/xnu/bsd/kern/uipc_socket.c, line: %d\"@uipc_socket.c:%d", B_SOCK, NULL, 0 },
+    { "wd-windowserver", "userspace watchdog timeout: no successful checkins from WindowServer (2 induced crashes) in %d seconds\nservice: logd, total successful checkins since load (1210 seconds ago): 122", B_NONE, NULL, 0 },
+    { "wd-logd", "userspace watchdog timeout: no successful checkins from logd (1 induced crashes) in %d seconds\nservice: WindowServer, total successful checkins since load (1210 seconds ago): 101", B_NONE, NULL, 0 },
+    { "zone-leak-a", "zone map exhausted while allocating from zone [data.kalloc.%d], likely due to memory leak in zone [kalloc.type.var2.64] (6G, 1234567 elements allocated)", B_NONE, NULL, 0 },
+    { "zone-leak-b", "zone map exhausted while allocating from zone [data.kalloc.%d], likely due to memory leak in zone [iokit.IOCommandGate] (6G, 1234567 elements allocated)", B_NONE, NULL, 0 },
 };
 #define NBUGS (sizeof(bugs) / sizeof(bugs[0]))
 
@@ -118,7 +118,12 @@ report_text(const struct bug *bg, const struct variant *v)
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-    buf_addf(&m, bg->msg, v->line, (unsigned long long)(ka + 0x4a10)); /* formats of the table */
+    if (strstr(bg->msg, "%016llx")) /* formats of the table: an address, or line numbers */
+        buf_addf(&m, bg->msg, (unsigned long long)(ka + 0x4a10));
+    else if (strstr(bg->msg, "line: %d"))
+        buf_addf(&m, bg->msg, v->line, v->line);
+    else
+        buf_addf(&m, bg->msg, v->line);
 #pragma GCC diagnostic pop
     buf_addf(&b, "panic(cpu %d caller 0x%016" PRIx64 "): %s\n", v->line % 8, kb + 0x3a1f6b, m.data);
     buf_addf(&b, "Backtrace (CPU %d), Frame : Return Address\n", v->line % 8);
