@@ -165,8 +165,8 @@ cap_utf8(char *s, size_t cap)
     n = cap;
     while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
         n--;
-    if (isalnum((unsigned char)s[n]))
-        while (n && isalnum((unsigned char)s[n - 1]))
+    if (isalnum((unsigned char)s[n]) || s[n] == '_')
+        while (n && (isalnum((unsigned char)s[n - 1]) || s[n - 1] == '_'))
             n--;
     s[n] = '\0';
 }
