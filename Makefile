@@ -124,16 +124,17 @@ fuzz-regress: $(FUZZERS)  ## replay the test inputs and the corpus through every
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 fuzz: $(BUILD)/gen/clu_rules_data.c
-fuzz:  ## run every fuzz target under libFuzzer (clang) for FUZZ_SECONDS each
-	@mkdir -p build/libfuzzer
-	@for f in fuzz/fuzz_*.c; do n=$$(basename $$f .c); \
+fuzz:  ## run every fuzz target under libFuzzer (clang) for FUZZ_SECONDS each; crashes land in build/libfuzzer
+	@mkdir -p build/libfuzzer; fail=0; \
+	for f in fuzz/fuzz_*.c; do n=$$(basename $$f .c); \
 	  $(FUZZ_CC) -g -O1 -D_GNU_SOURCE -I. $(DEPS_CFLAGS) -fsanitize=fuzzer,address,undefined \
 	    -o build/libfuzzer/$$n $$f $(LIB_SRCS) $(BUILD)/gen/clu_rules_data.c $(LIBS_ALL) || exit 1; \
 	  mkdir -p build/libfuzzer/corpus-$$n; \
 	  echo "== $$n for $(FUZZ_SECONDS) s"; \
 	  build/libfuzzer/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 \
-	    -print_final_stats=1 build/libfuzzer/corpus-$$n tests/data samples fuzz/seeds \
-	    $(wildcard ../shared/corpus/*/) || exit 1; done
+	    -artifact_prefix=build/libfuzzer/$$n- -print_final_stats=1 build/libfuzzer/corpus-$$n \
+	    tests/data samples fuzz/seeds $(wildcard ../shared/corpus/*/) || fail=1; done; \
+	[ $$fail = 0 ] || { echo "fuzz: crashes in build/libfuzzer/*-crash-*"; exit 1; }
 
 test: unit cli-test sym-test fuzz-regress check-deps check-headers  ## every test on $(BUILD)
 

@@ -262,6 +262,92 @@ test_table(void **state)
     clu_table_free(t);
 }
 
+/* the class table on every corpus sample (classes checked against the messages by hand) */
+static const struct {
+    const char *file, *cls;
+} corpus_classes[] = {
+    { "a_legacy_intel/appleigc_hackintosh_uipc_mbuf_assert_symbolicated_excerpt.txt", "assert" },
+    { "a_legacy_intel/bazad_10.10.5_OSUnserializeBinary_pagefault_keepsyms.panic", "x86_trap" },
+    { "a_legacy_intel/hackintosh_11.3_nvme_fatal_symbolicated.txt", "generic" },
+    { "a_legacy_intel/hackintosh_monterey_gpf_panicked_task.txt", "x86_trap" },
+    { "a_legacy_intel/joylau_10.15.7_19H15_nvme_fatal_symbolicated_compact_kexts.txt", "generic" },
+    { "a_legacy_intel/juweilin_10.14.2_SCSITaskUserClient_pagefault_symbolicated_truncated.panic", "x86_trap" },
+    { "a_legacy_intel/openzfs_spl_10.12.1_16B2657_pmap_pv_remove_excerpt.panic", "generic" },
+    { "a_legacy_intel/wavtap_10.9.3_13E28_spinlock_timeout_full.panic", "lock_timeout" },
+    { "c_ips_210/T2_bridgeOS_15P6059_iBridge2_1_macOS_watchdog_detected_HEAD_excerpt.ips", "hardware" },
+    { "c_ips_210/T2_bridgeOS_macOSPanicString_BAD_MAGIC_TAIL_excerpt.txt", "generic" },
+    { "c_ips_210/bridgeOS_19P744_soc_watchdog_no_backtrace.ips", "hardware" },
+    { "d_arm64_text/audiumax_T8101_21D49_data_abort.txt", "arm_abort" },
+    { "d_arm64_text/cve-2024-27804_T8103_23C71_AppleAVD_unaligned_abort.txt", "arm_abort" },
+    { "d_arm64_text/multipass_T6000_21G217_busy_timeout_IOUserEthernetController_excerpt.txt", "generic" },
+    { "d_arm64_text/openzfs_T6000_21F79_busy_timeout_IOResources_excerpt.txt", "generic" },
+    { "d_arm64_text/rancher_M1_T8101_21A559_too_many_alloc_retries_excerpt.txt", "generic" },
+    { "d_arm64_text/sketchybar_T6000_22G91_data_abort.txt", "arm_abort" },
+    { "f_ios/ios14.7.1_ips_body_excerpt_with_ellipses.txt", "arm_abort" },
+    { "f_ios/ios15.0_vphone_zone_uaf_short.txt", "zone_uaf" },
+    { "f_ios/ios_iphone14_5_invalid_waitq_short_form.txt", "generic" },
+    { "f_ios/ios_iphone14_5_kernel_data_abort_short_form.txt", "arm_abort" },
+    { "f_ios/iphone12_5_iOS26.1_iokit_zone_uaf.ips", "zone_uaf" },
+    { "f_ios/iphone18_2_iOS26.2.1_mte_tag_check_fault.ips", "arm_abort" },
+    { "f_ios/iphone18_2_iOS26.3_AOP_PANIC_coprocessor.ips", "hardware" },
+    { "f_ios/iphone18_2_iOS26.3_mte_tag_check_fault_pac_lr.ips", "arm_abort" },
+    { "f_ios/panic-full-2026-01-13-140458.0002_iOS26.2_SEP_Panic.ips", "hardware" },
+    { "g_odd/T2_bridgeOS_22P4248_text_quoted_gt_prefix_macOS_kernel_slide_excerpt.txt", "generic" },
+    { "g_odd/hackintosh_12.6.3_21G419_x86_kernelcache_fields_TAIL_excerpt.txt", "generic" },
+    { "g_odd/hackintosh_macOS13b4_double_fault_garbage_prefix_excerpt.txt", "x86_trap" },
+    { "g_odd/ios14.4.1_ips_body_fragment_zsh_prompt_appended.txt", "arm_abort" },
+    { "g_odd/ios14.6_ips_body_fragment_cut_midframe.txt", "arm_abort" },
+    { "g_odd/ios14.6_panic-full_truncated_after_processByPid_with_shell_prompt.txt", "arm_abort" },
+    { "g_odd/macos26beta_T8112_btn_rst_null_prefix.txt", "generic" },
+};
+
+static void
+test_corpus_classes(void **state)
+{
+    const char *corpus = tl_corpus();
+    struct clu_rules *c;
+    struct sym_ctx *s;
+    struct kpt_limits lim;
+    size_t i;
+
+    (void)state;
+    if (!corpus) {
+        printf("# SKIP corpus classes: ../shared/corpus is not there\n");
+        skip();
+    }
+    c = clu_rules_new();
+    s = sym_ctx_new(NULL, NULL);
+    kpt_limits_default(&lim);
+    for (i = 0; i < sizeof(corpus_classes) / sizeof(corpus_classes[0]); i++) {
+        struct arena *a = arena_new(65536);
+        struct kpt_report r;
+        size_t n;
+        char *d = tl_read(tl_path(corpus, corpus_classes[i].file), &n);
+        const char *m1, *m2;
+
+        print_message("# %s\n", corpus_classes[i].file);
+        assert_non_null(d);
+        kpt_report_init(&r, a, corpus_classes[i].file);
+        assert_int_equal(ing_parse(d, n, &lim, a, &r), 0);
+        sym_resolve(s, a, &r);
+        clu_sign(c, a, &r);
+        assert_string_equal(r.panic_class, corpus_classes[i].cls);
+        /* quality: NOBT exactly when nothing is left to sign */
+        assert_true(!strcmp(r.quality, "OK") || !strcmp(r.quality, "LOWSYM") || !strcmp(r.quality, "NOBT"));
+        if (!r.nframes)
+            assert_string_equal(r.quality, "NOBT");
+        /* normalization is stable: the template masks to itself */
+        m1 = r.panic_template;
+        m2 = clu_mask(a, m1, 160);
+        assert_string_equal(m1, m2);
+        assert_int_equal(strlen(r.sig_id), 16);
+        free(d);
+        arena_free(a);
+    }
+    sym_ctx_free(s);
+    clu_rules_free(c);
+}
+
 int
 main(void)
 {
@@ -269,7 +355,7 @@ main(void)
         cmocka_unit_test(test_pinned_vectors),   cmocka_unit_test(test_canon),
         cmocka_unit_test(test_classes),          cmocka_unit_test(test_clean_and_mask),
         cmocka_unit_test(test_reduce_names),     cmocka_unit_test(test_keys_same_and_differ),
-        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_table),            cmocka_unit_test(test_corpus_classes),
     };
 
     return cmocka_run_group_tests_name("cluster", tests, NULL, NULL);
