@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "util/civil.h"
 #include "util/xalloc.h"
 
 static const char usage_text[] =
@@ -34,6 +35,15 @@ static const char usage_text[] =
     "  -q, --quiet              no progress and no per-file diagnostics; progress goes to\n"
     "                           stderr only when it is a terminal\n"
     "  -v, --verbose            lookup and lldb counts on stderr\n"
+    "\n"
+    "triage:\n"
+    "      --baseline FILE      a previous run's --csv: mark clusters NEW or with their\n"
+    "                           count change, and list those GONE\n"
+    "      --since DATE         only reports from DATE on (YYYY-MM-DD[THH:MM[:SS]], UTC)\n"
+    "      --until DATE         only reports before DATE\n"
+    "      --build BUILD        only reports of this OS build (repeatable)\n"
+    "      --compare-builds A B which signatures appear only in build B (and only in A)\n"
+    "      --plot FILE.svg      a bar chart of the top clusters, linked from the summary\n"
     "      --rules DIR          signature rules (classes.tsv, plumbing-*.txt, ...) instead of\n"
     "                           the built-in xnusig-1 set; a bad pattern stops the run\n"
     "\n"
@@ -105,7 +115,8 @@ parse_size(const char *s, size_t min, size_t *out)
 
 enum { OPT_CSV = 256, OPT_REPORTS_CSV, OPT_JSON, OPT_MAX_FILE, OPT_MAX_LINE, OPT_MAX_FRAMES,
        OPT_KDK_ROOT, OPT_KEXT, OPT_LLDB, OPT_NO_SYM, OPT_CACHE, OPT_NO_CACHE, OPT_TRACE,
-       OPT_LLDB_TIMEOUT, OPT_LLDB_LOG, OPT_RULES, OPT_EXPLAIN };
+       OPT_LLDB_TIMEOUT, OPT_LLDB_LOG, OPT_RULES, OPT_EXPLAIN, OPT_BASELINE, OPT_SINCE,
+       OPT_UNTIL, OPT_BUILD, OPT_COMPARE, OPT_PLOT };
 
 static void
 push(const char ***v, size_t *n, const char *s)
@@ -120,7 +131,8 @@ cli_release(struct kpt_opts *o)
     free(o->kdks);
     free(o->roots);
     free(o->kexts);
-    o->kdks = o->roots = o->kexts = NULL;
+    free(o->builds);
+    o->kdks = o->roots = o->kexts = o->builds = NULL;
 }
 
 char *
@@ -200,7 +212,10 @@ int
 cli_parse(int argc, char **argv, struct kpt_opts *o)
 {
     static const struct option longopts[] = {
+        { "baseline", required_argument, NULL, OPT_BASELINE },
+        { "build", required_argument, NULL, OPT_BUILD },
         { "cache", required_argument, NULL, OPT_CACHE },
+        { "compare-builds", required_argument, NULL, OPT_COMPARE },
         { "csv", required_argument, NULL, OPT_CSV },
         { "explain", no_argument, NULL, OPT_EXPLAIN },
         { "help", no_argument, NULL, 'h' },
@@ -218,10 +233,13 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
         { "no-cache", no_argument, NULL, OPT_NO_CACHE },
         { "no-symbolicate", no_argument, NULL, OPT_NO_SYM },
         { "output", required_argument, NULL, 'o' },
+        { "plot", required_argument, NULL, OPT_PLOT },
         { "quiet", no_argument, NULL, 'q' },
         { "reports-csv", required_argument, NULL, OPT_REPORTS_CSV },
         { "rules", required_argument, NULL, OPT_RULES },
+        { "since", required_argument, NULL, OPT_SINCE },
         { "trace", no_argument, NULL, OPT_TRACE },
+        { "until", required_argument, NULL, OPT_UNTIL },
         { "verbose", no_argument, NULL, 'v' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -285,6 +303,36 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
             break;
         case OPT_EXPLAIN:
             o->explain = 1;
+            break;
+        case OPT_BASELINE:
+            o->baseline = optarg;
+            break;
+        case OPT_PLOT:
+            o->plot = optarg;
+            break;
+        case OPT_BUILD:
+            push(&o->builds, &o->nbuilds, optarg);
+            break;
+        case OPT_SINCE:
+        case OPT_UNTIL:
+            if (civil_parse_date(optarg, c == OPT_SINCE ? &o->since : &o->until) < 0) {
+                usage_error("%s needs a date YYYY-MM-DD[THH:MM[:SS]] (UTC), not '%s'",
+                            c == OPT_SINCE ? "--since" : "--until", optarg);
+                return -1;
+            }
+            if (c == OPT_SINCE)
+                o->has_since = 1;
+            else
+                o->has_until = 1;
+            break;
+        case OPT_COMPARE:
+            /* two builds: --compare-builds A B */
+            if (optind >= argc || argv[optind][0] == '-') {
+                usage_error("%s", "--compare-builds needs two builds: A B");
+                return -1;
+            }
+            o->build_a = optarg;
+            o->build_b = argv[optind++];
             break;
         case 'j': {
             size_t j;

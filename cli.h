@@ -27,6 +27,12 @@ struct kpt_opts {
     size_t nkdks, nroots, nkexts;
     const char *lldb, *cache, *lldb_log;
     const char *rules; /* --rules DIR, or NULL for the built-in signature rules */
+    /* triage */
+    const char *baseline, *plot, *build_a, *build_b;
+    const char **builds; /* --build (owned array) */
+    size_t nbuilds;
+    int64_t since, until;
+    int has_since, has_until;
     int no_symbolicate, no_cache;
     unsigned jobs, lldb_timeout_ms;
     int trace;   /* --trace, or invoked as kptrace: print one report's backtrace */

@@ -216,3 +216,18 @@ kpt_hist_release(struct kpt_hist *h)
     free(h->v);
     memset(h, 0, sizeof(*h));
 }
+
+void
+kpt_baseline_release(struct kpt_baseline *b)
+{
+    size_t i;
+
+    for (i = 0; i < b->n; i++) {
+        free(b->v[i].id);
+        free(b->v[i].signature);
+    }
+    free(b->v);
+    free(b->algo);
+    free(b->rules);
+    memset(b, 0, sizeof(*b));
+}

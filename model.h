@@ -206,6 +206,18 @@ struct kpt_symstats {
     size_t nfailures;
 };
 
+/* A previous run's clusters (its --csv), for --baseline. */
+struct kpt_base_entry {
+    char *id, *signature;
+    size_t count;
+};
+struct kpt_baseline {
+    struct kpt_base_entry *v;
+    size_t n, total;
+    char *algo, *rules;
+};
+void kpt_baseline_release(struct kpt_baseline *b);
+
 /* Everything report/ needs at the end of a run. */
 struct kpt_summary {
     size_t files, ok, partial, rejected, no_backtrace;
@@ -218,8 +230,14 @@ struct kpt_summary {
     const char *algo;  /* signature algorithm name */
     const char *rules; /* digest of the rule files */
     const struct kpt_symstats *sym;
+    const struct kpt_baseline *base; /* --baseline, or NULL */
+    const char *build_a, *build_b;   /* --compare-builds, or NULL */
+    const char *plot;                /* --plot: the SVG's path as given, or NULL */
+    size_t excluded;                 /* reports left out by --since, --until, --build */
 };
 #define KPT_REJECTED_LISTED 1000
+/* the reports the clusters hold: read, and not left out by a filter */
+#define KPT_TOTAL(s) ((s)->ok + (s)->partial - (s)->excluded)
 
 /* kpt_report_init() - an empty report for 'path' (copied into a). */
 void kpt_report_init(struct kpt_report *r, struct arena *a, const char *path);

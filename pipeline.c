@@ -35,7 +35,8 @@ struct run {
     struct sym_ctx *sym;
     struct clu_rules *rules;
     struct clu_table *table;
-    struct out md, csv, rcsv, json;
+    struct out md, csv, rcsv, json, plot;
+    struct kpt_baseline base;
     struct kpt_summary sum;
     struct kpt_rejected *rej;
     size_t nrej, rej_cap;
@@ -177,20 +178,45 @@ read_report(struct run *run, const char *path, const char *why, struct kpt_repor
     }
 }
 
+/* --since, --until, --build: 1 when r is left out */
+static int
+excluded(const struct kpt_opts *o, const struct kpt_report *r)
+{
+    size_t i;
+    int found = !o->nbuilds;
+
+    for (i = 0; i < o->nbuilds && r->os_build; i++)
+        if (!strcmp(o->builds[i], r->os_build))
+            found = 1;
+    if (!found)
+        return 1;
+    if ((o->has_since || o->has_until) && !r->has_when)
+        return 1;
+    return (o->has_since && r->when < o->since) || (o->has_until && r->when >= o->until);
+}
+
 static int
 on_input(const char *path, const char *why, void *ctx)
 {
     struct run *run = ctx;
     struct kpt_report r;
-    int first = run->sum.files == 0;
+    int first = run->sum.files == 0, out = 0;
 
     read_report(run, path, why, &r);
+    if (r.status != KPT_ST_REJECTED)
+        out = excluded(run->o, &r);
     if (run->pass == 1) {
-        if (r.status != KPT_ST_REJECTED)
+        if (r.status != KPT_ST_REJECTED && !out)
             sym_collect(run->sym, run->arena, &r);
         return 0;
     }
-    if (r.status != KPT_ST_REJECTED) {
+    if (out) {
+        run->sum.excluded++;
+        if (!r.error)
+            r.error = "left out by --since, --until or --build";
+        sym_resolve(run->sym, run->arena, &r);
+        clu_sign(run->rules, run->arena, &r);
+    } else if (r.status != KPT_ST_REJECTED) {
         sym_resolve(run->sym, run->arena, &r);
         clu_sign(run->rules, run->arena, &r);
         clu_add(run->table, &r);
@@ -286,9 +312,26 @@ pipeline_run(const struct kpt_opts *o)
     memset(&run, 0, sizeof(run));
     run.o = o;
     run.progress = !o->quiet && isatty(2);
+    if (o->baseline) {
+        struct buf err = BUF_INIT;
+        int bad = rep_baseline_load(o->baseline, &run.base, &err) < 0;
+
+        if (bad)
+            fprintf(stderr, "kptrace-batch: --baseline: %s\n", err.data);
+        else if (run.base.algo && strcmp(run.base.algo, CLU_ALGO))
+            fprintf(stderr, "kptrace-batch: --baseline: made with %s, this run is %s: keys are not "
+                            "comparable (an alias table would be needed)\n", run.base.algo, CLU_ALGO), bad = 1;
+        buf_release(&err);
+        if (bad) {
+            ret = KPT_EXIT_START;
+            ok = 0;
+            goto out;
+        }
+        run.sum.base = &run.base;
+    }
     if (out_open(&run.md, o->output) < 0 || (o->csv && out_open(&run.csv, o->csv) < 0) ||
         (o->reports_csv && out_open(&run.rcsv, o->reports_csv) < 0) ||
-        (o->json && out_open(&run.json, o->json) < 0)) {
+        (o->json && out_open(&run.json, o->json) < 0) || (o->plot && out_open(&run.plot, o->plot) < 0)) {
         ok = 0;
         ret = KPT_EXIT_START;
         goto out;
@@ -333,12 +376,19 @@ pipeline_run(const struct kpt_opts *o)
     run.sum.nrej = run.nrej;
     run.sum.algo = CLU_ALGO;
     run.sum.rules = clu_rules_digest(run.rules);
+    run.sum.build_a = o->build_a;
+    run.sum.build_b = o->build_b;
+    run.sum.plot = o->plot;
+    if (run.base.rules && strcmp(run.base.rules, run.sum.rules) && !o->quiet)
+        fprintf(stderr, "kptrace-batch: --baseline: its rules (%s) differ from this run's (%s); keys "
+                        "may have moved\n", run.base.rules, run.sum.rules);
     run.sum.sym = sym_ctx_stats(run.sym);
     if (o->verbose)
         verbose_counts(run.sum.sym);
     if (!run.io_error && ((run.md.f && rep_markdown(run.md.f, &run.sum) < 0) ||
                           (run.csv.f && rep_clusters_csv(run.csv.f, &run.sum) < 0) ||
-                          (run.json.f && rep_json_end(run.json.f, &run.sum) < 0)))
+                          (run.json.f && rep_json_end(run.json.f, &run.sum) < 0) ||
+                          (run.plot.f && rep_plot_svg(run.plot.f, &run.sum) < 0)))
         run.io_error = 1;
     if (run.io_error) {
         fprintf(stderr, "kptrace-batch: writing the outputs failed (disk full?): nothing was replaced\n");
@@ -352,7 +402,7 @@ pipeline_run(const struct kpt_opts *o)
                 run.sum.files, run.sum.ok, run.sum.partial, run.sum.rejected, run.sum.nclusters);
 out:
     {
-        struct out *outs[] = { &run.md, &run.csv, &run.rcsv, &run.json };
+        struct out *outs[] = { &run.md, &run.csv, &run.rcsv, &run.json, &run.plot };
 
         for (i = 0; i < sizeof(outs) / sizeof(outs[0]); i++)
             if (out_close(outs[i], ok) < 0)
@@ -363,6 +413,7 @@ out:
         free(run.rej[i].why);
     }
     free(run.rej);
+    kpt_baseline_release(&run.base);
     for (i = 0; i < run.nstdin; i++)
         free(run.stdin_paths[i]);
     free(run.stdin_paths);

@@ -46,7 +46,5 @@ const char *ing_build_from_version(struct arena *a, const char *v);
 /* ing_parse_ips_time() - "YYYY-MM-DD HH:MM:SS[.cc] [+-]HHMM" to epoch seconds. 0 or -1. */
 int ing_parse_ips_time(const char *s, int64_t *out);
 
-/* ing_days_from_civil() - days since 1970-01-01 of a proleptic Gregorian date. */
-int64_t ing_days_from_civil(int64_t y, unsigned m, unsigned d);
 
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ingest/ing_int.h"
+#include "util/civil.h"
 #include "util/err.h"
 #include "util/hex.h"
 #include "util/xalloc.h"
@@ -491,20 +492,6 @@ loaded_line(struct tp *t, const struct line *l)
 
 /* ---- dates ---- */
 
-int64_t
-ing_days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    int64_t era;
-    unsigned yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = (unsigned)(y - era * 400);
-    doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
 static int
 month_index(const char *s)
 {
@@ -543,7 +530,7 @@ date_line(struct tp *t, const struct line *l)
         dec(&p, end, &ss, 60) || lit(&p, end, " ") || dec(&p, end, &y, 9999) || p != end || !d)
         return -1;
     if (!t->r->has_when) {
-        t->r->when = ing_days_from_civil((int64_t)y, (unsigned)mon, (unsigned)d) * 86400 +
+        t->r->when = civil_days((int64_t)y, (unsigned)mon, (unsigned)d) * 86400 +
                      (int64_t)(hh * 3600 + mm * 60 + ss);
         t->r->has_when = 1;
         t->r->when_local = 1;
@@ -569,7 +556,7 @@ ing_parse_ips_time(const char *s, int64_t *out)
         while (p < end && isdigit((unsigned char)*p))
             p++;
     }
-    v = ing_days_from_civil((int64_t)y, (unsigned)mo, (unsigned)d) * 86400 +
+    v = civil_days((int64_t)y, (unsigned)mo, (unsigned)d) * 86400 +
         (int64_t)(hh * 3600 + mm * 60 + ss);
     skip_blank(&p, end);
     if (p < end && *p == 'Z') {

@@ -24,6 +24,16 @@ void rep_md_text(struct buf *out, const char *s, size_t max);
 void rep_csv_cell(struct buf *out, const char *s);
 
 int rep_markdown(FILE *f, const struct kpt_summary *s);
+
+/* rep_baseline_load() - a previous run's clusters CSV into b (released by the caller with
+ * kpt_baseline_release()); on failure a negative enum kpt_err and the reason in err. */
+int rep_baseline_load(const char *path, struct kpt_baseline *b, struct buf *err);
+const struct kpt_base_entry *rep_baseline_find(const struct kpt_baseline *b, const char *id);
+/* "NEW", "SAME", or the count change "+3" / "-2" (in out) */
+const char *rep_baseline_status(const struct kpt_baseline *b, const struct kpt_cluster *c, char out[32]);
+
+/* rep_plot_svg() - a bar chart of the top clusters */
+int rep_plot_svg(FILE *f, const struct kpt_summary *s);
 int rep_clusters_csv(FILE *f, const struct kpt_summary *s);
 
 /* Per-report rows are streamed as reports arrive; 'a' is the report's arena. */

@@ -44,12 +44,12 @@ rep_clusters_csv(FILE *f, const struct kpt_summary *s)
 {
     struct buf b = BUF_INIT;
     struct arena *a = arena_new(4096);
-    size_t i, total = s->ok + s->partial;
+    size_t i, total = KPT_TOTAL(s);
     int ret;
 
     buf_adds(&b, "rank,signature_id,count,share,signature,panic_class,culprit,first_seen,"
                  "last_seen,os_builds,models,formats,algo,rules,example,coarse_id,coarse,fine_keys,"
-                 "qualities,culprit_versions\r\n");
+                 "qualities,culprit_versions,baseline_status,baseline_count\r\n");
     for (i = 0; i < s->nclusters; i++) {
         const struct kpt_cluster *c = &s->clusters[i];
 
@@ -71,8 +71,17 @@ rep_clusters_csv(FILE *f, const struct kpt_summary *s)
         buf_addf(&b, "%s%zu,", c->fine_keys.other ? ">" : "", c->fine_keys.n);
         hist_cell(&b, &c->qualities);
         hist_cell(&b, &c->kext_versions);
-        b.data[b.len - 1] = '\r';
-        buf_addc(&b, '\n');
+        if (s->base) {
+            char tmp[32];
+            const struct kpt_base_entry *e = rep_baseline_find(s->base, c->id_hex);
+
+            cell(&b, rep_baseline_status(s->base, c, tmp), 0);
+            if (e)
+                buf_addf(&b, "%zu", e->count);
+        } else {
+            buf_addc(&b, ',');
+        }
+        buf_adds(&b, "\r\n");
         if ((ret = put(f, &b)) < 0)
             goto out;
         arena_clear(a);

@@ -134,26 +134,36 @@ header(struct buf *b, const struct kpt_summary *s)
     pct(b, s->frames_placed, s->frames);
     buf_addf(b, "), %zu named (", s->frames_named);
     pct(b, s->frames_named, s->frames);
-    buf_addf(b, "). Reports without a backtrace: %zu.\n\n", s->no_backtrace);
+    buf_addf(b, "). Reports without a backtrace: %zu.", s->no_backtrace);
+    if (s->excluded)
+        buf_addf(b, " Left out by --since, --until or --build: %zu.", s->excluded);
+    buf_adds(b, "\n\n");
     symbolication(b, s);
 }
 
 static void
 cluster_table(struct buf *b, const struct kpt_summary *s)
 {
-    size_t i, total = s->ok + s->partial;
+    size_t i, total = KPT_TOTAL(s);
 
     buf_adds(b, "## Clusters by count\n\n");
     if (!s->nclusters) {
         buf_adds(b, "No panic report was read.\n\n");
         return;
     }
-    buf_adds(b, "| # | count | share | signature | class | culprit | first seen | last seen | OS builds |\n"
-                "|---:|---:|---:|---|---|---|---|---|---|\n");
+    if (s->base)
+        buf_adds(b, "| # | count | vs baseline | share | signature | class | culprit | first seen | last seen | OS builds |\n"
+                    "|---:|---:|---|---:|---|---|---|---|---|---|\n");
+    else
+        buf_adds(b, "| # | count | share | signature | class | culprit | first seen | last seen | OS builds |\n"
+                    "|---:|---:|---:|---|---|---|---|---|---|\n");
     for (i = 0; i < s->nclusters; i++) {
         const struct kpt_cluster *c = &s->clusters[i];
+        char tmp[32];
 
         buf_addf(b, "| %zu | %zu | ", i + 1, c->count);
+        if (s->base)
+            buf_addf(b, "%s | ", rep_baseline_status(s->base, c, tmp));
         pct(b, c->count, total);
         buf_adds(b, " | ");
         md(b, c->signature, CELL_MAX);
@@ -181,7 +191,7 @@ cluster_section(struct buf *b, const struct kpt_summary *s, size_t i)
     buf_addf(b, "### %zu. ", i + 1);
     md(b, c->signature, 255);
     buf_addf(b, "\n\n- id: `%s`, %zu report%s (", c->id_hex, c->count, c->count == 1 ? "" : "s");
-    pct(b, c->count, s->ok + s->partial);
+    pct(b, c->count, KPT_TOTAL(s));
     buf_adds(b, "), class ");
     md(b, c->panic_class, 40);
     buf_adds(b, ", culprit ");
@@ -232,6 +242,107 @@ cluster_section(struct buf *b, const struct kpt_summary *s, size_t i)
     buf_adds(b, "\n\n");
 }
 
+/* triage leads with what is new (SIGNATURES.md §9) */
+static void
+baseline_sections(struct buf *b, const struct kpt_summary *s)
+{
+    const struct kpt_baseline *base = s->base;
+    size_t i, new = 0, gone = 0, total = KPT_TOTAL(s);
+
+    if (!base)
+        return;
+    buf_addf(b, "## New clusters (not in the baseline of %zu clusters, %zu reports)\n\n", base->n, base->total);
+    for (i = 0; i < s->nclusters; i++) {
+        const struct kpt_cluster *c = &s->clusters[i];
+
+        if (rep_baseline_find(base, c->id_hex))
+            continue;
+        if (!new++)
+            buf_adds(b, "| count | share | signature | culprit | first build | first seen |\n|---:|---:|---|---|---|---|\n");
+        buf_addf(b, "| %zu | ", c->count);
+        pct(b, c->count, total);
+        buf_adds(b, " | ");
+        md(b, c->signature, CELL_MAX);
+        buf_adds(b, " | ");
+        md(b, c->culprit ? c->culprit : "-", 80);
+        buf_adds(b, " | ");
+        md(b, c->builds.n ? c->builds.v[0].value : "-", 40);
+        buf_adds(b, " | ");
+        when(b, c->has_seen, c->first_seen, c->seen_local);
+        buf_adds(b, " |\n");
+    }
+    if (!new)
+        buf_adds(b, "None.\n");
+    buf_adds(b, "\n## Gone clusters (in the baseline, not in this run)\n\n");
+    for (i = 0; i < base->n; i++) {
+        size_t k;
+        int found = 0;
+
+        for (k = 0; k < s->nclusters && !found; k++)
+            found = !strcmp(s->clusters[k].id_hex, base->v[i].id);
+        if (found)
+            continue;
+        if (!gone++)
+            buf_adds(b, "| baseline count | signature id | signature |\n|---:|---|---|\n");
+        buf_addf(b, "| %zu | `%s` | ", base->v[i].count, base->v[i].id);
+        md(b, base->v[i].signature, CELL_MAX);
+        buf_adds(b, " |\n");
+    }
+    if (!gone)
+        buf_adds(b, "None.\n");
+    buf_addc(b, '\n');
+}
+
+static int
+has_build(const struct kpt_hist *h, const char *build)
+{
+    size_t i;
+
+    for (i = 0; i < h->n; i++)
+        if (!strcmp(h->v[i].value, build))
+            return 1;
+    return 0;
+}
+
+static void
+compare_builds(struct buf *b, const struct kpt_summary *s)
+{
+    int side;
+
+    if (!s->build_a || !s->build_b)
+        return;
+    for (side = 0; side < 2; side++) {
+        const char *x = side ? s->build_a : s->build_b, *y = side ? s->build_b : s->build_a;
+        size_t i, n = 0;
+
+        buf_adds(b, "## Only in build ");
+        md(b, x, 40);
+        buf_adds(b, " (not in ");
+        md(b, y, 40);
+        buf_adds(b, ")\n\n");
+        for (i = 0; i < s->nclusters; i++) {
+            const struct kpt_cluster *c = &s->clusters[i];
+            size_t k, cnt = 0;
+
+            if (!has_build(&c->builds, x) || has_build(&c->builds, y))
+                continue;
+            for (k = 0; k < c->builds.n; k++)
+                if (!strcmp(c->builds.v[k].value, x))
+                    cnt = c->builds.v[k].count;
+            if (!n++)
+                buf_adds(b, "| reports in this build | signature | culprit |\n|---:|---|---|\n");
+            buf_addf(b, "| %zu | ", cnt);
+            md(b, c->signature, CELL_MAX);
+            buf_adds(b, " | ");
+            md(b, c->culprit ? c->culprit : "-", 80);
+            buf_adds(b, " |\n");
+        }
+        if (!n)
+            buf_adds(b, "None.\n");
+        buf_addc(b, '\n');
+    }
+}
+
 static void
 rejected(struct buf *b, const struct kpt_summary *s)
 {
@@ -263,6 +374,13 @@ rep_markdown(FILE *f, const struct kpt_summary *s)
     int ret;
 
     header(&b, s);
+    if (s->plot) {
+        buf_adds(&b, "![top clusters](");
+        md(&b, s->plot, 300);
+        buf_adds(&b, ")\n\n");
+    }
+    baseline_sections(&b, s);
+    compare_builds(&b, s);
     cluster_table(&b, s);
     if ((ret = flush(f, &b)) < 0)
         goto out;

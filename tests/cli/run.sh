@@ -108,6 +108,31 @@ done
 check "--explain answers for all $n reports" test "$bad" -eq 0
 run 2 "--explain wants one report" --explain a b
 
+# triage: baseline, filters, build comparison, plot
+run 0 "baseline: the earlier run" -q -o "$T/b0.md" --csv "$T/base.csv" "$SRC/samples/fleet-a" "$SRC/samples/fleet-b"
+run 1 "baseline: a later run" -q -o "$T/b1.md" --csv "$T/b1.csv" --baseline "$T/base.csv" "$SRC/samples"
+check "baseline: new clusters lead the summary" sh -c "grep -n '^## New clusters' '$T/b1.md' | grep -q . && [ \$(grep -n '^## New clusters' '$T/b1.md' | cut -d: -f1) -lt \$(grep -n '^## Clusters by count' '$T/b1.md' | cut -d: -f1) ]"
+check "baseline: the assertion is NEW" sh -c "sed -n '/^## New clusters/,/^## Gone/p' '$T/b1.md' | grep -q 'assert'"
+check "baseline: unchanged clusters are SAME" grep -q '| SAME |' "$T/b1.md"
+check "baseline: the clusters CSV says NEW" grep -q ',NEW,' "$T/b1.csv"
+run 0 "baseline: a run with less" -q -o "$T/b2.md" --baseline "$T/b1.csv" "$SRC/samples/fleet-a"
+check "baseline: vanished clusters are GONE" sh -c "sed -n '/^## Gone clusters/,/^## /p' '$T/b2.md' | grep -q 'watchdog'"
+sed 's/xnusig\/1-draft/xnusig\/9/' "$T/base.csv" > "$T/base9.csv"
+run 3 "baseline: another algorithm is refused" -q -o "$T/b3.md" --baseline "$T/base9.csv" "$SRC/samples"
+run 1 "--since" -q -o "$T/f1.md" --reports-csv "$T/f1.csv" --since 2025-01-01 "$SRC/samples"
+check "--since: older reports left out and said so" grep -q 'Left out by --since, --until or --build: 4' "$T/f1.md"
+check "--since: they still have their row" grep -q 'left out by --since' "$T/f1.csv"
+check "--since: the clusters are the newer ones" sh -c "grep -q 'x86\\\\_trap' '$T/f1.md' && ! grep -q 'watchdog\\\\\[' '$T/f1.md'"
+run 1 "--build" -q -o "$T/f2.md" --build 23G93 "$SRC/samples"
+check "--build: only that build clusters" sh -c "grep -q '^| 1 | 2 |' '$T/f2.md' && ! grep -q '^| 2 |' '$T/f2.md'"
+run 1 "--compare-builds" -q -o "$T/f3.md" --compare-builds 21H1320 23G93 "$SRC/samples"
+check "--compare-builds: only-in sections" sh -c "grep -q '^## Only in build 23G93 (not in 21H1320)' '$T/f3.md' && sed -n '/^## Only in build 23G93/,/^## /p' '$T/f3.md' | grep -q watchdog"
+run 1 "--plot" -q -o "$T/p.md" --plot "$T/top.svg" "$SRC/samples" "$H"
+check "--plot: an SVG, linked" sh -c "grep -q '^<svg ' '$T/top.svg' && grep -q 'top clusters' '$T/p.md'"
+check "--plot: report text escaped in the SVG" sh -c "! grep -q '<script' '$T/top.svg'"
+run 2 "--compare-builds wants two builds" --compare-builds 21H1320
+run 2 "--since wants a date" --since yesterday x
+
 # a clean run exits 0
 run 0 "all inputs read" -q -o "$T/ok.md" "$SRC/tests/data/intel-legacy.panic" "$SRC/tests/data/cut-mid-frame.txt"
 

@@ -1,0 +1,60 @@
+#include "util/civil.h"
+
+#include <ctype.h>
+#include <string.h>
+
+int64_t
+civil_days(int64_t y, unsigned m, unsigned d)
+{
+    int64_t era;
+    unsigned yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = (unsigned)(y - era * 400);
+    doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int
+num(const char **p, int digits, unsigned max, unsigned *v)
+{
+    unsigned x = 0;
+    int i;
+
+    for (i = 0; i < digits; i++) {
+        if (!isdigit((unsigned char)(*p)[i]))
+            return -1;
+        x = x * 10 + (unsigned)((*p)[i] - '0');
+    }
+    if (x > max)
+        return -1;
+    *p += digits;
+    *v = x;
+    return 0;
+}
+
+int
+civil_parse_date(const char *s, int64_t *out)
+{
+    const char *p = s;
+    unsigned y, mo, d, hh = 0, mm = 0, ss = 0;
+
+    if (num(&p, 4, 9999, &y) || *p++ != '-' || num(&p, 2, 12, &mo) || *p++ != '-' ||
+        num(&p, 2, 31, &d) || !mo || !d)
+        return -1;
+    if (*p == 'T' || *p == ' ') {
+        p++;
+        if (num(&p, 2, 23, &hh) || *p++ != ':' || num(&p, 2, 59, &mm))
+            return -1;
+        if (*p == ':' && (p++, num(&p, 2, 60, &ss)))
+            return -1;
+    }
+    if (*p == 'Z')
+        p++;
+    if (*p)
+        return -1;
+    *out = civil_days(y, mo, d) * 86400 + (int64_t)hh * 3600 + (int64_t)mm * 60 + ss;
+    return 0;
+}
