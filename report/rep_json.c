@@ -176,6 +176,13 @@ rep_json_end(FILE *f, const struct kpt_summary *s)
         json_object_set_new(o, "fine_keys", jhist(&c->fine_keys));
         json_object_set_new(o, "qualities", jhist(&c->qualities));
         json_object_set_new(o, "culprit_versions", jhist(&c->kext_versions));
+        if (s->base) {
+            char tmp[32];
+            const struct kpt_base_entry *e = rep_baseline_find(s->base, c->id_hex);
+
+            json_object_set_new(o, "baseline_status", json_string(rep_baseline_status(s->base, c, tmp)));
+            json_object_set_new(o, "baseline_count", e ? json_integer((json_int_t)e->count) : json_null());
+        }
         json_object_set_new(o, "representative", jstr(c->rep_path));
         for (k = 0; k < c->rep_nframes; k++)
             json_array_append_new(fr, jstr(c->rep_frames[k]));
@@ -199,6 +206,7 @@ rep_json_end(FILE *f, const struct kpt_summary *s)
     json_object_set_new(tot, "frames_named", json_integer((json_int_t)s->frames_named));
     json_object_set_new(tot, "algo", json_string(s->algo));
     json_object_set_new(tot, "rules", jstr(s->rules));
+    json_object_set_new(tot, "excluded", json_integer((json_int_t)s->excluded));
     if (s->sym) {
         json_t *sy = json_object(), *fl = json_array();
 
