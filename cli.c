@@ -44,6 +44,8 @@ static const char usage_text[] =
     "      --build BUILD        only reports of this OS build (repeatable)\n"
     "      --compare-builds A B which signatures appear only in build B (and only in A)\n"
     "      --plot FILE.svg      a bar chart of the top clusters, linked from the summary\n"
+    "      --frames N           significant frames in a signature (default 3; classes with\n"
+    "                           their own N in classes.tsv keep it)\n"
     "      --rules DIR          signature rules (classes.tsv, plumbing-*.txt, ...) instead of\n"
     "                           the built-in xnusig-1 set; a bad pattern stops the run\n"
     "\n"
@@ -116,7 +118,7 @@ parse_size(const char *s, size_t min, size_t *out)
 enum { OPT_CSV = 256, OPT_REPORTS_CSV, OPT_JSON, OPT_MAX_FILE, OPT_MAX_LINE, OPT_MAX_FRAMES,
        OPT_KDK_ROOT, OPT_KEXT, OPT_LLDB, OPT_NO_SYM, OPT_CACHE, OPT_NO_CACHE, OPT_TRACE,
        OPT_LLDB_TIMEOUT, OPT_LLDB_LOG, OPT_RULES, OPT_EXPLAIN, OPT_BASELINE, OPT_SINCE,
-       OPT_UNTIL, OPT_BUILD, OPT_COMPARE, OPT_PLOT };
+       OPT_UNTIL, OPT_BUILD, OPT_COMPARE, OPT_PLOT, OPT_FRAMES };
 
 static void
 push(const char ***v, size_t *n, const char *s)
@@ -218,6 +220,7 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
         { "compare-builds", required_argument, NULL, OPT_COMPARE },
         { "csv", required_argument, NULL, OPT_CSV },
         { "explain", no_argument, NULL, OPT_EXPLAIN },
+        { "frames", required_argument, NULL, OPT_FRAMES },
         { "help", no_argument, NULL, 'h' },
         { "jobs", required_argument, NULL, 'j' },
         { "json", required_argument, NULL, OPT_JSON },
@@ -310,6 +313,16 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
         case OPT_PLOT:
             o->plot = optarg;
             break;
+        case OPT_FRAMES: {
+            size_t n;
+
+            if (parse_size(optarg, 1, &n) || n > 6) {
+                usage_error("--frames needs a number from 1 to 6, not '%s'", optarg);
+                return -1;
+            }
+            o->frames = (int)n;
+            break;
+        }
         case OPT_BUILD:
             push(&o->builds, &o->nbuilds, optarg);
             break;

@@ -32,6 +32,7 @@ struct kpt_opts {
     const char **builds; /* --build (owned array) */
     size_t nbuilds;
     int64_t since, until;
+    int frames; /* --frames N, 0: the rules' default 3 */
     int has_since, has_until;
     int no_symbolicate, no_cache;
     unsigned jobs, lldb_timeout_ms;

@@ -89,6 +89,7 @@ const char *kpt_slide_name(enum kpt_slide_key k);
 
 struct kpt_report {
     const char *path; /* the input's path, for display */
+    size_t seq;       /* its place among the inputs (0-based), as in the reports outputs */
     enum kpt_format format;
     enum kpt_arch arch;
     enum kpt_status status;
@@ -143,6 +144,7 @@ struct kpt_report {
     const char *panic_class;
     const char *culprit;    /* first third-party kext in the walked frames, or NULL */
     const char *panic_template; /* the cleaned, masked panic message */
+    const char *fields;         /* the class's key fields, "name=value; ..." */
     const char *coarse_id, *fine_id; /* the other keys (SIGNATURES.md §5.1) */
     const char *coarse;              /* readable coarse form: class[...] | culprit */
     const char *quality;             /* OK, LOWSYM or NOBT */
@@ -181,6 +183,8 @@ struct kpt_cluster {
     struct kpt_hist qualities, kext_versions; /* kext_versions: the culprit's */
     struct kpt_hist fine_keys;                /* distinct fine keys (sites, builds) spanned */
     char *coarse_id, *coarse;                 /* the coarse key and its readable form */
+    char *fields;                             /* the class's key fields */
+    size_t *members, nmembers, capmembers;    /* reports' seq, when the table keeps them */
     char *rep_path;   /* the representative: earliest report, ties by path */
     int64_t rep_when; /* its time; INT64_MAX when it has none */
     char **rep_frames; /* its frames, top first */
@@ -234,6 +238,7 @@ struct kpt_summary {
     const char *build_a, *build_b;   /* --compare-builds, or NULL */
     const char *plot;                /* --plot: the SVG's path as given, or NULL */
     size_t excluded;                 /* reports left out by --since, --until, --build */
+    int sig_frames;                    /* --frames N, or 0 for the rules' default */
 };
 #define KPT_REJECTED_LISTED 1000
 /* the reports the clusters hold: read, and not left out by a filter */

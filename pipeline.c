@@ -203,6 +203,7 @@ on_input(const char *path, const char *why, void *ctx)
     int first = run->sum.files == 0, out = 0;
 
     read_report(run, path, why, &r);
+    r.seq = run->sum.files;
     if (r.status != KPT_ST_REJECTED)
         out = excluded(run->o, &r);
     if (run->pass == 1) {
@@ -354,7 +355,9 @@ pipeline_run(const struct kpt_opts *o)
         }
         buf_release(&err);
     }
-    run.table = clu_table_new();
+    run.table = clu_table_new(o->json != NULL);
+    if (o->frames)
+        clu_rules_set_frames(run.rules, o->frames);
     for (i = 0; i < o->npaths; i++)
         if (!strcmp(o->paths[i], "-") && !run.nstdin)
             read_stdin_paths(&run);
@@ -379,6 +382,7 @@ pipeline_run(const struct kpt_opts *o)
     run.sum.build_a = o->build_a;
     run.sum.build_b = o->build_b;
     run.sum.plot = o->plot;
+    run.sum.sig_frames = o->frames;
     if (run.base.rules && strcmp(run.base.rules, run.sum.rules) && !o->quiet)
         fprintf(stderr, "kptrace-batch: --baseline: its rules (%s) differ from this run's (%s); keys "
                         "may have moved\n", run.base.rules, run.sum.rules);
@@ -492,6 +496,8 @@ one_report(const struct kpt_opts *o, int explain)
     if (explain) {
         struct buf ex = BUF_INIT;
 
+        if (o->frames)
+            clu_rules_set_frames(run.rules, o->frames);
         clu_explain(run.rules, run.arena, &r, &ex);
         buf_addf(&ex, "status   %s%s%s\n", kpt_status_name(r.status), r.error ? ": " : "",
                  r.error ? r.error : "");

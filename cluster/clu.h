@@ -33,6 +33,8 @@ struct clu_rules *clu_rules_new(void);
  * pattern returns a negative enum kpt_err and writes "file:line: what 'subject'" to err. */
 int clu_rules_load(const char *dir, struct clu_rules **out, struct buf *err);
 void clu_rules_free(struct clu_rules *c);
+/* clu_rules_set_frames() - N for the classes whose row says the default 3 (--frames N) */
+void clu_rules_set_frames(struct clu_rules *c, int n);
 /* clu_rules_digest() - 16 hex digits over every rule file (SIGNATURES.md §2) */
 const char *clu_rules_digest(const struct clu_rules *c);
 
@@ -66,7 +68,8 @@ uint64_t clu_hash(const char *canon, size_t len);
 /* The cluster table. */
 struct clu_table;
 
-struct clu_table *clu_table_new(void);
+/* keep_members: remember every member's seq (8 bytes a report), for the JSON */
+struct clu_table *clu_table_new(int keep_members);
 void clu_table_free(struct clu_table *t); /* NULL is a no-op */
 
 /* clu_add() - count signed report r in its cluster; copies what it keeps. */

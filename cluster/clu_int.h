@@ -42,6 +42,7 @@ struct clu_rules {
     size_t nrows;
     struct clu_list_rules lists[CLU_NLISTS];
     char **sections, **clones; /* literal text, NULL-terminated */
+    int frames;                /* N of the classes whose row says 3 (--frames) */
     char digest[17];
 };
 

@@ -356,12 +356,12 @@ clu_classify(const struct clu_rules *c, struct arena *a, const char *msg, const 
             *fields = o;
         }
         *nfields = nf;
-        return c->rows[i].n;
+        return c->rows[i].n == 3 ? c->frames : c->rows[i].n;
     }
     if (row)
         *row = (size_t)-1;
     *cls = "generic";
     *fields = NULL;
     *nfields = 0;
-    return 3;
+    return c->frames;
 }

@@ -212,6 +212,8 @@ clu_rules_load(const char *dir, struct clu_rules **out, struct buf *err)
 {
     struct clu_rules *c = xcalloc(1, sizeof(*c));
     struct buf d = BUF_INIT;
+
+    c->frames = 3;
     size_t i, ns = 0, nc = 0;
     int ret = 0;
 
@@ -295,6 +297,12 @@ clu_rules_free(struct clu_rules *c)
         free(c->clones[i]);
     free(c->clones);
     free(c);
+}
+
+void
+clu_rules_set_frames(struct clu_rules *c, int n)
+{
+    c->frames = n;
 }
 
 const char *

@@ -360,6 +360,14 @@ sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct bu
 
     /* §4.3-4.4: the walk */
     n_walk = n_sig > 0 ? n_sig : 3;
+    {
+        struct buf fb = BUF_INIT;
+
+        for (i = 0; i < nkey; i++)
+            buf_addf(&fb, "%s%s", i ? "; " : "", key_fields[i]);
+        r->fields = arena_strndup(a, fb.data, fb.len);
+        buf_release(&fb);
+    }
     for (i = start; i < ntok && nwalked < WALK_MAX; i++) {
         const struct tok *t = &tok[i];
 

@@ -10,6 +10,7 @@
 #define REP_FRAMES_MAX 64 /* frames kept of the representative */
 
 struct clu_table {
+    int keep_members;
     struct kpt_cluster *v; /* dense array of clusters */
     size_t n, cap;
     size_t *slot; /* open addressing: index + 1 into v, 0 = empty */
@@ -17,10 +18,11 @@ struct clu_table {
 };
 
 struct clu_table *
-clu_table_new(void)
+clu_table_new(int keep_members)
 {
     struct clu_table *t = xcalloc(1, sizeof(*t));
 
+    t->keep_members = keep_members;
     t->nslots = 1024;
     t->slot = xcalloc(t->nslots, sizeof(*t->slot));
     return t;
@@ -52,6 +54,8 @@ cluster_release(struct kpt_cluster *c)
     kpt_hist_release(&c->fine_keys);
     free(c->coarse_id);
     free(c->coarse);
+    free(c->fields);
+    free(c->members);
 }
 
 void
@@ -179,6 +183,7 @@ clu_add(struct clu_table *t, const struct kpt_report *r)
         c->culprit = dup_or_null(r->culprit);
         c->coarse_id = dup_or_null(r->coarse_id);
         c->coarse = dup_or_null(r->coarse);
+        c->fields = dup_or_null(r->fields);
         set_representative(c, r);
         c->rep_when = when;
     } else if (when < c->rep_when ||
@@ -214,6 +219,10 @@ clu_add(struct clu_table *t, const struct kpt_report *r)
             }
     }
     add_example(c, r->path);
+    if (t->keep_members) {
+        VEC_GROW(c->members, c->nmembers + 1, c->capmembers);
+        c->members[c->nmembers++] = r->seq;
+    }
 }
 
 static int

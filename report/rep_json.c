@@ -171,6 +171,7 @@ rep_json_end(FILE *f, const struct kpt_summary *s)
         json_object_set_new(o, "processes", jhist(&c->processes));
         json_object_set_new(o, "formats", jhist(&c->formats));
         json_object_set_new(o, "archs", jhist(&c->archs));
+        json_object_set_new(o, "fields", jstr(c->fields));
         json_object_set_new(o, "coarse_id", jstr(c->coarse_id));
         json_object_set_new(o, "coarse", jstr(c->coarse));
         json_object_set_new(o, "fine_keys", jhist(&c->fine_keys));
@@ -190,6 +191,14 @@ rep_json_end(FILE *f, const struct kpt_summary *s)
         for (k = 0; k < c->nexamples; k++)
             json_array_append_new(ex, jstr(c->examples[k]));
         json_object_set_new(o, "examples", ex);
+        {
+            json_t *mem = json_array();
+
+            /* members: indices into "reports" (every member, when the table kept them) */
+            for (k = 0; k < c->nmembers; k++)
+                json_array_append_new(mem, json_integer((json_int_t)c->members[k]));
+            json_object_set_new(o, "members", mem);
+        }
         json_array_append_new(cl, o);
         arena_free(a);
     }

@@ -117,6 +117,8 @@ header(struct buf *b, const struct kpt_summary *s)
     buf_adds(b, "# kptrace-batch summary\n\n");
     buf_addf(b, "kptrace-batch %s, signatures %s, rules %s\n\n", KPT_VERSION, s->algo,
              s->rules ? s->rules : "-");
+    if (s->sig_frames)
+        buf_addf(b, "Signatures keep %d significant frames (--frames).\n\n", s->sig_frames);
     buf_adds(b, "| files | ok | partial | rejected | clusters |\n|---:|---:|---:|---:|---:|\n");
     buf_addf(b, "| %zu | %zu | %zu | %zu | %zu |\n\n", s->files, s->ok, s->partial, s->rejected,
              s->nclusters);

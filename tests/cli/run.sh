@@ -130,6 +130,11 @@ check "--compare-builds: only-in sections" sh -c "grep -q '^## Only in build 23G
 run 1 "--plot" -q -o "$T/p.md" --plot "$T/top.svg" "$SRC/samples" "$H"
 check "--plot: an SVG, linked" sh -c "grep -q '^<svg ' '$T/top.svg' && grep -q 'top clusters' '$T/p.md'"
 check "--plot: report text escaped in the SVG" sh -c "! grep -q '<script' '$T/top.svg'"
+run 1 "--frames 1" -q -o "$T/fr.md" --frames 1 "$SRC/samples"
+check "--frames 1: shorter signatures, said in the header" sh -c "grep -q 'keep 1 significant frames' '$T/fr.md' && grep -q '^| 1 | 3 | .* \\\\~lowsym \\\\| kernel | x86' '$T/fr.md'"
+if command -v python3 >/dev/null; then
+    check "JSON: clusters list their members" python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert sorted(i for c in d['clusters'] for i in c['members']) == [i for i, r in enumerate(d['reports']) if r['status'] != 'rejected']" "$T/s.json"
+fi
 run 2 "--compare-builds wants two builds" --compare-builds 21H1320
 run 2 "--since wants a date" --since yesterday x
 

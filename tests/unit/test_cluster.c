@@ -228,7 +228,7 @@ test_keys_same_and_differ(void **state)
 static void
 test_table(void **state)
 {
-    struct clu_table *t = clu_table_new();
+    struct clu_table *t = clu_table_new(0);
     struct arena *a = arena_new(4096);
     const struct kpt_cluster *c;
     static const char *const paths[] = { "d/5", "d/2", "d/9", "d/1", "d/7" };
