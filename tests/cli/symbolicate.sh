@@ -42,6 +42,13 @@ timeout 300 "$BIN" -q -v $SYM --cache "$T/cache" -o "$T/s2.md" --reports-csv "$T
     "$FX/reports" "$SRC/samples" 2>"$T/warm.err"
 check "warm run: no lookup sent to lldb" grep -q ' 0 sent to lldb (0 failed), 0 lldb processes started' "$T/warm.err"
 check "warm run: same frames" cmp "$T/r.csv" "$T/r2.csv"
+# signatures on symbolicated frames: the same bug in four formats and on another build,
+# kernel and slide keeps one key; without kernel symbols it meets them on the coarse key
+sig() { grep -F "/reports/$1" "$T/r.csv" | awk -F, '{ print $8 }'; }
+coarse() { grep -F "/reports/$1" "$T/r.csv" | awk -F, '{ print $(NF-1) }'; }
+k=$(sig intel-legacy.panic)
+check "one key for 4 formats and another build" sh -c "[ -n '$k' ] && [ '$(sig intel-wrapped.panic)' = '$k' ] && [ '$(sig intel-plist.plist)' = '$k' ] && [ '$(sig intel-crlf.txt.gz)' = '$k' ] && [ '$(sig intel-other.panic)' = '$k' ]"
+check "unsymbolicated kernel: another primary key, the same coarse key" sh -c "[ '$(sig intel-mismatch.panic)' != '$k' ] && [ '$(coarse intel-mismatch.panic)' = '$(coarse intel-legacy.panic)' ]"
 timeout 300 "$BIN" -q $SYM --no-symbolicate --reports-csv "$T/r3.csv" "$FX/reports" >/dev/null 2>&1
 check "--no-symbolicate leaves MODULE+0xOFFSET" sh -c "grep -q 'kernel+0x' '$T/r3.csv' && ! grep -q 'kernel!' '$T/r3.csv'"
 
