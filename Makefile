@@ -11,7 +11,7 @@ PKGS := libxml-2.0 jansson zlib libxxhash
 TEST_PKGS := cmocka
 # Debian packages the build and the tests need (installed by 'make deps')
 DEB_PKGS := gcc make pkg-config libxml2-dev libjansson-dev zlib1g-dev libxxhash-dev libcmocka-dev \
-            lldb-16 clang llvm lld-16
+            lldb-16 clang llvm lld-16 parallel
 FIXTURES := build/fixtures
 
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -117,6 +117,7 @@ unit: $(TESTS)  ## run the cmocka unit tests
 cli-test: $(BUILD)/kptrace-batch  ## run the command-line tests and the hostile-input suite
 	@sh tests/cli/run.sh $(BUILD)/kptrace-batch
 	@sh tests/cli/hostile.sh $(BUILD)/kptrace-batch
+	@sh tests/cli/shard.sh $(BUILD)/kptrace-batch
 
 fuzz-regress: $(FUZZERS)  ## replay the test inputs and the corpus through every fuzz target
 	@sh fuzz/regress.sh $(BUILD)/fuzz

@@ -19,6 +19,7 @@
 
 static const char usage_text[] =
     "usage: kptrace-batch [options] PATH...\n"
+    "       kptrace-batch merge [output options] STATE...\n"
     "\n"
     "Reads macOS kernel panic reports (legacy Intel .panic, JSON-wrapped .panic, .ips\n"
     "bug_type 210, Apple silicon panic text, XML property lists; gzip transparently) and\n"
@@ -32,6 +33,8 @@ static const char usage_text[] =
     "                           kernel_uuid,panic_class,signature_id,signature,frames,\n"
     "                           symbolicated,error\n"
     "      --json FILE          everything above, machine-readable\n"
+    "      --emit-state FILE    this run as a mergeable state: 'kptrace-batch merge' of the\n"
+    "                           states of shards writes what one run over them all would\n"
     "  -q, --quiet              no progress and no per-file diagnostics; progress goes to\n"
     "                           stderr only when it is a terminal\n"
     "  -v, --verbose            lookup and lldb counts on stderr\n"
@@ -48,6 +51,9 @@ static const char usage_text[] =
     "                           their own N in classes.tsv keep it)\n"
     "      --rules DIR          signature rules (classes.tsv, plumbing-*.txt, ...) instead of\n"
     "                           the built-in xnusig-1 set; a bad pattern stops the run\n"
+;
+
+static const char usage_text2[] =
     "\n"
     "symbolication (lldb with Kernel Debug Kits):\n"
     "  -k, --kdk DIR            a KDK to use (repeatable); reports are matched to it by\n"
@@ -118,7 +124,7 @@ parse_size(const char *s, size_t min, size_t *out)
 enum { OPT_CSV = 256, OPT_REPORTS_CSV, OPT_JSON, OPT_MAX_FILE, OPT_MAX_LINE, OPT_MAX_FRAMES,
        OPT_KDK_ROOT, OPT_KEXT, OPT_LLDB, OPT_NO_SYM, OPT_CACHE, OPT_NO_CACHE, OPT_TRACE,
        OPT_LLDB_TIMEOUT, OPT_LLDB_LOG, OPT_RULES, OPT_EXPLAIN, OPT_BASELINE, OPT_SINCE,
-       OPT_UNTIL, OPT_BUILD, OPT_COMPARE, OPT_PLOT, OPT_FRAMES };
+       OPT_UNTIL, OPT_BUILD, OPT_COMPARE, OPT_PLOT, OPT_FRAMES, OPT_STATE };
 
 static void
 push(const char ***v, size_t *n, const char *s)
@@ -219,6 +225,7 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
         { "cache", required_argument, NULL, OPT_CACHE },
         { "compare-builds", required_argument, NULL, OPT_COMPARE },
         { "csv", required_argument, NULL, OPT_CSV },
+        { "emit-state", required_argument, NULL, OPT_STATE },
         { "explain", no_argument, NULL, OPT_EXPLAIN },
         { "frames", required_argument, NULL, OPT_FRAMES },
         { "help", no_argument, NULL, 'h' },
@@ -255,12 +262,19 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
     prog = prog ? prog + 1 : argv[0];
     if (!strcmp(prog, "kptrace"))
         return parse_kptrace(argc, argv, o);
+    if (argc > 1 && !strcmp(argv[1], "merge")) {
+        /* kptrace-batch merge [options] STATE...: the outputs of one run over every shard */
+        o->merge = 1;
+        argv++;
+        argc--;
+    }
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":hj:k:o:qvV", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':
             fputs(usage_text, stdout);
+            fputs(usage_text2, stdout);
             return 1;
         case 'V':
             printf("kptrace-batch %s\n", KPT_VERSION);
@@ -312,6 +326,9 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
             break;
         case OPT_PLOT:
             o->plot = optarg;
+            break;
+        case OPT_STATE:
+            o->state = optarg;
             break;
         case OPT_FRAMES: {
             size_t n;
@@ -402,8 +419,12 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
             return -1;
         }
     }
+    if (o->merge && (o->trace || o->explain || o->has_since || o->has_until || o->nbuilds || o->rules)) {
+        usage_error("%s", "merge takes output options only: filters and rules belong to the shards' runs");
+        return -1;
+    }
     if (optind >= argc && !o->trace) {
-        usage_error("%s", o->explain ? "--explain takes one report" : "no PATH given");
+        usage_error("%s", o->explain ? "--explain takes one report" : o->merge ? "merge needs STATE files" : "no PATH given");
         return -1;
     }
     if (o->explain && (o->trace || argc - optind != 1)) {

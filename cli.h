@@ -33,6 +33,8 @@ struct kpt_opts {
     size_t nbuilds;
     int64_t since, until;
     int frames; /* --frames N, 0: the rules' default 3 */
+    const char *state; /* --emit-state FILE */
+    int merge;         /* 'kptrace-batch merge STATE...': paths are states */
     int has_since, has_until;
     int no_symbolicate, no_cache;
     unsigned jobs, lldb_timeout_ms;

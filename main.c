@@ -18,7 +18,10 @@ main(int argc, char **argv)
         cli_release(&o);
         return KPT_EXIT_OK;
     }
-    rc = o.explain ? pipeline_explain(&o) : o.trace ? pipeline_trace(&o) : pipeline_run(&o);
+    rc = o.merge     ? pipeline_merge(&o)
+         : o.explain ? pipeline_explain(&o)
+         : o.trace   ? pipeline_trace(&o)
+                     : pipeline_run(&o);
     cli_release(&o);
     return rc;
 }

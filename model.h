@@ -185,6 +185,8 @@ struct kpt_cluster {
     char *coarse_id, *coarse;                 /* the coarse key and its readable form */
     char *fields;                             /* the class's key fields */
     size_t *members, nmembers, capmembers;    /* reports' seq, when the table keeps them */
+    size_t first_seq, culprit_seq;            /* seq of the first member; of the first with a
+                                                 culprit (SIZE_MAX: none): for merging */
     char *rep_path;   /* the representative: earliest report, ties by path */
     int64_t rep_when; /* its time; INT64_MAX when it has none */
     char **rep_frames; /* its frames, top first */
@@ -197,6 +199,8 @@ struct kpt_cluster {
 struct kpt_rejected {
     char *path, *why;
 };
+
+void kpt_cluster_release(struct kpt_cluster *c);
 
 /* What symbolicate/ tells of a run. */
 struct kpt_symstats {
@@ -240,6 +244,23 @@ struct kpt_summary {
     size_t excluded;                 /* reports left out by --since, --until, --build */
     int sig_frames;                    /* --frames N, or 0 for the rules' default */
 };
+
+/* A run's mergeable state (--emit-state), as read back by merge. */
+struct kpt_state_row {
+    char *path, *csv, *json; /* the report's rows as the outputs print them */
+};
+struct kpt_state {
+    char *algo, *rules;
+    struct kpt_state_row *rows; /* in the run's order; seq = index */
+    size_t nrows;
+    struct kpt_cluster *clusters; /* members, first_seq, culprit_seq are this run's seqs */
+    size_t nclusters;
+    struct kpt_rejected *rej;
+    size_t nrej;
+    struct kpt_symstats sym;
+    struct kpt_summary sum; /* the counts only */
+};
+
 #define KPT_REJECTED_LISTED 1000
 /* the reports the clusters hold: read, and not left out by a filter */
 #define KPT_TOTAL(s) ((s)->ok + (s)->partial - (s)->excluded)

@@ -17,6 +17,7 @@
 #include "report/rep.h"
 #include "symbolicate/sym.h"
 #include "util/buf.h"
+#include "util/pathcmp.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -35,7 +36,7 @@ struct run {
     struct sym_ctx *sym;
     struct clu_rules *rules;
     struct clu_table *table;
-    struct out md, csv, rcsv, json, plot;
+    struct out md, csv, rcsv, json, plot, state;
     struct kpt_baseline base;
     struct kpt_summary sum;
     struct kpt_rejected *rej;
@@ -223,10 +224,23 @@ on_input(const char *path, const char *why, void *ctx)
         clu_add(run->table, &r);
     }
     account(run, &r);
-    if (run->rcsv.f && rep_reports_csv_row(run->rcsv.f, run->arena, &r) < 0)
-        run->io_error = 1;
-    if (run->json.f && rep_json_report(run->json.f, run->arena, &r, first) < 0)
-        run->io_error = 1;
+    {
+        struct buf crow = BUF_INIT, jrow = BUF_INIT;
+
+        if (run->rcsv.f || run->state.f)
+            rep_reports_csv_row_buf(&crow, run->arena, &r);
+        if (run->json.f || run->state.f)
+            rep_json_report_buf(&jrow, run->arena, &r);
+        if (run->rcsv.f && rep_write_text(run->rcsv.f, crow.data, crow.len) < 0)
+            run->io_error = 1;
+        if (run->json.f && (rep_json_sep(run->json.f, first) < 0 ||
+                            rep_write_text(run->json.f, jrow.data, jrow.len) < 0))
+            run->io_error = 1;
+        if (run->state.f && rep_state_report(run->state.f, r.path, crow.data, jrow.data, first) < 0)
+            run->io_error = 1;
+        buf_release(&crow);
+        buf_release(&jrow);
+    }
     if (run->progress && run->sum.files % 250 == 0)
         fprintf(stderr, "\rkptrace-batch: %zu files read", run->sum.files);
     return run->io_error ? KPT_E_IO : 0;
@@ -302,6 +316,60 @@ cmp_rej(const void *x, const void *y)
     return strcmp(((const struct kpt_rejected *)x)->path, ((const struct kpt_rejected *)y)->path);
 }
 
+/* --baseline: the earlier run's clusters; another algorithm is refused */
+static int
+load_baseline(const char *path, struct kpt_baseline *base)
+{
+    struct buf err = BUF_INIT;
+    int ret = rep_baseline_load(path, base, &err);
+
+    if (ret < 0) {
+        fprintf(stderr, "kptrace-batch: --baseline: %s\n", err.data);
+    } else if (base->algo && strcmp(base->algo, CLU_ALGO)) {
+        fprintf(stderr, "kptrace-batch: --baseline: made with %s, this run is %s: keys are not "
+                        "comparable (an alias table would be needed)\n", base->algo, CLU_ALGO);
+        ret = KPT_E_FORMAT;
+    }
+    buf_release(&err);
+    return ret;
+}
+
+static int
+open_outputs(const struct kpt_opts *o, struct run *run)
+{
+    return out_open(&run->md, o->output) < 0 || (o->csv && out_open(&run->csv, o->csv) < 0) ||
+                   (o->reports_csv && out_open(&run->rcsv, o->reports_csv) < 0) ||
+                   (o->json && out_open(&run->json, o->json) < 0) ||
+                   (o->plot && out_open(&run->plot, o->plot) < 0) ||
+                   (o->state && out_open(&run->state, o->state) < 0)
+               ? -1 : 0;
+}
+
+static int
+close_outputs(struct run *run, int ok)
+{
+    struct out *outs[] = { &run->md, &run->csv, &run->rcsv, &run->json, &run->plot, &run->state };
+    size_t i;
+    int ret = 0;
+
+    for (i = 0; i < sizeof(outs) / sizeof(outs[0]); i++)
+        if (out_close(outs[i], ok) < 0)
+            ret = -1;
+    return ret;
+}
+
+/* the end of a run or a merge: the summary-level outputs */
+static void
+write_summary(struct run *run)
+{
+    if (!run->io_error && ((run->md.f && rep_markdown(run->md.f, &run->sum) < 0) ||
+                           (run->csv.f && rep_clusters_csv(run->csv.f, &run->sum) < 0) ||
+                           (run->json.f && rep_json_end(run->json.f, &run->sum) < 0) ||
+                           (run->plot.f && rep_plot_svg(run->plot.f, &run->sum) < 0) ||
+                           (run->state.f && rep_state_end(run->state.f, &run->sum) < 0)))
+        run->io_error = 1;
+}
+
 int
 pipeline_run(const struct kpt_opts *o)
 {
@@ -314,31 +382,20 @@ pipeline_run(const struct kpt_opts *o)
     run.o = o;
     run.progress = !o->quiet && isatty(2);
     if (o->baseline) {
-        struct buf err = BUF_INIT;
-        int bad = rep_baseline_load(o->baseline, &run.base, &err) < 0;
-
-        if (bad)
-            fprintf(stderr, "kptrace-batch: --baseline: %s\n", err.data);
-        else if (run.base.algo && strcmp(run.base.algo, CLU_ALGO))
-            fprintf(stderr, "kptrace-batch: --baseline: made with %s, this run is %s: keys are not "
-                            "comparable (an alias table would be needed)\n", run.base.algo, CLU_ALGO), bad = 1;
-        buf_release(&err);
-        if (bad) {
+        if (load_baseline(o->baseline, &run.base) < 0) {
             ret = KPT_EXIT_START;
             ok = 0;
             goto out;
         }
         run.sum.base = &run.base;
     }
-    if (out_open(&run.md, o->output) < 0 || (o->csv && out_open(&run.csv, o->csv) < 0) ||
-        (o->reports_csv && out_open(&run.rcsv, o->reports_csv) < 0) ||
-        (o->json && out_open(&run.json, o->json) < 0) || (o->plot && out_open(&run.plot, o->plot) < 0)) {
+    if (open_outputs(o, &run) < 0) {
         ok = 0;
         ret = KPT_EXIT_START;
         goto out;
     }
     if ((run.rcsv.f && rep_reports_csv_header(run.rcsv.f) < 0) ||
-        (run.json.f && rep_json_begin(run.json.f) < 0))
+        (run.json.f && rep_json_begin(run.json.f) < 0) || (run.state.f && rep_state_begin(run.state.f) < 0))
         run.io_error = 1;
     run.arena = arena_new(256 * 1024);
     sym_options(o, &so);
@@ -355,7 +412,7 @@ pipeline_run(const struct kpt_opts *o)
         }
         buf_release(&err);
     }
-    run.table = clu_table_new(o->json != NULL);
+    run.table = clu_table_new(o->json != NULL || o->state != NULL);
     if (o->frames)
         clu_rules_set_frames(run.rules, o->frames);
     for (i = 0; i < o->npaths; i++)
@@ -389,11 +446,7 @@ pipeline_run(const struct kpt_opts *o)
     run.sum.sym = sym_ctx_stats(run.sym);
     if (o->verbose)
         verbose_counts(run.sum.sym);
-    if (!run.io_error && ((run.md.f && rep_markdown(run.md.f, &run.sum) < 0) ||
-                          (run.csv.f && rep_clusters_csv(run.csv.f, &run.sum) < 0) ||
-                          (run.json.f && rep_json_end(run.json.f, &run.sum) < 0) ||
-                          (run.plot.f && rep_plot_svg(run.plot.f, &run.sum) < 0)))
-        run.io_error = 1;
+    write_summary(&run);
     if (run.io_error) {
         fprintf(stderr, "kptrace-batch: writing the outputs failed (disk full?): nothing was replaced\n");
         ok = 0;
@@ -405,13 +458,8 @@ pipeline_run(const struct kpt_opts *o)
         fprintf(stderr, "kptrace-batch: %zu inputs: %zu ok, %zu partial, %zu rejected; %zu clusters\n",
                 run.sum.files, run.sum.ok, run.sum.partial, run.sum.rejected, run.sum.nclusters);
 out:
-    {
-        struct out *outs[] = { &run.md, &run.csv, &run.rcsv, &run.json, &run.plot };
-
-        for (i = 0; i < sizeof(outs) / sizeof(outs[0]); i++)
-            if (out_close(outs[i], ok) < 0)
-                ret = KPT_EXIT_START;
-    }
+    if (close_outputs(&run, ok) < 0)
+        ret = KPT_EXIT_START;
     for (i = 0; i < run.nrej; i++) {
         free(run.rej[i].path);
         free(run.rej[i].why);
@@ -533,4 +581,200 @@ int
 pipeline_explain(const struct kpt_opts *o)
 {
     return one_report(o, 1);
+}
+
+/* ---- merge: the outputs of one run over every shard's inputs ---- */
+
+struct mrow {
+    const struct kpt_state_row *row;
+    size_t shard, seq;
+};
+
+static int
+cmp_mrow(const void *x, const void *y)
+{
+    const struct mrow *a = x, *b = y;
+    int c = path_walk_cmp(a->row->path, b->row->path);
+
+    if (c)
+        return c;
+    if (a->shard != b->shard)
+        return a->shard < b->shard ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static void
+merge_counts(struct kpt_summary *to, struct kpt_symstats *sym, const struct kpt_state *st)
+{
+    size_t k;
+
+    to->files += st->sum.files;
+    to->ok += st->sum.ok;
+    to->partial += st->sum.partial;
+    to->rejected += st->sum.rejected;
+    to->no_backtrace += st->sum.no_backtrace;
+    to->frames += st->sum.frames;
+    to->frames_placed += st->sum.frames_placed;
+    to->frames_named += st->sum.frames_named;
+    to->excluded += st->sum.excluded;
+    for (k = 0; k <= KPT_FMT_PLIST; k++)
+        to->by_format[k] += st->sum.by_format[k];
+    sym->enabled |= st->sym.enabled;
+    sym->kernels = sym->kernels > st->sym.kernels ? sym->kernels : st->sym.kernels;
+    sym->kexts = sym->kexts > st->sym.kexts ? sym->kexts : st->sym.kexts;
+    sym->lookups += st->sym.lookups;
+    sym->cache_hits += st->sym.cache_hits;
+    sym->lldb_lookups += st->sym.lldb_lookups;
+    sym->lldb_starts += st->sym.lldb_starts;
+    sym->lldb_failed += st->sym.lldb_failed;
+    sym->reports_no_kdk += st->sym.reports_no_kdk;
+    sym->reports_mismatch += st->sym.reports_mismatch;
+    for (k = 0; k < st->sym.no_kdk_builds.n; k++)
+        kpt_hist_add(&sym->no_kdk_builds, st->sym.no_kdk_builds.v[k].value, st->sym.no_kdk_builds.v[k].count);
+    for (k = 0; k < st->sym.nfailures; k++) {
+        sym->failures = xrealloc(sym->failures, st_mult(sym->nfailures + 1, sizeof(*sym->failures)));
+        sym->failures[sym->nfailures++] = xstrdup(st->sym.failures[k]);
+    }
+}
+
+int
+pipeline_merge(const struct kpt_opts *o)
+{
+    struct run run;
+    struct kpt_state *st = xcalloc(o->npaths, sizeof(*st));
+    struct kpt_symstats sym;
+    struct mrow *rows = NULL;
+    size_t **map = xcalloc(o->npaths, sizeof(*map));
+    size_t i, k, nrows = 0, rcap = 0;
+    int ret = KPT_EXIT_OK, ok = 1;
+
+    memset(&run, 0, sizeof(run));
+    memset(&sym, 0, sizeof(sym));
+    run.o = o;
+    for (i = 0; i < o->npaths; i++) {
+        struct buf err = BUF_INIT;
+
+        if (rep_state_load(o->paths[i], &st[i], &err) < 0) {
+            fprintf(stderr, "kptrace-batch: merge: %s\n", err.data);
+            buf_release(&err);
+            ret = KPT_EXIT_START;
+            ok = 0;
+            goto out;
+        }
+        buf_release(&err);
+        if (strcmp(st[i].algo ? st[i].algo : "", st[0].algo ? st[0].algo : "") ||
+            strcmp(st[i].rules ? st[i].rules : "", st[0].rules ? st[0].rules : "")) {
+            fprintf(stderr, "kptrace-batch: merge: %s was made with %s rules %s, %s with %s rules %s: "
+                            "keys are not comparable\n", o->paths[i], st[i].algo, st[i].rules,
+                    o->paths[0], st[0].algo, st[0].rules);
+            ret = KPT_EXIT_START;
+            ok = 0;
+            goto out;
+        }
+    }
+    if (o->baseline) {
+        if (load_baseline(o->baseline, &run.base) < 0) {
+            ret = KPT_EXIT_START;
+            ok = 0;
+            goto out;
+        }
+        run.sum.base = &run.base;
+    }
+    /* the reports in the order one walk over all the inputs meets them */
+    for (i = 0; i < o->npaths; i++)
+        for (k = 0; k < st[i].nrows; k++) {
+            VEC_GROW(rows, nrows + 1, rcap);
+            rows[nrows].row = &st[i].rows[k];
+            rows[nrows].shard = i;
+            rows[nrows].seq = k;
+            nrows++;
+        }
+    if (nrows > 1)
+        qsort(rows, nrows, sizeof(*rows), cmp_mrow);
+    for (i = 0; i < o->npaths; i++)
+        map[i] = xcalloc(st[i].nrows + 1, sizeof(**map));
+    for (k = 0; k < nrows; k++)
+        map[rows[k].shard][rows[k].seq] = k;
+
+    run.table = clu_table_new(1);
+    for (i = 0; i < o->npaths; i++) {
+        for (k = 0; k < st[i].nclusters; k++)
+            clu_table_merge(run.table, &st[i].clusters[k], map[i], st[i].nrows);
+        merge_counts(&run.sum, &sym, &st[i]);
+        for (k = 0; k < st[i].nrej; k++) {
+            VEC_GROW(run.rej, run.nrej + 1, run.rej_cap);
+            run.rej[run.nrej].path = xstrdup(st[i].rej[k].path);
+            run.rej[run.nrej].why = xstrdup(st[i].rej[k].why);
+            run.nrej++;
+        }
+        run.sum.rej_unlisted += st[i].sum.rej_unlisted;
+    }
+    if (run.nrej > 1)
+        qsort(run.rej, run.nrej, sizeof(*run.rej), cmp_rej);
+    while (run.nrej > KPT_REJECTED_LISTED) {
+        run.nrej--;
+        free(run.rej[run.nrej].path);
+        free(run.rej[run.nrej].why);
+        run.sum.rej_unlisted++;
+    }
+
+    if (open_outputs(o, &run) < 0) {
+        ret = KPT_EXIT_START;
+        ok = 0;
+        goto out;
+    }
+    if ((run.rcsv.f && rep_reports_csv_header(run.rcsv.f) < 0) ||
+        (run.json.f && rep_json_begin(run.json.f) < 0) || (run.state.f && rep_state_begin(run.state.f) < 0))
+        run.io_error = 1;
+    for (k = 0; k < nrows && !run.io_error; k++) {
+        const struct kpt_state_row *r = rows[k].row;
+
+        if ((run.rcsv.f && rep_write_text(run.rcsv.f, r->csv, strlen(r->csv)) < 0) ||
+            (run.json.f && (rep_json_sep(run.json.f, k == 0) < 0 ||
+                            rep_write_text(run.json.f, r->json, strlen(r->json)) < 0)) ||
+            (run.state.f && rep_state_report(run.state.f, r->path, r->csv, r->json, k == 0) < 0))
+            run.io_error = 1;
+    }
+    run.sum.clusters = clu_table_result(run.table, &run.sum.nclusters);
+    run.sum.rej = run.rej;
+    run.sum.nrej = run.nrej;
+    run.sum.algo = CLU_ALGO;
+    run.sum.rules = st[0].rules;
+    run.sum.sym = &sym;
+    run.sum.build_a = o->build_a;
+    run.sum.build_b = o->build_b;
+    run.sum.plot = o->plot;
+    write_summary(&run);
+    if (run.io_error) {
+        fprintf(stderr, "kptrace-batch: writing the outputs failed (disk full?): nothing was replaced\n");
+        ok = 0;
+        ret = KPT_EXIT_START;
+    } else if (run.sum.rejected) {
+        ret = KPT_EXIT_REJECTED;
+    }
+    if (!o->quiet)
+        fprintf(stderr, "kptrace-batch: merged %zu states: %zu inputs: %zu ok, %zu partial, %zu rejected; %zu clusters\n",
+                o->npaths, run.sum.files, run.sum.ok, run.sum.partial, run.sum.rejected, run.sum.nclusters);
+out:
+    if (close_outputs(&run, ok) < 0)
+        ret = KPT_EXIT_START;
+    for (i = 0; i < run.nrej; i++) {
+        free(run.rej[i].path);
+        free(run.rej[i].why);
+    }
+    free(run.rej);
+    clu_table_free(run.table);
+    kpt_baseline_release(&run.base);
+    for (i = 0; i < o->npaths; i++) {
+        rep_state_release(&st[i]);
+        free(map[i]);
+    }
+    free(map);
+    free(st);
+    free(rows);
+    kpt_hist_release(&sym.no_kdk_builds);
+    for (i = 0; i < sym.nfailures; i++)
+        free(sym.failures[i]);
+    free(sym.failures);
+    return ret;
 }

@@ -17,4 +17,8 @@ int pipeline_trace(const struct kpt_opts *o);
 /* pipeline_explain() - how one report's signature came about, on stdout (clu_explain()). */
 int pipeline_explain(const struct kpt_opts *o);
 
+/* pipeline_merge() - 'kptrace-batch merge STATE...': the Markdown, CSVs and JSON one run over
+ * every shard's inputs would have written (states of --emit-state). */
+int pipeline_merge(const struct kpt_opts *o);
+
 #endif

@@ -75,6 +75,10 @@ void clu_table_free(struct clu_table *t); /* NULL is a no-op */
 /* clu_add() - count signed report r in its cluster; copies what it keeps. */
 void clu_add(struct clu_table *t, const struct kpt_report *r);
 
+/* clu_table_merge() - add a cluster of another run's state: its seqs map to this run's
+ * through map[0..nmap) (the place of each of its reports among all the merged ones). */
+void clu_table_merge(struct clu_table *t, const struct kpt_cluster *c, const size_t *map, size_t nmap);
+
 /* clu_table_result() - the clusters, by count then id; owned by t, valid until the next
  * clu_add() or clu_table_free(). */
 const struct kpt_cluster *clu_table_result(struct clu_table *t, size_t *n);

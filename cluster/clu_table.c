@@ -28,36 +28,6 @@ clu_table_new(int keep_members)
     return t;
 }
 
-static void
-cluster_release(struct kpt_cluster *c)
-{
-    size_t i;
-
-    free(c->id_hex);
-    free(c->signature);
-    free(c->panic_class);
-    free(c->culprit);
-    free(c->message);
-    free(c->rep_path);
-    for (i = 0; i < c->rep_nframes; i++)
-        free(c->rep_frames[i]);
-    free(c->rep_frames);
-    for (i = 0; i < c->nexamples; i++)
-        free(c->examples[i]);
-    kpt_hist_release(&c->builds);
-    kpt_hist_release(&c->formats);
-    kpt_hist_release(&c->models);
-    kpt_hist_release(&c->processes);
-    kpt_hist_release(&c->archs);
-    kpt_hist_release(&c->qualities);
-    kpt_hist_release(&c->kext_versions);
-    kpt_hist_release(&c->fine_keys);
-    free(c->coarse_id);
-    free(c->coarse);
-    free(c->fields);
-    free(c->members);
-}
-
 void
 clu_table_free(struct clu_table *t)
 {
@@ -66,7 +36,7 @@ clu_table_free(struct clu_table *t)
     if (!t)
         return;
     for (i = 0; i < t->n; i++)
-        cluster_release(&t->v[i]);
+        kpt_cluster_release(&t->v[i]);
     free(t->v);
     free(t->slot);
     free(t);
@@ -186,13 +156,17 @@ clu_add(struct clu_table *t, const struct kpt_report *r)
         c->fields = dup_or_null(r->fields);
         set_representative(c, r);
         c->rep_when = when;
+        c->first_seq = r->seq;
+        c->culprit_seq = r->culprit ? r->seq : SIZE_MAX;
     } else if (when < c->rep_when ||
                (when == c->rep_when && strcmp(r->path, c->rep_path) < 0)) {
         set_representative(c, r);
         c->rep_when = when;
     }
-    if (!c->culprit && r->culprit)
+    if (!c->culprit && r->culprit) {
         c->culprit = xstrdup(r->culprit);
+        c->culprit_seq = r->seq;
+    }
     c->count++;
     if (r->has_when) {
         if (!c->has_seen || r->when < c->first_seen)
@@ -225,6 +199,109 @@ clu_add(struct clu_table *t, const struct kpt_report *r)
     }
 }
 
+
+/* ---- merging states (kptrace-batch merge) ---- */
+
+static void
+hist_merge(struct kpt_hist *to, const struct kpt_hist *from)
+{
+    size_t i;
+
+    for (i = 0; i < from->n; i++)
+        kpt_hist_add(to, from->v[i].value, from->v[i].count);
+    to->other += from->other;
+}
+
+static void
+copy_rep(struct kpt_cluster *c, const struct kpt_cluster *src)
+{
+    size_t i;
+
+    for (i = 0; i < c->rep_nframes; i++)
+        free(c->rep_frames[i]);
+    free(c->rep_frames);
+    free(c->rep_path);
+    free(c->message);
+    c->rep_path = xstrdup(src->rep_path ? src->rep_path : "");
+    c->message = xstrdup(src->message ? src->message : "");
+    c->rep_when = src->rep_when;
+    c->rep_frames = xcalloc(src->rep_nframes + 1, sizeof(*c->rep_frames));
+    for (i = 0; i < src->rep_nframes; i++)
+        c->rep_frames[i] = xstrdup(src->rep_frames[i]);
+    c->rep_nframes = src->rep_nframes;
+}
+
+static void
+replace(char **dst, const char *src)
+{
+    free(*dst);
+    *dst = src ? xstrdup(src) : NULL;
+}
+
+void
+clu_table_merge(struct clu_table *t, const struct kpt_cluster *src, const size_t *map, size_t nmap)
+{
+    int fresh;
+    struct kpt_cluster *c = lookup(t, src->id, &fresh);
+    size_t first = src->first_seq < nmap ? map[src->first_seq] : SIZE_MAX;
+    size_t cul = src->culprit_seq < nmap ? map[src->culprit_seq] : SIZE_MAX;
+    size_t i;
+
+    if (fresh) {
+        c->id_hex = xstrdup(src->id_hex);
+        c->signature = xstrdup(src->signature);
+        c->panic_class = xstrdup(src->panic_class);
+        c->fields = src->fields ? xstrdup(src->fields) : NULL;
+        c->first_seq = c->culprit_seq = SIZE_MAX;
+        copy_rep(c, src);
+    } else if (src->rep_when < c->rep_when ||
+               (src->rep_when == c->rep_when && strcmp(src->rep_path, c->rep_path) < 0)) {
+        copy_rep(c, src);
+    }
+    /* what a single run takes from the first report, and the first report with a culprit */
+    if (first < c->first_seq) {
+        c->first_seq = first;
+        replace(&c->coarse_id, src->coarse_id);
+        replace(&c->coarse, src->coarse);
+    }
+    if (src->culprit && cul < c->culprit_seq) {
+        c->culprit_seq = cul;
+        replace(&c->culprit, src->culprit);
+    }
+    c->count += src->count;
+    if (src->has_seen) {
+        if (!c->has_seen || src->first_seen < c->first_seen)
+            c->first_seen = src->first_seen;
+        if (!c->has_seen || src->last_seen > c->last_seen)
+            c->last_seen = src->last_seen;
+        c->has_seen = 1;
+        c->seen_local |= src->seen_local;
+    }
+    hist_merge(&c->builds, &src->builds);
+    hist_merge(&c->formats, &src->formats);
+    hist_merge(&c->models, &src->models);
+    hist_merge(&c->processes, &src->processes);
+    hist_merge(&c->archs, &src->archs);
+    hist_merge(&c->qualities, &src->qualities);
+    hist_merge(&c->kext_versions, &src->kext_versions);
+    hist_merge(&c->fine_keys, &src->fine_keys);
+    for (i = 0; i < src->nexamples; i++)
+        add_example(c, src->examples[i]);
+    if (t->keep_members)
+        for (i = 0; i < src->nmembers; i++) {
+            VEC_GROW(c->members, c->nmembers + 1, c->capmembers);
+            c->members[c->nmembers++] = src->members[i] < nmap ? map[src->members[i]] : SIZE_MAX;
+        }
+}
+
+static int
+cmp_size(const void *x, const void *y)
+{
+    size_t a = *(const size_t *)x, b = *(const size_t *)y;
+
+    return a < b ? -1 : a > b;
+}
+
 static int
 cmp_clusters(const void *x, const void *y)
 {
@@ -250,6 +327,8 @@ clu_table_result(struct clu_table *t, size_t *n)
         kpt_hist_sort(&t->v[i].qualities);
         kpt_hist_sort(&t->v[i].kext_versions);
         kpt_hist_sort(&t->v[i].fine_keys);
+        if (t->v[i].nmembers > 1)
+            qsort(t->v[i].members, t->v[i].nmembers, sizeof(size_t), cmp_size);
     }
     if (t->n > 1)
         qsort(t->v, t->n, sizeof(*t->v), cmp_clusters);

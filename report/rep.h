@@ -36,11 +36,21 @@ const char *rep_baseline_status(const struct kpt_baseline *b, const struct kpt_c
 int rep_plot_svg(FILE *f, const struct kpt_summary *s);
 int rep_clusters_csv(FILE *f, const struct kpt_summary *s);
 
-/* Per-report rows are streamed as reports arrive; 'a' is the report's arena. */
+/* Per-report rows are rendered into a buffer (so that a state can keep them as they are
+ * printed) and streamed as reports arrive; 'a' is the report's arena. */
 int rep_reports_csv_header(FILE *f);
-int rep_reports_csv_row(FILE *f, struct arena *a, const struct kpt_report *r);
+void rep_reports_csv_row_buf(struct buf *b, struct arena *a, const struct kpt_report *r);
 int rep_json_begin(FILE *f);
-int rep_json_report(FILE *f, struct arena *a, const struct kpt_report *r, int first);
+void rep_json_report_buf(struct buf *b, struct arena *a, const struct kpt_report *r);
+int rep_json_sep(FILE *f, int first); /* ",\n" between report objects */
 int rep_json_end(FILE *f, const struct kpt_summary *s);
+int rep_write_text(FILE *f, const char *s, size_t n);
+
+/* The mergeable state (--emit-state) and reading it back (merge). */
+int rep_state_begin(FILE *f);
+int rep_state_report(FILE *f, const char *path, const char *csv, const char *json, int first);
+int rep_state_end(FILE *f, const struct kpt_summary *s);
+int rep_state_load(const char *path, struct kpt_state *st, struct buf *err);
+void rep_state_release(struct kpt_state *st);
 
 #endif

@@ -103,31 +103,33 @@ rep_reports_csv_header(FILE *f)
     return fwrite(h, 1, sizeof(h) - 1, f) == sizeof(h) - 1 ? 0 : KPT_E_IO;
 }
 
-int
-rep_reports_csv_row(FILE *f, struct arena *a, const struct kpt_report *r)
+void
+rep_reports_csv_row_buf(struct buf *b, struct arena *a, const struct kpt_report *r)
 {
-    struct buf b = BUF_INIT;
-    int ret, read = r->status != KPT_ST_REJECTED;
+    int read = r->status != KPT_ST_REJECTED;
 
-    cell(&b, r->path, 0);
-    cell(&b, kpt_status_name(r->status), 0);
-    cell(&b, read ? kpt_format_name(r->format) : "", 0);
-    cell(&b, read && r->arch ? kpt_arch_name(r->arch) : "", 0);
-    cell(&b, r->os_build, 0);
-    cell(&b, r->has_kernel_uuid ? kpt_uuid_text(a, r->kernel_uuid) : "", 0);
-    cell(&b, read ? r->panic_class : "", 0);
-    cell(&b, read ? r->sig_id : "", 0);
-    cell(&b, read ? r->signature : "", 0);
-    cell(&b, read ? kpt_frames_joined(a, r) : "", 0);
+    cell(b, r->path, 0);
+    cell(b, kpt_status_name(r->status), 0);
+    cell(b, read ? kpt_format_name(r->format) : "", 0);
+    cell(b, read && r->arch ? kpt_arch_name(r->arch) : "", 0);
+    cell(b, r->os_build, 0);
+    cell(b, r->has_kernel_uuid ? kpt_uuid_text(a, r->kernel_uuid) : "", 0);
+    cell(b, read ? r->panic_class : "", 0);
+    cell(b, read ? r->sig_id : "", 0);
+    cell(b, read ? r->signature : "", 0);
+    cell(b, read ? kpt_frames_joined(a, r) : "", 0);
     if (read)
-        buf_addf(&b, "%zu,", r->nresolved);
+        buf_addf(b, "%zu,", r->nresolved);
     else
-        buf_adds(&b, ",");
-    cell(&b, r->error, 0);
-    cell(&b, read ? r->quality : "", 0);
-    cell(&b, read ? r->coarse_id : "", 0);
-    cell(&b, read ? r->fine_id : "", 1);
-    ret = put(f, &b);
-    buf_release(&b);
-    return ret;
+        buf_adds(b, ",");
+    cell(b, r->error, 0);
+    cell(b, read ? r->quality : "", 0);
+    cell(b, read ? r->coarse_id : "", 0);
+    cell(b, read ? r->fine_id : "", 1);
+}
+
+int
+rep_write_text(FILE *f, const char *s, size_t n)
+{
+    return (n && fwrite(s, 1, n, f) != n) || ferror(f) ? KPT_E_IO : 0;
 }

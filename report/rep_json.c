@@ -57,8 +57,8 @@ rep_json_begin(FILE *f)
     return ferror(f) ? KPT_E_IO : 0;
 }
 
-int
-rep_json_report(FILE *f, struct arena *a, const struct kpt_report *r, int first)
+void
+rep_json_report_buf(struct buf *out, struct arena *a, const struct kpt_report *r)
 {
     json_t *o = json_object(), *fr = json_array(), *kx = json_array(), *sl = json_object();
     size_t i;
@@ -139,9 +139,22 @@ rep_json_report(FILE *f, struct arena *a, const struct kpt_report *r, int first)
     json_decref(fr);
     json_decref(kx);
     json_decref(sl);
+    {
+        char *t = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+
+        if (t)
+            buf_adds(out, t);
+        free(t);
+    }
+    json_decref(o);
+}
+
+int
+rep_json_sep(FILE *f, int first)
+{
     if (!first)
         fputs(",\n", f);
-    return dump(f, o);
+    return ferror(f) ? KPT_E_IO : 0;
 }
 
 int
