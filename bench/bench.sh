@@ -19,7 +19,7 @@ fleet() { # fleet DIR COUNT FILE...: COUNT copies, round-robin over the FILEs, 1
         for f in "$@"; do
             [ "$i" -lt "$c" ] || break
             mkdir -p "$d/$((i / 100))"
-            cp "$f" "$d/$((i / 100))/r$i.${f##*.}"
+            ln "$f" "$d/$((i / 100))/r$i.${f##*.}" 2>/dev/null || cp "$f" "$d/$((i / 100))/r$i.${f##*.}"
             i=$((i + 1))
         done
     done
@@ -27,13 +27,32 @@ fleet() { # fleet DIR COUNT FILE...: COUNT copies, round-robin over the FILEs, 1
 
 # 1. ingest + cluster, no symbols, one core: 20,000 legacy text reports
 fleet "$T/text" 20000 "$FX/reports/intel-legacy.panic" "$FX/reports/intel-mismatch.panic"
-mb=$(du -sb "$T/text" | awk '{ printf "%.1f", $1 / 1048576 }')
+mb=$(du -sbl "$T/text" | awk '{ printf "%.1f", $1 / 1048576 }')
 t0=$(now)
 /usr/bin/time -v taskset -c 0 "$BIN" -q --no-symbolicate -o /dev/null "$T/text" 2>"$T/t1" || true
 t1=$(now)
 s=$(secs "$t0" "$t1")
 printf 'ingest+cluster, no symbols: 20000 reports (%s MB) in %.2f s = %.0f reports/s, %.1f MB/s, peak RSS %s MB\n' \
     "$mb" "$s" "$(echo "20000 / $s" | bc -l)" "$(echo "$mb / $s" | bc -l)" "$(rss "$T/t1")"
+
+# 1b. memory at fleet scale: 100,000 reports, no symbols
+fleet "$T/big" 100000 "$FX/reports/intel-legacy.panic" "$FX/reports/arm64-full.ips" "$FX/reports/intel-mismatch.panic" "$FX/reports/arm64-dialog.txt"
+t0=$(now)
+/usr/bin/time -v "$BIN" -q --no-symbolicate -o /dev/null --reports-csv /dev/null "$T/big" 2>"$T/t1b" || true
+t1=$(now)
+printf 'ingest+cluster, 100,000 reports (mixed formats): %.2f s, peak RSS %s MB\n' "$(secs "$t0" "$t1")" "$(rss "$T/t1b")"
+rm -rf "$T/big"
+
+# 1c. -j scaling with two KDK kernels (one lldb each)
+fleet "$T/k2" "$N" "$FX/reports/intel-legacy.panic" "$FX/reports/arm64-dialog.txt"
+for j in 1 2; do
+    rm -rf "$T/cache"
+    t0=$(now)
+    "$BIN" -q -j "$j" $SYM --cache "$T/cache" -o /dev/null "$T/k2" 2>/dev/null || true
+    t1=$(now)
+    eval "t2k_$j=$(secs "$t0" "$t1")"
+done
+printf 'symbolicated, 2 KDK kernels, cold: -j1 %.2f s, -j2 %.2f s (speed-up %.2fx)\n' "$t2k_1" "$t2k_2" "$(echo "$t2k_1 / $t2k_2" | bc -l)"
 
 # 2. symbolicated runs, 1 KDK kernel and 3, cold then warm cache
 fleet "$T/k1" "$N" "$FX/reports/intel-legacy.panic" "$FX/reports/intel-plist.plist" "$FX/reports/intel-crlf.txt.gz"
@@ -58,8 +77,11 @@ done
 # 3. the seed script's way: one lldb per report, timed on 10 reports and extrapolated
 ln -sf "$BIN" "$T/kptrace"
 t0=$(now)
+n=0
 for f in $(ls "$T"/k3/0/* | head -10); do
-    "$T/kptrace" -report "$f" -kdk "$FX/kdks/KDK_13.5_22G74.kdk" -kdk "$FX/kdks/KDK_13.6_22G120.kdk" -kext "$FX/kexts" >/dev/null 2>&1 || true
+    n=$((n + 1))
+    # no warm symbol cache: the seed script had none
+    XDG_CACHE_HOME="$T/nocache$n" "$T/kptrace" -report "$f" -kdk "$FX/kdks/KDK_13.5_22G74.kdk" -kdk "$FX/kdks/KDK_13.6_22G120.kdk" -kext "$FX/kexts" >/dev/null 2>&1 || true
 done
 t1=$(now)
 per=$(echo "($(secs "$t0" "$t1")) / 10" | bc -l)
