@@ -370,6 +370,36 @@ write_summary(struct run *run)
         run->io_error = 1;
 }
 
+/* the summary outputs, and the exit code they leave */
+static int
+finish(struct run *run, int *ok)
+{
+    write_summary(run);
+    if (run->io_error) {
+        fprintf(stderr, "kptrace-batch: writing the outputs failed (disk full?): nothing was replaced\n");
+        *ok = 0;
+        return KPT_EXIT_START;
+    }
+    return run->sum.rejected ? KPT_EXIT_REJECTED : KPT_EXIT_OK;
+}
+
+static void
+run_release(struct run *run)
+{
+    size_t i;
+
+    for (i = 0; i < run->nrej; i++) {
+        free(run->rej[i].path);
+        free(run->rej[i].why);
+    }
+    free(run->rej);
+    run->rej = NULL;
+    run->nrej = 0;
+    clu_table_free(run->table);
+    run->table = NULL;
+    kpt_baseline_release(&run->base);
+}
+
 int
 pipeline_run(const struct kpt_opts *o)
 {
@@ -446,30 +476,17 @@ pipeline_run(const struct kpt_opts *o)
     run.sum.sym = sym_ctx_stats(run.sym);
     if (o->verbose)
         verbose_counts(run.sum.sym);
-    write_summary(&run);
-    if (run.io_error) {
-        fprintf(stderr, "kptrace-batch: writing the outputs failed (disk full?): nothing was replaced\n");
-        ok = 0;
-        ret = KPT_EXIT_START;
-    } else if (run.sum.rejected) {
-        ret = KPT_EXIT_REJECTED;
-    }
+    ret = finish(&run, &ok);
     if (!o->quiet)
         fprintf(stderr, "kptrace-batch: %zu inputs: %zu ok, %zu partial, %zu rejected; %zu clusters\n",
                 run.sum.files, run.sum.ok, run.sum.partial, run.sum.rejected, run.sum.nclusters);
 out:
     if (close_outputs(&run, ok) < 0)
         ret = KPT_EXIT_START;
-    for (i = 0; i < run.nrej; i++) {
-        free(run.rej[i].path);
-        free(run.rej[i].why);
-    }
-    free(run.rej);
-    kpt_baseline_release(&run.base);
+    run_release(&run);
     for (i = 0; i < run.nstdin; i++)
         free(run.stdin_paths[i]);
     free(run.stdin_paths);
-    clu_table_free(run.table);
     clu_rules_free(run.rules);
     sym_ctx_free(run.sym);
     arena_free(run.arena);
@@ -744,27 +761,14 @@ pipeline_merge(const struct kpt_opts *o)
     run.sum.build_a = o->build_a;
     run.sum.build_b = o->build_b;
     run.sum.plot = o->plot;
-    write_summary(&run);
-    if (run.io_error) {
-        fprintf(stderr, "kptrace-batch: writing the outputs failed (disk full?): nothing was replaced\n");
-        ok = 0;
-        ret = KPT_EXIT_START;
-    } else if (run.sum.rejected) {
-        ret = KPT_EXIT_REJECTED;
-    }
+    ret = finish(&run, &ok);
     if (!o->quiet)
         fprintf(stderr, "kptrace-batch: merged %zu states: %zu inputs: %zu ok, %zu partial, %zu rejected; %zu clusters\n",
                 o->npaths, run.sum.files, run.sum.ok, run.sum.partial, run.sum.rejected, run.sum.nclusters);
 out:
     if (close_outputs(&run, ok) < 0)
         ret = KPT_EXIT_START;
-    for (i = 0; i < run.nrej; i++) {
-        free(run.rej[i].path);
-        free(run.rej[i].why);
-    }
-    free(run.rej);
-    clu_table_free(run.table);
-    kpt_baseline_release(&run.base);
+    run_release(&run);
     for (i = 0; i < o->npaths; i++) {
         rep_state_release(&st[i]);
         free(map[i]);
