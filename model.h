@@ -210,6 +210,7 @@ struct kpt_symstats {
     size_t lldb_lookups, lldb_starts, lldb_failed;
     size_t reports_no_kdk, reports_mismatch;
     struct kpt_hist no_kdk_builds;  /* builds of the reports without a KDK */
+    struct kpt_hist no_binary_kexts; /* kexts of frames no catalogued binary matched (by UUID) */
     char **failures;                /* "KDK: why", one per failed lldb session */
     size_t nfailures;
 };

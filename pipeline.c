@@ -648,6 +648,8 @@ merge_counts(struct kpt_summary *to, struct kpt_symstats *sym, const struct kpt_
     sym->reports_mismatch += st->sym.reports_mismatch;
     for (k = 0; k < st->sym.no_kdk_builds.n; k++)
         kpt_hist_add(&sym->no_kdk_builds, st->sym.no_kdk_builds.v[k].value, st->sym.no_kdk_builds.v[k].count);
+    for (k = 0; k < st->sym.no_binary_kexts.n; k++)
+        kpt_hist_add(&sym->no_binary_kexts, st->sym.no_binary_kexts.v[k].value, st->sym.no_binary_kexts.v[k].count);
     for (k = 0; k < st->sym.nfailures; k++) {
         sym->failures = xrealloc(sym->failures, st_mult(sym->nfailures + 1, sizeof(*sym->failures)));
         sym->failures[sym->nfailures++] = xstrdup(st->sym.failures[k]);
@@ -777,6 +779,7 @@ out:
     free(st);
     free(rows);
     kpt_hist_release(&sym.no_kdk_builds);
+    kpt_hist_release(&sym.no_binary_kexts);
     for (i = 0; i < sym.nfailures; i++)
         free(sym.failures[i]);
     free(sym.failures);

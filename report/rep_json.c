@@ -242,6 +242,7 @@ rep_json_end(FILE *f, const struct kpt_summary *s)
         json_object_set_new(sy, "lldb_starts", json_integer((json_int_t)s->sym->lldb_starts));
         json_object_set_new(sy, "reports_no_kdk", json_integer((json_int_t)s->sym->reports_no_kdk));
         json_object_set_new(sy, "no_kdk_builds", jhist(&s->sym->no_kdk_builds));
+        json_object_set_new(sy, "no_binary_kexts", jhist(&s->sym->no_binary_kexts));
         for (i = 0; i < s->sym->nfailures; i++)
             json_array_append_new(fl, jstr(s->sym->failures[i]));
         json_object_set_new(sy, "failures", fl);

@@ -87,6 +87,10 @@ symbolication(struct buf *b, const struct kpt_summary *s)
     }
     if (st->reports_mismatch)
         buf_addf(b, " (%zu of them: kernel UUID differs from the KDK of their build)", st->reports_mismatch);
+    if (st->no_binary_kexts.n) {
+        buf_adds(b, "; kext frames without a binary (add it with --kext): ");
+        hist(b, &st->no_binary_kexts, 6);
+    }
     buf_adds(b, ".\n\n");
     for (i = 0; i < st->nfailures; i++) {
         buf_adds(b, i ? "; " : "KDK failures: ");

@@ -209,6 +209,7 @@ rep_state_end(FILE *f, const struct kpt_summary *s)
         json_object_set_new(sym, "reports_no_kdk", json_integer((json_int_t)y->reports_no_kdk));
         json_object_set_new(sym, "reports_mismatch", json_integer((json_int_t)y->reports_mismatch));
         json_object_set_new(sym, "no_kdk_builds", hist_out(&y->no_kdk_builds));
+        json_object_set_new(sym, "no_binary_kexts", hist_out(&y->no_binary_kexts));
         for (k = 0; k < y->nfailures; k++)
             json_array_append_new(fl, str_out(y->failures[k]));
         json_object_set_new(sym, "failures", fl);
@@ -305,6 +306,7 @@ rep_state_release(struct kpt_state *st)
     }
     free(st->rej);
     kpt_hist_release(&st->sym.no_kdk_builds);
+    kpt_hist_release(&st->sym.no_binary_kexts);
     for (i = 0; i < st->sym.nfailures; i++)
         free(st->sym.failures[i]);
     free(st->sym.failures);
@@ -434,6 +436,7 @@ rep_state_load(const char *path, struct kpt_state *st, struct buf *err)
     st->sym.reports_no_kdk = num_in(y, "reports_no_kdk");
     st->sym.reports_mismatch = num_in(y, "reports_mismatch");
     hist_in(json_object_get(y, "no_kdk_builds"), &st->sym.no_kdk_builds);
+    hist_in(json_object_get(y, "no_binary_kexts"), &st->sym.no_binary_kexts);
     {
         json_t *fl = json_object_get(y, "failures");
 

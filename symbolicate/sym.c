@@ -247,6 +247,7 @@ sym_ctx_free(struct sym_ctx *s)
         free(s->st.failures[i]);
     free(s->st.failures);
     kpt_hist_release(&s->st.no_kdk_builds);
+    kpt_hist_release(&s->st.no_binary_kexts);
     free(s->lldb);
     free(s->ident);
     free(s->cache_dir);
@@ -978,6 +979,12 @@ fill(struct sym_ctx *s, struct arena *a, const struct kpt_report *r, const struc
     const struct entry *e;
 
     frame_lookup(s, r, kernel, f->addr, is_return, &l);
+    if (s->o.enabled && l.kext && !match_kext(s, r, l.kext, kernel)) {
+        /* a kext frame no --kext or KDK binary matches: counted, shown MODULE+0xOFFSET */
+        pthread_mutex_lock(&s->mu);
+        kpt_hist_add(&s->st.no_binary_kexts, l.kext->id, 1);
+        pthread_mutex_unlock(&s->mu);
+    }
     f->module = NULL;
     f->function = f->inlined = f->file = NULL;
     f->line = 0;

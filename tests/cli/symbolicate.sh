@@ -36,6 +36,7 @@ check "batch: kext frame named in the CSV" grep -q 'com.example.driver.FooNIC!Fo
 check "batch: Markdown shows module\`function at file:line" grep -q 'kernel\\`sched\\_work + 16 at kern.c:8' "$T/s.md"
 check "batch: reports without a KDK are counted by build" grep -q 'had no KDK: .*21H1320 ×3' "$T/s.md"
 check "batch: the UUID mismatch is named" grep -q 'kernel UUID differs' "$T/s.md"
+check "batch: kext frames without a binary are counted" grep -q 'kext frames without a binary (add it with --kext): com.example.driver.FooNIC ×' "$T/s.md"
 check "cold run: lookups went to lldb" grep -q ' [1-9][0-9]* sent to lldb' "$T/cold.err"
 check "cold run: one lldb per kernel used (3)" grep -q " 3 lldb processes started" "$T/cold.err"
 timeout 300 "$BIN" -q -v $SYM --cache "$T/cache" -o "$T/s2.md" --reports-csv "$T/r2.csv" \
