@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cluster/clu.h"
@@ -25,6 +26,9 @@ struct out {
     const char *path; /* NULL or "-": standard output */
     char *tmp;
     FILE *f;
+    int direct; /* written in place: not a regular file */
+    dev_t dev;  /* the temporary file, which a walk must not take for an input */
+    ino_t ino;
 };
 
 struct run {
@@ -64,6 +68,7 @@ diag(const char *path, const char *why)
 static int
 out_open(struct out *o, const char *path)
 {
+    struct stat st;
     int fd;
 
     memset(o, 0, sizeof(*o));
@@ -72,10 +77,20 @@ out_open(struct out *o, const char *path)
         o->f = stdout;
         return 0;
     }
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* a device or FIFO (/dev/null, a pipe): written as it is; a temporary file renamed
+         * over it would replace the device */
+        if (!(o->f = fopen(path, "w"))) {
+            fprintf(stderr, "kptrace-batch: cannot write '%s': %s\n", path, strerror(errno));
+            return KPT_E_IO;
+        }
+        o->direct = 1;
+        return 0;
+    }
     o->tmp = xmalloc(strlen(path) + 16);
     memcpy(o->tmp, path, strlen(path));
     memcpy(o->tmp + strlen(path), ".tmp.XXXXXX", 12);
-    if ((fd = mkstemp(o->tmp)) < 0 || !(o->f = fdopen(fd, "w"))) {
+    if ((fd = mkstemp(o->tmp)) < 0 || fstat(fd, &st) < 0 || !(o->f = fdopen(fd, "w"))) {
         fprintf(stderr, "kptrace-batch: cannot write '%s': %s\n", path, strerror(errno));
         if (fd >= 0)
             close(fd);
@@ -83,6 +98,24 @@ out_open(struct out *o, const char *path)
         o->tmp = NULL;
         return KPT_E_IO;
     }
+    o->dev = st.st_dev;
+    o->ino = st.st_ino;
+    return 0;
+}
+
+/* 1 when path is one of this run's own temporary outputs (written inside an input folder) */
+static int
+own_output(const struct run *run, const char *path)
+{
+    const struct out *outs[] = { &run->md, &run->csv, &run->rcsv, &run->json, &run->plot, &run->state };
+    struct stat st;
+    size_t i;
+
+    if (stat(path, &st) < 0)
+        return 0;
+    for (i = 0; i < sizeof(outs) / sizeof(outs[0]); i++)
+        if (outs[i]->tmp && outs[i]->dev == st.st_dev && outs[i]->ino == st.st_ino)
+            return 1;
     return 0;
 }
 
@@ -96,6 +129,9 @@ out_close(struct out *o, int ok)
         return 0;
     if (o->f == stdout) {
         if (fflush(stdout) || ferror(stdout))
+            ret = KPT_E_IO;
+    } else if (o->direct) {
+        if (fclose(o->f))
             ret = KPT_E_IO;
     } else {
         if (fflush(o->f) || ferror(o->f) || fsync(fileno(o->f)))
@@ -203,6 +239,8 @@ on_input(const char *path, const char *why, void *ctx)
     struct kpt_report r;
     int first = run->sum.files == 0, out = 0;
 
+    if (!why && own_output(run, path))
+        return 0; /* not an input: this run's summary being written */
     read_report(run, path, why, &r);
     r.seq = run->sum.files;
     if (r.status != KPT_ST_REJECTED)

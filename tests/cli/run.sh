@@ -138,6 +138,19 @@ fi
 run 2 "--compare-builds wants two builds" --compare-builds 21H1320
 run 2 "--since wants a date" --since yesterday x
 
+# outputs that are devices or FIFOs are written in place, never replaced
+run 1 "-o /dev/null" -q -o /dev/null --csv /dev/null "$SRC/samples"
+check "/dev/null is still a character device" test -c /dev/null
+mkfifo "$T/out.fifo"
+(cat "$T/out.fifo" > "$T/from-fifo.md" &)
+run 1 "-o FIFO" -q -o "$T/out.fifo" "$SRC/samples"
+sleep 1
+check "the summary came through the FIFO, which stays a FIFO" sh -c "test -p '$T/out.fifo' && grep -q '^# kptrace-batch summary' '$T/from-fifo.md'"
+# a summary written inside the folder being read is not taken for an input
+mkdir -p "$T/inside" && cp "$SRC/tests/data/intel-legacy.panic" "$T/inside/"
+run 0 "summary written inside the input folder" -q -o "$T/inside/summary.md" --reports-csv "$T/inside/r.csv" "$T/inside"
+check "only the report was read" test "$(rows "$T/inside/r.csv")" -eq 1
+
 # a clean run exits 0
 run 0 "all inputs read" -q -o "$T/ok.md" "$SRC/tests/data/intel-legacy.panic" "$SRC/tests/data/cut-mid-frame.txt"
 
