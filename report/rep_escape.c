@@ -1,6 +1,7 @@
 /*
  * rep_escape.c - making untrusted text safe for each output.
  */
+#include <ctype.h>
 #include <string.h>
 
 #include "report/rep.h"
@@ -72,6 +73,9 @@ rep_md_text(struct buf *out, const char *s, size_t max)
             buf_adds(out, "&gt;");
         else if (c == '&')
             buf_adds(out, "&amp;");
+        else if (c == '_' && i > 0 && i + 1 < n && isalnum((unsigned char)u.data[i - 1]) &&
+                 isalnum((unsigned char)u.data[i + 1]))
+            buf_addc(out, '_'); /* inside a word: GFM never reads it as emphasis */
         else if (strchr("\\`*_[]|~", c)) {
             buf_addc(out, '\\');
             buf_addc(out, (char)c);
