@@ -127,6 +127,14 @@ unpack_panic_info(struct arena *a, const char *b64, size_t max)
     return res;
 }
 
+/* libxml2 reports to stderr through a process-wide handler; the parser's verdict is enough */
+static void
+xml_quiet(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
 struct cand {
     const char *key, *text;
 };
@@ -145,6 +153,7 @@ ing_plist_parse(const char *data, size_t len, const struct kpt_limits *lim, stru
     int ret = 0, i;
 
     r->format = KPT_FMT_PLIST;
+    xmlSetGenericErrorFunc(NULL, xml_quiet);
     if (len > (size_t)0x7fffffff)
         return KPT_E_LIMIT;
     doc = xmlReadMemory(data, (int)len, "report.plist", NULL,

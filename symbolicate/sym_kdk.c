@@ -211,6 +211,13 @@ add_binary(struct kdk_cat *c, enum kdk_kind kind, const char *exe, const char *b
     }
 }
 
+static void
+xml_quiet(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
 /* CFBundleIdentifier and CFBundleExecutable of an XML Info.plist (no network, no entities) */
 static int
 read_info_plist(const char *path, char **id, char **exe)
@@ -220,6 +227,7 @@ read_info_plist(const char *path, char **id, char **exe)
     int ret = -1;
 
     *id = *exe = NULL;
+    xmlSetGenericErrorFunc(NULL, xml_quiet);
     doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (!doc)
         return -1;
