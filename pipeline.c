@@ -412,7 +412,14 @@ write_summary(struct run *run)
 static int
 finish(struct run *run, int *ok)
 {
+    struct out *outs[] = { &run->md, &run->csv, &run->rcsv, &run->json, &run->plot, &run->state };
+    size_t i;
+
     write_summary(run);
+    /* every output flushed before any is renamed into place: all or nothing */
+    for (i = 0; i < sizeof(outs) / sizeof(outs[0]); i++)
+        if (outs[i]->f && (fflush(outs[i]->f) || ferror(outs[i]->f)))
+            run->io_error = 1;
     if (run->io_error) {
         fprintf(stderr, "kptrace-batch: writing the outputs failed (disk full?): nothing was replaced\n");
         *ok = 0;

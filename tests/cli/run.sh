@@ -138,6 +138,16 @@ fi
 run 2 "--compare-builds wants two builds" --compare-builds 21H1320
 run 2 "--since wants a date" --since yesterday x
 
+# a directory nobody may write into (even root cannot create files in /proc)
+run 3 "output in an unwritable directory" -q -o /proc/kptrace-summary.md "$SRC/samples"
+# a disk that fills while a file output is written: nothing is half-written or replaced
+if [ -w /dev/full ]; then
+    echo "previous" > "$T/keep2.md"
+    run 3 "a full disk under one output" -q -o "$T/keep2.md" --csv /dev/full "$SRC/samples"
+    check "the other output was not replaced" grep -q '^previous$' "$T/keep2.md"
+    check "no temporary file left behind" sh -c "! ls '$T' | grep -q 'keep2.md.tmp'"
+fi
+
 # outputs that are devices or FIFOs are written in place, never replaced
 run 1 "-o /dev/null" -q -o /dev/null --csv /dev/null "$SRC/samples"
 check "/dev/null is still a character device" test -c /dev/null
