@@ -408,6 +408,24 @@ write_summary(struct run *run)
         run->io_error = 1;
 }
 
+/* --baseline, then every output opened and its header written; -1 when the run cannot start */
+static int
+start_outputs(const struct kpt_opts *o, struct run *run)
+{
+    if (o->baseline) {
+        if (load_baseline(o->baseline, &run->base) < 0)
+            return -1;
+        run->sum.base = &run->base;
+    }
+    if (open_outputs(o, run) < 0)
+        return -1;
+    if ((run->rcsv.f && rep_reports_csv_header(run->rcsv.f) < 0) ||
+        (run->json.f && rep_json_begin(run->json.f) < 0) ||
+        (run->state.f && rep_state_begin(run->state.f) < 0))
+        run->io_error = 1;
+    return 0;
+}
+
 /* the summary outputs, and the exit code they leave */
 static int
 finish(struct run *run, int *ok)
@@ -456,22 +474,11 @@ pipeline_run(const struct kpt_opts *o)
     memset(&run, 0, sizeof(run));
     run.o = o;
     run.progress = !o->quiet && isatty(2);
-    if (o->baseline) {
-        if (load_baseline(o->baseline, &run.base) < 0) {
-            ret = KPT_EXIT_START;
-            ok = 0;
-            goto out;
-        }
-        run.sum.base = &run.base;
-    }
-    if (open_outputs(o, &run) < 0) {
-        ok = 0;
+    if (start_outputs(o, &run) < 0) {
         ret = KPT_EXIT_START;
+        ok = 0;
         goto out;
     }
-    if ((run.rcsv.f && rep_reports_csv_header(run.rcsv.f) < 0) ||
-        (run.json.f && rep_json_begin(run.json.f) < 0) || (run.state.f && rep_state_begin(run.state.f) < 0))
-        run.io_error = 1;
     run.arena = arena_new(256 * 1024);
     sym_options(o, &so);
     run.sym = sym_ctx_new(&so, o->quiet ? NULL : stderr);
@@ -736,14 +743,6 @@ pipeline_merge(const struct kpt_opts *o)
             goto out;
         }
     }
-    if (o->baseline) {
-        if (load_baseline(o->baseline, &run.base) < 0) {
-            ret = KPT_EXIT_START;
-            ok = 0;
-            goto out;
-        }
-        run.sum.base = &run.base;
-    }
     /* the reports in the order one walk over all the inputs meets them */
     for (i = 0; i < o->npaths; i++)
         for (k = 0; k < st[i].nrows; k++) {
@@ -782,14 +781,11 @@ pipeline_merge(const struct kpt_opts *o)
         run.sum.rej_unlisted++;
     }
 
-    if (open_outputs(o, &run) < 0) {
+    if (start_outputs(o, &run) < 0) {
         ret = KPT_EXIT_START;
         ok = 0;
         goto out;
     }
-    if ((run.rcsv.f && rep_reports_csv_header(run.rcsv.f) < 0) ||
-        (run.json.f && rep_json_begin(run.json.f) < 0) || (run.state.f && rep_state_begin(run.state.f) < 0))
-        run.io_error = 1;
     for (k = 0; k < nrows && !run.io_error; k++) {
         const struct kpt_state_row *r = rows[k].row;
 
