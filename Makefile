@@ -32,7 +32,7 @@ ALL_CFLAGS  = $(WARN) -O2 -g -D_GNU_SOURCE -I. $(DEPS_CFLAGS) $(SANFLAGS) $(CFLA
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 LIBS_ALL    = $(DEPS_LIBS) -lstdc++
 
-LIB_SRCS := $(wildcard util/*.c) model.c $(wildcard ingest/*.c) $(wildcard symbolicate/*.c) \
+LIB_SRCS := $(wildcard util/*.c) model.c model_fields.c $(wildcard ingest/*.c) $(wildcard symbolicate/*.c) \
             $(wildcard cluster/*.c) $(wildcard report/*.c) cli.c pipeline.c
 RULES    := $(sort $(wildcard cluster/rules/xnusig-1/*))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/clu_rules_data.o

@@ -419,8 +419,10 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
             return -1;
         }
     }
-    if (o->merge && (o->trace || o->explain || o->has_since || o->has_until || o->nbuilds || o->rules)) {
-        usage_error("%s", "merge takes output options only: filters and rules belong to the shards' runs");
+    if (o->merge && (o->trace || o->explain || o->has_since || o->has_until || o->nbuilds || o->rules ||
+                     o->frames)) {
+        usage_error("%s", "merge takes output options only: filters, rules and --frames belong to "
+                          "the shards' runs");
         return -1;
     }
     if (optind >= argc && !o->trace) {

@@ -248,14 +248,7 @@ kpt_cluster_release(struct kpt_cluster *c)
     free(c->rep_frames);
     for (i = 0; i < c->nexamples; i++)
         free(c->examples[i]);
-    kpt_hist_release(&c->builds);
-    kpt_hist_release(&c->formats);
-    kpt_hist_release(&c->models);
-    kpt_hist_release(&c->processes);
-    kpt_hist_release(&c->archs);
-    kpt_hist_release(&c->qualities);
-    kpt_hist_release(&c->kext_versions);
-    kpt_hist_release(&c->fine_keys);
+    kpt_fields_release(kpt_cluster_fields, c, 0);
     free(c->coarse_id);
     free(c->coarse);
     free(c->fields);

@@ -95,6 +95,7 @@ struct kpt_report {
     enum kpt_status status;
     const char *error; /* rejected: why; partial: what is missing or damaged */
     unsigned truncated : 1, damaged : 1, has_kernel_uuid : 1, has_caller : 1;
+    unsigned excluded : 1; /* left out of the clusters by --since, --until or --build */
 
     /* identity */
     const char *os_build;       /* e.g. 22G91; validated build token */
@@ -202,6 +203,13 @@ struct kpt_rejected {
 
 void kpt_cluster_release(struct kpt_cluster *c);
 
+/* A list of owned strings. */
+struct kpt_strv {
+    char **v;
+    size_t n;
+};
+void kpt_strv_add(struct kpt_strv *l, const char *s);
+
 /* What symbolicate/ tells of a run. */
 struct kpt_symstats {
     int enabled;
@@ -211,8 +219,7 @@ struct kpt_symstats {
     size_t reports_no_kdk, reports_mismatch;
     struct kpt_hist no_kdk_builds;  /* builds of the reports without a KDK */
     struct kpt_hist no_binary_kexts; /* kexts of frames no catalogued binary matched (by UUID) */
-    char **failures;                /* "KDK: why", one per failed lldb session */
-    size_t nfailures;
+    struct kpt_strv failures;       /* "KDK: why", one per failed lldb session */
 };
 
 /* A previous run's clusters (its --csv), for --baseline. */
@@ -238,12 +245,12 @@ struct kpt_summary {
     size_t nrej, rej_unlisted;
     const char *algo;  /* signature algorithm name */
     const char *rules; /* digest of the rule files */
+    int sig_frames;    /* --frames N, or 0 for the rules' default */
     const struct kpt_symstats *sym;
     const struct kpt_baseline *base; /* --baseline, or NULL */
     const char *build_a, *build_b;   /* --compare-builds, or NULL */
     const char *plot;                /* --plot: the SVG's path as given, or NULL */
     size_t excluded;                 /* reports left out by --since, --until, --build */
-    int sig_frames;                    /* --frames N, or 0 for the rules' default */
 };
 
 /* A run's mergeable state (--emit-state), as read back by merge. */
@@ -251,7 +258,6 @@ struct kpt_state_row {
     char *path, *csv, *json; /* the report's rows as the outputs print them */
 };
 struct kpt_state {
-    char *algo, *rules;
     struct kpt_state_row *rows; /* in the run's order; seq = index */
     size_t nrows;
     struct kpt_cluster *clusters; /* members, first_seq, culprit_seq are this run's seqs */
@@ -259,8 +265,59 @@ struct kpt_state {
     struct kpt_rejected *rej;
     size_t nrej;
     struct kpt_symstats sym;
-    struct kpt_summary sum; /* the counts only */
+    struct kpt_summary sum; /* the fields of kpt_summary_fields (strings owned) */
 };
+
+/*
+ * The fields of a run, each described once.  Every counter, histogram and output-shaping
+ * setting of struct kpt_summary, struct kpt_symstats and struct kpt_cluster is one row of
+ * a table below; adding a report, merging shards, releasing, writing and reading a state
+ * and the JSON totals all loop over the tables, so a new field is one row.
+ */
+enum kpt_ftype {
+    KPT_FT_COUNT, /* size_t, or an array of 'n' of them named by 'elem' */
+    KPT_FT_INT,   /* int */
+    KPT_FT_BOOL,  /* int, 0 or 1 */
+    KPT_FT_STR,   /* const char *: borrowed in a run, owned by a state */
+    KPT_FT_HIST,  /* struct kpt_hist */
+    KPT_FT_STRV,  /* struct kpt_strv */
+};
+enum kpt_fmerge {
+    KPT_FM_SUM,   /* counts and histograms add up, lists are appended */
+    KPT_FM_MAX,   /* the largest (a catalogue seen by several shards) */
+    KPT_FM_OR,    /* any shard's */
+    KPT_FM_EQUAL, /* a setting: every shard must have the same, or the merge is refused */
+};
+struct kpt_field {
+    const char *name; /* in the JSON totals and states; NULL ends a table */
+    enum kpt_ftype type;
+    enum kpt_fmerge merge;
+    size_t off;                        /* offsetof() into the table's struct */
+    size_t n;                          /* KPT_FT_COUNT arrays: elements (0 or 1: a scalar) */
+    const char *(*elem)(size_t i);     /* an array element's name */
+    /* what one report adds: to a count (NULL: the pipeline sets it), or the value a report
+     * adds to a histogram (NULL returned: nothing) */
+    size_t (*count)(const struct kpt_report *r, size_t i);
+    const char *(*value)(const struct kpt_report *r);
+};
+extern const struct kpt_field kpt_summary_fields[]; /* struct kpt_summary */
+extern const struct kpt_field kpt_symstats_fields[]; /* struct kpt_symstats */
+extern const struct kpt_field kpt_cluster_fields[];  /* struct kpt_cluster's histograms */
+
+/* the field's place in obj */
+void *kpt_field_ptr(const struct kpt_field *f, void *obj);
+const void *kpt_field_cptr(const struct kpt_field *f, const void *obj);
+/* kpt_fields_add() - what report r adds to obj's counts and histograms */
+void kpt_fields_add(const struct kpt_field *t, void *obj, const struct kpt_report *r);
+/*
+ * kpt_fields_merge() - from's fields into to's, by each field's rule; 'first' when to holds
+ * nothing yet (settings are taken, strings borrowed from 'from'). A setting that differs
+ * is refused: -1 and "NAME: A, not B" in why (at most whylen bytes), to left as it was.
+ */
+int kpt_fields_merge(const struct kpt_field *t, void *to, const void *from, int first,
+                     char *why, size_t whylen);
+void kpt_fields_sort(const struct kpt_field *t, void *obj);                 /* histograms */
+void kpt_fields_release(const struct kpt_field *t, void *obj, int strings); /* strings: free them too */
 
 #define KPT_REJECTED_LISTED 1000
 /* the reports the clusters hold: read, and not left out by a filter */

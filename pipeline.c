@@ -167,30 +167,11 @@ remember_rejected(struct run *run, const struct kpt_report *r)
 static void
 account(struct run *run, struct kpt_report *r)
 {
-    struct kpt_summary *s = &run->sum;
-    size_t i;
-
-    s->files++;
-    switch (r->status) {
-    case KPT_ST_OK: s->ok++; break;
-    case KPT_ST_PARTIAL: s->partial++; break;
-    case KPT_ST_REJECTED: s->rejected++; break;
-    }
+    kpt_fields_add(kpt_summary_fields, &run->sum, r);
     if (r->status == KPT_ST_REJECTED) {
         remember_rejected(run, r);
         if (!run->o->quiet)
             diag(r->path, r->error ? r->error : "rejected");
-        return;
-    }
-    s->by_format[r->format]++;
-    if (!r->nframes)
-        s->no_backtrace++;
-    s->frames += r->nframes;
-    for (i = 0; i < r->nframes; i++) {
-        if (r->frames[i].module)
-            s->frames_placed++;
-        if (r->frames[i].function)
-            s->frames_named++;
     }
 }
 
@@ -251,7 +232,7 @@ on_input(const char *path, const char *why, void *ctx)
         return 0;
     }
     if (out) {
-        run->sum.excluded++;
+        r.excluded = 1;
         if (!r.error)
             r.error = "left out by --since, --until or --build";
         sym_resolve(run->sym, run->arena, &r);
@@ -672,42 +653,6 @@ cmp_mrow(const void *x, const void *y)
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-static void
-merge_counts(struct kpt_summary *to, struct kpt_symstats *sym, const struct kpt_state *st)
-{
-    size_t k;
-
-    to->files += st->sum.files;
-    to->ok += st->sum.ok;
-    to->partial += st->sum.partial;
-    to->rejected += st->sum.rejected;
-    to->no_backtrace += st->sum.no_backtrace;
-    to->frames += st->sum.frames;
-    to->frames_placed += st->sum.frames_placed;
-    to->frames_named += st->sum.frames_named;
-    to->excluded += st->sum.excluded;
-    for (k = 0; k <= KPT_FMT_PLIST; k++)
-        to->by_format[k] += st->sum.by_format[k];
-    sym->enabled |= st->sym.enabled;
-    sym->kernels = sym->kernels > st->sym.kernels ? sym->kernels : st->sym.kernels;
-    sym->kexts = sym->kexts > st->sym.kexts ? sym->kexts : st->sym.kexts;
-    sym->lookups += st->sym.lookups;
-    sym->cache_hits += st->sym.cache_hits;
-    sym->lldb_lookups += st->sym.lldb_lookups;
-    sym->lldb_starts += st->sym.lldb_starts;
-    sym->lldb_failed += st->sym.lldb_failed;
-    sym->reports_no_kdk += st->sym.reports_no_kdk;
-    sym->reports_mismatch += st->sym.reports_mismatch;
-    for (k = 0; k < st->sym.no_kdk_builds.n; k++)
-        kpt_hist_add(&sym->no_kdk_builds, st->sym.no_kdk_builds.v[k].value, st->sym.no_kdk_builds.v[k].count);
-    for (k = 0; k < st->sym.no_binary_kexts.n; k++)
-        kpt_hist_add(&sym->no_binary_kexts, st->sym.no_binary_kexts.v[k].value, st->sym.no_binary_kexts.v[k].count);
-    for (k = 0; k < st->sym.nfailures; k++) {
-        sym->failures = xrealloc(sym->failures, st_mult(sym->nfailures + 1, sizeof(*sym->failures)));
-        sym->failures[sym->nfailures++] = xstrdup(st->sym.failures[k]);
-    }
-}
-
 int
 pipeline_merge(const struct kpt_opts *o)
 {
@@ -733,15 +678,19 @@ pipeline_merge(const struct kpt_opts *o)
             goto out;
         }
         buf_release(&err);
-        if (strcmp(st[i].algo ? st[i].algo : "", st[0].algo ? st[0].algo : "") ||
-            strcmp(st[i].rules ? st[i].rules : "", st[0].rules ? st[0].rules : "")) {
-            fprintf(stderr, "kptrace-batch: merge: %s was made with %s rules %s, %s with %s rules %s: "
-                            "keys are not comparable\n", o->paths[i], st[i].algo, st[i].rules,
-                    o->paths[0], st[0].algo, st[0].rules);
+    }
+    /* the totals, and the settings every state must share (algorithm, rules, --frames) */
+    for (i = 0; i < o->npaths; i++) {
+        char why[256];
+
+        if (kpt_fields_merge(kpt_summary_fields, &run.sum, &st[i].sum, i == 0, why, sizeof(why)) < 0) {
+            fprintf(stderr, "kptrace-batch: merge: %s differs from %s in %s: keys or outputs are "
+                            "not comparable\n", o->paths[i], o->paths[0], why);
             ret = KPT_EXIT_START;
             ok = 0;
             goto out;
         }
+        kpt_fields_merge(kpt_symstats_fields, &sym, &st[i].sym, i == 0, why, sizeof(why));
     }
     /* the reports in the order one walk over all the inputs meets them */
     for (i = 0; i < o->npaths; i++)
@@ -763,14 +712,12 @@ pipeline_merge(const struct kpt_opts *o)
     for (i = 0; i < o->npaths; i++) {
         for (k = 0; k < st[i].nclusters; k++)
             clu_table_merge(run.table, &st[i].clusters[k], map[i], st[i].nrows);
-        merge_counts(&run.sum, &sym, &st[i]);
         for (k = 0; k < st[i].nrej; k++) {
             VEC_GROW(run.rej, run.nrej + 1, run.rej_cap);
             run.rej[run.nrej].path = xstrdup(st[i].rej[k].path);
             run.rej[run.nrej].why = xstrdup(st[i].rej[k].why);
             run.nrej++;
         }
-        run.sum.rej_unlisted += st[i].sum.rej_unlisted;
     }
     if (run.nrej > 1)
         qsort(run.rej, run.nrej, sizeof(*run.rej), cmp_rej);
@@ -798,8 +745,6 @@ pipeline_merge(const struct kpt_opts *o)
     run.sum.clusters = clu_table_result(run.table, &run.sum.nclusters);
     run.sum.rej = run.rej;
     run.sum.nrej = run.nrej;
-    run.sum.algo = CLU_ALGO;
-    run.sum.rules = st[0].rules;
     run.sum.sym = &sym;
     run.sum.build_a = o->build_a;
     run.sum.build_b = o->build_b;
@@ -819,10 +764,6 @@ out:
     free(map);
     free(st);
     free(rows);
-    kpt_hist_release(&sym.no_kdk_builds);
-    kpt_hist_release(&sym.no_binary_kexts);
-    for (i = 0; i < sym.nfailures; i++)
-        free(sym.failures[i]);
-    free(sym.failures);
+    kpt_fields_release(kpt_symstats_fields, &sym, 0);
     return ret;
 }

@@ -176,22 +176,7 @@ clu_add(struct clu_table *t, const struct kpt_report *r)
         c->has_seen = 1;
         c->seen_local |= r->when_local;
     }
-    kpt_hist_add(&c->builds, r->os_build, 1);
-    kpt_hist_add(&c->formats, kpt_format_name(r->format), 1);
-    kpt_hist_add(&c->models, r->model, 1);
-    kpt_hist_add(&c->processes, r->process, 1);
-    kpt_hist_add(&c->archs, kpt_arch_name(r->arch), 1);
-    kpt_hist_add(&c->qualities, r->quality, 1);
-    kpt_hist_add(&c->fine_keys, r->fine_id, 1);
-    if (r->culprit) {
-        size_t k;
-
-        for (k = 0; k < r->nkexts; k++)
-            if (!strcmp(r->kexts[k].id, r->culprit)) {
-                kpt_hist_add(&c->kext_versions, r->kexts[k].version, 1);
-                break;
-            }
-    }
+    kpt_fields_add(kpt_cluster_fields, c, r);
     add_example(c, r->path);
     if (t->keep_members) {
         VEC_GROW(c->members, c->nmembers + 1, c->capmembers);
@@ -201,16 +186,6 @@ clu_add(struct clu_table *t, const struct kpt_report *r)
 
 
 /* ---- merging states (kptrace-batch merge) ---- */
-
-static void
-hist_merge(struct kpt_hist *to, const struct kpt_hist *from)
-{
-    size_t i;
-
-    for (i = 0; i < from->n; i++)
-        kpt_hist_add(to, from->v[i].value, from->v[i].count);
-    to->other += from->other;
-}
 
 static void
 copy_rep(struct kpt_cluster *c, const struct kpt_cluster *src)
@@ -246,6 +221,7 @@ clu_table_merge(struct clu_table *t, const struct kpt_cluster *src, const size_t
     size_t first = src->first_seq < nmap ? map[src->first_seq] : SIZE_MAX;
     size_t cul = src->culprit_seq < nmap ? map[src->culprit_seq] : SIZE_MAX;
     size_t i;
+    char why[8];
 
     if (fresh) {
         c->id_hex = xstrdup(src->id_hex);
@@ -277,14 +253,7 @@ clu_table_merge(struct clu_table *t, const struct kpt_cluster *src, const size_t
         c->has_seen = 1;
         c->seen_local |= src->seen_local;
     }
-    hist_merge(&c->builds, &src->builds);
-    hist_merge(&c->formats, &src->formats);
-    hist_merge(&c->models, &src->models);
-    hist_merge(&c->processes, &src->processes);
-    hist_merge(&c->archs, &src->archs);
-    hist_merge(&c->qualities, &src->qualities);
-    hist_merge(&c->kext_versions, &src->kext_versions);
-    hist_merge(&c->fine_keys, &src->fine_keys);
+    kpt_fields_merge(kpt_cluster_fields, c, src, fresh, why, sizeof(why)); /* no settings */
     for (i = 0; i < src->nexamples; i++)
         add_example(c, src->examples[i]);
     if (t->keep_members)
@@ -319,14 +288,7 @@ clu_table_result(struct clu_table *t, size_t *n)
 
     /* sorting moves clusters: rebuild the index afterwards */
     for (i = 0; i < t->n; i++) {
-        kpt_hist_sort(&t->v[i].builds);
-        kpt_hist_sort(&t->v[i].formats);
-        kpt_hist_sort(&t->v[i].models);
-        kpt_hist_sort(&t->v[i].processes);
-        kpt_hist_sort(&t->v[i].archs);
-        kpt_hist_sort(&t->v[i].qualities);
-        kpt_hist_sort(&t->v[i].kext_versions);
-        kpt_hist_sort(&t->v[i].fine_keys);
+        kpt_fields_sort(kpt_cluster_fields, &t->v[i]);
         if (t->v[i].nmembers > 1)
             qsort(t->v[i].members, t->v[i].nmembers, sizeof(size_t), cmp_size);
     }

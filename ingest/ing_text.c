@@ -420,7 +420,7 @@ kext_line(struct tp *t, const struct line *l)
     if (!lit(&p, end, "->")) {
         if (hex64(&p, end, &k.end, NULL))
             return -1;
-        k.has_end = 1;
+        k.has_end = k.end >= k.start; /* an end below the start is damage: start-only */
     }
     if (p != end)
         return -1;

@@ -7,39 +7,8 @@
 #include <string.h>
 
 #include "report/rep.h"
+#include "report/rep_int.h"
 #include "util/err.h"
-
-static json_t *
-jstr(const char *s)
-{
-    struct buf b = BUF_INIT;
-    json_t *j;
-
-    if (!s)
-        return json_null();
-    rep_utf8(&b, s);
-    j = json_stringn(b.data, b.len);
-    buf_release(&b);
-    return j ? j : json_null();
-}
-
-static json_t *
-jhist(const struct kpt_hist *h)
-{
-    json_t *o = json_object();
-    size_t i;
-
-    for (i = 0; i < h->n; i++) {
-        struct buf b = BUF_INIT;
-
-        rep_utf8(&b, h->v[i].value);
-        json_object_set_new(o, b.data, json_integer((json_int_t)h->v[i].count));
-        buf_release(&b);
-    }
-    if (h->other)
-        json_object_set_new(o, "(others)", json_integer((json_int_t)h->other));
-    return o;
-}
 
 static int
 dump(FILE *f, json_t *j)
@@ -64,69 +33,69 @@ rep_json_report_buf(struct buf *out, struct arena *a, const struct kpt_report *r
     size_t i;
     int read = r->status != KPT_ST_REJECTED;
 
-    json_object_set_new(o, "path", jstr(r->path));
+    json_object_set_new(o, "path", rep_jstr(r->path));
     json_object_set_new(o, "status", json_string(kpt_status_name(r->status)));
-    json_object_set_new(o, "error", jstr(r->error));
+    json_object_set_new(o, "error", rep_jstr(r->error));
     if (read) {
         json_object_set_new(o, "format", json_string(kpt_format_name(r->format)));
         json_object_set_new(o, "arch", json_string(kpt_arch_name(r->arch)));
-        json_object_set_new(o, "os_build", jstr(r->os_build));
-        json_object_set_new(o, "os_version", jstr(r->os_version));
-        json_object_set_new(o, "host_build", jstr(r->host_build));
-        json_object_set_new(o, "kernel_version", jstr(r->kernel_version));
-        json_object_set_new(o, "xnu", jstr(r->xnu));
-        json_object_set_new(o, "variant", jstr(r->variant));
-        json_object_set_new(o, "soc", jstr(r->soc));
+        json_object_set_new(o, "os_build", rep_jstr(r->os_build));
+        json_object_set_new(o, "os_version", rep_jstr(r->os_version));
+        json_object_set_new(o, "host_build", rep_jstr(r->host_build));
+        json_object_set_new(o, "kernel_version", rep_jstr(r->kernel_version));
+        json_object_set_new(o, "xnu", rep_jstr(r->xnu));
+        json_object_set_new(o, "variant", rep_jstr(r->variant));
+        json_object_set_new(o, "soc", rep_jstr(r->soc));
         json_object_set_new(o, "kernel_uuid",
-                            r->has_kernel_uuid ? jstr(kpt_uuid_text(a, r->kernel_uuid)) : json_null());
+                            r->has_kernel_uuid ? rep_jstr(kpt_uuid_text(a, r->kernel_uuid)) : json_null());
         for (i = 0; i < KPT_SL_COUNT; i++)
             if (r->slide_set & (1u << i))
                 json_object_set_new(sl, kpt_slide_name((enum kpt_slide_key)i),
-                                    jstr(arena_printf(a, "0x%016" PRIx64, r->slide[i])));
+                                    rep_jstr(arena_printf(a, "0x%016" PRIx64, r->slide[i])));
         json_object_set_new(o, "slides", sl);
         sl = NULL;
-        json_object_set_new(o, "model", jstr(r->model));
-        json_object_set_new(o, "time", r->has_when ? jstr(kpt_time_text(a, r->when, r->when_local))
+        json_object_set_new(o, "model", rep_jstr(r->model));
+        json_object_set_new(o, "time", r->has_when ? rep_jstr(kpt_time_text(a, r->when, r->when_local))
                                                    : json_null());
         json_object_set_new(o, "cpu", r->cpu >= 0 ? json_integer(r->cpu) : json_null());
-        json_object_set_new(o, "caller", r->has_caller ? jstr(arena_printf(a, "0x%016" PRIx64, r->caller))
+        json_object_set_new(o, "caller", r->has_caller ? rep_jstr(arena_printf(a, "0x%016" PRIx64, r->caller))
                                                        : json_null());
-        json_object_set_new(o, "process", jstr(r->process));
+        json_object_set_new(o, "process", rep_jstr(r->process));
         json_object_set_new(o, "pid", r->pid >= 0 ? json_integer(r->pid) : json_null());
-        json_object_set_new(o, "panic_string", jstr(r->panic_string));
-        json_object_set_new(o, "src_file", jstr(r->src_file));
-        json_object_set_new(o, "panic_class", jstr(r->panic_class));
-        json_object_set_new(o, "signature_id", jstr(r->sig_id));
-        json_object_set_new(o, "signature", jstr(r->signature));
-        json_object_set_new(o, "coarse_id", jstr(r->coarse_id));
-        json_object_set_new(o, "fine_id", jstr(r->fine_id));
-        json_object_set_new(o, "quality", jstr(r->quality));
-        json_object_set_new(o, "culprit", jstr(r->culprit));
-        json_object_set_new(o, "kdk", jstr(r->kdk));
-        json_object_set_new(o, "kdk_match", jstr(r->kdk_status));
+        json_object_set_new(o, "panic_string", rep_jstr(r->panic_string));
+        json_object_set_new(o, "src_file", rep_jstr(r->src_file));
+        json_object_set_new(o, "panic_class", rep_jstr(r->panic_class));
+        json_object_set_new(o, "signature_id", rep_jstr(r->sig_id));
+        json_object_set_new(o, "signature", rep_jstr(r->signature));
+        json_object_set_new(o, "coarse_id", rep_jstr(r->coarse_id));
+        json_object_set_new(o, "fine_id", rep_jstr(r->fine_id));
+        json_object_set_new(o, "quality", rep_jstr(r->quality));
+        json_object_set_new(o, "culprit", rep_jstr(r->culprit));
+        json_object_set_new(o, "kdk", rep_jstr(r->kdk));
+        json_object_set_new(o, "kdk_match", rep_jstr(r->kdk_status));
         for (i = 0; i < r->nframes; i++) {
             const struct kpt_frame *fm = &r->frames[i];
             json_t *x = json_object();
 
-            json_object_set_new(x, "addr", jstr(arena_printf(a, "0x%016" PRIx64, fm->addr)));
-            json_object_set_new(x, "module", jstr(fm->module));
-            json_object_set_new(x, "offset", fm->module ? jstr(arena_printf(a, "0x%" PRIx64, fm->mod_off))
+            json_object_set_new(x, "addr", rep_jstr(arena_printf(a, "0x%016" PRIx64, fm->addr)));
+            json_object_set_new(x, "module", rep_jstr(fm->module));
+            json_object_set_new(x, "offset", fm->module ? rep_jstr(arena_printf(a, "0x%" PRIx64, fm->mod_off))
                                                         : json_null());
-            json_object_set_new(x, "function", jstr(fm->function));
-            json_object_set_new(x, "file", jstr(fm->file));
+            json_object_set_new(x, "function", rep_jstr(fm->function));
+            json_object_set_new(x, "file", rep_jstr(fm->file));
             json_object_set_new(x, "line", fm->file ? json_integer(fm->line) : json_null());
-            json_object_set_new(x, "text", jstr(kpt_frame_text(a, fm)));
+            json_object_set_new(x, "text", rep_jstr(kpt_frame_text(a, fm)));
             json_array_append_new(fr, x);
         }
         for (i = 0; i < r->nkexts; i++) {
             const struct kpt_kext *k = &r->kexts[i];
             json_t *x = json_object();
 
-            json_object_set_new(x, "id", jstr(k->id));
-            json_object_set_new(x, "version", jstr(k->version));
-            json_object_set_new(x, "uuid", k->has_uuid ? jstr(kpt_uuid_text(a, k->uuid)) : json_null());
-            json_object_set_new(x, "start", jstr(arena_printf(a, "0x%016" PRIx64, k->start)));
-            json_object_set_new(x, "end", k->has_end ? jstr(arena_printf(a, "0x%016" PRIx64, k->end))
+            json_object_set_new(x, "id", rep_jstr(k->id));
+            json_object_set_new(x, "version", rep_jstr(k->version));
+            json_object_set_new(x, "uuid", k->has_uuid ? rep_jstr(kpt_uuid_text(a, k->uuid)) : json_null());
+            json_object_set_new(x, "start", rep_jstr(arena_printf(a, "0x%016" PRIx64, k->start)));
+            json_object_set_new(x, "end", k->has_end ? rep_jstr(arena_printf(a, "0x%016" PRIx64, k->end))
                                                      : json_null());
             json_object_set_new(x, "dependency", json_boolean(k->dependency));
             json_array_append_new(kx, x);
@@ -160,7 +129,7 @@ rep_json_sep(FILE *f, int first)
 int
 rep_json_end(FILE *f, const struct kpt_summary *s)
 {
-    json_t *cl = json_array(), *tot = json_object(), *rej = json_array();
+    json_t *cl = json_array(), *tot = NULL, *rej = json_array();
     size_t i, k;
     int ret = 0;
 
@@ -171,25 +140,23 @@ rep_json_end(FILE *f, const struct kpt_summary *s)
         struct arena *a = arena_new(256);
 
         json_object_set_new(o, "rank", json_integer((json_int_t)i + 1));
-        json_object_set_new(o, "signature_id", jstr(c->id_hex));
-        json_object_set_new(o, "signature", jstr(c->signature));
+        json_object_set_new(o, "signature_id", rep_jstr(c->id_hex));
+        json_object_set_new(o, "signature", rep_jstr(c->signature));
         json_object_set_new(o, "count", json_integer((json_int_t)c->count));
-        json_object_set_new(o, "panic_class", jstr(c->panic_class));
-        json_object_set_new(o, "culprit", jstr(c->culprit));
-        json_object_set_new(o, "message", jstr(c->message));
-        json_object_set_new(o, "first_seen", c->has_seen ? jstr(kpt_time_text(a, c->first_seen, c->seen_local)) : json_null());
-        json_object_set_new(o, "last_seen", c->has_seen ? jstr(kpt_time_text(a, c->last_seen, c->seen_local)) : json_null());
-        json_object_set_new(o, "os_builds", jhist(&c->builds));
-        json_object_set_new(o, "models", jhist(&c->models));
-        json_object_set_new(o, "processes", jhist(&c->processes));
-        json_object_set_new(o, "formats", jhist(&c->formats));
-        json_object_set_new(o, "archs", jhist(&c->archs));
-        json_object_set_new(o, "fields", jstr(c->fields));
-        json_object_set_new(o, "coarse_id", jstr(c->coarse_id));
-        json_object_set_new(o, "coarse", jstr(c->coarse));
-        json_object_set_new(o, "fine_keys", jhist(&c->fine_keys));
-        json_object_set_new(o, "qualities", jhist(&c->qualities));
-        json_object_set_new(o, "culprit_versions", jhist(&c->kext_versions));
+        json_object_set_new(o, "panic_class", rep_jstr(c->panic_class));
+        json_object_set_new(o, "culprit", rep_jstr(c->culprit));
+        json_object_set_new(o, "message", rep_jstr(c->message));
+        json_object_set_new(o, "first_seen", c->has_seen ? rep_jstr(kpt_time_text(a, c->first_seen, c->seen_local)) : json_null());
+        json_object_set_new(o, "last_seen", c->has_seen ? rep_jstr(kpt_time_text(a, c->last_seen, c->seen_local)) : json_null());
+        json_object_set_new(o, "fields", rep_jstr(c->fields));
+        json_object_set_new(o, "coarse_id", rep_jstr(c->coarse_id));
+        json_object_set_new(o, "coarse", rep_jstr(c->coarse));
+        {
+            json_t *h = rep_fields_json(kpt_cluster_fields, c, 0);
+
+            json_object_update(o, h);
+            json_decref(h);
+        }
         if (s->base) {
             char tmp[32];
             const struct kpt_base_entry *e = rep_baseline_find(s->base, c->id_hex);
@@ -197,12 +164,12 @@ rep_json_end(FILE *f, const struct kpt_summary *s)
             json_object_set_new(o, "baseline_status", json_string(rep_baseline_status(s->base, c, tmp)));
             json_object_set_new(o, "baseline_count", e ? json_integer((json_int_t)e->count) : json_null());
         }
-        json_object_set_new(o, "representative", jstr(c->rep_path));
+        json_object_set_new(o, "representative", rep_jstr(c->rep_path));
         for (k = 0; k < c->rep_nframes; k++)
-            json_array_append_new(fr, jstr(c->rep_frames[k]));
+            json_array_append_new(fr, rep_jstr(c->rep_frames[k]));
         json_object_set_new(o, "frames", fr);
         for (k = 0; k < c->nexamples; k++)
-            json_array_append_new(ex, jstr(c->examples[k]));
+            json_array_append_new(ex, rep_jstr(c->examples[k]));
         json_object_set_new(o, "examples", ex);
         {
             json_t *mem = json_array();
@@ -217,42 +184,15 @@ rep_json_end(FILE *f, const struct kpt_summary *s)
     }
     if ((ret = dump(f, cl)) < 0)
         goto out;
-    json_object_set_new(tot, "files", json_integer((json_int_t)s->files));
-    json_object_set_new(tot, "ok", json_integer((json_int_t)s->ok));
-    json_object_set_new(tot, "partial", json_integer((json_int_t)s->partial));
-    json_object_set_new(tot, "rejected", json_integer((json_int_t)s->rejected));
-    json_object_set_new(tot, "no_backtrace", json_integer((json_int_t)s->no_backtrace));
+    tot = rep_fields_json(kpt_summary_fields, s, 0);
     json_object_set_new(tot, "clusters", json_integer((json_int_t)s->nclusters));
-    json_object_set_new(tot, "frames", json_integer((json_int_t)s->frames));
-    json_object_set_new(tot, "frames_placed", json_integer((json_int_t)s->frames_placed));
-    json_object_set_new(tot, "frames_named", json_integer((json_int_t)s->frames_named));
-    json_object_set_new(tot, "algo", json_string(s->algo));
-    json_object_set_new(tot, "rules", jstr(s->rules));
-    json_object_set_new(tot, "excluded", json_integer((json_int_t)s->excluded));
-    if (s->sym) {
-        json_t *sy = json_object(), *fl = json_array();
-
-        json_object_set_new(sy, "enabled", json_boolean(s->sym->enabled));
-        json_object_set_new(sy, "kernels", json_integer((json_int_t)s->sym->kernels));
-        json_object_set_new(sy, "kexts", json_integer((json_int_t)s->sym->kexts));
-        json_object_set_new(sy, "lookups", json_integer((json_int_t)s->sym->lookups));
-        json_object_set_new(sy, "cache_hits", json_integer((json_int_t)s->sym->cache_hits));
-        json_object_set_new(sy, "lldb_lookups", json_integer((json_int_t)s->sym->lldb_lookups));
-        json_object_set_new(sy, "lldb_failed", json_integer((json_int_t)s->sym->lldb_failed));
-        json_object_set_new(sy, "lldb_starts", json_integer((json_int_t)s->sym->lldb_starts));
-        json_object_set_new(sy, "reports_no_kdk", json_integer((json_int_t)s->sym->reports_no_kdk));
-        json_object_set_new(sy, "no_kdk_builds", jhist(&s->sym->no_kdk_builds));
-        json_object_set_new(sy, "no_binary_kexts", jhist(&s->sym->no_binary_kexts));
-        for (i = 0; i < s->sym->nfailures; i++)
-            json_array_append_new(fl, jstr(s->sym->failures[i]));
-        json_object_set_new(sy, "failures", fl);
-        json_object_set_new(tot, "symbolication", sy);
-    }
+    if (s->sym)
+        json_object_set_new(tot, "symbolication", rep_fields_json(kpt_symstats_fields, s->sym, 0));
     for (i = 0; i < s->nrej; i++) {
         json_t *o = json_object();
 
-        json_object_set_new(o, "path", jstr(s->rej[i].path));
-        json_object_set_new(o, "error", jstr(s->rej[i].why));
+        json_object_set_new(o, "path", rep_jstr(s->rej[i].path));
+        json_object_set_new(o, "error", rep_jstr(s->rej[i].why));
         json_array_append_new(rej, o);
     }
     fputs(",\"totals\":", f);

@@ -92,11 +92,11 @@ symbolication(struct buf *b, const struct kpt_summary *s)
         hist(b, &st->no_binary_kexts, 6);
     }
     buf_adds(b, ".\n\n");
-    for (i = 0; i < st->nfailures; i++) {
+    for (i = 0; i < st->failures.n; i++) {
         buf_adds(b, i ? "; " : "KDK failures: ");
-        md(b, st->failures[i], 300);
+        md(b, st->failures.v[i], 300);
     }
-    if (st->nfailures)
+    if (st->failures.n)
         buf_addf(b, ". %zu lookups failed; their frames stay MODULE+0xOFFSET.\n\n", st->lldb_failed);
 }
 

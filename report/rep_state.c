@@ -12,13 +12,12 @@
 #include <string.h>
 
 #include "report/rep.h"
+#include "report/rep_int.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
 #define STATE_KIND "kptrace-batch state"
-#define STATE_VERSION 1
-
-static json_t *str_out(const char *s);
+#define STATE_VERSION 2
 
 int
 rep_state_begin(FILE *f)
@@ -33,7 +32,7 @@ rep_state_report(FILE *f, const char *path, const char *csv, const char *json, i
     json_t *o = json_object();
     int ret;
 
-    json_object_set_new(o, "path", str_out(path));
+    json_object_set_new(o, "path", rep_lossless_str(path));
     json_object_set_new(o, "csv", json_string(csv));
     json_object_set_new(o, "json", json_string(json));
     if (!first)
@@ -41,82 +40,6 @@ rep_state_report(FILE *f, const char *path, const char *csv, const char *json, i
     ret = json_dumpf(o, f, JSON_COMPACT) ? KPT_E_IO : 0;
     json_decref(o);
     return ret || ferror(f) ? KPT_E_IO : 0;
-}
-
-/* paths are bytes: valid UTF-8 passes, '\' becomes "\\", any other byte "\xNN" */
-static char *
-path_enc(const char *p)
-{
-    struct buf u = BUF_INIT, o = BUF_INIT;
-    const unsigned char *s;
-
-    rep_utf8(&u, p);
-    if (!strcmp(u.data, p) && !strchr(p, '\\')) {
-        buf_release(&o);
-        return buf_detach(&u, NULL);
-    }
-    buf_release(&u);
-    for (s = (const unsigned char *)p; *s; s++) {
-        if (*s == '\\')
-            buf_adds(&o, "\\\\");
-        else if (*s >= 0x80)
-            buf_addf(&o, "\\x%02x", *s);
-        else
-            buf_addc(&o, (char)*s);
-    }
-    return buf_detach(&o, NULL);
-}
-
-static char *
-path_dec(const char *p)
-{
-    struct buf o = BUF_INIT;
-
-    for (; *p; p++) {
-        if (p[0] == '\\' && p[1] == '\\') {
-            buf_addc(&o, '\\');
-            p++;
-        } else if (p[0] == '\\' && p[1] == 'x' && p[2] && p[3]) {
-            char h[3] = { p[2], p[3], 0 };
-
-            buf_addc(&o, (char)strtoul(h, NULL, 16));
-            p += 3;
-        } else {
-            buf_addc(&o, *p);
-        }
-    }
-    return buf_detach(&o, NULL);
-}
-
-static json_t *
-hist_out(const struct kpt_hist *h)
-{
-    json_t *o = json_object(), *v = json_array();
-    size_t i;
-
-    for (i = 0; i < h->n; i++) {
-        char *e = path_enc(h->v[i].value);
-
-        json_array_append_new(v, json_pack("[s,I]", e, (json_int_t)h->v[i].count));
-        free(e);
-    }
-    json_object_set_new(o, "v", v);
-    json_object_set_new(o, "other", json_integer((json_int_t)h->other));
-    return o;
-}
-
-static json_t *
-str_out(const char *s)
-{
-    char *e;
-    json_t *j;
-
-    if (!s)
-        return json_null();
-    e = path_enc(s);
-    j = json_string(e);
-    free(e);
-    return j ? j : json_null();
 }
 
 static json_t *
@@ -128,7 +51,7 @@ seq_out(size_t v)
 int
 rep_state_end(FILE *f, const struct kpt_summary *s)
 {
-    json_t *cl = json_array(), *tot = json_object(), *rej = json_array(), *sym = json_object();
+    json_t *cl = json_array(), *tot, *rej = json_array(), *sym;
     size_t i, k;
     int ret = 0;
 
@@ -137,36 +60,31 @@ rep_state_end(FILE *f, const struct kpt_summary *s)
         json_t *o = json_object(), *a;
 
         json_object_set_new(o, "id", json_string(c->id_hex));
-        json_object_set_new(o, "signature", str_out(c->signature));
-        json_object_set_new(o, "class", str_out(c->panic_class));
-        json_object_set_new(o, "culprit", str_out(c->culprit));
-        json_object_set_new(o, "message", str_out(c->message));
-        json_object_set_new(o, "coarse_id", str_out(c->coarse_id));
-        json_object_set_new(o, "coarse", str_out(c->coarse));
-        json_object_set_new(o, "fields", str_out(c->fields));
+        json_object_set_new(o, "signature", rep_lossless_str(c->signature));
+        json_object_set_new(o, "class", rep_lossless_str(c->panic_class));
+        json_object_set_new(o, "culprit", rep_lossless_str(c->culprit));
+        json_object_set_new(o, "message", rep_lossless_str(c->message));
+        json_object_set_new(o, "coarse_id", rep_lossless_str(c->coarse_id));
+        json_object_set_new(o, "coarse", rep_lossless_str(c->coarse));
+        json_object_set_new(o, "fields", rep_lossless_str(c->fields));
         json_object_set_new(o, "count", json_integer((json_int_t)c->count));
         json_object_set_new(o, "has_seen", json_boolean(c->has_seen));
         json_object_set_new(o, "seen_local", json_boolean(c->seen_local));
         json_object_set_new(o, "first_seen", json_integer((json_int_t)c->first_seen));
         json_object_set_new(o, "last_seen", json_integer((json_int_t)c->last_seen));
-        json_object_set_new(o, "rep_path", str_out(c->rep_path));
+        json_object_set_new(o, "rep_path", rep_lossless_str(c->rep_path));
         json_object_set_new(o, "rep_when", json_integer((json_int_t)c->rep_when));
         a = json_array();
         for (k = 0; k < c->rep_nframes; k++)
-            json_array_append_new(a, str_out(c->rep_frames[k]));
+            json_array_append_new(a, rep_lossless_str(c->rep_frames[k]));
         json_object_set_new(o, "rep_frames", a);
         a = json_array();
         for (k = 0; k < c->nexamples; k++)
-            json_array_append_new(a, str_out(c->examples[k]));
+            json_array_append_new(a, rep_lossless_str(c->examples[k]));
         json_object_set_new(o, "examples", a);
-        json_object_set_new(o, "builds", hist_out(&c->builds));
-        json_object_set_new(o, "formats", hist_out(&c->formats));
-        json_object_set_new(o, "models", hist_out(&c->models));
-        json_object_set_new(o, "processes", hist_out(&c->processes));
-        json_object_set_new(o, "archs", hist_out(&c->archs));
-        json_object_set_new(o, "qualities", hist_out(&c->qualities));
-        json_object_set_new(o, "kext_versions", hist_out(&c->kext_versions));
-        json_object_set_new(o, "fine_keys", hist_out(&c->fine_keys));
+        a = rep_fields_json(kpt_cluster_fields, c, 1);
+        json_object_update(o, a);
+        json_decref(a);
         json_object_set_new(o, "first_seq", seq_out(c->first_seq));
         json_object_set_new(o, "culprit_seq", seq_out(c->culprit_seq));
         a = json_array();
@@ -175,46 +93,11 @@ rep_state_end(FILE *f, const struct kpt_summary *s)
         json_object_set_new(o, "members", a);
         json_array_append_new(cl, o);
     }
-    json_object_set_new(tot, "files", json_integer((json_int_t)s->files));
-    json_object_set_new(tot, "ok", json_integer((json_int_t)s->ok));
-    json_object_set_new(tot, "partial", json_integer((json_int_t)s->partial));
-    json_object_set_new(tot, "rejected", json_integer((json_int_t)s->rejected));
-    json_object_set_new(tot, "no_backtrace", json_integer((json_int_t)s->no_backtrace));
-    json_object_set_new(tot, "frames", json_integer((json_int_t)s->frames));
-    json_object_set_new(tot, "frames_placed", json_integer((json_int_t)s->frames_placed));
-    json_object_set_new(tot, "frames_named", json_integer((json_int_t)s->frames_named));
-    json_object_set_new(tot, "excluded", json_integer((json_int_t)s->excluded));
-    json_object_set_new(tot, "rej_unlisted", json_integer((json_int_t)s->rej_unlisted));
-    {
-        json_t *bf = json_array();
-
-        for (k = 0; k <= KPT_FMT_PLIST; k++)
-            json_array_append_new(bf, json_integer((json_int_t)s->by_format[k]));
-        json_object_set_new(tot, "by_format", bf);
-    }
     for (i = 0; i < s->nrej; i++)
-        json_array_append_new(rej, json_pack("[o,o]", str_out(s->rej[i].path), str_out(s->rej[i].why)));
-    if (s->sym) {
-        const struct kpt_symstats *y = s->sym;
-        json_t *fl = json_array();
-
-        json_object_set_new(sym, "enabled", json_boolean(y->enabled));
-        json_object_set_new(sym, "kernels", json_integer((json_int_t)y->kernels));
-        json_object_set_new(sym, "kexts", json_integer((json_int_t)y->kexts));
-        json_object_set_new(sym, "lookups", json_integer((json_int_t)y->lookups));
-        json_object_set_new(sym, "cache_hits", json_integer((json_int_t)y->cache_hits));
-        json_object_set_new(sym, "lldb_lookups", json_integer((json_int_t)y->lldb_lookups));
-        json_object_set_new(sym, "lldb_starts", json_integer((json_int_t)y->lldb_starts));
-        json_object_set_new(sym, "lldb_failed", json_integer((json_int_t)y->lldb_failed));
-        json_object_set_new(sym, "reports_no_kdk", json_integer((json_int_t)y->reports_no_kdk));
-        json_object_set_new(sym, "reports_mismatch", json_integer((json_int_t)y->reports_mismatch));
-        json_object_set_new(sym, "no_kdk_builds", hist_out(&y->no_kdk_builds));
-        json_object_set_new(sym, "no_binary_kexts", hist_out(&y->no_binary_kexts));
-        for (k = 0; k < y->nfailures; k++)
-            json_array_append_new(fl, str_out(y->failures[k]));
-        json_object_set_new(sym, "failures", fl);
-    }
-    fprintf(f, "\n],\"algo\":\"%s\",\"rules\":\"%s\",\"clusters\":", s->algo, s->rules ? s->rules : "");
+        json_array_append_new(rej, json_pack("[o,o]", rep_lossless_str(s->rej[i].path), rep_lossless_str(s->rej[i].why)));
+    tot = rep_fields_json(kpt_summary_fields, s, 1);
+    sym = s->sym ? rep_fields_json(kpt_symstats_fields, s->sym, 1) : json_object();
+    fputs("\n],\"clusters\":", f);
     ret = json_dumpf(cl, f, JSON_COMPACT) ? KPT_E_IO : 0;
     fputs(",\"totals\":", f);
     ret |= json_dumpf(tot, f, JSON_COMPACT) ? KPT_E_IO : 0;
@@ -237,7 +120,7 @@ str_in(json_t *o, const char *key)
 {
     json_t *v = json_object_get(o, key);
 
-    return json_is_string(v) ? path_dec(json_string_value(v)) : NULL;
+    return json_is_string(v) ? rep_lossless_dec(json_string_value(v)) : NULL;
 }
 
 static size_t
@@ -256,22 +139,6 @@ seq_in(json_t *o, const char *key)
     return json_is_integer(v) ? (size_t)json_integer_value(v) : SIZE_MAX;
 }
 
-static void
-hist_in(json_t *o, struct kpt_hist *h)
-{
-    json_t *v = json_object_get(o, "v"), *e;
-    size_t i;
-
-    memset(h, 0, sizeof(*h));
-    json_array_foreach(v, i, e) {
-        char *val = path_dec(json_string_value(json_array_get(e, 0)) ? json_string_value(json_array_get(e, 0)) : "-");
-
-        kpt_hist_add(h, val, (size_t)json_integer_value(json_array_get(e, 1)));
-        free(val);
-    }
-    h->other += num_in(o, "other");
-}
-
 static char **
 strs_in(json_t *a, size_t *n)
 {
@@ -282,7 +149,7 @@ strs_in(json_t *a, size_t *n)
     *n = 0;
     json_array_foreach(a, i, e)
         if (json_is_string(e))
-            v[(*n)++] = path_dec(json_string_value(e));
+            v[(*n)++] = rep_lossless_dec(json_string_value(e));
     return v;
 }
 
@@ -305,13 +172,8 @@ rep_state_release(struct kpt_state *st)
         free(st->rej[i].why);
     }
     free(st->rej);
-    kpt_hist_release(&st->sym.no_kdk_builds);
-    kpt_hist_release(&st->sym.no_binary_kexts);
-    for (i = 0; i < st->sym.nfailures; i++)
-        free(st->sym.failures[i]);
-    free(st->sym.failures);
-    free(st->algo);
-    free(st->rules);
+    kpt_fields_release(kpt_symstats_fields, &st->sym, 1);
+    kpt_fields_release(kpt_summary_fields, &st->sum, 1);
     memset(st, 0, sizeof(*st));
 }
 
@@ -334,8 +196,6 @@ rep_state_load(const char *path, struct kpt_state *st, struct buf *err)
         json_decref(root);
         return KPT_E_FORMAT;
     }
-    st->algo = str_in(root, "algo");
-    st->rules = str_in(root, "rules");
     a = json_object_get(root, "reports");
     st->rows = xcalloc(json_array_size(a) + 1, sizeof(*st->rows));
     json_array_foreach(a, i, e) {
@@ -379,14 +239,7 @@ rep_state_load(const char *path, struct kpt_state *st, struct buf *err)
         if (c->nexamples > KPT_EXAMPLES)
             c->nexamples = KPT_EXAMPLES;
         free(ex);
-        hist_in(json_object_get(e, "builds"), &c->builds);
-        hist_in(json_object_get(e, "formats"), &c->formats);
-        hist_in(json_object_get(e, "models"), &c->models);
-        hist_in(json_object_get(e, "processes"), &c->processes);
-        hist_in(json_object_get(e, "archs"), &c->archs);
-        hist_in(json_object_get(e, "qualities"), &c->qualities);
-        hist_in(json_object_get(e, "kext_versions"), &c->kext_versions);
-        hist_in(json_object_get(e, "fine_keys"), &c->fine_keys);
+        rep_fields_read(kpt_cluster_fields, c, e);
         c->first_seq = seq_in(e, "first_seq");
         c->culprit_seq = seq_in(e, "culprit_seq");
         m = json_object_get(e, "members");
@@ -402,49 +255,18 @@ rep_state_load(const char *path, struct kpt_state *st, struct buf *err)
         }
     }
     t = json_object_get(root, "totals");
-    st->sum.files = num_in(t, "files");
-    st->sum.ok = num_in(t, "ok");
-    st->sum.partial = num_in(t, "partial");
-    st->sum.rejected = num_in(t, "rejected");
-    st->sum.no_backtrace = num_in(t, "no_backtrace");
-    st->sum.frames = num_in(t, "frames");
-    st->sum.frames_placed = num_in(t, "frames_placed");
-    st->sum.frames_named = num_in(t, "frames_named");
-    st->sum.excluded = num_in(t, "excluded");
-    st->sum.rej_unlisted = num_in(t, "rej_unlisted");
-    json_array_foreach(json_object_get(t, "by_format"), i, e)
-        if (i <= KPT_FMT_PLIST)
-            st->sum.by_format[i] = (size_t)json_integer_value(e);
+    rep_fields_read(kpt_summary_fields, &st->sum, t);
     a = json_object_get(root, "rejected");
     st->rej = xcalloc(json_array_size(a) + 1, sizeof(*st->rej));
     json_array_foreach(a, i, e) {
         const char *p = json_string_value(json_array_get(e, 0)), *w = json_string_value(json_array_get(e, 1));
 
-        st->rej[st->nrej].path = path_dec(p ? p : "");
-        st->rej[st->nrej].why = path_dec(w ? w : "");
+        st->rej[st->nrej].path = rep_lossless_dec(p ? p : "");
+        st->rej[st->nrej].why = rep_lossless_dec(w ? w : "");
         st->nrej++;
     }
     y = json_object_get(root, "sym");
-    st->sym.enabled = json_is_true(json_object_get(y, "enabled"));
-    st->sym.kernels = num_in(y, "kernels");
-    st->sym.kexts = num_in(y, "kexts");
-    st->sym.lookups = num_in(y, "lookups");
-    st->sym.cache_hits = num_in(y, "cache_hits");
-    st->sym.lldb_lookups = num_in(y, "lldb_lookups");
-    st->sym.lldb_starts = num_in(y, "lldb_starts");
-    st->sym.lldb_failed = num_in(y, "lldb_failed");
-    st->sym.reports_no_kdk = num_in(y, "reports_no_kdk");
-    st->sym.reports_mismatch = num_in(y, "reports_mismatch");
-    hist_in(json_object_get(y, "no_kdk_builds"), &st->sym.no_kdk_builds);
-    hist_in(json_object_get(y, "no_binary_kexts"), &st->sym.no_binary_kexts);
-    {
-        json_t *fl = json_object_get(y, "failures");
-
-        st->sym.failures = xcalloc(json_array_size(fl) + 1, sizeof(char *));
-        json_array_foreach(fl, i, e)
-            if (json_is_string(e))
-                st->sym.failures[st->sym.nfailures++] = path_dec(json_string_value(e));
-    }
+    rep_fields_read(kpt_symstats_fields, &st->sym, y);
     json_decref(root);
     return 0;
 }

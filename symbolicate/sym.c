@@ -243,11 +243,7 @@ sym_ctx_free(struct sym_ctx *s)
         free(s->ss[i].ents);
     free(s->ss);
     free(s->cache_loaded);
-    for (i = 0; i < s->st.nfailures; i++)
-        free(s->st.failures[i]);
-    free(s->st.failures);
-    kpt_hist_release(&s->st.no_kdk_builds);
-    kpt_hist_release(&s->st.no_binary_kexts);
+    kpt_fields_release(kpt_symstats_fields, &s->st, 0);
     free(s->lldb);
     free(s->ident);
     free(s->cache_dir);
@@ -797,8 +793,8 @@ add_failure(struct sym_ctx *s, const struct kdk_mod *primary, const char *why)
 
     buf_addf(&b, "%s (%s): %s", primary->kdk ? primary->kdk : primary->exe, primary->file, why);
     pthread_mutex_lock(&s->mu);
-    s->st.failures = xrealloc(s->st.failures, st_mult(s->st.nfailures + 1, sizeof(*s->st.failures)));
-    s->st.failures[s->st.nfailures++] = buf_detach(&b, NULL);
+    kpt_strv_add(&s->st.failures, b.data);
+    buf_release(&b);
     pthread_mutex_unlock(&s->mu);
 }
 

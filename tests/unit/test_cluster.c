@@ -262,6 +262,162 @@ test_table(void **state)
     clu_table_free(t);
 }
 
+/* clu_table_merge(): two shards merged give what one table over every report gives */
+static void
+fill(struct kpt_report *r, struct arena *a, size_t i)
+{
+    static char path[32];
+
+    snprintf(path, sizeof(path), "fleet/%02zu", (i * 7) % 12);
+    kpt_report_init(r, a, path);
+    r->seq = i;
+    r->sig_id = i % 3 ? "00000000000000aa" : "00000000000000bb";
+    r->signature = "generic[x]";
+    r->panic_class = "generic";
+    r->coarse_id = i < 2 ? "00000000000000c1" : "00000000000000c2";
+    r->fine_id = i % 2 ? "00000000000000f1" : "00000000000000f2";
+    r->when = 5000 - (int64_t)(i % 5) * 10;
+    r->has_when = i != 4;
+    r->os_build = i % 2 ? "21G83" : "22G91";
+    r->model = i % 4 ? "Mac14,2" : NULL;
+    r->format = i % 2 ? KPT_FMT_IPS : KPT_FMT_INTEL_TEXT;
+    r->quality = "OK";
+    if (i >= 5) {
+        r->culprit = i == 5 ? "com.example.a" : "com.example.b";
+        r->kexts = arena_alloc(a, sizeof(*r->kexts));
+        memset(r->kexts, 0, sizeof(*r->kexts));
+        r->kexts[0].id = r->culprit;
+        r->kexts[0].version = i == 5 ? "1.0" : "2.0";
+        r->nkexts = 1;
+    }
+}
+
+static void
+assert_same_cluster(const struct kpt_cluster *x, const struct kpt_cluster *y)
+{
+    const struct kpt_field *f;
+    size_t k;
+
+    assert_true(x->id == y->id);
+    assert_int_equal(x->count, y->count);
+    assert_string_equal(x->rep_path, y->rep_path);
+    assert_true(x->rep_when == y->rep_when);
+    assert_true(x->has_seen == y->has_seen && x->first_seen == y->first_seen &&
+                x->last_seen == y->last_seen);
+    assert_int_equal(x->nexamples, y->nexamples);
+    for (k = 0; k < x->nexamples; k++)
+        assert_string_equal(x->examples[k], y->examples[k]);
+    assert_true((x->culprit == NULL) == (y->culprit == NULL));
+    if (x->culprit)
+        assert_string_equal(x->culprit, y->culprit);
+    assert_string_equal(x->coarse_id, y->coarse_id);
+    assert_int_equal(x->nmembers, y->nmembers);
+    for (k = 0; k < x->nmembers; k++)
+        assert_int_equal(x->members[k], y->members[k]);
+    for (f = kpt_cluster_fields; f->name; f++) {
+        const struct kpt_hist *a = kpt_field_cptr(f, x), *b = kpt_field_cptr(f, y);
+
+        assert_int_equal(a->n, b->n);
+        assert_int_equal(a->other, b->other);
+        for (k = 0; k < a->n; k++) {
+            assert_string_equal(a->v[k].value, b->v[k].value);
+            assert_int_equal(a->v[k].count, b->v[k].count);
+        }
+    }
+}
+
+static void
+test_table_merge(void **state)
+{
+    struct clu_table *one = clu_table_new(1), *sh[2], *merged = clu_table_new(1);
+    struct arena *a = arena_new(4096);
+    const struct kpt_cluster *c1, *cs, *cm;
+    size_t map[2][12], nmap[2] = { 0, 0 }, i, k, n1, ns, nm;
+
+    (void)state;
+    sh[0] = clu_table_new(1);
+    sh[1] = clu_table_new(1);
+    for (i = 0; i < 12; i++) {
+        struct kpt_report r;
+        size_t s = (i % 4) < 2; /* interleaved shards */
+
+        arena_clear(a);
+        fill(&r, a, i);
+        clu_add(one, &r);
+        map[s][nmap[s]] = i; /* the shard's seq -> the run's */
+        r.seq = nmap[s]++;
+        clu_add(sh[s], &r);
+    }
+    c1 = clu_table_result(one, &n1);
+    for (k = 1; k <= 2; k++) { /* shard 1 first: the order of states does not matter */
+        cs = clu_table_result(sh[k % 2], &ns);
+        for (i = 0; i < ns; i++)
+            clu_table_merge(merged, &cs[i], map[k % 2], nmap[k % 2]);
+    }
+    cm = clu_table_result(merged, &nm);
+    assert_int_equal(n1, 2);
+    assert_int_equal(nm, n1);
+    for (i = 0; i < n1; i++)
+        assert_same_cluster(&c1[i], &cm[i]);
+    /* what each report added is there: the culprit of the first member that had one */
+    assert_string_equal(c1[0].id_hex, "00000000000000aa");
+    assert_string_equal(c1[0].culprit, "com.example.a");
+    assert_string_equal(c1[0].kext_versions.v[0].value, "2.0"); /* 7, 8, 10, 11 */
+    assert_int_equal(c1[0].kext_versions.v[0].count, 4);
+    assert_string_equal(c1[1].coarse_id, "00000000000000c1"); /* seq 0's */
+    clu_table_free(one);
+    clu_table_free(sh[0]);
+    clu_table_free(sh[1]);
+    clu_table_free(merged);
+    arena_free(a);
+}
+
+/* the run's totals: a report adds by the table, settings must agree to merge */
+static void
+test_fields_merge(void **state)
+{
+    struct kpt_summary x, y, to;
+    struct arena *a = arena_new(4096);
+    struct kpt_report r;
+    struct kpt_frame fr[2];
+    char why[128];
+
+    (void)state;
+    memset(&x, 0, sizeof(x));
+    memset(&y, 0, sizeof(y));
+    memset(&to, 0, sizeof(to));
+    memset(fr, 0, sizeof(fr));
+    fr[0].module = "kernel";
+    fr[0].function = "panic";
+    fr[1].module = "kernel";
+    kpt_report_init(&r, a, "p");
+    r.format = KPT_FMT_IPS;
+    r.frames = fr;
+    r.nframes = 2;
+    kpt_fields_add(kpt_summary_fields, &x, &r);
+    r.status = KPT_ST_REJECTED;
+    kpt_fields_add(kpt_summary_fields, &y, &r);
+    assert_true(x.files == 1 && x.ok == 1 && x.frames == 2 && x.frames_placed == 2 && x.frames_named == 1);
+    assert_int_equal(x.by_format[KPT_FMT_IPS], 1);
+    assert_true(y.files == 1 && y.rejected == 1 && y.frames == 0 && y.by_format[KPT_FMT_IPS] == 0);
+    x.algo = y.algo = "xnusig/1";
+    x.rules = y.rules = "r1";
+    x.sig_frames = y.sig_frames = 2;
+    assert_int_equal(kpt_fields_merge(kpt_summary_fields, &to, &x, 1, why, sizeof(why)), 0);
+    assert_int_equal(kpt_fields_merge(kpt_summary_fields, &to, &y, 0, why, sizeof(why)), 0);
+    assert_true(to.files == 2 && to.ok == 1 && to.rejected == 1 && to.sig_frames == 2);
+    assert_string_equal(to.rules, "r1");
+    y.sig_frames = 3;
+    assert_int_equal(kpt_fields_merge(kpt_summary_fields, &to, &y, 0, why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "sig_frames"));
+    assert_int_equal(to.files, 2); /* a refused merge changes nothing */
+    y.sig_frames = 2;
+    y.rules = "r2";
+    assert_int_equal(kpt_fields_merge(kpt_summary_fields, &to, &y, 0, why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "rules"));
+    arena_free(a);
+}
+
 /* the class table on every corpus sample (classes checked against the messages by hand) */
 static const struct {
     const char *file, *cls;
@@ -355,7 +511,8 @@ main(void)
         cmocka_unit_test(test_pinned_vectors),   cmocka_unit_test(test_canon),
         cmocka_unit_test(test_classes),          cmocka_unit_test(test_clean_and_mask),
         cmocka_unit_test(test_reduce_names),     cmocka_unit_test(test_keys_same_and_differ),
-        cmocka_unit_test(test_table),            cmocka_unit_test(test_corpus_classes),
+        cmocka_unit_test(test_table),            cmocka_unit_test(test_table_merge),
+        cmocka_unit_test(test_fields_merge),            cmocka_unit_test(test_corpus_classes),
     };
 
     return cmocka_run_group_tests_name("cluster", tests, NULL, NULL);

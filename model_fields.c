@@ -1,0 +1,353 @@
+/*
+ * model_fields.c - the fields of a run, one row each (see model.h), and the loops over
+ * them: what a report adds, how shards merge, what is released.
+ */
+#include "model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xalloc.h"
+
+/* ---- what one report adds ---- */
+
+static int
+read_ok(const struct kpt_report *r)
+{
+    return r->status != KPT_ST_REJECTED;
+}
+
+static size_t one(const struct kpt_report *r, size_t i) { (void)r; (void)i; return 1; }
+static size_t is_ok(const struct kpt_report *r, size_t i) { (void)i; return r->status == KPT_ST_OK; }
+static size_t is_partial(const struct kpt_report *r, size_t i) { (void)i; return r->status == KPT_ST_PARTIAL; }
+static size_t is_rejected(const struct kpt_report *r, size_t i) { (void)i; return r->status == KPT_ST_REJECTED; }
+static size_t is_excluded(const struct kpt_report *r, size_t i) { (void)i; return r->excluded; }
+
+static size_t
+no_backtrace(const struct kpt_report *r, size_t i)
+{
+    (void)i;
+    return read_ok(r) && !r->nframes;
+}
+
+static size_t
+of_format(const struct kpt_report *r, size_t i)
+{
+    return read_ok(r) && (size_t)r->format == i;
+}
+
+static size_t
+frames(const struct kpt_report *r, size_t i)
+{
+    (void)i;
+    return read_ok(r) ? r->nframes : 0;
+}
+
+static size_t
+frames_placed(const struct kpt_report *r, size_t i)
+{
+    size_t k, n = 0;
+
+    (void)i;
+    for (k = 0; read_ok(r) && k < r->nframes; k++)
+        n += r->frames[k].module != NULL;
+    return n;
+}
+
+static size_t
+frames_named(const struct kpt_report *r, size_t i)
+{
+    size_t k, n = 0;
+
+    (void)i;
+    for (k = 0; read_ok(r) && k < r->nframes; k++)
+        n += r->frames[k].function != NULL;
+    return n;
+}
+
+static const char *
+format_elem(size_t i)
+{
+    return kpt_format_name((enum kpt_format)i);
+}
+
+#define SUMMARY(name, type, merge, member) \
+    { name, type, merge, offsetof(struct kpt_summary, member), 0, NULL, NULL, NULL }
+#define COUNTED(name, member, fn) \
+    { name, KPT_FT_COUNT, KPT_FM_SUM, offsetof(struct kpt_summary, member), 0, NULL, fn, NULL }
+
+const struct kpt_field kpt_summary_fields[] = {
+    COUNTED("files", files, one),
+    COUNTED("ok", ok, is_ok),
+    COUNTED("partial", partial, is_partial),
+    COUNTED("rejected", rejected, is_rejected),
+    COUNTED("no_backtrace", no_backtrace, no_backtrace),
+    { "by_format", KPT_FT_COUNT, KPT_FM_SUM, offsetof(struct kpt_summary, by_format),
+      KPT_FMT_PLIST + 1, format_elem, of_format, NULL },
+    COUNTED("frames", frames, frames),
+    COUNTED("frames_placed", frames_placed, frames_placed),
+    COUNTED("frames_named", frames_named, frames_named),
+    COUNTED("excluded", excluded, is_excluded),
+    /* rejected files past the listed ones: the pipeline counts them */
+    SUMMARY("rejected_unlisted", KPT_FT_COUNT, KPT_FM_SUM, rej_unlisted),
+    /* settings that shape the outputs: every shard of a merge has the same */
+    SUMMARY("algo", KPT_FT_STR, KPT_FM_EQUAL, algo),
+    SUMMARY("rules", KPT_FT_STR, KPT_FM_EQUAL, rules),
+    SUMMARY("sig_frames", KPT_FT_INT, KPT_FM_EQUAL, sig_frames),
+    { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL },
+};
+
+#define SYM(name, type, merge, member) \
+    { name, type, merge, offsetof(struct kpt_symstats, member), 0, NULL, NULL, NULL }
+
+/* a lookup shared by two shards is counted once per shard */
+const struct kpt_field kpt_symstats_fields[] = {
+    SYM("enabled", KPT_FT_BOOL, KPT_FM_OR, enabled),
+    SYM("kernels", KPT_FT_COUNT, KPT_FM_MAX, kernels),
+    SYM("kexts", KPT_FT_COUNT, KPT_FM_MAX, kexts),
+    SYM("lookups", KPT_FT_COUNT, KPT_FM_SUM, lookups),
+    SYM("cache_hits", KPT_FT_COUNT, KPT_FM_SUM, cache_hits),
+    SYM("lldb_lookups", KPT_FT_COUNT, KPT_FM_SUM, lldb_lookups),
+    SYM("lldb_starts", KPT_FT_COUNT, KPT_FM_SUM, lldb_starts),
+    SYM("lldb_failed", KPT_FT_COUNT, KPT_FM_SUM, lldb_failed),
+    SYM("reports_no_kdk", KPT_FT_COUNT, KPT_FM_SUM, reports_no_kdk),
+    SYM("reports_mismatch", KPT_FT_COUNT, KPT_FM_SUM, reports_mismatch),
+    SYM("no_kdk_builds", KPT_FT_HIST, KPT_FM_SUM, no_kdk_builds),
+    SYM("no_binary_kexts", KPT_FT_HIST, KPT_FM_SUM, no_binary_kexts),
+    SYM("failures", KPT_FT_STRV, KPT_FM_SUM, failures),
+    { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL },
+};
+
+/* the value each report adds to a cluster's histograms ("-" when the report did not say) */
+static const char *h_build(const struct kpt_report *r) { return r->os_build; }
+static const char *h_format(const struct kpt_report *r) { return kpt_format_name(r->format); }
+static const char *h_model(const struct kpt_report *r) { return r->model; }
+static const char *h_process(const struct kpt_report *r) { return r->process; }
+static const char *h_arch(const struct kpt_report *r) { return kpt_arch_name(r->arch); }
+static const char *h_quality(const struct kpt_report *r) { return r->quality; }
+static const char *h_fine(const struct kpt_report *r) { return r->fine_id; }
+
+static const char *
+h_culprit_version(const struct kpt_report *r)
+{
+    size_t k;
+
+    if (!r->culprit)
+        return NULL;
+    for (k = 0; k < r->nkexts; k++)
+        if (r->kexts[k].id && !strcmp(r->kexts[k].id, r->culprit))
+            return r->kexts[k].version ? r->kexts[k].version : "-";
+    return NULL;
+}
+
+#define HIST(name, member, fn) \
+    { name, KPT_FT_HIST, KPT_FM_SUM, offsetof(struct kpt_cluster, member), 0, NULL, NULL, fn }
+
+const struct kpt_field kpt_cluster_fields[] = {
+    HIST("os_builds", builds, h_build),
+    HIST("models", models, h_model),
+    HIST("processes", processes, h_process),
+    HIST("formats", formats, h_format),
+    HIST("archs", archs, h_arch),
+    HIST("qualities", qualities, h_quality),
+    HIST("culprit_versions", kext_versions, h_culprit_version),
+    HIST("fine_keys", fine_keys, h_fine),
+    { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL },
+};
+
+/* ---- the loops ---- */
+
+void *
+kpt_field_ptr(const struct kpt_field *f, void *obj)
+{
+    return (char *)obj + f->off;
+}
+
+const void *
+kpt_field_cptr(const struct kpt_field *f, const void *obj)
+{
+    return (const char *)obj + f->off;
+}
+
+void
+kpt_strv_add(struct kpt_strv *l, const char *s)
+{
+    l->v = xrealloc(l->v, st_mult(l->n + 1, sizeof(*l->v)));
+    l->v[l->n++] = xstrdup(s);
+}
+
+static size_t
+elems(const struct kpt_field *f)
+{
+    return f->n > 1 ? f->n : 1;
+}
+
+void
+kpt_fields_add(const struct kpt_field *t, void *obj, const struct kpt_report *r)
+{
+    size_t i;
+
+    for (; t->name; t++) {
+        if (t->type == KPT_FT_COUNT && t->count) {
+            size_t *v = kpt_field_ptr(t, obj);
+
+            for (i = 0; i < elems(t); i++)
+                v[i] += t->count(r, i);
+        } else if (t->type == KPT_FT_HIST && t->value) {
+            const char *s = t->value(r);
+
+            if (s)
+                kpt_hist_add(kpt_field_ptr(t, obj), s, 1);
+        }
+    }
+}
+
+static int
+refuse(const struct kpt_field *f, const char *was, const char *is, char *why, size_t whylen)
+{
+    snprintf(why, whylen, "%s: %s, not %s", f->name, is, was);
+    return -1;
+}
+
+/* the settings first, so that a refused merge changes nothing */
+static int
+settings_agree(const struct kpt_field *t, const void *to, const void *from, char *why, size_t whylen)
+{
+    for (; t->name; t++) {
+        if (t->merge != KPT_FM_EQUAL)
+            continue;
+        if (t->type == KPT_FT_STR) {
+            const char *a = *(const char *const *)kpt_field_cptr(t, to);
+            const char *b = *(const char *const *)kpt_field_cptr(t, from);
+
+            if (strcmp(a ? a : "", b ? b : ""))
+                return refuse(t, a ? a : "(none)", b ? b : "(none)", why, whylen);
+        } else if (t->type == KPT_FT_INT || t->type == KPT_FT_BOOL) {
+            int a = *(const int *)kpt_field_cptr(t, to), b = *(const int *)kpt_field_cptr(t, from);
+
+            if (a != b) {
+                char x[24], y[24];
+
+                snprintf(x, sizeof(x), "%d", a);
+                snprintf(y, sizeof(y), "%d", b);
+                return refuse(t, x, y, why, whylen);
+            }
+        } else {
+            const size_t *a = kpt_field_cptr(t, to), *b = kpt_field_cptr(t, from);
+            size_t i;
+
+            for (i = 0; i < elems(t); i++)
+                if (a[i] != b[i]) {
+                    char x[24], y[24];
+
+                    snprintf(x, sizeof(x), "%zu", a[i]);
+                    snprintf(y, sizeof(y), "%zu", b[i]);
+                    return refuse(t, x, y, why, whylen);
+                }
+        }
+    }
+    return 0;
+}
+
+static void
+merge_one(const struct kpt_field *f, void *to, const void *from, int first)
+{
+    size_t i;
+
+    switch (f->type) {
+    case KPT_FT_COUNT: {
+        size_t *a = kpt_field_ptr(f, to);
+        const size_t *b = kpt_field_cptr(f, from);
+
+        for (i = 0; i < elems(f); i++) {
+            if (f->merge == KPT_FM_SUM)
+                a[i] += b[i];
+            else if (f->merge == KPT_FM_MAX || f->merge == KPT_FM_OR)
+                a[i] = a[i] > b[i] ? a[i] : b[i];
+            else if (first)
+                a[i] = b[i];
+        }
+        break;
+    }
+    case KPT_FT_INT:
+    case KPT_FT_BOOL: {
+        int *a = kpt_field_ptr(f, to);
+        int b = *(const int *)kpt_field_cptr(f, from);
+
+        if (f->merge == KPT_FM_SUM)
+            *a += b;
+        else if (f->merge == KPT_FM_OR)
+            *a = *a || b;
+        else if (f->merge == KPT_FM_MAX)
+            *a = *a > b ? *a : b;
+        else if (first)
+            *a = b;
+        break;
+    }
+    case KPT_FT_STR:
+        if (first)
+            *(const char **)kpt_field_ptr(f, to) = *(const char *const *)kpt_field_cptr(f, from);
+        break;
+    case KPT_FT_HIST: {
+        struct kpt_hist *a = kpt_field_ptr(f, to);
+        const struct kpt_hist *b = kpt_field_cptr(f, from);
+
+        for (i = 0; i < b->n; i++)
+            kpt_hist_add(a, b->v[i].value, b->v[i].count);
+        a->other += b->other;
+        break;
+    }
+    case KPT_FT_STRV: {
+        struct kpt_strv *a = kpt_field_ptr(f, to);
+        const struct kpt_strv *b = kpt_field_cptr(f, from);
+
+        for (i = 0; i < b->n; i++)
+            kpt_strv_add(a, b->v[i]);
+        break;
+    }
+    }
+}
+
+int
+kpt_fields_merge(const struct kpt_field *t, void *to, const void *from, int first,
+                 char *why, size_t whylen)
+{
+    if (!first && settings_agree(t, to, from, why, whylen) < 0)
+        return -1;
+    for (; t->name; t++)
+        merge_one(t, to, from, first);
+    return 0;
+}
+
+void
+kpt_fields_sort(const struct kpt_field *t, void *obj)
+{
+    for (; t->name; t++)
+        if (t->type == KPT_FT_HIST)
+            kpt_hist_sort(kpt_field_ptr(t, obj));
+}
+
+void
+kpt_fields_release(const struct kpt_field *t, void *obj, int strings)
+{
+    size_t i;
+
+    for (; t->name; t++) {
+        if (t->type == KPT_FT_HIST) {
+            kpt_hist_release(kpt_field_ptr(t, obj));
+        } else if (t->type == KPT_FT_STRV) {
+            struct kpt_strv *l = kpt_field_ptr(t, obj);
+
+            for (i = 0; i < l->n; i++)
+                free(l->v[i]);
+            free(l->v);
+            memset(l, 0, sizeof(*l));
+        } else if (t->type == KPT_FT_STR && strings) {
+            const char **s = kpt_field_ptr(t, obj);
+
+            free((char *)*s);
+            *s = NULL;
+        }
+    }
+}

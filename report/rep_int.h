@@ -1,0 +1,26 @@
+/*
+ * rep_int.h - inside report/: JSON values shared by the JSON document and the state.
+ *
+ * Two ways to write a string: for display (made valid UTF-8; what --json prints) and
+ * lossless (valid UTF-8 passes, '\' becomes "\\", any other byte "\xNN"; what a state keeps
+ * so that a merge prints the bytes a run would).
+ */
+#ifndef KPT_REP_INT_H
+#define KPT_REP_INT_H
+
+#include <jansson.h>
+
+#include "model.h"
+
+json_t *rep_jstr(const char *s);             /* display; null for NULL */
+json_t *rep_jhist(const struct kpt_hist *h); /* display: {"value": count, "(others)": n} */
+char *rep_lossless_enc(const char *s);
+char *rep_lossless_dec(const char *s);
+json_t *rep_lossless_str(const char *s); /* lossless; null for NULL */
+
+/* rep_fields_json() - the fields of table t in obj, as an object (lossless: for a state) */
+json_t *rep_fields_json(const struct kpt_field *t, const void *obj, int lossless);
+/* rep_fields_read() - a state's object back into obj (strings and histograms owned) */
+void rep_fields_read(const struct kpt_field *t, void *obj, json_t *o);
+
+#endif
