@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cluster/clu.h"
+#include "util/hindex.h"
 #include "util/xalloc.h"
 
 #define REP_FRAMES_MAX 64 /* frames kept of the representative */
@@ -13,8 +14,7 @@ struct clu_table {
     int keep_members;
     struct kpt_cluster *v; /* dense array of clusters */
     size_t n, cap;
-    size_t *slot; /* open addressing: index + 1 into v, 0 = empty */
-    size_t nslots;
+    struct hindex ix; /* by id */
 };
 
 struct clu_table *
@@ -23,8 +23,6 @@ clu_table_new(int keep_members)
     struct clu_table *t = xcalloc(1, sizeof(*t));
 
     t->keep_members = keep_members;
-    t->nslots = 1024;
-    t->slot = xcalloc(t->nslots, sizeof(*t->slot));
     return t;
 }
 
@@ -38,55 +36,40 @@ clu_table_free(struct clu_table *t)
     for (i = 0; i < t->n; i++)
         kpt_cluster_release(&t->v[i]);
     free(t->v);
-    free(t->slot);
+    hindex_release(&t->ix);
     free(t);
 }
 
-static size_t
-hash_slot(uint64_t id, size_t nslots)
+struct find {
+    const struct clu_table *t;
+    uint64_t id;
+};
+
+static int
+same_id(const void *ctx, size_t i)
 {
-    return (size_t)(id * 0x9e3779b97f4a7c15ull >> 17) & (nslots - 1);
-}
+    const struct find *f = ctx;
 
-static void
-rehash(struct clu_table *t)
-{
-    size_t i, ns = t->nslots * 2;
-    size_t *slot = xcalloc(ns, sizeof(*slot));
-
-    for (i = 0; i < t->n; i++) {
-        size_t h = hash_slot(t->v[i].id, ns);
-
-        while (slot[h])
-            h = (h + 1) & (ns - 1);
-        slot[h] = i + 1;
-    }
-    free(t->slot);
-    t->slot = slot;
-    t->nslots = ns;
+    return f->t->v[i].id == f->id;
 }
 
 static struct kpt_cluster *
 lookup(struct clu_table *t, uint64_t id, int *fresh)
 {
-    size_t h = hash_slot(id, t->nslots);
+    struct find f = { t, id };
+    size_t i = hindex_find(&t->ix, hindex_mix(id), same_id, &f);
     struct kpt_cluster *c;
 
-    while (t->slot[h]) {
-        if (t->v[t->slot[h] - 1].id == id) {
-            *fresh = 0;
-            return &t->v[t->slot[h] - 1];
-        }
-        h = (h + 1) & (t->nslots - 1);
+    if (i != SIZE_MAX) {
+        *fresh = 0;
+        return &t->v[i];
     }
     VEC_GROW(t->v, t->n + 1, t->cap);
     c = &t->v[t->n];
     memset(c, 0, sizeof(*c));
     c->id = id;
     c->rep_when = INT64_MAX;
-    t->slot[h] = ++t->n;
-    if (t->n * 2 > t->nslots)
-        rehash(t);
+    hindex_add(&t->ix, hindex_mix(id), t->n++);
     *fresh = 1;
     return c;
 }
@@ -294,14 +277,9 @@ clu_table_result(struct clu_table *t, size_t *n)
     }
     if (t->n > 1)
         qsort(t->v, t->n, sizeof(*t->v), cmp_clusters);
-    memset(t->slot, 0, t->nslots * sizeof(*t->slot));
-    for (i = 0; i < t->n; i++) {
-        size_t h = hash_slot(t->v[i].id, t->nslots);
-
-        while (t->slot[h])
-            h = (h + 1) & (t->nslots - 1);
-        t->slot[h] = i + 1;
-    }
+    hindex_clear(&t->ix);
+    for (i = 0; i < t->n; i++)
+        hindex_add(&t->ix, hindex_mix(t->v[i].id), i);
     *n = t->n;
     return t->v;
 }

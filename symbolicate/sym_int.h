@@ -1,0 +1,91 @@
+/*
+ * sym_int.h - inside symbolicate/: the context and the lookups it holds, shared by the
+ * context and passes (sym.c), the on-disk cache (sym_cache.c), placement and address math
+ * (sym_place.c), the lldb workers (sym_pool.c) and lldb and cache discovery (sym_find.c).
+ */
+#ifndef KPT_SYM_INT_H
+#define KPT_SYM_INT_H
+
+#include <pthread.h>
+#include <stdio.h>
+
+#include "symbolicate/sym.h"
+#include "symbolicate/sym_kdk.h"
+#include "symbolicate/sym_lldb.h"
+#include "util/hindex.h"
+
+/* 'X base − X slide' is one constant per platform (FORMATS.md §6.3) */
+#define INTEL_UNSLID_TEXT 0xffffff8000200000ull
+#define ARM64_UNSLID_TEXT 0xfffffe0007004000ull
+#define ARM64_OLD_UNSLID_TEXT 0xfffffff007004000ull
+#define KEXT_GUESS_SIZE (16ull << 20) /* a kext printed without END is assumed no larger */
+
+enum { E_PENDING = 2 }; /* beside LLDB_OK, LLDB_NONE, LLDB_FAILED */
+
+struct entry {
+    const struct kdk_mod *mod;
+    uint64_t addr; /* file address looked up (link − adj) */
+    size_t sess;
+    int status, from_cache, cached_on_disk;
+    char *func, *inl, *file;
+    uint64_t off;
+    unsigned line;
+};
+
+struct sess {
+    const struct kdk_mod *primary;
+    size_t *ents, n, cap;
+};
+
+struct sym_ctx {
+    struct sym_opts o;
+    struct kdk_cat cat;
+    struct entry *e;
+    size_t ne, cape;
+    struct hindex ix; /* e by module UUID and address */
+    struct sess *ss;
+    size_t nss, capss;
+    const struct kdk_mod **cache_loaded;
+    size_t ncl, capcl;
+    char *lldb, *ident, *cache_dir;
+    struct kpt_symstats st;
+    pthread_mutex_t mu;
+    size_t next_sess;
+    struct lldb_opts lo;
+    FILE *cmdlog;
+};
+
+/* one frame's address placed: its module and offset, the catalogued binary, the lookup */
+struct fl {
+    const struct kpt_kext *kext;
+    uint64_t mod_off;
+    const struct kdk_mod *mod; /* catalogued module, or NULL */
+    uint64_t lookup;           /* file address looked up */
+    uint64_t adj;
+    int placed, pac;
+};
+
+/* sym.c: the lookup table */
+struct entry *sym_table_find(const struct sym_ctx *s, const struct kdk_mod *m, uint64_t addr);
+struct entry *sym_table_add(struct sym_ctx *s, const struct kdk_mod *m, uint64_t addr);
+
+/* sym_cache.c: one file per module UUID in the cache directory */
+void sym_cache_load(struct sym_ctx *s, const struct kdk_mod *m);
+void sym_cache_write(struct sym_ctx *s, FILE *diag);
+
+/* sym_place.c: the report's kernel in the catalogue ("uuid", "build", "none",
+ * "uuid-mismatch" in *status), a kext's binary, and one address placed and looked up */
+const struct kdk_mod *sym_match_kernel(const struct sym_ctx *s, struct arena *a,
+                                       const struct kpt_report *r, const char **status);
+const struct kdk_mod *sym_match_kext(const struct sym_ctx *s, const struct kpt_report *r,
+                                     const struct kpt_kext *k, const struct kdk_mod *kernel);
+void sym_frame_lookup(const struct sym_ctx *s, const struct kpt_report *r,
+                      const struct kdk_mod *kernel, uint64_t a, int is_return, struct fl *out);
+
+/* sym_find.c: the lldb to run (NULL: none found); the default cache directory (NULL: no
+ * home); a directory and its parents, 0700 */
+char *sym_find_lldb(const char *want);
+char *sym_default_cache_dir(void);
+int sym_mkdir_p(const char *path);
+
+#endif

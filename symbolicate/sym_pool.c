@@ -1,0 +1,192 @@
+/*
+ * sym_pool.c - sym_run(): the lookups the cache could not answer, one lldb session per KDK
+ * kernel, sessions shared out to worker threads (as many as CPUs and memory allow).
+ */
+#include <ftw.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "symbolicate/sym_int.h"
+#include "util/buf.h"
+#include "util/xalloc.h"
+
+static void
+add_failure(struct sym_ctx *s, const struct kdk_mod *primary, const char *why)
+{
+    struct buf b = BUF_INIT;
+
+    buf_addf(&b, "%s (%s): %s", primary->kdk ? primary->kdk : primary->exe, primary->file, why);
+    pthread_mutex_lock(&s->mu);
+    kpt_strv_add(&s->st.failures, b.data);
+    buf_release(&b);
+    pthread_mutex_unlock(&s->mu);
+}
+
+static void
+run_session(struct sym_ctx *s, struct sess *ss)
+{
+    struct lldb_sess *l = lldb_new(&s->lo);
+    uint64_t *addr = xcalloc(ss->n ? ss->n : 1, sizeof(*addr));
+    struct lldb_res *res = xcalloc(ss->n ? ss->n : 1, sizeof(*res));
+    size_t i, failed = 0;
+
+    lldb_add_module(l, ss->primary);
+    for (i = 0; i < ss->n; i++) {
+        struct entry *e = &s->e[ss->ents[i]];
+
+        addr[i] = lldb_add_module(l, e->mod) + e->addr;
+    }
+    lldb_lookup(l, addr, ss->n, res);
+    for (i = 0; i < ss->n; i++) {
+        struct entry *e = &s->e[ss->ents[i]];
+
+        e->status = res[i].status;
+        if (e->status == LLDB_OK && (!res[i].module || strcmp(res[i].module, e->mod->file))) {
+            /* an answer naming another module is not an answer for this lookup */
+            e->status = LLDB_NONE;
+            lldb_res_release(&res[i]);
+        }
+        e->func = res[i].func;
+        e->inl = res[i].inl;
+        e->file = res[i].file;
+        e->off = res[i].off;
+        e->line = res[i].line;
+        res[i].func = res[i].inl = res[i].file = NULL;
+        lldb_res_release(&res[i]);
+        if (e->status == LLDB_FAILED)
+            failed++;
+    }
+    if (lldb_error(l) && failed)
+        add_failure(s, ss->primary, lldb_error(l));
+    pthread_mutex_lock(&s->mu);
+    s->st.lldb_starts += lldb_starts(l);
+    s->st.lldb_failed += failed;
+    pthread_mutex_unlock(&s->mu);
+    lldb_free(l);
+    free(addr);
+    free(res);
+}
+
+static void *
+worker(void *arg)
+{
+    struct sym_ctx *s = arg;
+
+    for (;;) {
+        size_t i;
+
+        pthread_mutex_lock(&s->mu);
+        i = s->next_sess++;
+        pthread_mutex_unlock(&s->mu);
+        if (i >= s->nss)
+            return NULL;
+        if (s->ss[i].n)
+            run_session(s, &s->ss[i]);
+    }
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    if (flag == FTW_DP)
+        rmdir(path);
+    else
+        unlink(path);
+    return 0;
+}
+
+/* workers that fit: CPUs, and memory (a worker holds its kernel's dSYM, about 3x its size) */
+static size_t
+worker_count(const struct sym_ctx *s)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t n = s->o.jobs ? s->o.jobs : (size_t)(cpus > 0 ? cpus : 1), i;
+    unsigned long long avail = 0, biggest = 0;
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[256];
+
+    while (f && fgets(line, sizeof(line), f))
+        if (!strncmp(line, "MemAvailable:", 13))
+            avail = strtoull(line + 13, NULL, 10) * 1024;
+    if (f)
+        fclose(f);
+    for (i = 0; i < s->nss; i++) {
+        struct stat st;
+
+        if (s->ss[i].primary->dsym && stat(s->ss[i].primary->dsym, &st) == 0 &&
+            (unsigned long long)st.st_size > biggest)
+            biggest = (unsigned long long)st.st_size;
+    }
+    if (avail && biggest) {
+        unsigned long long per = biggest * 3 + (256ull << 20);
+        size_t fit = (size_t)(avail / 2 / per);
+
+        if (fit < n)
+            n = fit ? fit : 1;
+    }
+    return n < s->nss ? n : s->nss;
+}
+
+void
+sym_run(struct sym_ctx *s, FILE *diag)
+{
+    char workdir[] = "/tmp/kptrace-batch.XXXXXX";
+    size_t i, pending = 0, nw;
+    pthread_t *th;
+    struct buf ic = BUF_INIT;
+
+    s->st.lookups = s->ne;
+    for (i = 0; i < s->ne; i++) {
+        if (s->e[i].from_cache)
+            s->st.cache_hits++;
+        else
+            pending++;
+    }
+    if (!pending) {
+        sym_cache_write(s, diag);
+        return;
+    }
+    if (!s->lldb || !mkdtemp(workdir)) {
+        const char *why = !s->lldb ? "no lldb found (install lldb, or name one with --lldb)"
+                                   : "cannot create a private directory for lldb";
+
+        for (i = 0; i < s->ne; i++)
+            if (s->e[i].status == E_PENDING)
+                s->e[i].status = LLDB_FAILED;
+        for (i = 0; i < s->nss; i++)
+            if (s->ss[i].n)
+                add_failure(s, s->ss[i].primary, why);
+        s->st.lldb_failed += pending;
+        return;
+    }
+    if (s->o.lldb_log)
+        s->cmdlog = fopen(s->o.lldb_log, "w");
+    if (s->cache_dir && sym_mkdir_p(s->cache_dir) == 0)
+        buf_addf(&ic, "%s/lldb", s->cache_dir);
+    s->lo.lldb = s->lldb;
+    s->lo.workdir = workdir;
+    s->lo.index_cache = ic.len ? ic.data : NULL;
+    s->lo.start_timeout_ms = s->o.start_timeout_ms ? s->o.start_timeout_ms : 300000;
+    s->lo.chunk_timeout_ms = s->o.chunk_timeout_ms ? s->o.chunk_timeout_ms : 30000;
+    s->lo.cmdlog = s->cmdlog;
+    s->st.lldb_lookups = pending;
+    nw = worker_count(s);
+    th = xcalloc(nw ? nw : 1, sizeof(*th));
+    s->next_sess = 0;
+    for (i = 0; i < nw; i++)
+        if (pthread_create(&th[i], NULL, worker, s))
+            KPT_BUG("cannot create a worker thread");
+    for (i = 0; i < nw; i++)
+        pthread_join(th[i], NULL);
+    free(th);
+    if (s->cmdlog)
+        fclose(s->cmdlog);
+    s->cmdlog = NULL;
+    nftw(workdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    buf_release(&ic);
+    sym_cache_write(s, diag);
+}
