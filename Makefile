@@ -33,10 +33,10 @@ ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 LIBS_ALL    = $(DEPS_LIBS) -lstdc++
 
 LIB_SRCS := $(wildcard util/*.c) model.c model_fields.c $(wildcard ingest/*.c) $(wildcard symbolicate/*.c) \
-            $(wildcard cluster/*.c) $(wildcard report/*.c) cli.c pipeline.c
+            $(wildcard cluster/*.c) $(wildcard report/*.c) cli.c pipeline.c pipeline_one.c pipeline_merge.c
 RULES    := $(sort $(wildcard cluster/rules/xnusig-1/*))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/clu_rules_data.o
-HDRS     := $(wildcard util/*.h ingest/*.h symbolicate/*.h cluster/*.h report/*.h) model.h cli.h pipeline.h
+HDRS     := $(wildcard util/*.h ingest/*.h symbolicate/*.h cluster/*.h report/*.h) model.h cli.h pipeline.h pipeline_int.h
 TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 FUZZERS  := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 

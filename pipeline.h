@@ -1,6 +1,7 @@
 /*
  * pipeline.h - the only code that knows the order of the stages:
- * ingest -> symbolicate -> cluster -> report.
+ * ingest -> symbolicate -> cluster -> report (pipeline.c: a run; pipeline_one.c: --trace and
+ * --explain; pipeline_merge.c: merge).
  */
 #ifndef KPT_PIPELINE_H
 #define KPT_PIPELINE_H

@@ -161,6 +161,37 @@ mkdir -p "$T/inside" && cp "$SRC/tests/data/intel-legacy.panic" "$T/inside/"
 run 0 "summary written inside the input folder" -q -o "$T/inside/summary.md" --reports-csv "$T/inside/r.csv" "$T/inside"
 check "only the report was read" test "$(rows "$T/inside/r.csv")" -eq 1
 
+# an interrupted run leaves no output and no temporary file: the run waits on its path list
+# (standard input) with every output open, and is signalled there
+for sig in TERM INT HUP; do
+    rm -rf "$T/int" && mkdir "$T/int"
+    # (a background job starts with SIGINT ignored, which the tool leaves ignored: perl
+    # gives it the default back, as an interactive shell would)
+    (sleep 30; echo "$SRC/tests/data/intel-legacy.panic") |
+        perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV' "$BIN" -q -o "$T/int/s.md" \
+        --csv "$T/int/c.csv" --json "$T/int/s.json" - 2>/dev/null &
+    pid=$!
+    for _ in 1 2 3 4 5 6 7 8 9 10; do [ -n "$(ls "$T/int")" ] && break; sleep 0.2; done
+    seen=$(ls "$T/int" | wc -l)
+    kill -$sig $pid 2>/dev/null
+    wait $pid
+    rc=$?
+    left=$(ls -A "$T/int")
+    if [ "$seen" = 3 ] && [ -z "$left" ] && [ $rc -gt 128 ]; then ok "SIG$sig: no output, no temporary file left (exit $rc)"
+    else no "SIG$sig: $seen temporaries seen, left: '$left', exit $rc"; fi
+done
+pkill -f "sleep 30" 2>/dev/null
+# a signal the caller ignores (nohup) stays ignored: the run finishes
+rm -rf "$T/int" && mkdir "$T/int"
+(sleep 1; echo "$SRC/tests/data/intel-legacy.panic") |
+    perl -e '$SIG{HUP} = "IGNORE"; exec @ARGV' "$BIN" -q -o "$T/int/s.md" - 2>/dev/null &
+pid=$!
+sleep 0.3
+kill -HUP $pid 2>/dev/null
+wait $pid
+rc=$?
+[ $rc = 0 ] && [ -s "$T/int/s.md" ] && ok "an ignored SIGHUP (nohup) stays ignored: the run finishes" || no "nohup: exit $rc"
+
 # a clean run exits 0
 run 0 "all inputs read" -q -o "$T/ok.md" "$SRC/tests/data/intel-legacy.panic" "$SRC/tests/data/cut-mid-frame.txt"
 

@@ -1,0 +1,46 @@
+/*
+ * pipeline_int.h - what the pipeline's files share: a run (pipeline.c), one report for
+ * --trace and --explain (pipeline_one.c), a merge of states (pipeline_merge.c).
+ */
+#ifndef KPT_PIPELINE_INT_H
+#define KPT_PIPELINE_INT_H
+
+#include "cli.h"
+#include "cluster/clu.h"
+#include "symbolicate/sym.h"
+#include "util/outfile.h"
+
+enum out_kind { OUT_MD, OUT_CSV, OUT_RCSV, OUT_JSON, OUT_PLOT, OUT_STATE, OUT_N };
+
+struct run {
+    const struct kpt_opts *o;
+    int pass; /* 1: collect lookups; 2: the real pass */
+    char **stdin_paths;
+    size_t nstdin, capstdin;
+    struct arena *arena;
+    struct sym_ctx *sym;
+    struct clu_rules *rules;
+    struct clu_table *table;
+    struct outfile out[OUT_N]; /* by enum out_kind */
+    struct kpt_baseline base;
+    struct kpt_summary sum;
+    struct kpt_rejected *rej;
+    size_t nrej, rej_cap;
+    int io_error, progress;
+};
+
+/* a path or reason on stderr, control bytes escaped */
+void pipeline_diag(const char *path, const char *why);
+/* ingest: one input into r (in run->arena); why: rejected before reading */
+void pipeline_read_report(struct run *run, const char *path, const char *why, struct kpt_report *r);
+void pipeline_sym_options(const struct kpt_opts *o, struct sym_opts *so);
+void pipeline_verbose_counts(const struct kpt_symstats *st);
+int pipeline_cmp_rej(const void *x, const void *y);
+/* --baseline, then every output opened and its header written; -1 when the run cannot start */
+int pipeline_start_outputs(const struct kpt_opts *o, struct run *run);
+/* the summary outputs, and the exit code they leave (*ok 0: discard the outputs) */
+int pipeline_finish(struct run *run, int *ok);
+int pipeline_close_outputs(struct run *run, int ok);
+void pipeline_run_release(struct run *run);
+
+#endif

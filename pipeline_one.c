@@ -1,0 +1,117 @@
+/*
+ * pipeline_one.c - --trace and --explain: one report through every stage but the table.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline.h"
+#include "pipeline_int.h"
+#include "util/buf.h"
+
+/* trace and explain: one report through every stage but the table; prints with control
+ * bytes escaped (report text on a terminal) */
+static void
+put_escaped(const char *prefix, const char *s)
+{
+    struct buf b = BUF_INIT;
+    const unsigned char *p;
+
+    buf_adds(&b, prefix);
+    for (p = (const unsigned char *)s; *p; p++) {
+        if ((*p < 0x20 && *p != '\n') || *p == 0x7f)
+            buf_addf(&b, "\\x%02x", *p);
+        else
+            buf_addc(&b, (char)*p);
+    }
+    fputs(b.data, stdout);
+    buf_release(&b);
+}
+
+static int
+one_report(const struct kpt_opts *o, int explain)
+{
+    struct run run;
+    struct sym_opts so;
+    struct kpt_report r;
+    char *newest = NULL;
+    const char *path;
+    size_t i;
+    int ret = KPT_EXIT_OK;
+
+    memset(&run, 0, sizeof(run));
+    run.o = o;
+    if (o->npaths) {
+        path = o->paths[0];
+    } else if ((newest = cli_newest_report("/Library/Logs/DiagnosticReports"))) {
+        path = newest;
+    } else {
+        fprintf(stderr, "kptrace-batch: no report given and none in /Library/Logs/DiagnosticReports\n");
+        return KPT_EXIT_USAGE;
+    }
+    if (explain) {
+        struct buf err = BUF_INIT;
+
+        if (clu_rules_load(o->rules, &run.rules, &err) < 0) {
+            fprintf(stderr, "kptrace-batch: rules: %s\n", err.data);
+            buf_release(&err);
+            free(newest);
+            return KPT_EXIT_START;
+        }
+        buf_release(&err);
+    }
+    run.arena = arena_new(256 * 1024);
+    pipeline_sym_options(o, &so);
+    run.sym = sym_ctx_new(&so, o->verbose ? stderr : NULL);
+    pipeline_read_report(&run, path, NULL, &r);
+    if (r.status == KPT_ST_REJECTED) {
+        pipeline_diag(path, r.error ? r.error : "rejected");
+        ret = KPT_EXIT_REJECTED;
+        goto out;
+    }
+    if (sym_needs_pass(run.sym)) {
+        sym_collect(run.sym, run.arena, &r);
+        sym_run(run.sym, stderr);
+    }
+    sym_resolve(run.sym, run.arena, &r);
+    if (explain) {
+        struct buf ex = BUF_INIT;
+
+        if (o->frames)
+            clu_rules_set_frames(run.rules, o->frames);
+        clu_explain(run.rules, run.arena, &r, &ex);
+        buf_addf(&ex, "status   %s%s%s\n", kpt_status_name(r.status), r.error ? ": " : "",
+                 r.error ? r.error : "");
+        put_escaped("", ex.data);
+        buf_release(&ex);
+    } else {
+        for (i = 0; i < r.nframes; i++) {
+            put_escaped("  - ", kpt_frame_display(run.arena, &r.frames[i]));
+            fputc('\n', stdout);
+        }
+        if (!r.nframes)
+            fprintf(stderr, "kptrace-batch: %s: no backtrace in the report\n", path);
+    }
+    if (o->verbose)
+        pipeline_verbose_counts(sym_ctx_stats(run.sym));
+    if (fflush(stdout) || ferror(stdout))
+        ret = KPT_EXIT_START;
+out:
+    sym_ctx_free(run.sym);
+    clu_rules_free(run.rules);
+    arena_free(run.arena);
+    free(newest);
+    return ret;
+}
+
+int
+pipeline_trace(const struct kpt_opts *o)
+{
+    return one_report(o, 0);
+}
+
+int
+pipeline_explain(const struct kpt_opts *o)
+{
+    return one_report(o, 1);
+}
