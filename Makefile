@@ -41,7 +41,7 @@ TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/tes
 FUZZERS  := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 
 .PHONY: all help deps check test unit cli-test sanitize check-deps check-headers demo \
-        install uninstall clean fuzz-regress fuzz fixtures samples sym-test bench
+        install uninstall clean fuzz-regress fuzz fixtures samples sym-test golden bench
 
 all: $(BUILD)/kptrace-batch $(FUZZERS)  ## build the tool (and the fuzz targets, so they cannot rot)
 
@@ -119,6 +119,9 @@ cli-test: $(BUILD)/kptrace-batch  ## run the command-line tests and the hostile-
 	@sh tests/cli/hostile.sh $(BUILD)/kptrace-batch
 	@sh tests/cli/shard.sh $(BUILD)/kptrace-batch
 
+golden: $(BUILD)/kptrace-batch fixtures  ## whole outputs against tests/golden (GOLDEN_UPDATE=1 rewrites them)
+	@sh tests/cli/golden.sh $(BUILD)/kptrace-batch $(FIXTURES)
+
 fuzz-regress: $(FUZZERS)  ## replay the test inputs and the corpus through every fuzz target
 	@sh fuzz/regress.sh $(BUILD)/fuzz
 
@@ -137,7 +140,7 @@ fuzz:  ## run every fuzz target under libFuzzer (clang) for FUZZ_SECONDS each; c
 	    tests/data samples fuzz/seeds $(wildcard ../shared/corpus/*/) || fail=1; done; \
 	[ $$fail = 0 ] || { echo "fuzz: crashes in build/libfuzzer/*-crash-*"; exit 1; }
 
-test: unit cli-test sym-test fuzz-regress check-deps check-headers  ## every test on $(BUILD)
+test: unit cli-test sym-test golden fuzz-regress check-deps check-headers  ## every test on $(BUILD)
 
 SANLOGS := $(CURDIR)/build/san/logs
 sanitize:  ## every test again under ASan+UBSan (leaks included); any report fails the run

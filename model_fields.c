@@ -119,15 +119,17 @@ const struct kpt_field kpt_symstats_fields[] = {
     { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL },
 };
 
-/* the value each report adds to a cluster's histograms ("-" when the report did not say) */
-static const char *h_build(const struct kpt_report *r) { return r->os_build; }
+/* the value each report adds to a cluster's histograms: "-" when the report did not say */
+static const char *said(const char *s) { return s && *s ? s : "-"; }
+static const char *h_build(const struct kpt_report *r) { return said(r->os_build); }
 static const char *h_format(const struct kpt_report *r) { return kpt_format_name(r->format); }
-static const char *h_model(const struct kpt_report *r) { return r->model; }
-static const char *h_process(const struct kpt_report *r) { return r->process; }
+static const char *h_model(const struct kpt_report *r) { return said(r->model); }
+static const char *h_process(const struct kpt_report *r) { return said(r->process); }
 static const char *h_arch(const struct kpt_report *r) { return kpt_arch_name(r->arch); }
-static const char *h_quality(const struct kpt_report *r) { return r->quality; }
-static const char *h_fine(const struct kpt_report *r) { return r->fine_id; }
+static const char *h_quality(const struct kpt_report *r) { return said(r->quality); }
+static const char *h_fine(const struct kpt_report *r) { return said(r->fine_id); }
 
+/* the culprit's version; nothing when the report has no culprit or does not list it */
 static const char *
 h_culprit_version(const struct kpt_report *r)
 {

@@ -1,0 +1,155 @@
+/*
+ * ing_kext.c - the kext lines of panic text: "Kernel Extensions in backtrace" entries
+ * (FORMATS.md §6.8) and "loaded kexts:" entries with their compressed ids (§6.9).
+ */
+#include <string.h>
+
+#include "ingest/ing_text.h"
+#include "util/hex.h"
+#include "util/xalloc.h"
+
+static const char *
+expand_kext_id(struct arena *a, const char *s, size_t n)
+{
+    static const struct { char c; const char *with; } lead[] = {
+        { '>', "com.apple.driver." }, { '|', "com.apple.iokit." },
+        { '$', "com.apple.security." }, { '@', "com.apple." },
+    };
+    static const struct { char c; const char *with; } mid[] = {
+        { 'U', "AppleUSB" }, { 'A', "Apple" }, { 'F', "Family" }, { 'S', "Storage" },
+        { 'C', "Controller" }, { 'B', "Bluetooth" }, { 'I', "Intel" }, { 'a', "Action" },
+        { 'P', "Profile" },
+    };
+    struct buf b = BUF_INIT_MAX(4096);
+    const char *out;
+    size_t i, k;
+
+    for (i = 0; i < n; i++) {
+        int done = 0;
+
+        if (i == 0)
+            for (k = 0; k < sizeof(lead) / sizeof(lead[0]); k++)
+                if (s[0] == lead[k].c) {
+                    buf_adds(&b, lead[k].with);
+                    done = 1;
+                    break;
+                }
+        if (!done && s[i] == '!' && i + 1 < n)
+            for (k = 0; k < sizeof(mid) / sizeof(mid[0]); k++)
+                if (s[i + 1] == mid[k].c) {
+                    buf_adds(&b, mid[k].with);
+                    i++;
+                    done = 1;
+                    break;
+                }
+        if (!done)
+            buf_addc(&b, s[i]);
+    }
+    out = arena_strndup(a, b.data, b.len);
+    buf_release(&b);
+    return out;
+}
+
+int
+ing_kext_line(struct ing_tp *t, const struct ing_line *l)
+{
+    const char *p = l->s, *end = l->s + l->n, *id, *ver, *uu;
+    struct kpt_kext k;
+    struct kpt_report *r = t->r;
+    size_t idn, vern, uun, i;
+
+    memset(&k, 0, sizeof(k));
+    if (!ing_lit(&p, end, "dependency:")) {
+        k.dependency = 1;
+        ing_skip_blank(&p, end);
+    }
+    id = p;
+    while (p < end && *p != '(' && *p != ' ' && *p != '\t')
+        p++;
+    idn = (size_t)(p - id);
+    if (!idn || idn > KPT_MAX_MODULE_NAME || ing_lit(&p, end, "("))
+        return -1;
+    ver = p;
+    while (p < end && *p != ')')
+        p++;
+    vern = (size_t)(p - ver);
+    if (ing_lit(&p, end, ")["))
+        return -1;
+    uu = p;
+    while (p < end && (hex_digit((unsigned char)*p) >= 0 || *p == '-'))
+        p++;
+    uun = (size_t)(p - uu);
+    if (ing_lit(&p, end, "]@") || ing_hex64(&p, end, &k.start, NULL))
+        return -1;
+    if (!ing_lit(&p, end, "->")) {
+        if (ing_hex64(&p, end, &k.end, NULL))
+            return -1;
+        k.has_end = k.end >= k.start; /* an end below the start is damage: start-only */
+    }
+    if (p != end)
+        return -1;
+    if (uun) {
+        if (kpt_uuid_parse(uu, uun, k.uuid))
+            return -1;
+        k.has_uuid = 1;
+    }
+    /* a kext printed again (as a dependency, maybe with another version) is kept as printed;
+     * an END it lacked the first time is filled in */
+    for (i = 0; i < r->nkexts; i++) {
+        struct kpt_kext *o = &r->kexts[i];
+
+        if (o->start == k.start && o->has_uuid == k.has_uuid && !memcmp(o->uuid, k.uuid, 16) &&
+            strlen(o->id) == idn && !memcmp(o->id, id, idn) && !o->has_end && k.has_end) {
+            o->end = k.end;
+            o->has_end = 1;
+        }
+    }
+    if (r->nkexts >= t->lim->max_kexts) {
+        t->kexts_dropped++;
+        return 0;
+    }
+    k.id = arena_strndup(t->a, id, idn);
+    k.version = arena_strndup(t->a, ver, vern);
+    if (r->nkexts == t->kexts_cap) {
+        size_t ncap = t->kexts_cap ? t->kexts_cap * 2 : 8;
+        struct kpt_kext *nk = arena_alloc(t->a, st_mult(ncap, sizeof(*nk)));
+
+        if (r->nkexts)
+            memcpy(nk, r->kexts, r->nkexts * sizeof(*nk));
+        r->kexts = nk;
+        t->kexts_cap = ncap;
+    }
+    r->kexts[r->nkexts++] = k;
+    return 0;
+}
+
+void
+ing_loaded_line(struct ing_tp *t, const struct ing_line *l)
+{
+    struct kpt_report *r = t->r;
+    const char *p = l->s, *end = l->s + l->n, *id;
+    struct kpt_loaded e;
+
+    id = p;
+    while (p < end && *p != '\t' && *p != ' ')
+        p++;
+    if (p == id)
+        return;
+    if (r->nloaded >= t->lim->max_kexts) {
+        r->loaded_dropped++;
+        return;
+    }
+    e.id = expand_kext_id(t->a, id, (size_t)(p - id));
+    ing_skip_blank(&p, end);
+    e.version = arena_strndup(t->a, p, (size_t)(end - p));
+    if (r->nloaded == t->loaded_cap) {
+        size_t ncap = t->loaded_cap ? t->loaded_cap * 2 : 64;
+        struct kpt_loaded *nl = arena_alloc(t->a, st_mult(ncap, sizeof(*nl)));
+
+        if (r->nloaded)
+            memcpy(nl, r->loaded, r->nloaded * sizeof(*nl));
+        r->loaded = nl;
+        t->loaded_cap = ncap;
+    }
+    r->loaded[r->nloaded++] = e;
+}

@@ -1,0 +1,163 @@
+/*
+ * ing_lines.c - splitting a text into lines (and undoing what copies did to them:
+ * Markdown quoting and bold lines, trailing blanks), and cursors over one line.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "ingest/ing_text.h"
+#include "util/hex.h"
+
+int
+ing_lit(const char **p, const char *end, const char *s)
+{
+    size_t n = strlen(s);
+
+    if ((size_t)(end - *p) < n || memcmp(*p, s, n))
+        return -1;
+    *p += n;
+    return 0;
+}
+
+void
+ing_skip_blank(const char **p, const char *end)
+{
+    while (*p < end && (**p == ' ' || **p == '\t'))
+        (*p)++;
+}
+
+/* "0x" then 1..16 hex digits; *ndig gets the digit count. */
+int
+ing_hex64(const char **p, const char *end, uint64_t *v, int *ndig)
+{
+    const char *q = *p;
+    uint64_t x = 0;
+    int n = 0, d;
+
+    if (ing_lit(&q, end, "0x"))
+        return -1;
+    while (q < end && (d = hex_digit((unsigned char)*q)) >= 0) {
+        if (n == 16)
+            return -1;
+        x = x << 4 | (uint64_t)d;
+        n++;
+        q++;
+    }
+    if (!n)
+        return -1;
+    *p = q;
+    *v = x;
+    if (ndig)
+        *ndig = n;
+    return 0;
+}
+
+int
+ing_dec(const char **p, const char *end, uint64_t *v, uint64_t max)
+{
+    const char *q = *p;
+    uint64_t x = 0;
+
+    if (q >= end || !isdigit((unsigned char)*q))
+        return -1;
+    while (q < end && isdigit((unsigned char)*q)) {
+        x = x * 10 + (uint64_t)(*q - '0');
+        if (x > max)
+            return -1;
+        q++;
+    }
+    *p = q;
+    *v = x;
+    return 0;
+}
+
+/* next line of text from *pos (LF, CRLF or a lone CR ends it; so does EOF); a line longer
+ * than max is cut (*over set) and its rest skipped. Returns 0 at the end. */
+static int
+next_line(const char *text, size_t len, size_t *pos, size_t max, struct ing_line *l, int *over)
+{
+    size_t i = *pos, j = i, e;
+
+    if (i >= len)
+        return 0;
+    while (j < len && text[j] != '\n' && text[j] != '\r')
+        j++;
+    e = j;
+    if (e - i > max) {
+        *over = 1;
+        e = i + max;
+    }
+    l->raw = text + i;
+    l->rawn = e - i;
+    if (j < len && text[j] == '\r' && j + 1 < len && text[j + 1] == '\n')
+        j++;
+    *pos = j + 1;
+    return 1;
+}
+
+static int
+quoted(const struct ing_line *l)
+{
+    return (l->rawn == 1 && l->raw[0] == '>') || (l->rawn >= 2 && l->raw[0] == '>' && l->raw[1] == ' ');
+}
+
+/* Markdown quoting: when at least 80 % of the non-blank lines carry '> ', strip it */
+static int
+mostly_quoted(const char *text, size_t len, size_t max)
+{
+    struct ing_line l;
+    size_t pos = 0, nonblank = 0, q = 0;
+    int over = 0;
+
+    while (next_line(text, len, &pos, max, &l, &over)) {
+        if (!l.rawn)
+            continue;
+        nonblank++;
+        q += (size_t)quoted(&l);
+    }
+    return nonblank && q * 5 >= nonblank * 4;
+}
+
+static void
+trim(struct ing_line *l, int strip_quote)
+{
+    const char *s, *e;
+
+    if (strip_quote && quoted(l)) {
+        l->raw += l->rawn >= 2 ? 2 : 1;
+        l->rawn -= l->rawn >= 2 ? 2 : 1;
+    }
+    s = l->raw;
+    e = l->raw + l->rawn;
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+        e--;
+    l->rawn = (size_t)(e - s);
+    while (s < e && (*s == ' ' || *s == '\t'))
+        s++;
+    l->s = s;
+    l->n = (size_t)(e - s);
+    /* "**whole line**" inserted by Markdown */
+    if (l->n >= 4 && !memcmp(l->s, "**", 2) && !memcmp(l->s + l->n - 2, "**", 2)) {
+        l->s += 2;
+        l->n -= 4;
+    }
+}
+
+void
+ing_lines_init(struct ing_lines *it, const char *text, size_t len, size_t max)
+{
+    memset(it, 0, sizeof(*it));
+    it->text = text;
+    it->len = len;
+    it->max = max;
+    it->strip = mostly_quoted(text, len, max);
+}
+
+int
+ing_lines_next(struct ing_lines *it, struct ing_line *l)
+{
+    if (!next_line(it->text, it->len, &it->pos, it->max, l, &it->over))
+        return 0;
+    trim(l, it->strip);
+    return 1;
+}

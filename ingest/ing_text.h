@@ -1,0 +1,57 @@
+/*
+ * ing_text.h - inside ingest/: the panic-text grammar's state and the helpers its files
+ * share: cursors over a line (ing_lines.c), the kext lines (ing_kext.c), values such as
+ * builds, kernel versions and dates (ing_values.c), the grammar itself (ing_text.c).
+ */
+#ifndef KPT_ING_TEXT_H
+#define KPT_ING_TEXT_H
+
+#include "ingest/ing_int.h"
+
+/* one line of text, trimmed (see ing_lines_next()) */
+struct ing_line {
+    const char *s; /* left-trimmed start */
+    size_t n;      /* length after trimming both ends */
+    const char *raw;
+    size_t rawn;
+};
+
+/* the text parser's state */
+struct ing_tp {
+    const struct kpt_limits *lim;
+    struct arena *a;
+    struct kpt_report *r;
+    struct buf msg;
+    int in_msg, msg_quote_open, msg_done;
+    int in_loaded, want_build, want_kversion;
+    int in_nested, frames_closed, saw_bt_header;
+    int kexts_dropped;
+    int arm_hint, intel_hint; /* register rows and the like seen */
+    size_t frames_cap, kexts_cap, loaded_cap;
+};
+
+/* the lines of a text: LF, CRLF and a lone CR end a line, so does EOF; a line longer than
+ * max is cut (over set) and its rest skipped; trailing blanks are trimmed, and a Markdown
+ * quote prefix stripped when most lines carry it */
+struct ing_lines {
+    const char *text;
+    size_t len, pos, max;
+    int strip, over;
+};
+void ing_lines_init(struct ing_lines *it, const char *text, size_t len, size_t max);
+int ing_lines_next(struct ing_lines *it, struct ing_line *l); /* 0 at the end */
+
+/* cursors: each advances *p only on success and returns 0, else -1 */
+int ing_lit(const char **p, const char *end, const char *s);
+void ing_skip_blank(const char **p, const char *end);
+int ing_hex64(const char **p, const char *end, uint64_t *v, int *ndig); /* "0x" + 1..16 digits */
+int ing_dec(const char **p, const char *end, uint64_t *v, uint64_t max);
+
+/* ing_kext_line() - a "Kernel Extensions in backtrace" entry: 0, or -1 when l is none */
+int ing_kext_line(struct ing_tp *t, const struct ing_line *l);
+/* ing_loaded_line() - one "loaded kexts:" entry */
+void ing_loaded_line(struct ing_tp *t, const struct ing_line *l);
+/* ing_date_line() - "Sat Jun 13 17:31:08 2015" as r's local time: 0, or -1 when l is none */
+int ing_date_line(struct ing_tp *t, const struct ing_line *l);
+
+#endif
