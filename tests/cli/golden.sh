@@ -24,9 +24,10 @@ golden() {
     (cd "$SRC" && timeout 300 "$BIN" -q -o "$T/$name/summary.md" --csv "$T/$name/clusters.csv" \
         --reports-csv "$T/$name/reports.csv" --json "$T/$name/summary.json" "$@" 2>"$T/$name.err")
     echo "$?" > "$T/$name/exit"
-    # the fixture binaries' UUIDs come from the linker and vary between builds
+    # the fixture binaries' UUIDs come from the linker and vary between builds; catalogue
+    # paths are absolute
     for f in "$T/$name"/*; do
-        sed -E 's/[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}/<UUID>/g' "$f" > "$f.n" && mv "$f.n" "$f"
+        sed -E -e "s|$SRC/|<SRC>/|g" -e 's/[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}/<UUID>/g' "$f" > "$f.n" && mv "$f.n" "$f"
     done
     if [ "${GOLDEN_UPDATE:-}" = 1 ]; then
         rm -rf "$SRC/tests/golden/$name" && cp -r "$T/$name" "$SRC/tests/golden/$name"
