@@ -5,19 +5,14 @@
 #include "symbolicate/sym_lldb.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/proc.h"
 #include "util/xalloc.h"
 
 #define CHUNK 256
@@ -32,8 +27,7 @@ struct lldb_sess {
     const struct kdk_mod **mods;
     uint64_t *base;
     size_t nmods, cap, nloaded; /* nloaded: modules the running child knows */
-    pid_t pid;
-    int in, out, err;
+    struct proc child;
     unsigned long sentinel;
     size_t starts, restarts;
     int dead, ever_started;
@@ -46,67 +40,34 @@ lldb_new(const struct lldb_opts *o)
     struct lldb_sess *s = xcalloc(1, sizeof(*s));
 
     s->o = *o;
-    s->pid = -1;
-    s->in = s->out = s->err = -1;
+    s->child.pid = -1;
+    s->child.in = s->child.out = s->child.err = -1;
     buf_init(&s->why, 4096);
     buf_init(&s->errbuf, ERR_CAP);
     signal(SIGPIPE, SIG_IGN); /* a dead child is an EPIPE, never a signal */
     return s;
 }
 
-static uint64_t
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void
-close_fd(int *fd)
-{
-    if (*fd >= 0)
-        close(*fd);
-    *fd = -1;
-}
-
 static void
 child_kill(struct lldb_sess *s)
 {
-    if (s->pid > 0) {
-        kill(-s->pid, SIGKILL);
-        kill(s->pid, SIGKILL);
-        waitpid(s->pid, NULL, 0);
-    }
-    s->pid = -1;
-    close_fd(&s->in);
-    close_fd(&s->out);
-    close_fd(&s->err);
+    proc_kill(&s->child);
     s->nloaded = 0;
 }
 
+/* "quit", then five seconds to exit before the group is killed */
 static void
 child_stop(struct lldb_sess *s)
 {
-    uint64_t t0 = now_ms();
-
-    if (s->pid <= 0)
+    if (s->child.pid <= 0)
         return;
-    if (s->in >= 0) {
-        ssize_t w = write(s->in, "quit\n", 5);
+    if (s->child.in >= 0) {
+        ssize_t w = write(s->child.in, "quit\n", 5);
 
         (void)w;
-        close_fd(&s->in);
     }
-    while (now_ms() - t0 < 5000) {
-        if (waitpid(s->pid, NULL, WNOHANG) == s->pid) {
-            s->pid = -1;
-            break;
-        }
-        usleep(10000);
-    }
-    child_kill(s);
+    proc_stop(&s->child, 5000);
+    s->nloaded = 0;
 }
 
 void
@@ -208,168 +169,84 @@ sentinel_cmds(struct lldb_sess *s, struct buf *b)
     buf_addf(b, "settings set target.arg0 kptsent%lu\nsettings show target.arg0\n", s->sentinel);
 }
 
+struct watch {
+    const char *want; /* the sentinel line */
+    struct lldb_sess *s;
+};
+
+/* 1 when the sentinel shows on stdout; -1 when lldb's stderr says it crashed */
+static int
+sentinel_seen(void *ctx, const struct buf *out, size_t from, const struct buf *err)
+{
+    struct watch *w = ctx;
+    size_t n = strlen(w->want);
+
+    from = from > n ? from - n : 0;
+    if (memmem(out->data + from, out->len - from, w->want, n))
+        return 1;
+    if (memmem(err->data, err->len, "PLEASE submit a bug report", 26)) {
+        set_why(w->s, "lldb crashed (it asked for a bug report)");
+        return -1;
+    }
+    return 0;
+}
+
 /* write cmd while draining stdout/stderr, until the sentinel shows on stdout */
 static int
 exchange(struct lldb_sess *s, const char *cmd, size_t n, unsigned timeout_ms, struct buf *out)
 {
     char want[64];
-    size_t written = 0, scan_from = 0;
-    uint64_t last = now_ms();
-    int err_open = 1;
+    struct watch w = { want, s };
+    struct buf why = BUF_INIT;
+    int ret;
 
     snprintf(want, sizeof(want), "target.arg0 (string) = \"kptsent%lu\"", s->sentinel);
     if (s->o.cmdlog && n) {
         fwrite(cmd, 1, n, s->o.cmdlog);
         fflush(s->o.cmdlog);
     }
-    for (;;) {
-        struct pollfd p[3];
-        nfds_t k = 0;
-        int ix_in = -1, ix_out, ix_err = -1, r;
-        uint64_t t = now_ms();
-
-        if (memmem(out->data + scan_from, out->len - scan_from, want, strlen(want)))
-            return 0;
-        scan_from = out->len > strlen(want) ? out->len - strlen(want) : 0;
-        if (t - last >= timeout_ms) {
-            set_why(s, "lldb did not answer in time");
-            return KPT_E_TIMEOUT;
-        }
-        if (written < n) {
-            ix_in = (int)k;
-            p[k].fd = s->in;
-            p[k++].events = POLLOUT;
-        }
-        ix_out = (int)k;
-        p[k].fd = s->out;
-        p[k++].events = POLLIN;
-        if (err_open) {
-            ix_err = (int)k;
-            p[k].fd = s->err;
-            p[k++].events = POLLIN;
-        }
-        r = poll(p, k, (int)(timeout_ms - (t - last)));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            set_why(s, "poll failed");
-            return KPT_E_CHILD;
-        }
-        if (ix_in >= 0 && p[ix_in].revents) {
-            ssize_t w = write(s->in, cmd + written, n - written);
-
-            if (w > 0) {
-                written += (size_t)w;
-            } else if (w < 0 && errno != EAGAIN && errno != EINTR) {
-                set_why(s, "lldb closed its input (crashed?)");
-                return KPT_E_CHILD;
-            }
-        }
-        if (p[ix_out].revents) {
-            char chunk[65536];
-            ssize_t rd = read(s->out, chunk, sizeof(chunk));
-
-            if (rd > 0) {
-                if (out->len + (size_t)rd > OUT_CAP) {
-                    set_why(s, "lldb printed more than the output cap");
-                    return KPT_E_LIMIT;
-                }
-                buf_add(out, chunk, (size_t)rd);
-                last = now_ms();
-            } else if (rd == 0 || (errno != EAGAIN && errno != EINTR)) {
-                set_why(s, "lldb exited (crashed?)");
-                return KPT_E_CHILD;
-            }
-        }
-        if (ix_err >= 0 && p[ix_err].revents) {
-            char chunk[8192];
-            ssize_t rd = read(s->err, chunk, sizeof(chunk));
-
-            if (rd > 0) {
-                if (buf_add(&s->errbuf, chunk, (size_t)rd) < 0)
-                    buf_reset(&s->errbuf);
-                if (memmem(s->errbuf.data, s->errbuf.len, "PLEASE submit a bug report", 26)) {
-                    set_why(s, "lldb crashed (it asked for a bug report)");
-                    return KPT_E_CHILD;
-                }
-            } else if (rd == 0) {
-                err_open = 0;
-            }
-        }
+    ret = proc_exchange(&s->child, cmd, n, timeout_ms, out, OUT_CAP, &s->errbuf, sentinel_seen, &w, &why);
+    if (ret < 0 && why.len) {
+        buf_reset(&s->why);
+        buf_addf(&s->why, "lldb %s", why.data);
     }
+    buf_release(&why);
+    return ret;
 }
 
 static int
 child_start(struct lldb_sess *s)
 {
-    int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
     struct buf home = BUF_INIT, ic = BUF_INIT, pre = BUF_INIT, out = BUF_INIT;
-    const char *argv[16], *envp[6];
-    size_t a = 0, i;
-    pid_t pid;
+    struct argv args = { NULL, 0, 0 }, env = { NULL, 0, 0 };
+    size_t i;
     int ret = 0;
 
-    if (pipe2(pin, O_CLOEXEC) || pipe2(pout, O_CLOEXEC) || pipe2(perr, O_CLOEXEC)) {
-        set_why(s, "cannot create pipes");
-        ret = KPT_E_CHILD;
-        goto out;
-    }
-    buf_addf(&home, "HOME=%s", s->o.workdir);
-    argv[a++] = s->o.lldb;
-    argv[a++] = "-x";
-    argv[a++] = "-X";
-    argv[a++] = "-O";
-    argv[a++] = "settings set target.load-script-from-symbol-file false";
-    argv[a++] = "-O";
-    argv[a++] = "settings set symbols.enable-external-lookup false";
-    argv[a++] = "-O";
-    argv[a++] = "settings set target.load-cwd-lldbinit false";
+    argv_push(&args, s->o.lldb);
+    argv_push(&args, "-x"); /* no ~/.lldbinit */
+    argv_push(&args, "-X"); /* no ./.lldbinit */
+    argv_push(&args, "-O");
+    argv_push(&args, "settings set target.load-script-from-symbol-file false");
+    argv_push(&args, "-O");
+    argv_push(&args, "settings set symbols.enable-external-lookup false");
+    argv_push(&args, "-O");
+    argv_push(&args, "settings set target.load-cwd-lldbinit false");
     if (s->o.index_cache && kdk_path_safe(s->o.index_cache)) {
-        argv[a++] = "-O";
-        argv[a++] = "settings set symbols.enable-lldb-index-cache true";
+        argv_push(&args, "-O");
+        argv_push(&args, "settings set symbols.enable-lldb-index-cache true");
         buf_adds(&ic, "settings set symbols.lldb-index-cache-path ");
         kdk_quote(&ic, s->o.index_cache);
-        argv[a++] = "-O";
-        argv[a++] = ic.data;
+        argv_push(&args, "-O");
+        argv_push(&args, ic.data);
     }
-    argv[a] = NULL;
-    envp[0] = "PATH=/usr/local/bin:/usr/bin:/bin";
-    envp[1] = home.data;
-    envp[2] = "LANG=C";
-    envp[3] = "TERM=dumb";
-    envp[4] = NULL;
-
-    pid = fork();
-    if (pid < 0) {
-        set_why(s, "cannot fork");
-        ret = KPT_E_CHILD;
+    buf_addf(&home, "HOME=%s", s->o.workdir);
+    argv_push(&env, "PATH=/usr/local/bin:/usr/bin:/bin");
+    argv_push(&env, home.data);
+    argv_push(&env, "LANG=C");
+    argv_push(&env, "TERM=dumb");
+    buf_reset(&s->why);
+    if ((ret = proc_spawn(&s->child, s->o.lldb, &args, &env, s->o.workdir, &s->why)) < 0)
         goto out;
-    }
-    if (pid == 0) {
-        /* only async-signal-safe calls until exec */
-        setpgid(0, 0);
-        if (chdir(s->o.workdir) < 0)
-            _exit(126);
-        dup2(pin[0], 0);
-        dup2(pout[1], 1);
-        dup2(perr[1], 2);
-        for (i = 3; i < 1024; i++)
-            close((int)i);
-        execve(s->o.lldb, (char *const *)(uintptr_t)argv, (char *const *)(uintptr_t)envp);
-        _exit(127);
-    }
-    setpgid(pid, pid);
-    s->pid = pid;
-    s->in = pin[1];
-    s->out = pout[0];
-    s->err = perr[0];
-    close(pin[0]);
-    close(pout[1]);
-    close(perr[1]);
-    pin[0] = pin[1] = pout[0] = pout[1] = perr[0] = perr[1] = -1;
-    fcntl(s->in, F_SETFL, O_NONBLOCK);
-    fcntl(s->out, F_SETFL, O_NONBLOCK);
-    fcntl(s->err, F_SETFL, O_NONBLOCK);
     s->starts++;
     buf_reset(&s->errbuf);
     for (i = 0; i < s->nmods; i++)
@@ -402,11 +279,8 @@ child_start(struct lldb_sess *s)
     s->nloaded = s->nmods;
     s->ever_started = 1;
 out:
-    for (i = 0; i < 2; i++) {
-        close_fd(&pin[i]);
-        close_fd(&pout[i]);
-        close_fd(&perr[i]);
-    }
+    argv_release(&args);
+    argv_release(&env);
     buf_release(&home);
     buf_release(&ic);
     buf_release(&pre);
@@ -571,9 +445,9 @@ lldb_parse_output(const char *out, size_t len, const uint64_t *addr, size_t n, s
 static int
 ensure_child(struct lldb_sess *s)
 {
-    if (s->pid > 0 && s->nloaded == s->nmods)
+    if (s->child.pid > 0 && s->nloaded == s->nmods)
         return 0;
-    if (s->pid > 0) {
+    if (s->child.pid > 0) {
         /* modules added since the start: load them into the running child */
         struct buf cmd = BUF_INIT, out = BUF_INIT;
         size_t i;

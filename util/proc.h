@@ -1,0 +1,56 @@
+/*
+ * proc.h - child processes driven through pipes: a growable argument vector, spawning in a
+ * process group of its own with a chosen directory and environment, non-blocking I/O under
+ * poll() with a timeout, and stopping (then killing the whole group).
+ */
+#ifndef KPT_PROC_H
+#define KPT_PROC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "util/buf.h"
+
+/* a NULL-terminated vector of owned strings */
+struct argv {
+    char **v;
+    size_t n, cap;
+};
+void argv_push(struct argv *a, const char *s);
+void argv_release(struct argv *a);
+
+struct proc {
+    pid_t pid; /* -1: none */
+    int in, out, err;
+};
+#define PROC_INIT { -1, -1, -1, -1 }
+
+/*
+ * proc_spawn() - run path with args and exactly the environment env, in directory cwd,
+ * every descriptor but the three pipes closed; 0, or KPT_E_CHILD with the reason in why.
+ */
+int proc_spawn(struct proc *p, const char *path, const struct argv *args, const struct argv *env,
+               const char *cwd, struct buf *why);
+/*
+ * proc_exchange() - write in[0..n) to the child's input while reading its output into out
+ * (at most out_cap bytes) and its errors into err (what does not fit is dropped), until
+ * done() says 1 (0 returned), says -1 (KPT_E_CHILD), the child closes its output or input
+ * (KPT_E_CHILD), out_cap is passed (KPT_E_LIMIT), or nothing arrives for timeout_ms
+ * (KPT_E_TIMEOUT). why says what the child did ("exited (crashed?)"), for the caller to
+ * prefix with its name. done() sees out from 'from' on (bytes before it
+ * were seen already).
+ */
+int proc_exchange(struct proc *p, const char *in, size_t n, unsigned timeout_ms, struct buf *out,
+                  size_t out_cap, struct buf *err,
+                  int (*done)(void *ctx, const struct buf *out, size_t from, const struct buf *err),
+                  void *ctx, struct buf *why);
+/* proc_close_input() - the child's input closed (end of its commands) */
+void proc_close_input(struct proc *p);
+/* proc_stop() - wait up to grace_ms for the child to exit, then kill its group; reaped */
+void proc_stop(struct proc *p, unsigned grace_ms);
+/* proc_kill() - kill the child's group now; reaped, pipes closed */
+void proc_kill(struct proc *p);
+uint64_t proc_now_ms(void); /* a monotonic clock */
+
+#endif
