@@ -40,7 +40,7 @@ HDRS     := $(wildcard util/*.h ingest/*.h symbolicate/*.h cluster/*.h report/*.
 TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 FUZZERS  := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 
-.PHONY: all help deps check test unit cli-test sanitize check-deps check-headers demo \
+.PHONY: all help deps check test unit cli-test sanitize check-deps check-cycles check-headers demo \
         install uninstall clean fuzz-regress fuzz fixtures samples sym-test golden bench
 
 all: $(BUILD)/kptrace-batch $(FUZZERS)  ## build the tool (and the fuzz targets, so they cannot rot)
@@ -140,7 +140,7 @@ fuzz:  ## run every fuzz target under libFuzzer (clang) for FUZZ_SECONDS each; c
 	    tests/data samples fuzz/seeds $(wildcard ../shared/corpus/*/) || fail=1; done; \
 	[ $$fail = 0 ] || { echo "fuzz: crashes in build/libfuzzer/*-crash-*"; exit 1; }
 
-test: unit cli-test sym-test golden fuzz-regress check-deps check-headers  ## every test on $(BUILD)
+test: unit cli-test sym-test golden fuzz-regress check-deps check-cycles check-headers  ## every test on $(BUILD)
 
 SANLOGS := $(CURDIR)/build/san/logs
 sanitize:  ## every test again under ASan+UBSan (leaks included); any report fails the run
@@ -162,6 +162,9 @@ check-deps:  ## a stage never includes another stage's header
 	  if grep -n '#include "\(ingest\|symbolicate\|cluster\|report\|cli\|pipeline\)' util/*.[ch] model.[ch]; then bad=1; fi; \
 	  if grep -nE '\b(strcpy|strcat|sprintf|vsprintf|strtok|gets|atoi|sscanf)\(' $(LIB_SRCS) main.c; then bad=1; fi; \
 	  [ $$bad = 0 ] && echo "check-deps: ok" || { echo "check-deps: violations above"; exit 1; }
+
+check-cycles: $(LIB_OBJS)  ## no call loop between the files of a stage (nm, tsort)
+	@sh tools/check-cycles.sh $(LIB_OBJS)
 
 check-headers:  ## every header compiles on its own
 	@for h in $(HDRS); do printf '#include "%s"\n' $$h | \

@@ -6,9 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define XXH_INLINE_ALL
-#include <xxhash.h>
-
 #include "cluster/clu.h"
 #include "cluster/clu_int.h"
 #include "util/xalloc.h"
@@ -102,43 +99,6 @@ clu_reduce_name(const struct clu_rules *c, struct arena *a, const char *name)
     res = arena_strndup(a, b.data, b.len);
     buf_release(&b);
     return res;
-}
-
-/* ---- canonical form and hash (§5.2, §5.3) ---- */
-
-static void
-ns(struct buf *out, const char *s)
-{
-    buf_addf(out, "%zu:", strlen(s));
-    buf_adds(out, s);
-    buf_addc(out, ',');
-}
-
-static void
-list(struct buf *out, const char *const *v, size_t n)
-{
-    size_t i;
-
-    buf_addf(out, "%zu:%zu,", (size_t)snprintf(NULL, 0, "%zu", n), n);
-    for (i = 0; i < n; i++)
-        ns(out, v[i]);
-}
-
-void
-clu_canon(struct buf *out, const char *kind, const char *cls, const char *const *fields,
-          size_t nfields, const char *const *items, size_t nitems)
-{
-    ns(out, "xnusig");
-    ns(out, kind);
-    ns(out, cls);
-    list(out, fields, nfields);
-    list(out, items, nitems);
-}
-
-uint64_t
-clu_hash(const char *canon, size_t len)
-{
-    return XXH3_64bits_withSeed(canon, len, CLU_SEED);
 }
 
 /* ---- tokens and the walk ---- */

@@ -65,7 +65,7 @@ struct fl {
     int placed, pac;
 };
 
-/* sym.c: the lookup table */
+/* sym_table.c: the lookup table */
 struct entry *sym_table_find(const struct sym_ctx *s, const struct kdk_mod *m, uint64_t addr);
 struct entry *sym_table_add(struct sym_ctx *s, const struct kdk_mod *m, uint64_t addr);
 

@@ -7,6 +7,15 @@
 
 #include "symbolicate/sym_int.h"
 
+uint64_t
+sym_strip_pac(uint64_t a)
+{
+    /* VA 47 for 0xfffffe... kernels (SYMBOLICATION.md §4.4) */
+    const uint64_t mask = (1ull << 47) - 1;
+
+    return (a >> 55 & 1) ? (a | ~mask) : (a & mask);
+}
+
 static const char *
 kernel_file(struct arena *a, const struct kpt_report *r)
 {
