@@ -57,6 +57,32 @@ kpt_status_name(enum kpt_status s)
 }
 
 const char *
+kpt_kdk_match_name(enum kpt_kdk_match m)
+{
+    switch (m) {
+    case KPT_KDK_UNSET: return NULL;
+    case KPT_KDK_OFF: return "off";
+    case KPT_KDK_NONE: return "none";
+    case KPT_KDK_UUID: return "uuid";
+    case KPT_KDK_BUILD: return "build";
+    case KPT_KDK_UUID_MISMATCH: return "uuid-mismatch";
+    }
+    return NULL;
+}
+
+const char *
+kpt_quality_name(enum kpt_quality q)
+{
+    switch (q) {
+    case KPT_Q_UNSET: return NULL;
+    case KPT_Q_OK: return "OK";
+    case KPT_Q_LOWSYM: return "LOWSYM";
+    case KPT_Q_NOBT: return "NOBT";
+    }
+    return NULL;
+}
+
+const char *
 kpt_slide_name(enum kpt_slide_key k)
 {
     static const char *const names[KPT_SL_COUNT] = {

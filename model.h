@@ -48,6 +48,24 @@ const char *kpt_arch_name(enum kpt_arch a);
 enum kpt_status { KPT_ST_OK = 0, KPT_ST_PARTIAL, KPT_ST_REJECTED };
 const char *kpt_status_name(enum kpt_status s);
 
+/* how the report's kernel was found in the catalogue (symbolicate/) */
+enum kpt_kdk_match {
+    KPT_KDK_UNSET = 0,     /* not symbolicated (rejected) */
+    KPT_KDK_OFF,           /* --no-symbolicate */
+    KPT_KDK_NONE,          /* no KDK kernel matches */
+    KPT_KDK_UUID,          /* by Kernel UUID */
+    KPT_KDK_BUILD,         /* by build and kernel variant */
+    KPT_KDK_UUID_MISMATCH, /* the build's KDK has another kernel UUID: not used */
+};
+const char *kpt_kdk_match_name(enum kpt_kdk_match m); /* "uuid", ...; NULL when unset */
+
+/* how much of the signature's frames were named (cluster/, SIGNATURES.md §4.5) */
+enum kpt_quality { KPT_Q_UNSET = 0, KPT_Q_OK, KPT_Q_LOWSYM, KPT_Q_NOBT };
+const char *kpt_quality_name(enum kpt_quality q); /* "OK", ...; NULL when unset */
+
+/* the module name of a frame in the kernel (kpt_frame.module; in_kernel says it) */
+#define KPT_MODULE_KERNEL "kernel"
+
 /* One backtrace frame, top (innermost) first. */
 struct kpt_frame {
     uint64_t addr;      /* return address as printed */
@@ -64,7 +82,8 @@ struct kpt_frame {
     const char *inlined;  /* the inlined callee at this address (lldb), or NULL */
     const char *file;     /* source file base name (lldb), or NULL */
     unsigned line;
-    unsigned keepsyms : 1; /* function is the report's own (a hint), not lldb's */
+    unsigned keepsyms : 1;  /* function is the report's own (a hint), not lldb's */
+    unsigned in_kernel : 1; /* placed in the kernel (module is KPT_MODULE_KERNEL) */
 };
 
 /* One 'Kernel Extensions in backtrace' line. */
@@ -137,10 +156,11 @@ struct kpt_report {
 
     /* filled by symbolicate/ */
     const char *kdk;        /* the KDK (or kext folder) whose kernel was used, or NULL */
-    const char *kdk_status; /* "uuid", "build", "none", "uuid-mismatch", "off" */
+    enum kpt_kdk_match kdk_match;
 
     /* filled by cluster/ */
-    const char *sig_id;     /* 16 lowercase hex digits */
+    uint64_t sig_key;       /* the primary key */
+    const char *sig_id;     /* sig_key as 16 lowercase hex digits */
     const char *signature;  /* readable form */
     const char *panic_class;
     const char *culprit;    /* first third-party kext in the walked frames, or NULL */
@@ -148,7 +168,7 @@ struct kpt_report {
     const char *fields;         /* the class's key fields, "name=value; ..." */
     const char *coarse_id, *fine_id; /* the other keys (SIGNATURES.md §5.1) */
     const char *coarse;              /* readable coarse form: class[...] | culprit */
-    const char *quality;             /* OK, LOWSYM or NOBT */
+    enum kpt_quality quality;
     size_t nresolved;       /* frames with a function name */
 };
 

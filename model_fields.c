@@ -126,7 +126,7 @@ static const char *h_format(const struct kpt_report *r) { return kpt_format_name
 static const char *h_model(const struct kpt_report *r) { return said(r->model); }
 static const char *h_process(const struct kpt_report *r) { return said(r->process); }
 static const char *h_arch(const struct kpt_report *r) { return kpt_arch_name(r->arch); }
-static const char *h_quality(const struct kpt_report *r) { return said(r->quality); }
+static const char *h_quality(const struct kpt_report *r) { return said(kpt_quality_name(r->quality)); }
 static const char *h_fine(const struct kpt_report *r) { return said(r->fine_id); }
 
 /* the culprit's version; nothing when the report has no culprit or does not list it */

@@ -106,15 +106,15 @@ clu_reduce_name(const struct clu_rules *c, struct arena *a, const char *name)
 struct tok {
     const char *text;   /* the key token */
     const char *fine;   /* the fine token: token+0xOFF, or bundle+0xOFF@UUID */
-    const char *module; /* "kernel", a bundle id, or NULL outside every known range */
+    const char *module; /* KPT_MODULE_KERNEL, a bundle id, or NULL outside every known range */
     size_t frame;       /* the (first) frame it stands for */
-    int named;
+    int named, kernel;  /* kernel: the kernel's, or a module kernel-modules.txt names */
 };
 
 static int
 is_plumbing(const struct clu_rules *l, enum kpt_arch arch, const struct tok *t)
 {
-    if (!t->named || (t->module && strcmp(t->module, "kernel")))
+    if (!t->named || (t->module && !t->kernel))
         return 0;
     return clu_lists_match(l, CLU_PLUMB_COMMON, t->text) ||
            (arch != KPT_ARCH_ARM64 && clu_lists_match(l, CLU_PLUMB_X86, t->text)) ||
@@ -122,9 +122,9 @@ is_plumbing(const struct clu_rules *l, enum kpt_arch arch, const struct tok *t)
 }
 
 static int
-third_party(const char *module)
+third_party(const struct tok *t)
 {
-    return module && strcmp(module, "kernel") && strncmp(module, "com.apple.", 10);
+    return t->module && !t->kernel && strncmp(t->module, "com.apple.", 10);
 }
 
 static const struct kpt_kext *
@@ -146,21 +146,23 @@ make_tokens(const struct clu_rules *c, struct arena *a, const struct kpt_report 
 
     for (i = 0; i < r->nframes && n < MAX_TOKENS; i++) {
         const struct kpt_frame *f = &r->frames[i];
-        struct tok k = { "unknown", NULL, f->module, i, 0 };
+        struct tok k = { "unknown", NULL, f->module, i, 0, f->in_kernel };
         const char *mod = f->module;
 
-        if (mod && clu_lists_match(c, CLU_KERNEL_MODULES, mod))
-            mod = k.module = "kernel";
+        if (mod && !k.kernel && clu_lists_match(c, CLU_KERNEL_MODULES, mod)) {
+            mod = k.module = KPT_MODULE_KERNEL;
+            k.kernel = 1;
+        }
         /* a name the report printed is trusted only near its symbol (stripped binaries
          * name the nearest export); lldb's names are */
         if (f->function && (!f->keepsyms || f->func_off < TRUST_OFF)) {
             const char *fn = clu_reduce_name(c, a, f->function);
 
             k.named = 1;
-            k.text = !mod || !strcmp(mod, "kernel") ? fn : arena_printf(a, "%s!%s", mod, fn);
+            k.text = !mod || k.kernel ? fn : arena_printf(a, "%s!%s", mod, fn);
             k.fine = arena_printf(a, "%s+0x%" PRIx64, k.text, f->func_off);
         } else if (mod) {
-            const struct kpt_kext *kx = strcmp(mod, "kernel") ? kext_of(r, mod) : NULL;
+            const struct kpt_kext *kx = k.kernel ? NULL : kext_of(r, mod);
 
             k.text = mod;
             k.fine = kx && kx->has_uuid
@@ -205,20 +207,6 @@ rule_of(const struct clu_rules *c, struct arena *a, enum kpt_arch arch, enum dis
     return e && which < CLU_NLISTS ? arena_printf(a, "%s:%u", c->lists[which].file, e->line) : "";
 }
 
-static int sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct buf *ex);
-
-int
-clu_sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r)
-{
-    return sign(c, a, r, NULL);
-}
-
-int
-clu_explain(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct buf *out)
-{
-    return sign(c, a, r, out);
-}
-
 /* the readable form: class[v1; v2] | item | item, at most SIG_MAX bytes */
 static const char *
 readable(struct arena *a, const char *cls, const char *const *fields, size_t nf,
@@ -257,10 +245,26 @@ readable(struct arena *a, const char *cls, const char *const *fields, size_t nf,
     return res;
 }
 
-static const char *
-key_hex(struct arena *a, const char *kind, const char *cls, const char *const *fields, size_t nf,
-        const char *const *items, size_t ni, const char *const *extras, size_t ne, struct buf *canon)
+/* everything a signature was computed from, for --explain */
+struct walk {
+    const char *msg, *cls, **fields;
+    size_t nfields, row;
+    int n_sig;
+    struct tok tok[MAX_TOKENS];
+    enum disp disp[MAX_TOKENS];
+    size_t ntok, window, start, last_plumb;
+    int have_plumb, anchored;
+    size_t sig, named_sig; /* significant tokens; of them named */
+    const char *primary_canon;
+};
+
+static uint64_t
+key(struct arena *a, const char *kind, const char *cls, const char *const *fields, size_t nf,
+    const char *const *items, size_t ni, const char *const *extras, size_t ne, struct buf *canon,
+    const char **hex)
 {
+    uint64_t k;
+
     buf_reset(canon);
     clu_canon(canon, kind, cls, fields, nf, items, ni);
     if (extras) {
@@ -270,56 +274,59 @@ key_hex(struct arena *a, const char *kind, const char *cls, const char *const *f
         for (i = 0; i < ne; i++)
             buf_addf(canon, "%zu:%s,", strlen(extras[i]), extras[i]);
     }
-    return arena_printf(a, "%016" PRIx64, clu_hash(canon->data, canon->len));
+    k = clu_hash(canon->data, canon->len);
+    *hex = arena_printf(a, "%016" PRIx64, k);
+    return k;
 }
 
-static int
-sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct buf *ex)
+/* the signature of r into r's fields, and how it came about into w */
+static void
+compute(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct walk *w)
 {
-    const struct clu_rules *l = c;
-    struct tok tok[MAX_TOKENS];
-    enum disp disp[MAX_TOKENS];
-    const char *walked[WALK_MAX + 1], *items[WALK_MAX + 2], *cls, **fields, *msg;
+    struct tok *tok = w->tok;
+    enum disp *disp = w->disp;
+    const char *walked[WALK_MAX + 1], *items[WALK_MAX + 2];
     const char *key_fields[8], *extras[WALK_MAX + 1], *coarse_item;
-    size_t ntok, nfields, nkey = 0, start = 0, i, nwalked = 0, nitems = 0, sig = 0, named_sig = 0;
-    size_t window, row = (size_t)-1, last_plumb = (size_t)-1, nextras = 0;
-    int n_sig, n_walk, have_plumb = 0, anchored = 0, sig_tok[WALK_MAX + 1];
+    size_t nkey = 0, i, nwalked = 0, nitems = 0, nextras = 0;
+    int n_walk, sig_tok[WALK_MAX + 1];
     struct buf canon = BUF_INIT;
-    const char *quality = "OK";
 
+    memset(w, 0, sizeof(*w));
+    w->row = (size_t)-1;
+    w->last_plumb = (size_t)-1;
     r->culprit = NULL;
-    msg = clu_clean_message(c, a, r->panic_string);
-    n_sig = clu_classify(c, a, msg, &cls, &fields, &nfields, &row);
-    for (i = 0; i < nfields && nkey < 8; i++)
-        if (fields[i][0] != '~')
-            key_fields[nkey++] = fields[i];
+    w->msg = clu_clean_message(c, a, r->panic_string);
+    w->n_sig = clu_classify(c, a, w->msg, &w->cls, &w->fields, &w->nfields, &w->row);
+    for (i = 0; i < w->nfields && nkey < 8; i++)
+        if (w->fields[i][0] != '~')
+            key_fields[nkey++] = w->fields[i];
 
-    ntok = make_tokens(c, a, r, tok);
-    window = ntok < WINDOW ? ntok : WINDOW;
-    for (i = 0; i < ntok; i++)
+    w->ntok = make_tokens(c, a, r, tok);
+    w->window = w->ntok < WINDOW ? w->ntok : WINDOW;
+    for (i = 0; i < w->ntok; i++)
         disp[i] = D_BEYOND;
     /* §4.2: the walk starts after the last plumbing frame in the window */
-    for (i = 0; i < window; i++)
-        if (is_plumbing(l, r->arch, &tok[i])) {
-            start = i + 1;
-            last_plumb = i;
-            have_plumb = 1;
+    for (i = 0; i < w->window; i++)
+        if (is_plumbing(c, r->arch, &tok[i])) {
+            w->start = i + 1;
+            w->last_plumb = i;
+            w->have_plumb = 1;
         }
-    if (!have_plumb && r->has_caller) {
+    if (!w->have_plumb && r->has_caller) {
         /* no plumbing named (no symbols): the frame returning into panic()'s caller is the
          * first one after the plumbing */
-        for (i = 0; i < window; i++)
+        for (i = 0; i < w->window; i++)
             if (r->frames[tok[i].frame].addr == r->caller) {
-                start = i;
-                anchored = 1;
+                w->start = i;
+                w->anchored = 1;
                 break;
             }
     }
-    for (i = 0; i < start && i < ntok; i++)
-        disp[i] = is_plumbing(l, r->arch, &tok[i]) ? D_PLUMBING : D_SKIPPED;
+    for (i = 0; i < w->start && i < w->ntok; i++)
+        disp[i] = is_plumbing(c, r->arch, &tok[i]) ? D_PLUMBING : D_SKIPPED;
 
     /* §4.3-4.4: the walk */
-    n_walk = n_sig > 0 ? n_sig : 3;
+    n_walk = w->n_sig > 0 ? w->n_sig : 3;
     {
         struct buf fb = BUF_INIT;
 
@@ -328,61 +335,62 @@ sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct bu
         r->fields = arena_strndup(a, fb.data, fb.len);
         buf_release(&fb);
     }
-    for (i = start; i < ntok && nwalked < WALK_MAX; i++) {
+    for (i = w->start; i < w->ntok && nwalked < WALK_MAX; i++) {
         const struct tok *t = &tok[i];
 
         if (nwalked && !strcmp(walked[nwalked - 1], t->text)) {
             disp[i] = D_RECURSION;
             continue;
         }
-        if (t->named && clu_lists_match(l, CLU_IRRELEVANT, t->text)) {
+        if (t->named && clu_lists_match(c, CLU_IRRELEVANT, t->text)) {
             disp[i] = D_IRRELEVANT;
             continue;
         }
-        if (t->named && i >= window && is_plumbing(l, r->arch, t)) {
+        if (t->named && i >= w->window && is_plumbing(c, r->arch, t)) {
             disp[i] = D_PLUMBING;
             continue;
         }
-        if (t->named && clu_lists_match(l, CLU_TAIL, t->text)) {
+        if (t->named && clu_lists_match(c, CLU_TAIL, t->text)) {
             disp[i] = D_TAIL;
-            if (!sig) {
-                sig_tok[sig++] = (int)i;
-                named_sig++;
+            if (!w->sig) {
+                sig_tok[w->sig++] = (int)i;
+                w->named_sig++;
                 walked[nwalked++] = t->text;
             }
             break;
         }
         walked[nwalked++] = t->text;
-        if (t->named && clu_lists_match(l, CLU_PREFIX, t->text)) {
+        if (t->named && clu_lists_match(c, CLU_PREFIX, t->text)) {
             disp[i] = D_PREFIX;
             continue;
         }
         disp[i] = D_SIGNIFICANT;
-        sig_tok[sig] = (int)i;
-        named_sig += (size_t)t->named;
-        if (++sig >= (size_t)n_walk)
+        sig_tok[w->sig] = (int)i;
+        w->named_sig += (size_t)t->named;
+        if (++w->sig >= (size_t)n_walk)
             break;
     }
 
     /* culprit (§6): the first third-party kext from the start point, else in the plumbing */
-    for (i = start; i < ntok && !r->culprit; i++)
-        if (third_party(tok[i].module))
+    for (i = w->start; i < w->ntok && !r->culprit; i++)
+        if (third_party(&tok[i]))
             r->culprit = tok[i].module;
-    for (i = 0; i < start && i < ntok && !r->culprit; i++)
-        if (third_party(tok[i].module))
+    for (i = 0; i < w->start && i < w->ntok && !r->culprit; i++)
+        if (third_party(&tok[i]))
             r->culprit = tok[i].module;
 
     /* §4.5: quality, and the items of the primary key */
-    if (!sig) {
-        quality = "NOBT";
-        if (n_sig > 0)
+    r->quality = KPT_Q_OK;
+    if (!w->sig) {
+        r->quality = KPT_Q_NOBT;
+        if (w->n_sig > 0)
             items[nitems++] = "~nobt";
-    } else if (named_sig < (sig < 2 ? sig : 2)) {
+    } else if (w->named_sig < (w->sig < 2 ? w->sig : 2)) {
         /* one named frame among unnamed ones must not drive grouping; an address never */
-        quality = "LOWSYM";
-        if (n_sig > 0) {
+        r->quality = KPT_Q_LOWSYM;
+        if (w->n_sig > 0) {
             items[nitems++] = "~lowsym";
-            for (i = 0; i < sig; i++) {
+            for (i = 0; i < w->sig; i++) {
                 const char *m = tok[sig_tok[i]].module ? tok[sig_tok[i]].module : "unknown";
                 size_t k;
                 int dup = 0;
@@ -394,74 +402,92 @@ sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct bu
                     items[nitems++] = m;
             }
         }
-    } else if (n_sig > 0) {
+    } else if (w->n_sig > 0) {
         for (i = 0; i < nwalked; i++)
             items[nitems++] = walked[i];
     }
 
     /* §5: the three keys */
-    r->sig_id = key_hex(a, "primary", cls, key_fields, nkey, items, nitems, NULL, 0, &canon);
-    {
-        struct buf pc = BUF_INIT;
-        const char *primary_canon;
-
-        buf_add(&pc, canon.data, canon.len);
-        primary_canon = arena_strndup(a, pc.data, pc.len);
-        buf_release(&pc);
-        coarse_item = r->culprit ? r->culprit : "-";
-        r->coarse_id = key_hex(a, "coarse", cls, key_fields, nkey, &coarse_item, 1, NULL, 0, &canon);
-        for (i = start; i < ntok && nextras < WALK_MAX; i++)
-            extras[nextras++] = tok[i].fine;
-        if (r->src_file)
-            extras[nextras++] = arena_printf(a, "loc=%s:%u", strrchr(r->src_file, '/') ? strrchr(r->src_file, '/') + 1 : r->src_file, r->src_line);
-        r->fine_id = key_hex(a, "fine", cls, fields, nfields, n_sig > 0 ? items : walked,
-                             n_sig > 0 ? nitems : nwalked, extras, nextras, &canon);
-        r->signature = readable(a, cls, key_fields, nkey, items, nitems);
-        r->coarse = readable(a, cls, key_fields, nkey, &coarse_item, 1);
-        r->panic_class = cls;
-        r->panic_template = clu_mask(a, msg, 160);
-        r->quality = quality;
-        r->nresolved = 0;
-        for (i = 0; i < r->nframes; i++)
-            if (r->frames[i].function)
-                r->nresolved++;
-
-        if (ex) {
-            buf_addf(ex, "report   %s\n", r->path);
-            buf_addf(ex, "format   %s  arch %s  build %s  kdk %s\n", kpt_format_name(r->format),
-                     kpt_arch_name(r->arch), r->os_build ? r->os_build : "-",
-                     r->kdk_status ? r->kdk_status : "-");
-            buf_addf(ex, "algo     %s  rules %s\n", CLU_ALGO, clu_rules_digest(c));
-            buf_addf(ex, "message  %s\n", msg);
-            buf_addf(ex, "template %s\n", r->panic_template);
-            buf_addf(ex, "class    %s  N=%d", cls, n_sig);
-            for (i = 0; i < nfields; i++)
-                buf_addf(ex, "  %s", fields[i]);
-            if (row != (size_t)-1)
-                buf_addf(ex, "  (classes.tsv:%u)", c->rows[row].line);
-            buf_addc(ex, '\n');
-            if (have_plumb)
-                buf_addf(ex, "window   %zu tokens, last plumbing #%zu, walk starts at #%zu\n", window, last_plumb, start);
-            else if (anchored)
-                buf_addf(ex, "window   %zu tokens, no plumbing named; walk starts at #%zu, the frame returning into panic()'s caller\n",
-                         window, start);
-            else
-                buf_addf(ex, "window   %zu tokens, no plumbing named; walk starts at #0\n", window);
-            for (i = 0; i < ntok; i++)
-                buf_addf(ex, "  #%-3zu %-12s %-56s %-26s %s\n", i, disp_name[disp[i]], tok[i].text,
-                         rule_of(c, a, r->arch, disp[i], tok[i].text),
-                         kpt_frame_display(a, &r->frames[tok[i].frame]));
-            if (r->nframes && tok[ntok ? ntok - 1 : 0].frame + 1 < r->nframes)
-                buf_addf(ex, "  (frames past #%zu collapsed or beyond the %d-token limit)\n",
-                         ntok ? ntok - 1 : 0, MAX_TOKENS);
-            buf_addf(ex, "quality  %s (%zu of %zu significant frames named)\n", quality, named_sig, sig);
-            buf_addf(ex, "culprit  %s\n", r->culprit ? r->culprit : "-");
-            buf_addf(ex, "primary  %s  %s\n", r->sig_id, r->signature);
-            buf_addf(ex, "coarse   %s  %s\n", r->coarse_id, r->coarse);
-            buf_addf(ex, "fine     %s\n", r->fine_id);
-            buf_addf(ex, "canon    %s\n", primary_canon);
-        }
-    }
+    r->sig_key = key(a, "primary", w->cls, key_fields, nkey, items, nitems, NULL, 0, &canon, &r->sig_id);
+    w->primary_canon = arena_strndup(a, canon.data, canon.len);
+    coarse_item = r->culprit ? r->culprit : "-";
+    key(a, "coarse", w->cls, key_fields, nkey, &coarse_item, 1, NULL, 0, &canon, &r->coarse_id);
+    for (i = w->start; i < w->ntok && nextras < WALK_MAX; i++)
+        extras[nextras++] = tok[i].fine;
+    if (r->src_file)
+        extras[nextras++] = arena_printf(a, "loc=%s:%u", strrchr(r->src_file, '/') ? strrchr(r->src_file, '/') + 1 : r->src_file, r->src_line);
+    key(a, "fine", w->cls, w->fields, w->nfields, w->n_sig > 0 ? items : walked,
+        w->n_sig > 0 ? nitems : nwalked, extras, nextras, &canon, &r->fine_id);
+    r->signature = readable(a, w->cls, key_fields, nkey, items, nitems);
+    r->coarse = readable(a, w->cls, key_fields, nkey, &coarse_item, 1);
+    r->panic_class = w->cls;
+    r->panic_template = clu_mask(a, w->msg, 160);
+    r->nresolved = 0;
+    for (i = 0; i < r->nframes; i++)
+        if (r->frames[i].function)
+            r->nresolved++;
     buf_release(&canon);
+}
+
+/* --explain: w as text */
+static void
+explain(const struct clu_rules *c, struct arena *a, const struct kpt_report *r,
+        const struct walk *w, struct buf *ex)
+{
+    const char *kdk = kpt_kdk_match_name(r->kdk_match);
+    size_t i;
+
+    buf_addf(ex, "report   %s\n", r->path);
+    buf_addf(ex, "format   %s  arch %s  build %s  kdk %s\n", kpt_format_name(r->format),
+             kpt_arch_name(r->arch), r->os_build ? r->os_build : "-", kdk ? kdk : "-");
+    buf_addf(ex, "algo     %s  rules %s\n", CLU_ALGO, clu_rules_digest(c));
+    buf_addf(ex, "message  %s\n", w->msg);
+    buf_addf(ex, "template %s\n", r->panic_template);
+    buf_addf(ex, "class    %s  N=%d", w->cls, w->n_sig);
+    for (i = 0; i < w->nfields; i++)
+        buf_addf(ex, "  %s", w->fields[i]);
+    if (w->row != (size_t)-1)
+        buf_addf(ex, "  (classes.tsv:%u)", c->rows[w->row].line);
+    buf_addc(ex, '\n');
+    if (w->have_plumb)
+        buf_addf(ex, "window   %zu tokens, last plumbing #%zu, walk starts at #%zu\n", w->window,
+                 w->last_plumb, w->start);
+    else if (w->anchored)
+        buf_addf(ex, "window   %zu tokens, no plumbing named; walk starts at #%zu, the frame returning into panic()'s caller\n",
+                 w->window, w->start);
+    else
+        buf_addf(ex, "window   %zu tokens, no plumbing named; walk starts at #0\n", w->window);
+    for (i = 0; i < w->ntok; i++)
+        buf_addf(ex, "  #%-3zu %-12s %-56s %-26s %s\n", i, disp_name[w->disp[i]], w->tok[i].text,
+                 rule_of(c, a, r->arch, w->disp[i], w->tok[i].text),
+                 kpt_frame_display(a, &r->frames[w->tok[i].frame]));
+    if (r->nframes && w->tok[w->ntok ? w->ntok - 1 : 0].frame + 1 < r->nframes)
+        buf_addf(ex, "  (frames past #%zu collapsed or beyond the %d-token limit)\n",
+                 w->ntok ? w->ntok - 1 : 0, MAX_TOKENS);
+    buf_addf(ex, "quality  %s (%zu of %zu significant frames named)\n", kpt_quality_name(r->quality),
+             w->named_sig, w->sig);
+    buf_addf(ex, "culprit  %s\n", r->culprit ? r->culprit : "-");
+    buf_addf(ex, "primary  %s  %s\n", r->sig_id, r->signature);
+    buf_addf(ex, "coarse   %s  %s\n", r->coarse_id, r->coarse);
+    buf_addf(ex, "fine     %s\n", r->fine_id);
+    buf_addf(ex, "canon    %s\n", w->primary_canon);
+}
+
+int
+clu_sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r)
+{
+    struct walk *w = arena_alloc(a, sizeof(*w));
+
+    compute(c, a, r, w);
+    return 0;
+}
+
+int
+clu_explain(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct buf *out)
+{
+    struct walk *w = arena_alloc(a, sizeof(*w));
+
+    compute(c, a, r, w);
+    explain(c, a, r, w, out);
     return 0;
 }

@@ -125,7 +125,7 @@ clu_add(struct clu_table *t, const struct kpt_report *r)
 {
     int fresh;
     struct kpt_cluster *c;
-    uint64_t id = strtoull(r->sig_id, NULL, 16);
+    uint64_t id = r->sig_key;
     int64_t when = r->has_when ? r->when : INT64_MAX;
 
     c = lookup(t, id, &fresh);

@@ -123,7 +123,7 @@ rep_reports_csv_row_buf(struct buf *b, struct arena *a, const struct kpt_report 
     else
         buf_adds(b, ",");
     cell(b, r->error, 0);
-    cell(b, read ? r->quality : "", 0);
+    cell(b, read && r->quality ? kpt_quality_name(r->quality) : "", 0);
     cell(b, read ? r->coarse_id : "", 0);
     cell(b, read ? r->fine_id : "", 1);
 }

@@ -69,10 +69,10 @@ rep_json_report_buf(struct buf *out, struct arena *a, const struct kpt_report *r
         json_object_set_new(o, "signature", rep_jstr(r->signature));
         json_object_set_new(o, "coarse_id", rep_jstr(r->coarse_id));
         json_object_set_new(o, "fine_id", rep_jstr(r->fine_id));
-        json_object_set_new(o, "quality", rep_jstr(r->quality));
+        json_object_set_new(o, "quality", rep_jstr(kpt_quality_name(r->quality)));
         json_object_set_new(o, "culprit", rep_jstr(r->culprit));
         json_object_set_new(o, "kdk", rep_jstr(r->kdk));
-        json_object_set_new(o, "kdk_match", rep_jstr(r->kdk_status));
+        json_object_set_new(o, "kdk_match", rep_jstr(kpt_kdk_match_name(r->kdk_match)));
         for (i = 0; i < r->nframes; i++) {
             const struct kpt_frame *fm = &r->frames[i];
             json_t *x = json_object();

@@ -160,7 +160,7 @@ void
 sym_collect(struct sym_ctx *s, struct arena *a, const struct kpt_report *r)
 {
     const struct kdk_mod *kernel;
-    const char *status;
+    enum kpt_kdk_match status;
     struct fl f;
     size_t i;
 
@@ -197,8 +197,10 @@ fill(struct sym_ctx *s, struct arena *a, const struct kpt_report *r, const struc
     f->function = f->inlined = f->file = NULL;
     f->line = 0;
     f->keepsyms = 0;
+    f->in_kernel = 0;
     if (l.placed) {
-        f->module = l.kext ? l.kext->id : "kernel";
+        f->module = l.kext ? l.kext->id : KPT_MODULE_KERNEL;
+        f->in_kernel = !l.kext;
         f->mod_off = l.mod_off;
     }
     if (l.mod && (e = sym_table_find(s, l.mod, l.lookup)) && e->status == LLDB_OK) {
@@ -207,17 +209,20 @@ fill(struct sym_ctx *s, struct arena *a, const struct kpt_report *r, const struc
         f->inlined = e->inl ? arena_strdup(a, e->inl) : NULL;
         f->file = e->file ? arena_strdup(a, e->file) : NULL;
         f->line = e->line;
-        if (!f->module)
-            f->module = l.kext ? l.kext->id : "kernel";
+        if (!f->module) {
+            f->module = l.kext ? l.kext->id : KPT_MODULE_KERNEL;
+            f->in_kernel = !l.kext;
+        }
         return;
     }
     if (f->sym_name && f->sym_module) {
         /* the report's own name (keepsyms): a hint, kept when lldb has none */
         const char *m = f->sym_module;
 
-        if (!f->module)
-            f->module = (!strcmp(m, "mach_kernel") || !strcmp(m, "kernel") || !strncmp(m, "kernel.", 7))
-                            ? "kernel" : m;
+        if (!f->module) {
+            f->in_kernel = !strcmp(m, "mach_kernel") || !strcmp(m, "kernel") || !strncmp(m, "kernel.", 7);
+            f->module = f->in_kernel ? KPT_MODULE_KERNEL : m;
+        }
         f->function = sym_demangle(a, f->sym_name);
         f->func_off = f->sym_off;
         f->keepsyms = 1;
@@ -228,15 +233,15 @@ int
 sym_resolve(struct sym_ctx *s, struct arena *a, struct kpt_report *r)
 {
     const struct kdk_mod *kernel = NULL;
-    const char *status = "off";
+    enum kpt_kdk_match status = KPT_KDK_OFF;
     size_t i;
 
     if (s->o.enabled) {
         kernel = s->cat.n ? sym_match_kernel(s, a, r, &status) : NULL;
         if (!s->cat.n)
-            status = "none";
+            status = KPT_KDK_NONE;
     }
-    r->kdk_status = status;
+    r->kdk_match = status;
     r->kdk = kernel ? (kernel->kdk ? kernel->kdk : kernel->exe) : NULL;
     for (i = 0; i < r->nframes; i++)
         fill(s, a, r, kernel, &r->frames[i], 1);
@@ -244,7 +249,7 @@ sym_resolve(struct sym_ctx *s, struct arena *a, struct kpt_report *r)
         fill(s, a, r, kernel, &r->fault, 0);
     if (s->o.enabled && !kernel) {
         pthread_mutex_lock(&s->mu);
-        if (!strcmp(status, "uuid-mismatch"))
+        if (status == KPT_KDK_UUID_MISMATCH)
             s->st.reports_mismatch++;
         s->st.reports_no_kdk++;
         kpt_hist_add(&s->st.no_kdk_builds, r->os_build ? r->os_build : "unknown build", 1);

@@ -56,7 +56,7 @@ void sym_collect(struct sym_ctx *s, struct arena *a, const struct kpt_report *r)
  * worker per KDK kernel); write new answers to the cache. Diagnostics go to 'diag'. */
 void sym_run(struct sym_ctx *s, FILE *diag);
 /* sym_resolve() - fill module, mod_off, function, func_off, file, line of every frame of r
- * (and r->fault), and r->kdk, r->kdk_status; strings in arena a. Returns 0. */
+ * (and r->fault), and r->kdk, r->kdk_match; strings in arena a. Returns 0. */
 int sym_resolve(struct sym_ctx *s, struct arena *a, struct kpt_report *r);
 /* sym_needs_pass() - 1 when pass 1 is worth running (symbolication on, modules known) */
 int sym_needs_pass(const struct sym_ctx *s);

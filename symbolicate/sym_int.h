@@ -73,10 +73,10 @@ struct entry *sym_table_add(struct sym_ctx *s, const struct kdk_mod *m, uint64_t
 void sym_cache_load(struct sym_ctx *s, const struct kdk_mod *m);
 void sym_cache_write(struct sym_ctx *s, FILE *diag);
 
-/* sym_place.c: the report's kernel in the catalogue ("uuid", "build", "none",
- * "uuid-mismatch" in *status), a kext's binary, and one address placed and looked up */
+/* sym_place.c: the report's kernel in the catalogue (how, in *how), a kext's binary, and
+ * one address placed and looked up */
 const struct kdk_mod *sym_match_kernel(const struct sym_ctx *s, struct arena *a,
-                                       const struct kpt_report *r, const char **status);
+                                       const struct kpt_report *r, enum kpt_kdk_match *how);
 const struct kdk_mod *sym_match_kext(const struct sym_ctx *s, const struct kpt_report *r,
                                      const struct kpt_kext *k, const struct kdk_mod *kernel);
 void sym_frame_lookup(const struct sym_ctx *s, const struct kpt_report *r,

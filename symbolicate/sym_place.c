@@ -36,25 +36,26 @@ arch_ok(const struct kpt_report *r, const struct kdk_mod *m)
 }
 
 const struct kdk_mod *
-sym_match_kernel(const struct sym_ctx *s, struct arena *a, const struct kpt_report *r, const char **status)
+sym_match_kernel(const struct sym_ctx *s, struct arena *a, const struct kpt_report *r,
+                 enum kpt_kdk_match *status)
 {
     const struct kdk_mod *m;
     const char *file;
 
-    *status = "none";
+    *status = KPT_KDK_NONE;
     if (r->has_kernel_uuid && (m = kdk_cat_by_uuid(&s->cat, r->kernel_uuid)) &&
         m->kind == KDK_KERNEL && arch_ok(r, m)) {
-        *status = "uuid";
+        *status = KPT_KDK_UUID;
         return m;
     }
     if (!r->os_build || !(file = kernel_file(a, r)) || !(m = kdk_cat_kernel(&s->cat, r->os_build, file)) ||
         !arch_ok(r, m))
         return NULL;
     if (r->has_kernel_uuid && memcmp(m->uuid, r->kernel_uuid, 16)) {
-        *status = "uuid-mismatch";
+        *status = KPT_KDK_UUID_MISMATCH;
         return NULL;
     }
-    *status = "build";
+    *status = KPT_KDK_BUILD;
     return m;
 }
 

@@ -240,6 +240,7 @@ test_table(void **state)
 
         kpt_report_init(&r, a, paths[i]);
         r.sig_id = i == 4 ? "00000000000000bb" : "00000000000000aa";
+        r.sig_key = i == 4 ? 0xbb : 0xaa;
         r.signature = "generic[x]";
         r.panic_class = "generic";
         r.when = 1000 - (int64_t)i;
@@ -272,6 +273,7 @@ fill(struct kpt_report *r, struct arena *a, size_t i)
     kpt_report_init(r, a, path);
     r->seq = i;
     r->sig_id = i % 3 ? "00000000000000aa" : "00000000000000bb";
+    r->sig_key = i % 3 ? 0xaa : 0xbb;
     r->signature = "generic[x]";
     r->panic_class = "generic";
     r->coarse_id = i < 2 ? "00000000000000c1" : "00000000000000c2";
@@ -281,7 +283,7 @@ fill(struct kpt_report *r, struct arena *a, size_t i)
     r->os_build = i % 2 ? "21G83" : "22G91";
     r->model = i % 4 ? "Mac14,2" : NULL;
     r->format = i % 2 ? KPT_FMT_IPS : KPT_FMT_INTEL_TEXT;
-    r->quality = "OK";
+    r->quality = KPT_Q_OK;
     if (i >= 5) {
         r->culprit = i == 5 ? "com.example.a" : "com.example.b";
         r->kexts = arena_alloc(a, sizeof(*r->kexts));
@@ -489,14 +491,15 @@ test_corpus_classes(void **state)
         clu_sign(c, a, &r);
         assert_string_equal(r.panic_class, corpus_classes[i].cls);
         /* quality: NOBT exactly when nothing is left to sign */
-        assert_true(!strcmp(r.quality, "OK") || !strcmp(r.quality, "LOWSYM") || !strcmp(r.quality, "NOBT"));
+        assert_true(r.quality == KPT_Q_OK || r.quality == KPT_Q_LOWSYM || r.quality == KPT_Q_NOBT);
         if (!r.nframes)
-            assert_string_equal(r.quality, "NOBT");
+            assert_int_equal(r.quality, KPT_Q_NOBT);
         /* normalization is stable: the template masks to itself */
         m1 = r.panic_template;
         m2 = clu_mask(a, m1, 160);
         assert_string_equal(m1, m2);
         assert_int_equal(strlen(r.sig_id), 16);
+        assert_true(strtoull(r.sig_id, NULL, 16) == r.sig_key);
         free(d);
         arena_free(a);
     }
