@@ -1,6 +1,6 @@
 /*
  * ing_text.h - inside ingest/: the panic-text grammar's state and the helpers its files
- * share: cursors over a line (ing_lines.c), the kext lines (ing_kext.c), values such as
+ * share: cursors over a line (ing_lines.c), frame lines (ing_frames.c), the kext lines (ing_kext.c), values such as
  * builds, kernel versions and dates (ing_values.c), the grammar itself (ing_text.c).
  */
 #ifndef KPT_ING_TEXT_H
@@ -46,6 +46,11 @@ int ing_lit(const char **p, const char *end, const char *s);
 void ing_skip_blank(const char **p, const char *end);
 int ing_hex64(const char **p, const char *end, uint64_t *v, int *ndig); /* "0x" + 1..16 digits */
 int ing_dec(const char **p, const char *end, uint64_t *v, uint64_t max);
+
+/* ing_intel_frame(), ing_arm_frame() - a frame line of either kind into r (last_partial:
+ * the text's last line, cut): 0, 1 when it is a frame cut short, -1 when it is none */
+int ing_intel_frame(struct ing_tp *t, const struct ing_line *l, int last_partial);
+int ing_arm_frame(struct ing_tp *t, const struct ing_line *l, int last_partial);
 
 /* ing_kext_line() - a "Kernel Extensions in backtrace" entry: 0, or -1 when l is none */
 int ing_kext_line(struct ing_tp *t, const struct ing_line *l);

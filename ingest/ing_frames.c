@@ -1,0 +1,126 @@
+/*
+ * ing_frames.c - backtrace frame lines: Intel "0xFP : 0xRET" with the keepsyms name when
+ * printed, arm64 "lr: 0x... fp: 0x..." (FORMATS.md §6.6, §6.7).
+ */
+#include <string.h>
+
+#include "ingest/ing_text.h"
+#include "util/xalloc.h"
+
+static void
+add_frame(struct ing_tp *t, const struct kpt_frame *f)
+{
+    struct kpt_report *r = t->r;
+
+    if (t->in_nested || t->frames_closed)
+        return;
+    if (r->nframes >= t->lim->max_frames) {
+        r->frames_dropped++;
+        return;
+    }
+    if (r->nframes == t->frames_cap) {
+        size_t ncap = t->frames_cap ? t->frames_cap * 2 : 32;
+        struct kpt_frame *nf = arena_alloc(t->a, st_mult(ncap, sizeof(*nf)));
+
+        if (r->nframes)
+            memcpy(nf, r->frames, r->nframes * sizeof(*nf));
+        r->frames = nf;
+        t->frames_cap = ncap;
+    }
+    r->frames[r->nframes++] = *f;
+}
+
+/* Intel: "0xFP : 0xRET" [" (args)"] [" MODULE : SYMBOL [+ 0xOFF]"] */
+int
+ing_intel_frame(struct ing_tp *t, const struct ing_line *l, int last_partial)
+{
+    const char *p = l->s, *end = l->s + l->n;
+    struct kpt_frame f;
+    int nd1, nd2;
+
+    memset(&f, 0, sizeof(f));
+    if (ing_hex64(&p, end, &f.fp, &nd1) || ing_lit(&p, end, " : ") || ing_hex64(&p, end, &f.addr, &nd2))
+        return -1;
+    if (last_partial && (nd1 != 16 || nd2 != 16 || p != end))
+        return 1; /* cut mid-frame */
+    if (p < end && p[0] == ' ' && p + 1 < end && p[1] == '(') {
+        const char *cl = memchr(p, ')', (size_t)(end - p));
+
+        if (!cl)
+            return -1;
+        p = cl + 1;
+    }
+    if (p < end) {
+        const char *mod, *sep, *sym, *plus;
+
+        if (*p != ' ')
+            return -1;
+        p++;
+        mod = p;
+        sep = NULL;
+        for (; p + 2 < end; p++)
+            if (p[0] == ' ' && p[1] == ':' && p[2] == ' ') {
+                sep = p;
+                break;
+            }
+        if (!sep || sep == mod || memchr(mod, ' ', (size_t)(sep - mod)))
+            return -1;
+        sym = sep + 3;
+        if (sym >= end)
+            return -1;
+        plus = NULL;
+        for (p = end - 1; p > sym + 2; p--)
+            if (p[-3] == ' ' && p[-2] == '+' && p[-1] == ' ')
+                break;
+        if (p > sym + 2) {
+            const char *q = p;
+            uint64_t off;
+
+            if (!ing_hex64(&q, end, &off, NULL) && q == end) {
+                plus = p - 3;
+                f.sym_off = off;
+            }
+        }
+        /* names longer than any real one are not kept (the frame is): bounded tokens */
+        if ((size_t)(sep - mod) <= KPT_MAX_MODULE_NAME &&
+            (size_t)((plus ? plus : end) - sym) <= KPT_MAX_SYMBOL_NAME) {
+            f.sym_module = arena_strndup(t->a, mod, (size_t)(sep - mod));
+            f.sym_name = arena_strndup(t->a, sym, (size_t)((plus ? plus : end) - sym));
+        } else {
+            f.sym_off = 0;
+        }
+    }
+    add_frame(t, &f);
+    return 0;
+}
+
+/* arm64: "lr: 0x... fp: 0x..." anywhere in the line */
+int
+ing_arm_frame(struct ing_tp *t, const struct ing_line *l, int last_partial)
+{
+    const char *p = l->s, *end = l->s + l->n, *q;
+    struct kpt_frame f;
+    int nd1, nd2;
+
+    for (q = p; q + 3 <= end; q++)
+        if (q[0] == 'l' && q[1] == 'r' && q[2] == ':')
+            break;
+    if (q + 3 > end)
+        return -1;
+    p = q + 3;
+    memset(&f, 0, sizeof(f));
+    ing_skip_blank(&p, end);
+    if (ing_hex64(&p, end, &f.addr, &nd1))
+        return -1;
+    q = p;
+    ing_skip_blank(&p, end);
+    if (p == q || ing_lit(&p, end, "fp:"))
+        return -1;
+    ing_skip_blank(&p, end);
+    if (ing_hex64(&p, end, &f.fp, &nd2))
+        return last_partial ? 1 : -1;
+    if (last_partial && (nd1 != 16 || nd2 != 16))
+        return 1;
+    add_frame(t, &f);
+    return 0;
+}
