@@ -57,6 +57,19 @@ kpt_status_name(enum kpt_status s)
 }
 
 const char *
+kpt_place_name(enum kpt_place p)
+{
+    switch (p) {
+    case KPT_PL_NONE: return "nowhere: outside every known range";
+    case KPT_PL_KERNEL_TEXT: return "in the kernel: inside the KDK kernel's executable text";
+    case KPT_PL_KEXT_RANGE: return "in a kext: inside its range START->END";
+    case KPT_PL_KEXT_START: return "in a kext: start-only entry, up to the next module start";
+    case KPT_PL_KERNEL_BASE: return "in the kernel: above its text base, in no kext";
+    }
+    return "-";
+}
+
+const char *
 kpt_kdk_match_name(enum kpt_kdk_match m)
 {
     switch (m) {
@@ -126,6 +139,8 @@ kpt_frame_display(struct arena *a, const struct kpt_frame *f)
         buf_addf(&b, " [inlined] %s", f->inlined);
     if (f->file)
         buf_addf(&b, " at %s:%u", f->file, f->line);
+    if (f->approx)
+        buf_adds(&b, " (approximate)");
     s = arena_strndup(a, b.data, b.len);
     buf_release(&b);
     return s;

@@ -66,6 +66,16 @@ const char *kpt_quality_name(enum kpt_quality q); /* "OK", ...; NULL when unset 
 /* the module name of a frame in the kernel (kpt_frame.module; in_kernel says it) */
 #define KPT_MODULE_KERNEL "kernel"
 
+/* which rule placed a frame's address (symbolicate/), in the order they are tried */
+enum kpt_place {
+    KPT_PL_NONE = 0,    /* outside every known range */
+    KPT_PL_KERNEL_TEXT, /* inside the matched KDK kernel's executable text */
+    KPT_PL_KEXT_RANGE,  /* inside a kext range printed with ->end */
+    KPT_PL_KEXT_START,  /* a start-only kext entry, up to the next module start above it */
+    KPT_PL_KERNEL_BASE, /* at or above the kernel's text base, in no kext */
+};
+const char *kpt_place_name(enum kpt_place p); /* a phrase for --explain and --trace */
+
 /* One backtrace frame, top (innermost) first. */
 struct kpt_frame {
     uint64_t addr;      /* return address as printed */
@@ -84,6 +94,8 @@ struct kpt_frame {
     unsigned line;
     unsigned keepsyms : 1;  /* function is the report's own (a hint), not lldb's */
     unsigned in_kernel : 1; /* placed in the kernel (module is KPT_MODULE_KERNEL) */
+    unsigned approx : 1;    /* the report's name, kept far past its symbol (cluster/) */
+    enum kpt_place placed_by;
 };
 
 /* One 'Kernel Extensions in backtrace' line. */

@@ -87,6 +87,8 @@ one_report(const struct kpt_opts *o, int explain)
     } else {
         for (i = 0; i < r.nframes; i++) {
             put_escaped("  - ", kpt_frame_display(run.arena, &r.frames[i]));
+            if (o->verbose) /* which rule placed the frame */
+                printf("    (placed %s)", kpt_place_name(r.frames[i].placed_by));
             fputc('\n', stdout);
         }
         if (!r.nframes)

@@ -21,7 +21,7 @@
 #include "model.h"
 #include "util/buf.h"
 
-#define CLU_ALGO "xnusig/1-draft"
+#define CLU_ALGO "xnusig/1-draft2" /* draft2: §4.1 trust rule, masked fields, new classes */
 #define CLU_SEED 0x786e757369670000ull /* "xnusig" + two zero bytes */
 
 struct clu_rules;

@@ -91,6 +91,11 @@ clu_clean_message(const struct clu_rules *c, struct arena *a, const char *s)
     for (w = t; *w; w++)
         if (*w == '"')
             *w = ' ';
+    /* a register dump never enters the class or the template: cut after "registers:",
+     * also when it follows on the same line (Intel machine checks print it inside quoted
+     * fragments with literal \n) */
+    if ((w = strstr(t, "registers:")))
+        w[strlen("registers:")] = '\0';
     /* collapse blanks, trim */
     {
         char *r = t, *o = t;
@@ -171,8 +176,9 @@ cap_utf8(char *s, size_t cap)
     s[n] = '\0';
 }
 
-const char *
-clu_mask(struct arena *a, const char *s, size_t cap)
+/* decimals: numbers too (templates and free-text fields), else addresses and UUIDs only */
+static const char *
+mask(struct arena *a, const char *s, size_t cap, int decimals)
 {
     struct buf b = BUF_INIT;
     size_t i = 0, n = strlen(s), last_mask_end = (size_t)-1, last_mask_start = 0;
@@ -190,7 +196,7 @@ clu_mask(struct arena *a, const char *s, size_t cap)
             for (k = 2; is_hex(s[i + k]); k++)
                 ;
             tag = "<hex>";
-        } else if (isdigit((unsigned char)s[i]) && !isalpha((unsigned char)prev) && prev != '_' &&
+        } else if (decimals && isdigit((unsigned char)s[i]) && !isalpha((unsigned char)prev) && prev != '_' &&
                    prev != '.' && !isdigit((unsigned char)prev)) {
             for (k = 0; isdigit((unsigned char)s[i + k]); k++)
                 ;
@@ -246,6 +252,12 @@ clu_mask(struct arena *a, const char *s, size_t cap)
     return res;
 }
 
+const char *
+clu_mask(struct arena *a, const char *s, size_t cap)
+{
+    return mask(a, s, cap, 1);
+}
+
 /* ---- class match and fields ---- */
 
 static const char *
@@ -278,8 +290,9 @@ finish_field(struct arena *a, const char *name, const char *v)
     char *s;
     size_t n;
 
-    if (masked_field(name))
-        v = clu_mask(a, v, 80);
+    /* free text is masked like the template; every other value loses its addresses and
+     * UUIDs (an address never keys a cluster), its numbers are its meaning (trap=13) */
+    v = mask(a, v, 80, masked_field(name));
     if (!strcmp(name, "service") && !strncmp(v, "com.apple.", 10))
         v += 10;
     while (*v && strchr(" \t.:-", *v))

@@ -14,7 +14,10 @@
 #define MAX_TOKENS 40
 #define WALK_MAX 6
 #define SIG_MAX 255
-#define TRUST_OFF 0x1000 /* a report-printed symbol this far from its start is not trusted */
+/* §4.1 step 2: how far past its symbol a name the report printed is trusted (stripped
+ * binaries name the nearest export; xnu has functions far over 4 KiB) */
+#define TRUST_KEXT 0x1000          /* a kext's; and the kernel's exact bound */
+#define TRUST_KERNEL (64u << 10)   /* the kernel's, shown as approximate past TRUST_KEXT */
 
 /* ---- name reduction (§4.1 step 4) ---- */
 
@@ -103,13 +106,38 @@ clu_reduce_name(const struct clu_rules *c, struct arena *a, const char *name)
 
 /* ---- tokens and the walk ---- */
 
+/* how a frame's name was judged (§4.1 step 2) */
+enum trust { T_NONE, T_LLDB, T_NEAR, T_APPROX, T_FAR };
+static const char *const trust_name[] = {
+    "", "", "kept: within 0x1000 of its symbol",
+    "kept, approximate: the kernel printed it, within 64 KiB of its symbol",
+    "dropped: too far past its symbol for a name the report printed",
+};
+
 struct tok {
     const char *text;   /* the key token */
     const char *fine;   /* the fine token: token+0xOFF, or bundle+0xOFF@UUID */
     const char *module; /* KPT_MODULE_KERNEL, a bundle id, or NULL outside every known range */
     size_t frame;       /* the (first) frame it stands for */
     int named, kernel;  /* kernel: the kernel's, or a module kernel-modules.txt names */
+    enum trust trust;
 };
+
+/* a name the report printed for f is kept near its symbol; the kernel's further */
+static enum trust
+judge(const struct clu_rules *c, const struct kpt_frame *f)
+{
+    int kernel_printed;
+
+    if (!f->function)
+        return T_NONE;
+    if (!f->keepsyms)
+        return T_LLDB;
+    if (f->func_off < TRUST_KEXT)
+        return T_NEAR;
+    kernel_printed = f->sym_module && clu_lists_match(c, CLU_KERNEL_MODULES, f->sym_module);
+    return kernel_printed && f->func_off < TRUST_KERNEL ? T_APPROX : T_FAR;
+}
 
 static int
 is_plumbing(const struct clu_rules *l, enum kpt_arch arch, const struct tok *t)
@@ -140,22 +168,21 @@ kext_of(const struct kpt_report *r, const char *id)
 
 /* §4.1: a token per frame; consecutive identical module-only tokens collapse */
 static size_t
-make_tokens(const struct clu_rules *c, struct arena *a, const struct kpt_report *r, struct tok *t)
+make_tokens(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct tok *t)
 {
     size_t i, n = 0;
 
     for (i = 0; i < r->nframes && n < MAX_TOKENS; i++) {
-        const struct kpt_frame *f = &r->frames[i];
-        struct tok k = { "unknown", NULL, f->module, i, 0, f->in_kernel };
+        struct kpt_frame *f = &r->frames[i];
+        struct tok k = { "unknown", NULL, f->module, i, 0, f->in_kernel, judge(c, f) };
         const char *mod = f->module;
 
         if (mod && !k.kernel && clu_lists_match(c, CLU_KERNEL_MODULES, mod)) {
             mod = k.module = KPT_MODULE_KERNEL;
             k.kernel = 1;
         }
-        /* a name the report printed is trusted only near its symbol (stripped binaries
-         * name the nearest export); lldb's names are */
-        if (f->function && (!f->keepsyms || f->func_off < TRUST_OFF)) {
+        f->approx = k.trust == T_APPROX;
+        if (k.trust == T_LLDB || k.trust == T_NEAR || k.trust == T_APPROX) {
             const char *fn = clu_reduce_name(c, a, f->function);
 
             k.named = 1;
@@ -457,10 +484,17 @@ explain(const struct clu_rules *c, struct arena *a, const struct kpt_report *r,
                  w->window, w->start);
     else
         buf_addf(ex, "window   %zu tokens, no plumbing named; walk starts at #0\n", w->window);
-    for (i = 0; i < w->ntok; i++)
+    for (i = 0; i < w->ntok; i++) {
+        const struct kpt_frame *f = &r->frames[w->tok[i].frame];
+
         buf_addf(ex, "  #%-3zu %-12s %-56s %-26s %s\n", i, disp_name[w->disp[i]], w->tok[i].text,
-                 rule_of(c, a, r->arch, w->disp[i], w->tok[i].text),
-                 kpt_frame_display(a, &r->frames[w->tok[i].frame]));
+                 rule_of(c, a, r->arch, w->disp[i], w->tok[i].text), kpt_frame_display(a, f));
+        if (w->tok[i].trust >= T_NEAR)
+            buf_addf(ex, "        name %s + 0x%" PRIx64 " printed by %s: %s (§4.1: 0x%x; 0x%x for the kernel's)\n",
+                     f->function, f->func_off, f->sym_module ? f->sym_module : "-",
+                     trust_name[w->tok[i].trust], TRUST_KEXT, TRUST_KERNEL);
+        buf_addf(ex, "        placed %s\n", kpt_place_name(f->placed_by));
+    }
     if (r->nframes && w->tok[w->ntok ? w->ntok - 1 : 0].frame + 1 < r->nframes)
         buf_addf(ex, "  (frames past #%zu collapsed or beyond the %d-token limit)\n",
                  w->ntok ? w->ntok - 1 : 0, MAX_TOKENS);

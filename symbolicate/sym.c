@@ -198,6 +198,7 @@ fill(struct sym_ctx *s, struct arena *a, const struct kpt_report *r, const struc
     f->line = 0;
     f->keepsyms = 0;
     f->in_kernel = 0;
+    f->placed_by = l.placed;
     if (l.placed) {
         f->module = l.kext ? l.kext->id : KPT_MODULE_KERNEL;
         f->in_kernel = !l.kext;

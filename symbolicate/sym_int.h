@@ -62,7 +62,8 @@ struct fl {
     const struct kdk_mod *mod; /* catalogued module, or NULL */
     uint64_t lookup;           /* file address looked up */
     uint64_t adj;
-    int placed, pac;
+    enum kpt_place placed; /* KPT_PL_NONE: outside every known range */
+    int pac;
 };
 
 /* sym_table.c: the lookup table */

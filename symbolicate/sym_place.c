@@ -82,28 +82,6 @@ sym_match_kext(const struct sym_ctx *s, const struct kpt_report *r, const struct
     return m;
 }
 
-static const struct kpt_kext *
-find_kext(const struct kpt_report *r, uint64_t a)
-{
-    const struct kpt_kext *best = NULL;
-    size_t i;
-
-    for (i = 0; i < r->nkexts; i++) {
-        const struct kpt_kext *k = &r->kexts[i];
-
-        if (k->has_end && k->start <= a && a <= k->end)
-            return k;
-    }
-    for (i = 0; i < r->nkexts; i++) {
-        const struct kpt_kext *k = &r->kexts[i];
-
-        if (!k->has_end && k->start <= a && a - k->start < KEXT_GUESS_SIZE &&
-            (!best || k->start > best->start))
-            best = k;
-    }
-    return best;
-}
-
 static int
 in_kernel_space(const struct kpt_report *r, uint64_t a)
 {
@@ -137,24 +115,90 @@ kernel_text_base(const struct kpt_report *r, int *known)
     return 0;
 }
 
-/* where address a lies: the kext entry, or the kernel (*k NULL, return 1), or nowhere (0) */
+/* the matched kernel's executable text where this report's kernel ran: [*lo, *hi) */
 static int
-place(const struct kpt_report *r, uint64_t a, const struct kpt_kext **k, uint64_t *mod_off)
+kernel_exec_range(const struct kpt_report *r, const struct kdk_mod *m, uint64_t *lo, uint64_t *hi)
 {
-    uint64_t base;
-    int known;
+    if (!m || !m->exec_size)
+        return 0;
+    if (r->arch == KPT_ARCH_ARM64 && (r->slide_set & (1u << KPT_SL_TEXT_EXEC_BASE)))
+        *lo = r->slide[KPT_SL_TEXT_EXEC_BASE];
+    else if (r->slide_set & (1u << KPT_SL_KERNEL_SLIDE))
+        *lo = m->exec_vm + r->slide[KPT_SL_KERNEL_SLIDE];
+    else if (r->arch == KPT_ARCH_X86_64 && (r->slide_set & (1u << KPT_SL_HIB_TEXT_BASE)))
+        *lo = m->exec_vm; /* KASLR off */
+    else
+        return 0;
+    *hi = *lo + m->exec_size;
+    return *hi > *lo;
+}
 
-    if ((*k = find_kext(r, a))) {
-        *mod_off = a - (*k)->start;
-        return 1;
-    }
-    if (!in_kernel_space(r, a))
-        return 0;
+/* the lowest known module start above 'start': another kext's, the kernel's text base, its
+ * executable text; UINT64_MAX when none */
+static uint64_t
+next_start(const struct kpt_report *r, uint64_t start, const uint64_t *kernel_starts, size_t nks)
+{
+    uint64_t next = UINT64_MAX;
+    size_t i;
+
+    for (i = 0; i < r->nkexts; i++)
+        if (r->kexts[i].start > start && r->kexts[i].start < next)
+            next = r->kexts[i].start;
+    for (i = 0; i < nks; i++)
+        if (kernel_starts[i] > start && kernel_starts[i] < next)
+            next = kernel_starts[i];
+    return next;
+}
+
+/*
+ * Where address a lies, by the first rule that holds: inside the matched kernel's own
+ * executable text (kernel); inside a kext range printed with ->end; in a start-only kext
+ * entry, whose range ends at the next known module start above it and never past
+ * KEXT_GUESS_SIZE; at or above the kernel's text base (kernel). *k is the kext, or NULL.
+ */
+static enum kpt_place
+place(const struct kpt_report *r, const struct kdk_mod *kernel, uint64_t a,
+      const struct kpt_kext **k, uint64_t *mod_off)
+{
+    uint64_t base = 0, lo = 0, hi = 0, ks[3];
+    const struct kpt_kext *best = NULL;
+    size_t i, nks = 0;
+    int known, text = kernel_exec_range(r, kernel, &lo, &hi);
+
+    *k = NULL;
     base = kernel_text_base(r, &known);
-    if (!known || a < base)
-        return 0;
+    if (text && lo <= a && a < hi) {
+        *mod_off = a - (known && a >= base ? base : lo);
+        return KPT_PL_KERNEL_TEXT;
+    }
+    for (i = 0; i < r->nkexts; i++)
+        if (r->kexts[i].has_end && r->kexts[i].start <= a && a <= r->kexts[i].end) {
+            *k = &r->kexts[i];
+            *mod_off = a - (*k)->start;
+            return KPT_PL_KEXT_RANGE;
+        }
+    if (known)
+        ks[nks++] = base;
+    if (text)
+        ks[nks++] = lo;
+    if (r->slide_set & (1u << KPT_SL_TEXT_EXEC_BASE))
+        ks[nks++] = r->slide[KPT_SL_TEXT_EXEC_BASE];
+    for (i = 0; i < r->nkexts; i++) {
+        const struct kpt_kext *x = &r->kexts[i];
+
+        if (!x->has_end && x->start <= a && a - x->start < KEXT_GUESS_SIZE &&
+            a < next_start(r, x->start, ks, nks) && (!best || x->start > best->start))
+            best = x;
+    }
+    if (best) {
+        *k = best;
+        *mod_off = a - best->start;
+        return KPT_PL_KEXT_START;
+    }
+    if (!in_kernel_space(r, a) || !known || a < base)
+        return KPT_PL_NONE;
     *mod_off = a - base;
-    return 1;
+    return KPT_PL_KERNEL_BASE;
 }
 
 /* the link-time address of a in the catalogued module, or 0 when it cannot be computed */
@@ -201,11 +245,11 @@ sym_frame_lookup(const struct sym_ctx *s, const struct kpt_report *r, const stru
     uint64_t link;
 
     memset(out, 0, sizeof(*out));
-    out->placed = place(r, a, &out->kext, &out->mod_off);
+    out->placed = place(r, kernel, a, &out->kext, &out->mod_off);
     if (!out->placed && r->arch == KPT_ARCH_ARM64 && sym_strip_pac(a) != a) {
         a = sym_strip_pac(a);
         out->pac = 1;
-        out->placed = place(r, a, &out->kext, &out->mod_off);
+        out->placed = place(r, kernel, a, &out->kext, &out->mod_off);
     }
     if (!out->placed)
         return;

@@ -36,7 +36,7 @@ golden() {
     fi
     for f in exit summary.md clusters.csv reports.csv summary.json; do
         if cmp -s "$SRC/tests/golden/$name/$f" "$T/$name/$f"; then ok "$name: $f as expected"
-        else no "$name: $f differs from tests/golden/$name/$f"; diff "$SRC/tests/golden/$name/$f" "$T/$name/$f" | head -10 | sed 's/^/#   /'; fi
+        else no "$name: $f differs from tests/golden/$name/$f"; diff "$SRC/tests/golden/$name/$f" "$T/$name/$f" | head -10 | cut -c1-240 | sed 's/^/#   /'; fi
     done
 }
 

@@ -69,6 +69,18 @@ static const struct {
     { "Unexpected SoC (system) watchdog reset occurred during sleep/wake transition", "hardware", "unit=SoC (system) watchdog|detail=Unexpected SoC (system) watchdog reset occurred during sleep/wake transition", 0 },
     { "btn_rst", "generic", "msg=btn_rst", 3 },
     { "os_refcnt: overflow (rc=0xffffff8012345678)", "refcnt", "kind=overflow", 3 },
+    /* SIGNATURES.md §3.1 step 2: a register dump never enters a class field */
+    { "\"Machine Check at 0x00007fff7dd40e93, registers:\\n\" \"CR0: 0x000000008001003b, CR2: 0x00007fff7dd40e93, CR3: 0x0000000f0d8b4000\\n\"",
+      "hardware", "unit=Machine Check|detail=Machine Check at <hex>, registers", 0 },
+    { "Machine Check at 0x0000000119d6b000, registers:\nCR0: 0x0000000080010033, CR2: 0x0000000119d6b000",
+      "hardware", "unit=Machine Check|detail=Machine Check at <hex>, registers", 0 },
+    /* §3.3 rows for allocator failures and busy timeouts */
+    { "zalloc: default.kalloc.4096 (357 elements) retry fail 6", "zone_exhausted", "zone=default.kalloc.4096", 0 },
+    { "slab_nextptr_panic: mcache.mbuf buffer 0xffffff80a1b2c3d4 in slab 0xffffff80a1b2c000 modified after free at offset 0: 0x0 out of bounds", "zone_uaf", "zone=mcache.mbuf", 0 },
+    { "busy timeout[0], (60s): 'IOResources'", "busy_timeout", "service=IOResources", 0 },
+    /* an extracted field is masked: no address keys a cluster */
+    { "Kernel tag check fault (expected tagged address: 0xf6fffe205d518d88) at pc 0xfffffe002c0f1234, lr 0xfffffe002c0f5678 (saved state: 0xfffffe8820216e10)",
+      "arm_abort", "kind=Kernel tag check fault (expected tagged address: <hex>)", 3 },
 };
 
 static void
@@ -420,6 +432,51 @@ test_fields_merge(void **state)
     arena_free(a);
 }
 
+/* §4.1 step 2: the report's own names are kept near their symbol, the kernel's up to 64 KiB
+ * (shown as approximate past 0x1000), a kext's past 0x1000 dropped */
+static void
+test_trust(void **state)
+{
+    static const char text[] =
+        "panic(cpu 0 caller 0xffffff8000a00000): \"pf_test: bad state\"@/x/pf.c:12\n"
+        "Backtrace (CPU 0), Frame : Return Address\n"
+        "0xffffff80aaaa0000 : 0xffffff8000a10000 mach_kernel : _tcp_output + 0xa858\n"
+        "0xffffff80aaaa0040 : 0xffffff8000a20000 mach_kernel : _pf_send_tcp + 0x1215\n"
+        "0xffffff80aaaa0080 : 0xffffff8000a30000 mach_kernel : _pfioctl + 0x246a\n"
+        "0xffffff80aaaa00c0 : 0xffffff7f81000100 com.example.Filter : _filter_hook + 0x1215\n"
+        "0xffffff80aaaa0100 : 0xffffff8000a40000 mach_kernel : _far_away + 0x12000\n"
+        "      Kernel Extensions in backtrace:\n"
+        "         com.example.Filter(1.0)[11111111-2222-3333-4444-555555555555]@0xffffff7f81000000->0xffffff7f81ffffff\n"
+        "\nMac OS version:\n21G83\nKernel slide:     0x0000000000800000\n";
+    struct clu_rules *c = clu_rules_new();
+    struct sym_ctx *s = sym_ctx_new(NULL, NULL);
+    struct arena *a = arena_new(65536);
+    struct kpt_limits lim;
+    struct kpt_report r;
+    struct buf ex = BUF_INIT;
+
+    (void)state;
+    kpt_limits_default(&lim);
+    kpt_report_init(&r, a, "kasan.panic");
+    assert_int_equal(ing_parse(text, sizeof(text) - 1, &lim, a, &r), 0);
+    sym_resolve(s, a, &r);
+    clu_explain(c, a, &r, &ex);
+    print_message("%s", ex.data);
+    /* a fully named kernel backtrace is not LOWSYM */
+    assert_int_equal(r.quality, KPT_Q_OK);
+    assert_string_equal(r.signature, "generic[pf_test: bad state] | tcp_output | pf_send_tcp | pfioctl");
+    assert_true(r.frames[0].approx && r.frames[1].approx && r.frames[2].approx);
+    assert_false(r.frames[3].approx); /* a kext's name past 0x1000: dropped, not approximate */
+    assert_false(r.frames[4].approx); /* past 64 KiB */
+    assert_non_null(strstr(kpt_frame_display(a, &r.frames[0]), "(approximate)"));
+    assert_non_null(strstr(ex.data, "kept, approximate"));
+    assert_non_null(strstr(ex.data, "dropped: too far past its symbol"));
+    buf_release(&ex);
+    arena_free(a);
+    sym_ctx_free(s);
+    clu_rules_free(c);
+}
+
 /* the class table on every corpus sample (classes checked against the messages by hand) */
 static const struct {
     const char *file, *cls;
@@ -437,8 +494,8 @@ static const struct {
     { "c_ips_210/bridgeOS_19P744_soc_watchdog_no_backtrace.ips", "hardware" },
     { "d_arm64_text/audiumax_T8101_21D49_data_abort.txt", "arm_abort" },
     { "d_arm64_text/cve-2024-27804_T8103_23C71_AppleAVD_unaligned_abort.txt", "arm_abort" },
-    { "d_arm64_text/multipass_T6000_21G217_busy_timeout_IOUserEthernetController_excerpt.txt", "generic" },
-    { "d_arm64_text/openzfs_T6000_21F79_busy_timeout_IOResources_excerpt.txt", "generic" },
+    { "d_arm64_text/multipass_T6000_21G217_busy_timeout_IOUserEthernetController_excerpt.txt", "busy_timeout" },
+    { "d_arm64_text/openzfs_T6000_21F79_busy_timeout_IOResources_excerpt.txt", "busy_timeout" },
     { "d_arm64_text/rancher_M1_T8101_21A559_too_many_alloc_retries_excerpt.txt", "generic" },
     { "d_arm64_text/sketchybar_T6000_22G91_data_abort.txt", "arm_abort" },
     { "f_ios/ios14.7.1_ips_body_excerpt_with_ellipses.txt", "arm_abort" },
@@ -500,6 +557,9 @@ test_corpus_classes(void **state)
         assert_string_equal(m1, m2);
         assert_int_equal(strlen(r.sig_id), 16);
         assert_true(strtoull(r.sig_id, NULL, 16) == r.sig_key);
+        /* no primary key holds an address (§5.1) */
+        assert_null(strstr(r.signature, "0x"));
+        assert_null(strstr(r.fields, "0x"));
         free(d);
         arena_free(a);
     }
@@ -515,7 +575,7 @@ main(void)
         cmocka_unit_test(test_classes),          cmocka_unit_test(test_clean_and_mask),
         cmocka_unit_test(test_reduce_names),     cmocka_unit_test(test_keys_same_and_differ),
         cmocka_unit_test(test_table),            cmocka_unit_test(test_table_merge),
-        cmocka_unit_test(test_fields_merge),            cmocka_unit_test(test_corpus_classes),
+        cmocka_unit_test(test_fields_merge),     cmocka_unit_test(test_trust),            cmocka_unit_test(test_corpus_classes),
     };
 
     return cmocka_run_group_tests_name("cluster", tests, NULL, NULL);
