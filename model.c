@@ -132,7 +132,7 @@ kpt_frame_display(struct arena *a, const struct kpt_frame *f)
 
     if (!f->module || !f->function)
         return kpt_frame_text(a, f);
-    buf_addf(&b, "%s`%s", f->module, f->function);
+    buf_addf(&b, "%s`%s%s", f->module, f->learned ? "\xe2\x89\x88" : "", f->function); /* ≈ */
     if (f->func_off)
         buf_addf(&b, " + %" PRIu64, f->func_off);
     if (f->inlined)

@@ -95,6 +95,7 @@ struct kpt_frame {
     unsigned keepsyms : 1;  /* function is the report's own (a hint), not lldb's */
     unsigned in_kernel : 1; /* placed in the kernel (module is KPT_MODULE_KERNEL) */
     unsigned approx : 1;    /* the report's name, kept far past its symbol (cluster/) */
+    unsigned learned : 1;   /* function learned from other reports of the run (keepsyms too) */
     enum kpt_place placed_by;
 };
 
@@ -251,6 +252,9 @@ struct kpt_symstats {
     size_t reports_no_kdk, reports_mismatch;
     struct kpt_hist no_kdk_builds;  /* builds of the reports without a KDK */
     struct kpt_hist no_binary_kexts; /* kexts of frames no catalogued binary matched (by UUID) */
+    size_t learned_facts;     /* (binary UUID, offset) pairs the reports named */
+    size_t learned_conflicts; /* of them, named differently by different reports */
+    size_t frames_learned;    /* frames named by what other reports printed */
     struct kpt_strv failures;       /* "KDK: why", one per failed lldb session */
 };
 

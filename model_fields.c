@@ -116,6 +116,10 @@ const struct kpt_field kpt_symstats_fields[] = {
     SYM("no_kdk_builds", KPT_FT_HIST, KPT_FM_SUM, no_kdk_builds),
     SYM("no_binary_kexts", KPT_FT_HIST, KPT_FM_SUM, no_binary_kexts),
     SYM("failures", KPT_FT_STRV, KPT_FM_SUM, failures),
+    /* per shard: a merge adds them up (a fact two shards learned counts twice) */
+    SYM("learned_facts", KPT_FT_COUNT, KPT_FM_SUM, learned_facts),
+    SYM("learned_conflicts", KPT_FT_COUNT, KPT_FM_SUM, learned_conflicts),
+    SYM("frames_learned", KPT_FT_COUNT, KPT_FM_SUM, frames_learned),
     { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL },
 };
 

@@ -81,9 +81,10 @@ account(struct run *run, struct kpt_report *r)
     }
 }
 
-/* ingest: one input into r (in run->arena) */
-void
-pipeline_read_report(struct run *run, const char *path, const char *why, struct kpt_report *r)
+/* ingest: one input into r (in run->arena); names_only: leave r empty (status ok, no
+ * frames) when the bytes print no frame name (pass 1 with nothing but names to learn) */
+static void
+read_input(struct run *run, const char *path, const char *why, struct kpt_report *r, int names_only)
 {
     void *data = NULL;
     size_t len = 0;
@@ -97,9 +98,16 @@ pipeline_read_report(struct run *run, const char *path, const char *why, struct 
         r->status = KPT_ST_REJECTED;
         r->error = why;
     } else {
-        ing_parse(data, len, &run->o->lim, run->arena, r);
+        if (!names_only || ing_may_print_names(data, len))
+            ing_parse(data, len, &run->o->lim, run->arena, r);
         free(data);
     }
+}
+
+void
+pipeline_read_report(struct run *run, const char *path, const char *why, struct kpt_report *r)
+{
+    read_input(run, path, why, r, 0);
 }
 
 /* --since, --until, --build: 1 when r is left out */
@@ -128,7 +136,7 @@ on_input(const char *path, const char *why, void *ctx)
 
     if (!why && own_output(run, path))
         return 0; /* not an input: this run's summary being written */
-    pipeline_read_report(run, path, why, &r);
+    read_input(run, path, why, &r, run->pass == 1 && !sym_needs_lookups(run->sym));
     r.seq = run->sum.files;
     if (r.status != KPT_ST_REJECTED)
         out = excluded(run->o, &r);

@@ -135,7 +135,8 @@ judge(const struct clu_rules *c, const struct kpt_frame *f)
         return T_LLDB;
     if (f->func_off < TRUST_KEXT)
         return T_NEAR;
-    kernel_printed = f->sym_module && clu_lists_match(c, CLU_KERNEL_MODULES, f->sym_module);
+    kernel_printed = (f->sym_module && clu_lists_match(c, CLU_KERNEL_MODULES, f->sym_module)) ||
+                     (f->learned && f->in_kernel); /* learned from what kernels printed */
     return kernel_printed && f->func_off < TRUST_KERNEL ? T_APPROX : T_FAR;
 }
 

@@ -24,6 +24,13 @@ int ing_parse(const void *data, size_t len, const struct kpt_limits *lim, struct
               struct kpt_report *r);
 
 /*
+ * ing_may_print_names() - 0 when 'len' bytes of 'data' certainly hold no backtrace frame with
+ * a printed name ("0x... : 0x... MODULE : SYMBOL"), 1 when they may (gzip data: always). A
+ * cheap test on the raw bytes, for passes that only want such frames.
+ */
+int ing_may_print_names(const void *data, size_t len);
+
+/*
  * ing_load() - read file 'path' into a fresh malloc'd buffer (*data, *len; the caller
  * frees). Refuses anything but a regular file without blocking, and files over
  * lim->max_file_bytes. On failure returns KPT_E_IO or KPT_E_LIMIT and sets *why to a static

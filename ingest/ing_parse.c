@@ -271,3 +271,29 @@ ing_parse(const void *data, size_t len, const struct kpt_limits *lim, struct are
     set_status(r, a);
     return 0;
 }
+
+int
+ing_may_print_names(const void *data, size_t len)
+{
+    const char *p = data, *end = p + len, *q, *nl;
+
+    if (len >= 2 && (unsigned char)p[0] == 0x1f && (unsigned char)p[1] == 0x8b)
+        return 1;
+    /* a frame " : 0xRET", then " : " again before the line ends (or a JSON "\n") */
+    while ((q = memmem(p, (size_t)(end - p), " : 0x", 5))) {
+        q += 5;
+        nl = memchr(q, '\n', (size_t)(end - q));
+        if (!nl)
+            nl = end;
+        {
+            const char *bs = memmem(q, (size_t)(nl - q), "\\n", 2);
+
+            if (bs)
+                nl = bs;
+        }
+        if (memmem(q, (size_t)(nl - q), " : ", 3))
+            return 1;
+        p = q;
+    }
+    return 0;
+}

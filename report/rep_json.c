@@ -83,7 +83,7 @@ rep_json_report_buf(struct buf *out, struct arena *a, const struct kpt_report *r
                                                         : json_null());
             json_object_set_new(x, "function", rep_jstr(fm->function));
             /* where the name came from: lldb, or the report itself (keepsyms) */
-            json_object_set_new(x, "name_source", fm->function ? json_string(fm->keepsyms ? "report" : "lldb") : json_null());
+            json_object_set_new(x, "name_source", fm->function ? json_string(fm->learned ? "learned" : fm->keepsyms ? "report" : "lldb") : json_null());
             json_object_set_new(x, "approximate", json_boolean(fm->approx));
             json_object_set_new(x, "file", rep_jstr(fm->file));
             json_object_set_new(x, "line", fm->file ? json_integer(fm->line) : json_null());

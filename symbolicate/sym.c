@@ -53,6 +53,7 @@ sym_ctx_new(const struct sym_opts *o, FILE *diag)
     s->st.enabled = s->o.enabled;
     if (!s->o.enabled)
         return s;
+    s->learn = sym_learn_new();
     for (i = 0; i < s->o.nkdks; i++)
         if (!kdk_cat_add_kdk(&s->cat, s->o.kdks[i]) && diag)
             fprintf(diag, "kptrace-batch: --kdk '%s': no kernel or kext found\n", s->o.kdks[i]);
@@ -102,6 +103,7 @@ sym_ctx_free(struct sym_ctx *s)
     free(s->ss);
     free(s->cache_loaded);
     kpt_fields_release(kpt_symstats_fields, &s->st, 0);
+    sym_learn_free(s->learn);
     free(s->lldb);
     free(s->ident);
     free(s->cache_dir);
@@ -110,8 +112,15 @@ sym_ctx_free(struct sym_ctx *s)
     free(s);
 }
 
+/* pass 1 looks names up in the catalogue and learns what the reports print */
 int
 sym_needs_pass(const struct sym_ctx *s)
+{
+    return s->o.enabled;
+}
+
+int
+sym_needs_lookups(const struct sym_ctx *s)
 {
     return s->o.enabled && s->cat.n > 0;
 }
@@ -156,21 +165,41 @@ note(struct sym_ctx *s, const struct kdk_mod *kernel, const struct fl *f)
     ss->ents[ss->n++] = (size_t)(e - s->e);
 }
 
+/* the binary a placed frame lies in, by UUID: its kext's, or the kernel's; NULL: unknown */
+static const uint8_t *
+binary_uuid(const struct kpt_report *r, const struct fl *f)
+{
+    if (!f->placed)
+        return NULL;
+    if (f->kext)
+        return f->kext->has_uuid ? f->kext->uuid : NULL;
+    return r->has_kernel_uuid ? r->kernel_uuid : NULL;
+}
+
 void
 sym_collect(struct sym_ctx *s, struct arena *a, const struct kpt_report *r)
 {
-    const struct kdk_mod *kernel;
+    const struct kdk_mod *kernel = NULL;
     enum kpt_kdk_match status;
+    const uint8_t *uuid;
     struct fl f;
     size_t i;
 
     if (!sym_needs_pass(s))
         return;
-    kernel = sym_match_kernel(s, a, r, &status);
+    if (s->cat.n)
+        kernel = sym_match_kernel(s, a, r, &status);
     for (i = 0; i < r->nframes; i++) {
-        sym_frame_lookup(s, r, kernel, r->frames[i].addr, 1, &f);
-        note(s, kernel, &f);
+        const struct kpt_frame *fr = &r->frames[i];
+
+        sym_frame_lookup(s, r, kernel, fr->addr, 1, &f);
+        if (s->cat.n)
+            note(s, kernel, &f);
+        if (fr->sym_name && (uuid = binary_uuid(r, &f)))
+            sym_learn_note(s->learn, uuid, f.mod_off, fr->sym_name, fr->sym_off);
     }
+    if (!s->cat.n)
+        return;
     if (r->has_fault) {
         sym_frame_lookup(s, r, kernel, r->fault.addr, 0, &f);
         note(s, kernel, &f);
@@ -185,6 +214,9 @@ fill(struct sym_ctx *s, struct arena *a, const struct kpt_report *r, const struc
 {
     struct fl l;
     const struct entry *e;
+    const uint8_t *uuid;
+    const char *name;
+    uint64_t loff;
 
     sym_frame_lookup(s, r, kernel, f->addr, is_return, &l);
     if (s->o.enabled && l.kext && !sym_match_kext(s, r, l.kext, kernel)) {
@@ -213,6 +245,21 @@ fill(struct sym_ctx *s, struct arena *a, const struct kpt_report *r, const struc
         if (!f->module) {
             f->module = l.kext ? l.kext->id : KPT_MODULE_KERNEL;
             f->in_kernel = !l.kext;
+        }
+        return;
+    }
+    f->learned = 0;
+    if (is_return && s->learn && (uuid = binary_uuid(r, &l)) &&
+        (name = sym_learn_find(s->learn, uuid, l.mod_off, &loff))) {
+        /* what the fleet's reports print for this binary at this offset */
+        f->function = sym_demangle(a, name);
+        f->func_off = loff;
+        f->keepsyms = 1;
+        f->learned = !f->sym_name || strcmp(f->sym_name, name) || f->sym_off != loff;
+        if (f->learned) {
+            pthread_mutex_lock(&s->mu);
+            s->st.frames_learned++;
+            pthread_mutex_unlock(&s->mu);
         }
         return;
     }

@@ -58,8 +58,12 @@ void sym_run(struct sym_ctx *s, FILE *diag);
 /* sym_resolve() - fill module, mod_off, function, func_off, file, line of every frame of r
  * (and r->fault), and r->kdk, r->kdk_match; strings in arena a. Returns 0. */
 int sym_resolve(struct sym_ctx *s, struct arena *a, struct kpt_report *r);
-/* sym_needs_pass() - 1 when pass 1 is worth running (symbolication on, modules known) */
+/* sym_needs_pass() - 1 when pass 1 is worth running (symbolication on: names to look up
+ * in the catalogue, or to learn from what the reports print) */
 int sym_needs_pass(const struct sym_ctx *s);
+/* sym_needs_lookups() - 1 when pass 1 has catalogue lookups to collect; 0 when it only
+ * learns printed names (reports that print none can be skipped) */
+int sym_needs_lookups(const struct sym_ctx *s);
 
 const struct kpt_symstats *sym_ctx_stats(const struct sym_ctx *s);
 

@@ -53,6 +53,7 @@ struct sym_ctx {
     size_t next_sess;
     struct lldb_opts lo;
     FILE *cmdlog;
+    struct sym_learn *learn;
 };
 
 /* one frame's address placed: its module and offset, the catalogued binary, the lookup */
@@ -82,6 +83,18 @@ const struct kdk_mod *sym_match_kext(const struct sym_ctx *s, const struct kpt_r
                                      const struct kpt_kext *k, const struct kdk_mod *kernel);
 void sym_frame_lookup(const struct sym_ctx *s, const struct kpt_report *r,
                       const struct kdk_mod *kernel, uint64_t a, int is_return, struct fl *out);
+
+/* sym_learn.c: names reports print, learned by (binary UUID, module offset) in pass 1 */
+struct sym_learn;
+struct sym_learn *sym_learn_new(void);
+void sym_learn_free(struct sym_learn *l);
+void sym_learn_note(struct sym_learn *l, const uint8_t uuid[16], uint64_t off, const char *name,
+                    uint64_t func_off);
+/* sym_learn_decide() - after pass 1: each fact's winner; counts of facts and conflicts */
+void sym_learn_decide(struct sym_learn *l, size_t *facts, size_t *conflicts);
+/* sym_learn_find() - the name learned for (uuid, off) (mangled, as printed), or NULL */
+const char *sym_learn_find(const struct sym_learn *l, const uint8_t uuid[16], uint64_t off,
+                           uint64_t *func_off);
 
 /* sym_find.c: the lldb to run (NULL: none found); the default cache directory (NULL: no
  * home); a directory and its parents, 0700 */

@@ -161,6 +161,38 @@ mkdir -p "$T/inside" && cp "$SRC/tests/data/intel-legacy.panic" "$T/inside/"
 run 0 "summary written inside the input folder" -q -o "$T/inside/summary.md" --reports-csv "$T/inside/r.csv" "$T/inside"
 check "only the report was read" test "$(rows "$T/inside/r.csv")" -eq 1
 
+# names learned across the fleet: the machines booted with keepsyms name the kext's frames,
+# the others print addresses only; one bug stays one cluster (kext UUID and offset decide)
+mkdir -p "$T/learn"
+netguard() { # netguard SLIDE KEXT_LOW KEEPSYMS (addresses 0xffffff80..., kexts 0xffffff7f...)
+    kb=$((0x00200000 + $1)); ka=$2
+    f() { if [ "$3" = 1 ]; then printf '0xffffff83b1b3b%03x : %s %s\n' "$1" "$2" "$4"; else printf '0xffffff83b1b3b%03x : %s\n' "$1" "$2"; fi; }
+    k() { printf '0xffffff80%08x' $((kb + $1)); }
+    x() { printf '0xffffff7f%08x' $((ka + $1)); }
+    echo 'panic(cpu 2 caller 0xffffff8000a8e4c2): "netguard: bad packet"@/src/netguard.c:77'
+    echo 'Backtrace (CPU 2), Frame : Return Address'
+    f 0 "$(k 0x8e4c2)" "$3" 'mach_kernel : _panic + 0x84'
+    f 64 "$(x 0x1c21b)" "$3" 'com.example.NetGuard : __ZN14NetGuardFilter7inspectEP6mbuf_t + 0x4b'
+    f 128 "$(x 0x1b0f0)" "$3" 'com.example.NetGuard : __ZN14NetGuardFilter5inputEP6mbuf_t + 0x30'
+    f 192 "$(x 0x1a010)" "$3" 'com.example.NetGuard : _netguard_dispatch + 0x10'
+    f 256 "$(k 0x9013e)" "$3" 'mach_kernel : _call_continuation + 0x2e'
+    echo '      Kernel Extensions in backtrace:'
+    printf '         com.example.NetGuard(4.2)[7A6B5C4D-3E2F-4A1B-9C8D-0E1F2A3B4C5D]@%s->%s\n' "$(x 0)" "$(x 0x3ffff)"
+    printf '\nMac OS version:\n21G83\n\nKernel version:\nDarwin Kernel Version 21.6.0: Wed Aug 10 14:25:27 PDT 2022; root:xnu-8020.141.5~2/RELEASE_X86_64\n'
+    printf 'Kernel UUID: D0DC2052-71F4-3DCB-B189-BEE5A59B3B42\nKernel slide:     0x00000000%08x\nKernel text base: 0xffffff80%08x\n' "$1" "$kb"
+}
+netguard 0x01c00000 0x83bfc000 1 > "$T/learn/keepsyms-1.panic"
+netguard 0x2e800000 0x90a31000 1 > "$T/learn/keepsyms-2.panic"
+netguard 0x0a600000 0x81000000 0 > "$T/learn/plain-1.panic"
+netguard 0x11200000 0x85e00000 0 > "$T/learn/plain-2.panic"
+run 0 "learned names: a run" -q --no-cache --kdk-root "$T/no-kdks" -o "$T/learn.md" --csv "$T/learn.csv" --json "$T/learn.json" "$T/learn"
+check "learned names: one bug, one cluster" test "$(grep -c '^[0-9]' "$T/learn.csv")" = 1
+check "learned names: the Markdown marks them" grep -q '≈' "$T/learn.md"
+check "learned names: the JSON says where names came from" sh -c "grep -q '\"name_source\":\"learned\"' '$T/learn.json' && grep -q '\"name_source\":\"report\"' '$T/learn.json'"
+check "learned names: counted in the summary" grep -q '10 frames named from what other reports' "$T/learn.md"
+run 0 "learned names: --no-symbolicate learns nothing" -q --no-symbolicate -o "$T/learn0.md" --csv "$T/learn0.csv" "$T/learn"
+check "learned names: without learning the bug splits" test "$(grep -c '^[0-9]' "$T/learn0.csv")" = 2
+
 # an interrupted run leaves no output and no temporary file: the run waits on its path list
 # (standard input) with every output open, and is signalled there
 for sig in TERM INT HUP; do
