@@ -7,10 +7,10 @@ PKG_CONFIG ?= pkg-config
 CC         ?= cc
 BUILD      ?= build
 
-PKGS := libxml-2.0 jansson zlib libxxhash
+PKGS := libxml-2.0 jansson zlib libxxhash libplist-2.0
 TEST_PKGS := cmocka
 # Debian packages the build and the tests need (installed by 'make deps')
-DEB_PKGS := gcc make pkg-config libxml2-dev libjansson-dev zlib1g-dev libxxhash-dev libcmocka-dev \
+DEB_PKGS := gcc make pkg-config libxml2-dev libjansson-dev zlib1g-dev libxxhash-dev libcmocka-dev libplist-dev \
             lldb-16 clang llvm lld-16 parallel
 FIXTURES := build/fixtures
 

@@ -19,6 +19,16 @@ int ing_text_parse(const char *text, size_t len, const struct kpt_limits *lim,
 int ing_json_parse(const char *data, size_t len, size_t hdr, const struct kpt_limits *lim,
                    struct arena *a, struct kpt_report *r);
 
+/* Kind E as a binary property list (bplist00), through libplist. */
+int ing_bplist_parse(const char *data, size_t len, const struct kpt_limits *lim,
+                     struct arena *a, struct kpt_report *r);
+
+/* UTF-16 text: ing_utf16_kind() says which (0: none; *bom: bytes of BOM to skip) and
+ * ing_utf16_to_utf8() converts it into out (at most max bytes: KPT_E_LIMIT), *bad counting
+ * the code units that were no valid UTF-16 (each became '?'). */
+int ing_utf16_kind(const char *d, size_t n, size_t *bom);
+int ing_utf16_to_utf8(const char *d, size_t n, int kind, size_t max, struct buf *out, size_t *bad);
+
 /* Kind E: an XML property list. */
 int ing_plist_parse(const char *data, size_t len, const struct kpt_limits *lim,
                     struct arena *a, struct kpt_report *r);

@@ -212,17 +212,39 @@ parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena 
         }
         return ret;
     }
-    if (has_prefix(d, n, "bplist00")) {
-        r->error = "binary property lists are not supported (convert with plutil -convert xml1)";
-        return KPT_E_FORMAT;
-    }
+    if (has_prefix(d, n, "bplist00"))
+        return ing_bplist_parse(d, n, lim, a, r);
     if (has_prefix(d, n, "BZh") || has_prefix(d, n, "\xfd" "7zXZ") || has_prefix(d, n, "PK\x03\x04")) {
         r->error = "compressed with an unsupported method (only gzip is read)";
         return KPT_E_FORMAT;
     }
-    if (has_prefix(d, n, "\xff\xfe") || has_prefix(d, n, "\xfe\xff")) {
-        r->error = "UTF-16 text is not supported (convert to UTF-8)";
-        return KPT_E_FORMAT;
+    {
+        size_t bom, bad = 0;
+        int kind = ing_utf16_kind(d, n, &bom);
+
+        if (kind) {
+            struct buf out = BUF_INIT;
+
+            if (level >= GZIP_LEVELS) {
+                r->error = "encodings nested too deeply";
+                return KPT_E_FORMAT;
+            }
+            if ((ret = ing_utf16_to_utf8(d + bom, n - bom, kind, lim->max_file_bytes, &out, &bad)) < 0) {
+                r->error = ret == KPT_E_LIMIT ? "UTF-16 text over the file size limit once converted"
+                                              : "UTF-16 text that iconv cannot convert";
+                buf_release(&out);
+                return ret;
+            }
+            copy = arena_strndup(a, out.data, out.len);
+            n = out.len;
+            buf_release(&out);
+            ret = parse_level(copy, n, lim, a, r, level + 1);
+            if (ret == 0 && bad) {
+                r->damaged = 1;
+                ing_set_partial(r, a, arena_printf(a, "damaged: %zu invalid UTF-16 code units", bad));
+            }
+            return ret;
+        }
     }
     if (has_prefix(d, n, "\xef\xbb\xbf"))
         off = 3;
@@ -277,7 +299,11 @@ ing_may_print_names(const void *data, size_t len)
 {
     const char *p = data, *end = p + len, *q, *nl;
 
-    if (len >= 2 && (unsigned char)p[0] == 0x1f && (unsigned char)p[1] == 0x8b)
+    size_t bom;
+
+    /* compressed, binary or UTF-16: only parsing tells */
+    if ((len >= 2 && (unsigned char)p[0] == 0x1f && (unsigned char)p[1] == 0x8b) ||
+        (len >= 8 && !memcmp(p, "bplist00", 8)) || ing_utf16_kind(p, len, &bom))
         return 1;
     /* a frame " : 0xRET", then " : " again before the line ends (or a JSON "\n") */
     while ((q = memmem(p, (size_t)(end - p), " : 0x", 5))) {

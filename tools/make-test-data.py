@@ -3,7 +3,7 @@
 
 The files are committed; this script documents how they were made: python3 tools/make-test-data.py
 """
-import base64, json, os
+import base64, json, os, plistlib, struct
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data")
 os.makedirs(OUT, exist_ok=True)
@@ -152,4 +152,26 @@ w("entity-bomb.plist", '<?xml version="1.0"?>\n<!DOCTYPE plist [\n<!ENTITY a "AA
 w("binary.plist", b"bplist00\xd1\x01\x02Tpanic\x10\x01\x08\x0b\x11\x00\x00\x00\x00\x00\x00\x01\x01\x00\x00\x00\x00\x00\x00\x00\x03"
   b"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x13")
 w("utf16.txt", b"\xff\xfe" + INTEL.encode("utf-16-le"))
+# the same report as a binary property list (plain text, and NVRAM-packed), and as UTF-16
+# big-endian without a byte order mark; one UTF-16 copy with a lone surrogate (damage)
+w("panic-binary.plist", plistlib.dumps({"bug_type": 210, "description": "panic report", "panicString": INTEL},
+                                       fmt=plistlib.FMT_BINARY, sort_keys=True))
+w("panic-info-binary.plist", plistlib.dumps({"aapl,panic-info": pack_a(INTEL)}, fmt=plistlib.FMT_BINARY))
+w("utf16be-nobom.txt", INTEL.encode("utf-16-be"))
+w("utf16-bad.txt", b"\xff\xfe" + INTEL.encode("utf-16-le").replace("mutex".encode("utf-16-le"), b"\x00\xd8" + "utex".encode("utf-16-le")))
 w("nul-bytes.txt", INTEL.replace("possible cause", "possible\0\0cause"))
+
+# hostile binary plists: nested 5,000 deep (libplist recurses), an array holding itself,
+# a file cut before its trailer; UTF-16 of odd length
+def bplist_chain(n):
+    data, offs = b"bplist00", []
+    for i in range(n):
+        offs.append(len(data))
+        data += bytes([0xA1]) + struct.pack(">I", i + 1) if i < n - 1 else bytes([0xA0])
+    ot = len(data)
+    data += b"".join(struct.pack(">I", o) for o in offs)
+    return data + b"\0" * 6 + bytes([4, 4]) + struct.pack(">QQQ", n, 0, ot)
+w("bplist-deep.plist", bplist_chain(5000))
+w("bplist-cycle.plist", b"bplist00\xa1\x00\x08" + b"\0" * 6 + bytes([1, 1]) + struct.pack(">QQQ", 1, 0, 10))
+w("bplist-truncated.plist", plistlib.dumps({"panicString": INTEL}, fmt=plistlib.FMT_BINARY)[:600])
+w("utf16-odd.txt", b"\xff\xfe" + INTEL.encode("utf-16-le") + b"\x41")

@@ -20,6 +20,12 @@ P=$SRC/tests/data/intel-legacy.panic
 # --- the cases: file name, then (in expect.txt) status and a word the error must hold ---
 cp "$SRC/tests/data/xxe.plist" "$H/xxe.plist"                         # external entity
 cp "$SRC/tests/data/entity-bomb.plist" "$H/entity-bomb.plist"         # billion laughs
+cp "$SRC/tests/data/bplist-deep.plist" "$H/bplist-deep.plist"         # 5,000 levels (libplist recurses)
+cp "$SRC/tests/data/bplist-cycle.plist" "$H/bplist-cycle.plist"       # an array holding itself
+cp "$SRC/tests/data/bplist-truncated.plist" "$H/bplist-truncated.plist" # cut before its trailer
+cp "$SRC/tests/data/utf16-odd.txt" "$H/utf16-odd.txt"                 # half a code unit at the end
+cp "$SRC/tests/data/utf16-bad.txt" "$H/utf16-bad.txt"                 # a lone surrogate
+{ printf '\377\376'; head -c 100001 /dev/zero; } > "$H/utf16-zeros.txt"  # UTF-16 NULs, odd length
 # run with lowered limits: 200,000 bytes a file, 8,192 a line
 { cat "$P"; head -c 300000 /dev/zero | tr '\0' 'x'; } > "$L/too-big.panic"
 { cat "$P"; printf 'Boot args: '; head -c 20000 /dev/zero | tr '\0' 'y'; printf '\n'; } > "$L/long-line.panic"
@@ -45,6 +51,12 @@ head -c 4096 /dev/urandom > "$H/random.bin"
 cat > "$T/expect.txt" <<'EOF2'
 xxe.plist	rejected	DTD
 entity-bomb.plist	rejected	property list
+bplist-deep.plist	rejected	nested too deeply
+bplist-cycle.plist	rejected	binary property list
+bplist-truncated.plist	rejected	binary property list
+utf16-odd.txt	partial	UTF-16
+utf16-bad.txt	partial	UTF-16
+utf16-zeros.txt	rejected	not a panic
 lim/too-big.panic	rejected	size limit
 lim/long-line.panic	partial	line limit
 lim/gzip-bomb.gz	rejected	gzip bomb

@@ -349,8 +349,12 @@ static const struct own {
     { "bug-type-109.ips", "rejected", NULL, NULL, NULL, 0, "bug_type 109" },
     { "xxe.plist", "rejected", NULL, NULL, NULL, 0, "DTD internal subset" },
     { "entity-bomb.plist", "rejected", NULL, NULL, NULL, 0, "XML property list" },
-    { "binary.plist", "rejected", NULL, NULL, NULL, 0, "binary property lists" },
-    { "utf16.txt", "rejected", NULL, NULL, NULL, 0, "UTF-16" },
+    { "binary.plist", "rejected", NULL, NULL, NULL, 0, "holds no panic text" },
+    { "panic-binary.plist", "ok", "plist", "19H2", "kernel_task", 6, NULL },
+    { "panic-info-binary.plist", "ok", "plist", "19H2", "kernel_task", 6, NULL },
+    { "utf16.txt", "ok", "intel-text", "19H2", "kernel_task", 6, NULL },
+    { "utf16be-nobom.txt", "ok", "intel-text", "19H2", "kernel_task", 6, NULL },
+    { "utf16-bad.txt", "partial", "intel-text", "19H2", "kernel_task", 6, "invalid UTF-16" },
     { "nul-bytes.txt", "partial", "intel-text", "19H2", "kernel_task", 6, "NUL bytes" },
 };
 

@@ -85,12 +85,13 @@ static const struct bug bugs[] = {
     { "slab-uaf", "slab_nextptr_panic: mcache.mbuf buffer 0x%1$016llx in slab 0x%1$016llx modified after free at offset 0: 0x0 out of bounds", B_NONE, NULL, 0 },
 };
 #define NBUGS (sizeof(bugs) / sizeof(bugs[0]))
-#define NVARIANTS 19
+#define NVARIANTS 22
 
 struct variant {
     uint64_t slide, kext_base;
     const char *build, *kver, *kuuid, *kext_ver, *kext_uuid;
-    int format; /* 0 legacy, 1 JSON-wrapped, 2 .ips, 3 gzip, 4 CRLF */
+    int format; /* 0 legacy, 1 JSON-wrapped, 2 .ips, 3 gzip, 4 CRLF, 5 binary plist,
+                   6 UTF-16LE with BOM, 7 UTF-16BE without */
     int plumbing, cut_tail, line;
     int start_only; /* 1: kext lines without ->END; 2: and a start-only dependency just
                        below the kernel's text (it must not swallow the kernel) */
@@ -220,6 +221,40 @@ as_format(const char *text, int format, size_t *n)
         deflateEnd(&z);
         return (char *)o;
     }
+    case 5: { /* a binary property list: {panicString: text}, written by hand */
+        size_t len = strlen(text), o1, o2, ot, i;
+        unsigned char be4[4];
+
+        buf_add(&b, "bplist00", 8);
+        buf_add(&b, "\xd1\x01\x02", 3); /* object 0: a dict of one pair, refs 1 and 2 */
+        o1 = b.len;
+        buf_add(&b, "\x5bpanicString", 12);
+        o2 = b.len;
+        buf_add(&b, "\x5f\x12", 2); /* an ASCII string, its length as a 4-byte int */
+        be4[0] = (unsigned char)(len >> 24), be4[1] = (unsigned char)(len >> 16);
+        be4[2] = (unsigned char)(len >> 8), be4[3] = (unsigned char)len;
+        buf_add(&b, be4, 4);
+        buf_add(&b, text, len);
+        ot = b.len;
+        buf_addc(&b, 8), buf_addc(&b, (char)o1), buf_addc(&b, (char)o2); /* 1-byte offsets */
+        buf_add(&b, "\0\0\0\0\0\0\x01\x01", 8);
+        buf_add(&b, "\0\0\0\0\0\0\0\x03", 8); /* 3 objects */
+        buf_add(&b, "\0\0\0\0\0\0\0\0", 8);   /* top: object 0 */
+        for (i = 0; i < 8; i++) /* the offset table's offset, 8 bytes big-endian */
+            buf_addc(&b, (char)(ot >> (56 - 8 * i)));
+        return buf_detach(&b, n);
+    }
+    case 6: /* UTF-16LE with a BOM */
+    case 7: /* UTF-16BE without */
+        if (format == 6)
+            buf_add(&b, "\xff\xfe", 2);
+        for (p = text; *p; p++) {
+            if (format == 6)
+                buf_addc(&b, *p), buf_addc(&b, '\0');
+            else
+                buf_addc(&b, '\0'), buf_addc(&b, *p);
+        }
+        return buf_detach(&b, n);
     case 4: /* CRLF */
         for (p = text; *p; p++) {
             if (*p == '\n')
@@ -307,6 +342,9 @@ test_fleet(void **state)
             case 15: x.start_only = 2; x.slide = 0x2e800000; x.format = 2; break;
             case 16: x.start_only = 1; x.kext_base = 0xffffff8000200000ull + x.slide + 0x1000000; break; /* above the kernel */
             case 17: x.stripped = 1; break; /* machines without keepsyms */
+            case 19: x.format = 5; break;
+            case 20: x.format = 6; break;
+            case 21: x.format = 7; x.slide = 0x2e800000; x.plumbing = 1; break;
             case 18: x.stripped = 1; x.slide = 0x2e800000; x.kext_base = 0xffffff7f90a31000ull; x.format = 2; break;
             default: break;
             }

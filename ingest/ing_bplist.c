@@ -1,0 +1,175 @@
+/*
+ * ing_bplist.c - binary property lists (bplist00), read through libplist and handed to the
+ * XML plist reader, so both kinds give the same fields under the same limits.
+ */
+#include <plist/plist.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest/ing_int.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#define BPLIST_MAX_DEPTH 256 /* a panic plist is two levels deep; libplist recurses */
+#define ON_PATH UINT16_MAX
+
+static uint64_t
+be(const unsigned char *p, size_t n)
+{
+    uint64_t v = 0;
+
+    while (n--)
+        v = v << 8 | *p++;
+    return v;
+}
+
+struct bp {
+    const unsigned char *d;
+    size_t otoff, osz, rsz;
+    uint64_t nobj;
+};
+
+/* object i's container refs: where they start and how many; 0 for a leaf; -1 when bad */
+static int
+refs_of(const struct bp *b, uint64_t i, size_t *at, uint64_t *count)
+{
+    uint64_t off = be(b->d + b->otoff + i * b->osz, b->osz), cnt;
+    unsigned marker, type;
+    size_t p;
+
+    if (off < 8 || off >= b->otoff)
+        return -1;
+    marker = b->d[off];
+    type = marker >> 4;
+    *count = 0;
+    if (type != 0xA && type != 0xC && type != 0xD)
+        return 0;
+    cnt = marker & 0xf;
+    p = (size_t)off + 1;
+    if (cnt == 0xf) { /* the count follows as an int object */
+        unsigned k;
+
+        if (p >= b->otoff || (b->d[p] >> 4) != 1 || (k = 1u << (b->d[p] & 0xf)) > 8 || p + 1 + k > b->otoff)
+            return -1;
+        cnt = be(b->d + p + 1, k);
+        p += 1 + k;
+    }
+    if (type == 0xD)
+        cnt = cnt > UINT64_MAX / 2 ? UINT64_MAX : cnt * 2;
+    if (cnt > (b->otoff - p) / b->rsz)
+        return -1;
+    *at = p;
+    *count = cnt;
+    return 0;
+}
+
+/*
+ * libplist reads nested containers by recursion, so a crafted file thousands of levels
+ * deep overflows the stack: the depth is measured here first, without recursion, in one
+ * pass over the objects (each visited once: depth is memoised), cycles refused.
+ */
+static int
+depth_ok(const unsigned char *d, size_t n)
+{
+    struct bp b;
+    uint64_t top, i;
+    uint16_t *depth;   /* 0: not seen; ON_PATH; else 1 + the deepest below */
+    struct frame { uint64_t obj, next, count; size_t at; uint16_t deepest; } *st;
+    size_t sp = 0;
+    int ok = 1;
+
+    if (n < 8 + 32)
+        return 0;
+    b.d = d;
+    b.osz = d[n - 26];
+    b.rsz = d[n - 25];
+    b.nobj = be(d + n - 24, 8);
+    top = be(d + n - 16, 8);
+    if (be(d + n - 8, 8) > n - 32)
+        return 0;
+    b.otoff = (size_t)be(d + n - 8, 8);
+    if (!b.osz || b.osz > 8 || !b.rsz || b.rsz > 8 || !b.nobj || top >= b.nobj ||
+        b.otoff < 9 || b.nobj > (n - 32 - b.otoff) / b.osz)
+        return 0;
+    depth = xcalloc((size_t)b.nobj, sizeof(*depth));
+    st = xcalloc(BPLIST_MAX_DEPTH + 1, sizeof(*st));
+    st[0].obj = top;
+    depth[top] = ON_PATH;
+    if (refs_of(&b, top, &st[0].at, &st[0].count) < 0)
+        ok = 0;
+    while (ok) {
+        struct frame *f = &st[sp];
+
+        if (f->next == f->count) {
+            uint16_t dd = (uint16_t)(f->deepest + 1);
+
+            depth[f->obj] = dd;
+            if (!sp)
+                break;
+            sp--;
+            if (dd > st[sp].deepest)
+                st[sp].deepest = dd;
+            continue;
+        }
+        i = be(d + f->at + f->next * b.rsz, b.rsz);
+        f->next++;
+        if (i >= b.nobj || depth[i] == ON_PATH) {
+            ok = 0; /* out of range, or a cycle */
+        } else if (depth[i]) {
+            if (depth[i] > f->deepest)
+                f->deepest = depth[i];
+        } else if (sp + 1 >= BPLIST_MAX_DEPTH) {
+            ok = 0;
+        } else {
+            struct frame *c = &st[++sp];
+
+            memset(c, 0, sizeof(*c));
+            c->obj = i;
+            depth[i] = ON_PATH;
+            if (refs_of(&b, i, &c->at, &c->count) < 0)
+                ok = 0;
+        }
+    }
+    free(depth);
+    free(st);
+    return ok;
+}
+
+int
+ing_bplist_parse(const char *data, size_t len, const struct kpt_limits *lim, struct arena *a,
+                 struct kpt_report *r)
+{
+    plist_t root = NULL;
+    char *xml = NULL;
+    uint32_t xlen = 0;
+    int ret;
+
+    if (len > lim->max_file_bytes || len > UINT32_MAX) {
+        r->error = "binary property list over the file size limit";
+        return KPT_E_LIMIT;
+    }
+    if (!depth_ok((const unsigned char *)data, len)) {
+        r->error = "binary property list is corrupt or nested too deeply";
+        return KPT_E_PARSE;
+    }
+    plist_from_bin(data, (uint32_t)len, &root);
+    if (!root) {
+        r->error = "binary property list is corrupt (libplist cannot read it)";
+        return KPT_E_PARSE;
+    }
+    plist_to_xml(root, &xml, &xlen);
+    plist_free(root);
+    if (!xml) {
+        r->error = "binary property list cannot be converted to XML";
+        return KPT_E_PARSE;
+    }
+    if (xlen > lim->max_file_bytes) {
+        plist_to_xml_free(xml);
+        r->error = "binary property list over the file size limit once expanded";
+        return KPT_E_LIMIT;
+    }
+    ret = ing_plist_parse(xml, xlen, lim, a, r);
+    plist_to_xml_free(xml);
+    return ret;
+}
