@@ -38,6 +38,7 @@ pipeline_diag(const char *path, const char *why)
         else
             buf_addc(&b, (char)*p);
     }
+    progress_clear_shown();
     fprintf(stderr, "kptrace-batch: %s: %s\n", b.data, why);
     buf_release(&b);
 }
@@ -143,6 +144,7 @@ on_input(const char *path, const char *why, void *ctx)
     if (run->pass == 1) {
         if (r.status != KPT_ST_REJECTED && !out)
             sym_collect(run->sym, run->arena, &r);
+        progress_tick(&run->progress, ++run->seen);
         return 0;
     }
     if (out) {
@@ -174,8 +176,7 @@ on_input(const char *path, const char *why, void *ctx)
         buf_release(&crow);
         buf_release(&jrow);
     }
-    if (run->progress && run->sum.files % 250 == 0)
-        fprintf(stderr, "\rkptrace-batch: %zu files read", run->sum.files);
+    progress_tick(&run->progress, run->sum.files);
     return run->io_error ? KPT_E_IO : 0;
 }
 
@@ -373,7 +374,7 @@ pipeline_run(const struct kpt_opts *o)
 
     memset(&run, 0, sizeof(run));
     run.o = o;
-    run.progress = !o->quiet && isatty(2);
+    progress_init(&run.progress, !o->quiet && isatty(2) ? stderr : NULL);
     if (pipeline_start_outputs(o, &run) < 0) {
         ret = KPT_EXIT_START;
         ok = 0;
@@ -403,13 +404,16 @@ pipeline_run(const struct kpt_opts *o)
     if (sym_needs_pass(run.sym)) {
         /* pass 1: every lookup of every report, deduplicated, then lldb in parallel */
         run.pass = 1;
+        progress_start(&run.progress, "reading", 0);
         walk_all(&run);
+        progress_clear(&run.progress);
         sym_run(run.sym, o->quiet ? NULL : stderr);
     }
+    /* the second pass knows how many inputs there are when the first one ran */
+    progress_start(&run.progress, run.pass == 1 ? "signing" : "reading", run.pass == 1 ? run.seen : 0);
     run.pass = 2;
     walk_all(&run);
-    if (run.progress)
-        fputs("\r\033[K", stderr);
+    progress_clear(&run.progress);
 
     run.sum.clusters = clu_table_result(run.table, &run.sum.nclusters);
     if (run.nrej > 1)

@@ -9,6 +9,7 @@
 #include "cluster/clu.h"
 #include "symbolicate/sym.h"
 #include "util/outfile.h"
+#include "util/progress.h"
 
 enum out_kind { OUT_MD, OUT_CSV, OUT_RCSV, OUT_JSON, OUT_PLOT, OUT_STATE, OUT_N };
 
@@ -26,7 +27,9 @@ struct run {
     struct kpt_summary sum;
     struct kpt_rejected *rej;
     size_t nrej, rej_cap;
-    int io_error, progress;
+    int io_error;
+    struct progress progress;
+    size_t seen; /* inputs met by the current pass */
 };
 
 /* a path or reason on stderr, control bytes escaped */

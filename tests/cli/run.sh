@@ -193,6 +193,18 @@ check "learned names: counted in the summary" grep -q '10 frames named from what
 run 0 "learned names: --no-symbolicate learns nothing" -q --no-symbolicate -o "$T/learn0.md" --csv "$T/learn0.csv" "$T/learn"
 check "learned names: without learning the bug splits" test "$(grep -c '^[0-9]' "$T/learn0.csv")" = 2
 
+# progress: a bar on a terminal (script(1) gives the run one), with diagnostics on lines of
+# their own; nothing of it when stderr is not a terminal
+if command -v script >/dev/null 2>&1; then
+    script -qc "'$BIN' -o /dev/null --no-cache --kdk-root '$T/no-kdks' '$SRC/samples' '$SRC/tests/data'" "$T/tty.log" >/dev/null 2>&1
+    check "progress: a bar with the percentage and files/s on a terminal" sh -c "tr '\r' '\n' < '$T/tty.log' | grep -q 'signing \[.*%.*files/s'"
+    check "progress: each diagnostic starts its own line" sh -c "! tr '\r' '\n' < '$T/tty.log' | grep 'kptrace-batch: .*kptrace-batch: '"
+else
+    echo "# SKIP progress on a terminal: script(1) is not installed"
+fi
+"$BIN" -o /dev/null --no-cache --kdk-root "$T/no-kdks" "$SRC/samples" 2>"$T/notty.err"
+check "progress: none when stderr is not a terminal" sh -c "! grep -q \"\$(printf '\r')\" '$T/notty.err'"
+
 # an interrupted run leaves no output and no temporary file: the run waits on its path list
 # (standard input) with every output open, and is signalled there
 for sig in TERM INT HUP; do
