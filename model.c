@@ -84,6 +84,17 @@ kpt_kdk_match_name(enum kpt_kdk_match m)
 }
 
 const char *
+kpt_panic_source_name(enum kpt_panic_source s)
+{
+    switch (s) {
+    case KPT_PS_ONE: return NULL;
+    case KPT_PS_HOST: return "host";
+    case KPT_PS_BRIDGE: return "bridgeos";
+    }
+    return NULL;
+}
+
+const char *
 kpt_quality_name(enum kpt_quality q)
 {
     switch (q) {

@@ -59,6 +59,14 @@ enum kpt_kdk_match {
 };
 const char *kpt_kdk_match_name(enum kpt_kdk_match m); /* "uuid", ...; NULL when unset */
 
+/* a T2 Mac's report may hold two panics: bridgeOS's and the Intel host's (FORMATS.md §5.3) */
+enum kpt_panic_source {
+    KPT_PS_ONE = 0, /* the report holds one panic */
+    KPT_PS_HOST,    /* both: signed on the host's, which has a backtrace */
+    KPT_PS_BRIDGE,  /* both: signed on bridgeOS's (the host's has no backtrace) */
+};
+const char *kpt_panic_source_name(enum kpt_panic_source s); /* "host", "bridgeos"; NULL */
+
 /* how much of the signature's frames were named (cluster/, SIGNATURES.md §4.5) */
 enum kpt_quality { KPT_Q_UNSET = 0, KPT_Q_OK, KPT_Q_LOWSYM, KPT_Q_NOBT };
 const char *kpt_quality_name(enum kpt_quality q); /* "OK", ...; NULL when unset */
@@ -148,6 +156,8 @@ struct kpt_report {
     unsigned has_when : 1, when_local : 1;
 
     /* the panic */
+    enum kpt_panic_source panic_source;
+    const char *other_panic;  /* T2 with both panics: the message of the one not signed */
     const char *panic_string; /* the message after "panic(cpu N caller 0x...): " */
     const char *src_file;     /* "@path:line" location, when given */
     unsigned src_line;

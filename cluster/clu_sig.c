@@ -469,6 +469,9 @@ explain(const struct clu_rules *c, struct arena *a, const struct kpt_report *r,
     buf_addf(ex, "format   %s  arch %s  build %s  kdk %s\n", kpt_format_name(r->format),
              kpt_arch_name(r->arch), r->os_build ? r->os_build : "-", kdk ? kdk : "-");
     buf_addf(ex, "algo     %s  rules %s\n", CLU_ALGO, clu_rules_digest(c));
+    if (r->panic_source)
+        buf_addf(ex, "t2       two panics: signed on the %s's; the other's: %s\n",
+                 kpt_panic_source_name(r->panic_source), r->other_panic ? r->other_panic : "-");
     buf_addf(ex, "message  %s\n", w->msg);
     buf_addf(ex, "template %s\n", r->panic_template);
     buf_addf(ex, "class    %s  N=%d", w->cls, w->n_sig);

@@ -319,9 +319,27 @@ ing_json_parse(const char *data, size_t len, size_t hdr, const struct kpt_limits
 
     r->format = kind_b ? KPT_FMT_JSON_PANIC : KPT_FMT_IPS;
     if (kind_b || (!contains(f.panic, "panic(") && contains(f.host_panic, "panic(cpu")))
-        text = f.host_panic; /* the Intel host's panic (kind B; T2 with a host panic) */
+        text = f.host_panic; /* the Intel host's panic (kind B; T2 with a host panic only) */
     else
         text = f.panic ? f.panic : frag;
+    if (!kind_b && contains(f.panic, "panic(") && contains(f.host_panic, "panic(cpu")) {
+        /* a T2 Mac with both panics: the host's when it has a backtrace, else bridgeOS's;
+         * the other one's message is kept beside */
+        struct kpt_report h, b;
+
+        kpt_report_init(&h, a, r->path);
+        kpt_report_init(&b, a, r->path);
+        ing_text_parse(f.host_panic, strlen(f.host_panic), lim, a, &h);
+        ing_text_parse(f.panic, strlen(f.panic), lim, a, &b);
+        if (h.panic_string && h.nframes) {
+            text = f.host_panic;
+            r->panic_source = KPT_PS_HOST;
+            r->other_panic = b.panic_string ? b.panic_string : f.panic;
+        } else {
+            r->panic_source = KPT_PS_BRIDGE;
+            r->other_panic = h.panic_string ? h.panic_string : f.host_panic;
+        }
+    }
     if (text) {
         ret = ing_text_parse(text, strlen(text), lim, a, r);
         if (ret == KPT_E_FORMAT)

@@ -98,7 +98,7 @@ rep_reports_csv_header(FILE *f)
 {
     static const char h[] = "path,status,format,arch,os_build,kernel_uuid,panic_class,"
                             "signature_id,signature,frames,symbolicated,error,quality,"
-                            "coarse_id,fine_id\r\n";
+                            "coarse_id,fine_id,panic_source\r\n";
 
     return fwrite(h, 1, sizeof(h) - 1, f) == sizeof(h) - 1 ? 0 : KPT_E_IO;
 }
@@ -125,7 +125,8 @@ rep_reports_csv_row_buf(struct buf *b, struct arena *a, const struct kpt_report 
     cell(b, r->error, 0);
     cell(b, read && r->quality ? kpt_quality_name(r->quality) : "", 0);
     cell(b, read ? r->coarse_id : "", 0);
-    cell(b, read ? r->fine_id : "", 1);
+    cell(b, read ? r->fine_id : "", 0);
+    cell(b, kpt_panic_source_name(r->panic_source), 1);
 }
 
 int

@@ -63,6 +63,9 @@ rep_json_report_buf(struct buf *out, struct arena *a, const struct kpt_report *r
         json_object_set_new(o, "process", rep_jstr(r->process));
         json_object_set_new(o, "pid", r->pid >= 0 ? json_integer(r->pid) : json_null());
         json_object_set_new(o, "panic_string", rep_jstr(r->panic_string));
+        /* a T2 Mac's two panics: which one the report is signed on, and the other's message */
+        json_object_set_new(o, "panic_source", rep_jstr(kpt_panic_source_name(r->panic_source)));
+        json_object_set_new(o, "other_panic", rep_jstr(r->other_panic));
         json_object_set_new(o, "src_file", rep_jstr(r->src_file));
         json_object_set_new(o, "panic_class", rep_jstr(r->panic_class));
         json_object_set_new(o, "signature_id", rep_jstr(r->sig_id));

@@ -175,3 +175,18 @@ w("bplist-deep.plist", bplist_chain(5000))
 w("bplist-cycle.plist", b"bplist00\xa1\x00\x08" + b"\0" * 6 + bytes([1, 1]) + struct.pack(">QQQ", 1, 0, 10))
 w("bplist-truncated.plist", plistlib.dumps({"panicString": INTEL}, fmt=plistlib.FMT_BINARY)[:600])
 w("utf16-odd.txt", b"\xff\xfe" + INTEL.encode("utf-16-le") + b"\x41")
+
+# a T2 Mac's report with both panics: bridgeOS's (arm64) and the Intel host's; once with a
+# host backtrace (signed on the host's), once without (signed on bridgeOS's)
+BRIDGE = ("panic(cpu 1 caller 0xfffffff0102ab984): macOS watchdog detected\nDebugger message: panic\n"
+          "OS version: 22P4248\nmacOS version: 24E263\n"
+          "Kernel version: Darwin Kernel Version 24.4.0: Wed Mar 19 21:17:33 PDT 2025; root:xnu-11417.101.14~1/RELEASE_ARM64_T8010\n"
+          "Panicked task 0xffffffe00040dce8: 25 pages, 177 threads: pid 0: kernel_task\n"
+          "Panicked thread: 0xffffffe000563ff0, backtrace: 0xffffffe0002bb6e0, tid: 101\n"
+          "\t\t  lr: 0xfffffff0102ab984  fp: 0xffffffe0002bb7f0\n\t\t  lr: 0xfffffff0102adbc8  fp: 0xffffffe0002bb860\n")
+def t2(host):
+    return ('{"caused_by":"macos","macos_system_state":"running","bug_type":"210","timestamp":"2025-05-02 10:11:12.00 +0000","os_version":"Bridge OS 9.4 (22P4248)","incident_id":"0B1C2D3E-4F50-4172-8394-A5B6C7D8E9F0"}\n'
+            + json.dumps({"build": "Bridge OS 9.4 (22P4248)", "product": "iBridge2,1", "panicString": BRIDGE,
+                          "macOSPanicString": host}, indent=2) + "\n")
+w("t2-both.ips", t2(INTEL))
+w("t2-host-nobt.ips", t2(INTEL.split("Backtrace (CPU 3)")[0]))

@@ -46,7 +46,7 @@ check "warm run: same frames" cmp "$T/r.csv" "$T/r2.csv"
 # signatures on symbolicated frames: the same bug in four formats and on another build,
 # kernel and slide keeps one key; without kernel symbols it meets them on the coarse key
 sig() { grep -F "/reports/$1" "$T/r.csv" | awk -F, '{ print $8 }'; }
-coarse() { grep -F "/reports/$1" "$T/r.csv" | awk -F, '{ print $(NF-1) }'; }
+coarse() { grep -F "/reports/$1" "$T/r.csv" | awk -F, '{ print $(NF-2) }'; } # coarse_id,fine_id,panic_source
 k=$(sig intel-legacy.panic)
 check "one key for 4 formats and another build" sh -c "[ -n '$k' ] && [ '$(sig intel-wrapped.panic)' = '$k' ] && [ '$(sig intel-plist.plist)' = '$k' ] && [ '$(sig intel-crlf.txt.gz)' = '$k' ] && [ '$(sig intel-other.panic)' = '$k' ]"
 check "unsymbolicated kernel: another primary key, the same coarse key" sh -c "[ '$(sig intel-mismatch.panic)' != '$k' ] && [ '$(coarse intel-mismatch.panic)' = '$(coarse intel-legacy.panic)' ]"

@@ -355,8 +355,39 @@ static const struct own {
     { "utf16.txt", "ok", "intel-text", "19H2", "kernel_task", 6, NULL },
     { "utf16be-nobom.txt", "ok", "intel-text", "19H2", "kernel_task", 6, NULL },
     { "utf16-bad.txt", "partial", "intel-text", "19H2", "kernel_task", 6, "invalid UTF-16" },
+    { "t2-both.ips", "ok", "ips", "19H2", "kernel_task", 6, NULL },
+    { "t2-host-nobt.ips", "ok", "ips", "22P4248", "kernel_task", 2, NULL },
     { "nul-bytes.txt", "partial", "intel-text", "19H2", "kernel_task", 6, "NUL bytes" },
 };
+
+/* a T2 Mac's two panics: the row records both, signed on the host's when it has a
+ * backtrace, else on bridgeOS's (FORMATS.md §5.3) */
+static void
+test_t2_two_panics(void **state)
+{
+    static const struct { const char *file, *source, *signed_has, *other_has; } cases[] = {
+        { "t2-both.ips", "host", "thread_invoke", "macOS watchdog detected" },
+        { "t2-host-nobt.ips", "bridgeos", "macOS watchdog detected", "thread_invoke" },
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < 2; i++) {
+        struct arena *a = arena_new(65536);
+        struct kpt_report r;
+        size_t n;
+        char *d = tl_read(tl_path(KPT_SOURCE_DIR "/tests/data", cases[i].file), &n);
+
+        assert_non_null(d);
+        parse(d, n, a, &r);
+        assert_string_equal(kpt_panic_source_name(r.panic_source), cases[i].source);
+        assert_non_null(strstr(r.panic_string, cases[i].signed_has));
+        assert_non_null(r.other_panic);
+        assert_non_null(strstr(r.other_panic, cases[i].other_has));
+        free(d);
+        arena_free(a);
+    }
+}
 
 static void
 test_own_inputs(void **state)
@@ -475,7 +506,7 @@ main(void)
         cmocka_unit_test(test_corpus_fields),
         cmocka_unit_test(test_corpus_every_file),
         cmocka_unit_test(test_corpus_copies),
-        cmocka_unit_test(test_own_inputs),
+        cmocka_unit_test(test_own_inputs), cmocka_unit_test(test_t2_two_panics),
         cmocka_unit_test(test_limits),
     };
 
