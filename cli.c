@@ -51,6 +51,8 @@ static const char usage_text[] =
     "                           their own N in classes.tsv keep it)\n"
     "      --rules DIR          signature rules (classes.tsv, plumbing-*.txt, ...) instead of\n"
     "                           the built-in xnusig-1 set; a bad pattern stops the run\n"
+    "      --compare-rules DIR  sign every report with DIR's rules too: the summary ends with\n"
+    "                           the clusters they would merge, split or rename\n"
 ;
 
 static const char usage_text2[] =
@@ -124,7 +126,7 @@ parse_size(const char *s, size_t min, size_t *out)
 enum { OPT_CSV = 256, OPT_REPORTS_CSV, OPT_JSON, OPT_MAX_FILE, OPT_MAX_LINE, OPT_MAX_FRAMES,
        OPT_KDK_ROOT, OPT_KEXT, OPT_LLDB, OPT_NO_SYM, OPT_CACHE, OPT_NO_CACHE, OPT_TRACE,
        OPT_LLDB_TIMEOUT, OPT_LLDB_LOG, OPT_RULES, OPT_EXPLAIN, OPT_BASELINE, OPT_SINCE,
-       OPT_UNTIL, OPT_BUILD, OPT_COMPARE, OPT_PLOT, OPT_FRAMES, OPT_STATE };
+       OPT_UNTIL, OPT_BUILD, OPT_COMPARE, OPT_PLOT, OPT_FRAMES, OPT_STATE, OPT_COMPARE_RULES };
 
 static void
 push(const char ***v, size_t *n, const char *s)
@@ -247,6 +249,7 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
         { "quiet", no_argument, NULL, 'q' },
         { "reports-csv", required_argument, NULL, OPT_REPORTS_CSV },
         { "rules", required_argument, NULL, OPT_RULES },
+        { "compare-rules", required_argument, NULL, OPT_COMPARE_RULES },
         { "since", required_argument, NULL, OPT_SINCE },
         { "trace", no_argument, NULL, OPT_TRACE },
         { "until", required_argument, NULL, OPT_UNTIL },
@@ -305,6 +308,9 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
             break;
         case OPT_RULES:
             o->rules = optarg;
+            break;
+        case OPT_COMPARE_RULES:
+            o->compare_rules = optarg;
             break;
         case OPT_NO_SYM:
             o->no_symbolicate = 1;
@@ -420,7 +426,7 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
         }
     }
     if (o->merge && (o->trace || o->explain || o->has_since || o->has_until || o->nbuilds || o->rules ||
-                     o->frames)) {
+                     o->frames || o->compare_rules)) {
         usage_error("%s", "merge takes output options only: filters, rules and --frames belong to "
                           "the shards' runs");
         return -1;

@@ -27,6 +27,7 @@ struct kpt_opts {
     size_t nkdks, nroots, nkexts;
     const char *lldb, *cache, *lldb_log;
     const char *rules; /* --rules DIR, or NULL for the built-in signature rules */
+    const char *compare_rules; /* --compare-rules DIR: what these rules would change */
     /* triage */
     const char *baseline, *plot, *build_a, *build_b;
     const char **builds; /* --build (owned array) */

@@ -95,6 +95,19 @@ kpt_panic_source_name(enum kpt_panic_source s)
 }
 
 const char *
+kpt_rchange_name(enum kpt_rchange c)
+{
+    switch (c) {
+    case KPT_RC_SAME: return "same";
+    case KPT_RC_RENAMED: return "new key";
+    case KPT_RC_SPLIT: return "split";
+    case KPT_RC_MERGED: return "merged";
+    case KPT_RC_REGROUPED: return "split and merged";
+    }
+    return "-";
+}
+
+const char *
 kpt_quality_name(enum kpt_quality q)
 {
     switch (q) {

@@ -280,6 +280,26 @@ struct kpt_baseline {
 };
 void kpt_baseline_release(struct kpt_baseline *b);
 
+/* --compare-rules: the run's clusters (rule set A) against another rule set's (B). One entry
+ * per pair of keys that shared reports; a cluster of A whose reports go to several of B is
+ * split, a cluster of B that gathers several of A is merged, one-to-one pairs keep their
+ * grouping (with the same key, or a new one). */
+enum kpt_rchange { KPT_RC_SAME, KPT_RC_RENAMED, KPT_RC_SPLIT, KPT_RC_MERGED, KPT_RC_REGROUPED };
+const char *kpt_rchange_name(enum kpt_rchange c);
+struct kpt_rpair {
+    char *a_id, *a_sig, *b_id, *b_sig;
+    char *example; /* the first report path in byte order */
+    size_t count;
+    enum kpt_rchange change;
+};
+struct kpt_rules_diff {
+    const char *rules_b;   /* digest of DIR's rules */
+    const struct kpt_rpair *pairs; /* by change, then count, then keys */
+    size_t npairs;
+    size_t clusters_a, clusters_b;
+    size_t by_change[KPT_RC_REGROUPED + 1]; /* reports */
+};
+
 /* Everything report/ needs at the end of a run. */
 struct kpt_summary {
     size_t files, ok, partial, rejected, no_backtrace;
@@ -296,6 +316,7 @@ struct kpt_summary {
     const struct kpt_baseline *base; /* --baseline, or NULL */
     const char *build_a, *build_b;   /* --compare-builds, or NULL */
     const char *plot;                /* --plot: the SVG's path as given, or NULL */
+    const struct kpt_rules_diff *rdiff; /* --compare-rules, or NULL */
     size_t excluded;                 /* reports left out by --since, --until, --build */
 };
 

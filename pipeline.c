@@ -154,9 +154,17 @@ on_input(const char *path, const char *why, void *ctx)
         sym_resolve(run->sym, run->arena, &r);
         clu_sign(run->rules, run->arena, &r);
     } else if (r.status != KPT_ST_REJECTED) {
+        struct kpt_report b;
+
         sym_resolve(run->sym, run->arena, &r);
+        if (run->cmp) { /* the other rule set first: the frames keep this run's marks */
+            b = r;
+            clu_sign(run->rules_b, run->arena, &b);
+        }
         clu_sign(run->rules, run->arena, &r);
         clu_add(run->table, &r);
+        if (run->cmp)
+            clu_compare_add(run->cmp, &r, &b);
     }
     account(run, &r);
     {
@@ -398,6 +406,21 @@ pipeline_run(const struct kpt_opts *o)
     run.table = clu_table_new(o->json != NULL || o->state != NULL);
     if (o->frames)
         clu_rules_set_frames(run.rules, o->frames);
+    if (o->compare_rules) {
+        struct buf err = BUF_INIT;
+
+        if (clu_rules_load(o->compare_rules, &run.rules_b, &err) < 0) {
+            fprintf(stderr, "kptrace-batch: --compare-rules: %s\n", err.data);
+            buf_release(&err);
+            ok = 0;
+            ret = KPT_EXIT_START;
+            goto out;
+        }
+        buf_release(&err);
+        if (o->frames)
+            clu_rules_set_frames(run.rules_b, o->frames);
+        run.cmp = clu_compare_new();
+    }
     for (i = 0; i < o->npaths; i++)
         if (!strcmp(o->paths[i], "-") && !run.nstdin)
             read_stdin_paths(&run);
@@ -426,6 +449,8 @@ pipeline_run(const struct kpt_opts *o)
     run.sum.build_b = o->build_b;
     run.sum.plot = o->plot;
     run.sum.sig_frames = o->frames;
+    if (run.cmp)
+        run.sum.rdiff = clu_compare_result(run.cmp, clu_rules_digest(run.rules_b));
     if (run.base.rules && strcmp(run.base.rules, run.sum.rules) && !o->quiet)
         fprintf(stderr, "kptrace-batch: --baseline: its rules (%s) differ from this run's (%s); keys "
                         "may have moved\n", run.base.rules, run.sum.rules);
@@ -444,6 +469,8 @@ out:
         free(run.stdin_paths[i]);
     free(run.stdin_paths);
     clu_rules_free(run.rules);
+    clu_rules_free(run.rules_b);
+    clu_compare_free(run.cmp);
     sym_ctx_free(run.sym);
     arena_free(run.arena);
     return ret;

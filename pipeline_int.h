@@ -21,6 +21,8 @@ struct run {
     struct arena *arena;
     struct sym_ctx *sym;
     struct clu_rules *rules;
+    struct clu_rules *rules_b;  /* --compare-rules */
+    struct clu_compare *cmp;
     struct clu_table *table;
     struct outfile out[OUT_N]; /* by enum out_kind */
     struct kpt_baseline base;

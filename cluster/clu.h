@@ -83,4 +83,13 @@ void clu_table_merge(struct clu_table *t, const struct kpt_cluster *c, const siz
  * clu_add() or clu_table_free(). */
 const struct kpt_cluster *clu_table_result(struct clu_table *t, size_t *n);
 
+/* --compare-rules: the same reports signed with two rule sets (see kpt_rules_diff). */
+struct clu_compare;
+struct clu_compare *clu_compare_new(void);
+void clu_compare_free(struct clu_compare *c); /* NULL is a no-op */
+/* clu_compare_add() - report a as signed by the run's rules, b by the other set's */
+void clu_compare_add(struct clu_compare *c, const struct kpt_report *a, const struct kpt_report *b);
+/* clu_compare_result() - owned by c; rules_b is borrowed */
+const struct kpt_rules_diff *clu_compare_result(struct clu_compare *c, const char *rules_b);
+
 #endif

@@ -376,6 +376,49 @@ rejected(struct buf *b, const struct kpt_summary *s)
                  s->rej_unlisted);
 }
 
+#define RDIFF_ROWS 200
+
+/* --compare-rules: what the other rule set would change, changes first */
+static void
+rules_diff(struct buf *b, const struct kpt_summary *s)
+{
+    const struct kpt_rules_diff *d = s->rdiff;
+    size_t i, shown = 0, changed = 0;
+
+    if (!d)
+        return;
+    buf_addf(b, "## Rules comparison\n\nEvery report signed again with rules %s (--compare-rules): "
+                "%zu clusters here, %zu with those rules. Reports whose cluster keeps its key: %zu; "
+                "gets a new key: %zu; is split: %zu; is merged: %zu; both: %zu.\n\n",
+             d->rules_b ? d->rules_b : "-", d->clusters_a, d->clusters_b, d->by_change[KPT_RC_SAME],
+             d->by_change[KPT_RC_RENAMED], d->by_change[KPT_RC_SPLIT], d->by_change[KPT_RC_MERGED],
+             d->by_change[KPT_RC_REGROUPED]);
+    for (i = 0; i < d->npairs; i++)
+        changed += d->pairs[i].change != KPT_RC_SAME;
+    if (!changed) {
+        buf_adds(b, "No cluster changes.\n\n");
+        return;
+    }
+    buf_adds(b, "| change | reports | cluster here | with those rules | example |\n|---|---:|---|---|---|\n");
+    for (i = 0; i < d->npairs && shown < RDIFF_ROWS; i++) {
+        const struct kpt_rpair *p = &d->pairs[i];
+
+        if (p->change == KPT_RC_SAME)
+            continue;
+        buf_addf(b, "| %s | %zu | `%s` ", kpt_rchange_name(p->change), p->count, p->a_id);
+        md(b, p->a_sig, 160);
+        buf_addf(b, " | `%s` ", p->b_id);
+        md(b, p->b_sig, 160);
+        buf_adds(b, " | ");
+        md(b, p->example, 200);
+        buf_adds(b, " |\n");
+        shown++;
+    }
+    if (changed > shown)
+        buf_addf(b, "\n%zu more changed pairs are not listed.\n", changed - shown);
+    buf_adds(b, "\n");
+}
+
 int
 rep_markdown(FILE *f, const struct kpt_summary *s)
 {
@@ -401,6 +444,7 @@ rep_markdown(FILE *f, const struct kpt_summary *s)
         if ((ret = flush(f, &b)) < 0)
             goto out;
     }
+    rules_diff(&b, s);
     rejected(&b, s);
     footer(&b, s);
     ret = flush(f, &b);

@@ -205,6 +205,20 @@ fi
 "$BIN" -o /dev/null --no-cache --kdk-root "$T/no-kdks" "$SRC/samples" 2>"$T/notty.err"
 check "progress: none when stderr is not a terminal" sh -c "! grep -q \"\$(printf '\r')\" '$T/notty.err'"
 
+# --compare-rules: the same fleet under a rule set that keys traps on nothing: the GP fault
+# and page fault clusters of one kext merge; the other way round they split
+mkdir -p "$T/cmp/in" && cp -r "$SRC/cluster/rules/xnusig-1" "$T/cmp/rules"
+tab=$(printf '\t')
+sed "s/^x86_trap${tab}3${tab}trap=\\\\1${tab}/x86_trap${tab}3${tab}trap=any${tab}/" "$SRC/cluster/rules/xnusig-1/classes.tsv" > "$T/cmp/rules/classes.tsv"
+cp "$SRC/samples/fleet-a/host-017/Kernel-2025-03-04-021109.panic" "$T/cmp/in/gp.panic"
+sed 's/type 13=general protection/type 14=page fault/' "$T/cmp/in/gp.panic" > "$T/cmp/in/pf.panic"
+run 0 "--compare-rules" -q --no-symbolicate --compare-rules "$T/cmp/rules" -o "$T/cmp.md" "$T/cmp/in"
+check "--compare-rules: two clusters here, one with those rules" grep -q '2 clusters here, 1 with those rules' "$T/cmp.md"
+check "--compare-rules: both reports merged, with an example" sh -c "grep -c '^| merged | 1 |.*gp.panic\|^| merged | 1 |.*pf.panic' '$T/cmp.md' | grep -q 2"
+run 0 "--compare-rules, the other way" -q --no-symbolicate --rules "$T/cmp/rules" --compare-rules "$SRC/cluster/rules/xnusig-1" -o "$T/cmp2.md" "$T/cmp/in"
+check "--compare-rules: the other way, split" grep -q '^| split | 1 |' "$T/cmp2.md"
+run 3 "--compare-rules: a bad rule set stops the run" -q --no-symbolicate --compare-rules "$T/no-such-rules" -o "$T/cmp3.md" "$T/cmp/in"
+
 # an interrupted run leaves no output and no temporary file: the run waits on its path list
 # (standard input) with every output open, and is signalled there
 for sig in TERM INT HUP; do

@@ -477,6 +477,60 @@ test_trust(void **state)
     clu_rules_free(c);
 }
 
+/* --compare-rules: pairs of keys classified by fan-out (A) and fan-in (B) */
+static void
+test_compare(void **state)
+{
+    /* A1->B1 (same key), A2->B9 (new key), A3->{B3,B4} split, {A5,A6}->B5 merged,
+     * A7->{B7,B8} and A8->B8: A7 splits into a B that also gathers A8 */
+    static const struct { uint64_t a, b; unsigned n; enum kpt_rchange want; } p[] = {
+        { 1, 1, 2, KPT_RC_SAME }, { 2, 9, 1, KPT_RC_RENAMED }, { 3, 3, 1, KPT_RC_SPLIT },
+        { 3, 4, 2, KPT_RC_SPLIT }, { 5, 5, 1, KPT_RC_MERGED }, { 6, 5, 1, KPT_RC_MERGED },
+        { 7, 7, 1, KPT_RC_SPLIT }, { 7, 8, 1, KPT_RC_REGROUPED }, { 8, 8, 1, KPT_RC_MERGED },
+    };
+    struct clu_compare *c = clu_compare_new();
+    struct arena *a = arena_new(4096);
+    const struct kpt_rules_diff *d;
+    size_t i, k, total = 0;
+
+    (void)state;
+    for (i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+        for (k = 0; k < p[i].n; k++) {
+            struct kpt_report ra, rb;
+
+            kpt_report_init(&ra, a, k ? "z" : "a");
+            rb = ra;
+            ra.sig_key = p[i].a;
+            rb.sig_key = p[i].b;
+            ra.sig_id = arena_printf(a, "%016llx", (unsigned long long)p[i].a);
+            rb.sig_id = arena_printf(a, "%016llx", (unsigned long long)p[i].b);
+            ra.signature = rb.signature = "x";
+            clu_compare_add(c, &ra, &rb);
+        }
+    d = clu_compare_result(c, "digest");
+    assert_int_equal(d->npairs, sizeof(p) / sizeof(p[0]));
+    assert_int_equal(d->clusters_a, 7);
+    assert_int_equal(d->clusters_b, 7);
+    for (i = 0; i < d->npairs; i++) {
+        uint64_t ka = strtoull(d->pairs[i].a_id, NULL, 16), kb = strtoull(d->pairs[i].b_id, NULL, 16);
+
+        for (k = 0; k < sizeof(p) / sizeof(p[0]); k++)
+            if (p[k].a == ka && p[k].b == kb) {
+                assert_int_equal(d->pairs[i].change, p[k].want);
+                assert_int_equal(d->pairs[i].count, p[k].n);
+                assert_string_equal(d->pairs[i].example, "a"); /* the first path in byte order */
+            }
+        total += d->pairs[i].count;
+        if (i)
+            assert_true(d->pairs[i].change <= d->pairs[i - 1].change); /* changes first */
+    }
+    assert_int_equal(total, 11);
+    assert_int_equal(d->by_change[KPT_RC_SAME], 2);
+    assert_int_equal(d->by_change[KPT_RC_SPLIT], 4);
+    clu_compare_free(c);
+    arena_free(a);
+}
+
 /* the class table on every corpus sample (classes checked against the messages by hand) */
 static const struct {
     const char *file, *cls;
@@ -575,7 +629,7 @@ main(void)
         cmocka_unit_test(test_classes),          cmocka_unit_test(test_clean_and_mask),
         cmocka_unit_test(test_reduce_names),     cmocka_unit_test(test_keys_same_and_differ),
         cmocka_unit_test(test_table),            cmocka_unit_test(test_table_merge),
-        cmocka_unit_test(test_fields_merge),     cmocka_unit_test(test_trust),            cmocka_unit_test(test_corpus_classes),
+        cmocka_unit_test(test_fields_merge),     cmocka_unit_test(test_trust),          cmocka_unit_test(test_compare),            cmocka_unit_test(test_corpus_classes),
     };
 
     return cmocka_run_group_tests_name("cluster", tests, NULL, NULL);
