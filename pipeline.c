@@ -111,6 +111,22 @@ pipeline_read_report(struct run *run, const char *path, const char *why, struct 
     read_input(run, path, why, r, 0);
 }
 
+int
+pipeline_load_rules(const char *dir, const char *what, int frames, struct clu_rules **out)
+{
+    struct buf err = BUF_INIT;
+
+    if (clu_rules_load(dir, out, &err) < 0) {
+        fprintf(stderr, "kptrace-batch: %s: %s\n", what, err.data);
+        buf_release(&err);
+        return -1;
+    }
+    buf_release(&err);
+    if (frames)
+        clu_rules_set_frames(*out, frames);
+    return 0;
+}
+
 /* --since, --until, --build: 1 when r is left out */
 static int
 excluded(const struct kpt_opts *o, const struct kpt_report *r)
@@ -391,36 +407,16 @@ pipeline_run(const struct kpt_opts *o)
     run.arena = arena_new(256 * 1024);
     pipeline_sym_options(o, &so);
     run.sym = sym_ctx_new(&so, o->quiet ? NULL : stderr);
-    {
-        struct buf err = BUF_INIT;
-
-        if (clu_rules_load(o->rules, &run.rules, &err) < 0) {
-            fprintf(stderr, "kptrace-batch: rules: %s\n", err.data);
-            buf_release(&err);
-            ok = 0;
-            ret = KPT_EXIT_START;
-            goto out;
-        }
-        buf_release(&err);
+    if (pipeline_load_rules(o->rules, "rules", o->frames, &run.rules) < 0 ||
+        (o->compare_rules &&
+         pipeline_load_rules(o->compare_rules, "--compare-rules", o->frames, &run.rules_b) < 0)) {
+        ok = 0;
+        ret = KPT_EXIT_START;
+        goto out;
     }
     run.table = clu_table_new(o->json != NULL || o->state != NULL);
-    if (o->frames)
-        clu_rules_set_frames(run.rules, o->frames);
-    if (o->compare_rules) {
-        struct buf err = BUF_INIT;
-
-        if (clu_rules_load(o->compare_rules, &run.rules_b, &err) < 0) {
-            fprintf(stderr, "kptrace-batch: --compare-rules: %s\n", err.data);
-            buf_release(&err);
-            ok = 0;
-            ret = KPT_EXIT_START;
-            goto out;
-        }
-        buf_release(&err);
-        if (o->frames)
-            clu_rules_set_frames(run.rules_b, o->frames);
+    if (o->compare_rules)
         run.cmp = clu_compare_new();
-    }
     for (i = 0; i < o->npaths; i++)
         if (!strcmp(o->paths[i], "-") && !run.nstdin)
             read_stdin_paths(&run);

@@ -38,6 +38,9 @@ struct run {
 void pipeline_diag(const char *path, const char *why);
 /* ingest: one input into r (in run->arena); why: rejected before reading */
 void pipeline_read_report(struct run *run, const char *path, const char *why, struct kpt_report *r);
+/* the signature rules of dir (NULL: built-in) with --frames; -1 (said on stderr, 'what'
+ * naming the option) when they do not load */
+int pipeline_load_rules(const char *dir, const char *what, int frames, struct clu_rules **out);
 void pipeline_sym_options(const struct kpt_opts *o, struct sym_opts *so);
 void pipeline_verbose_counts(const struct kpt_symstats *st);
 int pipeline_cmp_rej(const void *x, const void *y);

@@ -49,16 +49,9 @@ one_report(const struct kpt_opts *o, int explain)
         fprintf(stderr, "kptrace-batch: no report given and none in /Library/Logs/DiagnosticReports\n");
         return KPT_EXIT_USAGE;
     }
-    if (explain) {
-        struct buf err = BUF_INIT;
-
-        if (clu_rules_load(o->rules, &run.rules, &err) < 0) {
-            fprintf(stderr, "kptrace-batch: rules: %s\n", err.data);
-            buf_release(&err);
-            free(newest);
-            return KPT_EXIT_START;
-        }
-        buf_release(&err);
+    if (explain && pipeline_load_rules(o->rules, "rules", o->frames, &run.rules) < 0) {
+        free(newest);
+        return KPT_EXIT_START;
     }
     run.arena = arena_new(256 * 1024);
     pipeline_sym_options(o, &so);
@@ -77,8 +70,6 @@ one_report(const struct kpt_opts *o, int explain)
     if (explain) {
         struct buf ex = BUF_INIT;
 
-        if (o->frames)
-            clu_rules_set_frames(run.rules, o->frames);
         clu_explain(run.rules, run.arena, &r, &ex);
         buf_addf(&ex, "status   %s%s%s\n", kpt_status_name(r.status), r.error ? ": " : "",
                  r.error ? r.error : "");

@@ -175,6 +175,21 @@ set_status(struct kpt_report *r, struct arena *a)
         ing_set_partial(r, a, "damaged: some content was dropped");
 }
 
+static int parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena *a,
+                       struct kpt_report *r, int level);
+
+/* a decoded copy of the input (gunzipped, or UTF-16 made UTF-8), parsed one level down */
+static int
+parse_decoded(struct buf *out, const struct kpt_limits *lim, struct arena *a, struct kpt_report *r,
+              int level)
+{
+    char *copy = arena_strndup(a, out->data, out->len);
+    size_t n = out->len;
+
+    buf_release(out);
+    return parse_level(copy, n, lim, a, r, level + 1);
+}
+
 static int
 parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena *a,
             struct kpt_report *r, int level)
@@ -202,10 +217,7 @@ parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena 
             buf_release(&out);
             return ret;
         }
-        copy = arena_strndup(a, out.data, out.len);
-        n = out.len;
-        buf_release(&out);
-        ret = parse_level(copy, n, lim, a, r, level + 1);
+        ret = parse_decoded(&out, lim, a, r, level);
         if (why && ret == 0) {
             r->truncated = 1;
             set_status(r, a);
@@ -235,10 +247,7 @@ parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena 
                 buf_release(&out);
                 return ret;
             }
-            copy = arena_strndup(a, out.data, out.len);
-            n = out.len;
-            buf_release(&out);
-            ret = parse_level(copy, n, lim, a, r, level + 1);
+            ret = parse_decoded(&out, lim, a, r, level);
             if (ret == 0 && bad) {
                 r->damaged = 1;
                 ing_set_partial(r, a, arena_printf(a, "damaged: %zu invalid UTF-16 code units", bad));
