@@ -232,7 +232,7 @@ for sig in TERM INT HUP; do
     for _ in 1 2 3 4 5 6 7 8 9 10; do [ -n "$(ls "$T/int")" ] && break; sleep 0.2; done
     seen=$(ls "$T/int" | wc -l)
     kill -$sig $pid 2>/dev/null
-    wait $pid
+    wait $pid 2>/dev/null
     rc=$?
     left=$(ls -A "$T/int")
     if [ "$seen" = 3 ] && [ -z "$left" ] && [ $rc -gt 128 ]; then ok "SIG$sig: no output, no temporary file left (exit $rc)"
@@ -246,7 +246,7 @@ rm -rf "$T/int" && mkdir "$T/int"
 pid=$!
 sleep 0.3
 kill -HUP $pid 2>/dev/null
-wait $pid
+wait $pid 2>/dev/null
 rc=$?
 [ $rc = 0 ] && [ -s "$T/int/s.md" ] && ok "an ignored SIGHUP (nohup) stays ignored: the run finishes" || no "nohup: exit $rc"
 
