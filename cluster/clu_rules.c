@@ -11,6 +11,7 @@
 #include "cluster/clu.h"
 #include "cluster/clu_int.h"
 #include "util/err.h"
+#include "util/readfile.h"
 #include "util/xalloc.h"
 
 #define RULE_FILE_MAX (1u << 20)
@@ -48,27 +49,17 @@ read_rule(const char *dir, const char *name, struct buf *err)
                 buf_add(&b, clu_builtin_rules[i].data, clu_builtin_rules[i].len);
     } else {
         struct buf p = BUF_INIT;
-        FILE *f;
-        char chunk[8192];
-        size_t k;
+        char *data;
+        size_t len;
 
         buf_addf(&p, "%s/%s", dir, name);
-        f = fopen(p.data, "rb");
-        if (!f) {
-            buf_addf(err, "%s: %s", p.data, strerror(errno));
+        if (read_regular(p.data, RULE_FILE_MAX, &data, &len, err) < 0) {
             buf_release(&p);
             buf_release(&b);
             return NULL;
         }
-        while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
-            if (buf_add(&b, chunk, k) < 0) {
-                buf_addf(err, "%s: over %u bytes", p.data, RULE_FILE_MAX);
-                fclose(f);
-                buf_release(&p);
-                buf_release(&b);
-                return NULL;
-            }
-        fclose(f);
+        buf_add(&b, data, len);
+        free(data);
         buf_release(&p);
     }
     /* CRLF -> LF */

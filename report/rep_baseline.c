@@ -9,6 +9,7 @@
 
 #include "report/rep.h"
 #include "util/err.h"
+#include "util/readfile.h"
 #include "util/xalloc.h"
 
 #define BASELINE_MAX (256u << 20)
@@ -65,27 +66,17 @@ cmp_entry(const void *x, const void *y)
 int
 rep_baseline_load(const char *path, struct kpt_baseline *b, struct buf *err)
 {
-    FILE *f = fopen(path, "rb");
-    struct buf d = BUF_INIT_MAX(BASELINE_MAX);
-    char chunk[65536], **rec = NULL;
-    size_t k, cap = 0, n, i, cap_v = 0;
+    char *data, **rec = NULL;
+    size_t len, cap = 0, n, i, cap_v = 0;
     long col_id = -1, col_count = -1, col_sig = -1, col_algo = -1, col_rules = -1;
     const char *p, *end;
     int ret = 0;
 
     memset(b, 0, sizeof(*b));
-    if (!f) {
-        buf_addf(err, "%s: %s", path, strerror(errno));
-        return KPT_E_IO;
-    }
-    while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        if (buf_add(&d, chunk, k) < 0) {
-            buf_addf(err, "%s: over %u bytes", path, BASELINE_MAX);
-            ret = KPT_E_LIMIT;
-            goto out;
-        }
-    p = d.data;
-    end = d.data + d.len;
+    if ((ret = read_regular(path, BASELINE_MAX, &data, &len, err)) < 0)
+        return ret;
+    p = data;
+    end = data + len;
     n = csv_record(&p, end, &rec, &cap);
     for (i = 0; i < n; i++) {
         if (!strcmp(rec[i], "signature_id"))
@@ -127,8 +118,7 @@ rep_baseline_load(const char *path, struct kpt_baseline *b, struct buf *err)
         qsort(b->v, b->n, sizeof(*b->v), cmp_entry);
 out:
     free(rec);
-    buf_release(&d);
-    fclose(f);
+    free(data);
     if (ret < 0)
         kpt_baseline_release(b);
     return ret;

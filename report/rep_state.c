@@ -14,10 +14,12 @@
 #include "report/rep.h"
 #include "report/rep_int.h"
 #include "util/err.h"
+#include "util/readfile.h"
 #include "util/xalloc.h"
 
 #define STATE_KIND "kptrace-batch state"
 #define STATE_VERSION 2
+#define STATE_MAX (1ull << 30) /* a shard's state: its rows as printed, its clusters */
 
 int
 rep_state_begin(FILE *f)
@@ -181,10 +183,16 @@ int
 rep_state_load(const char *path, struct kpt_state *st, struct buf *err)
 {
     json_error_t je;
-    json_t *root = json_load_file(path, 0, &je), *a, *e, *t, *y;
-    size_t i, k;
+    json_t *root, *a, *e, *t, *y;
+    size_t i, k, len;
+    char *data;
+    int ret;
 
     memset(st, 0, sizeof(*st));
+    if ((ret = read_regular(path, STATE_MAX, &data, &len, err)) < 0)
+        return ret;
+    root = json_loadb(data, len, 0, &je);
+    free(data);
     if (!root) {
         buf_addf(err, "%s:%d: %s", path, je.line, je.text);
         return KPT_E_PARSE;

@@ -15,9 +15,11 @@
 
 #include "symbolicate/sym_int.h"
 #include "util/buf.h"
+#include "util/readfile.h"
 #include "util/xalloc.h"
 
 #define CACHE_MAGIC "kptrace-batch symbol cache v1"
+#define CACHE_FILE_MAX (256u << 20) /* one module's answers */
 
 static void
 uuid_hex(char out[33], const uint8_t u[16])
@@ -82,41 +84,44 @@ unesc(const char *p, size_t n)
 void
 sym_cache_load(struct sym_ctx *s, const struct kdk_mod *m)
 {
-    size_t i;
-    char *path, *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    FILE *f;
-    int first = 1;
+    struct buf err = BUF_INIT;
+    char *path, *data, *line, *nl;
+    size_t i, len;
+    struct cached *c;
 
     for (i = 0; i < s->ncl; i++)
-        if (s->cache_loaded[i] == m)
+        if (s->cache_loaded[i].m == m)
             return;
     VEC_GROW(s->cache_loaded, s->ncl + 1, s->capcl);
-    s->cache_loaded[s->ncl++] = m;
+    c = &s->cache_loaded[s->ncl++];
+    c->m = m;
+    c->intact = 0;
     if (!s->cache_dir)
         return;
     path = cache_path(s, m);
-    f = fopen(path, "r");
-    free(path);
-    if (!f)
+    /* a regular file only (a FIFO or a link to a device is refused, not waited on) */
+    if (read_regular(path, CACHE_FILE_MAX, &data, &len, &err) < 0) {
+        free(path);
+        buf_release(&err);
         return;
-    while ((n = getline(&line, &cap, f)) > 0) {
+    }
+    free(path);
+    buf_release(&err);
+    line = data;
+    if (!(nl = memchr(line, '\n', len)) || (size_t)(nl - line) != strlen(CACHE_MAGIC) + 1 + strlen(s->ident) ||
+        strncmp(line, CACHE_MAGIC "\t", strlen(CACHE_MAGIC) + 1) ||
+        memcmp(line + strlen(CACHE_MAGIC) + 1, s->ident, strlen(s->ident))) {
+        free(data); /* another lldb or format: start afresh */
+        return;
+    }
+    c->intact = data[len - 1] == '\n'; /* a record cut by a crash: rewrite, never glue onto it */
+    for (line = nl + 1; line < data + len && (nl = memchr(line, '\n', (size_t)(data + len - line))); line = nl + 1) {
         char *fld[7], *p = line;
         size_t k = 0;
         struct entry *e;
         uint64_t addr;
 
-        if (line[n - 1] != '\n')
-            break; /* a record cut by a crash: ignore it and what follows */
-        line[--n] = '\0';
-        if (first) {
-            first = 0;
-            if (strncmp(line, CACHE_MAGIC "\t", strlen(CACHE_MAGIC) + 1) ||
-                strcmp(line + strlen(CACHE_MAGIC) + 1, s->ident))
-                break; /* another lldb or format: start afresh */
-            continue;
-        }
+        *nl = '\0';
         fld[k++] = p;
         for (; *p && k < 7; p++)
             if (*p == '\t') {
@@ -139,8 +144,24 @@ sym_cache_load(struct sym_ctx *s, const struct kdk_mod *m)
         if (e->status == LLDB_OK && !e->func)
             e->status = LLDB_NONE;
     }
-    free(line);
-    fclose(f);
+    free(data);
+}
+
+/* all of buf to fd; -1 on a short or failed write */
+static int
+write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
 }
 
 void
@@ -156,16 +177,20 @@ sym_cache_write(struct sym_ctx *s, FILE *diag)
         return;
     }
     for (i = 0; i < s->ncl; i++) {
-        const struct kdk_mod *m = s->cache_loaded[i];
+        const struct kdk_mod *m = s->cache_loaded[i].m;
+        int fresh = !s->cache_loaded[i].intact, fd;
+        size_t nrec = 0;
         struct buf b = BUF_INIT;
         char *path = cache_path(s, m);
         struct stat st;
-        int fd, fresh;
 
+        /* appended to a file that is ours and whole; else written anew, with every answer */
+        if (fresh)
+            buf_addf(&b, "%s\t%s\n", CACHE_MAGIC, s->ident);
         for (j = 0; j < s->ne; j++) {
             struct entry *e = &s->e[j];
 
-            if (e->mod != m || e->cached_on_disk || (e->status != LLDB_OK && e->status != LLDB_NONE))
+            if (e->mod != m || (e->cached_on_disk && !fresh) || (e->status != LLDB_OK && e->status != LLDB_NONE))
                 continue;
             buf_addf(&b, "%" PRIx64 "\t%d\t%" PRIu64 "\t%u\t", e->addr, e->status == LLDB_OK, e->off, e->line);
             esc(&b, e->func);
@@ -174,37 +199,23 @@ sym_cache_write(struct sym_ctx *s, FILE *diag)
             buf_addc(&b, '\t');
             esc(&b, e->file);
             buf_addc(&b, '\n');
-            e->cached_on_disk = 1;
+            nrec++;
         }
-        if (b.len) {
-            /* a file from another lldb or format is replaced, else appended to */
-            fresh = stat(path, &st) < 0;
-            if (!fresh) {
-                FILE *f = fopen(path, "r");
-                char hdr[512] = "";
-
-                if (!f || !fgets(hdr, sizeof(hdr), f) || strncmp(hdr, CACHE_MAGIC "\t", strlen(CACHE_MAGIC) + 1) ||
-                    strncmp(hdr + strlen(CACHE_MAGIC) + 1, s->ident, strlen(s->ident)))
-                    fresh = 1;
-                if (f)
-                    fclose(f);
+        /* never through a symlink, never into a FIFO or device that took the file's name */
+        if (nrec &&
+            (fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (fresh ? O_TRUNC : O_APPEND), 0600)) >= 0) {
+            if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || write_all(fd, b.data, b.len) < 0) {
+                if (diag)
+                    fprintf(diag, "kptrace-batch: cannot write the cache file %s\n", path);
+            } else {
+                for (j = 0; j < s->ne; j++)
+                    if (s->e[j].mod == m && (s->e[j].status == LLDB_OK || s->e[j].status == LLDB_NONE))
+                        s->e[j].cached_on_disk = 1;
+                s->cache_loaded[i].intact = 1;
             }
-            fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (fresh ? O_TRUNC : O_APPEND), 0600);
-            if (fd >= 0) {
-                struct buf h = BUF_INIT;
-                ssize_t w = 0;
-
-                if (fresh) {
-                    buf_addf(&h, "%s\t%s\n", CACHE_MAGIC, s->ident);
-                    w = write(fd, h.data, h.len);
-                }
-                if (w >= 0)
-                    w = write(fd, b.data, b.len);
-                if (w < 0 && diag)
-                    fprintf(diag, "kptrace-batch: cannot write the cache: %s\n", strerror(errno));
-                buf_release(&h);
-                close(fd);
-            }
+            close(fd);
+        } else if (nrec && diag) {
+            fprintf(diag, "kptrace-batch: cannot write the cache file %s: %s\n", path, strerror(errno));
         }
         buf_release(&b);
         free(path);

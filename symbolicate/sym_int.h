@@ -45,7 +45,10 @@ struct sym_ctx {
     struct hindex ix; /* e by module UUID and address */
     struct sess *ss;
     size_t nss, capss;
-    const struct kdk_mod **cache_loaded;
+    struct cached {
+        const struct kdk_mod *m;
+        int intact; /* its file is ours and whole: append to it; else rewrite it */
+    } *cache_loaded;
     size_t ncl, capcl;
     char *lldb, *ident, *cache_dir;
     struct kpt_symstats st;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "symbolicate/sym_macho.h"
+#include "util/readfile.h"
 #include "util/xalloc.h"
 
 #define PLIST_MAX (1u << 20)
@@ -228,7 +229,20 @@ read_info_plist(const char *path, char **id, char **exe)
 
     *id = *exe = NULL;
     xmlSetGenericErrorFunc(NULL, xml_quiet);
-    doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    {
+        struct buf err = BUF_INIT;
+        char *data;
+        size_t len;
+
+        /* a regular file of a plausible size: a FIFO or device named Info.plist is refused */
+        if (read_regular(path, PLIST_MAX, &data, &len, &err) < 0) {
+            buf_release(&err);
+            return -1;
+        }
+        buf_release(&err);
+        doc = xmlReadMemory(data, (int)len, path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+        free(data);
+    }
     if (!doc)
         return -1;
     root = xmlDocGetRootElement(doc);

@@ -112,5 +112,48 @@ if command -v python3 >/dev/null; then
 fi
 ! grep -q 'root:x:0:0' "$T/s.md" "$T/s.json" && ok "no file content pulled in by an entity" || no "external entity was read"
 
+# --- every file the tool opens, not only the inputs: a FIFO or a device is refused, never
+# waited on (each run has 30 s; a hang is a failure)
+A=$T/aux
+mkdir -p "$A/rules" "$A/cache" "$A/kexts/Evil.kext/Contents"
+mkfifo "$A/baseline.csv" "$A/state.json"
+cp "$SRC"/cluster/rules/xnusig-1/* "$A/rules/" && rm "$A/rules/tail.txt" && mkfifo "$A/rules/tail.txt"
+mkfifo "$A/kexts/Evil.kext/Contents/Info.plist"
+aux() { # aux NAME WANTED_EXIT ARGS...
+    name=$1 want=$2
+    shift 2
+    timeout 30 "$BIN" -q "$@" >"$T/aux.out" 2>"$T/aux.err"
+    got=$?
+    if [ "$got" = "$want" ]; then ok "$name (exit $got)"; else no "$name: exit $got, wanted $want"; sed 's/^/#   /' "$T/aux.err" | head -3; fi
+}
+aux "a FIFO as --baseline is refused" 3 --no-symbolicate -o /dev/null --baseline "$A/baseline.csv" "$P"
+grep -q 'not a regular file' "$T/aux.err" && ok "  ... and the reason names it" || no "  ... no reason"
+aux "a FIFO in --rules is refused" 3 --no-symbolicate -o /dev/null --rules "$A/rules" "$P"
+timeout 30 "$BIN" merge -q -o /dev/null "$A/state.json" 2>"$T/aux.err"
+[ $? = 3 ] && grep -q 'not a regular file' "$T/aux.err" && ok "a FIFO as a merge state is refused (exit 3)" || no "a FIFO as a merge state was not refused"
+aux "a FIFO as a kext's Info.plist is passed over" 0 --kext "$A/kexts" --no-cache --kdk-root "$A/none" -o /dev/null "$P"
+# the symbol cache: a FIFO, a link to /dev/zero, a link to a user's file where a cache file goes
+u=$(awk '/^Kernel UUID:/ { gsub("-", "", $3); print toupper($3); exit }' "$SRC/tests/data/intel-legacy.panic")
+FX=$SRC/build/fixtures
+if [ -d "$FX/kdks" ]; then
+    ku=$(awk '/^Kernel UUID:/ { gsub("-", "", $3); print toupper($3); exit }' "$FX/reports/intel-legacy.panic")
+    mkfifo "$A/cache/$ku.v1"
+    aux "a FIFO as the cache file: the run finishes" 0 --kdk-root "$FX/kdks" --cache "$A/cache" -o "$T/c1.md" "$FX/reports/intel-legacy.panic"
+    rm -f "$A/cache/$ku.v1"; ln -s /dev/zero "$A/cache/$ku.v1"
+    aux "a cache file linked to /dev/zero: the run finishes" 0 --kdk-root "$FX/kdks" --cache "$A/cache" -o "$T/c2.md" "$FX/reports/intel-legacy.panic"
+    rm -f "$A/cache/$ku.v1"; printf 'my notes\n' > "$T/user-file"; ln -s "$T/user-file" "$A/cache/$ku.v1"
+    aux "a cache file linked to a user's file" 0 --kdk-root "$FX/kdks" --cache "$A/cache" -o "$T/c3.md" "$FX/reports/intel-legacy.panic"
+    [ "$(cat "$T/user-file")" = "my notes" ] && ok "  ... the user's file is untouched" || no "  ... the user's file was overwritten"
+    # a record cut by a crash is not glued onto by the next run's append
+    rm -f "$A/cache/$ku.v1"
+    aux "cache: a first run" 0 --kdk-root "$FX/kdks" --cache "$A/cache" -o /dev/null "$FX/reports/intel-legacy.panic"
+    head -c -5 "$A/cache/$ku.v1" > "$T/cut" && cat "$T/cut" > "$A/cache/$ku.v1"
+    aux "cache: a run after a cut record" 0 --kdk-root "$FX/kdks" --cache "$A/cache" -o /dev/null "$FX/reports/intel-legacy.panic"
+    [ "$(tail -c 1 "$A/cache/$ku.v1" | od -An -c | tr -d ' ')" = '\n' ] && ! grep -q "$(tail -n 1 "$T/cut")	" "$A/cache/$ku.v1" 2>/dev/null &&
+        ok "  ... the cache is whole again, the cut record not continued" || no "  ... a record was glued onto"
+else
+    echo "# SKIP the symbol cache cases: no fixtures in $FX"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
