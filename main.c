@@ -1,6 +1,9 @@
 /*
  * main.c - kptrace-batch: parse the command line, run the pipeline, exit with its code.
  */
+#include <signal.h>
+#include <stdio.h>
+
 #include "cli.h"
 #include "pipeline.h"
 
@@ -8,15 +11,19 @@ int
 main(int argc, char **argv)
 {
     struct kpt_opts o;
-    int rc = cli_parse(argc, argv, &o);
+    int rc;
 
+    /* a reader that goes away (a closed pipe) is a write error: the run cleans up and exits
+     * 3, instead of dying of SIGPIPE with its temporary files left behind */
+    signal(SIGPIPE, SIG_IGN);
+    rc = cli_parse(argc, argv, &o);
     if (rc < 0) {
         cli_release(&o);
         return KPT_EXIT_USAGE;
     }
-    if (rc > 0) {
+    if (rc > 0) { /* --help, --version: written, or the output cannot be */
         cli_release(&o);
-        return KPT_EXIT_OK;
+        return fflush(stdout) || ferror(stdout) ? KPT_EXIT_START : KPT_EXIT_OK;
     }
     rc = o.merge     ? pipeline_merge(&o)
          : o.explain ? pipeline_explain(&o)

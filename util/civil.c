@@ -41,8 +41,13 @@ civil_parse_date(const char *s, int64_t *out)
     const char *p = s;
     unsigned y, mo, d, hh = 0, mm = 0, ss = 0;
 
+    static const unsigned mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
     if (num(&p, 4, 9999, &y) || *p++ != '-' || num(&p, 2, 12, &mo) || *p++ != '-' ||
         num(&p, 2, 31, &d) || !mo || !d)
+        return -1;
+    /* a day the month has: 2026-02-31 is no date (not March 3) */
+    if (d > mdays[mo - 1] || (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))))
         return -1;
     if (*p == 'T' || *p == ' ') {
         p++;

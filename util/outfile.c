@@ -154,6 +154,13 @@ outfile_open(struct outfile *o, const char *path)
         errno = e;
         return fail(path);
     }
+    {
+        /* mkstemp makes it 0600: an output follows the umask like any file a user writes */
+        mode_t mask = umask(0);
+
+        umask(mask);
+        fchmod(fd, 0666 & ~mask);
+    }
     o->dev = st.st_dev;
     o->ino = st.st_ino;
     return 0;

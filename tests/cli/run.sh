@@ -219,6 +219,23 @@ run 0 "--compare-rules, the other way" -q --no-symbolicate --rules "$T/cmp/rules
 check "--compare-rules: the other way, split" grep -q '^| split | 1 |' "$T/cmp2.md"
 run 3 "--compare-rules: a bad rule set stops the run" -q --no-symbolicate --compare-rules "$T/no-such-rules" -o "$T/cmp3.md" "$T/cmp/in"
 
+# writing where nothing can be written, and dates that do not exist
+"$BIN" --help > /dev/full 2>/dev/null
+check "--help to a full disk is an error (exit 3)" test $? = 3
+run 2 "--until 2026-02-31 is no date" --until 2026-02-31 "$SRC/samples"
+run 2 "--since 2023-02-29 is no date" --since 2023-02-29 "$SRC/samples"
+run 1 "--until 2024-02-29 is one" -q -o /dev/null --until 2024-02-29 "$SRC/samples"
+# a reader that goes away: exit 3, and no output or temporary left behind
+rm -rf "$T/pipe" && mkdir "$T/pipe"
+"$BIN" --no-symbolicate --csv "$T/pipe/c.csv" "$SRC/samples" "$SRC/tests/data" 2>/dev/null | head -c 10 >/dev/null
+set -- $(cd "$T/pipe" && ls -A)
+check "a closed pipe on stdout: no output, no temporary file left" test $# = 0
+( "$BIN" --no-symbolicate "$SRC/samples" "$SRC/tests/data" 2>/dev/null; echo $? > "$T/pipe/rc" ) | head -c 10 >/dev/null
+check "a closed pipe on stdout: exit 3" test "$(cat "$T/pipe/rc")" = 3
+# outputs follow the umask (mkstemp's 0600 is not kept)
+(umask 022 && "$BIN" -q --no-symbolicate -o "$T/mode.md" "$SRC/tests/data/intel-legacy.panic")
+check "outputs follow the umask (0644 under 022)" sh -c "ls -l '$T/mode.md' | grep -q '^-rw-r--r--'"
+
 # an interrupted run leaves no output and no temporary file: the run waits on its path list
 # (standard input) with every output open, and is signalled there
 for sig in TERM INT HUP; do
