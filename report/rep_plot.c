@@ -37,6 +37,11 @@ xml(struct buf *b, const char *s, size_t max)
             buf_adds(b, "&apos;");
         else if (c < 0x20 || c == 0x7f)
             buf_addc(b, ' ');
+        else if (c == 0xef && i + 2 < n && (unsigned char)u.data[i + 1] == 0xbf &&
+                 ((unsigned char)u.data[i + 2] & 0xfe) == 0xbe) {
+            buf_adds(b, "\xef\xbf\xbd"); /* U+FFFE and U+FFFF are not XML characters */
+            i += 2;
+        }
         else
             buf_addc(b, (char)c);
     }

@@ -47,6 +47,7 @@ cp "$P" "$H/=HYPERLINK(1).panic"
 printf 'panic(cpu 0 caller 0xffffff8000201000): "<script>alert(1)</script> | `x` \n# heading\n[link](javascript:x)"\nBacktrace (CPU 0), Frame : Return Address\n0x1 : 0xffffff8001e22f79 \nKernel slide:     0x0000000000000000\n' > "$H/markdown-injection.panic"
 printf 'panic(cpu 0 caller 0xffffff8000201000): "=cmd|\x27 /C calc\x27!A0"\nBacktrace (CPU 0), Frame : Return Address\n0x1 : 0xffffff8001e22f79 \nKernel slide:     0x0000000000000000\n' > "$H/csv-formula.panic"
 head -c 4096 /dev/urandom > "$H/random.bin"
+printf 'panic(cpu 0 caller 0xffffff8000201000): "bad \357\277\276 and \357\277\277 for XML"\nBacktrace (CPU 0), Frame : Return Address\n0x1 : 0xffffff8001e22f79 \nKernel slide:     0x0000000000000000\n' > "$H/xml-nonchar.panic"
 
 cat > "$T/expect.txt" <<'EOF2'
 xxe.plist	rejected	DTD
@@ -73,6 +74,7 @@ pipe|and"quote'.panic	ok	-
 =HYPERLINK(1).panic	ok	-
 markdown-injection.panic	ok	-
 csv-formula.panic	ok	-
+xml-nonchar.panic	ok	-
 random.bin	rejected	not a panic
 EOF2
 if [ "$(id -u)" != 0 ]; then printf 'unreadable.panic\trejected\tcannot open\n' >> "$T/expect.txt"; else
@@ -80,7 +82,7 @@ if [ "$(id -u)" != 0 ]; then printf 'unreadable.panic\trejected\tcannot open\n' 
 
 start=$(date +%s)
 (cd "$T" && timeout 120 "$BIN" -q --no-symbolicate -o "$T/s.md" --csv "$T/c.csv" --reports-csv "$T/r.csv" \
-    --json "$T/s.json" in)
+    --json "$T/s.json" --plot "$T/p.svg" in)
 rc=$?
 (cd "$T" && timeout 60 "$BIN" -q --no-symbolicate --max-file-bytes 200000 --max-line-bytes 8192 \
     -o "$T/l.md" --reports-csv "$T/l.csv" lim)
@@ -111,6 +113,11 @@ if command -v python3 >/dev/null; then
     python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$T/s.json" && ok "JSON parses" || no "JSON does not parse"
 fi
 ! grep -q 'root:x:0:0' "$T/s.md" "$T/s.json" && ok "no file content pulled in by an entity" || no "external entity was read"
+if command -v xmllint >/dev/null; then
+    xmllint --noout "$T/p.svg" 2>/dev/null && ok "the SVG is well-formed XML (U+FFFE, U+FFFF dropped)" || no "the SVG is not well-formed"
+elif command -v python3 >/dev/null; then
+    python3 -c "import sys, xml.dom.minidom as m; m.parse(sys.argv[1])" "$T/p.svg" && ok "the SVG is well-formed XML (U+FFFE, U+FFFF dropped)" || no "the SVG is not well-formed"
+fi
 
 # --- every file the tool opens, not only the inputs: a FIFO or a device is refused, never
 # waited on (each run has 30 s; a hang is a failure)
