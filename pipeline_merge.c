@@ -80,6 +80,16 @@ pipeline_merge(const struct kpt_opts *o)
         }
     if (nrows > 1)
         qsort(rows, nrows, sizeof(*rows), cmp_mrow);
+    /* overlapping shards (or one state given twice) would count reports twice: refused */
+    for (k = 1; k < nrows; k++)
+        if (rows[k].shard != rows[k - 1].shard && !strcmp(rows[k].row->path, rows[k - 1].row->path)) {
+            fprintf(stderr, "kptrace-batch: merge: %s and %s both hold a report of the same path; "
+                            "the shards overlap (or one state was given twice)\n",
+                    o->paths[rows[k - 1].shard], o->paths[rows[k].shard]);
+            ret = KPT_EXIT_START;
+            ok = 0;
+            goto out;
+        }
     for (i = 0; i < o->npaths; i++)
         map[i] = xcalloc(st[i].nrows + 1, sizeof(**map));
     for (k = 0; k < nrows; k++)

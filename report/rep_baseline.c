@@ -8,54 +8,12 @@
 #include <string.h>
 
 #include "report/rep.h"
+#include "report/rep_int.h"
 #include "util/err.h"
 #include "util/readfile.h"
 #include "util/xalloc.h"
 
 #define BASELINE_MAX (256u << 20)
-
-/* one record of RFC 4180 CSV from *p: fields into out (each malloc'd); 0 at the end */
-static size_t
-csv_record(const char **p, const char *end, char ***out, size_t *cap)
-{
-    size_t n = 0;
-
-    if (*p >= end)
-        return 0;
-    for (;;) {
-        struct buf f = BUF_INIT;
-
-        if (*p < end && **p == '"') {
-            (*p)++;
-            while (*p < end) {
-                if (**p == '"') {
-                    if (*p + 1 < end && (*p)[1] == '"') {
-                        buf_addc(&f, '"');
-                        *p += 2;
-                        continue;
-                    }
-                    (*p)++;
-                    break;
-                }
-                buf_addc(&f, **p);
-                (*p)++;
-            }
-        }
-        while (*p < end && **p != ',' && **p != '\r' && **p != '\n')
-            buf_addc(&f, *(*p)++);
-        VEC_GROW(*out, n + 1, *cap);
-        (*out)[n++] = buf_detach(&f, NULL);
-        if (*p < end && **p == ',') {
-            (*p)++;
-            continue;
-        }
-        if (*p < end && **p == '\r')
-            (*p)++;
-        if (*p < end && **p == '\n')
-            (*p)++;
-        return n;
-    }
-}
 
 static int
 cmp_entry(const void *x, const void *y)
@@ -77,7 +35,7 @@ rep_baseline_load(const char *path, struct kpt_baseline *b, struct buf *err)
         return ret;
     p = data;
     end = data + len;
-    n = csv_record(&p, end, &rec, &cap);
+    n = rep_csv_record(&p, end, &rec, &cap);
     for (i = 0; i < n; i++) {
         if (!strcmp(rec[i], "signature_id"))
             col_id = (long)i;
@@ -96,7 +54,7 @@ rep_baseline_load(const char *path, struct kpt_baseline *b, struct buf *err)
         ret = KPT_E_FORMAT;
         goto out;
     }
-    while ((n = csv_record(&p, end, &rec, &cap)) > 0) {
+    while ((n = rep_csv_record(&p, end, &rec, &cap)) > 0) {
         if ((size_t)col_id < n && (size_t)col_count < n && strlen(rec[col_id]) == 16) {
             struct kpt_base_entry *e;
 

@@ -2,10 +2,13 @@
  * rep_csv.c - the clusters CSV and the per-report CSV (RFC 4180, CRLF line ends).
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report/rep.h"
+#include "report/rep_int.h"
 #include "util/err.h"
+#include "util/xalloc.h"
 
 static int
 put(FILE *f, struct buf *b)

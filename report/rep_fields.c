@@ -159,10 +159,19 @@ rep_fields_json(const struct kpt_field *t, const void *obj, int lossless)
     return o;
 }
 
+#define COUNT_MAX ((json_int_t)1 << 53) /* a count no run reaches; JSON's exact integers */
+
+/* a count: absent is 0; anything but an integer from 0 to COUNT_MAX is bad (*bad counted) */
 static size_t
-count_in(json_t *v)
+count_in(json_t *v, int *bad)
 {
-    return json_is_integer(v) && json_integer_value(v) >= 0 ? (size_t)json_integer_value(v) : 0;
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > COUNT_MAX) {
+        (*bad)++;
+        return 0;
+    }
+    return (size_t)json_integer_value(v);
 }
 
 static char *
@@ -172,23 +181,28 @@ str_in(json_t *v)
 }
 
 static void
-hist_in(json_t *o, struct kpt_hist *h)
+hist_in(json_t *o, struct kpt_hist *h, int *bad)
 {
     json_t *e;
     size_t i;
 
     json_array_foreach(json_object_get(o, "v"), i, e) {
         char *val = str_in(json_array_get(e, 0));
+        size_t n = count_in(json_array_get(e, 1), bad);
 
-        kpt_hist_add(h, val ? val : "-", count_in(json_array_get(e, 1)));
+        if (!val || !n)
+            (*bad)++; /* every value of a histogram was seen at least once */
+        kpt_hist_add(h, val ? val : "-", n);
         free(val);
     }
-    h->other += count_in(json_object_get(o, "other"));
+    h->other += count_in(json_object_get(o, "other"), bad);
 }
 
-void
+int
 rep_fields_read(const struct kpt_field *t, void *obj, json_t *o)
 {
+    int bad = 0;
+
     for (; t->name; t++) {
         json_t *v = json_object_get(o, t->name), *e;
         void *p = kpt_field_ptr(t, obj);
@@ -197,10 +211,10 @@ rep_fields_read(const struct kpt_field *t, void *obj, json_t *o)
         switch (t->type) {
         case KPT_FT_COUNT:
             if (t->n <= 1)
-                *(size_t *)p = count_in(v);
+                *(size_t *)p = count_in(v, &bad);
             else
                 for (i = 0; i < t->n; i++)
-                    ((size_t *)p)[i] = count_in(json_object_get(v, t->elem(i)));
+                    ((size_t *)p)[i] = count_in(json_object_get(v, t->elem(i)), &bad);
             break;
         case KPT_FT_INT:
             *(int *)p = json_is_integer(v) && json_integer_value(v) >= -1000000 &&
@@ -214,7 +228,7 @@ rep_fields_read(const struct kpt_field *t, void *obj, json_t *o)
             *(const char **)p = str_in(v);
             break;
         case KPT_FT_HIST:
-            hist_in(v, p);
+            hist_in(v, p, &bad);
             break;
         case KPT_FT_STRV:
             json_array_foreach(v, i, e)
@@ -227,4 +241,5 @@ rep_fields_read(const struct kpt_field *t, void *obj, json_t *o)
             break;
         }
     }
+    return bad ? -1 : 0;
 }

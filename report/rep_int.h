@@ -18,9 +18,17 @@ char *rep_lossless_enc(const char *s);
 char *rep_lossless_dec(const char *s);
 json_t *rep_lossless_str(const char *s); /* lossless; null for NULL */
 
+/* rep_csv_record() - one RFC 4180 record from *p: its cells into *out (each malloc'd), their
+ * number returned; 0 at the end */
+size_t rep_csv_record(const char **p, const char *end, char ***out, size_t *cap);
+/* rep_csv_canon() - one CSV row as this tool writes it: every cell re-quoted and neutralised
+ * (a row as printed comes back unchanged); NULL when row is not exactly one record */
+char *rep_csv_canon(const char *row, size_t len);
+
 /* rep_fields_json() - the fields of table t in obj, as an object (lossless: for a state) */
 json_t *rep_fields_json(const struct kpt_field *t, const void *obj, int lossless);
-/* rep_fields_read() - a state's object back into obj (strings and histograms owned) */
-void rep_fields_read(const struct kpt_field *t, void *obj, json_t *o);
+/* rep_fields_read() - a state's object back into obj (strings and histograms owned); -1
+ * when a count is not an integer from 0 to 2^53, or a histogram entry is empty */
+int rep_fields_read(const struct kpt_field *t, void *obj, json_t *o);
 
 #endif

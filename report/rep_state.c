@@ -179,6 +179,74 @@ rep_state_release(struct kpt_state *st)
     memset(st, 0, sizeof(*st));
 }
 
+/* 16 lowercase hex digits: every key and digest */
+static int
+is_hex16(const char *s)
+{
+    size_t i;
+
+    for (i = 0; s && i < 16; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return s && !s[16];
+}
+
+/* an algorithm name: xnusig/1-draft2 */
+static int
+is_algo(const char *s)
+{
+    size_t i;
+
+    for (i = 0; s && s[i]; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') || strchr("/.-_", s[i])))
+            return 0;
+    return s && i && i <= 64;
+}
+
+static int
+seq_ok(size_t seq, size_t nrows)
+{
+    return seq == SIZE_MAX || seq < nrows;
+}
+
+/* a state is untrusted input: every field against its grammar, the totals against the rows */
+static const char *
+invalid(const struct kpt_state *st)
+{
+    const struct kpt_summary *s = &st->sum;
+    size_t i, k, held = 0;
+
+    if (!is_algo(s->algo))
+        return "its algorithm name is not one";
+    if (!is_hex16(s->rules))
+        return "its rules digest is not 16 hex digits";
+    if (s->files != st->nrows)
+        return "its totals do not match its report rows";
+    if (s->ok + s->partial + s->rejected != s->files || s->excluded > s->ok + s->partial ||
+        st->nrej + s->rej_unlisted != s->rejected)
+        return "its totals do not add up";
+    for (i = 0; i < st->nclusters; i++) {
+        const struct kpt_cluster *c = &st->clusters[i];
+
+        if (!is_hex16(c->id_hex) || (c->coarse_id && !is_hex16(c->coarse_id)))
+            return "a cluster key is not 16 hex digits";
+        if (!c->rep_path || !c->count || c->count > st->nrows)
+            return "a cluster has no representative or an impossible count";
+        if (!seq_ok(c->first_seq, st->nrows) || !seq_ok(c->culprit_seq, st->nrows))
+            return "a cluster points at a report the state does not hold";
+        for (k = 0; k < c->nmembers; k++)
+            if (c->members[k] >= st->nrows)
+                return "a cluster member is a report the state does not hold";
+        held += c->count;
+        for (k = 0; k < i; k++)
+            if (st->clusters[k].id == c->id)
+                return "two clusters share a key";
+    }
+    if (held != KPT_TOTAL(s))
+        return "its clusters do not hold the reports its totals count";
+    return NULL;
+}
+
 int
 rep_state_load(const char *path, struct kpt_state *st, struct buf *err)
 {
@@ -186,7 +254,8 @@ rep_state_load(const char *path, struct kpt_state *st, struct buf *err)
     json_t *root, *a, *e, *t, *y;
     size_t i, k, len;
     char *data;
-    int ret;
+    const char *why = NULL;
+    int ret, bad = 0;
 
     memset(st, 0, sizeof(*st));
     if ((ret = read_regular(path, STATE_MAX, &data, &len, err)) < 0)
@@ -209,11 +278,23 @@ rep_state_load(const char *path, struct kpt_state *st, struct buf *err)
     json_array_foreach(a, i, e) {
         struct kpt_state_row *r = &st->rows[st->nrows++];
 
+        json_t *csv = json_object_get(e, "csv"), *js = json_object_get(e, "json"), *o;
+
         r->path = str_in(e, "path");
-        r->csv = xstrdup(json_string_value(json_object_get(e, "csv")) ? json_string_value(json_object_get(e, "csv")) : "");
-        r->json = xstrdup(json_string_value(json_object_get(e, "json")) ? json_string_value(json_object_get(e, "json")) : "");
+        /* the rows are printed again: re-rendered, so a row as printed comes back the same
+         * and a forged one (a formula cell, a broken JSON object) cannot pass */
+        r->csv = json_is_string(csv) ? rep_csv_canon(json_string_value(csv), json_string_length(csv)) : NULL;
+        o = json_is_string(js) ? json_loadb(json_string_value(js), json_string_length(js), 0, NULL) : NULL;
+        r->json = json_is_object(o) ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+        json_decref(o);
+        if (!r->path || !r->csv || !r->json)
+            why = "a report row is not one this tool writes";
         if (!r->path)
             r->path = xstrdup("");
+        if (!r->csv)
+            r->csv = xstrdup("");
+        if (!r->json)
+            r->json = xstrdup("");
     }
     a = json_object_get(root, "clusters");
     st->clusters = xcalloc(json_array_size(a) + 1, sizeof(*st->clusters));
@@ -247,7 +328,7 @@ rep_state_load(const char *path, struct kpt_state *st, struct buf *err)
         if (c->nexamples > KPT_EXAMPLES)
             c->nexamples = KPT_EXAMPLES;
         free(ex);
-        rep_fields_read(kpt_cluster_fields, c, e);
+        bad |= rep_fields_read(kpt_cluster_fields, c, e);
         c->first_seq = seq_in(e, "first_seq");
         c->culprit_seq = seq_in(e, "culprit_seq");
         m = json_object_get(e, "members");
@@ -263,7 +344,7 @@ rep_state_load(const char *path, struct kpt_state *st, struct buf *err)
         }
     }
     t = json_object_get(root, "totals");
-    rep_fields_read(kpt_summary_fields, &st->sum, t);
+    bad |= rep_fields_read(kpt_summary_fields, &st->sum, t);
     a = json_object_get(root, "rejected");
     st->rej = xcalloc(json_array_size(a) + 1, sizeof(*st->rej));
     json_array_foreach(a, i, e) {
@@ -274,7 +355,14 @@ rep_state_load(const char *path, struct kpt_state *st, struct buf *err)
         st->nrej++;
     }
     y = json_object_get(root, "sym");
-    rep_fields_read(kpt_symstats_fields, &st->sym, y);
+    bad |= rep_fields_read(kpt_symstats_fields, &st->sym, y);
     json_decref(root);
+    if (!why && bad)
+        why = "a count is not an integer from 0 to 2^53";
+    if (why || (why = invalid(st))) {
+        buf_addf(err, "%s: not a valid state: %s", path, why);
+        rep_state_release(st);
+        return KPT_E_FORMAT;
+    }
     return 0;
 }

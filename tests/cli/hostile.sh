@@ -162,5 +162,31 @@ else
     echo "# SKIP the symbol cache cases: no fixtures in $FX"
 fi
 
+# --- merge states are untrusted input: validated field by field, rows re-rendered
+M=$T/merge
+mkdir -p "$M"
+timeout 60 "$BIN" -q --no-symbolicate -o /dev/null --emit-state "$M/good.json" "$SRC/samples" "$SRC/tests/data/intel-legacy.panic"
+forge() { # forge NAME SED-EXPRESSION: a state with one thing changed, which merge must refuse
+    sed "$2" "$M/good.json" > "$M/$1.json"
+    cmp -s "$M/good.json" "$M/$1.json" && { no "$1: the forgery changed nothing"; return; }
+    timeout 30 "$BIN" merge -q -o "$M/$1.md" --reports-csv "$M/$1.csv" "$M/$1.json" 2>"$M/$1.err"
+    rc=$?
+    [ $rc = 3 ] && grep -q 'not a valid state' "$M/$1.err" && ok "state $1: refused (exit 3)" || no "state $1: exit $rc"
+}
+forge null-rep-path 's/"rep_path":"[^"]*"/"rep_path":null/g; s/"id":"[0-9a-f]\{16\}"/"id":"00000000000000aa"/g'
+forge rules-html 's/"rules":"[0-9a-f]*"/"rules":"<script>x<\/script>\\n# heading"/'
+forge id-formula '0,/"id":"[0-9a-f]\{16\}"/s//"id":"=HYPERLINK(1)<img onerror>"/'
+forge negative-count '0,/"count":[0-9]*/s//"count":-5/'
+forge huge-count '0,/"count":[0-9]*/s//"count":9223372036854775807/'
+forge hist-negative '0,/"v":\[\["[^"]*",[0-9]*\]/s//"v":[["x",-3]/'
+forge totals-lie 's/"files":[0-9]*/"files":99999/'
+# a row's CSV with a formula cell comes out neutralised, its JSON parsed again
+sed 's/"csv":"/"csv":"=cmd|calc!A0,/' "$M/good.json" > "$M/formula.json"
+timeout 30 "$BIN" merge -q -o /dev/null --reports-csv "$M/formula.csv" "$M/formula.json" 2>/dev/null
+grep -q "'=cmd" "$M/formula.csv" && ! grep -q '^=' "$M/formula.csv" && ok "state row formula: neutralised in the merged CSV" ||
+    no "state row formula: reached the CSV raw"
+timeout 30 "$BIN" merge -q -o /dev/null "$M/good.json" "$M/good.json" 2>"$M/twice.err"
+[ $? = 3 ] && grep -q 'overlap' "$M/twice.err" && ok "the same state merged twice is refused (exit 3)" || no "a state merged twice was counted twice"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

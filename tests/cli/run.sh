@@ -227,11 +227,11 @@ run 2 "--since 2023-02-29 is no date" --since 2023-02-29 "$SRC/samples"
 run 1 "--until 2024-02-29 is one" -q -o /dev/null --until 2024-02-29 "$SRC/samples"
 # a reader that goes away: exit 3, and no output or temporary left behind
 rm -rf "$T/pipe" && mkdir "$T/pipe"
-"$BIN" --no-symbolicate --csv "$T/pipe/c.csv" "$SRC/samples" "$SRC/tests/data" 2>/dev/null | head -c 10 >/dev/null
+(sleep 0.5; "$BIN" --no-symbolicate --csv "$T/pipe/c.csv" "$SRC/samples" "$SRC/tests/data" 2>/dev/null) | true
 set -- $(cd "$T/pipe" && ls -A)
 check "a closed pipe on stdout: no output, no temporary file left" test $# = 0
-( "$BIN" --no-symbolicate "$SRC/samples" "$SRC/tests/data" 2>/dev/null; echo $? > "$T/pipe/rc" ) | head -c 10 >/dev/null
-check "a closed pipe on stdout: exit 3" test "$(cat "$T/pipe/rc")" = 3
+(sleep 0.5; "$BIN" --no-symbolicate "$SRC/samples" "$SRC/tests/data" 2>/dev/null; echo $? > "$T/pipe.rc") | true
+check "a closed pipe on stdout: exit 3" test "$(cat "$T/pipe.rc")" = 3
 # outputs follow the umask (mkstemp's 0600 is not kept)
 (umask 022 && "$BIN" -q --no-symbolicate -o "$T/mode.md" "$SRC/tests/data/intel-legacy.panic")
 check "outputs follow the umask (0644 under 022)" sh -c "ls -l '$T/mode.md' | grep -q '^-rw-r--r--'"
