@@ -26,6 +26,7 @@
 #define KPT_MAX_MODULE_NAME 255u          /* a bundle id or module name */
 #define KPT_MAX_SYMBOL_NAME 1024u         /* a symbol a report prints (mangled) */
 #define KPT_MAX_FUNCTION_NAME 4096u       /* a demangled function name */
+#define KPT_MAX_FILE_NAME 255u            /* a source file's base name (lldb) */
 
 struct kpt_limits {
     size_t max_file_bytes, max_line_bytes, max_frames, max_kexts;
@@ -265,6 +266,7 @@ struct kpt_symstats {
     size_t learned_facts;     /* (binary UUID, offset) pairs the reports named */
     size_t learned_conflicts; /* of them, named differently by different reports */
     size_t frames_learned;    /* frames named by what other reports printed */
+    size_t lldb_names_cut;    /* answers whose function or file name lldb gave over its bound */
     struct kpt_strv failures;       /* "KDK: why", one per failed lldb session */
 };
 

@@ -120,6 +120,7 @@ const struct kpt_field kpt_symstats_fields[] = {
     SYM("learned_facts", KPT_FT_COUNT, KPT_FM_SUM, learned_facts),
     SYM("learned_conflicts", KPT_FT_COUNT, KPT_FM_SUM, learned_conflicts),
     SYM("frames_learned", KPT_FT_COUNT, KPT_FM_SUM, frames_learned),
+    SYM("lldb_names_cut", KPT_FT_COUNT, KPT_FM_SUM, lldb_names_cut),
     { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL },
 };
 

@@ -30,6 +30,12 @@ cmp_mrow(const void *x, const void *y)
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
+static int
+cmp_rej_walk(const void *x, const void *y)
+{
+    return path_walk_cmp(((const struct kpt_rejected *)x)->path, ((const struct kpt_rejected *)y)->path);
+}
+
 int
 pipeline_merge(const struct kpt_opts *o)
 {
@@ -106,14 +112,18 @@ pipeline_merge(const struct kpt_opts *o)
             run.nrej++;
         }
     }
+    /* a run lists the first KPT_REJECTED_LISTED rejected files its walk meets, then sorts
+     * them: the same here (each shard's list holds its first ones in walk order) */
     if (run.nrej > 1)
-        qsort(run.rej, run.nrej, sizeof(*run.rej), pipeline_cmp_rej);
+        qsort(run.rej, run.nrej, sizeof(*run.rej), cmp_rej_walk);
     while (run.nrej > KPT_REJECTED_LISTED) {
         run.nrej--;
         free(run.rej[run.nrej].path);
         free(run.rej[run.nrej].why);
         run.sum.rej_unlisted++;
     }
+    if (run.nrej > 1)
+        qsort(run.rej, run.nrej, sizeof(*run.rej), pipeline_cmp_rej);
 
     if (pipeline_start_outputs(o, &run) < 0) {
         ret = KPT_EXIT_START;

@@ -273,6 +273,23 @@ readable(struct arena *a, const char *cls, const char *const *fields, size_t nf,
     return res;
 }
 
+#define CLASSIFY_MAX 1024
+
+static const char *
+classify_text(struct arena *a, const char *msg)
+{
+    size_t n = strlen(msg);
+    char *t;
+
+    if (n <= CLASSIFY_MAX)
+        return msg;
+    n = CLASSIFY_MAX;
+    while (n && ((unsigned char)msg[n] & 0xc0) == 0x80)
+        n--;
+    t = arena_strndup(a, msg, n);
+    return t;
+}
+
 /* everything a signature was computed from, for --explain */
 struct walk {
     const char *msg, *cls, **fields;
@@ -324,7 +341,9 @@ compute(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct
     w->last_plumb = (size_t)-1;
     r->culprit = NULL;
     w->msg = clu_clean_message(c, a, r->panic_string);
-    w->n_sig = clu_classify(c, a, w->msg, &w->cls, &w->fields, &w->nfields, &w->row);
+    /* the class table sees the message's first CLASSIFY_MAX bytes: every class is decided
+     * near the start, and a pattern's work stays bounded whatever the message */
+    w->n_sig = clu_classify(c, a, classify_text(a, w->msg), &w->cls, &w->fields, &w->nfields, &w->row);
     for (i = 0; i < w->nfields && nkey < 8; i++)
         if (w->fields[i][0] != '~')
             key_fields[nkey++] = w->fields[i];

@@ -465,6 +465,12 @@ one_line(struct ing_tp *t, const struct ing_line *l, int last_partial)
     }
     if (!t->msg_done && panic_line(t, l) == 0)
         return;
+    if (t->msg_done && !t->in_nested && t->r->nframes && starts(l, "panic(cpu ")) {
+        /* two reports in one file (concatenated copies): the first is read, the rest said */
+        t->second_panic = 1;
+        t->frames_closed = 1;
+        return;
+    }
     if (l->n && l->s[0] == '@' && t->msg_done && !t->r->src_file) {
         /* " @trap_native.c:168" on its own line after the registers */
         const char *colon = memrchr(l->s, ':', l->n), *p;
@@ -547,6 +553,8 @@ ing_text_parse(const char *text, size_t len, const struct kpt_limits *lim, struc
     }
     if (r->frames_dropped || t.kexts_dropped || r->loaded_dropped)
         r->damaged = 1;
+    if (t.second_panic)
+        ing_set_partial(r, a, "two panics in one file: only the first is read");
     if (it.over)
         ing_set_partial(r, a, "a line is over the line limit");
     if (r->frames_dropped)

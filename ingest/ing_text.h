@@ -25,6 +25,7 @@ struct ing_tp {
     int in_msg, msg_quote_open, msg_done;
     int in_loaded, want_build, want_kversion;
     int in_nested, frames_closed, saw_bt_header;
+    int second_panic; /* another report's panic line after this one's backtrace */
     int kexts_dropped;
     int arm_hint, intel_hint; /* register rows and the like seen */
     size_t frames_cap, kexts_cap, loaded_cap;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/proc.h"
@@ -346,6 +347,19 @@ parse_loc(const char *p, size_t n, size_t *file_end, unsigned *line)
     return 1;
 }
 
+/* a copy of s[0..n) of at most max bytes, cut on a character boundary (r->cut said so) */
+static char *
+capped(const char *s, size_t n, size_t max, struct lldb_res *r)
+{
+    if (n > max) {
+        n = max;
+        while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+            n--;
+        r->cut = 1;
+    }
+    return xmemdup0(s, n);
+}
+
 static void
 parse_summary(const char *s, size_t n, struct lldb_res *r)
 {
@@ -357,6 +371,8 @@ parse_summary(const char *s, size_t n, struct lldb_res *r)
     for (p = s; p < s + n; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
             return; /* lldb prints no control characters: garbage */
+    if ((size_t)(bt - s) > KPT_MAX_MODULE_NAME)
+        return; /* no module has such a name: not an answer */
     r->module = xmemdup0(s, (size_t)(bt - s));
     n -= (size_t)(bt + 1 - s);
     s = bt + 1;
@@ -371,7 +387,7 @@ parse_summary(const char *s, size_t n, struct lldb_res *r)
             const char *slash = memrchr(p, '/', fe), *fb = slash ? slash + 1 : p;
 
             if (p + fe > fb) {
-                r->file = xmemdup0(fb, (size_t)(p + fe - fb));
+                r->file = capped(fb, (size_t)(p + fe - fb), KPT_MAX_FILE_NAME, r);
                 r->line = line;
             }
         }
@@ -386,7 +402,7 @@ parse_summary(const char *s, size_t n, struct lldb_res *r)
 
         strip_plus(inl + 11, &in, &ioff);
         if (in)
-            r->inl = xmemdup0(inl + 11, in);
+            r->inl = capped(inl + 11, in, KPT_MAX_FUNCTION_NAME, r);
         n = (size_t)(inl - s);
     }
     fn = n;
@@ -396,7 +412,7 @@ parse_summary(const char *s, size_t n, struct lldb_res *r)
         lldb_res_release(r);
         return;
     }
-    r->func = xmemdup0(s, fn);
+    r->func = capped(s, fn, KPT_MAX_FUNCTION_NAME, r);
     r->status = LLDB_OK;
 }
 

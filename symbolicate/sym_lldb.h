@@ -34,6 +34,7 @@ struct lldb_res {
     char *file;        /* base name of the source file, or NULL */
     uint64_t off;      /* offset of the looked-up address into func */
     unsigned line;
+    int cut;           /* a name or file longer than its bound was cut (KPT_MAX_*) */
 };
 
 struct lldb_sess;

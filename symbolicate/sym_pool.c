@@ -43,6 +43,11 @@ run_session(struct sym_ctx *s, struct sess *ss)
         struct entry *e = &s->e[ss->ents[i]];
 
         e->status = res[i].status;
+        if (res[i].cut) {
+            pthread_mutex_lock(&s->mu);
+            s->st.lldb_names_cut++;
+            pthread_mutex_unlock(&s->mu);
+        }
         if (e->status == LLDB_OK && (!res[i].module || strcmp(res[i].module, e->mod->file))) {
             /* an answer naming another module is not an answer for this lookup */
             e->status = LLDB_NONE;

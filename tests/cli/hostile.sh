@@ -47,6 +47,9 @@ cp "$P" "$H/=HYPERLINK(1).panic"
 printf 'panic(cpu 0 caller 0xffffff8000201000): "<script>alert(1)</script> | `x` \n# heading\n[link](javascript:x)"\nBacktrace (CPU 0), Frame : Return Address\n0x1 : 0xffffff8001e22f79 \nKernel slide:     0x0000000000000000\n' > "$H/markdown-injection.panic"
 printf 'panic(cpu 0 caller 0xffffff8000201000): "=cmd|\x27 /C calc\x27!A0"\nBacktrace (CPU 0), Frame : Return Address\n0x1 : 0xffffff8001e22f79 \nKernel slide:     0x0000000000000000\n' > "$H/csv-formula.panic"
 head -c 4096 /dev/urandom > "$H/random.bin"
+cat "$P" "$P" > "$H/two-reports.panic"                                 # two copies in one file
+awk 'BEGIN { printf "panic(cpu 0 caller 0xffffff8000201000): \""; for (i = 0; i < 16000; i++) printf "TLB ";
+             print "\""; print "Backtrace (CPU 0), Frame : Return Address"; print "0x1 : 0xffffff8001e22f79 " }' > "$H/tlb-regex.panic"
 printf 'panic(cpu 0 caller 0xffffff8000201000): "bad \357\277\276 and \357\277\277 for XML"\nBacktrace (CPU 0), Frame : Return Address\n0x1 : 0xffffff8001e22f79 \nKernel slide:     0x0000000000000000\n' > "$H/xml-nonchar.panic"
 
 cat > "$T/expect.txt" <<'EOF2'
@@ -75,6 +78,8 @@ pipe|and"quote'.panic	ok	-
 markdown-injection.panic	ok	-
 csv-formula.panic	ok	-
 xml-nonchar.panic	ok	-
+two-reports.panic	partial	two panics in one file
+tlb-regex.panic	ok	-
 random.bin	rejected	not a panic
 EOF2
 if [ "$(id -u)" != 0 ]; then printf 'unreadable.panic\trejected\tcannot open\n' >> "$T/expect.txt"; else
@@ -89,6 +94,9 @@ rc=$?
 tail -n +2 "$T/l.csv" >> "$T/r.csv"
 [ "$rc" = 1 ] && ok "exit 1: some inputs rejected" || no "exit $rc, wanted 1"
 [ $(( $(date +%s) - start )) -lt 60 ] && ok "finished in under a minute" || no "too slow"
+# matching is bounded per report: a message that made the TLB class pattern take seconds
+for i in 1 2 3 4 5; do cp "$H/tlb-regex.panic" "$T/tlb$i.panic"; done
+timeout 5 "$BIN" -q --no-symbolicate -o /dev/null "$T"/tlb*.panic && ok "five pathological messages signed in under 5 s" || no "class matching is unbounded"
 n=$(find "$H" "$L" -mindepth 1 -printf x | wc -c)
 got=$(grep -cE ',(ok|partial|rejected),' "$T/r.csv")
 [ "$got" = "$n" ] && ok "every one of the $n entries has a row" || no "$got rows for $n entries"

@@ -78,5 +78,15 @@ grep -q 'signatures xnusig/0-old' old.md && grep -q '"algo":"xnusig/0-old"' old-
     ok "a merge labels its outputs with the states' algorithm" || no "a merge labels with its own algorithm"
 timeout 30 "$BIN" merge -q --frames 2 -o x.md state1.json 2>/dev/null
 [ $? = 2 ] && ok "merge --frames is a usage error (it belongs to the shards)" || no "merge --frames accepted"
+# above 1,000 rejected files a run lists the first ones its walk meets; a merge the same ones
+# (the walk order, component by component, is not byte order: "x/..." before "x-y/...")
+R=$T/many && mkdir -p "$R/in/x" "$R/in/x-y" && cd "$R"
+i=0; while [ $i -lt 600 ]; do echo "not a report" > "in/x/n$i.txt"; echo "not a report" > "in/x-y/n$i.txt"; i=$((i + 1)); done
+timeout 120 "$BIN" -q --no-symbolicate -o one.md in
+timeout 120 "$BIN" -q --no-symbolicate -o /dev/null --emit-state a.json in/x
+timeout 120 "$BIN" -q --no-symbolicate -o /dev/null --emit-state b.json in/x-y
+timeout 120 "$BIN" merge -q -o merged.md a.json b.json
+cmp -s one.md merged.md && ok "1,200 rejected files: the merge lists the ones a run lists" || { no "1,200 rejected files: the merge lists others"; diff one.md merged.md | head -4; }
+cd "$T"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

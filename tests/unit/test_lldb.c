@@ -56,6 +56,38 @@ test_parse_output(void **state)
         lldb_res_release(&r[i]);
 }
 
+/* an lldb that answers with names of megabytes: every name and file is cut to its bound,
+ * and the answer says so */
+static void
+test_parse_huge_names(void **state)
+{
+    struct buf out = BUF_INIT;
+    const uint64_t addr[] = { 0x100000354 };
+    struct lldb_res r;
+    size_t i;
+
+    (void)state;
+    buf_adds(&out, "(lldb) image lookup -a 0x100000354\n      Summary: kernel`");
+    for (i = 0; i < (1u << 20); i++)
+        buf_addc(&out, 'f');
+    buf_adds(&out, " + 8 [inlined] ");
+    for (i = 0; i < (1u << 20); i++)
+        buf_addc(&out, 'g');
+    buf_adds(&out, " at /src/");
+    for (i = 0; i < 100000; i++)
+        buf_addc(&out, 'h');
+    buf_adds(&out, ".c:4\n");
+    memset(&r, 0, sizeof(r));
+    lldb_parse_output(out.data, out.len, addr, 1, &r);
+    assert_int_equal(r.status, LLDB_OK);
+    assert_int_equal(strlen(r.func), KPT_MAX_FUNCTION_NAME);
+    assert_int_equal(strlen(r.inl), KPT_MAX_FUNCTION_NAME);
+    assert_int_equal(strlen(r.file), KPT_MAX_FILE_NAME);
+    assert_true(r.cut);
+    lldb_res_release(&r);
+    buf_release(&out);
+}
+
 static void
 test_macho_reject(void **state)
 {
@@ -105,7 +137,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_output),
+        cmocka_unit_test(test_parse_output), cmocka_unit_test(test_parse_huge_names),
         cmocka_unit_test(test_macho_reject),
         cmocka_unit_test(test_macho_fixture),
     };
