@@ -28,6 +28,9 @@ int rep_markdown(FILE *f, const struct kpt_summary *s);
 /* rep_baseline_load() - a previous run's clusters CSV into b (released by the caller with
  * kpt_baseline_release()); on failure a negative enum kpt_err and the reason in err. */
 int rep_baseline_load(const char *path, struct kpt_baseline *b, struct buf *err);
+/* rep_baseline_parse() - the same from len bytes of data (path names it in messages) */
+int rep_baseline_parse(const char *data, size_t len, const char *path, struct kpt_baseline *b,
+                       struct buf *err);
 const struct kpt_base_entry *rep_baseline_find(const struct kpt_baseline *b, const char *id);
 /* "NEW", "SAME", or the count change "+3" / "-2" (in out) */
 const char *rep_baseline_status(const struct kpt_baseline *b, const struct kpt_cluster *c, char out[32]);
@@ -51,6 +54,9 @@ int rep_state_begin(FILE *f);
 int rep_state_report(FILE *f, const char *path, const char *csv, const char *json, int first);
 int rep_state_end(FILE *f, const struct kpt_summary *s);
 int rep_state_load(const char *path, struct kpt_state *st, struct buf *err);
+/* rep_state_parse() - the same from len bytes of data (path names it in messages) */
+int rep_state_parse(const char *data, size_t len, const char *path, struct kpt_state *st,
+                    struct buf *err);
 void rep_state_release(struct kpt_state *st);
 
 #endif

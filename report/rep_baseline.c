@@ -24,15 +24,29 @@ cmp_entry(const void *x, const void *y)
 int
 rep_baseline_load(const char *path, struct kpt_baseline *b, struct buf *err)
 {
-    char *data, **rec = NULL;
-    size_t len, cap = 0, n, i, cap_v = 0;
+    size_t len;
+    char *data;
+    int ret;
+
+    memset(b, 0, sizeof(*b));
+    if ((ret = read_regular(path, BASELINE_MAX, &data, &len, err)) < 0)
+        return ret;
+    ret = rep_baseline_parse(data, len, path, b, err);
+    free(data);
+    return ret;
+}
+
+int
+rep_baseline_parse(const char *data, size_t len, const char *path, struct kpt_baseline *b,
+                   struct buf *err)
+{
+    char **rec = NULL;
+    size_t cap = 0, n, i, cap_v = 0;
     long col_id = -1, col_count = -1, col_sig = -1, col_algo = -1, col_rules = -1;
     const char *p, *end;
     int ret = 0;
 
     memset(b, 0, sizeof(*b));
-    if ((ret = read_regular(path, BASELINE_MAX, &data, &len, err)) < 0)
-        return ret;
     p = data;
     end = data + len;
     n = rep_csv_record(&p, end, &rec, &cap);
@@ -76,7 +90,6 @@ rep_baseline_load(const char *path, struct kpt_baseline *b, struct buf *err)
         qsort(b->v, b->n, sizeof(*b->v), cmp_entry);
 out:
     free(rec);
-    free(data);
     if (ret < 0)
         kpt_baseline_release(b);
     return ret;

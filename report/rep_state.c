@@ -250,18 +250,29 @@ invalid(const struct kpt_state *st)
 int
 rep_state_load(const char *path, struct kpt_state *st, struct buf *err)
 {
-    json_error_t je;
-    json_t *root, *a, *e, *t, *y;
-    size_t i, k, len;
+    size_t len;
     char *data;
-    const char *why = NULL;
-    int ret, bad = 0;
+    int ret;
 
     memset(st, 0, sizeof(*st));
     if ((ret = read_regular(path, STATE_MAX, &data, &len, err)) < 0)
         return ret;
-    root = json_loadb(data, len, 0, &je);
+    ret = rep_state_parse(data, len, path, st, err);
     free(data);
+    return ret;
+}
+
+int
+rep_state_parse(const char *data, size_t len, const char *path, struct kpt_state *st, struct buf *err)
+{
+    json_error_t je;
+    json_t *root, *a, *e, *t, *y;
+    size_t i, k;
+    const char *why = NULL;
+    int bad = 0;
+
+    memset(st, 0, sizeof(*st));
+    root = json_loadb(data, len, 0, &je);
     if (!root) {
         buf_addf(err, "%s:%d: %s", path, je.line, je.text);
         return KPT_E_PARSE;

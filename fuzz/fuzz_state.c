@@ -1,0 +1,40 @@
+/*
+ * fuzz_state.c - the merge state reader: a state is untrusted input. Refused with a reason,
+ * or read whole and valid: keys of 16 hex digits, members and representatives present,
+ * every row re-rendered.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/rep.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct kpt_state st;
+    struct buf err = BUF_INIT;
+    size_t i, k;
+
+    if (rep_state_parse((const char *)data, size, "fuzz", &st, &err) < 0) {
+        if (!err.len)
+            abort();
+        buf_release(&err);
+        return 0;
+    }
+    for (i = 0; i < st.nclusters; i++) {
+        if (strlen(st.clusters[i].id_hex) != 16 || !st.clusters[i].rep_path)
+            abort();
+        for (k = 0; k < st.clusters[i].nmembers; k++)
+            if (st.clusters[i].members[k] >= st.nrows)
+                abort();
+    }
+    for (i = 0; i < st.nrows; i++)
+        if (!st.rows[i].csv || !st.rows[i].json || st.rows[i].csv[0] == '=')
+            abort();
+    rep_state_release(&st);
+    buf_release(&err);
+    return 0;
+}
