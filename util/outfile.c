@@ -4,104 +4,13 @@
 #include "util/outfile.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/cleanup.h"
 #include "util/xalloc.h"
-
-/* the registry: temporary paths to remove; a signal handler reads it, so every change is
- * made with the signals blocked */
-#define MAX_TMP 16
-static char *registry[MAX_TMP];
-static int installed;
-static const int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-
-void
-outfile_remove_all(void)
-{
-    size_t i;
-
-    for (i = 0; i < MAX_TMP; i++)
-        if (registry[i])
-            unlink(registry[i]);
-}
-
-static void
-on_signal(int sig)
-{
-    outfile_remove_all();
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-static void
-block(sigset_t *old)
-{
-    sigset_t all;
-    size_t i;
-
-    sigemptyset(&all);
-    for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
-        sigaddset(&all, signals[i]);
-    sigprocmask(SIG_BLOCK, &all, old);
-}
-
-static void
-install(void)
-{
-    struct sigaction sa;
-    size_t i;
-
-    if (installed)
-        return;
-    installed = 1;
-    atexit(outfile_remove_all);
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
-        struct sigaction was;
-
-        /* a signal the caller ignores (nohup) stays ignored */
-        if (sigaction(signals[i], NULL, &was) == 0 && was.sa_handler == SIG_IGN)
-            continue;
-        sigaction(signals[i], &sa, NULL);
-    }
-}
-
-static int
-do_register(char *tmp)
-{
-    sigset_t old;
-    size_t i;
-    int ret = -1;
-
-    install();
-    block(&old);
-    for (i = 0; i < MAX_TMP && ret < 0; i++)
-        if (!registry[i]) {
-            registry[i] = tmp;
-            ret = 0;
-        }
-    sigprocmask(SIG_SETMASK, &old, NULL);
-    return ret;
-}
-
-static void
-do_unregister(const char *tmp)
-{
-    sigset_t old;
-    size_t i;
-
-    block(&old);
-    for (i = 0; i < MAX_TMP; i++)
-        if (registry[i] == tmp)
-            registry[i] = NULL;
-    sigprocmask(SIG_SETMASK, &old, NULL);
-}
 
 static int
 fail(const char *path)
@@ -123,7 +32,11 @@ outfile_open(struct outfile *o, const char *path)
         o->f = stdout;
         return 0;
     }
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+        o->old_dev = st.st_dev; /* an earlier run's output: not an input of this one */
+        o->old_ino = st.st_ino;
+        o->has_old = 1;
+    } else if (stat(path, &st) == 0) {
         /* a device or FIFO (/dev/null, a pipe): written as it is; a temporary file renamed
          * over it would replace the device */
         if (!(o->f = fopen(path, "w")))
@@ -135,7 +48,7 @@ outfile_open(struct outfile *o, const char *path)
     o->tmp = xmalloc(st_add(n, 16));
     memcpy(o->tmp, path, n);
     memcpy(o->tmp + n, ".tmp.XXXXXX", 12);
-    if (do_register(o->tmp) < 0) {
+    if (cleanup_add_path(o->tmp) < 0) {
         errno = EMFILE;
         free(o->tmp);
         o->tmp = NULL;
@@ -148,7 +61,7 @@ outfile_open(struct outfile *o, const char *path)
             close(fd);
             unlink(o->tmp);
         }
-        do_unregister(o->tmp);
+        cleanup_remove_path(o->tmp);
         free(o->tmp);
         o->tmp = NULL;
         errno = e;
@@ -175,7 +88,8 @@ outfile_flush(struct outfile *o)
 int
 outfile_is_tmp(const struct outfile *o, dev_t dev, ino_t ino)
 {
-    return o->tmp && o->dev == dev && o->ino == ino;
+    return (o->tmp && o->dev == dev && o->ino == ino) ||
+           (o->has_old && o->old_dev == dev && o->old_ino == ino);
 }
 
 int
@@ -202,7 +116,7 @@ outfile_close(struct outfile *o, int ok)
             unlink(o->tmp);
         if (ret)
             fail(o->path);
-        do_unregister(o->tmp);
+        cleanup_remove_path(o->tmp);
     }
     free(o->tmp);
     o->f = NULL;

@@ -3,10 +3,9 @@
  *
  * A regular-file output is written to a temporary file beside its destination and renamed
  * over it on commit; standard output, devices and FIFOs are written in place. Every
- * temporary file is registered until it is committed or discarded: one that is still
- * registered when the process exits, or when SIGINT, SIGTERM, SIGHUP or SIGQUIT arrives,
- * is removed (the signal is then raised again with its default action, so the exit status
- * says which one). Like git's tempfile.c.
+ * temporary file is registered (util/cleanup.c) until it is committed or discarded: one
+ * still registered when the process exits or is signalled is removed. Like git's
+ * tempfile.c.
  */
 #ifndef KPT_OUTFILE_H
 #define KPT_OUTFILE_H
@@ -21,6 +20,9 @@ struct outfile {
     int direct;       /* written in place: not a regular file */
     dev_t dev;        /* the temporary file's identity (a walk must not read it) */
     ino_t ino;
+    dev_t old_dev;    /* the file it replaces, when there is one (an earlier run's output) */
+    ino_t old_ino;
+    int has_old;
 };
 
 /* outfile_open() - start writing path; 0, or -1 with the reason on stderr */
@@ -29,9 +31,7 @@ int outfile_open(struct outfile *o, const char *path);
 int outfile_flush(struct outfile *o);
 /* outfile_close() - ok: commit (rename into place), else discard; 0 or -1 (said on stderr) */
 int outfile_close(struct outfile *o, int ok);
-/* outfile_is_tmp() - 1 when (dev, ino) is o's temporary file */
+/* outfile_is_tmp() - 1 when (dev, ino) is o's temporary file, or the file it replaces */
 int outfile_is_tmp(const struct outfile *o, dev_t dev, ino_t ino);
-/* outfile_remove_all() - remove every registered temporary file (async-signal-safe) */
-void outfile_remove_all(void);
 
 #endif

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/cleanup.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -105,6 +106,7 @@ proc_spawn(struct proc *p, const char *path, const struct argv *args, const stru
         _exit(127);
     }
     setpgid(pid, pid);
+    cleanup_add_group(pid); /* killed with its children if we are (cleanup.c) */
     p->pid = pid;
     p->in = pin[1];
     p->out = pout[0];
@@ -217,6 +219,7 @@ proc_kill(struct proc *p)
         kill(-p->pid, SIGKILL);
         kill(p->pid, SIGKILL);
         waitpid(p->pid, NULL, 0);
+        cleanup_remove_group(p->pid);
     }
     p->pid = -1;
     close_fd(&p->in);
@@ -234,6 +237,7 @@ proc_stop(struct proc *p, unsigned grace_ms)
     close_fd(&p->in);
     while (proc_now_ms() - t0 < grace_ms) {
         if (waitpid(p->pid, NULL, WNOHANG) == p->pid) {
+            cleanup_remove_group(p->pid);
             p->pid = -1;
             break;
         }

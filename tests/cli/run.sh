@@ -160,6 +160,8 @@ check "the summary came through the FIFO, which stays a FIFO" sh -c "test -p '$T
 mkdir -p "$T/inside" && cp "$SRC/tests/data/intel-legacy.panic" "$T/inside/"
 run 0 "summary written inside the input folder" -q -o "$T/inside/summary.md" --reports-csv "$T/inside/r.csv" "$T/inside"
 check "only the report was read" test "$(rows "$T/inside/r.csv")" -eq 1
+run 0 "the next run: last night's outputs in the folder are not inputs" -q -o "$T/inside/summary.md" --reports-csv "$T/inside/r.csv" "$T/inside"
+check "the next run: still only the report was read" test "$(rows "$T/inside/r.csv")" -eq 1
 
 # names learned across the fleet: the machines booted with keepsyms name the kext's frames,
 # the others print addresses only; one bug stays one cluster (kext UUID and offset decide)

@@ -65,6 +65,16 @@ for m in crash hang garbage mute noload; do
     [ "$m" = garbage ] || check "fake lldb $m: the summary names the failed KDK" grep -q 'KDK failures: .*KDK_13.5_22G74.kdk' "$T/$m.md"
     check "fake lldb $m: no child left" sh -c "! pgrep -f '[f]ake-lldb-$m' >/dev/null"
 done
+# a run signalled while lldb works takes its children with it (they live in process groups
+# of their own, which the default signal action would leave behind)
+before=$(pgrep -fc '^sleep 600$' || true)
+"$BIN" -q $SYM --no-cache --lldb "$T/fake-lldb-mute" --lldb-timeout 100000 -o "$T/sig.md" "$FX/reports/intel-legacy.panic" 2>/dev/null &
+pid=$!
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ "$(pgrep -fc '^sleep 600$' || true)" -gt "$before" ] && break; sleep 0.2; done
+kill -TERM $pid; wait $pid 2>/dev/null
+sleep 0.3
+check "SIGTERM while lldb works: no lldb child left behind" test "$(pgrep -fc '^sleep 600$' || true)" -le "$before"
+check "SIGTERM while lldb works: no output, no temporary file" sh -c "! ls '$T'/sig.md* 2>/dev/null | grep -q ."
 check "a target that does not load is a failure, not 'nothing there'" grep -q 'could not load the target: error: unable to load the fake' "$T/noload.md"
 (cd "$FX/.." && timeout 120 "$BIN" --trace --no-cache --kdk-root "$(basename "$FX")/kdks" --kext "$(basename "$FX")/kexts" "$FX/reports/intel-legacy.panic" >"$T/rel.out" 2>&1)
 check "relative KDK paths work (lldb runs in a private directory)" diff "$FX/expect/intel-legacy.trace" "$T/rel.out"

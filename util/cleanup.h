@@ -1,0 +1,21 @@
+/*
+ * cleanup.h - what the process must undo however it ends: temporary files to remove and
+ * child process groups to kill. Registered while they exist; at exit, and when SIGINT,
+ * SIGTERM, SIGHUP or SIGQUIT arrives (a signal the caller ignores, as under nohup, stays
+ * ignored), every one still registered is removed or killed, then the signal is raised again
+ * with its default action so the exit status says which. Safe from any thread and from the
+ * handler (lock-free slots).
+ */
+#ifndef KPT_CLEANUP_H
+#define KPT_CLEANUP_H
+
+#include <sys/types.h>
+
+/* 0, or -1 when every slot is taken */
+int cleanup_add_path(const char *path); /* the string must live until removed */
+void cleanup_remove_path(const char *path);
+int cleanup_add_group(pid_t pgid);
+void cleanup_remove_group(pid_t pgid);
+void cleanup_now(void); /* remove and kill what is registered (async-signal-safe) */
+
+#endif
