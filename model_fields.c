@@ -44,27 +44,19 @@ frames(const struct kpt_report *r, size_t i)
     return read_ok(r) ? r->nframes : 0;
 }
 
+/* frames with a module (placed), or with a function name (named) */
 static size_t
-frames_placed(const struct kpt_report *r, size_t i)
+frames_with(const struct kpt_report *r, int named)
 {
     size_t k, n = 0;
 
-    (void)i;
     for (k = 0; read_ok(r) && k < r->nframes; k++)
-        n += r->frames[k].module != NULL;
+        n += (named ? r->frames[k].function : r->frames[k].module) != NULL;
     return n;
 }
 
-static size_t
-frames_named(const struct kpt_report *r, size_t i)
-{
-    size_t k, n = 0;
-
-    (void)i;
-    for (k = 0; read_ok(r) && k < r->nframes; k++)
-        n += r->frames[k].function != NULL;
-    return n;
-}
+static size_t frames_placed(const struct kpt_report *r, size_t i) { (void)i; return frames_with(r, 0); }
+static size_t frames_named(const struct kpt_report *r, size_t i) { (void)i; return frames_with(r, 1); }
 
 static const char *
 format_elem(size_t i)
