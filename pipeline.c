@@ -223,19 +223,30 @@ read_stdin_paths(struct run *run)
     free(line);
 }
 
+/* one pass over every input: the given paths, and those read from standard input for '-' */
 static void
 walk_all(struct run *run)
 {
-    size_t i, k;
+    const char **roots = xcalloc(run->o->npaths + run->nstdin + 1, sizeof(*roots));
+    struct ing_walker *wk;
+    size_t i, k, n = 0;
 
+    for (i = 0; i < run->o->npaths; i++)
+        if (strcmp(run->o->paths[i], "-"))
+            roots[n++] = run->o->paths[i];
+    for (k = 0; k < run->nstdin; k++)
+        roots[n++] = run->stdin_paths[k];
+    wk = ing_walker_new(roots, n);
     for (i = 0; i < run->o->npaths && !run->io_error; i++) {
         if (strcmp(run->o->paths[i], "-")) {
-            ing_walk(run->o->paths[i], on_input, run);
+            ing_walk(wk, run->o->paths[i], on_input, run);
             continue;
         }
         for (k = 0; k < run->nstdin && !run->io_error; k++)
-            ing_walk(run->stdin_paths[k], on_input, run);
+            ing_walk(wk, run->stdin_paths[k], on_input, run);
     }
+    ing_walker_free(wk);
+    free(roots);
 }
 
 void

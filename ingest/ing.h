@@ -47,6 +47,13 @@ int ing_load(const char *path, const struct kpt_limits *lim, struct arena *a, vo
  * accounted for. Stops early and returns fn's value when fn returns non-zero; otherwise 0.
  */
 typedef int ing_walk_fn(const char *path, const char *why, void *ctx);
-int ing_walk(const char *path, ing_walk_fn *fn, void *ctx);
+struct ing_walker;
+int ing_walk(struct ing_walker *w, const char *path, ing_walk_fn *fn, void *ctx);
+/* ing_walker_new() - what the walks of one pass share: every directory is walked once, a
+ * file reached by two paths (overlapping PATHs, hard or symbolic links) gives one row, and a
+ * directory link leading outside 'roots' (the given paths) is not followed (its row says
+ * why). Memory grows with directories and linked files, not with plain files. */
+struct ing_walker *ing_walker_new(const char *const *roots, size_t nroots);
+void ing_walker_free(struct ing_walker *w); /* NULL is a no-op */
 
 #endif

@@ -12,6 +12,7 @@
 #include "ingest/ing.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/hindex.h"
 #include "util/xalloc.h"
 
 int
@@ -70,14 +71,131 @@ out:
 struct seen {
     dev_t dev;
     ino_t ino;
+    int claimed; /* a file: its row was given */
+};
+
+/* the set of what a walk has met, by (dev, ino) */
+struct seenset {
+    struct seen *v;
+    size_t n, cap;
+    struct hindex ix;
+};
+
+struct ing_walker {
+    struct seenset dirs;  /* every directory walked */
+    struct seenset files; /* files that may be met twice: given as a PATH, hard-linked or
+                             reached through a symbolic link (plain files are not kept) */
+    char **roots;         /* the given paths, resolved */
+    size_t nroots;
 };
 
 struct walk {
+    struct ing_walker *wk;
     ing_walk_fn *fn;
     void *ctx;
-    struct seen *dirs; /* directories on the current path */
+    struct seen *path_dirs; /* directories on the current path (loops) */
     size_t ndirs, cap;
 };
+
+struct seen_key {
+    const struct seenset *s;
+    struct seen k;
+};
+
+static int
+same_seen(const void *ctx, size_t i)
+{
+    const struct seen_key *q = ctx;
+
+    return q->s->v[i].dev == q->k.dev && q->s->v[i].ino == q->k.ino;
+}
+
+static uint64_t
+seen_hash(const struct stat *st)
+{
+    return hindex_mix((uint64_t)st->st_ino ^ hindex_mix((uint64_t)st->st_dev));
+}
+
+static struct seen *
+seen_find(struct seenset *s, const struct stat *st)
+{
+    struct seen_key q = { s, { st->st_dev, st->st_ino, 0 } };
+    size_t i = hindex_find(&s->ix, seen_hash(st), same_seen, &q);
+
+    return i == SIZE_MAX ? NULL : &s->v[i];
+}
+
+static void
+seen_add(struct seenset *s, const struct stat *st, int claimed)
+{
+    VEC_GROW(s->v, s->n + 1, s->cap);
+    s->v[s->n].dev = st->st_dev;
+    s->v[s->n].ino = st->st_ino;
+    s->v[s->n].claimed = claimed;
+    hindex_add(&s->ix, seen_hash(st), s->n++);
+}
+
+/* 1 when (dev, ino) was in s already; else it is now */
+static int
+seen_before(struct seenset *s, const struct stat *st)
+{
+    if (seen_find(s, st))
+        return 1;
+    seen_add(s, st, 1);
+    return 0;
+}
+
+struct ing_walker *
+ing_walker_new(const char *const *roots, size_t nroots)
+{
+    struct ing_walker *w = xcalloc(1, sizeof(*w));
+    size_t i;
+
+    w->roots = xcalloc(nroots + 1, sizeof(*w->roots));
+    for (i = 0; i < nroots; i++) {
+        char *r = realpath(roots[i], NULL);
+        struct stat st;
+
+        if (r)
+            w->roots[w->nroots++] = r;
+        /* a file given by name may also lie in a given folder: known from the start, so
+         * whichever path meets it first gives its one row */
+        if (stat(roots[i], &st) == 0 && S_ISREG(st.st_mode) && !seen_find(&w->files, &st))
+            seen_add(&w->files, &st, 0);
+    }
+    return w;
+}
+
+void
+ing_walker_free(struct ing_walker *w)
+{
+    size_t i;
+
+    if (!w)
+        return;
+    free(w->dirs.v);
+    hindex_release(&w->dirs.ix);
+    free(w->files.v);
+    hindex_release(&w->files.ix);
+    for (i = 0; i < w->nroots; i++)
+        free(w->roots[i]);
+    free(w->roots);
+    free(w);
+}
+
+/* 1 when real path r lies inside one of the given roots */
+static int
+inside_roots(const struct ing_walker *w, const char *r)
+{
+    size_t i, n;
+
+    for (i = 0; i < w->nroots; i++) {
+        n = strlen(w->roots[i]);
+        if (!strncmp(r, w->roots[i], n) && (r[n] == '/' || !r[n] || (n == 1 && w->roots[i][0] == '/')))
+            return 1;
+    }
+    return 0;
+}
 
 static int
 cmp_names(const void *x, const void *y)
@@ -97,8 +215,10 @@ walk_dir(struct walk *w, const char *path, const struct stat *st)
     int ret = 0;
 
     for (i = 0; i < w->ndirs; i++)
-        if (w->dirs[i].dev == st->st_dev && w->dirs[i].ino == st->st_ino)
+        if (w->path_dirs[i].dev == st->st_dev && w->path_dirs[i].ino == st->st_ino)
             return w->fn(path, "symlink loop: directory already being searched", w->ctx);
+    if (seen_before(&w->wk->dirs, st))
+        return 0; /* reached again (an overlapping PATH, two links to it): walked once */
     if (!(d = opendir(path)))
         return w->fn(path, strerror(errno), w->ctx);
     while ((e = readdir(d))) {
@@ -109,9 +229,9 @@ walk_dir(struct walk *w, const char *path, const struct stat *st)
     }
     closedir(d);
     qsort(names, n, sizeof(*names), cmp_names);
-    VEC_GROW(w->dirs, w->ndirs + 1, w->cap);
-    w->dirs[w->ndirs].dev = st->st_dev;
-    w->dirs[w->ndirs].ino = st->st_ino;
+    VEC_GROW(w->path_dirs, w->ndirs + 1, w->cap);
+    w->path_dirs[w->ndirs].dev = st->st_dev;
+    w->path_dirs[w->ndirs].ino = st->st_ino;
     w->ndirs++;
     for (i = 0; i < n; i++) {
         struct buf p = BUF_INIT;
@@ -134,36 +254,60 @@ walk_dir(struct walk *w, const char *path, const struct stat *st)
 static int
 walk_path(struct walk *w, const char *path, int top)
 {
-    struct stat st;
+    struct stat st, lst;
+    int link;
 
     if (stat(path, &st) < 0) {
-        struct stat lst;
-
         if (errno == ELOOP || (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)))
             return w->fn(path, errno == ELOOP ? "symlink loop" : "dangling symlink", w->ctx);
         return w->fn(path, strerror(errno), w->ctx);
     }
-    if (S_ISDIR(st.st_mode))
+    link = lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode);
+    if (S_ISDIR(st.st_mode)) {
+        if (link && !top) {
+            /* a directory link inside the dumps is followed only where it stays inside the
+             * folders given (a link to / would walk the whole machine) */
+            char *r = realpath(path, NULL);
+            int in = r && inside_roots(w->wk, r);
+
+            free(r);
+            if (!in)
+                return w->fn(path, "a symbolic link to a directory outside the given folders: not followed",
+                             w->ctx);
+        }
         return walk_dir(w, path, &st);
+    }
     if (!S_ISREG(st.st_mode))
         return w->fn(path, S_ISFIFO(st.st_mode)   ? "not a regular file (a FIFO)"
                            : S_ISSOCK(st.st_mode) ? "not a regular file (a socket)"
                                                   : "not a regular file (a device)",
                      w->ctx);
-    (void)top;
+    /* one file reached by two paths has one row; only files that can be (given by name,
+     * linked) are remembered */
+    {
+        struct seen *f = seen_find(&w->wk->files, &st);
+
+        if (f && f->claimed)
+            return 0;
+        if (f)
+            f->claimed = 1;
+        else if (top || link || st.st_nlink > 1)
+            seen_add(&w->wk->files, &st, 1);
+    }
     return w->fn(path, NULL, w->ctx);
 }
 
 int
-ing_walk(const char *path, ing_walk_fn *fn, void *ctx)
+ing_walk(struct ing_walker *wk, const char *path, ing_walk_fn *fn, void *ctx)
 {
     struct walk w;
     int ret;
 
     memset(&w, 0, sizeof(w));
+    w.wk = wk;
     w.fn = fn;
     w.ctx = ctx;
     ret = walk_path(&w, path, 1);
-    free(w.dirs);
+    free(w.path_dirs);
     return ret;
 }

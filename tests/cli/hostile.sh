@@ -170,6 +170,27 @@ else
     echo "# SKIP the symbol cache cases: no fixtures in $FX"
 fi
 
+# --- walking the dumps: a symlink diamond, a link out to /, overlapping PATHs, hard links
+W=$T/walk
+mkdir -p "$W/d/l0"
+i=0
+while [ $i -lt 13 ]; do   # each level links twice to the next: 2^13 paths to one file
+    mkdir -p "$W/d/l$((i + 1))"
+    ln -s "../l$((i + 1))" "$W/d/l$i/a"
+    ln -s "../l$((i + 1))" "$W/d/l$i/b"
+    i=$((i + 1))
+done
+cp "$P" "$W/d/l13/deep.panic"
+ln -s / "$W/d/root-link"
+ln "$W/d/l13/deep.panic" "$W/d/hard.panic"
+timeout 60 "$BIN" -q --no-symbolicate -o /dev/null --reports-csv "$W/r.csv" "$W/d/l0" "$W/d" "$W/d/l13/deep.panic"
+rc=$?
+[ $rc -le 1 ] && ok "symlink diamond of 13 levels: the walk finishes (exit $rc)" || no "symlink diamond: exit $rc"
+[ "$(grep -c 'deep.panic\|hard.panic' "$W/r.csv")" = 1 ] && ok "one file by 8,192 paths, a hard link and its own PATH: one row" ||
+    no "one file, several rows: $(grep -c 'panic,' "$W/r.csv")"
+grep -q 'root-link,rejected,.*outside the given folders' "$W/r.csv" && ok "a link to / is not followed, and its row says why" ||
+    no "a link to / was followed"
+
 # --- merge states are untrusted input: validated field by field, rows re-rendered
 M=$T/merge
 mkdir -p "$M"
