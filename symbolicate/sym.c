@@ -68,7 +68,13 @@ sym_ctx_new(const struct sym_opts *o, FILE *diag)
         fputs(s->cat.log.data, diag);
     for (i = 0; i < s->cat.n; i++)
         s->cat.m[i].kind == KDK_KERNEL ? s->st.kernels++ : s->st.kexts++;
-    s->lldb = sym_find_lldb(s->o.lldb);
+    {
+        /* lldb runs in a private directory: a relative path must not change meaning there */
+        char *found = sym_find_lldb(s->o.lldb);
+
+        s->lldb = sym_absolute(found);
+        free(found);
+    }
     {
         struct stat st;
         struct buf b = BUF_INIT;
@@ -80,7 +86,7 @@ sym_ctx_new(const struct sym_opts *o, FILE *diag)
         s->ident = buf_detach(&b, NULL);
     }
     if (!s->o.no_cache)
-        s->cache_dir = s->o.cache_dir ? xstrdup(s->o.cache_dir) : sym_default_cache_dir();
+        s->cache_dir = s->o.cache_dir ? sym_absolute(s->o.cache_dir) : sym_default_cache_dir();
     return s;
 }
 

@@ -36,6 +36,21 @@ find_on_path(const char *name)
 }
 
 char *
+sym_absolute(const char *path)
+{
+    struct buf b = BUF_INIT;
+    char cwd[4096];
+
+    if (!path)
+        return NULL;
+    if (path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+        return xstrdup(path);
+    /* made absolute, not resolved: a link's own name may matter to what it starts */
+    buf_addf(&b, "%s/%s", cwd, path);
+    return buf_detach(&b, NULL);
+}
+
+char *
 sym_find_lldb(const char *want)
 {
     char name[32];

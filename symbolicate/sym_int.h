@@ -102,6 +102,8 @@ const char *sym_learn_find(const struct sym_learn *l, const uint8_t uuid[16], ui
 /* sym_find.c: the lldb to run (NULL: none found); the default cache directory (NULL: no
  * home); a directory and its parents, 0700 */
 char *sym_find_lldb(const char *want);
+/* sym_absolute() - path made absolute against the current directory (lldb runs elsewhere) */
+char *sym_absolute(const char *path);
 char *sym_default_cache_dir(void);
 int sym_mkdir_p(const char *path);
 

@@ -78,6 +78,11 @@ check "SIGTERM while lldb works: no output, no temporary file" sh -c "! ls '$T'/
 check "a target that does not load is a failure, not 'nothing there'" grep -q 'could not load the target: error: unable to load the fake' "$T/noload.md"
 (cd "$FX/.." && timeout 120 "$BIN" --trace --no-cache --kdk-root "$(basename "$FX")/kdks" --kext "$(basename "$FX")/kexts" "$FX/reports/intel-legacy.panic" >"$T/rel.out" 2>&1)
 check "relative KDK paths work (lldb runs in a private directory)" diff "$FX/expect/intel-legacy.trace" "$T/rel.out"
+# a relative --lldb and --cache mean what they say where the tool was started
+mkdir -p "$T/relbin" && ln -s "$(command -v lldb-16 || command -v lldb)" "$T/relbin/lldb"
+(cd "$T" && timeout 120 "$BIN" --trace --lldb relbin/lldb --cache relcache $SYM "$FX/reports/intel-legacy.panic" >"$T/rel2.out" 2>&1)
+check "a relative --lldb works" diff "$FX/expect/intel-legacy.trace" "$T/rel2.out"
+check "a relative --cache keeps lldb's index there" test -d "$T/relcache/lldb"
 timeout 60 "$BIN" -q $SYM --no-cache --lldb "$T/no-such-lldb" -o "$T/none.md" "$FX/reports/intel-legacy.panic" 2>/dev/null
 check "missing lldb: the summary says so" grep -q 'no lldb found' "$T/none.md"
 
