@@ -68,7 +68,12 @@ rep_clusters_csv(FILE *f, const struct kpt_summary *s)
         hist_cell(&b, &c->formats);
         cell(&b, s->algo, 0);
         cell(&b, s->rules, 0);
-        cell(&b, c->nexamples ? c->examples[0] : "", 0);
+        {
+            char *e = rep_lossless_enc(c->nexamples ? c->examples[0] : "");
+
+            cell(&b, e, 0);
+            free(e);
+        }
         cell(&b, c->coarse_id, 0);
         cell(&b, c->coarse, 0);
         buf_addf(&b, "%s%zu,", c->fine_keys.other ? ">" : "", c->fine_keys.n);
@@ -111,7 +116,12 @@ rep_reports_csv_row_buf(struct buf *b, struct arena *a, const struct kpt_report 
 {
     int read = r->status != KPT_ST_REJECTED;
 
-    cell(b, r->path, 0);
+    {
+        char *e = rep_lossless_enc(r->path); /* not UTF-8: \xNN, so names stay apart */
+
+        cell(b, e, 0);
+        free(e);
+    }
     cell(b, kpt_status_name(r->status), 0);
     cell(b, read ? kpt_format_name(r->format) : "", 0);
     cell(b, read && r->arch ? kpt_arch_name(r->arch) : "", 0);

@@ -33,7 +33,7 @@ rep_json_report_buf(struct buf *out, struct arena *a, const struct kpt_report *r
     size_t i;
     int read = r->status != KPT_ST_REJECTED;
 
-    json_object_set_new(o, "path", rep_jstr(r->path));
+    json_object_set_new(o, "path", rep_lossless_str(r->path));
     json_object_set_new(o, "status", json_string(kpt_status_name(r->status)));
     json_object_set_new(o, "error", rep_jstr(r->error));
     if (read) {
@@ -170,12 +170,12 @@ rep_json_end(FILE *f, const struct kpt_summary *s)
             json_object_set_new(o, "baseline_status", json_string(rep_baseline_status(s->base, c, tmp)));
             json_object_set_new(o, "baseline_count", e ? json_integer((json_int_t)e->count) : json_null());
         }
-        json_object_set_new(o, "representative", rep_jstr(c->rep_path));
+        json_object_set_new(o, "representative", rep_lossless_str(c->rep_path));
         for (k = 0; k < c->rep_nframes; k++)
             json_array_append_new(fr, rep_jstr(c->rep_frames[k]));
         json_object_set_new(o, "frames", fr);
         for (k = 0; k < c->nexamples; k++)
-            json_array_append_new(ex, rep_jstr(c->examples[k]));
+            json_array_append_new(ex, rep_lossless_str(c->examples[k]));
         json_object_set_new(o, "examples", ex);
         {
             json_t *mem = json_array();
@@ -197,7 +197,7 @@ rep_json_end(FILE *f, const struct kpt_summary *s)
     for (i = 0; i < s->nrej; i++) {
         json_t *o = json_object();
 
-        json_object_set_new(o, "path", rep_jstr(s->rej[i].path));
+        json_object_set_new(o, "path", rep_lossless_str(s->rej[i].path));
         json_object_set_new(o, "error", rep_jstr(s->rej[i].why));
         json_array_append_new(rej, o);
     }

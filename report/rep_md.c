@@ -1,9 +1,11 @@
 /*
  * rep_md.c - the Markdown triage summary.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "report/rep.h"
+#include "report/rep_int.h"
 #include "util/err.h"
 
 #define CELL_MAX 160 /* report text per table cell */
@@ -13,6 +15,17 @@ static void
 md(struct buf *b, const char *s, size_t max)
 {
     rep_md_text(b, s, max);
+}
+
+/* a path: bytes that are not UTF-8 shown as \xNN (and '\' as \\ then), so that two names
+ * that differ only there never print the same */
+static void
+md_path(struct buf *b, const char *p, size_t max)
+{
+    char *e = rep_lossless_enc(p);
+
+    md(b, e, max);
+    free(e);
 }
 
 static void
@@ -228,7 +241,7 @@ cluster_section(struct buf *b, const struct kpt_summary *s, size_t i)
     buf_adds(b, "\n- formats: ");
     hist(b, &c->formats, 8);
     buf_adds(b, "\n- backtrace of ");
-    md(b, c->rep_path, 300);
+    md_path(b, c->rep_path, 300);
     if (!c->rep_nframes) {
         buf_adds(b, ": none in the report\n");
     } else {
@@ -247,7 +260,7 @@ cluster_section(struct buf *b, const struct kpt_summary *s, size_t i)
     for (k = 0; k < c->nexamples; k++) {
         if (k)
             buf_adds(b, ", ");
-        md(b, c->examples[k], 300);
+        md_path(b, c->examples[k], 300);
     }
     buf_adds(b, "\n\n");
 }
@@ -366,7 +379,7 @@ rejected(struct buf *b, const struct kpt_summary *s)
     buf_adds(b, "| file | reason |\n|---|---|\n");
     for (i = 0; i < s->nrej; i++) {
         buf_adds(b, "| ");
-        md(b, s->rej[i].path, 300);
+        md_path(b, s->rej[i].path, 300);
         buf_adds(b, " | ");
         md(b, s->rej[i].why, 200);
         buf_adds(b, " |\n");
@@ -410,7 +423,7 @@ rules_diff(struct buf *b, const struct kpt_summary *s)
         buf_addf(b, " | `%s` ", p->b_id);
         md(b, p->b_sig, 160);
         buf_adds(b, " | ");
-        md(b, p->example, 200);
+        md_path(b, p->example, 200);
         buf_adds(b, " |\n");
         shown++;
     }

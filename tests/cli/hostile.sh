@@ -191,6 +191,13 @@ rc=$?
 grep -q 'root-link,rejected,.*outside the given folders' "$W/r.csv" && ok "a link to / is not followed, and its row says why" ||
     no "a link to / was followed"
 
+# --- names that differ only in bytes that are not UTF-8 print apart (\xNN), in every output
+N=$T/names && mkdir -p "$N/in"
+cp "$P" "$N/in/$(printf 'bad\377.panic')" && cp "$P" "$N/in/$(printf 'bad\376.panic')"
+timeout 60 "$BIN" -q --no-symbolicate -o "$N/s.md" --reports-csv "$N/r.csv" --json "$N/s.json" "$N/in"
+grep -qF 'bad\xff.panic' "$N/r.csv" && grep -qF 'bad\xfe.panic' "$N/r.csv" && grep -qF 'bad\\xfe.panic' "$N/s.json" &&
+    grep -qF 'bad\\xfe.panic' "$N/s.md" && ok "names that differ in non-UTF-8 bytes print apart" || no "non-UTF-8 names print the same"
+
 # --- merge states are untrusted input: validated field by field, rows re-rendered
 M=$T/merge
 mkdir -p "$M"
