@@ -162,7 +162,8 @@ if [ -d "$FX/kdks" ]; then
     # a record cut by a crash is not glued onto by the next run's append
     rm -f "$A/cache/$ku.v1"
     aux "cache: a first run" 0 --kdk-root "$FX/kdks" --cache "$A/cache" -o /dev/null "$FX/reports/intel-legacy.panic"
-    head -c -5 "$A/cache/$ku.v1" > "$T/cut" && cat "$T/cut" > "$A/cache/$ku.v1"
+    size=$(wc -c < "$A/cache/$ku.v1")
+    head -c $((size - 5)) "$A/cache/$ku.v1" > "$T/cut" && cat "$T/cut" > "$A/cache/$ku.v1"
     aux "cache: a run after a cut record" 0 --kdk-root "$FX/kdks" --cache "$A/cache" -o /dev/null "$FX/reports/intel-legacy.panic"
     [ "$(tail -c 1 "$A/cache/$ku.v1" | od -An -c | tr -d ' ')" = '\n' ] && ! grep -q "$(tail -n 1 "$T/cut")	" "$A/cache/$ku.v1" 2>/dev/null &&
         ok "  ... the cache is whole again, the cut record not continued" || no "  ... a record was glued onto"

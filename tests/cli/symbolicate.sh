@@ -67,13 +67,14 @@ for m in crash hang garbage mute noload; do
 done
 # a run signalled while lldb works takes its children with it (they live in process groups
 # of their own, which the default signal action would leave behind)
-before=$(pgrep -fc '^sleep 600$' || true)
+sleepers() { pgrep -f '^sleep 600$' | wc -l; }
+before=$(sleepers)
 "$BIN" -q $SYM --no-cache --lldb "$T/fake-lldb-mute" --lldb-timeout 100000 -o "$T/sig.md" "$FX/reports/intel-legacy.panic" 2>/dev/null &
 pid=$!
-for _ in 1 2 3 4 5 6 7 8 9 10; do [ "$(pgrep -fc '^sleep 600$' || true)" -gt "$before" ] && break; sleep 0.2; done
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ "$(sleepers)" -gt "$before" ] && break; sleep 0.2; done
 kill -TERM $pid; wait $pid 2>/dev/null
 sleep 0.3
-check "SIGTERM while lldb works: no lldb child left behind" test "$(pgrep -fc '^sleep 600$' || true)" -le "$before"
+check "SIGTERM while lldb works: no lldb child left behind" test "$(sleepers)" -le "$before"
 check "SIGTERM while lldb works: no output, no temporary file" sh -c "! ls '$T'/sig.md* 2>/dev/null | grep -q ."
 check "a target that does not load is a failure, not 'nothing there'" grep -q 'could not load the target: error: unable to load the fake' "$T/noload.md"
 (cd "$FX/.." && timeout 120 "$BIN" --trace --no-cache --kdk-root "$(basename "$FX")/kdks" --kext "$(basename "$FX")/kexts" "$FX/reports/intel-legacy.panic" >"$T/rel.out" 2>&1)
