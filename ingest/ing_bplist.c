@@ -13,6 +13,7 @@
 
 #define BPLIST_MAX_DEPTH 256 /* a panic plist is two levels deep; libplist recurses */
 #define ON_PATH UINT16_MAX
+#define BPLIST_MAX_NODES (1u << 22) /* objects libplist may build from one file */
 
 static uint64_t
 be(const unsigned char *p, size_t n)
@@ -65,17 +66,20 @@ refs_of(const struct bp *b, uint64_t i, size_t *at, uint64_t *count)
 }
 
 /*
- * libplist reads nested containers by recursion, so a crafted file thousands of levels
- * deep overflows the stack: the depth is measured here first, without recursion, in one
- * pass over the objects (each visited once: depth is memoised), cycles refused.
+ * libplist reads nested containers by recursion, and reads an object again for every
+ * reference to it: a file thousands of levels deep overflows its stack, and one whose
+ * containers share children (a "diamond" of 60 levels) takes 2^60 steps. Its shape is
+ * measured here first, without recursion, each object once (memoised): the depth along
+ * every path, and the number of objects libplist would build; cycles are refused.
  */
 static int
-depth_ok(const unsigned char *d, size_t n)
+shape_ok(const unsigned char *d, size_t n)
 {
     struct bp b;
     uint64_t top, i;
     uint16_t *depth;   /* 0: not seen; ON_PATH; else 1 + the deepest below */
-    struct frame { uint64_t obj, next, count; size_t at; uint16_t deepest; } *st;
+    uint32_t *size;    /* the objects it expands to, itself included (up to BPLIST_MAX_NODES + 1) */
+    struct frame { uint64_t obj, next, count, size; size_t at; uint16_t deepest; } *st;
     size_t sp = 0;
     int ok = 1;
 
@@ -93,32 +97,38 @@ depth_ok(const unsigned char *d, size_t n)
         b.otoff < 9 || b.nobj > (n - 32 - b.otoff) / b.osz)
         return 0;
     depth = xcalloc((size_t)b.nobj, sizeof(*depth));
+    size = xcalloc((size_t)b.nobj, sizeof(*size));
     st = xcalloc(BPLIST_MAX_DEPTH + 1, sizeof(*st));
     st[0].obj = top;
+    st[0].size = 1;
     depth[top] = ON_PATH;
     if (refs_of(&b, top, &st[0].at, &st[0].count) < 0)
         ok = 0;
     while (ok) {
         struct frame *f = &st[sp];
 
-        if (f->next == f->count) {
+        if (f->size > BPLIST_MAX_NODES) {
+            ok = 0; /* it would expand past the bound */
+        } else if (f->next == f->count) {
             uint16_t dd = (uint16_t)(f->deepest + 1);
 
             depth[f->obj] = dd;
+            size[f->obj] = (uint32_t)f->size;
             if (!sp)
                 break;
             sp--;
             if (dd > st[sp].deepest)
                 st[sp].deepest = dd;
-            continue;
-        }
-        i = be(d + f->at + f->next * b.rsz, b.rsz);
-        f->next++;
-        if (i >= b.nobj || depth[i] == ON_PATH) {
+            st[sp].size += f->size;
+        } else if ((i = be(d + f->at + f->next++ * b.rsz, b.rsz)) >= b.nobj || depth[i] == ON_PATH) {
             ok = 0; /* out of range, or a cycle */
         } else if (depth[i]) {
+            /* met before: its depth below this path, its objects built once more */
+            if (sp + 1 + depth[i] > BPLIST_MAX_DEPTH)
+                ok = 0;
             if (depth[i] > f->deepest)
                 f->deepest = depth[i];
+            f->size += size[i];
         } else if (sp + 1 >= BPLIST_MAX_DEPTH) {
             ok = 0;
         } else {
@@ -126,12 +136,14 @@ depth_ok(const unsigned char *d, size_t n)
 
             memset(c, 0, sizeof(*c));
             c->obj = i;
+            c->size = 1;
             depth[i] = ON_PATH;
             if (refs_of(&b, i, &c->at, &c->count) < 0)
                 ok = 0;
         }
     }
     free(depth);
+    free(size);
     free(st);
     return ok;
 }
@@ -149,8 +161,8 @@ ing_bplist_parse(const char *data, size_t len, const struct kpt_limits *lim, str
         r->error = "binary property list over the file size limit";
         return KPT_E_LIMIT;
     }
-    if (!depth_ok((const unsigned char *)data, len)) {
-        r->error = "binary property list is corrupt or nested too deeply";
+    if (!shape_ok((const unsigned char *)data, len)) {
+        r->error = "binary property list is corrupt, nested too deeply or expands too far";
         return KPT_E_PARSE;
     }
     plist_from_bin(data, (uint32_t)len, &root);

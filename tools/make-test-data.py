@@ -172,6 +172,15 @@ def bplist_chain(n):
     data += b"".join(struct.pack(">I", o) for o in offs)
     return data + b"\0" * 6 + bytes([4, 4]) + struct.pack(">QQQ", n, 0, ot)
 w("bplist-deep.plist", bplist_chain(5000))
+def bplist_diamond(n):  # each level's array holds the next level twice: 2^n objects to libplist
+    data, offs = b"bplist00", []
+    for i in range(n):
+        offs.append(len(data))
+        data += bytes([0xA2]) + struct.pack(">II", i + 1, i + 1) if i < n - 1 else bytes([0xA0])
+    ot = len(data)
+    data += b"".join(struct.pack(">I", o) for o in offs)
+    return data + b"\0" * 6 + bytes([4, 4]) + struct.pack(">QQQ", n, 0, ot)
+w("bplist-diamond.plist", bplist_diamond(60))
 w("bplist-cycle.plist", b"bplist00\xa1\x00\x08" + b"\0" * 6 + bytes([1, 1]) + struct.pack(">QQQ", 1, 0, 10))
 w("bplist-truncated.plist", plistlib.dumps({"panicString": INTEL}, fmt=plistlib.FMT_BINARY)[:600])
 w("utf16-odd.txt", b"\xff\xfe" + INTEL.encode("utf-16-le") + b"\x41")

@@ -22,6 +22,7 @@ cp "$SRC/tests/data/xxe.plist" "$H/xxe.plist"                         # external
 cp "$SRC/tests/data/entity-bomb.plist" "$H/entity-bomb.plist"         # billion laughs
 cp "$SRC/tests/data/bplist-deep.plist" "$H/bplist-deep.plist"         # 5,000 levels (libplist recurses)
 cp "$SRC/tests/data/bplist-cycle.plist" "$H/bplist-cycle.plist"       # an array holding itself
+cp "$SRC/tests/data/bplist-diamond.plist" "$H/bplist-diamond.plist"   # 60 levels sharing children: 2^60 objects
 cp "$SRC/tests/data/bplist-truncated.plist" "$H/bplist-truncated.plist" # cut before its trailer
 cp "$SRC/tests/data/utf16-odd.txt" "$H/utf16-odd.txt"                 # half a code unit at the end
 cp "$SRC/tests/data/utf16-bad.txt" "$H/utf16-bad.txt"                 # a lone surrogate
@@ -57,6 +58,7 @@ xxe.plist	rejected	DTD
 entity-bomb.plist	rejected	property list
 bplist-deep.plist	rejected	nested too deeply
 bplist-cycle.plist	rejected	binary property list
+bplist-diamond.plist	rejected	expands too far
 bplist-truncated.plist	rejected	binary property list
 utf16-odd.txt	partial	UTF-16
 utf16-bad.txt	partial	UTF-16
