@@ -265,6 +265,7 @@ struct kpt_symstats {
     struct kpt_hist no_binary_kexts; /* kexts of frames no catalogued binary matched (by UUID) */
     size_t learned_facts;     /* (binary UUID, offset) pairs the reports named */
     size_t learned_conflicts; /* of them, named differently by different reports */
+    size_t learned_dropped;   /* printed names not kept: past the table's bounds */
     size_t frames_learned;    /* frames named by what other reports printed */
     size_t lldb_names_cut;    /* answers whose function or file name lldb gave over its bound */
     struct kpt_strv failures;       /* "KDK: why", one per failed lldb session */

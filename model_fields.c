@@ -111,6 +111,7 @@ const struct kpt_field kpt_symstats_fields[] = {
     /* per shard: a merge adds them up (a fact two shards learned counts twice) */
     SYM("learned_facts", KPT_FT_COUNT, KPT_FM_SUM, learned_facts),
     SYM("learned_conflicts", KPT_FT_COUNT, KPT_FM_SUM, learned_conflicts),
+    SYM("learned_dropped", KPT_FT_COUNT, KPT_FM_SUM, learned_dropped),
     SYM("frames_learned", KPT_FT_COUNT, KPT_FM_SUM, frames_learned),
     SYM("lldb_names_cut", KPT_FT_COUNT, KPT_FM_SUM, lldb_names_cut),
     { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL },
@@ -202,6 +203,7 @@ kpt_fields_add(const struct kpt_field *t, void *obj, const struct kpt_report *r)
     }
 }
 
+/* "NAME: A, not B" for a setting that differs */
 static int
 refuse(const struct kpt_field *f, const char *was, const char *is, char *why, size_t whylen)
 {
@@ -209,10 +211,22 @@ refuse(const struct kpt_field *f, const char *was, const char *is, char *why, si
     return -1;
 }
 
+static int
+refuse_num(const struct kpt_field *f, long long was, long long is, char *why, size_t whylen)
+{
+    char x[24], y[24];
+
+    snprintf(x, sizeof(x), "%lld", was);
+    snprintf(y, sizeof(y), "%lld", is);
+    return refuse(f, x, y, why, whylen);
+}
+
 /* the settings first, so that a refused merge changes nothing */
 static int
 settings_agree(const struct kpt_field *t, const void *to, const void *from, char *why, size_t whylen)
 {
+    size_t i;
+
     for (; t->name; t++) {
         if (t->merge != KPT_FM_EQUAL)
             continue;
@@ -225,25 +239,14 @@ settings_agree(const struct kpt_field *t, const void *to, const void *from, char
         } else if (t->type == KPT_FT_INT || t->type == KPT_FT_BOOL) {
             int a = *(const int *)kpt_field_cptr(t, to), b = *(const int *)kpt_field_cptr(t, from);
 
-            if (a != b) {
-                char x[24], y[24];
-
-                snprintf(x, sizeof(x), "%d", a);
-                snprintf(y, sizeof(y), "%d", b);
-                return refuse(t, x, y, why, whylen);
-            }
-        } else {
+            if (a != b)
+                return refuse_num(t, a, b, why, whylen);
+        } else if (t->type == KPT_FT_COUNT) {
             const size_t *a = kpt_field_cptr(t, to), *b = kpt_field_cptr(t, from);
-            size_t i;
 
             for (i = 0; i < elems(t); i++)
-                if (a[i] != b[i]) {
-                    char x[24], y[24];
-
-                    snprintf(x, sizeof(x), "%zu", a[i]);
-                    snprintf(y, sizeof(y), "%zu", b[i]);
-                    return refuse(t, x, y, why, whylen);
-                }
+                if (a[i] != b[i])
+                    return refuse_num(t, (long long)a[i], (long long)b[i], why, whylen);
         }
     }
     return 0;

@@ -13,6 +13,8 @@
 
 #define BPLIST_MAX_DEPTH 256 /* a panic plist is two levels deep; libplist recurses */
 #define ON_PATH UINT16_MAX
+#define CORRUPT "binary property list is corrupt (its trailer or offsets point nowhere)"
+#define DEEP "binary property list nested too deeply (over 256 levels)"
 #define BPLIST_MAX_NODES (1u << 22) /* objects libplist may build from one file */
 
 static uint64_t
@@ -70,10 +72,11 @@ refs_of(const struct bp *b, uint64_t i, size_t *at, uint64_t *count)
  * reference to it: a file thousands of levels deep overflows its stack, and one whose
  * containers share children (a "diamond" of 60 levels) takes 2^60 steps. Its shape is
  * measured here first, without recursion, each object once (memoised): the depth along
- * every path, and the number of objects libplist would build; cycles are refused.
+ * every path, and the number of objects libplist would build; cycles are refused. Returns
+ * NULL, or why the file is refused.
  */
-static int
-shape_ok(const unsigned char *d, size_t n)
+static const char *
+shape_bad(const unsigned char *d, size_t n)
 {
     struct bp b;
     uint64_t top, i;
@@ -81,21 +84,21 @@ shape_ok(const unsigned char *d, size_t n)
     uint32_t *size;    /* the objects it expands to, itself included (up to BPLIST_MAX_NODES + 1) */
     struct frame { uint64_t obj, next, count, size; size_t at; uint16_t deepest; } *st;
     size_t sp = 0;
-    int ok = 1;
+    const char *why = NULL;
 
     if (n < 8 + 32)
-        return 0;
+        return CORRUPT;
     b.d = d;
     b.osz = d[n - 26];
     b.rsz = d[n - 25];
     b.nobj = be(d + n - 24, 8);
     top = be(d + n - 16, 8);
     if (be(d + n - 8, 8) > n - 32)
-        return 0;
+        return CORRUPT;
     b.otoff = (size_t)be(d + n - 8, 8);
     if (!b.osz || b.osz > 8 || !b.rsz || b.rsz > 8 || !b.nobj || top >= b.nobj ||
         b.otoff < 9 || b.nobj > (n - 32 - b.otoff) / b.osz)
-        return 0;
+        return CORRUPT;
     depth = xcalloc((size_t)b.nobj, sizeof(*depth));
     size = xcalloc((size_t)b.nobj, sizeof(*size));
     st = xcalloc(BPLIST_MAX_DEPTH + 1, sizeof(*st));
@@ -103,12 +106,12 @@ shape_ok(const unsigned char *d, size_t n)
     st[0].size = 1;
     depth[top] = ON_PATH;
     if (refs_of(&b, top, &st[0].at, &st[0].count) < 0)
-        ok = 0;
-    while (ok) {
+        why = CORRUPT;
+    while (!why) {
         struct frame *f = &st[sp];
 
         if (f->size > BPLIST_MAX_NODES) {
-            ok = 0; /* it would expand past the bound */
+            why = "binary property list expands to over 4 Mi objects (shared children)";
         } else if (f->next == f->count) {
             uint16_t dd = (uint16_t)(f->deepest + 1);
 
@@ -120,17 +123,19 @@ shape_ok(const unsigned char *d, size_t n)
             if (dd > st[sp].deepest)
                 st[sp].deepest = dd;
             st[sp].size += f->size;
-        } else if ((i = be(d + f->at + f->next++ * b.rsz, b.rsz)) >= b.nobj || depth[i] == ON_PATH) {
-            ok = 0; /* out of range, or a cycle */
+        } else if ((i = be(d + f->at + f->next++ * b.rsz, b.rsz)) >= b.nobj) {
+            why = CORRUPT;
+        } else if (depth[i] == ON_PATH) {
+            why = "binary property list holds a container inside itself";
         } else if (depth[i]) {
             /* met before: its depth below this path, its objects built once more */
             if (sp + 1 + depth[i] > BPLIST_MAX_DEPTH)
-                ok = 0;
+                why = DEEP;
             if (depth[i] > f->deepest)
                 f->deepest = depth[i];
             f->size += size[i];
         } else if (sp + 1 >= BPLIST_MAX_DEPTH) {
-            ok = 0;
+            why = DEEP;
         } else {
             struct frame *c = &st[++sp];
 
@@ -139,13 +144,13 @@ shape_ok(const unsigned char *d, size_t n)
             c->size = 1;
             depth[i] = ON_PATH;
             if (refs_of(&b, i, &c->at, &c->count) < 0)
-                ok = 0;
+                why = CORRUPT;
         }
     }
     free(depth);
     free(size);
     free(st);
-    return ok;
+    return why;
 }
 
 int
@@ -161,10 +166,8 @@ ing_bplist_parse(const char *data, size_t len, const struct kpt_limits *lim, str
         r->error = "binary property list over the file size limit";
         return KPT_E_LIMIT;
     }
-    if (!shape_ok((const unsigned char *)data, len)) {
-        r->error = "binary property list is corrupt, nested too deeply or expands too far";
+    if ((r->error = shape_bad((const unsigned char *)data, len)))
         return KPT_E_PARSE;
-    }
     plist_from_bin(data, (uint32_t)len, &root);
     if (!root) {
         r->error = "binary property list is corrupt (libplist cannot read it)";

@@ -108,6 +108,8 @@ symbolication(struct buf *b, const struct kpt_summary *s)
         buf_addf(b, "; %zu frame%s named from what other reports of the run print for the same binary "
                     "and offset (marked \xe2\x89\x88; %zu such names, %zu named differently by different reports)",
                  st->frames_learned, st->frames_learned == 1 ? "" : "s", st->learned_facts, st->learned_conflicts);
+    if (st->learned_dropped)
+        buf_addf(b, "; %zu printed names not learned (over the table's bounds)", st->learned_dropped);
     buf_adds(b, ".\n\n");
     for (i = 0; i < st->failures.n; i++) {
         buf_adds(b, i ? "; " : "KDK failures: ");

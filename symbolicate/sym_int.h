@@ -93,8 +93,9 @@ struct sym_learn *sym_learn_new(void);
 void sym_learn_free(struct sym_learn *l);
 void sym_learn_note(struct sym_learn *l, const uint8_t uuid[16], uint64_t off, const char *name,
                     uint64_t func_off);
-/* sym_learn_decide() - after pass 1: each fact's winner; counts of facts and conflicts */
-void sym_learn_decide(struct sym_learn *l, size_t *facts, size_t *conflicts);
+/* sym_learn_decide() - after pass 1: each fact's winner; counts of facts, conflicts and
+ * printed names not kept (past LEARN_MAX facts or CANDIDATES_MAX names a fact) */
+void sym_learn_decide(struct sym_learn *l, size_t *facts, size_t *conflicts, size_t *dropped);
 /* sym_learn_find() - the name learned for (uuid, off) (mangled, as printed), or NULL */
 const char *sym_learn_find(const struct sym_learn *l, const uint8_t uuid[16], uint64_t off,
                            uint64_t *func_off);

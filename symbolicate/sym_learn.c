@@ -141,12 +141,13 @@ better(const struct cand *a, const struct cand *b)
 }
 
 void
-sym_learn_decide(struct sym_learn *l, size_t *facts, size_t *conflicts)
+sym_learn_decide(struct sym_learn *l, size_t *facts, size_t *conflicts, size_t *dropped)
 {
     size_t i, k;
 
     *facts = l->n;
     *conflicts = 0;
+    *dropped = l->dropped;
     for (i = 0; i < l->n; i++) {
         struct fact *f = &l->v[i];
 

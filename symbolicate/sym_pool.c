@@ -145,7 +145,7 @@ sym_run(struct sym_ctx *s, FILE *diag)
     struct buf ic = BUF_INIT;
 
     if (s->learn)
-        sym_learn_decide(s->learn, &s->st.learned_facts, &s->st.learned_conflicts);
+        sym_learn_decide(s->learn, &s->st.learned_facts, &s->st.learned_conflicts, &s->st.learned_dropped);
     s->st.lookups = s->ne;
     for (i = 0; i < s->ne; i++) {
         if (s->e[i].from_cache)

@@ -57,8 +57,8 @@ cat > "$T/expect.txt" <<'EOF2'
 xxe.plist	rejected	DTD
 entity-bomb.plist	rejected	property list
 bplist-deep.plist	rejected	nested too deeply
-bplist-cycle.plist	rejected	binary property list
-bplist-diamond.plist	rejected	expands too far
+bplist-cycle.plist	rejected	inside itself
+bplist-diamond.plist	rejected	over 4 Mi objects
 bplist-truncated.plist	rejected	binary property list
 utf16-odd.txt	partial	UTF-16
 utf16-bad.txt	partial	UTF-16

@@ -6,6 +6,7 @@
 
 #include "ingest/ing.h"
 #include "symbolicate/sym.h"
+#include "symbolicate/sym_int.h"
 
 static struct kpt_report
 load(struct arena *a, const char *path)
@@ -110,6 +111,39 @@ test_own_offsets(void **state)
     arena_free(a);
 }
 
+/* names learned by (UUID, offset): the most frequent wins, ties by name, not by order;
+ * names past the bound per fact are counted, not silently lost */
+static void
+test_learn(void **state)
+{
+    static const uint8_t u[16] = { 1, 2, 3 }, v[16] = { 9 };
+    struct sym_learn *l = sym_learn_new();
+    size_t facts, conflicts, dropped, i;
+    uint64_t off;
+    char name[16];
+
+    (void)state;
+    sym_learn_note(l, u, 0x40, "_b", 4);
+    sym_learn_note(l, u, 0x40, "_a", 4);
+    sym_learn_note(l, u, 0x40, "_b", 4); /* _b twice: it wins */
+    sym_learn_note(l, u, 0x80, "_z", 1);
+    sym_learn_note(l, u, 0x80, "_y", 1); /* a tie: the smaller name */
+    for (i = 0; i < 10; i++) {         /* ten names for one fact: two past the bound */
+        snprintf(name, sizeof(name), "_n%zu", i);
+        sym_learn_note(l, v, 0x10, name, 0);
+    }
+    assert_null(sym_learn_find(l, u, 0x40, &off)); /* nothing before the decision */
+    sym_learn_decide(l, &facts, &conflicts, &dropped);
+    assert_int_equal(facts, 3);
+    assert_int_equal(conflicts, 3);
+    assert_int_equal(dropped, 2);
+    assert_string_equal(sym_learn_find(l, u, 0x40, &off), "_b");
+    assert_int_equal(off, 4);
+    assert_string_equal(sym_learn_find(l, u, 0x80, &off), "_y");
+    assert_null(sym_learn_find(l, v, 0x40, &off)); /* another binary at that offset: nothing */
+    sym_learn_free(l);
+}
+
 int
 main(void)
 {
@@ -117,6 +151,7 @@ main(void)
         cmocka_unit_test(test_corpus_offsets),
         cmocka_unit_test(test_pac_and_demangle),
         cmocka_unit_test(test_own_offsets),
+        cmocka_unit_test(test_learn),
     };
 
     return cmocka_run_group_tests_name("symbolicate", tests, NULL, NULL);
