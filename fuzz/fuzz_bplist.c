@@ -16,17 +16,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct arena *a = arena_new(65536);
     struct kpt_limits lim;
     struct kpt_report r;
-    char *copy = malloc(size + 8);
+    int whole = size >= 8 && !memcmp(data, "bplist00", 8); /* a seed file as it is */
+    size_t n = whole ? size : size + 8;
+    char *copy = malloc(n + 1);
 
     if (!copy)
         return 0;
     /* every input is a bplist: the magic, then the fuzzer's bytes */
     memcpy(copy, "bplist00", 8);
     if (size)
-        memcpy(copy + 8, data, size);
+        memcpy(copy + (whole ? 0 : 8), data, size);
     kpt_limits_default(&lim);
     kpt_report_init(&r, a, "fuzz");
-    if (ing_bplist_parse(copy, size + 8, &lim, a, &r) < 0 && !r.error)
+    if (ing_bplist_parse(copy, n, &lim, a, &r) < 0 && !r.error)
         abort();
     free(copy);
     arena_free(a);

@@ -15,7 +15,7 @@
 #define ON_PATH UINT16_MAX
 #define CORRUPT "binary property list is corrupt (its trailer or offsets point nowhere)"
 #define DEEP "binary property list nested too deeply (over 256 levels)"
-#define BPLIST_MAX_NODES (1u << 22) /* objects libplist may build from one file */
+#define BPLIST_MAX_NODES (1u << 16) /* objects libplist may build: a panic plist has a few dozen */
 
 static uint64_t
 be(const unsigned char *p, size_t n)
@@ -111,7 +111,7 @@ shape_bad(const unsigned char *d, size_t n)
         struct frame *f = &st[sp];
 
         if (f->size > BPLIST_MAX_NODES) {
-            why = "binary property list expands to over 4 Mi objects (shared children)";
+            why = "binary property list expands to over 65,536 objects (shared children)";
         } else if (f->next == f->count) {
             uint16_t dd = (uint16_t)(f->deepest + 1);
 

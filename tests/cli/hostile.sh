@@ -58,7 +58,7 @@ xxe.plist	rejected	DTD
 entity-bomb.plist	rejected	property list
 bplist-deep.plist	rejected	nested too deeply
 bplist-cycle.plist	rejected	inside itself
-bplist-diamond.plist	rejected	over 4 Mi objects
+bplist-diamond.plist	rejected	over 65,536 objects
 bplist-truncated.plist	rejected	binary property list
 utf16-odd.txt	partial	UTF-16
 utf16-bad.txt	partial	UTF-16
