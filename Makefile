@@ -86,7 +86,7 @@ build/machofix: tests/fixtures/machofix.c
 	@mkdir -p build
 	$(CC) -O1 -o $@ $<
 
-$(FIXTURES)/.stamp: tests/fixtures/build.sh tests/fixtures/kern.c tests/fixtures/iokit.cpp \
+$(FIXTURES)/.stamp: tests/fixtures/build.sh tests/fixtures/hangs.sh tests/fixtures/kern.c tests/fixtures/iokit.cpp \
                     tests/fixtures/kext.c build/machofix
 	bash tests/fixtures/build.sh $(FIXTURES) build/machofix
 	@touch $@
@@ -100,6 +100,7 @@ bench: $(BUILD)/kptrace-batch fixtures  ## benchmark figures (see bench/RESULTS.
 
 sym-test: $(BUILD)/kptrace-batch fixtures  ## symbolication tests: real lldb on the fixtures, fake lldbs
 	@sh tests/cli/symbolicate.sh $(BUILD)/kptrace-batch $(FIXTURES)
+	@sh tests/cli/hangs.sh $(BUILD)/kptrace-batch $(FIXTURES)
 
 deps:  ## install the Debian packages the build and tests need (apt-get; sudo when not root)
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -114,10 +115,10 @@ deps:  ## install the Debian packages the build and tests need (apt-get; sudo wh
 unit: $(TESTS)  ## run the cmocka unit tests
 	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
 
-cli-test: $(BUILD)/kptrace-batch  ## run the command-line tests and the hostile-input suite
+cli-test: $(BUILD)/kptrace-batch fixtures  ## run the command-line tests and the hostile-input suite
 	@sh tests/cli/run.sh $(BUILD)/kptrace-batch
 	@sh tests/cli/hostile.sh $(BUILD)/kptrace-batch
-	@sh tests/cli/shard.sh $(BUILD)/kptrace-batch
+	@KPT_FIXTURES=$(FIXTURES) sh tests/cli/shard.sh $(BUILD)/kptrace-batch
 
 golden: $(BUILD)/kptrace-batch fixtures  ## whole outputs against tests/golden (GOLDEN_UPDATE=1 rewrites them)
 	@sh tests/cli/golden.sh $(BUILD)/kptrace-batch $(FIXTURES)

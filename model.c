@@ -65,6 +65,10 @@ kpt_place_name(enum kpt_place p)
     case KPT_PL_KEXT_RANGE: return "in a kext: inside its range START->END";
     case KPT_PL_KEXT_START: return "in a kext: start-only entry, up to the next module start";
     case KPT_PL_KERNEL_BASE: return "in the kernel: above its text base, in no kext";
+    case KPT_PL_IMAGE: return "by its stackshot image's UUID";
+    case KPT_PL_KC_KERNEL: return "in the kernel cache, inside the KDK kernel's executable text";
+    case KPT_PL_KC_KEXT: return "in the kernel cache, inside a kext of the report (unslid)";
+    case KPT_PL_KC: return "in the kernel cache, in no known module";
     }
     return "-";
 }
@@ -233,25 +237,38 @@ kpt_time_text(struct arena *a, int64_t when, int local)
 }
 
 void
-kpt_hist_add(struct kpt_hist *h, const char *value, size_t count)
+kpt_hist_add_ex(struct kpt_hist *h, const char *value, size_t count, const char *example)
 {
+    struct kpt_hist_entry *e = NULL;
     size_t i;
 
     if (!value || !*value)
         value = "-";
-    for (i = 0; i < h->n; i++)
-        if (!strcmp(h->v[i].value, value)) {
-            h->v[i].count += count;
+    for (i = 0; i < h->n && !e; i++)
+        if (!strcmp(h->v[i].value, value))
+            e = &h->v[i];
+    if (!e) {
+        if (h->n >= KPT_HIST_MAX) {
+            h->other += count;
             return;
         }
-    if (h->n >= KPT_HIST_MAX) {
-        h->other += count;
-        return;
+        VEC_GROW(h->v, h->n + 1, h->cap);
+        e = &h->v[h->n++];
+        e->value = xstrdup(value);
+        e->count = 0;
+        e->example = NULL;
     }
-    VEC_GROW(h->v, h->n + 1, h->cap);
-    h->v[h->n].value = xstrdup(value);
-    h->v[h->n].count = count;
-    h->n++;
+    e->count += count;
+    if (example && (!e->example || strcmp(example, e->example) < 0)) {
+        free(e->example);
+        e->example = xstrdup(example);
+    }
+}
+
+void
+kpt_hist_add(struct kpt_hist *h, const char *value, size_t count)
+{
+    kpt_hist_add_ex(h, value, count, NULL);
 }
 
 static int
@@ -276,8 +293,10 @@ kpt_hist_release(struct kpt_hist *h)
 {
     size_t i;
 
-    for (i = 0; i < h->n; i++)
+    for (i = 0; i < h->n; i++) {
         free(h->v[i].value);
+        free(h->v[i].example);
+    }
     free(h->v);
     memset(h, 0, sizeof(*h));
 }

@@ -27,6 +27,14 @@
 #define KPT_MAX_SYMBOL_NAME 1024u         /* a symbol a report prints (mangled) */
 #define KPT_MAX_FUNCTION_NAME 4096u       /* a demangled function name */
 #define KPT_MAX_FILE_NAME 255u            /* a source file's base name (lldb) */
+/* a stackshot (STACKSHOTS.md): what one report's processByPid and binaryImages keep */
+#define KPT_MAX_SS_PROCS 8192u    /* processes */
+#define KPT_MAX_SS_THREADS 65536u /* threads, over all processes */
+#define KPT_MAX_SS_FRAMES 256u    /* kernel frames of one thread */
+#define KPT_MAX_SS_IMAGES 16384u  /* binaryImages entries */
+#define KPT_MAX_SS_INFO 1024u     /* turnstileInfo and waitInfo lines of one process */
+#define KPT_MAX_SS_DEPTH 64u      /* JSON nesting inside the stackshot */
+#define KPT_MAX_HANG_CHAIN 16u    /* turnstile hops followed */
 
 struct kpt_limits {
     size_t max_file_bytes, max_line_bytes, max_frames, max_kexts;
@@ -82,6 +90,10 @@ enum kpt_place {
     KPT_PL_KEXT_RANGE,  /* inside a kext range printed with ->end */
     KPT_PL_KEXT_START,  /* a start-only kext entry, up to the next module start above it */
     KPT_PL_KERNEL_BASE, /* at or above the kernel's text base, in no kext */
+    KPT_PL_IMAGE,       /* a stackshot frame: its image's UUID names the binary */
+    KPT_PL_KC_KERNEL,   /* a stackshot frame of the kernel cache, inside the KDK kernel */
+    KPT_PL_KC_KEXT,     /* a stackshot frame of the kernel cache, inside a kext of the report */
+    KPT_PL_KC,          /* a stackshot frame of the kernel cache, in no known module */
 };
 const char *kpt_place_name(enum kpt_place p); /* a phrase for --explain and --trace */
 
@@ -105,7 +117,74 @@ struct kpt_frame {
     unsigned in_kernel : 1; /* placed in the kernel (module is KPT_MODULE_KERNEL) */
     unsigned approx : 1;    /* the report's name, kept far past its symbol (cluster/) */
     unsigned learned : 1;   /* function learned from other reports of the run (keepsyms too) */
+    unsigned pc : 1;        /* not a return address: a running stackshot thread's first frame */
     enum kpt_place placed_by;
+    /* a stackshot's frame: the image its offset is into (addr is the image's load address
+     * plus img_off); NULL for the panicked thread's frames */
+    const struct kpt_ss_image *image;
+    uint64_t img_off;
+};
+
+/* One binaryImages entry of a stackshot: [UUID, load address, kind letter]. */
+struct kpt_ss_image {
+    uint8_t uuid[16];
+    uint64_t load;
+    char kind;             /* 'T', 'U', 'K', 'S', 'C', 'P', 'A', or another letter as given */
+    unsigned has_uuid : 1; /* a UUID that parsed and is not all zero */
+};
+
+/* thread state flags a stackshot lists (others are kept in state_text only) */
+enum { KPT_TH_WAIT = 1, KPT_TH_UNINT = 2, KPT_TH_RUN = 4, KPT_TH_SUSP = 8, KPT_TH_IDLE = 16 };
+
+struct kpt_ss_thread {
+    uint64_t id;
+    const char *name;       /* the thread's name, or NULL */
+    unsigned state;         /* KPT_TH_* */
+    const char *state_text; /* the flags as listed, joined with ',' */
+    uint32_t *fimage;       /* kernel frames: image index and offset, top first */
+    uint64_t *foff;
+    size_t nframes;
+    unsigned continuation : 1; /* parked on a continuation (no kernel stack of its own) */
+};
+
+struct kpt_ss_proc {
+    int64_t pid;
+    const char *name; /* procname */
+    struct kpt_ss_thread *threads; /* by id */
+    size_t nthreads;
+    const char **turnstile, **wait; /* turnstileInfo, waitInfo lines */
+    size_t nturnstile, nwait;
+};
+
+/* A report's stackshot, as parsed (only for panics that name a starved party). */
+struct kpt_stackshot {
+    struct kpt_ss_proc *procs; /* by pid */
+    size_t nprocs, nthreads;
+    struct kpt_ss_image *images;
+    size_t nimages;
+    size_t dropped;     /* processes, threads, frames, images or lines past the limits */
+    const char *damage; /* why the stackshot could not be read whole, or NULL */
+};
+
+/* The thread that explains a hang (STACKSHOTS.md §4), chosen by ingest/ from the stackshot,
+ * its frames filled by symbolicate/, its key by cluster/. */
+struct kpt_hang {
+    const char *service;  /* the starved party the panic string names */
+    const char *process;  /* the chosen thread's process, or NULL when none was chosen */
+    int64_t pid;
+    uint64_t thread;
+    const char *thread_name, *state;
+    const char *why;      /* why this thread; with no thread, why none (the key is empty) */
+    const char **walk;    /* each step of the choice, for --explain */
+    size_t nwalk;
+    struct kpt_frame *frames; /* the thread's kernel frames, top first */
+    size_t nframes;
+    /* filled by cluster/ */
+    const char *hang_id;  /* the site's key, 16 hex digits, or NULL */
+    const char *site;     /* readable: "item | item" */
+    const char *site_why; /* why there is no key, when the thread gave none */
+    const char **disp;    /* each token of the site walk and its fate, for --explain */
+    size_t ndisp;
 };
 
 /* One 'Kernel Extensions in backtrace' line. */
@@ -177,6 +256,8 @@ struct kpt_report {
     struct kpt_loaded *loaded;
     size_t nloaded, loaded_dropped;
     const char *last_kext; /* "last loaded/started kext at ..." line, raw */
+    struct kpt_stackshot *ss; /* .ips bodies of panics that name a starved party, or NULL */
+    struct kpt_hang *hang;    /* the hung thread, when the panic names a starved party */
 
     /* filled by symbolicate/ */
     const char *kdk;        /* the KDK (or kext folder) whose kernel was used, or NULL */
@@ -200,6 +281,7 @@ struct kpt_report {
 struct kpt_hist_entry {
     char *value;
     size_t count;
+    char *example; /* the first example (byte order) of the value, for fields that keep one */
 };
 struct kpt_hist {
     struct kpt_hist_entry *v;
@@ -208,6 +290,8 @@ struct kpt_hist {
 };
 #define KPT_HIST_MAX 64
 void kpt_hist_add(struct kpt_hist *h, const char *value, size_t count);
+/* kpt_hist_add_ex() - and keep 'example' (may be NULL) when it sorts before the value's */
+void kpt_hist_add_ex(struct kpt_hist *h, const char *value, size_t count, const char *example);
 void kpt_hist_sort(struct kpt_hist *h);
 void kpt_hist_release(struct kpt_hist *h);
 
@@ -227,6 +311,8 @@ struct kpt_cluster {
     struct kpt_hist builds, formats, models, processes, archs;
     struct kpt_hist qualities, kext_versions; /* kext_versions: the culprit's */
     struct kpt_hist fine_keys;                /* distinct fine keys (sites, builds) spanned */
+    struct kpt_hist hang_sites;   /* "HANG_ID site" of its hang reports, an example each */
+    struct kpt_hist hang_services; /* "HANG_ID service": what each site starved */
     char *coarse_id, *coarse;                 /* the coarse key and its readable form */
     char *fields;                             /* the class's key fields */
     size_t *members, nmembers, capmembers;    /* reports' seq, when the table keeps them */
@@ -321,6 +407,7 @@ struct kpt_summary {
     const char *plot;                /* --plot: the SVG's path as given, or NULL */
     const struct kpt_rules_diff *rdiff; /* --compare-rules, or NULL */
     size_t excluded;                 /* reports left out by --since, --until, --build */
+    size_t hang_reports, hang_keyed; /* panics that name a starved party; of them, keyed */
 };
 
 /* A run's mergeable state (--emit-state), as read back by merge. */
@@ -369,6 +456,8 @@ struct kpt_field {
      * adds to a histogram (NULL returned: nothing) */
     size_t (*count)(const struct kpt_report *r, size_t i);
     const char *(*value)(const struct kpt_report *r);
+    /* histograms that keep an example per value: the report's (NULL: none) */
+    const char *(*example)(const struct kpt_report *r);
 };
 extern const struct kpt_field kpt_summary_fields[]; /* struct kpt_summary */
 extern const struct kpt_field kpt_symstats_fields[]; /* struct kpt_symstats */

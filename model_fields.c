@@ -23,6 +23,8 @@ static size_t is_ok(const struct kpt_report *r, size_t i) { (void)i; return r->s
 static size_t is_partial(const struct kpt_report *r, size_t i) { (void)i; return r->status == KPT_ST_PARTIAL; }
 static size_t is_rejected(const struct kpt_report *r, size_t i) { (void)i; return r->status == KPT_ST_REJECTED; }
 static size_t is_excluded(const struct kpt_report *r, size_t i) { (void)i; return r->excluded; }
+static size_t is_hang(const struct kpt_report *r, size_t i) { (void)i; return r->hang != NULL; }
+static size_t has_hang_key(const struct kpt_report *r, size_t i) { (void)i; return r->hang && r->hang->hang_id; }
 
 static size_t
 no_backtrace(const struct kpt_report *r, size_t i)
@@ -65,9 +67,9 @@ format_elem(size_t i)
 }
 
 #define SUMMARY(name, type, merge, member) \
-    { name, type, merge, offsetof(struct kpt_summary, member), 0, NULL, NULL, NULL }
+    { name, type, merge, offsetof(struct kpt_summary, member), 0, NULL, NULL, NULL, NULL }
 #define COUNTED(name, member, fn) \
-    { name, KPT_FT_COUNT, KPT_FM_SUM, offsetof(struct kpt_summary, member), 0, NULL, fn, NULL }
+    { name, KPT_FT_COUNT, KPT_FM_SUM, offsetof(struct kpt_summary, member), 0, NULL, fn, NULL, NULL }
 
 const struct kpt_field kpt_summary_fields[] = {
     COUNTED("files", files, one),
@@ -76,22 +78,24 @@ const struct kpt_field kpt_summary_fields[] = {
     COUNTED("rejected", rejected, is_rejected),
     COUNTED("no_backtrace", no_backtrace, no_backtrace),
     { "by_format", KPT_FT_COUNT, KPT_FM_SUM, offsetof(struct kpt_summary, by_format),
-      KPT_FMT_PLIST + 1, format_elem, of_format, NULL },
+      KPT_FMT_PLIST + 1, format_elem, of_format, NULL, NULL },
     COUNTED("frames", frames, frames),
     COUNTED("frames_placed", frames_placed, frames_placed),
     COUNTED("frames_named", frames_named, frames_named),
     COUNTED("excluded", excluded, is_excluded),
+    COUNTED("hang_reports", hang_reports, is_hang),
+    COUNTED("hang_keyed", hang_keyed, has_hang_key),
     /* rejected files past the listed ones: the pipeline counts them */
     SUMMARY("rejected_unlisted", KPT_FT_COUNT, KPT_FM_SUM, rej_unlisted),
     /* settings that shape the outputs: every shard of a merge has the same */
     SUMMARY("algo", KPT_FT_STR, KPT_FM_EQUAL, algo),
     SUMMARY("rules", KPT_FT_STR, KPT_FM_EQUAL, rules),
     SUMMARY("sig_frames", KPT_FT_INT, KPT_FM_EQUAL, sig_frames),
-    { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL },
+    { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL, NULL },
 };
 
 #define SYM(name, type, merge, member) \
-    { name, type, merge, offsetof(struct kpt_symstats, member), 0, NULL, NULL, NULL }
+    { name, type, merge, offsetof(struct kpt_symstats, member), 0, NULL, NULL, NULL, NULL }
 
 /* a lookup shared by two shards is counted once per shard */
 const struct kpt_field kpt_symstats_fields[] = {
@@ -114,7 +118,7 @@ const struct kpt_field kpt_symstats_fields[] = {
     SYM("learned_dropped", KPT_FT_COUNT, KPT_FM_SUM, learned_dropped),
     SYM("frames_learned", KPT_FT_COUNT, KPT_FM_SUM, frames_learned),
     SYM("lldb_names_cut", KPT_FT_COUNT, KPT_FM_SUM, lldb_names_cut),
-    { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL },
+    { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL, NULL },
 };
 
 /* the value each report adds to a cluster's histograms: "-" when the report did not say */
@@ -126,6 +130,31 @@ static const char *h_process(const struct kpt_report *r) { return said(r->proces
 static const char *h_arch(const struct kpt_report *r) { return kpt_arch_name(r->arch); }
 static const char *h_quality(const struct kpt_report *r) { return said(kpt_quality_name(r->quality)); }
 static const char *h_fine(const struct kpt_report *r) { return said(r->fine_id); }
+
+/* a hang report's site, "HANG_ID site", and what it starved; nothing without a hang key */
+static const char *
+h_hang_site(const struct kpt_report *r)
+{
+    static __thread char b[KPT_MAX_SYMBOL_NAME * 4];
+
+    if (!r->hang || !r->hang->hang_id)
+        return NULL;
+    snprintf(b, sizeof(b), "%s %s", r->hang->hang_id, r->hang->site);
+    return b;
+}
+
+static const char *
+h_hang_service(const struct kpt_report *r)
+{
+    static __thread char b[KPT_MAX_MODULE_NAME + 32];
+
+    if (!r->hang || !r->hang->hang_id)
+        return NULL;
+    snprintf(b, sizeof(b), "%s %s", r->hang->hang_id, said(r->hang->service));
+    return b;
+}
+
+static const char *h_path(const struct kpt_report *r) { return r->path; }
 
 /* the culprit's version; nothing when the report has no culprit or does not list it */
 static const char *
@@ -142,7 +171,7 @@ h_culprit_version(const struct kpt_report *r)
 }
 
 #define HIST(name, member, fn) \
-    { name, KPT_FT_HIST, KPT_FM_SUM, offsetof(struct kpt_cluster, member), 0, NULL, NULL, fn }
+    { name, KPT_FT_HIST, KPT_FM_SUM, offsetof(struct kpt_cluster, member), 0, NULL, NULL, fn, NULL }
 
 const struct kpt_field kpt_cluster_fields[] = {
     HIST("os_builds", builds, h_build),
@@ -153,7 +182,10 @@ const struct kpt_field kpt_cluster_fields[] = {
     HIST("qualities", qualities, h_quality),
     HIST("culprit_versions", kext_versions, h_culprit_version),
     HIST("fine_keys", fine_keys, h_fine),
-    { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL },
+    { "hang_sites", KPT_FT_HIST, KPT_FM_SUM, offsetof(struct kpt_cluster, hang_sites), 0, NULL,
+      NULL, h_hang_site, h_path },
+    HIST("hang_services", hang_services, h_hang_service),
+    { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL, NULL },
 };
 
 /* ---- the loops ---- */
@@ -198,7 +230,7 @@ kpt_fields_add(const struct kpt_field *t, void *obj, const struct kpt_report *r)
             const char *s = t->value(r);
 
             if (s)
-                kpt_hist_add(kpt_field_ptr(t, obj), s, 1);
+                kpt_hist_add_ex(kpt_field_ptr(t, obj), s, 1, t->example ? t->example(r) : NULL);
         }
     }
 }
@@ -296,7 +328,7 @@ merge_one(const struct kpt_field *f, void *to, const void *from, int first)
         const struct kpt_hist *b = kpt_field_cptr(f, from);
 
         for (i = 0; i < b->n; i++)
-            kpt_hist_add(a, b->v[i].value, b->v[i].count);
+            kpt_hist_add_ex(a, b->v[i].value, b->v[i].count, b->v[i].example);
         a->other += b->other;
         break;
     }

@@ -28,6 +28,19 @@ put_escaped(const char *prefix, const char *s)
     buf_release(&b);
 }
 
+static void
+print_frames(const struct kpt_opts *o, struct arena *a, const struct kpt_frame *f, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        put_escaped("  - ", kpt_frame_display(a, &f[i]));
+        if (o->verbose) /* which rule placed the frame */
+            printf("    (placed %s)", kpt_place_name(f[i].placed_by));
+        fputc('\n', stdout);
+    }
+}
+
 static int
 one_report(const struct kpt_opts *o, int explain)
 {
@@ -36,7 +49,6 @@ one_report(const struct kpt_opts *o, int explain)
     struct kpt_report r;
     char *newest = NULL;
     const char *path;
-    size_t i;
     int ret = KPT_EXIT_OK;
 
     memset(&run, 0, sizeof(run));
@@ -76,14 +88,17 @@ one_report(const struct kpt_opts *o, int explain)
         put_escaped("", ex.data);
         buf_release(&ex);
     } else {
-        for (i = 0; i < r.nframes; i++) {
-            put_escaped("  - ", kpt_frame_display(run.arena, &r.frames[i]));
-            if (o->verbose) /* which rule placed the frame */
-                printf("    (placed %s)", kpt_place_name(r.frames[i].placed_by));
-            fputc('\n', stdout);
-        }
+        print_frames(o, run.arena, r.frames, r.nframes);
         if (!r.nframes)
             fprintf(stderr, "kptrace-batch: %s: no backtrace in the report\n", path);
+        if (r.hang && r.hang->process) {
+            /* a hang: where the starved service's thread was blocked, from the stackshot */
+            put_escaped("", arena_printf(run.arena, "Hung thread %llu of %s (pid %lld), %s:",
+                                         (unsigned long long)r.hang->thread, r.hang->process,
+                                         (long long)r.hang->pid, r.hang->why));
+            fputc('\n', stdout);
+            print_frames(o, run.arena, r.hang->frames, r.hang->nframes);
+        }
     }
     if (o->verbose)
         pipeline_verbose_counts(sym_ctx_stats(run.sym));

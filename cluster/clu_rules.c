@@ -22,6 +22,7 @@ static const struct {
     int list; /* enum clu_list, or -1 */
 } rule_files[] = {
     { "classes.tsv", -1 },          { "clones.txt", -1 },
+    { "hang-idle.txt", CLU_HANG_IDLE }, { "hang-wait.txt", CLU_HANG_WAIT },
     { "irrelevant.txt", CLU_IRRELEVANT }, { "kernel-modules.txt", CLU_KERNEL_MODULES },
     { "plumbing-arm64.txt", CLU_PLUMB_ARM }, { "plumbing-common.txt", CLU_PLUMB_COMMON },
     { "plumbing-x86_64.txt", CLU_PLUMB_X86 }, { "prefix.txt", CLU_PREFIX },

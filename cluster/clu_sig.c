@@ -11,144 +11,13 @@
 #include "util/xalloc.h"
 
 #define WINDOW 16
-#define MAX_TOKENS 40
 #define WALK_MAX 6
 #define SIG_MAX 255
-/* §4.1 step 2: how far past its symbol a name the report printed is trusted (stripped
- * binaries name the nearest export; xnu has functions far over 4 KiB) */
-#define TRUST_KEXT 0x1000          /* a kext's; and the kernel's exact bound */
-#define TRUST_KERNEL (64u << 10)   /* the kernel's, shown as approximate past TRUST_KEXT */
-
-/* ---- name reduction (§4.1 step 4) ---- */
-
-static int
-at_operator(const char *s, size_t i)
-{
-    /* s[i] is '<' or '(' right after "operator" (with its own chars) */
-    size_t k = i;
-
-    while (k > 0 && strchr("<>=!()[]+-*/%&|^~,", s[k - 1]))
-        k--;
-    return k >= 8 && !memcmp(s + k - 8, "operator", 8);
-}
-
-const char *
-clu_reduce_name(const struct clu_rules *c, struct arena *a, const char *name)
-{
-    struct buf b = BUF_INIT;
-    char *s = arena_strdup(a, name), *p;
-    size_t i, n, depth = 0, paren = (size_t)-1;
-    const char *res;
-
-    /* clone suffixes (clones.txt): cut at the first of them */
-    {
-        char *cut = NULL;
-
-        for (i = 0; c->clones[i]; i++)
-            if ((p = strstr(s, c->clones[i])) && (!cut || p < cut))
-                cut = p;
-        if (cut)
-            *cut = '\0';
-    }
-    n = strlen(s);
-    /* the parameter list: first '(' at template depth 0 that is not part of an operator */
-    for (i = 0; i < n; i++) {
-        if (s[i] == '<' && !at_operator(s, i))
-            depth++;
-        else if (s[i] == '>' && depth && !at_operator(s, i))
-            depth--;
-        else if (s[i] == '(' && !depth && !(i >= 8 && !memcmp(s + i - 8, "operator", 8))) {
-            if (i >= 12 && !memcmp(s + i - 12, "(anonymous n", 12))
-                continue;
-            if (!strncmp(s + i, "(anonymous namespace)", 21)) {
-                i += 20;
-                continue;
-            }
-            paren = i;
-            break;
-        }
-    }
-    if (paren != (size_t)-1)
-        s[paren] = '\0';
-    /* the return type: text before the last depth-0 space not inside "operator X" */
-    n = strlen(s);
-    depth = 0;
-    {
-        size_t cut = 0;
-
-        for (i = 0; i < n; i++) {
-            if (s[i] == '<' && !at_operator(s, i))
-                depth++;
-            else if (s[i] == '>' && depth && !at_operator(s, i))
-                depth--;
-            else if (s[i] == ' ' && !depth && !(i >= 8 && !memcmp(s + i - 8, "operator", 8)))
-                cut = i + 1;
-        }
-        s += cut;
-    }
-    /* templates to <T> */
-    n = strlen(s);
-    depth = 0;
-    for (i = 0; i < n; i++) {
-        if (s[i] == '<' && !at_operator(s, i)) {
-            if (!depth++)
-                buf_adds(&b, "<T>");
-        } else if (s[i] == '>' && depth && !at_operator(s, i)) {
-            depth--;
-        } else if (!depth) {
-            buf_addc(&b, s[i]);
-        }
-    }
-    res = arena_strndup(a, b.data, b.len);
-    buf_release(&b);
-    return res;
-}
-
-/* ---- tokens and the walk ---- */
-
-/* how a frame's name was judged (§4.1 step 2) */
-enum trust { T_NONE, T_LLDB, T_NEAR, T_APPROX, T_FAR };
 static const char *const trust_name[] = {
     "", "", "kept: within 0x1000 of its symbol",
     "kept, approximate: the kernel printed it, within 64 KiB of its symbol",
     "dropped: too far past its symbol for a name the report printed",
 };
-
-struct tok {
-    const char *text;   /* the key token */
-    const char *fine;   /* the fine token: token+0xOFF, or bundle+0xOFF@UUID */
-    const char *module; /* KPT_MODULE_KERNEL, a bundle id, or NULL outside every known range */
-    size_t frame;       /* the (first) frame it stands for */
-    int named, kernel;  /* kernel: the kernel's, or a module kernel-modules.txt names */
-    enum trust trust;
-};
-
-/* a name the report printed for f is kept near its symbol; the kernel's further */
-static enum trust
-judge(const struct clu_rules *c, const struct kpt_frame *f)
-{
-    int kernel_printed;
-
-    if (!f->function)
-        return T_NONE;
-    if (!f->keepsyms)
-        return T_LLDB;
-    if (f->func_off < TRUST_KEXT)
-        return T_NEAR;
-    kernel_printed = (f->sym_module && clu_lists_match(c, CLU_KERNEL_MODULES, f->sym_module)) ||
-                     (f->learned && f->in_kernel); /* learned from what kernels printed */
-    return kernel_printed && f->func_off < TRUST_KERNEL ? T_APPROX : T_FAR;
-}
-
-static int
-is_plumbing(const struct clu_rules *l, enum kpt_arch arch, const struct tok *t)
-{
-    if (!t->named || (t->module && !t->kernel))
-        return 0;
-    return clu_lists_match(l, CLU_PLUMB_COMMON, t->text) ||
-           (arch != KPT_ARCH_ARM64 && clu_lists_match(l, CLU_PLUMB_X86, t->text)) ||
-           (arch != KPT_ARCH_X86_64 && clu_lists_match(l, CLU_PLUMB_ARM, t->text));
-}
 
 static int
 third_party(const struct tok *t)
@@ -156,55 +25,6 @@ third_party(const struct tok *t)
     return t->module && !t->kernel && strncmp(t->module, "com.apple.", 10);
 }
 
-static const struct kpt_kext *
-kext_of(const struct kpt_report *r, const char *id)
-{
-    size_t i;
-
-    for (i = 0; i < r->nkexts; i++)
-        if (r->kexts[i].id == id || !strcmp(r->kexts[i].id, id))
-            return &r->kexts[i];
-    return NULL;
-}
-
-/* §4.1: a token per frame; consecutive identical module-only tokens collapse */
-static size_t
-make_tokens(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct tok *t)
-{
-    size_t i, n = 0;
-
-    for (i = 0; i < r->nframes && n < MAX_TOKENS; i++) {
-        struct kpt_frame *f = &r->frames[i];
-        struct tok k = { "unknown", NULL, f->module, i, 0, f->in_kernel, judge(c, f) };
-        const char *mod = f->module;
-
-        if (mod && !k.kernel && clu_lists_match(c, CLU_KERNEL_MODULES, mod)) {
-            mod = k.module = KPT_MODULE_KERNEL;
-            k.kernel = 1;
-        }
-        f->approx = k.trust == T_APPROX;
-        if (k.trust == T_LLDB || k.trust == T_NEAR || k.trust == T_APPROX) {
-            const char *fn = clu_reduce_name(c, a, f->function);
-
-            k.named = 1;
-            k.text = !mod || k.kernel ? fn : arena_printf(a, "%s!%s", mod, fn);
-            k.fine = arena_printf(a, "%s+0x%" PRIx64, k.text, f->func_off);
-        } else if (mod) {
-            const struct kpt_kext *kx = k.kernel ? NULL : kext_of(r, mod);
-
-            k.text = mod;
-            k.fine = kx && kx->has_uuid
-                         ? arena_printf(a, "%s+0x%" PRIx64 "@%s", mod, f->mod_off, kpt_uuid_text(a, kx->uuid))
-                         : arena_printf(a, "%s+0x%" PRIx64, mod, f->mod_off);
-        } else {
-            k.fine = arena_printf(a, "0x%" PRIx64, f->addr);
-        }
-        if (n && !k.named && !t[n - 1].named && !strcmp(t[n - 1].text, k.text))
-            continue; /* step 6 */
-        t[n++] = k;
-    }
-    return n;
-}
 
 enum disp { D_BEYOND, D_PLUMBING, D_SKIPPED, D_IRRELEVANT, D_RECURSION, D_PREFIX, D_SIGNIFICANT,
             D_TAIL };
@@ -348,13 +168,13 @@ compute(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct
         if (w->fields[i][0] != '~')
             key_fields[nkey++] = w->fields[i];
 
-    w->ntok = make_tokens(c, a, r, tok);
+    w->ntok = clu_tokens(c, a, r, r->frames, r->nframes, tok);
     w->window = w->ntok < WINDOW ? w->ntok : WINDOW;
     for (i = 0; i < w->ntok; i++)
         disp[i] = D_BEYOND;
     /* §4.2: the walk starts after the last plumbing frame in the window */
     for (i = 0; i < w->window; i++)
-        if (is_plumbing(c, r->arch, &tok[i])) {
+        if (clu_is_plumbing(c, r->arch, &tok[i])) {
             w->start = i + 1;
             w->last_plumb = i;
             w->have_plumb = 1;
@@ -370,7 +190,7 @@ compute(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct
             }
     }
     for (i = 0; i < w->start && i < w->ntok; i++)
-        disp[i] = is_plumbing(c, r->arch, &tok[i]) ? D_PLUMBING : D_SKIPPED;
+        disp[i] = clu_is_plumbing(c, r->arch, &tok[i]) ? D_PLUMBING : D_SKIPPED;
 
     /* §4.3-4.4: the walk */
     n_walk = w->n_sig > 0 ? w->n_sig : 3;
@@ -393,7 +213,7 @@ compute(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct
             disp[i] = D_IRRELEVANT;
             continue;
         }
-        if (t->named && i >= w->window && is_plumbing(c, r->arch, t)) {
+        if (t->named && i >= w->window && clu_is_plumbing(c, r->arch, t)) {
             disp[i] = D_PLUMBING;
             continue;
         }
@@ -474,6 +294,37 @@ compute(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct
         if (r->frames[i].function)
             r->nresolved++;
     buf_release(&canon);
+    clu_hang_site(c, a, r);
+}
+
+/* --explain: the stackshot walk and the hang site */
+static void
+explain_hang(const struct kpt_report *r, struct buf *ex)
+{
+    const struct kpt_hang *h = r->hang;
+    size_t i;
+
+    if (!h)
+        return;
+    buf_addf(ex, "hang     starved: %s\n", h->service);
+    if (r->ss)
+        buf_addf(ex, "         stackshot: %zu processes, %zu threads, %zu images%s%s\n",
+                 r->ss->nprocs, r->ss->nthreads, r->ss->nimages,
+                 r->ss->dropped ? ", entries past the limits dropped" : "",
+                 r->ss->damage ? ", damaged" : "");
+    for (i = 0; i < h->nwalk; i++)
+        buf_addf(ex, "         %s\n", h->walk[i]);
+    if (h->process)
+        buf_addf(ex, "         chosen: thread %" PRIu64 "%s%s%s of %s (pid %lld), %s: %s\n", h->thread,
+                 h->thread_name ? " \"" : "", h->thread_name ? h->thread_name : "",
+                 h->thread_name ? "\"" : "", h->process, (long long)h->pid,
+                 h->state ? h->state : "-", h->why);
+    for (i = 0; i < h->ndisp; i++)
+        buf_addf(ex, "  %s\n", h->disp[i]);
+    if (h->hang_id)
+        buf_addf(ex, "hang_id  %s  %s\n", h->hang_id, h->site);
+    else
+        buf_addf(ex, "hang_id  -  (%s)\n", h->site_why ? h->site_why : h->why);
 }
 
 /* --explain: w as text */
@@ -528,6 +379,7 @@ explain(const struct clu_rules *c, struct arena *a, const struct kpt_report *r,
     buf_addf(ex, "coarse   %s  %s\n", r->coarse_id, r->coarse);
     buf_addf(ex, "fine     %s\n", r->fine_id);
     buf_addf(ex, "canon    %s\n", w->primary_canon);
+    explain_hang(r, ex);
 }
 
 int

@@ -56,5 +56,16 @@ const char *ing_build_from_version(struct arena *a, const char *v);
 /* ing_parse_ips_time() - "YYYY-MM-DD HH:MM:SS[.cc] [+-]HHMM" to epoch seconds. 0 or -1. */
 int ing_parse_ips_time(const char *s, int64_t *out);
 
+/* ing_ss_parse() - the stackshot (processByPid, binaryImages) of an .ips body; never NULL
+ * (what could not be read is in ->damage). */
+struct kpt_stackshot *ing_ss_parse(const char *body, size_t len, struct arena *a);
+
+/* ing_hang_service() - the starved party panic message msg names (a watchdog's service, a
+ * busy timeout's IOService, an unresponsive queue's process), or NULL: not a hang. *fallback:
+ * the process whose threads do that party's work when none has its name (or NULL). */
+const char *ing_hang_service(struct arena *a, const char *msg, const char **fallback);
+
+/* ing_hang_choose() - r->hang: the thread of r->ss (may be NULL) that explains the hang. */
+void ing_hang_choose(struct arena *a, struct kpt_report *r, const char *service, const char *fallback);
 
 #endif

@@ -299,6 +299,13 @@ ing_parse(const void *data, size_t len, const struct kpt_limits *lim, struct are
             r->error = kpt_strerror(ret);
         return ret;
     }
+    if (!r->hang) {
+        /* a hang named by a report without a stackshot (text, plists): no site, and why */
+        const char *fb, *svc = ing_hang_service(a, r->panic_string, &fb);
+
+        if (svc)
+            ing_hang_choose(a, r, svc, fb);
+    }
     set_status(r, a);
     return 0;
 }

@@ -52,7 +52,7 @@ rep_clusters_csv(FILE *f, const struct kpt_summary *s)
 
     buf_adds(&b, "rank,signature_id,count,share,signature,panic_class,culprit,first_seen,"
                  "last_seen,os_builds,models,formats,algo,rules,example,coarse_id,coarse,fine_keys,"
-                 "qualities,culprit_versions,baseline_status,baseline_count\r\n");
+                 "qualities,culprit_versions,baseline_status,baseline_count,hang_sites\r\n");
     for (i = 0; i < s->nclusters; i++) {
         const struct kpt_cluster *c = &s->clusters[i];
 
@@ -89,7 +89,7 @@ rep_clusters_csv(FILE *f, const struct kpt_summary *s)
         } else {
             buf_addc(&b, ',');
         }
-        buf_adds(&b, "\r\n");
+        buf_addf(&b, ",%s%zu\r\n", c->hang_sites.other ? ">" : "", c->hang_sites.n);
         if ((ret = put(f, &b)) < 0)
             goto out;
         arena_clear(a);
@@ -106,7 +106,7 @@ rep_reports_csv_header(FILE *f)
 {
     static const char h[] = "path,status,format,arch,os_build,kernel_uuid,panic_class,"
                             "signature_id,signature,frames,symbolicated,error,quality,"
-                            "coarse_id,fine_id,panic_source\r\n";
+                            "coarse_id,fine_id,panic_source,hang_id,hang\r\n";
 
     return fwrite(h, 1, sizeof(h) - 1, f) == sizeof(h) - 1 ? 0 : KPT_E_IO;
 }
@@ -139,7 +139,12 @@ rep_reports_csv_row_buf(struct buf *b, struct arena *a, const struct kpt_report 
     cell(b, read && r->quality ? kpt_quality_name(r->quality) : "", 0);
     cell(b, read ? r->coarse_id : "", 0);
     cell(b, read ? r->fine_id : "", 0);
-    cell(b, kpt_panic_source_name(r->panic_source), 1);
+    cell(b, kpt_panic_source_name(r->panic_source), 0);
+    /* a hang's site; a hang without one says why in brackets */
+    cell(b, read && r->hang ? r->hang->hang_id : "", 0);
+    cell(b, !read || !r->hang ? "" : r->hang->hang_id ? r->hang->site
+                                   : arena_printf(a, "(%s)", r->hang->site_why ? r->hang->site_why : r->hang->why),
+         1);
 }
 
 int

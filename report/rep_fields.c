@@ -106,9 +106,13 @@ hist_lossless(const struct kpt_hist *h)
     json_t *o = json_object(), *v = json_array();
     size_t i;
 
-    for (i = 0; i < h->n; i++)
-        json_array_append_new(v, json_pack("[o,I]", rep_lossless_str(h->v[i].value),
-                                           (json_int_t)h->v[i].count));
+    for (i = 0; i < h->n; i++) {
+        json_t *e = json_pack("[o,I]", rep_lossless_str(h->v[i].value), (json_int_t)h->v[i].count);
+
+        if (h->v[i].example) /* the value's first example, for the fields that keep one */
+            json_array_append_new(e, rep_lossless_str(h->v[i].example));
+        json_array_append_new(v, e);
+    }
     json_object_set_new(o, "v", v);
     json_object_set_new(o, "other", json_integer((json_int_t)h->other));
     return o;
@@ -188,12 +192,14 @@ hist_in(json_t *o, struct kpt_hist *h, int *bad)
 
     json_array_foreach(json_object_get(o, "v"), i, e) {
         char *val = str_in(json_array_get(e, 0));
+        char *ex = json_array_get(e, 2) ? str_in(json_array_get(e, 2)) : NULL;
         size_t n = count_in(json_array_get(e, 1), bad);
 
-        if (!val || !n)
+        if (!val || !n || (json_array_get(e, 2) && !ex))
             (*bad)++; /* every value of a histogram was seen at least once */
-        kpt_hist_add(h, val ? val : "-", n);
+        kpt_hist_add_ex(h, val ? val : "-", n, ex);
         free(val);
+        free(ex);
     }
     h->other += count_in(json_object_get(o, "other"), bad);
 }

@@ -26,6 +26,57 @@ rep_json_begin(FILE *f)
     return ferror(f) ? KPT_E_IO : 0;
 }
 
+static json_t *
+frame_json(struct arena *a, const struct kpt_frame *fm)
+{
+    json_t *x = json_object();
+
+    json_object_set_new(x, "addr", rep_jstr(arena_printf(a, "0x%016" PRIx64, fm->addr)));
+    json_object_set_new(x, "module", rep_jstr(fm->module));
+    json_object_set_new(x, "offset", fm->module ? rep_jstr(arena_printf(a, "0x%" PRIx64, fm->mod_off))
+                                                : json_null());
+    json_object_set_new(x, "function", rep_jstr(fm->function));
+    /* where the name came from: lldb, or the report itself (keepsyms) */
+    json_object_set_new(x, "name_source", fm->function ? json_string(fm->learned ? "learned" : fm->keepsyms ? "report" : "lldb") : json_null());
+    json_object_set_new(x, "approximate", json_boolean(fm->approx));
+    json_object_set_new(x, "file", rep_jstr(fm->file));
+    json_object_set_new(x, "line", fm->file ? json_integer(fm->line) : json_null());
+    json_object_set_new(x, "text", rep_jstr(kpt_frame_text(a, fm)));
+    if (fm->image) {
+        json_object_set_new(x, "image_kind", json_stringn(&fm->image->kind, 1));
+        json_object_set_new(x, "image_uuid", fm->image->has_uuid ? rep_jstr(kpt_uuid_text(a, fm->image->uuid)) : json_null());
+        json_object_set_new(x, "image_offset", rep_jstr(arena_printf(a, "0x%" PRIx64, fm->img_off)));
+    }
+    return x;
+}
+
+/* the hung thread: which one, why, its frames and its site; null when not a hang */
+static json_t *
+hang_json(struct arena *a, const struct kpt_hang *h)
+{
+    json_t *o, *fr;
+    size_t i;
+
+    if (!h)
+        return json_null();
+    o = json_object();
+    fr = json_array();
+    json_object_set_new(o, "service", rep_jstr(h->service));
+    json_object_set_new(o, "process", rep_jstr(h->process));
+    json_object_set_new(o, "pid", h->process && h->pid >= 0 ? json_integer((json_int_t)h->pid) : json_null());
+    json_object_set_new(o, "thread", h->process ? json_integer((json_int_t)(h->thread & 0x1fffffffffffffull)) : json_null());
+    json_object_set_new(o, "thread_name", rep_jstr(h->thread_name));
+    json_object_set_new(o, "state", rep_jstr(h->state));
+    json_object_set_new(o, "why", rep_jstr(h->why));
+    json_object_set_new(o, "hang_id", rep_jstr(h->hang_id));
+    json_object_set_new(o, "site", rep_jstr(h->site));
+    json_object_set_new(o, "no_site", rep_jstr(h->hang_id ? NULL : h->site_why ? h->site_why : h->why));
+    for (i = 0; i < h->nframes; i++)
+        json_array_append_new(fr, frame_json(a, &h->frames[i]));
+    json_object_set_new(o, "frames", fr);
+    return o;
+}
+
 void
 rep_json_report_buf(struct buf *out, struct arena *a, const struct kpt_report *r)
 {
@@ -76,23 +127,9 @@ rep_json_report_buf(struct buf *out, struct arena *a, const struct kpt_report *r
         json_object_set_new(o, "culprit", rep_jstr(r->culprit));
         json_object_set_new(o, "kdk", rep_jstr(r->kdk));
         json_object_set_new(o, "kdk_match", rep_jstr(kpt_kdk_match_name(r->kdk_match)));
-        for (i = 0; i < r->nframes; i++) {
-            const struct kpt_frame *fm = &r->frames[i];
-            json_t *x = json_object();
-
-            json_object_set_new(x, "addr", rep_jstr(arena_printf(a, "0x%016" PRIx64, fm->addr)));
-            json_object_set_new(x, "module", rep_jstr(fm->module));
-            json_object_set_new(x, "offset", fm->module ? rep_jstr(arena_printf(a, "0x%" PRIx64, fm->mod_off))
-                                                        : json_null());
-            json_object_set_new(x, "function", rep_jstr(fm->function));
-            /* where the name came from: lldb, or the report itself (keepsyms) */
-            json_object_set_new(x, "name_source", fm->function ? json_string(fm->learned ? "learned" : fm->keepsyms ? "report" : "lldb") : json_null());
-            json_object_set_new(x, "approximate", json_boolean(fm->approx));
-            json_object_set_new(x, "file", rep_jstr(fm->file));
-            json_object_set_new(x, "line", fm->file ? json_integer(fm->line) : json_null());
-            json_object_set_new(x, "text", rep_jstr(kpt_frame_text(a, fm)));
-            json_array_append_new(fr, x);
-        }
+        for (i = 0; i < r->nframes; i++)
+            json_array_append_new(fr, frame_json(a, &r->frames[i]));
+        json_object_set_new(o, "hang", hang_json(a, r->hang));
         for (i = 0; i < r->nkexts; i++) {
             const struct kpt_kext *k = &r->kexts[i];
             json_t *x = json_object();

@@ -7,6 +7,7 @@
 #include "report/rep.h"
 #include "report/rep_int.h"
 #include "util/err.h"
+#include "util/xalloc.h"
 
 #define CELL_MAX 160 /* report text per table cell */
 #define HIST_SHOWN 4
@@ -177,11 +178,13 @@ cluster_table(struct buf *b, const struct kpt_summary *s)
         return;
     }
     if (s->base)
-        buf_adds(b, "| # | count | vs baseline | share | signature | class | culprit | first seen | last seen | OS builds |\n"
-                    "|---:|---:|---|---:|---|---|---|---|---|---|\n");
+        buf_adds(b, "| # | count | vs baseline | share | signature | class | culprit | first seen | last seen | OS builds |");
     else
-        buf_adds(b, "| # | count | share | signature | class | culprit | first seen | last seen | OS builds |\n"
-                    "|---:|---:|---:|---|---|---|---|---|---|\n");
+        buf_adds(b, "| # | count | share | signature | class | culprit | first seen | last seen | OS builds |");
+    /* a run with hang keys: how many distinct sites each cluster's hangs came from */
+    buf_adds(b, s->hang_keyed ? " hang sites |\n" : "\n");
+    buf_adds(b, s->base ? "|---:|---:|---|---:|---|---|---|---|---|---|" : "|---:|---:|---:|---|---|---|---|---|---|");
+    buf_adds(b, s->hang_keyed ? "---:|\n" : "\n");
     for (i = 0; i < s->nclusters; i++) {
         const struct kpt_cluster *c = &s->clusters[i];
         char tmp[32];
@@ -202,9 +205,54 @@ cluster_table(struct buf *b, const struct kpt_summary *s)
         when(b, c->has_seen, c->last_seen, c->seen_local);
         buf_adds(b, " | ");
         hist(b, &c->builds, HIST_SHOWN);
+        if (s->hang_keyed)
+            buf_addf(b, " | %s%zu", c->hang_sites.other ? ">" : "", c->hang_sites.n);
         buf_adds(b, " |\n");
     }
     buf_addc(b, '\n');
+}
+
+/* a hang_sites value: "HANG_ID site" */
+static const char *
+site_of(const char *v)
+{
+    const char *sp = strchr(v, ' ');
+
+    return sp ? sp + 1 : "";
+}
+
+/* the cluster's hangs by site: count, share of the cluster, one example */
+static void
+where_it_hung(struct buf *b, const struct kpt_cluster *c)
+{
+    size_t k, keyed = 0;
+
+    if (!c->hang_sites.n)
+        return;
+    buf_adds(b, "\n#### Where it hung\n\n| site | hang_id | count | share | example |\n|---|---|---:|---:|---|\n");
+    for (k = 0; k < c->hang_sites.n; k++) {
+        const struct kpt_hist_entry *e = &c->hang_sites.v[k];
+
+        keyed += e->count;
+        buf_adds(b, "| ");
+        md(b, site_of(e->value), CELL_MAX);
+        buf_addf(b, " | `%.16s` | %zu | ", e->value, e->count);
+        pct(b, e->count, c->count);
+        buf_adds(b, " | ");
+        md_path(b, e->example ? e->example : "-", 200);
+        buf_adds(b, " |\n");
+    }
+    if (c->hang_sites.other) {
+        keyed += c->hang_sites.other;
+        buf_addf(b, "| (other sites) | - | %zu | ", c->hang_sites.other);
+        pct(b, c->hang_sites.other, c->count);
+        buf_adds(b, " | - |\n");
+    }
+    if (c->count > keyed) {
+        buf_addf(b, "| (no site: no stackshot, or no thread to blame) | - | %zu | ", c->count - keyed);
+        pct(b, c->count - keyed, c->count);
+        buf_adds(b, " | - |\n");
+    }
 }
 
 static void
@@ -264,7 +312,104 @@ cluster_section(struct buf *b, const struct kpt_summary *s, size_t i)
             buf_adds(b, ", ");
         md_path(b, c->examples[k], 300);
     }
-    buf_adds(b, "\n\n");
+    buf_addc(b, '\n');
+    where_it_hung(b, c);
+    buf_addc(b, '\n');
+}
+
+/* ---- hang sites across clusters ---- */
+
+struct site {
+    const char *value, *example; /* "HANG_ID ..." of a cluster's histogram */
+    size_t count, clusters;
+    struct kpt_hist services;
+};
+
+static int
+site_by_value(const void *x, const void *y)
+{
+    const struct site *a = x, *b = y;
+
+    return strcmp(a->value, b->value);
+}
+
+static int
+site_by_id(const void *x, const void *y)
+{
+    const struct site *a = x, *b = y;
+
+    return strncmp(a->value, b->value, 16);
+}
+
+static int
+site_by_count(const void *x, const void *y)
+{
+    const struct site *a = x, *b = y;
+
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    return strcmp(a->value, b->value);
+}
+
+static void
+hang_sites(struct buf *b, const struct kpt_summary *s)
+{
+    struct site *v = NULL, key;
+    size_t n = 0, cap = 0, i, k, m = 0;
+
+    memset(&key, 0, sizeof(key));
+    if (!s->hang_keyed)
+        return;
+    for (i = 0; i < s->nclusters; i++)
+        for (k = 0; k < s->clusters[i].hang_sites.n; k++) {
+            const struct kpt_hist_entry *e = &s->clusters[i].hang_sites.v[k];
+
+            VEC_GROW(v, n + 1, cap);
+            memset(&v[n], 0, sizeof(v[n]));
+            v[n].value = e->value;
+            v[n].example = e->example;
+            v[n].count = e->count;
+            v[n++].clusters = 1;
+        }
+    qsort(v, n, sizeof(*v), site_by_value);
+    for (i = 0; i < n; i++) {
+        /* one row per site: counts and examples of every cluster it appears in */
+        if (m && !strcmp(v[m - 1].value, v[i].value)) {
+            v[m - 1].count += v[i].count;
+            v[m - 1].clusters++;
+            if (v[i].example && (!v[m - 1].example || strcmp(v[i].example, v[m - 1].example) < 0))
+                v[m - 1].example = v[i].example;
+        } else {
+            v[m++] = v[i];
+        }
+    }
+    for (i = 0; i < s->nclusters; i++)
+        for (k = 0; k < s->clusters[i].hang_services.n; k++) {
+            const struct kpt_hist_entry *e = &s->clusters[i].hang_services.v[k];
+            struct site *hit;
+
+            /* "HANG_ID service": the site with that id (ids sort the sites) */
+            key.value = e->value;
+            if ((hit = bsearch(&key, v, m, sizeof(*v), site_by_id)))
+                kpt_hist_add(&hit->services, site_of(e->value), e->count);
+        }
+    qsort(v, m, sizeof(*v), site_by_count);
+    buf_adds(b, "## Hang sites across clusters\n\nWhere the starved services' threads were blocked, from the "
+                "stackshots (STACKSHOTS.md §4); one site behind several services is one row.\n\n"
+                "| site | hang_id | reports | clusters | services starved | example |\n|---|---|---:|---:|---|---|\n");
+    for (i = 0; i < m; i++) {
+        kpt_hist_sort(&v[i].services);
+        buf_adds(b, "| ");
+        md(b, site_of(v[i].value), CELL_MAX);
+        buf_addf(b, " | `%.16s` | %zu | %zu | ", v[i].value, v[i].count, v[i].clusters);
+        hist(b, &v[i].services, 6);
+        buf_adds(b, " | ");
+        md_path(b, v[i].example ? v[i].example : "-", 200);
+        buf_adds(b, " |\n");
+        kpt_hist_release(&v[i].services);
+    }
+    buf_addf(b, "\n%zu of %zu hang reports have a site.\n\n", s->hang_keyed, s->hang_reports);
+    free(v);
 }
 
 /* triage leads with what is new (SIGNATURES.md §9) */
@@ -450,6 +595,7 @@ rep_markdown(FILE *f, const struct kpt_summary *s)
     baseline_sections(&b, s);
     compare_builds(&b, s);
     cluster_table(&b, s);
+    hang_sites(&b, s);
     if ((ret = flush(f, &b)) < 0)
         goto out;
     if (s->nclusters)

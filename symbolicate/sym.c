@@ -171,15 +171,16 @@ note(struct sym_ctx *s, const struct kdk_mod *kernel, const struct fl *f)
     ss->ents[ss->n++] = (size_t)(e - s->e);
 }
 
-/* the binary a placed frame lies in, by UUID: its kext's, or the kernel's; NULL: unknown */
-static const uint8_t *
-binary_uuid(const struct kpt_report *r, const struct fl *f)
+/* a frame placed and looked up: a stackshot's by its image, the panicked thread's by the
+ * report's ranges */
+static void
+lookup(const struct sym_ctx *s, const struct kpt_report *r, const struct kdk_mod *kernel,
+       const struct kpt_frame *f, int is_return, struct fl *out)
 {
-    if (!f->placed)
-        return NULL;
-    if (f->kext)
-        return f->kext->has_uuid ? f->kext->uuid : NULL;
-    return r->has_kernel_uuid ? r->kernel_uuid : NULL;
+    if (f->image)
+        sym_image_lookup(s, r, kernel, f, out);
+    else
+        sym_frame_lookup(s, r, kernel, f->addr, is_return, out);
 }
 
 void
@@ -198,14 +199,19 @@ sym_collect(struct sym_ctx *s, struct arena *a, const struct kpt_report *r)
     for (i = 0; i < r->nframes; i++) {
         const struct kpt_frame *fr = &r->frames[i];
 
-        sym_frame_lookup(s, r, kernel, fr->addr, 1, &f);
+        lookup(s, r, kernel, fr, 1, &f);
         if (s->cat.n)
             note(s, kernel, &f);
-        if (fr->sym_name && (uuid = binary_uuid(r, &f)))
+        if (fr->sym_name && (uuid = f.uuid))
             sym_learn_note(s->learn, uuid, f.mod_off, fr->sym_name, fr->sym_off);
     }
     if (!s->cat.n)
         return;
+    for (i = 0; r->hang && i < r->hang->nframes; i++) {
+        /* the hung thread's frames: the same table, cache and sessions */
+        lookup(s, r, kernel, &r->hang->frames[i], 1, &f);
+        note(s, kernel, &f);
+    }
     if (r->has_fault) {
         sym_frame_lookup(s, r, kernel, r->fault.addr, 0, &f);
         note(s, kernel, &f);
@@ -224,7 +230,7 @@ fill(struct sym_ctx *s, struct arena *a, const struct kpt_report *r, const struc
     const char *name;
     uint64_t loff;
 
-    sym_frame_lookup(s, r, kernel, f->addr, is_return, &l);
+    lookup(s, r, kernel, f, is_return, &l);
     if (s->o.enabled && l.kext && !sym_match_kext(s, r, l.kext, kernel)) {
         /* a kext frame no --kext or KDK binary matches: counted, shown MODULE+0xOFFSET */
         pthread_mutex_lock(&s->mu);
@@ -238,8 +244,8 @@ fill(struct sym_ctx *s, struct arena *a, const struct kpt_report *r, const struc
     f->in_kernel = 0;
     f->placed_by = l.placed;
     if (l.placed) {
-        f->module = l.kext ? l.kext->id : KPT_MODULE_KERNEL;
-        f->in_kernel = !l.kext;
+        f->module = l.name;
+        f->in_kernel = l.kernel;
         f->mod_off = l.mod_off;
     }
     if (l.mod && (e = sym_table_find(s, l.mod, l.lookup)) && e->status == LLDB_OK) {
@@ -249,13 +255,13 @@ fill(struct sym_ctx *s, struct arena *a, const struct kpt_report *r, const struc
         f->file = e->file ? arena_strdup(a, e->file) : NULL;
         f->line = e->line;
         if (!f->module) {
-            f->module = l.kext ? l.kext->id : KPT_MODULE_KERNEL;
-            f->in_kernel = !l.kext;
+            f->module = l.name ? l.name : KPT_MODULE_KERNEL;
+            f->in_kernel = l.name ? l.kernel : 1;
         }
         return;
     }
     f->learned = 0;
-    if (is_return && s->learn && (uuid = binary_uuid(r, &l)) &&
+    if (is_return && s->learn && (uuid = l.uuid) &&
         (name = sym_learn_find(s->learn, uuid, l.mod_off, &loff))) {
         /* what the fleet's reports print for this binary at this offset */
         f->function = sym_demangle(a, name);
@@ -301,6 +307,8 @@ sym_resolve(struct sym_ctx *s, struct arena *a, struct kpt_report *r)
         fill(s, a, r, kernel, &r->frames[i], 1);
     if (r->has_fault)
         fill(s, a, r, kernel, &r->fault, 0);
+    for (i = 0; r->hang && i < r->hang->nframes; i++)
+        fill(s, a, r, kernel, &r->hang->frames[i], !r->hang->frames[i].pc);
     if (s->o.enabled && !kernel) {
         pthread_mutex_lock(&s->mu);
         if (status == KPT_KDK_UUID_MISMATCH)

@@ -68,6 +68,9 @@ struct fl {
     uint64_t adj;
     enum kpt_place placed; /* KPT_PL_NONE: outside every known range */
     int pac;
+    const char *name;      /* the module: KPT_MODULE_KERNEL or a bundle id, when placed */
+    int kernel;            /* placed in the kernel */
+    const uint8_t *uuid;   /* the binary's UUID, when known (learning is by it) */
 };
 
 /* sym_table.c: the lookup table */
@@ -86,6 +89,10 @@ const struct kdk_mod *sym_match_kext(const struct sym_ctx *s, const struct kpt_r
                                      const struct kpt_kext *k, const struct kdk_mod *kernel);
 void sym_frame_lookup(const struct sym_ctx *s, const struct kpt_report *r,
                       const struct kdk_mod *kernel, uint64_t a, int is_return, struct fl *out);
+
+/* sym_hang.c: a stackshot frame (f->image set) placed and looked up */
+void sym_image_lookup(const struct sym_ctx *s, const struct kpt_report *r,
+                      const struct kdk_mod *kernel, const struct kpt_frame *f, struct fl *out);
 
 /* sym_learn.c: names reports print, learned by (binary UUID, module offset) in pass 1 */
 struct sym_learn;

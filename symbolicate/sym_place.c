@@ -253,6 +253,12 @@ sym_frame_lookup(const struct sym_ctx *s, const struct kpt_report *r, const stru
     }
     if (!out->placed)
         return;
+    out->name = out->kext ? out->kext->id : KPT_MODULE_KERNEL;
+    out->kernel = !out->kext;
+    if (out->kext)
+        out->uuid = out->kext->has_uuid ? out->kext->uuid : NULL;
+    else
+        out->uuid = r->has_kernel_uuid ? r->kernel_uuid : NULL;
     out->adj = is_return ? (r->arch == KPT_ARCH_ARM64 ? 4 : 1) : 0;
     out->mod = out->kext ? sym_match_kext(s, r, out->kext, kernel) : kernel;
     if (out->mod && link_addr(r, out->kext, out->mod, a, &link) && link >= out->adj)

@@ -17,6 +17,9 @@ mkdir -p "$T/fleet"
 cp -r "$SRC/samples" "$T/fleet/samples"
 cp -r "$SRC/tests/data" "$T/fleet/data"
 [ -d "$CORPUS" ] && cp -r "$CORPUS" "$T/fleet/corpus" || echo "# the shared corpus is not there: a smaller fleet"
+# watchdog panics with stackshots (hang sites and their examples go through the states)
+HANGS=${KPT_FIXTURES:-$SRC/build/fixtures}/hangs
+[ -d "$HANGS" ] && cp -r "$HANGS" "$T/fleet/hangs" || echo "# no fixture hang fleet (make fixtures): no hang sites merged"
 # a rules set of one's own: the built-in one with a prefix rule more (another digest)
 cp -r "$SRC/cluster/rules/xnusig-1" "$T/myrules"
 echo 'IOLock.*' >> "$T/myrules/prefix.txt"

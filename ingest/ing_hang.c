@@ -1,0 +1,424 @@
+/*
+ * ing_hang.c - which thread explains a hang (STACKSHOTS.md §4): the starved party the panic
+ * string names, its process in the stackshot, the turnstile (and lock owner) chain from
+ * there, else its main thread blocked uninterruptibly, else its deepest uninterruptible
+ * kernel stack. Idle waits never explain a hang. Every step is written to hang->walk for
+ * --explain; a choice that cannot be made leaves the thread unset and says why.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest/ing_int.h"
+#include "util/buf.h"
+
+/* ---- the starved party ---- */
+
+/* the name at s: up to a blank, ';', ',', '(' or a quote; NULL when empty */
+static const char *
+name_at(struct arena *a, const char *s, const char *stops)
+{
+    size_t n = strcspn(s, stops);
+
+    if (!n || n > KPT_MAX_MODULE_NAME)
+        return NULL;
+    return arena_strndup(a, s, n);
+}
+
+const char *
+ing_hang_service(struct arena *a, const char *msg, const char **fallback)
+{
+    const char *p;
+
+    *fallback = NULL;
+    if (!msg)
+        return NULL;
+    if ((p = strstr(msg, "no successful checkins from ")))
+        return name_at(a, p + 28, " \t\r\n;,(\"'");
+    if ((p = strstr(msg, "no checkins from ")))
+        return name_at(a, p + 17, " \t\r\n;,(\"'");
+    if (!strncmp(msg, "busy timeout[", 13) && (p = strstr(msg, "): '"))) {
+        /* an IOService's name: its registration waits in the kernel's own threads */
+        *fallback = "kernel_task";
+        return name_at(a, p + 4, "'\r\n");
+    }
+    if ((p = strstr(msg, "unresponsive dispatch queue"))) {
+        const char *q;
+
+        if ((q = strstr(p, " in process ")))
+            return name_at(a, q + 12, " \t\r\n;,(\"'");
+        if ((q = strstr(p, " process ")))
+            return name_at(a, q + 9, " \t\r\n;,(\"'");
+        if ((q = strstr(p, " of ")))
+            return name_at(a, q + 4, " \t\r\n;,(\"'");
+    }
+    return NULL;
+}
+
+/* ---- the stackshot ---- */
+
+struct choose {
+    struct arena *a;
+    const struct kpt_stackshot *ss;
+    struct buf walk; /* lines separated by '\n' */
+};
+
+static void
+step(struct choose *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+step(struct choose *c, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    buf_vaddf(&c->walk, fmt, ap);
+    va_end(ap);
+    buf_addc(&c->walk, '\n');
+}
+
+static const struct kpt_ss_proc *
+proc_named(const struct kpt_stackshot *ss, const char *want)
+{
+    const char *base = strrchr(want, '/'), *dot = strrchr(want, '.');
+    size_t i, pass;
+
+    for (pass = 0; pass < 3; pass++) {
+        const char *w = pass == 0 ? want : pass == 1 ? (base ? base + 1 : NULL) : (dot ? dot + 1 : NULL);
+
+        if (!w || !*w)
+            continue;
+        for (i = 0; i < ss->nprocs; i++)
+            if (ss->procs[i].name && !strcmp(ss->procs[i].name, w))
+                return &ss->procs[i];
+    }
+    return NULL;
+}
+
+static const struct kpt_ss_proc *
+proc_by_pid(const struct kpt_stackshot *ss, int64_t pid)
+{
+    size_t lo = 0, hi = ss->nprocs;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (ss->procs[mid].pid == pid)
+            return &ss->procs[mid];
+        if (ss->procs[mid].pid < pid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static const struct kpt_ss_thread *
+thread_in(const struct kpt_ss_proc *p, uint64_t id)
+{
+    size_t lo = 0, hi = p->nthreads;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (p->threads[mid].id == id)
+            return &p->threads[mid];
+        if (p->threads[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static const struct kpt_ss_thread *
+thread_any(const struct kpt_stackshot *ss, uint64_t id, const struct kpt_ss_proc **owner)
+{
+    const struct kpt_ss_thread *t;
+    size_t i;
+
+    for (i = 0; i < ss->nprocs; i++)
+        if ((t = thread_in(&ss->procs[i], id))) {
+            *owner = &ss->procs[i];
+            return t;
+        }
+    return NULL;
+}
+
+/* the info line of 'p' about thread 'id' ("thread ID: ..."), or NULL */
+static const char *
+info_of(const char *const *lines, size_t n, uint64_t id)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        const char *s = lines[i], *e;
+        uint64_t v = 0;
+
+        if (strncmp(s, "thread ", 7))
+            continue;
+        for (e = s + 7; *e >= '0' && *e <= '9' && e - s < 27; e++)
+            v = v * 10 + (uint64_t)(*e - '0');
+        if (e > s + 7 && *e == ':' && v == id)
+            return e + 1;
+    }
+    return NULL;
+}
+
+/* the number after 'key' in s; 0 or -1 */
+static int
+number_after(const char *s, const char *key, uint64_t *v)
+{
+    const char *p = s ? strstr(s, key) : NULL;
+    size_t n = 0;
+
+    if (!p)
+        return -1;
+    p += strlen(key);
+    *v = 0;
+    while (p[n] >= '0' && p[n] <= '9' && n < 19) {
+        *v = *v * 10 + (uint64_t)(p[n] - '0');
+        n++;
+    }
+    return n ? 0 : -1;
+}
+
+/* a kernel frame that is only the placeholder of a running thread ([[1, 0]]) */
+static size_t
+real_frames(const struct kpt_ss_thread *t)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < t->nframes; i++)
+        n += t->foff[i] != 0;
+    return n;
+}
+
+/* an idle wait: parked on a continuation, or waiting for a message or for work */
+static const char *
+idle_why(const struct kpt_ss_proc *p, const struct kpt_ss_thread *t)
+{
+    const char *w = info_of(p->wait, p->nwait, t->id);
+
+    if (!real_frames(t))
+        return t->continuation ? "parked on a continuation" : "no kernel frames";
+    if (w && (strstr(w, "mach_msg receive") || strstr(w, "workq") || strstr(w, "kevent") ||
+              strstr(w, "workloop")))
+        return "waits for messages or work";
+    return NULL;
+}
+
+static int
+blocked_unint(const struct kpt_ss_thread *t)
+{
+    return (t->state & (KPT_TH_WAIT | KPT_TH_UNINT)) == (KPT_TH_WAIT | KPT_TH_UNINT);
+}
+
+/* rule 2: the main thread blocked uninterruptibly, else the deepest such kernel stack */
+static const struct kpt_ss_thread *
+pick(struct choose *c, const struct kpt_ss_proc *p, const char **why)
+{
+    const struct kpt_ss_thread *best = NULL, *t;
+    const char *idle;
+    size_t i;
+
+    if (!p->nthreads) {
+        step(c, "%s (pid %lld) has no threads in the stackshot", p->name ? p->name : "?", (long long)p->pid);
+        return NULL;
+    }
+    t = &p->threads[0];
+    if (blocked_unint(t) && !(idle = idle_why(p, t))) {
+        step(c, "main thread %llu: %s, %zu kernel frames: chosen", (unsigned long long)t->id,
+             t->state_text ? t->state_text : "-", real_frames(t));
+        *why = "main thread, blocked uninterruptibly";
+        return t;
+    }
+    step(c, "main thread %llu: %s%s%s: not blocked uninterruptibly in the kernel", (unsigned long long)t->id,
+         t->state_text ? t->state_text : "no state", blocked_unint(t) ? ", " : "",
+         blocked_unint(t) ? idle_why(p, t) : "");
+    for (i = 1; i < p->nthreads; i++) {
+        t = &p->threads[i];
+        if (!blocked_unint(t))
+            continue;
+        if ((idle = idle_why(p, t))) {
+            step(c, "thread %llu: %s, %s: idle", (unsigned long long)t->id, t->state_text, idle);
+            continue;
+        }
+        step(c, "thread %llu: %s, %zu kernel frames", (unsigned long long)t->id, t->state_text, real_frames(t));
+        if (!best || real_frames(t) > real_frames(best))
+            best = t;
+    }
+    if (best) {
+        step(c, "deepest uninterruptible kernel stack: thread %llu", (unsigned long long)best->id);
+        *why = "deepest uninterruptible kernel stack";
+    }
+    return best;
+}
+
+/* where thread t of p waits on another thread or task: the turnstile line, else a lock
+ * owner in its wait line. 1: a thread (*id), 2: a task (*id is its pid), 0: neither */
+static int
+blocked_on(const struct kpt_ss_proc *p, const struct kpt_ss_thread *t, uint64_t *id, const char **line)
+{
+    const char *s = info_of(p->turnstile, p->nturnstile, t->id);
+
+    *line = s;
+    if (s && !number_after(s, "blocked on thread ", id))
+        return 1;
+    if (s && !number_after(s, "blocked on task pid ", id))
+        return 2;
+    s = info_of(p->wait, p->nwait, t->id);
+    if (s && !number_after(s, "owned by thread ", id)) {
+        *line = s;
+        return 1;
+    }
+    return 0;
+}
+
+static void
+set_thread(struct arena *a, struct kpt_hang *h, const struct kpt_stackshot *ss,
+           const struct kpt_ss_proc *p, const struct kpt_ss_thread *t)
+{
+    static const struct kpt_ss_image no_image = { { 0 }, 0, '?', 0 };
+    size_t i, n = 0;
+    int running = (t->state & KPT_TH_RUN) != 0;
+
+    h->process = p->name ? p->name : "?";
+    h->pid = p->pid;
+    h->thread = t->id;
+    h->thread_name = t->name;
+    h->state = t->state_text;
+    h->frames = arena_alloc(a, (t->nframes ? t->nframes : 1) * sizeof(*h->frames));
+    for (i = 0; i < t->nframes; i++) {
+        struct kpt_frame *f = &h->frames[n];
+        const struct kpt_ss_image *img = t->fimage[i] < ss->nimages ? &ss->images[t->fimage[i]] : &no_image;
+
+        if (!t->foff[i])
+            continue; /* a running thread's placeholder */
+        f->image = img;
+        f->img_off = t->foff[i];
+        f->addr = img->load + t->foff[i];
+        /* every frame but a running thread's first is a return address */
+        f->pc = running && n == 0;
+        n++;
+    }
+    h->nframes = n;
+}
+
+void
+ing_hang_choose(struct arena *a, struct kpt_report *r, const char *service, const char *fallback)
+{
+    struct kpt_hang *h = arena_alloc(a, sizeof(*h));
+    const struct kpt_stackshot *ss = r->ss;
+    const struct kpt_ss_proc *p, *op;
+    const struct kpt_ss_thread *t, *start, *visited[KPT_MAX_HANG_CHAIN + 1];
+    struct choose c = { a, ss, BUF_INIT };
+    const char *why = NULL;
+    size_t hops = 0, i, nv = 0;
+
+    h->service = service;
+    h->pid = -1;
+    r->hang = h;
+    if (!ss || (!ss->nprocs && !ss->damage)) {
+        h->why = "the report has no stackshot";
+        return;
+    }
+    if (ss->damage) {
+        h->why = arena_printf(a, "the stackshot cannot be read whole: %s", ss->damage);
+        return;
+    }
+    if (!(p = proc_named(ss, service)) && fallback) {
+        step(&c, "no process '%s': its work is done by %s", service, fallback);
+        p = proc_named(ss, fallback);
+    }
+    if (!p) {
+        h->why = arena_printf(a, "no process named '%s' in the stackshot", service);
+        goto out;
+    }
+    step(&c, "starved: %s (pid %lld, %zu threads)", p->name, (long long)p->pid, p->nthreads);
+    /* rule 1 starts where the main thread waits on a turnstile, else at the rule 2 pick */
+    start = p->nthreads ? &p->threads[0] : NULL;
+    {
+        uint64_t id;
+        const char *line;
+
+        if (!start || !blocked_on(p, start, &id, &line) || !real_frames(start))
+            start = pick(&c, p, &why);
+        else
+            why = "main thread";
+    }
+    if (!start) {
+        h->why = arena_printf(a, "no thread of %s is blocked uninterruptibly in the kernel", p->name);
+        goto out;
+    }
+    t = start;
+    visited[nv++] = t;
+    for (hops = 0; hops < KPT_MAX_HANG_CHAIN; hops++) {
+        uint64_t id;
+        const char *line;
+        int kind = blocked_on(p, t, &id, &line);
+        const struct kpt_ss_thread *next = NULL;
+
+        if (!kind)
+            break;
+        if (kind == 1) {
+            if (!(next = thread_any(ss, id, &op))) {
+                step(&c, "thread %llu:%s: thread %llu is not in the stackshot", (unsigned long long)t->id,
+                     line, (unsigned long long)id);
+                break;
+            }
+        } else {
+            const char *w = NULL;
+
+            if (!(op = proc_by_pid(ss, (int64_t)id))) {
+                step(&c, "thread %llu:%s: pid %llu is not in the stackshot", (unsigned long long)t->id,
+                     line, (unsigned long long)id);
+                break;
+            }
+            step(&c, "thread %llu:%s: into %s (pid %lld)", (unsigned long long)t->id, line,
+                 op->name ? op->name : "?", (long long)op->pid);
+            if (!(next = pick(&c, op, &w)))
+                break;
+        }
+        for (i = 0; i < nv; i++)
+            if (visited[i] == next)
+                break;
+        if (i < nv) {
+            step(&c, "thread %llu: the chain comes back to thread %llu: stopped", (unsigned long long)t->id,
+                 (unsigned long long)next->id);
+            break;
+        }
+        if (kind == 1)
+            step(&c, "thread %llu:%s: owner is thread %llu of %s", (unsigned long long)t->id, line,
+                 (unsigned long long)next->id, op->name ? op->name : "?");
+        if (!real_frames(next)) {
+            step(&c, "thread %llu has no kernel stack (running or parked): the waiter's stack is kept",
+                 (unsigned long long)next->id);
+            break;
+        }
+        visited[nv++] = next;
+        t = next;
+        p = op;
+        why = arena_printf(a, "turnstile owner, %zu hop%s from thread %llu of %s", nv - 1,
+                           nv == 2 ? "" : "s", (unsigned long long)start->id, h->service);
+    }
+    if (hops == KPT_MAX_HANG_CHAIN)
+        step(&c, "the chain is longer than %u hops: stopped", KPT_MAX_HANG_CHAIN);
+    set_thread(a, h, ss, p, t);
+    h->why = why;
+out:
+    if (c.walk.len) {
+        size_t n = 0;
+        char *s = arena_strndup(a, c.walk.data, c.walk.len), *q;
+
+        for (q = s; *q; q++)
+            n += *q == '\n';
+        h->walk = arena_alloc(a, n * sizeof(*h->walk));
+        for (q = s; *q && h->nwalk < n; q++) {
+            h->walk[h->nwalk++] = q;
+            q = strchr(q, '\n');
+            *q = '\0';
+        }
+    }
+    buf_release(&c.walk);
+}
