@@ -31,6 +31,7 @@
 #define KPT_MAX_SS_PROCS 8192u    /* processes */
 #define KPT_MAX_SS_THREADS 65536u /* threads, over all processes */
 #define KPT_MAX_SS_FRAMES 256u    /* kernel frames of one thread */
+#define KPT_MAX_SS_ALL_FRAMES (1u << 20) /* kernel frames, over all threads */
 #define KPT_MAX_SS_IMAGES 16384u  /* binaryImages entries */
 #define KPT_MAX_SS_INFO 1024u     /* turnstileInfo and waitInfo lines of one process */
 #define KPT_MAX_SS_DEPTH 64u      /* JSON nesting inside the stackshot */
@@ -159,7 +160,7 @@ struct kpt_ss_proc {
 /* A report's stackshot, as parsed (only for panics that name a starved party). */
 struct kpt_stackshot {
     struct kpt_ss_proc *procs; /* by pid */
-    size_t nprocs, nthreads;
+    size_t nprocs, nthreads, nframes;
     struct kpt_ss_image *images;
     size_t nimages;
     size_t dropped;     /* processes, threads, frames, images or lines past the limits */

@@ -13,13 +13,14 @@ now() { date +%s.%N; }
 secs() { echo "$2 - $1" | bc -l; }
 rss() { awk '/Maximum resident/ { print int($6 / 1024) }' "$1"; }
 fleet() { # fleet DIR COUNT FILE...: COUNT copies, round-robin over the FILEs, 100 per folder
+    # (copies, not links: a file reached by two paths is one input)
     d=$1 c=$2; shift 2
     i=0
     while [ "$i" -lt "$c" ]; do
         for f in "$@"; do
             [ "$i" -lt "$c" ] || break
             mkdir -p "$d/$((i / 100))"
-            ln "$f" "$d/$((i / 100))/r$i.${f##*.}" 2>/dev/null || cp "$f" "$d/$((i / 100))/r$i.${f##*.}"
+            cp "$f" "$d/$((i / 100))/r$i.${f##*.}"
             i=$((i + 1))
         done
     done
@@ -72,6 +73,45 @@ for k in 1 3; do
             eval "t_${k}_${j}_${c}=$s"
         done
     done
+done
+
+# 2b. hangs: watchdog .ips with 1 MB stackshot bodies (a fixture hang padded with 750
+# processes of 5 threads, 20 kernel frames each), symbolicated; then 10,000 of them gzipped
+# (1 MB each once decompressed), no symbols, to show memory stays flat
+big_hang() {
+    awk 'BEGIN { for (p = 1000; p < 1750; p++) {
+                     s = s sprintf("\"%d\":{\"pid\":%d,\"procname\":\"filler%d\",\"threadById\":{", p, p, p)
+                     for (t = 0; t < 5; t++) {
+                         s = s sprintf("%s\"%d\":{\"id\":%d,\"state\":[\"TH_WAIT\"],\"kernelFrames\":[", t ? "," : "", p * 10 + t, p * 10 + t)
+                         for (f = 0; f < 20; f++) s = s sprintf("%s[0,%d]", f ? "," : "", 16384 + f * 4)
+                         s = s "]}"
+                     }
+                     s = s "}},"
+                 } }
+         /"processByPid" : \{/ { sub(/"processByPid" : \{/, "\"processByPid\" : {" s) } { print }' "$1"
+}
+big_hang "$FX/hangs/hang-016-WindowServer-foonic-T-plain.ips" > "$T/big-hang.ips"
+hb=$(wc -c < "$T/big-hang.ips")
+fleet "$T/h1" "$N" "$T/big-hang.ips"
+rm -rf "$T/cache"
+t0=$(now)
+/usr/bin/time -v "$BIN" -q -v $SYM --cache "$T/cache" --reports-csv "$T/h1.csv" -o /dev/null "$T/h1" 2>"$T/th" || true
+t1=$(now)
+s=$(secs "$t0" "$t1")
+printf 'hangs, %s watchdog .ips of %s bytes (stackshot), symbolicated, cold: %.2f s = %.0f reports/s (%.1f MB/s, two passes), peak RSS %s MB; %s; hang keys: %s distinct\n' \
+    "$N" "$hb" "$s" "$(echo "$N / $s" | bc -l)" "$(echo "$N * $hb / 1048576 / $s" | bc -l)" "$(rss "$T/th")" \
+    "$(grep -o '[0-9]* distinct lookups.*started' "$T/th")" "$(awk -F, 'NR > 1 { print $(NF-1) }' "$T/h1.csv" | sort -u | wc -l)"
+rm -rf "$T/h1"
+gzip -9c "$T/big-hang.ips" > "$T/big-hang.ips.gz"
+for c in 1000 10000; do
+    fleet "$T/h$c" "$c" "$T/big-hang.ips.gz"
+    t0=$(now)
+    /usr/bin/time -v "$BIN" -q --no-symbolicate -o /dev/null "$T/h$c" 2>"$T/th$c" || true
+    t1=$(now)
+    s=$(secs "$t0" "$t1")
+    printf 'hangs, %s gzipped watchdog .ips (1 MB stackshot each), no symbols: %.2f s = %.0f reports/s, peak RSS %s MB\n' \
+        "$c" "$s" "$(echo "$c / $s" | bc -l)" "$(rss "$T/th$c")"
+    rm -rf "$T/h$c"
 done
 
 # 3. the seed script's way: one lldb per report, timed on 10 reports and extrapolated

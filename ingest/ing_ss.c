@@ -412,10 +412,11 @@ kframe(struct jr *j, size_t i, void *ctx)
         c->fpair[0] = UINT32_MAX; /* a malformed frame keeps its place, as no image */
         c->fpair[1] = 0;
     }
-    if (c->fimage.n >= KPT_MAX_SS_FRAMES) {
+    if (c->fimage.n >= KPT_MAX_SS_FRAMES || c->ss->nframes >= KPT_MAX_SS_ALL_FRAMES) {
         c->ss->dropped++;
         return 0;
     }
+    c->ss->nframes++;
     *(uint32_t *)vec_push(c->a, &c->fimage) = c->fpair[0] > UINT32_MAX ? UINT32_MAX : (uint32_t)c->fpair[0];
     *(uint64_t *)vec_push(c->a, &c->foff) = c->fpair[1];
     return 0;

@@ -52,14 +52,19 @@ frame_json(struct arena *a, const struct kpt_frame *fm)
 
 /* the hung thread: which one, why, its frames and its site; null when not a hang */
 static json_t *
-hang_json(struct arena *a, const struct kpt_hang *h)
+hang_json(struct arena *a, const struct kpt_report *r)
 {
+    const struct kpt_hang *h = r->hang;
     json_t *o, *fr;
     size_t i;
 
     if (!h)
         return json_null();
     o = json_object();
+    if (r->ss)
+        json_object_set_new(o, "stackshot", json_pack("{s:I,s:I,s:I,s:I,s:o}", "processes", (json_int_t)r->ss->nprocs,
+                                                      "threads", (json_int_t)r->ss->nthreads, "images", (json_int_t)r->ss->nimages,
+                                                      "dropped", (json_int_t)r->ss->dropped, "damage", rep_jstr(r->ss->damage)));
     fr = json_array();
     json_object_set_new(o, "service", rep_jstr(h->service));
     json_object_set_new(o, "process", rep_jstr(h->process));
@@ -129,7 +134,7 @@ rep_json_report_buf(struct buf *out, struct arena *a, const struct kpt_report *r
         json_object_set_new(o, "kdk_match", rep_jstr(kpt_kdk_match_name(r->kdk_match)));
         for (i = 0; i < r->nframes; i++)
             json_array_append_new(fr, frame_json(a, &r->frames[i]));
-        json_object_set_new(o, "hang", hang_json(a, r->hang));
+        json_object_set_new(o, "hang", hang_json(a, r));
         for (i = 0; i < r->nkexts; i++) {
             const struct kpt_kext *k = &r->kexts[i];
             json_t *x = json_object();

@@ -37,6 +37,16 @@ awk 'BEGIN { print "panic(cpu 0 caller 0xffffff8000201000): \"deep\""; print "Ba
 { printf 'panic(cpu 0 caller 0xffffff8000201000): "bad \377\376 utf8 \300\200"\n'; tail -n +5 "$P"; } > "$H/invalid-utf8.panic"
 { printf '{"bug_type":"210","timestamp":"2025-01-01 00:00:00.00 +0000","os_version":"macOS 14.0 (23A344)"}\n';
   awk 'BEGIN { for (i = 0; i < 200000; i++) printf "["; }'; printf '\n'; } > "$H/deep-json.ips"
+# watchdogs whose stackshots are hostile: 100,000 threads of 40 frames (past the thread and
+# frame bounds), nesting 200,000 deep inside processByPid, a body cut inside a thread
+WD='{"bug_type":"210","os_version":"macOS 14.6 (23G93)"}
+{"panicString":"panic(cpu 0 caller 0xfffffe0012d44070): userspace watchdog timeout: no successful checkins from svc in 120 seconds\n",'
+{ printf '%s' "$WD"; awk 'BEGIN { printf "\"processByPid\":{\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{";
+    for (t = 0; t < 100000; t++) { printf "%s\"%d\":{\"id\":%d,\"state\":[\"TH_WAIT\",\"TH_UNINT\"],\"kernelFrames\":[", t ? "," : "", t, t;
+        for (f = 0; f < 40; f++) printf "%s[0,%d]", f ? "," : "", 16 + f; printf "]}" }
+    printf "}}},\"binaryImages\":[[\"4c4c4438-5555-3144-a128-44c34257d74d\",1,\"T\"]]}\n" }'; } > "$H/ss-many-threads.ips"
+{ printf '%s' "$WD"; printf '"processByPid":{"5":{"x":'; awk 'BEGIN { for (i = 0; i < 200000; i++) printf "["; }'; printf '\n'; } > "$H/ss-deep.ips"
+{ printf '%s' "$WD"; printf '"processByPid":{"5":{"pid":5,"procname":"svc","threadById":{"7":{"id":7,"kernelFrames":[[0,1'; } > "$H/ss-cut.ips"
 ln -s loop-b "$H/loop-a"; ln -s loop-a "$H/loop-b"                      # symlink loop
 ln -s /dev/zero "$H/device.panic"                                       # a device
 mkfifo "$H/fifo.panic"                                                  # a FIFO (never opened)
@@ -70,6 +80,9 @@ million-frames.panic	partial	frame limit
 nul-bytes.panic	partial	NUL
 invalid-utf8.panic	ok	-
 deep-json.ips	rejected	panic
+ss-many-threads.ips	partial	no frame of the thread
+ss-deep.ips	partial	nests too deep
+ss-cut.ips	partial	cut short
 loop-a	rejected	symlink loop
 loop-b	rejected	symlink loop
 device.panic	rejected	device
