@@ -2,6 +2,7 @@
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
 DESTDIR    ?=
 PKG_CONFIG ?= pkg-config
 CC         ?= cc
@@ -11,7 +12,7 @@ PKGS := libxml-2.0 jansson zlib libxxhash libplist-2.0
 TEST_PKGS := cmocka
 # Debian packages the build and the tests need (installed by 'make deps')
 DEB_PKGS := gcc make pkg-config libxml2-dev libjansson-dev zlib1g-dev libxxhash-dev libcmocka-dev libplist-dev \
-            lldb-16 clang llvm lld-16 parallel
+            lldb-16 clang llvm lld-16 parallel mandoc
 FIXTURES := build/fixtures
 
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -141,7 +142,14 @@ fuzz:  ## run every fuzz target under libFuzzer (clang) for FUZZ_SECONDS each; c
 	    tests/data samples fuzz/seeds $(wildcard ../shared/corpus/*/) || fail=1; done; \
 	[ $$fail = 0 ] || { echo "fuzz: crashes in build/libfuzzer/*-crash-*"; exit 1; }
 
-test: unit cli-test sym-test golden fuzz-regress check-deps check-cycles check-headers  ## every test on $(BUILD)
+test: unit cli-test sym-test golden fuzz-regress check-deps check-cycles check-headers check-man  ## every test on $(BUILD)
+
+check-man:  ## the manual page: mandoc -Tlint clean, and every long option of cli.c documented
+	@command -v mandoc >/dev/null || { echo "check-man: mandoc is missing (make deps installs it)"; exit 1; }
+	@mandoc -Tlint -W warning kptrace-batch.1 || { echo "check-man: mandoc -Tlint warns"; exit 1; }
+	@bad=0; for o in $$(grep -o '{ *"[a-z-]*", *[a-z_]*_argument' cli.c | sed 's/{ *"\([a-z-]*\)".*/\1/' | sort -u); do \
+	  grep -q "^\.It Fl -$$o\b\|Fl -$$o\b" kptrace-batch.1 || { echo "check-man: --$$o is not in kptrace-batch.1"; bad=1; }; \
+	done; [ $$bad = 0 ] && echo "check-man: ok"
 
 SANLOGS := $(CURDIR)/build/san/logs
 sanitize:  ## every test again under ASan+UBSan (leaks included); any report fails the run
@@ -182,11 +190,15 @@ install: $(BUILD)/kptrace-batch  ## install to $(DESTDIR)$(BINDIR)
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(BUILD)/kptrace-batch $(DESTDIR)$(BINDIR)/kptrace-batch
 	ln -sf kptrace-batch $(DESTDIR)$(BINDIR)/kptrace
+	install -d $(DESTDIR)$(MANDIR)/man1
+	install -m 644 kptrace-batch.1 $(DESTDIR)$(MANDIR)/man1/kptrace-batch.1
+	ln -sf kptrace-batch.1 $(DESTDIR)$(MANDIR)/man1/kptrace.1
 	install -d $(DESTDIR)$(PREFIX)/share/kptrace-batch/rules/xnusig-1
 	install -m 644 $(RULES) $(DESTDIR)$(PREFIX)/share/kptrace-batch/rules/xnusig-1/
 
 uninstall:  ## remove what install put there
 	rm -f $(DESTDIR)$(BINDIR)/kptrace-batch $(DESTDIR)$(BINDIR)/kptrace
+	rm -f $(DESTDIR)$(MANDIR)/man1/kptrace-batch.1 $(DESTDIR)$(MANDIR)/man1/kptrace.1
 	rm -rf $(DESTDIR)$(PREFIX)/share/kptrace-batch
 
 clean:  ## remove build outputs
