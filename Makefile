@@ -87,6 +87,10 @@ build/machofix: tests/fixtures/machofix.c
 	@mkdir -p build
 	$(CC) -O1 -o $@ $<
 
+build/uuidfix: tests/fixtures/uuidfix.c
+	@mkdir -p build
+	$(CC) -O1 -o $@ $<
+
 $(FIXTURES)/.stamp: tests/fixtures/build.sh tests/fixtures/hangs.sh tests/fixtures/kern.c tests/fixtures/iokit.cpp \
                     tests/fixtures/kext.c build/machofix
 	bash tests/fixtures/build.sh $(FIXTURES) build/machofix
@@ -96,7 +100,7 @@ fixtures: $(FIXTURES)/.stamp  ## build real Mach-O kernels, kexts, dSYMs and rep
 
 samples: fixtures  ## the fixture KDKs and reports that 'make demo' symbolicates
 
-bench: $(BUILD)/kptrace-batch fixtures  ## benchmark figures (see bench/RESULTS.md); BENCH_N reports
+bench: $(BUILD)/kptrace-batch fixtures build/uuidfix  ## benchmark figures (see bench/RESULTS.md); BENCH_N reports
 	@sh bench/bench.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_N),1000)
 
 sym-test: $(BUILD)/kptrace-batch fixtures  ## symbolication tests: real lldb on the fixtures, fake lldbs

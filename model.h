@@ -344,7 +344,9 @@ void kpt_strv_add(struct kpt_strv *l, const char *s);
 /* What symbolicate/ tells of a run. */
 struct kpt_symstats {
     int enabled;
-    size_t kernels, kexts;          /* modules in the catalogue */
+    size_t kdks;                    /* KDKs registered (their binaries read on demand) */
+    size_t kernels, kexts;          /* modules catalogued: read because a report could match */
+    size_t kdk_files_read;          /* binaries whose headers were read */
     size_t lookups, cache_hits;     /* distinct lookups; answered from the cache */
     size_t lldb_lookups, lldb_starts, lldb_failed;
     size_t reports_no_kdk, reports_mismatch;

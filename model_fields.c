@@ -100,8 +100,10 @@ const struct kpt_field kpt_summary_fields[] = {
 /* a lookup shared by two shards is counted once per shard */
 const struct kpt_field kpt_symstats_fields[] = {
     SYM("enabled", KPT_FT_BOOL, KPT_FM_OR, enabled),
+    SYM("kdks", KPT_FT_COUNT, KPT_FM_MAX, kdks),
     SYM("kernels", KPT_FT_COUNT, KPT_FM_MAX, kernels),
     SYM("kexts", KPT_FT_COUNT, KPT_FM_MAX, kexts),
+    SYM("kdk_files_read", KPT_FT_COUNT, KPT_FM_SUM, kdk_files_read),
     SYM("lookups", KPT_FT_COUNT, KPT_FM_SUM, lookups),
     SYM("cache_hits", KPT_FT_COUNT, KPT_FM_SUM, cache_hits),
     SYM("lldb_lookups", KPT_FT_COUNT, KPT_FM_SUM, lldb_lookups),

@@ -92,7 +92,10 @@ symbolication(struct buf *b, const struct kpt_summary *s)
         buf_adds(b, "Symbolication: off (--no-symbolicate).\n\n");
         return;
     }
-    buf_addf(b, "Symbolication: %zu kernels and %zu kexts catalogued; symbolicated ", st->kernels, st->kexts);
+    buf_addf(b, "Symbolication: %zu kernels and %zu kexts catalogued", st->kernels, st->kexts);
+    if (st->kdks) /* KDKs are read as far as the reports need them */
+        buf_addf(b, " from %zu KDK%s", st->kdks, st->kdks == 1 ? "" : "s");
+    buf_adds(b, "; symbolicated ");
     pct(b, s->frames_named, s->frames);
     buf_adds(b, " of frames");
     if (st->reports_no_kdk) {

@@ -54,9 +54,10 @@ sym_ctx_new(const struct sym_opts *o, FILE *diag)
     if (!s->o.enabled)
         return s;
     s->learn = sym_learn_new();
+    /* KDKs are only registered here; their binaries are read when a report needs them */
     for (i = 0; i < s->o.nkdks; i++)
         if (!kdk_cat_add_kdk(&s->cat, s->o.kdks[i]) && diag)
-            fprintf(diag, "kptrace-batch: --kdk '%s': no kernel or kext found\n", s->o.kdks[i]);
+            fprintf(diag, "kptrace-batch: --kdk '%s': not a KDK (no System/Library/Kernels or Extensions)\n", s->o.kdks[i]);
     for (i = 0; i < s->o.nroots; i++)
         kdk_cat_add_root(&s->cat, s->o.roots[i]);
     if (!s->o.nroots && !s->o.nkdks)
@@ -66,8 +67,7 @@ sym_ctx_new(const struct sym_opts *o, FILE *diag)
             fprintf(diag, "kptrace-batch: --kext '%s': no kext found\n", s->o.kexts[i]);
     if (diag && s->cat.log.len)
         fputs(s->cat.log.data, diag);
-    for (i = 0; i < s->cat.n; i++)
-        s->cat.m[i].kind == KDK_KERNEL ? s->st.kernels++ : s->st.kexts++;
+    s->cat_logged = s->cat.log.len;
     {
         /* lldb runs in a private directory: a relative path must not change meaning there */
         char *found = sym_find_lldb(s->o.lldb);
@@ -128,7 +128,26 @@ sym_needs_pass(const struct sym_ctx *s)
 int
 sym_needs_lookups(const struct sym_ctx *s)
 {
-    return s->o.enabled && s->cat.n > 0;
+    return s->o.enabled && sym_catalogue(s);
+}
+
+int
+sym_catalogue(const struct sym_ctx *s)
+{
+    return s->cat.n > 0 || s->cat.nd > 0;
+}
+
+/* what the catalogue holds: the modules read so far, the KDKs registered */
+void
+sym_count_catalogue(struct sym_ctx *s)
+{
+    size_t i;
+
+    s->st.kernels = s->st.kexts = 0;
+    for (i = 0; i < s->cat.n; i++)
+        s->cat.m[i]->kind == KDK_KERNEL ? s->st.kernels++ : s->st.kexts++;
+    s->st.kdks = s->cat.nd;
+    s->st.kdk_files_read = s->cat.files_read;
 }
 
 const struct kpt_symstats *
@@ -194,18 +213,21 @@ sym_collect(struct sym_ctx *s, struct arena *a, const struct kpt_report *r)
 
     if (!sym_needs_pass(s))
         return;
-    if (s->cat.n)
+    if (sym_catalogue(s)) {
+        sym_need(s, r); /* read from the KDKs what this report may match */
         kernel = sym_match_kernel(s, a, r, &status);
+        sym_need_kexts(s, r, kernel);
+    }
     for (i = 0; i < r->nframes; i++) {
         const struct kpt_frame *fr = &r->frames[i];
 
         lookup(s, r, kernel, fr, 1, &f);
-        if (s->cat.n)
+        if (sym_catalogue(s))
             note(s, kernel, &f);
         if (fr->sym_name && (uuid = f.uuid))
             sym_learn_note(s->learn, uuid, f.mod_off, fr->sym_name, fr->sym_off);
     }
-    if (!s->cat.n)
+    if (!sym_catalogue(s))
         return;
     for (i = 0; r->hang && i < r->hang->nframes; i++) {
         /* the hung thread's frames: the same table, cache and sessions */
@@ -297,8 +319,8 @@ sym_resolve(struct sym_ctx *s, struct arena *a, struct kpt_report *r)
     size_t i;
 
     if (s->o.enabled) {
-        kernel = s->cat.n ? sym_match_kernel(s, a, r, &status) : NULL;
-        if (!s->cat.n)
+        kernel = sym_catalogue(s) ? sym_match_kernel(s, a, r, &status) : NULL;
+        if (!sym_catalogue(s))
             status = KPT_KDK_NONE;
     }
     r->kdk_match = status;

@@ -36,7 +36,7 @@ static void
 by_uuid(const struct sym_ctx *s, const struct kpt_report *r, const struct kdk_mod *kernel,
         const struct kpt_ss_image *img, uint64_t off, struct fl *out)
 {
-    const struct kdk_mod *m = s->cat.n ? kdk_cat_by_uuid(&s->cat, img->uuid) : NULL;
+    const struct kdk_mod *m = kdk_cat_by_uuid(&s->cat, img->uuid);
     const struct kpt_kext *k;
     int is_kernel;
 

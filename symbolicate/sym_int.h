@@ -57,7 +57,12 @@ struct sym_ctx {
     struct lldb_opts lo;
     FILE *cmdlog;
     struct sym_learn *learn;
+    size_t cat_logged; /* bytes of cat.log written to the diagnostics */
 };
+
+/* sym.c: 1 when there are KDKs or kexts to look in; the catalogue's counts into st */
+int sym_catalogue(const struct sym_ctx *s);
+void sym_count_catalogue(struct sym_ctx *s);
 
 /* one frame's address placed: its module and offset, the catalogued binary, the lookup */
 struct fl {
@@ -87,6 +92,10 @@ const struct kdk_mod *sym_match_kernel(const struct sym_ctx *s, struct arena *a,
                                        const struct kpt_report *r, enum kpt_kdk_match *how);
 const struct kdk_mod *sym_match_kext(const struct sym_ctx *s, const struct kpt_report *r,
                                      const struct kpt_kext *k, const struct kdk_mod *kernel);
+/* sym_need() - pass 1: read from the KDKs what report r may match (its build's kernels, its
+ * kernel by UUID); sym_need_kexts(): the kexts it references, in its kernel's KDK */
+void sym_need(struct sym_ctx *s, const struct kpt_report *r);
+void sym_need_kexts(struct sym_ctx *s, const struct kpt_report *r, const struct kdk_mod *kernel);
 void sym_frame_lookup(const struct sym_ctx *s, const struct kpt_report *r,
                       const struct kdk_mod *kernel, uint64_t a, int is_return, struct fl *out);
 

@@ -29,14 +29,25 @@ kdk_cat_release(struct kdk_cat *c)
     size_t i;
 
     for (i = 0; i < c->n; i++) {
-        free(c->m[i].bundle_id);
-        free(c->m[i].exe);
-        free(c->m[i].dsym);
-        free(c->m[i].kdk);
-        free(c->m[i].build);
-        free(c->m[i].file);
+        free(c->m[i]->bundle_id);
+        free(c->m[i]->exe);
+        free(c->m[i]->dsym);
+        free(c->m[i]->kdk);
+        free(c->m[i]->build);
+        free(c->m[i]->file);
+        free(c->m[i]);
     }
     free(c->m);
+    for (i = 0; i < c->nd; i++) {
+        size_t k;
+
+        free(c->d[i].dir);
+        free(c->d[i].build);
+        for (k = 0; k < c->d[i].next; k++)
+            free(c->d[i].ext[k]);
+        free(c->d[i].ext);
+    }
+    free(c->d);
     buf_release(&c->log);
     memset(c, 0, sizeof(*c));
 }
@@ -178,6 +189,7 @@ add_binary(struct kdk_cat *c, enum kdk_kind kind, const char *exe, const char *b
         skip(c, exe, "control character or backtick in the path");
         return;
     }
+    c->files_read++;
     if ((k = macho_read_file(exe, im, MACHO_MAX_SLICES)) <= 0) {
         skip(c, exe, "not a 64-bit Mach-O");
         return;
@@ -192,8 +204,7 @@ add_binary(struct kdk_cat *c, enum kdk_kind kind, const char *exe, const char *b
             continue;
         }
         VEC_GROW(c->m, c->n + 1, c->cap);
-        m = &c->m[c->n++];
-        memset(m, 0, sizeof(*m));
+        m = c->m[c->n++] = xcalloc(1, sizeof(*m));
         m->kind = kind;
         m->bundle_id = bundle_id ? xstrdup(bundle_id) : NULL;
         m->exe = xstrdup(exe);
@@ -391,16 +402,41 @@ absolute(const char *p)
 size_t
 kdk_cat_add_kdk(struct kdk_cat *c, const char *dir_in)
 {
-    char *kernels, *exts, *build, **ents, *dir;
-    size_t n, i, before = c->n;
+    char *dir = absolute(dir_in), *kernels = join(dir, "System/Library/Kernels"),
+         *exts = join(dir, "System/Library/Extensions");
+    size_t i, ok = is_dir(kernels) || is_dir(exts);
 
-    dir = absolute(dir_in);
-    build = kdk_build(dir);
-    kernels = join(dir, "System/Library/Kernels");
-    exts = join(dir, "System/Library/Extensions");
-    ents = list_dir(kernels, &n);
-    if (!ents && !is_dir(exts))
+    for (i = 0; ok && i < c->nd; i++)
+        if (!strcmp(c->d[i].dir, dir))
+            ok = 0; /* named twice */
+    if (!is_dir(kernels) && !is_dir(exts))
         skip(c, dir, "not a KDK (no System/Library/Kernels or Extensions)");
+    if (ok) {
+        VEC_GROW(c->d, c->nd + 1, c->capd);
+        memset(&c->d[c->nd], 0, sizeof(c->d[0]));
+        c->d[c->nd].dir = dir;
+        c->d[c->nd++].build = kdk_build(dir);
+        dir = NULL;
+    }
+    free(kernels);
+    free(exts);
+    free(dir);
+    return ok;
+}
+
+/* the kernels of KDK d */
+static void
+load_kernels(struct kdk_cat *c, struct kdk_dir *d)
+{
+    char *kernels = join(d->dir, "System/Library/Kernels"), **ents;
+    size_t n, i;
+
+    if (d->kernels) {
+        free(kernels);
+        return;
+    }
+    d->kernels = 1;
+    ents = list_dir(kernels, &n);
     for (i = 0; i < n; i++) {
         char *p = join(kernels, ents[i]), *cand;
         struct buf dw = BUF_INIT;
@@ -411,18 +447,145 @@ kdk_cat_add_kdk(struct kdk_cat *c, const char *dir_in)
         }
         buf_addf(&dw, "%s.dSYM/Contents/Resources/DWARF/%s", p, ents[i]);
         cand = dw.data;
-        add_binary(c, KDK_KERNEL, p, NULL, dir, build, (const char *const *)&cand, 1);
+        add_binary(c, KDK_KERNEL, p, NULL, d->dir, d->build, (const char *const *)&cand, 1);
         buf_release(&dw);
         free(p);
     }
     free_list(ents, n);
-    if (is_dir(exts))
-        add_kext_tree(c, exts, dir, build, exts);
     free(kernels);
+}
+
+/* every kext of KDK d */
+static void
+load_kexts(struct kdk_cat *c, struct kdk_dir *d)
+{
+    char *exts;
+
+    if (d->kexts)
+        return;
+    d->kexts = 1;
+    exts = join(d->dir, "System/Library/Extensions");
+    if (is_dir(exts))
+        add_kext_tree(c, exts, d->dir, d->build, exts);
     free(exts);
-    free(build);
-    free(dir);
-    return c->n - before;
+}
+
+void
+kdk_cat_need_build(struct kdk_cat *c, const char *build)
+{
+    size_t i;
+
+    for (i = 0; build && i < c->nd; i++)
+        if (c->d[i].build && !strcmp(c->d[i].build, build))
+            load_kernels(c, &c->d[i]);
+}
+
+const struct kdk_mod *
+kdk_cat_need_kernel(struct kdk_cat *c, const uint8_t uuid[16])
+{
+    const struct kdk_mod *m;
+    size_t i, pass;
+
+    for (pass = 0; pass < 3; pass++) {
+        if ((m = kdk_cat_by_uuid(c, uuid)) && m->kind == KDK_KERNEL)
+            return m;
+        /* first the KDKs whose names give no build, then every one */
+        for (i = 0; pass < 2 && i < c->nd; i++)
+            if (pass == 1 || !c->d[i].build)
+                load_kernels(c, &c->d[i]);
+    }
+    return NULL;
+}
+
+static int
+has_module(const struct kdk_cat *c, const char *kdk, const char *id, const uint8_t *uuid)
+{
+    size_t i;
+
+    for (i = 0; i < c->n; i++) {
+        const struct kdk_mod *m = c->m[i];
+
+        if (m->kind == KDK_KEXT && m->kdk && !strcmp(m->kdk, kdk) && m->bundle_id &&
+            !strcmp(m->bundle_id, id) && (!uuid || !memcmp(m->uuid, uuid, 16)))
+            return 1;
+    }
+    return 0;
+}
+
+/* kext 'id' in KDK d: the bundle named after its last component, else every kext */
+static void
+need_kext_in(struct kdk_cat *c, struct kdk_dir *d, const char *id, const uint8_t *uuid, int full)
+{
+    const char *last = strrchr(id, '.');
+    size_t i;
+
+    if (d->kexts || has_module(c, d->dir, id, uuid))
+        return;
+    last = last ? last + 1 : id;
+    if (!d->ext_listed) {
+        char *exts = join(d->dir, "System/Library/Extensions");
+
+        d->ext = list_dir(exts, &d->next);
+        d->ext_listed = 1;
+        free(exts);
+    }
+    for (i = 0; i < d->next; i++) {
+        size_t ln = strlen(last);
+
+        if (!strncmp(d->ext[i], last, ln) && !strcmp(d->ext[i] + ln, ".kext")) {
+            char *exts = join(d->dir, "System/Library/Extensions"), *b = join(exts, d->ext[i]);
+
+            add_bundle(c, b, d->dir, d->build, exts);
+            free(d->ext[i]); /* read: never again by name */
+            d->ext[i] = xstrdup("");
+            free(b);
+            free(exts);
+        }
+    }
+    if (full && !has_module(c, d->dir, id, uuid))
+        load_kexts(c, d); /* not where its name says: every kext of the KDK, once */
+}
+
+/* kext id (with uuid) anywhere in the catalogue */
+static int
+have_kext(const struct kdk_cat *c, const char *id, const uint8_t *uuid)
+{
+    size_t i;
+
+    if (uuid)
+        return kdk_cat_by_uuid(c, uuid) != NULL;
+    for (i = 0; i < c->n; i++)
+        if (c->m[i]->kind == KDK_KEXT && c->m[i]->bundle_id && !strcmp(c->m[i]->bundle_id, id))
+            return 1;
+    return 0;
+}
+
+void
+kdk_cat_need_kext(struct kdk_cat *c, const char *kdk, const char *build, const char *id,
+                  const uint8_t *uuid)
+{
+    size_t i;
+
+    if (!id || (uuid && kdk_cat_by_uuid(c, uuid)))
+        return;
+    /* the report's own KDK (its kernel's, else its build's), every kext if need be; then
+     * the other KDKs, by bundle name only (a kext missing from every KDK costs one directory
+     * listing per KDK, never a read of all their kexts) */
+    for (i = 0; i < c->nd; i++)
+        if (kdk ? !strcmp(c->d[i].dir, kdk) : (build && c->d[i].build && !strcmp(c->d[i].build, build)))
+            need_kext_in(c, &c->d[i], id, uuid, 1);
+    for (i = 0; i < c->nd && !have_kext(c, id, uuid); i++)
+        need_kext_in(c, &c->d[i], id, uuid, 0);
+}
+
+void
+kdk_cat_need_kexts(struct kdk_cat *c, const char *kdk)
+{
+    size_t i;
+
+    for (i = 0; kdk && i < c->nd; i++)
+        if (!strcmp(c->d[i].dir, kdk))
+            load_kexts(c, &c->d[i]);
 }
 
 size_t
@@ -472,8 +635,8 @@ kdk_cat_by_uuid(const struct kdk_cat *c, const uint8_t uuid[16])
     size_t i;
 
     for (i = 0; i < c->n; i++)
-        if (!memcmp(c->m[i].uuid, uuid, 16))
-            return &c->m[i];
+        if (!memcmp(c->m[i]->uuid, uuid, 16))
+            return c->m[i];
     return NULL;
 }
 
@@ -483,8 +646,8 @@ kdk_cat_kernel(const struct kdk_cat *c, const char *build, const char *file)
     size_t i;
 
     for (i = 0; i < c->n; i++)
-        if (c->m[i].kind == KDK_KERNEL && c->m[i].build && !strcmp(c->m[i].build, build) &&
-            !strcmp(c->m[i].file, file))
-            return &c->m[i];
+        if (c->m[i]->kind == KDK_KERNEL && c->m[i]->build && !strcmp(c->m[i]->build, build) &&
+            !strcmp(c->m[i]->file, file))
+            return c->m[i];
     return NULL;
 }

@@ -29,20 +29,43 @@ struct kdk_mod {
     uint64_t text_vm, exec_vm, exec_size; /* __TEXT vmaddr; __TEXT_EXEC (or __TEXT) range */
 };
 
+/* a KDK the catalogue knows of; its binaries are read when a report may need them */
+struct kdk_dir {
+    char *dir;     /* absolute */
+    char *build;   /* from KDK_<version>_<build>.kdk, or NULL */
+    char **ext;    /* Extensions entries (sorted), once listed */
+    size_t next;
+    unsigned kernels : 1, ext_listed : 1, kexts : 1; /* kernels read; kexts all read */
+};
+
 struct kdk_cat {
-    struct kdk_mod *m;
+    struct kdk_mod **m; /* stable: sessions and lookups keep pointers to modules */
     size_t n, cap;
+    struct kdk_dir *d;
+    size_t nd, capd;
+    size_t files_read; /* binaries whose headers were read */
     struct buf log; /* one line per path skipped and why */
 };
 
 void kdk_cat_init(struct kdk_cat *c);
 void kdk_cat_release(struct kdk_cat *c);
 
-/* Add one KDK (a KDK_*.kdk directory), every KDK_*.kdk in a root, or kexts (a .kext
- * bundle or a folder searched for them). Return the number of modules added. */
+/* Register one KDK (a KDK_*.kdk directory) or every KDK_*.kdk in a root: nothing is read
+ * until kdk_cat_need_*() asks. Return the number of KDKs registered. */
 size_t kdk_cat_add_kdk(struct kdk_cat *c, const char *dir);
 size_t kdk_cat_add_root(struct kdk_cat *c, const char *root);
+/* Catalogue kexts (a .kext bundle or a folder searched for them) now; return how many. */
 size_t kdk_cat_add_kexts(struct kdk_cat *c, const char *path);
+
+/* What a report may need, read on demand (once each): the kernels of the KDKs of 'build';
+ * a kernel by UUID (the KDKs whose names do not decide, then every KDK); a kext of the KDK
+ * 'kdk' (NULL: those of 'build') by bundle id and UUID (uuid may be NULL), its bundle found
+ * by name first, else every kext of that KDK; every kext of a KDK. */
+void kdk_cat_need_build(struct kdk_cat *c, const char *build);
+const struct kdk_mod *kdk_cat_need_kernel(struct kdk_cat *c, const uint8_t uuid[16]);
+void kdk_cat_need_kext(struct kdk_cat *c, const char *kdk, const char *build, const char *id,
+                       const uint8_t *uuid);
+void kdk_cat_need_kexts(struct kdk_cat *c, const char *kdk);
 
 const struct kdk_mod *kdk_cat_by_uuid(const struct kdk_cat *c, const uint8_t uuid[16]);
 /* the kernel file 'file' of the KDK for 'build', or NULL */

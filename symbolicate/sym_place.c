@@ -59,6 +59,36 @@ sym_match_kernel(const struct sym_ctx *s, struct arena *a, const struct kpt_repo
     return m;
 }
 
+void
+sym_need(struct sym_ctx *s, const struct kpt_report *r)
+{
+    kdk_cat_need_build(&s->cat, r->os_build);
+    if (r->has_kernel_uuid)
+        kdk_cat_need_kernel(&s->cat, r->kernel_uuid);
+}
+
+void
+sym_need_kexts(struct sym_ctx *s, const struct kpt_report *r, const struct kdk_mod *kernel)
+{
+    const char *kdk = kernel ? kernel->kdk : NULL;
+    size_t i;
+
+    for (i = 0; i < r->nkexts; i++)
+        kdk_cat_need_kext(&s->cat, kdk, r->os_build, r->kexts[i].id,
+                          r->kexts[i].has_uuid ? r->kexts[i].uuid : NULL);
+    /* a stackshot's images name binaries by UUID alone: when one is not catalogued yet,
+     * every kext of the kernel's KDK */
+    for (i = 0; r->hang && kdk && i < r->hang->nframes; i++) {
+        const struct kpt_ss_image *img = r->hang->frames[i].image;
+
+        if (img && img->has_uuid && (img->kind == 'T' || img->kind == 'K') &&
+            memcmp(img->uuid, kernel->uuid, 16) && !kdk_cat_by_uuid(&s->cat, img->uuid)) {
+            kdk_cat_need_kexts(&s->cat, kdk);
+            break;
+        }
+    }
+}
+
 const struct kdk_mod *
 sym_match_kext(const struct sym_ctx *s, const struct kpt_report *r, const struct kpt_kext *k,
            const struct kdk_mod *kernel)
@@ -72,7 +102,7 @@ sym_match_kext(const struct sym_ctx *s, const struct kpt_report *r, const struct
     }
     /* the report gives no UUID: the bundle id, preferring the kernel's KDK */
     for (i = 0; i < s->cat.n; i++) {
-        const struct kdk_mod *c = &s->cat.m[i];
+        const struct kdk_mod *c = s->cat.m[i];
 
         if (c->kind != KDK_KEXT || !c->bundle_id || strcmp(c->bundle_id, k->id) || !arch_ok(r, c))
             continue;

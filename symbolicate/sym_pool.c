@@ -146,6 +146,10 @@ sym_run(struct sym_ctx *s, FILE *diag)
 
     if (s->learn)
         sym_learn_decide(s->learn, &s->st.learned_facts, &s->st.learned_conflicts, &s->st.learned_dropped);
+    sym_count_catalogue(s);
+    if (diag && s->cat.log.len > s->cat_logged) /* paths skipped while pass 1 read KDKs */
+        fputs(s->cat.log.data + s->cat_logged, diag);
+    s->cat_logged = s->cat.log.len;
     s->st.lookups = s->ne;
     for (i = 0; i < s->ne; i++) {
         if (s->e[i].from_cache)
