@@ -13,6 +13,8 @@ TEST_PKGS := cmocka
 # Debian packages the build and the tests need (installed by 'make deps')
 DEB_PKGS := gcc make pkg-config libxml2-dev libjansson-dev zlib1g-dev libxxhash-dev libcmocka-dev libplist-dev \
             lldb-16 clang llvm lld-16 parallel mandoc
+# macOS: Xcode's command line tools bring cc, ld64, lldb, dsymutil, libxml2, zlib
+BREW_PKGS := pkg-config jansson xxhash cmocka libplist llvm lld mandoc parallel coreutils
 FIXTURES := build/fixtures
 
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -101,14 +103,22 @@ fixtures: $(FIXTURES)/.stamp  ## build real Mach-O kernels, kexts, dSYMs and rep
 samples: fixtures  ## the fixture KDKs and reports that 'make demo' symbolicates
 
 bench: $(BUILD)/kptrace-batch fixtures build/uuidfix  ## benchmark figures (see bench/RESULTS.md); BENCH_N reports
-	@sh bench/bench.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_N),1000)
+	@UUIDFIX=build/uuidfix sh bench/bench.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_N),1000)
 
 sym-test: $(BUILD)/kptrace-batch fixtures  ## symbolication tests: real lldb on the fixtures, fake lldbs
 	@sh tests/cli/symbolicate.sh $(BUILD)/kptrace-batch $(FIXTURES)
 	@sh tests/cli/hangs.sh $(BUILD)/kptrace-batch $(FIXTURES)
 
-deps:  ## install the Debian packages the build and tests need (apt-get; sudo when not root)
-	@missing=""; for p in $(DEB_PKGS); do \
+deps:  ## install what the build and tests need: Debian packages (apt-get), or on macOS Homebrew's
+	@if [ "$$(uname -s)" = Darwin ]; then \
+	  xcode-select -p >/dev/null 2>&1 || { echo "deps: install Xcode's command line tools first (xcode-select --install): cc, ld64, lldb, dsymutil, libxml2, zlib"; exit 1; }; \
+	  command -v brew >/dev/null || { echo "deps: Homebrew is needed for $(BREW_PKGS) (https://brew.sh)"; exit 1; }; \
+	  missing=""; for p in $(BREW_PKGS); do brew list --versions $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  if [ -n "$$missing" ]; then echo "deps: brew install$$missing"; brew install $$missing; \
+	  else echo "deps: all Homebrew packages present"; fi; \
+	  exit 0; \
+	fi; \
+	missing=""; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -146,7 +156,14 @@ fuzz:  ## run every fuzz target under libFuzzer (clang) for FUZZ_SECONDS each; c
 	    tests/data samples fuzz/seeds $(wildcard ../shared/corpus/*/) || fail=1; done; \
 	[ $$fail = 0 ] || { echo "fuzz: crashes in build/libfuzzer/*-crash-*"; exit 1; }
 
-test: unit cli-test sym-test golden fuzz-regress check-deps check-cycles check-headers check-man  ## every test on $(BUILD)
+test: unit cli-test sym-test golden fuzz-regress check-deps check-cycles check-headers check-man portable-check  ## every test on $(BUILD)
+
+portable-check:  ## the sources with POSIX feature macros only, and the scripts free of GNU-only flags
+	@for f in $(LIB_SRCS) main.c; do \
+	  $(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 -Wall -Werror=implicit-function-declaration \
+	    -I. -I$(BUILD) $(DEPS_CFLAGS) -fsyntax-only $$f || { echo "portable-check: $$f needs more than POSIX"; exit 1; }; \
+	done; echo "portable-check: every source builds with POSIX feature macros only"
+	@sh tools/check-portable.sh
 
 check-man:  ## the manual page: mandoc -Tlint clean, and every long option of cli.c documented
 	@command -v mandoc >/dev/null || { echo "check-man: mandoc is missing (make deps installs it)"; exit 1; }

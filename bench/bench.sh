@@ -9,9 +9,10 @@ case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 SYM="--kdk-root $FX/kdks --kext $FX/kexts"
-now() { date +%s.%N; }
+. "$(cd "$(dirname "$0")/.." && pwd)/tests/cli/compat.sh" # now, timed, rss
 secs() { echo "$2 - $1" | bc -l; }
-rss() { awk '/Maximum resident/ { print int($6 / 1024) }' "$1"; }
+# one core for the single-core figure, where the system can pin (Linux)
+one_core() { if command -v taskset >/dev/null 2>&1; then taskset -c 0 "$@"; else "$@"; fi; } # portable: taskset only where it exists
 fleet() { # fleet DIR COUNT FILE...: COUNT copies, round-robin over the FILEs, 100 per folder
     # (copies, not links: a file reached by two paths is one input)
     d=$1 c=$2; shift 2
@@ -28,9 +29,9 @@ fleet() { # fleet DIR COUNT FILE...: COUNT copies, round-robin over the FILEs, 1
 
 # 1. ingest + cluster, no symbols, one core: 20,000 legacy text reports
 fleet "$T/text" 20000 "$FX/reports/intel-legacy.panic" "$FX/reports/intel-mismatch.panic"
-mb=$(du -sbl "$T/text" | awk '{ printf "%.1f", $1 / 1048576 }')
+mb=$(du -sk "$T/text" | awk '{ printf "%.1f", $1 / 1024 }')
 t0=$(now)
-/usr/bin/time -v taskset -c 0 "$BIN" -q --no-symbolicate -o /dev/null "$T/text" 2>"$T/t1" || true
+timed "$T/t1" one_core "$BIN" -q --no-symbolicate -o /dev/null "$T/text" || true
 t1=$(now)
 s=$(secs "$t0" "$t1")
 printf 'ingest+cluster, no symbols: 20000 reports (%s MB) in %.2f s = %.0f reports/s, %.1f MB/s, peak RSS %s MB\n' \
@@ -39,7 +40,7 @@ printf 'ingest+cluster, no symbols: 20000 reports (%s MB) in %.2f s = %.0f repor
 # 1b. memory at fleet scale: 100,000 reports, no symbols
 fleet "$T/big" 100000 "$FX/reports/intel-legacy.panic" "$FX/reports/arm64-full.ips" "$FX/reports/intel-mismatch.panic" "$FX/reports/arm64-dialog.txt"
 t0=$(now)
-/usr/bin/time -v "$BIN" -q --no-symbolicate -o /dev/null --reports-csv /dev/null "$T/big" 2>"$T/t1b" || true
+timed "$T/t1b" "$BIN" -q --no-symbolicate -o /dev/null --reports-csv /dev/null "$T/big" || true
 t1=$(now)
 printf 'ingest+cluster, 100,000 reports (mixed formats): %.2f s, peak RSS %s MB\n' "$(secs "$t0" "$t1")" "$(rss "$T/t1b")"
 rm -rf "$T/big"
@@ -63,7 +64,7 @@ for k in 1 3; do
         for c in cold warm; do
             [ "$c" = cold ] && rm -rf "$T/cache"
             t0=$(now)
-            /usr/bin/time -v "$BIN" -q -v -j "$j" $SYM --cache "$T/cache" -o /dev/null "$T/k$k" 2>"$T/t2" || true
+            timed "$T/t2" "$BIN" -q -v -j "$j" $SYM --cache "$T/cache" -o /dev/null "$T/k$k" || true
             t1=$(now)
             s=$(secs "$t0" "$t1")
             printf 'symbolicated, %s KDK kernel(s), -j%s, %s cache: %s reports in %.2f s = %.0f reports/s, peak RSS %s MB; %s\n' \
@@ -95,7 +96,7 @@ hb=$(wc -c < "$T/big-hang.ips")
 fleet "$T/h1" "$N" "$T/big-hang.ips"
 rm -rf "$T/cache"
 t0=$(now)
-/usr/bin/time -v "$BIN" -q -v $SYM --cache "$T/cache" --reports-csv "$T/h1.csv" -o /dev/null "$T/h1" 2>"$T/th" || true
+timed "$T/th" "$BIN" -q -v $SYM --cache "$T/cache" --reports-csv "$T/h1.csv" -o /dev/null "$T/h1" || true
 t1=$(now)
 s=$(secs "$t0" "$t1")
 printf 'hangs, %s watchdog .ips of %s bytes (stackshot), symbolicated, cold: %.2f s = %.0f reports/s (%.1f MB/s, two passes), peak RSS %s MB; %s; hang keys: %s distinct\n' \
@@ -106,13 +107,57 @@ gzip -9c "$T/big-hang.ips" > "$T/big-hang.ips.gz"
 for c in 1000 10000; do
     fleet "$T/h$c" "$c" "$T/big-hang.ips.gz"
     t0=$(now)
-    /usr/bin/time -v "$BIN" -q --no-symbolicate -o /dev/null "$T/h$c" 2>"$T/th$c" || true
+    timed "$T/th$c" "$BIN" -q --no-symbolicate -o /dev/null "$T/h$c" || true
     t1=$(now)
     s=$(secs "$t0" "$t1")
     printf 'hangs, %s gzipped watchdog .ips (1 MB stackshot each), no symbols: %.2f s = %.0f reports/s, peak RSS %s MB\n' \
         "$c" "$s" "$(echo "$c / $s" | bc -l)" "$(rss "$T/th$c")"
     rm -rf "$T/h$c"
 done
+
+# 2c. a triage machine's KDK root: 12 KDKs x 9 kernels x 400 kexts with dSYMs (copies of the
+# fixtures, fresh UUIDs), against only the KDKs the reports need; cold symbol cache each time
+if [ -x "${UUIDFIX:-}" ]; then
+    sh "$(dirname "$0")/kdkroot.sh" "$T/kroot" "$FX" "$UUIDFIX" 12 9 400 >/dev/null
+    mkdir -p "$T/own1" "$T/own4"
+    cp -r "$FX/kdks/KDK_13.5_22G74.kdk" "$T/own1/"
+    OBJDUMP=$(command -v llvm-objdump || command -v llvm-objdump-16 || command -v llvm-objdump-14)
+    uuid() { "$OBJDUMP" --macho --private-headers --arch="$2" "$1" 2>/dev/null | awk '/uuid/ { print $2; exit }'; }
+    S_OLD=$(uuid "$FX/kdks/KDK_13.5_22G74.kdk/System/Library/Extensions/FixtureStorage.kext/Contents/MacOS/FixtureStorage" arm64)
+    mkdir -p "$T/r4"
+    cp "$FX/reports/arm64-dialog.txt" "$FX/reports/intel-other.panic" "$T/r4/"
+    for k in 1 2; do
+        d=$T/kroot/KDK_13.$k.1_22H$((100 + k)).kdk
+        ln -s "$d" "$T/own4/"
+        sed -e "s/^OS version: 22G74/OS version: 22H$((100 + k))/" \
+            -e "s/^Kernel UUID: .*/Kernel UUID: $(uuid "$d/System/Library/Kernels/kernel.release.t6000" arm64)/" \
+            -e "s/\[$S_OLD\]/[$(uuid "$d/System/Library/Extensions/FixtureStorage.kext/Contents/MacOS/FixtureStorage" arm64)]/" \
+            "$FX/reports/arm64-dialog.txt" > "$T/r4/arm64-22H$((100 + k)).txt"
+    done
+    ln -s "$T/kroot/KDK_13.5_22G74.kdk" "$FX/kdks/KDK_13.6_22G120.kdk" "$T/own4/"
+    ln -s "$FX/kdks/KDK_13.6_22G120.kdk" "$T/kroot/" # the Intel report's KDK: 13 in the root
+    one() { # one ROOT INPUT: seconds of a cold run
+        rm -rf "$T/kcache"
+        t0=$(now)
+        "$BIN" -q $2 --kdk-root "$1" --kext "$FX/kexts" --cache "$T/kcache" -o /dev/null "$3" 2>/dev/null || true
+        secs "$t0" "$(now)"
+    }
+    best() { # the best of three
+        b=; for _ in 1 2 3; do x=$(one "$@"); if [ -z "$b" ] || [ "$(echo "$x < $b" | bc)" = 1 ]; then b=$x; fi; done; echo "$b"
+    }
+    a1=$(best "$T/own1" "" "$FX/reports/arm64-dialog.txt")
+    a12=$(best "$T/kroot" "" "$FX/reports/arm64-dialog.txt")
+    printf 'KDK root of 12 KDKs x 9 kernels x 400 kexts: one report %.3f s, against its own KDK alone %.3f s (%.2fx; target <= 1.5x)\n' \
+        "$a12" "$a1" "$(echo "$a12 / $a1" | bc -l)"
+    fleet "$T/r1200" 1200 "$T"/r4/*
+    b4=$(best "$T/own4" "" "$T/r1200")
+    b12=$(best "$T/kroot" "" "$T/r1200")
+    printf 'KDK root of 13 KDKs: 1,200 reports over 4 of them %.2f s, with only those 4 installed %.2f s (%.2fx; target <= 1.3x)\n' \
+        "$b12" "$b4" "$(echo "$b12 / $b4" | bc -l)"
+    rm -rf "$T/kroot" "$T/r1200"
+else
+    echo "KDK root of 12 KDKs: skipped (UUIDFIX=build/uuidfix is not built)"
+fi
 
 # 3. the seed script's way: one lldb per report, timed on 10 reports and extrapolated
 ln -sf "$BIN" "$T/kptrace"

@@ -8,6 +8,7 @@
 #include "ingest/ing.h"
 #include "ingest/ing_int.h"
 #include "util/err.h"
+#include "util/mem.h"
 #include "util/xalloc.h"
 
 #define SNIFF_LINES 64
@@ -29,7 +30,7 @@ memfind(const char *h, size_t hn, const char *needle)
 
     if (!n || hn < n)
         return NULL;
-    return memmem(h, hn, needle, n);
+    return kpt_memmem(h, hn, needle, n);
 }
 
 /* gunzip into out (concatenated members included), at most 'max' bytes. Returns 0, 1 when
@@ -322,18 +323,18 @@ ing_may_print_names(const void *data, size_t len)
         (len >= 8 && !memcmp(p, "bplist00", 8)) || ing_utf16_kind(p, len, &bom))
         return 1;
     /* a frame " : 0xRET", then " : " again before the line ends (or a JSON "\n") */
-    while ((q = memmem(p, (size_t)(end - p), " : 0x", 5))) {
+    while ((q = kpt_memmem(p, (size_t)(end - p), " : 0x", 5))) {
         q += 5;
         nl = memchr(q, '\n', (size_t)(end - q));
         if (!nl)
             nl = end;
         {
-            const char *bs = memmem(q, (size_t)(nl - q), "\\n", 2);
+            const char *bs = kpt_memmem(q, (size_t)(nl - q), "\\n", 2);
 
             if (bs)
                 nl = bs;
         }
-        if (memmem(q, (size_t)(nl - q), " : ", 3))
+        if (kpt_memmem(q, (size_t)(nl - q), " : ", 3))
             return 1;
         p = q;
     }

@@ -10,6 +10,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ingest/ing_int.h"
 #include "util/err.h"

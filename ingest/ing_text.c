@@ -11,6 +11,7 @@
 
 #include "ingest/ing_text.h"
 #include "util/err.h"
+#include "util/mem.h"
 #include "util/xalloc.h"
 
 static int
@@ -473,7 +474,7 @@ one_line(struct ing_tp *t, const struct ing_line *l, int last_partial)
     }
     if (l->n && l->s[0] == '@' && t->msg_done && !t->r->src_file) {
         /* " @trap_native.c:168" on its own line after the registers */
-        const char *colon = memrchr(l->s, ':', l->n), *p;
+        const char *colon = kpt_memrchr(l->s, ':', l->n), *p;
         uint64_t line;
 
         if (colon && colon > l->s + 1) {

@@ -9,10 +9,12 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "model.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/mem.h"
 #include "util/proc.h"
 #include "util/xalloc.h"
 
@@ -183,9 +185,9 @@ sentinel_seen(void *ctx, const struct buf *out, size_t from, const struct buf *e
     size_t n = strlen(w->want);
 
     from = from > n ? from - n : 0;
-    if (memmem(out->data + from, out->len - from, w->want, n))
+    if (kpt_memmem(out->data + from, out->len - from, w->want, n))
         return 1;
-    if (memmem(err->data, err->len, "PLEASE submit a bug report", 26)) {
+    if (kpt_memmem(err->data, err->len, "PLEASE submit a bug report", 26)) {
         set_why(w->s, "lldb crashed (it asked for a bug report)");
         return -1;
     }
@@ -257,10 +259,10 @@ child_start(struct lldb_sess *s)
         child_kill(s);
         goto out;
     }
-    if (!memmem(out.data, out.len, "Current executable set to", 25)) {
+    if (!kpt_memmem(out.data, out.len, "Current executable set to", 25)) {
         /* the target did not load: every lookup would come back empty and be cached as
          * "nothing there"; fail the start instead, with lldb's own reason */
-        const char *e = memmem(s->errbuf.data, s->errbuf.len, "error:", 6);
+        const char *e = kpt_memmem(s->errbuf.data, s->errbuf.len, "error:", 6);
         struct buf w = BUF_INIT;
 
         buf_adds(&w, "lldb could not load the target");
@@ -384,7 +386,7 @@ parse_summary(const char *s, size_t n, struct lldb_res *r)
         if (memcmp(p - 4, " at ", 4) || !parse_loc(p, (size_t)(s + n - p), &fe, &line))
             continue;
         {
-            const char *slash = memrchr(p, '/', fe), *fb = slash ? slash + 1 : p;
+            const char *slash = kpt_memrchr(p, '/', fe), *fb = slash ? slash + 1 : p;
 
             if (p + fe > fb) {
                 r->file = capped(fb, (size_t)(p + fe - fb), KPT_MAX_FILE_NAME, r);
@@ -395,7 +397,7 @@ parse_summary(const char *s, size_t n, struct lldb_res *r)
         break;
     }
     /* " [inlined] <callee>[ + <n>]" */
-    inl = memmem(s, n, " [inlined] ", 11);
+    inl = kpt_memmem(s, n, " [inlined] ", 11);
     if (inl) {
         size_t in = (size_t)(s + n - inl - 11);
         uint64_t ioff;

@@ -8,6 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#if defined(__APPLE__)
+#include <mach/mach.h>
+#endif
+
 #include "symbolicate/sym_int.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
@@ -104,13 +108,22 @@ rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
     return 0;
 }
 
-/* workers that fit: CPUs, and memory (a worker holds its kernel's dSYM, about 3x its size) */
-static size_t
-worker_count(const struct sym_ctx *s)
+/* memory a new process could use, in bytes; 0 when the system does not say */
+static unsigned long long
+available_memory(void)
 {
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t n = s->o.jobs ? s->o.jobs : (size_t)(cpus > 0 ? cpus : 1), i;
-    unsigned long long avail = 0, biggest = 0;
+    unsigned long long avail = 0;
+#if defined(__APPLE__)
+    /* free, inactive and speculative pages, as vm_stat counts them */
+    mach_port_t host = mach_host_self();
+    vm_statistics64_data_t vm;
+    mach_msg_type_number_t n = HOST_VM_INFO64_COUNT;
+    vm_size_t page = 0;
+
+    if (host_page_size(host, &page) == KERN_SUCCESS &&
+        host_statistics64(host, HOST_VM_INFO64, (host_info64_t)&vm, &n) == KERN_SUCCESS)
+        avail = ((unsigned long long)vm.free_count + vm.inactive_count + vm.speculative_count) * page;
+#else
     FILE *f = fopen("/proc/meminfo", "r");
     char line[256];
 
@@ -119,6 +132,26 @@ worker_count(const struct sym_ctx *s)
             avail = strtoull(line + 13, NULL, 10) * 1024;
     if (f)
         fclose(f);
+#endif
+#if defined(_SC_PHYS_PAGES) && defined(_SC_PAGESIZE)
+    if (!avail) { /* no count of available memory: half the physical memory */
+        long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+        if (pages > 0 && size > 0)
+            avail = (unsigned long long)pages * (unsigned long long)size / 2;
+    }
+#endif
+    return avail;
+}
+
+/* workers that fit: CPUs, and memory (a worker holds its kernel's dSYM, about 3x its size) */
+static size_t
+worker_count(const struct sym_ctx *s)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t n = s->o.jobs ? s->o.jobs : (size_t)(cpus > 0 ? cpus : 1), i;
+    unsigned long long avail = available_memory(), biggest = 0;
+
     for (i = 0; i < s->nss; i++) {
         struct stat st;
 

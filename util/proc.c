@@ -241,7 +241,11 @@ proc_stop(struct proc *p, unsigned grace_ms)
             p->pid = -1;
             break;
         }
-        usleep(10000);
+        {
+            struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+            nanosleep(&ts, NULL);
+        }
     }
     proc_kill(p);
 }

@@ -8,6 +8,7 @@ BIN=$1
 FIX=$2
 case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
+. "$SRC/tests/cli/compat.sh"
 case $FIX in /*) FIX=$(realpath --relative-to="$SRC" "$FIX" 2>/dev/null || echo "$FIX") ;; esac
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT

@@ -8,6 +8,7 @@ set -u
 BIN=$1 FX=$2
 case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
 case $FX in /*) ;; *) FX=$(pwd)/$FX ;; esac
+. "$(cd "$(dirname "$0")" && pwd)/compat.sh"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 pass=0 fail=0

@@ -7,6 +7,7 @@ set -u
 BIN=$1
 case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
+. "$SRC/tests/cli/compat.sh"
 T=$(mktemp -d)
 trap 'chmod -R u+rwx "$T" 2>/dev/null; rm -rf "$T"' EXIT
 H=$T/in
@@ -112,7 +113,7 @@ tail -n +2 "$T/l.csv" >> "$T/r.csv"
 # matching is bounded per report: a message that made the TLB class pattern take seconds
 for i in 1 2 3 4 5; do cp "$H/tlb-regex.panic" "$T/tlb$i.panic"; done
 timeout 5 "$BIN" -q --no-symbolicate -o /dev/null "$T"/tlb*.panic && ok "five pathological messages signed in under 5 s" || no "class matching is unbounded"
-n=$(find "$H" "$L" -mindepth 1 -printf x | wc -c)
+n=$(find "$H" "$L" -mindepth 1 -exec printf x \; | wc -c)
 got=$(grep -cE ',(ok|partial|rejected),' "$T/r.csv")
 [ "$got" = "$n" ] && ok "every one of the $n entries has a row" || no "$got rows for $n entries"
 

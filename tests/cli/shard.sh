@@ -6,6 +6,7 @@ set -u
 BIN=$1
 case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
+. "$SRC/tests/cli/compat.sh"
 CORPUS=${KPT_CORPUS:-$SRC/../shared/corpus}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -26,7 +27,7 @@ echo 'IOLock.*' >> "$T/myrules/prefix.txt"
 cd "$T"
 (cd fleet && find . -type f) | sed 's|^\./|../../fleet/|' | sort > all.txt
 n=$(wc -l < all.txt)
-split -n r/4 all.txt shard.
+awk '{ print > ("shard.a" substr("abcd", (NR - 1) % 4 + 1, 1)) }' all.txt # round robin, 4 shards
 
 # shards LABEL OPTIONS...: one run and four shards merged, with the same run options
 shards() {

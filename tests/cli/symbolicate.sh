@@ -7,6 +7,7 @@ BIN=$1 FX=$2
 case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
 case $FX in /*) ;; *) FX=$(pwd)/$FX ;; esac
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
+. "$SRC/tests/cli/compat.sh"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 pass=0 fail=0
