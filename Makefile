@@ -102,8 +102,8 @@ fixtures: $(FIXTURES)/.stamp  ## build real Mach-O kernels, kexts, dSYMs and rep
 
 samples: fixtures  ## the fixture KDKs and reports that 'make demo' symbolicates
 
-bench: $(BUILD)/kptrace-batch fixtures build/uuidfix  ## benchmark figures (see bench/RESULTS.md); BENCH_N reports
-	@UUIDFIX=build/uuidfix sh bench/bench.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_N),1000)
+bench: $(BUILD)/kptrace-batch fixtures build/uuidfix build/machofix  ## benchmark figures (see bench/RESULTS.md); BENCH_N reports
+	@UUIDFIX=build/uuidfix MACHOFIX=build/machofix sh bench/bench.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_N),1000)
 
 sym-test: $(BUILD)/kptrace-batch fixtures  ## symbolication tests: real lldb on the fixtures, fake lldbs
 	@sh tests/cli/symbolicate.sh $(BUILD)/kptrace-batch $(FIXTURES)

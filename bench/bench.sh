@@ -12,7 +12,7 @@ SYM="--kdk-root $FX/kdks --kext $FX/kexts"
 . "$(cd "$(dirname "$0")/.." && pwd)/tests/cli/compat.sh" # now, timed, rss
 secs() { echo "$2 - $1" | bc -l; }
 # one core for the single-core figure, where the system can pin (Linux)
-one_core() { if command -v taskset >/dev/null 2>&1; then taskset -c 0 "$@"; else "$@"; fi; } # portable: taskset only where it exists
+ONE_CORE=; command -v taskset >/dev/null 2>&1 && ONE_CORE="taskset -c 0" # portable: taskset only where it exists
 fleet() { # fleet DIR COUNT FILE...: COUNT copies, round-robin over the FILEs, 100 per folder
     # (copies, not links: a file reached by two paths is one input)
     d=$1 c=$2; shift 2
@@ -31,7 +31,7 @@ fleet() { # fleet DIR COUNT FILE...: COUNT copies, round-robin over the FILEs, 1
 fleet "$T/text" 20000 "$FX/reports/intel-legacy.panic" "$FX/reports/intel-mismatch.panic"
 mb=$(du -sk "$T/text" | awk '{ printf "%.1f", $1 / 1024 }')
 t0=$(now)
-timed "$T/t1" one_core "$BIN" -q --no-symbolicate -o /dev/null "$T/text" || true
+timed "$T/t1" $ONE_CORE "$BIN" -q --no-symbolicate -o /dev/null "$T/text" || true
 t1=$(now)
 s=$(secs "$t0" "$t1")
 printf 'ingest+cluster, no symbols: 20000 reports (%s MB) in %.2f s = %.0f reports/s, %.1f MB/s, peak RSS %s MB\n' \
@@ -157,6 +157,38 @@ if [ -x "${UUIDFIX:-}" ]; then
     rm -rf "$T/kroot" "$T/r1200"
 else
     echo "KDK root of 12 KDKs: skipped (UUIDFIX=build/uuidfix is not built)"
+fi
+
+# 2d. a kernel of real size: 100,000 functions with DWARF (a real kernel's dSYM is hundreds of
+# MB); lldb's load time and RSS for one session, and how many workers memory allows
+CLANG=${CLANG:-clang}
+LD=$(command -v ld64.lld || echo /usr/lib/llvm-16/bin/ld64.lld)
+[ "$(uname -s)" = Darwin ] && LD=ld
+DSYMUTIL=$(command -v dsymutil || command -v dsymutil-16 || command -v dsymutil-14)
+LLDB=$(command -v lldb || command -v lldb-16 || command -v lldb-15 || command -v lldb-14)
+if [ -x "${MACHOFIX:-}" ] && [ -n "$LLDB" ] && [ -n "$DSYMUTIL" ]; then
+    awk 'BEGIN { for (i = 0; i < 100000; i++) printf "__attribute__((noinline)) int big_fn_%d(int x) { volatile int v = x + %d; return v * 3; }\n", i, i;
+                 print "int start(void) { return big_fn_0(1); }" }' > "$T/big.c"
+    t0=$(now)
+    "$CLANG" -x c -target arm64-apple-macos11 -g -Os -ffreestanding -fno-asynchronous-unwind-tables -fno-unwind-tables \
+        -c "$T/big.c" -o "$T/big.o"
+    "$LD" -arch arm64 -platform_version macos 11.0 11.0 -e _start -rename_section __TEXT __text __TEXT_EXEC __text \
+        -o "$T/bigkernel" "$T/big.o"
+    "$MACHOFIX" "$T/bigkernel" 0xfffffe0007004000
+    "$DSYMUTIL" "$T/bigkernel" -o "$T/bigkernel.dSYM"
+    build_s=$(secs "$t0" "$(now)")
+    dw=$(du -sk "$T/bigkernel.dSYM" | awk '{ printf "%.1f", $1 / 1024 }')
+    NMX=$(command -v llvm-nm || command -v llvm-nm-16 || command -v llvm-nm-14 || command -v nm)
+    addr=$("$NMX" "$T/bigkernel" | awk '$3 == "_big_fn_50000" { print "0x" $1 }')
+    t0=$(now)
+    timed "$T/tl" "$LLDB" --batch --no-lldbinit -o "target create '$T/bigkernel'" \
+        -o "image lookup -v -a $(printf '0x%x' $((addr + 8)))" >"$T/lookup.out" 2>&1 || true
+    load_s=$(secs "$t0" "$(now)")
+    per=$(( $(du -sk "$T/bigkernel.dSYM/Contents/Resources/DWARF/bigkernel" | awk '{ print $1 }') * 3 / 1024 + 256 ))
+    printf 'large dSYM: 100,000 functions (dSYM %s MB, built in %.0f s): lldb session start and one lookup %.2f s, lldb RSS %s MB (%s); a worker is budgeted 3x the DWARF + 256 MB = %s MB\n' \
+        "$dw" "$build_s" "$load_s" "$(rss "$T/tl")" "$(grep -q big_fn_50000 "$T/lookup.out" && echo named || echo NOT named)" "$per"
+else
+    echo "large dSYM: skipped (MACHOFIX, lldb or dsymutil missing)"
 fi
 
 # 3. the seed script's way: one lldb per report, timed on 10 reports and extrapolated

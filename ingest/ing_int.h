@@ -56,8 +56,21 @@ const char *ing_build_from_version(struct arena *a, const char *v);
 /* ing_parse_ips_time() - "YYYY-MM-DD HH:MM:SS[.cc] [+-]HHMM" to epoch seconds. 0 or -1. */
 int ing_parse_ips_time(const char *s, int64_t *out);
 
-/* ing_ss_parse() - the stackshot (processByPid, binaryImages) of an .ips body; never NULL
- * (what could not be read is in ->damage). */
+/* The top level of an .ips body, read by the stackshot's JSON reader (ing_ss.c): jansson
+ * would build the whole megabyte of stackshot only to throw it away. */
+enum { ING_B_PANIC, ING_B_HOST_PANIC, ING_B_BUILD, ING_B_PRODUCT, ING_B_KERNEL, ING_B_DATE,
+       ING_B_INCIDENT, ING_B_N };
+struct ing_body {
+    const char *s[ING_B_N];     /* the members' strings (integers as digits), or NULL */
+    const char *procs, *images; /* processByPid's and binaryImages' raw values, or NULL */
+    size_t nprocs, nimages;
+    int ok;                     /* the body is one well-formed object */
+};
+/* ing_body_scan() - the members of body[0..len) (strings at most max bytes each) */
+void ing_body_scan(const char *body, size_t len, size_t max, struct arena *a, struct ing_body *b);
+/* ing_ss_from() - the stackshot of a scanned body; never NULL (damage in ->damage) */
+struct kpt_stackshot *ing_ss_from(const struct ing_body *b, struct arena *a);
+/* ing_ss_parse() - both at once, for a body alone (tests, fuzzing) */
 struct kpt_stackshot *ing_ss_parse(const char *body, size_t len, struct arena *a);
 
 /* ing_hang_service() - the starved party panic message msg names (a watchdog's service, a

@@ -101,15 +101,15 @@ struct fields {
 };
 
 static void
-from_object(struct arena *a, json_t *body, struct fields *f)
+from_body(const struct ing_body *b, struct fields *f)
 {
-    f->panic = jstr(a, body, "panicString");
-    f->host_panic = jstr(a, body, "macOSPanicString");
-    f->build = jstr(a, body, "build");
-    f->product = jstr(a, body, "product");
-    f->kernel = jstr(a, body, "kernel");
-    f->date = jstr(a, body, "date");
-    f->incident = jstr(a, body, "incident");
+    f->panic = b->s[ING_B_PANIC];
+    f->host_panic = b->s[ING_B_HOST_PANIC];
+    f->build = b->s[ING_B_BUILD];
+    f->product = b->s[ING_B_PRODUCT];
+    f->kernel = b->s[ING_B_KERNEL];
+    f->date = b->s[ING_B_DATE];
+    f->incident = b->s[ING_B_INCIDENT];
 }
 
 static void
@@ -168,7 +168,8 @@ ing_json_parse(const char *data, size_t len, size_t hdr, const struct kpt_limits
                struct arena *a, struct kpt_report *r)
 {
     struct fields f;
-    json_t *header = NULL, *body = NULL;
+    struct ing_body body;
+    json_t *header = NULL;
     json_error_t jerr;
     const char *bs = data, *text, *frag = NULL;
     size_t bn = len;
@@ -204,17 +205,17 @@ ing_json_parse(const char *data, size_t len, size_t hdr, const struct kpt_limits
             p++;
         kind_b = (size_t)(bs + bn - p) >= 30 && !memcmp(p, "{\"macOSProcessedStackshotData\"", 30);
     }
-    body = hdr != (size_t)-1 ? json_loadb(bs, bn, JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL, &jerr) : NULL;
-    if (json_is_object(body)) {
-        from_object(a, body, &f);
+    memset(&body, 0, sizeof(body));
+    if (hdr != (size_t)-1)
+        ing_body_scan(bs, bn, lim->max_file_bytes, a, &body);
+    if (body.ok) {
+        from_body(&body, &f);
     } else {
         lenient = 1;
         from_lenient(a, bs, bn > LENIENT_MAX ? LENIENT_MAX : bn, &f, &cut);
         if (!f.panic)
             frag = leading_fragment(a, bs, bn);
     }
-    json_decref(body);
-
     r->format = kind_b ? KPT_FMT_JSON_PANIC : KPT_FMT_IPS;
     if (kind_b || (!contains(f.panic, "panic(") && contains(f.host_panic, "panic(cpu")))
         text = f.host_panic; /* the Intel host's panic (kind B; T2 with a host panic only) */
@@ -250,7 +251,11 @@ ing_json_parse(const char *data, size_t len, size_t hdr, const struct kpt_limits
         const char *fb, *svc = ing_hang_service(a, r->panic_string, &fb);
 
         if (svc) {
-            r->ss = ing_ss_parse(bs, bn, a);
+            if (hdr == (size_t)-1)
+                ing_body_scan(bs, bn, 4096, a, &body); /* a fragment: where is its stackshot? */
+            r->ss = ing_ss_from(&body, a);
+            if (!r->ss->damage && !body.ok && (body.procs || body.images))
+                r->ss->damage = "the body is cut short or malformed";
             ing_hang_choose(a, r, svc, fb);
         }
     }

@@ -595,41 +595,135 @@ proc(struct jr *j, const char *k, size_t n, void *ctx)
     return r < 0 ? -1 : 0;
 }
 
-static int
-top_member(struct jr *j, const char *k, size_t n, void *ctx)
+/* ---- the body's top level ---- */
+
+static const char *const body_keys[ING_B_N] = {
+    "panicString", "macOSPanicString", "build", "product", "kernel", "date", "incident",
+};
+
+struct body_ctx {
+    struct ing_body *b;
+    struct arena *a;
+    size_t max;
+};
+
+/* a string member decoded (at most max bytes, NUL as '?'); an integer as its digits */
+static const char *
+scalar(struct jr *j, struct arena *a, size_t max)
 {
-    struct proc_ctx *c = ctx;
+    struct buf b = BUF_INIT_MAX(max);
+    const char *s, *res;
+    size_t n, i;
+    char *c;
 
-    if (key_is(k, n, "processByPid"))
-        return members(j, proc, c) < 0 ? -1 : 0;
-    if (key_is(k, n, "binaryImages")) {
-        struct img_ctx ic = { c->ss, c->a, { { 0 }, 0, 0, 0 }, 0 };
+    ws(j);
+    if (j->p < j->end && (*j->p == '-' || (*j->p >= '0' && *j->p <= '9'))) {
+        s = j->p;
+        if (skip_value(j))
+            return NULL;
+        for (i = s[0] == '-'; s + i < j->p && s[i] >= '0' && s[i] <= '9'; i++)
+            ;
+        return s + i == j->p ? arena_strndup(a, s, i) : NULL;
+    }
+    if (j->p >= j->end || *j->p != '"')
+        return skip_value(j) ? NULL : NULL;
+    if (raw_string(j, &s, &n))
+        return NULL;
+    ing_json_unescape(s, n, &b);
+    c = arena_strndup(a, b.data ? b.data : "", b.len);
+    for (i = 0; i < b.len; i++)
+        if (!c[i])
+            c[i] = '?';
+    res = c;
+    buf_release(&b);
+    return res;
+}
 
-        c->ss->nimages = 0;
-        return elements(j, image, &ic) < 0 ? -1 : 0;
+static int
+body_member(struct jr *j, const char *k, size_t n, void *ctx)
+{
+    struct body_ctx *c = ctx;
+    size_t i;
+
+    for (i = 0; i < ING_B_N; i++)
+        if (key_is(k, n, body_keys[i])) {
+            c->b->s[i] = scalar(j, c->a, c->max);
+            return j->err ? -1 : 0;
+        }
+    if (key_is(k, n, "processByPid") || key_is(k, n, "binaryImages")) {
+        /* kept raw, read only when the panic is a hang (cut: up to the end of the body) */
+        int procs = key_is(k, n, "processByPid");
+        const char *start;
+        int r;
+
+        ws(j);
+        start = j->p;
+        r = skip_value(j);
+        *(procs ? &c->b->procs : &c->b->images) = start;
+        *(procs ? &c->b->nprocs : &c->b->nimages) = (size_t)((r ? j->end : j->p) - start);
+        return r;
     }
     return skip_value(j);
 }
 
+void
+ing_body_scan(const char *body, size_t len, size_t max, struct arena *a, struct ing_body *b)
+{
+    struct jr j = { body, body + len, 0, NULL };
+    struct body_ctx c = { b, a, max };
+
+    memset(b, 0, sizeof(*b));
+    if (members(&j, body_member, &c) == 0 && !j.err) {
+        ws(&j);
+        b->ok = j.p == j.end; /* one object, nothing after it */
+    }
+}
+
 struct kpt_stackshot *
-ing_ss_parse(const char *body, size_t len, struct arena *a)
+ing_ss_from(const struct ing_body *b, struct arena *a)
 {
     struct kpt_stackshot *ss = arena_alloc(a, sizeof(*ss));
     struct proc_ctx c;
-    struct jr j = { body, body + len, 0, NULL };
+    const char *err = NULL;
 
     memset(ss, 0, sizeof(*ss));
     memset(&c, 0, sizeof(c));
     c.ss = ss;
     c.a = a;
     c.procs.size = sizeof(struct kpt_ss_proc);
-    if (members(&j, top_member, &c) > 0 && !j.err)
-        j.err = "the body is not a JSON object";
+    if (b->procs) {
+        struct jr j = { b->procs, b->procs + b->nprocs, 0, NULL };
+
+        if (members(&j, proc, &c) > 0 && !j.err)
+            j.err = "processByPid is not an object";
+        err = j.err;
+    }
+    if (b->images) {
+        struct jr j = { b->images, b->images + b->nimages, 0, NULL };
+        struct img_ctx ic = { ss, a, { { 0 }, 0, 0, 0 }, 0 };
+
+        if (elements(&j, image, &ic) > 0 && !j.err)
+            j.err = "binaryImages is not an array";
+        if (!err)
+            err = j.err;
+    }
     ss->procs = c.procs.v;
     ss->nprocs = c.procs.n;
     if (ss->nprocs > 1)
         qsort(ss->procs, ss->nprocs, sizeof(*ss->procs), proc_cmp);
-    if (j.err)
-        ss->damage = j.err;
+    ss->damage = err;
+    return ss;
+}
+
+struct kpt_stackshot *
+ing_ss_parse(const char *body, size_t len, struct arena *a)
+{
+    struct ing_body b;
+    struct kpt_stackshot *ss;
+
+    ing_body_scan(body, len, SS_STR_MAX, a, &b);
+    ss = ing_ss_from(&b, a);
+    if (!ss->damage && !b.ok && (b.procs || b.images))
+        ss->damage = "the body is cut short or malformed";
     return ss;
 }
