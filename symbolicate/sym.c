@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "symbolicate/sym_int.h"
+#include "symbolicate/sym_kcache.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
 
@@ -54,6 +55,11 @@ sym_ctx_new(const struct sym_opts *o, FILE *diag)
     if (!s->o.enabled)
         return s;
     s->learn = sym_learn_new();
+    if (!s->o.no_cache)
+        s->cache_dir = s->o.cache_dir ? sym_absolute(s->o.cache_dir) : sym_default_cache_dir();
+    /* what earlier runs read of the KDKs and kexts, while their files are unchanged */
+    if (s->cache_dir)
+        s->cat.kc = kcache_load(s->cache_dir);
     /* KDKs are only registered here; their binaries are read when a report needs them */
     for (i = 0; i < s->o.nkdks; i++)
         if (!kdk_cat_add_kdk(&s->cat, s->o.kdks[i]) && diag)
@@ -85,8 +91,6 @@ sym_ctx_new(const struct sym_opts *o, FILE *diag)
             buf_adds(&b, "no-lldb");
         s->ident = buf_detach(&b, NULL);
     }
-    if (!s->o.no_cache)
-        s->cache_dir = s->o.cache_dir ? sym_absolute(s->o.cache_dir) : sym_default_cache_dir();
     return s;
 }
 
@@ -113,6 +117,7 @@ sym_ctx_free(struct sym_ctx *s)
     free(s->lldb);
     free(s->ident);
     free(s->cache_dir);
+    kcache_free(s->cat.kc);
     kdk_cat_release(&s->cat);
     pthread_mutex_destroy(&s->mu);
     free(s);

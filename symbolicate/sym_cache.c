@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "symbolicate/sym_int.h"
+#include "symbolicate/sym_kcache.h"
 #include "util/buf.h"
 #include "util/readfile.h"
 #include "util/xalloc.h"
@@ -176,6 +177,8 @@ sym_cache_write(struct sym_ctx *s, FILE *diag)
             fprintf(diag, "kptrace-batch: cannot create the cache '%s': %s\n", s->cache_dir, strerror(errno));
         return;
     }
+    if (kcache_save(s->cat.kc, s->cache_dir) < 0 && diag)
+        fprintf(diag, "kptrace-batch: cannot write the catalogue cache in '%s'\n", s->cache_dir);
     for (i = 0; i < s->ncl; i++) {
         const struct kdk_mod *m = s->cache_loaded[i].m;
         int fresh = !s->cache_loaded[i].intact, fd;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "symbolicate/sym_kcache.h"
 #include "symbolicate/sym_macho.h"
 #include "util/readfile.h"
 #include "util/xalloc.h"
@@ -160,7 +161,7 @@ skip(struct kdk_cat *c, const char *path, const char *why)
 
 /* the dSYM DWARF file among candidates whose UUID equals the binary's slice */
 static char *
-match_dsym(const char *const *cand, size_t n, const struct macho_image *im)
+match_dsym(struct kdk_cat *c, const char *const *cand, size_t n, const struct macho_image *im)
 {
     struct macho_image d[MACHO_MAX_SLICES];
     size_t i;
@@ -169,7 +170,7 @@ match_dsym(const char *const *cand, size_t n, const struct macho_image *im)
     for (i = 0; i < n; i++) {
         if (!cand[i] || !is_file(cand[i]) || !kdk_path_safe(cand[i]))
             continue;
-        k = macho_read_file(cand[i], d, MACHO_MAX_SLICES);
+        k = kcache_macho(c->kc, cand[i], d, MACHO_MAX_SLICES, &c->files_read);
         for (j = 0; j < k; j++)
             if (d[j].has_uuid && !memcmp(d[j].uuid, im->uuid, 16))
                 return xstrdup(cand[i]);
@@ -189,8 +190,7 @@ add_binary(struct kdk_cat *c, enum kdk_kind kind, const char *exe, const char *b
         skip(c, exe, "control character or backtick in the path");
         return;
     }
-    c->files_read++;
-    if ((k = macho_read_file(exe, im, MACHO_MAX_SLICES)) <= 0) {
+    if ((k = kcache_macho(c->kc, exe, im, MACHO_MAX_SLICES, &c->files_read)) <= 0) {
         skip(c, exe, "not a 64-bit Mach-O");
         return;
     }
@@ -219,7 +219,7 @@ add_binary(struct kdk_cat *c, enum kdk_kind kind, const char *exe, const char *b
             x = t;
         m->exec_vm = x ? x->vmaddr : 0;
         m->exec_size = x ? x->vmsize : 0;
-        m->dsym = match_dsym(dsym_cand, ndsym, &im[j]);
+        m->dsym = match_dsym(c, dsym_cand, ndsym, &im[j]);
     }
 }
 
@@ -305,7 +305,7 @@ add_bundle(struct kdk_cat *c, const char *bundle, const char *kdk, const char *b
         contents = xstrdup(bundle);
     }
     plist = join(contents, "Info.plist");
-    if (read_info_plist(plist, &id, &exe) < 0) {
+    if (kcache_plist(c->kc, plist, read_info_plist, &id, &exe) < 0) {
         skip(c, bundle, "no readable Info.plist with CFBundleIdentifier and CFBundleExecutable");
         goto plugins;
     }

@@ -44,6 +44,7 @@ struct kdk_cat {
     struct kdk_dir *d;
     size_t nd, capd;
     size_t files_read; /* binaries whose headers were read */
+    struct kcache *kc; /* the catalogue cache, or NULL (set by the owner) */
     struct buf log; /* one line per path skipped and why */
 };
 

@@ -23,6 +23,28 @@ for r in "$FX"/reports/*; do
     if diff -u "$FX/expect/$n.trace" "$T/$n.out" >"$T/$n.diff"; then ok "trace $n"; else no "trace $n"; sed 's/^/#   /' "$T/$n.diff" "$T/$n.err" | head -20; fi
 done
 
+# the catalogue cache: a second run reads no KDK file; a changed kext is read again (and no
+# longer matches), a removed kernel is gone
+cp -r "$FX/kdks" "$T/kroot"
+files_read() { tr ',' '\n' < "$1" | sed -n 's/.*"kdk_files_read":\([0-9]*\).*/\1/p' | head -1; }
+kc_run() { timeout 120 "$BIN" -q --kdk-root "$T/kroot" --kext "$FX/kexts" --cache "$T/kc" --json "$T/$1.json" \
+    --reports-csv "$T/$1.csv" -o /dev/null "$FX/reports/arm64-dialog.txt" 2>/dev/null; }
+kc_run kc1; kc_run kc2
+check "catalogue cache: the first run reads KDK files ($(files_read "$T/kc1.json"))" test "$(files_read "$T/kc1.json")" -gt 0
+check "catalogue cache: a second run reads none" test "$(files_read "$T/kc2.json")" -eq 0
+check "catalogue cache: ... and symbolicates the same" sh -c "cut -d, -f1-11 '$T/kc1.csv' > '$T/a'; cut -d, -f1-11 '$T/kc2.csv' > '$T/b'; cmp -s '$T/a' '$T/b'"
+K=$T/kroot/KDK_13.5_22G74.kdk/System/Library/Extensions/FixtureStorage.kext/Contents/MacOS/FixtureStorage
+cp "$FX/kexts/FooNIC.kext/Contents/MacOS/FooNIC" "$K"
+kc_run kc3
+check "catalogue cache: a replaced kext is read again" test "$(files_read "$T/kc3.json")" -gt 0
+check "catalogue cache: ... and its frames no longer take its old names" sh -c "! grep -q 'FixtureStorage!FixtureStorage_middle' '$T/kc3.csv' && grep -q 'FixtureStorage!FixtureStorage_middle' '$T/kc2.csv'"
+rm "$T/kroot/KDK_13.5_22G74.kdk/System/Library/Kernels/kernel.release.t6000"
+kc_run kc4
+check "catalogue cache: a removed kernel is not used" grep -q 'kernel+0x' "$T/kc4.csv"
+printf 'kptrace-batch catalogue v1\nM\tgarbage\nP\t%s\t1\t2\t3\n\001\002\n' "$K" > "$T/kc/catalogue.v1"
+kc_run kc5
+check "catalogue cache: a damaged file is read around" test $? -eq 0
+
 # invoked as kptrace, with kptrace's flags
 ln -s "$BIN" "$T/kptrace"
 timeout 120 "$T/kptrace" -report "$FX/reports/intel-legacy.panic" -kdk "$FX/kdks/KDK_13.5_22G74.kdk" \

@@ -7,6 +7,9 @@
 #include "ingest/ing.h"
 #include "symbolicate/sym.h"
 #include "symbolicate/sym_int.h"
+#include "symbolicate/sym_kcache.h"
+
+#include <unistd.h>
 
 static struct kpt_report
 load(struct arena *a, const char *path)
@@ -144,6 +147,56 @@ test_learn(void **state)
     sym_learn_free(l);
 }
 
+/* the catalogue cache: lines read back; a file answered while unchanged, read when it is not */
+static void
+test_kcache(void **state)
+{
+    static const char text[] =
+        "kptrace-batch catalogue v1\n"
+        "P\t/k/Foo.kext/Contents/Info.plist\t371\t17\t53\tcom.example.Foo\tFoo\n"
+        "M\t/k/Foo\t50080\t17\t54\t1\t16777228\t0\t4c4c44bc55553144a161c5fb0598f1aa\t0\t4000\t4000\t8000\n"
+        "M\t/k/not-macho\t5\t6\t7\t0\n"
+        "M\t/k/bad-count\t5\t6\t7\t3\n"
+        "Q\tunknown\n"
+        "M\t/k/cut\t5";
+    struct kcache *k = kcache_new();
+    struct macho_image im[MACHO_MAX_SLICES];
+    char dir[] = "/tmp/kpt-kcache-XXXXXX", path[64];
+    size_t reads = 0;
+    FILE *f;
+
+    (void)state;
+    assert_int_equal(kcache_parse(k, text, sizeof(text) - 1), 3);
+    assert_int_equal(kcache_bad(k), 3);
+    kcache_free(k);
+    /* a file that is no Mach-O: read once, then answered from the cache; changed: read again */
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/bin", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("not a mach-o", f);
+    fclose(f);
+    k = kcache_new();
+    assert_true(kcache_macho(k, path, im, MACHO_MAX_SLICES, &reads) < 0);
+    assert_true(kcache_macho(k, path, im, MACHO_MAX_SLICES, &reads) < 0);
+    assert_int_equal(reads, 1);
+    assert_int_equal(kcache_save(k, dir), 0);
+    kcache_free(k);
+    k = kcache_load(dir);
+    assert_true(kcache_macho(k, path, im, MACHO_MAX_SLICES, &reads) < 0);
+    assert_int_equal(reads, 1); /* from the file the first cache wrote */
+    f = fopen(path, "a");
+    fputs(" and longer", f);
+    fclose(f);
+    assert_true(kcache_macho(k, path, im, MACHO_MAX_SLICES, &reads) < 0);
+    assert_int_equal(reads, 2);
+    kcache_free(k);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/catalogue.v1", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -151,6 +204,7 @@ main(void)
         cmocka_unit_test(test_corpus_offsets),
         cmocka_unit_test(test_pac_and_demangle),
         cmocka_unit_test(test_own_offsets),
+        cmocka_unit_test(test_kcache),
         cmocka_unit_test(test_learn),
     };
 
