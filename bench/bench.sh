@@ -182,7 +182,7 @@ if [ -x "${MACHOFIX:-}" ] && [ -n "$LLDB" ] && [ -n "$DSYMUTIL" ]; then
     addr=$("$NMX" "$T/bigkernel" | awk '$3 == "_big_fn_50000" { print "0x" $1 }')
     t0=$(now)
     timed "$T/tl" "$LLDB" --batch --no-lldbinit -o "target create '$T/bigkernel'" \
-        -o "image lookup -v -a $(printf '0x%x' $((addr + 8)))" >"$T/lookup.out" 2>&1 || true
+        -o "image lookup -v -a $addr+8" >"$T/lookup.out" 2>&1 || true
     load_s=$(secs "$t0" "$(now)")
     per=$(( $(du -sk "$T/bigkernel.dSYM/Contents/Resources/DWARF/bigkernel" | awk '{ print $1 }') * 3 / 1024 + 256 ))
     printf 'large dSYM: 100,000 functions (dSYM %s MB, built in %.0f s): lldb session start and one lookup %.2f s, lldb RSS %s MB (%s); a worker is budgeted 3x the DWARF + 256 MB = %s MB\n' \

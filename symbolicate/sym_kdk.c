@@ -404,14 +404,13 @@ kdk_cat_add_kdk(struct kdk_cat *c, const char *dir_in)
 {
     char *dir = absolute(dir_in), *kernels = join(dir, "System/Library/Kernels"),
          *exts = join(dir, "System/Library/Extensions");
-    size_t i, ok = is_dir(kernels) || is_dir(exts);
+    size_t i, ok = is_dir(kernels) || is_dir(exts), dup = 0;
 
     for (i = 0; ok && i < c->nd; i++)
-        if (!strcmp(c->d[i].dir, dir))
-            ok = 0; /* named twice */
-    if (!is_dir(kernels) && !is_dir(exts))
+        dup |= !strcmp(c->d[i].dir, dir); /* named twice: registered once */
+    if (!ok)
         skip(c, dir, "not a KDK (no System/Library/Kernels or Extensions)");
-    if (ok) {
+    if (ok && !dup) {
         VEC_GROW(c->d, c->nd + 1, c->capd);
         memset(&c->d[c->nd], 0, sizeof(c->d[0]));
         c->d[c->nd].dir = dir;
