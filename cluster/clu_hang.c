@@ -112,15 +112,7 @@ clu_hang_site(const struct clu_rules *c, struct arena *a, struct kpt_report *r)
         buf_adds(&b, k ? " | " : "");
         buf_adds(&b, items[k]);
     }
-    if (b.len > SITE_MAX) {
-        size_t cut = SITE_MAX - 3;
-
-        while (cut && ((unsigned char)b.data[cut] & 0xc0) == 0x80)
-            cut--;
-        b.len = cut;
-        b.data[cut] = '\0';
-        buf_adds(&b, "...");
-    }
+    clu_ellipsize(&b, SITE_MAX);
     h->site = arena_strndup(a, b.data, b.len);
     buf_release(&b);
 }

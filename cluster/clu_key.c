@@ -9,6 +9,7 @@
 #include <xxhash.h>
 
 #include "cluster/clu.h"
+#include "cluster/clu_int.h"
 
 static void
 ns(struct buf *out, const char *s)
@@ -43,4 +44,19 @@ uint64_t
 clu_hash(const char *canon, size_t len)
 {
     return XXH3_64bits_withSeed(canon, len, CLU_SEED);
+}
+
+void
+clu_ellipsize(struct buf *b, size_t max)
+{
+    size_t cut;
+
+    if (b->len <= max || max < 3)
+        return;
+    cut = max - 3;
+    while (cut && ((unsigned char)b->data[cut] & 0xc0) == 0x80)
+        cut--; /* never inside a UTF-8 sequence */
+    b->len = cut;
+    b->data[cut] = '\0';
+    buf_adds(b, "...");
 }

@@ -79,15 +79,7 @@ readable(struct arena *a, const char *cls, const char *const *fields, size_t nf,
         buf_adds(&b, " | ");
         buf_adds(&b, items[i]);
     }
-    if (b.len > SIG_MAX) {
-        size_t cut = SIG_MAX - 3;
-
-        while (cut && ((unsigned char)b.data[cut] & 0xc0) == 0x80)
-            cut--;
-        b.len = cut;
-        b.data[cut] = '\0';
-        buf_adds(&b, "...");
-    }
+    clu_ellipsize(&b, SIG_MAX);
     res = arena_strndup(a, b.data, b.len);
     buf_release(&b);
     return res;

@@ -72,24 +72,30 @@ raw_string(struct jr *j, const char **s, size_t *n)
 }
 
 /* a string decoded into the arena (cut at SS_STR_MAX bytes; NUL becomes '?') */
+/* a string body s[0..n) decoded into the arena (at most max bytes; NUL becomes '?') */
 static const char *
-string(struct jr *j, struct arena *a)
+decoded(struct arena *a, const char *s, size_t n, size_t max)
 {
-    struct buf b = BUF_INIT_MAX(SS_STR_MAX);
-    const char *s, *res;
-    size_t n, i;
+    struct buf b = BUF_INIT_MAX(max);
+    size_t i;
     char *c;
 
-    if (raw_string(j, &s, &n))
-        return NULL;
     ing_json_unescape(s, n, &b);
     c = arena_strndup(a, b.data ? b.data : "", b.len);
     for (i = 0; i < b.len; i++)
         if (!c[i])
             c[i] = '?';
-    res = c;
     buf_release(&b);
-    return res;
+    return c;
+}
+
+static const char *
+string(struct jr *j, struct arena *a)
+{
+    const char *s;
+    size_t n;
+
+    return raw_string(j, &s, &n) ? NULL : decoded(a, s, n, SS_STR_MAX);
 }
 
 static int
@@ -611,10 +617,8 @@ struct body_ctx {
 static const char *
 scalar(struct jr *j, struct arena *a, size_t max)
 {
-    struct buf b = BUF_INIT_MAX(max);
-    const char *s, *res;
+    const char *s;
     size_t n, i;
-    char *c;
 
     ws(j);
     if (j->p < j->end && (*j->p == '-' || (*j->p >= '0' && *j->p <= '9'))) {
@@ -625,18 +629,11 @@ scalar(struct jr *j, struct arena *a, size_t max)
             ;
         return s + i == j->p ? arena_strndup(a, s, i) : NULL;
     }
-    if (j->p >= j->end || *j->p != '"')
-        return skip_value(j) ? NULL : NULL;
-    if (raw_string(j, &s, &n))
+    if (j->p >= j->end || *j->p != '"') {
+        skip_value(j); /* another kind of value: none */
         return NULL;
-    ing_json_unescape(s, n, &b);
-    c = arena_strndup(a, b.data ? b.data : "", b.len);
-    for (i = 0; i < b.len; i++)
-        if (!c[i])
-            c[i] = '?';
-    res = c;
-    buf_release(&b);
-    return res;
+    }
+    return raw_string(j, &s, &n) ? NULL : decoded(a, s, n, max);
 }
 
 static int

@@ -243,10 +243,11 @@ check "outputs follow the umask (0644 under 022)" sh -c "ls -l '$T/mode.md' | gr
 # (standard input) with every output open, and is signalled there
 for sig in TERM INT HUP; do
     rm -rf "$T/int" && mkdir "$T/int"
-    # (a background job starts with SIGINT ignored, which the tool leaves ignored: perl
-    # gives it the default back, as an interactive shell would)
+    # (a background job starts with SIGINT ignored, and a run under nohup with SIGHUP
+    # ignored, which the tool leaves ignored: perl gives both the default back, as an
+    # interactive shell would)
     (sleep 30; echo "$SRC/tests/data/intel-legacy.panic") |
-        perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV' "$BIN" -q -o "$T/int/s.md" \
+        perl -e '$SIG{INT} = $SIG{HUP} = "DEFAULT"; exec @ARGV' "$BIN" -q -o "$T/int/s.md" \
         --csv "$T/int/c.csv" --json "$T/int/s.json" - 2>/dev/null &
     pid=$!
     for _ in 1 2 3 4 5 6 7 8 9 10; do [ -n "$(ls "$T/int")" ] && break; sleep 0.2; done
