@@ -212,13 +212,38 @@ read_stdin_paths(struct run *run)
     size_t cap = 0;
     ssize_t n;
 
+    size_t lineno = 0, capwhy = 0;
+
     while ((n = getline(&line, &cap, stdin)) > 0) {
-        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        struct stat st;
+        const char *why = NULL;
+
+        lineno++;
+        if (line[n - 1] == '\n')
+            line[--n] = '\0';
+        /* a CRLF list: the CR goes, unless a file has that name (names are bytes) */
+        if (n && line[n - 1] == '\r' && lstat(line, &st) < 0)
             line[--n] = '\0';
         if (!n)
             continue;
+        if (memchr(line, '\0', (size_t)n)) {
+            /* no path holds a NUL: the line is accounted for, not cut short at it */
+            size_t k;
+
+            for (k = 0; k < (size_t)n; k++)
+                if (!line[k])
+                    line[k] = '?';
+            {
+                struct buf w = BUF_INIT;
+
+                buf_addf(&w, "a NUL byte in line %zu of the path list on standard input", lineno);
+                why = buf_detach(&w, NULL);
+            }
+        }
         VEC_GROW(run->stdin_paths, run->nstdin + 1, run->capstdin);
-        run->stdin_paths[run->nstdin++] = xstrdup(line);
+        VEC_GROW(run->stdin_why, run->nstdin + 1, capwhy);
+        run->stdin_why[run->nstdin] = why;
+        run->stdin_paths[run->nstdin++] = xmemdup0(line, (size_t)n);
     }
     free(line);
 }
@@ -243,7 +268,10 @@ walk_all(struct run *run)
             continue;
         }
         for (k = 0; k < run->nstdin && !run->io_error; k++)
-            ing_walk(wk, run->stdin_paths[k], on_input, run);
+            if (run->stdin_why[k])
+                on_input(run->stdin_paths[k], run->stdin_why[k], run);
+            else
+                ing_walk(wk, run->stdin_paths[k], on_input, run);
     }
     ing_walker_free(wk);
     free(roots);
@@ -472,9 +500,12 @@ out:
     if (pipeline_close_outputs(&run, ok) < 0)
         ret = KPT_EXIT_START;
     pipeline_run_release(&run);
-    for (i = 0; i < run.nstdin; i++)
+    for (i = 0; i < run.nstdin; i++) {
         free(run.stdin_paths[i]);
+        free((char *)run.stdin_why[i]);
+    }
     free(run.stdin_paths);
+    free(run.stdin_why);
     clu_rules_free(run.rules);
     clu_rules_free(run.rules_b);
     clu_compare_free(run.cmp);

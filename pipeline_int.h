@@ -17,6 +17,7 @@ struct run {
     const struct kpt_opts *o;
     int pass; /* 1: collect lookups; 2: the real pass */
     char **stdin_paths;
+    const char **stdin_why; /* a line that is no path (a NUL in it): why; else NULL */
     size_t nstdin, capstdin;
     struct arena *arena;
     struct sym_ctx *sym;

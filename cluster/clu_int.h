@@ -73,6 +73,12 @@ void clu_ellipsize(struct buf *b, size_t max);
 void clu_hang_site(const struct clu_rules *c, struct arena *a, struct kpt_report *r);
 
 int clu_lists_match(const struct clu_rules *c, enum clu_list which, const char *token);
+/* clu_rules_load_with() - the built-in rules with file 'name' replaced by text[0..len)
+ * (not thread-safe: for fuzzing the loader); the rule files' names, in digest order */
+int clu_rules_load_with(const char *name, const char *text, size_t len, struct clu_rules **out,
+                        struct buf *err);
+size_t clu_rule_file_count(void);
+const char *clu_rule_file_name(size_t i);
 /* the entry (file:line) that matches, for --explain; NULL when none */
 const struct clu_list_entry *clu_lists_which(const struct clu_rules *c, enum clu_list which,
                                              const char *token);

@@ -37,6 +37,10 @@ bad(struct buf *err, const char *file, unsigned line, const char *what, const ch
     return KPT_E_PARSE;
 }
 
+/* a file given as text instead (clu_rules_load_with(), for fuzzing), or none */
+static const char *over_name, *over_text;
+static size_t over_len;
+
 /* the file's text with CRLF as LF */
 static char *
 read_rule(const char *dir, const char *name, struct buf *err)
@@ -44,7 +48,9 @@ read_rule(const char *dir, const char *name, struct buf *err)
     struct buf b = BUF_INIT_MAX(RULE_FILE_MAX);
     size_t i;
 
-    if (!dir) {
+    if (over_name && !strcmp(name, over_name)) {
+        buf_add(&b, over_text, over_len);
+    } else if (!dir) {
         for (i = 0; i < clu_builtin_nrules; i++)
             if (!strcmp(clu_builtin_rules[i].name, name))
                 buf_add(&b, clu_builtin_rules[i].data, clu_builtin_rules[i].len);
@@ -244,6 +250,31 @@ clu_rules_load(const char *dir, struct clu_rules **out, struct buf *err)
     }
     *out = c;
     return 0;
+}
+
+int
+clu_rules_load_with(const char *name, const char *text, size_t len, struct clu_rules **out, struct buf *err)
+{
+    int ret;
+
+    over_name = name;
+    over_text = text;
+    over_len = len;
+    ret = clu_rules_load(NULL, out, err);
+    over_name = over_text = NULL;
+    return ret;
+}
+
+size_t
+clu_rule_file_count(void)
+{
+    return NFILES;
+}
+
+const char *
+clu_rule_file_name(size_t i)
+{
+    return i < NFILES ? rule_files[i].name : NULL;
 }
 
 struct clu_rules *

@@ -57,6 +57,17 @@ sym_ctx_new(const struct sym_opts *o, FILE *diag)
     s->learn = sym_learn_new();
     if (!s->o.no_cache)
         s->cache_dir = s->o.cache_dir ? sym_absolute(s->o.cache_dir) : sym_default_cache_dir();
+    if (s->cache_dir) {
+        /* answers from a directory someone else can write would be theirs, not lldb's */
+        const char *why = sym_cache_dir_unsafe(s->cache_dir);
+
+        if (why) {
+            if (diag)
+                fprintf(diag, "kptrace-batch: the cache '%s' %s: not used\n", s->cache_dir, why);
+            free(s->cache_dir);
+            s->cache_dir = NULL;
+        }
+    }
     /* what earlier runs read of the KDKs and kexts, while their files are unchanged */
     if (s->cache_dir)
         s->cat.kc = kcache_load(s->cache_dir);

@@ -86,7 +86,7 @@ void
 sym_cache_load(struct sym_ctx *s, const struct kdk_mod *m)
 {
     struct buf err = BUF_INIT;
-    char *path, *data, *line, *nl;
+    char *path, *data;
     size_t i, len;
     struct cached *c;
 
@@ -108,16 +108,31 @@ sym_cache_load(struct sym_ctx *s, const struct kdk_mod *m)
     }
     free(path);
     buf_release(&err);
+    c->intact = sym_cache_parse(s, m, data, len);
+    free(data);
+}
+
+/* 1 when a field can hold a name of at most max bytes */
+static int
+field_ok(const char *f, size_t max)
+{
+    return strlen(f) <= 2 * max; /* escapes at most double a name */
+}
+
+int
+sym_cache_parse(struct sym_ctx *s, const struct kdk_mod *m, char *data, size_t len)
+{
+    char *line, *nl;
+    int intact;
+
     line = data;
-    if (!(nl = memchr(line, '\n', len)) || (size_t)(nl - line) != strlen(CACHE_MAGIC) + 1 + strlen(s->ident) ||
+    if (!len || !(nl = memchr(line, '\n', len)) || (size_t)(nl - line) != strlen(CACHE_MAGIC) + 1 + strlen(s->ident) ||
         strncmp(line, CACHE_MAGIC "\t", strlen(CACHE_MAGIC) + 1) ||
-        memcmp(line + strlen(CACHE_MAGIC) + 1, s->ident, strlen(s->ident))) {
-        free(data); /* another lldb or format: start afresh */
-        return;
-    }
-    c->intact = data[len - 1] == '\n'; /* a record cut by a crash: rewrite, never glue onto it */
+        memcmp(line + strlen(CACHE_MAGIC) + 1, s->ident, strlen(s->ident)))
+        return 0; /* another lldb or format: start afresh */
+    intact = data[len - 1] == '\n'; /* a record cut by a crash: rewrite, never glue onto it */
     for (line = nl + 1; line < data + len && (nl = memchr(line, '\n', (size_t)(data + len - line))); line = nl + 1) {
-        char *fld[7], *p = line;
+        char *fld[7], *p = line, *end;
         size_t k = 0;
         struct entry *e;
         uint64_t addr;
@@ -129,9 +144,13 @@ sym_cache_load(struct sym_ctx *s, const struct kdk_mod *m)
                 *p = '\0';
                 fld[k++] = p + 1;
             }
-        if (k != 7)
+        if (k != 7 || !*fld[0])
             continue;
-        addr = strtoull(fld[0], NULL, 16);
+        /* a record as this tool writes it, or none: hex address, bounded names */
+        addr = strtoull(fld[0], &end, 16);
+        if (*end || !field_ok(fld[4], KPT_MAX_FUNCTION_NAME) || !field_ok(fld[5], KPT_MAX_FUNCTION_NAME) ||
+            !field_ok(fld[6], KPT_MAX_FILE_NAME))
+            continue;
         if (sym_table_find(s, m, addr))
             continue;
         e = sym_table_add(s, m, addr);
@@ -145,7 +164,7 @@ sym_cache_load(struct sym_ctx *s, const struct kdk_mod *m)
         if (e->status == LLDB_OK && !e->func)
             e->status = LLDB_NONE;
     }
-    free(data);
+    return intact;
 }
 
 /* all of buf to fd; -1 on a short or failed write */

@@ -87,6 +87,22 @@ sym_default_cache_dir(void)
     return buf_detach(&b, NULL);
 }
 
+const char *
+sym_cache_dir_unsafe(const char *path)
+{
+    struct stat st;
+
+    if (lstat(path, &st) < 0)
+        return errno == ENOENT ? NULL : "cannot be examined";
+    if (!S_ISDIR(st.st_mode))
+        return "is not a directory (a symbolic link is not followed)";
+    if (st.st_uid != geteuid())
+        return "belongs to another user";
+    if (st.st_mode & (S_IWGRP | S_IWOTH))
+        return "can be written by others (its mode lets group or others write)";
+    return NULL;
+}
+
 int
 sym_mkdir_p(const char *path)
 {

@@ -84,6 +84,9 @@ struct entry *sym_table_add(struct sym_ctx *s, const struct kdk_mod *m, uint64_t
 
 /* sym_cache.c: one file per module UUID in the cache directory */
 void sym_cache_load(struct sym_ctx *s, const struct kdk_mod *m);
+/* sym_cache_parse() - the records of one cache file's text (modified) into the table for m;
+ * returns 1 when the file is whole and this lldb's (answers may be appended to it) */
+int sym_cache_parse(struct sym_ctx *s, const struct kdk_mod *m, char *data, size_t len);
 void sym_cache_write(struct sym_ctx *s, FILE *diag);
 
 /* sym_place.c: the report's kernel in the catalogue (how, in *how), a kext's binary, and
@@ -122,6 +125,9 @@ char *sym_find_lldb(const char *want);
 /* sym_absolute() - path made absolute against the current directory (lldb runs elsewhere) */
 char *sym_absolute(const char *path);
 char *sym_default_cache_dir(void);
+/* sym_cache_dir_unsafe() - why an existing cache directory must not be used (another
+ * user's, writable by others, not a directory), or NULL */
+const char *sym_cache_dir_unsafe(const char *path);
 int sym_mkdir_p(const char *path);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "symbolicate/sym_int.h"
 #include "util/buf.h"
+#include "util/cleanup.h"
 #include "util/xalloc.h"
 
 static void
@@ -172,7 +173,9 @@ worker_count(const struct sym_ctx *s)
 void
 sym_run(struct sym_ctx *s, FILE *diag)
 {
-    char workdir[] = "/tmp/kptrace-batch.XXXXXX";
+    struct buf wd = BUF_INIT;
+    char *workdir;
+    const char *tmp = getenv("TMPDIR");
     size_t i, pending = 0, nw;
     pthread_t *th;
     struct buf ic = BUF_INIT;
@@ -194,6 +197,9 @@ sym_run(struct sym_ctx *s, FILE *diag)
         sym_cache_write(s, diag);
         return;
     }
+    /* lldb's private working directory, removed at the end, on every signal too */
+    buf_addf(&wd, "%s/kptrace-batch.XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
+    workdir = wd.data;
     if (!s->lldb || !mkdtemp(workdir)) {
         const char *why = !s->lldb ? "no lldb found (install lldb, or name one with --lldb)"
                                    : "cannot create a private directory for lldb";
@@ -205,8 +211,10 @@ sym_run(struct sym_ctx *s, FILE *diag)
             if (s->ss[i].n)
                 add_failure(s, s->ss[i].primary, why);
         s->st.lldb_failed += pending;
+        buf_release(&wd);
         return;
     }
+    cleanup_add_path(workdir);
     if (s->o.lldb_log)
         s->cmdlog = fopen(s->o.lldb_log, "w");
     if (s->cache_dir && sym_mkdir_p(s->cache_dir) == 0)
@@ -231,6 +239,8 @@ sym_run(struct sym_ctx *s, FILE *diag)
         fclose(s->cmdlog);
     s->cmdlog = NULL;
     nftw(workdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    cleanup_remove_path(workdir);
+    buf_release(&wd);
     buf_release(&ic);
     sym_cache_write(s, diag);
 }

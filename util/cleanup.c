@@ -21,14 +21,18 @@ cleanup_now(void)
 {
     size_t i;
 
+    /* the children first: what they hold open goes before its files and directories */
     for (i = 0; i < SLOTS; i++) {
-        const char *p = atomic_load(&paths[i]);
         pid_t g = atomic_load(&groups[i]);
 
-        if (p)
-            unlink(p);
         if (g > 0)
             kill(-g, SIGKILL);
+    }
+    for (i = 0; i < SLOTS; i++) {
+        const char *p = atomic_load(&paths[i]);
+
+        if (p && unlink(p) < 0)
+            rmdir(p); /* a directory: lldb's private one (left empty by lldb) */
     }
 }
 

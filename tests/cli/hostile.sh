@@ -183,6 +183,14 @@ if [ -d "$FX/kdks" ]; then
     aux "cache: a run after a cut record" 0 --kdk-root "$FX/kdks" --cache "$A/cache" -o /dev/null "$FX/reports/intel-legacy.panic"
     [ "$(tail -c 1 "$A/cache/$ku.v1" | od -An -c | tr -d ' ')" = '\n' ] && ! grep -q "$(tail -n 1 "$T/cut")	" "$A/cache/$ku.v1" 2>/dev/null &&
         ok "  ... the cache is whole again, the cut record not continued" || no "  ... a record was glued onto"
+    # a cache directory others may write into, or another user's: not used, and said
+    mkdir -p "$A/open-cache" && chmod 0777 "$A/open-cache"
+    timeout 60 "$BIN" --kdk-root "$FX/kdks" --cache "$A/open-cache" -o /dev/null "$FX/reports/intel-legacy.panic" 2>"$T/aux.err"
+    grep -q "open-cache' can be written by others" "$T/aux.err" && [ -z "$(ls -A "$A/open-cache")" ] &&
+        ok "a cache directory others can write is not used" || no "a world-writable cache directory was used"
+    ln -s "$A/cache" "$A/link-cache"
+    timeout 60 "$BIN" --kdk-root "$FX/kdks" --cache "$A/link-cache" -o /dev/null "$FX/reports/intel-legacy.panic" 2>"$T/aux.err"
+    grep -q "is not a directory" "$T/aux.err" && ok "a cache directory that is a symbolic link is not used" || no "a symlinked cache directory was used"
 else
     echo "# SKIP the symbol cache cases: no fixtures in $FX"
 fi

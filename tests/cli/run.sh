@@ -75,6 +75,14 @@ check "hostile: no heading injected" sh -c "! grep -q '^## h' '$T/h.md'"
 printf '%s\n%s\n' "$SRC/tests/data/intel-legacy.panic" "$SRC/tests/data/ios-zone.ips" | \
     timeout 60 "$BIN" -q --reports-csv "$T/stdin.csv" - >/dev/null 2>&1
 check "paths from stdin" test "$(rows "$T/stdin.csv")" -eq 2
+# a path list's lines are bytes: a CRLF list works, a name ending in CR is kept when it
+# exists, a line with a NUL is a rejected row (not a path cut at the NUL)
+mkdir -p "$T/crl" && cp "$SRC/tests/data/intel-legacy.panic" "$T/crl/cr$(printf '\r')" && cp "$SRC/tests/data/intel-legacy.panic" "$T/crl/bad"
+printf '%s\r\n%s\r\n%s/bad\000name\n' "$SRC/tests/data/ios-zone.ips" "$T/crl/cr" "$T/crl" | \
+    timeout 60 "$BIN" -q --no-symbolicate --reports-csv "$T/stdin2.csv" -o /dev/null - >/dev/null 2>&1
+check "paths from stdin: a CRLF list" grep -q 'ios-zone.ips,ok' "$T/stdin2.csv"
+check "paths from stdin: a name ending in CR" grep -q "crl/cr$(printf '\r')\",ok" "$T/stdin2.csv"
+check "paths from stdin: a NUL in a line is a rejected row, not another path" sh -c "grep -q 'bad?name,rejected,.*a NUL byte in line 3' '$T/stdin2.csv' && ! grep -q 'crl/bad,' '$T/stdin2.csv'"
 
 # outputs that cannot be written: exit 3, and an existing summary is never half-replaced
 run 3 "output in a missing directory" -q -o "$T/missing/dir/s.md" "$SRC/samples"
@@ -246,7 +254,7 @@ for sig in TERM INT HUP; do
     # (a background job starts with SIGINT ignored, and a run under nohup with SIGHUP
     # ignored, which the tool leaves ignored: perl gives both the default back, as an
     # interactive shell would)
-    (sleep 30; echo "$SRC/tests/data/intel-legacy.panic") |
+    (sleep 6; echo "$SRC/tests/data/intel-legacy.panic") |
         perl -e '$SIG{INT} = $SIG{HUP} = "DEFAULT"; exec @ARGV' "$BIN" -q -o "$T/int/s.md" \
         --csv "$T/int/c.csv" --json "$T/int/s.json" - 2>/dev/null &
     pid=$!
@@ -259,7 +267,7 @@ for sig in TERM INT HUP; do
     if [ "$seen" = 3 ] && [ -z "$left" ] && [ $rc -gt 128 ]; then ok "SIG$sig: no output, no temporary file left (exit $rc)"
     else no "SIG$sig: $seen temporaries seen, left: '$left', exit $rc"; fi
 done
-pkill -f "sleep 30" 2>/dev/null
+pkill -f '^sleep 6$' 2>/dev/null
 # a signal the caller ignores (nohup) stays ignored: the run finishes
 rm -rf "$T/int" && mkdir "$T/int"
 (sleep 1; echo "$SRC/tests/data/intel-legacy.panic") |

@@ -69,10 +69,10 @@ check "warm run: same frames" cmp "$T/r.csv" "$T/r2.csv"
 # signatures on symbolicated frames: the same bug in four formats and on another build,
 # kernel and slide keeps one key; without kernel symbols it meets them on the coarse key
 sig() { grep -F "/reports/$1" "$T/r.csv" | awk -F, '{ print $8 }'; }
-coarse() { grep -F "/reports/$1" "$T/r.csv" | awk -F, '{ print $(NF-2) }'; } # coarse_id,fine_id,panic_source
+coarse() { grep -F "/reports/$1" "$T/r.csv" | awk -F, '{ print $(NF-4) }'; } # coarse_id,fine_id,panic_source,hang_id,hang
 k=$(sig intel-legacy.panic)
 check "one key for 4 formats and another build" sh -c "[ -n '$k' ] && [ '$(sig intel-wrapped.panic)' = '$k' ] && [ '$(sig intel-plist.plist)' = '$k' ] && [ '$(sig intel-crlf.txt.gz)' = '$k' ] && [ '$(sig intel-other.panic)' = '$k' ]"
-check "unsymbolicated kernel: another primary key, the same coarse key" sh -c "[ '$(sig intel-mismatch.panic)' != '$k' ] && [ '$(coarse intel-mismatch.panic)' = '$(coarse intel-legacy.panic)' ]"
+check "unsymbolicated kernel: another primary key, the same coarse key" sh -c "[ '$(sig intel-mismatch.panic)' != '$k' ] && [ -n '$(coarse intel-legacy.panic)' ] && [ '$(coarse intel-mismatch.panic)' = '$(coarse intel-legacy.panic)' ]"
 timeout 300 "$BIN" -q $SYM --no-symbolicate --reports-csv "$T/r3.csv" "$FX/reports" >/dev/null 2>&1
 check "--no-symbolicate leaves MODULE+0xOFFSET" sh -c "grep -q 'kernel+0x' '$T/r3.csv' && ! grep -q 'kernel!' '$T/r3.csv'"
 
@@ -92,13 +92,16 @@ done
 # of their own, which the default signal action would leave behind)
 sleepers() { pgrep -f '^sleep 600$' | wc -l; }
 before=$(sleepers)
-"$BIN" -q $SYM --no-cache --lldb "$T/fake-lldb-mute" --lldb-timeout 100000 -o "$T/sig.md" "$FX/reports/intel-legacy.panic" 2>/dev/null &
+mkdir -p "$T/sigtmp"
+TMPDIR=$T/sigtmp "$BIN" -q $SYM --no-cache --lldb "$T/fake-lldb-mute" --lldb-timeout 100000 -o "$T/sig.md" "$FX/reports/intel-legacy.panic" 2>/dev/null &
 pid=$!
 for _ in 1 2 3 4 5 6 7 8 9 10; do [ "$(sleepers)" -gt "$before" ] && break; sleep 0.2; done
+wd=$(ls -A "$T/sigtmp" | wc -l)
 kill -TERM $pid; wait $pid 2>/dev/null
 sleep 0.3
 check "SIGTERM while lldb works: no lldb child left behind" test "$(sleepers)" -le "$before"
 check "SIGTERM while lldb works: no output, no temporary file" sh -c "! ls '$T'/sig.md* 2>/dev/null | grep -q ."
+check "SIGTERM while lldb works: lldb's private directory (in \$TMPDIR) is gone" sh -c "[ $wd = 1 ] && ! ls -A '$T/sigtmp' | grep -q ."
 check "a target that does not load is a failure, not 'nothing there'" grep -q 'could not load the target: error: unable to load the fake' "$T/noload.md"
 (cd "$FX/.." && timeout 120 "$BIN" --trace --no-cache --kdk-root "$(basename "$FX")/kdks" --kext "$(basename "$FX")/kexts" "$FX/reports/intel-legacy.panic" >"$T/rel.out" 2>&1)
 check "relative KDK paths work (lldb runs in a private directory)" diff "$FX/expect/intel-legacy.trace" "$T/rel.out"
