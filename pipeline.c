@@ -50,6 +50,8 @@ own_output(const struct run *run, const char *path)
     struct stat st;
     size_t i;
 
+    if (outfile_is_lock(path))
+        return 1; /* the lock beside an earlier run's outputs */
     if (stat(path, &st) < 0)
         return 0;
     for (i = 0; i < OUT_N; i++)
@@ -353,11 +355,13 @@ int
 pipeline_close_outputs(struct run *run, int ok)
 {
     size_t i;
-    int ret = 0;
+    int ret = 0, lock = ok ? outfile_lock(run->out, OUT_N) : -1;
 
+    /* the renames under the lock: another run on these outputs commits before or after */
     for (i = 0; i < OUT_N; i++)
         if (outfile_close(&run->out[i], ok) < 0)
             ret = -1;
+    outfile_unlock(lock);
     return ret;
 }
 

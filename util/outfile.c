@@ -4,11 +4,13 @@
 #include "util/outfile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/buf.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
@@ -122,4 +124,53 @@ outfile_close(struct outfile *o, int ok)
     o->f = NULL;
     o->tmp = NULL;
     return ret;
+}
+
+int
+outfile_lock(const struct outfile *v, size_t n)
+{
+    const struct outfile *o = NULL;
+    struct buf b = BUF_INIT;
+    struct flock fl;
+    const char *slash;
+    size_t i;
+    int fd;
+
+    for (i = 0; i < n && !o; i++)
+        if (v[i].f && v[i].tmp)
+            o = &v[i];
+    if (!o)
+        return -1; /* nothing is renamed: nothing to keep apart */
+    slash = strrchr(o->path, '/');
+    if (slash)
+        buf_add(&b, o->path, (size_t)(slash - o->path) + 1);
+    buf_adds(&b, OUTFILE_LOCK);
+    fd = open(b.data, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0666);
+    buf_release(&b);
+    if (fd < 0)
+        return -1;
+    memset(&fl, 0, sizeof(fl));
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    while (fcntl(fd, F_SETLKW, &fl) < 0)
+        if (errno != EINTR) {
+            close(fd);
+            return -1;
+        }
+    return fd;
+}
+
+void
+outfile_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd); /* closing releases the lock */
+}
+
+int
+outfile_is_lock(const char *path)
+{
+    const char *base = strrchr(path, '/');
+
+    return !strcmp(base ? base + 1 : path, OUTFILE_LOCK);
 }

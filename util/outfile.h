@@ -31,6 +31,17 @@ int outfile_open(struct outfile *o, const char *path);
 int outfile_flush(struct outfile *o);
 /* outfile_close() - ok: commit (rename into place), else discard; 0 or -1 (said on stderr) */
 int outfile_close(struct outfile *o, int ok);
+/*
+ * outfile_lock() - before the outputs v[0..n) are committed: an exclusive lock (fcntl) on
+ * OUTFILE_LOCK in the directory of the first one that is renamed, so that two runs writing
+ * the same outputs commit them one set after the other, never mixed. The file descriptor,
+ * or -1 (no lock: nothing to rename, or the lock file cannot be made). The lock file stays,
+ * empty; outfile_is_lock() names it so that a walk passes it over.
+ */
+#define OUTFILE_LOCK ".kptrace-batch.lock"
+int outfile_lock(const struct outfile *v, size_t n);
+void outfile_unlock(int fd);
+int outfile_is_lock(const char *path);
 /* outfile_is_tmp() - 1 when (dev, ino) is o's temporary file, or the file it replaces */
 int outfile_is_tmp(const struct outfile *o, dev_t dev, ino_t ino);
 

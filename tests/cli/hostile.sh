@@ -195,6 +195,13 @@ else
     echo "# SKIP the symbol cache cases: no fixtures in $FX"
 fi
 
+# --- a file deeper than PATH_MAX (45 levels of 101 bytes): the directory the walk cannot
+# enter has its row, with why (the file below it is not read: the walk works by full paths)
+D=$T/deep
+mkdir -p "$D" && (cd "$D" && for i in $(seq 1 45); do n=$(printf 'd%0100d' "$i"); mkdir "$n" && cd "$n" || exit 1; done && cp "$P" deep.panic)
+timeout 60 "$BIN" -q --no-symbolicate -o /dev/null --reports-csv "$T/deep.csv" "$D"
+[ "$(grep -c ',rejected,.*too long' "$T/deep.csv")" = 1 ] && ok "past PATH_MAX: the directory not entered has its row (name too long)" || no "past PATH_MAX: nothing accounted for"
+
 # --- walking the dumps: a symlink diamond, a link out to /, overlapping PATHs, hard links
 W=$T/walk
 mkdir -p "$W/d/l0"

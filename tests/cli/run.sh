@@ -84,6 +84,27 @@ check "paths from stdin: a CRLF list" grep -q 'ios-zone.ips,ok' "$T/stdin2.csv"
 check "paths from stdin: a name ending in CR" grep -q "crl/cr$(printf '\r')\",ok" "$T/stdin2.csv"
 check "paths from stdin: a NUL in a line is a rejected row, not another path" sh -c "grep -q 'bad?name,rejected,.*a NUL byte in line 3' '$T/stdin2.csv' && ! grep -q 'crl/bad,' '$T/stdin2.csv'"
 
+# two runs on the same outputs commit one whole set after the other: a run waits for the
+# lock beside the outputs (held here by python3's fcntl lock) before it renames any of them
+if command -v python3 >/dev/null 2>&1; then
+    mkdir -p "$T/lk" && echo old > "$T/lk/s.md" && echo old > "$T/lk/c.csv"
+    python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a"); fcntl.lockf(f, fcntl.LOCK_EX); open(sys.argv[2], "w").close(); time.sleep(3)' \
+        "$T/lk/.kptrace-batch.lock" "$T/lk/held" &
+    lpid=$!
+    for _ in 1 2 3 4 5 6 7 8 9 10; do [ -e "$T/lk/held" ] && break; sleep 0.2; done
+    timeout 60 "$BIN" -q --no-symbolicate -o "$T/lk/s.md" --csv "$T/lk/c.csv" "$SRC/tests/data/intel-legacy.panic" 2>/dev/null &
+    rpid=$!
+    sleep 1
+    check "lock: while another holds it, no output is replaced" sh -c "[ \"\$(cat '$T/lk/s.md')\" = old ] && [ \"\$(cat '$T/lk/c.csv')\" = old ]"
+    wait $lpid; wait $rpid
+    check "lock: once free, the whole set is committed" sh -c "grep -q '^# ' '$T/lk/s.md' && grep -q '^rank,' '$T/lk/c.csv'"
+    timeout 60 "$BIN" -q --no-symbolicate -o /dev/null --reports-csv "$T/lk2.csv" "$T/lk" "$SRC/tests/data/intel-legacy.panic"
+    check "lock: the lock file beside the outputs is no input of a later run" sh -c "! grep -q 'kptrace-batch.lock' '$T/lk2.csv'"
+else
+    echo "# SKIP the output lock test: no python3 to hold an fcntl lock"
+fi
+
 # outputs that cannot be written: exit 3, and an existing summary is never half-replaced
 run 3 "output in a missing directory" -q -o "$T/missing/dir/s.md" "$SRC/samples"
 echo "previous summary" > "$T/keep.md"
