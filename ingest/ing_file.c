@@ -56,7 +56,7 @@ ing_load(const char *path, const struct kpt_limits *lim, struct arena *a, void *
         if (n == 0)
             break;
         if (buf_add(&b, chunk, (size_t)n) < 0) {
-            *why = "file grew over the file size limit while read";
+            *why = b.oom ? "not enough memory to hold it" : "file grew over the file size limit while read";
             ret = KPT_E_LIMIT;
             goto out;
         }

@@ -63,7 +63,11 @@ gunzip(const unsigned char *in, size_t inlen, size_t max, struct buf *out, const
             ret = KPT_E_LIMIT;
             break;
         }
-        buf_add(out, chunk, produced);
+        if (buf_add(out, chunk, produced) < 0 && out->oom) {
+            *why = "not enough memory to decompress it";
+            ret = KPT_E_LIMIT;
+            break;
+        }
         if (zr == Z_OK)
             continue;
         if (zr == Z_STREAM_END) {

@@ -15,6 +15,7 @@ buf_init(struct buf *b, size_t max)
     b->data = buf_empty_;
     b->len = b->alloc = 0;
     b->max = max;
+    b->oom = 0;
 }
 
 void
@@ -58,7 +59,18 @@ buf_grow(struct buf *b, size_t extra)
 
         while (n < need)
             n = st_mult(n, 2);
-        b->data = xrealloc(old, n);
+        if (b->max) {
+            /* a bounded buffer holds one input: memory running out refuses that input */
+            char *q = realloc(old, n);
+
+            if (!q) {
+                b->oom = 1;
+                return KPT_E_LIMIT;
+            }
+            b->data = q;
+        } else {
+            b->data = xrealloc(old, n);
+        }
         if (!old)
             b->data[0] = '\0';
         b->alloc = n;

@@ -14,11 +14,12 @@
 struct buf {
     char *data;
     size_t len, alloc, max;
+    unsigned oom; /* a bounded buffer (max set) could not grow: memory ran out */
 };
 
 extern char buf_empty_[1];
-#define BUF_INIT { buf_empty_, 0, 0, 0 }
-#define BUF_INIT_MAX(m) { buf_empty_, 0, 0, (m) }
+#define BUF_INIT { buf_empty_, 0, 0, 0, 0 }
+#define BUF_INIT_MAX(m) { buf_empty_, 0, 0, (m), 0 }
 
 void buf_init(struct buf *b, size_t max);
 void buf_release(struct buf *b);          /* frees contents; b is empty and reusable */

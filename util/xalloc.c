@@ -5,12 +5,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "util/cleanup.h"
+
+/* out of memory: temporaries and children go, and the exit status says so (4) */
 static void
 die_oom(size_t n)
 {
-    fprintf(stderr, "kptrace-batch: out of memory allocating %zu bytes\n", n);
-    abort();
+    char msg[96];
+    int k = snprintf(msg, sizeof(msg), "kptrace-batch: out of memory allocating %zu bytes\n", n);
+
+    cleanup_now();
+    if (k > 0 && write(2, msg, (size_t)k) < 0)
+        k = 0;
+    _exit(4);
 }
 
 void *

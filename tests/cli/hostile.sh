@@ -195,6 +195,26 @@ else
     echo "# SKIP the symbol cache cases: no fixtures in $FX"
 fi
 
+# --- memory running out (ulimit -v; not under ASan, which reserves far more address space):
+# a report too large for memory is rejected with why; anything else exits 4, cleaned up
+if [ -z "${ASAN_OPTIONS:-}" ]; then
+    O=$T/oom
+    mkdir -p "$O/in1" "$O/in2" "$O/out1" "$O/out2"
+    { cat "$P"; head -c 60000000 /dev/zero | tr '\0' 'x'; } > "$O/in1/huge.panic"; cp "$P" "$O/in1/"
+    (ulimit -v 100000; timeout 60 "$BIN" -q --no-symbolicate -o "$O/out1/s.md" --reports-csv "$O/out1/r.csv" "$O/in1" 2>/dev/null)
+    rc=$?
+    [ $rc = 1 ] && grep -q 'huge.panic,rejected,.*not enough memory' "$O/out1/r.csv" && grep -q 'intel-legacy.panic,ok' "$O/out1/r.csv" &&
+        ok "out of memory for one report: it is rejected with why, the others read (exit 1)" || no "out of memory for one report: exit $rc"
+    { cat "$P"; head -c 30000000 /dev/zero | tr '\0' 'x'; } > "$O/in2/big.panic"
+    (ulimit -v 90000; timeout 60 "$BIN" -q --no-symbolicate -o "$O/out2/s.md" --csv "$O/out2/c.csv" "$O/in2" 2>"$O/err")
+    rc=$?
+    [ $rc = 4 ] && [ -z "$(ls -A "$O/out2")" ] && grep -q 'out of memory' "$O/err" &&
+        ok "out of memory elsewhere: exit 4, no output and no temporary file" || no "out of memory elsewhere: exit $rc, left: $(ls -A "$O/out2" | tr '\n' ' ')"
+    rm -rf "$O"
+else
+    echo "# SKIP the out-of-memory cases under ASan (ulimit -v and its shadow memory do not mix)"
+fi
+
 # --- a file deeper than PATH_MAX (45 levels of 101 bytes): the directory the walk cannot
 # enter has its row, with why (the file below it is not read: the walk works by full paths)
 D=$T/deep
