@@ -114,6 +114,113 @@ push(char ***v, size_t *n, const char *s)
     (*v)[*n] = NULL;
 }
 
+/*
+ * A pattern's cost is bounded before it is compiled: POSIX regex engines backtrack only for
+ * backreferences (refused), and the work and memory of the rest grow with the pattern once
+ * its bounded repetitions are expanded, estimated here: an atom counts 1, a group the
+ * largest of its alternatives, '*' and '+' double, {m,n} multiplies by its larger bound.
+ */
+#define PATTERN_MAX 1024   /* bytes of one pattern */
+#define PATTERN_BUDGET 4096 /* its size with repetitions expanded */
+
+static const char *
+over_budget(const char *p)
+{
+    double stack[64][2]; /* per open group: sum of this alternative, largest alternative */
+    size_t depth = 0;
+    double last = 0, sum = 0, best = 0;
+
+    if (strlen(p) > PATTERN_MAX)
+        return "pattern longer than 1024 bytes";
+    for (; *p; p++) {
+        double atom = 1;
+
+        switch (*p) {
+        case '\\':
+            if (p[1] >= '1' && p[1] <= '9')
+                return "pattern with a backreference (its matching time has no bound)";
+            if (p[1])
+                p++;
+            break;
+        case '[':
+            p++;
+            if (*p == '^')
+                p++;
+            if (*p == ']')
+                p++;
+            while (*p && *p != ']') {
+                if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+                    char close = p[1];
+
+                    for (p += 2; *p && !(*p == close && p[1] == ']'); p++)
+                        ;
+                    if (*p)
+                        p++;
+                }
+                if (*p)
+                    p++;
+            }
+            if (!*p)
+                return NULL; /* unclosed: regcomp says why */
+            break;
+        case '(':
+            if (depth == sizeof(stack) / sizeof(stack[0]))
+                return "pattern nesting groups deeper than 64";
+            stack[depth][0] = sum;
+            stack[depth++][1] = best;
+            sum = best = 0;
+            last = 0;
+            continue;
+        case ')':
+            if (!depth)
+                break;
+            atom = sum > best ? sum : best;
+            depth--;
+            sum = stack[depth][0];
+            best = stack[depth][1];
+            break;
+        case '|':
+            if (sum > best)
+                best = sum;
+            sum = 0;
+            last = 0;
+            continue;
+        case '*': case '+': case '?': case '{': {
+            double f = *p == '?' ? 1 : 2;
+
+            if (*p == '{') {
+                unsigned long m = strtoul(p + 1, NULL, 10), n = m;
+                const char *c = strchr(p, ',') , *e = strchr(p, '}');
+
+                if (!e)
+                    return NULL;
+                if (c && c < e)
+                    n = c + 1 < e ? strtoul(c + 1, NULL, 10) : m + 1;
+                if (m > 255 || n > 255)
+                    return "pattern repeating more than 255 times";
+                f = (double)(n > m ? n : m);
+                if (f < 1)
+                    f = 1;
+                p = e;
+            }
+            /* the atom just counted is repeated */
+            sum += last * (f - 1);
+            last *= f;
+            if (sum > PATTERN_BUDGET)
+                return "pattern over the complexity budget (nested repetitions expand past 4096)";
+            continue;
+        }
+        default:
+            break;
+        }
+        sum += atom;
+        last = atom;
+        if (sum > PATTERN_BUDGET)
+            return "pattern over the complexity budget (nested repetitions expand past 4096)";
+    }
+    return NULL;
+}
+
 static int
 load_list(struct clu_list_rules *l, const char *file, char *text, struct buf *err)
 {
@@ -127,6 +234,10 @@ load_list(struct clu_list_rules *l, const char *file, char *text, struct buf *er
         struct clu_list_entry *e;
         struct buf pat = BUF_INIT;
 
+        if (over_budget(line)) {
+            buf_release(&all);
+            return bad(err, file, lineno, over_budget(line), line);
+        }
         VEC_GROW(l->e, l->n + 1, cap);
         e = &l->e[l->n];
         buf_addf(&pat, "^(%s)$", line);
@@ -182,6 +293,8 @@ load_classes(struct clu_rules *c, char *text, struct buf *err)
         n = strtol(f[1], &end, 10);
         if (*end || n < 0 || n > 6)
             return bad(err, "classes.tsv", lineno, "N must be 0 to 6", f[1]);
+        if (over_budget(f[3]))
+            return bad(err, "classes.tsv", lineno, over_budget(f[3]), f[3]);
         VEC_GROW(c->rows, c->nrows + 1, cap);
         r = &c->rows[c->nrows];
         if (regcomp(&r->re, f[3], REG_EXTENDED))

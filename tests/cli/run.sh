@@ -125,6 +125,15 @@ printf 'broken\t3\t-\t([unclosed\n' >> "$T/rules/classes.tsv"
 run 3 "rules: a bad pattern stops the run" -q --rules "$T/rules" -o "$T/r2.md" "$SRC/tests/data/intel-legacy.panic"
 check "rules: the error names file:line" grep -q 'classes.tsv:[0-9]*: bad pattern' "$T/err"
 check "rules: no summary written" test ! -e "$T/r2.md"
+# a pattern whose cost has no bound is refused when the rules load, with file:line
+cp -r "$SRC/cluster/rules/xnusig-1" "$T/rules-br"
+printf 'evil\t3\t-\t(a+)+\\1\n' >> "$T/rules-br/classes.tsv"
+run 3 "rules: a backreference is refused at load" -q --rules "$T/rules-br" -o "$T/r4.md" "$SRC/tests/data/intel-legacy.panic"
+check "rules: ... saying where" grep -q 'classes.tsv:[0-9]*: pattern with a backreference' "$T/err"
+cp -r "$SRC/cluster/rules/xnusig-1" "$T/rules-nb"
+echo '((x{200}){200}){200}' >> "$T/rules-nb/prefix.txt"
+run 3 "rules: nested bounds over the budget are refused at load" -q --rules "$T/rules-nb" -o "$T/r5.md" "$SRC/tests/data/intel-legacy.panic"
+check "rules: ... saying where" grep -q 'prefix.txt:[0-9]*: pattern over the complexity budget' "$T/err"
 
 # --explain answers for every corpus sample (and for the project's own inputs)
 CORPUS=${KPT_CORPUS:-$SRC/../shared/corpus}
