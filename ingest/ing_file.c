@@ -13,6 +13,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/hindex.h"
+#include "util/longpath.h"
 #include "util/xalloc.h"
 
 int
@@ -26,7 +27,7 @@ ing_load(const char *path, const struct kpt_limits *lim, struct arena *a, void *
     *data = NULL;
     *len = 0;
     /* O_NONBLOCK: a FIFO swapped in after the walk must not block the run */
-    fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    fd = lp_open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC); /* past PATH_MAX too */
     if (fd < 0) {
         *why = arena_printf(a, "cannot open: %s", strerror(errno));
         return KPT_E_IO;
@@ -219,7 +220,7 @@ walk_dir(struct walk *w, const char *path, const struct stat *st)
             return w->fn(path, "symlink loop: directory already being searched", w->ctx);
     if (seen_before(&w->wk->dirs, st))
         return 0; /* reached again (an overlapping PATH, two links to it): walked once */
-    if (!(d = opendir(path)))
+    if (!(d = lp_opendir(path)))
         return w->fn(path, strerror(errno), w->ctx);
     while ((e = readdir(d))) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
@@ -257,12 +258,12 @@ walk_path(struct walk *w, const char *path, int top)
     struct stat st, lst;
     int link;
 
-    if (stat(path, &st) < 0) {
-        if (errno == ELOOP || (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)))
+    if (lp_stat(path, &st, 1) < 0) {
+        if (errno == ELOOP || (lp_stat(path, &lst, 0) == 0 && S_ISLNK(lst.st_mode)))
             return w->fn(path, errno == ELOOP ? "symlink loop" : "dangling symlink", w->ctx);
         return w->fn(path, strerror(errno), w->ctx);
     }
-    link = lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode);
+    link = lp_stat(path, &lst, 0) == 0 && S_ISLNK(lst.st_mode);
     if (S_ISDIR(st.st_mode)) {
         if (link && !top) {
             /* a directory link inside the dumps is followed only where it stays inside the
