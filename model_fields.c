@@ -137,7 +137,7 @@ static const char *h_fine(const struct kpt_report *r) { return said(r->fine_id);
 static const char *
 h_hang_site(const struct kpt_report *r)
 {
-    static __thread char b[KPT_MAX_SYMBOL_NAME * 4];
+    static _Thread_local char b[KPT_MAX_SYMBOL_NAME * 4];
 
     if (!r->hang || !r->hang->hang_id)
         return NULL;
@@ -148,7 +148,7 @@ h_hang_site(const struct kpt_report *r)
 static const char *
 h_hang_service(const struct kpt_report *r)
 {
-    static __thread char b[KPT_MAX_MODULE_NAME + 32];
+    static _Thread_local char b[KPT_MAX_MODULE_NAME + 32];
 
     if (!r->hang || !r->hang->hang_id)
         return NULL;
