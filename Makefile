@@ -12,7 +12,7 @@ PKGS := libxml-2.0 jansson zlib libxxhash libplist-2.0
 TEST_PKGS := cmocka
 # Debian packages the build and the tests need (installed by 'make deps')
 DEB_PKGS := gcc make pkg-config libxml2-dev libjansson-dev zlib1g-dev libxxhash-dev libcmocka-dev libplist-dev \
-            lldb-16 clang llvm lld-16 parallel mandoc
+            lldb-16 clang llvm lld-16 parallel mandoc chromium
 # macOS: Xcode's command line tools bring cc, ld64, lldb, dsymutil, libxml2, zlib
 BREW_PKGS := pkg-config jansson xxhash cmocka libplist llvm lld mandoc parallel coreutils
 FIXTURES := build/fixtures
@@ -108,6 +108,7 @@ bench: $(BUILD)/kptrace-batch fixtures build/uuidfix build/machofix  ## benchmar
 sym-test: $(BUILD)/kptrace-batch fixtures  ## symbolication tests: real lldb on the fixtures, fake lldbs
 	@sh tests/cli/symbolicate.sh $(BUILD)/kptrace-batch $(FIXTURES)
 	@sh tests/cli/hangs.sh $(BUILD)/kptrace-batch $(FIXTURES)
+	@sh tests/cli/page.sh $(BUILD)/kptrace-batch $(FIXTURES)
 
 deps:  ## install what the build and tests need: Debian packages (apt-get), or on macOS Homebrew's
 	@if [ "$$(uname -s)" = Darwin ]; then \

@@ -47,6 +47,7 @@ static const char usage_text[] =
     "      --build BUILD        only reports of this OS build (repeatable)\n"
     "      --compare-builds A B which signatures appear only in build B (and only in A)\n"
     "      --plot FILE.svg      a bar chart of the top clusters, linked from the summary\n"
+    "      --html FILE          the summary as one self-contained page (sortable, filterable)\n"
     "      --frames N           significant frames in a signature (default 3; classes with\n"
     "                           their own N in classes.tsv keep it)\n"
     "      --rules DIR          signature rules (classes.tsv, plumbing-*.txt, ...) instead of\n"
@@ -126,7 +127,7 @@ parse_size(const char *s, size_t min, size_t *out)
 enum { OPT_CSV = 256, OPT_REPORTS_CSV, OPT_JSON, OPT_MAX_FILE, OPT_MAX_LINE, OPT_MAX_FRAMES,
        OPT_KDK_ROOT, OPT_KEXT, OPT_LLDB, OPT_NO_SYM, OPT_CACHE, OPT_NO_CACHE, OPT_TRACE,
        OPT_LLDB_TIMEOUT, OPT_LLDB_LOG, OPT_RULES, OPT_EXPLAIN, OPT_BASELINE, OPT_SINCE,
-       OPT_UNTIL, OPT_BUILD, OPT_COMPARE, OPT_PLOT, OPT_FRAMES, OPT_STATE, OPT_COMPARE_RULES };
+       OPT_UNTIL, OPT_BUILD, OPT_COMPARE, OPT_PLOT, OPT_FRAMES, OPT_STATE, OPT_COMPARE_RULES, OPT_HTML };
 
 static void
 push(const char ***v, size_t *n, const char *s)
@@ -246,6 +247,7 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
         { "no-symbolicate", no_argument, NULL, OPT_NO_SYM },
         { "output", required_argument, NULL, 'o' },
         { "plot", required_argument, NULL, OPT_PLOT },
+        { "html", required_argument, NULL, OPT_HTML },
         { "quiet", no_argument, NULL, 'q' },
         { "reports-csv", required_argument, NULL, OPT_REPORTS_CSV },
         { "rules", required_argument, NULL, OPT_RULES },
@@ -332,6 +334,9 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
             break;
         case OPT_PLOT:
             o->plot = optarg;
+            break;
+        case OPT_HTML:
+            o->html = optarg;
             break;
         case OPT_STATE:
             o->state = optarg;

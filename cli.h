@@ -29,7 +29,7 @@ struct kpt_opts {
     const char *rules; /* --rules DIR, or NULL for the built-in signature rules */
     const char *compare_rules; /* --compare-rules DIR: what these rules would change */
     /* triage */
-    const char *baseline, *plot, *build_a, *build_b;
+    const char *baseline, *plot, *html, *build_a, *build_b;
     const char **builds; /* --build (owned array) */
     size_t nbuilds;
     int64_t since, until;

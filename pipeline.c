@@ -344,6 +344,7 @@ open_outputs(const struct kpt_opts *o, struct run *run)
     paths[OUT_RCSV] = o->reports_csv;
     paths[OUT_JSON] = o->json;
     paths[OUT_PLOT] = o->plot;
+    paths[OUT_HTML] = o->html;
     paths[OUT_STATE] = o->state;
     for (i = 0; i < OUT_N; i++)
         if ((i == OUT_MD || paths[i]) && outfile_open(&run->out[i], paths[i]) < 0)
@@ -373,6 +374,7 @@ write_summary(struct run *run)
                            (run->out[OUT_CSV].f && rep_clusters_csv(run->out[OUT_CSV].f, &run->sum) < 0) ||
                            (run->out[OUT_JSON].f && rep_json_end(run->out[OUT_JSON].f, &run->sum) < 0) ||
                            (run->out[OUT_PLOT].f && rep_plot_svg(run->out[OUT_PLOT].f, &run->sum) < 0) ||
+                           (run->out[OUT_HTML].f && rep_html(run->out[OUT_HTML].f, &run->sum) < 0) ||
                            (run->out[OUT_STATE].f && rep_state_end(run->out[OUT_STATE].f, &run->sum) < 0)))
         run->io_error = 1;
 }

@@ -11,7 +11,7 @@
 #include "util/outfile.h"
 #include "util/progress.h"
 
-enum out_kind { OUT_MD, OUT_CSV, OUT_RCSV, OUT_JSON, OUT_PLOT, OUT_STATE, OUT_N };
+enum out_kind { OUT_MD, OUT_CSV, OUT_RCSV, OUT_JSON, OUT_PLOT, OUT_STATE, OUT_HTML, OUT_N };
 
 struct run {
     const struct kpt_opts *o;

@@ -37,6 +37,8 @@ const char *rep_baseline_status(const struct kpt_baseline *b, const struct kpt_c
 
 /* rep_plot_svg() - a bar chart of the top clusters */
 int rep_plot_svg(FILE *f, const struct kpt_summary *s);
+/* rep_html() - the summary as one self-contained HTML page (--html) */
+int rep_html(FILE *f, const struct kpt_summary *s);
 int rep_clusters_csv(FILE *f, const struct kpt_summary *s);
 
 /* Per-report rows are rendered into a buffer (so that a state can keep them as they are

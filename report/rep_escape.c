@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "report/rep.h"
+#include "report/rep_int.h"
 
 /* length of the valid UTF-8 sequence at s, or 0 */
 static size_t
@@ -110,5 +111,48 @@ rep_csv_cell(struct buf *out, const char *s)
     }
     if (quote)
         buf_addc(out, '"');
+    buf_release(&u);
+}
+
+/* text for XML and HTML (element content and quoted attributes alike): the five special
+ * characters as entities, control characters as spaces, U+FFFE/U+FFFF (no XML characters)
+ * as U+FFFD, at most max bytes then an ellipsis */
+void
+rep_xml_text(struct buf *b, const char *s, size_t max)
+{
+    struct buf u = BUF_INIT;
+    size_t i, n;
+
+    rep_utf8(&u, s ? s : "");
+    n = u.len;
+    if (n > max) {
+        n = max;
+        while (n && ((unsigned char)u.data[n] & 0xc0) == 0x80)
+            n--;
+    }
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)u.data[i];
+
+        if (c == '&')
+            buf_adds(b, "&amp;");
+        else if (c == '<')
+            buf_adds(b, "&lt;");
+        else if (c == '>')
+            buf_adds(b, "&gt;");
+        else if (c == '"')
+            buf_adds(b, "&quot;");
+        else if (c == '\'')
+            buf_adds(b, "&#39;");
+        else if (c < 0x20 || c == 0x7f)
+            buf_addc(b, ' ');
+        else if (c == 0xef && i + 2 < n && (unsigned char)u.data[i + 1] == 0xbf &&
+                 ((unsigned char)u.data[i + 2] & 0xfe) == 0xbe) {
+            buf_adds(b, "\xef\xbf\xbd");
+            i += 2;
+        } else
+            buf_addc(b, (char)c);
+    }
+    if (n < u.len)
+        buf_adds(b, "\xe2\x80\xa6");
     buf_release(&u);
 }

@@ -15,6 +15,10 @@
 json_t *rep_jstr(const char *s);             /* display; null for NULL */
 json_t *rep_jhist(const struct kpt_hist *h); /* display: {"value": count, "(others)": n} */
 char *rep_lossless_enc(const char *s);
+/* rep_xml_text() - s escaped for XML/HTML text and attributes, at most max bytes */
+void rep_xml_text(struct buf *b, const char *s, size_t max);
+/* rep_plot_svg_buf() - the top clusters' bar chart as one <svg> element */
+void rep_plot_svg_buf(struct buf *b, const struct kpt_summary *s);
 char *rep_lossless_dec(const char *s);
 json_t *rep_lossless_str(const char *s); /* lossless; null for NULL */
 

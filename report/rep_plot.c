@@ -4,58 +4,17 @@
 #include <string.h>
 
 #include "report/rep.h"
+#include "report/rep_int.h"
 #include "util/err.h"
 
 #define TOP 10
 #define LABEL_MAX 90
 
-static void
-xml(struct buf *b, const char *s, size_t max)
-{
-    struct buf u = BUF_INIT;
-    size_t i, n;
-
-    rep_utf8(&u, s);
-    n = u.len;
-    if (n > max) {
-        n = max;
-        while (n && ((unsigned char)u.data[n] & 0xc0) == 0x80)
-            n--;
-    }
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)u.data[i];
-
-        if (c == '&')
-            buf_adds(b, "&amp;");
-        else if (c == '<')
-            buf_adds(b, "&lt;");
-        else if (c == '>')
-            buf_adds(b, "&gt;");
-        else if (c == '"')
-            buf_adds(b, "&quot;");
-        else if (c == '\'')
-            buf_adds(b, "&apos;");
-        else if (c < 0x20 || c == 0x7f)
-            buf_addc(b, ' ');
-        else if (c == 0xef && i + 2 < n && (unsigned char)u.data[i + 1] == 0xbf &&
-                 ((unsigned char)u.data[i + 2] & 0xfe) == 0xbe) {
-            buf_adds(b, "\xef\xbf\xbd"); /* U+FFFE and U+FFFF are not XML characters */
-            i += 2;
-        }
-        else
-            buf_addc(b, (char)c);
-    }
-    if (n < u.len)
-        buf_adds(b, "\xe2\x80\xa6");
-    buf_release(&u);
-}
-
-int
-rep_plot_svg(FILE *f, const struct kpt_summary *s)
+void
+rep_plot_svg_buf(struct buf *out, const struct kpt_summary *s)
 {
     struct buf b = BUF_INIT;
     size_t n = s->nclusters < TOP ? s->nclusters : TOP, i, max = 1;
-    int ret;
 
     for (i = 0; i < n; i++)
         if (s->clusters[i].count > max)
@@ -71,12 +30,23 @@ rep_plot_svg(FILE *f, const struct kpt_summary *s)
         buf_addf(&b, "<rect x=\"10\" y=\"%zu\" width=\"%zu\" height=\"22\" fill=\"#4a79b6\"/>\n", y, w);
         buf_addf(&b, "<text x=\"%zu\" y=\"%zu\">%zu</text>\n", w + 16, y + 16, c->count);
         buf_addf(&b, "<text x=\"440\" y=\"%zu\"><title>", y + 16);
-        xml(&b, c->signature, 4096);
+        rep_xml_text(&b, c->signature, 4096);
         buf_adds(&b, "</title>");
-        xml(&b, c->signature, LABEL_MAX);
+        rep_xml_text(&b, c->signature, LABEL_MAX);
         buf_adds(&b, "</text>\n");
     }
     buf_adds(&b, "</svg>\n");
+    buf_add(out, b.data, b.len);
+    buf_release(&b);
+}
+
+int
+rep_plot_svg(FILE *f, const struct kpt_summary *s)
+{
+    struct buf b = BUF_INIT;
+    int ret;
+
+    rep_plot_svg_buf(&b, s);
     ret = fwrite(b.data, 1, b.len, f) == b.len && !ferror(f) ? 0 : KPT_E_IO;
     buf_release(&b);
     return ret;

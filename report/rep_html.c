@@ -1,0 +1,246 @@
+/*
+ * rep_html.c - the summary as one self-contained page (--html): inline CSS and script, an
+ * inline SVG chart, no fetch of any kind (a Content-Security-Policy says so to the
+ * browser). Readable with scripts off: the table and every cluster's details are plain
+ * HTML; the script only sorts and filters rows, reading what it shows from the page's own
+ * text (textContent and data attributes, never as markup). Every string from a report is
+ * escaped, in element text and in attributes alike.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/rep.h"
+#include "report/rep_int.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#define CELL_MAX 200
+
+static const char style[] =
+    "body{font:14px/1.4 -apple-system,system-ui,sans-serif;margin:1.5em;color:#222}"
+    "table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:4px 6px;"
+    "text-align:left;vertical-align:top}th{cursor:pointer;background:#f4f4f4}td.n{text-align:right}"
+    "code{font:12px ui-monospace,monospace}details{margin:.6em 0;border:1px solid #ddd;padding:.4em .8em}"
+    "summary{cursor:pointer;font-weight:600}ol.bt{font:12px ui-monospace,monospace}"
+    "#filters label{margin-right:1em}.meta{color:#666}";
+
+/* the sorting and filtering; it never turns page text into markup */
+static const char script[] =
+    "(function(){var t=document.getElementById('clusters');if(!t)return;var tb=t.tBodies[0];"
+    "var f=document.getElementById('filters');f.hidden=false;"
+    "var fc=document.getElementById('f-class'),fb=document.getElementById('f-build'),"
+    "fu=document.getElementById('f-culprit');"
+    "function apply(){var r=tb.rows;for(var i=0;i<r.length;i++){var d=r[i].dataset;"
+    "var ok=(!fc.value||d.cls===fc.value)&&(!fb.value||(' '+d.builds+' ').indexOf(' '+fb.value.trim()+' ')>=0)"
+    "&&(!fu.value||d.culprit.toLowerCase().indexOf(fu.value.toLowerCase())>=0);r[i].hidden=!ok;}}"
+    "fc.onchange=apply;fb.oninput=apply;fu.oninput=apply;"
+    "var th=t.tHead.rows[0].cells;for(var k=0;k<th.length;k++)(function(k){th[k].onclick=function(){"
+    "var rows=Array.prototype.slice.call(tb.rows),dir=th[k].dataset.dir==='asc'?-1:1;"
+    "th[k].dataset.dir=dir>0?'asc':'desc';rows.sort(function(x,y){var a=x.cells[k].textContent,"
+    "b=y.cells[k].textContent,na=parseFloat(a),nb=parseFloat(b);"
+    "if(!isNaN(na)&&!isNaN(nb))return(na-nb)*dir;return a<b?-dir:a>b?dir:0;});"
+    "rows.forEach(function(r){tb.appendChild(r);});};})(k);})();";
+
+static void
+esc(struct buf *b, const char *s, size_t max)
+{
+    rep_xml_text(b, s ? s : "-", max);
+}
+
+/* a histogram as "value ×n, ..." (escaped) */
+static void
+hist(struct buf *b, const struct kpt_hist *h, size_t shown)
+{
+    size_t i;
+
+    for (i = 0; i < h->n && i < shown; i++) {
+        buf_adds(b, i ? ", " : "");
+        esc(b, h->v[i].value, CELL_MAX);
+        buf_addf(b, " \xc3\x97%zu", h->v[i].count);
+    }
+    if (h->n > shown || h->other)
+        buf_adds(b, ", \xe2\x80\xa6");
+    if (!h->n)
+        buf_adds(b, "-");
+}
+
+/* the builds as a space-separated attribute value */
+static void
+builds_attr(struct buf *b, const struct kpt_hist *h)
+{
+    size_t i;
+
+    for (i = 0; i < h->n; i++) {
+        buf_adds(b, i ? " " : "");
+        esc(b, h->v[i].value, 64);
+    }
+}
+
+static void
+path(struct buf *b, const char *p)
+{
+    char *e = rep_lossless_enc(p ? p : "-");
+
+    esc(b, e, 400);
+    free(e);
+}
+
+static void
+details(struct buf *b, const struct kpt_summary *s, size_t i)
+{
+    const struct kpt_cluster *c = &s->clusters[i];
+    size_t k;
+
+    buf_addf(b, "<details id=\"c-%s\"><summary>#%zu ", c->id_hex, i + 1);
+    esc(b, c->signature, 400);
+    buf_addf(b, " (%zu)</summary>\n<dl><dt>id</dt><dd><code>%s</code></dd><dt>class</dt><dd>", c->count, c->id_hex);
+    esc(b, c->panic_class, 80);
+    buf_adds(b, "</dd><dt>culprit</dt><dd>");
+    esc(b, c->culprit, 200);
+    buf_adds(b, "</dd><dt>message</dt><dd>");
+    esc(b, c->message && *c->message ? c->message : "(none)", 600);
+    buf_adds(b, "</dd><dt>OS builds</dt><dd>");
+    hist(b, &c->builds, 12);
+    buf_adds(b, "</dd><dt>models</dt><dd>");
+    hist(b, &c->models, 12);
+    buf_adds(b, "</dd><dt>processes</dt><dd>");
+    hist(b, &c->processes, 12);
+    buf_adds(b, "</dd></dl>\n");
+    if (c->hang_sites.n) {
+        buf_adds(b, "<h4>Where it hung</h4><table><thead><tr><th>site</th><th>hang_id</th><th>count</th>"
+                    "<th>example</th></tr></thead><tbody>\n");
+        for (k = 0; k < c->hang_sites.n; k++) {
+            const struct kpt_hist_entry *e = &c->hang_sites.v[k];
+            const char *sp = strchr(e->value, ' ');
+
+            buf_adds(b, "<tr><td>");
+            esc(b, sp ? sp + 1 : "", CELL_MAX);
+            buf_adds(b, "</td><td><code>");
+            esc(b, e->value, 16);
+            buf_addf(b, "</code></td><td class=\"n\">%zu</td><td>", e->count);
+            path(b, e->example);
+            buf_adds(b, "</td></tr>\n");
+        }
+        buf_adds(b, "</tbody></table>\n");
+    }
+    buf_adds(b, "<h4>Backtrace of ");
+    path(b, c->rep_path);
+    buf_adds(b, "</h4>");
+    if (c->rep_nframes) {
+        buf_adds(b, "<ol class=\"bt\" start=\"0\">");
+        for (k = 0; k < c->rep_nframes; k++) {
+            buf_adds(b, "<li>");
+            esc(b, c->rep_frames[k], 400);
+            buf_adds(b, "</li>");
+        }
+        buf_adds(b, "</ol>\n");
+    } else {
+        buf_adds(b, "<p>none in the report</p>\n");
+    }
+    buf_adds(b, "<p>examples: ");
+    for (k = 0; k < c->nexamples; k++) {
+        buf_adds(b, k ? ", " : "");
+        path(b, c->examples[k]);
+    }
+    buf_adds(b, "</p></details>\n");
+}
+
+static int
+cmp_str(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+int
+rep_html(FILE *f, const struct kpt_summary *s)
+{
+    struct buf b = BUF_INIT;
+    const char **cls = xcalloc(s->nclusters + 1, sizeof(*cls));
+    size_t i, ncls = 0, total = KPT_TOTAL(s);
+    int ret;
+
+    buf_adds(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+                 "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+                 "style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n");
+    buf_addf(&b, "<title>kptrace-batch: %zu clusters from %zu reports</title>\n<style>%s</style></head><body>\n",
+             s->nclusters, total, style);
+    buf_addf(&b, "<h1>Kernel panic triage</h1>\n<p class=\"meta\">kptrace-batch %s, signatures ", KPT_VERSION);
+    esc(&b, s->algo, 64);
+    buf_adds(&b, ", rules ");
+    esc(&b, s->rules, 64);
+    buf_addf(&b, "</p>\n<p id=\"counts\">%zu files: %zu ok, %zu partial, %zu rejected; %zu clusters",
+             s->files, s->ok, s->partial, s->rejected, s->nclusters);
+    if (s->hang_reports)
+        buf_addf(&b, "; %zu hangs, %zu with a site", s->hang_reports, s->hang_keyed);
+    buf_adds(&b, ".</p>\n");
+    if (s->nclusters) {
+        buf_adds(&b, "<figure>");
+        rep_plot_svg_buf(&b, s);
+        buf_adds(&b, "</figure>\n");
+    }
+    for (i = 0; i < s->nclusters; i++)
+        cls[ncls++] = s->clusters[i].panic_class ? s->clusters[i].panic_class : "-";
+    qsort(cls, ncls, sizeof(*cls), cmp_str);
+    buf_adds(&b, "<noscript><p>Sorting and filtering need scripts; everything else is here without.</p></noscript>\n"
+                 "<div id=\"filters\" hidden><label>class <select id=\"f-class\"><option value=\"\">all</option>");
+    for (i = 0; i < ncls; i++)
+        if (!i || strcmp(cls[i], cls[i - 1])) {
+            buf_adds(&b, "<option value=\"");
+            esc(&b, cls[i], 80);
+            buf_adds(&b, "\">");
+            esc(&b, cls[i], 80);
+            buf_adds(&b, "</option>");
+        }
+    buf_adds(&b, "</select></label><label>build <input id=\"f-build\" size=\"10\"></label>"
+                 "<label>culprit <input id=\"f-culprit\" size=\"24\"></label></div>\n");
+    buf_adds(&b, "<table id=\"clusters\"><thead><tr><th>#</th><th>count</th><th>share</th><th>signature</th>"
+                 "<th>class</th><th>culprit</th><th>OS builds</th><th>hang sites</th></tr></thead><tbody>\n");
+    for (i = 0; i < s->nclusters; i++) {
+        const struct kpt_cluster *c = &s->clusters[i];
+
+        buf_addf(&b, "<tr id=\"r-%s\" data-cls=\"", c->id_hex);
+        esc(&b, c->panic_class, 80);
+        buf_adds(&b, "\" data-builds=\"");
+        builds_attr(&b, &c->builds);
+        buf_adds(&b, "\" data-culprit=\"");
+        rep_xml_text(&b, c->culprit ? c->culprit : "", 200);
+        buf_addf(&b, "\"><td class=\"n\">%zu</td><td class=\"n\">%zu</td><td class=\"n\">%.1f%%</td>"
+                     "<td><a href=\"#c-%s\">", i + 1, c->count, total ? 100.0 * (double)c->count / (double)total : 0.0,
+                 c->id_hex);
+        esc(&b, c->signature, 300);
+        buf_adds(&b, "</a></td><td>");
+        esc(&b, c->panic_class, 80);
+        buf_adds(&b, "</td><td>");
+        esc(&b, c->culprit, 200);
+        buf_adds(&b, "</td><td>");
+        hist(&b, &c->builds, 4);
+        buf_addf(&b, "</td><td class=\"n\">%zu</td></tr>\n", c->hang_sites.n);
+    }
+    buf_adds(&b, "</tbody></table>\n<h2>Clusters</h2>\n");
+    free(cls);
+    for (i = 0; i < s->nclusters; i++) {
+        details(&b, s, i);
+        if (b.len > (1u << 20)) {
+            if (fwrite(b.data, 1, b.len, f) != b.len) {
+                buf_release(&b);
+                return KPT_E_IO;
+            }
+            buf_reset(&b);
+        }
+    }
+    if (s->nrej) {
+        buf_addf(&b, "<h2>Rejected files</h2>\n<ul>");
+        for (i = 0; i < s->nrej; i++) {
+            buf_adds(&b, "<li>");
+            path(&b, s->rej[i].path);
+            buf_adds(&b, ": ");
+            esc(&b, s->rej[i].why, 300);
+            buf_adds(&b, "</li>");
+        }
+        buf_adds(&b, "</ul>\n");
+    }
+    buf_addf(&b, "<script>%s</script>\n</body></html>\n", script);
+    ret = fwrite(b.data, 1, b.len, f) == b.len && !ferror(f) ? 0 : KPT_E_IO;
+    buf_release(&b);
+    return ret;
+}
