@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "model.h"
+#include "util/buf.h"
 
 json_t *rep_jstr(const char *s);             /* display; null for NULL */
 json_t *rep_jhist(const struct kpt_hist *h); /* display: {"value": count, "(others)": n} */
