@@ -229,9 +229,16 @@ sym_run(struct sym_ctx *s, FILE *diag)
     nw = worker_count(s);
     th = xcalloc(nw ? nw : 1, sizeof(*th));
     s->next_sess = 0;
-    for (i = 0; i < nw; i++)
-        if (pthread_create(&th[i], NULL, worker, s))
-            KPT_BUG("cannot create a worker thread");
+    {
+        /* the workers start lldb: they never take the cleanup signals (see cleanup.h) */
+        sigset_t old;
+
+        cleanup_block_signals(1, &old);
+        for (i = 0; i < nw; i++)
+            if (pthread_create(&th[i], NULL, worker, s))
+                KPT_BUG("cannot create a worker thread");
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
     for (i = 0; i < nw; i++)
         pthread_join(th[i], NULL);
     free(th);

@@ -3,10 +3,12 @@
  */
 #include "util/cleanup.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SLOTS 64
@@ -36,9 +38,45 @@ cleanup_now(void)
     }
 }
 
+static atomic_int spawning; /* children forked, their groups not registered yet */
+
+void
+cleanup_spawn_begin(void)
+{
+    atomic_fetch_add(&spawning, 1);
+}
+
+void
+cleanup_spawn_end(void)
+{
+    atomic_fetch_sub(&spawning, 1);
+}
+
+void
+cleanup_block_signals(int block, sigset_t *old)
+{
+    sigset_t set;
+    size_t i;
+
+    sigemptyset(&set);
+    for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+        sigaddset(&set, signals[i]);
+    pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, old);
+}
+
 static void
 on_signal(int sig)
 {
+    int waited = 0;
+
+    /* a child forked a moment ago has its group registered within microseconds (the
+     * spawning threads block these signals, so this runs elsewhere): wait for it, 200 ms
+     * at most */
+    while (atomic_load(&spawning) > 0 && waited++ < 200) {
+        struct timespec ts = { 0, 1000 * 1000 };
+
+        nanosleep(&ts, NULL);
+    }
     cleanup_now();
     signal(sig, SIG_DFL);
     raise(sig);

@@ -9,6 +9,7 @@
 #ifndef KPT_CLEANUP_H
 #define KPT_CLEANUP_H
 
+#include <signal.h>
 #include <sys/types.h>
 
 /* 0, or -1 when every slot is taken */
@@ -17,5 +18,12 @@ void cleanup_remove_path(const char *path);
 int cleanup_add_group(pid_t pgid);
 void cleanup_remove_group(pid_t pgid);
 void cleanup_now(void); /* remove and kill what is registered (async-signal-safe) */
+/* around fork() and cleanup_add_group(): a signal handled meanwhile waits for the group */
+void cleanup_spawn_begin(void);
+void cleanup_spawn_end(void);
+/* block (1) or unblock (0) the signals cleanup handles in the calling thread (threads that
+ * spawn children block them, so that the handler never interrupts a spawn); *old may be
+ * NULL */
+void cleanup_block_signals(int block, sigset_t *old);
 
 #endif

@@ -86,14 +86,21 @@ proc_spawn(struct proc *p, const char *path, const struct argv *args, const stru
     }
     if (maxfd < 0 || maxfd > 65536)
         maxfd = 65536;
+    cleanup_spawn_begin();
     pid = fork();
     if (pid < 0) {
+        cleanup_spawn_end();
         buf_adds(why, "cannot fork");
         ret = KPT_E_CHILD;
         goto out;
     }
     if (pid == 0) {
-        /* only async-signal-safe calls until exec */
+        /* only async-signal-safe calls until exec; the signals this thread blocks are
+         * the program's business, not the child's */
+        sigset_t none;
+
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
         setpgid(0, 0);
         if (cwd && chdir(cwd) < 0)
             _exit(126);
@@ -107,6 +114,7 @@ proc_spawn(struct proc *p, const char *path, const struct argv *args, const stru
     }
     setpgid(pid, pid);
     cleanup_add_group(pid); /* killed with its children if we are (cleanup.c) */
+    cleanup_spawn_end();
     p->pid = pid;
     p->in = pin[1];
     p->out = pout[0];
