@@ -10,8 +10,9 @@
  * and remembered in a persistent cache. A report's names are hints (keepsyms) kept when no
  * KDK matches. The call sequence (only pipeline.c knows it):
  *
- *   s = sym_ctx_new(&opts);                  catalogue the KDKs and kexts
- *   for each report: sym_collect(s, a, r);   pass 1: what must be looked up
+ *   s = sym_ctx_new(&opts);                  register the KDKs, catalogue --kext folders
+ *   for each report: sym_collect(s, a, r);   pass 1: read what r may match from the KDKs,
+ *                                            note what must be looked up
  *   sym_run(s);                              cache, then lldb workers in parallel
  *   for each report: sym_resolve(s, a, r);   pass 2: fill the frames
  *   sym_ctx_stats(s); sym_ctx_free(s);
@@ -45,8 +46,9 @@ struct sym_opts {
 
 struct sym_ctx;
 
-/* sym_ctx_new() - catalogue the KDKs and kexts; paths it skipped are written to 'diag'
- * (may be NULL). Never fails: a run without KDKs leaves every frame MODULE+0xOFFSET. */
+/* sym_ctx_new() - register the KDKs (read later, as far as reports need them) and catalogue
+ * the --kext folders; paths it skipped are written to 'diag' (may be NULL). Never fails: a
+ * run without KDKs leaves every frame MODULE+0xOFFSET. */
 struct sym_ctx *sym_ctx_new(const struct sym_opts *o, FILE *diag);
 void sym_ctx_free(struct sym_ctx *s); /* NULL is a no-op */
 
