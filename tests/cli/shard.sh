@@ -35,7 +35,7 @@ shards() {
     shift
     rm -rf "$T/$label" && mkdir -p "$T/$label/one" "$T/$label/shards"
     (cd "$T/$label/one" && timeout 120 "$BIN" -q --no-symbolicate "$@" --csv c.csv \
-        --reports-csv r.csv --json s.json -o s.md ../../fleet); echo "# $label: single run: exit $?"
+        --reports-csv r.csv --json s.json --html p.html -o s.md ../../fleet); echo "# $label: single run: exit $?"
     cd "$T/$label/shards"
     if command -v parallel >/dev/null; then
         ls ../../shard.* | parallel --will-cite -j4 "timeout 120 '$BIN' -q --no-symbolicate $* -o /dev/null --emit-state state{#}.json - < {}"
@@ -47,10 +47,10 @@ shards() {
         echo "# $label: GNU parallel is not installed: 4 shards run as background jobs"
     fi
     [ "$(ls state*.json | wc -l)" = 4 ] && ok "$label: 4 states written" || no "$label: states missing"
-    timeout 120 "$BIN" merge -q --csv c.csv --reports-csv r.csv --json s.json -o s.md state*.json
+    timeout 120 "$BIN" merge -q --csv c.csv --reports-csv r.csv --json s.json --html p.html -o s.md state*.json
     rc=$?
     [ "$rc" -le 1 ] && ok "$label: merge exit $rc" || no "$label: merge exit $rc"
-    for f in s.md c.csv r.csv s.json; do
+    for f in s.md c.csv r.csv s.json p.html; do
         if cmp -s "../one/$f" "$f"; then ok "$label: merged $f identical to the single run ($n inputs)"
         else no "$label: merged $f differs"; diff "../one/$f" "$f" | head -5; fi
     done
