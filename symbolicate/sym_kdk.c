@@ -17,6 +17,16 @@
 
 #define PLIST_MAX (1u << 20)
 
+static uint64_t
+uuid_hash(const uint8_t u[16])
+{
+    uint64_t a, b;
+
+    memcpy(&a, u, 8);
+    memcpy(&b, u + 8, 8);
+    return hindex_mix(a ^ hindex_mix(b));
+}
+
 void
 kdk_cat_init(struct kdk_cat *c)
 {
@@ -39,6 +49,7 @@ kdk_cat_release(struct kdk_cat *c)
         free(c->m[i]);
     }
     free(c->m);
+    hindex_release(&c->by_uuid);
     for (i = 0; i < c->nd; i++) {
         size_t k;
 
@@ -204,6 +215,8 @@ add_binary(struct kdk_cat *c, enum kdk_kind kind, const char *exe, const char *b
             continue;
         }
         VEC_GROW(c->m, c->n + 1, c->cap);
+        if (!kdk_cat_by_uuid(c, im[j].uuid)) /* lookups by UUID find the first one */
+            hindex_add(&c->by_uuid, uuid_hash(im[j].uuid), c->n);
         m = c->m[c->n++] = xcalloc(1, sizeof(*m));
         m->kind = kind;
         m->bundle_id = bundle_id ? xstrdup(bundle_id) : NULL;
@@ -628,15 +641,26 @@ kdk_cat_add_kexts(struct kdk_cat *c, const char *path)
     return added;
 }
 
+struct uuid_key {
+    const struct kdk_cat *c;
+    const uint8_t *uuid;
+};
+
+static int
+uuid_eq(const void *ctx, size_t i)
+{
+    const struct uuid_key *k = ctx;
+
+    return !memcmp(k->c->m[i]->uuid, k->uuid, 16);
+}
+
 const struct kdk_mod *
 kdk_cat_by_uuid(const struct kdk_cat *c, const uint8_t uuid[16])
 {
-    size_t i;
+    struct uuid_key k = { c, uuid };
+    size_t i = hindex_find(&c->by_uuid, uuid_hash(uuid), uuid_eq, &k);
 
-    for (i = 0; i < c->n; i++)
-        if (!memcmp(c->m[i]->uuid, uuid, 16))
-            return c->m[i];
-    return NULL;
+    return i == SIZE_MAX ? NULL : c->m[i];
 }
 
 const struct kdk_mod *

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "util/buf.h"
+#include "util/hindex.h"
 
 enum kdk_kind { KDK_KERNEL, KDK_KEXT };
 
@@ -45,6 +46,7 @@ struct kdk_cat {
     size_t nd, capd;
     size_t files_read; /* binaries whose headers were read */
     struct kcache *kc; /* the catalogue cache, or NULL (set by the owner) */
+    struct hindex by_uuid; /* m by UUID: the first module with each */
     struct buf log; /* one line per path skipped and why */
 };
 
