@@ -162,6 +162,8 @@ on_input(const char *path, const char *why, void *ctx)
     if (run->pass == 1) {
         if (r.status != KPT_ST_REJECTED && !out)
             sym_collect(run->sym, run->arena, &r);
+        else if (r.status != KPT_ST_REJECTED)
+            sym_prepare(run->sym, run->arena, &r); /* left out: its row still says its KDK */
         progress_tick(&run->progress, ++run->seen);
         return 0;
     }

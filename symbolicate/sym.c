@@ -218,6 +218,27 @@ lookup(const struct sym_ctx *s, const struct kpt_report *r, const struct kdk_mod
         sym_frame_lookup(s, r, kernel, f->addr, is_return, out);
 }
 
+/* read from the KDKs what report r may match: its kernel (returned) and kexts */
+static const struct kdk_mod *
+prepare(struct sym_ctx *s, struct arena *a, const struct kpt_report *r, enum kpt_kdk_match *status)
+{
+    const struct kdk_mod *kernel;
+
+    sym_need(s, r);
+    kernel = sym_match_kernel(s, a, r, status);
+    sym_need_kexts(s, r, kernel);
+    return kernel;
+}
+
+void
+sym_prepare(struct sym_ctx *s, struct arena *a, const struct kpt_report *r)
+{
+    enum kpt_kdk_match status;
+
+    if (sym_needs_pass(s) && sym_catalogue(s))
+        prepare(s, a, r, &status);
+}
+
 void
 sym_collect(struct sym_ctx *s, struct arena *a, const struct kpt_report *r)
 {
@@ -229,11 +250,8 @@ sym_collect(struct sym_ctx *s, struct arena *a, const struct kpt_report *r)
 
     if (!sym_needs_pass(s))
         return;
-    if (sym_catalogue(s)) {
-        sym_need(s, r); /* read from the KDKs what this report may match */
-        kernel = sym_match_kernel(s, a, r, &status);
-        sym_need_kexts(s, r, kernel);
-    }
+    if (sym_catalogue(s))
+        kernel = prepare(s, a, r, &status);
     for (i = 0; i < r->nframes; i++) {
         const struct kpt_frame *fr = &r->frames[i];
 

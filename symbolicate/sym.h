@@ -54,6 +54,9 @@ void sym_ctx_free(struct sym_ctx *s); /* NULL is a no-op */
 
 /* sym_collect() - pass 1: note the lookups report r needs (copied; r may go after). */
 void sym_collect(struct sym_ctx *s, struct arena *a, const struct kpt_report *r);
+/* sym_prepare() - pass 1 for a report that is left out of the clusters: only read from the
+ * KDKs what it may match, so that pass 2 places its frames as for any other (no lookups) */
+void sym_prepare(struct sym_ctx *s, struct arena *a, const struct kpt_report *r);
 /* sym_run() - answer every noted lookup from the cache, then from lldb (in parallel, one
  * worker per KDK kernel); write new answers to the cache. Diagnostics go to 'diag'. */
 void sym_run(struct sym_ctx *s, FILE *diag);
