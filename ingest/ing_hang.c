@@ -95,40 +95,33 @@ proc_named(const struct kpt_stackshot *ss, const char *want)
     return NULL;
 }
 
+/* the stackshot keeps processes by pid and each one's threads by id */
+static int
+pid_cmp(const void *key, const void *e)
+{
+    int64_t k = *(const int64_t *)key, v = ((const struct kpt_ss_proc *)e)->pid;
+
+    return k < v ? -1 : k > v;
+}
+
+static int
+tid_cmp(const void *key, const void *e)
+{
+    uint64_t k = *(const uint64_t *)key, v = ((const struct kpt_ss_thread *)e)->id;
+
+    return k < v ? -1 : k > v;
+}
+
 static const struct kpt_ss_proc *
 proc_by_pid(const struct kpt_stackshot *ss, int64_t pid)
 {
-    size_t lo = 0, hi = ss->nprocs;
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-
-        if (ss->procs[mid].pid == pid)
-            return &ss->procs[mid];
-        if (ss->procs[mid].pid < pid)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    return ss->nprocs ? bsearch(&pid, ss->procs, ss->nprocs, sizeof(*ss->procs), pid_cmp) : NULL;
 }
 
 static const struct kpt_ss_thread *
 thread_in(const struct kpt_ss_proc *p, uint64_t id)
 {
-    size_t lo = 0, hi = p->nthreads;
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-
-        if (p->threads[mid].id == id)
-            return &p->threads[mid];
-        if (p->threads[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    return p->nthreads ? bsearch(&id, p->threads, p->nthreads, sizeof(*p->threads), tid_cmp) : NULL;
 }
 
 static const struct kpt_ss_thread *

@@ -304,8 +304,9 @@ ing_parse(const void *data, size_t len, const struct kpt_limits *lim, struct are
             r->error = kpt_strerror(ret);
         return ret;
     }
-    if (!r->hang) {
-        /* a hang named by a report without a stackshot (text, plists): no site, and why */
+    if (!r->hang && r->format != KPT_FMT_IPS) {
+        /* a hang named by a report without a stackshot (text, plists): no site, and why
+         * (an .ips body has decided already, with its stackshot) */
         const char *fb, *svc = ing_hang_service(a, r->panic_string, &fb);
 
         if (svc)
