@@ -1,5 +1,14 @@
-# tests/cli/compat.sh - sourced by the test and bench scripts: the few commands whose GNU
-# and BSD (macOS) forms differ, each with a fallback.
+# tests/cli/compat.sh - sourced by the test and bench scripts: how a test reports (ok, no,
+# check and their counts), and the few commands whose GNU and BSD (macOS) forms differ,
+# each with a fallback.
+
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+no() { fail=$((fail + 1)); echo "not ok - $1"; }
+check() { # check NAME COMMAND...: passes when the command succeeds
+    name=$1; shift
+    if "$@" >/dev/null 2>&1; then ok "$name"; else no "$name"; fi
+}
 
 # timeout SECONDS CMD...: GNU coreutils' (Homebrew's is gtimeout); else the command unbounded
 if ! command -v timeout >/dev/null 2>&1; then

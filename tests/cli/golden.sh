@@ -12,9 +12,6 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 case $FIX in /*) FIX=$(realpath --relative-to="$SRC" "$FIX" 2>/dev/null || echo "$FIX") ;; esac
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-no() { fail=$((fail + 1)); echo "not ok - $1"; }
 
 # golden NAME ARGS...: run in the source tree with relative paths, so the outputs name
 # the inputs the same way on every machine

@@ -11,10 +11,6 @@ case $FX in /*) ;; *) FX=$(pwd)/$FX ;; esac
 . "$(cd "$(dirname "$0")" && pwd)/compat.sh"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-no() { fail=$((fail + 1)); echo "not ok - $1"; }
-check() { name=$1; shift; if "$@" >/dev/null 2>&1; then ok "$name"; else no "$name"; fi; }
 SYM="--kdk-root $FX/kdks --kext $FX/kexts --no-cache"
 
 timeout 300 "$BIN" $SYM -q --reports-csv "$T/r.csv" --json "$T/r.json" -o "$T/r.md" "$FX/hangs" 2>"$T/err"

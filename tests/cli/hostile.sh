@@ -13,9 +13,6 @@ trap 'chmod -R u+rwx "$T" 2>/dev/null; rm -rf "$T"' EXIT
 H=$T/in
 L=$T/lim
 mkdir -p "$H" "$L"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-no() { fail=$((fail + 1)); echo "not ok - $1"; }
 P=$SRC/tests/data/intel-legacy.panic
 
 # --- the cases: file name, then (in expect.txt) status and a word the error must hold ---

@@ -8,14 +8,7 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 . "$SRC/tests/cli/compat.sh"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
 
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-no() { fail=$((fail + 1)); echo "not ok - $1"; }
-check() { # check NAME COMMAND...: passes when the command succeeds
-    name=$1; shift
-    if "$@" >/dev/null 2>&1; then ok "$name"; else no "$name"; fi
-}
 run() { # run EXPECTED_EXIT NAME ARGS...: runs the tool with a time limit
     want=$1 name=$2; shift 2
     timeout 60 "$BIN" "$@" >"$T/out" 2>"$T/err"

@@ -10,9 +10,6 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 CORPUS=${KPT_CORPUS:-$SRC/../shared/corpus}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-no() { fail=$((fail + 1)); echo "not ok - $1"; }
 
 mkdir -p "$T/fleet"
 cp -r "$SRC/samples" "$T/fleet/samples"
