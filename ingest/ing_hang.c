@@ -176,14 +176,22 @@ number_after(const char *s, const char *key, uint64_t *v)
     return n ? 0 : -1;
 }
 
-/* a kernel frame that is only the placeholder of a running thread ([[1, 0]]) */
+/* a kernel frame that is only the placeholder of a running thread ([1, 0]); a malformed
+ * pair (no image) is a frame, of no known module */
+static int
+placeholder(const struct kpt_ss_thread *t, size_t i)
+{
+    return !t->foff[i] && t->fimage[i] != UINT32_MAX;
+}
+
+/* the thread's kernel frames but the placeholder */
 static size_t
 real_frames(const struct kpt_ss_thread *t)
 {
     size_t i, n = 0;
 
     for (i = 0; i < t->nframes; i++)
-        n += t->foff[i] != 0;
+        n += !placeholder(t, i);
     return n;
 }
 
@@ -286,8 +294,8 @@ set_thread(struct arena *a, struct kpt_hang *h, const struct kpt_stackshot *ss,
         struct kpt_frame *f = &h->frames[n];
         const struct kpt_ss_image *img = t->fimage[i] < ss->nimages ? &ss->images[t->fimage[i]] : &no_image;
 
-        if (!t->foff[i])
-            continue; /* a running thread's placeholder */
+        if (placeholder(t, i))
+            continue;
         f->image = img;
         f->img_off = t->foff[i];
         f->addr = img->load + t->foff[i];

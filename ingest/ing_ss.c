@@ -248,13 +248,36 @@ elements(struct jr *j, elem_fn *fn, void *ctx)
     return 0;
 }
 
+/* ---- arena vectors ---- */
+
+struct vec {
+    void *v;
+    size_t n, cap, size;
+};
+
+/* room for one more element in an arena vector (old storage is left in the arena) */
+static void *
+vec_push(struct arena *a, struct vec *x)
+{
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? x->cap * 2 : 8;
+        void *v = arena_alloc(a, cap * x->size);
+
+        if (x->n)
+            memcpy(v, x->v, x->n * x->size);
+        x->v = v;
+        x->cap = cap;
+    }
+    return (char *)x->v + x->n++ * x->size;
+}
+
 /* ---- binaryImages ---- */
 
 struct img_ctx {
     struct kpt_stackshot *ss;
     struct arena *a;
     struct kpt_ss_image cur;
-    size_t cap;
+    struct vec images;
 };
 
 static int
@@ -308,44 +331,16 @@ image(struct jr *j, size_t i, void *ctx)
     if ((r = elements(j, image_part, c)) < 0)
         return -1;
     /* every entry keeps its place (frames index them), a malformed one as kind '?' */
-    if (c->ss->nimages >= KPT_MAX_SS_IMAGES) {
+    if (c->images.n >= KPT_MAX_SS_IMAGES) {
         c->ss->dropped++;
         return 0;
     }
-    if (c->ss->nimages == c->cap) {
-        struct kpt_ss_image *v = arena_alloc(c->a, (c->cap ? c->cap * 2 : 64) * sizeof(*v));
-
-        if (c->ss->nimages)
-            memcpy(v, c->ss->images, c->ss->nimages * sizeof(*v));
-        c->ss->images = v;
-        c->cap = c->cap ? c->cap * 2 : 64;
-    }
-    c->ss->images[c->ss->nimages++] = c->cur;
+    *(struct kpt_ss_image *)vec_push(c->a, &c->images) = c->cur;
     return 0;
 }
 
 /* ---- processByPid ---- */
 
-struct vec {
-    void *v;
-    size_t n, cap, size;
-};
-
-/* room for one more element in an arena vector (old storage is left in the arena) */
-static void *
-vec_push(struct arena *a, struct vec *x)
-{
-    if (x->n == x->cap) {
-        size_t cap = x->cap ? x->cap * 2 : 8;
-        void *v = arena_alloc(a, cap * x->size);
-
-        if (x->n)
-            memcpy(v, x->v, x->n * x->size);
-        x->v = v;
-        x->cap = cap;
-    }
-    return (char *)x->v + x->n++ * x->size;
-}
 
 struct proc_ctx {
     struct kpt_stackshot *ss;
@@ -697,10 +692,16 @@ ing_ss_from(const struct ing_body *b, struct arena *a)
     }
     if (b->images) {
         struct jr j = { b->images, b->images + b->nimages, 0, NULL };
-        struct img_ctx ic = { ss, a, { { 0 }, 0, 0, 0 }, 0 };
+        struct img_ctx ic;
 
+        memset(&ic, 0, sizeof(ic));
+        ic.ss = ss;
+        ic.a = a;
+        ic.images.size = sizeof(struct kpt_ss_image);
         if (elements(&j, image, &ic) > 0 && !j.err)
             j.err = "binaryImages is not an array";
+        ss->images = ic.images.v;
+        ss->nimages = ic.images.n;
         if (!err)
             err = j.err;
     }

@@ -239,7 +239,8 @@ test_damage(void **state)
     assert_int_equal(ss->nimages, 3);
     assert_int_equal(ss->images[2].kind, 'Q');
     assert_false(ss->images[1].has_uuid);
-    assert_int_equal(r->hang->nframes, 4); /* the malformed pair is no frame */
+    assert_int_equal(r->hang->nframes, 5); /* the malformed pair keeps its place, unknown */
+    assert_int_equal(r->hang->frames[4].image->kind, '?');
     assert_int_equal(r->hang->frames[0].image->kind, '?');
     /* a body cut inside the stackshot: no thread, and why */
     body = "{\"processByPid\":{\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{\"7\":{\"id\":7,\"kernelFr";
