@@ -8,13 +8,13 @@ PKG_CONFIG ?= pkg-config
 CC         ?= cc
 BUILD      ?= build
 
-PKGS := libxml-2.0 jansson zlib libxxhash libplist-2.0
+PKGS := libxml-2.0 jansson zlib libxxhash libplist-2.0 sqlite3
 TEST_PKGS := cmocka
 # Debian packages the build and the tests need (installed by 'make deps')
 DEB_PKGS := gcc make pkg-config libxml2-dev libjansson-dev zlib1g-dev libxxhash-dev libcmocka-dev libplist-dev \
-            lldb-16 clang llvm lld-16 parallel mandoc chromium
+            libsqlite3-dev sqlite3 lldb-16 clang llvm lld-16 parallel mandoc chromium
 # macOS: Xcode's command line tools bring cc, ld64, lldb, dsymutil, libxml2, zlib
-BREW_PKGS := pkg-config jansson xxhash cmocka libplist llvm lld mandoc parallel coreutils
+BREW_PKGS := pkg-config jansson xxhash cmocka libplist sqlite llvm lld mandoc parallel coreutils
 FIXTURES := build/fixtures
 
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -36,10 +36,11 @@ ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 LIBS_ALL    = $(DEPS_LIBS) -lstdc++
 
 LIB_SRCS := $(wildcard util/*.c) model.c model_fields.c $(wildcard ingest/*.c) $(wildcard symbolicate/*.c) \
-            $(wildcard cluster/*.c) $(wildcard report/*.c) cli.c pipeline.c pipeline_one.c pipeline_merge.c
+            $(wildcard cluster/*.c) $(wildcard report/*.c) $(wildcard history/*.c) cli.c pipeline.c pipeline_one.c pipeline_merge.c \
+            pipeline_hist.c
 RULES    := $(sort $(wildcard cluster/rules/xnusig-1/*))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/clu_rules_data.o
-HDRS     := $(wildcard util/*.h ingest/*.h symbolicate/*.h cluster/*.h report/*.h) model.h cli.h pipeline.h pipeline_int.h
+HDRS     := $(wildcard util/*.h ingest/*.h symbolicate/*.h cluster/*.h report/*.h history/*.h) model.h cli.h pipeline.h pipeline_int.h
 TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 FUZZERS  := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 
@@ -187,10 +188,10 @@ check: deps  ## install deps, then every test, plain and under ASan+UBSan
 	$(MAKE) sanitize
 
 check-deps:  ## a stage never includes another stage's header
-	@bad=0; for d in ingest symbolicate cluster report; do \
-	  for o in ingest symbolicate cluster report; do [ $$d = $$o ] && continue; \
+	@bad=0; for d in ingest symbolicate cluster report history; do \
+	  for o in ingest symbolicate cluster report history; do [ $$d = $$o ] && continue; \
 	    if grep -n "#include \"$$o/" $$d/*.c $$d/*.h 2>/dev/null; then bad=1; fi; done; done; \
-	  if grep -n '#include "\(ingest\|symbolicate\|cluster\|report\|cli\|pipeline\)' util/*.[ch] model.[ch]; then bad=1; fi; \
+	  if grep -n '#include "\(ingest\|symbolicate\|cluster\|report\|history\|cli\|pipeline\)' util/*.[ch] model.[ch]; then bad=1; fi; \
 	  if grep -nE '\b(strcpy|strcat|sprintf|vsprintf|strtok|gets|atoi|sscanf)\(' $(LIB_SRCS) main.c; then bad=1; fi; \
 	  [ $$bad = 0 ] && echo "check-deps: ok" || { echo "check-deps: violations above"; exit 1; }
 

@@ -19,7 +19,10 @@
 
 static const char usage_text[] =
     "usage: kptrace-batch [options] PATH...\n"
-    "       kptrace-batch merge [output options] STATE...\n"
+    "       kptrace-batch merge [output options] [--history DB] STATE...\n"
+    "       kptrace-batch triage DB SIGNATURE_ID [--status open|fixed|ignored] [--bug URL]\n"
+    "                            [--note TEXT] [--merge-into SIGNATURE_ID | --unmerge]\n"
+    "       kptrace-batch history DB [--runs N]\n"
     "\n"
     "Reads macOS kernel panic reports (legacy Intel .panic, JSON-wrapped .panic, .ips\n"
     "bug_type 210, Apple silicon panic text, XML property lists; gzip transparently) and\n"
@@ -48,6 +51,10 @@ static const char usage_text[] =
     "      --compare-builds A B which signatures appear only in build B (and only in A)\n"
     "      --plot FILE.svg      a bar chart of the top clusters, linked from the summary\n"
     "      --html FILE          the summary as one self-contained page (sortable, filterable)\n"
+    "      --history DB         record the run in a SQLite history (created when missing): each\n"
+    "                           report is counted once across runs and copies; clusters get\n"
+    "                           new and total counts, first seen, a trend, NEW or REGRESSED,\n"
+    "                           and their triage (see 'triage' and 'history')\n"
     "      --frames N           significant frames in a signature (default 3; classes with\n"
     "                           their own N in classes.tsv keep it)\n"
     "      --rules DIR          signature rules (classes.tsv, plumbing-*.txt, ...) instead of\n"
@@ -127,7 +134,8 @@ parse_size(const char *s, size_t min, size_t *out)
 enum { OPT_CSV = 256, OPT_REPORTS_CSV, OPT_JSON, OPT_MAX_FILE, OPT_MAX_LINE, OPT_MAX_FRAMES,
        OPT_KDK_ROOT, OPT_KEXT, OPT_LLDB, OPT_NO_SYM, OPT_CACHE, OPT_NO_CACHE, OPT_TRACE,
        OPT_LLDB_TIMEOUT, OPT_LLDB_LOG, OPT_RULES, OPT_EXPLAIN, OPT_BASELINE, OPT_SINCE,
-       OPT_UNTIL, OPT_BUILD, OPT_COMPARE, OPT_PLOT, OPT_FRAMES, OPT_STATE, OPT_COMPARE_RULES, OPT_HTML };
+       OPT_UNTIL, OPT_BUILD, OPT_COMPARE, OPT_PLOT, OPT_FRAMES, OPT_STATE, OPT_COMPARE_RULES, OPT_HTML,
+       OPT_HISTORY, OPT_STATUS, OPT_BUG, OPT_NOTE, OPT_MERGE_INTO, OPT_UNMERGE, OPT_RUNS };
 
 static void
 push(const char ***v, size_t *n, const char *s)
@@ -232,6 +240,13 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
         { "explain", no_argument, NULL, OPT_EXPLAIN },
         { "frames", required_argument, NULL, OPT_FRAMES },
         { "help", no_argument, NULL, 'h' },
+        { "history", required_argument, NULL, OPT_HISTORY },
+        { "status", required_argument, NULL, OPT_STATUS },
+        { "bug", required_argument, NULL, OPT_BUG },
+        { "note", required_argument, NULL, OPT_NOTE },
+        { "merge-into", required_argument, NULL, OPT_MERGE_INTO },
+        { "unmerge", no_argument, NULL, OPT_UNMERGE },
+        { "runs", required_argument, NULL, OPT_RUNS },
         { "jobs", required_argument, NULL, 'j' },
         { "json", required_argument, NULL, OPT_JSON },
         { "kdk", required_argument, NULL, 'k' },
@@ -267,9 +282,12 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
     prog = prog ? prog + 1 : argv[0];
     if (!strcmp(prog, "kptrace"))
         return parse_kptrace(argc, argv, o);
-    if (argc > 1 && !strcmp(argv[1], "merge")) {
-        /* kptrace-batch merge [options] STATE...: the outputs of one run over every shard */
-        o->merge = 1;
+    if (argc > 1 && (!strcmp(argv[1], "merge") || !strcmp(argv[1], "triage") || !strcmp(argv[1], "history"))) {
+        /* merge [options] STATE...: the outputs of one run over every shard; triage and
+         * history: a history file's decisions and trends */
+        o->merge = !strcmp(argv[1], "merge");
+        o->triage = !strcmp(argv[1], "triage");
+        o->history_table = !strcmp(argv[1], "history");
         argv++;
         argc--;
     }
@@ -340,6 +358,37 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
             break;
         case OPT_STATE:
             o->state = optarg;
+            break;
+        case OPT_HISTORY:
+            o->history = optarg;
+            break;
+        case OPT_STATUS: {
+            enum kpt_triage t;
+
+            if (kpt_triage_parse(optarg, &t) < 0) {
+                usage_error("--status needs open, fixed or ignored, not '%s'", optarg);
+                return -1;
+            }
+            o->t_status = optarg;
+            break;
+        }
+        case OPT_BUG:
+            o->t_bug = optarg;
+            break;
+        case OPT_NOTE:
+            o->t_note = optarg;
+            break;
+        case OPT_MERGE_INTO:
+            o->t_merge_into = optarg;
+            break;
+        case OPT_UNMERGE:
+            o->t_unmerge = 1;
+            break;
+        case OPT_RUNS:
+            if (parse_size(optarg, 1, &o->history_runs) || o->history_runs > 1000) {
+                usage_error("--runs needs a number from 1 to 1000, not '%s'", optarg);
+                return -1;
+            }
             break;
         case OPT_FRAMES: {
             size_t n;
@@ -429,6 +478,38 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
             usage_error("unknown option '%s'", argv[optind - 1]);
             return -1;
         }
+    }
+    if ((o->t_status || o->t_bug || o->t_note || o->t_merge_into || o->t_unmerge) && !o->triage) {
+        usage_error("%s", "--status, --bug, --note, --merge-into and --unmerge belong to "
+                          "'kptrace-batch triage DB SIGNATURE_ID'");
+        return -1;
+    }
+    if (o->history_runs && !o->history_table) {
+        usage_error("%s", "--runs belongs to 'kptrace-batch history DB'");
+        return -1;
+    }
+    if (o->triage || o->history_table) {
+        const char *cmd = o->triage ? "triage DB SIGNATURE_ID" : "history DB";
+
+        if (argc - optind != (o->triage ? 2 : 1)) {
+            usage_error("usage: kptrace-batch %s [options]", cmd);
+            return -1;
+        }
+        if (o->t_merge_into && o->t_unmerge) {
+            usage_error("%s", "--merge-into and --unmerge exclude each other");
+            return -1;
+        }
+        if (o->history || o->output || o->csv || o->json || o->html || o->state || o->trace || o->explain) {
+            usage_error("'kptrace-batch %s' takes none of the run's options", cmd);
+            return -1;
+        }
+        o->paths = argv + optind;
+        o->npaths = (size_t)(argc - optind);
+        return 0;
+    }
+    if (o->history && (o->trace || o->explain)) {
+        usage_error("%s", "--history records runs: not with --trace or --explain");
+        return -1;
     }
     if (o->merge && (o->trace || o->explain || o->has_since || o->has_until || o->nbuilds || o->rules ||
                      o->frames || o->compare_rules)) {

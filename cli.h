@@ -36,6 +36,14 @@ struct kpt_opts {
     int frames; /* --frames N, 0: the rules' default 3 */
     const char *state; /* --emit-state FILE */
     int merge;         /* 'kptrace-batch merge STATE...': paths are states */
+    const char *history; /* --history FILE: record the run, and say what the history knows */
+    /* 'kptrace-batch triage DB SIGNATURE_ID [...]': paths are DB and the id */
+    int triage;
+    const char *t_status, *t_bug, *t_note, *t_merge_into;
+    int t_unmerge;
+    /* 'kptrace-batch history DB [--runs N]': the trend table */
+    int history_table;
+    size_t history_runs;
     int has_since, has_until;
     int no_symbolicate, no_cache;
     unsigned jobs, lldb_timeout_ms;

@@ -25,10 +25,12 @@ main(int argc, char **argv)
         cli_release(&o);
         return fflush(stdout) || ferror(stdout) ? KPT_EXIT_START : KPT_EXIT_OK;
     }
-    rc = o.merge     ? pipeline_merge(&o)
-         : o.explain ? pipeline_explain(&o)
-         : o.trace   ? pipeline_trace(&o)
-                     : pipeline_run(&o);
+    rc = o.merge           ? pipeline_merge(&o)
+         : o.triage        ? pipeline_triage(&o)
+         : o.history_table ? pipeline_history(&o)
+         : o.explain       ? pipeline_explain(&o)
+         : o.trace         ? pipeline_trace(&o)
+                           : pipeline_run(&o);
     cli_release(&o);
     return rc;
 }

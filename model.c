@@ -124,6 +124,38 @@ kpt_quality_name(enum kpt_quality q)
 }
 
 const char *
+kpt_hflag_name(enum kpt_hflag f)
+{
+    switch (f) {
+    case KPT_HF_NONE: return NULL;
+    case KPT_HF_NEW: return "NEW";
+    case KPT_HF_REGRESSED: return "REGRESSED";
+    }
+    return NULL;
+}
+
+static const char *const triage_names[] = { "open", "fixed", "ignored" };
+
+const char *
+kpt_triage_name(enum kpt_triage t)
+{
+    return (size_t)t < sizeof(triage_names) / sizeof(triage_names[0]) ? triage_names[t] : "open";
+}
+
+int
+kpt_triage_parse(const char *s, enum kpt_triage *out)
+{
+    size_t i;
+
+    for (i = 0; s && i < sizeof(triage_names) / sizeof(triage_names[0]); i++)
+        if (!strcmp(s, triage_names[i])) {
+            *out = (enum kpt_triage)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *
 kpt_slide_name(enum kpt_slide_key k)
 {
     static const char *const names[KPT_SL_COUNT] = {

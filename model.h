@@ -231,6 +231,10 @@ struct kpt_report {
     unsigned slide_set; /* bit k set: slide[k] was printed */
     const char *model;  /* e.g. MacBookPro8,2 or iPhone14,5 */
     const char *incident;
+    /* the same report across runs and copies (--history): "incident:ID" (upper case) when it
+     * has an incident id, else "text:" and 32 hex digits of XXH3-128 over its text (after
+     * gzip) with CR LF folded to LF and trailing blanks trimmed (ingest/ing_identity.c) */
+    const char *identity;
 
     /* time: seconds since the epoch; 'when_local' when the zone was not given */
     int64_t when;
@@ -392,6 +396,53 @@ struct kpt_rules_diff {
     size_t by_change[KPT_RC_REGROUPED + 1]; /* reports */
 };
 
+/* --history: what the history file says of this run's clusters (history/). */
+enum kpt_hflag { KPT_HF_NONE = 0, KPT_HF_NEW, KPT_HF_REGRESSED };
+const char *kpt_hflag_name(enum kpt_hflag f); /* "NEW", "REGRESSED"; NULL for none */
+enum kpt_triage { KPT_TR_OPEN = 0, KPT_TR_FIXED, KPT_TR_IGNORED };
+const char *kpt_triage_name(enum kpt_triage t); /* "open", "fixed", "ignored" */
+int kpt_triage_parse(const char *s, enum kpt_triage *out); /* 0, or -1 for no status */
+#define KPT_TREND_RUNS 14 /* runs in a run's trends */
+struct kpt_cluster_hist {
+    enum kpt_hflag flag; /* NEW: never seen; REGRESSED: was fixed and has new reports */
+    size_t new_reports;  /* of this run's reports, those no earlier run recorded */
+    size_t total;        /* distinct reports ever recorded, this run's included */
+    int64_t first_seen;  /* the start of the first run that saw it */
+    size_t *trend;       /* new reports in each of the trend's runs, oldest first */
+    enum kpt_triage status;       /* after this run (a regression reopens) */
+    char *bug, *note;             /* triage's, or NULL */
+    struct kpt_strv merged_from;  /* signature ids triage merged into this one */
+};
+struct kpt_build_trend {
+    char *build;
+    size_t *trend; /* new reports of the build in each of the trend's runs */
+};
+struct kpt_run_hist {
+    const char *path;  /* the history file as given */
+    int64_t run_id;    /* this run's row in runs */
+    size_t ntrend;     /* runs in the trends: the last ones, oldest first, this run last */
+    int64_t *trend_start; /* when each of them started */
+    size_t runs, reports_new, reports_known, copies, reports_ever, clusters_new, clusters_regressed,
+        clusters_merged;
+    const struct kpt_cluster_hist *clusters; /* one per kpt_summary cluster, in its order */
+    const struct kpt_build_trend *builds;    /* the builds with most new reports in the trend */
+    size_t nbuilds;
+};
+/* 'kptrace-batch history DB': the last runs, and each cluster's trend over them. */
+struct kpt_trend_row {
+    char *id, *signature, *panic_class, *merged_into;
+    struct kpt_cluster_hist h; /* trend: one count per run of the table */
+};
+struct kpt_trend_table {
+    const char *path;
+    size_t nruns;      /* runs shown: the last ones, oldest first */
+    int64_t *run_ids, *run_start;
+    size_t *run_files, *run_new;
+    size_t runs_ever, reports_ever;
+    struct kpt_trend_row *rows; /* by new reports in the runs shown, then total, then id */
+    size_t nrows;
+};
+
 /* Everything report/ needs at the end of a run. */
 struct kpt_summary {
     size_t files, ok, partial, rejected, no_backtrace;
@@ -411,6 +462,7 @@ struct kpt_summary {
     const struct kpt_rules_diff *rdiff; /* --compare-rules, or NULL */
     size_t excluded;                 /* reports left out by --since, --until, --build */
     size_t hang_reports, hang_keyed; /* panics that name a starved party; of them, keyed */
+    const struct kpt_run_hist *hist;  /* --history, or NULL */
 };
 
 /* A run's mergeable state (--emit-state), as read back by merge. */
@@ -465,6 +517,7 @@ struct kpt_field {
 extern const struct kpt_field kpt_summary_fields[]; /* struct kpt_summary */
 extern const struct kpt_field kpt_symstats_fields[]; /* struct kpt_symstats */
 extern const struct kpt_field kpt_cluster_fields[];  /* struct kpt_cluster's histograms */
+extern const struct kpt_field kpt_history_fields[];  /* struct kpt_run_hist's counts */
 
 /* the field's place in obj */
 void *kpt_field_ptr(const struct kpt_field *f, void *obj);

@@ -94,6 +94,22 @@ const struct kpt_field kpt_summary_fields[] = {
     { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL, NULL },
 };
 
+#define RUNHIST(name, member) \
+    { name, KPT_FT_COUNT, KPT_FM_SUM, offsetof(struct kpt_run_hist, member), 0, NULL, NULL, NULL, NULL }
+
+/* set by history/ once the clusters are known */
+const struct kpt_field kpt_history_fields[] = {
+    RUNHIST("runs", runs),
+    RUNHIST("reports_new", reports_new),
+    RUNHIST("reports_known", reports_known),
+    RUNHIST("copies", copies),
+    RUNHIST("reports_ever", reports_ever),
+    RUNHIST("clusters_new", clusters_new),
+    RUNHIST("clusters_regressed", clusters_regressed),
+    RUNHIST("clusters_merged", clusters_merged),
+    { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL, NULL },
+};
+
 #define SYM(name, type, merge, member) \
     { name, type, merge, offsetof(struct kpt_symstats, member), 0, NULL, NULL, NULL, NULL }
 

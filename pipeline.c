@@ -187,6 +187,7 @@ on_input(const char *path, const char *why, void *ctx)
             clu_compare_add(run->cmp, &r, &b);
     }
     account(run, &r);
+    pipeline_hist_add(run, &r);
     {
         struct buf crow = BUF_INIT, jrow = BUF_INIT;
 
@@ -396,7 +397,7 @@ pipeline_start_outputs(const struct kpt_opts *o, struct run *run)
         (run->out[OUT_JSON].f && rep_json_begin(run->out[OUT_JSON].f) < 0) ||
         (run->out[OUT_STATE].f && rep_state_begin(run->out[OUT_STATE].f) < 0))
         run->io_error = 1;
-    return 0;
+    return pipeline_hist_start(run, o->merge ? "merge" : "run");
 }
 
 /* the summary outputs, and the exit code they leave */
@@ -405,6 +406,10 @@ pipeline_finish(struct run *run, int *ok)
 {
     size_t i;
 
+    if (!run->io_error && pipeline_hist_annotate(run) < 0) {
+        *ok = 0;
+        return KPT_EXIT_START;
+    }
     write_summary(run);
     /* every output flushed before any is renamed into place: all or nothing */
     for (i = 0; i < OUT_N; i++)
@@ -412,6 +417,12 @@ pipeline_finish(struct run *run, int *ok)
             run->io_error = 1;
     if (run->io_error) {
         fprintf(stderr, "kptrace-batch: writing the outputs failed (disk full?): nothing was replaced\n");
+        *ok = 0;
+        return KPT_EXIT_START;
+    }
+    /* the history's rows last: a run whose outputs fail records nothing */
+    if (pipeline_hist_commit(run) < 0) {
+        fprintf(stderr, "kptrace-batch: the history was not written: nothing was replaced\n");
         *ok = 0;
         return KPT_EXIT_START;
     }
@@ -433,6 +444,8 @@ pipeline_run_release(struct run *run)
     clu_table_free(run->table);
     run->table = NULL;
     kpt_baseline_release(&run->base);
+    hist_close(run->hist); /* a run not committed adds nothing */
+    run->hist = NULL;
 }
 
 int

@@ -22,4 +22,10 @@ int pipeline_explain(const struct kpt_opts *o);
  * every shard's inputs would have written (states of --emit-state). */
 int pipeline_merge(const struct kpt_opts *o);
 
+/* pipeline_triage() - 'kptrace-batch triage DB SIGNATURE_ID [...]': record a decision, or
+ * print the cluster's record; pipeline_history() - 'kptrace-batch history DB': the trend
+ * table on stdout. Both return an enum kpt_exit. */
+int pipeline_triage(const struct kpt_opts *o);
+int pipeline_history(const struct kpt_opts *o);
+
 #endif

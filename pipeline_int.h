@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "cluster/clu.h"
+#include "history/hist.h"
 #include "symbolicate/sym.h"
 #include "util/outfile.h"
 #include "util/progress.h"
@@ -27,6 +28,7 @@ struct run {
     struct clu_table *table;
     struct outfile out[OUT_N]; /* by enum out_kind */
     struct kpt_baseline base;
+    struct hist_db *hist; /* --history */
     struct kpt_summary sum;
     struct kpt_rejected *rej;
     size_t nrej, rej_cap;
@@ -51,5 +53,14 @@ int pipeline_start_outputs(const struct kpt_opts *o, struct run *run);
 int pipeline_finish(struct run *run, int *ok);
 int pipeline_close_outputs(struct run *run, int ok);
 void pipeline_run_release(struct run *run);
+
+/* --history (pipeline_hist.c): open the file and begin a run of 'kind' ("run", "merge"), -1
+ * when it cannot (said on stderr); a signed report of the run; once the clusters are known,
+ * triage's merges applied and what the history says of them (-1: said on stderr); the
+ * commit, which pipeline_finish() makes after the outputs are written */
+int pipeline_hist_start(struct run *run, const char *kind);
+int pipeline_hist_add(struct run *run, const struct kpt_report *r);
+int pipeline_hist_annotate(struct run *run);
+int pipeline_hist_commit(struct run *run);
 
 #endif

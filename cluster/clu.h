@@ -76,7 +76,8 @@ void clu_table_free(struct clu_table *t); /* NULL is a no-op */
 void clu_add(struct clu_table *t, const struct kpt_report *r);
 
 /* clu_table_merge() - add a cluster of another run's state: its seqs map to this run's
- * through map[0..nmap) (the place of each of its reports among all the merged ones). */
+ * through map[0..nmap) (the place of each of its reports among all the merged ones; map
+ * NULL: the same run's, as they are). */
 void clu_table_merge(struct clu_table *t, const struct kpt_cluster *c, const size_t *map, size_t nmap);
 
 /* clu_table_result() - the clusters, by count then id; owned by t, valid until the next

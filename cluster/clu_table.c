@@ -201,8 +201,8 @@ clu_table_merge(struct clu_table *t, const struct kpt_cluster *src, const size_t
 {
     int fresh;
     struct kpt_cluster *c = lookup(t, src->id, &fresh);
-    size_t first = src->first_seq < nmap ? map[src->first_seq] : SIZE_MAX;
-    size_t cul = src->culprit_seq < nmap ? map[src->culprit_seq] : SIZE_MAX;
+    size_t first = !map ? src->first_seq : src->first_seq < nmap ? map[src->first_seq] : SIZE_MAX;
+    size_t cul = !map ? src->culprit_seq : src->culprit_seq < nmap ? map[src->culprit_seq] : SIZE_MAX;
     size_t i;
     char why[8];
 
@@ -242,7 +242,8 @@ clu_table_merge(struct clu_table *t, const struct kpt_cluster *src, const size_t
     if (t->keep_members)
         for (i = 0; i < src->nmembers; i++) {
             VEC_GROW(c->members, c->nmembers + 1, c->capmembers);
-            c->members[c->nmembers++] = src->members[i] < nmap ? map[src->members[i]] : SIZE_MAX;
+            c->members[c->nmembers++] = !map ? src->members[i]
+                                        : src->members[i] < nmap ? map[src->members[i]] : SIZE_MAX;
         }
 }
 

@@ -43,6 +43,11 @@ int ing_json_unescape(const char *s, size_t n, struct buf *out);
 /* ing_parse_kernel_version() - set r's kernel_version (v, kept), xnu, variant, soc, arch. */
 void ing_parse_kernel_version(struct arena *a, struct kpt_report *r, const char *v);
 
+/* ing_text_digest() - XXH3-128 of text d[0..n) with line ends and trailing blanks folded
+ * (ing_identity.c); ing_set_identity() - r's identity: its incident id, else that digest */
+void ing_text_digest(const char *d, size_t n, uint8_t out[16]);
+void ing_set_identity(struct arena *a, struct kpt_report *r, const uint8_t digest[16]);
+
 /* ing_set_partial() - mark r partial with reason 'why' (first reason wins). */
 void ing_set_partial(struct kpt_report *r, struct arena *a, const char *why);
 

@@ -181,23 +181,24 @@ set_status(struct kpt_report *r, struct arena *a)
 }
 
 static int parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena *a,
-                       struct kpt_report *r, int level);
+                       struct kpt_report *r, int level, uint8_t *digest);
 
 /* a decoded copy of the input (gunzipped, or UTF-16 made UTF-8), parsed one level down */
 static int
 parse_decoded(struct buf *out, const struct kpt_limits *lim, struct arena *a, struct kpt_report *r,
-              int level)
+              int level, uint8_t *digest)
 {
     char *copy = arena_strndup(a, out->data, out->len);
     size_t n = out->len;
 
     buf_release(out);
-    return parse_level(copy, n, lim, a, r, level + 1);
+    return parse_level(copy, n, lim, a, r, level + 1, digest);
 }
 
+/* digest: NULL once the text (the bytes under every gzip layer) has been digested */
 static int
 parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena *a,
-            struct kpt_report *r, int level)
+            struct kpt_report *r, int level, uint8_t *digest)
 {
     size_t off = 0, hdr, nuls = 0;
     const char *p;
@@ -222,12 +223,16 @@ parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena 
             buf_release(&out);
             return ret;
         }
-        ret = parse_decoded(&out, lim, a, r, level);
+        ret = parse_decoded(&out, lim, a, r, level, digest);
         if (why && ret == 0) {
             r->truncated = 1;
             set_status(r, a);
         }
         return ret;
+    }
+    if (digest) {
+        ing_text_digest(d, n, digest);
+        digest = NULL;
     }
     if (has_prefix(d, n, "bplist00"))
         return ing_bplist_parse(d, n, lim, a, r);
@@ -252,7 +257,7 @@ parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena 
                 buf_release(&out);
                 return ret;
             }
-            ret = parse_decoded(&out, lim, a, r, level);
+            ret = parse_decoded(&out, lim, a, r, level, digest);
             if (ret == 0 && bad) {
                 r->damaged = 1;
                 ing_set_partial(r, a, arena_printf(a, "damaged: %zu invalid UTF-16 code units", bad));
@@ -296,7 +301,8 @@ int
 ing_parse(const void *data, size_t len, const struct kpt_limits *lim, struct arena *a,
           struct kpt_report *r)
 {
-    int ret = parse_level(data, len, lim, a, r, 0);
+    uint8_t digest[16];
+    int ret = parse_level(data, len, lim, a, r, 0, digest);
 
     if (ret < 0) {
         r->status = KPT_ST_REJECTED;
@@ -312,6 +318,7 @@ ing_parse(const void *data, size_t len, const struct kpt_limits *lim, struct are
         if (svc)
             ing_hang_choose(a, r, svc, fb);
     }
+    ing_set_identity(a, r, digest);
     set_status(r, a);
     return 0;
 }

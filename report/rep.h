@@ -41,6 +41,11 @@ int rep_plot_svg(FILE *f, const struct kpt_summary *s);
 int rep_html(FILE *f, const struct kpt_summary *s);
 int rep_clusters_csv(FILE *f, const struct kpt_summary *s);
 
+/* rep_triage_record() - one cluster's triage record (kptrace-batch triage);
+ * rep_trend_table() - the history's runs and trends (kptrace-batch history) */
+int rep_triage_record(FILE *f, const struct kpt_trend_row *r);
+int rep_trend_table(FILE *f, const struct kpt_trend_table *t);
+
 /* Per-report rows are rendered into a buffer (so that a state can keep them as they are
  * printed) and streamed as reports arrive; 'a' is the report's arena. */
 int rep_reports_csv_header(FILE *f);

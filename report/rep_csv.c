@@ -52,7 +52,10 @@ rep_clusters_csv(FILE *f, const struct kpt_summary *s)
 
     buf_adds(&b, "rank,signature_id,count,share,signature,panic_class,culprit,first_seen,"
                  "last_seen,os_builds,models,formats,algo,rules,example,coarse_id,coarse,fine_keys,"
-                 "qualities,culprit_versions,baseline_status,baseline_count,hang_sites\r\n");
+                 "qualities,culprit_versions,baseline_status,baseline_count,hang_sites");
+    /* --history: its columns last (a reader by position of older files is not moved) */
+    buf_adds(&b, s->hist ? ",history,new_reports,total_reports,history_first_seen,trend,triage_status,"
+                           "bug,note,merged_from\r\n" : "\r\n");
     for (i = 0; i < s->nclusters; i++) {
         const struct kpt_cluster *c = &s->clusters[i];
 
@@ -89,7 +92,27 @@ rep_clusters_csv(FILE *f, const struct kpt_summary *s)
         } else {
             buf_addc(&b, ',');
         }
-        buf_addf(&b, ",%s%zu\r\n", c->hang_sites.other ? ">" : "", c->hang_sites.n);
+        buf_addf(&b, ",%s%zu", c->hang_sites.other ? ">" : "", c->hang_sites.n);
+        if (s->hist) {
+            const struct kpt_cluster_hist *h = &s->hist->clusters[i];
+            struct buf v = BUF_INIT;
+            size_t k;
+
+            buf_addf(&b, ",%s,%zu,%zu,", rep_hist_state(h), h->new_reports, h->total);
+            cell(&b, kpt_time_text(a, h->first_seen, 0), 0);
+            for (k = 0; k < s->hist->ntrend; k++)
+                buf_addf(&v, "%s%zu", k ? " " : "", h->trend[k]);
+            cell(&b, v.data ? v.data : "", 0);
+            cell(&b, kpt_triage_name(h->status), 0);
+            cell(&b, h->bug, 0);
+            cell(&b, h->note, 0);
+            buf_reset(&v);
+            for (k = 0; k < h->merged_from.n; k++)
+                buf_addf(&v, "%s%s", k ? " " : "", h->merged_from.v[k]);
+            rep_csv_cell(&b, v.data ? v.data : "");
+            buf_release(&v);
+        }
+        buf_adds(&b, "\r\n");
         if ((ret = put(f, &b)) < 0)
             goto out;
         arena_clear(a);

@@ -22,7 +22,7 @@ static const char style[] =
     "text-align:left;vertical-align:top}th{cursor:pointer;background:#f4f4f4}td.n{text-align:right}"
     "code{font:12px ui-monospace,monospace}details{margin:.6em 0;border:1px solid #ddd;padding:.4em .8em}"
     "summary{cursor:pointer;font-weight:600}ol.bt{font:12px ui-monospace,monospace}"
-    "#filters label{margin-right:1em}.meta{color:#666}";
+    "#filters label{margin-right:1em}.meta{color:#666}svg.spark rect{fill:#c33}";
 
 /* the sorting and filtering; it never turns page text into markup */
 static const char script[] =
@@ -105,7 +105,33 @@ details(struct buf *b, const struct kpt_summary *s, size_t i)
     hist(b, &c->models, 12);
     buf_adds(b, "</dd><dt>processes</dt><dd>");
     hist(b, &c->processes, 12);
-    buf_adds(b, "</dd></dl>\n");
+    buf_adds(b, "</dd>");
+    if (s->hist) {
+        const struct kpt_cluster_hist *h = &s->hist->clusters[i];
+        struct arena *a = arena_new(256);
+
+        buf_addf(b, "<dt>history</dt><dd>%s; %zu new this run, %zu ever; first seen %.10s</dd><dt>trend</dt><dd>",
+                 rep_hist_state(h), h->new_reports, h->total, kpt_time_text(a, h->first_seen, 0));
+        arena_free(a);
+        rep_spark_svg(b, h->trend, s->hist->ntrend);
+        for (k = 0; k < s->hist->ntrend; k++)
+            buf_addf(b, "%s%zu", k ? " " : " ", h->trend[k]);
+        buf_addf(b, "</dd><dt>triage</dt><dd>%s", kpt_triage_name(h->status));
+        if (h->bug) {
+            buf_adds(b, "; bug ");
+            esc(b, h->bug, 300);
+        }
+        if (h->note) {
+            buf_adds(b, "; note: ");
+            esc(b, h->note, 600);
+        }
+        for (k = 0; k < h->merged_from.n; k++) {
+            buf_adds(b, k ? ", " : "; merged into it: ");
+            esc(b, h->merged_from.v[k], 16);
+        }
+        buf_adds(b, "</dd>");
+    }
+    buf_adds(b, "</dl>\n");
     if (c->hang_sites.n) {
         buf_adds(b, "<h4>Where it hung</h4><table><thead><tr><th>site</th><th>hang_id</th><th>count</th>"
                     "<th>example</th></tr></thead><tbody>\n");
@@ -145,6 +171,30 @@ details(struct buf *b, const struct kpt_summary *s, size_t i)
     buf_adds(b, "</p></details>\n");
 }
 
+/* with a history: new reports per build over the trend's runs */
+static void
+build_trends(struct buf *b, const struct kpt_summary *s)
+{
+    const struct kpt_run_hist *h = s->hist;
+    size_t i, k;
+
+    if (!h || !h->nbuilds)
+        return;
+    buf_addf(b, "<h2>New reports per OS build, last %zu runs</h2>\n<table id=\"builds\"><thead><tr><th>OS build</th>"
+                "<th>trend</th><th>per run</th></tr></thead><tbody>\n", h->ntrend);
+    for (i = 0; i < h->nbuilds; i++) {
+        buf_adds(b, "<tr><td>");
+        esc(b, h->builds[i].build, 64);
+        buf_adds(b, "</td><td>");
+        rep_spark_svg(b, h->builds[i].trend, h->ntrend);
+        buf_adds(b, "</td><td>");
+        for (k = 0; k < h->ntrend; k++)
+            buf_addf(b, "%s%zu", k ? " " : "", h->builds[i].trend[k]);
+        buf_adds(b, "</td></tr>\n");
+    }
+    buf_adds(b, "</tbody></table>\n");
+}
+
 static int
 cmp_str(const void *x, const void *y)
 {
@@ -178,6 +228,15 @@ rep_html(FILE *f, const struct kpt_summary *s)
         rep_plot_svg_buf(&b, s);
         buf_adds(&b, "</figure>\n");
     }
+    if (s->hist) {
+        buf_adds(&b, "<p id=\"history\">History ");
+        esc(&b, s->hist->path, 300);
+        buf_addf(&b, ": run %lld; %zu reports new to it, %zu recorded before, %zu distinct in all; "
+                     "%zu NEW and %zu REGRESSED clusters.</p>\n", (long long)s->hist->run_id,
+                 s->hist->reports_new, s->hist->reports_known, s->hist->reports_ever,
+                 s->hist->clusters_new, s->hist->clusters_regressed);
+        build_trends(&b, s);
+    }
     for (i = 0; i < s->nclusters; i++)
         cls[ncls++] = s->clusters[i].panic_class ? s->clusters[i].panic_class : "-";
     qsort(cls, ncls, sizeof(*cls), cmp_str);
@@ -193,8 +252,11 @@ rep_html(FILE *f, const struct kpt_summary *s)
         }
     buf_adds(&b, "</select></label><label>build <input id=\"f-build\" size=\"10\"></label>"
                  "<label>culprit <input id=\"f-culprit\" size=\"24\"></label></div>\n");
-    buf_adds(&b, "<table id=\"clusters\"><thead><tr><th>#</th><th>count</th><th>share</th><th>signature</th>"
-                 "<th>class</th><th>culprit</th><th>OS builds</th><th>hang sites</th></tr></thead><tbody>\n");
+    buf_adds(&b, "<table id=\"clusters\"><thead><tr><th>#</th><th>count</th>");
+    if (s->hist)
+        buf_adds(&b, "<th>history</th><th>new</th><th>ever</th><th>trend</th>");
+    buf_adds(&b, "<th>share</th><th>signature</th><th>class</th><th>culprit</th><th>OS builds</th>"
+                 "<th>hang sites</th></tr></thead><tbody>\n");
     for (i = 0; i < s->nclusters; i++) {
         const struct kpt_cluster *c = &s->clusters[i];
 
@@ -204,9 +266,17 @@ rep_html(FILE *f, const struct kpt_summary *s)
         builds_attr(&b, &c->builds);
         buf_adds(&b, "\" data-culprit=\"");
         rep_xml_text(&b, c->culprit ? c->culprit : "", 200);
-        buf_addf(&b, "\"><td class=\"n\">%zu</td><td class=\"n\">%zu</td><td class=\"n\">%.1f%%</td>"
-                     "<td><a href=\"#c-%s\">", i + 1, c->count, total ? 100.0 * (double)c->count / (double)total : 0.0,
-                 c->id_hex);
+        buf_addf(&b, "\"><td class=\"n\">%zu</td><td class=\"n\">%zu</td>", i + 1, c->count);
+        if (s->hist) {
+            const struct kpt_cluster_hist *h = &s->hist->clusters[i];
+
+            buf_addf(&b, "<td>%s</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td><td>", rep_hist_state(h),
+                     h->new_reports, h->total);
+            rep_spark_svg(&b, h->trend, s->hist->ntrend);
+            buf_adds(&b, "</td>");
+        }
+        buf_addf(&b, "<td class=\"n\">%.1f%%</td><td><a href=\"#c-%s\">",
+                 total ? 100.0 * (double)c->count / (double)total : 0.0, c->id_hex);
         esc(&b, c->signature, 300);
         buf_adds(&b, "</a></td><td>");
         esc(&b, c->panic_class, 80);

@@ -36,4 +36,16 @@ json_t *rep_fields_json(const struct kpt_field *t, const void *obj, int lossless
  * when a count is not an integer from 0 to 2^53, or a histogram entry is empty */
 int rep_fields_read(const struct kpt_field *t, void *obj, json_t *o);
 
+/* --history (rep_hist.c): a trend as eight-level blocks, and as a small inline SVG; a
+ * cluster's state (NEW, REGRESSED, or its triage status); the Markdown header line, table
+ * cells and section line; the JSON objects of a cluster and of the run */
+void rep_spark(struct buf *b, const size_t *v, size_t n);
+void rep_spark_svg(struct buf *b, const size_t *v, size_t n);
+const char *rep_hist_state(const struct kpt_cluster_hist *h);
+void rep_md_history_header(struct buf *b, const struct kpt_summary *s);
+void rep_md_history_cells(struct buf *b, const struct kpt_summary *s, size_t i);
+void rep_md_history_cluster(struct buf *b, const struct kpt_summary *s, size_t i);
+json_t *rep_hist_cluster_json(const struct kpt_summary *s, size_t i);
+json_t *rep_hist_run_json(const struct kpt_summary *s);
+
 #endif

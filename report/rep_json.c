@@ -93,6 +93,7 @@ rep_json_report_buf(struct buf *out, struct arena *a, const struct kpt_report *r
     json_object_set_new(o, "status", json_string(kpt_status_name(r->status)));
     json_object_set_new(o, "error", rep_jstr(r->error));
     if (read) {
+        json_object_set_new(o, "identity", rep_jstr(r->identity));
         json_object_set_new(o, "format", json_string(kpt_format_name(r->format)));
         json_object_set_new(o, "arch", json_string(kpt_arch_name(r->arch)));
         json_object_set_new(o, "os_build", rep_jstr(r->os_build));
@@ -212,6 +213,8 @@ rep_json_end(FILE *f, const struct kpt_summary *s)
             json_object_set_new(o, "baseline_status", json_string(rep_baseline_status(s->base, c, tmp)));
             json_object_set_new(o, "baseline_count", e ? json_integer((json_int_t)e->count) : json_null());
         }
+        if (s->hist)
+            json_object_set_new(o, "history", rep_hist_cluster_json(s, i));
         json_object_set_new(o, "representative", rep_lossless_str(c->rep_path));
         for (k = 0; k < c->rep_nframes; k++)
             json_array_append_new(fr, rep_jstr(c->rep_frames[k]));
@@ -236,6 +239,8 @@ rep_json_end(FILE *f, const struct kpt_summary *s)
     json_object_set_new(tot, "clusters", json_integer((json_int_t)s->nclusters));
     if (s->sym)
         json_object_set_new(tot, "symbolication", rep_fields_json(kpt_symstats_fields, s->sym, 0));
+    if (s->hist)
+        json_object_set_new(tot, "history", rep_hist_run_json(s));
     for (i = 0; i < s->nrej; i++) {
         json_t *o = json_object();
 

@@ -167,6 +167,7 @@ header(struct buf *b, const struct kpt_summary *s)
     if (s->excluded)
         buf_addf(b, " Left out by --since, --until or --build: %zu.", s->excluded);
     buf_adds(b, "\n\n");
+    rep_md_history_header(b, s);
     symbolication(b, s);
 }
 
@@ -180,13 +181,20 @@ cluster_table(struct buf *b, const struct kpt_summary *s)
         buf_adds(b, "No panic report was read.\n\n");
         return;
     }
+    buf_adds(b, "| # | count | ");
     if (s->base)
-        buf_adds(b, "| # | count | vs baseline | share | signature | class | culprit | first seen | last seen | OS builds |");
-    else
-        buf_adds(b, "| # | count | share | signature | class | culprit | first seen | last seen | OS builds |");
+        buf_adds(b, "vs baseline | ");
+    if (s->hist)
+        buf_addf(b, "history | new | ever | trend (%zu runs) | ", s->hist->ntrend);
+    buf_adds(b, "share | signature | class | culprit | first seen | last seen | OS builds |");
     /* a run with hang keys: how many distinct sites each cluster's hangs came from */
     buf_adds(b, s->hang_keyed ? " hang sites |\n" : "\n");
-    buf_adds(b, s->base ? "|---:|---:|---|---:|---|---|---|---|---|---|" : "|---:|---:|---:|---|---|---|---|---|---|");
+    buf_adds(b, "|---:|---:|");
+    if (s->base)
+        buf_adds(b, "---|");
+    if (s->hist)
+        buf_adds(b, "---|---:|---:|---|");
+    buf_adds(b, "---:|---|---|---|---|---|---|");
     buf_adds(b, s->hang_keyed ? "---:|\n" : "\n");
     for (i = 0; i < s->nclusters; i++) {
         const struct kpt_cluster *c = &s->clusters[i];
@@ -195,6 +203,8 @@ cluster_table(struct buf *b, const struct kpt_summary *s)
         buf_addf(b, "| %zu | %zu | ", i + 1, c->count);
         if (s->base)
             buf_addf(b, "%s | ", rep_baseline_status(s->base, c, tmp));
+        if (s->hist)
+            rep_md_history_cells(b, s, i);
         pct(b, c->count, total);
         buf_adds(b, " | ");
         md(b, c->signature, CELL_MAX);
@@ -283,7 +293,9 @@ cluster_section(struct buf *b, const struct kpt_summary *s, size_t i)
         buf_adds(b, "; culprit versions ");
         hist(b, &c->kext_versions, 4);
     }
-    buf_adds(b, "\n- message: ");
+    buf_addc(b, '\n');
+    rep_md_history_cluster(b, s, i);
+    buf_adds(b, "- message: ");
     md(b, c->message && *c->message ? c->message : "(none)", 300);
     buf_adds(b, "\n- OS builds: ");
     hist(b, &c->builds, 8);

@@ -1,0 +1,87 @@
+/*
+ * hist.h - history: a fleet's runs, reports and triage decisions in one SQLite file
+ * (--history FILE; the schema is the README's contract).
+ *
+ * A run adds its signed reports to temporary tables as it goes (SQLite's own temporary
+ * file, unlinked when opened: memory stays bounded), then, once its clusters are known,
+ * takes the file's write lock, reads what the history says of them (hist_annotate()) and
+ * writes its rows in the same transaction (hist_commit()). A run that stops before the
+ * commit adds nothing. Every value from a report reaches SQLite as a bound parameter.
+ */
+#ifndef KPT_HIST_H
+#define KPT_HIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+#include "util/buf.h"
+
+#define HIST_SCHEMA 2                /* the schema version this build writes */
+#define HIST_APP_ID 0x6b707462       /* PRAGMA application_id: "kptb" */
+#define HIST_BUSY_MS (10 * 60 * 1000) /* how long a run waits for another's commit */
+
+struct hist_db;
+
+/*
+ * hist_open() - open the history file 'path', creating it when 'create' and it does not
+ * exist, and bring its schema up to HIST_SCHEMA. A file that is no SQLite database, is
+ * corrupt, belongs to another application or was made by a newer schema is refused, never
+ * replaced. Returns 0, or -1 with why in err.
+ */
+int hist_open(const char *path, int create, struct hist_db **out, struct buf *err);
+/* hist_close() - an uncommitted run is rolled back; NULL is a no-op */
+void hist_close(struct hist_db *h);
+
+/* A run. */
+
+/* hist_begin() - start a run ('run' or 'merge') begun at 'started' (seconds since the
+ * epoch) over 'inputs' (the paths given); 0 or -1 with why in err */
+int hist_begin(struct hist_db *h, const char *kind, int64_t started, char *const *inputs,
+               size_t ninputs, struct buf *err);
+/* hist_add() - a signed report of the run (copies of one identity are kept once);
+ * 0 or -1 with why in err */
+int hist_add(struct hist_db *h, struct arena *a, const struct kpt_report *r, struct buf *err);
+
+/* hist_target() - the cluster triage merged signature id 'sig' into, or NULL; its
+ * signature and class as the history last saw them */
+struct hist_target {
+    char *from, *id, *signature, *panic_class;
+    uint64_t key;
+};
+const struct hist_target *hist_target(const struct hist_db *h, const char *sig);
+
+/*
+ * hist_annotate() - take the write lock (waiting up to HIST_BUSY_MS for another run) and
+ * say what the history holds of the run's clusters c[0..n) (each shown under its merge
+ * target already). *out is owned by h. 0 or -1 with why in err.
+ */
+int hist_annotate(struct hist_db *h, const struct kpt_cluster *c, size_t n,
+                  const struct kpt_run_hist **out, struct buf *err);
+/* hist_commit() - the run's rows, its counts from s, and the commit; 0 or -1 (rolled back) */
+int hist_commit(struct hist_db *h, const struct kpt_summary *s, struct buf *err);
+
+/* Triage and the trend table (kptrace-batch triage, kptrace-batch history). */
+
+struct hist_decision {
+    const char *status; /* "open", "fixed", "ignored", or NULL: unchanged */
+    const char *bug, *note; /* NULL: unchanged; "": cleared */
+    const char *merge_into; /* a signature id, or NULL */
+    int unmerge;
+};
+/* hist_triage() - record d for cluster 'sig'; -1 with why in err (*unknown set when the
+ * history has no such cluster) */
+int hist_triage(struct hist_db *h, const char *sig, const struct hist_decision *d, int *unknown,
+                struct buf *err);
+
+/* hist_table() - the last 'runs' runs and every cluster that received a report in them
+ * (merged ones under their target); 0 or -1 with why in err */
+int hist_table(struct hist_db *h, size_t runs, struct kpt_trend_table *t, struct buf *err);
+void hist_table_release(struct kpt_trend_table *t);
+
+/* hist_row_get() - one cluster's triage record (row->h holds status, bug, note, first seen,
+ * total and its merges); 0, 1 when the history has no such cluster, -1 with why in err */
+int hist_row_get(struct hist_db *h, const char *sig, struct kpt_trend_row *row, struct buf *err);
+void hist_row_release(struct kpt_trend_row *row);
+
+#endif

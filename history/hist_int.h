@@ -1,0 +1,54 @@
+/*
+ * hist_int.h - what the history's files share; private to history/.
+ */
+#ifndef KPT_HIST_INT_H
+#define KPT_HIST_INT_H
+
+#include <sqlite3.h>
+
+#include "history/hist.h"
+#include "util/arena.h"
+
+struct hist_db {
+    sqlite3 *db;
+    char *path;
+    struct arena *arena;  /* what *out of hist_annotate() points into */
+    int in_run;           /* the temporary tables exist */
+    int locked;           /* BEGIN IMMEDIATE was taken: COMMIT or ROLLBACK ends it */
+    int64_t run_id, started;
+    const char *kind;
+    sqlite3_stmt *add, *add_sig;
+    size_t copies;
+    struct hist_target *targets; /* every merge triage recorded, by 'from' */
+    size_t ntargets;
+    struct kpt_run_hist rh;
+    size_t nclusters;     /* entries of rh.clusters */
+    int64_t *trend_ids;   /* the runs of rh's trends (in arena) */
+};
+
+/* hist_fail() - "what: SQLite's message" into err; returns -1 */
+int hist_fail(struct hist_db *h, struct buf *err, const char *what);
+/* hist_exec() - run SQL without parameters; 0 or hist_fail() */
+int hist_exec(struct hist_db *h, const char *sql, struct buf *err);
+/* hist_prepare() - 0, or hist_fail() naming the statement's purpose */
+int hist_prepare(struct hist_db *h, const char *sql, sqlite3_stmt **st, struct buf *err);
+/* hist_text() - column i of st as a malloc'd string, NULL for NULL */
+char *hist_text(sqlite3_stmt *st, int i);
+/* hist_bind_text() - s (may be NULL) as parameter i */
+int hist_bind_text(sqlite3_stmt *st, int i, const char *s);
+/* hist_time() - a stored "YYYY-MM-DDTHH:MM:SSZ" as seconds since the epoch (0: unreadable) */
+int64_t hist_time(const unsigned char *s);
+/* hist_count() - an INTEGER column as a count (negative or not an integer: 0) */
+size_t hist_count(sqlite3_stmt *st, int i);
+/* hist_trend() - for cluster 'id' (and those merged into it) the new reports of each run
+ * from run_ids[0..n) into trend (the ids ascending); 0 or -1 */
+int hist_trend(struct hist_db *h, sqlite3_stmt *st, const char *id, const int64_t *run_ids,
+               size_t n, size_t *trend);
+/* the statement hist_trend() takes: ?1 the cluster, ?2 the first run id */
+extern const char hist_trend_sql[];
+/* hist_cluster_info() - status, bug, note, first seen, total and merges of cluster 'id' into
+ * ch (strings malloc'd); 1 when the history has no such cluster */
+int hist_cluster_info(struct hist_db *h, const char *id, struct kpt_cluster_hist *ch, struct buf *err);
+void hist_cluster_hist_release(struct kpt_cluster_hist *ch);
+
+#endif

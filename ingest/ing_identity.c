@@ -1,0 +1,90 @@
+/*
+ * ing_identity.c - a report's identity across runs (--history): the same report read again,
+ * gzipped, or with CRLF line ends is the same report.
+ *
+ * Its incident id when it has one, else XXH3-128 of its text (after gzip) normalized: CR LF
+ * and a lone CR end a line as LF does, blanks at the end of each line and blank lines at the
+ * end of the text are dropped.
+ */
+#include <string.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "ingest/ing_int.h"
+
+#define IDENT_MAX_INCIDENT 128 /* longer is no incident id: the text decides */
+
+void
+ing_text_digest(const char *d, size_t n, uint8_t out[16])
+{
+    XXH3_state_t st;
+    XXH128_canonical_t c;
+    size_t i = 0, blank_lines = 0;
+
+    XXH3_128bits_reset(&st);
+    while (i < n) {
+        size_t s = i, e;
+
+        while (i < n && d[i] != '\n' && d[i] != '\r')
+            i++;
+        e = i;
+        if (i < n && d[i] == '\r' && i + 1 < n && d[i + 1] == '\n')
+            i++;
+        if (i < n)
+            i++; /* the line's end */
+        while (e > s && (d[e - 1] == ' ' || d[e - 1] == '\t'))
+            e--;
+        if (e == s) {
+            blank_lines++; /* written when a line with text follows */
+            continue;
+        }
+        for (; blank_lines; blank_lines--)
+            XXH3_128bits_update(&st, "\n", 1);
+        XXH3_128bits_update(&st, d + s, e - s);
+        XXH3_128bits_update(&st, "\n", 1);
+    }
+    XXH128_canonicalFromHash(&c, XXH3_128bits_digest(&st));
+    memcpy(out, c.digest, 16);
+}
+
+/* an incident id as an identity: printable, no blank, not too long; letters upper-cased */
+static const char *
+incident_identity(struct arena *a, const char *s)
+{
+    size_t n = strlen(s), i;
+    char *id;
+
+    if (!n || n > IDENT_MAX_INCIDENT)
+        return NULL;
+    id = arena_alloc(a, sizeof("incident:") + n);
+    memcpy(id, "incident:", 9);
+    for (i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+
+        if (ch <= 0x20 || ch >= 0x7f)
+            return NULL;
+        id[9 + i] = (char)(ch >= 'a' && ch <= 'z' ? ch - 32 : ch);
+    }
+    id[9 + n] = '\0';
+    return id;
+}
+
+void
+ing_set_identity(struct arena *a, struct kpt_report *r, const uint8_t digest[16])
+{
+    static const char hex[] = "0123456789abcdef";
+    char *t;
+    size_t i;
+
+    if (r->incident && (r->identity = incident_identity(a, r->incident)))
+        return;
+    t = arena_alloc(a, sizeof("text:") + 32);
+    memcpy(t, "text:", 5);
+    for (i = 0; i < 16; i++) {
+        t[5 + 2 * i] = hex[digest[i] >> 4];
+        t[6 + 2 * i] = hex[digest[i] & 15];
+    }
+    t[37] = '\0';
+    r->identity = t;
+}

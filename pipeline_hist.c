@@ -1,0 +1,199 @@
+/*
+ * pipeline_hist.c - the history in a run (--history) and its own commands: triage records a
+ * decision, history prints the trend table.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pipeline.h"
+#include "pipeline_int.h"
+#include "report/rep.h"
+#include "util/xalloc.h"
+
+static int
+hist_error(const char *path, struct buf *err)
+{
+    fprintf(stderr, "kptrace-batch: --history %s: %s\n", path, err->data ? err->data : "failed");
+    buf_release(err);
+    return -1;
+}
+
+int
+pipeline_hist_start(struct run *run, const char *kind)
+{
+    struct buf err = BUF_INIT;
+    const struct kpt_opts *o = run->o;
+
+    if (!o->history)
+        return 0;
+    if (hist_open(o->history, 1, &run->hist, &err) < 0 ||
+        hist_begin(run->hist, kind, (int64_t)time(NULL), o->paths, o->npaths, &err) < 0)
+        return hist_error(o->history, &err);
+    buf_release(&err);
+    return 0;
+}
+
+int
+pipeline_hist_add(struct run *run, const struct kpt_report *r)
+{
+    struct buf err = BUF_INIT;
+
+    if (!run->hist || r->status == KPT_ST_REJECTED || r->excluded)
+        return 0;
+    if (hist_add(run->hist, run->arena, r, &err) < 0) {
+        run->io_error = 1;
+        return hist_error(run->o->history, &err);
+    }
+    buf_release(&err);
+    return 0;
+}
+
+/* triage's merges: each merged cluster is shown under its target (the target's own
+ * clusters first, so that they keep their signature when both are in the run) */
+static void
+apply_merges(struct run *run)
+{
+    size_t n, i, moved = 0;
+    const struct kpt_cluster *c = clu_table_result(run->table, &n);
+    struct clu_table *t;
+    int pass;
+
+    for (i = 0; i < n; i++)
+        if (hist_target(run->hist, c[i].id_hex))
+            moved++;
+    if (!moved)
+        return;
+    t = clu_table_new(run->o->json != NULL || run->o->state != NULL || run->o->merge);
+    for (pass = 0; pass < 2; pass++)
+        for (i = 0; i < n; i++) {
+            const struct hist_target *tg = hist_target(run->hist, c[i].id_hex);
+            struct kpt_cluster x;
+
+            if ((tg != NULL) != pass)
+                continue;
+            x = c[i];
+            if (tg) {
+                x.id = tg->key;
+                x.id_hex = tg->id;
+                x.signature = tg->signature;
+                if (tg->panic_class)
+                    x.panic_class = tg->panic_class;
+            }
+            clu_table_merge(t, &x, NULL, 0);
+        }
+    clu_table_free(run->table);
+    run->table = t;
+}
+
+int
+pipeline_hist_annotate(struct run *run)
+{
+    struct buf err = BUF_INIT;
+
+    if (!run->hist)
+        return 0;
+    apply_merges(run);
+    run->sum.clusters = clu_table_result(run->table, &run->sum.nclusters);
+    if (hist_annotate(run->hist, run->sum.clusters, run->sum.nclusters, &run->sum.hist, &err) < 0) {
+        run->sum.hist = NULL;
+        return hist_error(run->o->history, &err);
+    }
+    buf_release(&err);
+    return 0;
+}
+
+int
+pipeline_hist_commit(struct run *run)
+{
+    struct buf err = BUF_INIT;
+
+    if (!run->hist)
+        return 0;
+    if (hist_commit(run->hist, &run->sum, &err) < 0)
+        return hist_error(run->o->history, &err);
+    buf_release(&err);
+    return 0;
+}
+
+/* a history file for the commands: it must exist */
+static struct hist_db *
+open_existing(const char *path)
+{
+    struct hist_db *h;
+    struct buf err = BUF_INIT;
+
+    if (hist_open(path, 0, &h, &err) < 0) {
+        fprintf(stderr, "kptrace-batch: %s: %s\n", path, err.data ? err.data : "cannot be opened");
+        buf_release(&err);
+        return NULL;
+    }
+    buf_release(&err);
+    return h;
+}
+
+static int
+write_stdout(int ret)
+{
+    if (fflush(stdout) || ferror(stdout)) {
+        fprintf(stderr, "kptrace-batch: writing standard output failed\n");
+        return KPT_EXIT_START;
+    }
+    return ret;
+}
+
+int
+pipeline_triage(const struct kpt_opts *o)
+{
+    const char *sig = o->paths[1];
+    struct hist_decision d = { o->t_status, o->t_bug, o->t_note, o->t_merge_into, o->t_unmerge };
+    struct kpt_trend_row row;
+    struct hist_db *h;
+    struct buf err = BUF_INIT;
+    int unknown = 0, ret = KPT_EXIT_OK, rc;
+
+    if (!(h = open_existing(o->paths[0])))
+        return KPT_EXIT_START;
+    if ((o->t_status || o->t_bug || o->t_note || o->t_merge_into || o->t_unmerge) &&
+        hist_triage(h, sig, &d, &unknown, &err) < 0) {
+        fprintf(stderr, "kptrace-batch: triage: %s\n", err.data);
+        buf_release(&err);
+        hist_close(h);
+        return unknown || o->t_merge_into ? KPT_EXIT_USAGE : KPT_EXIT_START;
+    }
+    rc = hist_row_get(h, sig, &row, &err);
+    if (rc == 0) {
+        rep_triage_record(stdout, &row);
+        hist_row_release(&row);
+    } else {
+        fprintf(stderr, "kptrace-batch: triage: %s\n",
+                rc == 1 ? "no such cluster in the history (a signature id of a recorded run)" : err.data);
+        ret = rc == 1 ? KPT_EXIT_USAGE : KPT_EXIT_START;
+    }
+    buf_release(&err);
+    hist_close(h);
+    return write_stdout(ret);
+}
+
+int
+pipeline_history(const struct kpt_opts *o)
+{
+    struct kpt_trend_table t;
+    struct hist_db *h;
+    struct buf err = BUF_INIT;
+    int ret = KPT_EXIT_OK;
+
+    if (!(h = open_existing(o->paths[0])))
+        return KPT_EXIT_START;
+    if (hist_table(h, o->history_runs ? o->history_runs : KPT_TREND_RUNS, &t, &err) < 0) {
+        fprintf(stderr, "kptrace-batch: history: %s\n", err.data);
+        ret = KPT_EXIT_START;
+    } else {
+        rep_trend_table(stdout, &t);
+        hist_table_release(&t);
+    }
+    buf_release(&err);
+    hist_close(h);
+    return write_stdout(ret);
+}
