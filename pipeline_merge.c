@@ -130,9 +130,18 @@ pipeline_merge(const struct kpt_opts *o)
         ok = 0;
         goto out;
     }
+    if (o->history)
+        run.arena = arena_new(64 * 1024);
     for (k = 0; k < nrows && !run.io_error; k++) {
         const struct kpt_state_row *r = rows[k].row;
 
+        if (run.hist) {
+            struct kpt_report rr;
+
+            arena_clear(run.arena);
+            if (rep_state_row_report(r, run.arena, &rr) == 0)
+                pipeline_hist_add(&run, &rr);
+        }
         if ((run.out[OUT_RCSV].f && rep_write_text(run.out[OUT_RCSV].f, r->csv, strlen(r->csv)) < 0) ||
             (run.out[OUT_JSON].f && (rep_json_sep(run.out[OUT_JSON].f, k == 0) < 0 ||
                             rep_write_text(run.out[OUT_JSON].f, r->json, strlen(r->json)) < 0)) ||
@@ -162,5 +171,7 @@ out:
     free(st);
     free(rows);
     kpt_fields_release(kpt_symstats_fields, &sym, 0);
+    if (run.arena)
+        arena_free(run.arena);
     return ret;
 }

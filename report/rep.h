@@ -65,5 +65,8 @@ int rep_state_load(const char *path, struct kpt_state *st, struct buf *err);
 int rep_state_parse(const char *data, size_t len, const char *path, struct kpt_state *st,
                     struct buf *err);
 void rep_state_release(struct kpt_state *st);
+/* rep_state_row_report() - what a history records of a state's report row, into r (strings
+ * in a); -1 (r rejected) when the row is no JSON object */
+int rep_state_row_report(const struct kpt_state_row *row, struct arena *a, struct kpt_report *r);
 
 #endif

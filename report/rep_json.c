@@ -94,6 +94,7 @@ rep_json_report_buf(struct buf *out, struct arena *a, const struct kpt_report *r
     json_object_set_new(o, "error", rep_jstr(r->error));
     if (read) {
         json_object_set_new(o, "identity", rep_jstr(r->identity));
+        json_object_set_new(o, "excluded", json_boolean(r->excluded));
         json_object_set_new(o, "format", json_string(kpt_format_name(r->format)));
         json_object_set_new(o, "arch", json_string(kpt_arch_name(r->arch)));
         json_object_set_new(o, "os_build", rep_jstr(r->os_build));

@@ -13,6 +13,7 @@
 
 #include "report/rep.h"
 #include "report/rep_int.h"
+#include "util/civil.h"
 #include "util/err.h"
 #include "util/readfile.h"
 #include "util/xalloc.h"
@@ -398,5 +399,53 @@ rep_state_parse(const char *data, size_t len, const char *path, struct kpt_state
         rep_state_release(st);
         return KPT_E_FORMAT;
     }
+    return 0;
+}
+
+/* a string member of a report row, in a (NULL when absent or not a string) */
+static const char *
+row_str(struct arena *a, json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+
+    return json_is_string(v) ? arena_strdup(a, json_string_value(v)) : NULL;
+}
+
+int
+rep_state_row_report(const struct kpt_state_row *row, struct arena *a, struct kpt_report *r)
+{
+    json_t *o = json_loads(row->json, 0, NULL), *h;
+    const char *status, *when;
+
+    kpt_report_init(r, a, row->path);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        r->status = KPT_ST_REJECTED;
+        return -1;
+    }
+    status = row_str(a, o, "status");
+    r->status = status && !strcmp(status, "ok") ? KPT_ST_OK
+                : status && !strcmp(status, "partial") ? KPT_ST_PARTIAL : KPT_ST_REJECTED;
+    r->excluded = json_is_true(json_object_get(o, "excluded"));
+    r->identity = row_str(a, o, "identity");
+    r->sig_id = row_str(a, o, "signature_id");
+    r->signature = row_str(a, o, "signature");
+    r->panic_class = row_str(a, o, "panic_class");
+    r->coarse_id = row_str(a, o, "coarse_id");
+    r->fine_id = row_str(a, o, "fine_id");
+    r->culprit = row_str(a, o, "culprit");
+    r->os_build = row_str(a, o, "os_build");
+    r->model = row_str(a, o, "model");
+    r->process = row_str(a, o, "process");
+    if ((when = row_str(a, o, "time")) && civil_parse_date(when, &r->when) == 0) {
+        r->has_when = 1;
+        r->when_local = when[strlen(when) - 1] != 'Z';
+    }
+    h = json_object_get(o, "hang");
+    if (json_is_object(h)) {
+        r->hang = arena_alloc(a, sizeof(*r->hang));
+        r->hang->hang_id = row_str(a, h, "hang_id");
+    }
+    json_decref(o);
     return 0;
 }

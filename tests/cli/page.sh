@@ -39,5 +39,17 @@ check "a hostile panic string stays text (no script ran, no element made)" \
 timeout 120 "$CHROME" $flags --window-size=1280,1600 --screenshot="$T/page.png" "file://$T/page.html" >/dev/null 2>&1
 check "a screenshot is taken" sh -c "[ \$(wc -c < '$T/page.png') -gt 10000 ]"
 [ -n "${KPT_PAGE_SCREENSHOT:-}" ] && cp "$T/page.png" "$KPT_PAGE_SCREENSHOT"
+
+# with a history: two nights, a triage note with markup in it; trends are inline SVG
+"$BIN" -q --no-symbolicate --history "$T/h.db" -o /dev/null "$SRC/samples" 2>/dev/null
+sig=$(sqlite3 "$T/h.db" 'SELECT signature_id FROM clusters ORDER BY 1 LIMIT 1')
+"$BIN" triage "$T/h.db" "$sig" --note "<img src=x onerror=\"document.title='PWNED'\">note" >/dev/null
+timeout 120 "$BIN" -q --no-symbolicate --history "$T/h.db" --html "$T/hpage.html" -o /dev/null "$SRC/samples" 2>/dev/null
+timeout 120 "$CHROME" $flags --dump-dom "file://$T/hpage.html" >"$T/hdom.html" 2>"$T/hconsole.log"
+check "history page: a trend chart per cluster and the builds' trends" \
+    sh -c "[ \$(grep -o '<svg class=\"spark\"' '$T/hdom.html' | wc -l) -gt 5 ] && grep -q 'id=\"builds\"' '$T/hdom.html'"
+check "history page: the triage note stays text" \
+    sh -c "grep -q '&lt;img src=x' '$T/hdom.html' && ! grep -q '<img' '$T/hdom.html' && ! grep -q 'PWNED</title>' '$T/hdom.html'"
+check "history page: no script error" sh -c "! grep -Ei 'Uncaught|SyntaxError|TypeError|ReferenceError' '$T/hconsole.log'"
 echo "# page: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

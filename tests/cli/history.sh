@@ -1,0 +1,221 @@
+#!/bin/sh
+# tests/cli/history.sh BINARY - --history and the triage and history commands, as a fleet's
+# nightly job uses them: nights that overlap and hold copies (each report counted once),
+# triage that survives runs, REGRESSED, merge-into, a run killed mid-way, two runs at once,
+# files that are no history, a newer schema, an older one migrated, merge into a history.
+set -u
+BIN=$1
+case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+. "$SRC/tests/cli/compat.sh"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 1
+if ! command -v sqlite3 >/dev/null 2>&1; then
+    echo "# SKIP the history test: no sqlite3 command (make deps installs it)"
+    [ -n "${CI:-}" ] && exit 1
+    exit 0
+fi
+q() { sqlite3 -batch -noheader "$1" "$2" 2>/dev/null; }
+# csvq FILE SQL: a query over a CSV this tool wrote (table c, its header's names)
+csvq() { sqlite3 -batch -noheader :memory: ".import --csv $1 c" "$2" 2>/dev/null; }
+run() { "$BIN" -q --no-symbolicate "$@"; }
+S=$SRC/samples
+P17=$S/fleet-a/host-017/Kernel-2025-03-04-021109.panic
+
+# night 1: the samples; night 2: the same, a .gz, a CRLF and a trailing-blank copy of one,
+# and one new report of the same crash (another machine: only its anonymous UUID differs)
+mkdir -p n1 n2/copies
+cp -R "$S"/. n1/
+cp -R "$S"/. n2/
+gzip -c "$P17" > n2/copies/a.panic.gz
+sed 's/$/\r/' "$P17" > n2/copies/b-crlf.panic
+{ sed 's/$/   /' "$P17"; printf '\n\n\n'; } > n2/copies/c-blanks.panic
+sed 's/00000000A017/00000000A099/' "$P17" > n2/host-099.panic
+run --history h.db -o n1.md --csv n1.csv n1; rc=$?
+check "night 1: recorded (exit 1: the samples hold a rejected file)" [ $rc = 1 ]
+check "night 1: one run, 7 distinct reports (8 read: one .ips is there twice)" \
+    [ "$(q h.db 'SELECT count(*) FROM runs')|$(q h.db 'SELECT count(*) FROM reports')" = "1|7" ]
+check "night 1: every cluster NEW" sh -c "grep -q 'Clusters: 5 NEW, 0 REGRESSED' n1.md"
+run --history h.db -o n2.md --csv n2.csv --json n2.json n2
+check "night 2: the copies count once, the new report once" \
+    [ "$(q h.db 'SELECT new_reports, known_reports, copies FROM runs WHERE id = 2')" = "1|7|4" ]
+check "night 2: 8 distinct reports in all" [ "$(q h.db 'SELECT count(*) FROM reports')" = 8 ]
+sig=$(awk -F, 'NR == 2 { print $2 }' n2.csv)
+check "night 2: the crash's cluster has 1 new report, 4 ever, trend 3 1" \
+    [ "$(csvq n2.csv "SELECT history, new_reports, total_reports, trend FROM c WHERE signature_id = '$sig'")" = "open|1|4|3 1" ]
+check "night 2: no cluster NEW" sh -c "grep -q 'Clusters: 0 NEW, 0 REGRESSED' n2.md"
+check "night 2: the JSON says the same" python3 -c "
+import json, sys
+d = json.load(open('n2.json'))
+h = d['totals']['history']
+c = d['clusters'][0]['history']
+sys.exit(not (h['reports_new'] == 1 and h['copies'] == 4 and h['runs'] == 2 and
+              c['new_reports'] == 1 and c['total_reports'] == 4 and c['trend'] == [3, 1]))"
+check "night 2: a report's identity is in its JSON row" grep -q '"identity":"text:' n2.json
+run --history h.db -o /dev/null n2
+check "night 3 over the same files adds a run and no report" \
+    [ "$(q h.db 'SELECT count(*) FROM runs')|$(q h.db 'SELECT count(*) FROM reports')|$(q h.db 'SELECT new_reports FROM runs WHERE id = 3')" = "3|8|0" ]
+
+# triage, kept by later runs; REGRESSED when a fixed cluster gets a report not seen before
+"$BIN" triage h.db "$sig" --status fixed --bug 'https://bugs.example/1?a=1&b=<2>' --note '| note **bold** <script>' > tr.txt
+check "triage prints the record" grep -q '^status: fixed$' tr.txt
+run --history h.db -o n4.md --csv n4.csv n2
+check "a fixed cluster without new reports stays fixed" \
+    [ "$(csvq n4.csv "SELECT history, bug FROM c WHERE signature_id = '$sig'")" = "fixed|https://bugs.example/1?a=1&b=<2>" ]
+check "the bug and note are escaped in the Markdown" \
+    sh -c "grep -F 'bug https://bugs.example/1?a=1&amp;b=&lt;2&gt;; note: \\| note \\*\\*bold\\*\\* &lt;script&gt;' n4.md"
+mkdir n5 && sed 's/00000000A017/00000000A555/' "$P17" > n5/host-555.panic
+run --history h.db -o n5.md --csv n5.csv --json n5.json n5
+check "a fixed cluster with a new report is REGRESSED" \
+    [ "$(csvq n5.csv "SELECT history, triage_status FROM c WHERE signature_id = '$sig'")" = "REGRESSED|open" ]
+check "the summary counts it" grep -q '0 NEW, 1 REGRESSED' n5.md
+check "the regression reopens it in the history" \
+    [ "$(q h.db "SELECT status, regressed_run FROM clusters WHERE signature_id = '$sig'")" = "open|5" ]
+check "an unknown signature id is a usage error" sh -c "'$BIN' triage h.db 0123456789abcdef --status fixed; [ \$? = 2 ]"
+check "a bad status is a usage error" sh -c "'$BIN' triage h.db $sig --status done; [ \$? = 2 ]"
+check "triage options belong to triage" sh -c "'$BIN' --status fixed n5; [ \$? = 2 ]"
+
+# merge-into: the watchdog cluster shown and counted under the crash's
+wd=$(csvq n2.csv "SELECT signature_id FROM c WHERE panic_class = 'watchdog'")
+"$BIN" triage h.db "$wd" --merge-into "$sig" > /dev/null
+check "merge-into: recorded" [ "$(q h.db "SELECT merged_into FROM clusters WHERE signature_id = '$wd'")" = "$sig" ]
+run --history h.db -o n6.md --csv n6.csv --json n6.json n2
+check "merge-into: the merged cluster is gone from the run's clusters" \
+    [ "$(csvq n6.csv "SELECT count(*) FROM c WHERE signature_id = '$wd'")" = 0 ]
+check "merge-into: its reports count under the target (7 + 2)" \
+    [ "$(csvq n6.csv "SELECT count, merged_from FROM c WHERE signature_id = '$sig'")" = "9|$wd" ]
+check "merge-into: the target lists it" sh -c "grep -q \"merged into it by triage: \\\`$wd\\\`\" n6.md"
+check "merge-into: a cluster cannot go into itself" sh -c "'$BIN' triage h.db $sig --merge-into $sig; [ \$? = 2 ]"
+"$BIN" triage h.db "$wd" --unmerge > /dev/null
+run --history h.db -o /dev/null --csv n7.csv n2
+check "unmerge: the cluster is its own again" [ "$(csvq n7.csv "SELECT count FROM c WHERE signature_id = '$wd'")" = 2 ]
+"$BIN" history h.db --runs 3 > hist.md
+check "history: the trend table lists the last runs" sh -c "grep -c '^| [0-9]* | 20' hist.md | grep -qx 3"
+check "history: the crash's cluster with its bug" sh -c "grep -F '\`$sig\`' hist.md | grep -q 'bugs.example'"
+check "history of a missing file: exit 3, no file made" sh -c "'$BIN' history nothere.db; [ \$? = 3 ] && [ ! -e nothere.db ]"
+
+# a run killed mid-way (SIGKILL) adds nothing and leaves the file whole: once while it
+# reads its path list (the history open, its temporary tables made), once while it writes
+# its summary to a pipe nobody reads (the history's write lock taken, its rows pending)
+mkdir big
+awk 'BEGIN { for (i = 0; i < 1500; i++) {
+    w = sprintf("%d", i); gsub(/0/, "a", w); gsub(/1/, "b", w); gsub(/2/, "c", w); gsub(/3/, "d", w)
+    gsub(/4/, "e", w); gsub(/5/, "f", w); gsub(/6/, "g", w); gsub(/7/, "h", w); gsub(/8/, "i", w); gsub(/9/, "j", w)
+    f = "big/r" i ".panic"
+    printf "panic(cpu 0 caller 0xffffff8000201000): \"queue %s stalled\"@/x/sched.c:12\n", w > f
+    printf "Backtrace (CPU 0), Frame : Return Address\n0xffffff8000201000 : 0xffffff8001e22f79 \n" > f
+    printf "Kernel slide:     0x0000000000000000\n" > f
+    close(f) } }'
+runs0=$(q h.db 'SELECT count(*) FROM runs') reps0=$(q h.db 'SELECT count(*) FROM reports')
+mkfifo paths.fifo out.fifo
+mkdir tmp
+TMPDIR=$T/tmp "$BIN" -q --no-symbolicate --history h.db -o killed.md - < paths.fifo &
+pid=$!
+exec 3> paths.fifo
+find big -type f >&3
+sleep 1
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+exec 3>&-
+check "SIGKILL while reading: no run or report added" \
+    [ "$(q h.db 'SELECT count(*) FROM runs')|$(q h.db 'SELECT count(*) FROM reports')" = "$runs0|$reps0" ]
+check "SIGKILL while reading: no summary, no temporary file of SQLite's" sh -c "[ ! -e killed.md ] && [ -z \"\$(ls -A tmp)\" ]"
+exec 4<> out.fifo # held open, never read: the summary's writes block once the pipe is full
+TMPDIR=$T/tmp "$BIN" -q --no-symbolicate --history h.db big > out.fifo &
+pid=$!
+locked=0 i=0
+while [ $i -lt 100 ] && [ $locked = 0 ]; do
+    sleep 0.1
+    sqlite3 h.db 'BEGIN IMMEDIATE; ROLLBACK' >/dev/null 2>&1 || locked=1
+    i=$((i + 1))
+done
+check "the run holds the write lock while it writes its summary" [ $locked = 1 ]
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+exec 4<&-
+check "SIGKILL before the commit: no run or report added" \
+    [ "$(q h.db 'SELECT count(*) FROM runs')|$(q h.db 'SELECT count(*) FROM reports')" = "$runs0|$reps0" ]
+check "SIGKILL before the commit: the file passes integrity_check, the lock is gone" \
+    sh -c "[ \"\$(sqlite3 h.db 'PRAGMA integrity_check')\" = ok ] && sqlite3 h.db 'BEGIN IMMEDIATE; ROLLBACK'"
+check "SIGKILL before the commit: no temporary file of SQLite's" [ -z "$(ls -A tmp)" ]
+run --history h.db -o /dev/null --csv /dev/full big 2>/dev/null; rc=$?
+check "a run whose outputs fail: exit 3, nothing added" \
+    [ "$rc|$(q h.db 'SELECT count(*) FROM runs')|$(q h.db 'SELECT count(*) FROM reports')" = "3|$runs0|$reps0" ]
+
+# two runs at once on one file: both finish, each recorded once
+mkdir c1 c2
+mv big/r1?.panic c1/ 2>/dev/null; mv big/r2?.panic c2/ 2>/dev/null
+run --history h.db -o c1.md c1 & p1=$!
+run --history h.db -o c2.md c2 & p2=$!
+wait $p1; r1=$?
+wait $p2; r2=$?
+check "two runs at once: both succeed" [ "$r1|$r2" = "0|0" ]
+check "two runs at once: two runs and 20 reports added" \
+    [ "$(q h.db 'SELECT count(*) FROM runs')|$(q h.db 'SELECT count(*) FROM reports')" = "$((runs0 + 2))|$((reps0 + 20))" ]
+
+# files that are no history: exit 3, the file and the outputs left as they were
+echo "previous summary" > keep.md
+printf 'this is not a database\n' > text.db
+cp text.db text.db.orig
+run --history text.db -o keep.md n5 2>/dev/null; rc=$?
+check "a text file as history: exit 3, left as it is, the summary not replaced" \
+    sh -c "[ $rc = 3 ] && cmp -s text.db text.db.orig && grep -qx 'previous summary' keep.md"
+cp h.db broken.db
+sz=$(wc -c < broken.db)
+dd if=/dev/zero of=broken.db bs=1024 seek=$((sz / 2048)) count=4 conv=notrunc 2>/dev/null
+cp broken.db broken.db.orig
+run --history broken.db -o keep.md n5 2> broken.err; rc=$?
+check "a corrupt history: exit 3, left as it is" sh -c "[ $rc = 3 ] && cmp -s broken.db broken.db.orig"
+check "a corrupt history: the message says so" grep -qiE 'corrupt|malformed' broken.err
+sqlite3 other.db 'CREATE TABLE t(x); INSERT INTO t VALUES (1)'
+run --history other.db -o keep.md n5 2> other.err; rc=$?
+check "another application's database: exit 3, untouched" \
+    sh -c "[ $rc = 3 ] && [ \"\$(sqlite3 other.db 'SELECT count(*) FROM sqlite_master')\" = 1 ] && grep -q 'another application' other.err"
+cp h.db newer.db
+sqlite3 newer.db 'PRAGMA user_version = 99'
+cp newer.db newer.db.orig
+run --history newer.db -o keep.md n5 2> newer.err; rc=$?
+check "a newer schema is refused: exit 3, untouched" \
+    sh -c "[ $rc = 3 ] && cmp -s newer.db newer.db.orig && grep -q 'newer kptrace-batch' newer.err"
+run --history "$T" -o keep.md n5 2>/dev/null; rc=$?
+check "a directory as history: exit 3" [ $rc = 3 ]
+run --history "$T/no/such/dir/h.db" -o keep.md n5 2>/dev/null; rc=$?
+check "a history in a missing folder: exit 3" [ $rc = 3 ]
+check "after all of them the summary is the previous one" grep -qx 'previous summary' keep.md
+if [ "$(id -u)" != 0 ]; then
+    cp h.db ro.db && chmod 444 ro.db && cp ro.db ro.db.orig
+    run --history ro.db -o keep.md n5 2>/dev/null; rc=$?
+    check "an unwritable history: exit 3, untouched" sh -c "[ $rc = 3 ] && cmp -s ro.db ro.db.orig"
+else
+    echo "# SKIP the read-only file case: root writes any file"
+fi
+
+# an older schema is brought forward, its data kept
+cp h.db old.db
+sqlite3 old.db 'DROP TABLE run_clusters; PRAGMA user_version = 1'
+run --history old.db -o /dev/null n5
+check "schema 1 migrated to 2, its reports kept" \
+    [ "$(q old.db 'PRAGMA user_version')|$(q old.db 'SELECT count(*) FROM reports')" = "2|$(q h.db 'SELECT count(*) FROM reports')" ]
+check "the migration filled the per-run counts from the reports" \
+    [ "$(q old.db 'SELECT count(*) > 0 FROM run_clusters WHERE run_id < (SELECT max(id) FROM runs)')" = 1 ]
+
+# merge: shards recorded as one run, as one run over them all would be
+run --emit-state s1.json -o /dev/null n1/fleet-a n1/fleet-b
+run --emit-state s2.json -o /dev/null n1/fleet-c n1/fleet-d n1/inbox
+"$BIN" merge -q --history m.db -o /dev/null s1.json s2.json
+run --history one.db -o /dev/null n1
+check "merge --history records what one run would" \
+    [ "$(q m.db 'SELECT kind, files, new_reports FROM runs')|$(q m.db 'SELECT group_concat(identity || signature_id) FROM (SELECT * FROM reports ORDER BY 1)')" = \
+      "merge|$(q one.db 'SELECT files, new_reports FROM runs')|$(q one.db 'SELECT group_concat(identity || signature_id) FROM (SELECT * FROM reports ORDER BY 1)')" ]
+
+# report text reaches SQLite only as bound parameters: a path with quotes and SQL in it
+mkdir "sq'l"
+cp "$P17" "sq'l/x'); DROP TABLE reports; --.panic"
+run --history h.db -o /dev/null "sq'l"
+check "a path holding SQL is stored as text (the report's latest path)" \
+    [ "$(q h.db "SELECT count(*) FROM reports WHERE path LIKE '%x''); DROP TABLE reports; --.panic'")" = 1 ]
+check "... and the tables are all there" [ "$(q h.db "SELECT count(*) FROM sqlite_master WHERE type = 'table'")" = 4 ]
+
+echo "# history: $pass passed, $fail failed"
+[ $fail = 0 ]
