@@ -157,34 +157,51 @@ quick_check(struct hist_db *h, struct buf *err)
     return ok ? 0 : -1;
 }
 
+/* whether the file is one of ours this build can use; its schema version into *ver */
+static int
+check_file(struct hist_db *h, sqlite3_int64 *ver, struct buf *err)
+{
+    sqlite3_int64 app, objects, foreign;
+
+    if (query_int(h, "PRAGMA user_version", ver, err) < 0 ||
+        query_int(h, "PRAGMA application_id", &app, err) < 0 ||
+        query_int(h, "SELECT count(*) FROM sqlite_master", &objects, err) < 0 ||
+        query_int(h, "SELECT count(*) FROM sqlite_master WHERE type IN ('trigger', 'view')", &foreign, err) < 0)
+        return -1;
+    if (app != HIST_APP_ID && (app != 0 || objects != 0)) {
+        buf_adds(err, "a SQLite database of another application (no kptrace-batch history): "
+                      "left as it is");
+        return -1;
+    }
+    if (foreign) {
+        /* this tool makes neither: one would run SQL of the file's author in every run */
+        buf_adds(err, "holds triggers or views kptrace-batch does not make: left as it is");
+        return -1;
+    }
+    if (*ver > HIST_SCHEMA) {
+        buf_addf(err, "made by a newer kptrace-batch (schema %lld; this one knows up to %d): "
+                      "left as it is", (long long)*ver, HIST_SCHEMA);
+        return -1;
+    }
+    if (*ver < 0) {
+        buf_addf(err, "schema version %lld is not one of ours: left as it is", (long long)*ver);
+        return -1;
+    }
+    return 0;
+}
+
 /* the schema brought to HIST_SCHEMA, under the write lock (two first runs at once: one
- * creates, the other finds it made) */
+ * creates, the other finds it made, and checks it again) */
 static int
 migrate(struct hist_db *h, struct buf *err)
 {
-    sqlite3_int64 ver, app, objects;
+    sqlite3_int64 ver;
     int k;
 
     if (hist_exec(h, "BEGIN IMMEDIATE", err) < 0)
         return -1;
-    if (query_int(h, "PRAGMA user_version", &ver, err) < 0 ||
-        query_int(h, "PRAGMA application_id", &app, err) < 0 ||
-        query_int(h, "SELECT count(*) FROM sqlite_master", &objects, err) < 0)
+    if (check_file(h, &ver, err) < 0)
         goto fail;
-    if (app != HIST_APP_ID && (app != 0 || objects != 0)) {
-        buf_adds(err, "a SQLite database of another application (no kptrace-batch history): "
-                      "left as it is");
-        goto fail;
-    }
-    if (ver > HIST_SCHEMA) {
-        buf_addf(err, "made by a newer kptrace-batch (schema %lld; this one knows up to %d): "
-                      "left as it is", (long long)ver, HIST_SCHEMA);
-        goto fail;
-    }
-    if (ver < 0) {
-        buf_addf(err, "schema version %lld is not one of ours: left as it is", (long long)ver);
-        goto fail;
-    }
     for (k = (int)ver; k < HIST_SCHEMA; k++)
         if (hist_exec(h, migrations[k], err) < 0)
             goto fail;
@@ -232,6 +249,12 @@ hist_open(const char *path, int create, struct hist_db **out, struct buf *err)
         goto fail;
     }
     sqlite3_extended_result_codes(h->db, 1);
+    /* a file from elsewhere: no writes to the schema by SQL, no function its schema names
+     * runs unless it is harmless */
+    sqlite3_db_config(h->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+#ifdef SQLITE_DBCONFIG_TRUSTED_SCHEMA
+    sqlite3_db_config(h->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL);
+#endif
     sqlite3_busy_timeout(h->db, HIST_BUSY_MS);
     /* the header is read here: a file that is no database stops at this query */
     if (query_int(h, "SELECT count(*) FROM sqlite_master", &dummy, err) < 0) {
@@ -240,6 +263,12 @@ hist_open(const char *path, int create, struct hist_db **out, struct buf *err)
     }
     if (quick_check(h, err) < 0)
         goto fail;
+    {
+        sqlite3_int64 ver;
+
+        if (check_file(h, &ver, err) < 0) /* before the journal mode changes anything */
+            goto fail;
+    }
     if (query_int(h, "PRAGMA foreign_keys = ON", &dummy, err) < 0)
         goto fail;
     {

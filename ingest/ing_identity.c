@@ -2,9 +2,9 @@
  * ing_identity.c - a report's identity across runs (--history): the same report read again,
  * gzipped, or with CRLF line ends is the same report.
  *
- * Its incident id when it has one, else XXH3-128 of its text (after gzip) normalized: CR LF
- * and a lone CR end a line as LF does, blanks at the end of each line and blank lines at the
- * end of the text are dropped.
+ * Its incident id when it has one, else XXH3-128 of its text (after gzip) normalized: lines
+ * end at LF, the CRs, spaces and tabs before it are dropped (CR LF, CR CR LF, blanks), and
+ * so are blank lines at the end of the text.
  */
 #include <string.h>
 
@@ -26,14 +26,13 @@ ing_text_digest(const char *d, size_t n, uint8_t out[16])
     while (i < n) {
         size_t s = i, e;
 
-        while (i < n && d[i] != '\n' && d[i] != '\r')
+        while (i < n && d[i] != '\n')
             i++;
         e = i;
-        if (i < n && d[i] == '\r' && i + 1 < n && d[i + 1] == '\n')
-            i++;
         if (i < n)
-            i++; /* the line's end */
-        while (e > s && (d[e - 1] == ' ' || d[e - 1] == '\t'))
+            i++;
+        /* CR LF, CR CR LF (a CRLF file copied as text), blanks before or after the CR */
+        while (e > s && (d[e - 1] == ' ' || d[e - 1] == '\t' || d[e - 1] == '\r'))
             e--;
         if (e == s) {
             blank_lines++; /* written when a line with text follows */

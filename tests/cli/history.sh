@@ -169,9 +169,16 @@ run --history broken.db -o keep.md n5 2> broken.err; rc=$?
 check "a corrupt history: exit 3, left as it is" sh -c "[ $rc = 3 ] && cmp -s broken.db broken.db.orig"
 check "a corrupt history: the message says so" grep -qiE 'corrupt|malformed' broken.err
 sqlite3 other.db 'CREATE TABLE t(x); INSERT INTO t VALUES (1)'
+cp other.db other.db.orig
 run --history other.db -o keep.md n5 2> other.err; rc=$?
 check "another application's database: exit 3, untouched" \
-    sh -c "[ $rc = 3 ] && [ \"\$(sqlite3 other.db 'SELECT count(*) FROM sqlite_master')\" = 1 ] && grep -q 'another application' other.err"
+    sh -c "[ $rc = 3 ] && cmp -s other.db other.db.orig && grep -q 'another application' other.err"
+cp h.db trig.db
+sqlite3 trig.db "CREATE TRIGGER t AFTER INSERT ON reports BEGIN DELETE FROM clusters; END"
+cp trig.db trig.db.orig
+run --history trig.db -o keep.md n5 2> trig.err; rc=$?
+check "a history with a trigger in it: refused (exit 3), untouched" \
+    sh -c "[ $rc = 3 ] && cmp -s trig.db trig.db.orig && grep -q 'triggers or views' trig.err"
 cp h.db newer.db
 sqlite3 newer.db 'PRAGMA user_version = 99'
 cp newer.db newer.db.orig

@@ -233,6 +233,7 @@ fingerprint(struct arena *a, const struct kpt_report *r)
     size_t i;
     char *s;
 
+    buf_addf(&b, "%s|%s|", r->identity ? r->identity : "-", r->incident ? r->incident : "-");
     buf_addf(&b, "%s|%s|%s|%s|%s|%d|%zu|%zu|%s|%s|%s|%u|", kpt_status_name(r->status),
              kpt_arch_name(r->arch), r->os_build ? r->os_build : "-",
              r->kernel_version ? r->kernel_version : "-", r->process ? r->process : "-", r->cpu,
@@ -327,6 +328,56 @@ test_corpus_copies(void **state)
         arena_free(a);
     }
     free(manifest);
+}
+
+/* a report's identity: its incident id (upper case), else its text folded; one changed
+ * byte of text is another report */
+static void
+test_identity(void **state)
+{
+    static const char text[] = "panic(cpu 0 caller 0xffffff8000201000): \"queue stalled\"@/x/s.c:1\n"
+                               "Backtrace (CPU 0), Frame : Return Address\n"
+                               "0xffffff8000201000 : 0xffffff8001e22f79 \n";
+    struct arena *a = arena_new(65536);
+    struct kpt_report r;
+    char *id, *v;
+    size_t vn;
+
+    (void)state;
+    parse(text, sizeof(text) - 1, a, &r);
+    assert_non_null(r.identity);
+    assert_int_equal(strncmp(r.identity, "text:", 5), 0);
+    assert_int_equal(strlen(r.identity), 37);
+    id = xstrdup(r.identity);
+    v = rewrite_lines(text, sizeof(text) - 1, "\r", "  ", &vn);
+    arena_clear(a);
+    parse(v, vn, a, &r);
+    assert_string_equal(r.identity, id); /* CRLF and trailing blanks fold */
+    free(v);
+    {
+        struct buf b = BUF_INIT;
+
+        buf_add(&b, text, sizeof(text) - 1);
+        buf_adds(&b, "\n \n\t\n");
+        arena_clear(a);
+        parse(b.data, b.len, a, &r);
+        assert_string_equal(r.identity, id); /* blank lines at the end fold */
+        b.data[30] = 'Q';
+        arena_clear(a);
+        parse(b.data, b.len, a, &r);
+        assert_string_not_equal(r.identity, id);
+        buf_release(&b);
+    }
+    {
+        static const char ips[] = "{\"bug_type\":\"210\",\"incident_id\":\"0b7e2f11-3c4d-4e5f-8a9b-0c1d2e3f4a5b\"}\n"
+                                  "{\"panicString\":\"panic(cpu 0 caller 0xfffffe0012d44070): x\"}\n";
+
+        arena_clear(a);
+        parse(ips, sizeof(ips) - 1, a, &r);
+        assert_string_equal(r.identity, "incident:0B7E2F11-3C4D-4E5F-8A9B-0C1D2E3F4A5B");
+    }
+    free(id);
+    arena_free(a);
 }
 
 /* ---- the project's own inputs ---- */
@@ -505,7 +556,7 @@ main(void)
         cmocka_unit_test(test_corpus_oracle),
         cmocka_unit_test(test_corpus_fields),
         cmocka_unit_test(test_corpus_every_file),
-        cmocka_unit_test(test_corpus_copies),
+        cmocka_unit_test(test_corpus_copies), cmocka_unit_test(test_identity),
         cmocka_unit_test(test_own_inputs), cmocka_unit_test(test_t2_two_panics),
         cmocka_unit_test(test_limits),
     };

@@ -1,0 +1,70 @@
+/*
+ * fuzz_history.c - a history file (history/) of any bytes: opened, read as the trend table
+ * and a cluster's record, and a run begun and annotated on it, without a crash, a leak or
+ * a change that is committed. The bytes are written to a file of their own (SQLite reads
+ * files), removed at the end with its journal.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "history/hist.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+remove_all(const char *path)
+{
+    char side[4200];
+
+    unlink(path);
+    snprintf(side, sizeof(side), "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof(side), "%s-shm", path);
+    unlink(side);
+    snprintf(side, sizeof(side), "%s-journal", path);
+    unlink(side);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char path[4096];
+    const char *tmp = getenv("TMPDIR");
+    struct hist_db *h;
+    struct buf err = BUF_INIT;
+    FILE *f;
+    int fd;
+
+    snprintf(path, sizeof(path), "%s/fuzz-history-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if ((fd = mkstemp(path)) < 0)
+        return 0;
+    f = fdopen(fd, "wb");
+    if (!f || fwrite(data, 1, size, f) != size) {
+        if (f)
+            fclose(f);
+        remove_all(path);
+        return 0;
+    }
+    fclose(f);
+    if (hist_open(path, 0, &h, &err) == 0) {
+        struct kpt_trend_table t;
+        struct kpt_trend_row row;
+        const struct kpt_run_hist *rh;
+        char *inputs[1] = { path };
+
+        if (hist_table(h, 3, &t, &err) == 0) {
+            if (t.nrows && hist_row_get(h, t.rows[0].id, &row, &err) == 0)
+                hist_row_release(&row);
+            hist_table_release(&t);
+        }
+        if (hist_begin(h, "run", 0, inputs, 1, &err) == 0)
+            hist_annotate(h, NULL, 0, &rh, &err);
+        hist_close(h); /* rolled back */
+    }
+    buf_release(&err);
+    remove_all(path);
+    return 0;
+}
