@@ -1,0 +1,57 @@
+#!/bin/sh
+# bench/history.sh BINARY FIXTURES [N] - figures for --history, one line each: a first night
+# recording N distinct reports (default 100,000), the same run without a history, and a
+# second night over the same N plus N/100 new ones (which must add exactly those rows).
+set -eu
+BIN=$1 FX=$2 N=${3:-100000}
+case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+. "$(cd "$(dirname "$0")/.." && pwd)/tests/cli/compat.sh" # now, timed, rss
+secs() { echo "$2 - $1" | bc -l; }
+NEW=$((N / 100))
+# N distinct reports (each its own machine's anonymous UUID) over 500 crashes, 100 a folder
+gen() { # gen DIR FIRST COUNT
+    awk -v dir="$1" -v first="$2" -v count="$3" -v tpl="$FX/reports/intel-legacy.panic" 'BEGIN {
+        while ((getline l < tpl) > 0) t = t l "\n"
+        for (i = first; i < first + count; i++) {
+            w = sprintf("%d", i % 500); gsub(/0/, "a", w); gsub(/1/, "b", w); gsub(/2/, "c", w)
+            gsub(/3/, "d", w); gsub(/4/, "e", w); gsub(/5/, "f", w); gsub(/6/, "g", w)
+            gsub(/7/, "h", w); gsub(/8/, "i", w); gsub(/9/, "j", w)
+            s = t
+            sub(/00000000-1111-4222-8333-444444444444/, sprintf("%08d-1111-4222-8333-%012d", i % 1000, i), s)
+            sub(/storage queue stalled/, "storage queue " w " stalled", s)
+            d = dir "/" int(i / 100)
+            if (!(d in made)) { system("mkdir -p " d); made[d] = 1 }
+            f = d "/r" i ".panic"
+            printf "%s", s > f
+            close(f)
+        } }'
+}
+gen "$T/fleet" 0 "$N"
+t0=$(now)
+timed "$T/t0" "$BIN" -q --no-symbolicate -o /dev/null "$T/fleet" || true
+t1=$(now)
+base=$(secs "$t0" "$t1")
+t0=$(now)
+timed "$T/t1" "$BIN" -q --no-symbolicate --history "$T/h.db" -o /dev/null "$T/fleet" || true
+t1=$(now)
+first=$(secs "$t0" "$t1")
+size1=$(wc -c < "$T/h.db")
+rows1=$(sqlite3 "$T/h.db" 'SELECT count(*) FROM reports')
+printf 'history, night 1: %d reports recorded in %.2f s (the same run without --history: %.2f s), file %.1f MB, %d report rows, peak RSS %s MB (without: %s MB)\n' \
+    "$N" "$first" "$base" "$(echo "$size1 / 1048576" | bc -l)" "$rows1" "$(rss "$T/t1")" "$(rss "$T/t0")"
+gen "$T/fleet" "$N" "$NEW"
+t0=$(now)
+timed "$T/t2" "$BIN" -q --no-symbolicate --history "$T/h.db" -o /dev/null "$T/fleet" || true
+t1=$(now)
+size2=$(wc -c < "$T/h.db")
+rows2=$(sqlite3 "$T/h.db" 'SELECT count(*) FROM reports')
+added=$(sqlite3 "$T/h.db" 'SELECT new_reports FROM runs ORDER BY id DESC LIMIT 1')
+printf 'history, night 2: %d reports (%d new) in %.2f s, %d report rows added (%d expected; the run says %d new), file %.1f MB, peak RSS %s MB\n' \
+    "$((N + NEW))" "$NEW" "$(secs "$t0" "$t1")" "$((rows2 - rows1))" "$NEW" "$added" \
+    "$(echo "$size2 / 1048576" | bc -l)" "$(rss "$T/t2")"
+t0=$(now)
+"$BIN" history "$T/h.db" > "$T/trend.md"
+t1=$(now)
+printf 'history command over that file: %.2f s, %d cluster rows\n' "$(secs "$t0" "$t1")" "$(grep -c '^| `' "$T/trend.md")"
