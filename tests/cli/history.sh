@@ -224,5 +224,10 @@ check "a path holding SQL is stored as text (the report's latest path)" \
     [ "$(q h.db "SELECT count(*) FROM reports WHERE path LIKE '%x''); DROP TABLE reports; --.panic'")" = 1 ]
 check "... and the tables are all there" [ "$(q h.db "SELECT count(*) FROM sqlite_master WHERE type = 'table'")" = 4 ]
 
+# the README's example queries run on a history this tool wrote
+awk '/^```sql$/ { on = 1; next } /^```$/ { on = 0 } on' "$SRC/README.md" > readme.sql
+check "the README's queries run on a history ($(grep -c ';$' readme.sql) statements)" \
+    sh -c "[ -s readme.sql ] && sqlite3 -bail h.db < readme.sql > readme.out"
+
 echo "# history: $pass passed, $fail failed"
 [ $fail = 0 ]
