@@ -43,7 +43,38 @@ pipeline_diag(const char *path, const char *why)
     buf_release(&b);
 }
 
-/* 1 when path is one of this run's own temporary outputs (written inside an input folder) */
+/* 1 when path (st) is the run's history file or one SQLite keeps beside it */
+static int
+own_history(const struct run *run, const char *path, const struct stat *st)
+{
+    static const char *const side[] = { "", "-wal", "-shm", "-journal" };
+    const char *h = run->o->history, *hb, *pb;
+    size_t k, n;
+
+    if (!h)
+        return 0;
+    hb = strrchr(h, '/') ? strrchr(h, '/') + 1 : h;
+    pb = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    n = strlen(hb);
+    if (strncmp(pb, hb, n))
+        return 0;
+    for (k = 0; k < sizeof(side) / sizeof(side[0]); k++) {
+        struct buf b = BUF_INIT;
+        struct stat hs;
+        int same;
+
+        if (strcmp(pb + n, side[k]))
+            continue;
+        buf_addf(&b, "%s%s", h, side[k]);
+        same = stat(b.data, &hs) == 0 && hs.st_dev == st->st_dev && hs.st_ino == st->st_ino;
+        buf_release(&b);
+        return same;
+    }
+    return 0;
+}
+
+/* 1 when path is one of this run's own temporary outputs (written inside an input folder),
+ * or its history */
 static int
 own_output(const struct run *run, const char *path)
 {
@@ -57,7 +88,7 @@ own_output(const struct run *run, const char *path)
     for (i = 0; i < OUT_N; i++)
         if (outfile_is_tmp(&run->out[i], st.st_dev, st.st_ino))
             return 1;
-    return 0;
+    return own_history(run, path, &st);
 }
 
 static void

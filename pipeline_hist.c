@@ -94,6 +94,8 @@ pipeline_hist_annotate(struct run *run)
 
     if (!run->hist)
         return 0;
+    if (hist_lock(run->hist, &err) < 0)
+        return hist_error(run->o->history, &err);
     apply_merges(run);
     run->sum.clusters = clu_table_result(run->table, &run->sum.nclusters);
     if (hist_annotate(run->hist, run->sum.clusters, run->sum.nclusters, &run->sum.hist, &err) < 0) {

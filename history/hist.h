@@ -43,8 +43,11 @@ int hist_begin(struct hist_db *h, const char *kind, int64_t started, char *const
  * 0 or -1 with why in err */
 int hist_add(struct hist_db *h, struct arena *a, const struct kpt_report *r, struct buf *err);
 
-/* hist_target() - the cluster triage merged signature id 'sig' into, or NULL; its
- * signature and class as the history last saw them */
+/* hist_lock() - take the file's write lock for the rest of the run (waiting up to
+ * HIST_BUSY_MS for another run's commit) and read triage's merges; 0 or -1 */
+int hist_lock(struct hist_db *h, struct buf *err);
+/* hist_target() - after hist_lock(), the cluster triage merged signature id 'sig' into, or
+ * NULL; its signature and class as the history last saw them */
 struct hist_target {
     char *from, *id, *signature, *panic_class;
     uint64_t key;
@@ -52,9 +55,9 @@ struct hist_target {
 const struct hist_target *hist_target(const struct hist_db *h, const char *sig);
 
 /*
- * hist_annotate() - take the write lock (waiting up to HIST_BUSY_MS for another run) and
- * say what the history holds of the run's clusters c[0..n) (each shown under its merge
- * target already). *out is owned by h. 0 or -1 with why in err.
+ * hist_annotate() - hist_lock() if not taken yet, then what the history holds of the run's
+ * clusters c[0..n) (each shown under its merge target already). *out is owned by h. 0 or
+ * -1 with why in err.
  */
 int hist_annotate(struct hist_db *h, const struct kpt_cluster *c, size_t n,
                   const struct kpt_run_hist **out, struct buf *err);

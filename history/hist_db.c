@@ -322,6 +322,11 @@ hist_close(struct hist_db *h)
             hist_cluster_hist_release(&ch[i]);
         free(ch);
     }
+    for (i = 0; i < h->rh.nbuilds; i++) {
+        free(h->rh.builds[i].build);
+        free(h->rh.builds[i].trend);
+    }
+    free((void *)h->rh.builds);
     if (h->arena)
         arena_free(h->arena);
     free(h->path);

@@ -115,7 +115,18 @@ hist_begin(struct hist_db *h, const char *kind, int64_t started, char *const *in
         hist_prepare(h, "INSERT OR IGNORE INTO cur_sig(sig, signature, class, culprit)"
                         " VALUES (?1, ?2, ?3, ?4)", &h->add_sig, err) < 0)
         return -1;
-    return load_targets(h, err);
+    return 0;
+}
+
+int
+hist_lock(struct hist_db *h, struct buf *err)
+{
+    if (h->locked)
+        return 0;
+    if (hist_exec(h, "BEGIN IMMEDIATE", err) < 0)
+        return -1;
+    h->locked = 1;
+    return load_targets(h, err); /* what triage says now, under the lock */
 }
 
 int
@@ -460,9 +471,8 @@ hist_annotate(struct hist_db *h, const struct kpt_cluster *c, size_t n, const st
         ids[i].i = i;
     }
     qsort(ids, n, sizeof(*ids), cmp_by_id);
-    if (hist_exec(h, "BEGIN IMMEDIATE", err) < 0)
+    if (hist_lock(h, err) < 0)
         goto out;
-    h->locked = 1;
     time_text(when, h->started);
     if (hist_prepare(h, "INSERT INTO runs(kind, started, tool_version, algorithm, rules, inputs)"
                         " VALUES (?1, ?2, ?3, '', '', (SELECT json_group_array(path) FROM"

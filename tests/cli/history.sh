@@ -224,6 +224,17 @@ check "a path holding SQL is stored as text (the report's latest path)" \
     [ "$(q h.db "SELECT count(*) FROM reports WHERE path LIKE '%x''); DROP TABLE reports; --.panic'")" = 1 ]
 check "... and the tables are all there" [ "$(q h.db "SELECT count(*) FROM sqlite_master WHERE type = 'table'")" = 4 ]
 
+# a history kept inside the dumps folder is not read as a report (nor SQLite's files)
+mkdir inside && cp "$P17" inside/
+run --history inside/fleet.db -o /dev/null --csv inside.csv inside; rc1=$?
+run --history inside/fleet.db -o /dev/null --csv inside.csv inside; rc2=$?
+check "a history inside the input folder is no input (exit 0 twice, nothing rejected)" \
+    sh -c "[ $rc1$rc2 = 00 ] && [ \"\$(sqlite3 inside/fleet.db 'SELECT sum(rejected) FROM runs')\" = 0 ]"
+
+# a history run's clusters CSV serves as tomorrow's --baseline
+run --baseline n5.csv -o base.md n5
+check "a history run's --csv is a --baseline" sh -c "grep -q 'SAME' base.md"
+
 # the README's example queries run on a history this tool wrote
 awk '/^```sql$/ { on = 1; next } /^```$/ { on = 0 } on' "$SRC/README.md" > readme.sql
 check "the README's queries run on a history ($(grep -c ';$' readme.sql) statements)" \
