@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,6 +20,54 @@ fail(const char *path)
 {
     fprintf(stderr, "kptrace-batch: cannot write '%s': %s\n", path, strerror(errno));
     return -1;
+}
+
+/*
+ * Linux: a file with no name in path's folder (O_TMPFILE), given one only at the commit:
+ * a run killed with SIGKILL leaves nothing. -1 where that is not to be had (another
+ * system, a file system without it, no /proc to name it through), and mkstemp is used.
+ */
+static int
+open_unnamed(const char *path)
+{
+#if defined(__linux__) && defined(O_TMPFILE)
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? xmemdup0(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+    mode_t mask = umask(0);
+    int fd;
+
+    umask(mask);
+    fd = access("/proc/self/fd", X_OK) == 0 ? open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666 & ~mask) : -1;
+    free(dir);
+    return fd;
+#else
+    (void)path;
+    return -1;
+#endif
+}
+
+/* an unnamed file's name at last: linked as o->tmp, which the rename then moves */
+static int
+name_unnamed(struct outfile *o)
+{
+    char proc[64];
+    int fd = fileno(o->f);
+
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+    /* o->tmp is a template: a fresh name each try until one is free */
+    for (;;) {
+        int t = mkstemp(o->tmp);
+
+        if (t < 0)
+            return -1;
+        close(t);
+        unlink(o->tmp);
+        if (linkat(AT_FDCWD, proc, AT_FDCWD, o->tmp, AT_SYMLINK_FOLLOW) == 0)
+            return 0;
+        if (errno != EEXIST)
+            return -1;
+        memcpy(o->tmp + strlen(o->tmp) - 6, "XXXXXX", 6);
+    }
 }
 
 int
@@ -55,6 +104,19 @@ outfile_open(struct outfile *o, const char *path)
         free(o->tmp);
         o->tmp = NULL;
         return fail(path);
+    }
+    if ((fd = open_unnamed(path)) >= 0) {
+        o->unnamed = 1;
+        if (fstat(fd, &st) < 0 || !(o->f = fdopen(fd, "w"))) {
+            close(fd);
+            cleanup_remove_path(o->tmp);
+            free(o->tmp);
+            o->tmp = NULL;
+            return fail(path);
+        }
+        o->dev = st.st_dev;
+        o->ino = st.st_ino;
+        return 0;
     }
     if ((fd = mkstemp(o->tmp)) < 0 || fstat(fd, &st) < 0 || !(o->f = fdopen(fd, "w"))) {
         int e = errno;
@@ -108,13 +170,21 @@ outfile_close(struct outfile *o, int ok)
         if (fclose(o->f))
             ret = -1;
     } else {
+        int named = !o->unnamed;
+
         if (fflush(o->f) || ferror(o->f) || fsync(fileno(o->f)))
             ret = -1;
+        if (ok && !ret && o->unnamed) {
+            if (name_unnamed(o) < 0)
+                ret = -1;
+            else
+                named = 1;
+        }
         if (fclose(o->f))
             ret = -1;
         if (ok && !ret && rename(o->tmp, o->path))
             ret = -1;
-        if (!ok || ret)
+        if ((!ok || ret) && named)
             unlink(o->tmp);
         if (ret)
             fail(o->path);

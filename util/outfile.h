@@ -23,6 +23,7 @@ struct outfile {
     dev_t old_dev;    /* the file it replaces, when there is one (an earlier run's output) */
     ino_t old_ino;
     int has_old;
+    int unnamed;      /* Linux O_TMPFILE: no name until the commit, none left if killed */
 };
 
 /* outfile_open() - start writing path; 0, or -1 with the reason on stderr */

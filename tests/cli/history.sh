@@ -120,7 +120,8 @@ wait $pid 2>/dev/null
 exec 3>&-
 check "SIGKILL while reading: no run or report added" \
     [ "$(q h.db 'SELECT count(*) FROM runs')|$(q h.db 'SELECT count(*) FROM reports')" = "$runs0|$reps0" ]
-check "SIGKILL while reading: no summary, no temporary file of SQLite's" sh -c "[ ! -e killed.md ] && [ -z \"\$(ls -A tmp)\" ]"
+check "SIGKILL while reading: no summary, no temporary file (ours or SQLite's)" \
+    sh -c "[ ! -e killed.md ] && [ -z \"\$(ls -A tmp)\" ] && ! ls -a | grep -q killed"
 exec 4<> out.fifo # held open, never read: the summary's writes block once the pipe is full
 TMPDIR=$T/tmp "$BIN" -q --no-symbolicate --history h.db big > out.fifo &
 pid=$!

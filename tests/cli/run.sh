@@ -272,7 +272,10 @@ check "outputs follow the umask (0644 under 022)" sh -c "ls -l '$T/mode.md' | gr
 
 # an interrupted run leaves no output and no temporary file: the run waits on its path list
 # (standard input) with every output open, and is signalled there
-for sig in TERM INT HUP; do
+# (SIGKILL cannot be caught: only unnamed temporaries, Linux's O_TMPFILE, leave nothing)
+sigs="TERM INT HUP"
+[ "$(uname -s)" = Linux ] && sigs="$sigs KILL"
+for sig in $sigs; do
     rm -rf "$T/int" && mkdir "$T/int"
     # (a background job starts with SIGINT ignored, and a run under nohup with SIGHUP
     # ignored, which the tool leaves ignored: perl gives both the default back, as an
@@ -281,8 +284,17 @@ for sig in TERM INT HUP; do
         perl -e '$SIG{INT} = $SIG{HUP} = "DEFAULT"; exec @ARGV' "$BIN" -q -o "$T/int/s.md" \
         --csv "$T/int/c.csv" --json "$T/int/s.json" - 2>/dev/null &
     pid=$!
-    for _ in 1 2 3 4 5 6 7 8 9 10; do [ -n "$(ls "$T/int")" ] && break; sleep 0.2; done
-    seen=$(ls "$T/int" | wc -l)
+    # the temporaries: named beside their outputs, or (Linux, O_TMPFILE) unnamed files open
+    # in that folder, seen through /proc
+    temps() {
+        if [ -d /proc/$pid/fd ]; then
+            n=$(for fd in /proc/$pid/fd/*; do readlink "$fd"; done 2>/dev/null | grep -c "^$T/int/")
+            [ "$n" -gt 0 ] && { echo "$n"; return; }
+        fi
+        ls "$T/int" | wc -l | tr -d ' '
+    }
+    for _ in 1 2 3 4 5 6 7 8 9 10; do [ "$(temps)" -gt 0 ] && break; sleep 0.2; done
+    seen=$(temps)
     kill -$sig $pid 2>/dev/null
     wait $pid 2>/dev/null
     rc=$?
