@@ -287,8 +287,8 @@ for sig in $sigs; do
     # the temporaries: named beside their outputs, or (Linux, O_TMPFILE) unnamed files open
     # in that folder, seen through /proc
     temps() {
-        if [ -d /proc/$pid/fd ]; then
-            n=$(for fd in /proc/$pid/fd/*; do readlink "$fd"; done 2>/dev/null | grep -c "^$T/int/")
+        if [ -d /proc/$pid/fd ]; then # portable: /proc only on Linux; elsewhere the named temporaries are counted
+            n=$(for fd in /proc/$pid/fd/*; do readlink "$fd"; done 2>/dev/null | grep -c "^$T/int/") # portable: readlink without flags, and only where /proc is (Linux)
             [ "$n" -gt 0 ] && { echo "$n"; return; }
         fi
         ls "$T/int" | wc -l | tr -d ' '
