@@ -344,6 +344,7 @@ struct kpt_strv {
     size_t n;
 };
 void kpt_strv_add(struct kpt_strv *l, const char *s);
+void kpt_strv_release(struct kpt_strv *l); /* frees the strings too */
 
 /* What symbolicate/ tells of a run. */
 struct kpt_symstats {

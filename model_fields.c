@@ -227,6 +227,17 @@ kpt_strv_add(struct kpt_strv *l, const char *s)
     l->v[l->n++] = xstrdup(s);
 }
 
+void
+kpt_strv_release(struct kpt_strv *l)
+{
+    size_t i;
+
+    for (i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof(*l));
+}
+
 static size_t
 elems(const struct kpt_field *f)
 {
@@ -383,18 +394,11 @@ kpt_fields_sort(const struct kpt_field *t, void *obj)
 void
 kpt_fields_release(const struct kpt_field *t, void *obj, int strings)
 {
-    size_t i;
-
     for (; t->name; t++) {
         if (t->type == KPT_FT_HIST) {
             kpt_hist_release(kpt_field_ptr(t, obj));
         } else if (t->type == KPT_FT_STRV) {
-            struct kpt_strv *l = kpt_field_ptr(t, obj);
-
-            for (i = 0; i < l->n; i++)
-                free(l->v[i]);
-            free(l->v);
-            memset(l, 0, sizeof(*l));
+            kpt_strv_release(kpt_field_ptr(t, obj));
         } else if (t->type == KPT_FT_STR && strings) {
             const char **s = kpt_field_ptr(t, obj);
 

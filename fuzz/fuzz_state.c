@@ -1,7 +1,8 @@
 /*
  * fuzz_state.c - the merge state reader: a state is untrusted input. Refused with a reason,
  * or read whole and valid: keys of 16 hex digits, members and representatives present,
- * every row re-rendered.
+ * every row re-rendered, and what a history would record of each row read back without a
+ * crash (merge --history).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,9 +32,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (st.clusters[i].members[k] >= st.nrows)
                 abort();
     }
-    for (i = 0; i < st.nrows; i++)
+    for (i = 0; i < st.nrows; i++) {
+        struct arena *a = arena_new(4096);
+        struct kpt_report r;
+
         if (!st.rows[i].csv || !st.rows[i].json || st.rows[i].csv[0] == '=')
             abort();
+        if (rep_state_row_report(&st.rows[i], a, &r) == 0 && r.status != KPT_ST_REJECTED && !r.path)
+            abort();
+        arena_free(a);
+    }
     rep_state_release(&st);
     buf_release(&err);
     return 0;

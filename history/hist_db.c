@@ -249,6 +249,10 @@ hist_open(const char *path, int create, struct hist_db **out, struct buf *err)
         goto fail;
     }
     sqlite3_extended_result_codes(h->db, 1);
+    if (sqlite3_db_readonly(h->db, "main") == 1) {
+        buf_adds(err, "cannot be written (SQLite opened it read-only)");
+        goto fail;
+    }
     /* a file from elsewhere: no writes to the schema by SQL, no function its schema names
      * runs unless it is harmless */
     sqlite3_db_config(h->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);

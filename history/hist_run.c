@@ -182,14 +182,10 @@ hist_target(const struct hist_db *h, const char *sig)
 void
 hist_cluster_hist_release(struct kpt_cluster_hist *ch)
 {
-    size_t i;
-
     free(ch->bug);
     free(ch->note);
     free(ch->trend);
-    for (i = 0; i < ch->merged_from.n; i++)
-        free(ch->merged_from.v[i]);
-    free(ch->merged_from.v);
+    kpt_strv_release(&ch->merged_from);
     memset(ch, 0, sizeof(*ch));
 }
 
@@ -535,6 +531,21 @@ out:
     return ret;
 }
 
+/* one statement of the commit whose only parameter, ?1, is the run's id */
+static int
+exec_run(struct hist_db *h, const char *sql, struct buf *err)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (hist_prepare(h, sql, &st, err) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, h->run_id);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : hist_fail(h, err, "history: writing the run");
+}
+
 int
 hist_commit(struct hist_db *h, const struct kpt_summary *s, struct buf *err)
 {
@@ -548,16 +559,12 @@ hist_commit(struct hist_db *h, const struct kpt_summary *s, struct buf *err)
         return -1;
     }
     /* the clusters first (reports and run counts refer to them) */
-    if (hist_prepare(h, "INSERT INTO clusters(signature_id, signature, class, culprit, first_run, last_run)"
-                        " SELECT sig, signature, class, culprit, ?1, ?1 FROM cur_sig WHERE true"
-                        " ON CONFLICT(signature_id) DO UPDATE SET signature = excluded.signature,"
-                        " class = excluded.class, culprit = coalesce(excluded.culprit, culprit),"
-                        " last_run = excluded.last_run", &st, err) < 0)
+    if (exec_run(h, "INSERT INTO clusters(signature_id, signature, class, culprit, first_run, last_run)"
+                    " SELECT sig, signature, class, culprit, ?1, ?1 FROM cur_sig WHERE true"
+                    " ON CONFLICT(signature_id) DO UPDATE SET signature = excluded.signature,"
+                    " class = excluded.class, culprit = coalesce(excluded.culprit, culprit),"
+                    " last_run = excluded.last_run", err) < 0)
         goto fail;
-    sqlite3_bind_int64(st, 1, h->run_id);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        goto sqlfail;
-    sqlite3_finalize(st);
     if (hist_prepare(h, "UPDATE clusters SET status = 'open', regressed_run = ?1 WHERE signature_id = ?2",
                      &st, err) < 0)
         goto fail;
@@ -572,27 +579,18 @@ hist_commit(struct hist_db *h, const struct kpt_summary *s, struct buf *err)
     }
     sqlite3_finalize(st);
     st = NULL;
-    if (hist_prepare(h, "INSERT INTO run_clusters(run_id, signature_id, reports, new_reports)"
-                        " SELECT ?1, sig, count(*), sum(new) FROM cur GROUP BY sig", &st, err) < 0)
+    /* the per-run counts before the reports: 'new' is what the reports table held before */
+    if (exec_run(h, "INSERT INTO run_clusters(run_id, signature_id, reports, new_reports)"
+                    " SELECT ?1, sig, count(*), sum(new) FROM cur GROUP BY sig", err) < 0 ||
+        exec_run(h, "INSERT INTO reports(identity, first_run, last_run, path, signature_id, coarse_id,"
+                    " fine_id, hang_id, class, os_build, model, process, panic_time, culprit)"
+                    " SELECT identity, ?1, ?1, path, sig, coarse_id, fine_id, hang_id, class, os_build,"
+                    " model, process, panic_time, culprit FROM cur WHERE true"
+                    " ON CONFLICT(identity) DO UPDATE SET last_run = excluded.last_run,"
+                    " path = excluded.path, signature_id = excluded.signature_id,"
+                    " coarse_id = excluded.coarse_id, fine_id = excluded.fine_id,"
+                    " hang_id = excluded.hang_id, class = excluded.class, culprit = excluded.culprit", err) < 0)
         goto fail;
-    sqlite3_bind_int64(st, 1, h->run_id);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        goto sqlfail;
-    sqlite3_finalize(st);
-    if (hist_prepare(h, "INSERT INTO reports(identity, first_run, last_run, path, signature_id, coarse_id,"
-                        " fine_id, hang_id, class, os_build, model, process, panic_time, culprit)"
-                        " SELECT identity, ?1, ?1, path, sig, coarse_id, fine_id, hang_id, class, os_build,"
-                        " model, process, panic_time, culprit FROM cur WHERE true"
-                        " ON CONFLICT(identity) DO UPDATE SET last_run = excluded.last_run,"
-                        " path = excluded.path, signature_id = excluded.signature_id,"
-                        " coarse_id = excluded.coarse_id, fine_id = excluded.fine_id,"
-                        " hang_id = excluded.hang_id, class = excluded.class, culprit = excluded.culprit",
-                     &st, err) < 0)
-        goto fail;
-    sqlite3_bind_int64(st, 1, h->run_id);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        goto sqlfail;
-    sqlite3_finalize(st);
     time_text(when, (int64_t)now);
     if (hist_prepare(h, "UPDATE runs SET ended = ?2, algorithm = ?3, rules = ?4, files = ?5, ok = ?6,"
                         " partial = ?7, rejected = ?8, excluded = ?9, clusters = ?10, new_reports = ?11,"
