@@ -9,13 +9,13 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 . "$(cd "$(dirname "$0")/.." && pwd)/tests/cli/compat.sh" # now, timed, rss
 secs() { echo "$2 - $1" | bc -l; }
-NEW=$((N / 100))
-# N distinct reports (each its own machine's anonymous UUID) over 500 crashes, 100 a folder
+NEW=$((N / 100)) CL=${BENCH_HISTORY_CLUSTERS:-500}
+# N distinct reports (each its own machine's anonymous UUID) over CL crashes (500), 100 a folder
 gen() { # gen DIR FIRST COUNT
-    awk -v dir="$1" -v first="$2" -v count="$3" -v tpl="$FX/reports/intel-legacy.panic" 'BEGIN {
+    awk -v dir="$1" -v first="$2" -v count="$3" -v tpl="$FX/reports/intel-legacy.panic" -v cl="$CL" 'BEGIN {
         while ((getline l < tpl) > 0) t = t l "\n"
         for (i = first; i < first + count; i++) {
-            w = sprintf("%d", i % 500); gsub(/0/, "a", w); gsub(/1/, "b", w); gsub(/2/, "c", w)
+            w = sprintf("%d", i % cl); gsub(/0/, "a", w); gsub(/1/, "b", w); gsub(/2/, "c", w)
             gsub(/3/, "d", w); gsub(/4/, "e", w); gsub(/5/, "f", w); gsub(/6/, "g", w)
             gsub(/7/, "h", w); gsub(/8/, "i", w); gsub(/9/, "j", w)
             s = t
