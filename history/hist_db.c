@@ -229,6 +229,10 @@ hist_open(const char *path, int create, struct hist_db **out, struct buf *err)
 
     *out = NULL;
     h->path = xstrdup(path);
+    if (!*path) {
+        buf_adds(err, "an empty name is no file");
+        goto fail;
+    }
     if (stat(path, &st) == 0) {
         if (!S_ISREG(st.st_mode)) {
             buf_adds(err, "not a regular file");
@@ -244,9 +248,19 @@ hist_open(const char *path, int create, struct hist_db **out, struct buf *err)
     } else {
         flags |= SQLITE_OPEN_CREATE;
     }
-    if (sqlite3_open_v2(path, &h->db, flags, NULL) != SQLITE_OK) {
-        hist_fail(h, err, "cannot be opened");
-        goto fail;
+    {
+        /* a file name, never one of SQLite's special names: "" (a private temporary
+         * database), ":memory:", "file:..." (a URI, where URIs are on) */
+        struct buf p = BUF_INIT;
+        int rc;
+
+        buf_addf(&p, "%s%s", path[0] == '/' ? "" : "./", path);
+        rc = sqlite3_open_v2(p.data, &h->db, flags, NULL);
+        buf_release(&p);
+        if (rc != SQLITE_OK) {
+            hist_fail(h, err, "cannot be opened");
+            goto fail;
+        }
     }
     sqlite3_extended_result_codes(h->db, 1);
     if (sqlite3_db_readonly(h->db, "main") == 1) {
@@ -308,6 +322,9 @@ hist_close(struct hist_db *h)
         return;
     sqlite3_finalize(h->add);
     sqlite3_finalize(h->add_sig);
+    sqlite3_finalize(h->info_st);
+    sqlite3_finalize(h->total_st);
+    sqlite3_finalize(h->merged_st);
     if (h->db && h->locked)
         sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
     if (h->db)

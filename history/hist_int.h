@@ -13,12 +13,11 @@ struct hist_db {
     sqlite3 *db;
     char *path;
     struct arena *arena;  /* what *out of hist_annotate() points into */
-    int in_run;           /* the temporary tables exist */
     int locked;           /* BEGIN IMMEDIATE was taken: COMMIT or ROLLBACK ends it */
     int64_t run_id, started;
     const char *kind;
-    sqlite3_stmt *add, *add_sig;
-    size_t copies;
+    sqlite3_stmt *add, *add_sig;             /* a report of the run, its signature */
+    sqlite3_stmt *info_st, *total_st, *merged_st; /* hist_cluster_info()'s, prepared once */
     struct hist_target *targets; /* every merge triage recorded, by 'from' */
     size_t ntargets;
     struct kpt_run_hist rh;
@@ -42,13 +41,14 @@ int64_t hist_time(const unsigned char *s);
 size_t hist_count(sqlite3_stmt *st, int i);
 /* hist_trend() - for cluster 'id' (and those merged into it) the new reports of each run
  * from run_ids[0..n) into trend (the ids ascending); 0 or -1 */
-int hist_trend(struct hist_db *h, sqlite3_stmt *st, const char *id, const int64_t *run_ids,
+int hist_trend(sqlite3_stmt *st, const char *id, const int64_t *run_ids,
                size_t n, size_t *trend);
 /* the statement hist_trend() takes: ?1 the cluster, ?2 the first run id */
 extern const char hist_trend_sql[];
-/* hist_cluster_info() - status, bug, note, first seen, total and merges of cluster 'id' into
- * ch (strings malloc'd); 1 when the history has no such cluster */
-int hist_cluster_info(struct hist_db *h, const char *id, struct kpt_cluster_hist *ch, struct buf *err);
+/* hist_cluster_info() - status, bug, note, first seen, merges and (with_total) the reports
+ * held of cluster 'id' into ch (strings malloc'd); 1 when the history has no such cluster */
+int hist_cluster_info(struct hist_db *h, const char *id, int with_total, struct kpt_cluster_hist *ch,
+                      struct buf *err);
 void hist_cluster_hist_release(struct kpt_cluster_hist *ch);
 
 #endif

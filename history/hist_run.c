@@ -97,7 +97,6 @@ hist_begin(struct hist_db *h, const char *kind, int64_t started, char *const *in
     h->started = started;
     if (hist_exec(h, temp_sql, err) < 0)
         return -1;
-    h->in_run = 1;
     if (hist_prepare(h, "INSERT INTO cur_inputs(path) VALUES (?1)", &st, err) < 0)
         return -1;
     for (i = 0; i < ninputs; i++) {
@@ -154,7 +153,7 @@ hist_add(struct hist_db *h, struct arena *a, const struct kpt_report *r, struct 
     }
     sqlite3_reset(st);
     if (!sqlite3_changes(h->db))
-        h->copies++; /* its identity was met earlier in this run */
+        h->rh.copies++; /* its identity was met earlier in this run */
     st = h->add_sig;
     hist_bind_text(st, 1, r->sig_id);
     hist_bind_text(st, 2, r->signature);
@@ -189,19 +188,31 @@ hist_cluster_hist_release(struct kpt_cluster_hist *ch)
     memset(ch, 0, sizeof(*ch));
 }
 
+/* st, prepared once per history (*st NULL until then) and reset for the next use */
+static int
+cached(struct hist_db *h, sqlite3_stmt **st, const char *sql, struct buf *err)
+{
+    if (*st) {
+        sqlite3_reset(*st);
+        sqlite3_clear_bindings(*st);
+        return 0;
+    }
+    return hist_prepare(h, sql, st, err);
+}
+
 int
-hist_cluster_info(struct hist_db *h, const char *id, struct kpt_cluster_hist *ch, struct buf *err)
+hist_cluster_info(struct hist_db *h, const char *id, int with_total, struct kpt_cluster_hist *ch,
+                  struct buf *err)
 {
     sqlite3_stmt *st;
     int rc, found = 0;
 
-    if (hist_prepare(h, "SELECT c.status, c.bug, c.note,"
-                        " (SELECT min(r.started) FROM clusters m JOIN runs r ON r.id = m.first_run"
-                        "  WHERE m.signature_id = ?1 OR m.merged_into = ?1),"
-                        " (SELECT count(*) FROM reports WHERE signature_id = ?1 OR signature_id IN"
-                        "  (SELECT signature_id FROM clusters WHERE merged_into = ?1))"
-                        " FROM clusters c WHERE c.signature_id = ?1", &st, err) < 0)
+    if (cached(h, &h->info_st, "SELECT c.status, c.bug, c.note,"
+                               " (SELECT min(r.started) FROM clusters m JOIN runs r ON r.id = m.first_run"
+                               "  WHERE m.signature_id = ?1 OR m.merged_into = ?1)"
+                               " FROM clusters c WHERE c.signature_id = ?1", err) < 0)
         return -1;
+    st = h->info_st;
     hist_bind_text(st, 1, id);
     if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *status = (const char *)sqlite3_column_text(st, 0);
@@ -212,16 +223,28 @@ hist_cluster_info(struct hist_db *h, const char *id, struct kpt_cluster_hist *ch
         ch->bug = hist_text(st, 1);
         ch->note = hist_text(st, 2);
         ch->first_seen = hist_time(sqlite3_column_text(st, 3));
-        ch->total = hist_count(st, 4);
         rc = SQLITE_DONE;
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     if (rc != SQLITE_DONE)
         return hist_fail(h, err, "history: reading a cluster");
     if (!found)
         return 1;
-    if (hist_prepare(h, "SELECT signature_id FROM clusters WHERE merged_into = ?1 ORDER BY 1", &st, err) < 0)
+    if (with_total) {
+        if (cached(h, &h->total_st, "SELECT count(*) FROM reports WHERE signature_id = ?1 OR signature_id IN"
+                                    " (SELECT signature_id FROM clusters WHERE merged_into = ?1)", err) < 0)
+            return -1;
+        st = h->total_st;
+        hist_bind_text(st, 1, id);
+        rc = sqlite3_step(st);
+        ch->total = rc == SQLITE_ROW ? hist_count(st, 0) : 0;
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW)
+            return hist_fail(h, err, "history: reading a cluster");
+    }
+    if (cached(h, &h->merged_st, "SELECT signature_id FROM clusters WHERE merged_into = ?1 ORDER BY 1", err) < 0)
         return -1;
+    st = h->merged_st;
     hist_bind_text(st, 1, id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         char *m = hist_text(st, 0);
@@ -230,18 +253,17 @@ hist_cluster_info(struct hist_db *h, const char *id, struct kpt_cluster_hist *ch
             kpt_strv_add(&ch->merged_from, m);
         free(m);
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : hist_fail(h, err, "history: reading a cluster");
 }
 
 int
-hist_trend(struct hist_db *h, sqlite3_stmt *st, const char *id, const int64_t *run_ids, size_t n,
+hist_trend(sqlite3_stmt *st, const char *id, const int64_t *run_ids, size_t n,
            size_t *trend)
 {
     size_t k = 0;
     int rc;
 
-    (void)h;
     memset(trend, 0, n * sizeof(*trend));
     if (!n)
         return 0;
@@ -461,7 +483,6 @@ hist_annotate(struct hist_db *h, const struct kpt_cluster *c, size_t n, const st
     h->rh.clusters = ch;
     h->nclusters = n;
     h->rh.path = h->path;
-    h->rh.copies = h->copies;
     for (i = 0; i < n; i++) {
         ids[i].id = c[i].id;
         ids[i].i = i;
@@ -495,14 +516,13 @@ hist_annotate(struct hist_db *h, const struct kpt_cluster *c, size_t n, const st
         goto out;
     for (i = 0; i < n; i++) {
         struct kpt_cluster_hist *x = &ch[i];
-        size_t others = x->total; /* cluster_counts(): the history's reports not in this run */
-        int rc = hist_cluster_info(h, c[i].id_hex, x, err);
+        int rc = hist_cluster_info(h, c[i].id_hex, 0, x, err);
 
         if (rc < 0)
             goto out;
-        x->total = others + seen[i];
+        x->total += seen[i]; /* cluster_counts() left the history's others there */
         x->trend = xcalloc(h->rh.ntrend, sizeof(size_t));
-        if (hist_trend(h, tr, c[i].id_hex, h->trend_ids, h->rh.ntrend, x->trend) < 0) {
+        if (hist_trend(tr, c[i].id_hex, h->trend_ids, h->rh.ntrend, x->trend) < 0) {
             hist_fail(h, err, "history: reading a trend");
             goto out;
         }
@@ -608,7 +628,7 @@ hist_commit(struct hist_db *h, const struct kpt_summary *s, struct buf *err)
     sqlite3_bind_int64(st, 10, (sqlite3_int64)s->nclusters);
     sqlite3_bind_int64(st, 11, (sqlite3_int64)h->rh.reports_new);
     sqlite3_bind_int64(st, 12, (sqlite3_int64)h->rh.reports_known);
-    sqlite3_bind_int64(st, 13, (sqlite3_int64)h->copies);
+    sqlite3_bind_int64(st, 13, (sqlite3_int64)h->rh.copies);
     if (sqlite3_step(st) != SQLITE_DONE)
         goto sqlfail;
     sqlite3_finalize(st);

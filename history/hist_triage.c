@@ -143,7 +143,7 @@ hist_row_get(struct hist_db *h, const char *sig, struct kpt_trend_row *row, stru
     }
     if (!found)
         return 1;
-    if (hist_cluster_info(h, sig, &row->h, err) < 0) {
+    if (hist_cluster_info(h, sig, 1, &row->h, err) < 0) {
         hist_row_release(row);
         return -1;
     }
@@ -273,10 +273,10 @@ hist_table(struct hist_db *h, size_t runs, struct kpt_trend_table *t, struct buf
         row->id = hist_text(st, 0);
         row->signature = hist_text(st, 1);
         row->panic_class = hist_text(st, 2);
-        if (!row->id || hist_cluster_info(h, row->id, &row->h, err) < 0)
+        if (!row->id || hist_cluster_info(h, row->id, 1, &row->h, err) < 0)
             goto fail;
         row->h.trend = xcalloc(t->nruns, sizeof(size_t));
-        if (hist_trend(h, tr, row->id, t->run_ids, t->nruns, row->h.trend) < 0) {
+        if (hist_trend(tr, row->id, t->run_ids, t->nruns, row->h.trend) < 0) {
             hist_fail(h, err, "history: reading a trend");
             goto fail;
         }

@@ -75,11 +75,8 @@ rep_md_history_header(struct buf *b, const struct kpt_summary *s)
         return;
     buf_adds(b, "History ");
     rep_md_text(b, h->path, 200);
-    buf_addf(b, ": run %lld, the %zu%s recorded. Of this run's reports %zu are new to it and %zu were "
-                "recorded before", (long long)h->run_id, h->runs,
-             h->runs % 10 == 1 && h->runs % 100 != 11 ? "st" : h->runs % 10 == 2 && h->runs % 100 != 12 ? "nd"
-             : h->runs % 10 == 3 && h->runs % 100 != 13 ? "rd" : "th",
-             h->reports_new, h->reports_known);
+    buf_addf(b, ": run %lld (%zu recorded in all). Of this run's reports %zu are new to it and %zu "
+                "were recorded before", (long long)h->run_id, h->runs, h->reports_new, h->reports_known);
     if (h->copies)
         buf_addf(b, " (%zu more were copies of a report of this run)", h->copies);
     buf_addf(b, "; %zu distinct reports in all. Clusters: %zu NEW, %zu REGRESSED", h->reports_ever,

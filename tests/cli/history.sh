@@ -181,6 +181,11 @@ run --history "$T" -o keep.md n5 2>/dev/null; rc=$?
 check "a directory as history: exit 3" [ $rc = 3 ]
 run --history "$T/no/such/dir/h.db" -o keep.md n5 2>/dev/null; rc=$?
 check "a history in a missing folder: exit 3" [ $rc = 3 ]
+run --history '' -o keep.md n5 2>/dev/null; rc=$?
+check "an empty history name: exit 3" [ $rc = 3 ]
+run --history :memory: -o /dev/null n5 2>/dev/null
+check "':memory:' is a file name like any other (the run is not recorded nowhere)" \
+    [ "$(q ./:memory: 'SELECT count(*) FROM runs')" = 1 ]
 check "after all of them the summary is the previous one" grep -qx 'previous summary' keep.md
 # an unwritable file: mode 0444 for a user; root writes those, but not an immutable file
 cp h.db ro.db && cp ro.db ro.db.orig
