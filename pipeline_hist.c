@@ -65,7 +65,7 @@ apply_merges(struct run *run)
             moved++;
     if (!moved)
         return;
-    t = clu_table_new(run->o->json != NULL || run->o->state != NULL || run->o->merge);
+    t = clu_table_new_like(run->table);
     for (pass = 0; pass < 2; pass++)
         for (i = 0; i < n; i++) {
             const struct hist_target *tg = hist_target(run->hist, c[i].id_hex);

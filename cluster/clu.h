@@ -71,6 +71,8 @@ struct clu_table;
 /* keep_members: remember every member's seq (8 bytes a report), for the JSON */
 struct clu_table *clu_table_new(int keep_members);
 void clu_table_free(struct clu_table *t); /* NULL is a no-op */
+/* clu_table_new_like() - an empty table that keeps what t keeps */
+struct clu_table *clu_table_new_like(const struct clu_table *t);
 
 /* clu_add() - count signed report r in its cluster; copies what it keeps. */
 void clu_add(struct clu_table *t, const struct kpt_report *r);

@@ -26,6 +26,12 @@ clu_table_new(int keep_members)
     return t;
 }
 
+struct clu_table *
+clu_table_new_like(const struct clu_table *t)
+{
+    return clu_table_new(t->keep_members);
+}
+
 void
 clu_table_free(struct clu_table *t)
 {
