@@ -75,6 +75,14 @@ kpt_place_name(enum kpt_place p)
 }
 
 const char *
+kpt_culprit_owner(const char *culprit)
+{
+    if (!culprit)
+        return NULL;
+    return strncmp(culprit, "com.apple.", 10) ? "third-party" : "apple";
+}
+
+const char *
 kpt_kdk_match_name(enum kpt_kdk_match m)
 {
     switch (m) {

@@ -99,6 +99,9 @@ enum kpt_place {
                             space (kexts lie below it, at 0xffffff7f........) */
 };
 const char *kpt_place_name(enum kpt_place p); /* a phrase for --explain and --trace */
+/* kpt_culprit_owner() - who ships a culprit bundle: "apple" (com.apple.*), "third-party",
+ * or NULL when there is no culprit */
+const char *kpt_culprit_owner(const char *culprit);
 
 /* One backtrace frame, top (innermost) first. */
 struct kpt_frame {

@@ -347,7 +347,12 @@ compute(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct
         if (clu_tokens(c, a, r, &r->fault, 1, &ft) == 1) {
             nitems = 0;
             items[nitems++] = "~fault";
-            items[nitems++] = ft.named || !ft.module ? ft.text : ft.module;
+            if (r->fault.addr < 0x1000)
+                items[nitems++] = "null"; /* a call through a NULL pointer */
+            else if (!(r->fault.addr >> 63))
+                items[nitems++] = "user-space"; /* the kernel executing a user address */
+            else
+                items[nitems++] = ft.named || !ft.module ? ft.text : ft.module;
             w->fault_keyed = 1;
         }
     }

@@ -7,7 +7,7 @@ set -eu
 BIN=$1
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 CORPUS=${KPT_CORPUS:-$SRC/../shared/corpus}
-FIRM_P=0.965
+FIRM_P=0.980
 FIRM_R=0.960
 if [ ! -f "$CORPUS/LABELS.tsv" ]; then
     echo "# SKIP labelled corpus: $CORPUS/LABELS.tsv is not there"
