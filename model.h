@@ -257,7 +257,8 @@ struct kpt_report {
     int pid; /* -1 when unknown */
     unsigned nested_count;
     struct kpt_frame fault; /* the faulting pc a trap or abort message names */
-    unsigned has_fault : 1;
+    uint64_t fault_data;    /* the data address of a fault: Intel "Fault CR2:", arm64 "far:" */
+    unsigned has_fault : 1, has_fault_data : 1;
     /* an Intel machine check's "*** MCA Error Report ***" or "Machine-check capabilities"
      * block: "family F model M; banks B1 B2 ..." (the banks whose status is valid), or NULL */
     const char *machine_check;
@@ -331,7 +332,9 @@ struct kpt_cluster {
     size_t *members, nmembers, capmembers;    /* reports' seq, when the table keeps them */
     size_t first_seq, culprit_seq;            /* seq of the first member; of the first with a
                                                  culprit (SIZE_MAX: none): for merging */
-    char *rep_path;   /* the representative: earliest report, ties by path */
+    char *rep_path;   /* the representative: the most complete report (most frames, then
+                         most named), then the earliest, ties by path */
+    size_t rep_frames_all, rep_named; /* its frames and named frames, before any cut */
     int64_t rep_when; /* its time; INT64_MAX when it has none */
     char **rep_frames; /* its frames, top first */
     size_t rep_nframes;

@@ -353,6 +353,9 @@ compute(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct
                 items[nitems++] = "user-space"; /* the kernel executing a user address */
             else
                 items[nitems++] = ft.named || !ft.module ? ft.text : ft.module;
+            /* a NULL-page access: its offset is a structure's field, the same on every build */
+            if (r->has_fault_data && r->fault_data < 0x4000)
+                items[nitems++] = arena_printf(a, "null+0x%" PRIx64, r->fault_data);
             w->fault_keyed = 1;
         }
     }

@@ -205,6 +205,29 @@ panic_line(struct ing_tp *t, const struct ing_line *l)
     return 0;
 }
 
+/* the fault's data address: "Fault CR2: 0x..., Error code: ..." (Intel) or a register row
+ * "pc: 0x... cpsr: ... esr: ... far: 0x..." (arm64); the first one wins */
+static void
+fault_data_line(struct ing_tp *t, const struct ing_line *l)
+{
+    const char *p = NULL, *end = l->s + l->n;
+    uint64_t v;
+
+    if (t->r->has_fault_data)
+        return;
+    if (starts(l, "Fault CR2: "))
+        p = l->s + 11;
+    else if ((p = kpt_memmem(l->s, l->n, "far: ", 5)))
+        p += 5;
+    if (!p)
+        return;
+    ing_skip_blank(&p, end);
+    if (!ing_hex64(&p, end, &v, NULL)) {
+        t->r->fault_data = v;
+        t->r->has_fault_data = 1;
+    }
+}
+
 /* ---- machine checks (Intel): the MCA block, with or without a panic line ---- */
 
 /* "IA32_MC3_STATUS=0xBE00..." (the MCA Error Report) or " IA32_MC7_STATUS(0x41d): 0xfe03..."
@@ -606,6 +629,7 @@ one_line(struct ing_tp *t, const struct ing_line *l, int last_partial)
         return;
     if (mca_line(t, l) == 0)
         return;
+    fault_data_line(t, l);
     if (starts(l, "x0:") || starts(l, "esr:") || starts(l, "Kernel text exec base:") ||
         starts(l, "Hardware Model: iP"))
         t->arm_hint = 1;
