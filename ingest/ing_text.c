@@ -289,7 +289,8 @@ mca_cpu(struct ing_tp *t, const struct ing_line *l)
 static int
 mca_line(struct ing_tp *t, const struct ing_line *l)
 {
-    if (starts(l, "*** MCA Error Report ***") || starts(l, "Machine-check capabilities")) {
+    /* (the line reader takes "***" for Markdown emphasis: match the words) */
+    if (kpt_memmem(l->s, l->n, "MCA Error Report", 16) || starts(l, "Machine-check capabilities")) {
         t->mca = 1;
         return 0;
     }
@@ -334,7 +335,6 @@ msg_terminator(const struct ing_line *l)
         "Fault CR2:", "Error code:", "CR0:", "RAX:", "Kernel Extensions in backtrace",
         "Mac OS version:", "Kernel version:", "OS version:", "Memory ID:", "Device:",
         "Hardware Model:", "Nested panic detected", "Machine-check capabilities",
-        "*** MCA Error Report ***",
     };
     size_t i;
 
@@ -612,6 +612,8 @@ one_line(struct ing_tp *t, const struct ing_line *l, int last_partial)
             }
         }
     }
+    if (mca_line(t, l) == 0)
+        return;
     if (l->n > 2 && l->s[0] == '0' && l->s[1] == 'x') {
         if ((rc = ing_intel_frame(t, l, last_partial)) == 0)
             return;
@@ -626,8 +628,6 @@ one_line(struct ing_tp *t, const struct ing_line *l, int last_partial)
         return;
     }
     if (memchr(l->s, '@', l->n) && memchr(l->s, '[', l->n) && ing_kext_line(t, l) == 0)
-        return;
-    if (mca_line(t, l) == 0)
         return;
     fault_data_line(t, l);
     if (starts(l, "x0:") || starts(l, "esr:") || starts(l, "Kernel text exec base:") ||
@@ -653,6 +653,33 @@ looks_arm64(const struct kpt_report *r)
     return 0;
 }
 
+/* a paste hard-wrapped at 80 columns cuts a keepsyms frame after its '+': "0x... : 0x...
+ * mach_kernel : _handle_debugger_trap +" then "0x49d" alone. The two make one line. */
+static int
+wrapped_frame(struct arena *a, struct ing_lines *it, struct ing_line *l)
+{
+    struct ing_lines save = *it;
+    struct ing_line next;
+    const char *p, *end;
+    uint64_t v;
+    char *j;
+
+    if (l->n < 3 || l->s[0] != '0' || l->s[1] != 'x' || l->s[l->n - 1] != '+')
+        return 0;
+    if (!ing_lines_next(it, &next))
+        return 0;
+    p = next.s;
+    end = next.s + next.n;
+    if (ing_hex64(&p, end, &v, NULL) || p != end) {
+        *it = save;
+        return 0;
+    }
+    j = arena_printf(a, "%.*s %.*s", (int)l->n, l->s, (int)next.n, next.s);
+    l->s = l->raw = j;
+    l->n = l->rawn = strlen(j);
+    return 1;
+}
+
 int
 ing_text_parse(const char *text, size_t len, const struct kpt_limits *lim, struct arena *a,
                struct kpt_report *r)
@@ -670,8 +697,10 @@ ing_text_parse(const char *text, size_t len, const struct kpt_limits *lim, struc
     buf_init(&t.msg, KPT_MAX_MESSAGE_BYTES);
     unterminated = len && text[len - 1] != '\n' && text[len - 1] != '\r';
     ing_lines_init(&it, text, len, lim->max_line_bytes);
-    while (ing_lines_next(&it, &l))
+    while (ing_lines_next(&it, &l)) {
+        wrapped_frame(a, &it, &l);
         one_line(&t, &l, unterminated && it.pos >= len);
+    }
     if (t.in_msg)
         finish_message(&t);
     buf_release(&t.msg);
