@@ -2,7 +2,7 @@
 # The labelled real-world test (issue 19): BCubed precision and recall of the clusters
 # against ../shared/corpus/LABELS.tsv, read in place. Every disagreement is printed with
 # both signatures; the firm labels must score at least the floors below, which only rise.
-# The disagreements left are argued in doc/SIGNATURES-draft3.md.
+# The disagreements left are argued in cluster/SIGNATURES.md.
 set -eu
 BIN=$1
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
