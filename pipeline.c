@@ -21,26 +21,16 @@
 #include "symbolicate/sym.h"
 #include "util/buf.h"
 #include "util/pathcmp.h"
+#include "util/diag.h"
 #include "util/err.h"
 #include "util/outfile.h"
 #include "util/xalloc.h"
 
-/* a path or reason for stderr: control bytes escaped, at most 200 bytes */
+/* a path or reason for stderr: one rule for every message (util/diag.c) */
 void
 pipeline_diag(const char *path, const char *why)
 {
-    struct buf b = BUF_INIT;
-    const unsigned char *p;
-
-    for (p = (const unsigned char *)path; *p && b.len < 200; p++) {
-        if (*p < 0x20 || *p == 0x7f)
-            buf_addf(&b, "\\x%02x", *p);
-        else
-            buf_addc(&b, (char)*p);
-    }
-    progress_clear_shown();
-    fprintf(stderr, "kptrace-batch: %s: %s\n", b.data, why);
-    buf_release(&b);
+    diag_report(path, why);
 }
 
 /* 1 when path (st) is the run's history file or one SQLite keeps beside it */
@@ -240,8 +230,9 @@ on_input(const char *path, const char *why, void *ctx)
     return run->io_error ? KPT_E_IO : 0;
 }
 
-/* '-': the paths on standard input, read once and kept for both passes */
-static void
+/* '-': the paths on standard input, read once and kept for both passes; -1 (said on
+ * stderr) when the list cannot be read: a closed standard input, a folder */
+static int
 read_stdin_paths(struct run *run)
 {
     char *line = NULL;
@@ -282,6 +273,11 @@ read_stdin_paths(struct run *run)
         run->stdin_paths[run->nstdin++] = xmemdup0(line, (size_t)n);
     }
     free(line);
+    if (ferror(stdin)) {
+        diag_printf("-: the path list on standard input cannot be read: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 /* one pass over every input: the given paths, and those read from standard input for '-' */
@@ -490,6 +486,12 @@ pipeline_run(const struct kpt_opts *o)
     memset(&run, 0, sizeof(run));
     run.o = o;
     progress_init(&run.progress, !o->quiet && isatty(2) ? stderr : NULL);
+    /* what the outputs would overwrite, before anything is read */
+    if (pipeline_check_outputs(o, NULL, 0) < 0) {
+        ret = KPT_EXIT_USAGE;
+        ok = 0;
+        goto out;
+    }
     if (pipeline_start_outputs(o, &run) < 0) {
         ret = KPT_EXIT_START;
         ok = 0;
@@ -508,9 +510,19 @@ pipeline_run(const struct kpt_opts *o)
     run.table = clu_table_new(o->json != NULL || o->state != NULL);
     if (o->compare_rules)
         run.cmp = clu_compare_new();
+    /* the path list (outputs open meanwhile, as temporary files), then the outputs against
+     * the paths it names: still before any input is read */
     for (i = 0; i < o->npaths; i++)
-        if (!strcmp(o->paths[i], "-") && !run.nstdin)
-            read_stdin_paths(&run);
+        if (!strcmp(o->paths[i], "-") && !run.stdin_read++ && read_stdin_paths(&run) < 0) {
+            ret = KPT_EXIT_START;
+            ok = 0;
+            goto out;
+        }
+    if (run.nstdin && pipeline_check_outputs_extra(o, run.stdin_paths, run.nstdin) < 0) {
+        ret = KPT_EXIT_USAGE;
+        ok = 0;
+        goto out;
+    }
     if (sym_needs_pass(run.sym)) {
         /* pass 1: every lookup of every report, deduplicated, then lldb in parallel */
         run.pass = 1;

@@ -50,6 +50,11 @@ pipeline_merge(const struct kpt_opts *o)
     memset(&run, 0, sizeof(run));
     memset(&sym, 0, sizeof(sym));
     run.o = o;
+    if (pipeline_check_outputs(o, NULL, 0) < 0) {
+        free(st);
+        free(map);
+        return KPT_EXIT_USAGE;
+    }
     for (i = 0; i < o->npaths; i++) {
         struct buf err = BUF_INIT;
 

@@ -3,19 +3,116 @@
  */
 #include "util/cleanup.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 
 #define SLOTS 64
 
 static _Atomic(const char *) paths[SLOTS];
 static _Atomic pid_t groups[SLOTS];
 static atomic_flag installed = ATOMIC_FLAG_INIT;
+static atomic_int reaper; /* orphans of our children become ours (Linux) */
+
+static void install(void);
+
+void
+cleanup_become_reaper(void)
+{
+#if defined(__linux__) && defined(PR_SET_CHILD_SUBREAPER)
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
+        atomic_store(&reaper, 1);
+#endif
+    install();
+}
+
+/* the decimal digits of v at the end of buf (no snprintf: this runs in a signal handler) */
+static char *
+put_num(char *end, unsigned long v)
+{
+    *--end = '\0';
+    do
+        *--end = (char)('0' + v % 10);
+    while (v /= 10);
+    return end;
+}
+
+/* SIGKILL every child the main thread has now (orphans land there), with its group;
+ * 0 when there was none to kill */
+static int
+kill_children(void)
+{
+    char num[32], path[96], data[4096];
+    const char *pid = put_num(num + sizeof(num), (unsigned long)getpid());
+    size_t k = 0;
+    ssize_t n, i;
+    int fd, killed = 0;
+    pid_t v = 0;
+
+    /* "/proc/self/task/PID/children" */
+    for (i = 0; "/proc/self/task/"[i]; i++)
+        path[k++] = "/proc/self/task/"[i];
+    for (i = 0; pid[i]; i++)
+        path[k++] = pid[i];
+    for (i = 0; "/children"[i]; i++)
+        path[k++] = "/children"[i];
+    path[k] = '\0';
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return 0;
+    while ((n = read(fd, data, sizeof(data))) > 0 || (n < 0 && errno == EINTR))
+        for (i = 0; i < n; i++) {
+            if (data[i] >= '0' && data[i] <= '9') {
+                v = v * 10 + (data[i] - '0');
+            } else if (v > 0) {
+                kill(-v, SIGKILL); /* a leader of its own group (setsid) takes it along */
+                kill(v, SIGKILL);
+                killed = 1;
+                v = 0;
+            }
+        }
+    if (v > 0) {
+        kill(-v, SIGKILL);
+        kill(v, SIGKILL);
+        killed = 1;
+    }
+    close(fd);
+    return killed;
+}
+
+/*
+ * Descendants that left their group (setsid) outlive a group kill; as a subreaper we
+ * inherit them once their parent dies, then kill and reap them: up to two seconds for the
+ * last orphans to arrive. Async-signal-safe.
+ */
+static void
+reap_orphans(void)
+{
+    int round;
+
+    if (!atomic_load(&reaper))
+        return;
+    for (round = 0; round < 200; round++) {
+        struct timespec ts = { 0, 10 * 1000 * 1000 };
+        pid_t w;
+
+        kill_children();
+        while ((w = waitpid(-1, NULL, WNOHANG)) > 0)
+            ;
+        if (w < 0 && errno == ECHILD)
+            return;
+        nanosleep(&ts, NULL);
+    }
+}
 static const int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 
 void
@@ -30,6 +127,7 @@ cleanup_now(void)
         if (g > 0)
             kill(-g, SIGKILL);
     }
+    reap_orphans();
     for (i = 0; i < SLOTS; i++) {
         const char *p = atomic_load(&paths[i]);
 

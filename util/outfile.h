@@ -2,7 +2,11 @@
  * outfile.h - outputs that appear whole or not at all.
  *
  * A regular-file output is written to a temporary file beside its destination and renamed
- * over it on commit; standard output, devices and FIFOs are written in place. Every
+ * over it on commit; standard output, devices and FIFOs are written in place, and so are
+ * /dev/stdout, /dev/stderr, /dev/fd/N and /proc/self/fd/N (through that descriptor, as the
+ * shell opened it). A symbolic link is never replaced: the regular file it names is (the
+ * temporary file beside that file), a device or FIFO it names is written in place, and a
+ * link to nothing is refused. Every
  * temporary file is registered (util/cleanup.c) until it is committed or discarded: one
  * still registered when the process exits or is signalled is removed. Like git's
  * tempfile.c.
@@ -15,6 +19,8 @@
 
 struct outfile {
     const char *path; /* as given; NULL or "-": standard output */
+    const char *dest; /* what is replaced: path, or the regular file a link of path names */
+    char *real;       /* owned: that file's name, when path is a link */
     char *tmp;        /* the temporary file, while registered */
     FILE *f;          /* NULL: not open */
     int direct;       /* written in place: not a regular file */

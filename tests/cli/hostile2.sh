@@ -1,0 +1,97 @@
+#!/bin/sh
+# tests/cli/hostile2.sh BINARY [FIXTURES] - hostile input, round 2 (issue 20): outputs that
+# are links, devices or each other, a path list that cannot be read, a trickling lldb, a
+# held output lock, lldb's escaped grandchildren, memory per input, crafted merge states,
+# control and direction characters in every output, history files read and not written.
+# Cases that need root (or a non-root user) say SKIP plainly when they cannot run.
+set -u
+BIN=$1
+case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+. "$SRC/tests/cli/compat.sh"
+T=$(mktemp -d)
+trap 'chmod -R u+rwx "$T" 2>/dev/null; rm -rf "$T"' EXIT
+P=$SRC/tests/data/intel-legacy.panic
+cd "$T" || exit 1
+kb() { timeout 60 "$BIN" -q --no-symbolicate "$@"; }
+
+# --- 1. outputs that are links, devices or descriptors: written in place or through the link
+# First a link of our own to standard output: a build that replaces links would replace only
+# this one. /dev/stdout and /dev/stderr themselves are tried only when this passed (as root, a
+# broken build turns them into files), and put back if they were damaged all the same.
+ln -s /proc/self/fd/1 my-stdout
+kb -o /dev/null --csv my-stdout "$P" > out0.txt 2>err.txt; rc=$?
+if [ $rc = 0 ] && [ -L my-stdout ] && grep -q '^rank,' out0.txt && [ -z "$(ls -A | grep -v '^my-stdout$\|^out0.txt$\|^err.txt$\|^.kptrace-batch.lock$')" ]; then
+    ok "--csv LINK-TO-/proc/self/fd/1 with stdout a file: the CSV lands in the file, the link stays"
+    kb -o /dev/null --csv /dev/stdout "$P" > out.txt 2>err.txt; rc=$?
+    [ $rc = 0 ] && grep -q '^rank,' out.txt && [ -L /dev/stdout ] &&
+        ok "--csv /dev/stdout with stdout a file: the CSV lands there, /dev/stdout stays a link" ||
+        no "--csv /dev/stdout: exit $rc, /dev/stdout: $(ls -ld /dev/stdout)"
+    [ ! -e /dev/.kptrace-batch.lock ] && ok "  ... and no lock file in /dev" || no "  ... a lock file was left in /dev"
+    echo kept > app.log
+    kb -o /dev/stderr --csv /dev/null "$P" 2>>app.log; rc=$?
+    [ $rc = 0 ] && [ "$(head -n 1 app.log)" = kept ] && grep -q '^# kptrace-batch summary' app.log && [ -L /dev/stderr ] &&
+        ok "-o /dev/stderr appended to 2>>: written through the descriptor" || no "-o /dev/stderr: exit $rc"
+else
+    no "--csv LINK-TO-/proc/self/fd/1: exit $rc, $(ls -lA | tr '\n' ' ') (/dev/stdout and /dev/stderr are not tried)"
+fi
+for d in stdout stderr; do   # a safety net: what a broken build did to /dev is undone
+    if [ "$(id -u)" = 0 ] && [ -e /dev/$d ] && [ ! -L /dev/$d ]; then
+        rm -f /dev/$d && ln -s /proc/self/fd/$([ $d = stdout ] && echo 1 || echo 2) /dev/$d; no "/dev/$d was replaced (put back)"
+    fi
+done
+[ "$(id -u)" = 0 ] && [ -f /dev/.kptrace-batch.lock ] && rm -f /dev/.kptrace-batch.lock
+kb -o /dev/null --json /dev/fd/3 "$P" 3>fd3.json; rc=$?
+[ $rc = 0 ] && grep -q '"tool":"kptrace-batch"' fd3.json && ok "--json /dev/fd/3: written to descriptor 3" || no "--json /dev/fd/3: exit $rc"
+mkdir -p lk/real && echo old > lk/real/t.csv && ln -s real/t.csv lk/link.csv
+kb -o /dev/null --csv lk/link.csv "$P"; rc=$?
+[ $rc = 0 ] && [ -L lk/link.csv ] && grep -q '^rank,' lk/real/t.csv && [ -z "$(ls -A lk | grep -v '^real$\|^link.csv$')" ] &&
+    ok "a link to a regular file: the target replaced, the link kept, nothing left beside the link" ||
+    no "a link to a regular file: exit $rc, $(ls -lA lk | tr '\n' ' ')"
+ln -s nowhere lk/dangling.csv
+kb -o /dev/null --csv lk/dangling.csv "$P" 2>err.txt; rc=$?
+[ $rc = 3 ] && [ -L lk/dangling.csv ] && grep -q 'link to nothing' err.txt && ok "a link to nothing: refused with why (exit 3)" ||
+    no "a dangling link: exit $rc: $(cat err.txt)"
+ln -s /dev/null lk/null.md
+kb -o lk/null.md "$P"; rc=$?
+[ $rc = 0 ] && [ -L lk/null.md ] && [ -c /dev/null ] && ok "a link to /dev/null: written in place" || no "a link to /dev/null: exit $rc"
+
+# --- 2. outputs that collide: refused before anything is read (exit 2, naming both)
+mkdir -p col/d && cp "$P" col/d/b.panic
+collide() { # collide NAME WORD ARGS...
+    name=$1 word=$2; shift 2
+    kb "$@" 2>col/err; rc=$?
+    [ $rc = 2 ] && grep -q "$word" col/err && ok "$name: refused (exit 2)" || no "$name: exit $rc: $(cat col/err)"
+}
+kb -o /dev/null --history col/h.db "$P"
+cp col/h.db col/h.copy
+collide "--history X -o X" "the history 'col/h.db'" --history col/h.db -o col/h.db "$P"
+cmp -s col/h.db col/h.copy && ok "  ... the history is untouched" || no "  ... the history changed"
+collide "-o X --csv X" "name one file" -o col/x --csv col/x "$P"
+[ ! -e col/x ] && ok "  ... nothing written" || no "  ... col/x written"
+collide "an output that is the history's -wal" "h.db-wal" --history col/h.db --csv col/h.db-wal -o /dev/null "$P"
+collide "-o an input file given" "the input" -o col/d/b.panic col/d/b.panic
+collide "-o a report inside an input folder" "the input folder" -o col/d/b.panic col/d
+cmp -s col/d/b.panic "$P" && ok "  ... the report is untouched" || no "  ... the report was overwritten"
+echo col/d/b.panic | kb -o col/d/b.panic - 2>col/err; rc=$?
+[ $rc = 2 ] && grep -q "the input 'col/d/b.panic'" col/err && cmp -s col/d/b.panic "$P" &&
+    ok "-o an input file listed on standard input: refused (exit 2), the report untouched" || no "-o a listed input: exit $rc: $(cat col/err)"
+kb --csv col/same.md "$P" > col/same.md; rc=$?   # the summary on stdout, and --csv: one file
+[ $rc = 2 ] && ok "--csv X with standard output redirected to X: refused (exit 2)" || no "--csv X > X: exit $rc"
+kb -o col/d/s.md col/d && kb -o col/d/s.md col/d && ok "an earlier summary inside the input folder: still passed over" ||
+    no "an earlier summary inside the input folder is refused"
+kb --emit-state col/s1.json -o /dev/null "$P"
+timeout 60 "$BIN" merge -q -o col/s1.json col/s1.json 2>col/err; rc=$?
+[ $rc = 2 ] && grep -q "the state" col/err && ok "merge -o X X: refused (exit 2)" || no "merge -o X X: exit $rc"
+
+# --- 3. '-' with a standard input that cannot be read: an error, nothing recorded
+mkdir -p sin
+timeout 60 "$BIN" --no-symbolicate -o /dev/null --history sin/h.db - <&- 2>sin/err; rc=$?
+runs=$( [ -e sin/h.db ] && sqlite3 sin/h.db 'SELECT count(*) FROM runs' 2>/dev/null || echo 0)
+[ $rc = 3 ] && grep -q 'standard input cannot be read' sin/err && [ "$runs" = 0 ] &&
+    ok "'-' with standard input closed: exit 3, no run recorded" || no "'-' with stdin closed: exit $rc: $(cat sin/err)"
+timeout 60 "$BIN" --no-symbolicate -o /dev/null - < sin 2>sin/err; rc=$?
+[ $rc = 3 ] && grep -q 'Is a directory' sin/err && ok "'-' with standard input a folder: exit 3" || no "'-' < folder: exit $rc"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
