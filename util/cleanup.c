@@ -15,6 +15,7 @@
 #include <unistd.h>
 #if defined(__linux__)
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #endif
 
 #define SLOTS 64
@@ -22,7 +23,14 @@
 static _Atomic(const char *) paths[SLOTS];
 static _Atomic pid_t groups[SLOTS];
 static atomic_flag installed = ATOMIC_FLAG_INIT;
-static atomic_int reaper; /* orphans of our children become ours (Linux) */
+static atomic_int reaper;  /* orphans of our children become ours (Linux) */
+static atomic_int closing; /* cleanup_now() has begun: no new child */
+
+int
+cleanup_closing(void)
+{
+    return atomic_load(&closing);
+}
 
 static void install(void);
 
@@ -36,42 +44,30 @@ cleanup_become_reaper(void)
     install();
 }
 
-/* the decimal digits of v at the end of buf (no snprintf: this runs in a signal handler) */
-static char *
-put_num(char *end, unsigned long v)
-{
-    *--end = '\0';
-    do
-        *--end = (char)('0' + v % 10);
-    while (v /= 10);
-    return end;
-}
-
-/* SIGKILL every child the main thread has now (orphans land there), with its group;
- * 0 when there was none to kill */
+/* SIGKILL every child listed in the children file of task 'tid' of this process, with its
+ * group; 1 when there was one */
 static int
-kill_children(void)
+kill_children_of(const char *tid)
 {
-    char num[32], path[96], data[4096];
-    const char *pid = put_num(num + sizeof(num), (unsigned long)getpid());
+    char path[96], data[4096];
     size_t k = 0;
     ssize_t n, i;
     int fd, killed = 0;
     pid_t v = 0;
 
-    /* "/proc/self/task/PID/children" */
+    /* "/proc/self/task/TID/children" */
     for (i = 0; "/proc/self/task/"[i]; i++)
         path[k++] = "/proc/self/task/"[i];
-    for (i = 0; pid[i]; i++)
-        path[k++] = pid[i];
+    for (i = 0; tid[i] && k < 64; i++)
+        path[k++] = tid[i];
     for (i = 0; "/children"[i]; i++)
         path[k++] = "/children"[i];
     path[k] = '\0';
     if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
         return 0;
     while ((n = read(fd, data, sizeof(data))) > 0 || (n < 0 && errno == EINTR))
-        for (i = 0; i < n; i++) {
-            if (data[i] >= '0' && data[i] <= '9') {
+        for (i = 0; i <= n; i++) {
+            if (i < n && data[i] >= '0' && data[i] <= '9') {
                 v = v * 10 + (data[i] - '0');
             } else if (v > 0) {
                 kill(-v, SIGKILL); /* a leader of its own group (setsid) takes it along */
@@ -80,13 +76,50 @@ kill_children(void)
                 v = 0;
             }
         }
-    if (v > 0) {
-        kill(-v, SIGKILL);
-        kill(v, SIGKILL);
-        killed = 1;
-    }
     close(fd);
     return killed;
+}
+
+/* the children of every thread (orphans land on one; lldb is a worker thread's child) */
+static void
+kill_children(void)
+{
+#if defined(__linux__) && defined(SYS_getdents64)
+    char ents[4096];
+    long n;
+    int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    if (fd < 0)
+        return;
+    /* getdents64 itself: opendir allocates, which a signal handler must not */
+    while ((n = syscall(SYS_getdents64, fd, ents, sizeof(ents))) > 0) {
+        long off = 0;
+
+        while (off < n) {
+            unsigned short reclen;
+            const char *name = ents + off + 19; /* d_ino 8, d_off 8, d_reclen 2, d_type 1 */
+
+            memcpy(&reclen, ents + off + 16, sizeof(reclen));
+            if (name[0] >= '0' && name[0] <= '9')
+                kill_children_of(name);
+            off += reclen;
+        }
+    }
+    close(fd);
+#endif
+}
+
+static void
+kill_groups(void)
+{
+    size_t i;
+
+    for (i = 0; i < SLOTS; i++) {
+        pid_t g = atomic_load(&groups[i]);
+
+        if (g > 0)
+            kill(-g, SIGKILL);
+    }
 }
 
 /*
@@ -105,6 +138,7 @@ reap_orphans(void)
         struct timespec ts = { 0, 10 * 1000 * 1000 };
         pid_t w;
 
+        kill_groups(); /* a worker may have started one meanwhile */
         kill_children();
         while ((w = waitpid(-1, NULL, WNOHANG)) > 0)
             ;
@@ -121,12 +155,8 @@ cleanup_now(void)
     size_t i;
 
     /* the children first: what they hold open goes before its files and directories */
-    for (i = 0; i < SLOTS; i++) {
-        pid_t g = atomic_load(&groups[i]);
-
-        if (g > 0)
-            kill(-g, SIGKILL);
-    }
+    atomic_store(&closing, 1);
+    kill_groups();
     reap_orphans();
     for (i = 0; i < SLOTS; i++) {
         const char *p = atomic_load(&paths[i]);

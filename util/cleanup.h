@@ -26,6 +26,8 @@ void cleanup_now(void); /* remove and kill what is registered (async-signal-safe
  * killed. Call once, early in main().
  */
 void cleanup_become_reaper(void);
+/* cleanup_closing() - 1 once cleanup_now() has begun: a child started now would outlive it */
+int cleanup_closing(void);
 /* around fork() and cleanup_add_group(): a signal handled meanwhile waits for the group */
 void cleanup_spawn_begin(void);
 void cleanup_spawn_end(void);

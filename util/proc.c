@@ -87,6 +87,12 @@ proc_spawn(struct proc *p, const char *path, const struct argv *args, const stru
     if (maxfd < 0 || maxfd > 65536)
         maxfd = 65536;
     cleanup_spawn_begin();
+    if (cleanup_closing()) {
+        cleanup_spawn_end();
+        buf_adds(why, "the run is ending");
+        ret = KPT_E_CHILD;
+        goto out;
+    }
     pid = fork();
     if (pid < 0) {
         cleanup_spawn_end();

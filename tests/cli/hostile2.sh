@@ -93,5 +93,31 @@ runs=$( [ -e sin/h.db ] && sqlite3 sin/h.db 'SELECT count(*) FROM runs' 2>/dev/n
 timeout 60 "$BIN" --no-symbolicate -o /dev/null - < sin 2>sin/err; rc=$?
 [ $rc = 3 ] && grep -q 'Is a directory' sin/err && ok "'-' with standard input a folder: exit 3" || no "'-' < folder: exit $rc"
 
+# --- 5, 7: lldb that trickles, lldb whose child leaves its group (the fixtures' KDKs)
+FX=${KPT_FIXTURES:-$SRC/build/fixtures}
+case $FX in /*) ;; *) FX=$SRC/$FX ;; esac
+if [ -d "$FX/kdks" ]; then
+    SYM="--kdk-root $FX/kdks --kext $FX/kexts --no-cache"
+    ln -s "$SRC/tests/cli/fake-lldb" fake-lldb-trickle
+    timeout 100 "$BIN" -q $SYM --lldb "$T/fake-lldb-trickle" --lldb-timeout 300 -o tr.md --reports-csv tr.csv \
+        "$FX/reports/intel-legacy.panic" 2>tr.err; rc=$?
+    [ $rc = 0 ] && grep -q 'kernel+0x' tr.csv && grep -q 'did not answer in time' tr.md &&
+        ok "an lldb trickling a byte every 0.1 s: the 300 ms deadline fires, the run finishes" || no "a trickling lldb: exit $rc"
+    escaped() { pgrep -f '^sleep 613$' | wc -l; }
+    before=$(escaped)
+    ln -s "$SRC/tests/cli/fake-lldb" fake-lldb-escape
+    timeout 100 "$BIN" -q $SYM --lldb "$T/fake-lldb-escape" --lldb-timeout 300 -o es.md "$FX/reports/intel-legacy.panic" 2>es.err; rc=$?
+    [ $rc = 0 ] && [ "$(escaped)" -le "$before" ] && ok "lldb's child in a session of its own (setsid): gone at the end (Linux subreaper)" ||
+        no "lldb's setsid child: exit $rc, $(($(escaped) - before)) left"
+    mkdir -p sigtmp
+    TMPDIR=$T/sigtmp "$BIN" -q $SYM --lldb "$T/fake-lldb-escape" --lldb-timeout 100000 -o es2.md "$FX/reports/intel-legacy.panic" 2>/dev/null &
+    pid=$!
+    for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do [ "$(escaped)" -gt "$before" ] && break; sleep 0.2; done
+    kill -TERM $pid; wait $pid 2>/dev/null
+    [ "$(escaped)" -le "$before" ] && ok "  ... and on SIGTERM" || no "  ... SIGTERM left $(($(escaped) - before))"
+else
+    echo "# SKIP the lldb cases (5, 7): no fixtures in $FX (make fixtures)"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
