@@ -386,8 +386,13 @@ int
 pipeline_close_outputs(struct run *run, int ok)
 {
     size_t i;
-    int ret = 0, lock = ok ? outfile_lock(run->out, OUT_N) : -1;
+    int ret = 0, lock = run->has_lock ? run->lock : ok ? outfile_lock(run->out, OUT_N) : -1;
 
+    if (lock == OUTFILE_LOCK_TIMEOUT) { /* held too long by another: nothing is replaced */
+        ok = 0;
+        ret = -1;
+    }
+    run->has_lock = 0;
     /* the renames under the lock: another run on these outputs commits before or after */
     for (i = 0; i < OUT_N; i++)
         if (outfile_close(&run->out[i], ok) < 0)
@@ -444,6 +449,14 @@ pipeline_finish(struct run *run, int *ok)
             run->io_error = 1;
     if (run->io_error) {
         fprintf(stderr, "kptrace-batch: writing the outputs failed (disk full?): nothing was replaced\n");
+        *ok = 0;
+        return KPT_EXIT_START;
+    }
+    /* the outputs' lock before the history's commit: a run that cannot replace its outputs
+     * records nothing */
+    run->lock = outfile_lock(run->out, OUT_N);
+    run->has_lock = 1;
+    if (run->lock == OUTFILE_LOCK_TIMEOUT) {
         *ok = 0;
         return KPT_EXIT_START;
     }

@@ -34,6 +34,7 @@ struct run {
     struct kpt_rejected *rej;
     size_t nrej, rej_cap;
     int io_error;
+    int lock, has_lock; /* the outputs' lock (outfile_lock), once pipeline_finish took it */
     struct progress progress;
     size_t seen; /* inputs met by the current pass */
 };

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/buf.h"
@@ -264,9 +265,11 @@ outfile_lock(const struct outfile *v, size_t n)
 {
     const struct outfile *o = NULL;
     struct buf b = BUF_INIT;
+    struct buf lock;
     struct flock fl;
     const char *slash;
     size_t i;
+    unsigned long waited, wait_ms = OUTFILE_LOCK_WAIT_MS;
     int fd;
 
     for (i = 0; i < n && !o; i++)
@@ -279,17 +282,41 @@ outfile_lock(const struct outfile *v, size_t n)
         buf_add(&b, o->dest, (size_t)(slash - o->dest) + 1);
     buf_adds(&b, OUTFILE_LOCK);
     fd = open(b.data, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0666);
-    buf_release(&b);
-    if (fd < 0)
+    lock = b;
+    if (fd < 0) {
+        buf_release(&lock);
         return -1;
+    }
+    {
+        const char *w = getenv("KPTRACE_BATCH_LOCK_WAIT");
+        char *end;
+        unsigned long secs;
+
+        if (w && *w && (secs = strtoul(w, &end, 10), !*end) && secs <= 86400)
+            wait_ms = secs * 1000;
+    }
     memset(&fl, 0, sizeof(fl));
     fl.l_type = F_WRLCK;
     fl.l_whence = SEEK_SET;
-    while (fcntl(fd, F_SETLKW, &fl) < 0)
-        if (errno != EINTR) {
+    /* another run (or anyone) holding it gets a bounded wait, then the run gives up: a
+     * shared output folder must not hang every later run */
+    for (waited = 0; fcntl(fd, F_SETLK, &fl) < 0; waited += 100) {
+        struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+        if (errno != EACCES && errno != EAGAIN && errno != EINTR) {
             close(fd);
             return -1;
         }
+        if (waited >= wait_ms) {
+            close(fd);
+            diag_printf("'%s' is locked by another process (a run writing the same outputs?) and "
+                        "stayed locked for %lu s: nothing was replaced", lock.data, wait_ms / 1000);
+            buf_release(&lock);
+            return OUTFILE_LOCK_TIMEOUT;
+        }
+        nanosleep(&ts, NULL);
+    }
+    buf_release(&lock);
     return fd;
 }
 

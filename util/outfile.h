@@ -42,10 +42,15 @@ int outfile_close(struct outfile *o, int ok);
  * outfile_lock() - before the outputs v[0..n) are committed: an exclusive lock (fcntl) on
  * OUTFILE_LOCK in the directory of the first one that is renamed, so that two runs writing
  * the same outputs commit them one set after the other, never mixed. The file descriptor,
- * or -1 (no lock: nothing to rename, or the lock file cannot be made). The lock file stays,
- * empty; outfile_is_lock() names it so that a walk passes it over.
+ * or -1 (no lock: nothing to rename, or the lock file cannot be made), or
+ * OUTFILE_LOCK_TIMEOUT when another process held it for OUTFILE_LOCK_WAIT_MS (the
+ * environment's KPTRACE_BATCH_LOCK_WAIT, in seconds, overrides it; said on stderr, naming
+ * the lock file): the caller then discards its outputs. The lock file stays, empty;
+ * outfile_is_lock() names it so that a walk passes it over.
  */
 #define OUTFILE_LOCK ".kptrace-batch.lock"
+#define OUTFILE_LOCK_WAIT_MS (10ul * 60 * 1000) /* as long as the history waits */
+#define OUTFILE_LOCK_TIMEOUT (-2)
 int outfile_lock(const struct outfile *v, size_t n);
 void outfile_unlock(int fd);
 int outfile_is_lock(const char *path);

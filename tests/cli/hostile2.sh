@@ -76,7 +76,7 @@ cmp -s col/d/b.panic "$P" && ok "  ... the report is untouched" || no "  ... the
 echo col/d/b.panic | kb -o col/d/b.panic - 2>col/err; rc=$?
 [ $rc = 2 ] && grep -q "the input 'col/d/b.panic'" col/err && cmp -s col/d/b.panic "$P" &&
     ok "-o an input file listed on standard input: refused (exit 2), the report untouched" || no "-o a listed input: exit $rc: $(cat col/err)"
-kb --csv col/same.md "$P" > col/same.md; rc=$?   # the summary on stdout, and --csv: one file
+kb --csv col/same.md "$P" > col/same.md 2>col/err; rc=$?   # the summary on stdout, and --csv: one file
 [ $rc = 2 ] && ok "--csv X with standard output redirected to X: refused (exit 2)" || no "--csv X > X: exit $rc"
 kb -o col/d/s.md col/d && kb -o col/d/s.md col/d && ok "an earlier summary inside the input folder: still passed over" ||
     no "an earlier summary inside the input folder is refused"
@@ -92,6 +92,24 @@ runs=$( [ -e sin/h.db ] && sqlite3 sin/h.db 'SELECT count(*) FROM runs' 2>/dev/n
     ok "'-' with standard input closed: exit 3, no run recorded" || no "'-' with stdin closed: exit $rc: $(cat sin/err)"
 timeout 60 "$BIN" --no-symbolicate -o /dev/null - < sin 2>sin/err; rc=$?
 [ $rc = 3 ] && grep -q 'Is a directory' sin/err && ok "'-' with standard input a folder: exit 3" || no "'-' < folder: exit $rc"
+
+# --- 6. the output lock held by another process: a bounded wait, then exit 3 naming it
+if command -v python3 >/dev/null; then
+    mkdir -p lo && echo old > lo/s.md
+    python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a"); fcntl.lockf(f, fcntl.LOCK_EX); open(sys.argv[2], "w").close(); time.sleep(120)' \
+        lo/.kptrace-batch.lock lo/held &
+    holder=$!
+    for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do [ -e lo/held ] && break; sleep 0.2; done
+    KPTRACE_BATCH_LOCK_WAIT=1 timeout 60 "$BIN" -q --no-symbolicate -o lo/s.md --history lo/h.db "$P" 2>lo/err; rc=$?
+    kill $holder 2>/dev/null; wait $holder 2>/dev/null
+    runs=$( [ -e lo/h.db ] && sqlite3 lo/h.db 'SELECT count(*) FROM runs' 2>/dev/null || echo 0)
+    [ $rc = 3 ] && grep -q "lo/.kptrace-batch.lock' is locked by another process" lo/err && [ "$(cat lo/s.md)" = old ] && [ "$runs" = 0 ] &&
+        ok "the output lock held by another: exit 3 after the wait, naming the lock; nothing replaced or recorded" ||
+        no "a held output lock: exit $rc, $(cat lo/err), runs $runs"
+else
+    echo "# SKIP the held output lock (6): no python3 to hold an fcntl lock"
+fi
 
 # --- 5, 7: lldb that trickles, lldb whose child leaves its group (the fixtures' KDKs)
 FX=${KPT_FIXTURES:-$SRC/build/fixtures}
