@@ -93,6 +93,26 @@ runs=$( [ -e sin/h.db ] && sqlite3 sin/h.db 'SELECT count(*) FROM runs' 2>/dev/n
 timeout 60 "$BIN" --no-symbolicate -o /dev/null - < sin 2>sin/err; rc=$?
 [ $rc = 3 ] && grep -q 'Is a directory' sin/err && ok "'-' with standard input a folder: exit 3" || no "'-' < folder: exit $rc"
 
+# --- 8. memory per input: a gzipped report that fits the size limit but not the memory, and
+# a gzip bomb with the limit at its maximum, are rejected with why (not under ASan)
+if [ -z "${ASAN_OPTIONS:-}" ]; then
+    mkdir -p oom/in oom/out
+    { cat "$P"; head -c 60000000 /dev/zero | tr '\0' 'x'; } | gzip -1 > oom/in/huge.panic.gz
+    head -c 300000000 /dev/zero | gzip -1 > oom/in/bomb.gz
+    cp "$P" oom/in/
+    (ulimit -v 100000; timeout 60 "$BIN" -q --no-symbolicate -o oom/out/s.md --reports-csv oom/out/r.csv oom/in/huge.panic.gz oom/in/intel-legacy.panic 2>oom/err)
+    rc=$?
+    [ $rc = 1 ] && grep -q 'huge.panic.gz,rejected,.*not enough memory' oom/out/r.csv && grep -q 'intel-legacy.panic,ok' oom/out/r.csv &&
+        ok "a gzipped report too large for memory: rejected with why, the others read (exit 1)" || no "gzipped, out of memory: exit $rc $(cat oom/err)"
+    (ulimit -v 100000; timeout 60 "$BIN" -q --no-symbolicate --max-file-bytes 9223372036854775807 -o oom/out/s.md --reports-csv oom/out/r.csv oom/in/bomb.gz oom/in/intel-legacy.panic 2>oom/err)
+    rc=$?
+    [ $rc = 1 ] && grep -q 'bomb.gz,rejected,.*not enough memory' oom/out/r.csv && grep -q 'intel-legacy.panic,ok' oom/out/r.csv &&
+        ok "a gzip bomb with --max-file-bytes at its maximum: rejected with why (exit 1)" || no "gzip bomb, limit at maximum: exit $rc $(cat oom/err)"
+    rm -rf oom
+else
+    echo "# SKIP the out-of-memory cases (8) under ASan (ulimit -v and its shadow memory do not mix)"
+fi
+
 # --- 6. the output lock held by another process: a bounded wait, then exit 3 naming it
 if command -v python3 >/dev/null; then
     mkdir -p lo && echo old > lo/s.md
