@@ -261,6 +261,8 @@ invalid(const struct kpt_state *st)
             return "a cluster has no representative or an impossible count";
         if (!seq_ok(c->first_seq, st->nrows) || !seq_ok(c->culprit_seq, st->nrows))
             return "a cluster points at a report the state does not hold";
+        if (c->nmembers > c->count)
+            return "a cluster lists more members than it counts";
         for (k = 0; k < c->nmembers; k++)
             if (c->members[k] >= st->nrows)
                 return "a cluster member is a report the state does not hold";
@@ -286,6 +288,39 @@ rep_state_load(const char *path, struct kpt_state *st, struct buf *err)
     return ret;
 }
 
+/*
+ * What the JSON tree of a state would cost, from its bytes: every array element and object
+ * member is a value of about 64 bytes in jansson (a row's texts are strings, one value
+ * each). A state this tool writes has about one value in 80 bytes; one padded with short
+ * values ("members":[0,0,...], 2 bytes each) would take 30 times its size. Refused above
+ * STATE_MEM_FACTOR times its size, so merge's memory stays a small multiple of its states'.
+ */
+#define STATE_VALUE_COST 64
+#define STATE_MEM_FACTOR 8
+static int
+too_many_values(const char *d, size_t n, size_t *values)
+{
+    size_t i, v = 1;
+    int in = 0;
+
+    for (i = 0; i < n; i++) {
+        char c = d[i];
+
+        if (in) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in = 0;
+        } else if (c == '"') {
+            in = 1;
+        } else if (c == ',' || c == '[' || c == '{') {
+            v++;
+        }
+    }
+    *values = v;
+    return v > (STATE_MEM_FACTOR * n + (16u << 20)) / STATE_VALUE_COST;
+}
+
 int
 rep_state_parse(const char *data, size_t len, const char *path, struct kpt_state *st, struct buf *err)
 {
@@ -296,9 +331,14 @@ rep_state_parse(const char *data, size_t len, const char *path, struct kpt_state
     int bad = 0;
 
     memset(st, 0, sizeof(*st));
+    if (too_many_values(data, len, &i)) {
+        buf_addf(err, "%s: not a valid state: %zu JSON values in %zu bytes would take over %d times "
+                      "its size in memory (padded?)", path, i, len, STATE_MEM_FACTOR);
+        return KPT_E_LIMIT;
+    }
     root = json_loadb(data, len, 0, &je);
     if (!root) {
-        buf_addf(err, "%s:%d: %s", path, je.line, je.text);
+        buf_addf(err, "%s:%d: %s", path, je.line, *je.text ? je.text : "cannot be parsed (out of memory?)");
         return KPT_E_PARSE;
     }
     if (!json_is_object(root) || !json_is_string(json_object_get(root, "kind")) ||

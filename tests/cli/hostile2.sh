@@ -113,6 +113,21 @@ else
     echo "# SKIP the out-of-memory cases (8) under ASan (ulimit -v and its shadow memory do not mix)"
 fi
 
+# --- 9. a valid but padded merge state: refused with a reason, in a small multiple of its size
+mkdir -p ms
+kb -o /dev/null --emit-state ms/good.json "$SRC/samples" "$P"
+perl -0pe 's/"members":\[(\d+)/q("members":[) . $1 . (",0" x 10000000)/e' ms/good.json > ms/padded.json
+timed ms/time timeout 60 "$BIN" merge -q -o /dev/null ms/padded.json 2>ms/err; rc=$?
+mb=$(rss ms/time)
+[ $rc = 3 ] && grep -q padded ms/time && { [ -n "${ASAN_OPTIONS:-}" ] || [ "${mb:-999}" -lt 100 ]; } &&
+    ok "a 20 MB state padded with 10 million members: refused with why, in ${mb} MB" || no "a padded state: exit $rc, ${mb} MB: $(head -3 ms/time)"
+if [ -z "${ASAN_OPTIONS:-}" ]; then
+    (ulimit -v 60000; timeout 60 "$BIN" merge -q -o /dev/null ms/good.json ms/padded.json 2>ms/err); rc=$?
+    [ $rc = 3 ] && [ -n "$(sed 's/^kptrace-batch: merge: //' ms/err)" ] && ok "  ... and under a 60 MB address-space limit, a reason" ||
+        no "  ... under ulimit: exit $rc, '$(cat ms/err)'"
+fi
+rm -rf ms
+
 # --- 6. the output lock held by another process: a bounded wait, then exit 3 naming it
 if command -v python3 >/dev/null; then
     mkdir -p lo && echo old > lo/s.md
