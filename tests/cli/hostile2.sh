@@ -128,6 +128,75 @@ if [ -z "${ASAN_OPTIONS:-}" ]; then
 fi
 rm -rf ms
 
+# --- 11. merge --history with crafted rows: a row's keys are its cluster's, its identity one
+# the tool computes; 'history' escapes every cell
+if command -v python3 >/dev/null && command -v sqlite3 >/dev/null; then
+    mkdir -p cs
+    kb -o /dev/null --emit-state cs/good.json "$SRC/samples" "$P"
+    craft() { # craft NAME FIELD VALUE: the first clustered row's JSON with FIELD set to VALUE
+        python3 - "$@" <<'PYEOF'
+import json, sys
+name, field, value = sys.argv[1:4]
+st = json.load(open("cs/good.json"))
+for row in st["reports"]:
+    j = json.loads(row["json"])
+    if j.get("signature_id"):
+        j[field] = value
+        row["json"] = json.dumps(j, separators=(",", ":"))
+        break
+json.dump(st, open("cs/%s.json" % name, "w"), separators=(",", ":"))
+PYEOF
+        timeout 30 "$BIN" merge -q -o /dev/null --history cs/$1.db cs/$1.json 2>cs/$1.err; rc=$?
+        runs=$( [ -e cs/$1.db ] && sqlite3 cs/$1.db 'SELECT count(*) FROM runs' 2>/dev/null || echo 0)
+        [ $rc = 3 ] && grep -q 'not a valid state' cs/$1.err && [ "$runs" = 0 ] && ok "crafted state row ($1): refused, nothing recorded" ||
+            no "crafted state row ($1): exit $rc, $runs runs: $(cat cs/$1.err)"
+    }
+    craft sig-html signature_id '`|<img src=x onerror=alert(1)>[x](javascript:x)
+# owned'
+    craft sig-other signature_id 0123456789abcdef
+    craft signature signature 'generic[<img onerror>] | x'
+    craft identity identity 'text:x
+# owned'
+    craft coarse coarse_id 'javascript:x'
+    timeout 30 "$BIN" merge -q -o /dev/null --history cs/good.db cs/good.json; rc=$?
+    [ $rc -le 1 ] && ok "the untouched state merges into a history" || no "the good state was refused: exit $rc"
+    # a history file is input too: cells from it are escaped
+    sqlite3 cs/good.db "UPDATE clusters SET signature_id = signature_id || '\`|<img onerror=x>' || char(10) || '# owned' WHERE rowid = 1;
+                        UPDATE clusters SET note = 'n' || char(127) || char(194, 155) || char(8238) WHERE rowid = 2" 2>/dev/null
+    sqlite3 cs/good.db "PRAGMA foreign_keys = OFF; UPDATE reports SET signature_id = (SELECT signature_id FROM clusters WHERE rowid = 1) WHERE signature_id = substr((SELECT signature_id FROM clusters WHERE rowid = 1), 1, 16)"
+    timeout 30 "$BIN" history cs/good.db > cs/h.md 2>cs/h.err
+    ! grep -q '<img' cs/h.md && ! grep -q '^# owned' cs/h.md && ok "history: a crafted cluster id prints escaped (no HTML, no heading)" ||
+        no "history: raw cell: $(grep -n 'img\|owned' cs/h.md | head -3)"
+    sig2=$(sqlite3 cs/good.db 'SELECT signature_id FROM clusters WHERE rowid = 2')
+    timeout 30 "$BIN" triage cs/good.db "$sig2" > cs/t.txt 2>&1
+    ! LC_ALL=C grep -q "$(printf '\177')\|$(printf '\302\233')\|$(printf '\342\200\256')" cs/t.txt && grep -q 'u009b' cs/t.txt &&
+        ok "triage: DEL, U+009B and U+202E of a note shown visibly" || no "triage: a note's controls reach the terminal: $(grep note cs/t.txt | od -c | head -3)"
+else
+    echo "# SKIP crafted states (11): no python3 or sqlite3"
+fi
+
+# --- 12, 13. control, C1 and direction characters, URLs and addresses, in every output
+mkdir -p ct/in
+ESC=$(printf '\033') C1B=$(printf '\233') C1U=$(printf '\302\233') RLO=$(printf '\342\200\256')
+printf 'panic(cpu 0 caller 0xffffff8000201000): "bad %s[31m red %s x %s y %s z see https://evil.example/p www.evil.example mail a@b.example"\nBacktrace (CPU 0), Frame : Return Address\n0x1 : 0xffffff8001e22f79 \nKernel slide:     0x0000000000000000\n' \
+    "$ESC" "$C1U" "$RLO" "$(printf '\342\201\246')" > ct/in/ctl.panic
+cp "$P" "ct/in/name$ESC[31m-$C1B-$C1U-$RLO.panic"
+printf 'x' > "ct/in/rej$ESC[2J-$C1B-$C1U-$RLO.panic"
+{ printf '{"bug_type":"\\u001b[31m'; head -c 300 /dev/zero | tr '\0' 'A'; printf '","os_version":"macOS 14.0 (23A344)"}\n{}\n'; } > ct/in/bugtype.ips
+timeout 60 "$BIN" --no-symbolicate -o ct/s.md --csv ct/c.csv --reports-csv ct/r.csv --html ct/s.html ct/in 2>ct/err >/dev/null
+raw() { LC_ALL=C grep -l "$ESC\|$C1B\|$C1U\|$RLO\|$(printf '\342\201\246')" "$@"; }
+[ -z "$(raw ct/err)" ] && grep -q 'x1b' ct/err && grep -q 'u202e' ct/err && grep -q 'x9b' ct/err &&
+    ok "stderr: ESC, a raw 0x9b, U+009B, U+202E and U+2066 in names and reasons shown visibly" || no "stderr: raw controls: $(raw ct/err)"
+[ "$(awk 'length > 700' ct/err | wc -l)" = 0 ] && ! grep -q 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' ct/err &&
+    ok "stderr: an .ips bug_type of 300 bytes is cut" || no "stderr: the bug_type reached stderr whole"
+for f in c.csv r.csv s.md s.html; do
+    [ -z "$(raw ct/$f)" ] && ok "$f: no raw control, C1 or direction character" || no "$f: raw controls"
+done
+grep -q 'u202e' ct/s.md && grep -q 'u202e' ct/c.csv && grep -q 'u202e' ct/s.html && ok "... shown as \\u202e in Markdown, CSV and HTML" ||
+    no "U+202E not shown visibly"
+! grep -q 'https://evil\|[^\\]www\.evil\|a@b\.example' ct/s.md && grep -qF 'https\://evil' ct/s.md &&
+    ok "Markdown: URLs, www. and addresses in report text are no autolinks" || no "Markdown: autolinks: $(grep -o '.\{10\}evil.\{10\}' ct/s.md | head -3)"
+
 # --- 6. the output lock held by another process: a bounded wait, then exit 3 naming it
 if command -v python3 >/dev/null; then
     mkdir -p lo && echo old > lo/s.md
