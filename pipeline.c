@@ -560,7 +560,8 @@ pipeline_run(const struct kpt_opts *o)
     run.sum.build_a = o->build_a;
     run.sum.build_b = o->build_b;
     run.sum.plot = o->plot;
-    run.sum.sig_frames = o->frames;
+    /* --frames 3 is the default: a state says 0 for both, so that merge sees one setting */
+    run.sum.sig_frames = o->frames == CLU_DEFAULT_FRAMES ? 0 : o->frames;
     if (run.cmp)
         run.sum.rdiff = clu_compare_result(run.cmp, clu_rules_digest(run.rules_b));
     if (run.base.rules && strcmp(run.base.rules, run.sum.rules) && !o->quiet)

@@ -212,7 +212,7 @@ md_id(struct buf *b, const char *id)
     if (i == 16 && !id[16])
         buf_addf(b, "`%s`", id);
     else
-        rep_md_text(b, id, 40);
+        rep_md_text(b, id, 80);
 }
 
 int

@@ -483,6 +483,8 @@ rep_state_parse(const char *data, size_t len, const char *path, struct kpt_state
     }
     t = json_object_get(root, "totals");
     bad |= rep_fields_read(kpt_summary_fields, &st->sum, t);
+    if (st->sum.sig_frames == 3) /* a state written with '--frames 3' before that was the default's 0 */
+        st->sum.sig_frames = 0;
     a = json_object_get(root, "rejected");
     st->rej = xcalloc(json_array_size(a) + 1, sizeof(*st->rej));
     json_array_foreach(a, i, e) {

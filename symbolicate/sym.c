@@ -55,8 +55,12 @@ sym_ctx_new(const struct sym_opts *o, FILE *diag)
     if (!s->o.enabled)
         return s;
     s->learn = sym_learn_new();
-    if (!s->o.no_cache)
+    if (!s->o.no_cache) {
         s->cache_dir = s->o.cache_dir ? sym_absolute(s->o.cache_dir) : sym_default_cache_dir();
+        if (!s->cache_dir && diag)
+            fprintf(diag, "kptrace-batch: no symbol cache: neither XDG_CACHE_HOME nor an existing "
+                          "HOME folder names one (--cache DIR does)\n");
+    }
     if (s->cache_dir) {
         /* answers from a directory someone else can write would be theirs, not lldb's */
         const char *why = sym_cache_dir_unsafe(s->cache_dir);

@@ -14,6 +14,8 @@ trap 'chmod -R u+rwx "$T" 2>/dev/null; rm -rf "$T"' EXIT
 P=$SRC/tests/data/intel-legacy.panic
 cd "$T" || exit 1
 kb() { timeout 60 "$BIN" -q --no-symbolicate "$@"; }
+FX=${KPT_FIXTURES:-$SRC/build/fixtures}
+case $FX in /*) ;; *) FX=$SRC/$FX ;; esac
 
 # --- 1. outputs that are links, devices or descriptors: written in place or through the link
 # First a link of our own to standard output: a build that replaces links would replace only
@@ -161,9 +163,11 @@ PYEOF
     timeout 30 "$BIN" merge -q -o /dev/null --history cs/good.db cs/good.json; rc=$?
     [ $rc -le 1 ] && ok "the untouched state merges into a history" || no "the good state was refused: exit $rc"
     # a history file is input too: cells from it are escaped
-    sqlite3 cs/good.db "UPDATE clusters SET signature_id = signature_id || '\`|<img onerror=x>' || char(10) || '# owned' WHERE rowid = 1;
-                        UPDATE clusters SET note = 'n' || char(127) || char(194, 155) || char(8238) WHERE rowid = 2" 2>/dev/null
-    sqlite3 cs/good.db "PRAGMA foreign_keys = OFF; UPDATE reports SET signature_id = (SELECT signature_id FROM clusters WHERE rowid = 1) WHERE signature_id = substr((SELECT signature_id FROM clusters WHERE rowid = 1), 1, 16)"
+    sqlite3 cs/good.db "PRAGMA foreign_keys = OFF; CREATE TEMP TABLE o AS SELECT signature_id AS id FROM clusters WHERE rowid = 1;
+        UPDATE clusters SET signature_id = signature_id || '\`|<img onerror=x>' || char(10) || '# owned' WHERE signature_id = (SELECT id FROM o);
+        UPDATE reports SET signature_id = signature_id || '\`|<img onerror=x>' || char(10) || '# owned' WHERE signature_id = (SELECT id FROM o);
+        UPDATE run_clusters SET signature_id = signature_id || '\`|<img onerror=x>' || char(10) || '# owned' WHERE signature_id = (SELECT id FROM o);
+        UPDATE clusters SET note = 'n' || char(127) || char(155) || char(8238) WHERE rowid = 2"
     timeout 30 "$BIN" history cs/good.db > cs/h.md 2>cs/h.err
     ! grep -q '<img' cs/h.md && ! grep -q '^# owned' cs/h.md && ok "history: a crafted cluster id prints escaped (no HTML, no heading)" ||
         no "history: raw cell: $(grep -n 'img\|owned' cs/h.md | head -3)"
@@ -197,6 +201,63 @@ grep -q 'u202e' ct/s.md && grep -q 'u202e' ct/c.csv && grep -q 'u202e' ct/s.html
 ! grep -q 'https://evil\|[^\\]www\.evil\|a@b\.example' ct/s.md && grep -qF 'https\://evil' ct/s.md &&
     ok "Markdown: URLs, www. and addresses in report text are no autolinks" || no "Markdown: autolinks: $(grep -o '.\{10\}evil.\{10\}' ct/s.md | head -3)"
 
+# --- 14, 15. reading commands only read: a read-only history (as another user), an empty file
+if command -v sqlite3 >/dev/null; then
+    mkdir -p hro && kb -o /dev/null --history hro/h.db "$P"
+    sig=$(sqlite3 hro/h.db 'SELECT signature_id FROM clusters LIMIT 1')
+    if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && setpriv --reuid=nobody --regid=nogroup --clear-groups true 2>/dev/null; then
+        chmod 755 "$T"; chmod 444 hro/h.db; chmod 555 hro
+        as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+        as_nobody timeout 30 "$BIN" history hro/h.db > hro/h.md 2>hro/err; rc=$?
+        [ $rc = 0 ] && grep -q "$sig" hro/h.md && ok "history on a read-only history (another user, read-only folder): read (exit 0)" ||
+            no "history, read-only: exit $rc: $(cat hro/err)"
+        as_nobody timeout 30 "$BIN" triage hro/h.db "$sig" > hro/t.txt 2>hro/err; rc=$?
+        [ $rc = 0 ] && grep -q "^cluster $sig" hro/t.txt && ok "triage DB SIG without a change on it: read (exit 0)" ||
+            no "triage, read-only: exit $rc: $(cat hro/err)"
+        chmod 777 hro
+        as_nobody timeout 30 "$BIN" history hro/h.db > /dev/null 2>hro/err; rc=$?
+        [ $rc = 0 ] && ! ls hro | grep -q 'wal\|shm' && ok "  ... in a folder it may write: no -wal or -shm left beside another's file" ||
+            no "  ... writable folder: exit $rc, $(ls hro | tr '\n' ' ')"
+        as_nobody timeout 30 "$BIN" triage hro/h.db "$sig" --note x > /dev/null 2>hro/err; rc=$?
+        [ $rc = 3 ] && grep -q 'cannot be written' hro/err && ok "  ... a change to it is still refused (exit 3)" || no "  ... triage --note on a read-only history: exit $rc"
+        chmod 755 hro; chmod 700 "$T"
+    else
+        echo "# SKIP read-only history as another user (14): not root, or no setpriv"
+    fi
+    : > hro/empty.db
+    for cmd in "history hro/empty.db" "triage hro/empty.db 0123456789abcdef"; do
+        timeout 30 "$BIN" $cmd > /dev/null 2>hro/err; rc=$?
+        [ $rc = 3 ] && [ ! -s hro/empty.db ] && grep -q 'holds no history' hro/err && ok "$cmd: an empty file is refused, left empty" ||
+            no "$cmd: exit $rc, $(wc -c < hro/empty.db) bytes"
+    done
+else
+    echo "# SKIP the history cases (14, 15): no sqlite3"
+fi
+
+# --- 16. HOME missing: the cache goes nowhere, and no folder is made for it
+if [ -d "$FX/kdks" ]; then
+    HOME=$T/no-such-home XDG_CACHE_HOME= timeout 60 "$BIN" -q --kdk-root "$FX/kdks" -o /dev/null "$P" 2>/dev/null; rc=$?
+    [ $rc = 0 ] && [ ! -e "$T/no-such-home" ] && ok "HOME missing: it is not created (exit 0)" || no "HOME missing: exit $rc, $(ls -d "$T/no-such-home" 2>&1)"
+    # --- 17. TMPDIR a file: symbolication off, said on stderr
+    : > tmpfile
+    TMPDIR=$T/tmpfile timeout 60 "$BIN" --kdk-root "$FX/kdks" --no-cache -o /dev/null "$FX/reports/intel-legacy.panic" 2>tmp.err; rc=$?
+    grep -q "symbolication is off: .*tmpfile' (TMPDIR)" tmp.err && ok "TMPDIR a file: stderr says symbolication is off" || no "TMPDIR a file: $(cat tmp.err)"
+else
+    echo "# SKIP HOME and TMPDIR (16, 17): no fixtures in $FX"
+fi
+
+# --- 18. --frames 3 is the default: shards with and without it merge
+mkdir -p fr
+kb -o /dev/null --emit-state fr/a.json "$SRC/samples/fleet-a"; kb -o /dev/null --frames 3 --emit-state fr/b.json "$SRC/samples/fleet-b"
+timeout 60 "$BIN" merge -q -o /dev/null fr/a.json fr/b.json 2>fr/err; rc=$?
+[ $rc -le 1 ] && ok "merge: a shard run with --frames 3 and one without (exit $rc)" || no "merge, --frames 3 and default: exit $rc: $(cat fr/err)"
+
+# --- 19. an option before a subcommand is a usage error naming it, and records nothing
+for cmd in merge triage history; do
+    timeout 30 "$BIN" -q $cmd fr/a.json 2>fr/err >/dev/null; rc=$?
+    [ $rc = 2 ] && grep -q "'$cmd' is a subcommand" fr/err && ok "-q $cmd ...: usage error naming $cmd (exit 2)" || no "-q $cmd: exit $rc: $(cat fr/err)"
+done
+
 # --- 6. the output lock held by another process: a bounded wait, then exit 3 naming it
 if command -v python3 >/dev/null; then
     mkdir -p lo && echo old > lo/s.md
@@ -216,8 +277,6 @@ else
 fi
 
 # --- 5, 7: lldb that trickles, lldb whose child leaves its group (the fixtures' KDKs)
-FX=${KPT_FIXTURES:-$SRC/build/fixtures}
-case $FX in /*) ;; *) FX=$SRC/$FX ;; esac
 if [ -d "$FX/kdks" ]; then
     SYM="--kdk-root $FX/kdks --kext $FX/kexts --no-cache"
     ln -s "$SRC/tests/cli/fake-lldb" fake-lldb-trickle
