@@ -258,6 +258,14 @@ for cmd in merge triage history; do
     [ $rc = 2 ] && grep -q "'$cmd' is a subcommand" fr/err && ok "-q $cmd ...: usage error naming $cmd (exit 2)" || no "-q $cmd: exit $rc: $(cat fr/err)"
 done
 
+# --- 20. property lists whose aapl,panic-info holds nothing: refused with a reason of their own
+mkdir -p pl
+cp "$SRC/fuzz/seeds/bplist-panic-info-empty.bin" pl/empty.plist
+cp "$SRC/fuzz/seeds/plist-panic-info-nul.plist" pl/nul.plist
+kb -o /dev/null --reports-csv pl/r.csv pl
+[ "$(grep -c 'rejected,.*aapl,panic-info holds no text' pl/r.csv)" = 2 ] &&
+    ok "aapl,panic-info empty (bplist) or all NUL (XML): rejected, saying so" || no "panic-info without text: $(cat pl/r.csv)"
+
 # --- 6. the output lock held by another process: a bounded wait, then exit 3 naming it
 if command -v python3 >/dev/null; then
     mkdir -p lo && echo old > lo/s.md
