@@ -15,7 +15,6 @@
 #include <unistd.h>
 #if defined(__linux__)
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #endif
 
 #define SLOTS 64
@@ -80,33 +79,20 @@ kill_children_of(const char *tid)
     return killed;
 }
 
-/* the children of every thread (orphans land on one; lldb is a worker thread's child) */
+/* the children of the main thread: orphans land there (the kernel hands them to the first
+ * live thread of the subreaper, the main one while the program runs); lldb itself, a worker
+ * thread's child, is in a registered group */
 static void
 kill_children(void)
 {
-#if defined(__linux__) && defined(SYS_getdents64)
-    char ents[4096];
-    long n;
-    int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    char num[24], *p = num + sizeof(num);
+    unsigned long v = (unsigned long)getpid();
 
-    if (fd < 0)
-        return;
-    /* getdents64 itself: opendir allocates, which a signal handler must not */
-    while ((n = syscall(SYS_getdents64, fd, ents, sizeof(ents))) > 0) {
-        long off = 0;
-
-        while (off < n) {
-            unsigned short reclen;
-            const char *name = ents + off + 19; /* d_ino 8, d_off 8, d_reclen 2, d_type 1 */
-
-            memcpy(&reclen, ents + off + 16, sizeof(reclen));
-            if (name[0] >= '0' && name[0] <= '9')
-                kill_children_of(name);
-            off += reclen;
-        }
-    }
-    close(fd);
-#endif
+    *--p = '\0'; /* no snprintf in a signal handler */
+    do
+        *--p = (char)('0' + v % 10);
+    while (v /= 10);
+    kill_children_of(p);
 }
 
 static void

@@ -21,10 +21,10 @@ case $FX in /*) ;; *) FX=$SRC/$FX ;; esac
 # First a link of our own to standard output: a build that replaces links would replace only
 # this one. /dev/stdout and /dev/stderr themselves are tried only when this passed (as root, a
 # broken build turns them into files), and put back if they were damaged all the same.
-ln -s /proc/self/fd/1 my-stdout
+ln -s /dev/fd/1 my-stdout
 kb -o /dev/null --csv my-stdout "$P" > out0.txt 2>err.txt; rc=$?
 if [ $rc = 0 ] && [ -L my-stdout ] && grep -q '^rank,' out0.txt && [ -z "$(ls -A | grep -v '^my-stdout$\|^out0.txt$\|^err.txt$\|^.kptrace-batch.lock$')" ]; then
-    ok "--csv LINK-TO-/proc/self/fd/1 with stdout a file: the CSV lands in the file, the link stays"
+    ok "--csv LINK-TO-/dev/fd/1 with stdout a file: the CSV lands in the file, the link stays"
     kb -o /dev/null --csv /dev/stdout "$P" > out.txt 2>err.txt; rc=$?
     [ $rc = 0 ] && grep -q '^rank,' out.txt && [ -L /dev/stdout ] &&
         ok "--csv /dev/stdout with stdout a file: the CSV lands there, /dev/stdout stays a link" ||
@@ -35,11 +35,11 @@ if [ $rc = 0 ] && [ -L my-stdout ] && grep -q '^rank,' out0.txt && [ -z "$(ls -A
     [ $rc = 0 ] && [ "$(head -n 1 app.log)" = kept ] && grep -q '^# kptrace-batch summary' app.log && [ -L /dev/stderr ] &&
         ok "-o /dev/stderr appended to 2>>: written through the descriptor" || no "-o /dev/stderr: exit $rc"
 else
-    no "--csv LINK-TO-/proc/self/fd/1: exit $rc, $(ls -lA | tr '\n' ' ') (/dev/stdout and /dev/stderr are not tried)"
+    no "--csv LINK-TO-/dev/fd/1: exit $rc, $(ls -lA | tr '\n' ' ') (/dev/stdout and /dev/stderr are not tried)"
 fi
 for d in stdout stderr; do   # a safety net: what a broken build did to /dev is undone
     if [ "$(id -u)" = 0 ] && [ -e /dev/$d ] && [ ! -L /dev/$d ]; then
-        rm -f /dev/$d && ln -s /proc/self/fd/$([ $d = stdout ] && echo 1 || echo 2) /dev/$d; no "/dev/$d was replaced (put back)"
+        rm -f /dev/$d && ln -s /proc/self/fd/$([ $d = stdout ] && echo 1 || echo 2) /dev/$d; no "/dev/$d was replaced (put back)" # portable: only where /dev/stdout was a link (Linux), which a broken build replaced
     fi
 done
 [ "$(id -u)" = 0 ] && [ -f /dev/.kptrace-batch.lock ] && rm -f /dev/.kptrace-batch.lock
