@@ -17,6 +17,7 @@
 #include "symbolicate/sym_int.h"
 #include "util/buf.h"
 #include "util/cleanup.h"
+#include "util/diag.h"
 #include "util/xalloc.h"
 
 static void
@@ -207,8 +208,8 @@ sym_run(struct sym_ctx *s, FILE *diag)
                                    : "cannot create a private directory for lldb";
 
         if (s->lldb && diag) /* symbolication is off for the run: said plainly, not only in the summary */
-            fprintf(diag, "kptrace-batch: symbolication is off: cannot create lldb's private directory "
-                          "in '%s' (TMPDIR): %s\n", tmp && *tmp == '/' ? tmp : "/tmp", strerror(errno));
+            diag_printf("symbolication is off: cannot create lldb's private directory in '%s' (TMPDIR): %s",
+                        tmp && *tmp == '/' ? tmp : "/tmp", strerror(errno));
 
         for (i = 0; i < s->ne; i++)
             if (s->e[i].status == E_PENDING)
