@@ -37,7 +37,7 @@ LIBS_ALL    = $(DEPS_LIBS) -lstdc++
 
 LIB_SRCS := $(wildcard util/*.c) model.c model_fields.c $(wildcard ingest/*.c) $(wildcard symbolicate/*.c) \
             $(wildcard cluster/*.c) $(wildcard report/*.c) $(wildcard history/*.c) cli.c pipeline.c pipeline_one.c pipeline_merge.c \
-            pipeline_hist.c
+            pipeline_hist.c pipeline_check.c
 RULES    := $(sort $(wildcard cluster/rules/xnusig-1/*))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/clu_rules_data.o
 HDRS     := $(wildcard util/*.h ingest/*.h symbolicate/*.h cluster/*.h report/*.h history/*.h) model.h cli.h pipeline.h pipeline_int.h
@@ -136,6 +136,7 @@ unit: $(TESTS)  ## run the cmocka unit tests
 cli-test: $(BUILD)/kptrace-batch fixtures  ## run the command-line tests and the hostile-input suite
 	@sh tests/cli/run.sh $(BUILD)/kptrace-batch
 	@sh tests/cli/hostile.sh $(BUILD)/kptrace-batch
+	@KPT_FIXTURES=$(FIXTURES) sh tests/cli/hostile2.sh $(BUILD)/kptrace-batch
 	@KPT_FIXTURES=$(FIXTURES) sh tests/cli/shard.sh $(BUILD)/kptrace-batch
 	@sh tests/cli/history.sh $(BUILD)/kptrace-batch
 	@sh tests/cli/labels.sh $(BUILD)/kptrace-batch

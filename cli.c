@@ -517,6 +517,14 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
                           "the shards' runs");
         return -1;
     }
+    if (!o->merge && optind < argc &&
+        (!strcmp(argv[optind], "merge") || !strcmp(argv[optind], "triage") || !strcmp(argv[optind], "history"))) {
+        /* 'kptrace-batch -q merge ...': a subcommand after an option, not a path (a folder of
+         * that name is ./merge) */
+        usage_error("'%s' is a subcommand: it comes first (kptrace-batch %s [options] ...); a "
+                    "folder of that name is ./%s", argv[optind], argv[optind], argv[optind]);
+        return -1;
+    }
     if (optind >= argc && !o->trace) {
         usage_error("%s", o->explain ? "--explain takes one report" : o->merge ? "merge needs STATE files" : "no PATH given");
         return -1;

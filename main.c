@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "pipeline.h"
+#include "util/cleanup.h"
 
 int
 main(int argc, char **argv)
@@ -16,6 +17,8 @@ main(int argc, char **argv)
     /* a reader that goes away (a closed pipe) is a write error: the run cleans up and exits
      * 3, instead of dying of SIGPIPE with its temporary files left behind */
     signal(SIGPIPE, SIG_IGN);
+    /* lldb's children that leave its process group die with the run too */
+    cleanup_become_reaper();
     rc = cli_parse(argc, argv, &o);
     if (rc < 0) {
         cli_release(&o);

@@ -480,6 +480,9 @@ struct kpt_summary {
 /* A run's mergeable state (--emit-state), as read back by merge. */
 struct kpt_state_row {
     char *path, *csv, *json; /* the report's rows as the outputs print them */
+    char sig_id[17];         /* its JSON's signature_id ("" when none), checked against */
+    char *signature;         /* its cluster's id and signature; NULL when none */
+    int clustered;           /* signed and not left out: a member of one cluster */
 };
 struct kpt_state {
     struct kpt_state_row *rows; /* in the run's order; seq = index */

@@ -21,26 +21,16 @@
 #include "symbolicate/sym.h"
 #include "util/buf.h"
 #include "util/pathcmp.h"
+#include "util/diag.h"
 #include "util/err.h"
 #include "util/outfile.h"
 #include "util/xalloc.h"
 
-/* a path or reason for stderr: control bytes escaped, at most 200 bytes */
+/* a path or reason for stderr: one rule for every message (util/diag.c) */
 void
 pipeline_diag(const char *path, const char *why)
 {
-    struct buf b = BUF_INIT;
-    const unsigned char *p;
-
-    for (p = (const unsigned char *)path; *p && b.len < 200; p++) {
-        if (*p < 0x20 || *p == 0x7f)
-            buf_addf(&b, "\\x%02x", *p);
-        else
-            buf_addc(&b, (char)*p);
-    }
-    progress_clear_shown();
-    fprintf(stderr, "kptrace-batch: %s: %s\n", b.data, why);
-    buf_release(&b);
+    diag_report(path, why);
 }
 
 /* 1 when path (st) is the run's history file or one SQLite keeps beside it */
@@ -240,8 +230,9 @@ on_input(const char *path, const char *why, void *ctx)
     return run->io_error ? KPT_E_IO : 0;
 }
 
-/* '-': the paths on standard input, read once and kept for both passes */
-static void
+/* '-': the paths on standard input, read once and kept for both passes; -1 (said on
+ * stderr) when the list cannot be read: a closed standard input, a folder */
+static int
 read_stdin_paths(struct run *run)
 {
     char *line = NULL;
@@ -282,6 +273,11 @@ read_stdin_paths(struct run *run)
         run->stdin_paths[run->nstdin++] = xmemdup0(line, (size_t)n);
     }
     free(line);
+    if (ferror(stdin)) {
+        diag_printf("-: the path list on standard input cannot be read: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 /* one pass over every input: the given paths, and those read from standard input for '-' */
@@ -390,8 +386,13 @@ int
 pipeline_close_outputs(struct run *run, int ok)
 {
     size_t i;
-    int ret = 0, lock = ok ? outfile_lock(run->out, OUT_N) : -1;
+    int ret = 0, lock = run->has_lock ? run->lock : ok ? outfile_lock(run->out, OUT_N) : -1;
 
+    if (lock == OUTFILE_LOCK_TIMEOUT) { /* held too long by another: nothing is replaced */
+        ok = 0;
+        ret = -1;
+    }
+    run->has_lock = 0;
     /* the renames under the lock: another run on these outputs commits before or after */
     for (i = 0; i < OUT_N; i++)
         if (outfile_close(&run->out[i], ok) < 0)
@@ -451,6 +452,14 @@ pipeline_finish(struct run *run, int *ok)
         *ok = 0;
         return KPT_EXIT_START;
     }
+    /* the outputs' lock before the history's commit: a run that cannot replace its outputs
+     * records nothing */
+    run->lock = outfile_lock(run->out, OUT_N);
+    run->has_lock = 1;
+    if (run->lock == OUTFILE_LOCK_TIMEOUT) {
+        *ok = 0;
+        return KPT_EXIT_START;
+    }
     /* the history's rows last: a run whose outputs fail records nothing */
     if (pipeline_hist_commit(run) < 0) {
         fprintf(stderr, "kptrace-batch: the history was not written: nothing was replaced\n");
@@ -490,6 +499,12 @@ pipeline_run(const struct kpt_opts *o)
     memset(&run, 0, sizeof(run));
     run.o = o;
     progress_init(&run.progress, !o->quiet && isatty(2) ? stderr : NULL);
+    /* what the outputs would overwrite, before anything is read */
+    if (pipeline_check_outputs(o, NULL, 0) < 0) {
+        ret = KPT_EXIT_USAGE;
+        ok = 0;
+        goto out;
+    }
     if (pipeline_start_outputs(o, &run) < 0) {
         ret = KPT_EXIT_START;
         ok = 0;
@@ -508,9 +523,19 @@ pipeline_run(const struct kpt_opts *o)
     run.table = clu_table_new(o->json != NULL || o->state != NULL);
     if (o->compare_rules)
         run.cmp = clu_compare_new();
+    /* the path list (outputs open meanwhile, as temporary files), then the outputs against
+     * the paths it names: still before any input is read */
     for (i = 0; i < o->npaths; i++)
-        if (!strcmp(o->paths[i], "-") && !run.nstdin)
-            read_stdin_paths(&run);
+        if (!strcmp(o->paths[i], "-") && !run.stdin_read++ && read_stdin_paths(&run) < 0) {
+            ret = KPT_EXIT_START;
+            ok = 0;
+            goto out;
+        }
+    if (run.nstdin && pipeline_check_outputs_extra(o, run.stdin_paths, run.nstdin) < 0) {
+        ret = KPT_EXIT_USAGE;
+        ok = 0;
+        goto out;
+    }
     if (sym_needs_pass(run.sym)) {
         /* pass 1: every lookup of every report, deduplicated, then lldb in parallel */
         run.pass = 1;
@@ -535,7 +560,8 @@ pipeline_run(const struct kpt_opts *o)
     run.sum.build_a = o->build_a;
     run.sum.build_b = o->build_b;
     run.sum.plot = o->plot;
-    run.sum.sig_frames = o->frames;
+    /* --frames 3 is the default: a state says 0 for both, so that merge sees one setting */
+    run.sum.sig_frames = o->frames == CLU_DEFAULT_FRAMES ? 0 : o->frames;
     if (run.cmp)
         run.sum.rdiff = clu_compare_result(run.cmp, clu_rules_digest(run.rules_b));
     if (run.base.rules && strcmp(run.base.rules, run.sum.rules) && !o->quiet)

@@ -28,7 +28,7 @@ pipeline_hist_start(struct run *run, const char *kind)
 
     if (!o->history)
         return 0;
-    if (hist_open(o->history, 1, &run->hist, &err) < 0 ||
+    if (hist_open(o->history, HIST_CREATE, &run->hist, &err) < 0 ||
         hist_begin(run->hist, kind, (int64_t)time(NULL), o->paths, o->npaths, &err) < 0)
         return hist_error(o->history, &err);
     buf_release(&err);
@@ -119,14 +119,14 @@ pipeline_hist_commit(struct run *run)
     return 0;
 }
 
-/* a history file for the commands: it must exist */
+/* a history file for the commands: it must exist; read-only unless 'write' */
 static struct hist_db *
-open_existing(const char *path)
+open_existing(const char *path, int write)
 {
     struct hist_db *h;
     struct buf err = BUF_INIT;
 
-    if (hist_open(path, 0, &h, &err) < 0) {
+    if (hist_open(path, write ? HIST_WRITE : HIST_READ, &h, &err) < 0) {
         fprintf(stderr, "kptrace-batch: %s: %s\n", path, err.data ? err.data : "cannot be opened");
         buf_release(&err);
         return NULL;
@@ -155,7 +155,7 @@ pipeline_triage(const struct kpt_opts *o)
     struct buf err = BUF_INIT;
     int unknown = 0, ret = KPT_EXIT_OK, rc;
 
-    if (!(h = open_existing(o->paths[0])))
+    if (!(h = open_existing(o->paths[0], o->t_status || o->t_bug || o->t_note || o->t_merge_into || o->t_unmerge)))
         return KPT_EXIT_START;
     if ((o->t_status || o->t_bug || o->t_note || o->t_merge_into || o->t_unmerge) &&
         hist_triage(h, sig, &d, &unknown, &err) < 0) {
@@ -186,7 +186,7 @@ pipeline_history(const struct kpt_opts *o)
     struct buf err = BUF_INIT;
     int ret = KPT_EXIT_OK;
 
-    if (!(h = open_existing(o->paths[0])))
+    if (!(h = open_existing(o->paths[0], 0)))
         return KPT_EXIT_START;
     if (hist_table(h, o->history_runs ? o->history_runs : KPT_TREND_RUNS, &t, &err) < 0) {
         fprintf(stderr, "kptrace-batch: history: %s\n", err.data);

@@ -20,6 +20,7 @@ struct run {
     char **stdin_paths;
     const char **stdin_why; /* a line that is no path (a NUL in it): why; else NULL */
     size_t nstdin, capstdin;
+    int stdin_read;
     struct arena *arena;
     struct sym_ctx *sym;
     struct clu_rules *rules;
@@ -33,12 +34,18 @@ struct run {
     struct kpt_rejected *rej;
     size_t nrej, rej_cap;
     int io_error;
+    int lock, has_lock; /* the outputs' lock (outfile_lock), once pipeline_finish took it */
     struct progress progress;
     size_t seen; /* inputs met by the current pass */
 };
 
 /* a path or reason on stderr, control bytes escaped */
 void pipeline_diag(const char *path, const char *why);
+/* outputs that would destroy something (two naming one file, the history or a file beside
+ * it, an input among o->paths or extra[0..nextra)): -1, said on stderr (exit 2) */
+int pipeline_check_outputs(const struct kpt_opts *o, char *const *extra, size_t nextra);
+/* the same for the inputs extra[0..nextra) alone (the paths read from standard input) */
+int pipeline_check_outputs_extra(const struct kpt_opts *o, char *const *extra, size_t nextra);
 /* ingest: one input into r (in run->arena); why: rejected before reading */
 void pipeline_read_report(struct run *run, const char *path, const char *why, struct kpt_report *r);
 /* the signature rules of dir (NULL: built-in) with --frames; -1 (said on stderr, 'what'

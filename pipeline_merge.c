@@ -9,6 +9,7 @@
 #include "pipeline.h"
 #include "pipeline_int.h"
 #include "report/rep.h"
+#include "util/diag.h"
 #include "util/pathcmp.h"
 #include "util/xalloc.h"
 
@@ -50,11 +51,18 @@ pipeline_merge(const struct kpt_opts *o)
     memset(&run, 0, sizeof(run));
     memset(&sym, 0, sizeof(sym));
     run.o = o;
+    if (pipeline_check_outputs(o, NULL, 0) < 0) {
+        free(st);
+        free(map);
+        return KPT_EXIT_USAGE;
+    }
     for (i = 0; i < o->npaths; i++) {
         struct buf err = BUF_INIT;
 
         if (rep_state_load(o->paths[i], &st[i], &err) < 0) {
-            fprintf(stderr, "kptrace-batch: merge: %s\n", err.data);
+            if (!err.len) /* never an empty reason */
+                buf_addf(&err, "%s: cannot be loaded (out of memory?)", o->paths[i]);
+            diag_printf("merge: %s", err.data);
             buf_release(&err);
             ret = KPT_EXIT_START;
             ok = 0;

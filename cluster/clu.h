@@ -34,6 +34,7 @@ struct clu_rules *clu_rules_new(void);
  * pattern returns a negative enum kpt_err and writes "file:line: what 'subject'" to err. */
 int clu_rules_load(const char *dir, struct clu_rules **out, struct buf *err);
 void clu_rules_free(struct clu_rules *c);
+#define CLU_DEFAULT_FRAMES 3 /* significant frames of a class row that names none */
 /* clu_rules_set_frames() - N for the classes whose row says the default 3 (--frames N) */
 void clu_rules_set_frames(struct clu_rules *c, int n);
 /* clu_rules_digest() - 16 hex digits over every rule file (SIGNATURES.md §2) */

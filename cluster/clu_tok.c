@@ -24,8 +24,8 @@ at_operator(const char *s, size_t i)
     return k >= 8 && !memcmp(s + k - 8, "operator", 8);
 }
 
-const char *
-clu_reduce_name(const struct clu_rules *c, struct arena *a, const char *name)
+static const char *
+reduce_once(const struct clu_rules *c, struct arena *a, const char *name)
 {
     struct buf b = BUF_INIT;
     char *s = arena_strdup(a, name), *p;
@@ -94,6 +94,28 @@ clu_reduce_name(const struct clu_rules *c, struct arena *a, const char *name)
     res = arena_strndup(a, b.data, b.len);
     buf_release(&b);
     return res;
+}
+
+/*
+ * Reduction must be idempotent (a reduced name reduces to itself): one pass can leave a name
+ * another pass cuts again ("operator(anonymous n(" -> "n(" -> "n": the return-type cut
+ * exposes a '(' that then reads as the parameter list), so passes repeat until the name
+ * stays. After the first, a pass only cuts (its templates are <T> already): the length falls
+ * until it stops; 16 passes bound it all the same.
+ */
+const char *
+clu_reduce_name(const struct clu_rules *c, struct arena *a, const char *name)
+{
+    const char *r = reduce_once(c, a, name), *next;
+    int k;
+
+    for (k = 0; k < 16; k++) {
+        next = reduce_once(c, a, r);
+        if (!strcmp(next, r) || strlen(next) >= strlen(r))
+            break;
+        r = next;
+    }
+    return r;
 }
 
 /* ---- tokens and the walk ---- */

@@ -12,6 +12,23 @@
 #include "util/buf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+const char *__asan_default_options(void);
+
+/*
+ * Every input loads the whole rule set again: glibc's regcomp allocates and frees a great
+ * deal for each file (the list files are one large alternation each). Under ASan every
+ * freed byte goes to the quarantine (256 MB by default), so RSS climbed towards it and the
+ * run spent its time touching quarantined pages: 74 executions/s and 625 MB, against
+ * 250/s and 85 MB with an 8 MB quarantine (16 MB: 90/s; 1 MB: 333/s; 2,000 runs of one
+ * corpus, 2026-12-03, clang 14, 2 cores). No leak: LSan is
+ * clean, and the plain build runs an input in about a millisecond in 3 MB. Used only where
+ * ASan is linked; ASAN_OPTIONS still overrides it.
+ */
+const char *
+__asan_default_options(void)
+{
+    return "quarantine_size_mb=8";
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

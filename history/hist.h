@@ -24,12 +24,16 @@
 struct hist_db;
 
 /*
- * hist_open() - open the history file 'path', creating it when 'create' and it does not
- * exist, and bring its schema up to HIST_SCHEMA. A file that is no SQLite database, is
- * corrupt, belongs to another application or was made by a newer schema is refused, never
- * replaced. Returns 0, or -1 with why in err.
+ * hist_open() - open the history file 'path' as 'mode' says: HIST_CREATE (a run: the file
+ * is created when it does not exist), HIST_WRITE (triage's changes: it must exist) or
+ * HIST_READ (reading commands: opened read-only, so a read-only file serves; an older schema
+ * is migrated all the same, which needs write access), and bring its schema up to
+ * HIST_SCHEMA. A file that is no SQLite database, is corrupt, belongs to another application
+ * or was made by a newer schema is refused, never replaced; unless creating, so is one that
+ * holds no history yet (an empty file). Returns 0, or -1 with why in err.
  */
-int hist_open(const char *path, int create, struct hist_db **out, struct buf *err);
+enum hist_mode { HIST_WRITE = 0, HIST_CREATE = 1, HIST_READ = 2, HIST_READ_IMMUTABLE = 3 /* internal */ };
+int hist_open(const char *path, int mode, struct hist_db **out, struct buf *err);
 /* hist_close() - an uncommitted run is rolled back; NULL is a no-op */
 void hist_close(struct hist_db *h);
 

@@ -219,13 +219,40 @@ fail:
     return -1;
 }
 
+/* whether a writer is at work: its -wal beside path */
+static int
+wal_exists(const char *path)
+{
+    struct buf b = BUF_INIT;
+    struct stat st;
+    int there;
+
+    buf_addf(&b, "%s-wal", path);
+    there = stat(b.data, &st) == 0;
+    buf_release(&b);
+    return there;
+}
+
+/* whether the folder of path can be written (SQLite keeps a WAL's -shm there) */
+static int
+dir_writable(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? xmemdup0(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+    int ok = access(dir, W_OK) == 0;
+
+    free(dir);
+    return ok;
+}
+
 int
-hist_open(const char *path, int create, struct hist_db **out, struct buf *err)
+hist_open(const char *path, int mode, struct hist_db **out, struct buf *err)
 {
     struct hist_db *h = xcalloc(1, sizeof(*h));
     struct stat st;
     sqlite3_int64 dummy;
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+    int create = mode == HIST_CREATE, ro = mode == HIST_READ || mode == HIST_READ_IMMUTABLE;
+    int flags = (ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;
 
     *out = NULL;
     h->path = xstrdup(path);
@@ -238,7 +265,7 @@ hist_open(const char *path, int create, struct hist_db **out, struct buf *err)
             buf_adds(err, "not a regular file");
             goto fail;
         }
-        if (access(path, W_OK) < 0) {
+        if (!ro && access(path, W_OK) < 0) {
             buf_addf(err, "cannot be written (%s)", strerror(errno));
             goto fail;
         }
@@ -254,7 +281,26 @@ hist_open(const char *path, int create, struct hist_db **out, struct buf *err)
         struct buf p = BUF_INIT;
         int rc;
 
-        buf_addf(&p, "%s%s", path[0] == '/' ? "" : "./", path);
+        if (mode == HIST_READ_IMMUTABLE) {
+            /* a file we cannot write, and no writer at work (no -wal) or a folder where
+             * SQLite could not make the -shm: read as immutable, leaving no -wal or -shm
+             * of ours beside another's file */
+            const char *c;
+
+            buf_adds(&p, "file:");
+            if (path[0] != '/')
+                buf_adds(&p, "./");
+            for (c = path; *c; c++)
+                if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                    strchr("/._-~", *c))
+                    buf_addc(&p, *c);
+                else
+                    buf_addf(&p, "%%%02X", (unsigned char)*c);
+            buf_adds(&p, "?immutable=1");
+            flags |= SQLITE_OPEN_URI;
+        } else {
+            buf_addf(&p, "%s%s", path[0] == '/' ? "" : "./", path);
+        }
         rc = sqlite3_open_v2(p.data, &h->db, flags, NULL);
         buf_release(&p);
         if (rc != SQLITE_OK) {
@@ -263,7 +309,7 @@ hist_open(const char *path, int create, struct hist_db **out, struct buf *err)
         }
     }
     sqlite3_extended_result_codes(h->db, 1);
-    if (sqlite3_db_readonly(h->db, "main") == 1) {
+    if (!ro && sqlite3_db_readonly(h->db, "main") == 1) {
         buf_adds(err, "cannot be written (SQLite opened it read-only)");
         goto fail;
     }
@@ -275,6 +321,10 @@ hist_open(const char *path, int create, struct hist_db **out, struct buf *err)
 #endif
     sqlite3_busy_timeout(h->db, HIST_BUSY_MS);
     /* the header is read here: a file that is no database stops at this query */
+    if (mode == HIST_READ && access(path, W_OK) < 0 && (!dir_writable(path) || !wal_exists(path))) {
+        hist_close(h);
+        return hist_open(path, HIST_READ_IMMUTABLE, out, err);
+    }
     if (query_int(h, "SELECT count(*) FROM sqlite_master", &dummy, err) < 0) {
         buf_adds(err, " (no SQLite database, or a corrupt one): left as it is");
         goto fail;
@@ -282,10 +332,28 @@ hist_open(const char *path, int create, struct hist_db **out, struct buf *err)
     if (quick_check(h, err) < 0)
         goto fail;
     {
-        sqlite3_int64 ver;
+        sqlite3_int64 ver, objects;
 
         if (check_file(h, &ver, err) < 0) /* before the journal mode changes anything */
             goto fail;
+        if (!create && (query_int(h, "SELECT count(*) FROM sqlite_master", &objects, err) < 0 || !objects)) {
+            /* an empty file (or an empty database) is no history: only a run makes one */
+            if (!err->len)
+                buf_adds(err, "holds no history (only a run with --history creates one): left as it is");
+            goto fail;
+        }
+        if (ro && ver < HIST_SCHEMA) {
+            /* an older schema: migrated forward, which only a writer can */
+            hist_close(h);
+            return hist_open(path, HIST_WRITE, out, err);
+        }
+        if (ro) {
+            if (query_int(h, "PRAGMA foreign_keys = ON", &dummy, err) < 0)
+                goto fail;
+            h->arena = arena_new(64 * 1024);
+            *out = h;
+            return 0;
+        }
     }
     if (query_int(h, "PRAGMA foreign_keys = ON", &dummy, err) < 0)
         goto fail;

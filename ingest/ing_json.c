@@ -191,7 +191,7 @@ ing_json_parse(const char *data, size_t len, size_t hdr, const struct kpt_limits
         f.hdr_incident = jstr(a, header, "incident_id");
         json_decref(header);
         if (!f.bug_type || strcmp(f.bug_type, "210")) {
-            r->error = arena_printf(a, "bug_type %s is not a panic report (210)",
+            r->error = arena_printf(a, "bug_type %.40s is not a panic report (210)",
                                     f.bug_type ? f.bug_type : "missing");
             return KPT_E_FORMAT;
         }

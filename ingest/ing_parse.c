@@ -149,14 +149,17 @@ looks_panic_text(const char *d, size_t n)
     return 0;
 }
 
-/* A sanitized copy for the text grammar: NUL bytes become '?' (counted as damage). */
+/* A sanitized copy for the text grammar: NUL bytes become '?' (counted as damage); NULL
+ * when memory runs out. */
 static char *
 nul_free_copy(struct arena *a, const char *d, size_t n, size_t *nuls)
 {
-    char *c = arena_strndup(a, d, n);
+    char *c = arena_try_strndup(a, d, n);
     size_t i;
 
     *nuls = 0;
+    if (!c)
+        return NULL;
     for (i = 0; i < n; i++)
         if (!c[i]) {
             c[i] = '?';
@@ -190,11 +193,11 @@ static int
 parse_decoded(struct buf *out, const struct kpt_limits *lim, struct arena *a, struct kpt_report *r,
               int level, uint8_t *digest)
 {
-    char *copy = arena_strndup(a, out->data, out->len);
-    size_t n = out->len;
+    /* parsed where it is (parsers copy what they keep): no second copy of a large input */
+    int ret = parse_level(out->data, out->len, lim, a, r, level + 1, digest);
 
     buf_release(out);
-    return parse_level(copy, n, lim, a, r, level + 1, digest);
+    return ret;
 }
 
 /* digest: NULL once the text (the bytes under every gzip layer) has been digested */
@@ -212,7 +215,7 @@ parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena 
         return KPT_E_LIMIT;
     }
     if (n >= 2 && (unsigned char)d[0] == 0x1f && (unsigned char)d[1] == 0x8b) {
-        struct buf out = BUF_INIT;
+        struct buf out = BUF_INIT_MAX(lim->max_file_bytes); /* no memory: this input's error */
         const char *why = NULL;
 
         if (level >= GZIP_LEVELS) {
@@ -277,7 +280,10 @@ parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena 
         has_prefix(p, (size_t)(d + n - p), "<plist"))
         return ing_plist_parse(d + off, n - off, lim, a, r);
 
-    copy = nul_free_copy(a, d + off, n - off, &nuls);
+    if (!(copy = nul_free_copy(a, d + off, n - off, &nuls))) {
+        r->error = "not enough memory to hold it";
+        return KPT_E_LIMIT;
+    }
     n -= off;
     if ((hdr = find_header(copy, n)) != (size_t)-1) {
         ret = ing_json_parse(copy, n, hdr, lim, a, r);

@@ -229,8 +229,14 @@ ing_plist_parse(const char *data, size_t len, const struct kpt_limits *lim, stru
             text = named[i].text;
     if (!text)
         text = first_other;
-    if (!text && packed.len)
+    if (!text && packed.len) {
         text = unpack_panic_info(a, packed.data, lim->max_file_bytes);
+        if (!*text) {
+            r->error = "aapl,panic-info holds no text (its data is empty or all NUL bytes)";
+            ret = KPT_E_FORMAT;
+            goto out;
+        }
+    }
     for (i = 0; i < 3 && !text; i++)
         if (named[i].text && *named[i].text)
             text = named[i].text;
@@ -244,6 +250,8 @@ ing_plist_parse(const char *data, size_t len, const struct kpt_limits *lim, stru
         r->panic_string = text;
         ret = 0;
     }
+    if (ret < 0 && !r->error) /* every refusal says why */
+        r->error = "property list's panic text holds nothing a panic report has";
     if (!r->os_version && os_version)
         r->os_version = os_version;
     if (!r->os_build && os_version)

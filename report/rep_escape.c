@@ -3,34 +3,11 @@
  */
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 #include "report/rep.h"
 #include "report/rep_int.h"
-
-/* length of the valid UTF-8 sequence at s, or 0 */
-static size_t
-utf8_len(const unsigned char *s)
-{
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xc2 && s[0] <= 0xdf)
-        return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-    if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-            return 0;
-        if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0))
-            return 0; /* overlong, surrogate */
-        return 3;
-    }
-    if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
-            return 0;
-        if ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
-            return 0;
-        return 4;
-    }
-    return 0;
-}
+#include "util/esc.h"
 
 void
 rep_utf8(struct buf *out, const char *s)
@@ -38,7 +15,7 @@ rep_utf8(struct buf *out, const char *s)
     const unsigned char *p = (const unsigned char *)(s ? s : "");
 
     while (*p) {
-        size_t n = utf8_len(p);
+        size_t n = esc_utf8_len(p, strnlen((const char *)p, 4));
 
         if (!n) {
             buf_adds(out, "\xef\xbf\xbd");
@@ -50,11 +27,35 @@ rep_utf8(struct buf *out, const char *s)
     }
 }
 
+/* at u[i] (n bytes): a control or direction character, shown visibly (whitespace as a
+ * space where 'blank' says so); its length, or 0 */
+static size_t
+visible(struct buf *out, const char *u, size_t i, size_t n, int blank)
+{
+    unsigned cp;
+    size_t k = esc_special((const unsigned char *)u + i, n - i, &cp);
+
+    if (!k)
+        return 0;
+    if (blank && (cp == '\t' || cp == '\n' || cp == '\r'))
+        buf_addc(out, ' ');
+    else
+        esc_visible(out, cp);
+    return k;
+}
+
+/* an email-address character of GFM's autolinks */
+static int
+email_char(unsigned char c)
+{
+    return isalnum(c) || c == '.' || c == '-' || c == '_' || c == '+';
+}
+
 void
 rep_md_text(struct buf *out, const char *s, size_t max)
 {
     struct buf u = BUF_INIT;
-    size_t i, n;
+    size_t i, n, k;
 
     rep_utf8(&u, s);
     n = u.len;
@@ -66,8 +67,8 @@ rep_md_text(struct buf *out, const char *s, size_t max)
     for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)u.data[i];
 
-        if (c < 0x20 || c == 0x7f)
-            buf_addc(out, ' ');
+        if ((k = visible(out, u.data, i, n, 1)) != 0)
+            i += k - 1;
         else if (c == '<')
             buf_adds(out, "&lt;");
         else if (c == '>')
@@ -77,7 +78,14 @@ rep_md_text(struct buf *out, const char *s, size_t max)
         else if (c == '_' && i > 0 && i + 1 < n && isalnum((unsigned char)u.data[i - 1]) &&
                  isalnum((unsigned char)u.data[i + 1]))
             buf_addc(out, '_'); /* inside a word: GFM never reads it as emphasis */
-        else if (strchr("\\`*_[]|~", c)) {
+        else if (strchr("\\`*_[]|~", c) ||
+                 /* GFM's autolinks kept inert: "scheme://", "www.", "a@b.c" (an escaped
+                  * character ends the text they are looked for in) */
+                 (c == ':' && i + 2 < n && u.data[i + 1] == '/' && u.data[i + 2] == '/') ||
+                 (c == '.' && i >= 3 && !strncasecmp(u.data + i - 3, "www", 3) &&
+                  (i == 3 || !isalnum((unsigned char)u.data[i - 4]))) ||
+                 (c == '@' && i > 0 && i + 1 < n && email_char((unsigned char)u.data[i - 1]) &&
+                  email_char((unsigned char)u.data[i + 1]))) {
             buf_addc(out, '\\');
             buf_addc(out, (char)c);
         }
@@ -105,6 +113,14 @@ rep_csv_cell(struct buf *out, const char *s)
     if (u.len && strchr("=+-@\t\r", u.data[0]))
         buf_addc(out, '\'');
     for (i = 0; i < u.len; i++) {
+        unsigned cp;
+        size_t k = esc_special((const unsigned char *)u.data + i, u.len - i, &cp);
+
+        if (k && cp != '\t' && cp != '\n' && cp != '\r') { /* line ends stay (quoted) */
+            esc_visible(out, cp);
+            i += k - 1;
+            continue;
+        }
         if (u.data[i] == '"')
             buf_addc(out, '"');
         buf_addc(out, u.data[i]);
@@ -132,8 +148,11 @@ rep_xml_text(struct buf *b, const char *s, size_t max)
     }
     for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)u.data[i];
+        size_t k;
 
-        if (c == '&')
+        if ((k = visible(b, u.data, i, n, 1)) != 0)
+            i += k - 1;
+        else if (c == '&')
             buf_adds(b, "&amp;");
         else if (c == '<')
             buf_adds(b, "&lt;");
@@ -143,8 +162,6 @@ rep_xml_text(struct buf *b, const char *s, size_t max)
             buf_adds(b, "&quot;");
         else if (c == '\'')
             buf_adds(b, "&#39;");
-        else if (c < 0x20 || c == 0x7f)
-            buf_addc(b, ' ');
         else if (c == 0xef && i + 2 < n && (unsigned char)u.data[i + 1] == 0xbf &&
                  ((unsigned char)u.data[i + 2] & 0xfe) == 0xbe) {
             buf_adds(b, "\xef\xbf\xbd");

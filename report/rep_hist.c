@@ -11,6 +11,7 @@
 #include "report/rep.h"
 #include "report/rep_int.h"
 #include "util/err.h"
+#include "util/esc.h"
 #include "util/xalloc.h"
 
 static const char *const blocks[8] = {
@@ -192,6 +193,28 @@ rep_hist_run_json(const struct kpt_summary *s)
 }
 
 /* kptrace-batch triage: one cluster's record */
+/* s for a terminal: controls, C1 and direction characters shown visibly (util/esc.h) */
+static void
+term(struct buf *b, const char *s)
+{
+    esc_term(b, s, strlen(s), 4096);
+}
+
+/* a signature id in a Markdown cell: as code when it is one (16 hex digits), else escaped
+ * like any text (a history file is input too) */
+static void
+md_id(struct buf *b, const char *id)
+{
+    size_t i;
+
+    for (i = 0; i < 16 && ((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')); i++)
+        ;
+    if (i == 16 && !id[16])
+        buf_addf(b, "`%s`", id);
+    else
+        rep_md_text(b, id, 80);
+}
+
 int
 rep_triage_record(FILE *f, const struct kpt_trend_row *r)
 {
@@ -199,24 +222,27 @@ rep_triage_record(FILE *f, const struct kpt_trend_row *r)
     size_t k;
     int ret;
 
-    buf_addf(&b, "cluster %s\nsignature: ", r->id);
-    rep_utf8(&b, r->signature ? r->signature : "-");
+    /* every text from the history (a report's, a note, a bug link) by the terminal's rule */
+    buf_adds(&b, "cluster ");
+    term(&b, r->id);
+    buf_adds(&b, "\nsignature: ");
+    term(&b, r->signature ? r->signature : "-");
     buf_adds(&b, "\nclass: ");
-    rep_utf8(&b, r->panic_class ? r->panic_class : "-");
+    term(&b, r->panic_class ? r->panic_class : "-");
     buf_addf(&b, "\nstatus: %s\nbug: ", kpt_triage_name(r->h.status));
-    rep_utf8(&b, r->h.bug ? r->h.bug : "-");
+    term(&b, r->h.bug ? r->h.bug : "-");
     buf_adds(&b, "\nnote: ");
-    rep_utf8(&b, r->h.note ? r->h.note : "-");
-    buf_addf(&b, "\nmerged into: %s\nmerged from:", r->merged_into ? r->merged_into : "-");
-    for (k = 0; k < r->h.merged_from.n; k++)
-        buf_addf(&b, " %s", r->h.merged_from.v[k]);
+    term(&b, r->h.note ? r->h.note : "-");
+    buf_adds(&b, "\nmerged into: ");
+    term(&b, r->merged_into ? r->merged_into : "-");
+    buf_adds(&b, "\nmerged from:");
+    for (k = 0; k < r->h.merged_from.n; k++) {
+        buf_addc(&b, ' ');
+        term(&b, r->h.merged_from.v[k]);
+    }
     buf_addf(&b, "%s\nreports recorded: %zu\nfirst seen: ", r->h.merged_from.n ? "" : " -", r->h.total);
     date(&b, r->h.first_seen);
     buf_addc(&b, '\n');
-    /* a note or signature could hold control bytes: they stay out of the terminal */
-    for (k = 0; k < b.len; k++)
-        if ((unsigned char)b.data[k] < 0x20 && b.data[k] != '\n')
-            b.data[k] = '?';
     ret = fwrite(b.data, 1, b.len, f) == b.len ? 0 : KPT_E_IO;
     buf_release(&b);
     return ret;
@@ -251,7 +277,9 @@ rep_trend_table(FILE *f, const struct kpt_trend_table *t)
     for (i = 0; i < t->nrows; i++) {
         const struct kpt_trend_row *r = &t->rows[i];
 
-        buf_addf(&b, "| `%s` | %s | %zu | %zu | ", r->id, rep_hist_state(&r->h), r->h.new_reports, r->h.total);
+        buf_adds(&b, "| ");
+        md_id(&b, r->id);
+        buf_addf(&b, " | %s | %zu | %zu | ", rep_hist_state(&r->h), r->h.new_reports, r->h.total);
         date(&b, r->h.first_seen);
         buf_adds(&b, " | ");
         rep_spark(&b, r->h.trend, t->nruns);

@@ -167,6 +167,7 @@ rep_state_release(struct kpt_state *st)
         free(st->rows[i].path);
         free(st->rows[i].csv);
         free(st->rows[i].json);
+        free(st->rows[i].signature);
     }
     free(st->rows);
     for (i = 0; i < st->nclusters; i++)
@@ -239,11 +240,59 @@ shared_key(const struct kpt_state *st)
 }
 
 /* a state is untrusted input: every field against its grammar, the totals against the rows */
+/* an identity the tool could have computed (ingest/ing_identity.c): "text:" and 32 hex
+ * digits, or "incident:" and 1 to 128 printable bytes without a blank or a lower-case letter */
+static int
+is_identity(const char *s)
+{
+    size_t i;
+
+    if (!strncmp(s, "text:", 5)) {
+        for (i = 5; i < 37; i++)
+            if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+                return 0;
+        return !s[37];
+    }
+    if (strncmp(s, "incident:", 9))
+        return 0;
+    for (i = 9; s[i]; i++)
+        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f || (s[i] >= 'a' && s[i] <= 'z') || i > 9 + 128)
+            return 0;
+    return i > 9;
+}
+
+/* what a report row's JSON says of its keys and identity: kept in r, or why not */
+static const char *
+row_keys(struct kpt_state_row *r, json_t *o)
+{
+    static const char *const hex16[] = { "signature_id", "coarse_id", "fine_id" };
+    json_t *v, *st = json_object_get(o, "status");
+    size_t i;
+
+    for (i = 0; i < sizeof(hex16) / sizeof(hex16[0]); i++) {
+        v = json_object_get(o, hex16[i]);
+        if (v && !json_is_null(v) && !(json_is_string(v) && is_hex16(json_string_value(v))))
+            return "a report row's key is not 16 hex digits";
+    }
+    v = json_object_get(o, "identity");
+    if (v && !json_is_null(v) && !(json_is_string(v) && is_identity(json_string_value(v))))
+        return "a report row's identity is not one the tool computes";
+    v = json_object_get(o, "signature_id");
+    if (json_is_string(v))
+        memcpy(r->sig_id, json_string_value(v), 17);
+    v = json_object_get(o, "signature");
+    if (json_is_string(v))
+        r->signature = xstrdup(json_string_value(v));
+    r->clustered = json_is_string(st) && strcmp(json_string_value(st), "rejected") &&
+                   !json_is_true(json_object_get(o, "excluded"));
+    return NULL;
+}
+
 static const char *
 invalid(const struct kpt_state *st)
 {
     const struct kpt_summary *s = &st->sum;
-    size_t i, k, held = 0;
+    size_t i, k, held = 0, members = 0, clustered = 0;
 
     if (!is_algo(s->algo))
         return "its algorithm name is not one";
@@ -263,13 +312,27 @@ invalid(const struct kpt_state *st)
             return "a cluster has no representative or an impossible count";
         if (!seq_ok(c->first_seq, st->nrows) || !seq_ok(c->culprit_seq, st->nrows))
             return "a cluster points at a report the state does not hold";
-        for (k = 0; k < c->nmembers; k++)
+        if (c->nmembers > c->count)
+            return "a cluster lists more members than it counts";
+        for (k = 0; k < c->nmembers; k++) {
+            const struct kpt_state_row *r;
+
             if (c->members[k] >= st->nrows)
                 return "a cluster member is a report the state does not hold";
+            /* a row says what its cluster says: the history records the row's keys */
+            r = &st->rows[c->members[k]];
+            if (strcmp(r->sig_id, c->id_hex) || !r->signature || strcmp(r->signature, c->signature))
+                return "a report row's signature is not its cluster's";
+            members++;
+        }
         held += c->count;
     }
     if (held != KPT_TOTAL(s))
         return "its clusters do not hold the reports its totals count";
+    for (i = 0; i < st->nrows; i++)
+        clustered += st->rows[i].clustered;
+    if (members != clustered)
+        return "a signed report row is in no cluster (or in two)";
     return shared_key(st) ? "two clusters share a key" : NULL;
 }
 
@@ -288,6 +351,39 @@ rep_state_load(const char *path, struct kpt_state *st, struct buf *err)
     return ret;
 }
 
+/*
+ * What the JSON tree of a state would cost, from its bytes: every array element and object
+ * member is a value of about 64 bytes in jansson (a row's texts are strings, one value
+ * each). A state this tool writes has about one value in 80 bytes; one padded with short
+ * values ("members":[0,0,...], 2 bytes each) would take 30 times its size. Refused above
+ * STATE_MEM_FACTOR times its size, so merge's memory stays a small multiple of its states'.
+ */
+#define STATE_VALUE_COST 64
+#define STATE_MEM_FACTOR 8
+static int
+too_many_values(const char *d, size_t n, size_t *values)
+{
+    size_t i, v = 1;
+    int in = 0;
+
+    for (i = 0; i < n; i++) {
+        char c = d[i];
+
+        if (in) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in = 0;
+        } else if (c == '"') {
+            in = 1;
+        } else if (c == ',' || c == '[' || c == '{') {
+            v++;
+        }
+    }
+    *values = v;
+    return v > (STATE_MEM_FACTOR * n + (16u << 20)) / STATE_VALUE_COST;
+}
+
 int
 rep_state_parse(const char *data, size_t len, const char *path, struct kpt_state *st, struct buf *err)
 {
@@ -298,9 +394,14 @@ rep_state_parse(const char *data, size_t len, const char *path, struct kpt_state
     int bad = 0;
 
     memset(st, 0, sizeof(*st));
+    if (too_many_values(data, len, &i)) {
+        buf_addf(err, "%s: not a valid state: %zu JSON values in %zu bytes would take over %d times "
+                      "its size in memory (padded?)", path, i, len, STATE_MEM_FACTOR);
+        return KPT_E_LIMIT;
+    }
     root = json_loadb(data, len, 0, &je);
     if (!root) {
-        buf_addf(err, "%s:%d: %s", path, je.line, je.text);
+        buf_addf(err, "%s:%d: %s", path, je.line, *je.text ? je.text : "cannot be parsed (out of memory?)");
         return KPT_E_PARSE;
     }
     if (!json_is_object(root) || !json_is_string(json_object_get(root, "kind")) ||
@@ -323,6 +424,8 @@ rep_state_parse(const char *data, size_t len, const char *path, struct kpt_state
         r->csv = json_is_string(csv) ? rep_csv_canon(json_string_value(csv), json_string_length(csv)) : NULL;
         o = json_is_string(js) ? json_loadb(json_string_value(js), json_string_length(js), 0, NULL) : NULL;
         r->json = json_is_object(o) ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+        if (json_is_object(o) && !why)
+            why = row_keys(r, o);
         json_decref(o);
         if (!r->path || !r->csv || !r->json)
             why = "a report row is not one this tool writes";
@@ -384,6 +487,8 @@ rep_state_parse(const char *data, size_t len, const char *path, struct kpt_state
     }
     t = json_object_get(root, "totals");
     bad |= rep_fields_read(kpt_summary_fields, &st->sum, t);
+    if (st->sum.sig_frames == 3) /* a state written with '--frames 3' before that was the default's 0 */
+        st->sum.sig_frames = 0;
     a = json_object_get(root, "rejected");
     st->rej = xcalloc(json_array_size(a) + 1, sizeof(*st->rej));
     json_array_foreach(a, i, e) {

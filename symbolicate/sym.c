@@ -9,6 +9,7 @@
 #include "symbolicate/sym_int.h"
 #include "symbolicate/sym_kcache.h"
 #include "util/buf.h"
+#include "util/diag.h"
 #include "util/xalloc.h"
 
 #define DEFAULT_ROOT "/Library/Developer/KDKs"
@@ -55,15 +56,19 @@ sym_ctx_new(const struct sym_opts *o, FILE *diag)
     if (!s->o.enabled)
         return s;
     s->learn = sym_learn_new();
-    if (!s->o.no_cache)
+    if (!s->o.no_cache) {
         s->cache_dir = s->o.cache_dir ? sym_absolute(s->o.cache_dir) : sym_default_cache_dir();
+        if (!s->cache_dir && diag)
+            diag_printf("no symbol cache: neither XDG_CACHE_HOME nor an existing HOME folder names "
+                        "one (--cache DIR does)");
+    }
     if (s->cache_dir) {
         /* answers from a directory someone else can write would be theirs, not lldb's */
         const char *why = sym_cache_dir_unsafe(s->cache_dir);
 
         if (why) {
             if (diag)
-                fprintf(diag, "kptrace-batch: the cache '%s' %s: not used\n", s->cache_dir, why);
+                diag_printf("the cache '%s' %s: not used", s->cache_dir, why);
             free(s->cache_dir);
             s->cache_dir = NULL;
         }

@@ -78,10 +78,12 @@ sym_default_cache_dir(void)
     const char *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
     struct buf b = BUF_INIT;
 
+    struct stat st;
+
     if (x && *x == '/')
         buf_addf(&b, "%s/kptrace-batch", x);
-    else if (h && *h == '/')
-        buf_addf(&b, "%s/.cache/kptrace-batch", h);
+    else if (h && *h == '/' && stat(h, &st) == 0 && S_ISDIR(st.st_mode))
+        buf_addf(&b, "%s/.cache/kptrace-batch", h); /* inside a home that exists, never one made */
     else
         return NULL;
     return buf_detach(&b, NULL);

@@ -2,7 +2,9 @@
  * sym_pool.c - sym_run(): the lookups the cache could not answer, one lldb session per KDK
  * kernel, sessions shared out to worker threads (as many as CPUs and memory allow).
  */
+#include <errno.h>
 #include <ftw.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,6 +17,7 @@
 #include "symbolicate/sym_int.h"
 #include "util/buf.h"
 #include "util/cleanup.h"
+#include "util/diag.h"
 #include "util/xalloc.h"
 
 static void
@@ -203,6 +206,10 @@ sym_run(struct sym_ctx *s, FILE *diag)
     if (!s->lldb || !mkdtemp(workdir)) {
         const char *why = !s->lldb ? "no lldb found (install lldb, or name one with --lldb)"
                                    : "cannot create a private directory for lldb";
+
+        if (s->lldb && diag) /* symbolication is off for the run: said plainly, not only in the summary */
+            diag_printf("symbolication is off: cannot create lldb's private directory in '%s' (TMPDIR): %s",
+                        tmp && *tmp == '/' ? tmp : "/tmp", strerror(errno));
 
         for (i = 0; i < s->ne; i++)
             if (s->e[i].status == E_PENDING)

@@ -93,6 +93,40 @@ arena_alloc(struct arena *a, size_t n)
     return p;
 }
 
+void *
+arena_try_alloc(struct arena *a, size_t n)
+{
+    struct chunk *c;
+    size_t need;
+
+    if (n > ((size_t)-1) / 2)
+        return NULL;
+    need = (n + 15) & ~(size_t)15;
+    if (a->head && a->head->size - a->head->used >= need)
+        return arena_alloc(a, n);
+    /* a chunk of its own, from malloc: memory running out is the caller's to say */
+    if (!(c = malloc(sizeof(*c) + (need > a->chunk ? need : a->chunk))))
+        return NULL;
+    c->size = need > a->chunk ? need : a->chunk;
+    c->used = 0;
+    c->next = a->head;
+    a->head = c;
+    return arena_alloc(a, n);
+}
+
+char *
+arena_try_strndup(struct arena *a, const char *s, size_t n)
+{
+    char *p = n < ((size_t)-1) / 2 ? arena_try_alloc(a, n + 1) : NULL;
+
+    if (!p)
+        return NULL;
+    if (n)
+        memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
 char *
 arena_strndup(struct arena *a, const char *s, size_t n)
 {

@@ -14,6 +14,10 @@ void arena_free(struct arena *a);           /* NULL is a no-op */
 void arena_clear(struct arena *a);          /* release all but the first chunk, for reuse */
 void *arena_alloc(struct arena *a, size_t n); /* 16-byte aligned, zeroed; aborts on OOM */
 char *arena_strndup(struct arena *a, const char *s, size_t n);
+/* arena_try_alloc(), arena_try_strndup() - the same, but NULL when memory runs out (one
+ * input's copy: the caller rejects that input instead of the run dying) */
+void *arena_try_alloc(struct arena *a, size_t n);
+char *arena_try_strndup(struct arena *a, const char *s, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 size_t arena_used(const struct arena *a);   /* bytes handed out since the last clear */

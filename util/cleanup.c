@@ -3,19 +3,136 @@
  */
 #include "util/cleanup.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 
 #define SLOTS 64
 
 static _Atomic(const char *) paths[SLOTS];
 static _Atomic pid_t groups[SLOTS];
 static atomic_flag installed = ATOMIC_FLAG_INIT;
+static atomic_int reaper;  /* orphans of our children become ours (Linux) */
+static atomic_int closing; /* cleanup_now() has begun: no new child */
+
+int
+cleanup_closing(void)
+{
+    return atomic_load(&closing);
+}
+
+static void install(void);
+
+void
+cleanup_become_reaper(void)
+{
+#if defined(__linux__) && defined(PR_SET_CHILD_SUBREAPER)
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
+        atomic_store(&reaper, 1);
+#endif
+    install();
+}
+
+/* SIGKILL every child listed in the children file of task 'tid' of this process, with its
+ * group; 1 when there was one */
+static int
+kill_children_of(const char *tid)
+{
+    char path[96], data[4096];
+    size_t k = 0;
+    ssize_t n, i;
+    int fd, killed = 0;
+    pid_t v = 0;
+
+    /* "/proc/self/task/TID/children" */
+    for (i = 0; "/proc/self/task/"[i]; i++)
+        path[k++] = "/proc/self/task/"[i];
+    for (i = 0; tid[i] && k < 64; i++)
+        path[k++] = tid[i];
+    for (i = 0; "/children"[i]; i++)
+        path[k++] = "/children"[i];
+    path[k] = '\0';
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return 0;
+    while ((n = read(fd, data, sizeof(data))) > 0 || (n < 0 && errno == EINTR))
+        for (i = 0; i <= n; i++) {
+            if (i < n && data[i] >= '0' && data[i] <= '9') {
+                v = v * 10 + (data[i] - '0');
+            } else if (v > 0) {
+                kill(-v, SIGKILL); /* a leader of its own group (setsid) takes it along */
+                kill(v, SIGKILL);
+                killed = 1;
+                v = 0;
+            }
+        }
+    close(fd);
+    return killed;
+}
+
+/* the children of the main thread: orphans land there (the kernel hands them to the first
+ * live thread of the subreaper, the main one while the program runs); lldb itself, a worker
+ * thread's child, is in a registered group */
+static void
+kill_children(void)
+{
+    char num[24], *p = num + sizeof(num);
+    unsigned long v = (unsigned long)getpid();
+
+    *--p = '\0'; /* no snprintf in a signal handler */
+    do
+        *--p = (char)('0' + v % 10);
+    while (v /= 10);
+    kill_children_of(p);
+}
+
+static void
+kill_groups(void)
+{
+    size_t i;
+
+    for (i = 0; i < SLOTS; i++) {
+        pid_t g = atomic_load(&groups[i]);
+
+        if (g > 0)
+            kill(-g, SIGKILL);
+    }
+}
+
+/*
+ * Descendants that left their group (setsid) outlive a group kill; as a subreaper we
+ * inherit them once their parent dies, then kill and reap them: up to two seconds for the
+ * last orphans to arrive. Async-signal-safe.
+ */
+static void
+reap_orphans(void)
+{
+    int round;
+
+    if (!atomic_load(&reaper))
+        return;
+    for (round = 0; round < 200; round++) {
+        struct timespec ts = { 0, 10 * 1000 * 1000 };
+        pid_t w;
+
+        kill_groups(); /* a worker may have started one meanwhile */
+        kill_children();
+        while ((w = waitpid(-1, NULL, WNOHANG)) > 0)
+            ;
+        if (w < 0 && errno == ECHILD)
+            return;
+        nanosleep(&ts, NULL);
+    }
+}
 static const int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 
 void
@@ -24,12 +141,9 @@ cleanup_now(void)
     size_t i;
 
     /* the children first: what they hold open goes before its files and directories */
-    for (i = 0; i < SLOTS; i++) {
-        pid_t g = atomic_load(&groups[i]);
-
-        if (g > 0)
-            kill(-g, SIGKILL);
-    }
+    atomic_store(&closing, 1);
+    kill_groups();
+    reap_orphans();
     for (i = 0; i < SLOTS; i++) {
         const char *p = atomic_load(&paths[i]);
 

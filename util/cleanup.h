@@ -18,6 +18,16 @@ void cleanup_remove_path(const char *path);
 int cleanup_add_group(pid_t pgid);
 void cleanup_remove_group(pid_t pgid);
 void cleanup_now(void); /* remove and kill what is registered (async-signal-safe) */
+/*
+ * cleanup_become_reaper() - the program's own descendants stay its own: on Linux the process
+ * becomes a child subreaper (PR_SET_CHILD_SUBREAPER), so that a grandchild that left its
+ * group (setsid) is reparented here when its parent dies, and cleanup_now() kills and reaps
+ * every child it has. Elsewhere (macOS has no subreaper) only the registered groups are
+ * killed. Call once, early in main().
+ */
+void cleanup_become_reaper(void);
+/* cleanup_closing() - 1 once cleanup_now() has begun: a child started now would outlive it */
+int cleanup_closing(void);
 /* around fork() and cleanup_add_group(): a signal handled meanwhile waits for the group */
 void cleanup_spawn_begin(void);
 void cleanup_spawn_end(void);

@@ -5,20 +5,23 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/buf.h"
 #include "util/cleanup.h"
+#include "util/diag.h"
 #include "util/xalloc.h"
 
 static int
 fail(const char *path)
 {
-    fprintf(stderr, "kptrace-batch: cannot write '%s': %s\n", path, strerror(errno));
+    diag_printf("cannot write '%s': %s", path, strerror(errno));
     return -1;
 }
 
@@ -70,6 +73,47 @@ name_unnamed(struct outfile *o)
     }
 }
 
+/*
+ * /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N: the descriptor the shell set up,
+ * whatever it is (a terminal, a pipe, a regular file opened with >>); -1 for other paths
+ */
+static int
+named_fd(const char *path)
+{
+    const char *n = NULL;
+    long v;
+    char *end;
+
+    if (!strcmp(path, "/dev/stdout"))
+        return 1;
+    if (!strcmp(path, "/dev/stderr"))
+        return 2;
+    if (!strncmp(path, "/dev/fd/", 8))
+        n = path + 8;
+    else if (!strncmp(path, "/proc/self/fd/", 14))
+        n = path + 14;
+    if (!n || *n < '0' || *n > '9')
+        return -1;
+    errno = 0;
+    v = strtol(n, &end, 10);
+    return *end || errno || v > INT_MAX ? -1 : (int)v;
+}
+
+/* written in place through a duplicate of descriptor fd */
+static int
+open_fd(struct outfile *o, const char *path, int fd)
+{
+    int d = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+    if (d < 0 || !(o->f = fdopen(d, "w"))) {
+        if (d >= 0)
+            close(d);
+        return fail(path);
+    }
+    o->direct = 1;
+    return 0;
+}
+
 int
 outfile_open(struct outfile *o, const char *path)
 {
@@ -79,22 +123,39 @@ outfile_open(struct outfile *o, const char *path)
 
     memset(o, 0, sizeof(*o));
     o->path = path;
+    o->dest = path;
     if (!path || !strcmp(path, "-")) {
         o->f = stdout;
         return 0;
     }
-    if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+    if ((fd = named_fd(path)) >= 0)
+        return open_fd(o, path, fd);
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        /* a link: what it names is written (never the link replaced by a file) */
+        if (stat(path, &st) < 0) {
+            diag_printf("cannot write '%s': a symbolic link to nothing (%s): not followed", path,
+                        strerror(errno));
+            return -1;
+        }
+        if (S_ISREG(st.st_mode)) {
+            if (!(o->real = realpath(path, NULL)))
+                return fail(path);
+            o->dest = o->real;
+        }
+    }
+    if (stat(o->dest, &st) == 0 && S_ISREG(st.st_mode)) {
         o->old_dev = st.st_dev; /* an earlier run's output: not an input of this one */
         o->old_ino = st.st_ino;
         o->has_old = 1;
-    } else if (stat(path, &st) == 0) {
+    } else if (stat(o->dest, &st) == 0) {
         /* a device or FIFO (/dev/null, a pipe): written as it is; a temporary file renamed
          * over it would replace the device */
-        if (!(o->f = fopen(path, "w")))
+        if (!(o->f = fopen(o->dest, "w")))
             return fail(path);
         o->direct = 1;
         return 0;
     }
+    path = o->dest; /* the temporary file goes beside the file it replaces */
     n = strlen(path);
     o->tmp = xmalloc(st_add(n, 16));
     memcpy(o->tmp, path, n);
@@ -182,7 +243,7 @@ outfile_close(struct outfile *o, int ok)
         }
         if (fclose(o->f))
             ret = -1;
-        if (ok && !ret && rename(o->tmp, o->path))
+        if (ok && !ret && rename(o->tmp, o->dest))
             ret = -1;
         if ((!ok || ret) && named)
             unlink(o->tmp);
@@ -191,8 +252,11 @@ outfile_close(struct outfile *o, int ok)
         cleanup_remove_path(o->tmp);
     }
     free(o->tmp);
+    free(o->real);
     o->f = NULL;
     o->tmp = NULL;
+    o->real = NULL;
+    o->dest = o->path;
     return ret;
 }
 
@@ -201,9 +265,11 @@ outfile_lock(const struct outfile *v, size_t n)
 {
     const struct outfile *o = NULL;
     struct buf b = BUF_INIT;
+    struct buf lock;
     struct flock fl;
     const char *slash;
     size_t i;
+    unsigned long waited, wait_ms = OUTFILE_LOCK_WAIT_MS;
     int fd;
 
     for (i = 0; i < n && !o; i++)
@@ -211,22 +277,46 @@ outfile_lock(const struct outfile *v, size_t n)
             o = &v[i];
     if (!o)
         return -1; /* nothing is renamed: nothing to keep apart */
-    slash = strrchr(o->path, '/');
+    slash = strrchr(o->dest, '/');
     if (slash)
-        buf_add(&b, o->path, (size_t)(slash - o->path) + 1);
+        buf_add(&b, o->dest, (size_t)(slash - o->dest) + 1);
     buf_adds(&b, OUTFILE_LOCK);
     fd = open(b.data, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0666);
-    buf_release(&b);
-    if (fd < 0)
+    lock = b;
+    if (fd < 0) {
+        buf_release(&lock);
         return -1;
+    }
+    {
+        const char *w = getenv("KPTRACE_BATCH_LOCK_WAIT");
+        char *end;
+        unsigned long secs;
+
+        if (w && *w && (secs = strtoul(w, &end, 10), !*end) && secs <= 86400)
+            wait_ms = secs * 1000;
+    }
     memset(&fl, 0, sizeof(fl));
     fl.l_type = F_WRLCK;
     fl.l_whence = SEEK_SET;
-    while (fcntl(fd, F_SETLKW, &fl) < 0)
-        if (errno != EINTR) {
+    /* another run (or anyone) holding it gets a bounded wait, then the run gives up: a
+     * shared output folder must not hang every later run */
+    for (waited = 0; fcntl(fd, F_SETLK, &fl) < 0; waited += 100) {
+        struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+        if (errno != EACCES && errno != EAGAIN && errno != EINTR) {
             close(fd);
             return -1;
         }
+        if (waited >= wait_ms) {
+            close(fd);
+            diag_printf("'%s' is locked by another process (a run writing the same outputs?) and "
+                        "stayed locked for %lu s: nothing was replaced", lock.data, wait_ms / 1000);
+            buf_release(&lock);
+            return OUTFILE_LOCK_TIMEOUT;
+        }
+        nanosleep(&ts, NULL);
+    }
+    buf_release(&lock);
     return fd;
 }
 

@@ -2,7 +2,11 @@
  * outfile.h - outputs that appear whole or not at all.
  *
  * A regular-file output is written to a temporary file beside its destination and renamed
- * over it on commit; standard output, devices and FIFOs are written in place. Every
+ * over it on commit; standard output, devices and FIFOs are written in place, and so are
+ * /dev/stdout, /dev/stderr, /dev/fd/N and /proc/self/fd/N (through that descriptor, as the
+ * shell opened it). A symbolic link is never replaced: the regular file it names is (the
+ * temporary file beside that file), a device or FIFO it names is written in place, and a
+ * link to nothing is refused. Every
  * temporary file is registered (util/cleanup.c) until it is committed or discarded: one
  * still registered when the process exits or is signalled is removed. Like git's
  * tempfile.c.
@@ -15,6 +19,8 @@
 
 struct outfile {
     const char *path; /* as given; NULL or "-": standard output */
+    const char *dest; /* what is replaced: path, or the regular file a link of path names */
+    char *real;       /* owned: that file's name, when path is a link */
     char *tmp;        /* the temporary file, while registered */
     FILE *f;          /* NULL: not open */
     int direct;       /* written in place: not a regular file */
@@ -36,10 +42,15 @@ int outfile_close(struct outfile *o, int ok);
  * outfile_lock() - before the outputs v[0..n) are committed: an exclusive lock (fcntl) on
  * OUTFILE_LOCK in the directory of the first one that is renamed, so that two runs writing
  * the same outputs commit them one set after the other, never mixed. The file descriptor,
- * or -1 (no lock: nothing to rename, or the lock file cannot be made). The lock file stays,
- * empty; outfile_is_lock() names it so that a walk passes it over.
+ * or -1 (no lock: nothing to rename, or the lock file cannot be made), or
+ * OUTFILE_LOCK_TIMEOUT when another process held it for OUTFILE_LOCK_WAIT_MS (the
+ * environment's KPTRACE_BATCH_LOCK_WAIT, in seconds, overrides it; said on stderr, naming
+ * the lock file): the caller then discards its outputs. The lock file stays, empty;
+ * outfile_is_lock() names it so that a walk passes it over.
  */
 #define OUTFILE_LOCK ".kptrace-batch.lock"
+#define OUTFILE_LOCK_WAIT_MS (10ul * 60 * 1000) /* as long as the history waits */
+#define OUTFILE_LOCK_TIMEOUT (-2)
 int outfile_lock(const struct outfile *v, size_t n);
 void outfile_unlock(int fd);
 int outfile_is_lock(const char *path);

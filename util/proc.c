@@ -87,6 +87,12 @@ proc_spawn(struct proc *p, const char *path, const struct argv *args, const stru
     if (maxfd < 0 || maxfd > 65536)
         maxfd = 65536;
     cleanup_spawn_begin();
+    if (cleanup_closing()) {
+        cleanup_spawn_end();
+        buf_adds(why, "the run is ending");
+        ret = KPT_E_CHILD;
+        goto out;
+    }
     pid = fork();
     if (pid < 0) {
         cleanup_spawn_end();
@@ -147,7 +153,7 @@ proc_exchange(struct proc *p, const char *in, size_t n, unsigned timeout_ms, str
               void *ctx, struct buf *why)
 {
     size_t written = 0, from = 0;
-    uint64_t last = proc_now_ms();
+    uint64_t last = proc_now_ms(); /* the deadline runs from here: output does not reset it */
     int err_open = 1;
 
     for (;;) {
@@ -195,7 +201,6 @@ proc_exchange(struct proc *p, const char *in, size_t n, unsigned timeout_ms, str
                 if (out->len + (size_t)rd > out_cap)
                     return fail(why, "printed more than the output cap", KPT_E_LIMIT);
                 buf_add(out, chunk, (size_t)rd);
-                last = proc_now_ms();
             } else if (rd == 0 || (errno != EAGAIN && errno != EINTR)) {
                 return fail(why, "exited (crashed?)", KPT_E_CHILD);
             }

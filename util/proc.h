@@ -36,8 +36,9 @@ int proc_spawn(struct proc *p, const char *path, const struct argv *args, const 
  * proc_exchange() - write in[0..n) to the child's input while reading its output into out
  * (at most out_cap bytes) and its errors into err (what does not fit is dropped), until
  * done() says 1 (0 returned), says -1 (KPT_E_CHILD), the child closes its output or input
- * (KPT_E_CHILD), out_cap is passed (KPT_E_LIMIT), or nothing arrives for timeout_ms
- * (KPT_E_TIMEOUT). why says what the child did ("exited (crashed?)"), for the caller to
+ * (KPT_E_CHILD), out_cap is passed (KPT_E_LIMIT), or timeout_ms have passed since the call
+ * (KPT_E_TIMEOUT: a deadline for the whole answer, not an idle time, so that a child
+ * trickling a byte at a time cannot hold the run). why says what the child did ("exited (crashed?)"), for the caller to
  * prefix with its name. done() sees out from 'from' on (bytes before it
  * were seen already).
  */

@@ -1,0 +1,50 @@
+/*
+ * diag.c - the one way a message reaches standard error (see diag.h).
+ */
+#include "util/diag.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/buf.h"
+#include "util/esc.h"
+#include "util/progress.h"
+
+static void
+emit(struct buf *b)
+{
+    progress_clear_shown();
+    buf_addc(b, '\n');
+    fwrite(b->data, 1, b->len, stderr);
+    fflush(stderr);
+}
+
+void
+diag_report(const char *subject, const char *why)
+{
+    struct buf b = BUF_INIT;
+
+    buf_adds(&b, "kptrace-batch: ");
+    esc_term(&b, subject ? subject : "", subject ? strlen(subject) : 0, DIAG_SUBJECT_MAX);
+    buf_adds(&b, ": ");
+    esc_term(&b, why ? why : "", why ? strlen(why) : 0, DIAG_TEXT_MAX);
+    emit(&b);
+    buf_release(&b);
+}
+
+void
+diag_printf(const char *fmt, ...)
+{
+    struct buf m = BUF_INIT, b = BUF_INIT;
+    va_list ap;
+
+    va_start(ap, fmt);
+    buf_vaddf(&m, fmt, ap);
+    va_end(ap);
+    buf_adds(&b, "kptrace-batch: ");
+    esc_term(&b, m.data, m.len, DIAG_TEXT_MAX + DIAG_SUBJECT_MAX);
+    emit(&b);
+    buf_release(&m);
+    buf_release(&b);
+}

@@ -1,0 +1,18 @@
+/*
+ * diag.h - the one way a message reaches standard error: "kptrace-batch: " then the text,
+ * every control, C1 and direction character and every byte that is no UTF-8 shown visibly
+ * (util/esc.h), each part cut at a fixed length, the progress line cleared first. Text that
+ * came from a report, a file name, a note or the command line is safe to pass.
+ */
+#ifndef KPT_DIAG_H
+#define KPT_DIAG_H
+
+#define DIAG_SUBJECT_MAX 200 /* a path or name: bytes shown before "..." */
+#define DIAG_TEXT_MAX 400    /* a whole message */
+
+/* diag_report() - "kptrace-batch: SUBJECT: WHY" */
+void diag_report(const char *subject, const char *why);
+/* diag_printf() - "kptrace-batch: " and the formatted message (escaped as a whole) */
+void diag_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
