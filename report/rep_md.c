@@ -171,6 +171,19 @@ header(struct buf *b, const struct kpt_summary *s)
     symbolication(b, s);
 }
 
+/* one column must not mix zones silently: say what a time without a zone is */
+static void
+times_note(struct buf *b, const struct kpt_summary *s)
+{
+    size_t i, local = 0;
+
+    for (i = 0; i < s->nclusters; i++)
+        local += s->clusters[i].has_seen && s->clusters[i].seen_local;
+    if (local)
+        buf_adds(b, "Times ending in Z are UTC; the others are the reporting machine's local "
+                    "time, as its report gave no zone.\n\n");
+}
+
 static void
 cluster_table(struct buf *b, const struct kpt_summary *s)
 {
@@ -223,6 +236,7 @@ cluster_table(struct buf *b, const struct kpt_summary *s)
         buf_adds(b, " |\n");
     }
     buf_addc(b, '\n');
+    times_note(b, s);
 }
 
 /* a hang_sites value: "HANG_ID site" */
