@@ -52,6 +52,7 @@ kpt_status_name(enum kpt_status s)
     case KPT_ST_OK: return "ok";
     case KPT_ST_PARTIAL: return "partial";
     case KPT_ST_REJECTED: return "rejected";
+    case KPT_ST_SKIPPED: return "skipped";
     }
     return "rejected";
 }

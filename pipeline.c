@@ -133,7 +133,7 @@ read_input(struct run *run, const char *path, const char *why, struct kpt_report
         r->error = why;
     } else {
         if (!names_only || ing_may_print_names(data, len))
-            ing_parse(data, len, &run->o->lim, run->arena, r);
+            ing_parse_named(path, data, len, &run->o->lim, run->arena, r);
         free(data);
     }
 }
@@ -188,12 +188,12 @@ on_input(const char *path, const char *why, void *ctx)
         return 0; /* not an input: this run's summary being written */
     read_input(run, path, why, &r, run->pass == 1 && !sym_needs_lookups(run->sym));
     r.seq = run->sum.files;
-    if (r.status != KPT_ST_REJECTED)
+    if (KPT_READ(&r))
         out = excluded(run->o, &r);
     if (run->pass == 1) {
-        if (r.status != KPT_ST_REJECTED && !out)
+        if (KPT_READ(&r) && !out)
             sym_collect(run->sym, run->arena, &r);
-        else if (r.status != KPT_ST_REJECTED)
+        else if (KPT_READ(&r))
             sym_prepare(run->sym, run->arena, &r); /* left out: its row still says its KDK */
         progress_tick(&run->progress, ++run->seen);
         return 0;
@@ -204,7 +204,7 @@ on_input(const char *path, const char *why, void *ctx)
             r.error = "left out by --since, --until or --build";
         sym_resolve(run->sym, run->arena, &r);
         clu_sign(run->rules, run->arena, &r);
-    } else if (r.status != KPT_ST_REJECTED) {
+    } else if (KPT_READ(&r)) {
         struct kpt_report b;
 
         sym_resolve(run->sym, run->arena, &r);
@@ -546,8 +546,10 @@ pipeline_run(const struct kpt_opts *o)
         pipeline_verbose_counts(run.sum.sym);
     ret = pipeline_finish(&run, &ok);
     if (!o->quiet)
-        fprintf(stderr, "kptrace-batch: %zu inputs: %zu ok, %zu partial, %zu rejected; %zu clusters\n",
-                run.sum.files, run.sum.ok, run.sum.partial, run.sum.rejected, run.sum.nclusters);
+        fprintf(stderr, "kptrace-batch: %zu inputs: %zu ok, %zu partial, %zu rejected%s; %zu clusters\n",
+                run.sum.files, run.sum.ok, run.sum.partial, run.sum.rejected,
+                run.sum.skipped ? arena_printf(run.arena, ", %zu skipped (not kernel panics)", run.sum.skipped) : "",
+                run.sum.nclusters);
 out:
     if (pipeline_close_outputs(&run, ok) < 0)
         ret = KPT_EXIT_START;

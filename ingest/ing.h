@@ -16,12 +16,23 @@
  * ing_parse() - parse 'len' bytes of 'data' (borrowed; any bytes, NUL included) into 'r',
  * which kpt_report_init() prepared; every string lands in arena 'a'. Sniffs the format by
  * content (gzip, XML plist, .ips / JSON-wrapped, panic text), decompresses gzip itself.
- * Always fills r->status; r->error says why a report is partial or rejected.
+ * Always fills r->status; r->error says why a report is partial, rejected or skipped (an .ips
+ * of another bug_type than 210: KPT_ST_SKIPPED, KPT_E_FORMAT returned).
  * Returns 0 when a report was read (ok or partial), KPT_E_FORMAT when the input is not a
  * panic report, KPT_E_LIMIT when it exceeds a limit, KPT_E_PARSE when it cannot be read.
  */
 int ing_parse(const void *data, size_t len, const struct kpt_limits *lim, struct arena *a,
               struct kpt_report *r);
+
+/*
+ * ing_kind_by_name() - for a file or member name that plainly names another kind of report
+ * than a kernel panic (.crash, .spin, .hang, .diag, .DS_Store, ...), what it is (static);
+ * else NULL. ing_parse_named() - ing_parse(), then an input that is no panic report but is
+ * named like another kind of report is KPT_ST_SKIPPED with what it is in r->error.
+ */
+const char *ing_kind_by_name(const char *path);
+int ing_parse_named(const char *name, const void *data, size_t len, const struct kpt_limits *lim,
+                    struct arena *a, struct kpt_report *r);
 
 /*
  * ing_may_print_names() - 0 when 'len' bytes of 'data' certainly hold no backtrace frame with
