@@ -77,5 +77,35 @@ for f in nmipi.txt tail.txt body.txt; do
     case $got in ok,*|partial,*) ok "variant $f is a report" ;; *) no "variant $f is a report (got: $got)" ;; esac
 done
 
+# --- a tree 20,000 levels deep (issue 20 item 4): walked with an explicit stack, every file
+# of it read, the one beside the deep branch too (the walk comes back up through 20,000 levels)
+python3 - "$T/deep" "$P" <<'PY'
+import os, shutil, sys
+root, panic = sys.argv[1], sys.argv[2]
+os.mkdir(root)
+shutil.copy(panic, os.path.join(root, "top.panic"))
+fd = os.open(root, os.O_RDONLY)
+for i in range(20000):
+    os.mkdir("d", dir_fd=fd)
+    if i == 100:  # beside the branch, visited after it ("d" < "z.panic")
+        w = os.open("z.panic", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(w, open(panic, "rb").read())
+        os.close(w)
+    nfd = os.open("d", os.O_RDONLY, dir_fd=fd)
+    os.close(fd)
+    fd = nfd
+w = os.open("bottom.panic", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+os.write(w, open(panic, "rb").read())
+os.close(w)
+os.close(fd)
+PY
+timeout 120 $K --reports-csv "$T/deep.csv" -o /dev/null "$T/deep" 2>/dev/null
+rc=$?
+[ $rc = 0 ] && ok "a tree 20,000 levels deep is walked (exit 0)" || no "a tree 20,000 levels deep is walked (got $rc)"
+n=$(grep -c ',ok,' "$T/deep.csv")
+[ "$n" = 3 ] && ok "its three reports are read, the deepest one too" || no "its three reports are read (got $n)"
+check "the deepest file's row names its whole path" sh -c "awk -F, 'length(\$1) > 40000 && \$2 == \"ok\"' '$T/deep.csv' | grep -q ."
+rm -rf "$T/deep" 2>/dev/null || find "$T/deep" -depth -delete
+
 echo "# inputs: $pass passed, $fail failed"
 [ $fail = 0 ]
