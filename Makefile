@@ -8,13 +8,13 @@ PKG_CONFIG ?= pkg-config
 CC         ?= cc
 BUILD      ?= build
 
-PKGS := libxml-2.0 jansson zlib libxxhash libplist-2.0 sqlite3
+PKGS := libxml-2.0 jansson zlib libxxhash libplist-2.0 sqlite3 libarchive
 TEST_PKGS := cmocka
 # Debian packages the build and the tests need (installed by 'make deps')
 DEB_PKGS := gcc make pkg-config libxml2-dev libjansson-dev zlib1g-dev libxxhash-dev libcmocka-dev libplist-dev \
-            libsqlite3-dev sqlite3 lldb-16 clang llvm lld-16 parallel mandoc chromium
+            libarchive-dev libsqlite3-dev sqlite3 lldb-16 clang llvm lld-16 parallel mandoc chromium
 # macOS: Xcode's command line tools bring cc, ld64, lldb, dsymutil, libxml2, zlib
-BREW_PKGS := pkg-config jansson xxhash cmocka libplist sqlite llvm lld mandoc parallel coreutils
+BREW_PKGS := pkg-config jansson xxhash cmocka libplist libarchive sqlite llvm lld mandoc parallel coreutils
 FIXTURES := build/fixtures
 
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -36,7 +36,7 @@ ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 LIBS_ALL    = $(DEPS_LIBS) -lstdc++
 
 LIB_SRCS := $(wildcard util/*.c) model.c model_fields.c $(wildcard ingest/*.c) $(wildcard symbolicate/*.c) \
-            $(wildcard cluster/*.c) $(wildcard report/*.c) $(wildcard history/*.c) cli.c pipeline.c pipeline_one.c pipeline_merge.c \
+            $(wildcard cluster/*.c) $(wildcard report/*.c) $(wildcard history/*.c) cli.c pipeline.c pipeline_one.c pipeline_merge.c pipeline_archive.c \
             pipeline_hist.c
 RULES    := $(sort $(wildcard cluster/rules/xnusig-1/*))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/clu_rules_data.o

@@ -37,8 +37,13 @@
 #define KPT_MAX_SS_DEPTH 64u      /* JSON nesting inside the stackshot */
 #define KPT_MAX_HANG_CHAIN 16u    /* turnstile hops followed */
 
+#define KPT_MAX_ARCHIVE_BYTES ((size_t)4 << 30) /* decompressed, one archive in all */
+#define KPT_MAX_MEMBERS 100000u                  /* regular members of one archive */
+#define KPT_MAX_ARCHIVE_DEPTH 3                  /* an archive, and two levels inside it */
+
 struct kpt_limits {
     size_t max_file_bytes, max_line_bytes, max_frames, max_kexts;
+    size_t max_archive_bytes, max_members;
 };
 void kpt_limits_default(struct kpt_limits *l);
 

@@ -158,3 +158,14 @@ ing_parse_named(const char *name, const void *data, size_t len, const struct kpt
     }
     return ret;
 }
+
+int
+ing_parse_member(const char *member, const void *data, size_t len, const struct kpt_limits *lim,
+                 struct arena *a, struct kpt_report *r)
+{
+    int ret = ing_parse_named(member ? member : "", data, len, lim, a, r);
+
+    if (member && ret == KPT_E_FORMAT && r->status == KPT_ST_REJECTED && !ing_name_looks_report(member))
+        return ING_OTHER;
+    return ret;
+}
