@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "ingest/ing.h"
 #include "ingest/ing_int.h"
@@ -324,6 +325,55 @@ out:
     return ret;
 }
 
+/* 1 when the first bytes are a compressed stream's */
+static int
+compressed_magic(const unsigned char *d, size_t n)
+{
+    return n >= 4 && ((d[0] == 0x1f && d[1] == 0x8b) || !memcmp(d, "BZh", 3) || !memcmp(d, "\xfd" "7zXZ", 5) ||
+                      !memcmp(d, "\x28\xb5\x2f\xfd", 4) || !memcmp(d, "\x04\x22\x4d\x18", 4));
+}
+
+/* 1 when the first bytes gzip decompresses to (from the file's first 64 KiB, so a stream
+ * cut short still tells) are an archive's: a tar.gz, not a gzipped report */
+static int
+gzip_holds_archive(int fd)
+{
+    unsigned char in[65536], out[512];
+    z_stream z;
+    ssize_t n = pread(fd, in, sizeof(in), 0);
+    int holds;
+
+    if (n <= 0)
+        return 0;
+    memset(&z, 0, sizeof(z));
+    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+        KPT_BUG("inflateInit2 failed");
+    z.next_in = in;
+    z.avail_in = (uInt)n;
+    z.next_out = out;
+    z.avail_out = sizeof(out);
+    while (z.avail_out && inflate(&z, Z_NO_FLUSH) == Z_OK)
+        ;
+    holds = archive_magic(out, sizeof(out) - z.avail_out) && !compressed_magic(out, sizeof(out) - z.avail_out);
+    inflateEnd(&z);
+    return holds;
+}
+
+/* a new reader on fd from its start: raw (a lone stream) or for archives */
+static struct archive *
+open_fd(int fd, int raw)
+{
+    struct archive *a;
+
+    if (lseek(fd, 0, SEEK_SET) < 0 || !(a = new_reader(raw)))
+        return NULL;
+    if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK) {
+        archive_read_free(a);
+        return NULL;
+    }
+    return a;
+}
+
 int
 ing_archive_read(const char *path, const struct kpt_limits *lim, ing_member_fn *fn, void *ctx,
                  struct ing_archive_stats *st)
@@ -331,10 +381,12 @@ ing_archive_read(const char *path, const struct kpt_limits *lim, ing_member_fn *
     unsigned char head[512];
     struct stat sb;
     struct archive *a = NULL;
+    struct archive_entry *e;
     struct areader ar;
     struct buf name = BUF_INIT, kind = BUF_INIT;
     ssize_t n;
-    int fd, ret, raw;
+    size_t got = 0;
+    int fd, ret = KPT_E_FORMAT, raw = 0;
 
     memset(&ar, 0, sizeof(ar));
     ar.lim = lim;
@@ -345,39 +397,57 @@ ing_archive_read(const char *path, const struct kpt_limits *lim, ing_member_fn *
     if (fd < 0)
         return KPT_E_FORMAT; /* the plain reader says why */
     if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || (n = pread(fd, head, sizeof(head), 0)) <= 0 ||
-        !archive_magic(head, (size_t)n)) {
-        close(fd);
-        return KPT_E_FORMAT;
-    }
-    for (raw = 0; raw < 2; raw++) {
-        /* a lone gzip stream stays the plain reader's (gzipped reports, as before) */
-        if (raw && head[0] == 0x1f && head[1] == 0x8b)
-            break;
-        if (raw && !(head[0] == 'B' || head[0] == 0xfd || head[0] == 0x28 || head[0] == 0x04))
-            break; /* raw: only a compressed file (bzip2, xz, zstd, lz4) */
-        if (lseek(fd, 0, SEEK_SET) < 0 || !(a = new_reader(raw)) ||
-            archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK) {
-            ret = KPT_E_FORMAT;
+        !archive_magic(head, (size_t)n))
+        goto out;
+    if (compressed_magic(head, (size_t)n)) {
+        int gz = head[0] == 0x1f, inner = gz && gzip_holds_archive(fd);
+
+        if (gz && !inner)
+            goto out; /* a gzipped report: the plain reader's, as before */
+        /* what the stream holds decides: an archive, or one compressed file */
+        if (!(a = open_fd(fd, 1)) || archive_read_next_header(a, &e) != ARCHIVE_OK) {
+            /* the stream cannot be read even at its start (cut short, corrupt) */
+            snprintf(st->kind, sizeof(st->kind), "%s", inner ? "tar, gzip" : "compressed file");
+            st->damage = xstrdup(a && archive_error_string(a) ? archive_error_string(a)
+                                                               : "its compressed stream is cut short or corrupt");
+            st->raw = !inner;
+            if (st->raw) /* a lone stream: its one row is the file's */
+                deliver(&ar, path, NULL, NULL, 0, "compressed data cut short or corrupt (not even its start reads)");
+            ret = KPT_E_PARSE;
             goto out;
         }
-        buf_adds(&name, path);
-        st->damage = NULL;
-        ret = read_archive(&ar, a, &name, 0, raw);
-        if (ret != KPT_E_FORMAT)
-            break;
-        archive_read_free(a);
-        a = NULL;
-        buf_reset(&name);
+        while (got < sizeof(head)) {
+            la_ssize_t k = archive_read_data(a, head + got, sizeof(head) - got);
+
+            if (k <= 0)
+                break;
+            got += (size_t)k;
+        }
+        if (!archive_magic(head, got) || compressed_magic(head, got)) {
+            archive_read_free(a);
+            if (!(a = open_fd(fd, 1)))
+                goto out;
+            raw = 1; /* bzip2, xz, zstd, lz4 of one report */
+        } else {
+            archive_read_free(a);
+            a = NULL;
+        }
     }
-    if (!a)
-        ret = KPT_E_FORMAT;
-    if (a && ret != KPT_E_FORMAT) {
-        st->raw = raw == 1;
-        kind_of(a, &kind);
-        snprintf(st->kind, sizeof(st->kind), "%s", kind.data);
-        if (ar.stop && !ret)
-            ret = KPT_E_IO;
+    if (!a && !(a = open_fd(fd, 0)))
+        goto out;
+    buf_adds(&name, path);
+    st->damage = NULL;
+    ret = read_archive(&ar, a, &name, 0, raw);
+    if (ret == KPT_E_FORMAT) { /* it said it was one: damaged from its first byte */
+        st->damage = xstrdup(archive_error_string(a) ? archive_error_string(a) : "not readable as an archive");
+        st->damage_after = 0;
+        ret = KPT_E_PARSE;
     }
+    st->raw = raw;
+    kind_of(a, &kind);
+    snprintf(st->kind, sizeof(st->kind), "%s", kind.data);
+    if (ar.stop && !ret)
+        ret = KPT_E_IO;
 out:
     archive_read_free(a);
     buf_release(&name);

@@ -8,13 +8,14 @@ BIN=$1
 case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 . "$SRC/tests/cli/compat.sh"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+T=${KEEP:-$(mktemp -d)}
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 P=$SRC/tests/data/intel-legacy.panic
 K="$BIN -q --no-symbolicate"
 
 # row FILE PATH: the status and error of PATH's row in reports CSV FILE
-row() { awk -F, -v p="$2" '$1 == p { print $2 "," $12 }' "$1"; }
+# (the whole row after the path: an error may hold commas)
+row() { ROWP="$2," awk 'BEGIN { p = ENVIRON["ROWP"] } substr($0, 1, length(p)) == p { print substr($0, length(p) + 1) }' "$1"; }
 status_is() { # status_is NAME CSV PATH STATUS [WORD]
     got=$(row "$2" "$3")
     case $got in "$4",*"${5:-}"*) ok "$1" ;; *) no "$1 (got: $got)" ;; esac
@@ -76,6 +77,148 @@ for f in nmipi.txt tail.txt body.txt; do
     got=$(row "$T/va.csv" "$T/variants/$f")
     case $got in ok,*|partial,*) ok "variant $f is a report" ;; *) no "variant $f is a report (got: $got)" ;; esac
 done
+
+# --- archives (issue 22): a sysdiagnose-like tarball, a zip of the test reports, tar.xz,
+# tar.bz2, tar.zst, a lone xz; members are rows "archive!member", the rest is counted
+A=$T/arch
+S=$T/sysdiagnose_2024.01.01_Mac
+mkdir -p "$A" "$S/crashes_and_spins" "$S/logs/powerlogs" "$S/WiFi"
+cp "$P" "$S/crashes_and_spins/panic-full-2024-01-01-000000.0002.panic"
+cp "$SRC/tests/data/ios-zone.ips" "$S/crashes_and_spins/panic-full-2024-01-02-000000.0003.ips"
+cp "$SRC/tests/data/arm64-abort.txt" "$S/crashes_and_spins/panic-base-2024-01-03.ips"
+printf '{"bug_type":"309","os_version":"macOS 14.0 (23A344)"}\n{\n  "procName" : "Finder"\n}\n' > "$S/crashes_and_spins/Finder-2024-01-01.ips"
+i=0; while [ $i -lt 300 ]; do echo "log line $i Kernel version: x" > "$S/logs/system.$i.log"; i=$((i + 1)); done
+printf '<?xml version="1.0"?>\n<plist version="1.0"><dict><key>a</key><string>b</string></dict></plist>\n' > "$S/WiFi/prefs.plist"
+head -c 5000 /dev/urandom > "$S/logs/powerlogs/log.PLSQL"
+(cd "$T" && tar czf "$A/sysdiagnose.tar.gz" "$(basename "$S")")
+mkdir -p "$T/zipsrc"
+for f in intel-legacy.panic intel-wrapped.panic ios-zone.ips t2-both.ips arm64-abort.txt panic.plist; do cp "$SRC/tests/data/$f" "$T/zipsrc/"; done
+(cd "$T/zipsrc" && zip -q "$A/reports.zip" ./*)
+(cd "$T/zipsrc" && tar cJf "$A/two.tar.xz" intel-legacy.panic ios-zone.ips && tar cjf "$A/two.tar.bz2" intel-legacy.panic ios-zone.ips)
+if command -v zstd >/dev/null 2>&1; then (cd "$T/zipsrc" && tar cf - intel-legacy.panic ios-zone.ips | zstd -q > "$A/two.tar.zst"); fi
+xz < "$P" > "$A/lone.panic.xz"
+$K --reports-csv "$T/ar.csv" --json "$T/ar.json" -o "$T/ar.md" "$A" 2>"$T/ar.err"
+rc=$?
+[ $rc = 0 ] && ok "archives of reports exit 0" || no "archives of reports exit 0 (got $rc)"
+SD="$A/sysdiagnose.tar.gz!$(basename "$S")/crashes_and_spins"
+status_is "a sysdiagnose's .panic is a row" "$T/ar.csv" "$SD/panic-full-2024-01-01-000000.0002.panic" ok
+status_is "a sysdiagnose's .ips is a row" "$T/ar.csv" "$SD/panic-full-2024-01-02-000000.0003.ips" ok
+status_is "a sysdiagnose's panic text is a row" "$T/ar.csv" "$SD/panic-base-2024-01-03.ips" ok
+status_is "a sysdiagnose's crash report is skipped" "$T/ar.csv" "$SD/Finder-2024-01-01.ips" skipped "309"
+status_is "the sysdiagnose's own row counts its other members" "$T/ar.csv" "$A/sysdiagnose.tar.gz" skipped "302 other members"
+[ "$(grep -c "^$A/sysdiagnose.tar.gz" "$T/ar.csv")" = 5 ] && ok "the sysdiagnose has 5 rows, not 306" || no "the sysdiagnose has 5 rows, not 306"
+check "logs, plists and databases have no row" sh -c "! grep -q 'system.1.log\|prefs.plist\|log.PLSQL' '$T/ar.csv'"
+for f in intel-legacy.panic intel-wrapped.panic ios-zone.ips t2-both.ips arm64-abort.txt panic.plist; do
+    got=$(row "$T/ar.csv" "$A/reports.zip!$f")
+    case $got in ok,*|partial,*) ok "zip member $f is read" ;; *) no "zip member $f is read (got: $got)" ;; esac
+done
+status_is "tar.xz members are read" "$T/ar.csv" "$A/two.tar.xz!ios-zone.ips" ok
+status_is "tar.bz2 members are read" "$T/ar.csv" "$A/two.tar.bz2!intel-legacy.panic" ok
+[ -f "$A/two.tar.zst" ] && status_is "tar.zst members are read" "$T/ar.csv" "$A/two.tar.zst!intel-legacy.panic" ok
+status_is "a lone .xz report is read as itself" "$T/ar.csv" "$A/lone.panic.xz" ok
+# the same report loose and in an archive: one signature, one identity
+$K --reports-csv "$T/loose.csv" --history "$T/same.db" -o /dev/null "$T/zipsrc" 2>/dev/null
+$K --reports-csv "$T/zipped.csv" --history "$T/same.db" -o /dev/null "$A/reports.zip" 2>/dev/null
+for f in intel-legacy.panic ios-zone.ips t2-both.ips; do
+    a=$(awk -F, -v p="$T/zipsrc/$f" '$1 == p { print $8 }' "$T/loose.csv")
+    b=$(awk -F, -v p="$A/reports.zip!$f" '$1 == p { print $8 }' "$T/zipped.csv")
+    [ -n "$a" ] && [ "$a" = "$b" ] && ok "$f signs the same loose and zipped" || no "$f signs the same loose and zipped ($a, $b)"
+done
+n=$(sqlite3 "$T/same.db" 'select count(*) from reports' 2>/dev/null)
+m=$(grep -c ',ok,\|,partial,' "$T/loose.csv")
+[ "$n" = "$m" ] && ok "the zipped copies are no new reports in the history" || no "the zipped copies are no new reports in the history ($n, $m)"
+# --explain and --trace take a member's path
+$BIN --explain --no-symbolicate "$A/reports.zip!intel-legacy.panic" > "$T/ex.out" 2>&1
+check "--explain reads a member" grep -q '^status   ok' "$T/ex.out"
+$BIN --trace --no-symbolicate "$SD/panic-full-2024-01-01-000000.0002.panic" > "$T/tr.out" 2>&1
+check "--trace reads a member of a tar.gz" grep -q 'kernel\|0x' "$T/tr.out"
+
+# --- hostile archives: each a row with its reason, never the run
+H=$T/hostile
+mkdir -p "$H"
+python3 - "$H" "$P" <<'PY'
+import io, os, sys, tarfile, zipfile
+h, panic = sys.argv[1], sys.argv[2]
+rep = open(panic, "rb").read()
+# a zip bomb: 30 MB of zeros in a member, past --max-file-bytes (1 MB here), a report after it
+with zipfile.ZipFile(os.path.join(h, "bomb.zip"), "w", zipfile.ZIP_DEFLATED) as z:
+    with z.open("zeros.panic", "w") as m:
+        for i in range(30):
+            m.write(bytes(1 << 20))
+    z.writestr("after.panic", rep)
+# names that are no paths: traversal, absolute, control bytes, no UTF-8, very long
+with tarfile.open(os.path.join(h, "names.tar"), "w", format=tarfile.GNU_FORMAT) as t:
+    for n in ["../../escape.panic", "/etc/abs.panic", "new\nline\x1b[31m.panic",
+              "bad-\udcff-utf8.panic", "x" * 3000 + ".panic"]:
+        ti = tarfile.TarInfo(n.encode("utf-8", "surrogateescape").decode("utf-8", "surrogateescape"))
+        ti.size = len(rep)
+        t.addfile(ti, io.BytesIO(rep))
+# nested four deep: zip in zip in zip in zip
+inner = rep
+for lvl in range(4):
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w") as z:
+        z.writestr("level%d.%s" % (3 - lvl, "panic" if lvl == 0 else "zip"), inner)
+    inner = b.getvalue()
+open(os.path.join(h, "nested.zip"), "wb").write(inner)
+# a tar.gz cut short, after its first member
+b = io.BytesIO()
+with tarfile.open(fileobj=b, mode="w:gz") as t:
+    for i in range(3):
+        ti = tarfile.TarInfo("r%d.panic" % i); ti.size = len(rep) + 20000
+        t.addfile(ti, io.BytesIO(rep + b"\n" * 20000))
+d = b.getvalue()
+open(os.path.join(h, "cut.tar.gz"), "wb").write(d[: len(d) // 2])
+b = io.BytesIO()
+with tarfile.open(fileobj=b, mode="w") as t:
+    for i in range(3):
+        ti = tarfile.TarInfo("r%d.panic" % i); ti.size = len(rep) + 20000
+        t.addfile(ti, io.BytesIO(rep + b"\n" * 20000))
+d = b.getvalue()
+m = 512 + (len(rep) + 20000 + 511) // 512 * 512
+open(os.path.join(h, "cut.tar"), "wb").write(d[: 2 * m + 2000])
+# a zip whose central directory is garbage
+b = io.BytesIO()
+with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("a.panic", rep)
+    z.writestr("b.panic", rep)
+d = bytearray(b.getvalue())
+cd = d.find(b"PK\x01\x02")
+d[cd + 4: cd + 60] = os.urandom(56)
+open(os.path.join(h, "badcd.zip"), "wb").write(bytes(d))
+# many members (past --max-members 50)
+with tarfile.open(os.path.join(h, "many.tar"), "w") as t:
+    for i in range(60):
+        ti = tarfile.TarInfo("m%02d.log" % i); ti.size = 3
+        t.addfile(ti, io.BytesIO(b"abc"))
+PY
+(cd "$T/zipsrc" && zip -q -P secret "$H/encrypted.zip" intel-legacy.panic)
+mkfifo "$H/fifo.tar.gz"
+head -c 3000 /dev/urandom > "$H/noise.zip"; printf 'PK\003\004' | dd of="$H/noise.zip" conv=notrunc 2>/dev/null
+timeout 120 $K --max-file-bytes 1000000 --max-members 50 --reports-csv "$T/ho.csv" -o "$T/ho.md" "$H" 2>/dev/null
+rc=$?
+[ $rc = 1 ] && ok "hostile archives: the run ends, exit 1 (rejected rows)" || no "hostile archives: the run ends, exit 1 (got $rc)"
+status_is "a zip bomb's member is rejected at the size limit" "$T/ho.csv" "$H/bomb.zip!zeros.panic" rejected "file size limit"
+status_is "the member after the bomb is read" "$T/ho.csv" "$H/bomb.zip!after.panic" ok
+status_is "a traversal name is only a name" "$T/ho.csv" "$H/names.tar!../../escape.panic" ok
+status_is "an absolute name is only a name" "$T/ho.csv" "$H/names.tar!/etc/abs.panic" ok
+# (the CSV doubles the backslash of the escape: a path's own backslashes stay apart)
+status_is "control bytes in a name are escaped" "$T/ho.csv" "$H/names.tar!new\\\\x0aline\\\\x1b[31m.panic" ok
+status_is "a name that is no UTF-8 is escaped" "$T/ho.csv" "$H/names.tar!bad-\\\\xff-utf8.panic" ok
+check "a long name is cut" grep -q 'names.tar!xxxx*\.\.\.(name cut),ok' "$T/ho.csv"
+check "nothing was written outside" sh -c "[ ! -e '$T/escape.panic' ] && [ ! -e /etc/abs.panic ]"
+status_is "nesting past three levels is a row with its reason" "$T/ho.csv" "$H/nested.zip!level0.zip!level1.zip!level2.zip" rejected "depth limit"
+status_is "a tar.gz cut short is rejected with its reason" "$T/ho.csv" "$H/cut.tar.gz" rejected "cut short"
+status_is "a tar cut short is rejected with its reason" "$T/ho.csv" "$H/cut.tar" rejected "damaged"
+status_is "... the members before the cut are read" "$T/ho.csv" "$H/cut.tar!r1.panic" ok
+status_is "... the member cut is rejected" "$T/ho.csv" "$H/cut.tar!r2.panic" rejected
+got=$(row "$T/ho.csv" "$H/badcd.zip"); case $got in rejected,*|skipped,*) ok "a corrupt central directory: the archive has a row ($got)" ;; *) no "a corrupt central directory: the archive has a row (got: $got)" ;; esac
+status_is "an encrypted member is rejected with its reason" "$T/ho.csv" "$H/encrypted.zip!intel-legacy.panic" rejected "encrypted"
+status_is "a FIFO named like an archive is not opened" "$T/ho.csv" "$H/fifo.tar.gz" rejected "FIFO"
+status_is "past --max-members the archive says so" "$T/ho.csv" "$H/many.tar" rejected "member limit"
+got=$(row "$T/ho.csv" "$H/noise.zip"); case $got in rejected,*) ok "noise behind a zip signature is rejected" ;; *) no "noise behind a zip signature is rejected (got: $got)" ;; esac
+$K --max-archive-bytes 2000000 --reports-csv "$T/tot.csv" -o /dev/null "$H/bomb.zip" 2>/dev/null
+status_is "past --max-archive-bytes the archive says so" "$T/tot.csv" "$H/bomb.zip" rejected "archive size limit"
 
 # --- a tree 20,000 levels deep (issue 20 item 4): walked with an explicit stack, every file
 # of it read, the one beside the deep branch too (the walk comes back up through 20,000 levels)
