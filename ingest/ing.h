@@ -83,6 +83,9 @@ struct ing_archive_stats {
  */
 int ing_archive_read(const char *path, const struct kpt_limits *lim, ing_member_fn *fn, void *ctx,
                      struct ing_archive_stats *st);
+/* ing_archive_read_mem() - the same for len bytes of data (borrowed) named 'name' (fuzzing) */
+int ing_archive_read_mem(const void *data, size_t len, const char *name, const struct kpt_limits *lim,
+                         ing_member_fn *fn, void *ctx, struct ing_archive_stats *st);
 /*
  * ing_parse_member() - ing_parse_named() for an archive member named 'member' (NULL: a lone
  * compressed stream, always a report); returns ING_OTHER, r left as it is, for a member that

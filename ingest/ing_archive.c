@@ -333,14 +333,33 @@ compressed_magic(const unsigned char *d, size_t n)
                       !memcmp(d, "\x28\xb5\x2f\xfd", 4) || !memcmp(d, "\x04\x22\x4d\x18", 4));
 }
 
+/* what an archive is read from: a file (fd) or memory (fuzzing) */
+struct src {
+    int fd;
+    const unsigned char *mem;
+    size_t len;
+};
+
+static ssize_t
+src_pread(const struct src *s, void *out, size_t n)
+{
+    if (s->fd >= 0)
+        return pread(s->fd, out, n, 0);
+    if (n > s->len)
+        n = s->len;
+    memcpy(out, s->mem, n);
+    return (ssize_t)n;
+}
+
 /* 1 when the first bytes gzip decompresses to (from the file's first 64 KiB, so a stream
  * cut short still tells) are an archive's: a tar.gz, not a gzipped report */
 static int
-gzip_holds_archive(int fd)
+gzip_holds_archive(const struct src *src)
 {
-    unsigned char in[65536], out[512];
+    static unsigned char in[65536];
+    unsigned char out[512];
     z_stream z;
-    ssize_t n = pread(fd, in, sizeof(in), 0);
+    ssize_t n = src_pread(src, in, sizeof(in));
     int holds;
 
     if (n <= 0)
@@ -359,53 +378,49 @@ gzip_holds_archive(int fd)
     return holds;
 }
 
-/* a new reader on fd from its start: raw (a lone stream) or for archives */
+/* a new reader on src from its start: raw (a lone stream) or for archives */
 static struct archive *
-open_fd(int fd, int raw)
+open_src(const struct src *src, int raw)
 {
     struct archive *a;
 
-    if (lseek(fd, 0, SEEK_SET) < 0 || !(a = new_reader(raw)))
+    if ((src->fd >= 0 && lseek(src->fd, 0, SEEK_SET) < 0) || !(a = new_reader(raw)))
         return NULL;
-    if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK) {
+    if ((src->fd >= 0 ? archive_read_open_fd(a, src->fd, 65536)
+                      : archive_read_open_memory(a, src->mem, src->len)) != ARCHIVE_OK) {
         archive_read_free(a);
         return NULL;
     }
     return a;
 }
 
-int
-ing_archive_read(const char *path, const struct kpt_limits *lim, ing_member_fn *fn, void *ctx,
-                 struct ing_archive_stats *st)
+static int
+read_src(const struct src *src, const char *path, const struct kpt_limits *lim, ing_member_fn *fn,
+         void *ctx, struct ing_archive_stats *st)
 {
     unsigned char head[512];
-    struct stat sb;
     struct archive *a = NULL;
     struct archive_entry *e;
     struct areader ar;
     struct buf name = BUF_INIT, kind = BUF_INIT;
     ssize_t n;
     size_t got = 0;
-    int fd, ret = KPT_E_FORMAT, raw = 0;
+    int ret = KPT_E_FORMAT, raw = 0;
 
     memset(&ar, 0, sizeof(ar));
     ar.lim = lim;
     ar.fn = fn;
     ar.ctx = ctx;
     ar.st = st;
-    fd = lp_open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-    if (fd < 0)
-        return KPT_E_FORMAT; /* the plain reader says why */
-    if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || (n = pread(fd, head, sizeof(head), 0)) <= 0 ||
-        !archive_magic(head, (size_t)n))
+    if ((n = src_pread(src, head, sizeof(head))) <= 0 || !archive_magic(head, (size_t)n))
         goto out;
     if (compressed_magic(head, (size_t)n)) {
-        int gz = head[0] == 0x1f, inner = gz && gzip_holds_archive(fd);
+        int gz = head[0] == 0x1f, inner = gz && gzip_holds_archive(src);
 
         if (gz && !inner)
             goto out; /* a gzipped report: the plain reader's, as before */
         /* what the stream holds decides: an archive, or one compressed file */
-        if (!(a = open_fd(fd, 1)) || archive_read_next_header(a, &e) != ARCHIVE_OK) {
+        if (!(a = open_src(src, 1)) || archive_read_next_header(a, &e) != ARCHIVE_OK) {
             /* the stream cannot be read even at its start (cut short, corrupt) */
             snprintf(st->kind, sizeof(st->kind), "%s", inner ? "tar, gzip" : "compressed file");
             st->damage = xstrdup(a && archive_error_string(a) ? archive_error_string(a)
@@ -425,7 +440,7 @@ ing_archive_read(const char *path, const struct kpt_limits *lim, ing_member_fn *
         }
         if (!archive_magic(head, got) || compressed_magic(head, got)) {
             archive_read_free(a);
-            if (!(a = open_fd(fd, 1)))
+            if (!(a = open_src(src, 1)))
                 goto out;
             raw = 1; /* bzip2, xz, zstd, lz4 of one report */
         } else {
@@ -433,7 +448,7 @@ ing_archive_read(const char *path, const struct kpt_limits *lim, ing_member_fn *
             a = NULL;
         }
     }
-    if (!a && !(a = open_fd(fd, 0)))
+    if (!a && !(a = open_src(src, 0)))
         goto out;
     buf_adds(&name, path);
     st->damage = NULL;
@@ -452,6 +467,33 @@ out:
     archive_read_free(a);
     buf_release(&name);
     buf_release(&kind);
-    close(fd);
     return ret;
+}
+
+int
+ing_archive_read(const char *path, const struct kpt_limits *lim, ing_member_fn *fn, void *ctx,
+                 struct ing_archive_stats *st)
+{
+    struct src src = { -1, NULL, 0 };
+    struct stat sb;
+    int ret;
+
+    src.fd = lp_open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (src.fd < 0)
+        return KPT_E_FORMAT; /* the plain reader says why */
+    if (fstat(src.fd, &sb) < 0 || !S_ISREG(sb.st_mode))
+        ret = KPT_E_FORMAT;
+    else
+        ret = read_src(&src, path, lim, fn, ctx, st);
+    close(src.fd);
+    return ret;
+}
+
+int
+ing_archive_read_mem(const void *data, size_t len, const char *name, const struct kpt_limits *lim,
+                     ing_member_fn *fn, void *ctx, struct ing_archive_stats *st)
+{
+    struct src src = { -1, data, len };
+
+    return read_src(&src, name, lim, fn, ctx, st);
 }
