@@ -158,6 +158,7 @@ struct areader {
 };
 
 static int read_archive(struct areader *ar, struct archive *a, struct buf *name, int depth, int raw);
+static int nested_archive(const char *d, size_t n);
 
 /* the kind of archive a is reading, for its row: "tar, gzip" */
 static const char *
@@ -269,7 +270,7 @@ read_archive(struct areader *ar, struct archive *a, struct buf *name, int depth,
         if (archive_entry_is_encrypted(e))
             why = "encrypted (password-protected): not read";
         else if (read_member(ar, a, &data, &why, &fatal) == 0 && !why && depth + 1 < KPT_MAX_ARCHIVE_DEPTH &&
-                 archive_magic((const unsigned char *)data.data, data.len)) {
+                 nested_archive(data.data, data.len)) {
             /* an archive inside: its members, named after it */
             struct archive *in = new_reader(0);
             size_t before = ar->st->members;
@@ -376,6 +377,18 @@ gzip_holds_archive(const struct src *src)
     holds = archive_magic(out, sizeof(out) - z.avail_out) && !compressed_magic(out, sizeof(out) - z.avail_out);
     inflateEnd(&z);
     return holds;
+}
+
+/* 1 when member bytes d[0..n) may be an archive (a gzipped member: when its stream starts
+ * with one; a gzipped report is no archive, and needs no reader to tell) */
+static int
+nested_archive(const char *d, size_t n)
+{
+    struct src s = { -1, (const unsigned char *)d, n };
+
+    if (!archive_magic(s.mem, n))
+        return 0;
+    return n >= 2 && s.mem[0] == 0x1f && s.mem[1] == 0x8b ? gzip_holds_archive(&s) : 1;
 }
 
 /* a new reader on src from its start: raw (a lone stream) or for archives */
