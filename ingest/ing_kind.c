@@ -144,28 +144,3 @@ ing_body_has_anchor(const char *d, size_t n)
     return kpt_memmem(d, n, "\"panicString\"", 13) || kpt_memmem(d, n, "\"macOSPanicString\"", 18) ||
            kpt_memmem(d, n, "{\"macOSProcessedStackshotData\"", 30);
 }
-
-int
-ing_parse_named(const char *name, const void *data, size_t len, const struct kpt_limits *lim,
-                struct arena *a, struct kpt_report *r)
-{
-    int ret = ing_parse(data, len, lim, a, r);
-    const char *k;
-
-    if (ret == KPT_E_FORMAT && r->status == KPT_ST_REJECTED && (k = ing_kind_by_name(name))) {
-        r->status = KPT_ST_SKIPPED;
-        r->error = k;
-    }
-    return ret;
-}
-
-int
-ing_parse_member(const char *member, const void *data, size_t len, const struct kpt_limits *lim,
-                 struct arena *a, struct kpt_report *r)
-{
-    int ret = ing_parse_named(member ? member : "", data, len, lim, a, r);
-
-    if (member && ret == KPT_E_FORMAT && r->status == KPT_ST_REJECTED && !ing_name_looks_report(member))
-        return ING_OTHER;
-    return ret;
-}
