@@ -133,6 +133,20 @@ check "--explain reads a member" grep -q '^status   ok' "$T/ex.out"
 $BIN --trace --no-symbolicate "$SD/panic-full-2024-01-01-000000.0002.panic" > "$T/tr.out" 2>&1
 check "--trace reads a member of a tar.gz" grep -q 'kernel\|0x' "$T/tr.out"
 
+# pass 1 and learning see members: a tar.gz of the fixture reports symbolicates as they do
+FX=${KPT_FIXTURES:-$SRC/build/fixtures}
+if [ -d "$FX/kdks" ]; then
+    mkdir -p "$T/fxl" && cp "$FX"/reports/* "$T/fxl/" && (cd "$T/fxl" && tar czf "$T/fx.tar.gz" .)
+    $K --kdk-root "$FX/kdks" --kext "$FX/kexts" --no-cache --reports-csv "$T/fxa.csv" -o /dev/null "$T/fxl" 2>/dev/null
+    $K --kdk-root "$FX/kdks" --kext "$FX/kexts" --no-cache --reports-csv "$T/fxb.csv" -o /dev/null "$T/fx.tar.gz" 2>/dev/null
+    # (the members are named ./FILE: compare everything after the path)
+    cut -d, -f2- "$T/fxa.csv" | sort > "$T/fxa.rows"
+    grep -v "^$T/fx.tar.gz," "$T/fxb.csv" | cut -d, -f2- | sort > "$T/fxb.rows"
+    check "a tar.gz of the fixture reports symbolicates and signs as the loose files" cmp -s "$T/fxa.rows" "$T/fxb.rows"
+else
+    echo "# SKIP symbolicated members: no fixtures in $FX (make fixtures)"
+fi
+
 # --- hostile archives: each a row with its reason, never the run
 H=$T/hostile
 mkdir -p "$H"
