@@ -97,6 +97,17 @@ for f in intel-legacy.panic intel-wrapped.panic ios-zone.ips t2-both.ips arm64-a
 (cd "$T/zipsrc" && tar cJf "$A/two.tar.xz" intel-legacy.panic ios-zone.ips && tar cjf "$A/two.tar.bz2" intel-legacy.panic ios-zone.ips)
 if command -v zstd >/dev/null 2>&1; then (cd "$T/zipsrc" && tar cf - intel-legacy.panic ios-zone.ips | zstd -q > "$A/two.tar.zst"); fi
 xz < "$P" > "$A/lone.panic.xz"
+python3 - "$A/two.cpio" "$P" <<'PY'
+import sys
+out, panic = sys.argv[1], sys.argv[2]
+def member(name, data, ino):  # cpio "newc": a 110-byte header, the name, the data, 4-aligned
+    n = name.encode() + b"\0"
+    h = b"070701" + b"".join(b"%08X" % v for v in (ino, 0o100644, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(n), 0))
+    pad = lambda k: b"\0" * (-k % 4)
+    return h + n + pad(len(h) + len(n)) + data + pad(len(data))
+rep = open(panic, "rb").read()
+open(out, "wb").write(member("crashes/a.panic", rep, 1) + member("notes.txt", b"hello\n", 2) + member("TRAILER!!!", b"", 0))
+PY
 $K --reports-csv "$T/ar.csv" --json "$T/ar.json" -o "$T/ar.md" "$A" 2>"$T/ar.err"
 rc=$?
 [ $rc = 0 ] && ok "archives of reports exit 0" || no "archives of reports exit 0 (got $rc)"
@@ -116,6 +127,8 @@ status_is "tar.xz members are read" "$T/ar.csv" "$A/two.tar.xz!ios-zone.ips" ok
 status_is "tar.bz2 members are read" "$T/ar.csv" "$A/two.tar.bz2!intel-legacy.panic" ok
 [ -f "$A/two.tar.zst" ] && status_is "tar.zst members are read" "$T/ar.csv" "$A/two.tar.zst!intel-legacy.panic" ok
 status_is "a lone .xz report is read as itself" "$T/ar.csv" "$A/lone.panic.xz" ok
+status_is "cpio members are read" "$T/ar.csv" "$A/two.cpio!crashes/a.panic" ok
+status_is "the cpio's own row counts its other member" "$T/ar.csv" "$A/two.cpio" skipped "1 other member"
 # the same report loose and in an archive: one signature, one identity
 $K --reports-csv "$T/loose.csv" --history "$T/same.db" -o /dev/null "$T/zipsrc" 2>/dev/null
 $K --reports-csv "$T/zipped.csv" --history "$T/same.db" -o /dev/null "$A/reports.zip" 2>/dev/null
