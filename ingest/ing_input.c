@@ -26,7 +26,9 @@ ing_parse_member(const char *member, const void *data, size_t len, const struct 
 {
     int ret = ing_parse_named(member ? member : "", data, len, lim, a, r);
 
-    if (member && ret == KPT_E_FORMAT && r->status == KPT_ST_REJECTED && !ing_name_looks_report(member))
+    /* no report by content, nor by name (a .DS_Store, skipped by name, is none either) */
+    if (member && ret == KPT_E_FORMAT && !ing_name_looks_report(member) &&
+        (r->status == KPT_ST_REJECTED || ing_kind_by_name(member)))
         return ING_OTHER;
     return ret;
 }

@@ -63,7 +63,9 @@ ing_name_looks_report(const char *name)
     const char *b = base_name(name);
     size_t i;
 
-    if (ing_kind_by_name(name) && strcmp(b, ".DS_Store") && strncmp(b, "._", 2))
+    if (!strcmp(b, ".DS_Store") || !strncmp(b, "._", 2))
+        return 0; /* Finder's files, whatever they are named after */
+    if (ing_kind_by_name(name))
         return 1;
     for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
         if (ends_with(b, suffixes[i]))

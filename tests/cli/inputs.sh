@@ -93,7 +93,9 @@ head -c 5000 /dev/urandom > "$S/logs/powerlogs/log.PLSQL"
 (cd "$T" && tar czf "$A/sysdiagnose.tar.gz" "$(basename "$S")")
 mkdir -p "$T/zipsrc"
 for f in intel-legacy.panic intel-wrapped.panic ios-zone.ips t2-both.ips arm64-abort.txt panic.plist; do cp "$SRC/tests/data/$f" "$T/zipsrc/"; done
-(cd "$T/zipsrc" && zip -q "$A/reports.zip" ./*)
+mkdir -p "$T/zipsrc/__MACOSX"; printf '\0\005\026\007AppleDouble' > "$T/zipsrc/__MACOSX/._intel-legacy.panic"
+printf '\0\0\0\1Bud1' > "$T/zipsrc/.DS_Store"
+(cd "$T/zipsrc" && zip -qr "$A/reports.zip" . && rm -rf __MACOSX .DS_Store)
 (cd "$T/zipsrc" && tar cJf "$A/two.tar.xz" intel-legacy.panic ios-zone.ips && tar cjf "$A/two.tar.bz2" intel-legacy.panic ios-zone.ips)
 if command -v zstd >/dev/null 2>&1; then (cd "$T/zipsrc" && tar cf - intel-legacy.panic ios-zone.ips | zstd -q > "$A/two.tar.zst"); fi
 xz < "$P" > "$A/lone.panic.xz"
@@ -123,6 +125,7 @@ for f in intel-legacy.panic intel-wrapped.panic ios-zone.ips t2-both.ips arm64-a
     got=$(row "$T/ar.csv" "$A/reports.zip!$f")
     case $got in ok,*|partial,*) ok "zip member $f is read" ;; *) no "zip member $f is read (got: $got)" ;; esac
 done
+check "Finder's files in a zip (.DS_Store, __MACOSX/._*) are counted, not listed" sh -c "! grep -q 'DS_Store\|__MACOSX' '$T/ar.csv'"
 status_is "tar.xz members are read" "$T/ar.csv" "$A/two.tar.xz!ios-zone.ips" ok
 status_is "tar.bz2 members are read" "$T/ar.csv" "$A/two.tar.bz2!intel-legacy.panic" ok
 [ -f "$A/two.tar.zst" ] && status_is "tar.zst members are read" "$T/ar.csv" "$A/two.tar.zst!intel-legacy.panic" ok
