@@ -146,6 +146,13 @@ pipeline_read_report(struct run *run, const char *path, const char *why, struct 
     /* "archive!member": a member, when no file has that name */
     if (!why && strchr(path, '!') && lstat(path, &st) < 0 && pipeline_read_member(run, path, r) == 0)
         return;
+    if (!why && pipeline_is_archive(run, path)) {
+        arena_clear(run->arena);
+        kpt_report_init(r, run->arena, path);
+        r->status = KPT_ST_REJECTED;
+        r->error = "an archive: name one of its members, ARCHIVE!MEMBER, as its rows do";
+        return;
+    }
     read_input(run, path, why, r, 0);
 }
 

@@ -124,3 +124,23 @@ pipeline_read_member(struct run *run, const char *path, struct kpt_report *r)
     buf_release(&file);
     return ret;
 }
+
+static int
+stop_at_first(const struct ing_member *m, void *ctx)
+{
+    (void)m;
+    (void)ctx;
+    return 1;
+}
+
+int
+pipeline_is_archive(struct run *run, const char *path)
+{
+    struct ing_archive_stats st;
+    int ret;
+
+    memset(&st, 0, sizeof(st));
+    ret = ing_archive_read(path, &run->o->lim, stop_at_first, NULL, &st);
+    free(st.damage);
+    return ret != KPT_E_FORMAT && !st.raw;
+}

@@ -46,6 +46,8 @@ int pipeline_report(struct run *run, struct kpt_report *r);
  * -1 when there is no such member */
 int pipeline_archive(struct run *run, const char *path);
 int pipeline_read_member(struct run *run, const char *path, struct kpt_report *r);
+/* pipeline_is_archive(): 1 when path is an archive (not a lone compressed report) */
+int pipeline_is_archive(struct run *run, const char *path);
 
 /* a path or reason on stderr, control bytes escaped */
 void pipeline_diag(const char *path, const char *why);

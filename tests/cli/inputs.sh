@@ -148,6 +148,8 @@ $BIN --explain --no-symbolicate "$A/reports.zip!intel-legacy.panic" > "$T/ex.out
 check "--explain reads a member" grep -q '^status   ok' "$T/ex.out"
 $BIN --trace --no-symbolicate "$SD/panic-full-2024-01-01-000000.0002.panic" > "$T/tr.out" 2>&1
 check "--trace reads a member of a tar.gz" grep -q 'kernel\|0x' "$T/tr.out"
+$BIN --explain --no-symbolicate "$A/reports.zip" > "$T/ex2.out" 2>&1
+check "--explain of an archive asks for a member" grep -q 'ARCHIVE!MEMBER' "$T/ex2.out"
 
 # pass 1 and learning see members: a tar.gz of the fixture reports symbolicates as they do
 FX=${KPT_FIXTURES:-$SRC/build/fixtures}
