@@ -193,7 +193,8 @@ deliver(struct areader *ar, const char *path, const char *member, const void *da
     return ar->stop;
 }
 
-/* one member's bytes into b, at most max_file_bytes kept; *why when it was not read whole */
+/* one member's bytes into b (NULL: counted, not kept), at most max_file_bytes kept; *why
+ * when it was not read whole */
 static int
 read_member(struct areader *ar, struct archive *a, struct buf *b, const char **why, int *fatal)
 {
@@ -215,7 +216,7 @@ read_member(struct areader *ar, struct archive *a, struct buf *b, const char **w
             *why = "over the archive size limit once decompressed (--max-archive-bytes; a bomb?)";
             return -1;
         }
-        if (!*why && buf_add(b, chunk, (size_t)n) < 0)
+        if (b && !*why && buf_add(b, chunk, (size_t)n) < 0)
             *why = b->oom ? "not enough memory to hold it"
                           : "over the file size limit once decompressed (--max-file-bytes)";
         /* past the limit: read on without keeping, so the archive goes on (bounded by the
@@ -238,9 +239,7 @@ read_archive(struct areader *ar, struct archive *a, struct buf *name, int depth,
         r = archive_read_next_header(a, &e);
         if (r == ARCHIVE_EOF)
             break;
-        if (r == ARCHIVE_RETRY)
-            continue;
-        if (r == ARCHIVE_FATAL || r == ARCHIVE_FAILED) {
+        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
             if (!members && !archive_format(a)) {
                 ret = KPT_E_FORMAT; /* no archive at all */
                 goto out;
@@ -250,8 +249,17 @@ read_archive(struct areader *ar, struct archive *a, struct buf *name, int depth,
             ret = KPT_E_PARSE;
             goto out;
         }
-        if (!raw && archive_entry_filetype(e) != AE_IFREG)
-            continue; /* directories, links, devices: nothing to read */
+        if (!raw && archive_entry_filetype(e) != AE_IFREG) {
+            /* directories, links, devices: nothing to read, but whatever data a crafted
+             * one carries counts against the archive's total like a member's */
+            if (read_member(ar, a, NULL, &why, &fatal) < 0 && fatal) {
+                ar->st->damage = xstrdup(why);
+                ar->st->damage_after = ar->st->members;
+                ret = KPT_E_PARSE;
+                goto out;
+            }
+            continue;
+        }
         members++;
         if (++ar->st->members > ar->lim->max_members) {
             ar->st->damage = xstrdup("over the member limit (--max-members): the rest was not read");
