@@ -165,8 +165,9 @@ pipeline_merge(const struct kpt_opts *o)
     run.sum.plot = o->plot;
     ret = pipeline_finish(&run, &ok);
     if (!o->quiet)
-        fprintf(stderr, "kptrace-batch: merged %zu states: %zu inputs: %zu ok, %zu partial, %zu rejected; %zu clusters\n",
-                o->npaths, run.sum.files, run.sum.ok, run.sum.partial, run.sum.rejected, run.sum.nclusters);
+        fprintf(stderr, "kptrace-batch: merged %zu states: %zu inputs: %zu ok, %zu partial, %zu rejected, "
+                        "%zu skipped; %zu clusters\n", o->npaths, run.sum.files, run.sum.ok, run.sum.partial,
+                run.sum.rejected, run.sum.skipped, run.sum.nclusters);
 out:
     if (pipeline_close_outputs(&run, ok) < 0)
         ret = KPT_EXIT_START;
