@@ -103,8 +103,13 @@ enum kpt_place {
     KPT_PL_KC_KERNEL,   /* a stackshot frame of the kernel cache, inside the KDK kernel */
     KPT_PL_KC_KEXT,     /* a stackshot frame of the kernel cache, inside a kext of the report */
     KPT_PL_KC,          /* a stackshot frame of the kernel cache, in no known module */
+    KPT_PL_KERNEL_SPACE, /* Intel before macOS 11, no slide printed: the kernel's address
+                            space (kexts lie below it, at 0xffffff7f........) */
 };
 const char *kpt_place_name(enum kpt_place p); /* a phrase for --explain and --trace */
+/* kpt_culprit_owner() - who ships a culprit bundle: "apple" (com.apple.*), "third-party",
+ * or NULL when there is no culprit */
+const char *kpt_culprit_owner(const char *culprit);
 
 /* One backtrace frame, top (innermost) first. */
 struct kpt_frame {
@@ -260,7 +265,11 @@ struct kpt_report {
     int pid; /* -1 when unknown */
     unsigned nested_count;
     struct kpt_frame fault; /* the faulting pc a trap or abort message names */
-    unsigned has_fault : 1;
+    uint64_t fault_data;    /* the data address of a fault: Intel "Fault CR2:", arm64 "far:" */
+    unsigned has_fault : 1, has_fault_data : 1;
+    /* an Intel machine check's "*** MCA Error Report ***" or "Machine-check capabilities"
+     * block: "family F model M; banks B1 B2 ..." (the banks whose status is valid), or NULL */
+    const char *machine_check;
 
     struct kpt_frame *frames;
     size_t nframes, frames_dropped;
@@ -331,7 +340,9 @@ struct kpt_cluster {
     size_t *members, nmembers, capmembers;    /* reports' seq, when the table keeps them */
     size_t first_seq, culprit_seq;            /* seq of the first member; of the first with a
                                                  culprit (SIZE_MAX: none): for merging */
-    char *rep_path;   /* the representative: earliest report, ties by path */
+    char *rep_path;   /* the representative: the most complete report (most frames, then
+                         most named), then the earliest, ties by path */
+    size_t rep_frames_all, rep_named; /* its frames and named frames, before any cut */
     int64_t rep_when; /* its time; INT64_MAX when it has none */
     char **rep_frames; /* its frames, top first */
     size_t rep_nframes;

@@ -86,6 +86,20 @@ dup_or_null(const char *s)
     return s ? xstrdup(s) : NULL;
 }
 
+/* the representative (SIGNATURES.md §6): the most complete member, most frames, then most
+ * named, then the earliest, ties by path; a state's clusters are compared the same way */
+static int
+rep_better(size_t frames, size_t named, int64_t when, const char *path, const struct kpt_cluster *c)
+{
+    if (frames != c->rep_frames_all)
+        return frames > c->rep_frames_all;
+    if (named != c->rep_named)
+        return named > c->rep_named;
+    if (when != c->rep_when)
+        return when < c->rep_when;
+    return strcmp(path, c->rep_path) < 0;
+}
+
 static void
 set_representative(struct kpt_cluster *c, const struct kpt_report *r)
 {
@@ -103,6 +117,8 @@ set_representative(struct kpt_cluster *c, const struct kpt_report *r)
     for (i = 0; i < n; i++)
         c->rep_frames[i] = xstrdup(kpt_frame_display(a, &r->frames[i]));
     c->rep_nframes = n;
+    c->rep_frames_all = r->nframes;
+    c->rep_named = r->nresolved;
     arena_free(a);
 }
 
@@ -147,8 +163,7 @@ clu_add(struct clu_table *t, const struct kpt_report *r)
         c->rep_when = when;
         c->first_seq = r->seq;
         c->culprit_seq = r->culprit ? r->seq : SIZE_MAX;
-    } else if (when < c->rep_when ||
-               (when == c->rep_when && strcmp(r->path, c->rep_path) < 0)) {
+    } else if (rep_better(r->nframes, r->nresolved, when, r->path, c)) {
         set_representative(c, r);
         c->rep_when = when;
     }
@@ -189,6 +204,8 @@ copy_rep(struct kpt_cluster *c, const struct kpt_cluster *src)
     c->rep_path = xstrdup(src->rep_path ? src->rep_path : "");
     c->message = xstrdup(src->message ? src->message : "");
     c->rep_when = src->rep_when;
+    c->rep_frames_all = src->rep_frames_all;
+    c->rep_named = src->rep_named;
     c->rep_frames = xcalloc(src->rep_nframes + 1, sizeof(*c->rep_frames));
     for (i = 0; i < src->rep_nframes; i++)
         c->rep_frames[i] = xstrdup(src->rep_frames[i]);
@@ -219,8 +236,8 @@ clu_table_merge(struct clu_table *t, const struct kpt_cluster *src, const size_t
         c->fields = src->fields ? xstrdup(src->fields) : NULL;
         c->first_seq = c->culprit_seq = SIZE_MAX;
         copy_rep(c, src);
-    } else if (src->rep_when < c->rep_when ||
-               (src->rep_when == c->rep_when && strcmp(src->rep_path, c->rep_path) < 0)) {
+    } else if (rep_better(src->rep_frames_all, src->rep_named, src->rep_when,
+                          src->rep_path ? src->rep_path : "", c)) {
         copy_rep(c, src);
     }
     /* what a single run takes from the first report, and the first report with a culprit */

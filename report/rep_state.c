@@ -77,6 +77,8 @@ rep_state_end(FILE *f, const struct kpt_summary *s)
         json_object_set_new(o, "last_seen", json_integer((json_int_t)c->last_seen));
         json_object_set_new(o, "rep_path", rep_lossless_str(c->rep_path));
         json_object_set_new(o, "rep_when", json_integer((json_int_t)c->rep_when));
+        json_object_set_new(o, "rep_frames_all", json_integer((json_int_t)c->rep_frames_all));
+        json_object_set_new(o, "rep_named", json_integer((json_int_t)c->rep_named));
         a = json_array();
         for (k = 0; k < c->rep_nframes; k++)
             json_array_append_new(a, rep_lossless_str(c->rep_frames[k]));
@@ -354,6 +356,8 @@ rep_state_parse(const char *data, size_t len, const char *path, struct kpt_state
         c->last_seen = (int64_t)json_integer_value(json_object_get(e, "last_seen"));
         c->rep_path = str_in(e, "rep_path");
         c->rep_when = (int64_t)json_integer_value(json_object_get(e, "rep_when"));
+        c->rep_frames_all = num_in(e, "rep_frames_all");
+        c->rep_named = num_in(e, "rep_named");
         c->rep_frames = strs_in(json_object_get(e, "rep_frames"), &c->rep_nframes);
         ex = strs_in(json_object_get(e, "examples"), &c->nexamples);
         for (k = 0; k < c->nexamples && k < KPT_EXAMPLES; k++)

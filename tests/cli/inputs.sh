@@ -68,12 +68,12 @@ n=$(sqlite3 "$T/la.db" 'select count(*) from reports' 2>/dev/null)
 # ... while report variants without a 'panic(cpu' line still are reports
 mkdir -p "$T/variants"
 printf 'Panic(CPU 4): NMIPI for spinlock acquisition timeout\nBacktrace (CPU 4), Frame : Return Address\n0xffffff80e4ac8d00 : 0xffffff8001e22f79 \n' > "$T/variants/nmipi.txt"
-# (a machine check without a panic line, mca.txt: issue 19 makes the reader accept it)
+printf 'Machine-check capabilities 0x0000000000000c09:\n family: 6 model: 45 stepping: 7 microcode: 1811\n*** MCA Error Report ***\nCPU Machine Check Error\n' > "$T/variants/mca.txt"
 { printf 'Kernel version:\nDarwin Kernel Version 21.6.0: Mon Dec 19 20:44:01 PST 2022; root:xnu-8020.240.18~2/RELEASE_X86_64\n';
   printf 'Kernel UUID: 33C30416-3302-3FFF-9686-A557DED28C5B\nKernel slide:      0x0000000000810000\nKernel text base:  0xffffff8000a10000\n'; } > "$T/variants/tail.txt"
 printf '{\n  "build" : "macOS 14.0 (23A344)",\n  "panicString" : "panic(cpu 0 caller 0xfffffe0012d44070): x"\n}\n' > "$T/variants/body.txt"
 $K --reports-csv "$T/va.csv" -o /dev/null "$T/variants" 2>/dev/null
-for f in nmipi.txt tail.txt body.txt; do
+for f in nmipi.txt mca.txt tail.txt body.txt; do
     got=$(row "$T/va.csv" "$T/variants/$f")
     case $got in ok,*|partial,*) ok "variant $f is a report" ;; *) no "variant $f is a report (got: $got)" ;; esac
 done

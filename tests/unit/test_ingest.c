@@ -473,6 +473,52 @@ test_own_inputs(void **state)
     }
 }
 
+/* issue 19: the panic forms real reports show beside "panic(cpu N caller ...)" */
+static void
+test_panic_forms(void **state)
+{
+    static const char mca[] =
+        "*** MCA Error Report ***\n"
+        "CPU Machine Check Architecture Error Dump (CPU: Intel(R) Core(TM) i7-5557U CPU @ 3.10GHz, CPUID: 0x306D4)\n"
+        "Core: 0 \n  IA32_MC3_STATUS=0xBE00000000800400\n  IA32_MC3_CTL=0x0\n"
+        "  IA32_MC5_STATUS=0x6E0000000040110B\n" /* not valid: bit 63 clear */
+        "\n*** Panic Report ***\nMachine-check capabilities: 0x0000000001000c07\n";
+    static const char caps[] =
+        "Machine-check capabilities: 0x0000000001000c17\n"
+        " family: 6 model: 62 stepping: 4 microcode: 1070\n"
+        "Processor 0: IA32_MCG_STATUS: 0x0000000000000005\n"
+        " IA32_MC7_STATUS(0x41d): 0xfe0332c000010093\n"
+        " IA32_MC12_STATUS(0x431): 0xc80334c600800093\n";
+    static const char nmi[] =
+        "Panic(CPU 1, time 720049727941): NMIPI for spinlock acquisition timeout, spinlock: 0xffffff86cfc868e0\n"
+        "Backtrace (CPU 1), Frame : Return Address\n"
+        "0xffffffa08906cf80 : 0xffffff8019deee4b \n";
+    static const char wrapped[] =
+        "panic(cpu 2 caller 0xffffff800e24522c): Double fault at 0xffffff7f91dc1dd4, registers:\n"
+        "Backtrace (CPU 2), Frame : Return Address\n"
+        "0xffffff800df52310 : 0xffffff800e11868d mach_kernel : _handle_debugger_trap + \n"
+        "0x49d\n"
+        "0xffffff800df52360 : 0xffffff800e252ab5 mach_kernel : _kdp_i386_trap + 0x155\n";
+    struct arena *a = arena_new(65536);
+    struct kpt_report r;
+
+    (void)state;
+    assert_int_equal(parse(mca, sizeof(mca) - 1, a, &r), 0);
+    assert_int_not_equal(r.status, KPT_ST_REJECTED);
+    assert_string_equal(r.machine_check, "family 6 model 61; banks 3");
+    assert_int_equal(parse(caps, sizeof(caps) - 1, a, &r), 0);
+    assert_string_equal(r.machine_check, "family 6 model 62; banks 7 12");
+    assert_int_equal(parse(nmi, sizeof(nmi) - 1, a, &r), 0);
+    assert_int_equal(r.cpu, 1);
+    assert_non_null(strstr(r.panic_string, "NMIPI for spinlock acquisition timeout"));
+    assert_int_equal(r.nframes, 1);
+    assert_int_equal(parse(wrapped, sizeof(wrapped) - 1, a, &r), 0);
+    assert_int_equal(r.nframes, 2);
+    assert_string_equal(r.frames[0].sym_name, "_handle_debugger_trap");
+    assert_int_equal(r.frames[0].sym_off, 0x49d);
+    arena_free(a);
+}
+
 /* limits are configuration: each gives a clear per-file outcome */
 static void
 test_limits(void **state)
@@ -556,6 +602,7 @@ main(void)
         cmocka_unit_test(test_corpus_oracle),
         cmocka_unit_test(test_corpus_fields),
         cmocka_unit_test(test_corpus_every_file),
+        cmocka_unit_test(test_panic_forms),
         cmocka_unit_test(test_corpus_copies), cmocka_unit_test(test_identity),
         cmocka_unit_test(test_own_inputs), cmocka_unit_test(test_t2_two_panics),
         cmocka_unit_test(test_limits),
