@@ -8,13 +8,13 @@ PKG_CONFIG ?= pkg-config
 CC         ?= cc
 BUILD      ?= build
 
-PKGS := libxml-2.0 jansson zlib libxxhash libplist-2.0 sqlite3
+PKGS := libxml-2.0 jansson zlib libxxhash libplist-2.0 sqlite3 libarchive
 TEST_PKGS := cmocka
 # Debian packages the build and the tests need (installed by 'make deps')
 DEB_PKGS := gcc make pkg-config libxml2-dev libjansson-dev zlib1g-dev libxxhash-dev libcmocka-dev libplist-dev \
-            libsqlite3-dev sqlite3 lldb-16 clang llvm lld-16 parallel mandoc chromium
+            libarchive-dev libsqlite3-dev sqlite3 lldb-16 clang llvm lld-16 parallel mandoc chromium
 # macOS: Xcode's command line tools bring cc, ld64, lldb, dsymutil, libxml2, zlib
-BREW_PKGS := pkg-config jansson xxhash cmocka libplist sqlite llvm lld mandoc parallel coreutils
+BREW_PKGS := pkg-config jansson xxhash cmocka libplist libarchive sqlite llvm lld mandoc parallel coreutils
 FIXTURES := build/fixtures
 
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -26,6 +26,10 @@ ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
 
+# Homebrew's libarchive is keg-only (macOS ships an older one without its .pc file)
+ifeq ($(shell uname -s),Darwin)
+export PKG_CONFIG_PATH := $(shell brew --prefix libarchive 2>/dev/null)/lib/pkgconfig:$(PKG_CONFIG_PATH)
+endif
 DEPS_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 DEPS_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
@@ -36,7 +40,7 @@ ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 LIBS_ALL    = $(DEPS_LIBS) -lstdc++
 
 LIB_SRCS := $(wildcard util/*.c) model.c model_fields.c $(wildcard ingest/*.c) $(wildcard symbolicate/*.c) \
-            $(wildcard cluster/*.c) $(wildcard report/*.c) $(wildcard history/*.c) cli.c pipeline.c pipeline_one.c pipeline_merge.c \
+            $(wildcard cluster/*.c) $(wildcard report/*.c) $(wildcard history/*.c) cli.c pipeline.c pipeline_one.c pipeline_merge.c pipeline_archive.c \
             pipeline_hist.c pipeline_check.c
 RULES    := $(sort $(wildcard cluster/rules/xnusig-1/*))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/clu_rules_data.o
@@ -106,6 +110,7 @@ samples: fixtures  ## the fixture KDKs and reports that 'make demo' symbolicates
 bench: $(BUILD)/kptrace-batch fixtures build/uuidfix build/machofix  ## benchmark figures (see bench/RESULTS.md); BENCH_N reports
 	@UUIDFIX=build/uuidfix MACHOFIX=build/machofix sh bench/bench.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_N),1000)
 	@sh bench/history.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_HISTORY_N),100000)
+	@sh bench/archive.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_ARCHIVE_N),5000)
 
 sym-test: $(BUILD)/kptrace-batch fixtures  ## symbolication tests: real lldb on the fixtures, fake lldbs
 	@sh tests/cli/symbolicate.sh $(BUILD)/kptrace-batch $(FIXTURES)
@@ -139,6 +144,7 @@ cli-test: $(BUILD)/kptrace-batch fixtures  ## run the command-line tests and the
 	@KPT_FIXTURES=$(FIXTURES) sh tests/cli/hostile2.sh $(BUILD)/kptrace-batch
 	@KPT_FIXTURES=$(FIXTURES) sh tests/cli/shard.sh $(BUILD)/kptrace-batch
 	@sh tests/cli/history.sh $(BUILD)/kptrace-batch
+	@sh tests/cli/inputs.sh $(BUILD)/kptrace-batch
 	@sh tests/cli/labels.sh $(BUILD)/kptrace-batch
 
 golden: $(BUILD)/kptrace-batch fixtures  ## whole outputs against tests/golden (GOLDEN_UPDATE=1 rewrites them)

@@ -92,10 +92,18 @@ static const char usage_text2[] =
     "      --max-file-bytes N   largest input after decompression (default 67108864)\n"
     "      --max-line-bytes N   longest line of text (default 1048576)\n"
     "      --max-frames N       backtrace frames kept per report (default 4096)\n"
+    "      --max-archive-bytes N  bytes decompressed from one archive in all (default\n"
+    "                           4294967296); --max-file-bytes bounds each member\n"
+    "      --max-members N      members read from one archive (default 100000)\n"
+    "\n"
+    "archives (zip, tar, cpio, 7z; gzip, bzip2, xz, zstd, lz4; nested 3 deep) are read\n"
+    "member by member: a member's row is ARCHIVE!MEMBER (accepted by --explain, --trace).\n"
     "\n"
     "status of an input: ok (a panic report with a backtrace), partial (a panic report\n"
     "without a backtrace, or visibly damaged: what was read is kept), rejected (not a\n"
-    "panic report, unreadable or unparseable; the error column says why).\n"
+    "panic report, unreadable or unparseable; the error column says why), skipped\n"
+    "(another kind of report: crash, spin, hang, an .ips of another bug_type, .DS_Store,\n"
+    "an archive's own row; listed, not a failure, never in the history).\n"
     "\n"
     "exit: 0 every input was read   1 some inputs were rejected (listed in the outputs)\n"
     "      2 usage error   3 cannot start or finish: an output cannot be written\n"
@@ -135,7 +143,8 @@ enum { OPT_CSV = 256, OPT_REPORTS_CSV, OPT_JSON, OPT_MAX_FILE, OPT_MAX_LINE, OPT
        OPT_KDK_ROOT, OPT_KEXT, OPT_LLDB, OPT_NO_SYM, OPT_CACHE, OPT_NO_CACHE, OPT_TRACE,
        OPT_LLDB_TIMEOUT, OPT_LLDB_LOG, OPT_RULES, OPT_EXPLAIN, OPT_BASELINE, OPT_SINCE,
        OPT_UNTIL, OPT_BUILD, OPT_COMPARE, OPT_PLOT, OPT_FRAMES, OPT_STATE, OPT_COMPARE_RULES, OPT_HTML,
-       OPT_HISTORY, OPT_STATUS, OPT_BUG, OPT_NOTE, OPT_MERGE_INTO, OPT_UNMERGE, OPT_RUNS };
+       OPT_HISTORY, OPT_STATUS, OPT_BUG, OPT_NOTE, OPT_MERGE_INTO, OPT_UNMERGE, OPT_RUNS,
+       OPT_MAX_ARCHIVE, OPT_MAX_MEMBERS };
 
 static void
 push(const char ***v, size_t *n, const char *s)
@@ -257,6 +266,8 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
         { "lldb-timeout", required_argument, NULL, OPT_LLDB_TIMEOUT },
         { "max-file-bytes", required_argument, NULL, OPT_MAX_FILE },
         { "max-frames", required_argument, NULL, OPT_MAX_FRAMES },
+        { "max-archive-bytes", required_argument, NULL, OPT_MAX_ARCHIVE },
+        { "max-members", required_argument, NULL, OPT_MAX_MEMBERS },
         { "max-line-bytes", required_argument, NULL, OPT_MAX_LINE },
         { "no-cache", no_argument, NULL, OPT_NO_CACHE },
         { "no-symbolicate", no_argument, NULL, OPT_NO_SYM },
@@ -468,6 +479,18 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
         case OPT_MAX_FRAMES:
             if (parse_size(optarg, 1, &o->lim.max_frames)) {
                 usage_error("--max-frames needs a positive number, not '%s'", optarg);
+                return -1;
+            }
+            break;
+        case OPT_MAX_ARCHIVE:
+            if (parse_size(optarg, 1, &o->lim.max_archive_bytes)) {
+                usage_error("--max-archive-bytes needs a positive number, not '%s'", optarg);
+                return -1;
+            }
+            break;
+        case OPT_MAX_MEMBERS:
+            if (parse_size(optarg, 1, &o->lim.max_members)) {
+                usage_error("--max-members needs a positive number, not '%s'", optarg);
                 return -1;
             }
             break;

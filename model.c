@@ -18,6 +18,8 @@ kpt_limits_default(struct kpt_limits *l)
     l->max_line_bytes = KPT_MAX_LINE_BYTES;
     l->max_frames = KPT_MAX_FRAMES;
     l->max_kexts = KPT_MAX_KEXTS;
+    l->max_archive_bytes = KPT_MAX_ARCHIVE_BYTES;
+    l->max_members = KPT_MAX_MEMBERS;
 }
 
 const char *
@@ -52,6 +54,7 @@ kpt_status_name(enum kpt_status s)
     case KPT_ST_OK: return "ok";
     case KPT_ST_PARTIAL: return "partial";
     case KPT_ST_REJECTED: return "rejected";
+    case KPT_ST_SKIPPED: return "skipped";
     }
     return "rejected";
 }

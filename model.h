@@ -37,8 +37,13 @@
 #define KPT_MAX_SS_DEPTH 64u      /* JSON nesting inside the stackshot */
 #define KPT_MAX_HANG_CHAIN 16u    /* turnstile hops followed */
 
+#define KPT_MAX_ARCHIVE_BYTES ((size_t)4 << 30) /* decompressed, one archive in all */
+#define KPT_MAX_MEMBERS 100000u                  /* regular members of one archive */
+#define KPT_MAX_ARCHIVE_DEPTH 3                  /* an archive, and two levels inside it */
+
 struct kpt_limits {
     size_t max_file_bytes, max_line_bytes, max_frames, max_kexts;
+    size_t max_archive_bytes, max_members;
 };
 void kpt_limits_default(struct kpt_limits *l);
 
@@ -55,7 +60,10 @@ const char *kpt_format_name(enum kpt_format f);
 enum kpt_arch { KPT_ARCH_UNKNOWN = 0, KPT_ARCH_X86_64, KPT_ARCH_ARM64 };
 const char *kpt_arch_name(enum kpt_arch a);
 
-enum kpt_status { KPT_ST_OK = 0, KPT_ST_PARTIAL, KPT_ST_REJECTED };
+/* skipped: recognisably another kind of input than a kernel panic (a crash or spin report,
+ * an .ips of another bug_type, a .DS_Store, an archive's own row); listed, never a failure,
+ * never signed nor recorded in a history */
+enum kpt_status { KPT_ST_OK = 0, KPT_ST_PARTIAL, KPT_ST_REJECTED, KPT_ST_SKIPPED };
 const char *kpt_status_name(enum kpt_status s);
 
 /* how the report's kernel was found in the catalogue (symbolicate/) */
@@ -457,7 +465,7 @@ struct kpt_trend_table {
 
 /* Everything report/ needs at the end of a run. */
 struct kpt_summary {
-    size_t files, ok, partial, rejected, no_backtrace;
+    size_t files, ok, partial, rejected, skipped, no_backtrace;
     size_t by_format[KPT_FMT_PLIST + 1];
     size_t frames, frames_placed, frames_named;
     const struct kpt_cluster *clusters; /* by count, then id */
@@ -550,6 +558,8 @@ void kpt_fields_sort(const struct kpt_field *t, void *obj);                 /* h
 void kpt_fields_release(const struct kpt_field *t, void *obj, int strings); /* strings: free them too */
 
 #define KPT_REJECTED_LISTED 1000
+/* a report that was read (ok or partial): the stages after ingest see only these */
+#define KPT_READ(r) ((r)->status == KPT_ST_OK || (r)->status == KPT_ST_PARTIAL)
 /* the reports the clusters hold: read, and not left out by a filter */
 #define KPT_TOTAL(s) ((s)->ok + (s)->partial - (s)->excluded)
 

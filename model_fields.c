@@ -15,13 +15,14 @@
 static int
 read_ok(const struct kpt_report *r)
 {
-    return r->status != KPT_ST_REJECTED;
+    return KPT_READ(r);
 }
 
 static size_t one(const struct kpt_report *r, size_t i) { (void)r; (void)i; return 1; }
 static size_t is_ok(const struct kpt_report *r, size_t i) { (void)i; return r->status == KPT_ST_OK; }
 static size_t is_partial(const struct kpt_report *r, size_t i) { (void)i; return r->status == KPT_ST_PARTIAL; }
 static size_t is_rejected(const struct kpt_report *r, size_t i) { (void)i; return r->status == KPT_ST_REJECTED; }
+static size_t is_skipped(const struct kpt_report *r, size_t i) { (void)i; return r->status == KPT_ST_SKIPPED; }
 static size_t is_excluded(const struct kpt_report *r, size_t i) { (void)i; return r->excluded; }
 static size_t is_hang(const struct kpt_report *r, size_t i) { (void)i; return r->hang != NULL; }
 static size_t has_hang_key(const struct kpt_report *r, size_t i) { (void)i; return r->hang && r->hang->hang_id; }
@@ -76,6 +77,7 @@ const struct kpt_field kpt_summary_fields[] = {
     COUNTED("ok", ok, is_ok),
     COUNTED("partial", partial, is_partial),
     COUNTED("rejected", rejected, is_rejected),
+    COUNTED("skipped", skipped, is_skipped),
     COUNTED("no_backtrace", no_backtrace, no_backtrace),
     { "by_format", KPT_FT_COUNT, KPT_FM_SUM, offsetof(struct kpt_summary, by_format),
       KPT_FMT_PLIST + 1, format_elem, of_format, NULL, NULL },

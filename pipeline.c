@@ -123,7 +123,7 @@ read_input(struct run *run, const char *path, const char *why, struct kpt_report
         r->error = why;
     } else {
         if (!names_only || ing_may_print_names(data, len))
-            ing_parse(data, len, &run->o->lim, run->arena, r);
+            ing_parse_named(path, data, len, &run->o->lim, run->arena, r);
         free(data);
     }
 }
@@ -131,6 +131,18 @@ read_input(struct run *run, const char *path, const char *why, struct kpt_report
 void
 pipeline_read_report(struct run *run, const char *path, const char *why, struct kpt_report *r)
 {
+    struct stat st;
+
+    /* "archive!member": a member, when no file has that name */
+    if (!why && strchr(path, '!') && lstat(path, &st) < 0 && pipeline_read_member(run, path, r) == 0)
+        return;
+    if (!why && pipeline_is_archive(run, path)) {
+        arena_clear(run->arena);
+        kpt_report_init(r, run->arena, path);
+        r->status = KPT_ST_REJECTED;
+        r->error = "an archive: name one of its members, ARCHIVE!MEMBER, as its rows do";
+        return;
+    }
     read_input(run, path, why, r, 0);
 }
 
@@ -167,67 +179,78 @@ excluded(const struct kpt_opts *o, const struct kpt_report *r)
     return (o->has_since && r->when < o->since) || (o->has_until && r->when >= o->until);
 }
 
-static int
-on_input(const char *path, const char *why, void *ctx)
+/* everything after ingest for report r (read into run->arena): signed, counted, its rows */
+int
+pipeline_report(struct run *run, struct kpt_report *r)
 {
-    struct run *run = ctx;
-    struct kpt_report r;
     int first = run->sum.files == 0, out = 0;
 
-    if (!why && own_output(run, path))
-        return 0; /* not an input: this run's summary being written */
-    read_input(run, path, why, &r, run->pass == 1 && !sym_needs_lookups(run->sym));
-    r.seq = run->sum.files;
-    if (r.status != KPT_ST_REJECTED)
-        out = excluded(run->o, &r);
+    r->seq = run->sum.files;
+    if (KPT_READ(r))
+        out = excluded(run->o, r);
     if (run->pass == 1) {
-        if (r.status != KPT_ST_REJECTED && !out)
-            sym_collect(run->sym, run->arena, &r);
-        else if (r.status != KPT_ST_REJECTED)
-            sym_prepare(run->sym, run->arena, &r); /* left out: its row still says its KDK */
+        if (KPT_READ(r) && !out)
+            sym_collect(run->sym, run->arena, r);
+        else if (KPT_READ(r))
+            sym_prepare(run->sym, run->arena, r); /* left out: its row still says its KDK */
         progress_tick(&run->progress, ++run->seen);
         return 0;
     }
     if (out) {
-        r.excluded = 1;
-        if (!r.error)
-            r.error = "left out by --since, --until or --build";
-        sym_resolve(run->sym, run->arena, &r);
-        clu_sign(run->rules, run->arena, &r);
-    } else if (r.status != KPT_ST_REJECTED) {
+        r->excluded = 1;
+        if (!r->error)
+            r->error = "left out by --since, --until or --build";
+        sym_resolve(run->sym, run->arena, r);
+        clu_sign(run->rules, run->arena, r);
+    } else if (KPT_READ(r)) {
         struct kpt_report b;
 
-        sym_resolve(run->sym, run->arena, &r);
+        sym_resolve(run->sym, run->arena, r);
         if (run->cmp) { /* the other rule set first: the frames keep this run's marks */
-            b = r;
+            b = *r;
             clu_sign(run->rules_b, run->arena, &b);
         }
-        clu_sign(run->rules, run->arena, &r);
-        clu_add(run->table, &r);
+        clu_sign(run->rules, run->arena, r);
+        clu_add(run->table, r);
         if (run->cmp)
-            clu_compare_add(run->cmp, &r, &b);
+            clu_compare_add(run->cmp, r, &b);
     }
-    account(run, &r);
-    pipeline_hist_add(run, &r);
+    account(run, r);
+    pipeline_hist_add(run, r);
     {
         struct buf crow = BUF_INIT, jrow = BUF_INIT;
 
         if (run->out[OUT_RCSV].f || run->out[OUT_STATE].f)
-            rep_reports_csv_row_buf(&crow, run->arena, &r);
+            rep_reports_csv_row_buf(&crow, run->arena, r);
         if (run->out[OUT_JSON].f || run->out[OUT_STATE].f)
-            rep_json_report_buf(&jrow, run->arena, &r);
+            rep_json_report_buf(&jrow, run->arena, r);
         if (run->out[OUT_RCSV].f && rep_write_text(run->out[OUT_RCSV].f, crow.data, crow.len) < 0)
             run->io_error = 1;
         if (run->out[OUT_JSON].f && (rep_json_sep(run->out[OUT_JSON].f, first) < 0 ||
                             rep_write_text(run->out[OUT_JSON].f, jrow.data, jrow.len) < 0))
             run->io_error = 1;
-        if (run->out[OUT_STATE].f && rep_state_report(run->out[OUT_STATE].f, r.path, crow.data, jrow.data, first) < 0)
+        if (run->out[OUT_STATE].f && rep_state_report(run->out[OUT_STATE].f, r->path, crow.data, jrow.data, first) < 0)
             run->io_error = 1;
         buf_release(&crow);
         buf_release(&jrow);
     }
     progress_tick(&run->progress, run->sum.files);
     return run->io_error ? KPT_E_IO : 0;
+}
+
+static int
+on_input(const char *path, const char *why, void *ctx)
+{
+    struct run *run = ctx;
+    struct kpt_report r;
+    int ret;
+
+    if (!why && own_output(run, path))
+        return 0; /* not an input: this run's summary being written */
+    if (!why && (ret = pipeline_archive(run, path)) != KPT_E_FORMAT)
+        return ret; /* an archive: a row per member, and one for the archive */
+    read_input(run, path, why, &r, run->pass == 1 && !sym_needs_lookups(run->sym));
+    return pipeline_report(run, &r);
 }
 
 /* '-': the paths on standard input, read once and kept for both passes; -1 (said on
@@ -572,8 +595,10 @@ pipeline_run(const struct kpt_opts *o)
         pipeline_verbose_counts(run.sum.sym);
     ret = pipeline_finish(&run, &ok);
     if (!o->quiet)
-        fprintf(stderr, "kptrace-batch: %zu inputs: %zu ok, %zu partial, %zu rejected; %zu clusters\n",
-                run.sum.files, run.sum.ok, run.sum.partial, run.sum.rejected, run.sum.nclusters);
+        fprintf(stderr, "kptrace-batch: %zu inputs: %zu ok, %zu partial, %zu rejected%s; %zu clusters\n",
+                run.sum.files, run.sum.ok, run.sum.partial, run.sum.rejected,
+                run.sum.skipped ? arena_printf(run.arena, ", %zu skipped (not kernel panics)", run.sum.skipped) : "",
+                run.sum.nclusters);
 out:
     if (pipeline_close_outputs(&run, ok) < 0)
         ret = KPT_EXIT_START;

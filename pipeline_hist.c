@@ -40,7 +40,7 @@ pipeline_hist_add(struct run *run, const struct kpt_report *r)
 {
     struct buf err = BUF_INIT;
 
-    if (!run->hist || r->status == KPT_ST_REJECTED || r->excluded)
+    if (!run->hist || !KPT_READ(r) || r->excluded)
         return 0;
     if (hist_add(run->hist, run->arena, r, &err) < 0) {
         run->io_error = 1;

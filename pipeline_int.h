@@ -39,6 +39,18 @@ struct run {
     size_t seen; /* inputs met by the current pass */
 };
 
+/* everything after ingest for report r (in run->arena): signed, counted, its rows; KPT_E_IO
+ * when an output failed */
+int pipeline_report(struct run *run, struct kpt_report *r);
+/* pipeline_archive.c: the archive at path, a row per member that is a report (or named
+ * like one) and one for the archive itself; KPT_E_FORMAT, nothing done, when it is none.
+ * pipeline_read_member(): one member named "archive!member" into r (--trace, --explain);
+ * -1 when there is no such member */
+int pipeline_archive(struct run *run, const char *path);
+int pipeline_read_member(struct run *run, const char *path, struct kpt_report *r);
+/* pipeline_is_archive(): 1 when path is an archive (not a lone compressed report) */
+int pipeline_is_archive(struct run *run, const char *path);
+
 /* a path or reason on stderr, control bytes escaped */
 void pipeline_diag(const char *path, const char *why);
 /* outputs that would destroy something (two naming one file, the history or a file beside

@@ -22,8 +22,16 @@ static int
 cmp_mrow(const void *x, const void *y)
 {
     const struct mrow *a = x, *b = y;
-    int c = path_walk_cmp(a->row->path, b->row->path);
+    size_t na = strcspn(a->row->path, "!"), nb = strcspn(b->row->path, "!");
+    /* an archive's rows (ARCHIVE!MEMBER, then its own) keep the order its run gave them:
+     * the archive's order, not the walk's (a shard holds a whole archive) */
+    int c = path_walk_cmp_n(a->row->path, na, b->row->path, nb);
 
+    if (c)
+        return c;
+    if (a->shard == b->shard)
+        return a->seq < b->seq ? -1 : a->seq > b->seq;
+    c = path_walk_cmp(a->row->path, b->row->path);
     if (c)
         return c;
     if (a->shard != b->shard)
@@ -165,8 +173,9 @@ pipeline_merge(const struct kpt_opts *o)
     run.sum.plot = o->plot;
     ret = pipeline_finish(&run, &ok);
     if (!o->quiet)
-        fprintf(stderr, "kptrace-batch: merged %zu states: %zu inputs: %zu ok, %zu partial, %zu rejected; %zu clusters\n",
-                o->npaths, run.sum.files, run.sum.ok, run.sum.partial, run.sum.rejected, run.sum.nclusters);
+        fprintf(stderr, "kptrace-batch: merged %zu states: %zu inputs: %zu ok, %zu partial, %zu rejected, "
+                        "%zu skipped; %zu clusters\n", o->npaths, run.sum.files, run.sum.ok, run.sum.partial,
+                run.sum.rejected, run.sum.skipped, run.sum.nclusters);
 out:
     if (pipeline_close_outputs(&run, ok) < 0)
         ret = KPT_EXIT_START;

@@ -69,7 +69,7 @@ one_report(const struct kpt_opts *o, int explain)
     pipeline_sym_options(o, &so);
     run.sym = sym_ctx_new(&so, o->verbose ? stderr : NULL);
     pipeline_read_report(&run, path, NULL, &r);
-    if (r.status == KPT_ST_REJECTED) {
+    if (!KPT_READ(&r)) {
         pipeline_diag(path, r.error ? r.error : "rejected");
         ret = KPT_EXIT_REJECTED;
         goto out;

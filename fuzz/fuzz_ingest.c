@@ -29,7 +29,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lim.max_frames = 512;
     kpt_report_init(&r, a, "fuzz");
     if (ing_parse(data, size, &lim, a, &r) == 0) {
-        if (r.status == KPT_ST_REJECTED || r.nframes > lim.max_frames)
+        if (!KPT_READ(&r) || r.nframes > lim.max_frames)
             abort();
         sym_resolve(s, a, &r);
         clu_sign(rules, a, &r);
@@ -38,7 +38,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (i = 0; i < r.nframes; i++)
             if (strlen(kpt_frame_text(a, &r.frames[i])) > KPT_MAX_MODULE_NAME + 1 + KPT_MAX_FUNCTION_NAME)
                 abort();
-    } else if (r.status != KPT_ST_REJECTED || !r.error) {
+    } else if (KPT_READ(&r) || !r.error) {
         abort();
     }
     sym_ctx_free(s);

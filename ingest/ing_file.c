@@ -90,11 +90,24 @@ struct ing_walker {
     size_t nroots;
 };
 
+/* a directory being listed: the walk's explicit stack (a tree 20,000 levels deep must not
+ * overflow the C stack); its path is the walk's path buffer cut to 'len' */
+struct wdir {
+    dev_t dev;
+    ino_t ino;
+    int fd;       /* open while listed, or -1: its entries are stat'ed and opened relative to
+                     it, so each step costs the same at any depth (not the path's length) */
+    size_t len;   /* its path's length in the walk's path */
+    char **names; /* its entries, sorted */
+    size_t n, i;  /* entries, and the next one to visit */
+};
+
 struct walk {
     struct ing_walker *wk;
     ing_walk_fn *fn;
     void *ctx;
-    struct seen *path_dirs; /* directories on the current path (loops) */
+    struct buf path;     /* the path being visited */
+    struct wdir *stack;  /* directories on the current path (loops) */
     size_t ndirs, cap;
 };
 
@@ -204,66 +217,89 @@ cmp_names(const void *x, const void *y)
     return strcmp(*(char *const *)x, *(char *const *)y);
 }
 
-static int walk_path(struct walk *w, const char *path, int top);
+#define WALK_FDS 64 /* directories of the current path held open; deeper ones reopened */
 
+/* enter the directory at w->path (st; 'name' in directory dfd): listed and pushed, or its
+ * row given */
 static int
-walk_dir(struct walk *w, const char *path, const struct stat *st)
+enter_dir(struct walk *w, int dfd, const char *name, const struct stat *st)
 {
+    const char *path = w->path.data;
     DIR *d;
+    int fd, lfd;
     struct dirent *e;
-    char **names = NULL;
-    size_t n = 0, cap = 0, i;
-    int ret = 0;
+    struct wdir *f;
+    size_t i;
 
     for (i = 0; i < w->ndirs; i++)
-        if (w->path_dirs[i].dev == st->st_dev && w->path_dirs[i].ino == st->st_ino)
+        if (w->stack[i].dev == st->st_dev && w->stack[i].ino == st->st_ino)
             return w->fn(path, "symlink loop: directory already being searched", w->ctx);
     if (seen_before(&w->wk->dirs, st))
         return 0; /* reached again (an overlapping PATH, two links to it): walked once */
-    if (!(d = lp_opendir(path)))
-        return w->fn(path, strerror(errno), w->ctx);
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        VEC_GROW(names, n + 1, cap);
-        names[n++] = xstrdup(e->d_name);
+    fd = dfd == AT_FDCWD ? lp_open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                         : openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    lfd = fd < 0 ? -1 : dup(fd);
+    if (fd < 0 || lfd < 0 || !(d = fdopendir(lfd))) {
+        int err = errno;
+
+        if (lfd >= 0)
+            close(lfd);
+        if (fd >= 0)
+            close(fd);
+        return w->fn(path, strerror(err), w->ctx);
+    }
+    if (w->ndirs >= WALK_FDS && w->stack[w->ndirs - WALK_FDS].fd >= 0) {
+        close(w->stack[w->ndirs - WALK_FDS].fd); /* reopened when the walk comes back */
+        w->stack[w->ndirs - WALK_FDS].fd = -1;
+    }
+    VEC_GROW(w->stack, w->ndirs + 1, w->cap);
+    f = &w->stack[w->ndirs++];
+    memset(f, 0, sizeof(*f));
+    f->fd = fd;
+    f->dev = st->st_dev;
+    f->ino = st->st_ino;
+    f->len = w->path.len;
+    {
+        size_t cap = 0;
+
+        while ((e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            VEC_GROW(f->names, f->n + 1, cap);
+            f->names[f->n++] = xstrdup(e->d_name);
+        }
     }
     closedir(d);
-    qsort(names, n, sizeof(*names), cmp_names);
-    VEC_GROW(w->path_dirs, w->ndirs + 1, w->cap);
-    w->path_dirs[w->ndirs].dev = st->st_dev;
-    w->path_dirs[w->ndirs].ino = st->st_ino;
-    w->ndirs++;
-    for (i = 0; i < n; i++) {
-        struct buf p = BUF_INIT;
-
-        if (!ret) {
-            buf_adds(&p, path);
-            if (p.len && p.data[p.len - 1] != '/')
-                buf_addc(&p, '/');
-            buf_adds(&p, names[i]);
-            ret = walk_path(w, p.data, 0);
-            buf_release(&p);
-        }
-        free(names[i]);
-    }
-    w->ndirs--;
-    free(names);
-    return ret;
+    qsort(f->names, f->n, sizeof(*f->names), cmp_names);
+    return 0;
 }
 
+/* stat 'name' in dfd (AT_FDCWD: the walk's path), following links or not */
 static int
-walk_path(struct walk *w, const char *path, int top)
+stat_at(struct walk *w, int dfd, const char *name, struct stat *st, int follow)
 {
+    if (dfd == AT_FDCWD)
+        return lp_stat(w->path.data, st, follow);
+    return fstatat(dfd, name, st, follow ? 0 : AT_SYMLINK_NOFOLLOW);
+}
+
+/* visit w->path, which is 'name' in directory dfd (AT_FDCWD: a given path): a file's row,
+ * or a directory entered */
+static int
+visit(struct walk *w, int dfd, const char *name, int top)
+{
+    const char *path = w->path.data;
     struct stat st, lst;
     int link;
 
-    if (lp_stat(path, &st, 1) < 0) {
-        if (errno == ELOOP || (lp_stat(path, &lst, 0) == 0 && S_ISLNK(lst.st_mode)))
-            return w->fn(path, errno == ELOOP ? "symlink loop" : "dangling symlink", w->ctx);
-        return w->fn(path, strerror(errno), w->ctx);
+    if (stat_at(w, dfd, name, &st, 1) < 0) {
+        int e = errno;
+
+        if (e == ELOOP || (stat_at(w, dfd, name, &lst, 0) == 0 && S_ISLNK(lst.st_mode)))
+            return w->fn(path, e == ELOOP ? "symlink loop" : "dangling symlink", w->ctx);
+        return w->fn(path, strerror(e), w->ctx);
     }
-    link = lp_stat(path, &lst, 0) == 0 && S_ISLNK(lst.st_mode);
+    link = stat_at(w, dfd, name, &lst, 0) == 0 && S_ISLNK(lst.st_mode);
     if (S_ISDIR(st.st_mode)) {
         if (link && !top) {
             /* a directory link inside the dumps is followed only where it stays inside the
@@ -276,7 +312,7 @@ walk_path(struct walk *w, const char *path, int top)
                 return w->fn(path, "a symbolic link to a directory outside the given folders: not followed",
                              w->ctx);
         }
-        return walk_dir(w, path, &st);
+        return enter_dir(w, dfd, name, &st);
     }
     if (!S_ISREG(st.st_mode))
         return w->fn(path, S_ISFIFO(st.st_mode)   ? "not a regular file (a FIFO)"
@@ -298,6 +334,34 @@ walk_path(struct walk *w, const char *path, int top)
     return w->fn(path, NULL, w->ctx);
 }
 
+/* leave the top directory; the one below gets its descriptor back if it gave it up: its
+ * ".." when that is it (no link was followed into the child), else by its path */
+static void
+pop_dir(struct walk *w)
+{
+    struct wdir *f = &w->stack[--w->ndirs], *up = w->ndirs ? f - 1 : NULL;
+
+    while (f->i < f->n)
+        free(f->names[f->i++]);
+    free(f->names);
+    if (up && up->fd < 0 && up->i < up->n) {
+        struct stat st;
+
+        if (f->fd >= 0 && (up->fd = openat(f->fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0 &&
+            (fstat(up->fd, &st) < 0 || st.st_dev != up->dev || st.st_ino != up->ino)) {
+            close(up->fd);
+            up->fd = -1;
+        }
+        if (up->fd < 0) {
+            w->path.len = up->len;
+            w->path.data[up->len] = '\0';
+            up->fd = lp_open(w->path.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        }
+    }
+    if (f->fd >= 0)
+        close(f->fd);
+}
+
 int
 ing_walk(struct ing_walker *wk, const char *path, ing_walk_fn *fn, void *ctx)
 {
@@ -308,7 +372,35 @@ ing_walk(struct ing_walker *wk, const char *path, ing_walk_fn *fn, void *ctx)
     w.wk = wk;
     w.fn = fn;
     w.ctx = ctx;
-    ret = walk_path(&w, path, 1);
-    free(w.path_dirs);
+    buf_init(&w.path, 0);
+    buf_adds(&w.path, path);
+    ret = visit(&w, AT_FDCWD, path, 1);
+    /* depth first, in name order, without recursion: the top directory's next entry */
+    while (!ret && w.ndirs) {
+        struct wdir *f = &w.stack[w.ndirs - 1];
+
+        if (f->i == f->n) {
+            pop_dir(&w);
+            continue;
+        }
+        w.path.len = f->len;
+        w.path.data[f->len] = '\0';
+        if (w.path.len && w.path.data[w.path.len - 1] != '/')
+            buf_addc(&w.path, '/');
+        {
+            char *name = f->names[f->i];
+            int fd = f->fd;
+
+            f->names[f->i++] = NULL; /* f may move: visit() can grow the stack */
+            buf_adds(&w.path, name);
+            /* a directory that could not be opened again: each entry by its path */
+            ret = fd < 0 ? visit(&w, AT_FDCWD, w.path.data, 0) : visit(&w, fd, name, 0);
+            free(name);
+        }
+    }
+    while (w.ndirs)
+        pop_dir(&w);
+    free(w.stack);
+    buf_release(&w.path);
     return ret;
 }

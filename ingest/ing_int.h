@@ -86,4 +86,15 @@ const char *ing_hang_service(struct arena *a, const char *msg, const char **fall
 /* ing_hang_choose() - r->hang: the thread of r->ss (may be NULL) that explains the hang. */
 void ing_hang_choose(struct arena *a, struct kpt_report *r, const char *service, const char *fallback);
 
+/* ing_kind.c: ing_kind_bug_type() - for an .ips header line hdr[0..n) of another bug_type than
+ * 210, what it is (in a); NULL for 210 or no readable bug_type. ing_text_has_anchor() - 1
+ * when text d[0..n) has a panic report's anchor (a panic line or its variants, a
+ * machine-check block, a backtrace header, ... or three of a report's field lines), not
+ * merely one field name; ing_body_has_anchor() - 1 when a JSON body holds a panic string.
+ * ing_name_looks_report() - 1 when a name (an archive member's) is a diagnostic report's. */
+const char *ing_kind_bug_type(struct arena *a, const char *hdr, size_t n);
+int ing_text_has_anchor(const char *d, size_t n);
+int ing_body_has_anchor(const char *d, size_t n);
+int ing_name_looks_report(const char *name);
+
 #endif

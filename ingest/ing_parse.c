@@ -14,6 +14,7 @@
 #define SNIFF_LINES 64
 #define SNIFF_BYTES (64u << 10)
 #define GZIP_LEVELS 2
+#define ANCHOR_BYTES (1u << 20) /* where a panic text's anchor is looked for */
 
 static int
 has_prefix(const char *d, size_t n, const char *p)
@@ -171,7 +172,7 @@ nul_free_copy(struct arena *a, const char *d, size_t n, size_t *nuls)
 static void
 set_status(struct kpt_report *r, struct arena *a)
 {
-    if (r->status == KPT_ST_REJECTED)
+    if (!KPT_READ(r))
         return;
     if (!r->panic_string && r->nframes)
         ing_set_partial(r, a, "starts mid-report: no panic line");
@@ -286,14 +287,27 @@ parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena 
     }
     n -= off;
     if ((hdr = find_header(copy, n)) != (size_t)-1) {
+        const char *nl = memchr(copy + hdr, '\n', n - hdr);
+        const char *other = ing_kind_bug_type(a, copy + hdr, nl ? (size_t)(nl - copy - hdr) : n - hdr);
+
+        if (other) { /* a crash, a spin, ...: another kind of report (FORMATS.md §2) */
+            r->status = KPT_ST_SKIPPED;
+            r->error = other;
+            return KPT_E_FORMAT;
+        }
         ret = ing_json_parse(copy, n, hdr, lim, a, r);
-    } else if (memfind(copy, n, "{\"macOSProcessedStackshotData\"") || looks_ips_body(copy, n)) {
+    } else if (memfind(copy, n, "{\"macOSProcessedStackshotData\"") ||
+               (looks_ips_body(copy, n) && ing_body_has_anchor(copy, n))) {
         ret = ing_json_parse(copy, n, (size_t)-1, lim, a, r);
-    } else if (looks_panic_text(copy, n)) {
+    } else if (looks_panic_text(copy, n) && ing_text_has_anchor(copy, n < ANCHOR_BYTES ? n : ANCHOR_BYTES)) {
         ret = ing_text_parse(copy, n, lim, a, r);
         r->format = r->arch == KPT_ARCH_ARM64 ? KPT_FMT_ARM64_TEXT : KPT_FMT_INTEL_TEXT;
         if (ret == KPT_E_FORMAT && !r->error)
             r->error = "panic text without any recognisable field";
+    } else if (looks_ips_body(copy, n) || looks_panic_text(copy, n)) {
+        /* a report's field name without a report: a note, a build-info file, a binary */
+        r->error = "not a panic report (a report's field name, but no panic line, panic string or backtrace)";
+        ret = KPT_E_FORMAT;
     } else {
         r->error = "not a panic report (no known format or panic text anchor)";
         ret = KPT_E_FORMAT;
@@ -313,7 +327,8 @@ ing_parse(const void *data, size_t len, const struct kpt_limits *lim, struct are
     int ret = parse_level(data, len, lim, a, r, 0, digest);
 
     if (ret < 0) {
-        r->status = KPT_ST_REJECTED;
+        if (r->status != KPT_ST_SKIPPED)
+            r->status = KPT_ST_REJECTED;
         if (!r->error)
             r->error = kpt_strerror(ret);
         return ret;

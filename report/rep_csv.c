@@ -138,7 +138,7 @@ rep_reports_csv_header(FILE *f)
 void
 rep_reports_csv_row_buf(struct buf *b, struct arena *a, const struct kpt_report *r)
 {
-    int read = r->status != KPT_ST_REJECTED;
+    int read = KPT_READ(r);
 
     {
         char *e = rep_lossless_enc(r->path); /* not UTF-8: \xNN, so names stay apart */

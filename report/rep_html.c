@@ -220,6 +220,8 @@ rep_html(FILE *f, const struct kpt_summary *s)
     esc(&b, s->rules, 64);
     buf_addf(&b, "</p>\n<p id=\"counts\">%zu files: %zu ok, %zu partial, %zu rejected; %zu clusters",
              s->files, s->ok, s->partial, s->rejected, s->nclusters);
+    if (s->skipped)
+        buf_addf(&b, "; %zu skipped (other kinds of report)", s->skipped);
     if (s->hang_reports)
         buf_addf(&b, "; %zu hangs, %zu with a site", s->hang_reports, s->hang_keyed);
     buf_adds(&b, ".</p>\n");

@@ -87,7 +87,7 @@ rep_json_report_buf(struct buf *out, struct arena *a, const struct kpt_report *r
 {
     json_t *o = json_object(), *fr = json_array(), *kx = json_array(), *sl = json_object();
     size_t i;
-    int read = r->status != KPT_ST_REJECTED;
+    int read = KPT_READ(r);
 
     json_object_set_new(o, "path", rep_lossless_str(r->path));
     json_object_set_new(o, "status", json_string(kpt_status_name(r->status)));

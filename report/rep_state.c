@@ -300,7 +300,7 @@ invalid(const struct kpt_state *st)
         return "its rules digest is not 16 hex digits";
     if (s->files != st->nrows)
         return "its totals do not match its report rows";
-    if (s->ok + s->partial + s->rejected != s->files || s->excluded > s->ok + s->partial ||
+    if (s->ok + s->partial + s->rejected + s->skipped != s->files || s->excluded > s->ok + s->partial ||
         st->nrej + s->rej_unlisted != s->rejected)
         return "its totals do not add up";
     for (i = 0; i < st->nclusters; i++) {
@@ -534,7 +534,8 @@ rep_state_row_report(const struct kpt_state_row *row, struct arena *a, struct kp
     }
     status = row_str(a, o, "status");
     r->status = status && !strcmp(status, "ok") ? KPT_ST_OK
-                : status && !strcmp(status, "partial") ? KPT_ST_PARTIAL : KPT_ST_REJECTED;
+                : status && !strcmp(status, "partial") ? KPT_ST_PARTIAL
+                : status && !strcmp(status, "skipped") ? KPT_ST_SKIPPED : KPT_ST_REJECTED;
     r->excluded = json_is_true(json_object_get(o, "excluded"));
     r->identity = row_str(a, o, "identity");
     r->sig_id = row_str(a, o, "signature_id");

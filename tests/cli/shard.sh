@@ -14,6 +14,8 @@ trap 'rm -rf "$T"' EXIT
 mkdir -p "$T/fleet"
 cp -r "$SRC/samples" "$T/fleet/samples"
 cp -r "$SRC/tests/data" "$T/fleet/data"
+# an archive is split like a file: its members' rows come with it (issue 22)
+(cd "$T/fleet" && tar czf data.tar.gz data)
 [ -d "$CORPUS" ] && cp -r "$CORPUS" "$T/fleet/corpus" || echo "# the shared corpus is not there: a smaller fleet"
 # watchdog panics with stackshots (hang sites and their examples go through the states)
 HANGS=${KPT_FIXTURES:-$SRC/build/fixtures}/hangs
