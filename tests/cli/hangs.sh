@@ -51,7 +51,8 @@ check "Markdown: hang sites across clusters" grep -q '^## Hang sites across clus
 check "Markdown: a site row names both services" sh -c "grep -A12 '^## Hang sites across clusters' '$T/r.md' | grep 'vnode_flush' | grep 'WindowServer' | grep -q 'logd'"
 check "JSON: the chosen thread and why" sh -c "grep -q '\"why\":\"turnstile owner, 1 hop from thread 1000 of WindowServer\"' '$T/r.json'"
 timeout 300 "$BIN" $SYM -q --csv "$T/c.csv" -o /dev/null "$FX/hangs"
-sites=$(tr -d '\r' < "$T/c.csv" | awk -F, 'NR > 1 { print $NF }' | sort -u | tr '\n' ' ')
+# hang_sites is the column before the last, culprit_owner (earlier cells hold quoted commas)
+sites=$(tr -d '\r' < "$T/c.csv" | awk -F, 'NR > 1 { print $(NF - 1) }' | sort -u | tr '\n' ' ')
 check "clusters CSV: four distinct sites per service ($sites)" test "$sites" = "4 "
 
 # --explain shows the walk; --trace the hung thread after the panicked one
