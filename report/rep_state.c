@@ -283,7 +283,9 @@ row_keys(struct kpt_state_row *r, json_t *o)
     v = json_object_get(o, "signature");
     if (json_is_string(v))
         r->signature = xstrdup(json_string_value(v));
-    r->clustered = json_is_string(st) && strcmp(json_string_value(st), "rejected") &&
+    /* read and signed: ok or partial (rejected and skipped rows are in no cluster) */
+    r->clustered = json_is_string(st) &&
+                   (!strcmp(json_string_value(st), "ok") || !strcmp(json_string_value(st), "partial")) &&
                    !json_is_true(json_object_get(o, "excluded"));
     return NULL;
 }
