@@ -151,15 +151,13 @@ looks_panic_text(const char *d, size_t n)
 static char *
 nul_free_copy(struct arena *a, const char *d, size_t n, size_t *nuls)
 {
-    char *c = arena_strndup(a, d, n);
-    size_t i;
+    char *c = arena_strndup(a, d, n), *z = c;
 
     *nuls = 0;
-    for (i = 0; i < n; i++)
-        if (!c[i]) {
-            c[i] = '?';
-            (*nuls)++;
-        }
+    while ((z = memchr(z, '\0', n - (size_t)(z - c)))) {
+        *z++ = '?';
+        (*nuls)++;
+    }
     return c;
 }
 

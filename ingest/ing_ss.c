@@ -335,7 +335,7 @@ struct vec {
 };
 
 /* room for one more element in an arena vector (old storage is left in the arena) */
-static void *
+static inline void *
 vec_push(struct arena *a, struct vec *x)
 {
     if (x->n == x->cap) {
@@ -481,10 +481,10 @@ frame_part(struct jr *j, size_t i, void *ctx)
 static inline int
 digits19(const char **pp, const char *end, uint64_t *v)
 {
-    const char *p = *pp;
+    const char *p = *pp, *lim = end - p > 19 ? p + 19 : end;
     uint64_t x = 0;
 
-    while (p < end && *p >= '0' && *p <= '9' && p - *pp < 19)
+    while (p < lim && (unsigned char)(*p - '0') < 10)
         x = x * 10 + (uint64_t)(*p++ - '0');
     if (p == *pp || (p < end && *p >= '0' && *p <= '9'))
         return -1;
