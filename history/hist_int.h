@@ -21,6 +21,7 @@ struct hist_db {
     char **sigs;          /* signatures already in temp.cur_sig (their first report's wins) */
     size_t nsigs, capsigs;
     struct hindex sig_ix; /* over sigs */
+    size_t pending;       /* reports in temp.cur_in, not yet in temp.cur */
     sqlite3_stmt *info_st, *total_st, *merged_st; /* hist_cluster_info()'s, prepared once */
     struct hist_target *targets; /* every merge triage recorded, by 'from' */
     size_t ntargets;
