@@ -69,8 +69,17 @@ kpt_place_name(enum kpt_place p)
     case KPT_PL_KC_KERNEL: return "in the kernel cache, inside the KDK kernel's executable text";
     case KPT_PL_KC_KEXT: return "in the kernel cache, inside a kext of the report (unslid)";
     case KPT_PL_KC: return "in the kernel cache, in no known module";
+    case KPT_PL_KERNEL_SPACE: return "in the kernel: its address space on an Intel layout with kexts below it (no slide printed)";
     }
     return "-";
+}
+
+const char *
+kpt_culprit_owner(const char *culprit)
+{
+    if (!culprit)
+        return NULL;
+    return strncmp(culprit, "com.apple.", 10) ? "third-party" : "apple";
 }
 
 const char *

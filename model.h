@@ -95,8 +95,13 @@ enum kpt_place {
     KPT_PL_KC_KERNEL,   /* a stackshot frame of the kernel cache, inside the KDK kernel */
     KPT_PL_KC_KEXT,     /* a stackshot frame of the kernel cache, inside a kext of the report */
     KPT_PL_KC,          /* a stackshot frame of the kernel cache, in no known module */
+    KPT_PL_KERNEL_SPACE, /* Intel before macOS 11, no slide printed: the kernel's address
+                            space (kexts lie below it, at 0xffffff7f........) */
 };
 const char *kpt_place_name(enum kpt_place p); /* a phrase for --explain and --trace */
+/* kpt_culprit_owner() - who ships a culprit bundle: "apple" (com.apple.*), "third-party",
+ * or NULL when there is no culprit */
+const char *kpt_culprit_owner(const char *culprit);
 
 /* One backtrace frame, top (innermost) first. */
 struct kpt_frame {
@@ -253,6 +258,9 @@ struct kpt_report {
     unsigned nested_count;
     struct kpt_frame fault; /* the faulting pc a trap or abort message names */
     unsigned has_fault : 1;
+    /* an Intel machine check's "*** MCA Error Report ***" or "Machine-check capabilities"
+     * block: "family F model M; banks B1 B2 ..." (the banks whose status is valid), or NULL */
+    const char *machine_check;
 
     struct kpt_frame *frames;
     size_t nframes, frames_dropped;

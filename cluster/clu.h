@@ -21,7 +21,8 @@
 #include "model.h"
 #include "util/buf.h"
 
-#define CLU_ALGO "xnusig/1-draft2" /* draft2: §4.1 trust rule, masked fields, new classes */
+#define CLU_ALGO "xnusig/1-draft3" /* draft3: classes from xnu's panic strings, kext panics by
+                                     message, machine checks, culprits of every kext */
 #define CLU_SEED 0x786e757369670000ull /* "xnusig" + two zero bytes */
 
 struct clu_rules;
@@ -58,6 +59,12 @@ const char *clu_reduce_name(const struct clu_rules *c, struct arena *a, const ch
  * prefixed '~') of a cleaned message; returns N, the number of significant frames. */
 int clu_classify(const struct clu_rules *c, struct arena *a, const char *msg,
                  const char **cls, const char ***fields, size_t *nfields, size_t *row);
+
+/* clu_classify_origin() - clu_classify(), with the rows of class CLU_KEXT_PANIC tried too
+ * when kext_origin says the panic() was a kext's own */
+#define CLU_KEXT_PANIC "kext_panic"
+int clu_classify_origin(const struct clu_rules *c, struct arena *a, const char *msg, int kext_origin,
+                        const char **cls, const char ***fields, size_t *nfields, size_t *row);
 
 /* clu_canon() - the canonical serialization (§5.2) into out. */
 void clu_canon(struct buf *out, const char *kind, const char *cls, const char *const *fields,

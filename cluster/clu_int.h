@@ -64,6 +64,8 @@ struct tok {
     int named, kernel;  /* kernel: the kernel's, or a module kernel-modules.txt names */
     enum trust trust;
 };
+/* the token of a frame placed nowhere in Intel's kext space (0xffffff7f........) */
+#define CLU_UNKNOWN_KEXT "unknown-kext"
 size_t clu_tokens(const struct clu_rules *c, struct arena *a, const struct kpt_report *r,
                   struct kpt_frame *frames, size_t nframes, struct tok *t);
 int clu_is_plumbing(const struct clu_rules *c, enum kpt_arch arch, const struct tok *t);

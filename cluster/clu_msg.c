@@ -284,6 +284,42 @@ masked_field(const char *name)
            !strcmp(name, "desc");
 }
 
+/* a zone name without what varies between builds: kalloc_type's heap numbers
+ * ("kalloc.type.var3.32" and "kalloc.type.var5.32" are one zone family, "kalloc.type7.64"
+ * and "kalloc.type2.64" too) */
+static const char *
+zone_family(struct arena *a, const char *v)
+{
+    struct buf b = BUF_INIT;
+    const char *p = v, *res;
+
+    while (*p) {
+        if ((!strncmp(p, ".type", 5) || !strncmp(p, ".var", 4)) && p > v) {
+            size_t k = p[1] == 't' ? 5 : 4, d = 0;
+
+            while (isdigit((unsigned char)p[k + d]))
+                d++;
+            if (d && p[k + d] == '.') {
+                buf_add(&b, p, k);
+                buf_addc(&b, '*');
+                p += k + d;
+                continue;
+            }
+        }
+        buf_addc(&b, *p++);
+    }
+    res = arena_strndup(a, b.data, b.len);
+    buf_release(&b);
+    return res;
+}
+
+static void
+fold_case(char *s)
+{
+    for (; *s; s++)
+        *s = (char)tolower((unsigned char)*s);
+}
+
 static const char *
 finish_field(struct arena *a, const char *name, const char *v)
 {
@@ -291,8 +327,12 @@ finish_field(struct arena *a, const char *name, const char *v)
     size_t n;
 
     /* free text is masked like the template; every other value loses its addresses and
-     * UUIDs (an address never keys a cluster), its numbers are its meaning (trap=13) */
-    v = mask(a, v, 80, masked_field(name));
+     * UUIDs (an address never keys a cluster), its numbers are its meaning (trap=13); a
+     * code (brk 0x5519) is its meaning whole */
+    if (!strcmp(name, "zone") || !strcmp(name, "leak") || !strcmp(name, "alloc"))
+        v = zone_family(a, v);
+    if (strcmp(name, "code") && strcmp(name, "instr"))
+        v = mask(a, v, 80, masked_field(name));
     if (!strcmp(name, "service") && !strncmp(v, "com.apple.", 10))
         v += 10;
     while (*v && strchr(" \t.:-", *v))
@@ -302,12 +342,21 @@ finish_field(struct arena *a, const char *name, const char *v)
     while (n && strchr(" \t.:-", s[n - 1]))
         s[--n] = '\0';
     cap_utf8(s, 80);
+    if (!strcmp(name, "msg"))
+        fold_case(s);
     return s;
 }
 
 int
 clu_classify(const struct clu_rules *c, struct arena *a, const char *msg, const char **cls,
              const char ***fields, size_t *nfields, size_t *row)
+{
+    return clu_classify_origin(c, a, msg, 0, cls, fields, nfields, row);
+}
+
+int
+clu_classify_origin(const struct clu_rules *c, struct arena *a, const char *msg, int kext_origin,
+                    const char **cls, const char ***fields, size_t *nfields, size_t *row)
 {
     regmatch_t m[10];
     size_t i;
@@ -317,6 +366,8 @@ clu_classify(const struct clu_rules *c, struct arena *a, const char *msg, const 
         const char **f;
         size_t nf = 0;
 
+        if (!kext_origin && !strcmp(c->rows[i].cls, CLU_KEXT_PANIC))
+            continue;
         if (regexec(&c->rows[i].re, msg, 10, m, 0))
             continue;
         *cls = c->rows[i].cls;

@@ -20,9 +20,9 @@ static const char *const trust_name[] = {
 };
 
 static int
-third_party(const struct tok *t)
+kext_tok(const struct tok *t)
 {
-    return t->module && !t->kernel && strncmp(t->module, "com.apple.", 10);
+    return t->module && !t->kernel;
 }
 
 
@@ -111,6 +111,8 @@ struct walk {
     enum disp disp[MAX_TOKENS];
     size_t ntok, window, start, last_plumb;
     int have_plumb, anchored;
+    int kext_origin; /* the panic() was a kext's own (§3.3 kext_panic) */
+    int fault_keyed; /* keyed on the faulting pc: the frames said nothing */
     size_t sig, named_sig; /* significant tokens; of them named */
     const char *primary_canon;
 };
@@ -136,6 +138,65 @@ key(struct arena *a, const char *kind, const char *cls, const char *const *field
     return k;
 }
 
+/* what the class table reads: the cleaned message; for a machine check whose message is
+ * missing or says no more than "Machine Check", the MCA block's CPU and banks; for a report
+ * without any message, the panicked task it shows (never an empty key) */
+static const char *
+classification_message(struct arena *a, const struct kpt_report *r, const char *msg)
+{
+    if (r->machine_check && (!*msg || strstr(msg, "Machine Check") || strstr(msg, "machine check")))
+        return arena_printf(a, "Machine check: %s", r->machine_check);
+    if (*msg)
+        return msg;
+    if (r->process)
+        return arena_printf(a, "no panic message; task %s", r->process);
+    return "no panic message";
+}
+
+/* the panic() was a kext's own: panic()'s caller lies in a kext, or (no caller frame) the
+ * first frame after the plumbing does; on Intel before macOS 11, kexts alone live at
+ * 0xffffff7f........ */
+static int
+kext_origin(const struct kpt_report *r, const struct walk *w)
+{
+    size_t i;
+
+    if (r->has_caller) {
+        if (r->arch == KPT_ARCH_X86_64 && (r->caller >> 32) == 0xffffff7f)
+            return 1;
+        for (i = 0; i < w->ntok; i++)
+            if (r->frames[w->tok[i].frame].addr == r->caller)
+                return w->tok[i].module && !w->tok[i].kernel;
+    }
+    return w->start < w->ntok && w->tok[w->start].module && !w->tok[w->start].kernel;
+}
+
+/* no significant frame, or none placed in any module */
+static int
+frames_say_nothing(const struct tok *tok, const int *sig_tok, size_t nsig)
+{
+    size_t i;
+
+    for (i = 0; i < nsig; i++)
+        if (tok[sig_tok[i]].named || tok[sig_tok[i]].module)
+            return 0;
+    return 1;
+}
+
+/* the suspect a report names itself (Suspected bundle:, Failing driver:), or NULL */
+static const char *
+named_suspect(const struct walk *w)
+{
+    size_t i;
+
+    for (i = 0; i < w->nfields; i++)
+        if (!strncmp(w->fields[i], "bundle=", 7))
+            return w->fields[i] + 7;
+        else if (!strncmp(w->fields[i], "driver=", 7))
+            return w->fields[i] + 7;
+    return NULL;
+}
+
 /* the signature of r into r's fields, and how it came about into w */
 static void
 compute(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct walk *w)
@@ -152,13 +213,6 @@ compute(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct
     w->row = (size_t)-1;
     w->last_plumb = (size_t)-1;
     r->culprit = NULL;
-    w->msg = clu_clean_message(c, a, r->panic_string);
-    /* the class table sees the message's first CLASSIFY_MAX bytes: every class is decided
-     * near the start, and a pattern's work stays bounded whatever the message */
-    w->n_sig = clu_classify(c, a, classify_text(a, w->msg), &w->cls, &w->fields, &w->nfields, &w->row);
-    for (i = 0; i < w->nfields && nkey < 8; i++)
-        if (w->fields[i][0] != '~')
-            key_fields[nkey++] = w->fields[i];
 
     w->ntok = clu_tokens(c, a, r, r->frames, r->nframes, tok);
     w->window = w->ntok < WINDOW ? w->ntok : WINDOW;
@@ -183,6 +237,16 @@ compute(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct
     }
     for (i = 0; i < w->start && i < w->ntok; i++)
         disp[i] = clu_is_plumbing(c, r->arch, &tok[i]) ? D_PLUMBING : D_SKIPPED;
+
+    w->msg = classification_message(a, r, clu_clean_message(c, a, r->panic_string));
+    /* the class table sees the message's first CLASSIFY_MAX bytes: every class is decided
+     * near the start, and a pattern's work stays bounded whatever the message */
+    w->kext_origin = kext_origin(r, w);
+    w->n_sig = clu_classify_origin(c, a, classify_text(a, w->msg), w->kext_origin, &w->cls,
+                                   &w->fields, &w->nfields, &w->row);
+    for (i = 0; i < w->nfields && nkey < 8; i++)
+        if (w->fields[i][0] != '~')
+            key_fields[nkey++] = w->fields[i];
 
     /* §4.3-4.4: the walk */
     n_walk = w->n_sig > 0 ? w->n_sig : 3;
@@ -230,12 +294,21 @@ compute(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct
             break;
     }
 
-    /* culprit (§6): the first third-party kext from the start point, else in the plumbing */
-    for (i = w->start; i < w->ntok && !r->culprit; i++)
-        if (third_party(&tok[i]))
+    /* culprit (§6, revised): the suspect the report names; else the owner of the first
+     * non-kernel frame from the start point, Apple's kexts included; else a kext in the
+     * plumbing; else none (a kernel-only backtrace) */
+    r->culprit = named_suspect(w);
+    /* a class keyed on its string alone (watchdog, zone, hardware): the frames are a
+     * messenger's (the watchdog kext's, an allocator's victim), never the culprit */
+    if (w->n_sig == 0 && strcmp(w->cls, CLU_KEXT_PANIC))
+        i = w->ntok;
+    else
+        i = w->start;
+    for (; i < w->ntok && !r->culprit; i++)
+        if (kext_tok(&tok[i]))
             r->culprit = tok[i].module;
-    for (i = 0; i < w->start && i < w->ntok && !r->culprit; i++)
-        if (third_party(&tok[i]))
+    for (i = 0; i < w->start && i < w->ntok && !r->culprit && (w->n_sig || w->kext_origin); i++)
+        if (kext_tok(&tok[i]))
             r->culprit = tok[i].module;
 
     /* §4.5: quality, and the items of the primary key */
@@ -250,7 +323,7 @@ compute(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct
         if (w->n_sig > 0) {
             items[nitems++] = "~lowsym";
             for (i = 0; i < w->sig; i++) {
-                const char *m = tok[sig_tok[i]].module ? tok[sig_tok[i]].module : "unknown";
+                const char *m = tok[sig_tok[i]].module ? tok[sig_tok[i]].module : tok[sig_tok[i]].text;
                 size_t k;
                 int dup = 0;
 
@@ -264,6 +337,24 @@ compute(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct
     } else if (w->n_sig > 0) {
         for (i = 0; i < nwalked; i++)
             items[nitems++] = walked[i];
+    }
+
+    /* a trap or abort whose frames say nothing (none, or none placed): the faulting pc the
+     * message names says where, by its name or module */
+    if (w->n_sig > 0 && r->has_fault && frames_say_nothing(tok, sig_tok, w->sig)) {
+        struct tok ft;
+
+        if (clu_tokens(c, a, r, &r->fault, 1, &ft) == 1) {
+            nitems = 0;
+            items[nitems++] = "~fault";
+            if (r->fault.addr < 0x1000)
+                items[nitems++] = "null"; /* a call through a NULL pointer */
+            else if (!(r->fault.addr >> 63))
+                items[nitems++] = "user-space"; /* the kernel executing a user address */
+            else
+                items[nitems++] = ft.named || !ft.module ? ft.text : ft.module;
+            w->fault_keyed = 1;
+        }
     }
 
     /* §5: the three keys */
@@ -364,8 +455,11 @@ explain(const struct clu_rules *c, struct arena *a, const struct kpt_report *r,
     if (r->nframes && w->tok[w->ntok ? w->ntok - 1 : 0].frame + 1 < r->nframes)
         buf_addf(ex, "  (frames past #%zu collapsed or beyond the %d-token limit)\n",
                  w->ntok ? w->ntok - 1 : 0, MAX_TOKENS);
-    buf_addf(ex, "quality  %s (%zu of %zu significant frames named)\n", kpt_quality_name(r->quality),
-             w->named_sig, w->sig);
+    buf_addf(ex, "quality  %s (%zu of %zu significant frames named)%s\n", kpt_quality_name(r->quality),
+             w->named_sig, w->sig,
+             w->fault_keyed ? "; keyed on the faulting pc, since no frame is placed" : "");
+    if (w->kext_origin && !strcmp(w->cls, CLU_KEXT_PANIC))
+        buf_adds(ex, "origin   panic() called by a kext: keyed on its message, frames fine-only\n");
     buf_addf(ex, "culprit  %s\n", r->culprit ? r->culprit : "-");
     buf_addf(ex, "primary  %s  %s\n", r->sig_id, r->signature);
     buf_addf(ex, "coarse   %s  %s\n", r->coarse_id, r->coarse);

@@ -167,6 +167,9 @@ clu_tokens(const struct clu_rules *c, struct arena *a, const struct kpt_report *
                          ? arena_printf(a, "%s+0x%" PRIx64 "@%s", mod, f->mod_off, kpt_uuid_text(a, kx->uuid))
                          : arena_printf(a, "%s+0x%" PRIx64, mod, f->mod_off);
         } else {
+            /* placed nowhere: on Intel before macOS 11, kext space still says "a kext" */
+            if (r->arch == KPT_ARCH_X86_64 && (f->addr >> 32) == 0xffffff7f)
+                k.text = CLU_UNKNOWN_KEXT;
             k.fine = arena_printf(a, "0x%" PRIx64, f->addr);
         }
         if (n && !k.named && !t[n - 1].named && !strcmp(t[n - 1].text, k.text))

@@ -136,7 +136,9 @@ static int
 looks_panic_text(const char *d, size_t n)
 {
     static const char *const anchors[] = { "panic(cpu ", "Debugger message:", "Kernel version:",
-                                           "Backtrace (CPU ", "Panicked task ", "lr: 0x" };
+                                           "Backtrace (CPU ", "Panicked task ", "lr: 0x",
+                                           "Panic(CPU ", "*** MCA Error Report ***",
+                                           "Machine-check capabilities" };
     size_t i;
 
     if (n > SNIFF_BYTES)

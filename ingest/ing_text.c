@@ -170,19 +170,23 @@ msg_append(struct ing_tp *t, const char *s, size_t n)
             t->msg_quote_open = !t->msg_quote_open;
 }
 
+/* "panic(cpu N caller 0x...): ", "panic(cpu N): ", and the NMI forms "Panic(CPU N): " and
+ * "Panic(CPU N, time T): " */
 static int
 panic_line(struct ing_tp *t, const struct ing_line *l)
 {
     const char *s = l->s, *end = l->s + l->n, *p;
-    uint64_t cpu, caller;
+    uint64_t cpu, caller, when;
 
     for (p = s; p + 10 <= end; p++)
-        if (!memcmp(p, "panic(cpu ", 10))
+        if (!memcmp(p, "panic(cpu ", 10) || !memcmp(p, "Panic(CPU ", 10))
             break;
     if (p + 10 > end)
         return -1;
     p += 10;
     if (ing_dec(&p, end, &cpu, 4095))
+        return -1;
+    if (!ing_lit(&p, end, ", time ") && ing_dec(&p, end, &when, UINT64_MAX))
         return -1;
     if (!ing_lit(&p, end, " caller ")) {
         if (ing_hex64(&p, end, &caller, NULL))
@@ -201,6 +205,104 @@ panic_line(struct ing_tp *t, const struct ing_line *l)
     return 0;
 }
 
+/* ---- machine checks (Intel): the MCA block, with or without a panic line ---- */
+
+/* "IA32_MC3_STATUS=0xBE00..." (the MCA Error Report) or " IA32_MC7_STATUS(0x41d): 0xfe03..."
+ * (Machine-check capabilities); a bank counts when its status is valid (bit 63) */
+static void
+mca_status(struct ing_tp *t, const struct ing_line *l)
+{
+    const char *p = l->s, *end = l->s + l->n;
+    uint64_t bank, status;
+
+    if (ing_lit(&p, end, "IA32_MC") || ing_dec(&p, end, &bank, 63) || ing_lit(&p, end, "_STATUS"))
+        return;
+    if (ing_lit(&p, end, "=")) {
+        if (ing_lit(&p, end, "(") || ing_hex64(&p, end, &status, NULL) || ing_lit(&p, end, "):"))
+            return;
+        ing_skip_blank(&p, end);
+    }
+    if (!ing_hex64(&p, end, &status, NULL) && (status >> 63))
+        t->mca_banks |= 1ull << bank;
+}
+
+/* "CPUID: 0x306D4)" or " family: 6 model: 61 stepping: ..." */
+static void
+mca_cpu(struct ing_tp *t, const struct ing_line *l)
+{
+    const char *end = l->s + l->n, *p;
+    uint64_t v, m;
+
+    if (t->mca_family >= 0)
+        return;
+    p = l->s;
+    if (ing_lit(&p, end, "family:") == 0) {
+        ing_skip_blank(&p, end);
+        if (ing_dec(&p, end, &v, 4095) || ing_lit(&p, end, " model:"))
+            return;
+        ing_skip_blank(&p, end);
+        if (ing_dec(&p, end, &m, 4095))
+            return;
+        t->mca_family = (int)v;
+        t->mca_model = (int)m;
+        return;
+    }
+    if (!(p = kpt_memmem(l->s, l->n, "CPUID: ", 7)))
+        return;
+    p += 7;
+    if (ing_hex64(&p, end, &v, NULL))
+        return;
+    /* CPUID leaf 1 EAX: family 11:8 (+ extended 27:20 when 15), model 7:4 (+ extended
+     * 19:16 << 4 for families 6 and 15) */
+    t->mca_family = (int)(v >> 8 & 0xf);
+    t->mca_model = (int)(v >> 4 & 0xf);
+    if (t->mca_family == 15)
+        t->mca_family += (int)(v >> 20 & 0xff);
+    if (t->mca_family == 6 || t->mca_family >= 15)
+        t->mca_model |= (int)(v >> 16 & 0xf) << 4;
+}
+
+/* 0 when l belongs to a machine-check block */
+static int
+mca_line(struct ing_tp *t, const struct ing_line *l)
+{
+    if (starts(l, "*** MCA Error Report ***") || starts(l, "Machine-check capabilities")) {
+        t->mca = 1;
+        return 0;
+    }
+    if (!t->mca)
+        return -1;
+    if (starts(l, "IA32_MC")) {
+        mca_status(t, l);
+        return 0;
+    }
+    if (starts(l, "family:") || starts(l, "CPU Machine Check Architecture Error Dump")) {
+        mca_cpu(t, l);
+        return 0;
+    }
+    return -1;
+}
+
+static const char *
+mca_summary(struct ing_tp *t)
+{
+    struct buf b = BUF_INIT;
+    const char *s;
+    unsigned i;
+
+    if (t->mca_family >= 0)
+        buf_addf(&b, "family %d model %d; ", t->mca_family, t->mca_model);
+    buf_adds(&b, "banks");
+    for (i = 0; i < 64; i++)
+        if (t->mca_banks >> i & 1)
+            buf_addf(&b, " %u", i);
+    if (!t->mca_banks)
+        buf_adds(&b, " none valid");
+    s = arena_strndup(t->a, b.data, b.len);
+    buf_release(&b);
+    return s;
+}
+
 static int
 msg_terminator(const struct ing_line *l)
 {
@@ -208,7 +310,8 @@ msg_terminator(const struct ing_line *l)
         "Debugger message:", "Backtrace (CPU", "Panicked task", "Panicked thread:",
         "Fault CR2:", "Error code:", "CR0:", "RAX:", "Kernel Extensions in backtrace",
         "Mac OS version:", "Kernel version:", "OS version:", "Memory ID:", "Device:",
-        "Hardware Model:", "Nested panic detected",
+        "Hardware Model:", "Nested panic detected", "Machine-check capabilities",
+        "*** MCA Error Report ***",
     };
     size_t i;
 
@@ -501,6 +604,8 @@ one_line(struct ing_tp *t, const struct ing_line *l, int last_partial)
     }
     if (memchr(l->s, '@', l->n) && memchr(l->s, '[', l->n) && ing_kext_line(t, l) == 0)
         return;
+    if (mca_line(t, l) == 0)
+        return;
     if (starts(l, "x0:") || starts(l, "esr:") || starts(l, "Kernel text exec base:") ||
         starts(l, "Hardware Model: iP"))
         t->arm_hint = 1;
@@ -537,6 +642,7 @@ ing_text_parse(const char *text, size_t len, const struct kpt_limits *lim, struc
     t.lim = lim;
     t.a = a;
     t.r = r;
+    t.mca_family = t.mca_model = -1;
     buf_init(&t.msg, KPT_MAX_MESSAGE_BYTES);
     unterminated = len && text[len - 1] != '\n' && text[len - 1] != '\r';
     ing_lines_init(&it, text, len, lim->max_line_bytes);
@@ -546,6 +652,10 @@ ing_text_parse(const char *text, size_t len, const struct kpt_limits *lim, struc
         finish_message(&t);
     buf_release(&t.msg);
 
+    if (t.mca) {
+        r->machine_check = mca_summary(&t);
+        t.intel_hint = 1;
+    }
     if (r->arch == KPT_ARCH_UNKNOWN) {
         if (t.arm_hint || looks_arm64(r))
             r->arch = KPT_ARCH_ARM64;
@@ -561,7 +671,8 @@ ing_text_parse(const char *text, size_t len, const struct kpt_limits *lim, struc
     if (r->frames_dropped)
         ing_set_partial(r, a, arena_printf(a, "backtrace over the frame limit (%zu), %zu frames dropped",
                                            lim->max_frames, r->frames_dropped));
-    if (!r->panic_string && !r->nframes && !r->os_build && !r->kernel_version && !r->nkexts)
+    if (!r->panic_string && !r->nframes && !r->os_build && !r->kernel_version && !r->nkexts &&
+        !r->machine_check)
         return KPT_E_FORMAT;
     return 0;
 }

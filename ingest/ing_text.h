@@ -28,6 +28,9 @@ struct ing_tp {
     int second_panic; /* another report's panic line after this one's backtrace */
     int kexts_dropped;
     int arm_hint, intel_hint; /* register rows and the like seen */
+    int mca;                  /* a machine-check block seen */
+    int mca_family, mca_model; /* -1 until read */
+    uint64_t mca_banks;       /* banks 0..63 whose IA32_MCi_STATUS is valid (bit 63) */
     size_t frames_cap, kexts_cap, loaded_cap;
 };
 

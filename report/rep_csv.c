@@ -52,7 +52,7 @@ rep_clusters_csv(FILE *f, const struct kpt_summary *s)
 
     buf_adds(&b, "rank,signature_id,count,share,signature,panic_class,culprit,first_seen,"
                  "last_seen,os_builds,models,formats,algo,rules,example,coarse_id,coarse,fine_keys,"
-                 "qualities,culprit_versions,baseline_status,baseline_count,hang_sites");
+                 "qualities,culprit_versions,baseline_status,baseline_count,hang_sites,culprit_owner");
     /* --history: its columns last (a reader by position of older files is not moved) */
     buf_adds(&b, s->hist ? ",history,new_reports,total_reports,history_first_seen,trend,triage_status,"
                            "bug,note,merged_from\r\n" : "\r\n");
@@ -92,7 +92,8 @@ rep_clusters_csv(FILE *f, const struct kpt_summary *s)
         } else {
             buf_addc(&b, ',');
         }
-        buf_addf(&b, ",%s%zu", c->hang_sites.other ? ">" : "", c->hang_sites.n);
+        buf_addf(&b, ",%s%zu,", c->hang_sites.other ? ">" : "", c->hang_sites.n);
+        buf_adds(&b, c->culprit ? kpt_culprit_owner(c->culprit) : "");
         if (s->hist) {
             const struct kpt_cluster_hist *h = &s->hist->clusters[i];
             struct buf v = BUF_INIT;

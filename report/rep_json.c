@@ -132,6 +132,7 @@ rep_json_report_buf(struct buf *out, struct arena *a, const struct kpt_report *r
         json_object_set_new(o, "fine_id", rep_jstr(r->fine_id));
         json_object_set_new(o, "quality", rep_jstr(kpt_quality_name(r->quality)));
         json_object_set_new(o, "culprit", rep_jstr(r->culprit));
+        json_object_set_new(o, "culprit_owner", rep_jstr(kpt_culprit_owner(r->culprit)));
         json_object_set_new(o, "kdk", rep_jstr(r->kdk));
         json_object_set_new(o, "kdk_match", rep_jstr(kpt_kdk_match_name(r->kdk_match)));
         for (i = 0; i < r->nframes; i++)
@@ -197,6 +198,7 @@ rep_json_end(FILE *f, const struct kpt_summary *s)
         json_object_set_new(o, "count", json_integer((json_int_t)c->count));
         json_object_set_new(o, "panic_class", rep_jstr(c->panic_class));
         json_object_set_new(o, "culprit", rep_jstr(c->culprit));
+        json_object_set_new(o, "culprit_owner", rep_jstr(kpt_culprit_owner(c->culprit)));
         json_object_set_new(o, "message", rep_jstr(c->message));
         json_object_set_new(o, "first_seen", c->has_seen ? rep_jstr(kpt_time_text(a, c->first_seen, c->seen_local)) : json_null());
         json_object_set_new(o, "last_seen", c->has_seen ? rep_jstr(kpt_time_text(a, c->last_seen, c->seen_local)) : json_null());

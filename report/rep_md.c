@@ -288,6 +288,8 @@ cluster_section(struct buf *b, const struct kpt_summary *s, size_t i)
     md(b, c->panic_class, 40);
     buf_adds(b, ", culprit ");
     md(b, c->culprit ? c->culprit : "-", 80);
+    if (c->culprit)
+        buf_addf(b, " (%s)", !strcmp(kpt_culprit_owner(c->culprit), "apple") ? "Apple" : "third party");
     buf_adds(b, "\n- coarse: `");
     buf_adds(b, c->coarse_id ? c->coarse_id : "-");
     buf_adds(b, "` ");

@@ -180,11 +180,33 @@ next_start(const struct kpt_report *r, uint64_t start, const uint64_t *kernel_st
     return next;
 }
 
+/* Intel before macOS 11 put kexts at 0xffffff7f........, below the kernel: a report that
+ * shows such an address (a kext, the caller, a frame) has that layout */
+static int
+intel_kexts_below(const struct kpt_report *r)
+{
+    size_t i;
+
+    if (r->arch != KPT_ARCH_X86_64)
+        return 0;
+    if (r->has_caller && (r->caller >> 32) == 0xffffff7f)
+        return 1;
+    for (i = 0; i < r->nkexts; i++)
+        if ((r->kexts[i].start >> 32) == 0xffffff7f)
+            return 1;
+    for (i = 0; i < r->nframes && i < 64; i++) /* bounded: asked for every frame */
+        if ((r->frames[i].addr >> 32) == 0xffffff7f)
+            return 1;
+    return 0;
+}
+
 /*
  * Where address a lies, by the first rule that holds: inside the matched kernel's own
  * executable text (kernel); inside a kext range printed with ->end; in a start-only kext
  * entry, whose range ends at the next known module start above it and never past
- * KEXT_GUESS_SIZE; at or above the kernel's text base (kernel). *k is the kext, or NULL.
+ * KEXT_GUESS_SIZE; at or above the kernel's text base (kernel); with no text base known, in
+ * the kernel's address space of an Intel layout that keeps kexts below it (kernel). *k is
+ * the kext, or NULL.
  */
 static enum kpt_place
 place(const struct kpt_report *r, const struct kdk_mod *kernel, uint64_t a,
@@ -224,6 +246,11 @@ place(const struct kpt_report *r, const struct kdk_mod *kernel, uint64_t a,
         *k = best;
         *mod_off = a - best->start;
         return KPT_PL_KEXT_START;
+    }
+    if (!known && in_kernel_space(r, a) && intel_kexts_below(r)) {
+        /* no slide: the offset within the 2 MiB KASLR granule is all that is stable */
+        *mod_off = a & 0x1fffff;
+        return KPT_PL_KERNEL_SPACE;
     }
     if (!in_kernel_space(r, a) || !known || a < base)
         return KPT_PL_NONE;
