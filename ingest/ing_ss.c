@@ -158,6 +158,24 @@ static const unsigned char bare_end[256] = {
 
 #define IS_WS(c) ((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r')
 
+/* past "[digits,digits]" at *pp (no blank inside) when it is one */
+static inline int
+skip_pair(const char **pp, const char *end)
+{
+    const char *q = *pp + 1, *s;
+
+    for (s = q; q < end && (unsigned char)(*q - '0') < 10; q++)
+        ;
+    if (q == s || q >= end || *q++ != ',')
+        return 0;
+    for (s = q; q < end && (unsigned char)(*q - '0') < 10; q++)
+        ;
+    if (q == s || q >= end || *q != ']')
+        return 0;
+    *pp = q + 1;
+    return 1;
+}
+
 /*
  * Any JSON value, skipped; bounded nesting. Most of a megabyte body is skipped (the body's
  * scan steps over processByPid whole), so this is a loop over the bytes with a stack of
@@ -185,6 +203,8 @@ value:
             why = "a string is not closed";
             goto bad;
         }
+    } else if (*p == '[' && j->depth < KPT_MAX_SS_DEPTH && skip_pair(&p, end)) {
+        /* [digits,digits], a stackshot frame: what the general path would do, at once */
     } else if (*p == '{' || *p == '[') {
         int obj = *p == '{';
 
