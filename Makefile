@@ -111,6 +111,7 @@ bench: $(BUILD)/kptrace-batch fixtures build/uuidfix build/machofix  ## benchmar
 	@UUIDFIX=build/uuidfix MACHOFIX=build/machofix sh bench/bench.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_N),1000)
 	@sh bench/history.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_HISTORY_N),100000)
 	@sh bench/archive.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_ARCHIVE_N),5000)
+	@sh bench/scale.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_SCALE_N),100000)
 
 sym-test: $(BUILD)/kptrace-batch fixtures  ## symbolication tests: real lldb on the fixtures, fake lldbs
 	@sh tests/cli/symbolicate.sh $(BUILD)/kptrace-batch $(FIXTURES)

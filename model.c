@@ -296,6 +296,13 @@ kpt_hist_add_ex(struct kpt_hist *h, const char *value, size_t count, const char 
             h->other += count;
             return;
         }
+        /* most histograms of a cluster hold one value (its build, its format, ...): the
+         * first takes one entry, not VEC_GROW's eight, which were most of what a cluster
+         * cost at 100,000 clusters */
+        if (!h->cap) {
+            h->v = xmalloc(sizeof(*h->v));
+            h->cap = 1;
+        }
         VEC_GROW(h->v, h->n + 1, h->cap);
         e = &h->v[h->n++];
         e->value = xstrdup(value);

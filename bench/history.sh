@@ -41,6 +41,19 @@ size1=$(wc -c < "$T/h.db")
 rows1=$(sqlite3 "$T/h.db" 'SELECT count(*) FROM reports')
 printf 'history, night 1: %d reports recorded in %.2f s (the same run without --history: %.2f s), file %.1f MB, %d report rows, peak RSS %s MB (without: %s MB)\n' \
     "$N" "$first" "$base" "$(echo "$size1 / 1048576" | bc -l)" "$rows1" "$(rss "$T/t1")" "$(rss "$T/t0")"
+# the ratio (issue 23): night 1 against the same run without the history, best of three each
+# (a fresh history each time)
+b0= b1=
+for _ in 1 2 3; do
+    t0=$(now); "$BIN" -q --no-symbolicate -o /dev/null "$T/fleet" || true; x=$(secs "$t0" "$(now)")
+    if [ -z "$b0" ] || [ "$(echo "$x < $b0" | bc)" = 1 ]; then b0=$x; fi
+    rm -f "$T/r.db" "$T/r.db-wal" "$T/r.db-shm"
+    t0=$(now); "$BIN" -q --no-symbolicate --history "$T/r.db" -o /dev/null "$T/fleet" || true; x=$(secs "$t0" "$(now)")
+    if [ -z "$b1" ] || [ "$(echo "$x < $b1" | bc)" = 1 ]; then b1=$x; fi
+done
+rm -f "$T/r.db" "$T/r.db-wal" "$T/r.db-shm"
+printf 'history ratio: %d reports with --history %.2f s, without %.2f s (best of three): %.2fx (target <= 1.2x)\n' \
+    "$N" "$b1" "$b0" "$(echo "$b1 / $b0" | bc -l)"
 gen "$T/fleet" "$N" "$NEW"
 t0=$(now)
 timed "$T/t2" "$BIN" -q --no-symbolicate --history "$T/h.db" -o /dev/null "$T/fleet" || true

@@ -404,6 +404,10 @@ hist_close(struct hist_db *h)
         free(h->targets[i].panic_class);
     }
     free(h->targets);
+    for (i = 0; i < h->nsigs; i++)
+        free(h->sigs[i]);
+    free(h->sigs);
+    hindex_release(&h->sig_ix);
     if (h->rh.clusters) {
         struct kpt_cluster_hist *ch = (struct kpt_cluster_hist *)h->rh.clusters;
 

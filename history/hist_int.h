@@ -8,6 +8,7 @@
 
 #include "history/hist.h"
 #include "util/arena.h"
+#include "util/hindex.h"
 
 struct hist_db {
     sqlite3 *db;
@@ -17,6 +18,10 @@ struct hist_db {
     int64_t run_id, started;
     const char *kind;
     sqlite3_stmt *add, *add_sig;             /* a report of the run, its signature */
+    char **sigs;          /* signatures already in temp.cur_sig (their first report's wins) */
+    size_t nsigs, capsigs;
+    struct hindex sig_ix; /* over sigs */
+    size_t pending;       /* reports in temp.cur_in, not yet in temp.cur */
     sqlite3_stmt *info_st, *total_st, *merged_st; /* hist_cluster_info()'s, prepared once */
     struct hist_target *targets; /* every merge triage recorded, by 'from' */
     size_t ntargets;

@@ -19,6 +19,9 @@ static const char temp_sql[] =
     "CREATE TEMP TABLE cur(identity TEXT PRIMARY KEY, path TEXT NOT NULL, sig TEXT NOT NULL,"
     " coarse_id TEXT, fine_id TEXT, hang_id TEXT, class TEXT, os_build TEXT, model TEXT,"
     " process TEXT, panic_time TEXT, culprit TEXT, shown TEXT, new INTEGER) WITHOUT ROWID;"
+    "CREATE TEMP TABLE cur_in(identity TEXT NOT NULL, path TEXT NOT NULL, sig TEXT NOT NULL,"
+    " coarse_id TEXT, fine_id TEXT, hang_id TEXT, class TEXT, os_build TEXT, model TEXT,"
+    " process TEXT, panic_time TEXT, culprit TEXT);"
     "CREATE TEMP TABLE cur_sig(sig TEXT PRIMARY KEY, signature TEXT NOT NULL, class TEXT,"
     " culprit TEXT) WITHOUT ROWID;"
     "CREATE TEMP TABLE cur_inputs(n INTEGER PRIMARY KEY, path TEXT NOT NULL);";
@@ -108,7 +111,7 @@ hist_begin(struct hist_db *h, const char *kind, int64_t started, char *const *in
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
-    if (hist_prepare(h, "INSERT OR IGNORE INTO cur(identity, path, sig, coarse_id, fine_id, hang_id,"
+    if (hist_prepare(h, "INSERT INTO cur_in(identity, path, sig, coarse_id, fine_id, hang_id,"
                         " class, os_build, model, process, panic_time, culprit)"
                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", &h->add, err) < 0 ||
         hist_prepare(h, "INSERT OR IGNORE INTO cur_sig(sig, signature, class, culprit)"
@@ -117,53 +120,122 @@ hist_begin(struct hist_db *h, const char *kind, int64_t started, char *const *in
     return 0;
 }
 
+/*
+ * The reports met so far into temp.cur, one row per identity, the first copy met kept.
+ * hist_add() appends to temp.cur_in, whose pages are written once each; inserting each
+ * report into cur's B-tree as it came, in random identity order, made SQLite spill and
+ * read back cur's pages for every report once cur outgrew its page cache (~330,000
+ * 4 KB reads and writes of the temp file at 100,000 reports). Sorted by identity (SQLite's
+ * sorter: sequential runs), they build cur in order.
+ */
+static int
+flush_in(struct hist_db *h, struct buf *err)
+{
+    if (!h->pending)
+        return 0;
+    if (hist_exec(h, "INSERT OR IGNORE INTO cur(identity, path, sig, coarse_id, fine_id, hang_id,"
+                     " class, os_build, model, process, panic_time, culprit)"
+                     " SELECT identity, path, sig, coarse_id, fine_id, hang_id, class, os_build, model,"
+                     " process, panic_time, culprit FROM cur_in ORDER BY identity, rowid", err) < 0)
+        return -1;
+    /* the rows not inserted: identities met earlier in this run */
+    h->rh.copies += h->pending - (size_t)sqlite3_changes(h->db);
+    h->pending = 0;
+    return hist_exec(h, "DELETE FROM cur_in", err);
+}
+
 int
 hist_lock(struct hist_db *h, struct buf *err)
 {
     if (h->locked)
-        return 0;
+        return flush_in(h, err);
+    if (flush_in(h, err) < 0)
+        return -1;
     if (hist_exec(h, "BEGIN IMMEDIATE", err) < 0)
         return -1;
     h->locked = 1;
     return load_targets(h, err); /* what triage says now, under the lock */
 }
 
+/* s (may be NULL) as parameter i, not copied: every parameter of hist_add()'s statements
+ * is bound again before each step, and the step is over before the report's arena is */
+static void
+bind_borrowed(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static uint64_t
+str_hash(const char *s)
+{
+    uint64_t x = 1469598103934665603ull; /* FNV-1a */
+
+    for (; *s; s++)
+        x = (x ^ (unsigned char)*s) * 1099511628211ull;
+    return hindex_mix(x);
+}
+
+struct sig_find {
+    const struct hist_db *h;
+    const char *sig;
+};
+
+static int
+same_sig(const void *ctx, size_t i)
+{
+    const struct sig_find *f = ctx;
+
+    return !strcmp(f->h->sigs[i], f->sig);
+}
+
 int
 hist_add(struct hist_db *h, struct arena *a, const struct kpt_report *r, struct buf *err)
 {
     sqlite3_stmt *st = h->add;
+    struct sig_find f = { h, r->sig_id };
+    uint64_t hash;
 
     if (!r->identity || !r->sig_id || !r->signature)
         return 0; /* not signed: nothing to record */
-    hist_bind_text(st, 1, r->identity);
-    hist_bind_text(st, 2, r->path);
-    hist_bind_text(st, 3, r->sig_id);
-    hist_bind_text(st, 4, r->coarse_id);
-    hist_bind_text(st, 5, r->fine_id);
-    hist_bind_text(st, 6, r->hang ? r->hang->hang_id : NULL);
-    hist_bind_text(st, 7, r->panic_class);
-    hist_bind_text(st, 8, r->os_build);
-    hist_bind_text(st, 9, r->model);
-    hist_bind_text(st, 10, r->process);
-    hist_bind_text(st, 11, r->has_when ? kpt_time_text(a, r->when, r->when_local) : NULL);
-    hist_bind_text(st, 12, r->culprit);
+    bind_borrowed(st, 1, r->identity);
+    bind_borrowed(st, 2, r->path);
+    bind_borrowed(st, 3, r->sig_id);
+    bind_borrowed(st, 4, r->coarse_id);
+    bind_borrowed(st, 5, r->fine_id);
+    bind_borrowed(st, 6, r->hang ? r->hang->hang_id : NULL);
+    bind_borrowed(st, 7, r->panic_class);
+    bind_borrowed(st, 8, r->os_build);
+    bind_borrowed(st, 9, r->model);
+    bind_borrowed(st, 10, r->process);
+    bind_borrowed(st, 11, r->has_when ? kpt_time_text(a, r->when, r->when_local) : NULL);
+    bind_borrowed(st, 12, r->culprit);
     if (sqlite3_step(st) != SQLITE_DONE) {
         sqlite3_reset(st);
         return hist_fail(h, err, "history: recording a report");
     }
     sqlite3_reset(st);
-    if (!sqlite3_changes(h->db))
-        h->rh.copies++; /* its identity was met earlier in this run */
+    h->pending++; /* in cur_in, for flush_in() */
+    /* a signature's row is its first report's (INSERT OR IGNORE): the next reports of the
+     * cluster need no statement at all */
+    hash = str_hash(r->sig_id);
+    if (hindex_find(&h->sig_ix, hash, same_sig, &f) != SIZE_MAX)
+        return 0;
     st = h->add_sig;
-    hist_bind_text(st, 1, r->sig_id);
-    hist_bind_text(st, 2, r->signature);
-    hist_bind_text(st, 3, r->panic_class);
-    hist_bind_text(st, 4, r->culprit);
+    bind_borrowed(st, 1, r->sig_id);
+    bind_borrowed(st, 2, r->signature);
+    bind_borrowed(st, 3, r->panic_class);
+    bind_borrowed(st, 4, r->culprit);
     if (sqlite3_step(st) != SQLITE_DONE) {
         sqlite3_reset(st);
         return hist_fail(h, err, "history: recording a report");
     }
     sqlite3_reset(st);
+    VEC_GROW(h->sigs, h->nsigs + 1, h->capsigs);
+    h->sigs[h->nsigs] = xstrdup(r->sig_id);
+    hindex_add(&h->sig_ix, hash, h->nsigs++);
     return 0;
 }
 

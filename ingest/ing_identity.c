@@ -25,9 +25,9 @@ ing_text_digest(const char *d, size_t n, uint8_t out[16])
     XXH3_128bits_reset(&st);
     while (i < n) {
         size_t s = i, e;
+        const char *nl = memchr(d + i, '\n', n - i);
 
-        while (i < n && d[i] != '\n')
-            i++;
+        i = nl ? (size_t)(nl - d) : n;
         e = i;
         if (i < n)
             i++;

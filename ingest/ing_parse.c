@@ -155,17 +155,13 @@ looks_panic_text(const char *d, size_t n)
 static char *
 nul_free_copy(struct arena *a, const char *d, size_t n, size_t *nuls)
 {
-    char *c = arena_try_strndup(a, d, n);
-    size_t i;
+    char *c = arena_try_strndup(a, d, n), *z;
 
     *nuls = 0;
     if (!c)
         return NULL;
-    for (i = 0; i < n; i++)
-        if (!c[i]) {
-            c[i] = '?';
-            (*nuls)++;
-        }
+    for (z = c; (z = memchr(z, '\0', n - (size_t)(z - c))); (*nuls)++)
+        *z++ = '?';
     return c;
 }
 

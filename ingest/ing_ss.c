@@ -22,7 +22,7 @@ struct jr {
     const char *err; /* first error; the reader stops at it */
 };
 
-static void
+static inline void
 ws(struct jr *j)
 {
     while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
@@ -37,7 +37,7 @@ fail(struct jr *j, const char *why)
     return -1;
 }
 
-static int
+static inline int
 eat(struct jr *j, char c)
 {
     ws(j);
@@ -48,30 +48,42 @@ eat(struct jr *j, char c)
     return -1;
 }
 
+/* past the string whose opening quote is at *pp (escapes skipped whole); -1 with *pp at
+ * end when it is not closed */
+static inline int
+past_string(const char **pp, const char *end)
+{
+    const char *p = *pp + 1;
+
+    for (;;) {
+        while (p < end && *p != '"' && *p != '\\')
+            p++;
+        if (p >= end)
+            break;
+        if (*p == '"') {
+            *pp = p + 1;
+            return 0;
+        }
+        p += 2; /* a backslash and what it escapes */
+    }
+    *pp = end;
+    return -1;
+}
+
 /* a string's raw bytes (escapes kept) at *s, *n; j->p after the closing quote */
 static int
 raw_string(struct jr *j, const char **s, size_t *n)
 {
-    const char *p;
-
     ws(j);
     if (j->p >= j->end || *j->p != '"')
         return fail(j, "a string was expected");
-    p = ++j->p;
-    while (j->p < j->end && *j->p != '"') {
-        if (*j->p == '\\')
-            j->p++;
-        j->p++;
-    }
-    if (j->p >= j->end)
+    *s = j->p + 1;
+    if (past_string(&j->p, j->end))
         return fail(j, "a string is not closed");
-    *s = p;
-    *n = (size_t)(j->p - p);
-    j->p++;
+    *n = (size_t)(j->p - 1 - *s);
     return 0;
 }
 
-/* a string decoded into the arena (cut at SS_STR_MAX bytes; NUL becomes '?') */
 /* a string body s[0..n) decoded into the arena (at most max bytes; NUL becomes '?') */
 static const char *
 decoded(struct arena *a, const char *s, size_t n, size_t max)
@@ -80,6 +92,9 @@ decoded(struct arena *a, const char *s, size_t n, size_t max)
     size_t i;
     char *c;
 
+    /* most strings have no escape and no NUL: taken as they are */
+    if (n <= max && !memchr(s, '\\', n) && !memchr(s, '\0', n))
+        return arena_strndup(a, s, n);
     ing_json_unescape(s, n, &b);
     c = arena_strndup(a, b.data ? b.data : "", b.len);
     for (i = 0; i < b.len; i++)
@@ -122,7 +137,8 @@ number(struct jr *j, uint64_t *v, int *ok)
     while (p < j->end && *p >= '0' && *p <= '9') {
         unsigned d = (unsigned)(*p - '0');
 
-        if (x > (UINT64_MAX - d) / 10)
+        /* 19 digits cannot overflow: the check is for the 20th on */
+        if (p - j->p >= 19 && x > (UINT64_MAX - d) / 10)
             over = 1;
         x = x * 10 + d;
         p++;
@@ -135,56 +151,139 @@ number(struct jr *j, uint64_t *v, int *ok)
     return 0;
 }
 
-/* any JSON value, skipped; bounded nesting */
+/* what ends a bare value (numbers, true, false, null) */
+static const unsigned char bare_end[256] = {
+    [0] = 1, [','] = 1, [']'] = 1, ['}'] = 1, [' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1,
+};
+
+#define IS_WS(c) ((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r')
+
+/* past "[digits,digits]" at *pp (no blank inside) when it is one */
+static inline int
+skip_pair(const char **pp, const char *end)
+{
+    const char *q = *pp + 1, *s;
+
+    for (s = q; q < end && (unsigned char)(*q - '0') < 10; q++)
+        ;
+    if (q == s || q >= end || *q++ != ',')
+        return 0;
+    for (s = q; q < end && (unsigned char)(*q - '0') < 10; q++)
+        ;
+    if (q == s || q >= end || *q != ']')
+        return 0;
+    *pp = q + 1;
+    return 1;
+}
+
+/*
+ * Any JSON value, skipped; bounded nesting. Most of a megabyte body is skipped (the body's
+ * scan steps over processByPid whole), so this is a loop over the bytes with a stack of
+ * one bit a level (object or array), not a recursion: it accepts exactly what reading the
+ * value member by member would, and fails with the same first error.
+ */
 static int
 skip_value(struct jr *j)
 {
-    const char *s;
-    size_t n;
+    const char *p = j->p, *end = j->end;
+    unsigned base = j->depth;
+    uint64_t objs = 0; /* bit (depth - base - 1): that level is an object */
+    const char *why;
 
-    ws(j);
-    if (j->p >= j->end)
-        return fail(j, "a value was expected");
-    switch (*j->p) {
-    case '"':
-        return raw_string(j, &s, &n);
-    case '{':
-    case '[': {
-        char close = *j->p == '{' ? '}' : ']';
-        int obj = close == '}';
+#define LEVEL_IS_OBJ() ((objs >> (j->depth - base - 1)) & 1u)
+value:
+    while (p < end && IS_WS(*p))
+        p++;
+    if (p >= end) {
+        why = "a value was expected";
+        goto bad;
+    }
+    if (*p == '"') {
+        if (past_string(&p, end)) {
+            why = "a string is not closed";
+            goto bad;
+        }
+    } else if (*p == '[' && j->depth < KPT_MAX_SS_DEPTH && skip_pair(&p, end)) {
+        /* [digits,digits], a stackshot frame: what the general path would do, at once */
+    } else if (*p == '{' || *p == '[') {
+        int obj = *p == '{';
 
-        if (++j->depth > KPT_MAX_SS_DEPTH)
-            return fail(j, "the stackshot nests too deep");
-        j->p++;
-        if (!eat(j, close)) {
+        if (++j->depth > KPT_MAX_SS_DEPTH) {
+            why = "the stackshot nests too deep";
+            goto bad;
+        }
+        if (obj)
+            objs |= (uint64_t)1 << (j->depth - base - 1);
+        else
+            objs &= ~((uint64_t)1 << (j->depth - base - 1));
+        p++;
+        while (p < end && IS_WS(*p))
+            p++;
+        if (p < end && *p == (obj ? '}' : ']')) {
+            p++;
             j->depth--;
-            return 0;
+        } else if (obj) {
+            goto key;
+        } else {
+            goto value;
         }
-        for (;;) {
-            if (obj && (raw_string(j, &s, &n) || eat(j, ':')))
-                return fail(j, "an object member is malformed");
-            if (skip_value(j))
-                return -1;
-            if (!eat(j, ','))
-                continue;
-            if (!eat(j, close))
-                break;
-            return fail(j, "a ',' or a closing bracket was expected");
+    } else {
+        const char *s = p;
+
+        while (p < end && !bare_end[(unsigned char)*p])
+            p++;
+        if (p == s) {
+            why = "a value was expected";
+            goto bad;
         }
+        if (p >= end) {
+            why = "the stackshot is cut short";
+            goto bad;
+        }
+    }
+after:
+    if (j->depth == base) {
+        j->p = p;
+        return 0;
+    }
+    while (p < end && IS_WS(*p))
+        p++;
+    if (p < end && *p == ',') {
+        p++;
+        if (LEVEL_IS_OBJ())
+            goto key;
+        goto value;
+    }
+    if (p < end && *p == (LEVEL_IS_OBJ() ? '}' : ']')) {
+        p++;
         j->depth--;
-        return 0;
+        goto after;
     }
-    default:
-        /* numbers, true, false, null: up to the next delimiter */
-        s = j->p;
-        while (j->p < j->end && !strchr(",]} \t\r\n", *j->p) && *j->p)
-            j->p++;
-        if (j->p == s)
-            return fail(j, "a value was expected");
-        if (j->p >= j->end)
-            return fail(j, "the stackshot is cut short");
-        return 0;
+    why = "a ',' or a closing bracket was expected";
+    goto bad;
+key:
+    while (p < end && IS_WS(*p))
+        p++;
+    if (p >= end || *p != '"') {
+        why = "a string was expected";
+        goto bad;
     }
+    if (past_string(&p, end)) {
+        why = "a string is not closed";
+        goto bad;
+    }
+    while (p < end && IS_WS(*p))
+        p++;
+    if (p >= end || *p != ':') {
+        why = "an object member is malformed";
+        goto bad;
+    }
+    p++;
+    goto value;
+bad:
+    j->p = p;
+    return fail(j, why);
+#undef LEVEL_IS_OBJ
 }
 
 /* the members of an object: fn(j, key, n, ctx) reads each value (or skips it) */
@@ -256,7 +355,7 @@ struct vec {
 };
 
 /* room for one more element in an arena vector (old storage is left in the arena) */
-static void *
+static inline void *
 vec_push(struct arena *a, struct vec *x)
 {
     if (x->n == x->cap) {
@@ -398,6 +497,61 @@ frame_part(struct jr *j, size_t i, void *ctx)
     return skip_value(j);
 }
 
+/* up to 19 digits at *pp (none, or more, is not this kind of number) */
+static inline int
+digits19(const char **pp, const char *end, uint64_t *v)
+{
+    const char *p = *pp, *lim = end - p > 19 ? p + 19 : end;
+    uint64_t x = 0;
+
+    while (p < lim && (unsigned char)(*p - '0') < 10)
+        x = x * 10 + (uint64_t)(*p++ - '0');
+    if (p == *pp || (p < end && *p >= '0' && *p <= '9'))
+        return -1;
+    *pp = p;
+    *v = x;
+    return 0;
+}
+
+/*
+ * The common frame, [image, offset] with plain integers, read in one go: 1 when it is one
+ * (j->p past it), 0 when the general reader must read it (j->p untouched). A megabyte
+ * stackshot is mostly these.
+ */
+static int
+frame_fast(struct jr *j, uint64_t pair[2])
+{
+    const char *p = j->p, *end = j->end;
+    uint64_t a, b;
+
+    if (j->depth + 1 > KPT_MAX_SS_DEPTH)
+        return 0;
+    while (p < end && IS_WS(*p))
+        p++;
+    if (p >= end || *p++ != '[')
+        return 0;
+    while (p < end && IS_WS(*p))
+        p++;
+    if (digits19(&p, end, &a))
+        return 0;
+    while (p < end && IS_WS(*p))
+        p++;
+    if (p >= end || *p++ != ',')
+        return 0;
+    while (p < end && IS_WS(*p))
+        p++;
+    if (digits19(&p, end, &b))
+        return 0;
+    while (p < end && IS_WS(*p))
+        p++;
+    if (p >= end || *p++ != ']')
+        return 0;
+    j->p = p;
+    pair[0] = a;
+    pair[1] = b;
+    return 1;
+}
+
 static int
 kframe(struct jr *j, size_t i, void *ctx)
 {
@@ -407,7 +561,9 @@ kframe(struct jr *j, size_t i, void *ctx)
     (void)i;
     c->fpair_ok = 1;
     c->fpair[0] = c->fpair[1] = UINT64_MAX;
-    if ((r = elements(j, frame_part, c)) < 0)
+    if (frame_fast(j, c->fpair))
+        r = 0;
+    else if ((r = elements(j, frame_part, c)) < 0)
         return -1;
     if (r || !c->fpair_ok || c->fpair[0] == UINT64_MAX || c->fpair[1] == UINT64_MAX) {
         c->fpair[0] = UINT32_MAX; /* a malformed frame keeps its place, as no image */

@@ -201,6 +201,18 @@ cmp_str(const void *x, const void *y)
     return strcmp(*(const char *const *)x, *(const char *const *)y);
 }
 
+/* what b holds written out once it passes 1 MB (b emptied) */
+static int
+spill(FILE *f, struct buf *b)
+{
+    if (b->len <= (1u << 20))
+        return 0;
+    if (fwrite(b->data, 1, b->len, f) != b->len)
+        return KPT_E_IO;
+    buf_reset(b);
+    return 0;
+}
+
 int
 rep_html(FILE *f, const struct kpt_summary *s)
 {
@@ -287,18 +299,15 @@ rep_html(FILE *f, const struct kpt_summary *s)
         buf_adds(&b, "</td><td>");
         hist(&b, &c->builds, 4);
         buf_addf(&b, "</td><td class=\"n\">%zu</td></tr>\n", c->hang_sites.n);
+        /* written as it goes, as the details below: the page is not held whole */
+        if ((ret = spill(f, &b)) < 0)
+            goto out;
     }
     buf_adds(&b, "</tbody></table>\n<h2>Clusters</h2>\n");
-    free(cls);
     for (i = 0; i < s->nclusters; i++) {
         details(&b, s, i);
-        if (b.len > (1u << 20)) {
-            if (fwrite(b.data, 1, b.len, f) != b.len) {
-                buf_release(&b);
-                return KPT_E_IO;
-            }
-            buf_reset(&b);
-        }
+        if ((ret = spill(f, &b)) < 0)
+            goto out;
     }
     if (s->nrej) {
         buf_addf(&b, "<h2>Rejected files</h2>\n<ul>");
@@ -313,6 +322,8 @@ rep_html(FILE *f, const struct kpt_summary *s)
     }
     buf_addf(&b, "<script>%s</script>\n</body></html>\n", script);
     ret = fwrite(b.data, 1, b.len, f) == b.len && !ferror(f) ? 0 : KPT_E_IO;
+out:
+    free(cls);
     buf_release(&b);
     return ret;
 }

@@ -180,11 +180,13 @@ rep_json_sep(FILE *f, int first)
 int
 rep_json_end(FILE *f, const struct kpt_summary *s)
 {
-    json_t *cl = json_array(), *tot = NULL, *rej = json_array();
+    json_t *tot = NULL, *rej = json_array();
     size_t i, k;
     int ret = 0;
 
-    fputs("\n],\"clusters\":", f);
+    /* the clusters one at a time (the same bytes as one compact array): memory is one
+     * cluster's tree, not 100,000 of them */
+    fputs("\n],\"clusters\":[", f);
     for (i = 0; i < s->nclusters; i++) {
         const struct kpt_cluster *c = &s->clusters[i];
         json_t *o = json_object(), *fr = json_array(), *ex = json_array();
@@ -233,11 +235,13 @@ rep_json_end(FILE *f, const struct kpt_summary *s)
                 json_array_append_new(mem, json_integer((json_int_t)c->members[k]));
             json_object_set_new(o, "members", mem);
         }
-        json_array_append_new(cl, o);
         arena_free(a);
+        if (i)
+            fputc(',', f);
+        if ((ret = dump(f, o)) < 0)
+            goto out;
     }
-    if ((ret = dump(f, cl)) < 0)
-        goto out;
+    fputc(']', f);
     tot = rep_fields_json(kpt_summary_fields, s, 0);
     json_object_set_new(tot, "clusters", json_integer((json_int_t)s->nclusters));
     if (s->sym)

@@ -188,15 +188,18 @@ times_note(struct buf *b, const struct kpt_summary *s)
                     "time, as its report gave no zone.\n\n");
 }
 
-static void
-cluster_table(struct buf *b, const struct kpt_summary *s)
+static int flush(FILE *f, struct buf *b);
+
+/* the table by count; written to f as it goes once b passes 1 MB (a row a cluster) */
+static int
+cluster_table(FILE *f, struct buf *b, const struct kpt_summary *s)
 {
     size_t i, total = KPT_TOTAL(s);
 
     buf_adds(b, "## Clusters by count\n\n");
     if (!s->nclusters) {
         buf_adds(b, "No panic report was read.\n\n");
-        return;
+        return 0;
     }
     buf_adds(b, "| # | count | ");
     if (s->base)
@@ -238,9 +241,12 @@ cluster_table(struct buf *b, const struct kpt_summary *s)
         if (s->hang_keyed)
             buf_addf(b, " | %s%zu", c->hang_sites.other ? ">" : "", c->hang_sites.n);
         buf_adds(b, " |\n");
+        if (b->len > (1u << 20) && flush(f, b) < 0)
+            return KPT_E_IO;
     }
     buf_addc(b, '\n');
     times_note(b, s);
+    return 0;
 }
 
 /* a hang_sites value: "HANG_ID site" */
@@ -629,7 +635,8 @@ rep_markdown(FILE *f, const struct kpt_summary *s)
     }
     baseline_sections(&b, s);
     compare_builds(&b, s);
-    cluster_table(&b, s);
+    if ((ret = cluster_table(f, &b, s)) < 0)
+        goto out;
     hang_sites(&b, s);
     if ((ret = flush(f, &b)) < 0)
         goto out;

@@ -13,9 +13,19 @@ struct chunk {
     unsigned char mem[];
 };
 
+/* Chunks past the first are kept for the next report, up to this many bytes: a fleet of
+ * megabyte bodies then reuses the same memory instead of asking the system for fresh
+ * pages (and faulting them in) for every report. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_SPARE_MAX 0u /* under ASan every cleared chunk is freed: stale pointers fault */
+#else
+#define ARENA_SPARE_MAX (32u << 20)
+#endif
+
 struct arena {
     struct chunk *head;
-    size_t chunk, used;
+    struct chunk *spare; /* cleared chunks, for reuse */
+    size_t chunk, used, spare_bytes;
 };
 
 static struct chunk *
@@ -44,16 +54,40 @@ arena_clear(struct arena *a)
 {
     struct chunk *c = a->head, *next;
 
-    /* keep the oldest chunk (the last in the list) */
+    /* keep the oldest chunk (the last in the list); the others become spares while they
+     * fit the bound */
     while (c && c->next) {
         next = c->next;
-        free(c);
+        if (a->spare_bytes + c->size <= ARENA_SPARE_MAX) {
+            a->spare_bytes += c->size;
+            c->next = a->spare;
+            a->spare = c;
+        } else {
+            free(c);
+        }
         c = next;
     }
     a->head = c;
     if (c)
         c->used = 0;
     a->used = 0;
+}
+
+/* a spare of at least size bytes (the first that fits), or a new chunk */
+static struct chunk *
+chunk_get(struct arena *a, size_t size)
+{
+    struct chunk **pp, *c;
+
+    for (pp = &a->spare; (c = *pp); pp = &c->next)
+        if (c->size >= size) {
+            *pp = c->next;
+            a->spare_bytes -= c->size;
+            c->next = NULL;
+            c->used = 0;
+            return c;
+        }
+    return chunk_new(size);
 }
 
 void
@@ -67,11 +101,16 @@ arena_free(struct arena *a)
         next = c->next;
         free(c);
     }
+    for (c = a->spare; c; c = next) {
+        next = c->next;
+        free(c);
+    }
     free(a);
 }
 
-void *
-arena_alloc(struct arena *a, size_t n)
+/* n bytes, 16-byte aligned, not zeroed */
+static void *
+alloc_raw(struct arena *a, size_t n)
 {
     size_t need = st_add(n, 15) & ~(size_t)15;
     struct chunk *c = a->head;
@@ -82,13 +121,21 @@ arena_alloc(struct arena *a, size_t n)
     if (!c || c->size - c->used < need) {
         size_t sz = need > a->chunk ? need : a->chunk;
 
-        c = chunk_new(sz);
+        c = chunk_get(a, sz);
         c->next = a->head;
         a->head = c;
     }
     p = c->mem + c->used;
     c->used += need;
     a->used += need;
+    return p;
+}
+
+void *
+arena_alloc(struct arena *a, size_t n)
+{
+    void *p = alloc_raw(a, n);
+
     memset(p, 0, n);
     return p;
 }
@@ -130,7 +177,7 @@ arena_try_strndup(struct arena *a, const char *s, size_t n)
 char *
 arena_strndup(struct arena *a, const char *s, size_t n)
 {
-    char *p = arena_alloc(a, st_add(n, 1));
+    char *p = alloc_raw(a, st_add(n, 1)); /* every byte written below */
 
     if (n)
         memcpy(p, s, n);

@@ -11,7 +11,7 @@ struct arena;
 
 struct arena *arena_new(size_t chunk);
 void arena_free(struct arena *a);           /* NULL is a no-op */
-void arena_clear(struct arena *a);          /* release all but the first chunk, for reuse */
+void arena_clear(struct arena *a);          /* empty it for reuse (its chunks kept, bounded) */
 void *arena_alloc(struct arena *a, size_t n); /* 16-byte aligned, zeroed; aborts on OOM */
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 /* arena_try_alloc(), arena_try_strndup() - the same, but NULL when memory runs out (one
