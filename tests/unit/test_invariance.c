@@ -94,7 +94,7 @@ static const struct bug bugs[] = {
     { "slab-uaf", "slab_nextptr_panic: mcache.mbuf buffer 0x%1$016llx in slab 0x%1$016llx modified after free at offset 0: 0x0 out of bounds", B_NONE, NULL, 0, 0 },
 };
 #define NBUGS (sizeof(bugs) / sizeof(bugs[0]))
-#define NVARIANTS 24
+#define NVARIANTS 25
 
 struct variant {
     uint64_t slide, kext_base;
@@ -107,17 +107,20 @@ struct variant {
     int stripped;   /* no keepsyms: the frames without names (learned from the others) */
     int upcase;     /* a kext's message prefix in capitals (an older build's spelling) */
     int no_slide;   /* an excerpt without its slide lines */
+    unsigned drift; /* another build of the same code: every function offset moved */
 };
 
-static int stripped; /* the report being written has no keepsyms names */
+static int stripped;   /* the report being written has no keepsyms names */
+static unsigned drift; /* and its offsets moved by this much */
 
 static void
 frame(struct buf *b, uint64_t *fp, uint64_t addr, const struct fr *f)
 {
     if (stripped)
-        buf_addf(b, "0x%016" PRIx64 " : 0x%016" PRIx64 "\n", *fp, addr);
+        buf_addf(b, "0x%016" PRIx64 " : 0x%016" PRIx64 "\n", *fp, addr + drift);
     else
-        buf_addf(b, "0x%016" PRIx64 " : 0x%016" PRIx64 " %s : %s + 0x%x\n", *fp, addr, f->module, f->sym, f->off);
+        buf_addf(b, "0x%016" PRIx64 " : 0x%016" PRIx64 " %s : %s + 0x%x\n", *fp, addr + drift, f->module, f->sym,
+                 f->off + drift);
     *fp += 0x40;
 }
 
@@ -150,6 +153,7 @@ report_text(const struct bug *bg, const struct variant *v)
     size_t nbody = bg->body == B_NONE ? 0 : (v->cut_tail ? 3 : 6);
 
     stripped = v->stripped;
+    drift = v->drift;
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
@@ -164,7 +168,7 @@ report_text(const struct bug *bg, const struct variant *v)
         for (i = 0; i < m.len && m.data[i] != ':'; i++)
             m.data[i] = (char)toupper((unsigned char)m.data[i]);
     buf_addf(&b, "panic(cpu %d caller 0x%016" PRIx64 "): %s\n", v->line % 8,
-             bg->kext_caller ? ka + 0x2000 + 0x100 + nic[1].off : kb + 0x3a1f6b, m.data);
+             bg->kext_caller ? ka + 0x2000 + 0x100 + nic[1].off + v->drift : kb + 0x3a1f6b, m.data);
     buf_addf(&b, "Backtrace (CPU %d), Frame : Return Address\n", v->line % 8);
     pl = bg->trap ? trap_plumbing[v->plumbing % 3] : panic_plumbing[v->plumbing % 2];
     if (bg->body != B_NONE || bg->trap)
@@ -313,7 +317,7 @@ test_fleet(void **state)
 {
     static const struct variant base = { 0x1c00000, 0xffffff7f83bfc000ull, "21G83",
         "Darwin Kernel Version 21.6.0: Wed Aug 10 14:25:27 PDT 2022; root:xnu-8020.141.5~2/RELEASE_X86_64",
-        "D0DC2052-71F4-3DCB-B189-BEE5A59B3B42", "3.1.4", "5E0C1F7A-2B44-3C11-9A3E-0D6B7F21A9C4", 0, 0, 0, 4219, 0, 0, 0, 0 };
+        "D0DC2052-71F4-3DCB-B189-BEE5A59B3B42", "3.1.4", "5E0C1F7A-2B44-3C11-9A3E-0D6B7F21A9C4", 0, 0, 0, 4219, 0, 0, 0, 0, 0 };
     struct clu_rules *c = clu_rules_new();
     /* symbolication on (names are learned across the fleet), no KDK: a root that is not there */
     static const char *const roots[] = { "/nonexistent/kptrace-batch-test/KDKs" };
@@ -365,6 +369,7 @@ test_fleet(void **state)
             case 22: x.upcase = 1; x.stripped = 1; x.kext_ver = "3.1.5";
                      x.kext_uuid = "6F1D2A8B-3C55-4D22-AB4F-1E7C8032BAD5"; x.build = "21H1320"; break;
             case 23: x.no_slide = 1; x.format = 2; break;
+            case 24: x.drift = 0x24; x.build = "21H1320"; x.kuuid = "3C587984-4004-3C76-8ADF-997822977184"; break;
             case 18: x.stripped = 1; x.slide = 0x2e800000; x.kext_base = 0xffffff7f90a31000ull; x.format = 2; break;
             default: break;
             }
