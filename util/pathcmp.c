@@ -3,26 +3,6 @@
 #include <string.h>
 
 int
-path_walk_cmp(const char *a, const char *b)
-{
-    for (;;) {
-        size_t na = strcspn(a, "/"), nb = strcspn(b, "/"), n = na < nb ? na : nb;
-        int c = memcmp(a, b, n);
-
-        if (c)
-            return c;
-        if (na != nb)
-            return na < nb ? -1 : 1;
-        a += na;
-        b += nb;
-        if (!*a || !*b)
-            return !*a && !*b ? 0 : !*a ? -1 : 1;
-        a++;
-        b++;
-    }
-}
-
-int
 path_walk_cmp_n(const char *a, size_t la, const char *b, size_t lb)
 {
     const char *ea = a + la, *eb = b + lb;
@@ -43,4 +23,10 @@ path_walk_cmp_n(const char *a, size_t la, const char *b, size_t lb)
         a++;
         b++;
     }
+}
+
+int
+path_walk_cmp(const char *a, const char *b)
+{
+    return path_walk_cmp_n(a, strlen(a), b, strlen(b));
 }
