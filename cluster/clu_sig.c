@@ -190,9 +190,7 @@ named_suspect(const struct walk *w)
     size_t i;
 
     for (i = 0; i < w->nfields; i++)
-        if (!strncmp(w->fields[i], "bundle=", 7))
-            return w->fields[i] + 7;
-        else if (!strncmp(w->fields[i], "driver=", 7))
+        if (!strncmp(w->fields[i], "bundle=", 7) || !strncmp(w->fields[i], "driver=", 7))
             return w->fields[i] + 7;
     return NULL;
 }
@@ -300,16 +298,14 @@ compute(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct
     r->culprit = named_suspect(w);
     /* a class keyed on its string alone (watchdog, zone, hardware): the frames are a
      * messenger's (the watchdog kext's, an allocator's victim), never the culprit */
-    if (w->n_sig == 0 && strcmp(w->cls, CLU_KEXT_PANIC))
-        i = w->ntok;
-    else
-        i = w->start;
-    for (; i < w->ntok && !r->culprit; i++)
-        if (kext_tok(&tok[i]))
-            r->culprit = tok[i].module;
-    for (i = 0; i < w->start && i < w->ntok && !r->culprit && (w->n_sig || w->kext_origin); i++)
-        if (kext_tok(&tok[i]))
-            r->culprit = tok[i].module;
+    if (w->n_sig > 0 || !strcmp(w->cls, CLU_KEXT_PANIC)) {
+        for (i = w->start; i < w->ntok && !r->culprit; i++)
+            if (kext_tok(&tok[i]))
+                r->culprit = tok[i].module;
+        for (i = 0; i < w->start && i < w->ntok && !r->culprit; i++)
+            if (kext_tok(&tok[i]))
+                r->culprit = tok[i].module;
+    }
 
     /* §4.5: quality, and the items of the primary key */
     r->quality = KPT_Q_OK;

@@ -124,3 +124,30 @@ ing_arm_frame(struct ing_tp *t, const struct ing_line *l, int last_partial)
     add_frame(t, &f);
     return 0;
 }
+
+/* a paste hard-wrapped at 80 columns cuts a keepsyms frame after its '+': "0x... : 0x...
+ * mach_kernel : _handle_debugger_trap +" then "0x49d" alone. The two make one line. */
+int
+ing_wrapped_frame(struct arena *a, struct ing_lines *it, struct ing_line *l)
+{
+    struct ing_lines save = *it;
+    struct ing_line next;
+    const char *p, *end;
+    uint64_t v;
+    char *j;
+
+    if (l->n < 3 || l->s[0] != '0' || l->s[1] != 'x' || l->s[l->n - 1] != '+')
+        return 0;
+    if (!ing_lines_next(it, &next))
+        return 0;
+    p = next.s;
+    end = next.s + next.n;
+    if (ing_hex64(&p, end, &v, NULL) || p != end) {
+        *it = save;
+        return 0;
+    }
+    j = arena_printf(a, "%.*s %.*s", (int)l->n, l->s, (int)next.n, next.s);
+    l->s = l->raw = j;
+    l->n = l->rawn = strlen(j);
+    return 1;
+}

@@ -14,14 +14,6 @@
 #include "util/mem.h"
 #include "util/xalloc.h"
 
-static int
-starts(const struct ing_line *l, const char *key)
-{
-    size_t n = strlen(key);
-
-    return l->n >= n && !memcmp(l->s, key, n);
-}
-
 /* value after key, blanks skipped; NULL when empty */
 static const char *
 value_after(const struct ing_line *l, const char *key, size_t *vn)
@@ -186,7 +178,7 @@ panic_line(struct ing_tp *t, const struct ing_line *l)
     p += 10;
     if (ing_dec(&p, end, &cpu, 4095))
         return -1;
-    if (!ing_lit(&p, end, ", time ") && ing_dec(&p, end, &when, UINT64_MAX))
+    if (!ing_lit(&p, end, ", time ") && ing_dec(&p, end, &when, UINT64_MAX / 10))
         return -1;
     if (!ing_lit(&p, end, " caller ")) {
         if (ing_hex64(&p, end, &caller, NULL))
@@ -215,10 +207,11 @@ fault_data_line(struct ing_tp *t, const struct ing_line *l)
 
     if (t->r->has_fault_data)
         return;
-    if (starts(l, "Fault CR2: "))
+    if (ing_starts(l, "Fault CR2: "))
         p = l->s + 11;
-    else if ((p = kpt_memmem(l->s, l->n, "far: ", 5)))
-        p += 5;
+    else if ((ing_starts(l, "pc:") || ing_starts(l, "esr:") || ing_starts(l, "far:")) &&
+             (p = kpt_memmem(l->s, l->n, "far: ", 5)))
+        p += 5; /* the arm64 register row that ends with the fault address */
     if (!p)
         return;
     ing_skip_blank(&p, end);
@@ -226,105 +219,6 @@ fault_data_line(struct ing_tp *t, const struct ing_line *l)
         t->r->fault_data = v;
         t->r->has_fault_data = 1;
     }
-}
-
-/* ---- machine checks (Intel): the MCA block, with or without a panic line ---- */
-
-/* "IA32_MC3_STATUS=0xBE00..." (the MCA Error Report) or " IA32_MC7_STATUS(0x41d): 0xfe03..."
- * (Machine-check capabilities); a bank counts when its status is valid (bit 63) */
-static void
-mca_status(struct ing_tp *t, const struct ing_line *l)
-{
-    const char *p = l->s, *end = l->s + l->n;
-    uint64_t bank, status;
-
-    if (ing_lit(&p, end, "IA32_MC") || ing_dec(&p, end, &bank, 63) || ing_lit(&p, end, "_STATUS"))
-        return;
-    if (ing_lit(&p, end, "=")) {
-        if (ing_lit(&p, end, "(") || ing_hex64(&p, end, &status, NULL) || ing_lit(&p, end, "):"))
-            return;
-        ing_skip_blank(&p, end);
-    }
-    if (!ing_hex64(&p, end, &status, NULL) && (status >> 63))
-        t->mca_banks |= 1ull << bank;
-}
-
-/* "CPUID: 0x306D4)" or " family: 6 model: 61 stepping: ..." */
-static void
-mca_cpu(struct ing_tp *t, const struct ing_line *l)
-{
-    const char *end = l->s + l->n, *p;
-    uint64_t v, m;
-
-    if (t->mca_family >= 0)
-        return;
-    p = l->s;
-    if (ing_lit(&p, end, "family:") == 0) {
-        ing_skip_blank(&p, end);
-        if (ing_dec(&p, end, &v, 4095) || ing_lit(&p, end, " model:"))
-            return;
-        ing_skip_blank(&p, end);
-        if (ing_dec(&p, end, &m, 4095))
-            return;
-        t->mca_family = (int)v;
-        t->mca_model = (int)m;
-        return;
-    }
-    if (!(p = kpt_memmem(l->s, l->n, "CPUID: ", 7)))
-        return;
-    p += 7;
-    if (ing_hex64(&p, end, &v, NULL))
-        return;
-    /* CPUID leaf 1 EAX: family 11:8 (+ extended 27:20 when 15), model 7:4 (+ extended
-     * 19:16 << 4 for families 6 and 15) */
-    t->mca_family = (int)(v >> 8 & 0xf);
-    t->mca_model = (int)(v >> 4 & 0xf);
-    if (t->mca_family == 15)
-        t->mca_family += (int)(v >> 20 & 0xff);
-    if (t->mca_family == 6 || t->mca_family >= 15)
-        t->mca_model |= (int)(v >> 16 & 0xf) << 4;
-}
-
-/* 0 when l belongs to a machine-check block */
-static int
-mca_line(struct ing_tp *t, const struct ing_line *l)
-{
-    /* (the line reader takes "***" for Markdown emphasis: match the words) */
-    if (kpt_memmem(l->s, l->n, "MCA Error Report", 16) || starts(l, "Machine-check capabilities")) {
-        t->mca = 1;
-        return 0;
-    }
-    if (!t->mca)
-        return -1;
-    if (starts(l, "IA32_MC")) {
-        mca_status(t, l);
-        return 0;
-    }
-    if (starts(l, "family:") || starts(l, "CPU Machine Check Architecture Error Dump")) {
-        mca_cpu(t, l);
-        return 0;
-    }
-    return -1;
-}
-
-static const char *
-mca_summary(struct ing_tp *t)
-{
-    struct buf b = BUF_INIT;
-    const char *s;
-    unsigned i;
-
-    if (t->mca_family >= 0)
-        buf_addf(&b, "family %d model %d; ", t->mca_family, t->mca_model);
-    buf_adds(&b, "banks");
-    for (i = 0; i < 64; i++)
-        if (t->mca_banks >> i & 1)
-            buf_addf(&b, " %u", i);
-    if (!t->mca_banks)
-        buf_adds(&b, " none valid");
-    s = arena_strndup(t->a, b.data, b.len);
-    buf_release(&b);
-    return s;
 }
 
 static int
@@ -341,7 +235,7 @@ msg_terminator(const struct ing_line *l)
     if (!l->n)
         return 1;
     for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-        if (starts(l, keys[i]))
+        if (ing_starts(l, keys[i]))
             return 1;
     /* arm64 register rows: "x0:  0x..." */
     if (l->n > 4 && l->s[0] == 'x' && isdigit((unsigned char)l->s[1]) &&
@@ -548,7 +442,7 @@ field_line(struct ing_tp *t, const struct ing_line *l, int last_partial)
             build_value(t, l->s, l->n, &r->os_build);
             t->want_build = 0;
         } else {
-            if (!r->kernel_version && starts(l, "Darwin Kernel Version"))
+            if (!r->kernel_version && ing_starts(l, "Darwin Kernel Version"))
                 ing_parse_kernel_version(t->a, r, arena_strndup(t->a, l->s, l->n));
             t->want_kversion = 0;
         }
@@ -568,7 +462,7 @@ field_line(struct ing_tp *t, const struct ing_line *l, int last_partial)
     if (last_partial)
         return; /* a cut line tells nothing reliable */
     for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-        if (starts(l, keys[i].key)) {
+        if (ing_starts(l, keys[i].key)) {
             v = value_after(l, keys[i].key, &n);
             keys[i].fn(t, l, v, n, keys[i].arg);
             return;
@@ -592,7 +486,7 @@ one_line(struct ing_tp *t, const struct ing_line *l, int last_partial)
     }
     if (!t->msg_done && panic_line(t, l) == 0)
         return;
-    if (t->msg_done && !t->in_nested && t->r->nframes && starts(l, "panic(cpu ")) {
+    if (t->msg_done && !t->in_nested && t->r->nframes && ing_starts(l, "panic(cpu ")) {
         /* two reports in one file (concatenated copies): the first is read, the rest said */
         t->second_panic = 1;
         t->frames_closed = 1;
@@ -612,7 +506,7 @@ one_line(struct ing_tp *t, const struct ing_line *l, int last_partial)
             }
         }
     }
-    if (mca_line(t, l) == 0)
+    if (ing_mca_line(t, l) == 0)
         return;
     if (l->n > 2 && l->s[0] == '0' && l->s[1] == 'x') {
         if ((rc = ing_intel_frame(t, l, last_partial)) == 0)
@@ -630,10 +524,10 @@ one_line(struct ing_tp *t, const struct ing_line *l, int last_partial)
     if (memchr(l->s, '@', l->n) && memchr(l->s, '[', l->n) && ing_kext_line(t, l) == 0)
         return;
     fault_data_line(t, l);
-    if (starts(l, "x0:") || starts(l, "esr:") || starts(l, "Kernel text exec base:") ||
-        starts(l, "Hardware Model: iP"))
+    if (ing_starts(l, "x0:") || ing_starts(l, "esr:") || ing_starts(l, "Kernel text exec base:") ||
+        ing_starts(l, "Hardware Model: iP"))
         t->arm_hint = 1;
-    else if (starts(l, "RAX:") || starts(l, "CR0:") || starts(l, "Mac OS version:"))
+    else if (ing_starts(l, "RAX:") || ing_starts(l, "CR0:") || ing_starts(l, "Mac OS version:"))
         t->intel_hint = 1;
     field_line(t, l, last_partial);
 }
@@ -651,33 +545,6 @@ looks_arm64(const struct kpt_report *r)
         if ((r->frames[i].addr >> 40) == 0xfffffe || (r->frames[i].addr >> 36) == 0xfffffff)
             return 1;
     return 0;
-}
-
-/* a paste hard-wrapped at 80 columns cuts a keepsyms frame after its '+': "0x... : 0x...
- * mach_kernel : _handle_debugger_trap +" then "0x49d" alone. The two make one line. */
-static int
-wrapped_frame(struct arena *a, struct ing_lines *it, struct ing_line *l)
-{
-    struct ing_lines save = *it;
-    struct ing_line next;
-    const char *p, *end;
-    uint64_t v;
-    char *j;
-
-    if (l->n < 3 || l->s[0] != '0' || l->s[1] != 'x' || l->s[l->n - 1] != '+')
-        return 0;
-    if (!ing_lines_next(it, &next))
-        return 0;
-    p = next.s;
-    end = next.s + next.n;
-    if (ing_hex64(&p, end, &v, NULL) || p != end) {
-        *it = save;
-        return 0;
-    }
-    j = arena_printf(a, "%.*s %.*s", (int)l->n, l->s, (int)next.n, next.s);
-    l->s = l->raw = j;
-    l->n = l->rawn = strlen(j);
-    return 1;
 }
 
 int
@@ -698,7 +565,7 @@ ing_text_parse(const char *text, size_t len, const struct kpt_limits *lim, struc
     unterminated = len && text[len - 1] != '\n' && text[len - 1] != '\r';
     ing_lines_init(&it, text, len, lim->max_line_bytes);
     while (ing_lines_next(&it, &l)) {
-        wrapped_frame(a, &it, &l);
+        ing_wrapped_frame(a, &it, &l);
         one_line(&t, &l, unterminated && it.pos >= len);
     }
     if (t.in_msg)
@@ -706,7 +573,7 @@ ing_text_parse(const char *text, size_t len, const struct kpt_limits *lim, struc
     buf_release(&t.msg);
 
     if (t.mca) {
-        r->machine_check = mca_summary(&t);
+        r->machine_check = ing_mca_summary(&t);
         t.intel_hint = 1;
     }
     if (r->arch == KPT_ARCH_UNKNOWN) {

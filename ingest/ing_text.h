@@ -6,6 +6,8 @@
 #ifndef KPT_ING_TEXT_H
 #define KPT_ING_TEXT_H
 
+#include <string.h>
+
 #include "ingest/ing_int.h"
 
 /* one line of text, trimmed (see ing_lines_next()) */
@@ -15,6 +17,15 @@ struct ing_line {
     const char *raw;
     size_t rawn;
 };
+
+/* ing_starts() - 1 when line l starts with key */
+static inline int
+ing_starts(const struct ing_line *l, const char *key)
+{
+    size_t n = strlen(key);
+
+    return l->n >= n && !memcmp(l->s, key, n);
+}
 
 /* the text parser's state */
 struct ing_tp {
@@ -55,6 +66,15 @@ int ing_dec(const char **p, const char *end, uint64_t *v, uint64_t max);
  * the text's last line, cut): 0, 1 when it is a frame cut short, -1 when it is none */
 int ing_intel_frame(struct ing_tp *t, const struct ing_line *l, int last_partial);
 int ing_arm_frame(struct ing_tp *t, const struct ing_line *l, int last_partial);
+
+/* ing_wrapped_frame() - a keepsyms frame line hard-wrapped after its '+' (l) joined with
+ * the offset alone on the next line of it (consumed): 1, or 0 with l and it unchanged */
+int ing_wrapped_frame(struct arena *a, struct ing_lines *it, struct ing_line *l);
+
+/* ing_mca_line() - a line of a machine check's MCA block into t: 0, or -1 when l is none;
+ * ing_mca_summary() - what was read, "family F model M; banks B ...", in t's arena */
+int ing_mca_line(struct ing_tp *t, const struct ing_line *l);
+const char *ing_mca_summary(struct ing_tp *t);
 
 /* ing_kext_line() - a "Kernel Extensions in backtrace" entry: 0, or -1 when l is none */
 int ing_kext_line(struct ing_tp *t, const struct ing_line *l);
