@@ -158,6 +158,22 @@ static const unsigned char bare_end[256] = {
 
 #define IS_WS(c) ((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r')
 
+static inline const char *
+past_ws(const char *p, const char *end)
+{
+    while (p < end && IS_WS(*p))
+        p++;
+    return p;
+}
+
+/* blanks, then the character c: past it, or NULL */
+static inline const char *
+past_ws_char(const char *p, const char *end, char c)
+{
+    p = past_ws(p, end);
+    return p < end && *p == c ? p + 1 : NULL;
+}
+
 /* past "[digits,digits]" at *pp (no blank inside) when it is one */
 static inline int
 skip_pair(const char **pp, const char *end)
@@ -192,8 +208,7 @@ skip_value(struct jr *j)
 
 #define LEVEL_IS_OBJ() ((objs >> (j->depth - base - 1)) & 1u)
 value:
-    while (p < end && IS_WS(*p))
-        p++;
+    p = past_ws(p, end);
     if (p >= end) {
         why = "a value was expected";
         goto bad;
@@ -217,8 +232,7 @@ value:
         else
             objs &= ~((uint64_t)1 << (j->depth - base - 1));
         p++;
-        while (p < end && IS_WS(*p))
-            p++;
+        p = past_ws(p, end);
         if (p < end && *p == (obj ? '}' : ']')) {
             p++;
             j->depth--;
@@ -246,8 +260,7 @@ after:
         j->p = p;
         return 0;
     }
-    while (p < end && IS_WS(*p))
-        p++;
+    p = past_ws(p, end);
     if (p < end && *p == ',') {
         p++;
         if (LEVEL_IS_OBJ())
@@ -262,8 +275,7 @@ after:
     why = "a ',' or a closing bracket was expected";
     goto bad;
 key:
-    while (p < end && IS_WS(*p))
-        p++;
+    p = past_ws(p, end);
     if (p >= end || *p != '"') {
         why = "a string was expected";
         goto bad;
@@ -272,8 +284,7 @@ key:
         why = "a string is not closed";
         goto bad;
     }
-    while (p < end && IS_WS(*p))
-        p++;
+    p = past_ws(p, end);
     if (p >= end || *p != ':') {
         why = "an object member is malformed";
         goto bad;
@@ -524,27 +535,13 @@ frame_fast(struct jr *j, uint64_t pair[2])
     const char *p = j->p, *end = j->end;
     uint64_t a, b;
 
-    if (j->depth + 1 > KPT_MAX_SS_DEPTH)
+    if (j->depth + 1 > KPT_MAX_SS_DEPTH || !(p = past_ws_char(p, end, '[')))
         return 0;
-    while (p < end && IS_WS(*p))
-        p++;
-    if (p >= end || *p++ != '[')
+    p = past_ws(p, end);
+    if (digits19(&p, end, &a) || !(p = past_ws_char(p, end, ',')))
         return 0;
-    while (p < end && IS_WS(*p))
-        p++;
-    if (digits19(&p, end, &a))
-        return 0;
-    while (p < end && IS_WS(*p))
-        p++;
-    if (p >= end || *p++ != ',')
-        return 0;
-    while (p < end && IS_WS(*p))
-        p++;
-    if (digits19(&p, end, &b))
-        return 0;
-    while (p < end && IS_WS(*p))
-        p++;
-    if (p >= end || *p++ != ']')
+    p = past_ws(p, end);
+    if (digits19(&p, end, &b) || !(p = past_ws_char(p, end, ']')))
         return 0;
     j->p = p;
     pair[0] = a;
