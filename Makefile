@@ -39,12 +39,13 @@ ALL_CFLAGS  = $(WARN) -O2 -g -D_GNU_SOURCE -I. $(DEPS_CFLAGS) $(SANFLAGS) $(CFLA
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 LIBS_ALL    = $(DEPS_LIBS) -lstdc++
 
-LIB_SRCS := $(wildcard util/*.c) model.c model_fields.c $(wildcard ingest/*.c) $(wildcard symbolicate/*.c) \
-            $(wildcard cluster/*.c) $(wildcard report/*.c) $(wildcard history/*.c) cli.c pipeline.c pipeline_one.c pipeline_merge.c pipeline_archive.c \
-            pipeline_hist.c pipeline_check.c
+# the stages, in the order a run goes through them; driver/ alone knows that order
+STAGES   := ingest symbolicate cluster report history
+LIB_SRCS := $(wildcard util/*.c) $(wildcard model/*.c) $(foreach d,$(STAGES),$(wildcard $(d)/*.c)) \
+            $(filter-out driver/main.c,$(wildcard driver/*.c))
 RULES    := $(sort $(wildcard cluster/rules/xnusig-1/*))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/clu_rules_data.o
-HDRS     := $(wildcard util/*.h ingest/*.h symbolicate/*.h cluster/*.h report/*.h history/*.h) model.h cli.h pipeline.h pipeline_int.h
+HDRS     := $(wildcard util/*.h model/*.h driver/*.h $(STAGES:%=%/*.h))
 TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 FUZZERS  := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 
@@ -76,7 +77,7 @@ $(BUILD)/libkpt.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/kptrace-batch: $(BUILD)/main.o $(BUILD)/libkpt.a
+$(BUILD)/kptrace-batch: $(BUILD)/driver/main.o $(BUILD)/libkpt.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_ALL)
 
 $(BUILD)/tests/test_lldb: fixtures
@@ -172,16 +173,16 @@ fuzz:  ## run every fuzz target under libFuzzer (clang) for FUZZ_SECONDS each; c
 test: unit cli-test sym-test golden fuzz-regress check-deps check-cycles check-headers check-man portable-check  ## every test on $(BUILD)
 
 portable-check:  ## the sources with POSIX feature macros only, and the scripts free of GNU-only flags
-	@for f in $(LIB_SRCS) main.c; do \
+	@for f in $(LIB_SRCS) driver/main.c; do \
 	  $(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 -Wall -Werror=implicit-function-declaration \
 	    -I. -I$(BUILD) $(DEPS_CFLAGS) -fsyntax-only $$f || { echo "portable-check: $$f needs more than POSIX"; exit 1; }; \
 	done; echo "portable-check: every source builds with POSIX feature macros only"
 	@sh tools/check-portable.sh
 
-check-man:  ## the manual page: mandoc -Tlint clean, and every long option of cli.c documented
+check-man:  ## the manual page: mandoc -Tlint clean, and every long option of driver/cli.c documented
 	@command -v mandoc >/dev/null || { echo "check-man: mandoc is missing (make deps installs it)"; exit 1; }
 	@mandoc -Tlint -W warning kptrace-batch.1 || { echo "check-man: mandoc -Tlint warns"; exit 1; }
-	@bad=0; for o in $$(grep -o '{ *"[a-z-]*", *[a-z_]*_argument' cli.c | sed 's/{ *"\([a-z-]*\)".*/\1/' | sort -u); do \
+	@bad=0; for o in $$(grep -o '{ *"[a-z-]*", *[a-z_]*_argument' driver/cli.c | sed 's/{ *"\([a-z-]*\)".*/\1/' | sort -u); do \
 	  grep -q "^\.It Fl -$$o\b\|Fl -$$o\b" kptrace-batch.1 || { echo "check-man: --$$o is not in kptrace-batch.1"; bad=1; }; \
 	done; [ $$bad = 0 ] && echo "check-man: ok"
 
@@ -199,11 +200,12 @@ check: deps  ## install deps, then every test, plain and under ASan+UBSan
 	$(MAKE) sanitize
 
 check-deps:  ## a stage never includes another stage's header
-	@bad=0; for d in ingest symbolicate cluster report history; do \
-	  for o in ingest symbolicate cluster report history; do [ $$d = $$o ] && continue; \
+	@bad=0; for d in $(STAGES); do \
+	  for o in $(STAGES); do [ $$d = $$o ] && continue; \
 	    if grep -n "#include \"$$o/" $$d/*.c $$d/*.h 2>/dev/null; then bad=1; fi; done; done; \
-	  if grep -n '#include "\(ingest\|symbolicate\|cluster\|report\|history\|cli\|pipeline\)' util/*.[ch] model.[ch]; then bad=1; fi; \
-	  if grep -nE '\b(strcpy|strcat|sprintf|vsprintf|strtok|gets|atoi|sscanf)\(' $(LIB_SRCS) main.c; then bad=1; fi; \
+	  if grep -n '#include "\(ingest\|symbolicate\|cluster\|report\|history\|driver\|model\)/' util/*.[ch]; then bad=1; fi; \
+	  if grep -n '#include "\(ingest\|symbolicate\|cluster\|report\|history\|driver\)/' model/*.[ch]; then bad=1; fi; \
+	  if grep -nE '\b(strcpy|strcat|sprintf|vsprintf|strtok|gets|atoi|sscanf)\(' $(LIB_SRCS) driver/main.c; then bad=1; fi; \
 	  [ $$bad = 0 ] && echo "check-deps: ok" || { echo "check-deps: violations above"; exit 1; }
 
 check-cycles: $(LIB_OBJS)  ## no call loop between the files of a stage (nm, tsort)

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "model.h"
+#include "model/model.h"
 #include "util/buf.h"
 
 #define CLU_ALGO "xnusig/1-draft3" /* draft3: classes from xnu's panic strings, kext panics by

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "model.h"
+#include "model/model.h"
 #include "util/buf.h"
 
 #define HIST_SCHEMA 2                /* the schema version this build writes */

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "model.h"
+#include "model/model.h"
 
 /*
  * ing_parse() - parse 'len' bytes of 'data' (borrowed; any bytes, NUL included) into 'r',

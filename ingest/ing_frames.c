@@ -39,7 +39,7 @@ ing_intel_frame(struct ing_tp *t, const struct ing_line *l, int last_partial)
     int nd1, nd2;
 
     memset(&f, 0, sizeof(f));
-    if (ing_hex64(&p, end, &f.fp, &nd1) || ing_lit(&p, end, " : ") || ing_hex64(&p, end, &f.addr, &nd2))
+    if (cur_hex64(&p, end, &f.fp, &nd1) || cur_lit(&p, end, " : ") || cur_hex64(&p, end, &f.addr, &nd2))
         return -1;
     if (last_partial && (nd1 != 16 || nd2 != 16 || p != end))
         return 1; /* cut mid-frame */
@@ -76,7 +76,7 @@ ing_intel_frame(struct ing_tp *t, const struct ing_line *l, int last_partial)
             const char *q = p;
             uint64_t off;
 
-            if (!ing_hex64(&q, end, &off, NULL) && q == end) {
+            if (!cur_hex64(&q, end, &off, NULL) && q == end) {
                 plus = p - 3;
                 f.sym_off = off;
             }
@@ -109,15 +109,15 @@ ing_arm_frame(struct ing_tp *t, const struct ing_line *l, int last_partial)
         return -1;
     p = q + 3;
     memset(&f, 0, sizeof(f));
-    ing_skip_blank(&p, end);
-    if (ing_hex64(&p, end, &f.addr, &nd1))
+    cur_skip_blank(&p, end);
+    if (cur_hex64(&p, end, &f.addr, &nd1))
         return -1;
     q = p;
-    ing_skip_blank(&p, end);
-    if (p == q || ing_lit(&p, end, "fp:"))
+    cur_skip_blank(&p, end);
+    if (p == q || cur_lit(&p, end, "fp:"))
         return -1;
-    ing_skip_blank(&p, end);
-    if (ing_hex64(&p, end, &f.fp, &nd2))
+    cur_skip_blank(&p, end);
+    if (cur_hex64(&p, end, &f.fp, &nd2))
         return last_partial ? 1 : -1;
     if (last_partial && (nd1 != 16 || nd2 != 16))
         return 1;
@@ -142,7 +142,7 @@ ing_wrapped_frame(struct arena *a, struct ing_lines *it, struct ing_line *l)
         return 0;
     p = next.s;
     end = next.s + next.n;
-    if (ing_hex64(&p, end, &v, NULL) || p != end) {
+    if (cur_hex64(&p, end, &v, NULL) || p != end) {
         *it = save;
         return 0;
     }

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "model.h"
+#include "model/model.h"
 #include "util/buf.h"
 
 /* Parse panic text (kinds A and D, and the text inside B, C, E) into r. */

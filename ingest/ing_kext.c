@@ -59,30 +59,30 @@ ing_kext_line(struct ing_tp *t, const struct ing_line *l)
     size_t idn, vern, uun, i;
 
     memset(&k, 0, sizeof(k));
-    if (!ing_lit(&p, end, "dependency:")) {
+    if (!cur_lit(&p, end, "dependency:")) {
         k.dependency = 1;
-        ing_skip_blank(&p, end);
+        cur_skip_blank(&p, end);
     }
     id = p;
     while (p < end && *p != '(' && *p != ' ' && *p != '\t')
         p++;
     idn = (size_t)(p - id);
-    if (!idn || idn > KPT_MAX_MODULE_NAME || ing_lit(&p, end, "("))
+    if (!idn || idn > KPT_MAX_MODULE_NAME || cur_lit(&p, end, "("))
         return -1;
     ver = p;
     while (p < end && *p != ')')
         p++;
     vern = (size_t)(p - ver);
-    if (ing_lit(&p, end, ")["))
+    if (cur_lit(&p, end, ")["))
         return -1;
     uu = p;
     while (p < end && (hex_digit((unsigned char)*p) >= 0 || *p == '-'))
         p++;
     uun = (size_t)(p - uu);
-    if (ing_lit(&p, end, "]@") || ing_hex64(&p, end, &k.start, NULL))
+    if (cur_lit(&p, end, "]@") || cur_hex64(&p, end, &k.start, NULL))
         return -1;
-    if (!ing_lit(&p, end, "->")) {
-        if (ing_hex64(&p, end, &k.end, NULL))
+    if (!cur_lit(&p, end, "->")) {
+        if (cur_hex64(&p, end, &k.end, NULL))
             return -1;
         k.has_end = k.end >= k.start; /* an end below the start is damage: start-only */
     }
@@ -140,7 +140,7 @@ ing_loaded_line(struct ing_tp *t, const struct ing_line *l)
         return;
     }
     e.id = expand_kext_id(t->a, id, (size_t)(p - id));
-    ing_skip_blank(&p, end);
+    cur_skip_blank(&p, end);
     e.version = arena_strndup(t->a, p, (size_t)(end - p));
     if (r->nloaded == t->loaded_cap) {
         size_t ncap = t->loaded_cap ? t->loaded_cap * 2 : 64;

@@ -16,14 +16,14 @@ mca_status(struct ing_tp *t, const struct ing_line *l)
     const char *p = l->s, *end = l->s + l->n;
     uint64_t bank, status;
 
-    if (ing_lit(&p, end, "IA32_MC") || ing_dec(&p, end, &bank, 63) || ing_lit(&p, end, "_STATUS"))
+    if (cur_lit(&p, end, "IA32_MC") || cur_dec(&p, end, &bank, 63) || cur_lit(&p, end, "_STATUS"))
         return;
-    if (ing_lit(&p, end, "=")) {
-        if (ing_lit(&p, end, "(") || ing_hex64(&p, end, &status, NULL) || ing_lit(&p, end, "):"))
+    if (cur_lit(&p, end, "=")) {
+        if (cur_lit(&p, end, "(") || cur_hex64(&p, end, &status, NULL) || cur_lit(&p, end, "):"))
             return;
-        ing_skip_blank(&p, end);
+        cur_skip_blank(&p, end);
     }
-    if (!ing_hex64(&p, end, &status, NULL) && (status >> 63))
+    if (!cur_hex64(&p, end, &status, NULL) && (status >> 63))
         t->mca_banks |= 1ull << bank;
 }
 
@@ -37,12 +37,12 @@ mca_cpu(struct ing_tp *t, const struct ing_line *l)
     if (t->mca_family >= 0)
         return;
     p = l->s;
-    if (ing_lit(&p, end, "family:") == 0) {
-        ing_skip_blank(&p, end);
-        if (ing_dec(&p, end, &v, 4095) || ing_lit(&p, end, " model:"))
+    if (cur_lit(&p, end, "family:") == 0) {
+        cur_skip_blank(&p, end);
+        if (cur_dec(&p, end, &v, 4095) || cur_lit(&p, end, " model:"))
             return;
-        ing_skip_blank(&p, end);
-        if (ing_dec(&p, end, &m, 4095))
+        cur_skip_blank(&p, end);
+        if (cur_dec(&p, end, &m, 4095))
             return;
         t->mca_family = (int)v;
         t->mca_model = (int)m;
@@ -51,7 +51,7 @@ mca_cpu(struct ing_tp *t, const struct ing_line *l)
     if (!(p = kpt_memmem(l->s, l->n, "CPUID: ", 7)))
         return;
     p += 7;
-    if (ing_hex64(&p, end, &v, NULL))
+    if (cur_hex64(&p, end, &v, NULL))
         return;
     /* CPUID leaf 1 EAX: family 11:8 (+ extended 27:20 when 15), model 7:4 (+ extended
      * 19:16 << 4 for families 6 and 15) */

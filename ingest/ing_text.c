@@ -20,7 +20,7 @@ value_after(const struct ing_line *l, const char *key, size_t *vn)
 {
     const char *p = l->s + strlen(key), *end = l->s + l->n;
 
-    ing_skip_blank(&p, end);
+    cur_skip_blank(&p, end);
     *vn = (size_t)(end - p);
     return *vn ? p : NULL;
 }
@@ -33,7 +33,7 @@ set_slide(struct ing_tp *t, enum kpt_slide_key k, const char *s, size_t n)
     const char *p = s, *end = s + n;
     uint64_t v;
 
-    if (ing_hex64(&p, end, &v, NULL) || p != end)
+    if (cur_hex64(&p, end, &v, NULL) || p != end)
         return;
     if (t->r->slide_set & (1u << k))
         return; /* a nested panic prints them again: keep the first */
@@ -61,9 +61,9 @@ task_line(struct ing_tp *t, const struct ing_line *l)
     if (p + 4 > end)
         return;
     p += 4;
-    if (ing_dec(&p, end, &pid, 0x7fffffff) || ing_lit(&p, end, ":"))
+    if (cur_dec(&p, end, &pid, 0x7fffffff) || cur_lit(&p, end, ":"))
         return;
-    ing_skip_blank(&p, end);
+    cur_skip_blank(&p, end);
     if (t->r->pid < 0)
         t->r->pid = (int)pid;
     set_process(t, p, (size_t)(end - p));
@@ -77,7 +77,7 @@ process_line(struct ing_tp *t, const struct ing_line *l)
     if (!c)
         return;
     p = c + 1;
-    ing_skip_blank(&p, end);
+    cur_skip_blank(&p, end);
     set_process(t, p, (size_t)(end - p));
 }
 
@@ -125,7 +125,7 @@ finish_message(struct ing_tp *t)
         for (i = 0; i < 3 && !r->has_fault; i++)
             if ((k = strstr(m, keys[i]))) {
                 p = k + strlen(keys[i]) - 2;
-                if (!ing_hex64(&p, m + n, &r->fault.addr, NULL))
+                if (!cur_hex64(&p, m + n, &r->fault.addr, NULL))
                     r->has_fault = 1;
             }
     }
@@ -137,7 +137,7 @@ finish_message(struct ing_tp *t)
 
         if (colon && colon > at + 1) {
             p = colon + 1;
-            if (!ing_dec(&p, p + strlen(p), &line, 1000000) && (*p == '\0' || *p == '\n')) {
+            if (!cur_dec(&p, p + strlen(p), &line, 1000000) && (*p == '\0' || *p == '\n')) {
                 r->src_file = arena_strndup(t->a, at + 1, (size_t)(colon - at - 1));
                 r->src_line = (unsigned)line;
             }
@@ -176,20 +176,20 @@ panic_line(struct ing_tp *t, const struct ing_line *l)
     if (p + 10 > end)
         return -1;
     p += 10;
-    if (ing_dec(&p, end, &cpu, 4095))
+    if (cur_dec(&p, end, &cpu, 4095))
         return -1;
-    if (!ing_lit(&p, end, ", time ") && ing_dec(&p, end, &when, UINT64_MAX / 10))
+    if (!cur_lit(&p, end, ", time ") && cur_dec(&p, end, &when, UINT64_MAX / 10))
         return -1;
-    if (!ing_lit(&p, end, " caller ")) {
-        if (ing_hex64(&p, end, &caller, NULL))
+    if (!cur_lit(&p, end, " caller ")) {
+        if (cur_hex64(&p, end, &caller, NULL))
             return -1;
         t->r->caller = caller;
         t->r->has_caller = 1;
     }
-    if (ing_lit(&p, end, ")"))
+    if (cur_lit(&p, end, ")"))
         return -1;
-    if (!ing_lit(&p, end, ":"))
-        ing_skip_blank(&p, end);
+    if (!cur_lit(&p, end, ":"))
+        cur_skip_blank(&p, end);
     t->r->cpu = (int)cpu;
     t->in_msg = 1;
     buf_init(&t->msg, KPT_MAX_MESSAGE_BYTES);
@@ -214,8 +214,8 @@ fault_data_line(struct ing_tp *t, const struct ing_line *l)
         p += 5; /* the arm64 register row that ends with the fault address */
     if (!p)
         return;
-    ing_skip_blank(&p, end);
-    if (!ing_hex64(&p, end, &v, NULL)) {
+    cur_skip_blank(&p, end);
+    if (!cur_hex64(&p, end, &v, NULL)) {
         t->r->fault_data = v;
         t->r->has_fault_data = 1;
     }
@@ -335,7 +335,7 @@ k_backtrace(struct ing_tp *t, const struct ing_line *l, const char *v, size_t n,
     if (t->saw_bt_header && t->r->nframes)
         t->frames_closed = 1; /* a second backtrace is not the panicked thread's */
     t->saw_bt_header = 1;
-    if (v && t->r->cpu < 0 && !ing_dec(&p, v + n, &cpu, 4095))
+    if (v && t->r->cpu < 0 && !cur_dec(&p, v + n, &cpu, 4095))
         t->r->cpu = (int)cpu;
 }
 
@@ -378,7 +378,7 @@ k_calendar(struct ing_tp *t, const struct ing_line *l, const char *v, size_t n, 
 
     (void)l;
     (void)arg;
-    if (v && !ing_hex64(&p, v + n, &sec, NULL) && sec && sec < (1ull << 40) && !t->r->has_when) {
+    if (v && !cur_hex64(&p, v + n, &sec, NULL) && sec && sec < (1ull << 40) && !t->r->has_when) {
         t->r->when = (int64_t)sec;
         t->r->has_when = 1;
     }
@@ -499,7 +499,7 @@ one_line(struct ing_tp *t, const struct ing_line *l, int last_partial)
 
         if (colon && colon > l->s + 1) {
             p = colon + 1;
-            if (!ing_dec(&p, l->s + l->n, &line, 1000000) && p == l->s + l->n) {
+            if (!cur_dec(&p, l->s + l->n, &line, 1000000) && p == l->s + l->n) {
                 t->r->src_file = arena_strndup(t->a, l->s + 1, (size_t)(colon - l->s - 1));
                 t->r->src_line = (unsigned)line;
                 return;

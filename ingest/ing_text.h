@@ -1,6 +1,6 @@
 /*
  * ing_text.h - inside ingest/: the panic-text grammar's state and the helpers its files
- * share: cursors over a line (ing_lines.c), frame lines (ing_frames.c), the kext lines (ing_kext.c), values such as
+ * share: the lines of a text (ing_lines.c; the cursors are util/cursor.h), frame lines (ing_frames.c), the kext lines (ing_kext.c), values such as
  * builds, kernel versions and dates (ing_values.c), the grammar itself (ing_text.c).
  */
 #ifndef KPT_ING_TEXT_H
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ingest/ing_int.h"
+#include "util/cursor.h"
 
 /* one line of text, trimmed (see ing_lines_next()) */
 struct ing_line {
@@ -55,12 +56,6 @@ struct ing_lines {
 };
 void ing_lines_init(struct ing_lines *it, const char *text, size_t len, size_t max);
 int ing_lines_next(struct ing_lines *it, struct ing_line *l); /* 0 at the end */
-
-/* cursors: each advances *p only on success and returns 0, else -1 */
-int ing_lit(const char **p, const char *end, const char *s);
-void ing_skip_blank(const char **p, const char *end);
-int ing_hex64(const char **p, const char *end, uint64_t *v, int *ndig); /* "0x" + 1..16 digits */
-int ing_dec(const char **p, const char *end, uint64_t *v, uint64_t max);
 
 /* ing_intel_frame(), ing_arm_frame() - a frame line of either kind into r (last_partial:
  * the text's last line, cut): 0, 1 when it is a frame cut short, -1 when it is none */

@@ -121,17 +121,17 @@ ing_date_line(struct ing_tp *t, const struct ing_line *l)
     if (l->n < 20 || l->n > 26)
         return -1;
     for (i = 0; i < 7; i++)
-        if (!ing_lit(&p, end, days[i])) {
+        if (!cur_lit(&p, end, days[i])) {
             ok = 1;
             break;
         }
     if (!ok || end - p < 4 || !(mon = month_index(p)) || p[3] != ' ')
         return -1;
     p += 4;
-    ing_skip_blank(&p, end);
-    if (ing_dec(&p, end, &d, 31) || ing_lit(&p, end, " ") || ing_dec(&p, end, &hh, 23) ||
-        ing_lit(&p, end, ":") || ing_dec(&p, end, &mm, 59) || ing_lit(&p, end, ":") ||
-        ing_dec(&p, end, &ss, 60) || ing_lit(&p, end, " ") || ing_dec(&p, end, &y, 9999) || p != end || !d)
+    cur_skip_blank(&p, end);
+    if (cur_dec(&p, end, &d, 31) || cur_lit(&p, end, " ") || cur_dec(&p, end, &hh, 23) ||
+        cur_lit(&p, end, ":") || cur_dec(&p, end, &mm, 59) || cur_lit(&p, end, ":") ||
+        cur_dec(&p, end, &ss, 60) || cur_lit(&p, end, " ") || cur_dec(&p, end, &y, 9999) || p != end || !d)
         return -1;
     if (!t->r->has_when) {
         t->r->when = civil_days((int64_t)y, (unsigned)mon, (unsigned)d) * 86400 +
@@ -150,10 +150,10 @@ ing_parse_ips_time(const char *s, int64_t *out)
     int64_t v;
     int sign;
 
-    if (ing_dec(&p, end, &y, 9999) || ing_lit(&p, end, "-") || ing_dec(&p, end, &mo, 12) ||
-        ing_lit(&p, end, "-") || ing_dec(&p, end, &d, 31) || (ing_lit(&p, end, " ") && ing_lit(&p, end, "T")) ||
-        ing_dec(&p, end, &hh, 23) || ing_lit(&p, end, ":") || ing_dec(&p, end, &mm, 59) ||
-        ing_lit(&p, end, ":") || ing_dec(&p, end, &ss, 60) || !mo || !d)
+    if (cur_dec(&p, end, &y, 9999) || cur_lit(&p, end, "-") || cur_dec(&p, end, &mo, 12) ||
+        cur_lit(&p, end, "-") || cur_dec(&p, end, &d, 31) || (cur_lit(&p, end, " ") && cur_lit(&p, end, "T")) ||
+        cur_dec(&p, end, &hh, 23) || cur_lit(&p, end, ":") || cur_dec(&p, end, &mm, 59) ||
+        cur_lit(&p, end, ":") || cur_dec(&p, end, &ss, 60) || !mo || !d)
         return -1;
     if (p < end && *p == '.') {
         p++;
@@ -162,13 +162,13 @@ ing_parse_ips_time(const char *s, int64_t *out)
     }
     v = civil_days((int64_t)y, (unsigned)mo, (unsigned)d) * 86400 +
         (int64_t)(hh * 3600 + mm * 60 + ss);
-    ing_skip_blank(&p, end);
+    cur_skip_blank(&p, end);
     if (p < end && *p == 'Z') {
         p++;
     } else if (p < end && (*p == '+' || *p == '-')) {
         sign = *p == '-' ? -1 : 1;
         p++;
-        if (end - p < 4 || ing_dec(&p, end, &tz, 2359))
+        if (end - p < 4 || cur_dec(&p, end, &tz, 2359))
             return -1;
         v -= sign * (int64_t)((tz / 100) * 3600 + (tz % 100) * 60);
     }

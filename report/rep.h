@@ -12,7 +12,7 @@
 
 #include <stdio.h>
 
-#include "model.h"
+#include "model/model.h"
 #include "util/buf.h"
 
 /* rep_utf8() - append s to out with every invalid UTF-8 sequence replaced by U+FFFD. */

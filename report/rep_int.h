@@ -10,7 +10,7 @@
 
 #include <jansson.h>
 
-#include "model.h"
+#include "model/model.h"
 #include "util/buf.h"
 
 json_t *rep_jstr(const char *s);             /* display; null for NULL */

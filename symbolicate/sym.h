@@ -26,7 +26,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "model.h"
+#include "model/model.h"
 
 struct sym_opts {
     int enabled;                 /* 0: --no-symbolicate */

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "model.h"
+#include "model/model.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"

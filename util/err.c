@@ -1,3 +1,6 @@
+#include <stdarg.h>
+
+#include "util/buf.h"
 #include "util/err.h"
 
 const char *
@@ -13,4 +16,17 @@ kpt_strerror(int err)
     case KPT_E_TIMEOUT: return "timeout";
     }
     return "unknown error";
+}
+
+int
+kpt_fail(struct buf *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err) {
+        va_start(ap, fmt);
+        (void)buf_vaddf(err, fmt, ap);
+        va_end(ap);
+    }
+    return code;
 }

@@ -1,6 +1,13 @@
-/* err.h - the small error vocabulary: 0, or a negative enum kpt_err. */
+/*
+ * err.h - the one way an error travels up. A function that can fail returns 0 (or a
+ * count), or a negative enum kpt_err, and says why in a caller-owned struct buf *err that
+ * it only appends to (NULL: the caller does not want the words). It never prints: stages
+ * return, and only the driver reports, through util/diag.h. kpt_fail() is that in one call.
+ */
 #ifndef KPT_ERR_H
 #define KPT_ERR_H
+
+struct buf;
 
 enum kpt_err {
     KPT_OK = 0,
@@ -13,5 +20,8 @@ enum kpt_err {
 };
 
 const char *kpt_strerror(int err);
+
+/* kpt_fail() - append the formatted reason to err (when not NULL) and return code */
+int kpt_fail(struct buf *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

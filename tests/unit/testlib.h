@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "model.h"
+#include "model/model.h"
 #include "util/buf.h"
 
 #ifndef KPT_SOURCE_DIR

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "pipeline.h"
-#include "pipeline_int.h"
+#include "driver/pipeline.h"
+#include "driver/pipeline_int.h"
 #include "report/rep.h"
 #include "util/xalloc.h"
 

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "model.h"
+#include "model/model.h"
 
 enum kpt_exit {
     KPT_EXIT_OK = 0,       /* every input was read (ok or partial) */

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipeline.h"
-#include "pipeline_int.h"
+#include "driver/pipeline.h"
+#include "driver/pipeline_int.h"
 #include "ingest/ing.h"
 #include "util/buf.h"
 #include "util/err.h"

@@ -6,7 +6,7 @@
 #ifndef KPT_PIPELINE_H
 #define KPT_PIPELINE_H
 
-#include "cli.h"
+#include "driver/cli.h"
 
 /* pipeline_run() - run over o's inputs and write the outputs; returns an enum kpt_exit. */
 int pipeline_run(const struct kpt_opts *o);

@@ -5,8 +5,8 @@
  * end, so a summary is never half-written (util/outfile.c, which also removes them when the
  * run is interrupted); the per-report CSV and JSON rows are streamed.
  */
-#include "pipeline.h"
-#include "pipeline_int.h"
+#include "driver/pipeline.h"
+#include "driver/pipeline_int.h"
 
 #include <errno.h>
 #include <stdio.h>

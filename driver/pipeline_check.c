@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "pipeline_int.h"
+#include "driver/pipeline_int.h"
 #include "util/buf.h"
 #include "util/diag.h"
 #include "util/xalloc.h"

@@ -1,7 +1,7 @@
 /*
  * cli.c - getopt_long and the usage text; nothing else parses argv.
  */
-#include "cli.h"
+#include "driver/cli.h"
 
 #include <errno.h>
 #include <getopt.h>

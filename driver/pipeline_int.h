@@ -5,7 +5,7 @@
 #ifndef KPT_PIPELINE_INT_H
 #define KPT_PIPELINE_INT_H
 
-#include "cli.h"
+#include "driver/cli.h"
 #include "cluster/clu.h"
 #include "history/hist.h"
 #include "symbolicate/sym.h"

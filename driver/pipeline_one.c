@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipeline.h"
-#include "pipeline_int.h"
+#include "driver/pipeline.h"
+#include "driver/pipeline_int.h"
 #include "util/buf.h"
 
 /* trace and explain: one report through every stage but the table; prints with control

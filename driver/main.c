@@ -4,8 +4,8 @@
 #include <signal.h>
 #include <stdio.h>
 
-#include "cli.h"
-#include "pipeline.h"
+#include "driver/cli.h"
+#include "driver/pipeline.h"
 #include "util/cleanup.h"
 
 int

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipeline.h"
-#include "pipeline_int.h"
+#include "driver/pipeline.h"
+#include "driver/pipeline_int.h"
 #include "report/rep.h"
 #include "util/diag.h"
 #include "util/pathcmp.h"

@@ -1,0 +1,69 @@
+/* cursor.c - the cursors of cursor.h. */
+#include <ctype.h>
+#include <string.h>
+
+#include "util/cursor.h"
+#include "util/hex.h"
+
+int
+cur_lit(const char **p, const char *end, const char *s)
+{
+    size_t n = strlen(s);
+
+    if ((size_t)(end - *p) < n || memcmp(*p, s, n))
+        return -1;
+    *p += n;
+    return 0;
+}
+
+void
+cur_skip_blank(const char **p, const char *end)
+{
+    while (*p < end && (**p == ' ' || **p == '\t'))
+        (*p)++;
+}
+
+/* "0x" then 1..16 hex digits; *ndig gets the digit count. */
+int
+cur_hex64(const char **p, const char *end, uint64_t *v, int *ndig)
+{
+    const char *q = *p;
+    uint64_t x = 0;
+    int n = 0, d;
+
+    if (cur_lit(&q, end, "0x"))
+        return -1;
+    while (q < end && (d = hex_digit((unsigned char)*q)) >= 0) {
+        if (n == 16)
+            return -1;
+        x = x << 4 | (uint64_t)d;
+        n++;
+        q++;
+    }
+    if (!n)
+        return -1;
+    *p = q;
+    *v = x;
+    if (ndig)
+        *ndig = n;
+    return 0;
+}
+
+int
+cur_dec(const char **p, const char *end, uint64_t *v, uint64_t max)
+{
+    const char *q = *p;
+    uint64_t x = 0;
+
+    if (q >= end || !isdigit((unsigned char)*q))
+        return -1;
+    while (q < end && isdigit((unsigned char)*q)) {
+        x = x * 10 + (uint64_t)(*q - '0');
+        if (x > max)
+            return -1;
+        q++;
+    }
+    *p = q;
+    *v = x;
+    return 0;
+}
