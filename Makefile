@@ -57,9 +57,14 @@ all: $(BUILD)/kptrace-batch $(FUZZERS)  ## build the tool (and the fuzz targets,
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-$(BUILD)/%.o: %.c $(HDRS)
+# each object depends on the headers it includes, as the compiler saw them (-MMD writes
+# $(BUILD)/x.d beside x.o; -MP adds an empty rule per header, so a removed header is no
+# error). An object whose .d is missing (built before this rule) is built once more.
+DEPFLAGS = -MMD -MP
+
+$(BUILD)/%.o: %.c $(BUILD)/%.d
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 # the signature rules ship inside the binary
 $(BUILD)/embed: tools/embed.c
@@ -70,8 +75,8 @@ $(BUILD)/gen/clu_rules_data.c: $(RULES) $(BUILD)/embed
 	@mkdir -p $(dir $@)
 	$(BUILD)/embed $@ $(RULES)
 
-$(BUILD)/gen/clu_rules_data.o: $(BUILD)/gen/clu_rules_data.c cluster/clu_int.h
-	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -c $< -o $@
+$(BUILD)/gen/clu_rules_data.o: $(BUILD)/gen/clu_rules_data.c $(BUILD)/gen/clu_rules_data.d
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Wno-missing-prototypes -c $< -o $@
 
 $(BUILD)/libkpt.a: $(LIB_OBJS)
 	@rm -f $@
@@ -81,9 +86,9 @@ $(BUILD)/kptrace-batch: $(BUILD)/driver/main.o $(BUILD)/libkpt.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_ALL)
 
 $(BUILD)/tests/test_lldb: fixtures
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/testlib.h $(BUILD)/libkpt.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libkpt.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -DKPT_SOURCE_DIR='"$(CURDIR)"' $(ALL_LDFLAGS) -o $@ $< \
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) $(TEST_CFLAGS) -DKPT_SOURCE_DIR='"$(CURDIR)"' $(ALL_LDFLAGS) -o $@ $< \
 	  $(BUILD)/libkpt.a $(LIBS_ALL) $(TEST_LIBS)
 
 # fuzz targets: libFuzzer entry points, linked with a stdin driver here
@@ -236,6 +241,12 @@ uninstall:  ## remove what install put there
 	rm -f $(DESTDIR)$(BINDIR)/kptrace-batch $(DESTDIR)$(BINDIR)/kptrace
 	rm -f $(DESTDIR)$(MANDIR)/man1/kptrace-batch.1 $(DESTDIR)$(MANDIR)/man1/kptrace.1
 	rm -rf $(DESTDIR)$(PREFIX)/share/kptrace-batch
+
+# the header dependencies the compiler wrote; a .d not there yet is a target with no rule,
+# which makes its object out of date
+OBJ_DEPS := $(LIB_OBJS:.o=.d) $(BUILD)/driver/main.d
+$(OBJ_DEPS):
+-include $(wildcard $(OBJ_DEPS) $(TESTS:=.d))
 
 clean:  ## remove build outputs
 	rm -rf build summary.md clusters.csv reports.csv summary.json
