@@ -145,7 +145,8 @@ deps:  ## install what the build and tests need: Debian packages (apt-get), or o
 unit: $(TESTS)  ## run the cmocka unit tests
 	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
 
-cli-test: $(BUILD)/kptrace-batch fixtures  ## run the command-line tests and the hostile-input suite
+cli-test: $(BUILD)/kptrace-batch fixtures  ## the command-line tests (tests/cli/cases: CASES_UPDATE=1 rewrites them) and the hostile-input suite
+	@sh tests/cli/cases.sh $(BUILD)/kptrace-batch
 	@sh tests/cli/run.sh $(BUILD)/kptrace-batch
 	@sh tests/cli/hostile.sh $(BUILD)/kptrace-batch
 	@KPT_FIXTURES=$(FIXTURES) sh tests/cli/hostile2.sh $(BUILD)/kptrace-batch
