@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "util/buf.h"
 #include "util/civil.h"
+#include "util/diag.h"
 #include "util/xalloc.h"
 
 static const char usage_text[] =
@@ -111,16 +114,19 @@ static const char usage_text2[] =
 
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* a usage error on stderr (through util/diag.h, like every message), and where help is */
 static void
 usage_error(const char *fmt, ...)
 {
+    struct buf m = BUF_INIT;
     va_list ap;
 
-    fputs("kptrace-batch: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    (void)buf_vaddf(&m, fmt, ap);
     va_end(ap);
-    fputs("\nTry 'kptrace-batch --help' for more information.\n", stderr);
+    diag_printf("%s", m.data);
+    diag_printf("%s", "try 'kptrace-batch --help' for more information");
+    buf_release(&m);
 }
 
 static int
@@ -146,10 +152,16 @@ enum { OPT_CSV = 256, OPT_REPORTS_CSV, OPT_JSON, OPT_MAX_FILE, OPT_MAX_LINE, OPT
        OPT_HISTORY, OPT_STATUS, OPT_BUG, OPT_NOTE, OPT_MERGE_INTO, OPT_UNMERGE, OPT_RUNS,
        OPT_MAX_ARCHIVE, OPT_MAX_MEMBERS };
 
+/*
+ * push() - append s to the vector (*v, *n). The capacity is implied by n: 4, then the next
+ * power of two, so the array grows geometrically (doubling at 4, 8, 16, ...) with no
+ * capacity field in struct kpt_opts.
+ */
 static void
 push(const char ***v, size_t *n, const char *s)
 {
-    *v = xrealloc(*v, st_mult(*n + 1, sizeof(**v)));
+    if (*n == 0 || (*n >= 4 && (*n & (*n - 1)) == 0))
+        *v = xrealloc(*v, st_mult(*n ? *n * 2 : 4, sizeof(**v)));
     (*v)[(*n)++] = s;
 }
 
@@ -202,7 +214,6 @@ cli_newest_report(const char *dir)
 static int
 parse_kptrace(int argc, char **argv, struct kpt_opts *o)
 {
-    static char *one[2];
     int i;
 
     o->trace = 1;
@@ -221,8 +232,7 @@ parse_kptrace(int argc, char **argv, struct kpt_opts *o)
             return -1;
         }
         if (!strcmp(a, "-report")) {
-            one[0] = argv[i + 1];
-            o->paths = one;
+            o->paths = argv + i + 1; /* the one path, borrowed from argv like every other */
             o->npaths = 1;
         } else if (!strcmp(a, "-kdk")) {
             push(&o->kdks, &o->nkdks, v);
@@ -236,311 +246,294 @@ parse_kptrace(int argc, char **argv, struct kpt_opts *o)
     return 0;
 }
 
-int
-cli_parse(int argc, char **argv, struct kpt_opts *o)
-{
-    static const struct option longopts[] = {
-        { "baseline", required_argument, NULL, OPT_BASELINE },
-        { "build", required_argument, NULL, OPT_BUILD },
-        { "cache", required_argument, NULL, OPT_CACHE },
-        { "compare-builds", required_argument, NULL, OPT_COMPARE },
-        { "csv", required_argument, NULL, OPT_CSV },
-        { "emit-state", required_argument, NULL, OPT_STATE },
-        { "explain", no_argument, NULL, OPT_EXPLAIN },
-        { "frames", required_argument, NULL, OPT_FRAMES },
-        { "help", no_argument, NULL, 'h' },
-        { "history", required_argument, NULL, OPT_HISTORY },
-        { "status", required_argument, NULL, OPT_STATUS },
-        { "bug", required_argument, NULL, OPT_BUG },
-        { "note", required_argument, NULL, OPT_NOTE },
-        { "merge-into", required_argument, NULL, OPT_MERGE_INTO },
-        { "unmerge", no_argument, NULL, OPT_UNMERGE },
-        { "runs", required_argument, NULL, OPT_RUNS },
-        { "jobs", required_argument, NULL, 'j' },
-        { "json", required_argument, NULL, OPT_JSON },
-        { "kdk", required_argument, NULL, 'k' },
-        { "kdk-root", required_argument, NULL, OPT_KDK_ROOT },
-        { "kext", required_argument, NULL, OPT_KEXT },
-        { "lldb", required_argument, NULL, OPT_LLDB },
-        { "lldb-log", required_argument, NULL, OPT_LLDB_LOG },
-        { "lldb-timeout", required_argument, NULL, OPT_LLDB_TIMEOUT },
-        { "max-file-bytes", required_argument, NULL, OPT_MAX_FILE },
-        { "max-frames", required_argument, NULL, OPT_MAX_FRAMES },
-        { "max-archive-bytes", required_argument, NULL, OPT_MAX_ARCHIVE },
-        { "max-members", required_argument, NULL, OPT_MAX_MEMBERS },
-        { "max-line-bytes", required_argument, NULL, OPT_MAX_LINE },
-        { "no-cache", no_argument, NULL, OPT_NO_CACHE },
-        { "no-symbolicate", no_argument, NULL, OPT_NO_SYM },
-        { "output", required_argument, NULL, 'o' },
-        { "plot", required_argument, NULL, OPT_PLOT },
-        { "html", required_argument, NULL, OPT_HTML },
-        { "quiet", no_argument, NULL, 'q' },
-        { "reports-csv", required_argument, NULL, OPT_REPORTS_CSV },
-        { "rules", required_argument, NULL, OPT_RULES },
-        { "compare-rules", required_argument, NULL, OPT_COMPARE_RULES },
-        { "since", required_argument, NULL, OPT_SINCE },
-        { "trace", no_argument, NULL, OPT_TRACE },
-        { "until", required_argument, NULL, OPT_UNTIL },
-        { "verbose", no_argument, NULL, 'v' },
-        { "version", no_argument, NULL, 'V' },
-        { NULL, 0, NULL, 0 },
-    };
+static const struct option longopts[] = {
+    { "baseline", required_argument, NULL, OPT_BASELINE },
+    { "build", required_argument, NULL, OPT_BUILD },
+    { "cache", required_argument, NULL, OPT_CACHE },
+    { "compare-builds", required_argument, NULL, OPT_COMPARE },
+    { "csv", required_argument, NULL, OPT_CSV },
+    { "emit-state", required_argument, NULL, OPT_STATE },
+    { "explain", no_argument, NULL, OPT_EXPLAIN },
+    { "frames", required_argument, NULL, OPT_FRAMES },
+    { "help", no_argument, NULL, 'h' },
+    { "history", required_argument, NULL, OPT_HISTORY },
+    { "status", required_argument, NULL, OPT_STATUS },
+    { "bug", required_argument, NULL, OPT_BUG },
+    { "note", required_argument, NULL, OPT_NOTE },
+    { "merge-into", required_argument, NULL, OPT_MERGE_INTO },
+    { "unmerge", no_argument, NULL, OPT_UNMERGE },
+    { "runs", required_argument, NULL, OPT_RUNS },
+    { "jobs", required_argument, NULL, 'j' },
+    { "json", required_argument, NULL, OPT_JSON },
+    { "kdk", required_argument, NULL, 'k' },
+    { "kdk-root", required_argument, NULL, OPT_KDK_ROOT },
+    { "kext", required_argument, NULL, OPT_KEXT },
+    { "lldb", required_argument, NULL, OPT_LLDB },
+    { "lldb-log", required_argument, NULL, OPT_LLDB_LOG },
+    { "lldb-timeout", required_argument, NULL, OPT_LLDB_TIMEOUT },
+    { "max-file-bytes", required_argument, NULL, OPT_MAX_FILE },
+    { "max-frames", required_argument, NULL, OPT_MAX_FRAMES },
+    { "max-archive-bytes", required_argument, NULL, OPT_MAX_ARCHIVE },
+    { "max-members", required_argument, NULL, OPT_MAX_MEMBERS },
+    { "max-line-bytes", required_argument, NULL, OPT_MAX_LINE },
+    { "no-cache", no_argument, NULL, OPT_NO_CACHE },
+    { "no-symbolicate", no_argument, NULL, OPT_NO_SYM },
+    { "output", required_argument, NULL, 'o' },
+    { "plot", required_argument, NULL, OPT_PLOT },
+    { "html", required_argument, NULL, OPT_HTML },
+    { "quiet", no_argument, NULL, 'q' },
+    { "reports-csv", required_argument, NULL, OPT_REPORTS_CSV },
+    { "rules", required_argument, NULL, OPT_RULES },
+    { "compare-rules", required_argument, NULL, OPT_COMPARE_RULES },
+    { "since", required_argument, NULL, OPT_SINCE },
+    { "trace", no_argument, NULL, OPT_TRACE },
+    { "until", required_argument, NULL, OPT_UNTIL },
+    { "verbose", no_argument, NULL, 'v' },
+    { "version", no_argument, NULL, 'V' },
+    { NULL, 0, NULL, 0 },
+};
+
+/* the options that only store their value (a string borrowed from argv) */
+static const struct {
     int c;
-    const char *prog = strrchr(argv[0], '/');
+    size_t off; /* of a const char * in struct kpt_opts */
+} str_opts[] = {
+    { 'o', offsetof(struct kpt_opts, output) },
+    { OPT_LLDB, offsetof(struct kpt_opts, lldb) },
+    { OPT_LLDB_LOG, offsetof(struct kpt_opts, lldb_log) },
+    { OPT_RULES, offsetof(struct kpt_opts, rules) },
+    { OPT_COMPARE_RULES, offsetof(struct kpt_opts, compare_rules) },
+    { OPT_CACHE, offsetof(struct kpt_opts, cache) },
+    { OPT_BASELINE, offsetof(struct kpt_opts, baseline) },
+    { OPT_PLOT, offsetof(struct kpt_opts, plot) },
+    { OPT_HTML, offsetof(struct kpt_opts, html) },
+    { OPT_STATE, offsetof(struct kpt_opts, state) },
+    { OPT_HISTORY, offsetof(struct kpt_opts, history) },
+    { OPT_BUG, offsetof(struct kpt_opts, t_bug) },
+    { OPT_NOTE, offsetof(struct kpt_opts, t_note) },
+    { OPT_MERGE_INTO, offsetof(struct kpt_opts, t_merge_into) },
+    { OPT_CSV, offsetof(struct kpt_opts, csv) },
+    { OPT_REPORTS_CSV, offsetof(struct kpt_opts, reports_csv) },
+    { OPT_JSON, offsetof(struct kpt_opts, json) },
+};
 
-    memset(o, 0, sizeof(*o));
-    kpt_limits_default(&o->lim);
-    prog = prog ? prog + 1 : argv[0];
-    if (!strcmp(prog, "kptrace"))
-        return parse_kptrace(argc, argv, o);
-    if (argc > 1 && (!strcmp(argv[1], "merge") || !strcmp(argv[1], "triage") || !strcmp(argv[1], "history"))) {
-        /* merge [options] STATE...: the outputs of one run over every shard; triage and
-         * history: a history file's decisions and trends */
-        o->merge = !strcmp(argv[1], "merge");
-        o->triage = !strcmp(argv[1], "triage");
-        o->history_table = !strcmp(argv[1], "history");
-        argv++;
-        argc--;
-    }
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":hj:k:o:qvV", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'h':
-            fputs(usage_text, stdout);
-            fputs(usage_text2, stdout);
-            return 1;
-        case 'V':
-            printf("kptrace-batch %s\n", KPT_VERSION);
-            return 1;
-        case 'o':
-            o->output = optarg;
-            break;
-        case 'q':
-            o->quiet = 1;
-            break;
-        case 'v':
-            o->verbose = 1;
-            break;
-        case 'k':
-            push(&o->kdks, &o->nkdks, optarg);
-            break;
-        case OPT_KDK_ROOT:
-            push(&o->roots, &o->nroots, optarg);
-            break;
-        case OPT_KEXT:
-            push(&o->kexts, &o->nkexts, optarg);
-            break;
-        case OPT_LLDB:
-            o->lldb = optarg;
-            break;
-        case OPT_LLDB_LOG:
-            o->lldb_log = optarg;
-            break;
-        case OPT_RULES:
-            o->rules = optarg;
-            break;
-        case OPT_COMPARE_RULES:
-            o->compare_rules = optarg;
-            break;
-        case OPT_NO_SYM:
-            o->no_symbolicate = 1;
-            break;
-        case OPT_CACHE:
-            o->cache = optarg;
-            break;
-        case OPT_NO_CACHE:
-            o->no_cache = 1;
-            break;
-        case OPT_TRACE:
-            o->trace = 1;
-            break;
-        case OPT_EXPLAIN:
-            o->explain = 1;
-            break;
-        case OPT_BASELINE:
-            o->baseline = optarg;
-            break;
-        case OPT_PLOT:
-            o->plot = optarg;
-            break;
-        case OPT_HTML:
-            o->html = optarg;
-            break;
-        case OPT_STATE:
-            o->state = optarg;
-            break;
-        case OPT_HISTORY:
-            o->history = optarg;
-            break;
-        case OPT_STATUS: {
-            enum kpt_triage t;
+/* the options that only set a flag */
+static const struct {
+    int c;
+    size_t off; /* of an int in struct kpt_opts */
+} flag_opts[] = {
+    { 'q', offsetof(struct kpt_opts, quiet) },
+    { 'v', offsetof(struct kpt_opts, verbose) },
+    { OPT_NO_SYM, offsetof(struct kpt_opts, no_symbolicate) },
+    { OPT_NO_CACHE, offsetof(struct kpt_opts, no_cache) },
+    { OPT_TRACE, offsetof(struct kpt_opts, trace) },
+    { OPT_EXPLAIN, offsetof(struct kpt_opts, explain) },
+    { OPT_UNMERGE, offsetof(struct kpt_opts, t_unmerge) },
+};
 
-            if (kpt_triage_parse(optarg, &t) < 0) {
-                usage_error("--status needs open, fixed or ignored, not '%s'", optarg);
-                return -1;
-            }
-            o->t_status = optarg;
-            break;
-        }
-        case OPT_BUG:
-            o->t_bug = optarg;
-            break;
-        case OPT_NOTE:
-            o->t_note = optarg;
-            break;
-        case OPT_MERGE_INTO:
-            o->t_merge_into = optarg;
-            break;
-        case OPT_UNMERGE:
-            o->t_unmerge = 1;
-            break;
-        case OPT_RUNS:
-            if (parse_size(optarg, 1, &o->history_runs) || o->history_runs > 1000) {
-                usage_error("--runs needs a number from 1 to 1000, not '%s'", optarg);
-                return -1;
-            }
-            break;
-        case OPT_FRAMES: {
-            size_t n;
+/* the options that take a bounded number (the limits; -j and the others are below) */
+static const struct {
+    int c;
+    size_t off; /* of a size_t in struct kpt_opts */
+    size_t min;
+    const char *what; /* "--NAME needs WHAT, not 'VALUE'" */
+} size_opts[] = {
+    { OPT_MAX_FILE, offsetof(struct kpt_opts, lim.max_file_bytes), 1, "a positive number" },
+    { OPT_MAX_LINE, offsetof(struct kpt_opts, lim.max_line_bytes), 16, "a number of at least 16" },
+    { OPT_MAX_FRAMES, offsetof(struct kpt_opts, lim.max_frames), 1, "a positive number" },
+    { OPT_MAX_ARCHIVE, offsetof(struct kpt_opts, lim.max_archive_bytes), 1, "a positive number" },
+    { OPT_MAX_MEMBERS, offsetof(struct kpt_opts, lim.max_members), 1, "a positive number" },
+};
 
-            if (parse_size(optarg, 1, &n) || n > 6) {
-                usage_error("--frames needs a number from 1 to 6, not '%s'", optarg);
-                return -1;
-            }
-            o->frames = (int)n;
-            break;
-        }
-        case OPT_BUILD:
-            push(&o->builds, &o->nbuilds, optarg);
-            break;
-        case OPT_SINCE:
-        case OPT_UNTIL:
-            if (civil_parse_date(optarg, c == OPT_SINCE ? &o->since : &o->until) < 0) {
-                usage_error("%s needs a date YYYY-MM-DD[THH:MM[:SS]] (UTC), not '%s'",
-                            c == OPT_SINCE ? "--since" : "--until", optarg);
-                return -1;
-            }
-            if (c == OPT_SINCE)
-                o->has_since = 1;
-            else
-                o->has_until = 1;
-            break;
-        case OPT_COMPARE:
-            /* two builds: --compare-builds A B */
-            if (optind >= argc || argv[optind][0] == '-') {
-                usage_error("%s", "--compare-builds needs two builds: A B");
-                return -1;
-            }
-            o->build_a = optarg;
-            o->build_b = argv[optind++];
-            break;
-        case 'j': {
-            size_t j;
+/* the long name of option c, for a message */
+static const char *
+opt_name(int c)
+{
+    size_t i;
 
-            if (parse_size(optarg, 1, &j) || j > 256) {
-                usage_error("--jobs needs a number from 1 to 256, not '%s'", optarg);
-                return -1;
-            }
-            o->jobs = (unsigned)j;
-            break;
-        }
-        case OPT_LLDB_TIMEOUT: {
-            size_t ms;
+    for (i = 0; longopts[i].name; i++)
+        if (longopts[i].val == c)
+            return longopts[i].name;
+    return "?";
+}
 
-            if (parse_size(optarg, 10, &ms) || ms > 3600000) {
-                usage_error("--lldb-timeout needs milliseconds from 10 to 3600000, not '%s'", optarg);
-                return -1;
-            }
-            o->lldb_timeout_ms = (unsigned)ms;
-            break;
-        }
-        case OPT_CSV:
-            o->csv = optarg;
-            break;
-        case OPT_REPORTS_CSV:
-            o->reports_csv = optarg;
-            break;
-        case OPT_JSON:
-            o->json = optarg;
-            break;
-        case OPT_MAX_FILE:
-            if (parse_size(optarg, 1, &o->lim.max_file_bytes)) {
-                usage_error("--max-file-bytes needs a positive number, not '%s'", optarg);
-                return -1;
-            }
-            break;
-        case OPT_MAX_LINE:
-            if (parse_size(optarg, 16, &o->lim.max_line_bytes)) {
-                usage_error("--max-line-bytes needs a number of at least 16, not '%s'", optarg);
-                return -1;
-            }
-            break;
-        case OPT_MAX_FRAMES:
-            if (parse_size(optarg, 1, &o->lim.max_frames)) {
-                usage_error("--max-frames needs a positive number, not '%s'", optarg);
-                return -1;
-            }
-            break;
-        case OPT_MAX_ARCHIVE:
-            if (parse_size(optarg, 1, &o->lim.max_archive_bytes)) {
-                usage_error("--max-archive-bytes needs a positive number, not '%s'", optarg);
-                return -1;
-            }
-            break;
-        case OPT_MAX_MEMBERS:
-            if (parse_size(optarg, 1, &o->lim.max_members)) {
-                usage_error("--max-members needs a positive number, not '%s'", optarg);
-                return -1;
-            }
-            break;
-        case ':':
-            usage_error("option '%s' needs a value", argv[optind - 1]);
-            return -1;
-        default:
-            usage_error("unknown option '%s'", argv[optind - 1]);
-            return -1;
-        }
-    }
-    if ((o->t_status || o->t_bug || o->t_note || o->t_merge_into || o->t_unmerge) && !o->triage) {
-        usage_error("%s", "--status, --bug, --note, --merge-into and --unmerge belong to "
-                          "'kptrace-batch triage DB SIGNATURE_ID'");
+/* a number from min to max into *out, or a usage error naming the option */
+static int
+opt_range(int c, const char *arg, size_t min, size_t max, const char *unit, size_t *out)
+{
+    if (parse_size(arg, min, out) || *out > max) {
+        usage_error("--%s needs %s from %zu to %zu, not '%s'", opt_name(c), unit, min, max, arg);
         return -1;
     }
-    if (o->history_runs && !o->history_table) {
-        usage_error("%s", "--runs belongs to 'kptrace-batch history DB'");
-        return -1;
-    }
-    if (o->triage || o->history_table) {
-        const char *cmd = o->triage ? "triage DB SIGNATURE_ID" : "history DB";
+    return 0;
+}
 
-        if (argc - optind != (o->triage ? 2 : 1)) {
-            usage_error("usage: kptrace-batch %s [options]", cmd);
-            return -1;
+/* the options taken by table: 1 when c is one of them, else 0; -1 after a usage error */
+static int
+opt_table(int c, const char *arg, struct kpt_opts *o)
+{
+    char *base = (char *)o;
+    size_t i;
+
+    for (i = 0; i < sizeof(str_opts) / sizeof(str_opts[0]); i++)
+        if (str_opts[i].c == c) {
+            *(const char **)(void *)(base + str_opts[i].off) = arg;
+            return 1;
         }
-        if (o->t_merge_into && o->t_unmerge) {
-            usage_error("%s", "--merge-into and --unmerge exclude each other");
-            return -1;
+    for (i = 0; i < sizeof(flag_opts) / sizeof(flag_opts[0]); i++)
+        if (flag_opts[i].c == c) {
+            *(int *)(void *)(base + flag_opts[i].off) = 1;
+            return 1;
         }
-        if (o->history || o->output || o->csv || o->json || o->html || o->state || o->trace || o->explain) {
-            usage_error("'kptrace-batch %s' takes none of the run's options", cmd);
-            return -1;
+    for (i = 0; i < sizeof(size_opts) / sizeof(size_opts[0]); i++)
+        if (size_opts[i].c == c) {
+            if (parse_size(arg, size_opts[i].min, (size_t *)(void *)(base + size_opts[i].off))) {
+                usage_error("--%s needs %s, not '%s'", opt_name(c), size_opts[i].what, arg);
+                return -1;
+            }
+            return 1;
         }
-        o->paths = argv + optind;
-        o->npaths = (size_t)(argc - optind);
+    return 0;
+}
+
+/*
+ * opt_one() - option c (getopt_long's answer) into o: 0, 1 when --help or --version was
+ * printed, -1 after a usage error. --compare-builds takes its second build from argv.
+ */
+static int
+opt_one(int c, int argc, char **argv, struct kpt_opts *o)
+{
+    enum kpt_triage t;
+    size_t n;
+    int rc = opt_table(c, optarg, o);
+
+    if (rc)
+        return rc < 0 ? -1 : 0;
+    switch (c) {
+    case 'h':
+        fputs(usage_text, stdout);
+        fputs(usage_text2, stdout);
+        return 1;
+    case 'V':
+        printf("kptrace-batch %s\n", KPT_VERSION);
+        return 1;
+    case 'k':
+        push(&o->kdks, &o->nkdks, optarg);
         return 0;
+    case OPT_KDK_ROOT:
+        push(&o->roots, &o->nroots, optarg);
+        return 0;
+    case OPT_KEXT:
+        push(&o->kexts, &o->nkexts, optarg);
+        return 0;
+    case OPT_BUILD:
+        push(&o->builds, &o->nbuilds, optarg);
+        return 0;
+    case OPT_STATUS:
+        if (kpt_triage_parse(optarg, &t) < 0) {
+            usage_error("--status needs open, fixed or ignored, not '%s'", optarg);
+            return -1;
+        }
+        o->t_status = optarg;
+        return 0;
+    case OPT_RUNS:
+        return opt_range(c, optarg, 1, 1000, "a number", &o->history_runs);
+    case OPT_FRAMES:
+        if (opt_range(c, optarg, 1, 6, "a number", &n) < 0)
+            return -1;
+        o->frames = (int)n;
+        return 0;
+    case 'j':
+        if (opt_range(c, optarg, 1, 256, "a number", &n) < 0)
+            return -1;
+        o->jobs = (unsigned)n;
+        return 0;
+    case OPT_LLDB_TIMEOUT:
+        if (opt_range(c, optarg, 10, 3600000, "milliseconds", &n) < 0)
+            return -1;
+        o->lldb_timeout_ms = (unsigned)n;
+        return 0;
+    case OPT_SINCE:
+    case OPT_UNTIL:
+        if (civil_parse_date(optarg, c == OPT_SINCE ? &o->since : &o->until) < 0) {
+            usage_error("--%s needs a date YYYY-MM-DD[THH:MM[:SS]] (UTC), not '%s'", opt_name(c), optarg);
+            return -1;
+        }
+        *(c == OPT_SINCE ? &o->has_since : &o->has_until) = 1;
+        return 0;
+    case OPT_COMPARE: /* two builds: --compare-builds A B */
+        if (optind >= argc || argv[optind][0] == '-') {
+            usage_error("%s", "--compare-builds needs two builds: A B");
+            return -1;
+        }
+        o->build_a = optarg;
+        o->build_b = argv[optind++];
+        return 0;
+    case ':':
+        usage_error("option '%s' needs a value", argv[optind - 1]);
+        return -1;
+    default:
+        usage_error("unknown option '%s'", argv[optind - 1]);
+        return -1;
     }
+}
+
+/* 'kptrace-batch triage DB SIGNATURE_ID [...]' and 'kptrace-batch history DB [--runs N]':
+ * a history file's decisions and trends; argv + optind are DB (and the id) */
+static int
+parse_history_cmd(int argc, char **argv, struct kpt_opts *o)
+{
+    const char *cmd = o->triage ? "triage DB SIGNATURE_ID" : "history DB";
+
+    if (argc - optind != (o->triage ? 2 : 1)) {
+        usage_error("usage: kptrace-batch %s [options]", cmd);
+        return -1;
+    }
+    if (o->t_merge_into && o->t_unmerge) {
+        usage_error("%s", "--merge-into and --unmerge exclude each other");
+        return -1;
+    }
+    if (o->history || o->output || o->csv || o->json || o->html || o->state || o->trace || o->explain) {
+        usage_error("'kptrace-batch %s' takes none of the run's options", cmd);
+        return -1;
+    }
+    o->paths = argv + optind;
+    o->npaths = (size_t)(argc - optind);
+    return 0;
+}
+
+/* 'kptrace-batch merge [output options] STATE...': the outputs of one run over every shard */
+static int
+parse_merge_cmd(int argc, char **argv, struct kpt_opts *o)
+{
     if (o->history && (o->trace || o->explain)) {
         usage_error("%s", "--history records runs: not with --trace or --explain");
         return -1;
     }
-    if (o->merge && (o->trace || o->explain || o->has_since || o->has_until || o->nbuilds || o->rules ||
-                     o->frames || o->compare_rules)) {
+    if (o->trace || o->explain || o->has_since || o->has_until || o->nbuilds || o->rules || o->frames ||
+        o->compare_rules) {
         usage_error("%s", "merge takes output options only: filters, rules and --frames belong to "
                           "the shards' runs");
         return -1;
     }
-    if (!o->merge && optind < argc &&
+    if (optind >= argc) {
+        usage_error("%s", "merge needs STATE files");
+        return -1;
+    }
+    o->paths = argv + optind;
+    o->npaths = (size_t)(argc - optind);
+    return 0;
+}
+
+/* a run over PATH... (or --trace, --explain of one report) */
+static int
+parse_run(int argc, char **argv, struct kpt_opts *o)
+{
+    if (o->history && (o->trace || o->explain)) {
+        usage_error("%s", "--history records runs: not with --trace or --explain");
+        return -1;
+    }
+    if (optind < argc &&
         (!strcmp(argv[optind], "merge") || !strcmp(argv[optind], "triage") || !strcmp(argv[optind], "history"))) {
         /* 'kptrace-batch -q merge ...': a subcommand after an option, not a path (a folder of
          * that name is ./merge) */
@@ -549,7 +542,7 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
         return -1;
     }
     if (optind >= argc && !o->trace) {
-        usage_error("%s", o->explain ? "--explain takes one report" : o->merge ? "merge needs STATE files" : "no PATH given");
+        usage_error("%s", o->explain ? "--explain takes one report" : "no PATH given");
         return -1;
     }
     if (o->explain && (o->trace || argc - optind != 1)) {
@@ -563,4 +556,42 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
     o->paths = argv + optind;
     o->npaths = (size_t)(argc - optind);
     return 0;
+}
+
+int
+cli_parse(int argc, char **argv, struct kpt_opts *o)
+{
+    int c, rc;
+    const char *prog = strrchr(argv[0], '/');
+
+    memset(o, 0, sizeof(*o));
+    kpt_limits_default(&o->lim);
+    prog = prog ? prog + 1 : argv[0];
+    if (!strcmp(prog, "kptrace"))
+        return parse_kptrace(argc, argv, o);
+    if (argc > 1 && (!strcmp(argv[1], "merge") || !strcmp(argv[1], "triage") || !strcmp(argv[1], "history"))) {
+        o->merge = !strcmp(argv[1], "merge");
+        o->triage = !strcmp(argv[1], "triage");
+        o->history_table = !strcmp(argv[1], "history");
+        argv++;
+        argc--;
+    }
+    /* every subcommand reads the same options; each one's parser below says which it takes */
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":hj:k:o:qvV", longopts, NULL)) != -1)
+        if ((rc = opt_one(c, argc, argv, o)) != 0)
+            return rc;
+    if ((o->t_status || o->t_bug || o->t_note || o->t_merge_into || o->t_unmerge) && !o->triage) {
+        usage_error("%s", "--status, --bug, --note, --merge-into and --unmerge belong to "
+                          "'kptrace-batch triage DB SIGNATURE_ID'");
+        return -1;
+    }
+    if (o->history_runs && !o->history_table) {
+        usage_error("%s", "--runs belongs to 'kptrace-batch history DB'");
+        return -1;
+    }
+    if (o->triage || o->history_table)
+        return parse_history_cmd(argc, argv, o);
+    return o->merge ? parse_merge_cmd(argc, argv, o) : parse_run(argc, argv, o);
 }
