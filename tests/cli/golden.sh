@@ -1,6 +1,7 @@
 #!/bin/sh
 # tests/cli/golden.sh BINARY FIXTURES - whole outputs compared exactly with the expected ones
-# in tests/golden/NAME/ (the Markdown, both CSVs, the JSON and the exit code), so that an
+# in tests/golden/NAME/ (the Markdown, both CSVs, the JSON, standard error and the exit
+# code), so that an
 # output change is reviewed in the diff, not grepped for. After a change meant to alter
 # them: GOLDEN_UPDATE=1 sh tests/cli/golden.sh BINARY FIXTURES, then read the diff.
 set -u
@@ -19,8 +20,8 @@ golden() {
     name=$1
     shift
     mkdir -p "$T/$name"
-    (cd "$SRC" && timeout 300 "$BIN" -q -o "$T/$name/summary.md" --csv "$T/$name/clusters.csv" \
-        --reports-csv "$T/$name/reports.csv" --json "$T/$name/summary.json" "$@" 2>"$T/$name.err")
+    (cd "$SRC" && timeout 300 "$BIN" -o "$T/$name/summary.md" --csv "$T/$name/clusters.csv" \
+        --reports-csv "$T/$name/reports.csv" --json "$T/$name/summary.json" "$@" 2>"$T/$name/stderr")
     echo "$?" > "$T/$name/exit"
     # the fixture binaries' UUIDs come from the linker and vary between builds, and so do
     # the identities (text hashes) of the reports built around them; catalogue paths are
@@ -34,7 +35,7 @@ golden() {
         echo "# $name: expected outputs rewritten"
         return
     fi
-    for f in exit summary.md clusters.csv reports.csv summary.json; do
+    for f in exit stderr summary.md clusters.csv reports.csv summary.json; do
         if cmp -s "$SRC/tests/golden/$name/$f" "$T/$name/$f"; then ok "$name: $f as expected"
         else no "$name: $f differs from tests/golden/$name/$f"; diff "$SRC/tests/golden/$name/$f" "$T/$name/$f" | head -10 | cut -c1-240 | sed 's/^/#   /'; fi
     done
