@@ -10,7 +10,7 @@
 struct chunk {
     struct chunk *next;
     size_t size, used;
-    unsigned char mem[];
+    _Alignas(16) unsigned char mem[]; /* arena_alloc() promises 16-byte alignment */
 };
 
 /* Chunks past the first are kept for the next report, up to this many bytes: a fleet of

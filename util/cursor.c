@@ -58,9 +58,12 @@ cur_dec(const char **p, const char *end, uint64_t *v, uint64_t max)
     if (q >= end || !isdigit((unsigned char)*q))
         return -1;
     while (q < end && isdigit((unsigned char)*q)) {
-        x = x * 10 + (uint64_t)(*q - '0');
-        if (x > max)
+        uint64_t d = (uint64_t)(*q - '0');
+
+        /* x * 10 + d > max, asked without computing it (which can wrap past UINT64_MAX) */
+        if (d > max || x > (max - d) / 10)
             return -1;
+        x = x * 10 + d;
         q++;
     }
     *p = q;
