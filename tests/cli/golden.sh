@@ -1,8 +1,8 @@
 #!/bin/sh
 # tests/cli/golden.sh BINARY FIXTURES - whole outputs compared exactly with the expected ones
 # in tests/golden/NAME/ (the Markdown, both CSVs, the JSON, standard error and the exit
-# code), so that an
-# output change is reviewed in the diff, not grepped for. After a change meant to alter
+# code), so that an output change is reviewed in the diff, not grepped for. The runs are
+# not quiet: every diagnostic is part of what is compared. After a change meant to alter
 # them: GOLDEN_UPDATE=1 sh tests/cli/golden.sh BINARY FIXTURES, then read the diff.
 set -u
 BIN=$1
