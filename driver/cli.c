@@ -152,16 +152,11 @@ enum { OPT_CSV = 256, OPT_REPORTS_CSV, OPT_JSON, OPT_MAX_FILE, OPT_MAX_LINE, OPT
        OPT_HISTORY, OPT_STATUS, OPT_BUG, OPT_NOTE, OPT_MERGE_INTO, OPT_UNMERGE, OPT_RUNS,
        OPT_MAX_ARCHIVE, OPT_MAX_MEMBERS };
 
-/*
- * push() - append s to the vector (*v, *n). The capacity is implied by n: 4, then the next
- * power of two, so the array grows geometrically (doubling at 4, 8, 16, ...) with no
- * capacity field in struct kpt_opts.
- */
+/* push() - append s to the vector (*v, *n) of capacity *cap (VEC_GROW: geometric) */
 static void
-push(const char ***v, size_t *n, const char *s)
+push(const char ***v, size_t *n, size_t *cap, const char *s)
 {
-    if (*n == 0 || (*n >= 4 && (*n & (*n - 1)) == 0))
-        *v = xrealloc(*v, st_mult(*n ? *n * 2 : 4, sizeof(**v)));
+    VEC_GROW(*v, st_add(*n, 1), *cap);
     (*v)[(*n)++] = s;
 }
 
@@ -173,6 +168,8 @@ cli_release(struct kpt_opts *o)
     free(o->kexts);
     free(o->builds);
     o->kdks = o->roots = o->kexts = o->builds = NULL;
+    o->nkdks = o->nroots = o->nkexts = o->nbuilds = 0;
+    o->kdks_cap = o->roots_cap = o->kexts_cap = o->builds_cap = 0;
 }
 
 char *
@@ -235,9 +232,9 @@ parse_kptrace(int argc, char **argv, struct kpt_opts *o)
             o->paths = argv + i + 1; /* the one path, borrowed from argv like every other */
             o->npaths = 1;
         } else if (!strcmp(a, "-kdk")) {
-            push(&o->kdks, &o->nkdks, v);
+            push(&o->kdks, &o->nkdks, &o->kdks_cap, v);
         } else if (!strcmp(a, "-kext")) {
-            push(&o->kexts, &o->nkexts, v);
+            push(&o->kexts, &o->nkexts, &o->kexts_cap, v);
         } else {
             o->lldb = v;
         }
@@ -418,16 +415,16 @@ opt_one(int c, int argc, char **argv, struct kpt_opts *o)
         printf("kptrace-batch %s\n", KPT_VERSION);
         return 1;
     case 'k':
-        push(&o->kdks, &o->nkdks, optarg);
+        push(&o->kdks, &o->nkdks, &o->kdks_cap, optarg);
         return 0;
     case OPT_KDK_ROOT:
-        push(&o->roots, &o->nroots, optarg);
+        push(&o->roots, &o->nroots, &o->roots_cap, optarg);
         return 0;
     case OPT_KEXT:
-        push(&o->kexts, &o->nkexts, optarg);
+        push(&o->kexts, &o->nkexts, &o->kexts_cap, optarg);
         return 0;
     case OPT_BUILD:
-        push(&o->builds, &o->nbuilds, optarg);
+        push(&o->builds, &o->nbuilds, &o->builds_cap, optarg);
         return 0;
     case OPT_STATUS:
         if (kpt_triage_parse(optarg, &t) < 0) {

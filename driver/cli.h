@@ -32,6 +32,7 @@ struct kpt_opts {
     const char *baseline, *plot, *html, *build_a, *build_b;
     const char **builds; /* --build (owned array) */
     size_t nbuilds;
+    size_t kdks_cap, roots_cap, kexts_cap, builds_cap; /* the owned arrays' capacities */
     int64_t since, until;
     int frames; /* --frames N, 0: the rules' default 3 */
     const char *state; /* --emit-state FILE */
