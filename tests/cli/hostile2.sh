@@ -292,7 +292,8 @@ if [ -d "$FX/kdks" ]; then
         "$FX/reports/intel-legacy.panic" 2>tr.err; rc=$?
     [ $rc = 0 ] && grep -q 'kernel+0x' tr.csv && grep -q 'did not answer in time' tr.md &&
         ok "an lldb trickling a byte every 0.1 s: the 300 ms deadline fires, the run finishes" || no "a trickling lldb: exit $rc"
-    escaped() { pgrep -f '^sleep 613$' | wc -l; }
+    tag=$(printf %s "$T" | cksum | cut -d' ' -f1) # the fake lldb's sleeps in $T (tests/cli/fake-lldb)
+    escaped() { pgrep -f "^sleep 613\\.$tag\$" | wc -l; }
     before=$(escaped)
     ln -s "$SRC/tests/cli/fake-lldb" fake-lldb-escape
     timeout 100 "$BIN" -q $SYM --lldb "$T/fake-lldb-escape" --lldb-timeout 300 -o es.md "$FX/reports/intel-legacy.panic" 2>es.err; rc=$?

@@ -86,11 +86,12 @@ for m in crash hang garbage mute noload; do
     check "fake lldb $m: run finishes (exit 0)" test "$rc" -eq 0
     check "fake lldb $m: frames stay MODULE+0xOFFSET" grep -q 'kernel+0x' "$T/$m.csv"
     [ "$m" = garbage ] || check "fake lldb $m: the summary names the failed KDK" grep -q 'KDK failures: .*KDK_13.5_22G74.kdk' "$T/$m.md"
-    check "fake lldb $m: no child left" sh -c "! pgrep -f '[f]ake-lldb-$m' >/dev/null"
+    check "fake lldb $m: no child left" sh -c "! pgrep -f '$T/[f]ake-lldb-$m' >/dev/null"
 done
 # a run signalled while lldb works takes its children with it (they live in process groups
 # of their own, which the default signal action would leave behind)
-sleepers() { pgrep -f '^sleep 600$' | wc -l; }
+tag=$(printf %s "$T" | cksum | cut -d' ' -f1) # the fake lldb's sleeps in $T (tests/cli/fake-lldb)
+sleepers() { pgrep -f "^sleep 600\\.$tag\$" | wc -l; }
 before=$(sleepers)
 mkdir -p "$T/sigtmp"
 TMPDIR=$T/sigtmp "$BIN" -q $SYM --no-cache --lldb "$T/fake-lldb-mute" --lldb-timeout 100000 -o "$T/sig.md" "$FX/reports/intel-legacy.panic" 2>/dev/null &
