@@ -10,7 +10,8 @@
  * from the message, the plumbing skip on keepsyms names (or, unsymbolicated, up to the frame
  * whose return address is the panic caller), prefix/irrelevant/tail lists, N significant
  * frames. Unsymbolicated frames are tokens MODULE+0xOFFSET (kernel: unslid offset), so their
- * keys are per build; LOWSYM folding waits for symbolication.
+ * keys are per build; a backtrace with fewer named significant frames than the first two is
+ * LOWSYM, keyed on its class, "~lowsym" and the modules of those frames (SIGNATURES.md §4.5).
  */
 #ifndef KPT_CLU_H
 #define KPT_CLU_H

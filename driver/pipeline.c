@@ -522,6 +522,7 @@ pipeline_run(const struct kpt_opts *o)
     memset(&run, 0, sizeof(run));
     run.o = o;
     progress_init(&run.progress, !o->quiet && isatty(2) ? stderr : NULL);
+    diag_set_progress(&run.progress);
     /* what the outputs would overwrite, before anything is read */
     if (pipeline_check_outputs(o, NULL, 0) < 0) {
         ret = KPT_EXIT_USAGE;
@@ -535,7 +536,7 @@ pipeline_run(const struct kpt_opts *o)
     }
     run.arena = arena_new(256 * 1024);
     pipeline_sym_options(o, &so);
-    run.sym = sym_ctx_new(&so, o->quiet ? NULL : stderr);
+    run.sym = sym_ctx_new(&so, o->quiet ? NULL : diag_warn);
     if (pipeline_load_rules(o->rules, "rules", o->frames, &run.rules) < 0 ||
         (o->compare_rules &&
          pipeline_load_rules(o->compare_rules, "--compare-rules", o->frames, &run.rules_b) < 0)) {
@@ -565,7 +566,7 @@ pipeline_run(const struct kpt_opts *o)
         progress_start(&run.progress, "reading", 0);
         walk_all(&run);
         progress_clear(&run.progress);
-        sym_run(run.sym, o->quiet ? NULL : stderr);
+        sym_run(run.sym, o->quiet ? NULL : diag_warn);
     }
     /* the second pass knows how many inputs there are when the first one ran */
     progress_start(&run.progress, run.pass == 1 ? "signing" : "reading", run.pass == 1 ? run.seen : 0);
@@ -602,6 +603,7 @@ pipeline_run(const struct kpt_opts *o)
 out:
     if (pipeline_close_outputs(&run, ok) < 0)
         ret = KPT_EXIT_START;
+    diag_set_progress(NULL);
     pipeline_run_release(&run);
     for (i = 0; i < run.nstdin; i++) {
         free(run.stdin_paths[i]);

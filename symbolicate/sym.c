@@ -2,6 +2,7 @@
  * sym.c - the symbolication context and its two passes (see sym.h); the cache, the address
  * math and the lldb workers are beside it (sym_int.h).
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -9,7 +10,6 @@
 #include "symbolicate/sym_int.h"
 #include "symbolicate/sym_kcache.h"
 #include "util/buf.h"
-#include "util/diag.h"
 #include "util/xalloc.h"
 
 #define DEFAULT_ROOT "/Library/Developer/KDKs"
@@ -42,14 +42,45 @@ sym_demangle(struct arena *a, const char *name)
 
 /* ---- the context ---- */
 
+void
+sym_warn(const struct sym_ctx *s, const char *fmt, ...)
+{
+    struct buf b = BUF_INIT;
+    va_list ap;
+
+    if (!s->warn)
+        return;
+    va_start(ap, fmt);
+    buf_vaddf(&b, fmt, ap);
+    va_end(ap);
+    s->warn(b.data);
+    buf_release(&b);
+}
+
+void
+sym_warn_catalogue(struct sym_ctx *s)
+{
+    const char *p = s->cat.log.data + s->cat_logged, *end = s->cat.log.data + s->cat.log.len;
+
+    while (s->warn && p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+        sym_warn(s, "%.*s", (int)n, p);
+        p += n + (nl != NULL);
+    }
+    s->cat_logged = s->cat.log.len;
+}
+
 struct sym_ctx *
-sym_ctx_new(const struct sym_opts *o, FILE *diag)
+sym_ctx_new(const struct sym_opts *o, kpt_warn_fn *warn)
 {
     struct sym_ctx *s = xcalloc(1, sizeof(*s));
     size_t i;
 
     if (o)
         s->o = *o;
+    s->warn = warn;
     pthread_mutex_init(&s->mu, NULL);
     kdk_cat_init(&s->cat);
     s->st.enabled = s->o.enabled;
@@ -58,8 +89,8 @@ sym_ctx_new(const struct sym_opts *o, FILE *diag)
     s->learn = sym_learn_new();
     if (!s->o.no_cache) {
         s->cache_dir = s->o.cache_dir ? sym_absolute(s->o.cache_dir) : sym_default_cache_dir();
-        if (!s->cache_dir && diag)
-            diag_printf("no symbol cache: neither XDG_CACHE_HOME nor an existing HOME folder names "
+        if (!s->cache_dir)
+            sym_warn(s, "no symbol cache: neither XDG_CACHE_HOME nor an existing HOME folder names "
                         "one (--cache DIR does)");
     }
     if (s->cache_dir) {
@@ -67,8 +98,7 @@ sym_ctx_new(const struct sym_opts *o, FILE *diag)
         const char *why = sym_cache_dir_unsafe(s->cache_dir);
 
         if (why) {
-            if (diag)
-                diag_printf("the cache '%s' %s: not used", s->cache_dir, why);
+            sym_warn(s, "the cache '%s' %s: not used", s->cache_dir, why);
             free(s->cache_dir);
             s->cache_dir = NULL;
         }
@@ -78,18 +108,16 @@ sym_ctx_new(const struct sym_opts *o, FILE *diag)
         s->cat.kc = kcache_load(s->cache_dir);
     /* KDKs are only registered here; their binaries are read when a report needs them */
     for (i = 0; i < s->o.nkdks; i++)
-        if (!kdk_cat_add_kdk(&s->cat, s->o.kdks[i]) && diag)
-            fprintf(diag, "kptrace-batch: --kdk '%s': not a KDK (no System/Library/Kernels or Extensions)\n", s->o.kdks[i]);
+        if (!kdk_cat_add_kdk(&s->cat, s->o.kdks[i]))
+            sym_warn(s, "--kdk '%s': not a KDK (no System/Library/Kernels or Extensions)", s->o.kdks[i]);
     for (i = 0; i < s->o.nroots; i++)
         kdk_cat_add_root(&s->cat, s->o.roots[i]);
     if (!s->o.nroots && !s->o.nkdks)
         kdk_cat_add_root(&s->cat, DEFAULT_ROOT);
     for (i = 0; i < s->o.nkexts; i++)
-        if (!kdk_cat_add_kexts(&s->cat, s->o.kexts[i]) && diag)
-            fprintf(diag, "kptrace-batch: --kext '%s': no kext found\n", s->o.kexts[i]);
-    if (diag && s->cat.log.len)
-        fputs(s->cat.log.data, diag);
-    s->cat_logged = s->cat.log.len;
+        if (!kdk_cat_add_kexts(&s->cat, s->o.kexts[i]))
+            sym_warn(s, "--kext '%s': no kext found", s->o.kexts[i]);
+    sym_warn_catalogue(s);
     {
         /* lldb runs in a private directory: a relative path must not change meaning there */
         char *found = sym_find_lldb(s->o.lldb);

@@ -185,19 +185,18 @@ write_all(int fd, const char *p, size_t n)
 }
 
 void
-sym_cache_write(struct sym_ctx *s, FILE *diag)
+sym_cache_write(struct sym_ctx *s)
 {
     size_t i, j;
 
     if (!s->cache_dir)
         return;
     if (sym_mkdir_p(s->cache_dir) < 0) {
-        if (diag)
-            fprintf(diag, "kptrace-batch: cannot create the cache '%s': %s\n", s->cache_dir, strerror(errno));
+        sym_warn(s, "cannot create the cache '%s': %s", s->cache_dir, strerror(errno));
         return;
     }
-    if (kcache_save(s->cat.kc, s->cache_dir) < 0 && diag)
-        fprintf(diag, "kptrace-batch: cannot write the catalogue cache in '%s'\n", s->cache_dir);
+    if (kcache_save(s->cat.kc, s->cache_dir) < 0)
+        sym_warn(s, "cannot write the catalogue cache in '%s'", s->cache_dir);
     for (i = 0; i < s->ncl; i++) {
         const struct kdk_mod *m = s->cache_loaded[i].m;
         int fresh = !s->cache_loaded[i].intact, fd;
@@ -227,8 +226,7 @@ sym_cache_write(struct sym_ctx *s, FILE *diag)
         if (nrec &&
             (fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (fresh ? O_TRUNC : O_APPEND), 0600)) >= 0) {
             if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || write_all(fd, b.data, b.len) < 0) {
-                if (diag)
-                    fprintf(diag, "kptrace-batch: cannot write the cache file %s\n", path);
+                sym_warn(s, "cannot write the cache file %s", path);
             } else {
                 for (j = 0; j < s->ne; j++)
                     if (s->e[j].mod == m && (s->e[j].status == LLDB_OK || s->e[j].status == LLDB_NONE))
@@ -236,8 +234,8 @@ sym_cache_write(struct sym_ctx *s, FILE *diag)
                 s->cache_loaded[i].intact = 1;
             }
             close(fd);
-        } else if (nrec && diag) {
-            fprintf(diag, "kptrace-batch: cannot write the cache file %s: %s\n", path, strerror(errno));
+        } else if (nrec) {
+            sym_warn(s, "cannot write the cache file %s: %s", path, strerror(errno));
         }
         buf_release(&b);
         free(path);

@@ -57,8 +57,14 @@ struct sym_ctx {
     struct lldb_opts lo;
     FILE *cmdlog;
     struct sym_learn *learn;
-    size_t cat_logged; /* bytes of cat.log written to the diagnostics */
+    size_t cat_logged; /* bytes of cat.log told to warn */
+    kpt_warn_fn *warn; /* where warnings go (sym_ctx_new(), then sym_run()), or NULL */
 };
+
+/* sym.c: a warning to s->warn, formatted (nothing when no one listens); the lines of
+ * cat.log not told yet, one warning each */
+void sym_warn(const struct sym_ctx *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sym_warn_catalogue(struct sym_ctx *s);
 
 /* sym.c: 1 when there are KDKs or kexts to look in; the catalogue's counts into st */
 int sym_catalogue(const struct sym_ctx *s);
@@ -87,7 +93,7 @@ void sym_cache_load(struct sym_ctx *s, const struct kdk_mod *m);
 /* sym_cache_parse() - the records of one cache file's text (modified) into the table for m;
  * returns 1 when the file is whole and this lldb's (answers may be appended to it) */
 int sym_cache_parse(struct sym_ctx *s, const struct kdk_mod *m, char *data, size_t len);
-void sym_cache_write(struct sym_ctx *s, FILE *diag);
+void sym_cache_write(struct sym_ctx *s);
 
 /* sym_place.c: the report's kernel in the catalogue (how, in *how), a kext's binary, and
  * one address placed and looked up */

@@ -11,10 +11,21 @@
 #include "util/esc.h"
 #include "util/progress.h"
 
+/* the progress line a message must clear first: the driver's, handed over explicitly (one
+ * stderr, one line on it) */
+static struct progress *line;
+
+void
+diag_set_progress(struct progress *p)
+{
+    line = p;
+}
+
 static void
 emit(struct buf *b)
 {
-    progress_clear_shown();
+    if (line)
+        progress_clear(line);
     buf_addc(b, '\n');
     fwrite(b->data, 1, b->len, stderr);
     fflush(stderr);
@@ -47,4 +58,10 @@ diag_printf(const char *fmt, ...)
     emit(&b);
     buf_release(&m);
     buf_release(&b);
+}
+
+void
+diag_warn(const char *msg)
+{
+    diag_printf("%s", msg ? msg : "");
 }

@@ -21,6 +21,11 @@ enum kpt_err {
 
 const char *kpt_strerror(int err);
 
+/* kpt_warn_fn - where a stage's warnings go while it runs (a KDK that is none, a cache not
+ * written): one message, no prefix, no newline, any bytes (the driver passes diag_warn,
+ * util/diag.h, which escapes them); NULL: nowhere */
+typedef void kpt_warn_fn(const char *msg);
+
 /* kpt_fail() - append the formatted reason to err (when not NULL) and return code */
 int kpt_fail(struct buf *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

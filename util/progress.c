@@ -3,18 +3,7 @@
  */
 #include "util/progress.h"
 
-#include <time.h>
-
-static struct progress *shown; /* the line on the terminal, if any: stderr is one */
-
-static uint64_t
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+#include "util/clock.h"
 
 void
 progress_init(struct progress *p, FILE *f)
@@ -35,7 +24,7 @@ progress_start(struct progress *p, const char *what, size_t total)
     progress_clear(p);
     p->what = what;
     p->total = total;
-    p->t0 = now_ms();
+    p->t0 = clock_now_ms();
     p->last = 0;
 }
 
@@ -45,7 +34,7 @@ progress_tick(struct progress *p, size_t done)
     static const char spinner[] = "|/-\\";
     uint64_t t;
 
-    if (!p->f || ((t = now_ms()) - p->last < 100 && p->last))
+    if (!p->f || ((t = clock_now_ms()) - p->last < 100 && p->last))
         return;
     p->last = t;
     if (!p->total || done > p->total) {
@@ -68,7 +57,6 @@ progress_tick(struct progress *p, size_t done)
     }
     fflush(p->f);
     p->shown = 1;
-    shown = p;
 }
 
 void
@@ -79,13 +67,4 @@ progress_clear(struct progress *p)
     fputs("\r\033[K", p->f);
     fflush(p->f);
     p->shown = 0;
-    if (shown == p)
-        shown = NULL;
-}
-
-void
-progress_clear_shown(void)
-{
-    if (shown)
-        progress_clear(shown);
 }
