@@ -112,20 +112,22 @@ read_input(struct run *run, const char *path, const char *why, struct kpt_report
 {
     void *data = NULL;
     size_t len = 0;
+    struct buf err = BUF_INIT;
 
     arena_clear(run->arena);
     kpt_report_init(r, run->arena, path);
     if (why) {
         r->status = KPT_ST_REJECTED;
         r->error = why;
-    } else if (ing_load(path, &run->o->lim, run->arena, &data, &len, &why) < 0) {
+    } else if (ing_load(path, &run->o->lim, &data, &len, &err) < 0) {
         r->status = KPT_ST_REJECTED;
-        r->error = why;
+        r->error = arena_strdup(run->arena, err.data);
     } else {
         if (!names_only || ing_may_print_names(data, len))
             ing_parse_named(path, data, len, &run->o->lim, run->arena, r);
         free(data);
     }
+    buf_release(&err);
 }
 
 void

@@ -155,36 +155,30 @@ shape_bad(const unsigned char *d, size_t n)
 
 int
 ing_bplist_parse(const char *data, size_t len, const struct kpt_limits *lim, struct arena *a,
-                 struct kpt_report *r)
+                 struct kpt_report *r, struct buf *err)
 {
+    const char *why;
     plist_t root = NULL;
     char *xml = NULL;
     uint32_t xlen = 0;
     int ret;
 
-    if (len > lim->max_file_bytes || len > UINT32_MAX) {
-        r->error = "binary property list over the file size limit";
-        return KPT_E_LIMIT;
-    }
-    if ((r->error = shape_bad((const unsigned char *)data, len)))
-        return KPT_E_PARSE;
+    if (len > lim->max_file_bytes || len > UINT32_MAX)
+        return kpt_fail(err, KPT_E_LIMIT, "binary property list over the file size limit");
+    if ((why = shape_bad((const unsigned char *)data, len)))
+        return kpt_fail(err, KPT_E_PARSE, "%s", why);
     plist_from_bin(data, (uint32_t)len, &root);
-    if (!root) {
-        r->error = "binary property list is corrupt (libplist cannot read it)";
-        return KPT_E_PARSE;
-    }
+    if (!root)
+        return kpt_fail(err, KPT_E_PARSE, "binary property list is corrupt (libplist cannot read it)");
     plist_to_xml(root, &xml, &xlen);
     plist_free(root);
-    if (!xml) {
-        r->error = "binary property list cannot be converted to XML";
-        return KPT_E_PARSE;
-    }
+    if (!xml)
+        return kpt_fail(err, KPT_E_PARSE, "binary property list cannot be converted to XML");
     if (xlen > lim->max_file_bytes) {
         plist_to_xml_free(xml);
-        r->error = "binary property list over the file size limit once expanded";
-        return KPT_E_LIMIT;
+        return kpt_fail(err, KPT_E_LIMIT, "binary property list over the file size limit once expanded");
     }
-    ret = ing_plist_parse(xml, xlen, lim, a, r);
+    ret = ing_plist_parse(xml, xlen, lim, a, r, err);
     plist_to_xml_free(xml);
     return ret;
 }
