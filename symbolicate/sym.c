@@ -2,7 +2,6 @@
  * sym.c - the symbolication context and its two passes (see sym.h); the cache, the address
  * math and the lldb workers are beside it (sym_int.h).
  */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -41,36 +40,6 @@ sym_demangle(struct arena *a, const char *name)
 }
 
 /* ---- the context ---- */
-
-void
-sym_warn(const struct sym_ctx *s, const char *fmt, ...)
-{
-    struct buf b = BUF_INIT;
-    va_list ap;
-
-    if (!s->warn)
-        return;
-    va_start(ap, fmt);
-    buf_vaddf(&b, fmt, ap);
-    va_end(ap);
-    s->warn(b.data);
-    buf_release(&b);
-}
-
-void
-sym_warn_catalogue(struct sym_ctx *s)
-{
-    const char *p = s->cat.log.data + s->cat_logged, *end = s->cat.log.data + s->cat.log.len;
-
-    while (s->warn && p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-
-        sym_warn(s, "%.*s", (int)n, p);
-        p += n + (nl != NULL);
-    }
-    s->cat_logged = s->cat.log.len;
-}
 
 struct sym_ctx *
 sym_ctx_new(const struct sym_opts *o, kpt_warn_fn *warn)

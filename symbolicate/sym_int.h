@@ -61,7 +61,7 @@ struct sym_ctx {
     kpt_warn_fn *warn; /* where warnings go (sym_ctx_new(), then sym_run()), or NULL */
 };
 
-/* sym.c: a warning to s->warn, formatted (nothing when no one listens); the lines of
+/* sym_warn.c: a warning to s->warn, formatted (nothing when no one listens); the lines of
  * cat.log not told yet, one warning each */
 void sym_warn(const struct sym_ctx *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sym_warn_catalogue(struct sym_ctx *s);
