@@ -41,13 +41,13 @@ void clu_rules_set_frames(struct clu_rules *c, int n);
 /* clu_rules_digest() - 16 hex digits over every rule file (SIGNATURES.md §2) */
 const char *clu_rules_digest(const struct clu_rules *c);
 
-/* clu_sign() - see above. Never fails on report content; returns 0. */
-int clu_sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r);
+/* clu_sign() - see above. Never fails on report content. */
+void clu_sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r);
 /* clu_explain() - clu_sign(), and the why of it appended to out: the cleaned message and
  * template, the class row and fields, each frame token with its disposition and the rule
  * (file:line) that decided it, the start of the walk, quality, culprit, key and canonical
  * form (SIGNATURES.md §7). */
-int clu_explain(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct buf *out);
+void clu_explain(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct buf *out);
 
 /* Building blocks, exported for tests and explain. */
 

@@ -525,21 +525,19 @@ explain(const struct clu_rules *c, struct arena *a, const struct kpt_report *r,
     explain_hang(r, ex);
 }
 
-int
+void
 clu_sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r)
 {
     struct walk *w = arena_alloc(a, sizeof(*w));
 
     compute(c, a, r, w);
-    return 0;
 }
 
-int
+void
 clu_explain(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct buf *out)
 {
     struct walk *w = arena_alloc(a, sizeof(*w));
 
     compute(c, a, r, w);
     explain(c, a, r, w, out);
-    return 0;
 }

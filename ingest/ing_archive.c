@@ -74,7 +74,7 @@ add_filters(struct archive *a)
     }
     for (i = 0; i < sizeof(add) / sizeof(add[0]); i++)
         if ((usable & (1 << i)) && add[i](a) != ARCHIVE_OK)
-            return -1;
+            return KPT_E_PARSE;
     return 0;
 }
 

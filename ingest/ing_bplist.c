@@ -33,7 +33,7 @@ struct bp {
     uint64_t nobj;
 };
 
-/* object i's container refs: where they start and how many; 0 for a leaf; -1 when bad */
+/* object i's container refs: where they start and how many; 0 for a leaf; KPT_E_PARSE when bad */
 static int
 refs_of(const struct bp *b, uint64_t i, size_t *at, uint64_t *count)
 {
@@ -42,7 +42,7 @@ refs_of(const struct bp *b, uint64_t i, size_t *at, uint64_t *count)
     size_t p;
 
     if (off < 8 || off >= b->otoff)
-        return -1;
+        return KPT_E_PARSE;
     marker = b->d[off];
     type = marker >> 4;
     *count = 0;
@@ -54,14 +54,14 @@ refs_of(const struct bp *b, uint64_t i, size_t *at, uint64_t *count)
         unsigned k;
 
         if (p >= b->otoff || (b->d[p] >> 4) != 1 || (k = 1u << (b->d[p] & 0xf)) > 8 || p + 1 + k > b->otoff)
-            return -1;
+            return KPT_E_PARSE;
         cnt = be(b->d + p + 1, k);
         p += 1 + k;
     }
     if (type == 0xD)
         cnt = cnt > UINT64_MAX / 2 ? UINT64_MAX : cnt * 2;
     if (cnt > (b->otoff - p) / b->rsz)
-        return -1;
+        return KPT_E_PARSE;
     *at = p;
     *count = cnt;
     return 0;

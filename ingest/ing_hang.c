@@ -11,6 +11,7 @@
 
 #include "ingest/ing_int.h"
 #include "util/buf.h"
+#include "util/err.h"
 
 /* ---- the starved party ---- */
 
@@ -158,7 +159,7 @@ info_of(const char *const *lines, size_t n, uint64_t id)
     return NULL;
 }
 
-/* the number after 'key' in s; 0 or -1 */
+/* the number after 'key' in s; 0 or KPT_E_PARSE */
 static int
 number_after(const char *s, const char *key, uint64_t *v)
 {
@@ -166,14 +167,14 @@ number_after(const char *s, const char *key, uint64_t *v)
     size_t n = 0;
 
     if (!p)
-        return -1;
+        return KPT_E_PARSE;
     p += strlen(key);
     *v = 0;
     while (p[n] >= '0' && p[n] <= '9' && n < 19) {
         *v = *v * 10 + (uint64_t)(p[n] - '0');
         n++;
     }
-    return n ? 0 : -1;
+    return n ? 0 : KPT_E_PARSE;
 }
 
 /* a kernel frame that is only the placeholder of a running thread ([1, 0]); a malformed

@@ -61,7 +61,7 @@ int ing_build_token(const char *s, size_t n);
  * ("iPhone OS 26.1 (23B85)"), or a bare build token; NULL when there is none. */
 const char *ing_build_from_version(struct arena *a, const char *v);
 
-/* ing_parse_ips_time() - "YYYY-MM-DD HH:MM:SS[.cc] [+-]HHMM" to epoch seconds. 0 or -1. */
+/* ing_parse_ips_time() - "YYYY-MM-DD HH:MM:SS[.cc] [+-]HHMM" to epoch seconds. 0 or KPT_E_PARSE. */
 int ing_parse_ips_time(const char *s, int64_t *out);
 
 /* The top level of an .ips body, read by the stackshot's JSON reader (ing_ss.c): jansson

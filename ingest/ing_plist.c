@@ -82,7 +82,7 @@ b64val(int c)
         return 62;
     if (c == '/')
         return 63;
-    return -1;
+    return KPT_E_PARSE;
 }
 
 /* base64 (whitespace ignored) -> 7-bit unpacked text (xnu packA/unpackA), NULs stripped */

@@ -347,7 +347,7 @@ fill(struct sym_ctx *s, struct arena *a, const struct kpt_report *r, const struc
     }
 }
 
-int
+void
 sym_resolve(struct sym_ctx *s, struct arena *a, struct kpt_report *r)
 {
     const struct kdk_mod *kernel = NULL;
@@ -375,5 +375,4 @@ sym_resolve(struct sym_ctx *s, struct arena *a, struct kpt_report *r)
         kpt_hist_add(&s->st.no_kdk_builds, r->os_build ? r->os_build : "unknown build", 1);
         pthread_mutex_unlock(&s->mu);
     }
-    return 0;
 }

@@ -66,8 +66,8 @@ void sym_prepare(struct sym_ctx *s, struct arena *a, const struct kpt_report *r)
  * private directory for lldb, a cache file not written) is told to 'warn' (NULL: nobody). */
 void sym_run(struct sym_ctx *s, kpt_warn_fn *warn);
 /* sym_resolve() - fill module, mod_off, function, func_off, file, line of every frame of r
- * (and r->fault), and r->kdk, r->kdk_match; strings in arena a. Returns 0. */
-int sym_resolve(struct sym_ctx *s, struct arena *a, struct kpt_report *r);
+ * (and r->fault), and r->kdk, r->kdk_match; strings in arena a. Never fails. */
+void sym_resolve(struct sym_ctx *s, struct arena *a, struct kpt_report *r);
 /* sym_needs_pass() - 1 when pass 1 is worth running (symbolication on: names to look up
  * in the catalogue, or to learn from what the reports print) */
 int sym_needs_pass(const struct sym_ctx *s);

@@ -17,6 +17,7 @@
 #include "symbolicate/sym_macho.h"
 #include "util/readfile.h"
 #include "util/xalloc.h"
+#include "util/err.h"
 
 #define PLIST_MAX (1u << 20)
 
@@ -264,14 +265,14 @@ read_info_plist(const char *path, char **id, char **exe)
         /* a regular file of a plausible size: a FIFO or device named Info.plist is refused */
         if (read_regular(path, PLIST_MAX, &data, &len, &err) < 0) {
             buf_release(&err);
-            return -1;
+            return KPT_E_PARSE;
         }
         buf_release(&err);
         doc = xmlReadMemory(data, (int)len, path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
         free(data);
     }
     if (!doc)
-        return -1;
+        return KPT_E_PARSE;
     root = xmlDocGetRootElement(doc);
     for (dict = root ? root->children : NULL; dict && dict->type != XML_ELEMENT_NODE; dict = dict->next)
         ;
@@ -296,7 +297,7 @@ read_info_plist(const char *path, char **id, char **exe)
         xmlFree(kt);
         xmlFree(vt);
     }
-    ret = *id && *exe && !strchr(*exe, '/') ? 0 : -1;
+    ret = *id && *exe && !strchr(*exe, '/') ? 0 : KPT_E_PARSE;
 out:
     xmlFreeDoc(doc);
     return ret;

@@ -18,6 +18,7 @@
 #include "util/buf.h"
 #include "util/readfile.h"
 #include "util/xalloc.h"
+#include "util/err.h"
 
 #define CACHE_MAGIC "kptrace-batch symbol cache v1"
 #define CACHE_FILE_MAX (256u << 20) /* one module's answers */
@@ -167,7 +168,7 @@ sym_cache_parse(struct sym_ctx *s, const struct kdk_mod *m, char *data, size_t l
     return intact;
 }
 
-/* all of buf to fd; -1 on a short or failed write */
+/* all of buf to fd; KPT_E_IO on a short or failed write */
 static int
 write_all(int fd, const char *p, size_t n)
 {
@@ -177,7 +178,7 @@ write_all(int fd, const char *p, size_t n)
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
-            return -1;
+            return KPT_E_IO;
         p += w;
         n -= (size_t)w;
     }

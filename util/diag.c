@@ -36,7 +36,7 @@ diag_report(const char *subject, const char *why)
 {
     struct buf b = BUF_INIT;
 
-    buf_adds(&b, "kptrace-batch: ");
+    buf_adds(&b, DIAG_PREFIX);
     esc_term(&b, subject ? subject : "", subject ? strlen(subject) : 0, DIAG_SUBJECT_MAX);
     buf_adds(&b, ": ");
     esc_term(&b, why ? why : "", why ? strlen(why) : 0, DIAG_TEXT_MAX);
@@ -53,7 +53,7 @@ diag_printf(const char *fmt, ...)
     va_start(ap, fmt);
     buf_vaddf(&m, fmt, ap);
     va_end(ap);
-    buf_adds(&b, "kptrace-batch: ");
+    buf_adds(&b, DIAG_PREFIX);
     esc_term(&b, m.data, m.len, DIAG_TEXT_MAX + DIAG_SUBJECT_MAX);
     emit(&b);
     buf_release(&m);

@@ -7,6 +7,7 @@
 #ifndef KPT_DIAG_H
 #define KPT_DIAG_H
 
+#define DIAG_PREFIX "kptrace-batch: " /* every line on standard error starts so */
 #define DIAG_SUBJECT_MAX 200 /* a path or name: bytes shown before "..." */
 #define DIAG_TEXT_MAX 400    /* a whole message */
 
