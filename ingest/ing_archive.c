@@ -223,6 +223,46 @@ read_member(struct areader *ar, struct archive *a, struct buf *b, struct buf *er
     }
 }
 
+static int read_archive(struct areader *ar, struct archive *a, struct buf *name, int depth, int raw);
+
+/* an archive inside (data, named 'name'): its members, named after it. 1 when it was one
+ * (read, its damage a row of its own), 0 when it is none after all (a gzipped report: a
+ * member), KPT_E_IO when the callback asked to stop */
+static int
+read_nested(struct areader *ar, const struct buf *data, struct buf *name, int depth)
+{
+    struct archive *in = new_reader(0);
+    size_t before = ar->st->members;
+    char *saved = ar->st->damage;
+    int ir;
+
+    if (!in || archive_read_open_memory(in, data->data, data->len) != ARCHIVE_OK) {
+        archive_read_free(in);
+        return 0;
+    }
+    ar->st->damage = NULL;
+    ir = read_archive(ar, in, name, depth + 1, 0);
+    archive_read_free(in);
+    if (ir == KPT_E_FORMAT) {
+        ar->st->damage = saved;
+        ar->st->members = before; /* not an archive (a gzipped report): a member */
+        return 0;
+    }
+    ar->st->nested++;
+    if (ar->st->damage) { /* the inner archive's damage is its own row */
+        struct buf w = BUF_INIT;
+
+        buf_addf(&w, "an archive inside the archive, damaged after %zu members: %s",
+                 ar->st->damage_after - before, ar->st->damage);
+        if (!ar->stop)
+            deliver(ar, name->data, NULL, NULL, 0, w.data);
+        buf_release(&w);
+        free(ar->st->damage);
+    }
+    ar->st->damage = saved;
+    return ar->stop ? KPT_E_IO : 1;
+}
+
 static int
 read_archive(struct areader *ar, struct archive *a, struct buf *name, int depth, int raw)
 {
@@ -278,39 +318,12 @@ read_archive(struct areader *ar, struct archive *a, struct buf *name, int depth,
             buf_adds(&why, "encrypted (password-protected): not read");
         else if (read_member(ar, a, &data, &why, &fatal) == 0 && !why.len && depth + 1 < KPT_MAX_ARCHIVE_DEPTH &&
                  nested_archive(data.data, data.len)) {
-            /* an archive inside: its members, named after it */
-            struct archive *in = new_reader(0);
-            size_t before = ar->st->members;
+            int nr = read_nested(ar, &data, name, depth);
 
-            if (in && archive_read_open_memory(in, data.data, data.len) == ARCHIVE_OK) {
-                char *saved = ar->st->damage;
-                int ir;
-
-                ar->st->damage = NULL;
-                ir = read_archive(ar, in, name, depth + 1, 0);
-                archive_read_free(in);
-                if (ir != KPT_E_FORMAT) {
-                    ar->st->nested++;
-                    if (ar->st->damage) { /* the inner archive's damage is its own row */
-                        struct buf w = BUF_INIT;
-
-                        buf_addf(&w, "an archive inside the archive, damaged after %zu members: %s",
-                                 ar->st->damage_after - before, ar->st->damage);
-                        if (!ar->stop)
-                            deliver(ar, name->data, NULL, NULL, 0, w.data);
-                        buf_release(&w);
-                        free(ar->st->damage);
-                    }
-                    ar->st->damage = saved;
-                    if (ar->stop)
-                        goto out;
-                    continue;
-                }
-                ar->st->damage = saved;
-                ar->st->members = before; /* not an archive (a gzipped report): a member */
-            } else {
-                archive_read_free(in);
-            }
+            if (nr < 0)
+                goto out;
+            if (nr > 0)
+                continue;
         } else if (depth + 1 >= KPT_MAX_ARCHIVE_DEPTH && !why.len &&
                    archive_magic((const unsigned char *)data.data, data.len) &&
                    (data.len < 2 || (unsigned char)data.data[0] != 0x1f)) {

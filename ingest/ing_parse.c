@@ -191,16 +191,41 @@ parse_decoded(struct buf *out, const struct kpt_limits *lim, struct arena *a, st
     return ret;
 }
 
+/* UTF-16 text made UTF-8, parsed one level down; code units that were no UTF-16 are damage */
+static int
+parse_utf16(const char *d, size_t n, int kind, const struct kpt_limits *lim, struct arena *a,
+            struct kpt_report *r, int level, uint8_t *digest, struct buf *err)
+{
+    struct buf out = BUF_INIT;
+    size_t bad = 0;
+    int ret;
+
+    if (level >= GZIP_LEVELS)
+        return kpt_fail(err, KPT_E_FORMAT, "encodings nested too deeply");
+    if ((ret = ing_utf16_to_utf8(d, n, kind, lim->max_file_bytes, &out, &bad)) < 0) {
+        kpt_fail(err, ret, "%s", ret == KPT_E_LIMIT ? "UTF-16 text over the file size limit once converted"
+                                                    : "UTF-16 text that iconv cannot convert");
+        buf_release(&out);
+        return ret;
+    }
+    ret = parse_decoded(&out, lim, a, r, level, digest, err);
+    if (ret == 0 && bad) {
+        r->damaged = 1;
+        ing_set_partial(r, a, arena_printf(a, "damaged: %zu invalid UTF-16 code units", bad));
+    }
+    return ret;
+}
+
 /* digest: NULL once the text (the bytes under every gzip layer) has been digested; why an
  * input is refused goes to err (a reason set before, a partial one, may stand instead) */
 static int
 parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena *a,
             struct kpt_report *r, int level, uint8_t *digest, struct buf *err)
 {
-    size_t off = 0, hdr, nuls = 0;
+    size_t off = 0, hdr, nuls = 0, bom;
     const char *p;
     char *copy;
-    int ret;
+    int ret, kind;
 
     if (n > lim->max_file_bytes)
         return kpt_fail(err, KPT_E_LIMIT, "file is over the file size limit");
@@ -230,29 +255,8 @@ parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena 
         return ing_bplist_parse(d, n, lim, a, r, err);
     if (has_prefix(d, n, "BZh") || has_prefix(d, n, "\xfd" "7zXZ") || has_prefix(d, n, "PK\x03\x04"))
         return kpt_fail(err, KPT_E_FORMAT, "compressed with an unsupported method (only gzip is read)");
-    {
-        size_t bom, bad = 0;
-        int kind = ing_utf16_kind(d, n, &bom);
-
-        if (kind) {
-            struct buf out = BUF_INIT;
-
-            if (level >= GZIP_LEVELS)
-                return kpt_fail(err, KPT_E_FORMAT, "encodings nested too deeply");
-            if ((ret = ing_utf16_to_utf8(d + bom, n - bom, kind, lim->max_file_bytes, &out, &bad)) < 0) {
-                kpt_fail(err, ret, "%s", ret == KPT_E_LIMIT ? "UTF-16 text over the file size limit once converted"
-                                                            : "UTF-16 text that iconv cannot convert");
-                buf_release(&out);
-                return ret;
-            }
-            ret = parse_decoded(&out, lim, a, r, level, digest, err);
-            if (ret == 0 && bad) {
-                r->damaged = 1;
-                ing_set_partial(r, a, arena_printf(a, "damaged: %zu invalid UTF-16 code units", bad));
-            }
-            return ret;
-        }
-    }
+    if ((kind = ing_utf16_kind(d, n, &bom)))
+        return parse_utf16(d + bom, n - bom, kind, lim, a, r, level, digest, err);
     if (has_prefix(d, n, "\xef\xbb\xbf"))
         off = 3;
     p = d + off;
