@@ -73,10 +73,10 @@ refs_of(const struct bp *b, uint64_t i, size_t *at, uint64_t *count)
  * containers share children (a "diamond" of 60 levels) takes 2^60 steps. Its shape is
  * measured here first, without recursion, each object once (memoised): the depth along
  * every path, and the number of objects libplist would build; cycles are refused. Returns
- * NULL, or why the file is refused.
+ * 0, or KPT_E_PARSE with why the file is refused appended to err.
  */
-static const char *
-shape_bad(const unsigned char *d, size_t n)
+static int
+shape_check(const unsigned char *d, size_t n, struct buf *err)
 {
     struct bp b;
     uint64_t top, i;
@@ -87,18 +87,18 @@ shape_bad(const unsigned char *d, size_t n)
     const char *why = NULL;
 
     if (n < 8 + 32)
-        return CORRUPT;
+        return kpt_fail(err, KPT_E_PARSE, "%s", CORRUPT);
     b.d = d;
     b.osz = d[n - 26];
     b.rsz = d[n - 25];
     b.nobj = be(d + n - 24, 8);
     top = be(d + n - 16, 8);
     if (be(d + n - 8, 8) > n - 32)
-        return CORRUPT;
+        return kpt_fail(err, KPT_E_PARSE, "%s", CORRUPT);
     b.otoff = (size_t)be(d + n - 8, 8);
     if (!b.osz || b.osz > 8 || !b.rsz || b.rsz > 8 || !b.nobj || top >= b.nobj ||
         b.otoff < 9 || b.nobj > (n - 32 - b.otoff) / b.osz)
-        return CORRUPT;
+        return kpt_fail(err, KPT_E_PARSE, "%s", CORRUPT);
     depth = xcalloc((size_t)b.nobj, sizeof(*depth));
     size = xcalloc((size_t)b.nobj, sizeof(*size));
     st = xcalloc(BPLIST_MAX_DEPTH + 1, sizeof(*st));
@@ -150,14 +150,13 @@ shape_bad(const unsigned char *d, size_t n)
     free(depth);
     free(size);
     free(st);
-    return why;
+    return why ? kpt_fail(err, KPT_E_PARSE, "%s", why) : 0;
 }
 
 int
 ing_bplist_parse(const char *data, size_t len, const struct kpt_limits *lim, struct arena *a,
                  struct kpt_report *r, struct buf *err)
 {
-    const char *why;
     plist_t root = NULL;
     char *xml = NULL;
     uint32_t xlen = 0;
@@ -165,8 +164,8 @@ ing_bplist_parse(const char *data, size_t len, const struct kpt_limits *lim, str
 
     if (len > lim->max_file_bytes || len > UINT32_MAX)
         return kpt_fail(err, KPT_E_LIMIT, "binary property list over the file size limit");
-    if ((why = shape_bad((const unsigned char *)data, len)))
-        return kpt_fail(err, KPT_E_PARSE, "%s", why);
+    if ((ret = shape_check((const unsigned char *)data, len, err)) < 0)
+        return ret;
     plist_from_bin(data, (uint32_t)len, &root);
     if (!root)
         return kpt_fail(err, KPT_E_PARSE, "binary property list is corrupt (libplist cannot read it)");

@@ -64,13 +64,14 @@ sym_ctx_new(const struct sym_opts *o, kpt_warn_fn *warn)
     }
     if (s->cache_dir) {
         /* answers from a directory someone else can write would be theirs, not lldb's */
-        const char *why = sym_cache_dir_unsafe(s->cache_dir);
+        struct buf why = BUF_INIT;
 
-        if (why) {
-            sym_warn(s, "the cache '%s' %s: not used", s->cache_dir, why);
+        if (sym_cache_dir_check(s->cache_dir, &why) < 0) {
+            sym_warn(s, "the cache '%s' %s: not used", s->cache_dir, why.data);
             free(s->cache_dir);
             s->cache_dir = NULL;
         }
+        buf_release(&why);
     }
     /* what earlier runs read of the KDKs and kexts, while their files are unchanged */
     if (s->cache_dir)

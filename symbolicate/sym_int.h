@@ -131,9 +131,10 @@ char *sym_find_lldb(const char *want);
 /* sym_absolute() - path made absolute against the current directory (lldb runs elsewhere) */
 char *sym_absolute(const char *path);
 char *sym_default_cache_dir(void);
-/* sym_cache_dir_unsafe() - why an existing cache directory must not be used (another
- * user's, writable by others, not a directory), or NULL */
-const char *sym_cache_dir_unsafe(const char *path);
+/* sym_cache_dir_check() - 0 when the cache directory may be used (or is not there yet);
+ * else a negative enum kpt_err, and why (another user's, writable by others, not a
+ * directory) appended to err. sym_mkdir_p() - path and its parents made (0700): 0 or KPT_E_IO */
+int sym_cache_dir_check(const char *path, struct buf *err);
 int sym_mkdir_p(const char *path);
 
 #endif
