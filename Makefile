@@ -35,7 +35,7 @@ DEPS_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS   = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 
-ALL_CFLAGS  = $(WARN) -O2 -g -D_GNU_SOURCE -I. $(DEPS_CFLAGS) $(SANFLAGS) $(CFLAGS)
+ALL_CFLAGS  = $(WARN) -O2 -g -D_GNU_SOURCE -I. -include util/banned.h $(DEPS_CFLAGS) $(SANFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 LIBS_ALL    = $(DEPS_LIBS) -lstdc++
 
@@ -211,7 +211,7 @@ check-deps:  ## a stage never includes another stage's header
 	    if grep -n "#include \"$$o/" $$d/*.c $$d/*.h 2>/dev/null; then bad=1; fi; done; done; \
 	  if grep -n '#include "\(ingest\|symbolicate\|cluster\|report\|history\|driver\|model\)/' util/*.[ch]; then bad=1; fi; \
 	  if grep -n '#include "\(ingest\|symbolicate\|cluster\|report\|history\|driver\)/' model/*.[ch]; then bad=1; fi; \
-	  if grep -nE '\b(strcpy|strcat|sprintf|vsprintf|strtok|gets|atoi|sscanf)\(' $(LIB_SRCS) driver/main.c; then bad=1; fi; \
+	  if grep -nE '\b(strcpy|strcat|strncpy|strncat|sprintf|vsprintf|strtok|gets|atoi|sscanf) *\(' $(LIB_SRCS) driver/main.c; then bad=1; fi; \
 	  [ $$bad = 0 ] && echo "check-deps: ok" || { echo "check-deps: violations above"; exit 1; }
 
 check-cycles: $(LIB_OBJS)  ## no call loop between the files of a stage (nm, tsort)

@@ -10,7 +10,8 @@
  * from the message, the plumbing skip on keepsyms names (or, unsymbolicated, up to the frame
  * whose return address is the panic caller), prefix/irrelevant/tail lists, N significant
  * frames. Unsymbolicated frames are tokens MODULE+0xOFFSET (kernel: unslid offset), so their
- * keys are per build; LOWSYM folding waits for symbolication.
+ * keys are per build; a backtrace with fewer named significant frames than the first two is
+ * LOWSYM, keyed on its class, "~lowsym" and the modules of those frames (SIGNATURES.md §4.5).
  */
 #ifndef KPT_CLU_H
 #define KPT_CLU_H
@@ -40,13 +41,13 @@ void clu_rules_set_frames(struct clu_rules *c, int n);
 /* clu_rules_digest() - 16 hex digits over every rule file (SIGNATURES.md §2) */
 const char *clu_rules_digest(const struct clu_rules *c);
 
-/* clu_sign() - see above. Never fails on report content; returns 0. */
-int clu_sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r);
+/* clu_sign() - see above. Never fails on report content. */
+void clu_sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r);
 /* clu_explain() - clu_sign(), and the why of it appended to out: the cleaned message and
  * template, the class row and fields, each frame token with its disposition and the rule
  * (file:line) that decided it, the start of the walk, quality, culprit, key and canonical
  * form (SIGNATURES.md §7). */
-int clu_explain(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct buf *out);
+void clu_explain(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct buf *out);
 
 /* Building blocks, exported for tests and explain. */
 

@@ -21,10 +21,10 @@ section_start(const struct clu_rules *c, const char *s, size_t n)
         s++;
         n--;
     }
-    for (i = 0; c->sections[i]; i++) {
-        size_t k = strlen(c->sections[i]);
+    for (i = 0; c->sections.v[i]; i++) {
+        size_t k = strlen(c->sections.v[i]);
 
-        if (n >= k && !memcmp(s, c->sections[i], k))
+        if (n >= k && !memcmp(s, c->sections.v[i], k))
             return 1;
     }
     return 0;

@@ -37,19 +37,22 @@ bad(struct buf *err, const char *file, unsigned line, const char *what, const ch
     return KPT_E_PARSE;
 }
 
-/* a file given as text instead (clu_rules_load_with(), for fuzzing), or none */
-static const char *over_name, *over_text;
-static size_t over_len;
+/* a rule file given as text instead of read (clu_rules_load_with(), for fuzzing) */
+struct rule_text {
+    const char *name, *text;
+    size_t len;
+};
 
-/* the file's text with CRLF as LF */
+/* the file's text with CRLF as LF: 'over' when it names the file, else from dir (NULL: the
+ * built-in rules) */
 static char *
-read_rule(const char *dir, const char *name, struct buf *err)
+read_rule(const char *dir, const struct rule_text *over, const char *name, struct buf *err)
 {
     struct buf b = BUF_INIT_MAX(RULE_FILE_MAX);
     size_t i;
 
-    if (over_name && !strcmp(name, over_name)) {
-        buf_add(&b, over_text, over_len);
+    if (over && !strcmp(name, over->name)) {
+        buf_add(&b, over->text, over->len);
     } else if (!dir) {
         for (i = 0; i < clu_builtin_nrules; i++)
             if (!strcmp(clu_builtin_rules[i].name, name))
@@ -104,14 +107,6 @@ next_line(char **cur, unsigned *lineno, int keep_trailing)
         return l;
     }
     return NULL;
-}
-
-static void
-push(char ***v, size_t *n, const char *s)
-{
-    *v = xrealloc(*v, st_mult(*n + 2, sizeof(**v)));
-    (*v)[(*n)++] = xstrdup(s);
-    (*v)[*n] = NULL;
 }
 
 /*
@@ -318,19 +313,18 @@ digest_add(struct buf *d, const char *name, const char *text)
     buf_addc(d, ',');
 }
 
-int
-clu_rules_load(const char *dir, struct clu_rules **out, struct buf *err)
+static int
+load(const char *dir, const struct rule_text *over, struct clu_rules **out, struct buf *err)
 {
     struct clu_rules *c = xcalloc(1, sizeof(*c));
     struct buf d = BUF_INIT;
-
-    c->frames = 3;
-    size_t i, ns = 0, nc = 0;
+    size_t i;
     int ret = 0;
 
+    c->frames = 3;
     *out = NULL;
     for (i = 0; i < NFILES && !ret; i++) {
-        char *text = read_rule(dir, rule_files[i].name, err), *cur, *line;
+        char *text = read_rule(dir, over, rule_files[i].name, err), *cur, *line;
         unsigned lineno = 0;
 
         if (!text) {
@@ -347,14 +341,14 @@ clu_rules_load(const char *dir, struct clu_rules **out, struct buf *err)
 
             cur = text;
             while ((line = next_line(&cur, &lineno, clones)))
-                push(clones ? &c->clones : &c->sections, clones ? &nc : &ns, line);
+                strv_push(clones ? &c->clones : &c->sections, line);
         }
         free(text);
     }
-    if (!c->clones)
-        push(&c->clones, &nc, "\x01never\x01");
-    if (!c->sections)
-        push(&c->sections, &ns, "\x01never\x01");
+    if (!c->clones.n)
+        strv_push(&c->clones, "\x01never\x01");
+    if (!c->sections.n)
+        strv_push(&c->sections, "\x01never\x01");
     snprintf(c->digest, sizeof(c->digest), "%016" PRIx64, clu_hash(d.data, d.len));
     buf_release(&d);
     if (ret < 0) {
@@ -366,16 +360,20 @@ clu_rules_load(const char *dir, struct clu_rules **out, struct buf *err)
 }
 
 int
+clu_rules_load(const char *dir, struct clu_rules **out, struct buf *err)
+{
+    return load(dir, NULL, out, err);
+}
+
+int
 clu_rules_load_with(const char *name, const char *text, size_t len, struct clu_rules **out, struct buf *err)
 {
-    int ret;
+    struct rule_text over;
 
-    over_name = name;
-    over_text = text;
-    over_len = len;
-    ret = clu_rules_load(NULL, out, err);
-    over_name = over_text = NULL;
-    return ret;
+    over.name = name;
+    over.text = text;
+    over.len = len;
+    return load(NULL, &over, out, err);
 }
 
 size_t
@@ -426,12 +424,8 @@ clu_rules_free(struct clu_rules *c)
         if (l->file)
             regfree(&l->all);
     }
-    for (i = 0; c->sections && c->sections[i]; i++)
-        free(c->sections[i]);
-    free(c->sections);
-    for (i = 0; c->clones && c->clones[i]; i++)
-        free(c->clones[i]);
-    free(c->clones);
+    strv_release(&c->sections);
+    strv_release(&c->clones);
     free(c);
 }
 

@@ -115,23 +115,38 @@ struct walk {
     int fault_keyed; /* keyed on the faulting pc: the frames said nothing */
     size_t sig, named_sig; /* significant tokens; of them named */
     const char *primary_canon;
+    /* the walk's results the keys are made of */
+    const char *walked[WALK_MAX + 1], *items[WALK_MAX + 2], *key_fields[8];
+    size_t nwalked, nitems, nkey;
+    int sig_tok[WALK_MAX + 1];
 };
 
+/* what one key is computed from (§5): its kind, the class, the fields and the items; the
+ * fine key's extras (NULL for the others) */
+struct key_in {
+    const char *kind, *cls;
+    const char *const *fields;
+    size_t nf;
+    const char *const *items;
+    size_t ni;
+    const char *const *extras;
+    size_t ne;
+};
+
+/* the key of 'in': its canonical form into canon, its hex in *hex (in a) */
 static uint64_t
-key(struct arena *a, const char *kind, const char *cls, const char *const *fields, size_t nf,
-    const char *const *items, size_t ni, const char *const *extras, size_t ne, struct buf *canon,
-    const char **hex)
+key(struct arena *a, const struct key_in *in, struct buf *canon, const char **hex)
 {
     uint64_t k;
 
     buf_reset(canon);
-    clu_canon(canon, kind, cls, fields, nf, items, ni);
-    if (extras) {
+    clu_canon(canon, in->kind, in->cls, in->fields, in->nf, in->items, in->ni);
+    if (in->extras) {
         size_t i;
 
-        buf_addf(canon, "%zu:%zu,", (size_t)snprintf(NULL, 0, "%zu", ne), ne);
-        for (i = 0; i < ne; i++)
-            buf_addf(canon, "%zu:%s,", strlen(extras[i]), extras[i]);
+        buf_addf(canon, "%zu:%zu,", (size_t)snprintf(NULL, 0, "%zu", in->ne), in->ne);
+        for (i = 0; i < in->ne; i++)
+            buf_addf(canon, "%zu:%s,", strlen(in->extras[i]), in->extras[i]);
     }
     k = clu_hash(canon->data, canon->len);
     *hex = arena_printf(a, "%016" PRIx64, k);
@@ -195,28 +210,18 @@ named_suspect(const struct walk *w)
     return NULL;
 }
 
-/* the signature of r into r's fields, and how it came about into w */
+/* §4.2: the tokens, and where the walk starts: after the last plumbing frame in the window,
+ * else (no plumbing named: no symbols) at the frame returning into panic()'s caller */
 static void
-compute(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct walk *w)
+start_walk(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct walk *w)
 {
     struct tok *tok = w->tok;
-    enum disp *disp = w->disp;
-    const char *walked[WALK_MAX + 1], *items[WALK_MAX + 2];
-    const char *key_fields[8], *extras[WALK_MAX + 1], *coarse_item;
-    size_t nkey = 0, i, nwalked = 0, nitems = 0, nextras = 0;
-    int n_walk, sig_tok[WALK_MAX + 1];
-    struct buf canon = BUF_INIT;
-
-    memset(w, 0, sizeof(*w));
-    w->row = (size_t)-1;
-    w->last_plumb = (size_t)-1;
-    r->culprit = NULL;
+    size_t i;
 
     w->ntok = clu_tokens(c, a, r, r->frames, r->nframes, tok);
     w->window = w->ntok < WINDOW ? w->ntok : WINDOW;
     for (i = 0; i < w->ntok; i++)
-        disp[i] = D_BEYOND;
-    /* §4.2: the walk starts after the last plumbing frame in the window */
+        w->disp[i] = D_BEYOND;
     for (i = 0; i < w->window; i++)
         if (clu_is_plumbing(c, r->arch, &tok[i])) {
             w->start = i + 1;
@@ -224,8 +229,6 @@ compute(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct
             w->have_plumb = 1;
         }
     if (!w->have_plumb && r->has_caller) {
-        /* no plumbing named (no symbols): the frame returning into panic()'s caller is the
-         * first one after the plumbing */
         for (i = 0; i < w->window; i++)
             if (r->frames[tok[i].frame].addr == r->caller) {
                 w->start = i;
@@ -234,7 +237,15 @@ compute(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct
             }
     }
     for (i = 0; i < w->start && i < w->ntok; i++)
-        disp[i] = clu_is_plumbing(c, r->arch, &tok[i]) ? D_PLUMBING : D_SKIPPED;
+        w->disp[i] = clu_is_plumbing(c, r->arch, &tok[i]) ? D_PLUMBING : D_SKIPPED;
+}
+
+/* the class of the message, its fields, and the key fields among them into r->fields */
+static void
+classify(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct walk *w)
+{
+    struct buf fb = BUF_INIT;
+    size_t i;
 
     w->msg = classification_message(a, r, clu_clean_message(c, a, r->panic_string));
     /* the class table sees the message's first CLASSIFY_MAX bytes: every class is decided
@@ -242,140 +253,187 @@ compute(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct
     w->kext_origin = kext_origin(r, w);
     w->n_sig = clu_classify_origin(c, a, classify_text(a, w->msg), w->kext_origin, &w->cls,
                                    &w->fields, &w->nfields, &w->row);
-    for (i = 0; i < w->nfields && nkey < 8; i++)
+    for (i = 0; i < w->nfields && w->nkey < 8; i++)
         if (w->fields[i][0] != '~')
-            key_fields[nkey++] = w->fields[i];
+            w->key_fields[w->nkey++] = w->fields[i];
+    for (i = 0; i < w->nkey; i++)
+        buf_addf(&fb, "%s%s", i ? "; " : "", w->key_fields[i]);
+    r->fields = arena_strndup(a, fb.data, fb.len);
+    buf_release(&fb);
+}
 
-    /* §4.3-4.4: the walk */
-    n_walk = w->n_sig > 0 ? w->n_sig : 3;
-    {
-        struct buf fb = BUF_INIT;
+/* §4.3-4.4: the walk from the start, each token's disposition, N significant ones */
+static void
+walk_frames(const struct clu_rules *c, const struct kpt_report *r, struct walk *w)
+{
+    int n_walk = w->n_sig > 0 ? w->n_sig : 3;
+    size_t i;
 
-        for (i = 0; i < nkey; i++)
-            buf_addf(&fb, "%s%s", i ? "; " : "", key_fields[i]);
-        r->fields = arena_strndup(a, fb.data, fb.len);
-        buf_release(&fb);
-    }
-    for (i = w->start; i < w->ntok && nwalked < WALK_MAX; i++) {
-        const struct tok *t = &tok[i];
+    for (i = w->start; i < w->ntok && w->nwalked < WALK_MAX; i++) {
+        const struct tok *t = &w->tok[i];
 
-        if (nwalked && !strcmp(walked[nwalked - 1], t->text)) {
-            disp[i] = D_RECURSION;
+        if (w->nwalked && !strcmp(w->walked[w->nwalked - 1], t->text)) {
+            w->disp[i] = D_RECURSION;
             continue;
         }
         if (t->named && clu_lists_match(c, CLU_IRRELEVANT, t->text)) {
-            disp[i] = D_IRRELEVANT;
+            w->disp[i] = D_IRRELEVANT;
             continue;
         }
         if (t->named && i >= w->window && clu_is_plumbing(c, r->arch, t)) {
-            disp[i] = D_PLUMBING;
+            w->disp[i] = D_PLUMBING;
             continue;
         }
         if (t->named && clu_lists_match(c, CLU_TAIL, t->text)) {
-            disp[i] = D_TAIL;
+            w->disp[i] = D_TAIL;
             if (!w->sig) {
-                sig_tok[w->sig++] = (int)i;
+                w->sig_tok[w->sig++] = (int)i;
                 w->named_sig++;
-                walked[nwalked++] = t->text;
+                w->walked[w->nwalked++] = t->text;
             }
             break;
         }
-        walked[nwalked++] = t->text;
+        w->walked[w->nwalked++] = t->text;
         if (t->named && clu_lists_match(c, CLU_PREFIX, t->text)) {
-            disp[i] = D_PREFIX;
+            w->disp[i] = D_PREFIX;
             continue;
         }
-        disp[i] = D_SIGNIFICANT;
-        sig_tok[w->sig] = (int)i;
+        w->disp[i] = D_SIGNIFICANT;
+        w->sig_tok[w->sig] = (int)i;
         w->named_sig += (size_t)t->named;
         if (++w->sig >= (size_t)n_walk)
             break;
     }
+}
 
-    /* culprit (§6, revised): the suspect the report names; else the owner of the first
-     * non-kernel frame from the start point, Apple's kexts included; else a kext in the
-     * plumbing; else none (a kernel-only backtrace) */
+/* culprit (§6, revised): the suspect the report names; else the owner of the first
+ * non-kernel frame from the start point, Apple's kexts included; else a kext in the
+ * plumbing; else none (a kernel-only backtrace). A class keyed on its string alone
+ * (watchdog, zone, hardware): the frames are a messenger's (the watchdog kext's, an
+ * allocator's victim), never the culprit. */
+static void
+set_culprit(struct kpt_report *r, const struct walk *w)
+{
+    size_t i;
+
     r->culprit = named_suspect(w);
-    /* a class keyed on its string alone (watchdog, zone, hardware): the frames are a
-     * messenger's (the watchdog kext's, an allocator's victim), never the culprit */
     if (w->n_sig > 0 || !strcmp(w->cls, CLU_KEXT_PANIC)) {
         for (i = w->start; i < w->ntok && !r->culprit; i++)
-            if (kext_tok(&tok[i]))
-                r->culprit = tok[i].module;
+            if (kext_tok(&w->tok[i]))
+                r->culprit = w->tok[i].module;
         for (i = 0; i < w->start && i < w->ntok && !r->culprit; i++)
-            if (kext_tok(&tok[i]))
-                r->culprit = tok[i].module;
+            if (kext_tok(&w->tok[i]))
+                r->culprit = w->tok[i].module;
     }
+}
 
-    /* §4.5: quality, and the items of the primary key */
+/* §4.5: quality, and the items of the primary key */
+static void
+set_quality(struct kpt_report *r, struct walk *w)
+{
+    size_t i, k;
+
     r->quality = KPT_Q_OK;
     if (!w->sig) {
         r->quality = KPT_Q_NOBT;
         if (w->n_sig > 0)
-            items[nitems++] = "~nobt";
+            w->items[w->nitems++] = "~nobt";
     } else if (w->named_sig < (w->sig < 2 ? w->sig : 2)) {
         /* one named frame among unnamed ones must not drive grouping; an address never */
         r->quality = KPT_Q_LOWSYM;
-        if (w->n_sig > 0) {
-            items[nitems++] = "~lowsym";
-            for (i = 0; i < w->sig; i++) {
-                const char *m = tok[sig_tok[i]].module ? tok[sig_tok[i]].module : tok[sig_tok[i]].text;
-                size_t k;
-                int dup = 0;
+        if (w->n_sig <= 0)
+            return;
+        w->items[w->nitems++] = "~lowsym";
+        for (i = 0; i < w->sig; i++) {
+            const struct tok *t = &w->tok[w->sig_tok[i]];
+            const char *m = t->module ? t->module : t->text;
+            int dup = 0;
 
-                for (k = 1; k < nitems; k++)
-                    if (!strcmp(items[k], m))
-                        dup = 1;
-                if (!dup)
-                    items[nitems++] = m;
-            }
+            for (k = 1; k < w->nitems; k++)
+                if (!strcmp(w->items[k], m))
+                    dup = 1;
+            if (!dup)
+                w->items[w->nitems++] = m;
         }
     } else if (w->n_sig > 0) {
-        for (i = 0; i < nwalked; i++)
-            items[nitems++] = walked[i];
+        for (i = 0; i < w->nwalked; i++)
+            w->items[w->nitems++] = w->walked[i];
     }
+}
 
-    /* a trap or abort whose frames say nothing (none, or none placed): the faulting pc the
-     * message names says where, by its name or module */
-    if (w->n_sig > 0 && r->has_fault && frames_say_nothing(tok, sig_tok, w->sig)) {
-        struct tok ft;
+/* a trap or abort whose frames say nothing (none, or none placed): the faulting pc the
+ * message names says where, by its name or module */
+static void
+fault_items(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct walk *w)
+{
+    struct tok ft;
 
-        if (clu_tokens(c, a, r, &r->fault, 1, &ft) == 1) {
-            nitems = 0;
-            items[nitems++] = "~fault";
-            if (r->fault.addr < 0x1000)
-                items[nitems++] = "null"; /* a call through a NULL pointer */
-            else if (!(r->fault.addr >> 63))
-                items[nitems++] = "user-space"; /* the kernel executing a user address */
-            else
-                items[nitems++] = ft.named || !ft.module ? ft.text : ft.module;
-            /* a NULL-page access: its offset is a structure's field, the same on every build */
-            if (r->has_fault_data && r->fault_data < 0x4000)
-                items[nitems++] = arena_printf(a, "null+0x%" PRIx64, r->fault_data);
-            w->fault_keyed = 1;
-        }
-    }
+    if (w->n_sig <= 0 || !r->has_fault || !frames_say_nothing(w->tok, w->sig_tok, w->sig) ||
+        clu_tokens(c, a, r, &r->fault, 1, &ft) != 1)
+        return;
+    w->nitems = 0;
+    w->items[w->nitems++] = "~fault";
+    if (r->fault.addr < 0x1000)
+        w->items[w->nitems++] = "null"; /* a call through a NULL pointer */
+    else if (!(r->fault.addr >> 63))
+        w->items[w->nitems++] = "user-space"; /* the kernel executing a user address */
+    else
+        w->items[w->nitems++] = ft.named || !ft.module ? ft.text : ft.module;
+    /* a NULL-page access: its offset is a structure's field, the same on every build */
+    if (r->has_fault_data && r->fault_data < 0x4000)
+        w->items[w->nitems++] = arena_printf(a, "null+0x%" PRIx64, r->fault_data);
+    w->fault_keyed = 1;
+}
 
-    /* §5: the three keys */
-    r->sig_key = key(a, "primary", w->cls, key_fields, nkey, items, nitems, NULL, 0, &canon, &r->sig_id);
+/* §5: the three keys, and the readable forms */
+static void
+set_keys(struct arena *a, struct kpt_report *r, struct walk *w)
+{
+    const char *extras[WALK_MAX + 1], *coarse_item = r->culprit ? r->culprit : "-";
+    struct key_in primary = { "primary", w->cls, w->key_fields, w->nkey, w->items, w->nitems, NULL, 0 };
+    struct key_in coarse = { "coarse", w->cls, w->key_fields, w->nkey, &coarse_item, 1, NULL, 0 };
+    struct key_in fine = { "fine", w->cls, (const char *const *)w->fields, w->nfields,
+                           w->n_sig > 0 ? w->items : w->walked, w->n_sig > 0 ? w->nitems : w->nwalked,
+                           extras, 0 };
+    struct buf canon = BUF_INIT;
+    size_t i;
+
+    r->sig_key = key(a, &primary, &canon, &r->sig_id);
     w->primary_canon = arena_strndup(a, canon.data, canon.len);
-    coarse_item = r->culprit ? r->culprit : "-";
-    key(a, "coarse", w->cls, key_fields, nkey, &coarse_item, 1, NULL, 0, &canon, &r->coarse_id);
-    for (i = w->start; i < w->ntok && nextras < WALK_MAX; i++)
-        extras[nextras++] = tok[i].fine;
+    key(a, &coarse, &canon, &r->coarse_id);
+    for (i = w->start; i < w->ntok && fine.ne < WALK_MAX; i++)
+        extras[fine.ne++] = w->tok[i].fine;
     if (r->src_file)
-        extras[nextras++] = arena_printf(a, "loc=%s:%u", strrchr(r->src_file, '/') ? strrchr(r->src_file, '/') + 1 : r->src_file, r->src_line);
-    key(a, "fine", w->cls, w->fields, w->nfields, w->n_sig > 0 ? items : walked,
-        w->n_sig > 0 ? nitems : nwalked, extras, nextras, &canon, &r->fine_id);
-    r->signature = readable(a, w->cls, key_fields, nkey, items, nitems);
-    r->coarse = readable(a, w->cls, key_fields, nkey, &coarse_item, 1);
+        extras[fine.ne++] = arena_printf(a, "loc=%s:%u", strrchr(r->src_file, '/') ? strrchr(r->src_file, '/') + 1 : r->src_file, r->src_line);
+    key(a, &fine, &canon, &r->fine_id);
+    r->signature = readable(a, w->cls, w->key_fields, w->nkey, w->items, w->nitems);
+    r->coarse = readable(a, w->cls, w->key_fields, w->nkey, &coarse_item, 1);
+    buf_release(&canon);
+}
+
+/* the signature of r into r's fields, and how it came about into w */
+static void
+compute(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct walk *w)
+{
+    size_t i;
+
+    memset(w, 0, sizeof(*w));
+    w->row = (size_t)-1;
+    w->last_plumb = (size_t)-1;
+    r->culprit = NULL;
+    start_walk(c, a, r, w);
+    classify(c, a, r, w);
+    walk_frames(c, r, w);
+    set_culprit(r, w);
+    set_quality(r, w);
+    fault_items(c, a, r, w);
+    set_keys(a, r, w);
     r->panic_class = w->cls;
     r->panic_template = clu_mask(a, w->msg, 160);
     r->nresolved = 0;
     for (i = 0; i < r->nframes; i++)
         if (r->frames[i].function)
             r->nresolved++;
-    buf_release(&canon);
     clu_hang_site(c, a, r);
 }
 
@@ -467,21 +525,19 @@ explain(const struct clu_rules *c, struct arena *a, const struct kpt_report *r,
     explain_hang(r, ex);
 }
 
-int
+void
 clu_sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r)
 {
     struct walk *w = arena_alloc(a, sizeof(*w));
 
     compute(c, a, r, w);
-    return 0;
 }
 
-int
+void
 clu_explain(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct buf *out)
 {
     struct walk *w = arena_alloc(a, sizeof(*w));
 
     compute(c, a, r, w);
     explain(c, a, r, w, out);
-    return 0;
 }

@@ -36,8 +36,8 @@ reduce_once(const struct clu_rules *c, struct arena *a, const char *name)
     {
         char *cut = NULL;
 
-        for (i = 0; c->clones[i]; i++)
-            if ((p = strstr(s, c->clones[i])) && (!cut || p < cut))
+        for (i = 0; c->clones.v[i]; i++)
+            if ((p = strstr(s, c->clones.v[i])) && (!cut || p < cut))
                 cut = p;
         if (cut)
             *cut = '\0';

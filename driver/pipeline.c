@@ -112,20 +112,22 @@ read_input(struct run *run, const char *path, const char *why, struct kpt_report
 {
     void *data = NULL;
     size_t len = 0;
+    struct buf err = BUF_INIT;
 
     arena_clear(run->arena);
     kpt_report_init(r, run->arena, path);
     if (why) {
         r->status = KPT_ST_REJECTED;
         r->error = why;
-    } else if (ing_load(path, &run->o->lim, run->arena, &data, &len, &why) < 0) {
+    } else if (ing_load(path, &run->o->lim, &data, &len, &err) < 0) {
         r->status = KPT_ST_REJECTED;
-        r->error = why;
+        r->error = arena_strdup(run->arena, err.data);
     } else {
         if (!names_only || ing_may_print_names(data, len))
             ing_parse_named(path, data, len, &run->o->lim, run->arena, r);
         free(data);
     }
+    buf_release(&err);
 }
 
 void
@@ -522,6 +524,7 @@ pipeline_run(const struct kpt_opts *o)
     memset(&run, 0, sizeof(run));
     run.o = o;
     progress_init(&run.progress, !o->quiet && isatty(2) ? stderr : NULL);
+    diag_set_progress(&run.progress);
     /* what the outputs would overwrite, before anything is read */
     if (pipeline_check_outputs(o, NULL, 0) < 0) {
         ret = KPT_EXIT_USAGE;
@@ -535,7 +538,7 @@ pipeline_run(const struct kpt_opts *o)
     }
     run.arena = arena_new(256 * 1024);
     pipeline_sym_options(o, &so);
-    run.sym = sym_ctx_new(&so, o->quiet ? NULL : stderr);
+    run.sym = sym_ctx_new(&so, o->quiet ? NULL : diag_warn);
     if (pipeline_load_rules(o->rules, "rules", o->frames, &run.rules) < 0 ||
         (o->compare_rules &&
          pipeline_load_rules(o->compare_rules, "--compare-rules", o->frames, &run.rules_b) < 0)) {
@@ -565,7 +568,7 @@ pipeline_run(const struct kpt_opts *o)
         progress_start(&run.progress, "reading", 0);
         walk_all(&run);
         progress_clear(&run.progress);
-        sym_run(run.sym, o->quiet ? NULL : stderr);
+        sym_run(run.sym, o->quiet ? NULL : diag_warn);
     }
     /* the second pass knows how many inputs there are when the first one ran */
     progress_start(&run.progress, run.pass == 1 ? "signing" : "reading", run.pass == 1 ? run.seen : 0);
@@ -602,6 +605,7 @@ pipeline_run(const struct kpt_opts *o)
 out:
     if (pipeline_close_outputs(&run, ok) < 0)
         ret = KPT_EXIT_START;
+    diag_set_progress(NULL);
     pipeline_run_release(&run);
     for (i = 0; i < run.nstdin; i++) {
         free(run.stdin_paths[i]);

@@ -8,6 +8,7 @@
 #include "driver/pipeline.h"
 #include "driver/pipeline_int.h"
 #include "util/buf.h"
+#include "util/diag.h"
 
 /* trace and explain: one report through every stage but the table; prints with control
  * bytes escaped (report text on a terminal) */
@@ -67,7 +68,7 @@ one_report(const struct kpt_opts *o, int explain)
     }
     run.arena = arena_new(256 * 1024);
     pipeline_sym_options(o, &so);
-    run.sym = sym_ctx_new(&so, o->verbose ? stderr : NULL);
+    run.sym = sym_ctx_new(&so, o->verbose ? diag_warn : NULL);
     pipeline_read_report(&run, path, NULL, &r);
     if (!KPT_READ(&r)) {
         pipeline_diag(path, r.error ? r.error : "rejected");
@@ -76,7 +77,7 @@ one_report(const struct kpt_opts *o, int explain)
     }
     if (sym_needs_pass(run.sym)) {
         sym_collect(run.sym, run.arena, &r);
-        sym_run(run.sym, stderr);
+        sym_run(run.sym, diag_warn);
     }
     sym_resolve(run.sym, run.arena, &r);
     if (explain) {

@@ -16,6 +16,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct arena *a = arena_new(65536);
     struct kpt_limits lim;
     struct kpt_report r;
+    struct buf err = BUF_INIT;
     int whole = size >= 8 && !memcmp(data, "bplist00", 8); /* a seed file as it is */
     size_t n = whole ? size : size + 8;
     char *copy = malloc(n + 1);
@@ -28,8 +29,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(copy + (whole ? 0 : 8), data, size);
     kpt_limits_default(&lim);
     kpt_report_init(&r, a, "fuzz");
-    if (ing_bplist_parse(copy, n, &lim, a, &r) < 0 && !r.error)
+    if (ing_bplist_parse(copy, n, &lim, a, &r, &err) < 0 && !err.len && !r.error) /* every refusal says why */
         abort();
+    buf_release(&err);
     free(copy);
     arena_free(a);
     return 0;

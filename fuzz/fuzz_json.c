@@ -28,10 +28,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     text[size] = '\0';
     kpt_report_init(&r, a, "fuzz");
     /* with the first line as header, and as a header-less body */
-    ing_json_parse(text, size, 0, &lim, a, &r);
+    ing_json_parse(text, size, 0, &lim, a, &r, &b);
     arena_clear(a);
     kpt_report_init(&r, a, "fuzz");
-    ing_json_parse(text, size, (size_t)-1, &lim, a, &r);
+    ing_json_parse(text, size, (size_t)-1, &lim, a, &r, &b);
+    buf_reset(&b);
     ing_json_unescape((const char *)data, size, &b);
     if (b.len > (1 << 16) || memchr(b.data, '\0', b.len))
         abort();

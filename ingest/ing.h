@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "model/model.h"
+#include "util/buf.h"
 
 /*
  * ing_parse() - parse 'len' bytes of 'data' (borrowed; any bytes, NUL included) into 'r',
@@ -44,11 +45,10 @@ int ing_may_print_names(const void *data, size_t len);
 /*
  * ing_load() - read file 'path' into a fresh malloc'd buffer (*data, *len; the caller
  * frees). Refuses anything but a regular file without blocking, and files over
- * lim->max_file_bytes. On failure returns KPT_E_IO or KPT_E_LIMIT and sets *why to a static
- * or arena string describing the problem.
+ * lim->max_file_bytes. On failure returns KPT_E_IO or KPT_E_LIMIT and appends why to err
+ * (util/err.h).
  */
-int ing_load(const char *path, const struct kpt_limits *lim, struct arena *a, void **data,
-             size_t *len, const char **why);
+int ing_load(const char *path, const struct kpt_limits *lim, void **data, size_t *len, struct buf *err);
 
 /*
  * Archives (ing_archive.c): zip, tar, cpio, 7z, plain or compressed (gzip, bzip2, xz, zstd,

@@ -33,7 +33,7 @@ struct bp {
     uint64_t nobj;
 };
 
-/* object i's container refs: where they start and how many; 0 for a leaf; -1 when bad */
+/* object i's container refs: where they start and how many; 0 for a leaf; KPT_E_PARSE when bad */
 static int
 refs_of(const struct bp *b, uint64_t i, size_t *at, uint64_t *count)
 {
@@ -42,7 +42,7 @@ refs_of(const struct bp *b, uint64_t i, size_t *at, uint64_t *count)
     size_t p;
 
     if (off < 8 || off >= b->otoff)
-        return -1;
+        return KPT_E_PARSE;
     marker = b->d[off];
     type = marker >> 4;
     *count = 0;
@@ -54,14 +54,14 @@ refs_of(const struct bp *b, uint64_t i, size_t *at, uint64_t *count)
         unsigned k;
 
         if (p >= b->otoff || (b->d[p] >> 4) != 1 || (k = 1u << (b->d[p] & 0xf)) > 8 || p + 1 + k > b->otoff)
-            return -1;
+            return KPT_E_PARSE;
         cnt = be(b->d + p + 1, k);
         p += 1 + k;
     }
     if (type == 0xD)
         cnt = cnt > UINT64_MAX / 2 ? UINT64_MAX : cnt * 2;
     if (cnt > (b->otoff - p) / b->rsz)
-        return -1;
+        return KPT_E_PARSE;
     *at = p;
     *count = cnt;
     return 0;
@@ -73,10 +73,10 @@ refs_of(const struct bp *b, uint64_t i, size_t *at, uint64_t *count)
  * containers share children (a "diamond" of 60 levels) takes 2^60 steps. Its shape is
  * measured here first, without recursion, each object once (memoised): the depth along
  * every path, and the number of objects libplist would build; cycles are refused. Returns
- * NULL, or why the file is refused.
+ * 0, or KPT_E_PARSE with why the file is refused appended to err.
  */
-static const char *
-shape_bad(const unsigned char *d, size_t n)
+static int
+shape_check(const unsigned char *d, size_t n, struct buf *err)
 {
     struct bp b;
     uint64_t top, i;
@@ -87,18 +87,18 @@ shape_bad(const unsigned char *d, size_t n)
     const char *why = NULL;
 
     if (n < 8 + 32)
-        return CORRUPT;
+        return kpt_fail(err, KPT_E_PARSE, "%s", CORRUPT);
     b.d = d;
     b.osz = d[n - 26];
     b.rsz = d[n - 25];
     b.nobj = be(d + n - 24, 8);
     top = be(d + n - 16, 8);
     if (be(d + n - 8, 8) > n - 32)
-        return CORRUPT;
+        return kpt_fail(err, KPT_E_PARSE, "%s", CORRUPT);
     b.otoff = (size_t)be(d + n - 8, 8);
     if (!b.osz || b.osz > 8 || !b.rsz || b.rsz > 8 || !b.nobj || top >= b.nobj ||
         b.otoff < 9 || b.nobj > (n - 32 - b.otoff) / b.osz)
-        return CORRUPT;
+        return kpt_fail(err, KPT_E_PARSE, "%s", CORRUPT);
     depth = xcalloc((size_t)b.nobj, sizeof(*depth));
     size = xcalloc((size_t)b.nobj, sizeof(*size));
     st = xcalloc(BPLIST_MAX_DEPTH + 1, sizeof(*st));
@@ -150,41 +150,34 @@ shape_bad(const unsigned char *d, size_t n)
     free(depth);
     free(size);
     free(st);
-    return why;
+    return why ? kpt_fail(err, KPT_E_PARSE, "%s", why) : 0;
 }
 
 int
 ing_bplist_parse(const char *data, size_t len, const struct kpt_limits *lim, struct arena *a,
-                 struct kpt_report *r)
+                 struct kpt_report *r, struct buf *err)
 {
     plist_t root = NULL;
     char *xml = NULL;
     uint32_t xlen = 0;
     int ret;
 
-    if (len > lim->max_file_bytes || len > UINT32_MAX) {
-        r->error = "binary property list over the file size limit";
-        return KPT_E_LIMIT;
-    }
-    if ((r->error = shape_bad((const unsigned char *)data, len)))
-        return KPT_E_PARSE;
+    if (len > lim->max_file_bytes || len > UINT32_MAX)
+        return kpt_fail(err, KPT_E_LIMIT, "binary property list over the file size limit");
+    if ((ret = shape_check((const unsigned char *)data, len, err)) < 0)
+        return ret;
     plist_from_bin(data, (uint32_t)len, &root);
-    if (!root) {
-        r->error = "binary property list is corrupt (libplist cannot read it)";
-        return KPT_E_PARSE;
-    }
+    if (!root)
+        return kpt_fail(err, KPT_E_PARSE, "binary property list is corrupt (libplist cannot read it)");
     plist_to_xml(root, &xml, &xlen);
     plist_free(root);
-    if (!xml) {
-        r->error = "binary property list cannot be converted to XML";
-        return KPT_E_PARSE;
-    }
+    if (!xml)
+        return kpt_fail(err, KPT_E_PARSE, "binary property list cannot be converted to XML");
     if (xlen > lim->max_file_bytes) {
         plist_to_xml_free(xml);
-        r->error = "binary property list over the file size limit once expanded";
-        return KPT_E_LIMIT;
+        return kpt_fail(err, KPT_E_LIMIT, "binary property list over the file size limit once expanded");
     }
-    ret = ing_plist_parse(xml, xlen, lim, a, r);
+    ret = ing_plist_parse(xml, xlen, lim, a, r, err);
     plist_to_xml_free(xml);
     return ret;
 }

@@ -17,8 +17,7 @@
 #include "util/xalloc.h"
 
 int
-ing_load(const char *path, const struct kpt_limits *lim, struct arena *a, void **data,
-         size_t *len, const char **why)
+ing_load(const char *path, const struct kpt_limits *lim, void **data, size_t *len, struct buf *err)
 {
     struct stat st;
     struct buf b = BUF_INIT;
@@ -28,18 +27,14 @@ ing_load(const char *path, const struct kpt_limits *lim, struct arena *a, void *
     *len = 0;
     /* O_NONBLOCK: a FIFO swapped in after the walk must not block the run */
     fd = lp_open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC); /* past PATH_MAX too */
-    if (fd < 0) {
-        *why = arena_printf(a, "cannot open: %s", strerror(errno));
-        return KPT_E_IO;
-    }
+    if (fd < 0)
+        return kpt_fail(err, KPT_E_IO, "cannot open: %s", strerror(errno));
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        *why = "not a regular file";
-        ret = KPT_E_IO;
+        ret = kpt_fail(err, KPT_E_IO, "not a regular file");
         goto out;
     }
     if ((uint64_t)st.st_size > lim->max_file_bytes) {
-        *why = arena_printf(a, "file is over the file size limit (%zu bytes)", lim->max_file_bytes);
-        ret = KPT_E_LIMIT;
+        ret = kpt_fail(err, KPT_E_LIMIT, "file is over the file size limit (%zu bytes)", lim->max_file_bytes);
         goto out;
     }
     b.max = lim->max_file_bytes + 1;
@@ -50,15 +45,14 @@ ing_load(const char *path, const struct kpt_limits *lim, struct arena *a, void *
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            *why = arena_printf(a, "read error: %s", strerror(errno));
-            ret = KPT_E_IO;
+            ret = kpt_fail(err, KPT_E_IO, "read error: %s", strerror(errno));
             goto out;
         }
         if (n == 0)
             break;
         if (buf_add(&b, chunk, (size_t)n) < 0) {
-            *why = b.oom ? "not enough memory to hold it" : "file grew over the file size limit while read";
-            ret = KPT_E_LIMIT;
+            ret = kpt_fail(err, KPT_E_LIMIT, "%s",
+                           b.oom ? "not enough memory to hold it" : "file grew over the file size limit while read");
             goto out;
         }
     }

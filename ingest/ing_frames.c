@@ -6,6 +6,7 @@
 
 #include "ingest/ing_text.h"
 #include "util/xalloc.h"
+#include "util/err.h"
 
 static void
 add_frame(struct ing_tp *t, const struct kpt_frame *f)
@@ -40,21 +41,21 @@ ing_intel_frame(struct ing_tp *t, const struct ing_line *l, int last_partial)
 
     memset(&f, 0, sizeof(f));
     if (cur_hex64(&p, end, &f.fp, &nd1) || cur_lit(&p, end, " : ") || cur_hex64(&p, end, &f.addr, &nd2))
-        return -1;
+        return KPT_E_PARSE;
     if (last_partial && (nd1 != 16 || nd2 != 16 || p != end))
         return 1; /* cut mid-frame */
     if (p < end && p[0] == ' ' && p + 1 < end && p[1] == '(') {
         const char *cl = memchr(p, ')', (size_t)(end - p));
 
         if (!cl)
-            return -1;
+            return KPT_E_PARSE;
         p = cl + 1;
     }
     if (p < end) {
         const char *mod, *sep, *sym, *plus;
 
         if (*p != ' ')
-            return -1;
+            return KPT_E_PARSE;
         p++;
         mod = p;
         sep = NULL;
@@ -64,10 +65,10 @@ ing_intel_frame(struct ing_tp *t, const struct ing_line *l, int last_partial)
                 break;
             }
         if (!sep || sep == mod || memchr(mod, ' ', (size_t)(sep - mod)))
-            return -1;
+            return KPT_E_PARSE;
         sym = sep + 3;
         if (sym >= end)
-            return -1;
+            return KPT_E_PARSE;
         plus = NULL;
         for (p = end - 1; p > sym + 2; p--)
             if (p[-3] == ' ' && p[-2] == '+' && p[-1] == ' ')
@@ -106,19 +107,19 @@ ing_arm_frame(struct ing_tp *t, const struct ing_line *l, int last_partial)
         if (q[0] == 'l' && q[1] == 'r' && q[2] == ':')
             break;
     if (q + 3 > end)
-        return -1;
+        return KPT_E_PARSE;
     p = q + 3;
     memset(&f, 0, sizeof(f));
     cur_skip_blank(&p, end);
     if (cur_hex64(&p, end, &f.addr, &nd1))
-        return -1;
+        return KPT_E_PARSE;
     q = p;
     cur_skip_blank(&p, end);
     if (p == q || cur_lit(&p, end, "fp:"))
-        return -1;
+        return KPT_E_PARSE;
     cur_skip_blank(&p, end);
     if (cur_hex64(&p, end, &f.fp, &nd2))
-        return last_partial ? 1 : -1;
+        return last_partial ? 1 : KPT_E_PARSE;
     if (last_partial && (nd1 != 16 || nd2 != 16))
         return 1;
     add_frame(t, &f);

@@ -11,6 +11,7 @@
 
 #include "ingest/ing_int.h"
 #include "util/buf.h"
+#include "util/err.h"
 
 /* ---- the starved party ---- */
 
@@ -158,7 +159,7 @@ info_of(const char *const *lines, size_t n, uint64_t id)
     return NULL;
 }
 
-/* the number after 'key' in s; 0 or -1 */
+/* the number after 'key' in s; 0 or KPT_E_PARSE */
 static int
 number_after(const char *s, const char *key, uint64_t *v)
 {
@@ -166,14 +167,14 @@ number_after(const char *s, const char *key, uint64_t *v)
     size_t n = 0;
 
     if (!p)
-        return -1;
+        return KPT_E_PARSE;
     p += strlen(key);
     *v = 0;
     while (p[n] >= '0' && p[n] <= '9' && n < 19) {
         *v = *v * 10 + (uint64_t)(p[n] - '0');
         n++;
     }
-    return n ? 0 : -1;
+    return n ? 0 : KPT_E_PARSE;
 }
 
 /* a kernel frame that is only the placeholder of a running thread ([1, 0]); a malformed
@@ -306,6 +307,54 @@ set_thread(struct arena *a, struct kpt_hang *h, const struct kpt_stackshot *ss,
     h->nframes = n;
 }
 
+/* one hop of rule 1 from thread t of p: the thread t waits on (its process in *op; *kind 1
+ * for a thread, 2 for a task, whose rule 2 pick it is), or NULL where the chain ends */
+static const struct kpt_ss_thread *
+hop(struct choose *c, const struct kpt_ss_proc *p, const struct kpt_ss_thread *t,
+    const struct kpt_ss_proc **op, int *kind, const char **line)
+{
+    const struct kpt_ss_thread *next;
+    const char *w = NULL;
+    uint64_t id;
+
+    if (!(*kind = blocked_on(p, t, &id, line)))
+        return NULL;
+    if (*kind == 1) {
+        if (!(next = thread_any(c->ss, id, op)))
+            step(c, "thread %llu:%s: thread %llu is not in the stackshot", (unsigned long long)t->id,
+                 *line, (unsigned long long)id);
+        return next;
+    }
+    if (!(*op = proc_by_pid(c->ss, (int64_t)id))) {
+        step(c, "thread %llu:%s: pid %llu is not in the stackshot", (unsigned long long)t->id,
+             *line, (unsigned long long)id);
+        return NULL;
+    }
+    step(c, "thread %llu:%s: into %s (pid %lld)", (unsigned long long)t->id, *line,
+         (*op)->name ? (*op)->name : "?", (long long)(*op)->pid);
+    return pick(c, *op, &w);
+}
+
+/* the walk's lines, one string each, into h (in a) */
+static void
+keep_walk(struct arena *a, struct kpt_hang *h, const struct buf *walk)
+{
+    size_t n = 0;
+    char *s, *q;
+
+    if (!walk->len)
+        return;
+    s = arena_strndup(a, walk->data, walk->len);
+    for (q = s; *q; q++)
+        n += *q == '\n';
+    h->walk = arena_alloc(a, n * sizeof(*h->walk));
+    for (q = s; *q && h->nwalk < n; q++) {
+        h->walk[h->nwalk++] = q;
+        q = strchr(q, '\n');
+        *q = '\0';
+    }
+}
+
 void
 ing_hang_choose(struct arena *a, struct kpt_report *r, const char *service, const char *fallback)
 {
@@ -355,32 +404,12 @@ ing_hang_choose(struct arena *a, struct kpt_report *r, const char *service, cons
     t = start;
     visited[nv++] = t;
     for (hops = 0; hops < KPT_MAX_HANG_CHAIN; hops++) {
-        uint64_t id;
         const char *line;
-        int kind = blocked_on(p, t, &id, &line);
-        const struct kpt_ss_thread *next = NULL;
+        int kind;
+        const struct kpt_ss_thread *next = hop(&c, p, t, &op, &kind, &line);
 
-        if (!kind)
+        if (!next)
             break;
-        if (kind == 1) {
-            if (!(next = thread_any(ss, id, &op))) {
-                step(&c, "thread %llu:%s: thread %llu is not in the stackshot", (unsigned long long)t->id,
-                     line, (unsigned long long)id);
-                break;
-            }
-        } else {
-            const char *w = NULL;
-
-            if (!(op = proc_by_pid(ss, (int64_t)id))) {
-                step(&c, "thread %llu:%s: pid %llu is not in the stackshot", (unsigned long long)t->id,
-                     line, (unsigned long long)id);
-                break;
-            }
-            step(&c, "thread %llu:%s: into %s (pid %lld)", (unsigned long long)t->id, line,
-                 op->name ? op->name : "?", (long long)op->pid);
-            if (!(next = pick(&c, op, &w)))
-                break;
-        }
         for (i = 0; i < nv; i++)
             if (visited[i] == next)
                 break;
@@ -408,18 +437,6 @@ ing_hang_choose(struct arena *a, struct kpt_report *r, const char *service, cons
     set_thread(a, h, ss, p, t);
     h->why = why;
 out:
-    if (c.walk.len) {
-        size_t n = 0;
-        char *s = arena_strndup(a, c.walk.data, c.walk.len), *q;
-
-        for (q = s; *q; q++)
-            n += *q == '\n';
-        h->walk = arena_alloc(a, n * sizeof(*h->walk));
-        for (q = s; *q && h->nwalk < n; q++) {
-            h->walk[h->nwalk++] = q;
-            q = strchr(q, '\n');
-            *q = '\0';
-        }
-    }
+    keep_walk(a, h, &c.walk);
     buf_release(&c.walk);
 }

@@ -14,14 +14,17 @@
 int ing_text_parse(const char *text, size_t len, const struct kpt_limits *lim,
                    struct arena *a, struct kpt_report *r);
 
+/* The container parsers below return 0 or a negative enum kpt_err, and append why an input
+ * is refused to err (util/err.h); ing_parse() alone turns that into r->error. */
+
 /* Kinds B and C: header line + JSON body, or a damaged .ips body. 'hdr' is the byte offset
  * of the header line, or (size_t)-1 when there is none. */
 int ing_json_parse(const char *data, size_t len, size_t hdr, const struct kpt_limits *lim,
-                   struct arena *a, struct kpt_report *r);
+                   struct arena *a, struct kpt_report *r, struct buf *err);
 
 /* Kind E as a binary property list (bplist00), through libplist. */
 int ing_bplist_parse(const char *data, size_t len, const struct kpt_limits *lim,
-                     struct arena *a, struct kpt_report *r);
+                     struct arena *a, struct kpt_report *r, struct buf *err);
 
 /* UTF-16 text: ing_utf16_kind() says which (0: none; *bom: bytes of BOM to skip) and
  * ing_utf16_to_utf8() converts it into out (at most max bytes: KPT_E_LIMIT), *bad counting
@@ -31,7 +34,7 @@ int ing_utf16_to_utf8(const char *d, size_t n, int kind, size_t max, struct buf 
 
 /* Kind E: an XML property list. */
 int ing_plist_parse(const char *data, size_t len, const struct kpt_limits *lim,
-                    struct arena *a, struct kpt_report *r);
+                    struct arena *a, struct kpt_report *r, struct buf *err);
 
 /*
  * ing_json_unescape() - decode a JSON string body (no surrounding quotes) from s[0..n) into
@@ -58,7 +61,7 @@ int ing_build_token(const char *s, size_t n);
  * ("iPhone OS 26.1 (23B85)"), or a bare build token; NULL when there is none. */
 const char *ing_build_from_version(struct arena *a, const char *v);
 
-/* ing_parse_ips_time() - "YYYY-MM-DD HH:MM:SS[.cc] [+-]HHMM" to epoch seconds. 0 or -1. */
+/* ing_parse_ips_time() - "YYYY-MM-DD HH:MM:SS[.cc] [+-]HHMM" to epoch seconds. 0 or KPT_E_PARSE. */
 int ing_parse_ips_time(const char *s, int64_t *out);
 
 /* The top level of an .ips body, read by the stackshot's JSON reader (ing_ss.c): jansson

@@ -163,48 +163,134 @@ contains(const char *s, const char *needle)
     return s && strstr(s, needle) != NULL;
 }
 
+/* the header line at data + hdr: its fields into f, the body after it in *bs, *bn.
+ * KPT_E_PARSE when it is no JSON object, KPT_E_FORMAT for another bug_type than 210. */
+static int
+read_header(const char *data, size_t len, size_t hdr, struct arena *a, struct fields *f,
+            const char **bs, size_t *bn, struct buf *err)
+{
+    const char *h = data + hdr, *nl = memchr(h, '\n', len - hdr);
+    size_t hn = nl ? (size_t)(nl - h) : len - hdr;
+    json_error_t jerr;
+    json_t *header = json_loadb(h, hn, JSON_REJECT_DUPLICATES, &jerr);
+    int ret;
+
+    if (!json_is_object(header)) {
+        json_decref(header);
+        return kpt_fail(err, KPT_E_PARSE, "the .ips header line is no JSON object");
+    }
+    f->bug_type = jstr(a, header, "bug_type");
+    f->hdr_version = jstr(a, header, "os_version");
+    f->hdr_time = jstr(a, header, "timestamp");
+    f->hdr_incident = jstr(a, header, "incident_id");
+    json_decref(header);
+    if (!f->bug_type || strcmp(f->bug_type, "210")) {
+        ret = kpt_fail(err, KPT_E_FORMAT, "bug_type ");
+        kpt_quote(err, f->bug_type ? f->bug_type : "missing");
+        buf_adds(err, " is not a panic report (210)");
+        return ret;
+    }
+    *bs = nl ? nl + 1 : data + len;
+    *bn = (size_t)(data + len - *bs);
+    return 0;
+}
+
+/* which panic text to read: the Intel host's (kind B; a T2 with a host panic only), else the
+ * panicString (or a damaged body's leading fragment); a T2 Mac with both: the host's when it
+ * has a backtrace, else bridgeOS's, the other one's message kept beside */
+static const char *
+choose_text(const struct fields *f, const char *frag, int kind_b, const struct kpt_limits *lim,
+            struct arena *a, struct kpt_report *r)
+{
+    const char *text;
+
+    if (kind_b || (!contains(f->panic, "panic(") && contains(f->host_panic, "panic(cpu")))
+        text = f->host_panic;
+    else
+        text = f->panic ? f->panic : frag;
+    if (!kind_b && contains(f->panic, "panic(") && contains(f->host_panic, "panic(cpu")) {
+        struct kpt_report h, b;
+
+        kpt_report_init(&h, a, r->path);
+        kpt_report_init(&b, a, r->path);
+        ing_text_parse(f->host_panic, strlen(f->host_panic), lim, a, &h);
+        ing_text_parse(f->panic, strlen(f->panic), lim, a, &b);
+        if (h.panic_string && h.nframes) {
+            text = f->host_panic;
+            r->panic_source = KPT_PS_HOST;
+            r->other_panic = b.panic_string ? b.panic_string : f->panic;
+        } else {
+            r->panic_source = KPT_PS_BRIDGE;
+            r->other_panic = h.panic_string ? h.panic_string : f->host_panic;
+        }
+    }
+    return text;
+}
+
+/* the stackshot, read only for a panic that names a starved party */
+static void
+read_hang(const char *bs, size_t bn, size_t hdr, struct ing_body *body, struct arena *a,
+          struct kpt_report *r)
+{
+    const char *fb, *svc = ing_hang_service(a, r->panic_string, &fb);
+
+    if (!svc)
+        return;
+    if (hdr == (size_t)-1)
+        ing_body_scan(bs, bn, 4096, a, body); /* a fragment: where is its stackshot? */
+    r->ss = ing_ss_from(body, a);
+    if (!r->ss->damage && !body->ok && (body->procs || body->images))
+        r->ss->damage = "the body is cut short or malformed";
+    ing_hang_choose(a, r, svc, fb);
+}
+
+/* container metadata fills what the text did not say */
+static void
+fill_from_container(const struct fields *f, struct arena *a, struct kpt_report *r)
+{
+    int64_t when;
+
+    if (!r->os_version)
+        r->os_version = f->hdr_version ? f->hdr_version : f->build;
+    if (!r->os_build && f->hdr_version)
+        r->os_build = ing_build_from_version(a, f->hdr_version);
+    if (!r->os_build && f->build)
+        r->os_build = ing_build_from_version(a, f->build);
+    if (!r->model && f->product && *f->product)
+        r->model = f->product;
+    if (!r->kernel_version && f->kernel) {
+        enum kpt_arch arch = r->arch;
+
+        ing_parse_kernel_version(a, r, f->kernel);
+        if (arch != KPT_ARCH_UNKNOWN)
+            r->arch = arch;
+    }
+    if (!r->incident)
+        r->incident = f->hdr_incident ? f->hdr_incident : f->incident;
+    if ((f->hdr_time && !ing_parse_ips_time(f->hdr_time, &when)) ||
+        (f->date && !ing_parse_ips_time(f->date, &when))) {
+        r->when = when;
+        r->has_when = 1;
+        r->when_local = 0;
+    }
+}
+
 int
 ing_json_parse(const char *data, size_t len, size_t hdr, const struct kpt_limits *lim,
-               struct arena *a, struct kpt_report *r)
+               struct arena *a, struct kpt_report *r, struct buf *err)
 {
     struct fields f;
     struct ing_body body;
-    json_t *header = NULL;
-    json_error_t jerr;
-    const char *bs = data, *text, *frag = NULL;
+    const char *bs = data, *text, *frag = NULL, *p;
     size_t bn = len;
-    int cut = 0, ret = 0, kind_b = 0, lenient = 0;
+    int cut = 0, ret = 0, kind_b, lenient = 0;
 
     memset(&f, 0, sizeof(f));
-    if (hdr != (size_t)-1) {
-        const char *h = data + hdr, *nl = memchr(h, '\n', len - hdr);
-        size_t hn = nl ? (size_t)(nl - h) : len - hdr;
-
-        header = json_loadb(h, hn, JSON_REJECT_DUPLICATES, &jerr);
-        if (!json_is_object(header)) {
-            json_decref(header);
-            return KPT_E_PARSE;
-        }
-        f.bug_type = jstr(a, header, "bug_type");
-        f.hdr_version = jstr(a, header, "os_version");
-        f.hdr_time = jstr(a, header, "timestamp");
-        f.hdr_incident = jstr(a, header, "incident_id");
-        json_decref(header);
-        if (!f.bug_type || strcmp(f.bug_type, "210")) {
-            r->error = arena_printf(a, "bug_type %.40s is not a panic report (210)",
-                                    f.bug_type ? f.bug_type : "missing");
-            return KPT_E_FORMAT;
-        }
-        bs = nl ? nl + 1 : data + len;
-        bn = (size_t)(data + len - bs);
-    }
-    {
-        const char *p = bs;
-
-        while (p < bs + bn && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-            p++;
-        kind_b = (size_t)(bs + bn - p) >= 30 && !memcmp(p, "{\"macOSProcessedStackshotData\"", 30);
-    }
+    if (hdr != (size_t)-1 && (ret = read_header(data, len, hdr, a, &f, &bs, &bn, err)) < 0)
+        return ret;
+    for (p = bs; p < bs + bn && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'); p++)
+        ;
+    kind_b = (size_t)(bs + bn - p) >= 30 && !memcmp(p, "{\"macOSProcessedStackshotData\"", 30);
     memset(&body, 0, sizeof(body));
     if (hdr != (size_t)-1)
         ing_body_scan(bs, bn, lim->max_file_bytes, a, &body);
@@ -217,28 +303,7 @@ ing_json_parse(const char *data, size_t len, size_t hdr, const struct kpt_limits
             frag = leading_fragment(a, bs, bn);
     }
     r->format = kind_b ? KPT_FMT_JSON_PANIC : KPT_FMT_IPS;
-    if (kind_b || (!contains(f.panic, "panic(") && contains(f.host_panic, "panic(cpu")))
-        text = f.host_panic; /* the Intel host's panic (kind B; T2 with a host panic only) */
-    else
-        text = f.panic ? f.panic : frag;
-    if (!kind_b && contains(f.panic, "panic(") && contains(f.host_panic, "panic(cpu")) {
-        /* a T2 Mac with both panics: the host's when it has a backtrace, else bridgeOS's;
-         * the other one's message is kept beside */
-        struct kpt_report h, b;
-
-        kpt_report_init(&h, a, r->path);
-        kpt_report_init(&b, a, r->path);
-        ing_text_parse(f.host_panic, strlen(f.host_panic), lim, a, &h);
-        ing_text_parse(f.panic, strlen(f.panic), lim, a, &b);
-        if (h.panic_string && h.nframes) {
-            text = f.host_panic;
-            r->panic_source = KPT_PS_HOST;
-            r->other_panic = b.panic_string ? b.panic_string : f.panic;
-        } else {
-            r->panic_source = KPT_PS_BRIDGE;
-            r->other_panic = h.panic_string ? h.panic_string : f.host_panic;
-        }
-    }
+    text = choose_text(&f, frag, kind_b, lim, a, r);
     if (text) {
         ret = ing_text_parse(text, strlen(text), lim, a, r);
         if (ret == KPT_E_FORMAT)
@@ -246,47 +311,9 @@ ing_json_parse(const char *data, size_t len, size_t hdr, const struct kpt_limits
         if (!r->panic_string && text == f.panic && *text)
             r->panic_string = text; /* a panicString with no panic( line */
     }
-    if (r->format == KPT_FMT_IPS && r->panic_string) {
-        /* the stackshot is read only for a panic that names a starved party */
-        const char *fb, *svc = ing_hang_service(a, r->panic_string, &fb);
-
-        if (svc) {
-            if (hdr == (size_t)-1)
-                ing_body_scan(bs, bn, 4096, a, &body); /* a fragment: where is its stackshot? */
-            r->ss = ing_ss_from(&body, a);
-            if (!r->ss->damage && !body.ok && (body.procs || body.images))
-                r->ss->damage = "the body is cut short or malformed";
-            ing_hang_choose(a, r, svc, fb);
-        }
-    }
-    /* container metadata fills what the text did not say */
-    if (!r->os_version)
-        r->os_version = f.hdr_version ? f.hdr_version : f.build;
-    if (!r->os_build && f.hdr_version)
-        r->os_build = ing_build_from_version(a, f.hdr_version);
-    if (!r->os_build && f.build)
-        r->os_build = ing_build_from_version(a, f.build);
-    if (!r->model && f.product && *f.product)
-        r->model = f.product;
-    if (!r->kernel_version && f.kernel) {
-        enum kpt_arch arch = r->arch;
-
-        ing_parse_kernel_version(a, r, f.kernel);
-        if (arch != KPT_ARCH_UNKNOWN)
-            r->arch = arch;
-    }
-    if (!r->incident)
-        r->incident = f.hdr_incident ? f.hdr_incident : f.incident;
-    {
-        int64_t when;
-
-        if ((f.hdr_time && !ing_parse_ips_time(f.hdr_time, &when)) ||
-            (f.date && !ing_parse_ips_time(f.date, &when))) {
-            r->when = when;
-            r->has_when = 1;
-            r->when_local = 0;
-        }
-    }
+    if (r->format == KPT_FMT_IPS && r->panic_string)
+        read_hang(bs, bn, hdr, &body, a, r);
+    fill_from_container(&f, a, r);
     if (cut)
         r->truncated = 1;
     /* A body that does not parse but whose panic string is whole (say, cut inside the
@@ -298,10 +325,7 @@ ing_json_parse(const char *data, size_t len, size_t hdr, const struct kpt_limits
         r->damaged = 1;
         ing_set_partial(r, a, "JSON body does not parse, panic string salvaged leniently");
     }
-    if (!text && !f.build && !f.kernel) {
-        if (!r->error)
-            r->error = "JSON document without a panic string";
-        return KPT_E_FORMAT;
-    }
+    if (!text && !f.build && !f.kernel)
+        return r->error ? KPT_E_FORMAT : kpt_fail(err, KPT_E_FORMAT, "JSON document without a panic string");
     return ret;
 }

@@ -7,6 +7,7 @@
 #include "ingest/ing_text.h"
 #include "util/hex.h"
 #include "util/xalloc.h"
+#include "util/err.h"
 
 static const char *
 expand_kext_id(struct arena *a, const char *s, size_t n)
@@ -68,29 +69,29 @@ ing_kext_line(struct ing_tp *t, const struct ing_line *l)
         p++;
     idn = (size_t)(p - id);
     if (!idn || idn > KPT_MAX_MODULE_NAME || cur_lit(&p, end, "("))
-        return -1;
+        return KPT_E_PARSE;
     ver = p;
     while (p < end && *p != ')')
         p++;
     vern = (size_t)(p - ver);
     if (cur_lit(&p, end, ")["))
-        return -1;
+        return KPT_E_PARSE;
     uu = p;
     while (p < end && (hex_digit((unsigned char)*p) >= 0 || *p == '-'))
         p++;
     uun = (size_t)(p - uu);
     if (cur_lit(&p, end, "]@") || cur_hex64(&p, end, &k.start, NULL))
-        return -1;
+        return KPT_E_PARSE;
     if (!cur_lit(&p, end, "->")) {
         if (cur_hex64(&p, end, &k.end, NULL))
-            return -1;
+            return KPT_E_PARSE;
         k.has_end = k.end >= k.start; /* an end below the start is damage: start-only */
     }
     if (p != end)
-        return -1;
+        return KPT_E_PARSE;
     if (uun) {
         if (kpt_uuid_parse(uu, uun, k.uuid))
-            return -1;
+            return KPT_E_PARSE;
         k.has_uuid = 1;
     }
     /* a kext printed again (as a dependency, maybe with another version) is kept as printed;

@@ -7,6 +7,7 @@
 
 #include "ingest/ing_text.h"
 #include "util/mem.h"
+#include "util/err.h"
 
 /* "IA32_MC3_STATUS=0xBE00..." (the MCA Error Report) or " IA32_MC7_STATUS(0x41d): 0xfe03..."
  * (Machine-check capabilities); a bank counts when its status is valid (bit 63) */
@@ -73,7 +74,7 @@ ing_mca_line(struct ing_tp *t, const struct ing_line *l)
         return 0;
     }
     if (!t->mca)
-        return -1;
+        return KPT_E_PARSE;
     if (ing_starts(l, "IA32_MC")) {
         mca_status(t, l);
         return 0;
@@ -82,7 +83,7 @@ ing_mca_line(struct ing_tp *t, const struct ing_line *l)
         mca_cpu(t, l);
         return 0;
     }
-    return -1;
+    return KPT_E_PARSE;
 }
 
 const char *

@@ -35,18 +35,16 @@ memfind(const char *h, size_t hn, const char *needle)
 }
 
 /* gunzip into out (concatenated members included), at most 'max' bytes. Returns 0, 1 when
- * the data is cut short (what was decompressed is kept), or a negative error with *why. */
+ * the data is cut short (what was decompressed is kept), or a negative error (why in err). */
 static int
-gunzip(const unsigned char *in, size_t inlen, size_t max, struct buf *out, const char **why)
+gunzip(const unsigned char *in, size_t inlen, size_t max, struct buf *out, struct buf *err)
 {
     z_stream z;
     unsigned char chunk[65536];
     int zr, ret = 0;
 
-    if (inlen > 0x7fffffffu) {
-        *why = "file is over the file size limit";
-        return KPT_E_LIMIT;
-    }
+    if (inlen > 0x7fffffffu)
+        return kpt_fail(err, KPT_E_LIMIT, "file is over the file size limit");
     memset(&z, 0, sizeof(z));
     if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
         KPT_BUG("inflateInit2 failed");
@@ -60,13 +58,11 @@ gunzip(const unsigned char *in, size_t inlen, size_t max, struct buf *out, const
         zr = inflate(&z, Z_NO_FLUSH);
         produced = sizeof(chunk) - z.avail_out;
         if (out->len + produced > max) {
-            *why = "decompressed size over the file size limit (gzip bomb?)";
-            ret = KPT_E_LIMIT;
+            ret = kpt_fail(err, KPT_E_LIMIT, "decompressed size over the file size limit (gzip bomb?)");
             break;
         }
         if (buf_add(out, chunk, produced) < 0 && out->oom) {
-            *why = "not enough memory to decompress it";
-            ret = KPT_E_LIMIT;
+            ret = kpt_fail(err, KPT_E_LIMIT, "not enough memory to decompress it");
             break;
         }
         if (zr == Z_OK)
@@ -83,12 +79,10 @@ gunzip(const unsigned char *in, size_t inlen, size_t max, struct buf *out, const
             break; /* done; trailing garbage is ignored */
         }
         if (zr == Z_BUF_ERROR && !z.avail_in) {
-            *why = "gzip data is truncated";
-            ret = 1;
+            ret = 1; /* truncated */
             break;
         }
-        *why = "gzip data is corrupt";
-        ret = KPT_E_PARSE;
+        ret = kpt_fail(err, KPT_E_PARSE, "gzip data is corrupt");
         break;
     }
     inflateEnd(&z);
@@ -183,50 +177,71 @@ set_status(struct kpt_report *r, struct arena *a)
 }
 
 static int parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena *a,
-                       struct kpt_report *r, int level, uint8_t *digest);
+                       struct kpt_report *r, int level, uint8_t *digest, struct buf *err);
 
 /* a decoded copy of the input (gunzipped, or UTF-16 made UTF-8), parsed one level down */
 static int
 parse_decoded(struct buf *out, const struct kpt_limits *lim, struct arena *a, struct kpt_report *r,
-              int level, uint8_t *digest)
+              int level, uint8_t *digest, struct buf *err)
 {
     /* parsed where it is (parsers copy what they keep): no second copy of a large input */
-    int ret = parse_level(out->data, out->len, lim, a, r, level + 1, digest);
+    int ret = parse_level(out->data, out->len, lim, a, r, level + 1, digest, err);
 
     buf_release(out);
     return ret;
 }
 
-/* digest: NULL once the text (the bytes under every gzip layer) has been digested */
+/* UTF-16 text made UTF-8, parsed one level down; code units that were no UTF-16 are damage */
 static int
-parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena *a,
-            struct kpt_report *r, int level, uint8_t *digest)
+parse_utf16(const char *d, size_t n, int kind, const struct kpt_limits *lim, struct arena *a,
+            struct kpt_report *r, int level, uint8_t *digest, struct buf *err)
 {
-    size_t off = 0, hdr, nuls = 0;
-    const char *p;
-    char *copy;
+    struct buf out = BUF_INIT;
+    size_t bad = 0;
     int ret;
 
-    if (n > lim->max_file_bytes) {
-        r->error = "file is over the file size limit";
-        return KPT_E_LIMIT;
+    if (level >= GZIP_LEVELS)
+        return kpt_fail(err, KPT_E_FORMAT, "encodings nested too deeply");
+    if ((ret = ing_utf16_to_utf8(d, n, kind, lim->max_file_bytes, &out, &bad)) < 0) {
+        kpt_fail(err, ret, "%s", ret == KPT_E_LIMIT ? "UTF-16 text over the file size limit once converted"
+                                                    : "UTF-16 text that iconv cannot convert");
+        buf_release(&out);
+        return ret;
     }
+    ret = parse_decoded(&out, lim, a, r, level, digest, err);
+    if (ret == 0 && bad) {
+        r->damaged = 1;
+        ing_set_partial(r, a, arena_printf(a, "damaged: %zu invalid UTF-16 code units", bad));
+    }
+    return ret;
+}
+
+/* digest: NULL once the text (the bytes under every gzip layer) has been digested; why an
+ * input is refused goes to err (a reason set before, a partial one, may stand instead) */
+static int
+parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena *a,
+            struct kpt_report *r, int level, uint8_t *digest, struct buf *err)
+{
+    size_t off = 0, hdr, nuls = 0, bom;
+    const char *p;
+    char *copy;
+    int ret, kind;
+
+    if (n > lim->max_file_bytes)
+        return kpt_fail(err, KPT_E_LIMIT, "file is over the file size limit");
     if (n >= 2 && (unsigned char)d[0] == 0x1f && (unsigned char)d[1] == 0x8b) {
         struct buf out = BUF_INIT_MAX(lim->max_file_bytes); /* no memory: this input's error */
-        const char *why = NULL;
+        int cut;
 
-        if (level >= GZIP_LEVELS) {
-            r->error = "gzip nested too deeply";
-            return KPT_E_FORMAT;
-        }
-        ret = gunzip((const unsigned char *)d, n, lim->max_file_bytes, &out, &why);
-        if (ret < 0) {
-            r->error = why;
+        if (level >= GZIP_LEVELS)
+            return kpt_fail(err, KPT_E_FORMAT, "gzip nested too deeply");
+        cut = gunzip((const unsigned char *)d, n, lim->max_file_bytes, &out, err);
+        if (cut < 0) {
             buf_release(&out);
-            return ret;
+            return cut;
         }
-        ret = parse_decoded(&out, lim, a, r, level, digest);
-        if (why && ret == 0) {
+        ret = parse_decoded(&out, lim, a, r, level, digest, err);
+        if (cut && ret == 0) {
             r->truncated = 1;
             set_status(r, a);
         }
@@ -237,36 +252,11 @@ parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena 
         digest = NULL;
     }
     if (has_prefix(d, n, "bplist00"))
-        return ing_bplist_parse(d, n, lim, a, r);
-    if (has_prefix(d, n, "BZh") || has_prefix(d, n, "\xfd" "7zXZ") || has_prefix(d, n, "PK\x03\x04")) {
-        r->error = "compressed with an unsupported method (only gzip is read)";
-        return KPT_E_FORMAT;
-    }
-    {
-        size_t bom, bad = 0;
-        int kind = ing_utf16_kind(d, n, &bom);
-
-        if (kind) {
-            struct buf out = BUF_INIT;
-
-            if (level >= GZIP_LEVELS) {
-                r->error = "encodings nested too deeply";
-                return KPT_E_FORMAT;
-            }
-            if ((ret = ing_utf16_to_utf8(d + bom, n - bom, kind, lim->max_file_bytes, &out, &bad)) < 0) {
-                r->error = ret == KPT_E_LIMIT ? "UTF-16 text over the file size limit once converted"
-                                              : "UTF-16 text that iconv cannot convert";
-                buf_release(&out);
-                return ret;
-            }
-            ret = parse_decoded(&out, lim, a, r, level, digest);
-            if (ret == 0 && bad) {
-                r->damaged = 1;
-                ing_set_partial(r, a, arena_printf(a, "damaged: %zu invalid UTF-16 code units", bad));
-            }
-            return ret;
-        }
-    }
+        return ing_bplist_parse(d, n, lim, a, r, err);
+    if (has_prefix(d, n, "BZh") || has_prefix(d, n, "\xfd" "7zXZ") || has_prefix(d, n, "PK\x03\x04"))
+        return kpt_fail(err, KPT_E_FORMAT, "compressed with an unsupported method (only gzip is read)");
+    if ((kind = ing_utf16_kind(d, n, &bom)))
+        return parse_utf16(d + bom, n - bom, kind, lim, a, r, level, digest, err);
     if (has_prefix(d, n, "\xef\xbb\xbf"))
         off = 3;
     p = d + off;
@@ -275,12 +265,10 @@ parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena 
     if (has_prefix(p, (size_t)(d + n - p), "<?xml") ||
         has_prefix(p, (size_t)(d + n - p), "<!DOCTYPE plist") ||
         has_prefix(p, (size_t)(d + n - p), "<plist"))
-        return ing_plist_parse(d + off, n - off, lim, a, r);
+        return ing_plist_parse(d + off, n - off, lim, a, r, err);
 
-    if (!(copy = nul_free_copy(a, d + off, n - off, &nuls))) {
-        r->error = "not enough memory to hold it";
-        return KPT_E_LIMIT;
-    }
+    if (!(copy = nul_free_copy(a, d + off, n - off, &nuls)))
+        return kpt_fail(err, KPT_E_LIMIT, "not enough memory to hold it");
     n -= off;
     if ((hdr = find_header(copy, n)) != (size_t)-1) {
         const char *nl = memchr(copy + hdr, '\n', n - hdr);
@@ -288,25 +276,23 @@ parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena 
 
         if (other) { /* a crash, a spin, ...: another kind of report (FORMATS.md §2) */
             r->status = KPT_ST_SKIPPED;
-            r->error = other;
-            return KPT_E_FORMAT;
+            return kpt_fail(err, KPT_E_FORMAT, "%s", other);
         }
-        ret = ing_json_parse(copy, n, hdr, lim, a, r);
+        ret = ing_json_parse(copy, n, hdr, lim, a, r, err);
     } else if (memfind(copy, n, "{\"macOSProcessedStackshotData\"") ||
                (looks_ips_body(copy, n) && ing_body_has_anchor(copy, n))) {
-        ret = ing_json_parse(copy, n, (size_t)-1, lim, a, r);
+        ret = ing_json_parse(copy, n, (size_t)-1, lim, a, r, err);
     } else if (looks_panic_text(copy, n) && ing_text_has_anchor(copy, n < ANCHOR_BYTES ? n : ANCHOR_BYTES)) {
         ret = ing_text_parse(copy, n, lim, a, r);
         r->format = r->arch == KPT_ARCH_ARM64 ? KPT_FMT_ARM64_TEXT : KPT_FMT_INTEL_TEXT;
         if (ret == KPT_E_FORMAT && !r->error)
-            r->error = "panic text without any recognisable field";
+            kpt_fail(err, ret, "panic text without any recognisable field");
     } else if (looks_ips_body(copy, n) || looks_panic_text(copy, n)) {
         /* a report's field name without a report: a note, a build-info file, a binary */
-        r->error = "not a panic report (a report's field name, but no panic line, panic string or backtrace)";
-        ret = KPT_E_FORMAT;
+        ret = kpt_fail(err, KPT_E_FORMAT,
+                       "not a panic report (a report's field name, but no panic line, panic string or backtrace)");
     } else {
-        r->error = "not a panic report (no known format or panic text anchor)";
-        ret = KPT_E_FORMAT;
+        ret = kpt_fail(err, KPT_E_FORMAT, "not a panic report (no known format or panic text anchor)");
     }
     if (ret == 0 && nuls) {
         r->damaged = 1;
@@ -320,15 +306,22 @@ ing_parse(const void *data, size_t len, const struct kpt_limits *lim, struct are
           struct kpt_report *r)
 {
     uint8_t digest[16];
-    int ret = parse_level(data, len, lim, a, r, 0, digest);
+    struct buf err = BUF_INIT;
+    int ret = parse_level(data, len, lim, a, r, 0, digest, &err);
 
     if (ret < 0) {
+        /* the one place a refusal's reason becomes the report's (a partial reason given
+         * before stands when the parser had nothing to add) */
         if (r->status != KPT_ST_SKIPPED)
             r->status = KPT_ST_REJECTED;
-        if (!r->error)
+        if (err.len)
+            r->error = arena_strndup(a, err.data, err.len);
+        else if (!r->error)
             r->error = kpt_strerror(ret);
+        buf_release(&err);
         return ret;
     }
+    buf_release(&err);
     if (!r->hang && r->format != KPT_FMT_IPS) {
         /* a hang named by a report without a stackshot (text, plists): no site, and why
          * (an .ips body has decided already, with its stackshot) */

@@ -82,7 +82,7 @@ b64val(int c)
         return 62;
     if (c == '/')
         return 63;
-    return -1;
+    return KPT_E_PARSE;
 }
 
 /* base64 (whitespace ignored) -> 7-bit unpacked text (xnu packA/unpackA), NULs stripped */
@@ -140,46 +140,40 @@ struct cand {
     const char *key, *text;
 };
 
-int
-ing_plist_parse(const char *data, size_t len, const struct kpt_limits *lim, struct arena *a,
-                struct kpt_report *r)
-{
-    xmlDocPtr doc = NULL;
-    const xmlNode *root, *dict, *k, *v;
-    struct cand named[3] = { { "panicString", NULL }, { "macOSPanicString", NULL },
-                             { "description", NULL } };
-    struct buf packed = BUF_INIT;
-    const char *first_other = NULL, *text = NULL, *bug_type = NULL, *os_version = NULL;
-    const char *when = NULL, *product = NULL, *incident = NULL;
-    int ret = 0, i;
+/* what the top-level dict says: the candidates for the panic text and the metadata */
+struct found {
+    struct cand named[3]; /* panicString, macOSPanicString, description */
+    struct buf packed;    /* aapl,panic-info data, concatenated in document order */
+    const char *first_other, *bug_type, *os_version, *when, *product, *incident;
+};
 
-    r->format = KPT_FMT_PLIST;
-    xmlSetGenericErrorFunc(NULL, xml_quiet);
-    if (len > (size_t)0x7fffffff)
-        return KPT_E_LIMIT;
-    doc = xmlReadMemory(data, (int)len, "report.plist", NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (!doc) {
-        r->error = "XML property list does not parse";
-        ret = KPT_E_PARSE;
-        goto out;
-    }
-    if (doc->intSubset && (doc->intSubset->children || doc->intSubset->entities)) {
-        r->error = "XML property list with a DTD internal subset (entities are refused)";
-        ret = KPT_E_FORMAT;
-        goto out;
-    }
-    root = xmlDocGetRootElement(doc);
-    if (has_entity_ref(root)) {
-        r->error = "XML property list with an entity reference (refused)";
-        ret = KPT_E_FORMAT;
-        goto out;
-    }
-    if (!is(root, "plist") || !is(dict = next_elem(root->children), "dict")) {
-        r->error = "XML document is not a property list with a top-level dict";
-        ret = KPT_E_FORMAT;
-        goto out;
-    }
+static void
+take_string(struct found *fd, const char *key, const char *s)
+{
+    int i;
+
+    for (i = 0; i < 3; i++)
+        if (!strcmp(key, fd->named[i].key) && !fd->named[i].text)
+            fd->named[i].text = s;
+    if (!strcmp(key, "bug_type"))
+        fd->bug_type = s;
+    else if (!strcmp(key, "os_version"))
+        fd->os_version = s;
+    else if (!strcmp(key, "timestamp") || !strcmp(key, "date"))
+        fd->when = fd->when ? fd->when : s;
+    else if (!strcmp(key, "product"))
+        fd->product = s;
+    else if (!strcmp(key, "incident_id"))
+        fd->incident = s;
+    else if (!fd->first_other && strstr(s, "panic(cpu"))
+        fd->first_other = s;
+}
+
+static void
+read_dict(const xmlNode *dict, struct arena *a, struct found *fd)
+{
+    const xmlNode *k, *v;
+
     for (k = next_elem(dict->children); k; k = next_elem(v ? v->next : NULL)) {
         char *key;
 
@@ -190,87 +184,127 @@ ing_plist_parse(const char *data, size_t len, const struct kpt_limits *lim, stru
         if (!v)
             break;
         key = text_of(a, k);
-        if (is(v, "string")) {
-            const char *s = text_of(a, v);
-
-            for (i = 0; i < 3; i++)
-                if (!strcmp(key, named[i].key) && !named[i].text)
-                    named[i].text = s;
-            if (!strcmp(key, "bug_type"))
-                bug_type = s;
-            else if (!strcmp(key, "os_version"))
-                os_version = s;
-            else if (!strcmp(key, "timestamp") || !strcmp(key, "date"))
-                when = when ? when : s;
-            else if (!strcmp(key, "product"))
-                product = s;
-            else if (!strcmp(key, "incident_id"))
-                incident = s;
-            else if (!first_other && strstr(s, "panic(cpu"))
-                first_other = s;
-        } else if (is(v, "integer") && !strcmp(key, "bug_type")) {
-            bug_type = text_of(a, v);
-        } else if (is(v, "date") && (!strcmp(key, "timestamp") || !strcmp(key, "date"))) {
-            when = when ? when : text_of(a, v);
-        } else if (is(v, "data") && !strncmp(key, "aapl,panic-info", 15)) {
-            buf_adds(&packed, text_of(a, v));
-        } else if (is(v, "data") && !strncasecmp(key, "AAPL,PanicInfo", 14)) {
+        if (is(v, "string"))
+            take_string(fd, key, text_of(a, v));
+        else if (is(v, "integer") && !strcmp(key, "bug_type"))
+            fd->bug_type = text_of(a, v);
+        else if (is(v, "date") && (!strcmp(key, "timestamp") || !strcmp(key, "date")))
+            fd->when = fd->when ? fd->when : text_of(a, v);
+        else if (is(v, "data") && !strncmp(key, "aapl,panic-info", 15))
+            buf_adds(&fd->packed, text_of(a, v));
+        else if (is(v, "data") && !strncasecmp(key, "AAPL,PanicInfo", 14))
             /* split NVRAM variables come in document order; concatenated as found */
-            buf_adds(&packed, text_of(a, v));
-        }
+            buf_adds(&fd->packed, text_of(a, v));
     }
-    if (bug_type && strcmp(bug_type, "210")) {
-        r->error = arena_printf(a, "bug_type %.20s is not a panic report (210)", bug_type);
-        ret = KPT_E_FORMAT;
-        goto out;
+}
+
+/* the document's top-level dict, or NULL with why in err */
+static const xmlNode *
+top_dict(xmlDocPtr doc, struct buf *err, int *ret)
+{
+    const xmlNode *root, *dict;
+
+    if (doc->intSubset && (doc->intSubset->children || doc->intSubset->entities)) {
+        *ret = kpt_fail(err, KPT_E_FORMAT, "XML property list with a DTD internal subset (entities are refused)");
+        return NULL;
+    }
+    root = xmlDocGetRootElement(doc);
+    if (has_entity_ref(root)) {
+        *ret = kpt_fail(err, KPT_E_FORMAT, "XML property list with an entity reference (refused)");
+        return NULL;
+    }
+    if (!is(root, "plist") || !is(dict = next_elem(root->children), "dict")) {
+        *ret = kpt_fail(err, KPT_E_FORMAT, "XML document is not a property list with a top-level dict");
+        return NULL;
+    }
+    return dict;
+}
+
+/* the panic text among what the dict holds, or NULL with why in err */
+static const char *
+choose_text(struct found *fd, const struct kpt_limits *lim, struct arena *a, struct buf *err, int *ret)
+{
+    const char *text = NULL;
+    int i;
+
+    if (fd->bug_type && strcmp(fd->bug_type, "210")) {
+        *ret = kpt_fail(err, KPT_E_FORMAT, "bug_type ");
+        kpt_quote(err, fd->bug_type);
+        buf_adds(err, " is not a panic report (210)");
+        return NULL;
     }
     for (i = 0; i < 3 && !text; i++)
-        if (named[i].text && strstr(named[i].text, "panic(cpu"))
-            text = named[i].text;
+        if (fd->named[i].text && strstr(fd->named[i].text, "panic(cpu"))
+            text = fd->named[i].text;
     if (!text)
-        text = first_other;
-    if (!text && packed.len) {
-        text = unpack_panic_info(a, packed.data, lim->max_file_bytes);
+        text = fd->first_other;
+    if (!text && fd->packed.len) {
+        text = unpack_panic_info(a, fd->packed.data, lim->max_file_bytes);
         if (!*text) {
-            r->error = "aapl,panic-info holds no text (its data is empty or all NUL bytes)";
-            ret = KPT_E_FORMAT;
-            goto out;
+            *ret = kpt_fail(err, KPT_E_FORMAT, "aapl,panic-info holds no text (its data is empty or all NUL bytes)");
+            return NULL;
         }
     }
     for (i = 0; i < 3 && !text; i++)
-        if (named[i].text && *named[i].text)
-            text = named[i].text;
-    if (!text) {
-        r->error = "property list holds no panic text";
-        ret = KPT_E_FORMAT;
+        if (fd->named[i].text && *fd->named[i].text)
+            text = fd->named[i].text;
+    if (!text)
+        *ret = kpt_fail(err, KPT_E_FORMAT, "property list holds no panic text");
+    return text;
+}
+
+int
+ing_plist_parse(const char *data, size_t len, const struct kpt_limits *lim, struct arena *a,
+                struct kpt_report *r, struct buf *err)
+{
+    xmlDocPtr doc = NULL;
+    const xmlNode *dict;
+    struct found fd = { { { "panicString", NULL }, { "macOSPanicString", NULL }, { "description", NULL } },
+                        BUF_INIT, NULL, NULL, NULL, NULL, NULL, NULL };
+    const char *text;
+    int ret = 0;
+
+    r->format = KPT_FMT_PLIST;
+    xmlSetGenericErrorFunc(NULL, xml_quiet);
+    if (len > (size_t)0x7fffffff)
+        return KPT_E_LIMIT;
+    doc = xmlReadMemory(data, (int)len, "report.plist", NULL,
+                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!doc) {
+        ret = kpt_fail(err, KPT_E_PARSE, "XML property list does not parse");
         goto out;
     }
+    if (!(dict = top_dict(doc, err, &ret)))
+        goto out;
+    read_dict(dict, a, &fd);
+    if (!(text = choose_text(&fd, lim, a, err, &ret)))
+        goto out;
     ret = ing_text_parse(text, strlen(text), lim, a, r);
     if (ret == KPT_E_FORMAT && !r->panic_string && *text) {
         r->panic_string = text;
         ret = 0;
     }
     if (ret < 0 && !r->error) /* every refusal says why */
-        r->error = "property list's panic text holds nothing a panic report has";
-    if (!r->os_version && os_version)
-        r->os_version = os_version;
-    if (!r->os_build && os_version)
-        r->os_build = ing_build_from_version(a, os_version);
-    if (!r->model && product && *product)
-        r->model = product;
-    if (!r->incident && incident)
-        r->incident = incident;
-    if (when) {
+        kpt_fail(err, ret, "property list's panic text holds nothing a panic report has");
+    if (!r->os_version && fd.os_version)
+        r->os_version = fd.os_version;
+    if (!r->os_build && fd.os_version)
+        r->os_build = ing_build_from_version(a, fd.os_version);
+    if (!r->model && fd.product && *fd.product)
+        r->model = fd.product;
+    if (!r->incident && fd.incident)
+        r->incident = fd.incident;
+    if (fd.when) {
         int64_t w;
 
-        if (!ing_parse_ips_time(when, &w)) {
+        if (!ing_parse_ips_time(fd.when, &w)) {
             r->when = w;
             r->has_when = 1;
             r->when_local = 0;
         }
     }
 out:
-    buf_release(&packed);
+    buf_release(&fd.packed);
     xmlFreeDoc(doc);
     return ret;
 }

@@ -174,20 +174,20 @@ panic_line(struct ing_tp *t, const struct ing_line *l)
         if (!memcmp(p, "panic(cpu ", 10) || !memcmp(p, "Panic(CPU ", 10))
             break;
     if (p + 10 > end)
-        return -1;
+        return KPT_E_PARSE;
     p += 10;
     if (cur_dec(&p, end, &cpu, 4095))
-        return -1;
+        return KPT_E_PARSE;
     if (!cur_lit(&p, end, ", time ") && cur_dec(&p, end, &when, UINT64_MAX / 10))
-        return -1;
+        return KPT_E_PARSE;
     if (!cur_lit(&p, end, " caller ")) {
         if (cur_hex64(&p, end, &caller, NULL))
-            return -1;
+            return KPT_E_PARSE;
         t->r->caller = caller;
         t->r->has_caller = 1;
     }
     if (cur_lit(&p, end, ")"))
-        return -1;
+        return KPT_E_PARSE;
     if (!cur_lit(&p, end, ":"))
         cur_skip_blank(&p, end);
     t->r->cpu = (int)cpu;

@@ -58,7 +58,7 @@ void ing_lines_init(struct ing_lines *it, const char *text, size_t len, size_t m
 int ing_lines_next(struct ing_lines *it, struct ing_line *l); /* 0 at the end */
 
 /* ing_intel_frame(), ing_arm_frame() - a frame line of either kind into r (last_partial:
- * the text's last line, cut): 0, 1 when it is a frame cut short, -1 when it is none */
+ * the text's last line, cut): 0, 1 when it is a frame cut short, KPT_E_PARSE when it is none */
 int ing_intel_frame(struct ing_tp *t, const struct ing_line *l, int last_partial);
 int ing_arm_frame(struct ing_tp *t, const struct ing_line *l, int last_partial);
 
@@ -66,16 +66,16 @@ int ing_arm_frame(struct ing_tp *t, const struct ing_line *l, int last_partial);
  * the offset alone on the next line of it (consumed): 1, or 0 with l and it unchanged */
 int ing_wrapped_frame(struct arena *a, struct ing_lines *it, struct ing_line *l);
 
-/* ing_mca_line() - a line of a machine check's MCA block into t: 0, or -1 when l is none;
+/* ing_mca_line() - a line of a machine check's MCA block into t: 0, or KPT_E_PARSE when l is none;
  * ing_mca_summary() - what was read, "family F model M; banks B ...", in t's arena */
 int ing_mca_line(struct ing_tp *t, const struct ing_line *l);
 const char *ing_mca_summary(struct ing_tp *t);
 
-/* ing_kext_line() - a "Kernel Extensions in backtrace" entry: 0, or -1 when l is none */
+/* ing_kext_line() - a "Kernel Extensions in backtrace" entry: 0, or KPT_E_PARSE when l is none */
 int ing_kext_line(struct ing_tp *t, const struct ing_line *l);
 /* ing_loaded_line() - one "loaded kexts:" entry */
 void ing_loaded_line(struct ing_tp *t, const struct ing_line *l);
-/* ing_date_line() - "Sat Jun 13 17:31:08 2015" as r's local time: 0, or -1 when l is none */
+/* ing_date_line() - "Sat Jun 13 17:31:08 2015" as r's local time: 0, or KPT_E_PARSE when l is none */
 int ing_date_line(struct ing_tp *t, const struct ing_line *l);
 
 #endif

@@ -39,10 +39,10 @@ hex4(const char *s, size_t n, unsigned long *v)
 
     *v = 0;
     if (n < 4)
-        return -1;
+        return KPT_E_PARSE;
     for (i = 0; i < 4; i++) {
         if ((d = hex_digit((unsigned char)s[i])) < 0)
-            return -1;
+            return KPT_E_PARSE;
         *v = *v << 4 | (unsigned long)d;
     }
     return 0;

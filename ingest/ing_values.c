@@ -7,6 +7,7 @@
 
 #include "ingest/ing_text.h"
 #include "util/civil.h"
+#include "util/err.h"
 
 void
 ing_set_partial(struct kpt_report *r, struct arena *a, const char *why)
@@ -119,20 +120,20 @@ ing_date_line(struct ing_tp *t, const struct ing_line *l)
     int mon, i, ok = 0;
 
     if (l->n < 20 || l->n > 26)
-        return -1;
+        return KPT_E_PARSE;
     for (i = 0; i < 7; i++)
         if (!cur_lit(&p, end, days[i])) {
             ok = 1;
             break;
         }
     if (!ok || end - p < 4 || !(mon = month_index(p)) || p[3] != ' ')
-        return -1;
+        return KPT_E_PARSE;
     p += 4;
     cur_skip_blank(&p, end);
     if (cur_dec(&p, end, &d, 31) || cur_lit(&p, end, " ") || cur_dec(&p, end, &hh, 23) ||
         cur_lit(&p, end, ":") || cur_dec(&p, end, &mm, 59) || cur_lit(&p, end, ":") ||
         cur_dec(&p, end, &ss, 60) || cur_lit(&p, end, " ") || cur_dec(&p, end, &y, 9999) || p != end || !d)
-        return -1;
+        return KPT_E_PARSE;
     if (!t->r->has_when) {
         t->r->when = civil_days((int64_t)y, (unsigned)mon, (unsigned)d) * 86400 +
                      (int64_t)(hh * 3600 + mm * 60 + ss);
@@ -154,7 +155,7 @@ ing_parse_ips_time(const char *s, int64_t *out)
         cur_lit(&p, end, "-") || cur_dec(&p, end, &d, 31) || (cur_lit(&p, end, " ") && cur_lit(&p, end, "T")) ||
         cur_dec(&p, end, &hh, 23) || cur_lit(&p, end, ":") || cur_dec(&p, end, &mm, 59) ||
         cur_lit(&p, end, ":") || cur_dec(&p, end, &ss, 60) || !mo || !d)
-        return -1;
+        return KPT_E_PARSE;
     if (p < end && *p == '.') {
         p++;
         while (p < end && isdigit((unsigned char)*p))
@@ -169,7 +170,7 @@ ing_parse_ips_time(const char *s, int64_t *out)
         sign = *p == '-' ? -1 : 1;
         p++;
         if (end - p < 4 || cur_dec(&p, end, &tz, 2359))
-            return -1;
+            return KPT_E_PARSE;
         v -= sign * (int64_t)((tz / 100) * 3600 + (tz % 100) * 60);
     }
     *out = v;

@@ -9,7 +9,6 @@
 #include "symbolicate/sym_int.h"
 #include "symbolicate/sym_kcache.h"
 #include "util/buf.h"
-#include "util/diag.h"
 #include "util/xalloc.h"
 
 #define DEFAULT_ROOT "/Library/Developer/KDKs"
@@ -43,13 +42,14 @@ sym_demangle(struct arena *a, const char *name)
 /* ---- the context ---- */
 
 struct sym_ctx *
-sym_ctx_new(const struct sym_opts *o, FILE *diag)
+sym_ctx_new(const struct sym_opts *o, kpt_warn_fn *warn)
 {
     struct sym_ctx *s = xcalloc(1, sizeof(*s));
     size_t i;
 
     if (o)
         s->o = *o;
+    s->warn = warn;
     pthread_mutex_init(&s->mu, NULL);
     kdk_cat_init(&s->cat);
     s->st.enabled = s->o.enabled;
@@ -58,38 +58,36 @@ sym_ctx_new(const struct sym_opts *o, FILE *diag)
     s->learn = sym_learn_new();
     if (!s->o.no_cache) {
         s->cache_dir = s->o.cache_dir ? sym_absolute(s->o.cache_dir) : sym_default_cache_dir();
-        if (!s->cache_dir && diag)
-            diag_printf("no symbol cache: neither XDG_CACHE_HOME nor an existing HOME folder names "
+        if (!s->cache_dir)
+            sym_warn(s, "no symbol cache: neither XDG_CACHE_HOME nor an existing HOME folder names "
                         "one (--cache DIR does)");
     }
     if (s->cache_dir) {
         /* answers from a directory someone else can write would be theirs, not lldb's */
-        const char *why = sym_cache_dir_unsafe(s->cache_dir);
+        struct buf why = BUF_INIT;
 
-        if (why) {
-            if (diag)
-                diag_printf("the cache '%s' %s: not used", s->cache_dir, why);
+        if (sym_cache_dir_check(s->cache_dir, &why) < 0) {
+            sym_warn(s, "the cache '%s' %s: not used", s->cache_dir, why.data);
             free(s->cache_dir);
             s->cache_dir = NULL;
         }
+        buf_release(&why);
     }
     /* what earlier runs read of the KDKs and kexts, while their files are unchanged */
     if (s->cache_dir)
         s->cat.kc = kcache_load(s->cache_dir);
     /* KDKs are only registered here; their binaries are read when a report needs them */
     for (i = 0; i < s->o.nkdks; i++)
-        if (!kdk_cat_add_kdk(&s->cat, s->o.kdks[i]) && diag)
-            fprintf(diag, "kptrace-batch: --kdk '%s': not a KDK (no System/Library/Kernels or Extensions)\n", s->o.kdks[i]);
+        if (!kdk_cat_add_kdk(&s->cat, s->o.kdks[i]))
+            sym_warn(s, "--kdk '%s': not a KDK (no System/Library/Kernels or Extensions)", s->o.kdks[i]);
     for (i = 0; i < s->o.nroots; i++)
         kdk_cat_add_root(&s->cat, s->o.roots[i]);
     if (!s->o.nroots && !s->o.nkdks)
         kdk_cat_add_root(&s->cat, DEFAULT_ROOT);
     for (i = 0; i < s->o.nkexts; i++)
-        if (!kdk_cat_add_kexts(&s->cat, s->o.kexts[i]) && diag)
-            fprintf(diag, "kptrace-batch: --kext '%s': no kext found\n", s->o.kexts[i]);
-    if (diag && s->cat.log.len)
-        fputs(s->cat.log.data, diag);
-    s->cat_logged = s->cat.log.len;
+        if (!kdk_cat_add_kexts(&s->cat, s->o.kexts[i]))
+            sym_warn(s, "--kext '%s': no kext found", s->o.kexts[i]);
+    sym_warn_catalogue(s);
     {
         /* lldb runs in a private directory: a relative path must not change meaning there */
         char *found = sym_find_lldb(s->o.lldb);
@@ -350,7 +348,7 @@ fill(struct sym_ctx *s, struct arena *a, const struct kpt_report *r, const struc
     }
 }
 
-int
+void
 sym_resolve(struct sym_ctx *s, struct arena *a, struct kpt_report *r)
 {
     const struct kdk_mod *kernel = NULL;
@@ -378,5 +376,4 @@ sym_resolve(struct sym_ctx *s, struct arena *a, struct kpt_report *r)
         kpt_hist_add(&s->st.no_kdk_builds, r->os_build ? r->os_build : "unknown build", 1);
         pthread_mutex_unlock(&s->mu);
     }
-    return 0;
 }

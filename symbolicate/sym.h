@@ -8,12 +8,15 @@
  * for a kernel without one, by build), to a link-time address. Names come from one
  * long-lived lldb per KDK, run in parallel, with every lookup deduplicated across reports
  * and remembered in a persistent cache. A report's names are hints (keepsyms) kept when no
- * KDK matches. The call sequence (only pipeline.c knows it):
+ * KDK matches. The call sequence (only driver/ knows it):
  *
- *   s = sym_ctx_new(&opts);                  register the KDKs, catalogue --kext folders
- *   for each report: sym_collect(s, a, r);   pass 1: read what r may match from the KDKs,
- *                                            note what must be looked up
- *   sym_run(s);                              cache, then lldb workers in parallel
+ *   s = sym_ctx_new(&opts, warn);            register the KDKs, catalogue --kext folders
+ *   if (sym_needs_pass(s)) {                 pass 1, when there is anything to look up:
+ *       for each report: sym_collect(s, a, r);  read what r may match from the KDKs, note
+ *                                            what must be looked up (sym_prepare() for a
+ *                                            report left out of the clusters)
+ *       sym_run(s, warn);                    cache, then lldb workers in parallel
+ *   }
  *   for each report: sym_resolve(s, a, r);   pass 2: fill the frames
  *   sym_ctx_stats(s); sym_ctx_free(s);
  *
@@ -24,9 +27,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "model/model.h"
+#include "util/err.h"
 
 struct sym_opts {
     int enabled;                 /* 0: --no-symbolicate */
@@ -47,9 +50,10 @@ struct sym_opts {
 struct sym_ctx;
 
 /* sym_ctx_new() - register the KDKs (read later, as far as reports need them) and catalogue
- * the --kext folders; paths it skipped are written to 'diag' (may be NULL). Never fails: a
- * run without KDKs leaves every frame MODULE+0xOFFSET. */
-struct sym_ctx *sym_ctx_new(const struct sym_opts *o, FILE *diag);
+ * the --kext folders; what it could not use (a --kdk that is none, a path it skipped, a cache
+ * folder refused) is told to 'warn' (util/err.h; NULL: nobody). Never fails: a run without
+ * KDKs leaves every frame MODULE+0xOFFSET. */
+struct sym_ctx *sym_ctx_new(const struct sym_opts *o, kpt_warn_fn *warn);
 void sym_ctx_free(struct sym_ctx *s); /* NULL is a no-op */
 
 /* sym_collect() - pass 1: note the lookups report r needs (copied; r may go after). */
@@ -58,11 +62,12 @@ void sym_collect(struct sym_ctx *s, struct arena *a, const struct kpt_report *r)
  * KDKs what it may match, so that pass 2 places its frames as for any other (no lookups) */
 void sym_prepare(struct sym_ctx *s, struct arena *a, const struct kpt_report *r);
 /* sym_run() - answer every noted lookup from the cache, then from lldb (in parallel, one
- * worker per KDK kernel); write new answers to the cache. Diagnostics go to 'diag'. */
-void sym_run(struct sym_ctx *s, FILE *diag);
+ * worker per KDK kernel); write new answers to the cache. What went wrong on the way (no
+ * private directory for lldb, a cache file not written) is told to 'warn' (NULL: nobody). */
+void sym_run(struct sym_ctx *s, kpt_warn_fn *warn);
 /* sym_resolve() - fill module, mod_off, function, func_off, file, line of every frame of r
- * (and r->fault), and r->kdk, r->kdk_match; strings in arena a. Returns 0. */
-int sym_resolve(struct sym_ctx *s, struct arena *a, struct kpt_report *r);
+ * (and r->fault), and r->kdk, r->kdk_match; strings in arena a. Never fails. */
+void sym_resolve(struct sym_ctx *s, struct arena *a, struct kpt_report *r);
 /* sym_needs_pass() - 1 when pass 1 is worth running (symbolication on: names to look up
  * in the catalogue, or to learn from what the reports print) */
 int sym_needs_pass(const struct sym_ctx *s);

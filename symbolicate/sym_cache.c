@@ -18,6 +18,7 @@
 #include "util/buf.h"
 #include "util/readfile.h"
 #include "util/xalloc.h"
+#include "util/err.h"
 
 #define CACHE_MAGIC "kptrace-batch symbol cache v1"
 #define CACHE_FILE_MAX (256u << 20) /* one module's answers */
@@ -167,7 +168,7 @@ sym_cache_parse(struct sym_ctx *s, const struct kdk_mod *m, char *data, size_t l
     return intact;
 }
 
-/* all of buf to fd; -1 on a short or failed write */
+/* all of buf to fd; KPT_E_IO on a short or failed write */
 static int
 write_all(int fd, const char *p, size_t n)
 {
@@ -177,7 +178,7 @@ write_all(int fd, const char *p, size_t n)
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
-            return -1;
+            return KPT_E_IO;
         p += w;
         n -= (size_t)w;
     }
@@ -185,19 +186,18 @@ write_all(int fd, const char *p, size_t n)
 }
 
 void
-sym_cache_write(struct sym_ctx *s, FILE *diag)
+sym_cache_write(struct sym_ctx *s)
 {
     size_t i, j;
 
     if (!s->cache_dir)
         return;
     if (sym_mkdir_p(s->cache_dir) < 0) {
-        if (diag)
-            fprintf(diag, "kptrace-batch: cannot create the cache '%s': %s\n", s->cache_dir, strerror(errno));
+        sym_warn(s, "cannot create the cache '%s': %s", s->cache_dir, strerror(errno));
         return;
     }
-    if (kcache_save(s->cat.kc, s->cache_dir) < 0 && diag)
-        fprintf(diag, "kptrace-batch: cannot write the catalogue cache in '%s'\n", s->cache_dir);
+    if (kcache_save(s->cat.kc, s->cache_dir) < 0)
+        sym_warn(s, "cannot write the catalogue cache in '%s'", s->cache_dir);
     for (i = 0; i < s->ncl; i++) {
         const struct kdk_mod *m = s->cache_loaded[i].m;
         int fresh = !s->cache_loaded[i].intact, fd;
@@ -227,8 +227,7 @@ sym_cache_write(struct sym_ctx *s, FILE *diag)
         if (nrec &&
             (fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (fresh ? O_TRUNC : O_APPEND), 0600)) >= 0) {
             if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || write_all(fd, b.data, b.len) < 0) {
-                if (diag)
-                    fprintf(diag, "kptrace-batch: cannot write the cache file %s\n", path);
+                sym_warn(s, "cannot write the cache file %s", path);
             } else {
                 for (j = 0; j < s->ne; j++)
                     if (s->e[j].mod == m && (s->e[j].status == LLDB_OK || s->e[j].status == LLDB_NONE))
@@ -236,8 +235,8 @@ sym_cache_write(struct sym_ctx *s, FILE *diag)
                 s->cache_loaded[i].intact = 1;
             }
             close(fd);
-        } else if (nrec && diag) {
-            fprintf(diag, "kptrace-batch: cannot write the cache file %s: %s\n", path, strerror(errno));
+        } else if (nrec) {
+            sym_warn(s, "cannot write the cache file %s: %s", path, strerror(errno));
         }
         buf_release(&b);
         free(path);

@@ -10,6 +10,7 @@
 
 #include "symbolicate/sym_int.h"
 #include "util/buf.h"
+#include "util/err.h"
 #include "util/xalloc.h"
 
 static char *
@@ -89,20 +90,20 @@ sym_default_cache_dir(void)
     return buf_detach(&b, NULL);
 }
 
-const char *
-sym_cache_dir_unsafe(const char *path)
+int
+sym_cache_dir_check(const char *path, struct buf *err)
 {
     struct stat st;
 
     if (lstat(path, &st) < 0)
-        return errno == ENOENT ? NULL : "cannot be examined";
+        return errno == ENOENT ? 0 : kpt_fail(err, KPT_E_IO, "cannot be examined");
     if (!S_ISDIR(st.st_mode))
-        return "is not a directory (a symbolic link is not followed)";
+        return kpt_fail(err, KPT_E_FORMAT, "is not a directory (a symbolic link is not followed)");
     if (st.st_uid != geteuid())
-        return "belongs to another user";
+        return kpt_fail(err, KPT_E_FORMAT, "belongs to another user");
     if (st.st_mode & (S_IWGRP | S_IWOTH))
-        return "can be written by others (its mode lets group or others write)";
-    return NULL;
+        return kpt_fail(err, KPT_E_FORMAT, "can be written by others (its mode lets group or others write)");
+    return 0;
 }
 
 int
@@ -119,7 +120,7 @@ sym_mkdir_p(const char *path)
 
             b.data[i] = '\0';
             if (mkdir(b.data, 0700) < 0 && errno != EEXIST)
-                ret = -1;
+                ret = KPT_E_IO;
             b.data[i] = c;
         }
     buf_release(&b);

@@ -57,8 +57,14 @@ struct sym_ctx {
     struct lldb_opts lo;
     FILE *cmdlog;
     struct sym_learn *learn;
-    size_t cat_logged; /* bytes of cat.log written to the diagnostics */
+    size_t cat_logged; /* bytes of cat.log told to warn */
+    kpt_warn_fn *warn; /* where warnings go (sym_ctx_new(), then sym_run()), or NULL */
 };
+
+/* sym_warn.c: a warning to s->warn, formatted (nothing when no one listens); the lines of
+ * cat.log not told yet, one warning each */
+void sym_warn(const struct sym_ctx *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sym_warn_catalogue(struct sym_ctx *s);
 
 /* sym.c: 1 when there are KDKs or kexts to look in; the catalogue's counts into st */
 int sym_catalogue(const struct sym_ctx *s);
@@ -87,7 +93,7 @@ void sym_cache_load(struct sym_ctx *s, const struct kdk_mod *m);
 /* sym_cache_parse() - the records of one cache file's text (modified) into the table for m;
  * returns 1 when the file is whole and this lldb's (answers may be appended to it) */
 int sym_cache_parse(struct sym_ctx *s, const struct kdk_mod *m, char *data, size_t len);
-void sym_cache_write(struct sym_ctx *s, FILE *diag);
+void sym_cache_write(struct sym_ctx *s);
 
 /* sym_place.c: the report's kernel in the catalogue (how, in *how), a kext's binary, and
  * one address placed and looked up */
@@ -125,9 +131,10 @@ char *sym_find_lldb(const char *want);
 /* sym_absolute() - path made absolute against the current directory (lldb runs elsewhere) */
 char *sym_absolute(const char *path);
 char *sym_default_cache_dir(void);
-/* sym_cache_dir_unsafe() - why an existing cache directory must not be used (another
- * user's, writable by others, not a directory), or NULL */
-const char *sym_cache_dir_unsafe(const char *path);
+/* sym_cache_dir_check() - 0 when the cache directory may be used (or is not there yet);
+ * else a negative enum kpt_err, and why (another user's, writable by others, not a
+ * directory) appended to err. sym_mkdir_p() - path and its parents made (0700): 0 or KPT_E_IO */
+int sym_cache_dir_check(const char *path, struct buf *err);
 int sym_mkdir_p(const char *path);
 
 #endif

@@ -27,6 +27,7 @@
 #include "util/hindex.h"
 #include "util/readfile.h"
 #include "util/xalloc.h"
+#include "util/err.h"
 
 #define KCACHE_MAGIC "kptrace-batch catalogue v1"
 #define KCACHE_FILE "catalogue.v1"
@@ -118,10 +119,10 @@ u64(const char *s, int base, uint64_t *v)
     char *end;
 
     if (!*s || *s == '-' || *s == '+' || *s == ' ')
-        return -1;
+        return KPT_E_PARSE;
     errno = 0;
     *v = strtoull(s, &end, base);
-    return errno || *end ? -1 : 0;
+    return errno || *end ? KPT_E_PARSE : 0;
 }
 
 static int
@@ -143,7 +144,7 @@ seg_set(struct macho_image *im, const char *name, uint64_t vm, uint64_t size)
     g->vmsize = size;
 }
 
-/* one line's fields into an entry; -1: malformed */
+/* one line's fields into an entry; KPT_E_PARSE: malformed */
 static int
 parse_line(struct kcache *k, char **f, size_t nf)
 {
@@ -153,12 +154,12 @@ parse_line(struct kcache *k, char **f, size_t nf)
 
     if (nf < 6 || strlen(f[0]) != 1 || (f[0][0] != 'M' && f[0][0] != 'P') || !*f[1] ||
         u64(f[2], 10, &size) || u64(f[3], 10, &mtime) || u64(f[4], 10, &ino))
-        return -1;
+        return KPT_E_PARSE;
     if (f[0][0] == 'P') {
         if (nf != 7)
-            return -1;
+            return KPT_E_PARSE;
         if (!(e = slot(k, 'P', f[1])))
-            return -1;
+            return KPT_E_PARSE;
         e->size = size, e->mtime = mtime, e->ino = ino;
         if (strcmp(f[5], "-") && strcmp(f[6], "-") && !strchr(f[6], '/')) {
             e->id = xstrdup(f[5]);
@@ -167,7 +168,7 @@ parse_line(struct kcache *k, char **f, size_t nf)
         return 0;
     }
     if (u64(f[5], 10, &n) || n > MACHO_MAX_SLICES || nf != 6 + 7 * n)
-        return -1;
+        return KPT_E_PARSE;
     {
         struct macho_image im[MACHO_MAX_SLICES];
 
@@ -176,34 +177,34 @@ parse_line(struct kcache *k, char **f, size_t nf)
             char **s = f + 6 + 7 * i;
 
             if (u64(s[0], 10, &v[0]) || u64(s[1], 10, &v[1]) || v[0] > INT32_MAX || v[1] > INT32_MAX)
-                return -1;
+                return KPT_E_PARSE;
             im[i].cputype = (int)v[0];
             im[i].cpusubtype = (int)v[1];
             if (strcmp(s[2], "-")) {
                 if (strlen(s[2]) != 32)
-                    return -1;
+                    return KPT_E_PARSE;
                 for (j = 0; j < 16; j++) {
                     char hx[3] = { s[2][2 * j], s[2][2 * j + 1], 0 };
 
                     if (u64(hx, 16, &v[2]))
-                        return -1;
+                        return KPT_E_PARSE;
                     im[i].uuid[j] = (uint8_t)v[2];
                 }
                 im[i].has_uuid = 1;
             }
             if (strcmp(s[3], "-")) {
                 if (u64(s[3], 16, &v[3]) || u64(s[4], 16, &v[4]))
-                    return -1;
+                    return KPT_E_PARSE;
                 seg_set(&im[i], "__TEXT", v[3], v[4]);
             }
             if (strcmp(s[5], "-")) {
                 if (u64(s[5], 16, &v[5]) || u64(s[6], 16, &v[4]))
-                    return -1;
+                    return KPT_E_PARSE;
                 seg_set(&im[i], "__TEXT_EXEC", v[5], v[4]);
             }
         }
         if (!(e = slot(k, 'M', f[1])))
-            return -1;
+            return KPT_E_PARSE;
         e->size = size, e->mtime = mtime, e->ino = ino;
         e->n = (int)n;
         memcpy(e->im, im, sizeof(im));
@@ -321,11 +322,11 @@ kcache_macho(struct kcache *k, const char *path, struct macho_image *out, size_t
     int n;
 
     if (k && stat(path, &st) < 0)
-        return -1;
+        return KPT_E_PARSE;
     if (k && (e = find(k, 'M', path)) && same_file(e, &st)) {
         n = e->n < (int)max ? e->n : (int)max;
         memcpy(out, e->im, (size_t)n * sizeof(*out));
-        return n ? n : -1;
+        return n ? n : KPT_E_PARSE;
     }
     (*reads)++;
     n = macho_read_file(path, out, max);
@@ -352,10 +353,10 @@ kcache_plist(struct kcache *k, const char *path, int (*read)(const char *, char 
         return read(path, id, exe);
     *id = *exe = NULL;
     if (stat(path, &st) < 0)
-        return -1;
+        return KPT_E_PARSE;
     if ((e = find(k, 'P', path)) && same_file(e, &st)) {
         if (!e->id)
-            return -1;
+            return KPT_E_PARSE;
         *id = xstrdup(e->id);
         *exe = xstrdup(e->exe);
         return 0;
@@ -425,7 +426,7 @@ kcache_save(struct kcache *k, const char *dir)
     buf_addf(&path, "%s/%s", dir, KCACHE_FILE);
     buf_addf(&tmp, "%s/.%s.XXXXXX", dir, KCACHE_FILE);
     if ((fd = mkstemp(tmp.data)) < 0) {
-        ret = -1;
+        ret = KPT_E_IO;
         goto out;
     }
     cleanup_add_path(tmp.data); /* removed if a signal ends the run before the rename */
@@ -440,7 +441,7 @@ kcache_save(struct kcache *k, const char *dir)
     }
     if (close(fd) < 0 || off < b.len || rename(tmp.data, path.data) < 0) {
         unlink(tmp.data);
-        ret = -1;
+        ret = KPT_E_IO;
     } else {
         k->dirty = 0;
     }

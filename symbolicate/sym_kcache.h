@@ -29,10 +29,10 @@ void kcache_free(struct kcache *k); /* NULL is a no-op */
 /* kcache_macho() - macho_read_file(), answered from k while the file is unchanged (k NULL:
  * always read); a file read counts in *reads */
 int kcache_macho(struct kcache *k, const char *path, struct macho_image *out, size_t max, size_t *reads);
-/* kcache_plist() - read(path, id, exe) (0 or -1), answered from k while unchanged */
+/* kcache_plist() - read(path, id, exe) (0 or a negative enum kpt_err), answered from k while unchanged */
 int kcache_plist(struct kcache *k, const char *path, int (*read)(const char *, char **, char **),
                  char **id, char **exe);
-/* kcache_save() - DIR/catalogue.v1 rewritten when something new was read: 0, or -1 */
+/* kcache_save() - DIR/catalogue.v1 rewritten when something new was read: 0, or a negative enum kpt_err */
 int kcache_save(struct kcache *k, const char *dir);
 
 #endif

@@ -79,4 +79,28 @@ int kdk_path_safe(const char *p);
 /* append p to out in double quotes, '"' and '\' escaped */
 void kdk_quote(struct buf *out, const char *p);
 
+/*
+ * Between the catalogue's two files (sym_kdk.c registers and reads KDKs on demand with
+ * these; sym_bundle.c makes the records). kdk_cat_add_binary() - every slice of Mach-O
+ * 'exe' with a UUID, its dSYM the first of dsym_cand whose UUID matches; kdk_cat_add_bundle()
+ * - a .kext bundle's executables (every variant) and its PlugIns; kdk_cat_add_tree() - every
+ * .kext below dir. Each returns (or records) what it added; what it skipped, and why, goes
+ * to c->log (kdk_cat_skip()).
+ */
+void kdk_cat_add_binary(struct kdk_cat *c, enum kdk_kind kind, const char *exe, const char *bundle_id,
+                        const char *kdk, const char *build, const char *const *dsym_cand, size_t ndsym);
+size_t kdk_cat_add_bundle(struct kdk_cat *c, const char *bundle, const char *kdk, const char *build,
+                          const char *dsym_root);
+size_t kdk_cat_add_tree(struct kdk_cat *c, const char *dir, const char *kdk, const char *build,
+                        const char *dsym_root);
+void kdk_cat_skip(struct kdk_cat *c, const char *path, const char *why);
+/* a/b (malloc'd); 1 when p is a directory, a regular file; s ends with suf; the sorted
+ * entries of dir (no . and ..), freed with kdk_free_list() */
+char *kdk_join(const char *a, const char *b);
+int kdk_is_dir(const char *p);
+int kdk_is_file(const char *p);
+int kdk_ends_with(const char *s, const char *suf);
+char **kdk_list_dir(const char *dir, size_t *n);
+void kdk_free_list(char **v, size_t n);
+
 #endif

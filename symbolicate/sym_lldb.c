@@ -221,32 +221,32 @@ static int
 child_start(struct lldb_sess *s)
 {
     struct buf home = BUF_INIT, ic = BUF_INIT, pre = BUF_INIT, out = BUF_INIT;
-    struct argv args = { NULL, 0, 0 }, env = { NULL, 0, 0 };
+    struct strv args = STRV_INIT, env = STRV_INIT;
     size_t i;
     int ret = 0;
 
-    argv_push(&args, s->o.lldb);
-    argv_push(&args, "-x"); /* no ~/.lldbinit */
-    argv_push(&args, "-X"); /* no ./.lldbinit */
-    argv_push(&args, "-O");
-    argv_push(&args, "settings set target.load-script-from-symbol-file false");
-    argv_push(&args, "-O");
-    argv_push(&args, "settings set symbols.enable-external-lookup false");
-    argv_push(&args, "-O");
-    argv_push(&args, "settings set target.load-cwd-lldbinit false");
+    strv_push(&args, s->o.lldb);
+    strv_push(&args, "-x"); /* no ~/.lldbinit */
+    strv_push(&args, "-X"); /* no ./.lldbinit */
+    strv_push(&args, "-O");
+    strv_push(&args, "settings set target.load-script-from-symbol-file false");
+    strv_push(&args, "-O");
+    strv_push(&args, "settings set symbols.enable-external-lookup false");
+    strv_push(&args, "-O");
+    strv_push(&args, "settings set target.load-cwd-lldbinit false");
     if (s->o.index_cache && kdk_path_safe(s->o.index_cache)) {
-        argv_push(&args, "-O");
-        argv_push(&args, "settings set symbols.enable-lldb-index-cache true");
+        strv_push(&args, "-O");
+        strv_push(&args, "settings set symbols.enable-lldb-index-cache true");
         buf_adds(&ic, "settings set symbols.lldb-index-cache-path ");
         kdk_quote(&ic, s->o.index_cache);
-        argv_push(&args, "-O");
-        argv_push(&args, ic.data);
+        strv_push(&args, "-O");
+        strv_push(&args, ic.data);
     }
     buf_addf(&home, "HOME=%s", s->o.workdir);
-    argv_push(&env, "PATH=/usr/local/bin:/usr/bin:/bin");
-    argv_push(&env, home.data);
-    argv_push(&env, "LANG=C");
-    argv_push(&env, "TERM=dumb");
+    strv_push(&env, "PATH=/usr/local/bin:/usr/bin:/bin");
+    strv_push(&env, home.data);
+    strv_push(&env, "LANG=C");
+    strv_push(&env, "TERM=dumb");
     buf_reset(&s->why);
     if ((ret = proc_spawn(&s->child, s->o.lldb, &args, &env, s->o.workdir, &s->why)) < 0)
         goto out;
@@ -282,8 +282,8 @@ child_start(struct lldb_sess *s)
     s->nloaded = s->nmods;
     s->ever_started = 1;
 out:
-    argv_release(&args);
-    argv_release(&env);
+    strv_release(&args);
+    strv_release(&env);
     buf_release(&home);
     buf_release(&ic);
     buf_release(&pre);

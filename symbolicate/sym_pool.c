@@ -17,7 +17,6 @@
 #include "symbolicate/sym_int.h"
 #include "util/buf.h"
 #include "util/cleanup.h"
-#include "util/diag.h"
 #include "util/xalloc.h"
 
 static void
@@ -174,7 +173,7 @@ worker_count(const struct sym_ctx *s)
 }
 
 void
-sym_run(struct sym_ctx *s, FILE *diag)
+sym_run(struct sym_ctx *s, kpt_warn_fn *warn)
 {
     struct buf wd = BUF_INIT;
     char *workdir;
@@ -183,12 +182,11 @@ sym_run(struct sym_ctx *s, FILE *diag)
     pthread_t *th;
     struct buf ic = BUF_INIT;
 
+    s->warn = warn;
     if (s->learn)
         sym_learn_decide(s->learn, &s->st.learned_facts, &s->st.learned_conflicts, &s->st.learned_dropped);
     sym_count_catalogue(s);
-    if (diag && s->cat.log.len > s->cat_logged) /* paths skipped while pass 1 read KDKs */
-        fputs(s->cat.log.data + s->cat_logged, diag);
-    s->cat_logged = s->cat.log.len;
+    sym_warn_catalogue(s); /* paths skipped while pass 1 read KDKs */
     s->st.lookups = s->ne;
     for (i = 0; i < s->ne; i++) {
         if (s->e[i].from_cache)
@@ -197,7 +195,7 @@ sym_run(struct sym_ctx *s, FILE *diag)
             pending++;
     }
     if (!pending) {
-        sym_cache_write(s, diag);
+        sym_cache_write(s);
         return;
     }
     /* lldb's private working directory, removed at the end, on every signal too */
@@ -207,8 +205,8 @@ sym_run(struct sym_ctx *s, FILE *diag)
         const char *why = !s->lldb ? "no lldb found (install lldb, or name one with --lldb)"
                                    : "cannot create a private directory for lldb";
 
-        if (s->lldb && diag) /* symbolication is off for the run: said plainly, not only in the summary */
-            diag_printf("symbolication is off: cannot create lldb's private directory in '%s' (TMPDIR): %s",
+        if (s->lldb) /* symbolication is off for the run: said plainly, not only in the summary */
+            sym_warn(s, "symbolication is off: cannot create lldb's private directory in '%s' (TMPDIR): %s",
                         tmp && *tmp == '/' ? tmp : "/tmp", strerror(errno));
 
         for (i = 0; i < s->ne; i++)
@@ -256,5 +254,5 @@ sym_run(struct sym_ctx *s, FILE *diag)
     cleanup_remove_path(workdir);
     buf_release(&wd);
     buf_release(&ic);
-    sym_cache_write(s, diag);
+    sym_cache_write(s);
 }

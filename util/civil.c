@@ -1,4 +1,5 @@
 #include "util/civil.h"
+#include "util/err.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -25,11 +26,11 @@ num(const char **p, int digits, unsigned max, unsigned *v)
 
     for (i = 0; i < digits; i++) {
         if (!isdigit((unsigned char)(*p)[i]))
-            return -1;
+            return KPT_E_PARSE;
         x = x * 10 + (unsigned)((*p)[i] - '0');
     }
     if (x > max)
-        return -1;
+        return KPT_E_PARSE;
     *p += digits;
     *v = x;
     return 0;
@@ -45,21 +46,21 @@ civil_parse_date(const char *s, int64_t *out)
 
     if (num(&p, 4, 9999, &y) || *p++ != '-' || num(&p, 2, 12, &mo) || *p++ != '-' ||
         num(&p, 2, 31, &d) || !mo || !d)
-        return -1;
+        return KPT_E_PARSE;
     /* a day the month has: 2026-02-31 is no date (not March 3) */
     if (d > mdays[mo - 1] || (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))))
-        return -1;
+        return KPT_E_PARSE;
     if (*p == 'T' || *p == ' ') {
         p++;
         if (num(&p, 2, 23, &hh) || *p++ != ':' || num(&p, 2, 59, &mm))
-            return -1;
+            return KPT_E_PARSE;
         if (*p == ':' && (p++, num(&p, 2, 60, &ss)))
-            return -1;
+            return KPT_E_PARSE;
     }
     if (*p == 'Z')
         p++;
     if (*p)
-        return -1;
+        return KPT_E_PARSE;
     *out = civil_days(y, mo, d) * 86400 + (int64_t)hh * 3600 + (int64_t)mm * 60 + ss;
     return 0;
 }

@@ -8,7 +8,7 @@
 int64_t civil_days(int64_t y, unsigned m, unsigned d);
 
 /* civil_parse_date() - "YYYY-MM-DD", optionally followed by "THH:MM[:SS]" or " HH:MM[:SS]"
- * and "Z": seconds since the epoch. 0, or -1 when s is not such a date. */
+ * and "Z": seconds since the epoch. 0, or KPT_E_PARSE when s is not such a date. */
 int civil_parse_date(const char *s, int64_t *out);
 
 #endif

@@ -2,6 +2,7 @@
  * cleanup.c - temporary files and child groups undone on every way out (see cleanup.h).
  */
 #include "util/cleanup.h"
+#include "util/err.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -229,7 +230,7 @@ cleanup_add_path(const char *path)
         if (atomic_compare_exchange_strong(&paths[i], &none, path))
             return 0;
     }
-    return -1;
+    return KPT_E_LIMIT;
 }
 
 void
@@ -256,7 +257,7 @@ cleanup_add_group(pid_t pgid)
         if (atomic_compare_exchange_strong(&groups[i], &none, pgid))
             return 0;
     }
-    return -1;
+    return KPT_E_LIMIT;
 }
 
 void

@@ -12,7 +12,7 @@
 #include <signal.h>
 #include <sys/types.h>
 
-/* 0, or -1 when every slot is taken */
+/* 0, or KPT_E_LIMIT when every slot is taken */
 int cleanup_add_path(const char *path); /* the string must live until removed */
 void cleanup_remove_path(const char *path);
 int cleanup_add_group(pid_t pgid);

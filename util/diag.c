@@ -11,10 +11,21 @@
 #include "util/esc.h"
 #include "util/progress.h"
 
+/* the progress line a message must clear first: the driver's, handed over explicitly (one
+ * stderr, one line on it) */
+static struct progress *line;
+
+void
+diag_set_progress(struct progress *p)
+{
+    line = p;
+}
+
 static void
 emit(struct buf *b)
 {
-    progress_clear_shown();
+    if (line)
+        progress_clear(line);
     buf_addc(b, '\n');
     fwrite(b->data, 1, b->len, stderr);
     fflush(stderr);
@@ -25,7 +36,7 @@ diag_report(const char *subject, const char *why)
 {
     struct buf b = BUF_INIT;
 
-    buf_adds(&b, "kptrace-batch: ");
+    buf_adds(&b, DIAG_PREFIX);
     esc_term(&b, subject ? subject : "", subject ? strlen(subject) : 0, DIAG_SUBJECT_MAX);
     buf_adds(&b, ": ");
     esc_term(&b, why ? why : "", why ? strlen(why) : 0, DIAG_TEXT_MAX);
@@ -42,9 +53,15 @@ diag_printf(const char *fmt, ...)
     va_start(ap, fmt);
     buf_vaddf(&m, fmt, ap);
     va_end(ap);
-    buf_adds(&b, "kptrace-batch: ");
+    buf_adds(&b, DIAG_PREFIX);
     esc_term(&b, m.data, m.len, DIAG_TEXT_MAX + DIAG_SUBJECT_MAX);
     emit(&b);
     buf_release(&m);
     buf_release(&b);
+}
+
+void
+diag_warn(const char *msg)
+{
+    diag_printf("%s", msg ? msg : "");
 }

@@ -7,12 +7,21 @@
 #ifndef KPT_DIAG_H
 #define KPT_DIAG_H
 
+#define DIAG_PREFIX "kptrace-batch: " /* every line on standard error starts so */
 #define DIAG_SUBJECT_MAX 200 /* a path or name: bytes shown before "..." */
 #define DIAG_TEXT_MAX 400    /* a whole message */
 
+struct progress;
+
+/* diag_set_progress() - the progress line (util/progress.h) each message clears first, or
+ * NULL; the driver's, set while it draws one */
+void diag_set_progress(struct progress *p);
 /* diag_report() - "kptrace-batch: SUBJECT: WHY" */
 void diag_report(const char *subject, const char *why);
 /* diag_printf() - "kptrace-batch: " and the formatted message (escaped as a whole) */
 void diag_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* diag_warn() - "kptrace-batch: MSG": the kpt_warn_fn (util/err.h) the driver hands stages */
+void diag_warn(const char *msg);
 
 #endif

@@ -1,4 +1,8 @@
+/*
+ * err.c - the error vocabulary and its one carrier (see err.h).
+ */
 #include <stdarg.h>
+#include <string.h>
 
 #include "util/buf.h"
 #include "util/err.h"
@@ -29,4 +33,21 @@ kpt_fail(struct buf *err, int code, const char *fmt, ...)
         va_end(ap);
     }
     return code;
+}
+
+void
+kpt_quote(struct buf *err, const char *s)
+{
+    size_t n = strlen(s), k = n;
+
+    if (!err)
+        return;
+    if (n > KPT_QUOTE_MAX) {
+        k = KPT_QUOTE_MAX;
+        while (k > 0 && ((unsigned char)s[k] & 0xc0) == 0x80) /* s[k] continues a character */
+            k--;
+    }
+    buf_add(err, s, k);
+    if (k < n)
+        buf_adds(err, "...");
 }

@@ -21,7 +21,21 @@ enum kpt_err {
 
 const char *kpt_strerror(int err);
 
+/* kpt_warn_fn - where a stage's warnings go while it runs (a KDK that is none, a cache not
+ * written): one message, no prefix, no newline, any bytes (the driver passes diag_warn,
+ * util/diag.h, which escapes them); NULL: nowhere */
+typedef void kpt_warn_fn(const char *msg);
+
 /* kpt_fail() - append the formatted reason to err (when not NULL) and return code */
 int kpt_fail(struct buf *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * kpt_quote() - append s, text taken from a report (a bug_type, a key), to err the one way a
+ * reason quotes it: at most KPT_QUOTE_MAX bytes, cut before a UTF-8 character rather than
+ * inside one, then "..." when cut. Controls are left to the output's escaping (util/diag.h
+ * for standard error, report/ for the files), which shows them visibly.
+ */
+#define KPT_QUOTE_MAX 40
+void kpt_quote(struct buf *err, const char *s);
 
 #endif

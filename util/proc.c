@@ -14,36 +14,9 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/xalloc.h"
-
-void
-argv_push(struct argv *a, const char *s)
-{
-    VEC_GROW(a->v, a->n + 2, a->cap);
-    a->v[a->n++] = xstrdup(s);
-    a->v[a->n] = NULL;
-}
-
-void
-argv_release(struct argv *a)
-{
-    size_t i;
-
-    for (i = 0; i < a->n; i++)
-        free(a->v[i]);
-    free(a->v);
-    memset(a, 0, sizeof(*a));
-}
-
-uint64_t
-proc_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void
 close_fd(int *fd)
@@ -68,8 +41,8 @@ cloexec_pipe(int fd[2])
 }
 
 int
-proc_spawn(struct proc *p, const char *path, const struct argv *args, const struct argv *env,
-           const char *cwd, struct buf *why)
+proc_spawn(struct proc *p, const char *path, const struct strv *args, const struct strv *env,
+           const char *cwd, struct buf *err)
 {
     int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
     char *const empty[] = { NULL };
@@ -80,8 +53,7 @@ proc_spawn(struct proc *p, const char *path, const struct argv *args, const stru
     p->pid = -1;
     p->in = p->out = p->err = -1;
     if (cloexec_pipe(pin) || cloexec_pipe(pout) || cloexec_pipe(perr)) {
-        buf_adds(why, "cannot create pipes");
-        ret = KPT_E_CHILD;
+        ret = kpt_fail(err, KPT_E_CHILD, "cannot create pipes");
         goto out;
     }
     if (maxfd < 0 || maxfd > 65536)
@@ -89,15 +61,13 @@ proc_spawn(struct proc *p, const char *path, const struct argv *args, const stru
     cleanup_spawn_begin();
     if (cleanup_closing()) {
         cleanup_spawn_end();
-        buf_adds(why, "the run is ending");
-        ret = KPT_E_CHILD;
+        ret = kpt_fail(err, KPT_E_CHILD, "the run is ending");
         goto out;
     }
     pid = fork();
     if (pid < 0) {
         cleanup_spawn_end();
-        buf_adds(why, "cannot fork");
-        ret = KPT_E_CHILD;
+        ret = kpt_fail(err, KPT_E_CHILD, "cannot fork");
         goto out;
     }
     if (pid == 0) {
@@ -138,35 +108,27 @@ out:
     return ret;
 }
 
-static int
-fail(struct buf *why, const char *what, int ret)
-{
-    buf_reset(why);
-    buf_adds(why, what);
-    return ret;
-}
-
 int
 proc_exchange(struct proc *p, const char *in, size_t n, unsigned timeout_ms, struct buf *out,
-              size_t out_cap, struct buf *err,
-              int (*done)(void *ctx, const struct buf *out, size_t from, const struct buf *err),
-              void *ctx, struct buf *why)
+              size_t out_cap, struct buf *errout,
+              int (*done)(void *ctx, const struct buf *out, size_t from, const struct buf *errout),
+              void *ctx, struct buf *err)
 {
     size_t written = 0, from = 0;
-    uint64_t last = proc_now_ms(); /* the deadline runs from here: output does not reset it */
+    uint64_t last = clock_now_ms(); /* the deadline runs from here: output does not reset it */
     int err_open = 1;
 
     for (;;) {
         struct pollfd pf[3];
         nfds_t k = 0;
         int ix_in = -1, ix_out, ix_err = -1, r;
-        uint64_t t = proc_now_ms();
+        uint64_t t = clock_now_ms();
 
-        if ((r = done(ctx, out, from, err)) != 0)
+        if ((r = done(ctx, out, from, errout)) != 0)
             return r > 0 ? 0 : KPT_E_CHILD;
         from = out->len;
         if (t - last >= timeout_ms)
-            return fail(why, "did not answer in time", KPT_E_TIMEOUT);
+            return kpt_fail(err, KPT_E_TIMEOUT, "did not answer in time");
         if (written < n) {
             ix_in = (int)k;
             pf[k].fd = p->in;
@@ -184,14 +146,14 @@ proc_exchange(struct proc *p, const char *in, size_t n, unsigned timeout_ms, str
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
-            return fail(why, "could not be polled", KPT_E_CHILD);
+            return kpt_fail(err, KPT_E_CHILD, "could not be polled");
         if (ix_in >= 0 && pf[ix_in].revents) {
             ssize_t w = write(p->in, in + written, n - written);
 
             if (w > 0)
                 written += (size_t)w;
             else if (w < 0 && errno != EAGAIN && errno != EINTR)
-                return fail(why, "closed its input (crashed?)", KPT_E_CHILD);
+                return kpt_fail(err, KPT_E_CHILD, "closed its input (crashed?)");
         }
         if (pf[ix_out].revents) {
             char chunk[65536];
@@ -199,10 +161,10 @@ proc_exchange(struct proc *p, const char *in, size_t n, unsigned timeout_ms, str
 
             if (rd > 0) {
                 if (out->len + (size_t)rd > out_cap)
-                    return fail(why, "printed more than the output cap", KPT_E_LIMIT);
+                    return kpt_fail(err, KPT_E_LIMIT, "printed more than the output cap");
                 buf_add(out, chunk, (size_t)rd);
             } else if (rd == 0 || (errno != EAGAIN && errno != EINTR)) {
-                return fail(why, "exited (crashed?)", KPT_E_CHILD);
+                return kpt_fail(err, KPT_E_CHILD, "exited (crashed?)");
             }
         }
         if (ix_err >= 0 && pf[ix_err].revents) {
@@ -210,19 +172,13 @@ proc_exchange(struct proc *p, const char *in, size_t n, unsigned timeout_ms, str
             ssize_t rd = read(p->err, chunk, sizeof(chunk));
 
             if (rd > 0) {
-                if (buf_add(err, chunk, (size_t)rd) < 0)
-                    buf_reset(err);
+                if (buf_add(errout, chunk, (size_t)rd) < 0)
+                    buf_reset(errout);
             } else if (rd == 0) {
                 err_open = 0;
             }
         }
     }
-}
-
-void
-proc_close_input(struct proc *p)
-{
-    close_fd(&p->in);
 }
 
 void
@@ -243,12 +199,12 @@ proc_kill(struct proc *p)
 void
 proc_stop(struct proc *p, unsigned grace_ms)
 {
-    uint64_t t0 = proc_now_ms();
+    uint64_t t0 = clock_now_ms();
 
     if (p->pid <= 0)
         return;
     close_fd(&p->in);
-    while (proc_now_ms() - t0 < grace_ms) {
+    while (clock_now_ms() - t0 < grace_ms) {
         if (waitpid(p->pid, NULL, WNOHANG) == p->pid) {
             cleanup_remove_group(p->pid);
             p->pid = -1;

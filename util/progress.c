@@ -3,18 +3,8 @@
  */
 #include "util/progress.h"
 
-#include <time.h>
-
-static struct progress *shown; /* the line on the terminal, if any: stderr is one */
-
-static uint64_t
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+#include "util/clock.h"
+#include "util/diag.h"
 
 void
 progress_init(struct progress *p, FILE *f)
@@ -35,7 +25,7 @@ progress_start(struct progress *p, const char *what, size_t total)
     progress_clear(p);
     p->what = what;
     p->total = total;
-    p->t0 = now_ms();
+    p->t0 = clock_now_ms();
     p->last = 0;
 }
 
@@ -45,11 +35,11 @@ progress_tick(struct progress *p, size_t done)
     static const char spinner[] = "|/-\\";
     uint64_t t;
 
-    if (!p->f || ((t = now_ms()) - p->last < 100 && p->last))
+    if (!p->f || ((t = clock_now_ms()) - p->last < 100 && p->last))
         return;
     p->last = t;
     if (!p->total || done > p->total) {
-        fprintf(p->f, "\r\033[Kkptrace-batch: %s %c %zu files", p->what, spinner[p->spin++ % 4], done);
+        fprintf(p->f, "\r\033[K" DIAG_PREFIX "%s %c %zu files", p->what, spinner[p->spin++ % 4], done);
     } else {
         double el = (double)(t - p->t0) / 1000.0, rate = el > 0 ? (double)done / el : 0;
         size_t pct = done * 100 / p->total, i, fill = pct / 5;
@@ -58,7 +48,7 @@ progress_tick(struct progress *p, size_t done)
         for (i = 0; i < 20; i++)
             bar[i] = i < fill ? '#' : '.';
         bar[20] = '\0';
-        fprintf(p->f, "\r\033[Kkptrace-batch: %s [%s] %3zu%% %zu/%zu, %.0f files/s", p->what, bar, pct,
+        fprintf(p->f, "\r\033[K" DIAG_PREFIX "%s [%s] %3zu%% %zu/%zu, %.0f files/s", p->what, bar, pct,
                 done, p->total, rate);
         if (rate > 0 && done < p->total) {
             unsigned long left = (unsigned long)((double)(p->total - done) / rate + 0.5);
@@ -68,7 +58,6 @@ progress_tick(struct progress *p, size_t done)
     }
     fflush(p->f);
     p->shown = 1;
-    shown = p;
 }
 
 void
@@ -79,13 +68,4 @@ progress_clear(struct progress *p)
     fputs("\r\033[K", p->f);
     fflush(p->f);
     p->shown = 0;
-    if (shown == p)
-        shown = NULL;
-}
-
-void
-progress_clear_shown(void)
-{
-    if (shown)
-        progress_clear(shown);
 }

@@ -2,7 +2,8 @@
  * progress.h - one line of progress on a terminal's stderr: a spinner with a count while
  * the total is unknown, then a bar with the percentage, files a second and the time left.
  * Redrawn at most ten times a second; progress_clear() erases it, and every diagnostic line
- * goes after a clear, so the two never share a line. Off: every call does nothing.
+ * goes after a clear (the driver hands its progress to diag_set_progress(), util/diag.h), so
+ * the two never share a line. Off: every call does nothing.
  */
 #ifndef KPT_PROGRESS_H
 #define KPT_PROGRESS_H
@@ -25,8 +26,5 @@ void progress_init(struct progress *p, FILE *f); /* f: a terminal, or NULL */
 void progress_start(struct progress *p, const char *what, size_t total);
 void progress_tick(struct progress *p, size_t done);
 void progress_clear(struct progress *p);
-/* progress_clear_shown() - erase whichever progress line is on the terminal (before any
- * diagnostic line) */
-void progress_clear_shown(void);
 
 #endif

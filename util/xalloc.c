@@ -8,13 +8,14 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/diag.h" /* DIAG_PREFIX only: these two cannot allocate, so they write themselves */
 
 /* out of memory: temporaries and children go, and the exit status says so (4) */
 static void
 die_oom(size_t n)
 {
     char msg[96];
-    int k = snprintf(msg, sizeof(msg), "kptrace-batch: out of memory allocating %zu bytes\n", n);
+    int k = snprintf(msg, sizeof(msg), DIAG_PREFIX "out of memory allocating %zu bytes\n", n);
 
     cleanup_now();
     if (k > 0 && write(2, msg, (size_t)k) < 0)
@@ -90,7 +91,7 @@ kpt_bug(const char *file, int line, const char *fmt, ...)
 {
     va_list ap;
 
-    fprintf(stderr, "kptrace-batch: BUG at %s:%d: ", file, line);
+    fprintf(stderr, DIAG_PREFIX "BUG at %s:%d: ", file, line);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);

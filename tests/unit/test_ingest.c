@@ -7,7 +7,10 @@
 
 #include <zlib.h>
 
+#include <unistd.h>
+
 #include "ingest/ing.h"
+#include "util/diag.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -595,6 +598,65 @@ test_limits(void **state)
     arena_free(a);
 }
 
+/* issue 21: an .ips bug_type of ESC and 300 bytes, in the reason (quoted and cut: util/err.h)
+ * and on standard error (escaped and cut: util/diag.h), in an .ips header and a plist */
+static void
+check_stderr_of(const char *path, const char *why)
+{
+    char tmpl[] = "/tmp/test_ingest.XXXXXX", line[2048];
+    int fd = mkstemp(tmpl), saved = dup(2);
+    FILE *f;
+    size_t n;
+
+    assert_true(fd >= 0 && saved >= 0);
+    fflush(stderr);
+    dup2(fd, 2);
+    diag_report(path, why);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    f = fdopen(fd, "r");
+    rewind(f);
+    n = fread(line, 1, sizeof(line) - 1, f);
+    line[n] = '\0';
+    fclose(f);
+    unlink(tmpl);
+    assert_true(n > 0 && n < 200);
+    assert_null(memchr(line, 0x1b, n));
+    assert_non_null(strstr(line, "kptrace-batch: bad.ips: bug_type \\x1b[31mAAAA"));
+    assert_non_null(strstr(line, "... is not a panic report (210)\n"));
+}
+
+static void
+test_bug_type_escaped_and_cut(void **state)
+{
+    struct arena *a = arena_new(65536);
+    struct kpt_report r;
+    struct buf b = BUF_INIT;
+    int i;
+
+    (void)state;
+    buf_adds(&b, "{\"bug_type\":\"\\u001b[31m");
+    for (i = 0; i < 300; i++)
+        buf_addc(&b, 'A');
+    buf_adds(&b, "\",\"os_version\":\"macOS 14.0 (23A344)\"}\n{}\n");
+    assert_int_equal(parse(b.data, b.len, a, &r), KPT_E_FORMAT);
+    assert_string_equal(r.status == KPT_ST_REJECTED ? "rejected" : "other", "rejected");
+    assert_true(strlen(r.error) < KPT_QUOTE_MAX + 64);
+    check_stderr_of("bad.ips", r.error);
+
+    buf_reset(&b);
+    buf_adds(&b, "<?xml version=\"1.0\"?><plist version=\"1.0\"><dict><key>bug_type</key><string>\xe2\x80\xae");
+    for (i = 0; i < 300; i++)
+        buf_addc(&b, 'A');
+    buf_adds(&b, "</string></dict></plist>");
+    assert_int_equal(parse(b.data, b.len, a, &r), KPT_E_FORMAT); /* XML 1.0 has no ESC: U+202E */
+    assert_true(strlen(r.error) < KPT_QUOTE_MAX + 64);
+    assert_non_null(strstr(r.error, "A... is not a panic report (210)"));
+    buf_release(&b);
+    arena_free(a);
+}
+
 int
 main(void)
 {
@@ -605,7 +667,7 @@ main(void)
         cmocka_unit_test(test_panic_forms),
         cmocka_unit_test(test_corpus_copies), cmocka_unit_test(test_identity),
         cmocka_unit_test(test_own_inputs), cmocka_unit_test(test_t2_two_panics),
-        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_limits), cmocka_unit_test(test_bug_type_escaped_and_cut),
     };
 
     return cmocka_run_group_tests_name("ingest", tests, NULL, NULL);
