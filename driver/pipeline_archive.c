@@ -134,7 +134,7 @@ stop_at_first(const struct ing_member *m, void *ctx)
 }
 
 int
-pipeline_is_archive(struct run *run, const char *path)
+pipeline_is_archive(const struct run *run, const char *path, int streams)
 {
     struct ing_archive_stats st;
     int ret;
@@ -142,5 +142,5 @@ pipeline_is_archive(struct run *run, const char *path)
     memset(&st, 0, sizeof(st));
     ret = ing_archive_read(path, &run->o->lim, stop_at_first, NULL, &st);
     free(st.damage);
-    return ret != KPT_E_FORMAT && !st.raw;
+    return ret != KPT_E_FORMAT && (streams || !st.raw);
 }

@@ -59,21 +59,23 @@ add_filters(struct archive *a)
         archive_read_support_filter_xz,   archive_read_support_filter_lzma,
         archive_read_support_filter_zstd, archive_read_support_filter_lz4,
     };
-    static int usable = -1; /* a bit per entry of add[]: built in, no external program */
+    static _Atomic int usable = -1; /* a bit per entry of add[]: built in, no external program */
     size_t i;
+    int u = usable; /* atomic: readers on several threads (-j) find the same bits */
 
-    if (usable < 0) {
-        usable = 0;
+    if (u < 0) {
+        u = 0;
         for (i = 0; i < sizeof(add) / sizeof(add[0]); i++) {
             struct archive *t = archive_read_new();
 
             if (add[i](t) == ARCHIVE_OK)
-                usable |= 1 << i;
+                u |= 1 << i;
             archive_read_free(t);
         }
+        usable = u;
     }
     for (i = 0; i < sizeof(add) / sizeof(add[0]); i++)
-        if ((usable & (1 << i)) && add[i](a) != ARCHIVE_OK)
+        if ((u & (1 << i)) && add[i](a) != ARCHIVE_OK)
             return -1;
     return 0;
 }
@@ -365,7 +367,7 @@ src_pread(const struct src *s, void *out, size_t n)
 static int
 gzip_holds_archive(const struct src *src)
 {
-    static unsigned char in[65536];
+    unsigned char in[65536]; /* not static: readers on several threads (-j) */
     unsigned char out[512];
     z_stream z;
     ssize_t n = src_pread(src, in, sizeof(in));
