@@ -148,6 +148,7 @@ cli-test: $(BUILD)/kptrace-batch fixtures  ## run the command-line tests and the
 	@sh tests/cli/history.sh $(BUILD)/kptrace-batch
 	@sh tests/cli/inputs.sh $(BUILD)/kptrace-batch
 	@sh tests/cli/labels.sh $(BUILD)/kptrace-batch
+	@KPT_FIXTURES=$(FIXTURES) sh tests/cli/jobs.sh $(BUILD)/kptrace-batch
 
 golden: $(BUILD)/kptrace-batch fixtures  ## whole outputs against tests/golden (GOLDEN_UPDATE=1 rewrites them)
 	@sh tests/cli/golden.sh $(BUILD)/kptrace-batch $(FIXTURES)

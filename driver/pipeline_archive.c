@@ -65,7 +65,7 @@ pipeline_archive(struct run *run, const char *path)
     memset(&st, 0, sizeof(st));
     memset(&c, 0, sizeof(c));
     c.run = run;
-    c.names_only = run->pass == 1 && !sym_needs_lookups(run->sym);
+    c.names_only = run->pass == 1 && run->names_only;
     ret = ing_archive_read(path, &run->o->lim, on_member, &c, &st);
     if (ret == KPT_E_FORMAT)
         return ret;

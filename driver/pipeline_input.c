@@ -126,8 +126,7 @@ work(void *ctx, struct pipeline_job *j)
         j->kind = JOB_ARCHIVE; /* read on the consuming thread: a row per member */
         return;
     }
-    read_input(&run->o->lim, j->arena, j->path, j->why, &j->r,
-               j->pass == 1 && !sym_needs_lookups(run->sym));
+    read_input(&run->o->lim, j->arena, j->path, j->why, &j->r, j->pass == 1 && run->names_only);
     if (j->pass == 2) {
         pipeline_mark(run->o, &j->r);
         if (run->sign_in_workers) {
@@ -152,7 +151,7 @@ consume(void *ctx, struct pipeline_job *j)
         if ((ret = pipeline_archive(run, j->path)) != KPT_E_FORMAT)
             return ret; /* an archive: a row per member, and one for the archive */
         /* no longer one: read as the file it is now */
-        read_input(&run->o->lim, run->arena, j->path, NULL, &r, run->pass == 1 && !sym_needs_lookups(run->sym));
+        read_input(&run->o->lim, run->arena, j->path, NULL, &r, run->pass == 1 && run->names_only);
         return pipeline_report(run, &r);
     }
     run->arena = j->arena; /* the report's, while it is consumed */
@@ -232,6 +231,8 @@ pipeline_walk_all(struct run *run)
             roots[n++] = run->o->paths[i];
     for (k = 0; k < run->nstdin; k++)
         roots[n++] = run->stdin_paths[k];
+    /* asked once a pass: the catalogue may grow as pass 1 reads KDKs */
+    run->names_only = !sym_needs_lookups(run->sym);
     wk = ing_walker_new(roots, n);
     for (i = 0; i < run->o->npaths && !run->io_error; i++) {
         if (strcmp(run->o->paths[i], "-")) {

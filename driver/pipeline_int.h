@@ -52,6 +52,7 @@ struct run {
     size_t seen; /* inputs met by the current pass */
     struct pipeline_pool *pool; /* the workers (pipeline_pool.c) */
     int sign_in_workers;        /* pass 2's symbolication and signing on the workers */
+    int names_only;             /* pass 1 learns names only (!sym_needs_lookups()) */
 };
 
 /* pipeline_pool.c: a pass's inputs, each a job worked on by a thread (work()) and then
