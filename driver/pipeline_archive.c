@@ -144,3 +144,15 @@ pipeline_is_archive(const struct run *run, const char *path, int streams)
     free(st.damage);
     return ret != KPT_E_FORMAT && (streams || !st.raw);
 }
+
+int
+pipeline_is_archive_mem(const struct run *run, const void *data, size_t len, const char *path)
+{
+    struct ing_archive_stats st;
+    int ret;
+
+    memset(&st, 0, sizeof(st));
+    ret = ing_archive_read_mem(data, len, path, &run->o->lim, stop_at_first, NULL, &st);
+    free(st.damage);
+    return ret != KPT_E_FORMAT;
+}

@@ -110,23 +110,43 @@ pipeline_read_report(struct run *run, const char *path, const char *why, struct 
 }
 
 /* on a worker: what the input is, and for a report, what can be done of it without the
- * run's tables */
+ * run's tables. The file is read once: an archive is told by the bytes read (or, when they
+ * cannot be read as a report - too large - by the file). */
 static void
 work(void *ctx, struct pipeline_job *j)
 {
     const struct run *run = ctx;
+    const char *why = NULL;
+    void *data = NULL;
+    size_t len = 0;
+    int unread;
 
     j->kind = JOB_REPORT;
     j->is_signed = 0;
-    if (!j->why && own_output(run, j->path)) {
+    if (j->why) {
+        read_input(&run->o->lim, j->arena, j->path, j->why, &j->r, 0);
+        return;
+    }
+    if (own_output(run, j->path)) {
         j->kind = JOB_SKIP; /* not an input: this run's summary being written */
         return;
     }
-    if (!j->why && pipeline_is_archive(run, j->path, 1)) {
+    arena_clear(j->arena);
+    kpt_report_init(&j->r, j->arena, j->path);
+    unread = ing_load(j->path, &run->o->lim, j->arena, &data, &len, &why) < 0;
+    if (unread ? pipeline_is_archive(run, j->path, 1) : pipeline_is_archive_mem(run, data, len, j->path)) {
+        free(data);
         j->kind = JOB_ARCHIVE; /* read on the consuming thread: a row per member */
         return;
     }
-    read_input(&run->o->lim, j->arena, j->path, j->why, &j->r, j->pass == 1 && run->names_only);
+    if (unread) {
+        j->r.status = KPT_ST_REJECTED;
+        j->r.error = why;
+        return;
+    }
+    if (j->pass == 2 || !run->names_only || ing_may_print_names(data, len))
+        ing_parse_named(j->path, data, len, &run->o->lim, j->arena, &j->r);
+    free(data);
     if (j->pass == 2) {
         pipeline_mark(run->o, &j->r);
         if (run->sign_in_workers) {

@@ -110,6 +110,8 @@ int pipeline_read_member(struct run *run, const char *path, struct kpt_report *r
 /* pipeline_is_archive(): 1 when path is an archive (or, with streams, a lone compressed
  * report too); safe on a worker */
 int pipeline_is_archive(const struct run *run, const char *path, int streams);
+/* pipeline_is_archive_mem(): the same (streams too) for the file's bytes, data[0..len) */
+int pipeline_is_archive_mem(const struct run *run, const void *data, size_t len, const char *path);
 
 /* outputs that would destroy something (two naming one file, the history or a file beside
  * it, an input among o->paths or extra[0..nextra)): -1, said on stderr (exit 2) */
