@@ -71,7 +71,8 @@ typedef void pipeline_work_fn(void *ctx, struct pipeline_job *j);
 typedef int pipeline_consume_fn(void *ctx, struct pipeline_job *j);
 /* pipeline_jobs() - -j: asked, or the number of CPUs */
 unsigned pipeline_jobs(unsigned asked);
-/* pipeline_pool_new() - 'jobs' workers (1: none) calling work(ctx, job); never fails */
+/* pipeline_pool_new() - work(ctx, job) on jobs - 1 threads and on the submitting thread
+ * while it waits (1: no thread); never fails */
 struct pipeline_pool *pipeline_pool_new(unsigned jobs, pipeline_work_fn *work,
                                         pipeline_consume_fn *consume, void *ctx);
 /* pipeline_pool_submit() - a job for path (why: copied); may first consume the oldest job.

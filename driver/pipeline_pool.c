@@ -4,8 +4,9 @@
  * A ring of slots, the window: the walk submits an input into the next free slot, a worker
  * takes the oldest slot not yet taken and works on it (reads, parses, signs: the pure part),
  * and the thread that submits consumes the oldest slot once it is done, when the ring is full
- * and at the end: so slots are consumed exactly in the order they were submitted, by one
- * thread, and at most 'window' reports are in memory at once, whatever the number of inputs.
+ * and at the end (working on jobs no worker took yet while it waits: it is the last of -j's
+ * workers): so slots are consumed exactly in the order they were submitted, by one thread,
+ * and at most 'window' reports are in memory at once, whatever the number of inputs.
  * The slot's arena is the only memory a worker writes; everything else it reads is left
  * alone by the consuming thread while any slot is out (see pipeline_int.h). One job: no
  * thread, each input worked on and consumed as it is submitted.
@@ -57,7 +58,7 @@ worker(void *arg)
         p->work(p->ctx, j);
         pthread_mutex_lock(&p->mu);
         p->state[i] = SLOT_DONE;
-        pthread_cond_broadcast(&p->done);
+        pthread_cond_signal(&p->done); /* only the consuming thread waits on it */
     }
     pthread_mutex_unlock(&p->mu);
     return NULL;
@@ -82,9 +83,10 @@ pipeline_pool_new(unsigned jobs, pipeline_work_fn *work, pipeline_consume_fn *co
     p->work = work;
     p->consume = consume;
     p->ctx = ctx;
-    p->nth = jobs > 1 ? jobs : 0;
+    /* the walking thread works too, while it waits for the oldest job: jobs - 1 threads */
+    p->nth = jobs > 1 ? jobs - 1 : 0;
     /* four slots a worker: a slow input (a megabyte stackshot) does not idle the others */
-    p->window = p->nth ? 4 * p->nth : 1;
+    p->window = p->nth ? 4 * (size_t)jobs : 1;
     p->nslots = p->window;
     p->slot = xcalloc(p->nslots, sizeof(*p->slot));
     p->state = xcalloc(p->nslots, sizeof(*p->state));
@@ -123,8 +125,22 @@ consume_oldest(struct pipeline_pool *p)
 
     if (p->nth) {
         pthread_mutex_lock(&p->mu);
-        while (p->state[i] != SLOT_DONE)
-            pthread_cond_wait(&p->done, &p->mu);
+        while (p->state[i] != SLOT_DONE) {
+            size_t k;
+
+            if (p->next == p->tail) {
+                pthread_cond_wait(&p->done, &p->mu);
+                continue;
+            }
+            /* a job no worker took yet (the oldest, or a later one): done here rather
+             * than waiting idle, the walking thread being the last of -j's workers */
+            k = p->next++ % p->window;
+            p->state[k] = SLOT_BUSY;
+            pthread_mutex_unlock(&p->mu);
+            p->work(p->ctx, &p->slot[k]);
+            pthread_mutex_lock(&p->mu);
+            p->state[k] = SLOT_DONE;
+        }
         pthread_mutex_unlock(&p->mu);
     } else {
         p->work(p->ctx, &p->slot[i]);
