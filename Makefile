@@ -118,6 +118,7 @@ bench: $(BUILD)/kptrace-batch fixtures build/uuidfix build/machofix  ## benchmar
 	@sh bench/history.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_HISTORY_N),100000)
 	@sh bench/archive.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_ARCHIVE_N),5000)
 	@sh bench/scale.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_SCALE_N),100000)
+	@sh bench/cores.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_CORES_COPIES),10)
 
 sym-test: $(BUILD)/kptrace-batch fixtures  ## symbolication tests: real lldb on the fixtures, fake lldbs
 	@sh tests/cli/symbolicate.sh $(BUILD)/kptrace-batch $(FIXTURES)
@@ -154,6 +155,7 @@ cli-test: $(BUILD)/kptrace-batch fixtures  ## the command-line tests (tests/cli/
 	@sh tests/cli/history.sh $(BUILD)/kptrace-batch
 	@sh tests/cli/inputs.sh $(BUILD)/kptrace-batch
 	@sh tests/cli/labels.sh $(BUILD)/kptrace-batch
+	@KPT_FIXTURES=$(FIXTURES) sh tests/cli/jobs.sh $(BUILD)/kptrace-batch
 
 golden: $(BUILD)/kptrace-batch fixtures  ## whole outputs against tests/golden (GOLDEN_UPDATE=1 rewrites them)
 	@sh tests/cli/golden.sh $(BUILD)/kptrace-batch $(FIXTURES)

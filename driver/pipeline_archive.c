@@ -65,7 +65,7 @@ pipeline_archive(struct run *run, const char *path)
     memset(&st, 0, sizeof(st));
     memset(&c, 0, sizeof(c));
     c.run = run;
-    c.names_only = run->pass == 1 && !sym_needs_lookups(run->sym);
+    c.names_only = run->pass == 1 && run->names_only;
     ret = ing_archive_read(path, &run->o->lim, on_member, &c, &st);
     if (ret == KPT_E_FORMAT)
         return ret;
@@ -134,7 +134,7 @@ stop_at_first(const struct ing_member *m, void *ctx)
 }
 
 int
-pipeline_is_archive(struct run *run, const char *path)
+pipeline_is_archive(const struct run *run, const char *path, int streams)
 {
     struct ing_archive_stats st;
     int ret;
@@ -142,5 +142,17 @@ pipeline_is_archive(struct run *run, const char *path)
     memset(&st, 0, sizeof(st));
     ret = ing_archive_read(path, &run->o->lim, stop_at_first, NULL, &st);
     free(st.damage);
-    return ret != KPT_E_FORMAT && !st.raw;
+    return ret != KPT_E_FORMAT && (streams || !st.raw);
+}
+
+int
+pipeline_is_archive_mem(const struct run *run, const void *data, size_t len, const char *path)
+{
+    struct ing_archive_stats st;
+    int ret;
+
+    memset(&st, 0, sizeof(st));
+    ret = ing_archive_read_mem(data, len, path, &run->o->lim, stop_at_first, NULL, &st);
+    free(st.damage);
+    return ret != KPT_E_FORMAT;
 }

@@ -1,6 +1,19 @@
 /*
- * pipeline_int.h - what the pipeline's files share: a run (pipeline.c), one report for
- * --trace and --explain (pipeline_one.c), a merge of states (pipeline_merge.c).
+ * pipeline_int.h - what the pipeline's files share: a run (pipeline.c), its inputs walked
+ * and worked on by threads (pipeline_input.c, pipeline_pool.c), a report's way after ingest
+ * (pipeline_report.c), one report for --trace and --explain (pipeline_one.c), a merge of
+ * states (pipeline_merge.c). Files call down this list, never up (make check-cycles).
+ *
+ * Threads (-j): a worker reads and parses an input into its slot's arena and report, and in
+ * pass 2 marks it left out and, when symbolication is off, symbolicates and signs it
+ * (run->sign_in_workers). A worker only reads the run: o, out[] (the temporary outputs'
+ * identities), sym and rules, which nobody writes while a pass is under way (sym_resolve()
+ * counts under its own lock, and does so only with symbolication on, when it stays on the
+ * consuming thread: its histograms take values in the order they come). Everything else -
+ * the cluster table, the comparison, the summary and its counters, the rejected list, the
+ * history, the outputs, the progress line, stderr, run->arena - belongs to the thread that
+ * walks and consumes, which takes the reports in input order, so every output and message is
+ * the same at any -j.
  */
 #ifndef KPT_PIPELINE_INT_H
 #define KPT_PIPELINE_INT_H
@@ -21,7 +34,7 @@ struct run {
     const char **stdin_why; /* a line that is no path (a NUL in it): why; else NULL */
     size_t nstdin, capstdin;
     int stdin_read;
-    struct arena *arena;
+    struct arena *arena; /* the consuming thread's: the report it is consuming */
     struct sym_ctx *sym;
     struct clu_rules *rules;
     struct clu_rules *rules_b;  /* --compare-rules */
@@ -37,10 +50,57 @@ struct run {
     int lock, has_lock; /* the outputs' lock (outfile_lock), once pipeline_finish took it */
     struct progress progress;
     size_t seen; /* inputs met by the current pass */
+    struct pipeline_pool *pool; /* the workers (pipeline_pool.c) */
+    int sign_in_workers;        /* pass 2's symbolication and signing on the workers */
+    int names_only;             /* pass 1 learns names only (!sym_needs_lookups()) */
 };
 
-/* everything after ingest for report r (in run->arena): signed, counted, its rows; KPT_E_IO
- * when an output failed */
+/* pipeline_pool.c: a pass's inputs, each a job worked on by a thread (work()) and then
+ * consumed by the submitting thread (consume()) in the order submitted; at most 4 x jobs
+ * jobs in memory. One job: no thread, each input worked on and consumed as submitted. */
+enum pipeline_job_kind { JOB_REPORT, JOB_SKIP, JOB_ARCHIVE };
+struct pipeline_job {
+    char *path, *why;          /* copies: the input, and why it cannot be read (or NULL) */
+    int pass;
+    enum pipeline_job_kind kind;
+    int is_signed;             /* symbolicated and signed by the worker */
+    struct arena *arena;       /* the job's: r and b live in it */
+    struct kpt_report r, b;    /* the report; b: signed by --compare-rules */
+};
+typedef void pipeline_work_fn(void *ctx, struct pipeline_job *j);
+typedef int pipeline_consume_fn(void *ctx, struct pipeline_job *j);
+/* pipeline_jobs() - -j: asked, or the number of CPUs */
+unsigned pipeline_jobs(unsigned asked);
+/* pipeline_pool_new() - work(ctx, job) on jobs - 1 threads and on the submitting thread
+ * while it waits (1: no thread); never fails */
+struct pipeline_pool *pipeline_pool_new(unsigned jobs, pipeline_work_fn *work,
+                                        pipeline_consume_fn *consume, void *ctx);
+/* pipeline_pool_submit() - a job for path (why: copied); may first consume the oldest job.
+ * Returns what consume() returned when non-zero: then every later job is only released */
+int pipeline_pool_submit(struct pipeline_pool *p, const char *path, const char *why, int pass);
+/* pipeline_pool_drain() - every job submitted, consumed in order (the first non-zero
+ * consume() result returned); the pool is ready for another pass */
+int pipeline_pool_drain(struct pipeline_pool *p);
+void pipeline_pool_free(struct pipeline_pool *p); /* NULL is a no-op; jobs left are dropped */
+
+/* pipeline_input.c: one pass over every input (the paths, and those read from standard
+ * input for '-'), through the pool; the path list of '-' (-1, said on stderr, when it
+ * cannot be read); the workers and what they do */
+void pipeline_walk_all(struct run *run);
+int pipeline_read_stdin(struct run *run);
+void pipeline_start_workers(struct run *run);
+
+/* pipeline_report.c: pass 2's pure part, safe on a worker: left out by --since, --until,
+ * --build (r->excluded); then symbolicated and signed (b: by --compare-rules) */
+void pipeline_mark(const struct kpt_opts *o, struct kpt_report *r);
+void pipeline_sign(const struct run *run, struct arena *a, struct kpt_report *r, struct kpt_report *b);
+/* the consuming thread's part, in input order (r in run->arena): pass 1, its lookups
+ * noted; pass 2, signed unless is_signed, counted, its rows written (KPT_E_IO when an output
+ * failed) */
+int pipeline_consume(struct run *run, struct kpt_report *r, struct kpt_report *b, int is_signed);
+
+/* everything after ingest for report r (in run->arena), on the consuming thread: marked,
+ * signed, counted, its rows; KPT_E_IO when an output failed */
 int pipeline_report(struct run *run, struct kpt_report *r);
 /* pipeline_archive.c: the archive at path, a row per member that is a report (or named
  * like one) and one for the archive itself; KPT_E_FORMAT, nothing done, when it is none.
@@ -48,17 +108,18 @@ int pipeline_report(struct run *run, struct kpt_report *r);
  * -1 when there is no such member */
 int pipeline_archive(struct run *run, const char *path);
 int pipeline_read_member(struct run *run, const char *path, struct kpt_report *r);
-/* pipeline_is_archive(): 1 when path is an archive (not a lone compressed report) */
-int pipeline_is_archive(struct run *run, const char *path);
+/* pipeline_is_archive(): 1 when path is an archive (or, with streams, a lone compressed
+ * report too); safe on a worker */
+int pipeline_is_archive(const struct run *run, const char *path, int streams);
+/* pipeline_is_archive_mem(): the same (streams too) for the file's bytes, data[0..len) */
+int pipeline_is_archive_mem(const struct run *run, const void *data, size_t len, const char *path);
 
-/* a path or reason on stderr, control bytes escaped */
-void pipeline_diag(const char *path, const char *why);
 /* outputs that would destroy something (two naming one file, the history or a file beside
  * it, an input among o->paths or extra[0..nextra)): -1, said on stderr (exit 2) */
 int pipeline_check_outputs(const struct kpt_opts *o, char *const *extra, size_t nextra);
 /* the same for the inputs extra[0..nextra) alone (the paths read from standard input) */
 int pipeline_check_outputs_extra(const struct kpt_opts *o, char *const *extra, size_t nextra);
-/* ingest: one input into r (in run->arena); why: rejected before reading */
+/* ingest: one input into r (in run->arena); why: rejected before reading (--trace) */
 void pipeline_read_report(struct run *run, const char *path, const char *why, struct kpt_report *r);
 /* the signature rules of dir (NULL: built-in) with --frames; -1 (said on stderr, 'what'
  * naming the option) when they do not load */

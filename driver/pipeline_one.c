@@ -59,7 +59,7 @@ one_report(const struct kpt_opts *o, int explain)
     } else if ((newest = cli_newest_report("/Library/Logs/DiagnosticReports"))) {
         path = newest;
     } else {
-        fprintf(stderr, "kptrace-batch: no report given and none in /Library/Logs/DiagnosticReports\n");
+        diag_printf("no report given and none in /Library/Logs/DiagnosticReports");
         return KPT_EXIT_USAGE;
     }
     if (explain && pipeline_load_rules(o->rules, "rules", o->frames, &run.rules) < 0) {
@@ -71,7 +71,7 @@ one_report(const struct kpt_opts *o, int explain)
     run.sym = sym_ctx_new(&so, o->verbose ? diag_warn : NULL);
     pipeline_read_report(&run, path, NULL, &r);
     if (!KPT_READ(&r)) {
-        pipeline_diag(path, r.error ? r.error : "rejected");
+        diag_report(path, r.error ? r.error : "rejected");
         ret = KPT_EXIT_REJECTED;
         goto out;
     }
@@ -91,7 +91,7 @@ one_report(const struct kpt_opts *o, int explain)
     } else {
         print_frames(o, run.arena, r.frames, r.nframes);
         if (!r.nframes)
-            fprintf(stderr, "kptrace-batch: %s: no backtrace in the report\n", path);
+            diag_report(path, "no backtrace in the report");
         if (r.hang && r.hang->process) {
             /* a hang: where the starved service's thread was blocked, from the stackshot */
             put_escaped("", arena_printf(run.arena, "Hung thread %llu of %s (pid %lld), %s:",

@@ -30,7 +30,8 @@ void
 buf_reset(struct buf *b)
 {
     b->len = 0;
-    b->data[0] = '\0';
+    if (b->alloc) /* buf_empty_ is never written: it is every thread's (-j) */
+        b->data[0] = '\0';
 }
 
 char *

@@ -1,0 +1,222 @@
+/*
+ * pipeline_pool.c - a pass's inputs worked on by threads, consumed in input order.
+ *
+ * A ring of slots, the window: the walk submits an input into the next free slot, a worker
+ * takes the oldest slot not yet taken and works on it (reads, parses, signs: the pure part),
+ * and the thread that submits consumes the oldest slot once it is done, when the ring is full
+ * and at the end (working on jobs no worker took yet while it waits: it is the last of -j's
+ * workers): so slots are consumed exactly in the order they were submitted, by one thread,
+ * and at most 'window' reports are in memory at once, whatever the number of inputs.
+ * The slot's arena is the only memory a worker writes; everything else it reads is left
+ * alone by the consuming thread while any slot is out (see pipeline_int.h). One job: no
+ * thread, each input worked on and consumed as it is submitted.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "driver/pipeline_int.h"
+#include "util/xalloc.h"
+
+enum slot_state { SLOT_FREE, SLOT_QUEUED, SLOT_BUSY, SLOT_DONE };
+
+struct pipeline_pool {
+    struct pipeline_job *slot;          /* [window] */
+    enum slot_state *state;         /* [window], under mu */
+    size_t window, nslots;          /* slots in use; slots allocated */
+    size_t head, next, tail;        /* counters: oldest unconsumed, next to take, next to fill */
+    pthread_t *th;
+    size_t nth;
+    int quit;                       /* under mu: the workers go */
+    pthread_mutex_t mu;
+    pthread_cond_t queued, done;
+    pipeline_work_fn *work;
+    pipeline_consume_fn *consume;
+    void *ctx;
+    int stopped;                    /* consume said stop: the rest is discarded */
+};
+
+static void *
+worker(void *arg)
+{
+    struct pipeline_pool *p = arg;
+
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        struct pipeline_job *j;
+        size_t i;
+
+        while (p->next == p->tail && !p->quit)
+            pthread_cond_wait(&p->queued, &p->mu);
+        if (p->next == p->tail)
+            break;
+        i = p->next++ % p->window;
+        p->state[i] = SLOT_BUSY;
+        j = &p->slot[i];
+        pthread_mutex_unlock(&p->mu);
+        p->work(p->ctx, j);
+        pthread_mutex_lock(&p->mu);
+        p->state[i] = SLOT_DONE;
+        pthread_cond_signal(&p->done); /* only the consuming thread waits on it */
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+unsigned
+pipeline_jobs(unsigned asked)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+    if (asked)
+        return asked;
+    return cpus > 0 ? (unsigned)(cpus > 256 ? 256 : cpus) : 1;
+}
+
+struct pipeline_pool *
+pipeline_pool_new(unsigned jobs, pipeline_work_fn *work, pipeline_consume_fn *consume, void *ctx)
+{
+    struct pipeline_pool *p = xcalloc(1, sizeof(*p));
+    size_t i;
+
+    p->work = work;
+    p->consume = consume;
+    p->ctx = ctx;
+    /* the walking thread works too, while it waits for the oldest job: jobs - 1 threads */
+    p->nth = jobs > 1 ? jobs - 1 : 0;
+    /* four slots a worker: a slow input (a megabyte stackshot) does not idle the others */
+    p->window = p->nth ? 4 * (size_t)jobs : 1;
+    p->nslots = p->window;
+    p->slot = xcalloc(p->nslots, sizeof(*p->slot));
+    p->state = xcalloc(p->nslots, sizeof(*p->state));
+    for (i = 0; i < p->nslots; i++)
+        p->slot[i].arena = arena_new(256 * 1024);
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->queued, NULL);
+    pthread_cond_init(&p->done, NULL);
+    if (p->nth) {
+        p->th = xcalloc(p->nth, sizeof(*p->th));
+        for (i = 0; i < p->nth; i++)
+            if (pthread_create(&p->th[i], NULL, worker, p)) {
+                p->nth = i; /* fewer workers than asked: the rest of the run is the same */
+                break;
+            }
+    }
+    if (!p->nth)
+        p->window = 1;
+    return p;
+}
+
+static void
+release_job(struct pipeline_job *j)
+{
+    free(j->path);
+    free(j->why);
+    j->path = j->why = NULL;
+}
+
+/* the oldest slot, once its worker is done: consumed (or only released, once stopped) */
+static int
+consume_oldest(struct pipeline_pool *p)
+{
+    size_t i = p->head % p->window;
+    int ret = 0;
+
+    if (p->nth) {
+        pthread_mutex_lock(&p->mu);
+        while (p->state[i] != SLOT_DONE) {
+            size_t k;
+
+            if (p->next == p->tail) {
+                pthread_cond_wait(&p->done, &p->mu);
+                continue;
+            }
+            /* a job no worker took yet (the oldest, or a later one): done here rather
+             * than waiting idle, the walking thread being the last of -j's workers */
+            k = p->next++ % p->window;
+            p->state[k] = SLOT_BUSY;
+            pthread_mutex_unlock(&p->mu);
+            p->work(p->ctx, &p->slot[k]);
+            pthread_mutex_lock(&p->mu);
+            p->state[k] = SLOT_DONE;
+        }
+        pthread_mutex_unlock(&p->mu);
+    } else {
+        p->work(p->ctx, &p->slot[i]);
+    }
+    if (!p->stopped && (ret = p->consume(p->ctx, &p->slot[i])) != 0)
+        p->stopped = 1;
+    release_job(&p->slot[i]);
+    if (p->nth) {
+        pthread_mutex_lock(&p->mu);
+        p->state[i] = SLOT_FREE;
+        pthread_mutex_unlock(&p->mu);
+    }
+    p->head++;
+    return ret;
+}
+
+int
+pipeline_pool_submit(struct pipeline_pool *p, const char *path, const char *why, int pass)
+{
+    struct pipeline_job *j;
+    int ret = 0;
+
+    if (p->stopped)
+        return -1;
+    if (p->tail - p->head == p->window && (ret = consume_oldest(p)) != 0)
+        return ret;
+    j = &p->slot[p->tail % p->window];
+    j->path = xstrdup(path);
+    j->why = why ? xstrdup(why) : NULL;
+    j->pass = pass;
+    if (!p->nth) {
+        p->tail++;
+        return consume_oldest(p);
+    }
+    pthread_mutex_lock(&p->mu);
+    p->state[p->tail % p->window] = SLOT_QUEUED;
+    p->tail++;
+    pthread_cond_signal(&p->queued);
+    pthread_mutex_unlock(&p->mu);
+    return 0;
+}
+
+int
+pipeline_pool_drain(struct pipeline_pool *p)
+{
+    int ret = 0, r;
+
+    while (p->head != p->tail)
+        if ((r = consume_oldest(p)) != 0 && !ret)
+            ret = r;
+    p->stopped = 0;
+    return ret;
+}
+
+void
+pipeline_pool_free(struct pipeline_pool *p)
+{
+    size_t i;
+
+    if (!p)
+        return;
+    p->stopped = 1;
+    pipeline_pool_drain(p);
+    pthread_mutex_lock(&p->mu);
+    p->quit = 1;
+    pthread_cond_broadcast(&p->queued);
+    pthread_mutex_unlock(&p->mu);
+    for (i = 0; i < p->nth; i++)
+        pthread_join(p->th[i], NULL);
+    for (i = 0; i < p->nslots; i++)
+        arena_free(p->slot[i].arena);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->queued);
+    pthread_cond_destroy(&p->done);
+    free(p->th);
+    free(p->slot);
+    free(p->state);
+    free(p);
+}
