@@ -8,6 +8,7 @@
 
 #include "driver/pipeline.h"
 #include "driver/pipeline_int.h"
+#include "readers/rd.h"
 #include "report/rep.h"
 #include "util/diag.h"
 #include "util/pathcmp.h"
@@ -52,6 +53,7 @@ pipeline_merge(const struct kpt_opts *o)
     struct kpt_state *st = xcalloc(o->npaths, sizeof(*st));
     struct kpt_symstats sym;
     struct mrow *rows = NULL;
+    struct buf csv = BUF_INIT;
     size_t **map = xcalloc(o->npaths, sizeof(*map));
     size_t i, k, nrows = 0, rcap = 0;
     int ret = KPT_EXIT_OK, ok = 1;
@@ -67,7 +69,7 @@ pipeline_merge(const struct kpt_opts *o)
     for (i = 0; i < o->npaths; i++) {
         struct buf err = BUF_INIT;
 
-        if (rep_state_load(o->paths[i], &st[i], &err) < 0) {
+        if (rd_state_load(o->paths[i], &st[i], &err) < 0) {
             if (!err.len) /* never an empty reason */
                 buf_addf(&err, "%s: cannot be loaded (out of memory?)", o->paths[i]);
             diag_printf("merge: %s", err.data);
@@ -155,15 +157,19 @@ pipeline_merge(const struct kpt_opts *o)
             struct kpt_report rr;
 
             arena_clear(run.arena);
-            if (rep_state_row_report(r, run.arena, &rr) == 0)
+            if (rd_state_row_report(r, run.arena, &rr) == 0)
                 pipeline_hist_add(&run, &rr);
         }
-        if ((run.out[OUT_RCSV].f && rep_write_text(run.out[OUT_RCSV].f, r->csv, strlen(r->csv)) < 0) ||
+        /* the row's CSV cells quoted again, as a run prints them */
+        buf_reset(&csv);
+        rep_csv_row_buf(&csv, &r->csv);
+        if ((run.out[OUT_RCSV].f && rep_write_text(run.out[OUT_RCSV].f, csv.data, csv.len) < 0) ||
             (run.out[OUT_JSON].f && (rep_json_sep(run.out[OUT_JSON].f, k == 0) < 0 ||
                             rep_write_text(run.out[OUT_JSON].f, r->json, strlen(r->json)) < 0)) ||
-            (run.out[OUT_STATE].f && rep_state_report(run.out[OUT_STATE].f, r->path, r->csv, r->json, k == 0) < 0))
+            (run.out[OUT_STATE].f && rep_state_report(run.out[OUT_STATE].f, r->path, csv.data, r->json, k == 0) < 0))
             run.io_error = 1;
     }
+    buf_release(&csv);
     run.sum.clusters = clu_table_result(run.table, &run.sum.nclusters);
     run.sum.rej = run.rej;
     run.sum.nrej = run.nrej;
@@ -181,7 +187,7 @@ out:
         ret = KPT_EXIT_START;
     pipeline_run_release(&run);
     for (i = 0; i < o->npaths; i++) {
-        rep_state_release(&st[i]);
+        rd_state_release(&st[i]);
         free(map[i]);
     }
     free(map);

@@ -20,21 +20,13 @@ char *rep_lossless_enc(const char *s);
 void rep_xml_text(struct buf *b, const char *s, size_t max);
 /* rep_plot_svg_buf() - the top clusters' bar chart as one <svg> element */
 void rep_plot_svg_buf(struct buf *b, const struct kpt_summary *s);
-char *rep_lossless_dec(const char *s);
-json_t *rep_lossless_str(const char *s); /* lossless; null for NULL */
-
-/* rep_csv_record() - one RFC 4180 record from *p: its cells into *out (each malloc'd), their
- * number returned; 0 at the end */
-size_t rep_csv_record(const char **p, const char *end, char ***out, size_t *cap);
-/* rep_csv_canon() - one CSV row as this tool writes it: every cell re-quoted and neutralised
- * (a row as printed comes back unchanged); NULL when row is not exactly one record */
-char *rep_csv_canon(const char *row, size_t len);
+json_t *rep_lossless_str(const char *s); /* lossless; null for NULL (readers/ decodes it) */
 
 /* rep_fields_json() - the fields of table t in obj, as an object (lossless: for a state) */
 json_t *rep_fields_json(const struct kpt_field *t, const void *obj, int lossless);
-/* rep_fields_read() - a state's object back into obj (strings and histograms owned); -1
- * when a count is not an integer from 0 to 2^53, or a histogram entry is empty */
-int rep_fields_read(const struct kpt_field *t, void *obj, json_t *o);
+/* rep_scalar_json() - scalar f of obj (model.h's tables) as --json shows it, or as a state
+ * keeps it (state: lossless, times as numbers); texts formatted in a; null for a part */
+json_t *rep_scalar_json(const struct kpt_scalar *f, const void *obj, int state, struct arena *a);
 
 /* --history (rep_hist.c): a trend as eight-level blocks, and as a small inline SVG; a
  * cluster's state (NEW, REGRESSED, or its triage status); the Markdown header line, table
