@@ -3,7 +3,7 @@
  * kpt_cluster_scalars through a state (write, read), every scalar of kpt_report_scalars
  * through a --json row (write, rebuild), each set to a value of its own that is not its
  * nothing, so that a field a table names but a side skips fails here; and the baseline's
- * counts checked (-5 is no count).
+ * counts checked (-5 is no count); every CSV column the tables name is in the CSV.
  */
 #include "tests/unit/testlib.h"
 
@@ -276,6 +276,49 @@ test_baseline_counts(void **state)
     buf_release(&in);
 }
 
+/* every CSV column a table names is a column of the CSV that shows it */
+static void
+assert_columns(const struct kpt_scalar *t, const char *header)
+{
+    for (; t->key; t++) {
+        char col[64];
+        size_t n = t->csv ? strlen(t->csv) : 0;
+        const char *p;
+        int found = 0;
+
+        if (!t->csv)
+            continue;
+        snprintf(col, sizeof(col), "%s", t->csv);
+        for (p = header; (p = strstr(p, col)) && !found; p += n)
+            found = (p == header || p[-1] == ',') && (p[n] == ',' || p[n] == '\r');
+        if (!found)
+            fail_msg("CSV column '%s' of field '%s' is not in the CSV", t->csv, t->key);
+    }
+}
+
+static void
+test_csv_columns(void **state)
+{
+    struct kpt_summary s;
+    struct kpt_run_hist h;
+    char *data = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&data, &len);
+
+    (void)state;
+    memset(&s, 0, sizeof(s));
+    memset(&h, 0, sizeof(h));
+    s.hist = &h; /* with every column */
+    assert_int_equal(rep_clusters_csv(f, &s), 0);
+    fflush(f);
+    assert_columns(kpt_cluster_scalars, data);
+    rewind(f);
+    assert_int_equal(rep_reports_csv_header(f), 0);
+    fclose(f);
+    assert_columns(kpt_report_scalars, data);
+    free(data);
+}
+
 int
 main(void)
 {
@@ -283,6 +326,7 @@ main(void)
         cmocka_unit_test(test_state_round_trip),
         cmocka_unit_test(test_state_old_version),
         cmocka_unit_test(test_baseline_counts),
+        cmocka_unit_test(test_csv_columns),
     };
 
     return cmocka_run_group_tests_name("readers", tests, NULL, NULL);
