@@ -328,8 +328,8 @@ scalar_in(const struct kpt_scalar *f, char *obj, json_t *v, struct arena *a)
             return -1;
         *(int *)p = none ? -1 : (int)x;
         return 0;
-    case KPT_SC_ENUM: /* absent: as initialised (a rejected row has no format) */
-        return v ? enum_in(f, v, (int *)p) : 0;
+    case KPT_SC_ENUM:
+        return enum_in(f, v, (int *)p);
     case KPT_SC_UUID:
         obj[f->aux] = !none;
         return none ? 0 : json_is_string(v) ? kpt_uuid_parse(json_string_value(v), json_string_length(v), p) : -1;
@@ -350,9 +350,11 @@ int
 rd_scalars_read(const struct kpt_scalar *t, unsigned in, void *obj, json_t *o, struct arena *a,
                 const char **bad_key)
 {
+    json_t *v;
+
     for (; t->key; t++)
-        if ((t->in & in) == in && t->type != KPT_SC_PART &&
-            scalar_in(t, obj, json_object_get(o, t->key), a) < 0) {
+        if ((t->in & in) == in && t->type != KPT_SC_PART && (v = json_object_get(o, t->key)) &&
+            scalar_in(t, obj, v, a) < 0) {
             *bad_key = t->key;
             return -1;
         }

@@ -25,7 +25,8 @@ int rd_fields_read(const struct kpt_field *t, void *obj, json_t *o);
 /*
  * rd_scalars_read() - the members of o named by table t's rows that show in 'in' (KPT_IN_*)
  * into obj: as a state keeps them (a NULL: strings lossless, owned) or as --json shows them
- * (strings in a). Absent and null are the field's nothing. -1 when one does not follow its
+ * (strings in a). A member absent leaves its field as obj had it (a rejected row has no
+ * format); null is the field's nothing. -1 when one does not follow its
  * type (a key not 16 hex digits, an unknown name, a count out of range, ...): its name in
  * *bad_key.
  */

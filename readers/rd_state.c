@@ -95,6 +95,10 @@ row_read(json_t *o, struct arena *a, struct kpt_report *r, const char **why)
                    ? "a report row's key is not 16 hex digits" : "a report row has a field this tool does not write";
         return -1;
     }
+    if (!r->path) {
+        *why = "a report row has no path";
+        return -1;
+    }
     if (r->identity && !is_identity(r->identity)) {
         *why = "a report row's identity is not one the tool computes";
         return -1;
