@@ -572,7 +572,7 @@ void kpt_fields_release(const struct kpt_field *t, void *obj, int strings); /* s
  */
 enum kpt_stype {
     KPT_SC_STR,   /* char *: text (NULL: null) */
-    KPT_SC_KEY,   /* char *: 16 lowercase hex digits; its value (uint64_t) at 'aux' */
+    KPT_SC_KEY,   /* char *: 16 lowercase hex digits (with KPT_IN_KEYVAL, its value at 'aux') */
     KPT_SC_COUNT, /* size_t */
     KPT_SC_SEQ,   /* size_t: a report's seq; SIZE_MAX (none) is null */
     KPT_SC_I64,   /* int64_t */
