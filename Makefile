@@ -40,7 +40,7 @@ ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 LIBS_ALL    = $(DEPS_LIBS) -lstdc++
 
 # the stages, in the order a run goes through them; driver/ alone knows that order
-STAGES   := ingest symbolicate cluster report history
+STAGES   := ingest readers symbolicate cluster report history
 LIB_SRCS := $(wildcard util/*.c) $(wildcard model/*.c) $(foreach d,$(STAGES),$(wildcard $(d)/*.c)) \
             $(filter-out driver/main.c,$(wildcard driver/*.c))
 RULES    := $(sort $(wildcard cluster/rules/xnusig-1/*))
@@ -211,8 +211,8 @@ check-deps:  ## a stage never includes another stage's header
 	@bad=0; for d in $(STAGES); do \
 	  for o in $(STAGES); do [ $$d = $$o ] && continue; \
 	    if grep -n "#include \"$$o/" $$d/*.c $$d/*.h 2>/dev/null; then bad=1; fi; done; done; \
-	  if grep -n '#include "\(ingest\|symbolicate\|cluster\|report\|history\|driver\|model\)/' util/*.[ch]; then bad=1; fi; \
-	  if grep -n '#include "\(ingest\|symbolicate\|cluster\|report\|history\|driver\)/' model/*.[ch]; then bad=1; fi; \
+	  if grep -n '#include "\(ingest\|readers\|symbolicate\|cluster\|report\|history\|driver\|model\)/' util/*.[ch]; then bad=1; fi; \
+	  if grep -n '#include "\(ingest\|readers\|symbolicate\|cluster\|report\|history\|driver\)/' model/*.[ch]; then bad=1; fi; \
 	  if grep -nE '\b(strcpy|strcat|strncpy|strncat|sprintf|vsprintf|strtok|gets|atoi|sscanf) *\(' $(LIB_SRCS) driver/main.c; then bad=1; fi; \
 	  [ $$bad = 0 ] && echo "check-deps: ok" || { echo "check-deps: violations above"; exit 1; }
 

@@ -20,6 +20,7 @@
 
 #include "cluster/clu.h"
 #include "ingest/ing.h"
+#include "readers/rd.h"
 #include "report/rep.h"
 #include "symbolicate/sym.h"
 #include "util/buf.h"
@@ -85,7 +86,7 @@ static int
 load_baseline(const char *path, struct kpt_baseline *base)
 {
     struct buf err = BUF_INIT;
-    int ret = rep_baseline_load(path, base, &err);
+    int ret = rd_baseline_load(path, base, &err);
 
     if (ret < 0) {
         diag_printf("--baseline: %s", err.data);

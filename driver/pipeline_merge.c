@@ -8,6 +8,7 @@
 
 #include "driver/pipeline.h"
 #include "driver/pipeline_int.h"
+#include "readers/rd.h"
 #include "report/rep.h"
 #include "util/diag.h"
 #include "util/pathcmp.h"
@@ -16,6 +17,16 @@
 struct mrow {
     const struct kpt_state_row *row;
     size_t shard, seq;
+};
+
+/* one merge: the states, their reports in walk order, each state's seq -> merged seq */
+struct merge {
+    const struct kpt_opts *o;
+    struct kpt_state *st;
+    struct mrow *rows;
+    size_t nrows, rcap;
+    size_t **map;
+    struct kpt_symstats sym;
 };
 
 static int
@@ -45,149 +56,197 @@ cmp_rej_walk(const void *x, const void *y)
     return path_walk_cmp(((const struct kpt_rejected *)x)->path, ((const struct kpt_rejected *)y)->path);
 }
 
-int
-pipeline_merge(const struct kpt_opts *o)
+/* every state read; why not on stderr */
+static int
+load_states(struct merge *m)
 {
-    struct run run;
-    struct kpt_state *st = xcalloc(o->npaths, sizeof(*st));
-    struct kpt_symstats sym;
-    struct mrow *rows = NULL;
-    size_t **map = xcalloc(o->npaths, sizeof(*map));
-    size_t i, k, nrows = 0, rcap = 0;
-    int ret = KPT_EXIT_OK, ok = 1;
+    size_t i;
 
-    memset(&run, 0, sizeof(run));
-    memset(&sym, 0, sizeof(sym));
-    run.o = o;
-    if (pipeline_check_outputs(o, NULL, 0) < 0) {
-        free(st);
-        free(map);
-        return KPT_EXIT_USAGE;
-    }
-    for (i = 0; i < o->npaths; i++) {
+    for (i = 0; i < m->o->npaths; i++) {
         struct buf err = BUF_INIT;
+        int ret = rd_state_load(m->o->paths[i], &m->st[i], &err);
 
-        if (rep_state_load(o->paths[i], &st[i], &err) < 0) {
+        if (ret < 0) {
             if (!err.len) /* never an empty reason */
-                buf_addf(&err, "%s: cannot be loaded (out of memory?)", o->paths[i]);
+                buf_addf(&err, "%s: cannot be loaded (out of memory?)", m->o->paths[i]);
             diag_printf("merge: %s", err.data);
-            buf_release(&err);
-            ret = KPT_EXIT_START;
-            ok = 0;
-            goto out;
         }
         buf_release(&err);
+        if (ret < 0)
+            return -1;
     }
-    /* the totals, and the settings every state must share (algorithm, rules, --frames) */
-    for (i = 0; i < o->npaths; i++) {
+    return 0;
+}
+
+/* the totals, and the settings every state must share (algorithm, rules, --frames) */
+static int
+merge_totals(struct merge *m, struct run *run)
+{
+    size_t i;
+
+    for (i = 0; i < m->o->npaths; i++) {
         char why[256];
 
-        if (kpt_fields_merge(kpt_summary_fields, &run.sum, &st[i].sum, i == 0, why, sizeof(why)) < 0) {
-            fprintf(stderr, "kptrace-batch: merge: %s differs from %s in %s: keys or outputs are "
-                            "not comparable\n", o->paths[i], o->paths[0], why);
-            ret = KPT_EXIT_START;
-            ok = 0;
-            goto out;
+        if (kpt_fields_merge(kpt_summary_fields, &run->sum, &m->st[i].sum, i == 0, why, sizeof(why)) < 0) {
+            diag_printf("merge: %s differs from %s in %s: keys or outputs are not comparable",
+                        m->o->paths[i], m->o->paths[0], why);
+            return -1;
         }
-        kpt_fields_merge(kpt_symstats_fields, &sym, &st[i].sym, i == 0, why, sizeof(why));
+        kpt_fields_merge(kpt_symstats_fields, &m->sym, &m->st[i].sym, i == 0, why, sizeof(why));
     }
-    /* the reports in the order one walk over all the inputs meets them */
-    for (i = 0; i < o->npaths; i++)
-        for (k = 0; k < st[i].nrows; k++) {
-            VEC_GROW(rows, nrows + 1, rcap);
-            rows[nrows].row = &st[i].rows[k];
-            rows[nrows].shard = i;
-            rows[nrows].seq = k;
-            nrows++;
-        }
-    if (nrows > 1)
-        qsort(rows, nrows, sizeof(*rows), cmp_mrow);
-    /* overlapping shards (or one state given twice) would count reports twice: refused */
-    for (k = 1; k < nrows; k++)
-        if (rows[k].shard != rows[k - 1].shard && !strcmp(rows[k].row->path, rows[k - 1].row->path)) {
-            fprintf(stderr, "kptrace-batch: merge: %s and %s both hold a report of the same path; "
-                            "the shards overlap (or one state was given twice)\n",
-                    o->paths[rows[k - 1].shard], o->paths[rows[k].shard]);
-            ret = KPT_EXIT_START;
-            ok = 0;
-            goto out;
-        }
-    for (i = 0; i < o->npaths; i++)
-        map[i] = xcalloc(st[i].nrows + 1, sizeof(**map));
-    for (k = 0; k < nrows; k++)
-        map[rows[k].shard][rows[k].seq] = k;
+    return 0;
+}
 
-    run.table = clu_table_new(1);
-    for (i = 0; i < o->npaths; i++) {
-        for (k = 0; k < st[i].nclusters; k++)
-            clu_table_merge(run.table, &st[i].clusters[k], map[i], st[i].nrows);
-        for (k = 0; k < st[i].nrej; k++) {
-            VEC_GROW(run.rej, run.nrej + 1, run.rej_cap);
-            run.rej[run.nrej].path = xstrdup(st[i].rej[k].path);
-            run.rej[run.nrej].why = xstrdup(st[i].rej[k].why);
-            run.nrej++;
+/* the reports in the order one walk over all the inputs meets them, and each state's seqs
+ * mapped to theirs; -1 when two states hold one path */
+static int
+order_rows(struct merge *m)
+{
+    size_t i, k;
+
+    for (i = 0; i < m->o->npaths; i++)
+        for (k = 0; k < m->st[i].nrows; k++) {
+            VEC_GROW(m->rows, m->nrows + 1, m->rcap);
+            m->rows[m->nrows].row = &m->st[i].rows[k];
+            m->rows[m->nrows].shard = i;
+            m->rows[m->nrows++].seq = k;
+        }
+    if (m->nrows > 1)
+        qsort(m->rows, m->nrows, sizeof(*m->rows), cmp_mrow);
+    /* overlapping shards (or one state given twice) would count reports twice: refused */
+    for (k = 1; k < m->nrows; k++)
+        if (m->rows[k].shard != m->rows[k - 1].shard && !strcmp(m->rows[k].row->path, m->rows[k - 1].row->path)) {
+            diag_printf("merge: %s and %s both hold a report of the same path; the shards overlap (or one "
+                        "state was given twice)", m->o->paths[m->rows[k - 1].shard], m->o->paths[m->rows[k].shard]);
+            return -1;
+        }
+    for (i = 0; i < m->o->npaths; i++)
+        m->map[i] = xcalloc(m->st[i].nrows + 1, sizeof(**m->map));
+    for (k = 0; k < m->nrows; k++)
+        m->map[m->rows[k].shard][m->rows[k].seq] = k;
+    return 0;
+}
+
+/* the clusters into run's table, and the rejected files a run would list */
+static void
+merge_clusters(struct merge *m, struct run *run)
+{
+    size_t i, k;
+
+    run->table = clu_table_new(1);
+    for (i = 0; i < m->o->npaths; i++) {
+        for (k = 0; k < m->st[i].nclusters; k++)
+            clu_table_merge(run->table, &m->st[i].clusters[k], m->map[i], m->st[i].nrows);
+        for (k = 0; k < m->st[i].nrej; k++) {
+            VEC_GROW(run->rej, run->nrej + 1, run->rej_cap);
+            run->rej[run->nrej].path = xstrdup(m->st[i].rej[k].path);
+            run->rej[run->nrej].why = xstrdup(m->st[i].rej[k].why);
+            run->nrej++;
         }
     }
     /* a run lists the first KPT_REJECTED_LISTED rejected files its walk meets, then sorts
      * them: the same here (each shard's list holds its first ones in walk order) */
-    if (run.nrej > 1)
-        qsort(run.rej, run.nrej, sizeof(*run.rej), cmp_rej_walk);
-    while (run.nrej > KPT_REJECTED_LISTED) {
-        run.nrej--;
-        free(run.rej[run.nrej].path);
-        free(run.rej[run.nrej].why);
-        run.sum.rej_unlisted++;
+    if (run->nrej > 1)
+        qsort(run->rej, run->nrej, sizeof(*run->rej), cmp_rej_walk);
+    while (run->nrej > KPT_REJECTED_LISTED) {
+        run->nrej--;
+        free(run->rej[run->nrej].path);
+        free(run->rej[run->nrej].why);
+        run->sum.rej_unlisted++;
     }
-    if (run.nrej > 1)
-        qsort(run.rej, run.nrej, sizeof(*run.rej), pipeline_cmp_rej);
+    if (run->nrej > 1)
+        qsort(run->rej, run->nrej, sizeof(*run->rej), pipeline_cmp_rej);
+}
 
+/* every report's rows, as its run printed them, and what a history records of it */
+static void
+write_rows(struct merge *m, struct run *run)
+{
+    struct buf csv = BUF_INIT;
+    size_t k;
+
+    if (m->o->history)
+        run->arena = arena_new(64 * 1024);
+    for (k = 0; k < m->nrows && !run->io_error; k++) {
+        const struct kpt_state_row *r = m->rows[k].row;
+
+        if (run->hist) {
+            struct kpt_report rr;
+
+            arena_clear(run->arena);
+            if (rd_state_row_report(r, run->arena, &rr) == 0)
+                pipeline_hist_add(run, &rr);
+        }
+        /* the row's CSV cells quoted again, as a run prints them */
+        buf_reset(&csv);
+        rep_csv_row_buf(&csv, &r->csv);
+        if ((run->out[OUT_RCSV].f && rep_write_text(run->out[OUT_RCSV].f, csv.data, csv.len) < 0) ||
+            (run->out[OUT_JSON].f && (rep_json_sep(run->out[OUT_JSON].f, k == 0) < 0 ||
+                                      rep_write_text(run->out[OUT_JSON].f, r->json, strlen(r->json)) < 0)) ||
+            (run->out[OUT_STATE].f && rep_state_report(run->out[OUT_STATE].f, r->path, csv.data, r->json, k == 0) < 0))
+            run->io_error = 1;
+    }
+    buf_release(&csv);
+}
+
+static void
+merge_release(struct merge *m)
+{
+    size_t i;
+
+    for (i = 0; i < m->o->npaths; i++) {
+        rd_state_release(&m->st[i]);
+        free(m->map[i]);
+    }
+    free(m->map);
+    free(m->st);
+    free(m->rows);
+    kpt_fields_release(kpt_symstats_fields, &m->sym, 0);
+}
+
+int
+pipeline_merge(const struct kpt_opts *o)
+{
+    struct run run;
+    struct merge m;
+    int ret = KPT_EXIT_OK, ok = 1;
+
+    memset(&run, 0, sizeof(run));
+    memset(&m, 0, sizeof(m));
+    run.o = m.o = o;
+    if (pipeline_check_outputs(o, NULL, 0) < 0)
+        return KPT_EXIT_USAGE;
+    m.st = xcalloc(o->npaths, sizeof(*m.st));
+    m.map = xcalloc(o->npaths, sizeof(*m.map));
+    if (load_states(&m) < 0 || merge_totals(&m, &run) < 0 || order_rows(&m) < 0) {
+        ret = KPT_EXIT_START;
+        ok = 0;
+        goto out;
+    }
+    merge_clusters(&m, &run);
     if (pipeline_start_outputs(o, &run) < 0) {
         ret = KPT_EXIT_START;
         ok = 0;
         goto out;
     }
-    if (o->history)
-        run.arena = arena_new(64 * 1024);
-    for (k = 0; k < nrows && !run.io_error; k++) {
-        const struct kpt_state_row *r = rows[k].row;
-
-        if (run.hist) {
-            struct kpt_report rr;
-
-            arena_clear(run.arena);
-            if (rep_state_row_report(r, run.arena, &rr) == 0)
-                pipeline_hist_add(&run, &rr);
-        }
-        if ((run.out[OUT_RCSV].f && rep_write_text(run.out[OUT_RCSV].f, r->csv, strlen(r->csv)) < 0) ||
-            (run.out[OUT_JSON].f && (rep_json_sep(run.out[OUT_JSON].f, k == 0) < 0 ||
-                            rep_write_text(run.out[OUT_JSON].f, r->json, strlen(r->json)) < 0)) ||
-            (run.out[OUT_STATE].f && rep_state_report(run.out[OUT_STATE].f, r->path, r->csv, r->json, k == 0) < 0))
-            run.io_error = 1;
-    }
+    write_rows(&m, &run);
     run.sum.clusters = clu_table_result(run.table, &run.sum.nclusters);
     run.sum.rej = run.rej;
     run.sum.nrej = run.nrej;
-    run.sum.sym = &sym;
+    run.sum.sym = &m.sym;
     run.sum.build_a = o->build_a;
     run.sum.build_b = o->build_b;
     run.sum.plot = o->plot;
     ret = pipeline_finish(&run, &ok);
     if (!o->quiet)
-        fprintf(stderr, "kptrace-batch: merged %zu states: %zu inputs: %zu ok, %zu partial, %zu rejected, "
-                        "%zu skipped; %zu clusters\n", o->npaths, run.sum.files, run.sum.ok, run.sum.partial,
-                run.sum.rejected, run.sum.skipped, run.sum.nclusters);
+        diag_printf("merged %zu states: %zu inputs: %zu ok, %zu partial, %zu rejected, %zu skipped; %zu clusters",
+                    o->npaths, run.sum.files, run.sum.ok, run.sum.partial, run.sum.rejected, run.sum.skipped,
+                    run.sum.nclusters);
 out:
     if (pipeline_close_outputs(&run, ok) < 0)
         ret = KPT_EXIT_START;
     pipeline_run_release(&run);
-    for (i = 0; i < o->npaths; i++) {
-        rep_state_release(&st[i]);
-        free(map[i]);
-    }
-    free(map);
-    free(st);
-    free(rows);
-    kpt_fields_release(kpt_symstats_fields, &sym, 0);
+    merge_release(&m);
     if (run.arena)
         arena_free(run.arena);
     return ret;

@@ -1,12 +1,12 @@
 /*
- * fuzz_baseline.c - the --baseline reader (an earlier run's clusters CSV): refused with a
- * reason, or every entry a 16-hex key.
+ * fuzz_baseline.c - the --baseline reader (readers/rd_baseline.c, an earlier run's clusters
+ * CSV): refused with a reason, or every entry a 16-hex key.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/rep.h"
+#include "readers/rd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -17,7 +17,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct buf err = BUF_INIT;
     size_t i;
 
-    if (rep_baseline_parse((const char *)data, size, "fuzz", &b, &err) < 0) {
+    if (rd_baseline_parse((const char *)data, size, "fuzz", &b, &err) < 0) {
         if (!err.len)
             abort();
     } else {

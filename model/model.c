@@ -366,27 +366,3 @@ kpt_baseline_release(struct kpt_baseline *b)
     free(b->rules);
     memset(b, 0, sizeof(*b));
 }
-
-void
-kpt_cluster_release(struct kpt_cluster *c)
-{
-    size_t i;
-
-    free(c->id_hex);
-    free(c->signature);
-    free(c->panic_class);
-    free(c->culprit);
-    free(c->message);
-    free(c->rep_path);
-    for (i = 0; i < c->rep_nframes; i++)
-        free(c->rep_frames[i]);
-    free(c->rep_frames);
-    for (i = 0; i < c->nexamples; i++)
-        free(c->examples[i]);
-    kpt_fields_release(kpt_cluster_fields, c, 0);
-    free(c->coarse_id);
-    free(c->coarse);
-    free(c->fields);
-    free(c->members);
-}
-

@@ -228,8 +228,10 @@ struct kpt_report {
     enum kpt_arch arch;
     enum kpt_status status;
     const char *error; /* rejected: why; partial: what is missing or damaged */
-    unsigned truncated : 1, damaged : 1, has_kernel_uuid : 1, has_caller : 1;
-    unsigned excluded : 1; /* left out of the clusters by --since, --until or --build */
+    unsigned truncated : 1, damaged : 1;
+    /* flags a report row's JSON shows: bytes, so that kpt_report_scalars can address them */
+    unsigned char has_kernel_uuid, has_caller;
+    unsigned char excluded; /* left out of the clusters by --since, --until or --build */
 
     /* identity */
     const char *os_build;       /* e.g. 22G91; validated build token */
@@ -251,7 +253,7 @@ struct kpt_report {
 
     /* time: seconds since the epoch; 'when_local' when the zone was not given */
     int64_t when;
-    unsigned has_when : 1, when_local : 1;
+    unsigned char has_when, when_local;
 
     /* the panic */
     enum kpt_panic_source panic_source;
@@ -329,7 +331,7 @@ struct kpt_cluster {
     char *message;   /* the representative's cleaned panic message template */
     size_t count;
     int64_t first_seen, last_seen;
-    unsigned has_seen : 1, seen_local : 1;
+    unsigned char has_seen, seen_local; /* bytes: kpt_cluster_scalars addresses them */
     struct kpt_hist builds, formats, models, processes, archs;
     struct kpt_hist qualities, kext_versions; /* kext_versions: the culprit's */
     struct kpt_hist fine_keys;                /* distinct fine keys (sites, builds) spanned */
@@ -485,9 +487,13 @@ struct kpt_summary {
     const struct kpt_run_hist *hist;  /* --history, or NULL */
 };
 
-/* A run's mergeable state (--emit-state), as read back by merge. */
+/* A run's mergeable state (--emit-state, report/rep_state.c), as read back by merge
+ * (readers/rd_state.c): a new version when a key or its meaning changes; others refused. */
+#define KPT_STATE_KIND "kptrace-batch state"
+#define KPT_STATE_VERSION 3
 struct kpt_state_row {
-    char *path, *csv, *json; /* the report's rows as the outputs print them */
+    char *path, *json;    /* the report's path, and its --json row as printed (parsed again) */
+    struct kpt_strv csv;  /* its reports CSV row, cell by cell (report/ quotes them again) */
     char sig_id[17];         /* its JSON's signature_id ("" when none), checked against */
     char *signature;         /* its cluster's id and signature; NULL when none */
     int clustered;           /* signed and not left out: a member of one cluster */
@@ -556,6 +562,68 @@ int kpt_fields_merge(const struct kpt_field *t, void *to, const void *from, int 
                      char *why, size_t whylen);
 void kpt_fields_sort(const struct kpt_field *t, void *obj);                 /* histograms */
 void kpt_fields_release(const struct kpt_field *t, void *obj, int strings); /* strings: free them too */
+
+/*
+ * The scalar fields of a cluster and of a report row, each described once: the key it has
+ * in --json and in a state, how it is stored, where it shows, its CSV column and how two
+ * shards' values merge. --json's cluster and report objects, the state's clusters (written
+ * and read back), the row -> kpt_report rebuild and kpt_cluster_release() loop over these
+ * tables in their order, so renaming a key renames it everywhere, and a new field is a row.
+ */
+enum kpt_stype {
+    KPT_SC_STR,   /* char *: text (NULL: null) */
+    KPT_SC_KEY,   /* char *: 16 lowercase hex digits (with KPT_IN_KEYVAL, its value at 'aux') */
+    KPT_SC_COUNT, /* size_t */
+    KPT_SC_SEQ,   /* size_t: a report's seq; SIZE_MAX (none) is null */
+    KPT_SC_I64,   /* int64_t */
+    KPT_SC_TIME,  /* int64_t seconds: --json shows time text, null unless the flag at 'aux' is
+                     set, without a Z when the flag at 'aux2' is set; a state the number */
+    KPT_SC_FLAG,  /* unsigned char, 0 or 1 */
+    KPT_SC_INT,   /* int; below 0 (unknown) is null */
+    KPT_SC_ENUM,  /* an enum (int-sized), shown by name(); a NULL name is null */
+    KPT_SC_UUID,  /* uint8_t[16]: null unless the flag at 'aux' is set */
+    KPT_SC_ADDR,  /* uint64_t as 0x and 16 hex digits: null unless the flag at 'aux' is set */
+    KPT_SC_STRS,  /* strings: a char ** (n = 0) or char *[n] at off, their count (size_t) at 'aux' */
+    KPT_SC_SEQS,  /* size_t * at off: reports' seqs, their count at 'aux', capacity at 'aux2' */
+    KPT_SC_PART,  /* no member: a part the writer composes (a rank, a derived value, an object) */
+};
+/* where a scalar shows */
+enum {
+    KPT_IN_JSON = 1,     /* in --json */
+    KPT_IN_STATE = 2,    /* in a state (always lossless there) */
+    KPT_IN_READ = 4,     /* a report row's: only when the report was read (KPT_READ) */
+    KPT_IN_LOSSLESS = 8, /* --json shows it lossless too: a path */
+    KPT_IN_KEYVAL = 16,  /* KPT_SC_KEY: its value is kept as a uint64_t at 'aux' too */
+};
+/* how a cluster's scalar merges (cluster/clu_table.c applies them) */
+enum kpt_smerge {
+    KPT_SM_NONE = 0,  /* not merged: derived, or a report row's */
+    KPT_SM_KEY,       /* the key: equal in both */
+    KPT_SM_SUM,
+    KPT_SM_MIN,       /* first_seen (when seen) */
+    KPT_SM_MAX,       /* last_seen (when seen) */
+    KPT_SM_OR,
+    KPT_SM_FIRST,     /* the cluster's first report's (lowest first_seq) */
+    KPT_SM_CULPRIT,   /* the first report's with a culprit (lowest culprit_seq) */
+    KPT_SM_REP,       /* the representative's: goes with rep_path */
+    KPT_SM_SORTED,    /* a list: both, sorted, first few kept (examples) */
+    KPT_SM_APPEND,    /* a list: both, mapped to the merged run's seqs */
+};
+struct kpt_scalar {
+    const char *key;   /* in --json and in a state; NULL ends a table */
+    enum kpt_stype type;
+    unsigned in;       /* KPT_IN_* */
+    size_t off, aux, aux2; /* offsetof() into the table's struct */
+    size_t n;          /* KPT_SC_STRS: an inline array of n; 0: a pointer */
+    const char *csv;   /* the column of the clusters or reports CSV that shows it, or NULL */
+    enum kpt_smerge merge;
+    const char *(*name)(int v); /* KPT_SC_ENUM: the name of value v (v from 0 to nnames - 1) */
+    int nnames;
+};
+extern const struct kpt_scalar kpt_cluster_scalars[]; /* struct kpt_cluster */
+extern const struct kpt_scalar kpt_report_scalars[];  /* a report row: struct kpt_report */
+/* kpt_scalar_find() - the row of table t with this key, or NULL */
+const struct kpt_scalar *kpt_scalar_find(const struct kpt_scalar *t, const char *key);
 
 #define KPT_REJECTED_LISTED 1000
 /* a report that was read (ok or partial): the stages after ingest see only these */

@@ -1,5 +1,7 @@
 /*
- * rep.h - report: the Markdown summary, the CSVs and the JSON document.
+ * rep.h - report: the Markdown summary, the CSVs, the JSON document, the HTML page, the
+ * chart and the mergeable state. report/ only writes: what it reads back (states,
+ * baselines) is readers/'s.
  *
  * Every string that came from a report is untrusted: it is made valid UTF-8 and escaped for
  * the output it lands in (Markdown: no table, code span or HTML can be opened by it; CSV:
@@ -25,12 +27,6 @@ void rep_csv_cell(struct buf *out, const char *s);
 
 int rep_markdown(FILE *f, const struct kpt_summary *s);
 
-/* rep_baseline_load() - a previous run's clusters CSV into b (released by the caller with
- * kpt_baseline_release()); on failure a negative enum kpt_err and the reason in err. */
-int rep_baseline_load(const char *path, struct kpt_baseline *b, struct buf *err);
-/* rep_baseline_parse() - the same from len bytes of data (path names it in messages) */
-int rep_baseline_parse(const char *data, size_t len, const char *path, struct kpt_baseline *b,
-                       struct buf *err);
 const struct kpt_base_entry *rep_baseline_find(const struct kpt_baseline *b, const char *id);
 /* "NEW", "SAME", or the count change "+3" / "-2" (in out) */
 const char *rep_baseline_status(const struct kpt_baseline *b, const struct kpt_cluster *c, char out[32]);
@@ -56,17 +52,12 @@ int rep_json_sep(FILE *f, int first); /* ",\n" between report objects */
 int rep_json_end(FILE *f, const struct kpt_summary *s);
 int rep_write_text(FILE *f, const char *s, size_t n);
 
-/* The mergeable state (--emit-state) and reading it back (merge). */
+/* The mergeable state (--emit-state; readers/ reads it back for merge). */
 int rep_state_begin(FILE *f);
 int rep_state_report(FILE *f, const char *path, const char *csv, const char *json, int first);
 int rep_state_end(FILE *f, const struct kpt_summary *s);
-int rep_state_load(const char *path, struct kpt_state *st, struct buf *err);
-/* rep_state_parse() - the same from len bytes of data (path names it in messages) */
-int rep_state_parse(const char *data, size_t len, const char *path, struct kpt_state *st,
-                    struct buf *err);
-void rep_state_release(struct kpt_state *st);
-/* rep_state_row_report() - what a history records of a state's report row, into r (strings
- * in a); -1 (r rejected) when the row is no JSON object */
-int rep_state_row_report(const struct kpt_state_row *row, struct arena *a, struct kpt_report *r);
+/* rep_csv_row_buf() - cells as one row of a CSV this tool writes (each re-quoted and
+ * neutralised, CRLF): a state's row as merge prints it again */
+void rep_csv_row_buf(struct buf *b, const struct kpt_strv *cells);
 
 #endif

@@ -171,6 +171,15 @@ rep_reports_csv_row_buf(struct buf *b, struct arena *a, const struct kpt_report 
          1);
 }
 
+void
+rep_csv_row_buf(struct buf *b, const struct kpt_strv *cells)
+{
+    size_t i;
+
+    for (i = 0; i < cells->n; i++)
+        cell(b, cells->v[i], i + 1 == cells->n);
+}
+
 int
 rep_write_text(FILE *f, const char *s, size_t n)
 {

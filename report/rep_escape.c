@@ -173,3 +173,17 @@ rep_xml_text(struct buf *b, const char *s, size_t max)
         buf_adds(b, "\xe2\x80\xa6");
     buf_release(&u);
 }
+
+/* a Markdown table's framing: the header row and its separator */
+void
+rep_md_head(struct buf *b, const char *const *heads, const int *right, size_t n)
+{
+    size_t k;
+
+    for (k = 0; k < n; k++)
+        buf_addf(b, "%s%s", k ? " | " : "| ", heads[k]);
+    buf_adds(b, " |\n|");
+    for (k = 0; k < n; k++)
+        buf_adds(b, right[k] ? "---:|" : "---|");
+    buf_addc(b, '\n');
+}

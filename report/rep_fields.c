@@ -1,7 +1,8 @@
 /*
- * rep_fields.c - the run's field tables (model.h) as JSON: the --json totals and the state
- * write them with one loop, and the state is read back with another.
+ * rep_fields.c - the run's field tables (model.h) as JSON: the --json totals, clusters and
+ * report rows and the state write them with one loop each (readers/ reads them back).
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,27 +61,6 @@ rep_lossless_enc(const char *p)
             buf_addf(&o, "\\x%02x", *s);
         else
             buf_addc(&o, (char)*s);
-    }
-    return buf_detach(&o, NULL);
-}
-
-char *
-rep_lossless_dec(const char *p)
-{
-    struct buf o = BUF_INIT;
-
-    for (; *p; p++) {
-        if (p[0] == '\\' && p[1] == '\\') {
-            buf_addc(&o, '\\');
-            p++;
-        } else if (p[0] == '\\' && p[1] == 'x' && p[2] && p[3]) {
-            char h[3] = { p[2], p[3], 0 };
-
-            buf_addc(&o, (char)strtoul(h, NULL, 16));
-            p += 3;
-        } else {
-            buf_addc(&o, *p);
-        }
     }
     return buf_detach(&o, NULL);
 }
@@ -163,89 +143,68 @@ rep_fields_json(const struct kpt_field *t, const void *obj, int lossless)
     return o;
 }
 
-#define COUNT_MAX ((json_int_t)1 << 53) /* a count no run reaches; JSON's exact integers */
-
-/* a count: absent is 0; anything but an integer from 0 to COUNT_MAX is bad (*bad counted) */
-static size_t
-count_in(json_t *v, int *bad)
+/* a flag byte of obj */
+static int
+flag_at(const void *obj, size_t off)
 {
-    if (!v || json_is_null(v))
-        return 0;
-    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > COUNT_MAX) {
-        (*bad)++;
-        return 0;
-    }
-    return (size_t)json_integer_value(v);
+    return *((const unsigned char *)obj + off) != 0;
 }
 
-static char *
-str_in(json_t *v)
+static json_t *
+strs_json(const struct kpt_scalar *f, const void *p, size_t n, int lossless)
 {
-    return json_is_string(v) ? rep_lossless_dec(json_string_value(v)) : NULL;
-}
-
-static void
-hist_in(json_t *o, struct kpt_hist *h, int *bad)
-{
-    json_t *e;
+    char *const *v = f->n ? (char *const *)p : *(char *const *const *)p;
+    json_t *a = json_array();
     size_t i;
 
-    json_array_foreach(json_object_get(o, "v"), i, e) {
-        char *val = str_in(json_array_get(e, 0));
-        char *ex = json_array_get(e, 2) ? str_in(json_array_get(e, 2)) : NULL;
-        size_t n = count_in(json_array_get(e, 1), bad);
-
-        if (!val || !n || (json_array_get(e, 2) && !ex))
-            (*bad)++; /* every value of a histogram was seen at least once */
-        kpt_hist_add_ex(h, val ? val : "-", n, ex);
-        free(val);
-        free(ex);
-    }
-    h->other += count_in(json_object_get(o, "other"), bad);
+    for (i = 0; i < n; i++)
+        json_array_append_new(a, lossless ? rep_lossless_str(v[i]) : rep_jstr(v[i]));
+    return a;
 }
 
-int
-rep_fields_read(const struct kpt_field *t, void *obj, json_t *o)
+json_t *
+rep_scalar_json(const struct kpt_scalar *f, const void *obj, int state, struct arena *a)
 {
-    int bad = 0;
+    const void *p = (const char *)obj + f->off;
+    int lossless = state || (f->in & KPT_IN_LOSSLESS);
+    size_t i, n = f->type == KPT_SC_STRS || f->type == KPT_SC_SEQS ? *(const size_t *)((const char *)obj + f->aux) : 0;
+    json_t *j;
 
-    for (; t->name; t++) {
-        json_t *v = json_object_get(o, t->name), *e;
-        void *p = kpt_field_ptr(t, obj);
-        size_t i;
-
-        switch (t->type) {
-        case KPT_FT_COUNT:
-            if (t->n <= 1)
-                *(size_t *)p = count_in(v, &bad);
-            else
-                for (i = 0; i < t->n; i++)
-                    ((size_t *)p)[i] = count_in(json_object_get(v, t->elem(i)), &bad);
-            break;
-        case KPT_FT_INT:
-            *(int *)p = json_is_integer(v) && json_integer_value(v) >= -1000000 &&
-                                json_integer_value(v) <= 1000000
-                            ? (int)json_integer_value(v) : 0;
-            break;
-        case KPT_FT_BOOL:
-            *(int *)p = json_is_true(v);
-            break;
-        case KPT_FT_STR:
-            *(const char **)p = str_in(v);
-            break;
-        case KPT_FT_HIST:
-            hist_in(v, p, &bad);
-            break;
-        case KPT_FT_STRV:
-            json_array_foreach(v, i, e)
-                if (json_is_string(e)) {
-                    char *s = str_in(e);
-
-                    kpt_strv_add(p, s);
-                    free(s);
-                }
-            break;
-        }
+    switch (f->type) {
+    case KPT_SC_STR:
+    case KPT_SC_KEY:
+        return lossless ? rep_lossless_str(*(const char *const *)p) : rep_jstr(*(const char *const *)p);
+    case KPT_SC_COUNT:
+        return json_integer((json_int_t) * (const size_t *)p);
+    case KPT_SC_SEQ:
+        return *(const size_t *)p == SIZE_MAX ? json_null() : json_integer((json_int_t) * (const size_t *)p);
+    case KPT_SC_I64:
+        return json_integer((json_int_t) * (const int64_t *)p);
+    case KPT_SC_TIME:
+        if (state)
+            return json_integer((json_int_t) * (const int64_t *)p);
+        return flag_at(obj, f->aux) ? rep_jstr(kpt_time_text(a, *(const int64_t *)p, flag_at(obj, f->aux2)))
+                                    : json_null();
+    case KPT_SC_FLAG:
+        return json_boolean(*(const unsigned char *)p);
+    case KPT_SC_INT:
+        return *(const int *)p >= 0 ? json_integer(*(const int *)p) : json_null();
+    case KPT_SC_ENUM:
+        return rep_jstr(f->name(*(const int *)p));
+    case KPT_SC_UUID:
+        return flag_at(obj, f->aux) ? rep_jstr(kpt_uuid_text(a, p)) : json_null();
+    case KPT_SC_ADDR:
+        return flag_at(obj, f->aux) ? rep_jstr(arena_printf(a, "0x%016" PRIx64, *(const uint64_t *)p))
+                                    : json_null();
+    case KPT_SC_STRS:
+        return strs_json(f, p, n, lossless);
+    case KPT_SC_SEQS:
+        j = json_array();
+        for (i = 0; i < n; i++)
+            json_array_append_new(j, json_integer((json_int_t)(*(const size_t *const *)p)[i]));
+        return j;
+    case KPT_SC_PART:
+        break;
     }
-    return bad ? -1 : 0;
+    return json_null();
 }

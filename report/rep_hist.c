@@ -75,7 +75,7 @@ rep_md_history_header(struct buf *b, const struct kpt_summary *s)
     if (!h)
         return;
     buf_adds(b, "History ");
-    rep_md_text(b, h->path, 200);
+    rep_md_text(b, h->path, REP_CUT_WIDE);
     buf_addf(b, ": run %lld (%zu recorded in all). Of this run's reports %zu are new to it and %zu "
                 "were recorded before", (long long)h->run_id, h->runs, h->reports_new, h->reports_known);
     if (h->copies)
@@ -90,17 +90,6 @@ rep_md_history_header(struct buf *b, const struct kpt_summary *s)
     buf_adds(b, " to ");
     date(b, h->trend_start[h->ntrend - 1]);
     buf_adds(b, ").\n\n");
-}
-
-/* the cluster table's history cells: "state | new | ever | trend | " */
-void
-rep_md_history_cells(struct buf *b, const struct kpt_summary *s, size_t i)
-{
-    const struct kpt_cluster_hist *h = &s->hist->clusters[i];
-
-    buf_addf(b, "%s | %zu | %zu | ", rep_hist_state(h), h->new_reports, h->total);
-    rep_spark(b, h->trend, s->hist->ntrend);
-    buf_adds(b, " | ");
 }
 
 void
@@ -125,17 +114,17 @@ rep_md_history_cluster(struct buf *b, const struct kpt_summary *s, size_t i)
         buf_addf(b, "; triage status %s", kpt_triage_name(h->status));
     if (h->bug) {
         buf_adds(b, "; bug ");
-        rep_md_text(b, h->bug, 300);
+        rep_md_text(b, h->bug, REP_CUT_TEXT);
     }
     if (h->note) {
         buf_adds(b, "; note: ");
-        rep_md_text(b, h->note, 600);
+        rep_md_text(b, h->note, REP_CUT_NOTE);
     }
     if (h->merged_from.n) {
         buf_adds(b, "; merged into it by triage:");
         for (k = 0; k < h->merged_from.n; k++) {
             buf_adds(b, " `");
-            rep_md_text(b, h->merged_from.v[k], 16);
+            rep_md_text(b, h->merged_from.v[k], REP_CUT_KEY);
             buf_adds(b, "`");
         }
     }
@@ -212,7 +201,7 @@ md_id(struct buf *b, const char *id)
     if (i == 16 && !id[16])
         buf_addf(b, "`%s`", id);
     else
-        rep_md_text(b, id, 80);
+        rep_md_text(b, id, REP_CUT_NAME);
 }
 
 int
@@ -249,6 +238,13 @@ rep_triage_record(FILE *f, const struct kpt_trend_row *r)
 }
 
 /* kptrace-batch history: the runs, then each cluster's trend over them */
+/* the history's tables: headers, and which columns are numbers */
+static const char *const h_runs[] = { "run", "started", "files", "new reports" };
+static const int r_runs[] = { 1, 0, 1, 1 };
+static const char *const h_trend[] = { "signature_id", "state", "new", "ever", "first seen", "trend", "per run",
+                                       "class", "signature", "bug" };
+static const int r_trend[] = { 0, 0, 1, 1, 0, 0, 0, 0, 0, 0 };
+
 int
 rep_trend_table(FILE *f, const struct kpt_trend_table *t)
 {
@@ -257,13 +253,13 @@ rep_trend_table(FILE *f, const struct kpt_trend_table *t)
     int ret;
 
     buf_adds(&b, "# kptrace-batch history\n\n");
-    rep_md_text(&b, t->path, 300);
+    rep_md_text(&b, t->path, REP_CUT_TEXT);
     buf_addf(&b, ": %zu runs, %zu distinct reports recorded.\n\n", t->runs_ever, t->reports_ever);
     if (!t->nruns) {
         buf_adds(&b, "No run recorded yet.\n");
         goto out;
     }
-    buf_adds(&b, "| run | started | files | new reports |\n|---:|---|---:|---:|\n");
+    rep_md_head(&b, h_runs, r_runs, sizeof(h_runs) / sizeof(h_runs[0]));
     for (i = 0; i < t->nruns; i++) {
         struct arena *a = arena_new(256);
 
@@ -272,8 +268,7 @@ rep_trend_table(FILE *f, const struct kpt_trend_table *t)
         arena_free(a);
     }
     buf_addf(&b, "\n## Clusters with reports in the last %zu runs\n\n", t->nruns);
-    buf_adds(&b, "| signature_id | state | new | ever | first seen | trend | per run | class | signature | bug |\n"
-                 "|---|---|---:|---:|---|---|---|---|---|---|\n");
+    rep_md_head(&b, h_trend, r_trend, sizeof(h_trend) / sizeof(h_trend[0]));
     for (i = 0; i < t->nrows; i++) {
         const struct kpt_trend_row *r = &t->rows[i];
 
@@ -287,11 +282,11 @@ rep_trend_table(FILE *f, const struct kpt_trend_table *t)
         for (k = 0; k < t->nruns; k++)
             buf_addf(&b, "%s%zu", k ? " " : "", r->h.trend[k]);
         buf_adds(&b, " | ");
-        rep_md_text(&b, r->panic_class ? r->panic_class : "-", 40);
+        rep_md_text(&b, r->panic_class ? r->panic_class : "-", REP_CUT_WORD);
         buf_adds(&b, " | ");
-        rep_md_text(&b, r->signature ? r->signature : "-", 160);
+        rep_md_text(&b, r->signature ? r->signature : "-", REP_CUT_CELL);
         buf_adds(&b, " | ");
-        rep_md_text(&b, r->h.bug ? r->h.bug : "-", 200);
+        rep_md_text(&b, r->h.bug ? r->h.bug : "-", REP_CUT_WIDE);
         buf_adds(&b, " |\n");
     }
 out:

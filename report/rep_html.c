@@ -4,7 +4,8 @@
  * browser). Readable with scripts off: the table and every cluster's details are plain
  * HTML; the script only sorts and filters rows, reading what it shows from the page's own
  * text (textContent and data attributes, never as markup). Every string from a report is
- * escaped, in element text and in attributes alike.
+ * escaped, in element text and in attributes alike. The clusters table's columns are
+ * rep_cols.c's, shared with the Markdown summary.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +14,6 @@
 #include "report/rep_int.h"
 #include "util/err.h"
 #include "util/xalloc.h"
-
-#define CELL_MAX 200
 
 static const char style[] =
     "body{font:14px/1.4 -apple-system,system-ui,sans-serif;margin:1.5em;color:#222}"
@@ -47,23 +46,6 @@ esc(struct buf *b, const char *s, size_t max)
     rep_xml_text(b, s ? s : "-", max);
 }
 
-/* a histogram as "value ×n, ..." (escaped) */
-static void
-hist(struct buf *b, const struct kpt_hist *h, size_t shown)
-{
-    size_t i;
-
-    for (i = 0; i < h->n && i < shown; i++) {
-        buf_adds(b, i ? ", " : "");
-        esc(b, h->v[i].value, CELL_MAX);
-        buf_addf(b, " \xc3\x97%zu", h->v[i].count);
-    }
-    if (h->n > shown || h->other)
-        buf_adds(b, ", \xe2\x80\xa6");
-    if (!h->n)
-        buf_adds(b, "-");
-}
-
 /* the builds as a space-separated attribute value */
 static void
 builds_attr(struct buf *b, const struct kpt_hist *h)
@@ -72,7 +54,7 @@ builds_attr(struct buf *b, const struct kpt_hist *h)
 
     for (i = 0; i < h->n; i++) {
         buf_adds(b, i ? " " : "");
-        esc(b, h->v[i].value, 64);
+        esc(b, h->v[i].value, REP_CUT_TOKEN);
     }
 }
 
@@ -81,7 +63,7 @@ path(struct buf *b, const char *p)
 {
     char *e = rep_lossless_enc(p ? p : "-");
 
-    esc(b, e, 400);
+    esc(b, e, REP_CUT_PAGE);
     free(e);
 }
 
@@ -92,19 +74,19 @@ details(struct buf *b, const struct kpt_summary *s, size_t i)
     size_t k;
 
     buf_addf(b, "<details id=\"c-%s\"><summary>#%zu ", c->id_hex, i + 1);
-    esc(b, c->signature, 400);
+    esc(b, c->signature, REP_CUT_PAGE);
     buf_addf(b, " (%zu)</summary>\n<dl><dt>id</dt><dd><code>%s</code></dd><dt>class</dt><dd>", c->count, c->id_hex);
-    esc(b, c->panic_class, 80);
+    esc(b, c->panic_class, REP_CUT_NAME);
     buf_adds(b, "</dd><dt>culprit</dt><dd>");
-    esc(b, c->culprit, 200);
+    esc(b, c->culprit, REP_CUT_WIDE);
     buf_adds(b, "</dd><dt>message</dt><dd>");
-    esc(b, c->message && *c->message ? c->message : "(none)", 600);
+    esc(b, c->message && *c->message ? c->message : "(none)", REP_CUT_NOTE);
     buf_adds(b, "</dd><dt>OS builds</dt><dd>");
-    hist(b, &c->builds, 12);
+    rep_html_hist(b, &c->builds, 12);
     buf_adds(b, "</dd><dt>models</dt><dd>");
-    hist(b, &c->models, 12);
+    rep_html_hist(b, &c->models, 12);
     buf_adds(b, "</dd><dt>processes</dt><dd>");
-    hist(b, &c->processes, 12);
+    rep_html_hist(b, &c->processes, 12);
     buf_adds(b, "</dd>");
     if (s->hist) {
         const struct kpt_cluster_hist *h = &s->hist->clusters[i];
@@ -119,15 +101,15 @@ details(struct buf *b, const struct kpt_summary *s, size_t i)
         buf_addf(b, "</dd><dt>triage</dt><dd>%s", kpt_triage_name(h->status));
         if (h->bug) {
             buf_adds(b, "; bug ");
-            esc(b, h->bug, 300);
+            esc(b, h->bug, REP_CUT_TEXT);
         }
         if (h->note) {
             buf_adds(b, "; note: ");
-            esc(b, h->note, 600);
+            esc(b, h->note, REP_CUT_NOTE);
         }
         for (k = 0; k < h->merged_from.n; k++) {
             buf_adds(b, k ? ", " : "; merged into it: ");
-            esc(b, h->merged_from.v[k], 16);
+            esc(b, h->merged_from.v[k], REP_CUT_KEY);
         }
         buf_adds(b, "</dd>");
     }
@@ -140,9 +122,9 @@ details(struct buf *b, const struct kpt_summary *s, size_t i)
             const char *sp = strchr(e->value, ' ');
 
             buf_adds(b, "<tr><td>");
-            esc(b, sp ? sp + 1 : "", CELL_MAX);
+            esc(b, sp ? sp + 1 : "", REP_CUT_WIDE);
             buf_adds(b, "</td><td><code>");
-            esc(b, e->value, 16);
+            esc(b, e->value, REP_CUT_KEY);
             buf_addf(b, "</code></td><td class=\"n\">%zu</td><td>", e->count);
             path(b, e->example);
             buf_adds(b, "</td></tr>\n");
@@ -156,7 +138,7 @@ details(struct buf *b, const struct kpt_summary *s, size_t i)
         buf_adds(b, "<ol class=\"bt\" start=\"0\">");
         for (k = 0; k < c->rep_nframes; k++) {
             buf_adds(b, "<li>");
-            esc(b, c->rep_frames[k], 400);
+            esc(b, c->rep_frames[k], REP_CUT_PAGE);
             buf_adds(b, "</li>");
         }
         buf_adds(b, "</ol>\n");
@@ -184,7 +166,7 @@ build_trends(struct buf *b, const struct kpt_summary *s)
                 "<th>trend</th><th>per run</th></tr></thead><tbody>\n", h->ntrend);
     for (i = 0; i < h->nbuilds; i++) {
         buf_adds(b, "<tr><td>");
-        esc(b, h->builds[i].build, 64);
+        esc(b, h->builds[i].build, REP_CUT_TOKEN);
         buf_adds(b, "</td><td>");
         rep_spark_svg(b, h->builds[i].trend, h->ntrend);
         buf_adds(b, "</td><td>");
@@ -227,9 +209,9 @@ rep_html(FILE *f, const struct kpt_summary *s)
     buf_addf(&b, "<title>kptrace-batch: %zu clusters from %zu reports</title>\n<style>%s</style></head><body>\n",
              s->nclusters, total, style);
     buf_addf(&b, "<h1>Kernel panic triage</h1>\n<p class=\"meta\">kptrace-batch %s, signatures ", KPT_VERSION);
-    esc(&b, s->algo, 64);
+    esc(&b, s->algo, REP_CUT_TOKEN);
     buf_adds(&b, ", rules ");
-    esc(&b, s->rules, 64);
+    esc(&b, s->rules, REP_CUT_TOKEN);
     buf_addf(&b, "</p>\n<p id=\"counts\">%zu files: %zu ok, %zu partial, %zu rejected; %zu clusters",
              s->files, s->ok, s->partial, s->rejected, s->nclusters);
     if (s->skipped)
@@ -244,7 +226,7 @@ rep_html(FILE *f, const struct kpt_summary *s)
     }
     if (s->hist) {
         buf_adds(&b, "<p id=\"history\">History ");
-        esc(&b, s->hist->path, 300);
+        esc(&b, s->hist->path, REP_CUT_TEXT);
         buf_addf(&b, ": run %lld; %zu reports new to it, %zu recorded before, %zu distinct in all; "
                      "%zu NEW and %zu REGRESSED clusters.</p>\n", (long long)s->hist->run_id,
                  s->hist->reports_new, s->hist->reports_known, s->hist->reports_ever,
@@ -259,46 +241,28 @@ rep_html(FILE *f, const struct kpt_summary *s)
     for (i = 0; i < ncls; i++)
         if (!i || strcmp(cls[i], cls[i - 1])) {
             buf_adds(&b, "<option value=\"");
-            esc(&b, cls[i], 80);
+            esc(&b, cls[i], REP_CUT_NAME);
             buf_adds(&b, "\">");
-            esc(&b, cls[i], 80);
+            esc(&b, cls[i], REP_CUT_NAME);
             buf_adds(&b, "</option>");
         }
     buf_adds(&b, "</select></label><label>build <input id=\"f-build\" size=\"10\"></label>"
                  "<label>culprit <input id=\"f-culprit\" size=\"24\"></label></div>\n");
-    buf_adds(&b, "<table id=\"clusters\"><thead><tr><th>#</th><th>count</th>");
-    if (s->hist)
-        buf_adds(&b, "<th>history</th><th>new</th><th>ever</th><th>trend</th>");
-    buf_adds(&b, "<th>share</th><th>signature</th><th>class</th><th>culprit</th><th>OS builds</th>"
-                 "<th>hang sites</th></tr></thead><tbody>\n");
+    buf_adds(&b, "<table id=\"clusters\"><thead><tr>");
+    rep_cols_html_head(&b, s, rep_cluster_cols);
+    buf_adds(&b, "</tr></thead><tbody>\n");
     for (i = 0; i < s->nclusters; i++) {
         const struct kpt_cluster *c = &s->clusters[i];
 
         buf_addf(&b, "<tr id=\"r-%s\" data-cls=\"", c->id_hex);
-        esc(&b, c->panic_class, 80);
+        esc(&b, c->panic_class, REP_CUT_NAME);
         buf_adds(&b, "\" data-builds=\"");
         builds_attr(&b, &c->builds);
         buf_adds(&b, "\" data-culprit=\"");
-        rep_xml_text(&b, c->culprit ? c->culprit : "", 200);
-        buf_addf(&b, "\"><td class=\"n\">%zu</td><td class=\"n\">%zu</td>", i + 1, c->count);
-        if (s->hist) {
-            const struct kpt_cluster_hist *h = &s->hist->clusters[i];
-
-            buf_addf(&b, "<td>%s</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td><td>", rep_hist_state(h),
-                     h->new_reports, h->total);
-            rep_spark_svg(&b, h->trend, s->hist->ntrend);
-            buf_adds(&b, "</td>");
-        }
-        buf_addf(&b, "<td class=\"n\">%.1f%%</td><td><a href=\"#c-%s\">",
-                 total ? 100.0 * (double)c->count / (double)total : 0.0, c->id_hex);
-        esc(&b, c->signature, 300);
-        buf_adds(&b, "</a></td><td>");
-        esc(&b, c->panic_class, 80);
-        buf_adds(&b, "</td><td>");
-        esc(&b, c->culprit, 200);
-        buf_adds(&b, "</td><td>");
-        hist(&b, &c->builds, 4);
-        buf_addf(&b, "</td><td class=\"n\">%zu</td></tr>\n", c->hang_sites.n);
+        rep_xml_text(&b, c->culprit ? c->culprit : "", REP_CUT_WIDE);
+        buf_adds(&b, "\">");
+        rep_cols_html_row(&b, s, i, rep_cluster_cols);
+        buf_adds(&b, "</tr>\n");
         /* written as it goes, as the details below: the page is not held whole */
         if ((ret = spill(f, &b)) < 0)
             goto out;
@@ -315,7 +279,7 @@ rep_html(FILE *f, const struct kpt_summary *s)
             buf_adds(&b, "<li>");
             path(&b, s->rej[i].path);
             buf_adds(&b, ": ");
-            esc(&b, s->rej[i].why, 300);
+            esc(&b, s->rej[i].why, REP_CUT_TEXT);
             buf_adds(&b, "</li>");
         }
         buf_adds(&b, "</ul>\n");

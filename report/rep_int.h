@@ -13,6 +13,22 @@
 #include "model/model.h"
 #include "util/buf.h"
 
+/*
+ * How much of a report's text each place shows: bytes of input, then an ellipsis
+ * (rep_md_text(), rep_xml_text()). Named once; every writer cuts by these.
+ */
+#define REP_CUT_KEY 16     /* a key (hex digits) */
+#define REP_CUT_WORD 40    /* a class, a build, a histogram's value in Markdown */
+#define REP_CUT_TOKEN 64   /* a build or digest in an HTML attribute or line */
+#define REP_CUT_NAME 80    /* a culprit bundle id (Markdown), a class (HTML), an id */
+#define REP_CUT_CELL 160   /* a signature or site in a Markdown table cell */
+#define REP_CUT_WIDE 200   /* an example's path or a reason in a cell; a culprit (HTML) */
+#define REP_CUT_TITLE 255  /* a signature in a heading */
+#define REP_CUT_TEXT 300   /* a message, path, frame or failure in a section */
+#define REP_CUT_PAGE 400   /* a signature, path or frame on the HTML page */
+#define REP_CUT_NOTE 600   /* a triage note; a message on the HTML page */
+#define REP_CUT_ALL 4096   /* a chart's tooltip */
+
 json_t *rep_jstr(const char *s);             /* display; null for NULL */
 json_t *rep_jhist(const struct kpt_hist *h); /* display: {"value": count, "(others)": n} */
 char *rep_lossless_enc(const char *s);
@@ -20,30 +36,56 @@ char *rep_lossless_enc(const char *s);
 void rep_xml_text(struct buf *b, const char *s, size_t max);
 /* rep_plot_svg_buf() - the top clusters' bar chart as one <svg> element */
 void rep_plot_svg_buf(struct buf *b, const struct kpt_summary *s);
-char *rep_lossless_dec(const char *s);
-json_t *rep_lossless_str(const char *s); /* lossless; null for NULL */
-
-/* rep_csv_record() - one RFC 4180 record from *p: its cells into *out (each malloc'd), their
- * number returned; 0 at the end */
-size_t rep_csv_record(const char **p, const char *end, char ***out, size_t *cap);
-/* rep_csv_canon() - one CSV row as this tool writes it: every cell re-quoted and neutralised
- * (a row as printed comes back unchanged); NULL when row is not exactly one record */
-char *rep_csv_canon(const char *row, size_t len);
+json_t *rep_lossless_str(const char *s); /* lossless; null for NULL (readers/ decodes it) */
 
 /* rep_fields_json() - the fields of table t in obj, as an object (lossless: for a state) */
 json_t *rep_fields_json(const struct kpt_field *t, const void *obj, int lossless);
-/* rep_fields_read() - a state's object back into obj (strings and histograms owned); -1
- * when a count is not an integer from 0 to 2^53, or a histogram entry is empty */
-int rep_fields_read(const struct kpt_field *t, void *obj, json_t *o);
+/* rep_scalar_json() - scalar f of obj (model.h's tables) as --json shows it, or as a state
+ * keeps it (state: lossless, times as numbers); texts formatted in a; null for a part */
+json_t *rep_scalar_json(const struct kpt_scalar *f, const void *obj, int state, struct arena *a);
+
+/*
+ * One column of the clusters table, for the Markdown summary and the HTML page alike
+ * (rep_cols.c): its header, its alignment (numbers right), how much text it shows, when it
+ * shows, and its cell's value. Header, separator and rows come from rep_cluster_cols.
+ */
+struct rep_cell {
+    struct buf *b;
+    const struct kpt_summary *s;
+    size_t i;  /* the cluster */
+    int html;  /* the page's cell, else Markdown's */
+    size_t cut;
+};
+struct rep_col {
+    const char *head;
+    int right;
+    size_t cut_md, cut_html;
+    int (*shown)(const struct kpt_summary *s, int html); /* NULL: always */
+    void (*value)(const struct rep_cell *x);
+};
+extern const struct rep_col rep_cluster_cols[];
+void rep_cols_md_head(struct buf *b, const struct kpt_summary *s, const struct rep_col *t);
+void rep_cols_md_row(struct buf *b, const struct kpt_summary *s, size_t i, const struct rep_col *t);
+void rep_cols_html_head(struct buf *b, const struct kpt_summary *s, const struct rep_col *t);
+void rep_cols_html_row(struct buf *b, const struct kpt_summary *s, size_t i, const struct rep_col *t);
+/* rep_md_head() - a Markdown table's header and separator: n headers, right[k] for numbers
+ * (rep_escape.c) */
+void rep_md_head(struct buf *b, const char *const *heads, const int *right, size_t n);
+/* a histogram as "value ×n, ...": Markdown ("others ×k" for the rest), HTML ("…") */
+void rep_md_hist(struct buf *b, const struct kpt_hist *h, size_t shown);
+void rep_html_hist(struct buf *b, const struct kpt_hist *h, size_t shown);
+/* part of whole as "12.5%", "-" when whole is 0 */
+void rep_pct(struct buf *b, size_t part, size_t whole);
+/* a time as kpt_time_text() gives it, "-" when there is none */
+void rep_when(struct buf *b, int has, int64_t t, int local);
 
 /* --history (rep_hist.c): a trend as eight-level blocks, and as a small inline SVG; a
- * cluster's state (NEW, REGRESSED, or its triage status); the Markdown header line, table
- * cells and section line; the JSON objects of a cluster and of the run */
+ * cluster's state (NEW, REGRESSED, or its triage status); the Markdown header line and
+ * section line; the JSON objects of a cluster and of the run */
 void rep_spark(struct buf *b, const size_t *v, size_t n);
 void rep_spark_svg(struct buf *b, const size_t *v, size_t n);
 const char *rep_hist_state(const struct kpt_cluster_hist *h);
 void rep_md_history_header(struct buf *b, const struct kpt_summary *s);
-void rep_md_history_cells(struct buf *b, const struct kpt_summary *s, size_t i);
 void rep_md_history_cluster(struct buf *b, const struct kpt_summary *s, size_t i);
 json_t *rep_hist_cluster_json(const struct kpt_summary *s, size_t i);
 json_t *rep_hist_run_json(const struct kpt_summary *s);

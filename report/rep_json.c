@@ -82,90 +82,84 @@ hang_json(struct arena *a, const struct kpt_report *r)
     return o;
 }
 
+static json_t *
+slides_json(struct arena *a, const struct kpt_report *r)
+{
+    json_t *sl = json_object();
+    size_t i;
+
+    for (i = 0; i < KPT_SL_COUNT; i++)
+        if (r->slide_set & (1u << i))
+            json_object_set_new(sl, kpt_slide_name((enum kpt_slide_key)i),
+                                rep_jstr(arena_printf(a, "0x%016" PRIx64, r->slide[i])));
+    return sl;
+}
+
+static json_t *
+kexts_json(struct arena *a, const struct kpt_report *r)
+{
+    json_t *kx = json_array();
+    size_t i;
+
+    for (i = 0; i < r->nkexts; i++) {
+        const struct kpt_kext *k = &r->kexts[i];
+        json_t *x = json_object();
+
+        json_object_set_new(x, "id", rep_jstr(k->id));
+        json_object_set_new(x, "version", rep_jstr(k->version));
+        json_object_set_new(x, "uuid", k->has_uuid ? rep_jstr(kpt_uuid_text(a, k->uuid)) : json_null());
+        json_object_set_new(x, "start", rep_jstr(arena_printf(a, "0x%016" PRIx64, k->start)));
+        json_object_set_new(x, "end", k->has_end ? rep_jstr(arena_printf(a, "0x%016" PRIx64, k->end))
+                                                 : json_null());
+        json_object_set_new(x, "dependency", json_boolean(k->dependency));
+        json_array_append_new(kx, x);
+    }
+    return kx;
+}
+
+/* a part of a report row the table names but does not describe */
+static json_t *
+report_part(const char *key, struct arena *a, const struct kpt_report *r)
+{
+    json_t *fr;
+    size_t i;
+
+    if (!strcmp(key, "slides"))
+        return slides_json(a, r);
+    if (!strcmp(key, "culprit_owner"))
+        return rep_jstr(kpt_culprit_owner(r->culprit));
+    if (!strcmp(key, "hang"))
+        return hang_json(a, r);
+    if (!strcmp(key, "kexts"))
+        return kexts_json(a, r);
+    if (!strcmp(key, "loaded_kexts"))
+        return json_integer((json_int_t)r->nloaded);
+    if (strcmp(key, "frames"))
+        return json_null();
+    fr = json_array();
+    for (i = 0; i < r->nframes; i++)
+        json_array_append_new(fr, frame_json(a, &r->frames[i]));
+    return fr;
+}
+
+/* a report's row: kpt_report_scalars in their order (a rejected report's first three) */
 void
 rep_json_report_buf(struct buf *out, struct arena *a, const struct kpt_report *r)
 {
-    json_t *o = json_object(), *fr = json_array(), *kx = json_array(), *sl = json_object();
-    size_t i;
-    int read = KPT_READ(r);
+    const struct kpt_scalar *f;
+    json_t *o = json_object();
+    char *t;
 
-    json_object_set_new(o, "path", rep_lossless_str(r->path));
-    json_object_set_new(o, "status", json_string(kpt_status_name(r->status)));
-    json_object_set_new(o, "error", rep_jstr(r->error));
-    if (read) {
-        json_object_set_new(o, "identity", rep_jstr(r->identity));
-        json_object_set_new(o, "excluded", json_boolean(r->excluded));
-        json_object_set_new(o, "format", json_string(kpt_format_name(r->format)));
-        json_object_set_new(o, "arch", json_string(kpt_arch_name(r->arch)));
-        json_object_set_new(o, "os_build", rep_jstr(r->os_build));
-        json_object_set_new(o, "os_version", rep_jstr(r->os_version));
-        json_object_set_new(o, "host_build", rep_jstr(r->host_build));
-        json_object_set_new(o, "kernel_version", rep_jstr(r->kernel_version));
-        json_object_set_new(o, "xnu", rep_jstr(r->xnu));
-        json_object_set_new(o, "variant", rep_jstr(r->variant));
-        json_object_set_new(o, "soc", rep_jstr(r->soc));
-        json_object_set_new(o, "kernel_uuid",
-                            r->has_kernel_uuid ? rep_jstr(kpt_uuid_text(a, r->kernel_uuid)) : json_null());
-        for (i = 0; i < KPT_SL_COUNT; i++)
-            if (r->slide_set & (1u << i))
-                json_object_set_new(sl, kpt_slide_name((enum kpt_slide_key)i),
-                                    rep_jstr(arena_printf(a, "0x%016" PRIx64, r->slide[i])));
-        json_object_set_new(o, "slides", sl);
-        sl = NULL;
-        json_object_set_new(o, "model", rep_jstr(r->model));
-        json_object_set_new(o, "time", r->has_when ? rep_jstr(kpt_time_text(a, r->when, r->when_local))
-                                                   : json_null());
-        json_object_set_new(o, "cpu", r->cpu >= 0 ? json_integer(r->cpu) : json_null());
-        json_object_set_new(o, "caller", r->has_caller ? rep_jstr(arena_printf(a, "0x%016" PRIx64, r->caller))
-                                                       : json_null());
-        json_object_set_new(o, "process", rep_jstr(r->process));
-        json_object_set_new(o, "pid", r->pid >= 0 ? json_integer(r->pid) : json_null());
-        json_object_set_new(o, "panic_string", rep_jstr(r->panic_string));
-        /* a T2 Mac's two panics: which one the report is signed on, and the other's message */
-        json_object_set_new(o, "panic_source", rep_jstr(kpt_panic_source_name(r->panic_source)));
-        json_object_set_new(o, "other_panic", rep_jstr(r->other_panic));
-        json_object_set_new(o, "src_file", rep_jstr(r->src_file));
-        json_object_set_new(o, "panic_class", rep_jstr(r->panic_class));
-        json_object_set_new(o, "signature_id", rep_jstr(r->sig_id));
-        json_object_set_new(o, "signature", rep_jstr(r->signature));
-        json_object_set_new(o, "coarse_id", rep_jstr(r->coarse_id));
-        json_object_set_new(o, "fine_id", rep_jstr(r->fine_id));
-        json_object_set_new(o, "quality", rep_jstr(kpt_quality_name(r->quality)));
-        json_object_set_new(o, "culprit", rep_jstr(r->culprit));
-        json_object_set_new(o, "culprit_owner", rep_jstr(kpt_culprit_owner(r->culprit)));
-        json_object_set_new(o, "kdk", rep_jstr(r->kdk));
-        json_object_set_new(o, "kdk_match", rep_jstr(kpt_kdk_match_name(r->kdk_match)));
-        for (i = 0; i < r->nframes; i++)
-            json_array_append_new(fr, frame_json(a, &r->frames[i]));
-        json_object_set_new(o, "hang", hang_json(a, r));
-        for (i = 0; i < r->nkexts; i++) {
-            const struct kpt_kext *k = &r->kexts[i];
-            json_t *x = json_object();
-
-            json_object_set_new(x, "id", rep_jstr(k->id));
-            json_object_set_new(x, "version", rep_jstr(k->version));
-            json_object_set_new(x, "uuid", k->has_uuid ? rep_jstr(kpt_uuid_text(a, k->uuid)) : json_null());
-            json_object_set_new(x, "start", rep_jstr(arena_printf(a, "0x%016" PRIx64, k->start)));
-            json_object_set_new(x, "end", k->has_end ? rep_jstr(arena_printf(a, "0x%016" PRIx64, k->end))
-                                                     : json_null());
-            json_object_set_new(x, "dependency", json_boolean(k->dependency));
-            json_array_append_new(kx, x);
-        }
-        json_object_set_new(o, "frames", fr);
-        json_object_set_new(o, "kexts", kx);
-        json_object_set_new(o, "loaded_kexts", json_integer((json_int_t)r->nloaded));
-        fr = kx = NULL;
+    for (f = kpt_report_scalars; f->key; f++) {
+        if (!(f->in & KPT_IN_JSON) || ((f->in & KPT_IN_READ) && !KPT_READ(r)))
+            continue;
+        json_object_set_new(o, f->key, f->type == KPT_SC_PART ? report_part(f->key, a, r)
+                                                              : rep_scalar_json(f, r, 0, a));
     }
-    json_decref(fr);
-    json_decref(kx);
-    json_decref(sl);
-    {
-        char *t = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
-
-        if (t)
-            buf_adds(out, t);
-        free(t);
-    }
+    t = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+    if (t)
+        buf_adds(out, t);
+    free(t);
     json_decref(o);
 }
 
@@ -177,65 +171,65 @@ rep_json_sep(FILE *f, int first)
     return ferror(f) ? KPT_E_IO : 0;
 }
 
+/* a part of a cluster the table names but does not describe: into o */
+static void
+cluster_part(json_t *o, const char *key, const struct kpt_summary *s, size_t i)
+{
+    const struct kpt_cluster *c = &s->clusters[i];
+
+    if (!strcmp(key, "rank")) {
+        json_object_set_new(o, key, json_integer((json_int_t)i + 1));
+    } else if (!strcmp(key, "culprit_owner")) {
+        json_object_set_new(o, key, rep_jstr(kpt_culprit_owner(c->culprit)));
+    } else if (!strcmp(key, "histograms")) {
+        json_t *h = rep_fields_json(kpt_cluster_fields, c, 0);
+
+        json_object_update(o, h);
+        json_decref(h);
+    } else if (!strcmp(key, "baseline") && s->base) {
+        char tmp[32];
+        const struct kpt_base_entry *e = rep_baseline_find(s->base, c->id_hex);
+
+        json_object_set_new(o, "baseline_status", json_string(rep_baseline_status(s->base, c, tmp)));
+        json_object_set_new(o, "baseline_count", e ? json_integer((json_int_t)e->count) : json_null());
+    } else if (!strcmp(key, "history") && s->hist) {
+        json_object_set_new(o, key, rep_hist_cluster_json(s, i));
+    }
+}
+
+/* cluster i: kpt_cluster_scalars in their order */
+static json_t *
+cluster_json(const struct kpt_summary *s, size_t i)
+{
+    const struct kpt_scalar *f;
+    struct arena *a = arena_new(256);
+    json_t *o = json_object();
+
+    for (f = kpt_cluster_scalars; f->key; f++) {
+        if (!(f->in & KPT_IN_JSON))
+            continue;
+        if (f->type == KPT_SC_PART)
+            cluster_part(o, f->key, s, i);
+        else
+            json_object_set_new(o, f->key, rep_scalar_json(f, &s->clusters[i], 0, a));
+    }
+    arena_free(a);
+    return o;
+}
+
 int
 rep_json_end(FILE *f, const struct kpt_summary *s)
 {
     json_t *tot = NULL, *rej = json_array();
-    size_t i, k;
+    size_t i;
     int ret = 0;
 
     /* the clusters one at a time (the same bytes as one compact array): memory is one
      * cluster's tree, not 100,000 of them */
     fputs("\n],\"clusters\":[", f);
     for (i = 0; i < s->nclusters; i++) {
-        const struct kpt_cluster *c = &s->clusters[i];
-        json_t *o = json_object(), *fr = json_array(), *ex = json_array();
-        struct arena *a = arena_new(256);
+        json_t *o = cluster_json(s, i);
 
-        json_object_set_new(o, "rank", json_integer((json_int_t)i + 1));
-        json_object_set_new(o, "signature_id", rep_jstr(c->id_hex));
-        json_object_set_new(o, "signature", rep_jstr(c->signature));
-        json_object_set_new(o, "count", json_integer((json_int_t)c->count));
-        json_object_set_new(o, "panic_class", rep_jstr(c->panic_class));
-        json_object_set_new(o, "culprit", rep_jstr(c->culprit));
-        json_object_set_new(o, "culprit_owner", rep_jstr(kpt_culprit_owner(c->culprit)));
-        json_object_set_new(o, "message", rep_jstr(c->message));
-        json_object_set_new(o, "first_seen", c->has_seen ? rep_jstr(kpt_time_text(a, c->first_seen, c->seen_local)) : json_null());
-        json_object_set_new(o, "last_seen", c->has_seen ? rep_jstr(kpt_time_text(a, c->last_seen, c->seen_local)) : json_null());
-        json_object_set_new(o, "fields", rep_jstr(c->fields));
-        json_object_set_new(o, "coarse_id", rep_jstr(c->coarse_id));
-        json_object_set_new(o, "coarse", rep_jstr(c->coarse));
-        {
-            json_t *h = rep_fields_json(kpt_cluster_fields, c, 0);
-
-            json_object_update(o, h);
-            json_decref(h);
-        }
-        if (s->base) {
-            char tmp[32];
-            const struct kpt_base_entry *e = rep_baseline_find(s->base, c->id_hex);
-
-            json_object_set_new(o, "baseline_status", json_string(rep_baseline_status(s->base, c, tmp)));
-            json_object_set_new(o, "baseline_count", e ? json_integer((json_int_t)e->count) : json_null());
-        }
-        if (s->hist)
-            json_object_set_new(o, "history", rep_hist_cluster_json(s, i));
-        json_object_set_new(o, "representative", rep_lossless_str(c->rep_path));
-        for (k = 0; k < c->rep_nframes; k++)
-            json_array_append_new(fr, rep_jstr(c->rep_frames[k]));
-        json_object_set_new(o, "frames", fr);
-        for (k = 0; k < c->nexamples; k++)
-            json_array_append_new(ex, rep_lossless_str(c->examples[k]));
-        json_object_set_new(o, "examples", ex);
-        {
-            json_t *mem = json_array();
-
-            /* members: indices into "reports" (every member, when the table kept them) */
-            for (k = 0; k < c->nmembers; k++)
-                json_array_append_new(mem, json_integer((json_int_t)c->members[k]));
-            json_object_set_new(o, "members", mem);
-        }
-        arena_free(a);
         if (i)
             fputc(',', f);
         if ((ret = dump(f, o)) < 0)

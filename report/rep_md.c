@@ -1,5 +1,6 @@
 /*
- * rep_md.c - the Markdown triage summary.
+ * rep_md.c - the Markdown triage summary. The clusters table's columns are rep_cols.c's
+ * (shared with the HTML page); every other table's header comes from its column list here.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,8 +10,24 @@
 #include "util/err.h"
 #include "util/xalloc.h"
 
-#define CELL_MAX 160 /* report text per table cell */
-#define HIST_SHOWN 4
+/* the other tables' columns: headers, and which are numbers (right-aligned) */
+#define HEAD(b, h, r) rep_md_head(b, h, r, sizeof(h) / sizeof(h[0]))
+static const char *const h_counts[] = { "files", "ok", "partial", "rejected", "clusters" };
+static const int r_counts[] = { 1, 1, 1, 1, 1 };
+static const char *const h_hung[] = { "site", "hang_id", "count", "share", "example" };
+static const int r_hung[] = { 0, 0, 1, 1, 0 };
+static const char *const h_sites[] = { "site", "hang_id", "reports", "clusters", "services starved", "example" };
+static const int r_sites[] = { 0, 0, 1, 1, 0, 0 };
+static const char *const h_new[] = { "count", "share", "signature", "culprit", "first build", "first seen" };
+static const int r_new[] = { 1, 1, 0, 0, 0, 0 };
+static const char *const h_gone[] = { "baseline count", "signature id", "signature" };
+static const int r_gone[] = { 1, 0, 0 };
+static const char *const h_only[] = { "reports in this build", "signature", "culprit" };
+static const int r_only[] = { 1, 0, 0 };
+static const char *const h_rej[] = { "file", "reason" };
+static const int r_rej[] = { 0, 0 };
+static const char *const h_rules[] = { "change", "reports", "cluster here", "with those rules", "example" };
+static const int r_rules[] = { 0, 1, 0, 0, 0 };
 
 static void
 md(struct buf *b, const char *s, size_t max)
@@ -27,50 +44,6 @@ md_path(struct buf *b, const char *p, size_t max)
 
     md(b, e, max);
     free(e);
-}
-
-static void
-pct(struct buf *b, size_t part, size_t whole)
-{
-    if (!whole)
-        buf_adds(b, "-");
-    else
-        buf_addf(b, "%.1f%%", 100.0 * (double)part / (double)whole);
-}
-
-static void
-when(struct buf *b, int has, int64_t t, int local)
-{
-    struct arena *a;
-
-    if (!has) {
-        buf_adds(b, "-");
-        return;
-    }
-    a = arena_new(256);
-    buf_adds(b, kpt_time_text(a, t, local));
-    arena_free(a);
-}
-
-static void
-hist(struct buf *b, const struct kpt_hist *h, size_t shown)
-{
-    size_t i, rest = h->other;
-
-    for (i = 0; i < h->n; i++) {
-        if (i >= shown) {
-            rest += h->v[i].count;
-            continue;
-        }
-        if (i)
-            buf_adds(b, ", ");
-        md(b, h->v[i].value, 40);
-        buf_addf(b, " ×%zu", h->v[i].count);
-    }
-    if (rest)
-        buf_addf(b, ", others ×%zu", rest);
-    if (!h->n)
-        buf_adds(b, "-");
 }
 
 static int
@@ -96,17 +69,17 @@ symbolication(struct buf *b, const struct kpt_summary *s)
     if (st->kdks) /* KDKs are read as far as the reports need them */
         buf_addf(b, " from %zu KDK%s", st->kdks, st->kdks == 1 ? "" : "s");
     buf_adds(b, "; symbolicated ");
-    pct(b, s->frames_named, s->frames);
+    rep_pct(b, s->frames_named, s->frames);
     buf_adds(b, " of frames");
     if (st->reports_no_kdk) {
         buf_addf(b, "; %zu report%s had no KDK: ", st->reports_no_kdk, st->reports_no_kdk == 1 ? "" : "s");
-        hist(b, &st->no_kdk_builds, 6);
+        rep_md_hist(b, &st->no_kdk_builds, 6);
     }
     if (st->reports_mismatch)
         buf_addf(b, " (%zu of them: kernel UUID differs from the KDK of their build)", st->reports_mismatch);
     if (st->no_binary_kexts.n) {
         buf_adds(b, "; kext frames without a binary (add it with --kext): ");
-        hist(b, &st->no_binary_kexts, 6);
+        rep_md_hist(b, &st->no_binary_kexts, 6);
     }
     if (st->frames_learned)
         buf_addf(b, "; %zu frame%s named from what other reports of the run print for the same binary "
@@ -117,7 +90,7 @@ symbolication(struct buf *b, const struct kpt_summary *s)
     buf_adds(b, ".\n\n");
     for (i = 0; i < st->failures.n; i++) {
         buf_adds(b, i ? "; " : "KDK failures: ");
-        md(b, st->failures.v[i], 300);
+        md(b, st->failures.v[i], REP_CUT_TEXT);
     }
     if (st->failures.n)
         buf_addf(b, ". %zu lookups failed; their frames stay MODULE+0xOFFSET.\n\n", st->lldb_failed);
@@ -146,7 +119,7 @@ header(struct buf *b, const struct kpt_summary *s)
              s->rules ? s->rules : "-");
     if (s->sig_frames)
         buf_addf(b, "Signatures keep %d significant frames (--frames).\n\n", s->sig_frames);
-    buf_adds(b, "| files | ok | partial | rejected | clusters |\n|---:|---:|---:|---:|---:|\n");
+    HEAD(b, h_counts, r_counts);
     buf_addf(b, "| %zu | %zu | %zu | %zu | %zu |\n\n", s->files, s->ok, s->partial, s->rejected,
              s->nclusters);
     if (s->skipped)
@@ -164,9 +137,9 @@ header(struct buf *b, const struct kpt_summary *s)
     buf_addf(b, "%s.\n\n", any ? "" : "none");
     buf_addf(b, "Frames: %zu in all, %zu placed in the kernel or a kext (", s->frames,
              s->frames_placed);
-    pct(b, s->frames_placed, s->frames);
+    rep_pct(b, s->frames_placed, s->frames);
     buf_addf(b, "), %zu named (", s->frames_named);
-    pct(b, s->frames_named, s->frames);
+    rep_pct(b, s->frames_named, s->frames);
     buf_addf(b, "). Reports without a backtrace: %zu.", s->no_backtrace);
     if (s->excluded)
         buf_addf(b, " Left out by --since, --until or --build: %zu.", s->excluded);
@@ -188,59 +161,20 @@ times_note(struct buf *b, const struct kpt_summary *s)
                     "time, as its report gave no zone.\n\n");
 }
 
-static int flush(FILE *f, struct buf *b);
-
 /* the table by count; written to f as it goes once b passes 1 MB (a row a cluster) */
 static int
 cluster_table(FILE *f, struct buf *b, const struct kpt_summary *s)
 {
-    size_t i, total = KPT_TOTAL(s);
+    size_t i;
 
     buf_adds(b, "## Clusters by count\n\n");
     if (!s->nclusters) {
         buf_adds(b, "No panic report was read.\n\n");
         return 0;
     }
-    buf_adds(b, "| # | count | ");
-    if (s->base)
-        buf_adds(b, "vs baseline | ");
-    if (s->hist)
-        buf_addf(b, "history | new | ever | trend (%zu runs) | ", s->hist->ntrend);
-    buf_adds(b, "share | signature | class | culprit | first seen | last seen | OS builds |");
-    /* a run with hang keys: how many distinct sites each cluster's hangs came from */
-    buf_adds(b, s->hang_keyed ? " hang sites |\n" : "\n");
-    buf_adds(b, "|---:|---:|");
-    if (s->base)
-        buf_adds(b, "---|");
-    if (s->hist)
-        buf_adds(b, "---|---:|---:|---|");
-    buf_adds(b, "---:|---|---|---|---|---|---|");
-    buf_adds(b, s->hang_keyed ? "---:|\n" : "\n");
+    rep_cols_md_head(b, s, rep_cluster_cols);
     for (i = 0; i < s->nclusters; i++) {
-        const struct kpt_cluster *c = &s->clusters[i];
-        char tmp[32];
-
-        buf_addf(b, "| %zu | %zu | ", i + 1, c->count);
-        if (s->base)
-            buf_addf(b, "%s | ", rep_baseline_status(s->base, c, tmp));
-        if (s->hist)
-            rep_md_history_cells(b, s, i);
-        pct(b, c->count, total);
-        buf_adds(b, " | ");
-        md(b, c->signature, CELL_MAX);
-        buf_adds(b, " | ");
-        md(b, c->panic_class, 40);
-        buf_adds(b, " | ");
-        md(b, c->culprit ? c->culprit : "-", 80);
-        buf_adds(b, " | ");
-        when(b, c->has_seen, c->first_seen, c->seen_local);
-        buf_adds(b, " | ");
-        when(b, c->has_seen, c->last_seen, c->seen_local);
-        buf_adds(b, " | ");
-        hist(b, &c->builds, HIST_SHOWN);
-        if (s->hang_keyed)
-            buf_addf(b, " | %s%zu", c->hang_sites.other ? ">" : "", c->hang_sites.n);
-        buf_adds(b, " |\n");
+        rep_cols_md_row(b, s, i, rep_cluster_cols);
         if (b->len > (1u << 20) && flush(f, b) < 0)
             return KPT_E_IO;
     }
@@ -266,28 +200,29 @@ where_it_hung(struct buf *b, const struct kpt_cluster *c)
 
     if (!c->hang_sites.n)
         return;
-    buf_adds(b, "\n#### Where it hung\n\n| site | hang_id | count | share | example |\n|---|---|---:|---:|---|\n");
+    buf_adds(b, "\n#### Where it hung\n\n");
+    HEAD(b, h_hung, r_hung);
     for (k = 0; k < c->hang_sites.n; k++) {
         const struct kpt_hist_entry *e = &c->hang_sites.v[k];
 
         keyed += e->count;
         buf_adds(b, "| ");
-        md(b, site_of(e->value), CELL_MAX);
+        md(b, site_of(e->value), REP_CUT_CELL);
         buf_addf(b, " | `%.16s` | %zu | ", e->value, e->count);
-        pct(b, e->count, c->count);
+        rep_pct(b, e->count, c->count);
         buf_adds(b, " | ");
-        md_path(b, e->example ? e->example : "-", 200);
+        md_path(b, e->example ? e->example : "-", REP_CUT_WIDE);
         buf_adds(b, " |\n");
     }
     if (c->hang_sites.other) {
         keyed += c->hang_sites.other;
         buf_addf(b, "| (other sites) | - | %zu | ", c->hang_sites.other);
-        pct(b, c->hang_sites.other, c->count);
+        rep_pct(b, c->hang_sites.other, c->count);
         buf_adds(b, " | - |\n");
     }
     if (c->count > keyed) {
         buf_addf(b, "| (no site: no stackshot, or no thread to blame) | - | %zu | ", c->count - keyed);
-        pct(b, c->count - keyed, c->count);
+        rep_pct(b, c->count - keyed, c->count);
         buf_adds(b, " | - |\n");
     }
 }
@@ -299,40 +234,40 @@ cluster_section(struct buf *b, const struct kpt_summary *s, size_t i)
     size_t k;
 
     buf_addf(b, "### %zu. ", i + 1);
-    md(b, c->signature, 255);
+    md(b, c->signature, REP_CUT_TITLE);
     buf_addf(b, "\n\n- id: `%s`, %zu report%s (", c->id_hex, c->count, c->count == 1 ? "" : "s");
-    pct(b, c->count, KPT_TOTAL(s));
+    rep_pct(b, c->count, KPT_TOTAL(s));
     buf_adds(b, "), class ");
-    md(b, c->panic_class, 40);
+    md(b, c->panic_class, REP_CUT_WORD);
     buf_adds(b, ", culprit ");
-    md(b, c->culprit ? c->culprit : "-", 80);
+    md(b, c->culprit ? c->culprit : "-", REP_CUT_NAME);
     if (c->culprit)
         buf_addf(b, " (%s)", !strcmp(kpt_culprit_owner(c->culprit), "apple") ? "Apple" : "third party");
     buf_adds(b, "\n- coarse: `");
     buf_adds(b, c->coarse_id ? c->coarse_id : "-");
     buf_adds(b, "` ");
-    md(b, c->coarse ? c->coarse : "-", 255);
+    md(b, c->coarse ? c->coarse : "-", REP_CUT_TITLE);
     buf_addf(b, "; %s%zu distinct fine key%s; quality ", c->fine_keys.other ? "over " : "",
              c->fine_keys.n, c->fine_keys.n == 1 ? "" : "s");
-    hist(b, &c->qualities, 3);
+    rep_md_hist(b, &c->qualities, 3);
     if (c->kext_versions.n) {
         buf_adds(b, "; culprit versions ");
-        hist(b, &c->kext_versions, 4);
+        rep_md_hist(b, &c->kext_versions, 4);
     }
     buf_addc(b, '\n');
     rep_md_history_cluster(b, s, i);
     buf_adds(b, "- message: ");
-    md(b, c->message && *c->message ? c->message : "(none)", 300);
+    md(b, c->message && *c->message ? c->message : "(none)", REP_CUT_TEXT);
     buf_adds(b, "\n- OS builds: ");
-    hist(b, &c->builds, 8);
+    rep_md_hist(b, &c->builds, 8);
     buf_adds(b, "\n- models: ");
-    hist(b, &c->models, 8);
+    rep_md_hist(b, &c->models, 8);
     buf_adds(b, "\n- processes: ");
-    hist(b, &c->processes, 8);
+    rep_md_hist(b, &c->processes, 8);
     buf_adds(b, "\n- formats: ");
-    hist(b, &c->formats, 8);
+    rep_md_hist(b, &c->formats, 8);
     buf_adds(b, "\n- backtrace of ");
-    md_path(b, c->rep_path, 300);
+    md_path(b, c->rep_path, REP_CUT_TEXT);
     if (!c->rep_nframes) {
         buf_adds(b, ": none in the report\n");
     } else {
@@ -341,7 +276,7 @@ cluster_section(struct buf *b, const struct kpt_summary *s, size_t i)
             buf_addf(b, "<details><summary>%zu frames</summary>\n\n", c->rep_nframes);
         for (k = 0; k < c->rep_nframes; k++) {
             buf_addf(b, "  %zu. ", k);
-            md(b, c->rep_frames[k], 300);
+            md(b, c->rep_frames[k], REP_CUT_TEXT);
             buf_addc(b, '\n');
         }
         if (c->rep_nframes > 8)
@@ -351,7 +286,7 @@ cluster_section(struct buf *b, const struct kpt_summary *s, size_t i)
     for (k = 0; k < c->nexamples; k++) {
         if (k)
             buf_adds(b, ", ");
-        md_path(b, c->examples[k], 300);
+        md_path(b, c->examples[k], REP_CUT_TEXT);
     }
     buf_addc(b, '\n');
     where_it_hung(b, c);
@@ -436,16 +371,16 @@ hang_sites(struct buf *b, const struct kpt_summary *s)
         }
     qsort(v, m, sizeof(*v), site_by_count);
     buf_adds(b, "## Hang sites across clusters\n\nWhere the starved services' threads were blocked, from the "
-                "stackshots (STACKSHOTS.md §4); one site behind several services is one row.\n\n"
-                "| site | hang_id | reports | clusters | services starved | example |\n|---|---|---:|---:|---|---|\n");
+                "stackshots (STACKSHOTS.md §4); one site behind several services is one row.\n\n");
+    HEAD(b, h_sites, r_sites);
     for (i = 0; i < m; i++) {
         kpt_hist_sort(&v[i].services);
         buf_adds(b, "| ");
-        md(b, site_of(v[i].value), CELL_MAX);
+        md(b, site_of(v[i].value), REP_CUT_CELL);
         buf_addf(b, " | `%.16s` | %zu | %zu | ", v[i].value, v[i].count, v[i].clusters);
-        hist(b, &v[i].services, 6);
+        rep_md_hist(b, &v[i].services, 6);
         buf_adds(b, " | ");
-        md_path(b, v[i].example ? v[i].example : "-", 200);
+        md_path(b, v[i].example ? v[i].example : "-", REP_CUT_WIDE);
         buf_adds(b, " |\n");
         kpt_hist_release(&v[i].services);
     }
@@ -469,17 +404,17 @@ baseline_sections(struct buf *b, const struct kpt_summary *s)
         if (rep_baseline_find(base, c->id_hex))
             continue;
         if (!new++)
-            buf_adds(b, "| count | share | signature | culprit | first build | first seen |\n|---:|---:|---|---|---|---|\n");
+            HEAD(b, h_new, r_new);
         buf_addf(b, "| %zu | ", c->count);
-        pct(b, c->count, total);
+        rep_pct(b, c->count, total);
         buf_adds(b, " | ");
-        md(b, c->signature, CELL_MAX);
+        md(b, c->signature, REP_CUT_CELL);
         buf_adds(b, " | ");
-        md(b, c->culprit ? c->culprit : "-", 80);
+        md(b, c->culprit ? c->culprit : "-", REP_CUT_NAME);
         buf_adds(b, " | ");
-        md(b, c->builds.n ? c->builds.v[0].value : "-", 40);
+        md(b, c->builds.n ? c->builds.v[0].value : "-", REP_CUT_WORD);
         buf_adds(b, " | ");
-        when(b, c->has_seen, c->first_seen, c->seen_local);
+        rep_when(b, c->has_seen, c->first_seen, c->seen_local);
         buf_adds(b, " |\n");
     }
     if (!new)
@@ -494,9 +429,9 @@ baseline_sections(struct buf *b, const struct kpt_summary *s)
         if (found)
             continue;
         if (!gone++)
-            buf_adds(b, "| baseline count | signature id | signature |\n|---:|---|---|\n");
+            HEAD(b, h_gone, r_gone);
         buf_addf(b, "| %zu | `%s` | ", base->v[i].count, base->v[i].id);
-        md(b, base->v[i].signature, CELL_MAX);
+        md(b, base->v[i].signature, REP_CUT_CELL);
         buf_adds(b, " |\n");
     }
     if (!gone)
@@ -527,9 +462,9 @@ compare_builds(struct buf *b, const struct kpt_summary *s)
         size_t i, n = 0;
 
         buf_adds(b, "## Only in build ");
-        md(b, x, 40);
+        md(b, x, REP_CUT_WORD);
         buf_adds(b, " (not in ");
-        md(b, y, 40);
+        md(b, y, REP_CUT_WORD);
         buf_adds(b, ")\n\n");
         for (i = 0; i < s->nclusters; i++) {
             const struct kpt_cluster *c = &s->clusters[i];
@@ -541,11 +476,11 @@ compare_builds(struct buf *b, const struct kpt_summary *s)
                 if (!strcmp(c->builds.v[k].value, x))
                     cnt = c->builds.v[k].count;
             if (!n++)
-                buf_adds(b, "| reports in this build | signature | culprit |\n|---:|---|---|\n");
+                HEAD(b, h_only, r_only);
             buf_addf(b, "| %zu | ", cnt);
-            md(b, c->signature, CELL_MAX);
+            md(b, c->signature, REP_CUT_CELL);
             buf_adds(b, " | ");
-            md(b, c->culprit ? c->culprit : "-", 80);
+            md(b, c->culprit ? c->culprit : "-", REP_CUT_NAME);
             buf_adds(b, " |\n");
         }
         if (!n)
@@ -564,12 +499,12 @@ rejected(struct buf *b, const struct kpt_summary *s)
         buf_adds(b, "None.\n");
         return;
     }
-    buf_adds(b, "| file | reason |\n|---|---|\n");
+    HEAD(b, h_rej, r_rej);
     for (i = 0; i < s->nrej; i++) {
         buf_adds(b, "| ");
-        md_path(b, s->rej[i].path, 300);
+        md_path(b, s->rej[i].path, REP_CUT_TEXT);
         buf_adds(b, " | ");
-        md(b, s->rej[i].why, 200);
+        md(b, s->rej[i].why, REP_CUT_WIDE);
         buf_adds(b, " |\n");
     }
     if (s->rej_unlisted)
@@ -600,18 +535,18 @@ rules_diff(struct buf *b, const struct kpt_summary *s)
         buf_adds(b, "No cluster changes.\n\n");
         return;
     }
-    buf_adds(b, "| change | reports | cluster here | with those rules | example |\n|---|---:|---|---|---|\n");
+    HEAD(b, h_rules, r_rules);
     for (i = 0; i < d->npairs && shown < RDIFF_ROWS; i++) {
         const struct kpt_rpair *p = &d->pairs[i];
 
         if (p->change == KPT_RC_SAME)
             continue;
         buf_addf(b, "| %s | %zu | `%s` ", kpt_rchange_name(p->change), p->count, p->a_id);
-        md(b, p->a_sig, 160);
+        md(b, p->a_sig, REP_CUT_CELL);
         buf_addf(b, " | `%s` ", p->b_id);
-        md(b, p->b_sig, 160);
+        md(b, p->b_sig, REP_CUT_CELL);
         buf_adds(b, " | ");
-        md_path(b, p->example, 200);
+        md_path(b, p->example, REP_CUT_WIDE);
         buf_adds(b, " |\n");
         shown++;
     }
@@ -630,7 +565,7 @@ rep_markdown(FILE *f, const struct kpt_summary *s)
     header(&b, s);
     if (s->plot) {
         buf_adds(&b, "![top clusters](");
-        md(&b, s->plot, 300);
+        md(&b, s->plot, REP_CUT_TEXT);
         buf_adds(&b, ")\n\n");
     }
     baseline_sections(&b, s);

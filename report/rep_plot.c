@@ -30,7 +30,7 @@ rep_plot_svg_buf(struct buf *out, const struct kpt_summary *s)
         buf_addf(&b, "<rect x=\"10\" y=\"%zu\" width=\"%zu\" height=\"22\" fill=\"#4a79b6\"/>\n", y, w);
         buf_addf(&b, "<text x=\"%zu\" y=\"%zu\">%zu</text>\n", w + 16, y + 16, c->count);
         buf_addf(&b, "<text x=\"440\" y=\"%zu\"><title>", y + 16);
-        rep_xml_text(&b, c->signature, 4096);
+        rep_xml_text(&b, c->signature, REP_CUT_ALL);
         buf_adds(&b, "</title>");
         rep_xml_text(&b, c->signature, LABEL_MAX);
         buf_adds(&b, "</text>\n");

@@ -261,9 +261,9 @@ forge() { # forge NAME SED-EXPRESSION: a state with one thing changed, which mer
     rc=$?
     [ $rc = 3 ] && grep -q 'not a valid state' "$M/$1.err" && ok "state $1: refused (exit 3)" || no "state $1: exit $rc"
 }
-forge null-rep-path 's/"rep_path":"[^"]*"/"rep_path":null/g; s/"id":"[0-9a-f]\{16\}"/"id":"00000000000000aa"/g'
+forge null-rep-path 's/"representative":"[^"]*"/"representative":null/g; s/"signature_id":"[0-9a-f]\{16\}"/"signature_id":"00000000000000aa"/g'
 forge rules-html 's/"rules":"[0-9a-f]*"/"rules":"<script>x<\/script>\\n# heading"/'
-forge id-formula '0,/"id":"[0-9a-f]\{16\}"/s//"id":"=HYPERLINK(1)<img onerror>"/'
+forge id-formula '0,/"signature_id":"[0-9a-f]\{16\}"/s//"signature_id":"=HYPERLINK(1)<img onerror>"/'
 forge negative-count '0,/"count":[0-9]*/s//"count":-5/'
 forge huge-count '0,/"count":[0-9]*/s//"count":9223372036854775807/'
 forge hist-negative '0,/"v":\[\["[^"]*",[0-9]*\]/s//"v":[["x",-3]/'

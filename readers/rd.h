@@ -1,0 +1,34 @@
+/*
+ * rd.h - readers: this tool's own files read back, as untrusted input (a file may have been
+ * edited or forged): a run's mergeable state (merge), and an earlier run's clusters CSV
+ * (--baseline). Every field is checked against its grammar (util/cursor.h, the model's
+ * tables), every count and number parsed checked; a file that fails is refused whole with a
+ * negative enum kpt_err and why in err, never half read. report/ writes these files.
+ */
+#ifndef KPT_RD_H
+#define KPT_RD_H
+
+#include <stddef.h>
+
+#include "model/model.h"
+#include "util/buf.h"
+
+/* rd_state_load() - a state (--emit-state) into st (released with rd_state_release(), which
+ * is harmless after a failure) */
+int rd_state_load(const char *path, struct kpt_state *st, struct buf *err);
+/* rd_state_parse() - the same from len bytes of data (path names it in messages) */
+int rd_state_parse(const char *data, size_t len, const char *path, struct kpt_state *st,
+                   struct buf *err);
+void rd_state_release(struct kpt_state *st);
+/* rd_state_row_report() - a state's report row back into r (strings in a): every field of
+ * kpt_report_scalars (what a history records); -1 (r rejected) when the row is not one
+ * this tool writes */
+int rd_state_row_report(const struct kpt_state_row *row, struct arena *a, struct kpt_report *r);
+
+/* rd_baseline_load() - a previous run's clusters CSV into b (released by the caller with
+ * kpt_baseline_release()); rd_baseline_parse() from len bytes of data */
+int rd_baseline_load(const char *path, struct kpt_baseline *b, struct buf *err);
+int rd_baseline_parse(const char *data, size_t len, const char *path, struct kpt_baseline *b,
+                      struct buf *err);
+
+#endif

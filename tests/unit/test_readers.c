@@ -1,0 +1,333 @@
+/*
+ * test_readers.c - what report/ writes, readers/ reads back whole: every scalar of
+ * kpt_cluster_scalars through a state (write, read), every scalar of kpt_report_scalars
+ * through a --json row (write, rebuild), each set to a value of its own that is not its
+ * nothing, so that a field a table names but a side skips fails here; and the baseline's
+ * counts checked (-5 is no count); every CSV column the tables name is in the CSV.
+ */
+#include "tests/unit/testlib.h"
+
+#include <inttypes.h>
+
+#include "readers/rd.h"
+#include "report/rep.h"
+#include "util/xalloc.h"
+
+#define AT(obj, off, type) (*(type *)((char *)(obj) + (off)))
+
+/* a text of field i: not UTF-8 and with a backslash where it is kept lossless */
+static char *
+text_of(struct arena *a, size_t i, int lossless)
+{
+    return arena_printf(a, lossless ? "v%zu \xff\\x \xc3\xa9" : "v%zu \xc3\xa9", i);
+}
+
+/* every field of table t in obj set to a value of its own (strings in a when owned is 0) */
+static void
+fill(const struct kpt_scalar *t, void *obj, struct arena *a, int owned, unsigned in)
+{
+    size_t i, k;
+
+    for (i = 0; t[i].key; i++) {
+        const struct kpt_scalar *f = &t[i];
+        int lossless = owned || (f->in & KPT_IN_LOSSLESS);
+        char *s = text_of(a, i, lossless), **v;
+
+        if (!(f->in & in))
+            continue;
+        switch (f->type) {
+        case KPT_SC_STR:
+            AT(obj, f->off, char *) = owned ? xstrdup(s) : s;
+            break;
+        case KPT_SC_KEY:
+            s = arena_printf(a, "%016" PRIx64, (uint64_t)0xabc0 + i);
+            AT(obj, f->off, char *) = owned ? xstrdup(s) : s;
+            if (f->in & KPT_IN_KEYVAL)
+                AT(obj, f->aux, uint64_t) = 0xabc0 + i;
+            break;
+        case KPT_SC_COUNT:
+        case KPT_SC_SEQ:
+            AT(obj, f->off, size_t) = 100 + i;
+            break;
+        case KPT_SC_TIME:
+            AT(obj, f->aux, unsigned char) = AT(obj, f->aux2, unsigned char) = 1;
+            /* fall through */
+        case KPT_SC_I64:
+            AT(obj, f->off, int64_t) = 1700000000 + (int64_t)i;
+            break;
+        case KPT_SC_FLAG:
+            AT(obj, f->off, unsigned char) = 1;
+            break;
+        case KPT_SC_INT:
+            AT(obj, f->off, int) = 10 + (int)i;
+            break;
+        case KPT_SC_ENUM:
+            AT(obj, f->off, int) = f->nnames - 1;
+            break;
+        case KPT_SC_UUID:
+            for (k = 0; k < 16; k++)
+                ((uint8_t *)obj + f->off)[k] = (uint8_t)(i + k + 1);
+            AT(obj, f->aux, unsigned char) = 1;
+            break;
+        case KPT_SC_ADDR:
+            AT(obj, f->off, uint64_t) = 0xffffff8000000000ull + i;
+            AT(obj, f->aux, unsigned char) = 1;
+            break;
+        case KPT_SC_STRS:
+            v = f->n ? (char **)((char *)obj + f->off) : xcalloc(3, sizeof(*v));
+            if (!f->n)
+                AT(obj, f->off, char **) = v;
+            v[0] = xstrdup(s);
+            v[1] = xstrdup("second");
+            AT(obj, f->aux, size_t) = 2;
+            break;
+        case KPT_SC_SEQS:
+            AT(obj, f->off, size_t *) = xcalloc(2, sizeof(size_t));
+            AT(obj, f->aux, size_t) = 1;
+            AT(obj, f->aux2, size_t) = 2;
+            break;
+        case KPT_SC_PART:
+            break;
+        }
+    }
+}
+
+static int
+str_same(const char *x, const char *y)
+{
+    return x && y ? !strcmp(x, y) : x == y;
+}
+
+/* field f the same in x and y */
+static int
+same(const struct kpt_scalar *f, const void *x, const void *y)
+{
+    size_t k;
+
+    switch (f->type) {
+    case KPT_SC_STR:
+    case KPT_SC_KEY:
+        return str_same(AT(x, f->off, char *), AT(y, f->off, char *)) &&
+               (!(f->in & KPT_IN_KEYVAL) || AT(x, f->aux, uint64_t) == AT(y, f->aux, uint64_t));
+    case KPT_SC_COUNT:
+    case KPT_SC_SEQ:
+        return AT(x, f->off, size_t) == AT(y, f->off, size_t);
+    case KPT_SC_TIME:
+        if (AT(x, f->aux, unsigned char) != AT(y, f->aux, unsigned char) ||
+            AT(x, f->aux2, unsigned char) != AT(y, f->aux2, unsigned char))
+            return 0;
+        /* fall through */
+    case KPT_SC_I64:
+        return AT(x, f->off, int64_t) == AT(y, f->off, int64_t);
+    case KPT_SC_FLAG:
+        return AT(x, f->off, unsigned char) == AT(y, f->off, unsigned char);
+    case KPT_SC_INT:
+    case KPT_SC_ENUM:
+        return AT(x, f->off, int) == AT(y, f->off, int);
+    case KPT_SC_UUID:
+        return AT(x, f->aux, unsigned char) == AT(y, f->aux, unsigned char) &&
+               !memcmp((const char *)x + f->off, (const char *)y + f->off, 16);
+    case KPT_SC_ADDR:
+        return AT(x, f->aux, unsigned char) == AT(y, f->aux, unsigned char) &&
+               AT(x, f->off, uint64_t) == AT(y, f->off, uint64_t);
+    case KPT_SC_STRS: {
+        char **a = f->n ? (char **)((char *)x + f->off) : AT(x, f->off, char **);
+        char **b = f->n ? (char **)((char *)y + f->off) : AT(y, f->off, char **);
+
+        if (AT(x, f->aux, size_t) != AT(y, f->aux, size_t))
+            return 0;
+        for (k = 0; k < AT(x, f->aux, size_t); k++)
+            if (!str_same(a[k], b[k]))
+                return 0;
+        return 1;
+    }
+    case KPT_SC_SEQS:
+        if (AT(x, f->aux, size_t) != AT(y, f->aux, size_t))
+            return 0;
+        for (k = 0; k < AT(x, f->aux, size_t); k++)
+            if (AT(x, f->off, size_t *)[k] != AT(y, f->off, size_t *)[k])
+                return 0;
+        return 1;
+    case KPT_SC_PART:
+        break;
+    }
+    return 1;
+}
+
+static void
+assert_all_same(const struct kpt_scalar *t, unsigned in, const void *x, const void *y)
+{
+    for (; t->key; t++)
+        if ((t->in & in) && !same(t, x, y))
+            fail_msg("field '%s' does not come back as it was written", t->key);
+}
+
+/* a report with every scalar set: ok, not excluded (so that a state's cluster holds it) */
+static void
+report_of(struct kpt_report *r, struct arena *a, const char *sig_id, const char *signature)
+{
+    kpt_report_init(r, a, "x");
+    fill(kpt_report_scalars, r, a, 0, KPT_IN_JSON);
+    r->status = KPT_ST_OK;
+    r->excluded = 0;
+    r->identity = "text:0123456789abcdef0123456789abcdef";
+    r->sig_id = sig_id;
+    r->sig_key = strtoull(sig_id, NULL, 16);
+    r->signature = signature;
+}
+
+static void
+test_state_round_trip(void **state)
+{
+    struct arena *a = arena_new(4096);
+    struct kpt_cluster c;
+    struct kpt_summary s;
+    struct kpt_report r, back;
+    struct kpt_state st;
+    struct buf csv = BUF_INIT, js = BUF_INIT, err = BUF_INIT;
+    char *data = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&data, &len);
+
+    (void)state;
+    memset(&c, 0, sizeof(c));
+    fill(kpt_cluster_scalars, &c, a, 1, KPT_IN_STATE);
+    /* what a state of one report must say to be valid */
+    c.count = 1;
+    c.members[0] = 0;
+    c.first_seq = c.culprit_seq = 0;
+    free(c.signature); /* a report row shows its signature made valid UTF-8 */
+    c.signature = xstrdup("sig \xc3\xa9");
+    memset(&s, 0, sizeof(s));
+    s.files = s.ok = 1;
+    s.algo = "xnusig/1";
+    s.rules = "0123456789abcdef";
+    s.clusters = &c;
+    s.nclusters = 1;
+    report_of(&r, a, c.id_hex, c.signature);
+    rep_reports_csv_row_buf(&csv, a, &r);
+    rep_json_report_buf(&js, a, &r);
+    assert_int_equal(rep_state_begin(f), 0);
+    assert_int_equal(rep_state_report(f, r.path, csv.data, js.data, 1), 0);
+    assert_int_equal(rep_state_end(f, &s), 0);
+    fclose(f);
+    if (rd_state_parse(data, len, "test", &st, &err) < 0)
+        fail_msg("%s", err.data);
+    assert_int_equal(st.nclusters, 1);
+    assert_int_equal(st.nrows, 1);
+    assert_all_same(kpt_cluster_scalars, KPT_IN_STATE, &c, &st.clusters[0]);
+    /* the row: rebuilt, every field as the report had it */
+    assert_int_equal(rd_state_row_report(&st.rows[0], a, &back), 0);
+    assert_all_same(kpt_report_scalars, KPT_IN_JSON, &r, &back);
+    /* and excluded, which a state's only row cannot be */
+    free(st.rows[0].json);
+    r.excluded = 1;
+    buf_reset(&js);
+    rep_json_report_buf(&js, a, &r);
+    st.rows[0].json = xstrdup(js.data);
+    assert_int_equal(rd_state_row_report(&st.rows[0], a, &back), 0);
+    assert_all_same(kpt_report_scalars, KPT_IN_JSON, &r, &back);
+    rd_state_release(&st);
+    kpt_cluster_release(&c);
+    buf_release(&csv);
+    buf_release(&js);
+    buf_release(&err);
+    free(data);
+    arena_free(a);
+}
+
+static void
+test_state_old_version(void **state)
+{
+    static const char old[] = "{\"kind\":\"kptrace-batch state\",\"version\":2,\"reports\":[]}";
+    struct kpt_state st;
+    struct buf err = BUF_INIT;
+
+    (void)state;
+    assert_true(rd_state_parse(old, sizeof(old) - 1, "old", &st, &err) < 0);
+    assert_non_null(strstr(err.data, "version 3"));
+    buf_release(&err);
+}
+
+static void
+test_baseline_counts(void **state)
+{
+    static const char *const bad[] = { "-5", "", "12x", "+3", "99999999999999999999" };
+    struct kpt_baseline b;
+    struct buf err = BUF_INIT, in = BUF_INIT;
+    size_t i;
+
+    (void)state;
+    buf_adds(&in, "rank,signature_id,count,signature\r\n1,0123456789abcdef,7,\"a, b\"\r\n");
+    assert_int_equal(rd_baseline_parse(in.data, in.len, "t", &b, &err), 0);
+    assert_int_equal(b.n, 1);
+    assert_int_equal(b.v[0].count, 7);
+    assert_string_equal(b.v[0].signature, "a, b");
+    kpt_baseline_release(&b);
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        buf_reset(&in);
+        buf_addf(&in, "rank,signature_id,count\r\n1,0123456789abcdef,%s\r\n", bad[i]);
+        buf_reset(&err);
+        if (rd_baseline_parse(in.data, in.len, "t", &b, &err) >= 0)
+            fail_msg("baseline count '%s' accepted", bad[i]);
+        assert_non_null(strstr(err.data, "record 2"));
+    }
+    buf_release(&err);
+    buf_release(&in);
+}
+
+/* every CSV column a table names is a column of the CSV that shows it */
+static void
+assert_columns(const struct kpt_scalar *t, const char *header)
+{
+    for (; t->key; t++) {
+        char col[64];
+        size_t n = t->csv ? strlen(t->csv) : 0;
+        const char *p;
+        int found = 0;
+
+        if (!t->csv)
+            continue;
+        snprintf(col, sizeof(col), "%s", t->csv);
+        for (p = header; (p = strstr(p, col)) && !found; p += n)
+            found = (p == header || p[-1] == ',') && (p[n] == ',' || p[n] == '\r');
+        if (!found)
+            fail_msg("CSV column '%s' of field '%s' is not in the CSV", t->csv, t->key);
+    }
+}
+
+static void
+test_csv_columns(void **state)
+{
+    struct kpt_summary s;
+    struct kpt_run_hist h;
+    char *data = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&data, &len);
+
+    (void)state;
+    memset(&s, 0, sizeof(s));
+    memset(&h, 0, sizeof(h));
+    s.hist = &h; /* with every column */
+    assert_int_equal(rep_clusters_csv(f, &s), 0);
+    fflush(f);
+    assert_columns(kpt_cluster_scalars, data);
+    rewind(f);
+    assert_int_equal(rep_reports_csv_header(f), 0);
+    fclose(f);
+    assert_columns(kpt_report_scalars, data);
+    free(data);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_state_round_trip),
+        cmocka_unit_test(test_state_old_version),
+        cmocka_unit_test(test_baseline_counts),
+        cmocka_unit_test(test_csv_columns),
+    };
+
+    return cmocka_run_group_tests_name("readers", tests, NULL, NULL);
+}
