@@ -195,10 +195,11 @@ deliver(struct areader *ar, const char *path, const char *member, const void *da
     return ar->stop;
 }
 
-/* one member's bytes into b (NULL: counted, not kept), at most max_file_bytes kept; *why
- * when it was not read whole */
+/* one member's bytes into b (NULL: counted, not kept), at most max_file_bytes kept; why it
+ * was not read whole appended to err: a limit passed (0 returned, the rest read on without
+ * keeping), or a read that failed (KPT_E_PARSE, *fatal when the archive cannot go on) */
 static int
-read_member(struct areader *ar, struct archive *a, struct buf *b, const char **why, int *fatal)
+read_member(struct areader *ar, struct archive *a, struct buf *b, struct buf *err, int *fatal)
 {
     char chunk[65536];
 
@@ -209,35 +210,73 @@ read_member(struct areader *ar, struct archive *a, struct buf *b, const char **w
             return 0;
         if (n < 0) {
             *fatal = n == ARCHIVE_FATAL;
-            *why = archive_error_string(a) ? archive_error_string(a) : "cannot be read";
-            return -1;
+            return kpt_fail(err, KPT_E_PARSE, "%s", archive_error_string(a) ? archive_error_string(a) : "cannot be read");
         }
         ar->total += (uint64_t)n;
         if (ar->total > ar->lim->max_archive_bytes) {
             *fatal = 1;
-            *why = "over the archive size limit once decompressed (--max-archive-bytes; a bomb?)";
-            return -1;
+            return kpt_fail(err, KPT_E_LIMIT, "over the archive size limit once decompressed (--max-archive-bytes; a bomb?)");
         }
-        if (b && !*why && buf_add(b, chunk, (size_t)n) < 0)
-            *why = b->oom ? "not enough memory to hold it"
-                          : "over the file size limit once decompressed (--max-file-bytes)";
+        if (b && !err->len && buf_add(b, chunk, (size_t)n) < 0)
+            kpt_fail(err, 0, "%s", b->oom ? "not enough memory to hold it"
+                                          : "over the file size limit once decompressed (--max-file-bytes)");
         /* past the limit: read on without keeping, so the archive goes on (bounded by the
          * archive's total) */
     }
+}
+
+static int read_archive(struct areader *ar, struct archive *a, struct buf *name, int depth, int raw);
+
+/* an archive inside (data, named 'name'): its members, named after it. 1 when it was one
+ * (read, its damage a row of its own), 0 when it is none after all (a gzipped report: a
+ * member), KPT_E_IO when the callback asked to stop */
+static int
+read_nested(struct areader *ar, const struct buf *data, struct buf *name, int depth)
+{
+    struct archive *in = new_reader(0);
+    size_t before = ar->st->members;
+    char *saved = ar->st->damage;
+    int ir;
+
+    if (!in || archive_read_open_memory(in, data->data, data->len) != ARCHIVE_OK) {
+        archive_read_free(in);
+        return 0;
+    }
+    ar->st->damage = NULL;
+    ir = read_archive(ar, in, name, depth + 1, 0);
+    archive_read_free(in);
+    if (ir == KPT_E_FORMAT) {
+        ar->st->damage = saved;
+        ar->st->members = before; /* not an archive (a gzipped report): a member */
+        return 0;
+    }
+    ar->st->nested++;
+    if (ar->st->damage) { /* the inner archive's damage is its own row */
+        struct buf w = BUF_INIT;
+
+        buf_addf(&w, "an archive inside the archive, damaged after %zu members: %s",
+                 ar->st->damage_after - before, ar->st->damage);
+        if (!ar->stop)
+            deliver(ar, name->data, NULL, NULL, 0, w.data);
+        buf_release(&w);
+        free(ar->st->damage);
+    }
+    ar->st->damage = saved;
+    return ar->stop ? KPT_E_IO : 1;
 }
 
 static int
 read_archive(struct areader *ar, struct archive *a, struct buf *name, int depth, int raw)
 {
     struct archive_entry *e;
-    struct buf data = BUF_INIT;
+    struct buf data = BUF_INIT, why = BUF_INIT; /* why: a member's, when it was not read */
     size_t base = name->len, members = 0;
     int r, ret = 0;
 
     for (;;) {
-        const char *why = NULL;
         int fatal = 0;
 
+        buf_reset(&why);
         r = archive_read_next_header(a, &e);
         if (r == ARCHIVE_EOF)
             break;
@@ -255,7 +294,7 @@ read_archive(struct areader *ar, struct archive *a, struct buf *name, int depth,
             /* directories, links, devices: nothing to read, but whatever data a crafted
              * one carries counts against the archive's total like a member's */
             if (read_member(ar, a, NULL, &why, &fatal) < 0 && fatal) {
-                ar->st->damage = xstrdup(why);
+                ar->st->damage = xstrdup(why.data);
                 ar->st->damage_after = ar->st->members;
                 ret = KPT_E_PARSE;
                 goto out;
@@ -278,52 +317,25 @@ read_archive(struct areader *ar, struct archive *a, struct buf *name, int depth,
         buf_reset(&data);
         data.max = ar->lim->max_file_bytes + 1 > ar->lim->max_file_bytes ? ar->lim->max_file_bytes + 1 : 0;
         if (archive_entry_is_encrypted(e))
-            why = "encrypted (password-protected): not read";
-        else if (read_member(ar, a, &data, &why, &fatal) == 0 && !why && depth + 1 < KPT_MAX_ARCHIVE_DEPTH &&
+            buf_adds(&why, "encrypted (password-protected): not read");
+        else if (read_member(ar, a, &data, &why, &fatal) == 0 && !why.len && depth + 1 < KPT_MAX_ARCHIVE_DEPTH &&
                  nested_archive(data.data, data.len)) {
-            /* an archive inside: its members, named after it */
-            struct archive *in = new_reader(0);
-            size_t before = ar->st->members;
+            int nr = read_nested(ar, &data, name, depth);
 
-            if (in && archive_read_open_memory(in, data.data, data.len) == ARCHIVE_OK) {
-                char *saved = ar->st->damage;
-                int ir;
-
-                ar->st->damage = NULL;
-                ir = read_archive(ar, in, name, depth + 1, 0);
-                archive_read_free(in);
-                if (ir != KPT_E_FORMAT) {
-                    ar->st->nested++;
-                    if (ar->st->damage) { /* the inner archive's damage is its own row */
-                        struct buf w = BUF_INIT;
-
-                        buf_addf(&w, "an archive inside the archive, damaged after %zu members: %s",
-                                 ar->st->damage_after - before, ar->st->damage);
-                        if (!ar->stop)
-                            deliver(ar, name->data, NULL, NULL, 0, w.data);
-                        buf_release(&w);
-                        free(ar->st->damage);
-                    }
-                    ar->st->damage = saved;
-                    if (ar->stop)
-                        goto out;
-                    continue;
-                }
-                ar->st->damage = saved;
-                ar->st->members = before; /* not an archive (a gzipped report): a member */
-            } else {
-                archive_read_free(in);
-            }
-        } else if (depth + 1 >= KPT_MAX_ARCHIVE_DEPTH && !why &&
+            if (nr < 0)
+                goto out;
+            if (nr > 0)
+                continue;
+        } else if (depth + 1 >= KPT_MAX_ARCHIVE_DEPTH && !why.len &&
                    archive_magic((const unsigned char *)data.data, data.len) &&
                    (data.len < 2 || (unsigned char)data.data[0] != 0x1f)) {
-            why = "an archive nested past the depth limit: not read";
+            buf_adds(&why, "an archive nested past the depth limit: not read");
         }
-        if (deliver(ar, name->data, raw ? NULL : strrchr(name->data, '!') + 1, why ? NULL : data.data,
-                    why ? 0 : data.len, why))
+        if (deliver(ar, name->data, raw ? NULL : strrchr(name->data, '!') + 1, why.len ? NULL : data.data,
+                    why.len ? 0 : data.len, why.len ? why.data : NULL))
             goto out;
         if (fatal) {
-            ar->st->damage = xstrdup(why);
+            ar->st->damage = xstrdup(why.data);
             ar->st->damage_after = ar->st->members;
             ret = KPT_E_PARSE;
             goto out;
@@ -333,6 +345,7 @@ out:
     name->len = base;
     name->data[base] = '\0';
     buf_release(&data);
+    buf_release(&why);
     return ret;
 }
 
