@@ -25,6 +25,7 @@
 #define KPT_MAX_MESSAGE_BYTES (64u << 10) /* panic message kept per report */
 #define KPT_MAX_MODULE_NAME 255u          /* a bundle id or module name */
 #define KPT_MAX_SYMBOL_NAME 1024u         /* a symbol a report prints (mangled) */
+#define KPT_HIST_COMPOSED_MAX (KPT_MAX_SYMBOL_NAME * 4) /* a histogram value made of several */
 #define KPT_MAX_FUNCTION_NAME 4096u       /* a demangled function name */
 #define KPT_MAX_FILE_NAME 255u            /* a source file's base name (lldb) */
 /* a stackshot (STACKSHOTS.md): what one report's processByPid and binaryImages keep */
@@ -542,6 +543,9 @@ struct kpt_field {
     const char *(*value)(const struct kpt_report *r);
     /* histograms that keep an example per value: the report's (NULL: none) */
     const char *(*example)(const struct kpt_report *r);
+    /* or, instead of value, one made of several of the report's, written into b (n bytes,
+     * KPT_HIST_COMPOSED_MAX): 0, or -1 when the report adds nothing */
+    int (*compose)(const struct kpt_report *r, char *b, size_t n);
 };
 extern const struct kpt_field kpt_summary_fields[]; /* struct kpt_summary */
 extern const struct kpt_field kpt_symstats_fields[]; /* struct kpt_symstats */

@@ -68,9 +68,9 @@ format_elem(size_t i)
 }
 
 #define SUMMARY(name, type, merge, member) \
-    { name, type, merge, offsetof(struct kpt_summary, member), 0, NULL, NULL, NULL, NULL }
+    { name, type, merge, offsetof(struct kpt_summary, member), 0, NULL, NULL, NULL, NULL, NULL }
 #define COUNTED(name, member, fn) \
-    { name, KPT_FT_COUNT, KPT_FM_SUM, offsetof(struct kpt_summary, member), 0, NULL, fn, NULL, NULL }
+    { name, KPT_FT_COUNT, KPT_FM_SUM, offsetof(struct kpt_summary, member), 0, NULL, fn, NULL, NULL, NULL }
 
 const struct kpt_field kpt_summary_fields[] = {
     COUNTED("files", files, one),
@@ -80,7 +80,7 @@ const struct kpt_field kpt_summary_fields[] = {
     COUNTED("skipped", skipped, is_skipped),
     COUNTED("no_backtrace", no_backtrace, no_backtrace),
     { "by_format", KPT_FT_COUNT, KPT_FM_SUM, offsetof(struct kpt_summary, by_format),
-      KPT_FMT_PLIST + 1, format_elem, of_format, NULL, NULL },
+      KPT_FMT_PLIST + 1, format_elem, of_format, NULL, NULL, NULL },
     COUNTED("frames", frames, frames),
     COUNTED("frames_placed", frames_placed, frames_placed),
     COUNTED("frames_named", frames_named, frames_named),
@@ -93,11 +93,11 @@ const struct kpt_field kpt_summary_fields[] = {
     SUMMARY("algo", KPT_FT_STR, KPT_FM_EQUAL, algo),
     SUMMARY("rules", KPT_FT_STR, KPT_FM_EQUAL, rules),
     SUMMARY("sig_frames", KPT_FT_INT, KPT_FM_EQUAL, sig_frames),
-    { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL, NULL },
+    { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL, NULL, NULL },
 };
 
 #define RUNHIST(name, member) \
-    { name, KPT_FT_COUNT, KPT_FM_SUM, offsetof(struct kpt_run_hist, member), 0, NULL, NULL, NULL, NULL }
+    { name, KPT_FT_COUNT, KPT_FM_SUM, offsetof(struct kpt_run_hist, member), 0, NULL, NULL, NULL, NULL, NULL }
 
 /* set by history/ once the clusters are known */
 const struct kpt_field kpt_history_fields[] = {
@@ -109,11 +109,11 @@ const struct kpt_field kpt_history_fields[] = {
     RUNHIST("clusters_new", clusters_new),
     RUNHIST("clusters_regressed", clusters_regressed),
     RUNHIST("clusters_merged", clusters_merged),
-    { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL, NULL },
+    { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL, NULL, NULL },
 };
 
 #define SYM(name, type, merge, member) \
-    { name, type, merge, offsetof(struct kpt_symstats, member), 0, NULL, NULL, NULL, NULL }
+    { name, type, merge, offsetof(struct kpt_symstats, member), 0, NULL, NULL, NULL, NULL, NULL }
 
 /* a lookup shared by two shards is counted once per shard */
 const struct kpt_field kpt_symstats_fields[] = {
@@ -138,7 +138,7 @@ const struct kpt_field kpt_symstats_fields[] = {
     SYM("learned_dropped", KPT_FT_COUNT, KPT_FM_SUM, learned_dropped),
     SYM("frames_learned", KPT_FT_COUNT, KPT_FM_SUM, frames_learned),
     SYM("lldb_names_cut", KPT_FT_COUNT, KPT_FM_SUM, lldb_names_cut),
-    { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL, NULL },
+    { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL, NULL, NULL },
 };
 
 /* the value each report adds to a cluster's histograms: "-" when the report did not say */
@@ -152,26 +152,22 @@ static const char *h_quality(const struct kpt_report *r) { return said(kpt_quali
 static const char *h_fine(const struct kpt_report *r) { return said(r->fine_id); }
 
 /* a hang report's site, "HANG_ID site", and what it starved; nothing without a hang key */
-static const char *
-h_hang_site(const struct kpt_report *r)
+static int
+h_hang_site(const struct kpt_report *r, char *b, size_t n)
 {
-    static _Thread_local char b[KPT_MAX_SYMBOL_NAME * 4];
-
     if (!r->hang || !r->hang->hang_id)
-        return NULL;
-    snprintf(b, sizeof(b), "%s %s", r->hang->hang_id, r->hang->site);
-    return b;
+        return -1;
+    snprintf(b, n, "%s %s", r->hang->hang_id, r->hang->site);
+    return 0;
 }
 
-static const char *
-h_hang_service(const struct kpt_report *r)
+static int
+h_hang_service(const struct kpt_report *r, char *b, size_t n)
 {
-    static _Thread_local char b[KPT_MAX_MODULE_NAME + 32];
-
     if (!r->hang || !r->hang->hang_id)
-        return NULL;
-    snprintf(b, sizeof(b), "%s %s", r->hang->hang_id, said(r->hang->service));
-    return b;
+        return -1;
+    snprintf(b, n, "%s %s", r->hang->hang_id, said(r->hang->service));
+    return 0;
 }
 
 static const char *h_path(const struct kpt_report *r) { return r->path; }
@@ -191,7 +187,9 @@ h_culprit_version(const struct kpt_report *r)
 }
 
 #define HIST(name, member, fn) \
-    { name, KPT_FT_HIST, KPT_FM_SUM, offsetof(struct kpt_cluster, member), 0, NULL, NULL, fn, NULL }
+    { name, KPT_FT_HIST, KPT_FM_SUM, offsetof(struct kpt_cluster, member), 0, NULL, NULL, fn, NULL, NULL }
+#define HIST_COMPOSED(name, member, fn, example) \
+    { name, KPT_FT_HIST, KPT_FM_SUM, offsetof(struct kpt_cluster, member), 0, NULL, NULL, NULL, example, fn }
 
 const struct kpt_field kpt_cluster_fields[] = {
     HIST("os_builds", builds, h_build),
@@ -202,10 +200,9 @@ const struct kpt_field kpt_cluster_fields[] = {
     HIST("qualities", qualities, h_quality),
     HIST("culprit_versions", kext_versions, h_culprit_version),
     HIST("fine_keys", fine_keys, h_fine),
-    { "hang_sites", KPT_FT_HIST, KPT_FM_SUM, offsetof(struct kpt_cluster, hang_sites), 0, NULL,
-      NULL, h_hang_site, h_path },
-    HIST("hang_services", hang_services, h_hang_service),
-    { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL, NULL },
+    HIST_COMPOSED("hang_sites", hang_sites, h_hang_site, h_path),
+    HIST_COMPOSED("hang_services", hang_services, h_hang_service, NULL),
+    { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL, NULL, NULL },
 };
 
 /* ---- the loops ---- */
@@ -249,6 +246,7 @@ elems(const struct kpt_field *f)
 void
 kpt_fields_add(const struct kpt_field *t, void *obj, const struct kpt_report *r)
 {
+    char b[KPT_HIST_COMPOSED_MAX];
     size_t i;
 
     for (; t->name; t++) {
@@ -257,8 +255,8 @@ kpt_fields_add(const struct kpt_field *t, void *obj, const struct kpt_report *r)
 
             for (i = 0; i < elems(t); i++)
                 v[i] += t->count(r, i);
-        } else if (t->type == KPT_FT_HIST && t->value) {
-            const char *s = t->value(r);
+        } else if (t->type == KPT_FT_HIST && (t->value || t->compose)) {
+            const char *s = t->value ? t->value(r) : t->compose(r, b, sizeof(b)) == 0 ? b : NULL;
 
             if (s)
                 kpt_hist_add_ex(kpt_field_ptr(t, obj), s, 1, t->example ? t->example(r) : NULL);
