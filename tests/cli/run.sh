@@ -81,15 +81,23 @@ check "paths from stdin: a NUL in a line is a rejected row, not another path" sh
 # lock beside the outputs (held here by python3's fcntl lock) before it renames any of them
 if command -v python3 >/dev/null 2>&1; then
     mkdir -p "$T/lk" && echo old > "$T/lk/s.md" && echo old > "$T/lk/c.csv"
-    python3 -c 'import fcntl, sys, time
-f = open(sys.argv[1], "a"); fcntl.lockf(f, fcntl.LOCK_EX); open(sys.argv[2], "w").close(); time.sleep(3)' \
-        "$T/lk/.kptrace-batch.lock" "$T/lk/held" &
+    # the holder keeps the lock until told to let go (a file), never for a guessed time: a
+    # loaded machine may start either process late
+    python3 -c 'import fcntl, os, sys, time
+f = open(sys.argv[1], "a"); fcntl.lockf(f, fcntl.LOCK_EX); open(sys.argv[2], "w").close()
+for _ in range(1200):
+    if os.path.exists(sys.argv[3]): break
+    time.sleep(0.05)' \
+        "$T/lk/.kptrace-batch.lock" "$T/lk/held" "$T/lk-release" &
     lpid=$!
-    for _ in 1 2 3 4 5 6 7 8 9 10; do [ -e "$T/lk/held" ] && break; sleep 0.2; done
+    for _ in $(seq 300); do [ -e "$T/lk/held" ] && break; sleep 0.1; done
+    check "lock: the holder has it" test -e "$T/lk/held"
     timeout 60 "$BIN" -q --no-symbolicate -o "$T/lk/s.md" --csv "$T/lk/c.csv" "$SRC/tests/data/intel-legacy.panic" 2>/dev/null &
     rpid=$!
     sleep 1
+    check "lock: while another holds it, the run waits" kill -0 $rpid
     check "lock: while another holds it, no output is replaced" sh -c "[ \"\$(cat '$T/lk/s.md')\" = old ] && [ \"\$(cat '$T/lk/c.csv')\" = old ]"
+    touch "$T/lk-release"
     wait $lpid; wait $rpid
     check "lock: once free, the whole set is committed" sh -c "grep -q '^# ' '$T/lk/s.md' && grep -q '^rank,' '$T/lk/c.csv'"
     run 1 "lock: a later run over the outputs' folder (last run's outputs are rejected inputs)" -q --no-symbolicate -o /dev/null --reports-csv "$T/lk2.csv" "$T/lk" "$SRC/tests/data/intel-legacy.panic"
