@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/fields.h"
 #include "cluster/clu.h"
 #include "util/hindex.h"
 #include "util/xalloc.h"

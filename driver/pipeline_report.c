@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "model/fields.h"
 #include "driver/pipeline_int.h"
 #include "cluster/clu.h"
 #include "report/rep.h"

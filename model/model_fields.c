@@ -2,6 +2,7 @@
  * model_fields.c - the fields of a run, one row each (see model.h), and the loops over
  * them: what a report adds, how shards merge, what is released.
  */
+#include "model/fields.h"
 #include "model/model.h"
 
 #include <stdio.h>

@@ -2,6 +2,7 @@
  * model_scalars.c - the scalar fields of a cluster and of a report row, one row each (see
  * model.h), and what is released by them.
  */
+#include "model/fields.h"
 #include "model/model.h"
 
 #include <stdlib.h>

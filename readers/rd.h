@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "model/fields.h"
 #include "model/model.h"
 #include "util/buf.h"
 

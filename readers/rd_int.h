@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "model/fields.h"
 #include "model/model.h"
 
 /* rd_csv_record() - one RFC 4180 record from *p: its cells into *out (each malloc'd), their

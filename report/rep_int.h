@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "model/fields.h"
 #include "model/model.h"
 #include "util/buf.h"
 

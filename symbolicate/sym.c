@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "model/fields.h"
 #include "symbolicate/sym_int.h"
 #include "symbolicate/sym_kcache.h"
 #include "util/buf.h"

@@ -2,6 +2,7 @@
  * test_cluster.c - signatures: pinned hash vectors, classes and fields, masking, name
  * reduction, and keys that must stay equal or must differ.
  */
+#include "model/fields.h"
 #include "tests/unit/testlib.h"
 
 #include <inttypes.h>

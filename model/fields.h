@@ -1,0 +1,130 @@
+/*
+ * fields.h - the fields of a run, of a cluster and of a report row, each described once:
+ * the tables that adding, merging, releasing, writing and reading loop over (model_fields.c,
+ * model_scalars.c), apart from the records themselves (model.h).
+ */
+#ifndef KPT_FIELDS_H
+#define KPT_FIELDS_H
+
+#include "model/model.h"
+
+/*
+ * The fields of a run, each described once.  Every counter, histogram and output-shaping
+ * setting of struct kpt_summary, struct kpt_symstats and struct kpt_cluster is one row of
+ * a table below; adding a report, merging shards, releasing, writing and reading a state
+ * and the JSON totals all loop over the tables, so a new field is one row.
+ */
+enum kpt_ftype {
+    KPT_FT_COUNT, /* size_t, or an array of 'n' of them named by 'elem' */
+    KPT_FT_INT,   /* int */
+    KPT_FT_BOOL,  /* int, 0 or 1 */
+    KPT_FT_STR,   /* const char *: borrowed in a run, owned by a state */
+    KPT_FT_HIST,  /* struct kpt_hist */
+    KPT_FT_STRV,  /* struct kpt_strv */
+};
+enum kpt_fmerge {
+    KPT_FM_SUM,   /* counts and histograms add up, lists are appended */
+    KPT_FM_MAX,   /* the largest (a catalogue seen by several shards) */
+    KPT_FM_OR,    /* any shard's */
+    KPT_FM_EQUAL, /* a setting: every shard must have the same, or the merge is refused */
+};
+struct kpt_field {
+    const char *name; /* in the JSON totals and states; NULL ends a table */
+    enum kpt_ftype type;
+    enum kpt_fmerge merge;
+    size_t off;                        /* offsetof() into the table's struct */
+    size_t n;                          /* KPT_FT_COUNT arrays: elements (0 or 1: a scalar) */
+    const char *(*elem)(size_t i);     /* an array element's name */
+    /* what one report adds: to a count (NULL: the pipeline sets it), or the value a report
+     * adds to a histogram (NULL returned: nothing) */
+    size_t (*count)(const struct kpt_report *r, size_t i);
+    const char *(*value)(const struct kpt_report *r);
+    /* histograms that keep an example per value: the report's (NULL: none) */
+    const char *(*example)(const struct kpt_report *r);
+    /* or, instead of value, one made of several of the report's, written into b (n bytes,
+     * KPT_HIST_COMPOSED_MAX): 0, or -1 when the report adds nothing */
+    int (*compose)(const struct kpt_report *r, char *b, size_t n);
+};
+extern const struct kpt_field kpt_summary_fields[]; /* struct kpt_summary */
+extern const struct kpt_field kpt_symstats_fields[]; /* struct kpt_symstats */
+extern const struct kpt_field kpt_cluster_fields[];  /* struct kpt_cluster's histograms */
+extern const struct kpt_field kpt_history_fields[];  /* struct kpt_run_hist's counts */
+
+/* the field's place in obj */
+void *kpt_field_ptr(const struct kpt_field *f, void *obj);
+const void *kpt_field_cptr(const struct kpt_field *f, const void *obj);
+/* kpt_fields_add() - what report r adds to obj's counts and histograms */
+void kpt_fields_add(const struct kpt_field *t, void *obj, const struct kpt_report *r);
+/*
+ * kpt_fields_merge() - from's fields into to's, by each field's rule; 'first' when to holds
+ * nothing yet (settings are taken, strings borrowed from 'from'). A setting that differs
+ * is refused: -1 and "NAME: A, not B" in why (at most whylen bytes), to left as it was.
+ */
+int kpt_fields_merge(const struct kpt_field *t, void *to, const void *from, int first,
+                     char *why, size_t whylen);
+void kpt_fields_sort(const struct kpt_field *t, void *obj);                 /* histograms */
+void kpt_fields_release(const struct kpt_field *t, void *obj, int strings); /* strings: free them too */
+
+/*
+ * The scalar fields of a cluster and of a report row, each described once: the key it has
+ * in --json and in a state, how it is stored, where it shows, its CSV column and how two
+ * shards' values merge. --json's cluster and report objects, the state's clusters (written
+ * and read back), the row -> kpt_report rebuild and kpt_cluster_release() loop over these
+ * tables in their order, so renaming a key renames it everywhere, and a new field is a row.
+ */
+enum kpt_stype {
+    KPT_SC_STR,   /* char *: text (NULL: null) */
+    KPT_SC_KEY,   /* char *: 16 lowercase hex digits (with KPT_IN_KEYVAL, its value at 'aux') */
+    KPT_SC_COUNT, /* size_t */
+    KPT_SC_SEQ,   /* size_t: a report's seq; SIZE_MAX (none) is null */
+    KPT_SC_I64,   /* int64_t */
+    KPT_SC_TIME,  /* int64_t seconds: --json shows time text, null unless the flag at 'aux' is
+                     set, without a Z when the flag at 'aux2' is set; a state the number */
+    KPT_SC_FLAG,  /* unsigned char, 0 or 1 */
+    KPT_SC_INT,   /* int; below 0 (unknown) is null */
+    KPT_SC_ENUM,  /* an enum (int-sized), shown by name(); a NULL name is null */
+    KPT_SC_UUID,  /* uint8_t[16]: null unless the flag at 'aux' is set */
+    KPT_SC_ADDR,  /* uint64_t as 0x and 16 hex digits: null unless the flag at 'aux' is set */
+    KPT_SC_STRS,  /* strings: a char ** (n = 0) or char *[n] at off, their count (size_t) at 'aux' */
+    KPT_SC_SEQS,  /* size_t * at off: reports' seqs, their count at 'aux', capacity at 'aux2' */
+    KPT_SC_PART,  /* no member: a part the writer composes (a rank, a derived value, an object) */
+};
+/* where a scalar shows */
+enum {
+    KPT_IN_JSON = 1,     /* in --json */
+    KPT_IN_STATE = 2,    /* in a state (always lossless there) */
+    KPT_IN_READ = 4,     /* a report row's: only when the report was read (KPT_READ) */
+    KPT_IN_LOSSLESS = 8, /* --json shows it lossless too: a path */
+    KPT_IN_KEYVAL = 16,  /* KPT_SC_KEY: its value is kept as a uint64_t at 'aux' too */
+};
+/* how a cluster's scalar merges (cluster/clu_table.c applies them) */
+enum kpt_smerge {
+    KPT_SM_NONE = 0,  /* not merged: derived, or a report row's */
+    KPT_SM_KEY,       /* the key: equal in both */
+    KPT_SM_SUM,
+    KPT_SM_MIN,       /* first_seen (when seen) */
+    KPT_SM_MAX,       /* last_seen (when seen) */
+    KPT_SM_OR,
+    KPT_SM_FIRST,     /* the cluster's first report's (lowest first_seq) */
+    KPT_SM_CULPRIT,   /* the first report's with a culprit (lowest culprit_seq) */
+    KPT_SM_REP,       /* the representative's: goes with rep_path */
+    KPT_SM_SORTED,    /* a list: both, sorted, first few kept (examples) */
+    KPT_SM_APPEND,    /* a list: both, mapped to the merged run's seqs */
+};
+struct kpt_scalar {
+    const char *key;   /* in --json and in a state; NULL ends a table */
+    enum kpt_stype type;
+    unsigned in;       /* KPT_IN_* */
+    size_t off, aux, aux2; /* offsetof() into the table's struct */
+    size_t n;          /* KPT_SC_STRS: an inline array of n; 0: a pointer */
+    const char *csv;   /* the column of the clusters or reports CSV that shows it, or NULL */
+    enum kpt_smerge merge;
+    const char *(*name)(int v); /* KPT_SC_ENUM: the name of value v (v from 0 to nnames - 1) */
+    int nnames;
+};
+extern const struct kpt_scalar kpt_cluster_scalars[]; /* struct kpt_cluster */
+extern const struct kpt_scalar kpt_report_scalars[];  /* a report row: struct kpt_report */
+/* kpt_scalar_find() - the row of table t with this key, or NULL */
+const struct kpt_scalar *kpt_scalar_find(const struct kpt_scalar *t, const char *key);
+
+#endif
