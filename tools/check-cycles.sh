@@ -9,7 +9,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 for o in "$@"; do
     d=$(basename "$(dirname "$o")")
-    case $d in ingest|symbolicate|cluster|report|util) echo "$o" >> "$T/$d.objs" ;; esac
+    case $d in ingest|symbolicate|cluster|report|history|util) echo "$o" >> "$T/$d.objs" ;; esac
 done
 for list in "$T"/*.objs; do
     [ -f "$list" ] || continue

@@ -1,0 +1,282 @@
+/*
+ * hist_annot.c - what the history says of a run's clusters (hist_annotate()): under the
+ * write lock, the run's row (so that it has its id), which of its reports no earlier run
+ * recorded and under which cluster each is shown, the trend's runs and builds, and each
+ * cluster's counts, trend and triage.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "history/hist_int.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+/* a cluster of the run, found by its id */
+struct by_id {
+    uint64_t id;
+    size_t i;
+};
+
+static int
+cmp_by_id(const void *x, const void *y)
+{
+    uint64_t a = ((const struct by_id *)x)->id, b = ((const struct by_id *)y)->id;
+
+    return a < b ? -1 : a > b;
+}
+
+static size_t
+find_cluster(const struct by_id *v, size_t n, const unsigned char *hex)
+{
+    struct by_id key, *f;
+    char *end;
+
+    if (!hex)
+        return SIZE_MAX;
+    key.id = strtoull((const char *)hex, &end, 16);
+    if (*end || end - (const char *)hex != 16)
+        return SIZE_MAX;
+    f = bsearch(&key, v, n, sizeof(*v), cmp_by_id);
+    return f ? f->i : SIZE_MAX;
+}
+
+/* the runs of the trend: the last KPT_TREND_RUNS - 1 recorded, then this one */
+static int
+trend_runs(struct hist_db *h, struct buf *err)
+{
+    sqlite3_stmt *st;
+    int64_t ids[KPT_TREND_RUNS], starts[KPT_TREND_RUNS];
+    size_t n = 0, i;
+    int rc;
+
+    if (hist_prepare(h, "SELECT id, started FROM runs WHERE ended IS NOT NULL AND id < ?1"
+                        " ORDER BY id DESC LIMIT ?2", &st, err) < 0)
+        return KPT_E_IO;
+    sqlite3_bind_int64(st, 1, h->run_id);
+    sqlite3_bind_int(st, 2, KPT_TREND_RUNS - 1);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < KPT_TREND_RUNS - 1) {
+        ids[n] = sqlite3_column_int64(st, 0);
+        starts[n++] = hist_time(sqlite3_column_text(st, 1));
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return hist_fail(h, err, "history: reading the runs");
+    h->rh.ntrend = n + 1;
+    {
+        sqlite3_int64 runs;
+
+        if (hist_prepare(h, "SELECT count(*) FROM runs WHERE ended IS NOT NULL", &st, err) < 0)
+            return KPT_E_IO;
+        runs = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_finalize(st);
+        h->rh.runs = (size_t)(runs > 0 ? runs : 0) + 1;
+    }
+    h->rh.trend_start = arena_alloc(h->arena, (n + 1) * sizeof(int64_t));
+    h->trend_ids = arena_alloc(h->arena, (n + 1) * sizeof(int64_t));
+    for (i = 0; i < n; i++) {
+        h->trend_ids[i] = ids[n - 1 - i];
+        h->rh.trend_start[i] = starts[n - 1 - i];
+    }
+    h->trend_ids[n] = h->run_id;
+    h->rh.trend_start[n] = h->started;
+    return 0;
+}
+
+/* new reports per build over the trend's runs: the builds with most of them */
+#define HIST_BUILDS 8
+static int
+build_trends(struct hist_db *h, struct buf *err)
+{
+    sqlite3_stmt *st;
+    struct kpt_build_trend *b = NULL;
+    size_t n = 0, cap = 0, i, k, nt = h->rh.ntrend;
+    int rc;
+
+    if (hist_prepare(h, "SELECT coalesce(os_build, '?'), first_run, count(*) FROM reports"
+                        " WHERE first_run >= ?1 GROUP BY 1, 2"
+                        " UNION ALL SELECT coalesce(os_build, '?'), ?2, count(*) FROM cur WHERE new"
+                        " GROUP BY 1 ORDER BY 1, 2", &st, err) < 0)
+        return KPT_E_IO;
+    sqlite3_bind_int64(st, 1, h->trend_ids[0]);
+    sqlite3_bind_int64(st, 2, h->run_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *build = (const char *)sqlite3_column_text(st, 0);
+        sqlite3_int64 run = sqlite3_column_int64(st, 1);
+
+        if (!build)
+            continue;
+        if (!n || strcmp(b[n - 1].build, build)) {
+            VEC_GROW(b, n + 1, cap);
+            b[n].build = xstrdup(build);
+            b[n].trend = xcalloc(nt, sizeof(size_t));
+            n++;
+        }
+        for (k = 0; k < nt; k++)
+            if (h->trend_ids[k] == run)
+                b[n - 1].trend[k] += hist_count(st, 2);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        for (i = 0; i < n; i++) {
+            free(b[i].build);
+            free(b[i].trend);
+        }
+        free(b);
+        return hist_fail(h, err, "history: reading the builds");
+    }
+    /* most new reports first; keep HIST_BUILDS (selection by repeated maximum: n is small) */
+    for (i = 0; i < n && i < HIST_BUILDS; i++) {
+        size_t best = i, sb = 0, s;
+
+        for (k = 0; k < nt; k++)
+            sb += b[i].trend[k];
+        for (s = i + 1; s < n; s++) {
+            size_t t = 0;
+
+            for (k = 0; k < nt; k++)
+                t += b[s].trend[k];
+            if (t > sb) {
+                best = s;
+                sb = t;
+            }
+        }
+        if (best != i) {
+            struct kpt_build_trend tmp = b[i];
+
+            b[i] = b[best];
+            b[best] = tmp;
+        }
+    }
+    for (i = HIST_BUILDS; i < n; i++) {
+        free(b[i].build);
+        free(b[i].trend);
+    }
+    h->rh.builds = b;
+    h->rh.nbuilds = n < HIST_BUILDS ? n : HIST_BUILDS;
+    return 0;
+}
+
+/* counts of the run's reports per shown cluster: all, new; and of the history's others */
+static int
+cluster_counts(struct hist_db *h, struct kpt_cluster_hist *ch, const struct by_id *ids, size_t n,
+               size_t *seen, struct buf *err)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (hist_prepare(h, "SELECT shown, count(*), sum(new) FROM cur GROUP BY shown", &st, err) < 0)
+        return KPT_E_IO;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        size_t i = find_cluster(ids, n, sqlite3_column_text(st, 0));
+
+        if (i == SIZE_MAX)
+            continue;
+        seen[i] = hist_count(st, 1);
+        ch[i].new_reports = hist_count(st, 2);
+        h->rh.reports_new += ch[i].new_reports;
+        h->rh.reports_known += seen[i] - ch[i].new_reports;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return hist_fail(h, err, "history: counting the run's reports");
+    if (hist_prepare(h, "SELECT coalesce(c.merged_into, r.signature_id), count(*) FROM reports r"
+                        " LEFT JOIN clusters c ON c.signature_id = r.signature_id"
+                        " WHERE NOT EXISTS (SELECT 1 FROM cur u WHERE u.identity = r.identity)"
+                        " GROUP BY 1", &st, err) < 0)
+        return KPT_E_IO;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        size_t i = find_cluster(ids, n, sqlite3_column_text(st, 0));
+
+        h->rh.reports_ever += hist_count(st, 1);
+        if (i != SIZE_MAX)
+            ch[i].total = hist_count(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return hist_fail(h, err, "history: counting the history's reports");
+    return 0;
+}
+
+int
+hist_annotate(struct hist_db *h, const struct kpt_cluster *c, size_t n, const struct kpt_run_hist **out,
+              struct buf *err)
+{
+    struct kpt_cluster_hist *ch = xcalloc(n ? n : 1, sizeof(*ch));
+    struct by_id *ids = xcalloc(n ? n : 1, sizeof(*ids));
+    size_t *seen = xcalloc(n ? n : 1, sizeof(*seen));
+    sqlite3_stmt *st = NULL, *tr = NULL;
+    char when[24];
+    size_t i;
+    int ret = KPT_E_IO;
+
+    h->rh.clusters = ch;
+    h->nclusters = n;
+    h->rh.path = h->path;
+    for (i = 0; i < n; i++) {
+        ids[i].id = c[i].id;
+        ids[i].i = i;
+    }
+    qsort(ids, n, sizeof(*ids), cmp_by_id);
+    if (hist_lock(h, err) < 0)
+        goto out;
+    hist_time_text(when, h->started);
+    if (hist_prepare(h, "INSERT INTO runs(kind, started, tool_version, algorithm, rules, inputs)"
+                        " VALUES (?1, ?2, ?3, '', '', (SELECT json_group_array(path) FROM"
+                        " (SELECT path FROM cur_inputs ORDER BY n)))", &st, err) < 0)
+        goto out;
+    hist_bind_text(st, 1, h->kind);
+    hist_bind_text(st, 2, when);
+    hist_bind_text(st, 3, KPT_VERSION);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        hist_fail(h, err, "history: recording the run");
+        goto out;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    h->run_id = h->rh.run_id = sqlite3_last_insert_rowid(h->db);
+    /* which reports are new, and the cluster each is shown under */
+    if (hist_exec(h, "UPDATE cur SET new = NOT EXISTS (SELECT 1 FROM reports r WHERE r.identity = cur.identity),"
+                     " shown = coalesce((SELECT t.signature_id FROM clusters s JOIN clusters t"
+                     "  ON t.signature_id = s.merged_into WHERE s.signature_id = cur.sig), sig)", err) < 0 ||
+        trend_runs(h, err) < 0 || build_trends(h, err) < 0 ||
+        cluster_counts(h, ch, ids, n, seen, err) < 0)
+        goto out;
+    if (hist_prepare(h, hist_trend_sql, &tr, err) < 0)
+        goto out;
+    for (i = 0; i < n; i++) {
+        struct kpt_cluster_hist *x = &ch[i];
+        int rc = hist_cluster_info(h, c[i].id_hex, 0, x, err);
+
+        if (rc < 0)
+            goto out;
+        x->total += seen[i]; /* cluster_counts() left the history's others there */
+        x->trend = xcalloc(h->rh.ntrend, sizeof(size_t));
+        if (hist_trend(tr, c[i].id_hex, h->trend_ids, h->rh.ntrend, x->trend) < 0) {
+            hist_fail(h, err, "history: reading a trend");
+            goto out;
+        }
+        x->trend[h->rh.ntrend - 1] = x->new_reports;
+        if (rc == 1) {
+            x->flag = KPT_HF_NEW;
+            x->first_seen = h->started;
+            h->rh.clusters_new++;
+        } else if (x->status == KPT_TR_FIXED && x->new_reports) {
+            x->flag = KPT_HF_REGRESSED;
+            x->status = KPT_TR_OPEN; /* a regression reopens it */
+            h->rh.clusters_regressed++;
+        }
+        h->rh.clusters_merged += x->merged_from.n;
+        if (!x->first_seen)
+            x->first_seen = h->started;
+    }
+    h->rh.reports_ever += h->rh.reports_new + h->rh.reports_known;
+    ret = 0;
+    *out = &h->rh;
+out:
+    sqlite3_finalize(st);
+    sqlite3_finalize(tr);
+    free(ids);
+    free(seen);
+    return ret;
+}
+
