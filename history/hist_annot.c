@@ -82,10 +82,47 @@ trend_runs(struct hist_db *h, struct buf *err)
     return 0;
 }
 
-/* new reports per build over the trend's runs: the builds with most of them */
+/* the run's new reports of one build (run_counts()) */
+struct run_build {
+    char *build;
+    size_t new_reports;
+};
+
+static int
+cmp_build(const void *x, const void *y)
+{
+    return strcmp(((const struct kpt_build_trend *)x)->build, ((const struct kpt_build_trend *)y)->build);
+}
+
+/* the run's builds into the history's (the last run of the trend), in build order */
+static struct kpt_build_trend *
+add_run_builds(struct kpt_build_trend *b, size_t *n, size_t *cap, size_t nt, const struct run_build *rb,
+               size_t nrb)
+{
+    size_t i, j;
+
+    for (j = 0; j < nrb; j++) {
+        if (!rb[j].new_reports)
+            continue;
+        for (i = 0; i < *n && strcmp(b[i].build, rb[j].build); i++)
+            ;
+        if (i == *n) {
+            VEC_GROW(b, *n + 1, *cap);
+            b[i].build = xstrdup(rb[j].build);
+            b[i].trend = xcalloc(nt, sizeof(size_t));
+            (*n)++;
+        }
+        b[i].trend[nt - 1] += rb[j].new_reports;
+    }
+    if (*n > 1)
+        qsort(b, *n, sizeof(*b), cmp_build);
+    return b;
+}
+
+/* new reports per build over the trend's runs (this run's from rb): the builds with most */
 #define HIST_BUILDS 8
 static int
-build_trends(struct hist_db *h, struct buf *err)
+build_trends(struct hist_db *h, const struct run_build *rb, size_t nrb, struct buf *err)
 {
     sqlite3_stmt *st;
     struct kpt_build_trend *b = NULL;
@@ -93,12 +130,9 @@ build_trends(struct hist_db *h, struct buf *err)
     int rc;
 
     if (hist_prepare(h, "SELECT coalesce(os_build, '?'), first_run, count(*) FROM reports"
-                        " WHERE first_run >= ?1 GROUP BY 1, 2"
-                        " UNION ALL SELECT coalesce(os_build, '?'), ?2, count(*) FROM cur WHERE new"
-                        " GROUP BY 1 ORDER BY 1, 2", &st, err) < 0)
+                        " WHERE first_run >= ?1 GROUP BY 1, 2 ORDER BY 1, 2", &st, err) < 0)
         return KPT_E_IO;
     sqlite3_bind_int64(st, 1, h->trend_ids[0]);
-    sqlite3_bind_int64(st, 2, h->run_id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *build = (const char *)sqlite3_column_text(st, 0);
         sqlite3_int64 run = sqlite3_column_int64(st, 1);
@@ -124,6 +158,7 @@ build_trends(struct hist_db *h, struct buf *err)
         free(b);
         return hist_fail(h, err, "history: reading the builds");
     }
+    b = add_run_builds(b, &n, &cap, nt, rb, nrb);
     /* most new reports first; keep HIST_BUILDS (selection by repeated maximum: n is small) */
     for (i = 0; i < n && i < HIST_BUILDS; i++) {
         size_t best = i, sb = 0, s;
@@ -156,29 +191,69 @@ build_trends(struct hist_db *h, struct buf *err)
     return 0;
 }
 
-/* counts of the run's reports per shown cluster: all, new; and of the history's others */
+/*
+ * The run's reports per signature and build, and which of them no earlier run recorded (one
+ * index search in reports each), in one pass over temp.cur: per shown cluster (a merged
+ * signature's reports are shown under its target) into ch and seen; per signature into
+ * h->sigc, for the commit's run_clusters rows; per build into *rb.
+ */
+static int
+run_counts(struct hist_db *h, struct kpt_cluster_hist *ch, const struct by_id *ids, size_t n,
+           size_t *seen, struct run_build **rb, size_t *nrb, struct buf *err)
+{
+    sqlite3_stmt *st;
+    size_t capsig = 0, caprb = 0, j;
+    int rc;
+
+    if (hist_prepare(h, "SELECT sig, coalesce(os_build, '?'), count(*), sum(NOT EXISTS (SELECT 1 FROM"
+                        " reports r WHERE r.identity = cur.identity)) FROM cur GROUP BY 1, 2 ORDER BY 1, 2",
+                     &st, err) < 0)
+        return KPT_E_IO;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *sig = (const char *)sqlite3_column_text(st, 0);
+        const char *build = (const char *)sqlite3_column_text(st, 1);
+        const struct hist_target *tg;
+        size_t all = hist_count(st, 2), fresh = hist_count(st, 3), i;
+
+        if (!sig || !build)
+            continue;
+        if (!h->nsigc || strcmp(h->sigc[h->nsigc - 1].sig, sig)) {
+            VEC_GROW(h->sigc, h->nsigc + 1, capsig);
+            h->sigc[h->nsigc].sig = xstrdup(sig);
+            h->sigc[h->nsigc].reports = h->sigc[h->nsigc].new_reports = 0;
+            h->nsigc++;
+        }
+        h->sigc[h->nsigc - 1].reports += all;
+        h->sigc[h->nsigc - 1].new_reports += fresh;
+        for (j = 0; j < *nrb && strcmp((*rb)[j].build, build); j++)
+            ;
+        if (j == *nrb) {
+            VEC_GROW(*rb, *nrb + 1, caprb);
+            (*rb)[j].build = xstrdup(build);
+            (*rb)[j].new_reports = 0;
+            (*nrb)++;
+        }
+        (*rb)[j].new_reports += fresh;
+        tg = hist_target(h, sig);
+        if ((i = find_cluster(ids, n, (const unsigned char *)(tg ? tg->id : sig))) == SIZE_MAX)
+            continue;
+        seen[i] += all;
+        ch[i].new_reports += fresh;
+        h->rh.reports_new += fresh;
+        h->rh.reports_known += all - fresh;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : hist_fail(h, err, "history: counting the run's reports");
+}
+
+/* the history's other reports (not in this run) per shown cluster */
 static int
 cluster_counts(struct hist_db *h, struct kpt_cluster_hist *ch, const struct by_id *ids, size_t n,
-               size_t *seen, struct buf *err)
+               struct buf *err)
 {
     sqlite3_stmt *st;
     int rc;
 
-    if (hist_prepare(h, "SELECT shown, count(*), sum(new) FROM cur GROUP BY shown", &st, err) < 0)
-        return KPT_E_IO;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        size_t i = find_cluster(ids, n, sqlite3_column_text(st, 0));
-
-        if (i == SIZE_MAX)
-            continue;
-        seen[i] = hist_count(st, 1);
-        ch[i].new_reports = hist_count(st, 2);
-        h->rh.reports_new += ch[i].new_reports;
-        h->rh.reports_known += seen[i] - ch[i].new_reports;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return hist_fail(h, err, "history: counting the run's reports");
     if (hist_prepare(h, "SELECT coalesce(c.merged_into, r.signature_id), count(*) FROM reports r"
                         " LEFT JOIN clusters c ON c.signature_id = r.signature_id"
                         " WHERE NOT EXISTS (SELECT 1 FROM cur u WHERE u.identity = r.identity)"
@@ -205,8 +280,9 @@ hist_annotate(struct hist_db *h, const struct kpt_cluster *c, size_t n, const st
     struct by_id *ids = xcalloc(n ? n : 1, sizeof(*ids));
     size_t *seen = xcalloc(n ? n : 1, sizeof(*seen));
     sqlite3_stmt *st = NULL, *tr = NULL;
+    struct run_build *rb = NULL;
     char when[24];
-    size_t i;
+    size_t i, nrb = 0;
     int ret = KPT_E_IO;
 
     h->rh.clusters = ch;
@@ -234,12 +310,8 @@ hist_annotate(struct hist_db *h, const struct kpt_cluster *c, size_t n, const st
     sqlite3_finalize(st);
     st = NULL;
     h->run_id = h->rh.run_id = sqlite3_last_insert_rowid(h->db);
-    /* which reports are new, and the cluster each is shown under */
-    if (hist_exec(h, "UPDATE cur SET new = NOT EXISTS (SELECT 1 FROM reports r WHERE r.identity = cur.identity),"
-                     " shown = coalesce((SELECT t.signature_id FROM clusters s JOIN clusters t"
-                     "  ON t.signature_id = s.merged_into WHERE s.signature_id = cur.sig), sig)", err) < 0 ||
-        trend_runs(h, err) < 0 || build_trends(h, err) < 0 ||
-        cluster_counts(h, ch, ids, n, seen, err) < 0)
+    if (trend_runs(h, err) < 0 || run_counts(h, ch, ids, n, seen, &rb, &nrb, err) < 0 ||
+        build_trends(h, rb, nrb, err) < 0 || cluster_counts(h, ch, ids, n, err) < 0)
         goto out;
     if (hist_prepare(h, hist_trend_sql, &tr, err) < 0)
         goto out;
@@ -275,6 +347,9 @@ hist_annotate(struct hist_db *h, const struct kpt_cluster *c, size_t n, const st
 out:
     sqlite3_finalize(st);
     sqlite3_finalize(tr);
+    for (i = 0; i < nrb; i++)
+        free(rb[i].build);
+    free(rb);
     free(ids);
     free(seen);
     return ret;

@@ -23,6 +23,11 @@ struct hist_db {
     struct hindex sig_ix; /* over sigs */
     size_t pending;       /* reports in temp.cur_in, not yet in temp.cur */
     int64_t flushed, last_rid; /* cur_in's last row in cur; its last row */
+    struct hist_sigc {    /* the run's reports per signature (hist_annotate()) */
+        char *sig;
+        size_t reports, new_reports;
+    } *sigc;
+    size_t nsigc;
     sqlite3_stmt *info_st, *total_st, *merged_st; /* hist_cluster_info()'s, prepared once */
     struct hist_target *targets; /* every merge triage recorded, by 'from' */
     size_t ntargets;

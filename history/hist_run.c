@@ -23,7 +23,7 @@ static const char temp_sql[] =
     " coarse_id TEXT, fine_id TEXT, hang_id TEXT, class TEXT, os_build TEXT, model TEXT,"
     " process TEXT, panic_time TEXT, culprit TEXT);"
     "CREATE TEMP TABLE cur(identity TEXT PRIMARY KEY, rid INTEGER NOT NULL, sig TEXT NOT NULL,"
-    " os_build TEXT, shown TEXT, new INTEGER) WITHOUT ROWID;"
+    " os_build TEXT) WITHOUT ROWID;"
     "CREATE TEMP TABLE cur_sig(sig TEXT PRIMARY KEY, signature TEXT NOT NULL, class TEXT,"
     " culprit TEXT) WITHOUT ROWID;"
     "CREATE TEMP TABLE cur_inputs(n INTEGER PRIMARY KEY, path TEXT NOT NULL);";
@@ -297,10 +297,22 @@ hist_commit(struct hist_db *h, const struct kpt_summary *s, struct buf *err)
     }
     sqlite3_finalize(st);
     st = NULL;
-    /* the per-run counts before the reports: 'new' is what the reports table held before */
-    if (exec_run(h, "INSERT INTO run_clusters(run_id, signature_id, reports, new_reports)"
-                    " SELECT ?1, sig, count(*), sum(new) FROM cur GROUP BY sig", err) < 0 ||
-        exec_run(h, "INSERT INTO reports(identity, first_run, last_run, path, signature_id, coarse_id,"
+    /* the per-run counts (hist_annotate() counted what is new before the reports change) */
+    if (hist_prepare(h, "INSERT INTO run_clusters(run_id, signature_id, reports, new_reports)"
+                        " VALUES (?1, ?2, ?3, ?4)", &st, err) < 0)
+        goto fail;
+    for (i = 0; i < h->nsigc; i++) {
+        sqlite3_bind_int64(st, 1, h->run_id);
+        hist_bind_text(st, 2, h->sigc[i].sig);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)h->sigc[i].reports);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64)h->sigc[i].new_reports);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            goto sqlfail;
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (exec_run(h, "INSERT INTO reports(identity, first_run, last_run, path, signature_id, coarse_id,"
                     " fine_id, hang_id, class, os_build, model, process, panic_time, culprit)"
                     " SELECT c.identity, ?1, ?1, i.path, c.sig, i.coarse_id, i.fine_id, i.hang_id, i.class,"
                     " i.os_build, i.model, i.process, i.panic_time, i.culprit"
@@ -369,6 +381,11 @@ hist_run_release(struct hist_db *h)
     h->sigs = NULL;
     h->nsigs = h->capsigs = 0;
     hindex_release(&h->sig_ix);
+    for (i = 0; i < h->nsigc; i++)
+        free(h->sigc[i].sig);
+    free(h->sigc);
+    h->sigc = NULL;
+    h->nsigc = 0;
     if (h->rh.clusters) {
         struct kpt_cluster_hist *ch = (struct kpt_cluster_hist *)h->rh.clusters;
 
