@@ -1,8 +1,15 @@
 /*
  * clu_table.c - the cluster table: one entry per signature, memory bounded per cluster.
+ *
+ * What a cluster keeps costs its bytes, not a malloc each: its identity (id, signature,
+ * keys, fields) is one block, its representative (frames, path, message) another, and the
+ * values other clusters share (histogram values such as builds, models and formats; the
+ * class; the culprit) are the table's, kept once in a pool. The table therefore releases
+ * its clusters itself (cluster_release()), never with kpt_cluster_release().
  */
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "model/fields.h"
 #include "cluster/clu.h"
@@ -10,20 +17,117 @@
 #include "util/xalloc.h"
 
 #define REP_FRAMES_MAX 64 /* frames kept of the representative */
+#define POOL_CHUNK (64 * 1024)
+#define FIELDS_MAX 32 /* histograms of kpt_cluster_fields past this many are not pooled */
+
+/* strings shared by the table's clusters, each kept once, packed in chunks */
+struct pool {
+    const char **v;
+    size_t n, cap;
+    struct hindex ix;
+    char **chunks;
+    size_t nchunks, capchunks;
+    size_t used, size; /* of the last chunk */
+};
 
 struct clu_table {
     int keep_members;
     struct kpt_cluster *v; /* dense array of clusters */
     size_t n, cap;
-    struct hindex ix; /* by id */
+    uint32_t *slot; /* by id: open addressing, index + 1 into v (0: empty), at most half full */
+    size_t nslot;
+    struct pool pool;
+    unsigned char pooled[FIELDS_MAX]; /* which kpt_cluster_fields' values are the pool's */
 };
+
+struct pool_find {
+    const struct pool *p;
+    const char *s;
+};
+
+static int
+same_str(const void *ctx, size_t i)
+{
+    const struct pool_find *f = ctx;
+
+    return !strcmp(f->p->v[i], f->s);
+}
+
+static char *
+pool_copy(struct pool *p, const char *s, size_t len)
+{
+    char *d;
+
+    VEC_GROW(p->chunks, p->nchunks + 1, p->capchunks);
+    if (len + 1 > POOL_CHUNK / 4) {
+        /* a long string: a chunk of its own, put before the one being filled */
+        d = xmalloc(len + 1);
+        if (p->nchunks) {
+            p->chunks[p->nchunks] = p->chunks[p->nchunks - 1];
+            p->chunks[p->nchunks - 1] = d;
+        } else {
+            p->chunks[0] = d;
+            p->used = p->size = 0;
+        }
+        p->nchunks++;
+        memcpy(d, s, len + 1);
+        return d;
+    }
+    if (!p->nchunks || p->size - p->used < len + 1) {
+        p->chunks[p->nchunks++] = xmalloc(POOL_CHUNK);
+        p->used = 0;
+        p->size = POOL_CHUNK;
+    }
+    d = p->chunks[p->nchunks - 1] + p->used;
+    memcpy(d, s, len + 1);
+    p->used += len + 1;
+    return d;
+}
+
+/* s as the pool's string (NULL stays NULL) */
+static const char *
+pool_str(struct pool *p, const char *s)
+{
+    struct pool_find f = { p, s };
+    size_t len, i;
+    uint64_t hash;
+
+    if (!s)
+        return NULL;
+    len = strlen(s);
+    hash = XXH3_64bits(s, len);
+    if ((i = hindex_find(&p->ix, hash, same_str, &f)) != SIZE_MAX)
+        return p->v[i];
+    VEC_GROW(p->v, p->n + 1, p->cap);
+    p->v[p->n] = pool_copy(p, s, len);
+    hindex_add(&p->ix, hash, p->n);
+    return p->v[p->n++];
+}
+
+static void
+pool_release(struct pool *p)
+{
+    size_t i;
+
+    for (i = 0; i < p->nchunks; i++)
+        free(p->chunks[i]);
+    free(p->chunks);
+    free(p->v);
+    hindex_release(&p->ix);
+}
 
 struct clu_table *
 clu_table_new(int keep_members)
 {
     struct clu_table *t = xcalloc(1, sizeof(*t));
+    const struct kpt_field *f;
+    size_t k;
 
     t->keep_members = keep_members;
+    /* a histogram's values are pooled unless they carry the cluster's own keys (its fine
+     * keys, its hang sites and services): those no other cluster shares */
+    for (f = kpt_cluster_fields, k = 0; f->name && k < FIELDS_MAX; f++, k++)
+        t->pooled[k] = f->type == KPT_FT_HIST && strcmp(f->name, "fine_keys") && strncmp(f->name, "hang_", 5);
     return t;
 }
 
@@ -31,6 +135,61 @@ struct clu_table *
 clu_table_new_like(const struct clu_table *t)
 {
     return clu_table_new(t->keep_members);
+}
+
+/* the histograms' entries from n0[k] on (each histogram's count before a report or a merge
+ * added to it) take the pool's copy of their value */
+static void
+pool_new_values(struct clu_table *t, struct kpt_cluster *c, const size_t *n0)
+{
+    const struct kpt_field *f;
+    size_t k, i;
+
+    for (f = kpt_cluster_fields, k = 0; f->name && k < FIELDS_MAX; f++, k++) {
+        struct kpt_hist *h;
+
+        if (!t->pooled[k])
+            continue;
+        h = kpt_field_ptr(f, c);
+        for (i = n0[k]; i < h->n; i++) {
+            char *own = h->v[i].value;
+
+            h->v[i].value = (char *)pool_str(&t->pool, own);
+            free(own);
+        }
+    }
+}
+
+static void
+hist_counts(const struct clu_table *t, struct kpt_cluster *c, size_t *n0)
+{
+    const struct kpt_field *f;
+    size_t k;
+
+    for (f = kpt_cluster_fields, k = 0; f->name && k < FIELDS_MAX; f++, k++)
+        n0[k] = t->pooled[k] ? ((struct kpt_hist *)kpt_field_ptr(f, c))->n : 0;
+}
+
+static void
+cluster_release(const struct clu_table *t, struct kpt_cluster *c)
+{
+    const struct kpt_field *f;
+    size_t k, i;
+
+    for (f = kpt_cluster_fields, k = 0; f->name && k < FIELDS_MAX; f++, k++) {
+        struct kpt_hist *h = kpt_field_ptr(f, c);
+
+        if (t->pooled[k])
+            for (i = 0; i < h->n; i++)
+                h->v[i].value = NULL; /* the pool's */
+    }
+    kpt_fields_release(kpt_cluster_fields, c, 0);
+    free(c->id_hex);     /* the identity's block */
+    free(c->rep_frames); /* the representative's */
+    for (i = 0; i < c->nexamples; i++)
+        free(c->examples[i]);
+    if (c->capmembers)
+        free(c->members);
 }
 
 void
@@ -41,50 +200,128 @@ clu_table_free(struct clu_table *t)
     if (!t)
         return;
     for (i = 0; i < t->n; i++)
-        kpt_cluster_release(&t->v[i]);
+        cluster_release(t, &t->v[i]);
     free(t->v);
-    hindex_release(&t->ix);
+    free(t->slot);
+    pool_release(&t->pool);
     free(t);
 }
 
-struct find {
-    const struct clu_table *t;
-    uint64_t id;
-};
-
-static int
-same_id(const void *ctx, size_t i)
+/* the index by id: 4 bytes a slot, the ids are the clusters' own (a general hash index
+ * keeps each hash beside the index: 16 bytes a slot, 40 a cluster at 100,000) */
+static size_t
+slot_of(const struct clu_table *t, uint64_t id)
 {
-    const struct find *f = ctx;
+    size_t mask = t->nslot - 1, k = hindex_mix(id) & mask;
 
-    return f->t->v[i].id == f->id;
+    while (t->slot[k] && t->v[t->slot[k] - 1].id != id)
+        k = (k + 1) & mask;
+    return k;
+}
+
+static void
+index_all(struct clu_table *t)
+{
+    size_t i;
+
+    memset(t->slot, 0, t->nslot * sizeof(*t->slot));
+    for (i = 0; i < t->n; i++)
+        t->slot[slot_of(t, t->v[i].id)] = (uint32_t)(i + 1);
 }
 
 static struct kpt_cluster *
 lookup(struct clu_table *t, uint64_t id, int *fresh)
 {
-    struct find f = { t, id };
-    size_t i = hindex_find(&t->ix, hindex_mix(id), same_id, &f);
     struct kpt_cluster *c;
+    size_t k;
 
-    if (i != SIZE_MAX) {
+    if (t->nslot && t->slot[k = slot_of(t, id)]) {
         *fresh = 0;
-        return &t->v[i];
+        return &t->v[t->slot[k] - 1];
     }
+    if (t->n >= UINT32_MAX - 1)
+        abort(); /* 4 billion clusters: memory ran out long before */
     VEC_GROW(t->v, t->n + 1, t->cap);
-    c = &t->v[t->n];
+    c = &t->v[t->n++];
     memset(c, 0, sizeof(*c));
     c->id = id;
     c->rep_when = INT64_MAX;
-    hindex_add(&t->ix, hindex_mix(id), t->n++);
+    if (2 * t->n > t->nslot) {
+        t->nslot = t->nslot ? 2 * t->nslot : 64;
+        t->slot = xrealloc(t->slot, st_mult(t->nslot, sizeof(*t->slot)));
+        index_all(t);
+    } else {
+        t->slot[slot_of(t, id)] = (uint32_t)t->n;
+    }
     *fresh = 1;
     return c;
 }
 
-static char *
-dup_or_null(const char *s)
+/* one allocation: 'lead' bytes, then copies of in[0..n) (NULL stays NULL) into out[] */
+static void *
+strings_block(const char *const *in, char **out, size_t n, size_t lead)
 {
-    return s ? xstrdup(s) : NULL;
+    size_t i, size = lead;
+    char *m, *d;
+
+    for (i = 0; i < n; i++)
+        size += in[i] ? strlen(in[i]) + 1 : 0;
+    m = xmalloc(size ? size : 1);
+    d = m + lead;
+    for (i = 0; i < n; i++) {
+        out[i] = NULL;
+        if (in[i]) {
+            size_t len = strlen(in[i]) + 1;
+
+            out[i] = memcpy(d, in[i], len);
+            d += len;
+        }
+    }
+    return m;
+}
+
+/* the cluster's identity as one block, id_hex first (its start); the arguments may be in
+ * the block this one replaces */
+static void
+set_ident(struct kpt_cluster *c, const char *id_hex, const char *signature, const char *coarse_id,
+          const char *coarse, const char *fields)
+{
+    const char *in[5] = { id_hex ? id_hex : "", signature ? signature : "", coarse_id, coarse, fields };
+    char *out[5];
+
+    strings_block(in, out, 5, 0);
+    free(c->id_hex);
+    c->id_hex = out[0];
+    c->signature = out[1];
+    c->coarse_id = out[2];
+    c->coarse = out[3];
+    c->fields = out[4];
+}
+
+/*
+ * The representative as one block: the frames' pointers (its start), then its path and
+ * message. The frames' text is the pool's: clusters of one crash site share their frames
+ * ("kernel+0x308"). What a replaced representative leaves in the pool is bounded by the
+ * distinct frames of representatives ever chosen, and a representative changes only for a
+ * more complete or earlier member.
+ */
+static void
+set_rep(struct pool *p, struct kpt_cluster *c, const char *path, const char *message,
+        const char *const *frames, size_t n)
+{
+    const char *in[2] = { path ? path : "", message ? message : "" };
+    char *out[2], **v;
+    size_t i;
+
+    v = strings_block(in, out, 2, (n ? n : 1) * sizeof(*v));
+    v[0] = NULL;
+    for (i = 0; i < n; i++)
+        v[i] = (char *)pool_str(p, frames[i] ? frames[i] : "");
+    free(c->rep_frames);
+    c->rep_frames = v;
+    c->rep_nframes = n;
+    c->rep_path = out[0];
+    c->message = out[1];
 }
 
 /* the representative (SIGNATURES.md §6): the most complete member, most frames, then most
@@ -102,22 +339,15 @@ rep_better(size_t frames, size_t named, int64_t when, const char *path, const st
 }
 
 static void
-set_representative(struct kpt_cluster *c, const struct kpt_report *r)
+set_representative(struct clu_table *t, struct kpt_cluster *c, const struct kpt_report *r)
 {
     struct arena *a = arena_new(4096);
     size_t i, n = r->nframes < REP_FRAMES_MAX ? r->nframes : REP_FRAMES_MAX;
+    const char **fr = arena_alloc(a, (n ? n : 1) * sizeof(*fr));
 
-    for (i = 0; i < c->rep_nframes; i++)
-        free(c->rep_frames[i]);
-    free(c->rep_frames);
-    free(c->rep_path);
-    free(c->message);
-    c->rep_path = xstrdup(r->path);
-    c->message = xstrdup(r->panic_template ? r->panic_template : "");
-    c->rep_frames = xcalloc(n ? n : 1, sizeof(*c->rep_frames));
     for (i = 0; i < n; i++)
-        c->rep_frames[i] = xstrdup(kpt_frame_display(a, &r->frames[i]));
-    c->rep_nframes = n;
+        fr[i] = kpt_frame_display(a, &r->frames[i]);
+    set_rep(&t->pool, c, r->path, r->panic_template, fr, n);
     c->rep_frames_all = r->nframes;
     c->rep_named = r->nresolved;
     arena_free(a);
@@ -143,6 +373,46 @@ add_example(struct kpt_cluster *c, const char *path)
     c->nexamples++;
 }
 
+/*
+ * The members' seqs, when the table keeps them. Most clusters have one member, the report
+ * that made it: its seq is the cluster's first_seq, and members then points there (no
+ * allocation: capmembers stays 0) once clu_table_result() has put the clusters where they
+ * stay. Until then nothing reads members; a merge (which may move first_seq) or a second
+ * member gives the cluster an array of its own.
+ */
+static void
+own_members(struct kpt_cluster *c)
+{
+    if (c->nmembers && !c->capmembers) {
+        c->members = xmalloc(sizeof(*c->members));
+        c->members[0] = c->first_seq;
+        c->capmembers = 1;
+    }
+}
+
+static void
+add_member_owned(struct kpt_cluster *c, size_t seq)
+{
+    own_members(c);
+    if (!c->capmembers) {
+        c->members = xmalloc(sizeof(*c->members));
+        c->capmembers = 1;
+    }
+    VEC_GROW(c->members, c->nmembers + 1, c->capmembers);
+    c->members[c->nmembers++] = seq;
+}
+
+static void
+add_member(struct kpt_cluster *c, size_t seq)
+{
+    if (!c->nmembers && seq == c->first_seq) {
+        c->nmembers = 1;
+        c->members = NULL; /* clu_table_result() points it at first_seq */
+        return;
+    }
+    add_member_owned(c, seq);
+}
+
 void
 clu_add(struct clu_table *t, const struct kpt_report *r)
 {
@@ -150,26 +420,23 @@ clu_add(struct clu_table *t, const struct kpt_report *r)
     struct kpt_cluster *c;
     uint64_t id = r->sig_key;
     int64_t when = r->has_when ? r->when : INT64_MAX;
+    size_t n0[FIELDS_MAX];
 
     c = lookup(t, id, &fresh);
     if (fresh) {
-        c->id_hex = xstrdup(r->sig_id);
-        c->signature = xstrdup(r->signature);
-        c->panic_class = xstrdup(r->panic_class);
-        c->culprit = dup_or_null(r->culprit);
-        c->coarse_id = dup_or_null(r->coarse_id);
-        c->coarse = dup_or_null(r->coarse);
-        c->fields = dup_or_null(r->fields);
-        set_representative(c, r);
+        set_ident(c, r->sig_id, r->signature, r->coarse_id, r->coarse, r->fields);
+        c->panic_class = (char *)pool_str(&t->pool, r->panic_class ? r->panic_class : "");
+        c->culprit = (char *)pool_str(&t->pool, r->culprit);
+        set_representative(t, c, r);
         c->rep_when = when;
         c->first_seq = r->seq;
         c->culprit_seq = r->culprit ? r->seq : SIZE_MAX;
     } else if (rep_better(r->nframes, r->nresolved, when, r->path, c)) {
-        set_representative(c, r);
+        set_representative(t, c, r);
         c->rep_when = when;
     }
     if (!c->culprit && r->culprit) {
-        c->culprit = xstrdup(r->culprit);
+        c->culprit = (char *)pool_str(&t->pool, r->culprit);
         c->culprit_seq = r->seq;
     }
     c->count++;
@@ -181,43 +448,24 @@ clu_add(struct clu_table *t, const struct kpt_report *r)
         c->has_seen = 1;
         c->seen_local |= r->when_local;
     }
+    hist_counts(t, c, n0);
     kpt_fields_add(kpt_cluster_fields, c, r);
+    pool_new_values(t, c, n0);
     add_example(c, r->path);
-    if (t->keep_members) {
-        VEC_GROW(c->members, c->nmembers + 1, c->capmembers);
-        c->members[c->nmembers++] = r->seq;
-    }
+    if (t->keep_members)
+        add_member(c, r->seq);
 }
 
 
 /* ---- merging states (kptrace-batch merge) ---- */
 
 static void
-copy_rep(struct kpt_cluster *c, const struct kpt_cluster *src)
+copy_rep(struct clu_table *t, struct kpt_cluster *c, const struct kpt_cluster *src)
 {
-    size_t i;
-
-    for (i = 0; i < c->rep_nframes; i++)
-        free(c->rep_frames[i]);
-    free(c->rep_frames);
-    free(c->rep_path);
-    free(c->message);
-    c->rep_path = xstrdup(src->rep_path ? src->rep_path : "");
-    c->message = xstrdup(src->message ? src->message : "");
+    set_rep(&t->pool, c, src->rep_path, src->message, (const char *const *)src->rep_frames, src->rep_nframes);
     c->rep_when = src->rep_when;
     c->rep_frames_all = src->rep_frames_all;
     c->rep_named = src->rep_named;
-    c->rep_frames = xcalloc(src->rep_nframes + 1, sizeof(*c->rep_frames));
-    for (i = 0; i < src->rep_nframes; i++)
-        c->rep_frames[i] = xstrdup(src->rep_frames[i]);
-    c->rep_nframes = src->rep_nframes;
-}
-
-static void
-replace(char **dst, const char *src)
-{
-    free(*dst);
-    *dst = src ? xstrdup(src) : NULL;
 }
 
 void
@@ -227,29 +475,27 @@ clu_table_merge(struct clu_table *t, const struct kpt_cluster *src, const size_t
     struct kpt_cluster *c = lookup(t, src->id, &fresh);
     size_t first = !map ? src->first_seq : src->first_seq < nmap ? map[src->first_seq] : SIZE_MAX;
     size_t cul = !map ? src->culprit_seq : src->culprit_seq < nmap ? map[src->culprit_seq] : SIZE_MAX;
-    size_t i;
+    size_t i, n0[FIELDS_MAX];
     char why[8];
 
+    own_members(c); /* first_seq may move */
     if (fresh) {
-        c->id_hex = xstrdup(src->id_hex);
-        c->signature = xstrdup(src->signature);
-        c->panic_class = xstrdup(src->panic_class);
-        c->fields = src->fields ? xstrdup(src->fields) : NULL;
+        set_ident(c, src->id_hex, src->signature, NULL, NULL, src->fields);
+        c->panic_class = (char *)pool_str(&t->pool, src->panic_class ? src->panic_class : "");
         c->first_seq = c->culprit_seq = SIZE_MAX;
-        copy_rep(c, src);
+        copy_rep(t, c, src);
     } else if (rep_better(src->rep_frames_all, src->rep_named, src->rep_when,
                           src->rep_path ? src->rep_path : "", c)) {
-        copy_rep(c, src);
+        copy_rep(t, c, src);
     }
     /* what a single run takes from the first report, and the first report with a culprit */
     if (first < c->first_seq) {
         c->first_seq = first;
-        replace(&c->coarse_id, src->coarse_id);
-        replace(&c->coarse, src->coarse);
+        set_ident(c, c->id_hex, c->signature, src->coarse_id, src->coarse, c->fields);
     }
     if (src->culprit && cul < c->culprit_seq) {
         c->culprit_seq = cul;
-        replace(&c->culprit, src->culprit);
+        c->culprit = (char *)pool_str(&t->pool, src->culprit);
     }
     c->count += src->count;
     if (src->has_seen) {
@@ -260,15 +506,14 @@ clu_table_merge(struct clu_table *t, const struct kpt_cluster *src, const size_t
         c->has_seen = 1;
         c->seen_local |= src->seen_local;
     }
+    hist_counts(t, c, n0);
     kpt_fields_merge(kpt_cluster_fields, c, src, fresh, why, sizeof(why)); /* no settings */
+    pool_new_values(t, c, n0);
     for (i = 0; i < src->nexamples; i++)
         add_example(c, src->examples[i]);
     if (t->keep_members)
-        for (i = 0; i < src->nmembers; i++) {
-            VEC_GROW(c->members, c->nmembers + 1, c->capmembers);
-            c->members[c->nmembers++] = !map ? src->members[i]
-                                        : src->members[i] < nmap ? map[src->members[i]] : SIZE_MAX;
-        }
+        for (i = 0; i < src->nmembers; i++)
+            add_member_owned(c, !map ? src->members[i] : src->members[i] < nmap ? map[src->members[i]] : SIZE_MAX);
 }
 
 static int
@@ -302,9 +547,11 @@ clu_table_result(struct clu_table *t, size_t *n)
     }
     if (t->n > 1)
         qsort(t->v, t->n, sizeof(*t->v), cmp_clusters);
-    hindex_clear(&t->ix);
+    if (t->nslot)
+        index_all(t);
     for (i = 0; i < t->n; i++)
-        hindex_add(&t->ix, hindex_mix(t->v[i].id), i);
+        if (t->v[i].nmembers && !t->v[i].capmembers)
+            t->v[i].members = &t->v[i].first_seq;
     *n = t->n;
     return t->v;
 }

@@ -10,12 +10,13 @@
 #include "driver/pipeline.h"
 #include "driver/pipeline_int.h"
 #include "report/rep.h"
+#include "util/diag.h"
 #include "util/xalloc.h"
 
 static int
 hist_error(const char *path, struct buf *err)
 {
-    fprintf(stderr, "kptrace-batch: --history %s: %s\n", path, err->data ? err->data : "failed");
+    diag_printf("--history %s: %s", path, err->data ? err->data : "failed");
     buf_release(err);
     return -1;
 }
@@ -127,7 +128,7 @@ open_existing(const char *path, int write)
     struct buf err = BUF_INIT;
 
     if (hist_open(path, write ? HIST_WRITE : HIST_READ, &h, &err) < 0) {
-        fprintf(stderr, "kptrace-batch: %s: %s\n", path, err.data ? err.data : "cannot be opened");
+        diag_report(path, err.data ? err.data : "cannot be opened");
         buf_release(&err);
         return NULL;
     }
@@ -139,7 +140,7 @@ static int
 write_stdout(int ret)
 {
     if (fflush(stdout) || ferror(stdout)) {
-        fprintf(stderr, "kptrace-batch: writing standard output failed\n");
+        diag_printf("writing standard output failed");
         return KPT_EXIT_START;
     }
     return ret;
@@ -159,7 +160,7 @@ pipeline_triage(const struct kpt_opts *o)
         return KPT_EXIT_START;
     if ((o->t_status || o->t_bug || o->t_note || o->t_merge_into || o->t_unmerge) &&
         hist_triage(h, sig, &d, &unknown, &err) < 0) {
-        fprintf(stderr, "kptrace-batch: triage: %s\n", err.data);
+        diag_report("triage", err.data ? err.data : "failed");
         buf_release(&err);
         hist_close(h);
         return unknown || o->t_merge_into ? KPT_EXIT_USAGE : KPT_EXIT_START;
@@ -169,8 +170,8 @@ pipeline_triage(const struct kpt_opts *o)
         rep_triage_record(stdout, &row);
         hist_row_release(&row);
     } else {
-        fprintf(stderr, "kptrace-batch: triage: %s\n",
-                rc == 1 ? "no such cluster in the history (a signature id of a recorded run)" : err.data);
+        diag_report("triage", rc == 1 ? "no such cluster in the history (a signature id of a recorded run)"
+                    : err.data ? err.data : "failed");
         ret = rc == 1 ? KPT_EXIT_USAGE : KPT_EXIT_START;
     }
     buf_release(&err);
@@ -189,7 +190,7 @@ pipeline_history(const struct kpt_opts *o)
     if (!(h = open_existing(o->paths[0], 0)))
         return KPT_EXIT_START;
     if (hist_table(h, o->history_runs ? o->history_runs : KPT_TREND_RUNS, &t, &err) < 0) {
-        fprintf(stderr, "kptrace-batch: history: %s\n", err.data);
+        diag_report("history", err.data ? err.data : "failed");
         ret = KPT_EXIT_START;
     } else {
         rep_trend_table(stdout, &t);

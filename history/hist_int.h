@@ -22,6 +22,12 @@ struct hist_db {
     size_t nsigs, capsigs;
     struct hindex sig_ix; /* over sigs */
     size_t pending;       /* reports in temp.cur_in, not yet in temp.cur */
+    int64_t flushed, last_rid; /* cur_in's last row in cur; its last row */
+    struct hist_sigc {    /* the run's reports per signature (hist_annotate()) */
+        char *sig;
+        size_t reports, new_reports;
+    } *sigc;
+    size_t nsigc;
     sqlite3_stmt *info_st, *total_st, *merged_st; /* hist_cluster_info()'s, prepared once */
     struct hist_target *targets; /* every merge triage recorded, by 'from' */
     size_t ntargets;
@@ -30,18 +36,23 @@ struct hist_db {
     int64_t *trend_ids;   /* the runs of rh's trends (in arena) */
 };
 
-/* hist_fail() - "what: SQLite's message" into err; returns -1 */
+/* hist_fail() - "what: SQLite's message" into err; returns KPT_E_IO */
 int hist_fail(struct hist_db *h, struct buf *err, const char *what);
 /* hist_exec() - run SQL without parameters; 0 or hist_fail() */
 int hist_exec(struct hist_db *h, const char *sql, struct buf *err);
 /* hist_prepare() - 0, or hist_fail() naming the statement's purpose */
 int hist_prepare(struct hist_db *h, const char *sql, sqlite3_stmt **st, struct buf *err);
+/* hist_cached() - *st prepared once per history (NULL until then), reset and its
+ * bindings cleared for each later use; 0 or hist_fail() */
+int hist_cached(struct hist_db *h, sqlite3_stmt **st, const char *sql, struct buf *err);
 /* hist_text() - column i of st as a malloc'd string, NULL for NULL */
 char *hist_text(sqlite3_stmt *st, int i);
 /* hist_bind_text() - s (may be NULL) as parameter i */
 int hist_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* hist_time() - a stored "YYYY-MM-DDTHH:MM:SSZ" as seconds since the epoch (0: unreadable) */
 int64_t hist_time(const unsigned char *s);
+/* hist_time_text() - t as "YYYY-MM-DDTHH:MM:SSZ" */
+void hist_time_text(char out[24], int64_t t);
 /* hist_count() - an INTEGER column as a count (negative or not an integer: 0) */
 size_t hist_count(sqlite3_stmt *st, int i);
 /* hist_trend() - for cluster 'id' (and those merged into it) the new reports of each run
@@ -55,5 +66,8 @@ extern const char hist_trend_sql[];
 int hist_cluster_info(struct hist_db *h, const char *id, int with_total, struct kpt_cluster_hist *ch,
                       struct buf *err);
 void hist_cluster_hist_release(struct kpt_cluster_hist *ch);
+/* hist_run_release() - what a run kept in h (statements, merges, signatures, annotation);
+ * hist_close() calls it */
+void hist_run_release(struct hist_db *h);
 
 #endif

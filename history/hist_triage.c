@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "history/hist_int.h"
+#include "util/err.h"
 #include "util/xalloc.h"
 
 /* the cluster's merged_into (*into, malloc'd or NULL); 1 when there is no such cluster */
@@ -21,7 +22,7 @@ cluster_merged_into(struct hist_db *h, const char *id, char **into, struct buf *
 
     *into = NULL;
     if (hist_prepare(h, "SELECT merged_into FROM clusters WHERE signature_id = ?1", &st, err) < 0)
-        return -1;
+        return KPT_E_IO;
     hist_bind_text(st, 1, id);
     if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         found = 1;
@@ -42,7 +43,7 @@ set_column(struct hist_db *h, const char *sql, const char *id, const char *v, st
     int rc;
 
     if (hist_prepare(h, sql, &st, err) < 0)
-        return -1;
+        return KPT_E_IO;
     hist_bind_text(st, 1, id);
     hist_bind_text(st, 2, v && *v ? v : NULL);
     rc = sqlite3_step(st);
@@ -56,23 +57,19 @@ merge_into(struct hist_db *h, const char *id, const char *target, struct buf *er
     char *tt = NULL;
     int rc;
 
-    if (!strcmp(id, target)) {
-        buf_adds(err, "a cluster cannot be merged into itself");
-        return -1;
-    }
+    if (!strcmp(id, target))
+        return kpt_fail(err, KPT_E_FORMAT, "a cluster cannot be merged into itself");
     rc = cluster_merged_into(h, target, &tt, err);
     if (rc == 1)
-        buf_addf(err, "no cluster %.40s in the history to merge into", target);
-    else if (rc == 0 && tt) {
-        buf_addf(err, "%.40s is merged into %.40s itself: merge into %.40s", target, tt, tt);
-        rc = -1;
-    }
+        rc = kpt_fail(err, KPT_E_FORMAT, "no cluster %.40s in the history to merge into", target);
+    else if (rc == 0 && tt)
+        rc = kpt_fail(err, KPT_E_FORMAT, "%.40s is merged into %.40s itself: merge into %.40s", target, tt, tt);
     free(tt);
     if (rc != 0)
-        return -1;
+        return rc;
     /* what was merged into id goes to target too, then id itself */
     if (set_column(h, "UPDATE clusters SET merged_into = ?2 WHERE merged_into = ?1", id, target, err) < 0)
-        return -1;
+        return KPT_E_IO;
     return set_column(h, "UPDATE clusters SET merged_into = ?2 WHERE signature_id = ?1", id, target, err);
 }
 
@@ -85,12 +82,12 @@ hist_triage(struct hist_db *h, const char *sig, const struct hist_decision *d, i
 
     *unknown = 0;
     if (hist_exec(h, "BEGIN IMMEDIATE", err) < 0)
-        return -1;
+        return KPT_E_IO;
     rc = cluster_merged_into(h, sig, &into, err);
     free(into);
     if (rc == 1) {
         *unknown = 1;
-        buf_addf(err, "no cluster %.40s in the history (a signature id of a recorded run)", sig);
+        kpt_fail(err, KPT_E_FORMAT, "no cluster %.40s in the history (a signature id of a recorded run)", sig);
         goto fail;
     }
     if (rc < 0 ||
@@ -103,7 +100,7 @@ hist_triage(struct hist_db *h, const char *sig, const struct hist_decision *d, i
     return hist_exec(h, "COMMIT", err);
 fail:
     sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
-    return -1;
+    return KPT_E_IO;
 }
 
 void
@@ -126,7 +123,7 @@ hist_row_get(struct hist_db *h, const char *sig, struct kpt_trend_row *row, stru
     memset(row, 0, sizeof(*row));
     if (hist_prepare(h, "SELECT signature_id, signature, class, merged_into FROM clusters"
                         " WHERE signature_id = ?1", &st, err) < 0)
-        return -1;
+        return KPT_E_IO;
     hist_bind_text(st, 1, sig);
     if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         found = 1;
@@ -145,7 +142,7 @@ hist_row_get(struct hist_db *h, const char *sig, struct kpt_trend_row *row, stru
         return 1;
     if (hist_cluster_info(h, sig, 1, &row->h, err) < 0) {
         hist_row_release(row);
-        return -1;
+        return KPT_E_IO;
     }
     return 0;
 }
@@ -175,19 +172,49 @@ trend_sum(const struct kpt_trend_row *r, size_t n)
     return s;
 }
 
-static size_t sort_runs; /* qsort has no context argument */
+/* a row's order in the table, carried by the row's key: most new reports in the shown runs,
+ * then most reports held, then by id */
+struct row_key {
+    size_t sum, total;
+    const char *id;
+    size_t i; /* the row's place before sorting */
+};
 
 static int
-cmp_rows(const void *x, const void *y)
+cmp_keys(const void *x, const void *y)
 {
-    const struct kpt_trend_row *a = x, *b = y;
-    size_t sa = trend_sum(a, sort_runs), sb = trend_sum(b, sort_runs);
+    const struct row_key *a = x, *b = y;
 
-    if (sa != sb)
-        return sa > sb ? -1 : 1;
-    if (a->h.total != b->h.total)
-        return a->h.total > b->h.total ? -1 : 1;
+    if (a->sum != b->sum)
+        return a->sum > b->sum ? -1 : 1;
+    if (a->total != b->total)
+        return a->total > b->total ? -1 : 1;
     return strcmp(a->id, b->id);
+}
+
+static void
+sort_rows(struct kpt_trend_table *t)
+{
+    struct row_key *k;
+    struct kpt_trend_row *sorted;
+    size_t i;
+
+    if (t->nrows < 2)
+        return;
+    k = xcalloc(t->nrows, sizeof(*k));
+    for (i = 0; i < t->nrows; i++) {
+        k[i].sum = trend_sum(&t->rows[i], t->nruns);
+        k[i].total = t->rows[i].h.total;
+        k[i].id = t->rows[i].id;
+        k[i].i = i;
+    }
+    qsort(k, t->nrows, sizeof(*k), cmp_keys);
+    sorted = xcalloc(t->nrows, sizeof(*sorted));
+    for (i = 0; i < t->nrows; i++)
+        sorted[i] = t->rows[k[i].i];
+    free(t->rows);
+    t->rows = sorted;
+    free(k);
 }
 
 static int
@@ -203,7 +230,7 @@ table_runs(struct hist_db *h, size_t runs, struct kpt_trend_table *t, struct buf
     t->run_new = xcalloc(runs, sizeof(size_t));
     if (hist_prepare(h, "SELECT id, started, files, new_reports FROM runs WHERE ended IS NOT NULL"
                         " ORDER BY id DESC LIMIT ?1", &st, err) < 0)
-        return -1;
+        return KPT_E_IO;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)runs);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < runs) {
         t->run_ids[n] = sqlite3_column_int64(st, 0);
@@ -231,7 +258,7 @@ table_runs(struct hist_db *h, size_t runs, struct kpt_trend_table *t, struct buf
     }
     if (hist_prepare(h, "SELECT (SELECT count(*) FROM runs WHERE ended IS NOT NULL),"
                         " (SELECT count(*) FROM reports)", &st, err) < 0)
-        return -1;
+        return KPT_E_IO;
     if (sqlite3_step(st) == SQLITE_ROW) {
         t->runs_ever = hist_count(st, 0);
         t->reports_ever = hist_count(st, 1);
@@ -292,13 +319,11 @@ hist_table(struct hist_db *h, size_t runs, struct kpt_trend_table *t, struct buf
     }
     sqlite3_finalize(st);
     sqlite3_finalize(tr);
-    sort_runs = t->nruns;
-    if (t->nrows > 1)
-        qsort(t->rows, t->nrows, sizeof(*t->rows), cmp_rows);
+    sort_rows(t);
     return 0;
 fail:
     sqlite3_finalize(st);
     sqlite3_finalize(tr);
     hist_table_release(t);
-    return -1;
+    return KPT_E_IO;
 }

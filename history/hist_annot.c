@@ -1,0 +1,357 @@
+/*
+ * hist_annot.c - what the history says of a run's clusters (hist_annotate()): under the
+ * write lock, the run's row (so that it has its id), which of its reports no earlier run
+ * recorded and under which cluster each is shown, the trend's runs and builds, and each
+ * cluster's counts, trend and triage.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "history/hist_int.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+/* a cluster of the run, found by its id */
+struct by_id {
+    uint64_t id;
+    size_t i;
+};
+
+static int
+cmp_by_id(const void *x, const void *y)
+{
+    uint64_t a = ((const struct by_id *)x)->id, b = ((const struct by_id *)y)->id;
+
+    return a < b ? -1 : a > b;
+}
+
+static size_t
+find_cluster(const struct by_id *v, size_t n, const unsigned char *hex)
+{
+    struct by_id key, *f;
+    char *end;
+
+    if (!hex)
+        return SIZE_MAX;
+    key.id = strtoull((const char *)hex, &end, 16);
+    if (*end || end - (const char *)hex != 16)
+        return SIZE_MAX;
+    f = bsearch(&key, v, n, sizeof(*v), cmp_by_id);
+    return f ? f->i : SIZE_MAX;
+}
+
+/* the runs of the trend: the last KPT_TREND_RUNS - 1 recorded, then this one */
+static int
+trend_runs(struct hist_db *h, struct buf *err)
+{
+    sqlite3_stmt *st;
+    int64_t ids[KPT_TREND_RUNS], starts[KPT_TREND_RUNS];
+    size_t n = 0, i;
+    int rc;
+
+    if (hist_prepare(h, "SELECT id, started FROM runs WHERE ended IS NOT NULL AND id < ?1"
+                        " ORDER BY id DESC LIMIT ?2", &st, err) < 0)
+        return KPT_E_IO;
+    sqlite3_bind_int64(st, 1, h->run_id);
+    sqlite3_bind_int(st, 2, KPT_TREND_RUNS - 1);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < KPT_TREND_RUNS - 1) {
+        ids[n] = sqlite3_column_int64(st, 0);
+        starts[n++] = hist_time(sqlite3_column_text(st, 1));
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return hist_fail(h, err, "history: reading the runs");
+    h->rh.ntrend = n + 1;
+    {
+        sqlite3_int64 runs;
+
+        if (hist_prepare(h, "SELECT count(*) FROM runs WHERE ended IS NOT NULL", &st, err) < 0)
+            return KPT_E_IO;
+        runs = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_finalize(st);
+        h->rh.runs = (size_t)(runs > 0 ? runs : 0) + 1;
+    }
+    h->rh.trend_start = arena_alloc(h->arena, (n + 1) * sizeof(int64_t));
+    h->trend_ids = arena_alloc(h->arena, (n + 1) * sizeof(int64_t));
+    for (i = 0; i < n; i++) {
+        h->trend_ids[i] = ids[n - 1 - i];
+        h->rh.trend_start[i] = starts[n - 1 - i];
+    }
+    h->trend_ids[n] = h->run_id;
+    h->rh.trend_start[n] = h->started;
+    return 0;
+}
+
+/* the run's new reports of one build (run_counts()) */
+struct run_build {
+    char *build;
+    size_t new_reports;
+};
+
+static int
+cmp_build(const void *x, const void *y)
+{
+    return strcmp(((const struct kpt_build_trend *)x)->build, ((const struct kpt_build_trend *)y)->build);
+}
+
+/* the run's builds into the history's (the last run of the trend), in build order */
+static struct kpt_build_trend *
+add_run_builds(struct kpt_build_trend *b, size_t *n, size_t *cap, size_t nt, const struct run_build *rb,
+               size_t nrb)
+{
+    size_t i, j;
+
+    for (j = 0; j < nrb; j++) {
+        if (!rb[j].new_reports)
+            continue;
+        for (i = 0; i < *n && strcmp(b[i].build, rb[j].build); i++)
+            ;
+        if (i == *n) {
+            VEC_GROW(b, *n + 1, *cap);
+            b[i].build = xstrdup(rb[j].build);
+            b[i].trend = xcalloc(nt, sizeof(size_t));
+            (*n)++;
+        }
+        b[i].trend[nt - 1] += rb[j].new_reports;
+    }
+    if (*n > 1)
+        qsort(b, *n, sizeof(*b), cmp_build);
+    return b;
+}
+
+/* new reports per build over the trend's runs (this run's from rb): the builds with most */
+#define HIST_BUILDS 8
+static int
+build_trends(struct hist_db *h, const struct run_build *rb, size_t nrb, struct buf *err)
+{
+    sqlite3_stmt *st;
+    struct kpt_build_trend *b = NULL;
+    size_t n = 0, cap = 0, i, k, nt = h->rh.ntrend;
+    int rc;
+
+    if (hist_prepare(h, "SELECT coalesce(os_build, '?'), first_run, count(*) FROM reports"
+                        " WHERE first_run >= ?1 GROUP BY 1, 2 ORDER BY 1, 2", &st, err) < 0)
+        return KPT_E_IO;
+    sqlite3_bind_int64(st, 1, h->trend_ids[0]);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *build = (const char *)sqlite3_column_text(st, 0);
+        sqlite3_int64 run = sqlite3_column_int64(st, 1);
+
+        if (!build)
+            continue;
+        if (!n || strcmp(b[n - 1].build, build)) {
+            VEC_GROW(b, n + 1, cap);
+            b[n].build = xstrdup(build);
+            b[n].trend = xcalloc(nt, sizeof(size_t));
+            n++;
+        }
+        for (k = 0; k < nt; k++)
+            if (h->trend_ids[k] == run)
+                b[n - 1].trend[k] += hist_count(st, 2);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        for (i = 0; i < n; i++) {
+            free(b[i].build);
+            free(b[i].trend);
+        }
+        free(b);
+        return hist_fail(h, err, "history: reading the builds");
+    }
+    b = add_run_builds(b, &n, &cap, nt, rb, nrb);
+    /* most new reports first; keep HIST_BUILDS (selection by repeated maximum: n is small) */
+    for (i = 0; i < n && i < HIST_BUILDS; i++) {
+        size_t best = i, sb = 0, s;
+
+        for (k = 0; k < nt; k++)
+            sb += b[i].trend[k];
+        for (s = i + 1; s < n; s++) {
+            size_t t = 0;
+
+            for (k = 0; k < nt; k++)
+                t += b[s].trend[k];
+            if (t > sb) {
+                best = s;
+                sb = t;
+            }
+        }
+        if (best != i) {
+            struct kpt_build_trend tmp = b[i];
+
+            b[i] = b[best];
+            b[best] = tmp;
+        }
+    }
+    for (i = HIST_BUILDS; i < n; i++) {
+        free(b[i].build);
+        free(b[i].trend);
+    }
+    h->rh.builds = b;
+    h->rh.nbuilds = n < HIST_BUILDS ? n : HIST_BUILDS;
+    return 0;
+}
+
+/*
+ * The run's reports per signature and build, and which of them no earlier run recorded (one
+ * index search in reports each), in one pass over temp.cur: per shown cluster (a merged
+ * signature's reports are shown under its target) into ch and seen; per signature into
+ * h->sigc, for the commit's run_clusters rows; per build into *rb.
+ */
+static int
+run_counts(struct hist_db *h, struct kpt_cluster_hist *ch, const struct by_id *ids, size_t n,
+           size_t *seen, struct run_build **rb, size_t *nrb, struct buf *err)
+{
+    sqlite3_stmt *st;
+    size_t capsig = 0, caprb = 0, j;
+    int rc;
+
+    if (hist_prepare(h, "SELECT sig, coalesce(os_build, '?'), count(*), sum(NOT EXISTS (SELECT 1 FROM"
+                        " reports r WHERE r.identity = cur.identity)) FROM cur GROUP BY 1, 2 ORDER BY 1, 2",
+                     &st, err) < 0)
+        return KPT_E_IO;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *sig = (const char *)sqlite3_column_text(st, 0);
+        const char *build = (const char *)sqlite3_column_text(st, 1);
+        const struct hist_target *tg;
+        size_t all = hist_count(st, 2), fresh = hist_count(st, 3), i;
+
+        if (!sig || !build)
+            continue;
+        if (!h->nsigc || strcmp(h->sigc[h->nsigc - 1].sig, sig)) {
+            VEC_GROW(h->sigc, h->nsigc + 1, capsig);
+            h->sigc[h->nsigc].sig = xstrdup(sig);
+            h->sigc[h->nsigc].reports = h->sigc[h->nsigc].new_reports = 0;
+            h->nsigc++;
+        }
+        h->sigc[h->nsigc - 1].reports += all;
+        h->sigc[h->nsigc - 1].new_reports += fresh;
+        for (j = 0; j < *nrb && strcmp((*rb)[j].build, build); j++)
+            ;
+        if (j == *nrb) {
+            VEC_GROW(*rb, *nrb + 1, caprb);
+            (*rb)[j].build = xstrdup(build);
+            (*rb)[j].new_reports = 0;
+            (*nrb)++;
+        }
+        (*rb)[j].new_reports += fresh;
+        tg = hist_target(h, sig);
+        if ((i = find_cluster(ids, n, (const unsigned char *)(tg ? tg->id : sig))) == SIZE_MAX)
+            continue;
+        seen[i] += all;
+        ch[i].new_reports += fresh;
+        h->rh.reports_new += fresh;
+        h->rh.reports_known += all - fresh;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : hist_fail(h, err, "history: counting the run's reports");
+}
+
+/* the history's other reports (not in this run) per shown cluster */
+static int
+cluster_counts(struct hist_db *h, struct kpt_cluster_hist *ch, const struct by_id *ids, size_t n,
+               struct buf *err)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (hist_prepare(h, "SELECT coalesce(c.merged_into, r.signature_id), count(*) FROM reports r"
+                        " LEFT JOIN clusters c ON c.signature_id = r.signature_id"
+                        " WHERE NOT EXISTS (SELECT 1 FROM cur u WHERE u.identity = r.identity)"
+                        " GROUP BY 1", &st, err) < 0)
+        return KPT_E_IO;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        size_t i = find_cluster(ids, n, sqlite3_column_text(st, 0));
+
+        h->rh.reports_ever += hist_count(st, 1);
+        if (i != SIZE_MAX)
+            ch[i].total = hist_count(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return hist_fail(h, err, "history: counting the history's reports");
+    return 0;
+}
+
+int
+hist_annotate(struct hist_db *h, const struct kpt_cluster *c, size_t n, const struct kpt_run_hist **out,
+              struct buf *err)
+{
+    struct kpt_cluster_hist *ch = xcalloc(n ? n : 1, sizeof(*ch));
+    struct by_id *ids = xcalloc(n ? n : 1, sizeof(*ids));
+    size_t *seen = xcalloc(n ? n : 1, sizeof(*seen));
+    sqlite3_stmt *st = NULL, *tr = NULL;
+    struct run_build *rb = NULL;
+    char when[24];
+    size_t i, nrb = 0;
+    int ret = KPT_E_IO;
+
+    h->rh.clusters = ch;
+    h->nclusters = n;
+    h->rh.path = h->path;
+    for (i = 0; i < n; i++) {
+        ids[i].id = c[i].id;
+        ids[i].i = i;
+    }
+    qsort(ids, n, sizeof(*ids), cmp_by_id);
+    if (hist_lock(h, err) < 0)
+        goto out;
+    hist_time_text(when, h->started);
+    if (hist_prepare(h, "INSERT INTO runs(kind, started, tool_version, algorithm, rules, inputs)"
+                        " VALUES (?1, ?2, ?3, '', '', (SELECT json_group_array(path) FROM"
+                        " (SELECT path FROM cur_inputs ORDER BY n)))", &st, err) < 0)
+        goto out;
+    hist_bind_text(st, 1, h->kind);
+    hist_bind_text(st, 2, when);
+    hist_bind_text(st, 3, KPT_VERSION);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        hist_fail(h, err, "history: recording the run");
+        goto out;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    h->run_id = h->rh.run_id = sqlite3_last_insert_rowid(h->db);
+    if (trend_runs(h, err) < 0 || run_counts(h, ch, ids, n, seen, &rb, &nrb, err) < 0 ||
+        build_trends(h, rb, nrb, err) < 0 || cluster_counts(h, ch, ids, n, err) < 0)
+        goto out;
+    if (hist_prepare(h, hist_trend_sql, &tr, err) < 0)
+        goto out;
+    for (i = 0; i < n; i++) {
+        struct kpt_cluster_hist *x = &ch[i];
+        int rc = hist_cluster_info(h, c[i].id_hex, 0, x, err);
+
+        if (rc < 0)
+            goto out;
+        x->total += seen[i]; /* cluster_counts() left the history's others there */
+        x->trend = xcalloc(h->rh.ntrend, sizeof(size_t));
+        if (hist_trend(tr, c[i].id_hex, h->trend_ids, h->rh.ntrend, x->trend) < 0) {
+            hist_fail(h, err, "history: reading a trend");
+            goto out;
+        }
+        x->trend[h->rh.ntrend - 1] = x->new_reports;
+        if (rc == 1) {
+            x->flag = KPT_HF_NEW;
+            x->first_seen = h->started;
+            h->rh.clusters_new++;
+        } else if (x->status == KPT_TR_FIXED && x->new_reports) {
+            x->flag = KPT_HF_REGRESSED;
+            x->status = KPT_TR_OPEN; /* a regression reopens it */
+            h->rh.clusters_regressed++;
+        }
+        h->rh.clusters_merged += x->merged_from.n;
+        if (!x->first_seen)
+            x->first_seen = h->started;
+    }
+    h->rh.reports_ever += h->rh.reports_new + h->rh.reports_known;
+    ret = 0;
+    *out = &h->rh;
+out:
+    sqlite3_finalize(st);
+    sqlite3_finalize(tr);
+    for (i = 0; i < nrb; i++)
+        free(rb[i].build);
+    free(rb);
+    free(ids);
+    free(seen);
+    return ret;
+}
+

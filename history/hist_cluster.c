@@ -1,0 +1,109 @@
+/*
+ * hist_cluster.c - what the history says of one cluster: its triage record, the reports it
+ * holds, its trend over runs. A run's annotation and the triage and history commands read
+ * a cluster the same way.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "history/hist_int.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+const char hist_trend_sql[] =
+    "SELECT run_id, sum(new_reports) FROM run_clusters WHERE run_id >= ?2 AND (signature_id = ?1"
+    " OR signature_id IN (SELECT signature_id FROM clusters WHERE merged_into = ?1))"
+    " GROUP BY run_id ORDER BY run_id";
+
+void
+hist_cluster_hist_release(struct kpt_cluster_hist *ch)
+{
+    free(ch->bug);
+    free(ch->note);
+    free(ch->trend);
+    kpt_strv_release(&ch->merged_from);
+    memset(ch, 0, sizeof(*ch));
+}
+
+int
+hist_cluster_info(struct hist_db *h, const char *id, int with_total, struct kpt_cluster_hist *ch,
+                  struct buf *err)
+{
+    sqlite3_stmt *st;
+    int rc, found = 0;
+
+    if (hist_cached(h, &h->info_st, "SELECT c.status, c.bug, c.note,"
+                               " (SELECT min(r.started) FROM clusters m JOIN runs r ON r.id = m.first_run"
+                               "  WHERE m.signature_id = ?1 OR m.merged_into = ?1)"
+                               " FROM clusters c WHERE c.signature_id = ?1", err) < 0)
+        return KPT_E_IO;
+    st = h->info_st;
+    hist_bind_text(st, 1, id);
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *status = (const char *)sqlite3_column_text(st, 0);
+
+        found = 1;
+        if (kpt_triage_parse(status, &ch->status) < 0)
+            ch->status = KPT_TR_OPEN;
+        ch->bug = hist_text(st, 1);
+        ch->note = hist_text(st, 2);
+        ch->first_seen = hist_time(sqlite3_column_text(st, 3));
+        rc = SQLITE_DONE;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return hist_fail(h, err, "history: reading a cluster");
+    if (!found)
+        return 1;
+    if (with_total) {
+        if (hist_cached(h, &h->total_st, "SELECT count(*) FROM reports WHERE signature_id = ?1 OR signature_id IN"
+                                    " (SELECT signature_id FROM clusters WHERE merged_into = ?1)", err) < 0)
+            return KPT_E_IO;
+        st = h->total_st;
+        hist_bind_text(st, 1, id);
+        rc = sqlite3_step(st);
+        ch->total = rc == SQLITE_ROW ? hist_count(st, 0) : 0;
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW)
+            return hist_fail(h, err, "history: reading a cluster");
+    }
+    if (hist_cached(h, &h->merged_st, "SELECT signature_id FROM clusters WHERE merged_into = ?1 ORDER BY 1", err) < 0)
+        return KPT_E_IO;
+    st = h->merged_st;
+    hist_bind_text(st, 1, id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char *m = hist_text(st, 0);
+
+        if (m)
+            kpt_strv_add(&ch->merged_from, m);
+        free(m);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : hist_fail(h, err, "history: reading a cluster");
+}
+
+int
+hist_trend(sqlite3_stmt *st, const char *id, const int64_t *run_ids, size_t n,
+           size_t *trend)
+{
+    size_t k = 0;
+    int rc;
+
+    memset(trend, 0, n * sizeof(*trend));
+    if (!n)
+        return 0;
+    sqlite3_reset(st);
+    hist_bind_text(st, 1, id);
+    sqlite3_bind_int64(st, 2, run_ids[0]);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        sqlite3_int64 run = sqlite3_column_int64(st, 0);
+
+        while (k < n && run_ids[k] < run)
+            k++;
+        if (k < n && run_ids[k] == run)
+            trend[k] = hist_count(st, 1);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
