@@ -21,7 +21,7 @@ hist_cluster_hist_release(struct kpt_cluster_hist *ch)
     free(ch->bug);
     free(ch->note);
     free(ch->trend);
-    kpt_strv_release(&ch->merged_from);
+    strv_release(&ch->merged_from);
     memset(ch, 0, sizeof(*ch));
 }
 
@@ -75,7 +75,7 @@ hist_cluster_info(struct hist_db *h, const char *id, int with_total, struct kpt_
         char *m = hist_text(st, 0);
 
         if (m)
-            kpt_strv_add(&ch->merged_from, m);
+            strv_push(&ch->merged_from, m);
         free(m);
     }
     sqlite3_reset(st);

@@ -20,7 +20,7 @@ enum kpt_ftype {
     KPT_FT_BOOL,  /* int, 0 or 1 */
     KPT_FT_STR,   /* const char *: borrowed in a run, owned by a state */
     KPT_FT_HIST,  /* struct kpt_hist */
-    KPT_FT_STRV,  /* struct kpt_strv */
+    KPT_FT_STRV,  /* struct strv */
 };
 enum kpt_fmerge {
     KPT_FM_SUM,   /* counts and histograms add up, lists are appended */

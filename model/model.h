@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "util/arena.h"
+#include "util/strv.h"
 
 #define KPT_VERSION "0.1.0"
 
@@ -361,13 +362,6 @@ struct kpt_rejected {
 void kpt_cluster_release(struct kpt_cluster *c);
 
 /* A list of owned strings. */
-struct kpt_strv {
-    char **v;
-    size_t n;
-};
-void kpt_strv_add(struct kpt_strv *l, const char *s);
-void kpt_strv_release(struct kpt_strv *l); /* frees the strings too */
-
 /* What symbolicate/ tells of a run. */
 struct kpt_symstats {
     int enabled;
@@ -384,7 +378,7 @@ struct kpt_symstats {
     size_t learned_dropped;   /* printed names not kept: past the table's bounds */
     size_t frames_learned;    /* frames named by what other reports printed */
     size_t lldb_names_cut;    /* answers whose function or file name lldb gave over its bound */
-    struct kpt_strv failures;       /* "KDK: why", one per failed lldb session */
+    struct strv failures;       /* "KDK: why", one per failed lldb session */
 };
 
 /* A previous run's clusters (its --csv), for --baseline. */
@@ -434,7 +428,7 @@ struct kpt_cluster_hist {
     size_t *trend;       /* new reports in each of the trend's runs, oldest first */
     enum kpt_triage status;       /* after this run (a regression reopens) */
     char *bug, *note;             /* triage's, or NULL */
-    struct kpt_strv merged_from;  /* signature ids triage merged into this one */
+    struct strv merged_from;  /* signature ids triage merged into this one */
 };
 struct kpt_build_trend {
     char *build;
@@ -494,7 +488,7 @@ struct kpt_summary {
 #define KPT_STATE_VERSION 3
 struct kpt_state_row {
     char *path, *json;    /* the report's path, and its --json row as printed (parsed again) */
-    struct kpt_strv csv;  /* its reports CSV row, cell by cell (report/ quotes them again) */
+    struct strv csv;  /* its reports CSV row, cell by cell (report/ quotes them again) */
     char sig_id[17];         /* its JSON's signature_id ("" when none), checked against */
     char *signature;         /* its cluster's id and signature; NULL when none */
     int clustered;           /* signed and not left out: a member of one cluster */

@@ -220,24 +220,6 @@ kpt_field_cptr(const struct kpt_field *f, const void *obj)
     return (const char *)obj + f->off;
 }
 
-void
-kpt_strv_add(struct kpt_strv *l, const char *s)
-{
-    l->v = xrealloc(l->v, st_mult(l->n + 1, sizeof(*l->v)));
-    l->v[l->n++] = xstrdup(s);
-}
-
-void
-kpt_strv_release(struct kpt_strv *l)
-{
-    size_t i;
-
-    for (i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-    memset(l, 0, sizeof(*l));
-}
-
 static size_t
 elems(const struct kpt_field *f)
 {
@@ -363,11 +345,11 @@ merge_one(const struct kpt_field *f, void *to, const void *from, int first)
         break;
     }
     case KPT_FT_STRV: {
-        struct kpt_strv *a = kpt_field_ptr(f, to);
-        const struct kpt_strv *b = kpt_field_cptr(f, from);
+        struct strv *a = kpt_field_ptr(f, to);
+        const struct strv *b = kpt_field_cptr(f, from);
 
         for (i = 0; i < b->n; i++)
-            kpt_strv_add(a, b->v[i]);
+            strv_push(a, b->v[i]);
         break;
     }
     }
@@ -399,7 +381,7 @@ kpt_fields_release(const struct kpt_field *t, void *obj, int strings)
         if (t->type == KPT_FT_HIST) {
             kpt_hist_release(kpt_field_ptr(t, obj));
         } else if (t->type == KPT_FT_STRV) {
-            kpt_strv_release(kpt_field_ptr(t, obj));
+            strv_release(kpt_field_ptr(t, obj));
         } else if (t->type == KPT_FT_STR && strings) {
             const char **s = kpt_field_ptr(t, obj);
 

@@ -53,7 +53,7 @@ rd_csv_record(const char **p, const char *end, char ***out, size_t *cap)
 }
 
 int
-rd_csv_one(const char *row, size_t len, struct kpt_strv *l)
+rd_csv_one(const char *row, size_t len, struct strv *l)
 {
     const char *p = row, *end = row + len;
     char **cells = NULL;
@@ -62,7 +62,7 @@ rd_csv_one(const char *row, size_t len, struct kpt_strv *l)
 
     for (i = 0; i < n; i++) {
         if (ok)
-            kpt_strv_add(l, cells[i]);
+            strv_push(l, cells[i]);
         free(cells[i]);
     }
     free(cells);

@@ -130,7 +130,7 @@ field_in(const struct kpt_field *t, void *p, json_t *v, int *bad)
             char *s = str_in(e, bad);
 
             if (s)
-                kpt_strv_add(p, s);
+                strv_push(p, s);
             free(s);
         }
         break;

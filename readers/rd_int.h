@@ -14,7 +14,7 @@
  * number returned; 0 at the end */
 size_t rd_csv_record(const char **p, const char *end, char ***out, size_t *cap);
 /* rd_csv_one() - row as exactly one record: its cells into l; -1 when it is not one */
-int rd_csv_one(const char *row, size_t len, struct kpt_strv *l);
+int rd_csv_one(const char *row, size_t len, struct strv *l);
 
 /* rd_lossless_dec() - a state's lossless string back to its bytes (malloc'd); NULL when an
  * escape is not "\\\\" or "\\x" and two hex digits, or would give a NUL */

@@ -27,7 +27,7 @@ rd_state_release(struct kpt_state *st)
 
     for (i = 0; i < st->nrows; i++) {
         free(st->rows[i].path);
-        kpt_strv_release(&st->rows[i].csv);
+        strv_release(&st->rows[i].csv);
         free(st->rows[i].json);
         free(st->rows[i].signature);
     }

@@ -58,6 +58,6 @@ int rep_state_report(FILE *f, const char *path, const char *csv, const char *jso
 int rep_state_end(FILE *f, const struct kpt_summary *s);
 /* rep_csv_row_buf() - cells as one row of a CSV this tool writes (each re-quoted and
  * neutralised, CRLF): a state's row as merge prints it again */
-void rep_csv_row_buf(struct buf *b, const struct kpt_strv *cells);
+void rep_csv_row_buf(struct buf *b, const struct strv *cells);
 
 #endif

@@ -172,7 +172,7 @@ rep_reports_csv_row_buf(struct buf *b, struct arena *a, const struct kpt_report 
 }
 
 void
-rep_csv_row_buf(struct buf *b, const struct kpt_strv *cells)
+rep_csv_row_buf(struct buf *b, const struct strv *cells)
 {
     size_t i;
 

@@ -122,7 +122,7 @@ field_json(const struct kpt_field *f, const void *obj, int lossless)
     case KPT_FT_HIST:
         return lossless ? hist_lossless(p) : rep_jhist(p);
     case KPT_FT_STRV: {
-        const struct kpt_strv *l = p;
+        const struct strv *l = p;
 
         j = json_array();
         for (i = 0; i < l->n; i++)

@@ -26,7 +26,7 @@ add_failure(struct sym_ctx *s, const struct kdk_mod *primary, const char *why)
 
     buf_addf(&b, "%s (%s): %s", primary->kdk ? primary->kdk : primary->exe, primary->file, why);
     pthread_mutex_lock(&s->mu);
-    kpt_strv_add(&s->st.failures, b.data);
+    strv_push(&s->st.failures, b.data);
     buf_release(&b);
     pthread_mutex_unlock(&s->mu);
 }
