@@ -476,7 +476,6 @@ clu_table_merge(struct clu_table *t, const struct kpt_cluster *src, const size_t
     size_t first = !map ? src->first_seq : src->first_seq < nmap ? map[src->first_seq] : SIZE_MAX;
     size_t cul = !map ? src->culprit_seq : src->culprit_seq < nmap ? map[src->culprit_seq] : SIZE_MAX;
     size_t i, n0[FIELDS_MAX];
-    char why[8];
 
     own_members(c); /* first_seq may move */
     if (fresh) {
@@ -507,7 +506,7 @@ clu_table_merge(struct clu_table *t, const struct kpt_cluster *src, const size_t
         c->seen_local |= src->seen_local;
     }
     hist_counts(t, c, n0);
-    kpt_fields_merge(kpt_cluster_fields, c, src, fresh, why, sizeof(why)); /* no settings */
+    (void)kpt_fields_merge(kpt_cluster_fields, c, src, fresh, NULL); /* no settings: cannot fail */
     pool_new_values(t, c, n0);
     for (i = 0; i < src->nexamples; i++)
         add_example(c, src->examples[i]);

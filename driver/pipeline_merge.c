@@ -85,14 +85,15 @@ merge_totals(struct merge *m, struct run *run)
     size_t i;
 
     for (i = 0; i < m->o->npaths; i++) {
-        char why[256];
+        struct buf why = BUF_INIT;
 
-        if (kpt_fields_merge(kpt_summary_fields, &run->sum, &m->st[i].sum, i == 0, why, sizeof(why)) < 0) {
+        if (kpt_fields_merge(kpt_summary_fields, &run->sum, &m->st[i].sum, i == 0, &why) < 0) {
             diag_printf("merge: %s differs from %s in %s: keys or outputs are not comparable",
-                        m->o->paths[i], m->o->paths[0], why);
+                        m->o->paths[i], m->o->paths[0], why.data);
+            buf_release(&why);
             return -1;
         }
-        kpt_fields_merge(kpt_symstats_fields, &m->sym, &m->st[i].sym, i == 0, why, sizeof(why));
+        (void)kpt_fields_merge(kpt_symstats_fields, &m->sym, &m->st[i].sym, i == 0, NULL); /* counts only */
     }
     return 0;
 }

@@ -8,6 +8,8 @@
 
 #include "model/model.h"
 
+struct buf;
+
 /*
  * The fields of a run, each described once.  Every counter, histogram and output-shaping
  * setting of struct kpt_summary, struct kpt_symstats and struct kpt_cluster is one row of
@@ -58,10 +60,9 @@ void kpt_fields_add(const struct kpt_field *t, void *obj, const struct kpt_repor
 /*
  * kpt_fields_merge() - from's fields into to's, by each field's rule; 'first' when to holds
  * nothing yet (settings are taken, strings borrowed from 'from'). A setting that differs
- * is refused: -1 and "NAME: A, not B" in why (at most whylen bytes), to left as it was.
+ * is refused: KPT_E_FORMAT and "NAME: A, not B" added to err, to left as it was.
  */
-int kpt_fields_merge(const struct kpt_field *t, void *to, const void *from, int first,
-                     char *why, size_t whylen);
+int kpt_fields_merge(const struct kpt_field *t, void *to, const void *from, int first, struct buf *err);
 void kpt_fields_sort(const struct kpt_field *t, void *obj);                 /* histograms */
 void kpt_fields_release(const struct kpt_field *t, void *obj, int strings); /* strings: free them too */
 

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/buf.h"
+#include "util/err.h"
 #include "util/xalloc.h"
 
 /* ---- what one report adds ---- */
@@ -249,25 +251,24 @@ kpt_fields_add(const struct kpt_field *t, void *obj, const struct kpt_report *r)
 
 /* "NAME: A, not B" for a setting that differs */
 static int
-refuse(const struct kpt_field *f, const char *was, const char *is, char *why, size_t whylen)
+refuse(const struct kpt_field *f, const char *was, const char *is, struct buf *err)
 {
-    snprintf(why, whylen, "%s: %s, not %s", f->name, is, was);
-    return -1;
+    return kpt_fail(err, KPT_E_FORMAT, "%s: %s, not %s", f->name, is, was);
 }
 
 static int
-refuse_num(const struct kpt_field *f, long long was, long long is, char *why, size_t whylen)
+refuse_num(const struct kpt_field *f, long long was, long long is, struct buf *err)
 {
     char x[24], y[24];
 
     snprintf(x, sizeof(x), "%lld", was);
     snprintf(y, sizeof(y), "%lld", is);
-    return refuse(f, x, y, why, whylen);
+    return refuse(f, x, y, err);
 }
 
 /* the settings first, so that a refused merge changes nothing */
 static int
-settings_agree(const struct kpt_field *t, const void *to, const void *from, char *why, size_t whylen)
+settings_agree(const struct kpt_field *t, const void *to, const void *from, struct buf *err)
 {
     size_t i;
 
@@ -279,18 +280,18 @@ settings_agree(const struct kpt_field *t, const void *to, const void *from, char
             const char *b = *(const char *const *)kpt_field_cptr(t, from);
 
             if (strcmp(a ? a : "", b ? b : ""))
-                return refuse(t, a ? a : "(none)", b ? b : "(none)", why, whylen);
+                return refuse(t, a ? a : "(none)", b ? b : "(none)", err);
         } else if (t->type == KPT_FT_INT || t->type == KPT_FT_BOOL) {
             int a = *(const int *)kpt_field_cptr(t, to), b = *(const int *)kpt_field_cptr(t, from);
 
             if (a != b)
-                return refuse_num(t, a, b, why, whylen);
+                return refuse_num(t, a, b, err);
         } else if (t->type == KPT_FT_COUNT) {
             const size_t *a = kpt_field_cptr(t, to), *b = kpt_field_cptr(t, from);
 
             for (i = 0; i < elems(t); i++)
                 if (a[i] != b[i])
-                    return refuse_num(t, (long long)a[i], (long long)b[i], why, whylen);
+                    return refuse_num(t, (long long)a[i], (long long)b[i], err);
         }
     }
     return 0;
@@ -356,11 +357,12 @@ merge_one(const struct kpt_field *f, void *to, const void *from, int first)
 }
 
 int
-kpt_fields_merge(const struct kpt_field *t, void *to, const void *from, int first,
-                 char *why, size_t whylen)
+kpt_fields_merge(const struct kpt_field *t, void *to, const void *from, int first, struct buf *err)
 {
-    if (!first && settings_agree(t, to, from, why, whylen) < 0)
-        return -1;
+    int ret;
+
+    if (!first && (ret = settings_agree(t, to, from, err)) < 0)
+        return ret;
     for (; t->name; t++)
         merge_one(t, to, from, first);
     return 0;
