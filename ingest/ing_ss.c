@@ -93,25 +93,37 @@ struct proc_ctx {
     struct vec procs;
     struct kpt_ss_proc *p;
     struct vec threads, turnstile, wait;
-    /* the thread being read */
+    /* the thread being read: its flags and frames gathered here, copied out whole */
     struct kpt_ss_thread *t;
-    struct vec state, fimage, foff;
+    const char *state[16];
+    size_t nstate, nfr;
+    uint32_t fimage[KPT_MAX_SS_FRAMES];
+    uint64_t foff[KPT_MAX_SS_FRAMES];
     uint64_t fpair[2];
     int fpair_ok;
 };
+
+/* the flags a stackshot lists, kept as themselves (no copy) when written plainly */
+static const char *const th_flags[] = { "TH_WAIT", "TH_UNINT", "TH_RUN", "TH_SUSP", "TH_IDLE" };
 
 static int
 state_flag(struct jr *j, size_t i, void *ctx)
 {
     struct proc_ctx *c = ctx;
-    const char *s;
+    const char *s = NULL, *raw;
+    size_t n, k;
 
     (void)i;
     jr_ws(j);
     if (j->p >= j->end || *j->p != '"')
         return jr_skip_value(j);
-    if (!(s = jr_string(j, c->a)))
+    if (jr_raw_string(j, &raw, &n))
         return KPT_E_PARSE;
+    for (k = 0; k < sizeof(th_flags) / sizeof(th_flags[0]) && !s; k++)
+        if (jr_key_is(raw, n, th_flags[k]))
+            s = th_flags[k];
+    if (!s)
+        s = jr_decoded(c->a, raw, n, JR_STR_MAX);
     if (!strcmp(s, "TH_WAIT"))
         c->t->state |= KPT_TH_WAIT;
     else if (!strcmp(s, "TH_UNINT"))
@@ -122,8 +134,8 @@ state_flag(struct jr *j, size_t i, void *ctx)
         c->t->state |= KPT_TH_SUSP;
     else if (!strcmp(s, "TH_IDLE"))
         c->t->state |= KPT_TH_IDLE;
-    if (c->state.n < 16)
-        *(const char **)jr_vec_push(c->a, &c->state) = s;
+    if (c->nstate < 16)
+        c->state[c->nstate++] = s;
     return 0;
 }
 
@@ -201,13 +213,13 @@ kframe(struct jr *j, size_t i, void *ctx)
         c->fpair[0] = UINT32_MAX; /* a malformed frame keeps its place, as no image */
         c->fpair[1] = 0;
     }
-    if (c->fimage.n >= KPT_MAX_SS_FRAMES || c->ss->nframes >= KPT_MAX_SS_ALL_FRAMES) {
+    if (c->nfr >= KPT_MAX_SS_FRAMES || c->ss->nframes >= KPT_MAX_SS_ALL_FRAMES) {
         c->ss->dropped++;
         return 0;
     }
     c->ss->nframes++;
-    *(uint32_t *)jr_vec_push(c->a, &c->fimage) = c->fpair[0] > UINT32_MAX ? UINT32_MAX : (uint32_t)c->fpair[0];
-    *(uint64_t *)jr_vec_push(c->a, &c->foff) = c->fpair[1];
+    c->fimage[c->nfr] = c->fpair[0] > UINT32_MAX ? UINT32_MAX : (uint32_t)c->fpair[0];
+    c->foff[c->nfr++] = c->fpair[1];
     return 0;
 }
 
@@ -239,12 +251,46 @@ thread_member(struct jr *j, const char *k, size_t n, void *ctx)
     return jr_skip_value(j);
 }
 
+/* the flags listed, joined with ',' (NULL when that is empty) */
+static const char *
+state_join(struct arena *a, const char *const *v, size_t n)
+{
+    size_t i, len = n ? n - 1 : 0, l;
+    char *s, *q;
+
+    for (i = 0; i < n; i++)
+        len += strlen(v[i]);
+    if (!len)
+        return NULL;
+    q = s = arena_alloc(a, len + 1);
+    for (i = 0; i < n; i++) {
+        if (i)
+            *q++ = ',';
+        l = strlen(v[i]);
+        memcpy(q, v[i], l);
+        q += l;
+    }
+    return s;
+}
+
+/* a copy of n elements of size bytes in the arena (NULL for none) */
+static void *
+arena_copy(struct arena *a, const void *v, size_t n, size_t size)
+{
+    void *d;
+
+    if (!n)
+        return NULL;
+    d = arena_alloc(a, n * size);
+    memcpy(d, v, n * size);
+    return d;
+}
+
 static int
 thread(struct jr *j, const char *k, size_t n, void *ctx)
 {
     struct proc_ctx *c = ctx;
     struct kpt_ss_thread t;
-    struct buf b = BUF_INIT;
     size_t i;
     int r;
 
@@ -253,25 +299,15 @@ thread(struct jr *j, const char *k, size_t n, void *ctx)
     for (i = 0; i < n && k[i] >= '0' && k[i] <= '9' && i < 20; i++)
         t.id = t.id * 10 + (uint64_t)(k[i] - '0');
     c->t = &t;
-    memset(&c->state, 0, sizeof(c->state));
-    memset(&c->fimage, 0, sizeof(c->fimage));
-    memset(&c->foff, 0, sizeof(c->foff));
-    c->state.size = sizeof(const char *);
-    c->fimage.size = sizeof(uint32_t);
-    c->foff.size = sizeof(uint64_t);
+    c->nstate = c->nfr = 0;
     if ((r = jr_members(j, thread_member, c)) < 0)
         return KPT_E_PARSE;
     if (r)
         return 0;
-    t.fimage = c->fimage.v;
-    t.foff = c->foff.v;
-    t.nframes = c->fimage.n;
-    for (i = 0; i < c->state.n; i++) {
-        buf_adds(&b, i ? "," : "");
-        buf_adds(&b, ((const char **)c->state.v)[i]);
-    }
-    t.state_text = b.len ? arena_strndup(c->a, b.data, b.len) : NULL;
-    buf_release(&b);
+    t.fimage = arena_copy(c->a, c->fimage, c->nfr, sizeof(*c->fimage));
+    t.foff = arena_copy(c->a, c->foff, c->nfr, sizeof(*c->foff));
+    t.nframes = c->nfr;
+    t.state_text = state_join(c->a, c->state, c->nstate);
     if (c->ss->nthreads >= KPT_MAX_SS_THREADS) {
         c->ss->dropped++;
         return 0;
@@ -339,6 +375,30 @@ thread_cmp(const void *x, const void *y)
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
+/* 1 when the ids (pids) already ascend strictly: then sorting changes nothing, and a
+ * stackshot lists them so */
+static int
+threads_ascend(const struct kpt_ss_thread *t, size_t n)
+{
+    size_t i;
+
+    for (i = 1; i < n; i++)
+        if (t[i - 1].id >= t[i].id)
+            return 0;
+    return 1;
+}
+
+static int
+procs_ascend(const struct kpt_ss_proc *p, size_t n)
+{
+    size_t i;
+
+    for (i = 1; i < n; i++)
+        if (p[i - 1].pid >= p[i].pid)
+            return 0;
+    return 1;
+}
+
 static int
 proc_cmp(const void *x, const void *y)
 {
@@ -369,7 +429,7 @@ proc(struct jr *j, const char *k, size_t n, void *ctx)
     /* what was read of a process cut short still counts */
     p.threads = c->threads.v;
     p.nthreads = c->threads.n;
-    if (p.nthreads > 1)
+    if (p.nthreads > 1 && !threads_ascend(p.threads, p.nthreads))
         qsort(p.threads, p.nthreads, sizeof(*p.threads), thread_cmp);
     p.turnstile = c->turnstile.v;
     p.nturnstile = c->turnstile.n;
@@ -495,7 +555,7 @@ ing_ss_from(const struct ing_body *b, struct arena *a)
     }
     ss->procs = c.procs.v;
     ss->nprocs = c.procs.n;
-    if (ss->nprocs > 1)
+    if (ss->nprocs > 1 && !procs_ascend(ss->procs, ss->nprocs))
         qsort(ss->procs, ss->nprocs, sizeof(*ss->procs), proc_cmp);
     ss->damage = err;
     return ss;
