@@ -444,6 +444,45 @@ proc(struct jr *j, const char *k, size_t n, void *ctx)
     return r < 0 ? KPT_E_PARSE : 0;
 }
 
+/* the processes read, in ss, by pid */
+static void
+procs_done(struct kpt_stackshot *ss, const struct proc_ctx *c)
+{
+    ss->procs = c->procs.v;
+    ss->nprocs = c->procs.n;
+    if (ss->nprocs > 1 && !procs_ascend(ss->procs, ss->nprocs))
+        qsort(ss->procs, ss->nprocs, sizeof(*ss->procs), proc_cmp);
+}
+
+/*
+ * processByPid read while the body is scanned, when the panic string read before it may
+ * name a starved party: a hang's stackshot is read whole anyway, and so a megabyte is read
+ * once, not skipped and then read. 0 with j past it and *out its processes (sorted; no
+ * damage); KPT_E_PARSE with j untouched when any of it does not read (not an object, past
+ * the depth, damaged): the scan then skips it and ing_ss_from() reads it as it always did,
+ * for the same first error. What reads here skips too, to the same end (the reader accepts
+ * less than jr_skip_value(), never more), and what it reads does not depend on where the
+ * value ends: so ing_ss_from() would read the same.
+ */
+static int
+procs_now(struct jr *j, struct arena *a, struct kpt_stackshot **out)
+{
+    struct kpt_stackshot *ss = arena_alloc(a, sizeof(*ss));
+    struct jr r = { j->p, j->end, j->depth, NULL };
+    struct proc_ctx c;
+
+    memset(&c, 0, sizeof(c));
+    c.ss = ss;
+    c.a = a;
+    c.procs.size = sizeof(struct kpt_ss_proc);
+    if (jr_members(&r, proc, &c) || r.err)
+        return KPT_E_PARSE;
+    procs_done(ss, &c);
+    j->p = r.p;
+    *out = ss;
+    return 0;
+}
+
 /* ---- the body's top level ---- */
 
 static const char *const body_keys[ING_B_N] = {
@@ -454,6 +493,7 @@ struct body_ctx {
     struct ing_body *b;
     struct arena *a;
     size_t max;
+    int hangish; /* a panic string read so far may name a starved party (ing_hang_service()) */
 };
 
 /* a string member decoded (at most max bytes, NUL as '?'); an integer as its digits */
@@ -487,7 +527,12 @@ body_member(struct jr *j, const char *k, size_t n, void *ctx)
 
     for (i = 0; i < ING_B_N; i++)
         if (jr_key_is(k, n, body_keys[i])) {
-            c->b->s[i] = scalar(j, c->a, c->max);
+            const char *v = scalar(j, c->a, c->max);
+
+            c->b->s[i] = v;
+            if ((i == ING_B_PANIC || i == ING_B_HOST_PANIC) && v &&
+                (strstr(v, "checkins") || strstr(v, "busy timeout") || strstr(v, "unresponsive")))
+                c->hangish = 1; /* only says whether to read processByPid at once */
             return j->err ? KPT_E_PARSE : 0;
         }
     if (jr_key_is(k, n, "processByPid") || jr_key_is(k, n, "binaryImages")) {
@@ -498,6 +543,13 @@ body_member(struct jr *j, const char *k, size_t n, void *ctx)
 
         jr_ws(j);
         start = j->p;
+        if (procs)
+            c->b->pre = NULL;
+        if (procs && c->hangish && !procs_now(j, c->a, &c->b->pre)) {
+            c->b->procs = start;
+            c->b->nprocs = (size_t)(j->p - start);
+            return 0;
+        }
         r = jr_skip_value(j);
         *(procs ? &c->b->procs : &c->b->images) = start;
         *(procs ? &c->b->nprocs : &c->b->nimages) = (size_t)((r ? j->end : j->p) - start);
@@ -510,7 +562,7 @@ void
 ing_body_scan(const char *body, size_t len, size_t max, struct arena *a, struct ing_body *b)
 {
     struct jr j = { body, body + len, 0, NULL };
-    struct body_ctx c = { b, a, max };
+    struct body_ctx c = { b, a, max, 0 };
 
     memset(b, 0, sizeof(*b));
     if (jr_members(&j, body_member, &c) == 0 && !j.err) {
@@ -531,7 +583,9 @@ ing_ss_from(const struct ing_body *b, struct arena *a)
     c.ss = ss;
     c.a = a;
     c.procs.size = sizeof(struct kpt_ss_proc);
-    if (b->procs) {
+    if (b->pre)
+        *ss = *b->pre; /* read by the scan */
+    else if (b->procs) {
         struct jr j = { b->procs, b->procs + b->nprocs, 0, NULL };
 
         if (jr_members(&j, proc, &c) > 0 && !j.err)
@@ -553,10 +607,8 @@ ing_ss_from(const struct ing_body *b, struct arena *a)
         if (!err)
             err = j.err;
     }
-    ss->procs = c.procs.v;
-    ss->nprocs = c.procs.n;
-    if (ss->nprocs > 1 && !procs_ascend(ss->procs, ss->nprocs))
-        qsort(ss->procs, ss->nprocs, sizeof(*ss->procs), proc_cmp);
+    if (!b->pre)
+        procs_done(ss, &c);
     ss->damage = err;
     return ss;
 }
