@@ -159,14 +159,16 @@ frame_part(struct jr *j, size_t i, void *ctx)
 static inline int
 digits19(const char **pp, const char *end, uint64_t *v)
 {
-    const char *p = *pp, *lim = end - p > 19 ? p + 19 : end;
+    const char *p = *pp;
+    size_t left = (size_t)(end - p), n = left < 19 ? left : 19, i;
     uint64_t x = 0;
+    unsigned d;
 
-    while (p < lim && (unsigned char)(*p - '0') < 10)
-        x = x * 10 + (uint64_t)(*p++ - '0');
-    if (p == *pp || (p < end && *p >= '0' && *p <= '9'))
+    for (i = 0; i < n && (d = (unsigned char)(p[i] - '0')) < 10; i++)
+        x = x * 10 + d;
+    if (!i || (i < left && (unsigned char)(p[i] - '0') < 10))
         return KPT_E_PARSE;
-    *pp = p;
+    *pp = p + i;
     *v = x;
     return 0;
 }
@@ -174,15 +176,24 @@ digits19(const char **pp, const char *end, uint64_t *v)
 /*
  * The common frame, [image, offset] with plain integers, read in one go: 1 when it is one
  * (j->p past it), 0 when the general reader must read it (j->p untouched). A megabyte
- * stackshot is mostly these.
+ * stackshot is mostly these, written tight ("[0,16384]"): that form is tried first.
  */
 static int
 frame_fast(struct jr *j, uint64_t pair[2])
 {
-    const char *p = j->p, *end = j->end;
+    const char *p = j->p, *end = j->end, *q;
     uint64_t a, b;
 
-    if (j->depth + 1 > KPT_MAX_SS_DEPTH || !(p = jr_past_ws_char(p, end, '[')))
+    if (j->depth + 1 > KPT_MAX_SS_DEPTH)
+        return 0;
+    if (p < end && *p == '[' && (q = p + 1, !digits19(&q, end, &a)) && q < end && *q == ',' &&
+        (q++, !digits19(&q, end, &b)) && q < end && *q == ']') {
+        j->p = q + 1;
+        pair[0] = a;
+        pair[1] = b;
+        return 1;
+    }
+    if (!(p = jr_past_ws_char(p, end, '[')))
         return 0;
     p = jr_past_ws(p, end);
     if (digits19(&p, end, &a) || !(p = jr_past_ws_char(p, end, ',')))
