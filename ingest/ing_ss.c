@@ -211,26 +211,30 @@ static int
 kframe(struct jr *j, size_t i, void *ctx)
 {
     struct proc_ctx *c = ctx;
+    uint64_t pair[2];
     int r;
 
     (void)i;
-    c->fpair_ok = 1;
-    c->fpair[0] = c->fpair[1] = UINT64_MAX;
-    if (frame_fast(j, c->fpair))
-        r = 0;
-    else if ((r = jr_elements(j, frame_part, c)) < 0)
-        return KPT_E_PARSE;
-    if (r || !c->fpair_ok || c->fpair[0] == UINT64_MAX || c->fpair[1] == UINT64_MAX) {
-        c->fpair[0] = UINT32_MAX; /* a malformed frame keeps its place, as no image */
-        c->fpair[1] = 0;
+    /* a frame read fast has at most 19 digits a number: never UINT64_MAX, kept as it is */
+    if (!frame_fast(j, pair)) {
+        c->fpair_ok = 1;
+        c->fpair[0] = c->fpair[1] = UINT64_MAX;
+        if ((r = jr_elements(j, frame_part, c)) < 0)
+            return KPT_E_PARSE;
+        if (r || !c->fpair_ok || c->fpair[0] == UINT64_MAX || c->fpair[1] == UINT64_MAX) {
+            c->fpair[0] = UINT32_MAX; /* a malformed frame keeps its place, as no image */
+            c->fpair[1] = 0;
+        }
+        pair[0] = c->fpair[0];
+        pair[1] = c->fpair[1];
     }
     if (c->nfr >= KPT_MAX_SS_FRAMES || c->ss->nframes >= KPT_MAX_SS_ALL_FRAMES) {
         c->ss->dropped++;
         return 0;
     }
     c->ss->nframes++;
-    c->fimage[c->nfr] = c->fpair[0] > UINT32_MAX ? UINT32_MAX : (uint32_t)c->fpair[0];
-    c->foff[c->nfr++] = c->fpair[1];
+    c->fimage[c->nfr] = pair[0] > UINT32_MAX ? UINT32_MAX : (uint32_t)pair[0];
+    c->foff[c->nfr++] = pair[1];
     return 0;
 }
 
