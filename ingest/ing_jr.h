@@ -70,6 +70,59 @@ jr_key_is(const char *s, size_t n, const char *want)
 }
 
 
+/* up to 19 digits at *pp (none, or more, is not this kind of number) */
+static inline int
+jr_digits19(const char **pp, const char *end, uint64_t *v)
+{
+    const char *p = *pp;
+    size_t left = (size_t)(end - p), n = left < 19 ? left : 19, i;
+    uint64_t x = 0;
+    unsigned d;
+
+    for (i = 0; i < n && (d = (unsigned char)(p[i] - '0')) < 10; i++)
+        x = x * 10 + d;
+    if (!i || (i < left && (unsigned char)(p[i] - '0') < 10))
+        return KPT_E_PARSE;
+    *pp = p + i;
+    *v = x;
+    return 0;
+}
+
+/*
+ * jr_pair() - an array of two plain integers (a stackshot's frame, [image, offset]) read in
+ * one go: 1 when it is one (j->p past it), 0 when the general reader must read it (j->p
+ * untouched). A megabyte stackshot is mostly these, written tight ("[0,16384]"): that form
+ * is tried first.
+ */
+static inline int
+jr_pair(struct jr *j, uint64_t pair[2])
+{
+    const char *p = j->p, *end = j->end, *q;
+    uint64_t a, b;
+
+    if (j->depth + 1 > KPT_MAX_SS_DEPTH)
+        return 0;
+    if (p < end && *p == '[' && (q = p + 1, !jr_digits19(&q, end, &a)) && q < end && *q == ',' &&
+        (q++, !jr_digits19(&q, end, &b)) && q < end && *q == ']') {
+        j->p = q + 1;
+        pair[0] = a;
+        pair[1] = b;
+        return 1;
+    }
+    if (!(p = jr_past_ws_char(p, end, '[')))
+        return 0;
+    p = jr_past_ws(p, end);
+    if (jr_digits19(&p, end, &a) || !(p = jr_past_ws_char(p, end, ',')))
+        return 0;
+    p = jr_past_ws(p, end);
+    if (jr_digits19(&p, end, &b) || !(p = jr_past_ws_char(p, end, ']')))
+        return 0;
+    j->p = p;
+    pair[0] = a;
+    pair[1] = b;
+    return 1;
+}
+
 /* jr_fail() - note the first error (why, or "cut short" at the end); KPT_E_PARSE */
 int jr_fail(struct jr *j, const char *why);
 /* jr_raw_string() - a string's raw bytes (escapes kept) at *s, *n; j->p after its quote */

@@ -155,58 +155,6 @@ frame_part(struct jr *j, size_t i, void *ctx)
     return jr_skip_value(j);
 }
 
-/* up to 19 digits at *pp (none, or more, is not this kind of number) */
-static inline int
-digits19(const char **pp, const char *end, uint64_t *v)
-{
-    const char *p = *pp;
-    size_t left = (size_t)(end - p), n = left < 19 ? left : 19, i;
-    uint64_t x = 0;
-    unsigned d;
-
-    for (i = 0; i < n && (d = (unsigned char)(p[i] - '0')) < 10; i++)
-        x = x * 10 + d;
-    if (!i || (i < left && (unsigned char)(p[i] - '0') < 10))
-        return KPT_E_PARSE;
-    *pp = p + i;
-    *v = x;
-    return 0;
-}
-
-/*
- * The common frame, [image, offset] with plain integers, read in one go: 1 when it is one
- * (j->p past it), 0 when the general reader must read it (j->p untouched). A megabyte
- * stackshot is mostly these, written tight ("[0,16384]"): that form is tried first.
- */
-static int
-frame_fast(struct jr *j, uint64_t pair[2])
-{
-    const char *p = j->p, *end = j->end, *q;
-    uint64_t a, b;
-
-    if (j->depth + 1 > KPT_MAX_SS_DEPTH)
-        return 0;
-    if (p < end && *p == '[' && (q = p + 1, !digits19(&q, end, &a)) && q < end && *q == ',' &&
-        (q++, !digits19(&q, end, &b)) && q < end && *q == ']') {
-        j->p = q + 1;
-        pair[0] = a;
-        pair[1] = b;
-        return 1;
-    }
-    if (!(p = jr_past_ws_char(p, end, '[')))
-        return 0;
-    p = jr_past_ws(p, end);
-    if (digits19(&p, end, &a) || !(p = jr_past_ws_char(p, end, ',')))
-        return 0;
-    p = jr_past_ws(p, end);
-    if (digits19(&p, end, &b) || !(p = jr_past_ws_char(p, end, ']')))
-        return 0;
-    j->p = p;
-    pair[0] = a;
-    pair[1] = b;
-    return 1;
-}
-
 static int
 kframe(struct jr *j, size_t i, void *ctx)
 {
@@ -216,7 +164,7 @@ kframe(struct jr *j, size_t i, void *ctx)
 
     (void)i;
     /* a frame read fast has at most 19 digits a number: never UINT64_MAX, kept as it is */
-    if (!frame_fast(j, pair)) {
+    if (!jr_pair(j, pair)) {
         c->fpair_ok = 1;
         c->fpair[0] = c->fpair[1] = UINT64_MAX;
         if ((r = jr_elements(j, frame_part, c)) < 0)
