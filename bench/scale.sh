@@ -4,7 +4,8 @@
 #   the .ips body and stackshot reader: 100 watchdog .ips with 1 MB bodies, MB/s on one
 #   core, and against bench/hang_baseline.py (json.loads of header and body);
 #   peak RSS with --json and with --html on N reports in N distinct clusters (default
-#   100,000), and what a cluster costs (the slope between N/10 and N clusters).
+#   100,000; 0: the body reader alone), and what a cluster costs (the slope between N/10
+#   and N clusters).
 set -eu
 BIN=$1 FX=$2 N=${3:-100000}
 case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
@@ -55,6 +56,7 @@ fi
 printf 'body reader: 100 watchdog .ips with 1 MB bodies (%s MB), one core, no symbols: %.2f CPU s = %.0f MB/s per core (target >= 300), %s (target >= 30x)\n' \
     "$mb" "$tk" "$(echo "$mb / $tk" | bc -l)" "$vs"
 rm -rf "$T/h"
+[ "$N" -gt 0 ] || exit 0 # N = 0: the body reader's line alone
 
 # 2. memory by clusters: N reports, each its own cluster (its own panic message)
 gen() { # gen DIR COUNT: distinct reports, distinct crashes, 100 a folder

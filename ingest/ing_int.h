@@ -72,6 +72,7 @@ struct ing_body {
     const char *s[ING_B_N];     /* the members' strings (integers as digits), or NULL */
     const char *procs, *images; /* processByPid's and binaryImages' raw values, or NULL */
     size_t nprocs, nimages;
+    struct kpt_stackshot *pre;  /* processByPid as read by the scan (a hang's), or NULL */
     int ok;                     /* the body is one well-formed object */
 };
 /* ing_body_scan() - the members of body[0..len) (strings at most max bytes each) */

@@ -25,11 +25,14 @@ struct jr {
     const char *err; /* first error; the reader stops at it */
 };
 
+/* a blank; most bytes are none, and say so in one comparison */
+#define JR_IS_WS(c) ((unsigned char)(c) <= ' ' && ((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r'))
+
 /* the reader's inner loops, inline: a megabyte body goes through them */
 static inline void
 jr_ws(struct jr *j)
 {
-    while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
+    while (j->p < j->end && JR_IS_WS(*j->p))
         j->p++;
 }
 
@@ -43,8 +46,6 @@ jr_eat(struct jr *j, char c)
     }
     return KPT_E_PARSE;
 }
-
-#define JR_IS_WS(c) ((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r')
 
 static inline const char *
 jr_past_ws(const char *p, const char *end)
@@ -69,6 +70,59 @@ jr_key_is(const char *s, size_t n, const char *want)
 }
 
 
+/* up to 19 digits at *pp (none, or more, is not this kind of number) */
+static inline int
+jr_digits19(const char **pp, const char *end, uint64_t *v)
+{
+    const char *p = *pp;
+    size_t left = (size_t)(end - p), n = left < 19 ? left : 19, i;
+    uint64_t x = 0;
+    unsigned d;
+
+    for (i = 0; i < n && (d = (unsigned char)(p[i] - '0')) < 10; i++)
+        x = x * 10 + d;
+    if (!i || (i < left && (unsigned char)(p[i] - '0') < 10))
+        return KPT_E_PARSE;
+    *pp = p + i;
+    *v = x;
+    return 0;
+}
+
+/*
+ * jr_pair() - an array of two plain integers (a stackshot's frame, [image, offset]) read in
+ * one go: 1 when it is one (j->p past it), 0 when the general reader must read it (j->p
+ * untouched). A megabyte stackshot is mostly these, written tight ("[0,16384]"): that form
+ * is tried first.
+ */
+static inline int
+jr_pair(struct jr *j, uint64_t pair[2])
+{
+    const char *p = j->p, *end = j->end, *q;
+    uint64_t a, b;
+
+    if (j->depth + 1 > KPT_MAX_SS_DEPTH)
+        return 0;
+    if (p < end && *p == '[' && (q = p + 1, !jr_digits19(&q, end, &a)) && q < end && *q == ',' &&
+        (q++, !jr_digits19(&q, end, &b)) && q < end && *q == ']') {
+        j->p = q + 1;
+        pair[0] = a;
+        pair[1] = b;
+        return 1;
+    }
+    if (!(p = jr_past_ws_char(p, end, '[')))
+        return 0;
+    p = jr_past_ws(p, end);
+    if (jr_digits19(&p, end, &a) || !(p = jr_past_ws_char(p, end, ',')))
+        return 0;
+    p = jr_past_ws(p, end);
+    if (jr_digits19(&p, end, &b) || !(p = jr_past_ws_char(p, end, ']')))
+        return 0;
+    j->p = p;
+    pair[0] = a;
+    pair[1] = b;
+    return 1;
+}
+
 /* jr_fail() - note the first error (why, or "cut short" at the end); KPT_E_PARSE */
 int jr_fail(struct jr *j, const char *why);
 /* jr_raw_string() - a string's raw bytes (escapes kept) at *s, *n; j->p after its quote */
@@ -82,13 +136,68 @@ const char *jr_string(struct jr *j, struct arena *a);
 int jr_number(struct jr *j, uint64_t *v, int *ok);
 /* jr_skip_value() - any JSON value, skipped */
 int jr_skip_value(struct jr *j);
+
 /* jr_members() - the members of an object: fn(j, key, n, ctx) reads each value (or skips
- * it); 1 when the value is no object (skipped, for the caller to ignore) */
+ * it); 1 when the value is no object (skipped, for the caller to ignore). jr_elements() -
+ * the elements of an array: fn(j, index, ctx) reads each; 1 as above. Both inline, so that
+ * the compiler calls each fn directly (and can inline it): a body has ~100,000 elements. */
 typedef int jr_member_fn(struct jr *j, const char *key, size_t n, void *ctx);
-int jr_members(struct jr *j, jr_member_fn *fn, void *ctx);
-/* jr_elements() - the elements of an array: fn(j, index, ctx) reads each; 1 as above */
 typedef int jr_elem_fn(struct jr *j, size_t i, void *ctx);
-int jr_elements(struct jr *j, jr_elem_fn *fn, void *ctx);
+
+static inline int
+jr_members(struct jr *j, jr_member_fn *fn, void *ctx)
+{
+    const char *k;
+    size_t n;
+
+    if (jr_eat(j, '{'))
+        return jr_skip_value(j) ? KPT_E_PARSE : 1; /* not an object: skipped, the caller ignores it */
+    if (++j->depth > KPT_MAX_SS_DEPTH)
+        return jr_fail(j, "the stackshot nests too deep");
+    if (!jr_eat(j, '}')) {
+        j->depth--;
+        return 0;
+    }
+    for (;;) {
+        if (jr_raw_string(j, &k, &n) || jr_eat(j, ':'))
+            return jr_fail(j, "an object member is malformed");
+        if (fn(j, k, n, ctx))
+            return KPT_E_PARSE;
+        if (!jr_eat(j, ','))
+            continue;
+        if (!jr_eat(j, '}'))
+            break;
+        return jr_fail(j, "a ',' or '}' was expected");
+    }
+    j->depth--;
+    return 0;
+}
+
+static inline int
+jr_elements(struct jr *j, jr_elem_fn *fn, void *ctx)
+{
+    size_t i = 0;
+
+    if (jr_eat(j, '['))
+        return jr_skip_value(j) ? KPT_E_PARSE : 1;
+    if (++j->depth > KPT_MAX_SS_DEPTH)
+        return jr_fail(j, "the stackshot nests too deep");
+    if (!jr_eat(j, ']')) {
+        j->depth--;
+        return 0;
+    }
+    for (;; i++) {
+        if (fn(j, i, ctx))
+            return KPT_E_PARSE;
+        if (!jr_eat(j, ','))
+            continue;
+        if (!jr_eat(j, ']'))
+            break;
+        return jr_fail(j, "a ',' or ']' was expected");
+    }
+    j->depth--;
+    return 0;
+}
 
 /* an arena vector of elements of size bytes */
 struct vec {

@@ -93,25 +93,37 @@ struct proc_ctx {
     struct vec procs;
     struct kpt_ss_proc *p;
     struct vec threads, turnstile, wait;
-    /* the thread being read */
+    /* the thread being read: its flags and frames gathered here, copied out whole */
     struct kpt_ss_thread *t;
-    struct vec state, fimage, foff;
+    const char *state[16];
+    size_t nstate, nfr;
+    uint32_t fimage[KPT_MAX_SS_FRAMES];
+    uint64_t foff[KPT_MAX_SS_FRAMES];
     uint64_t fpair[2];
     int fpair_ok;
 };
+
+/* the flags a stackshot lists, kept as themselves (no copy) when written plainly */
+static const char *const th_flags[] = { "TH_WAIT", "TH_UNINT", "TH_RUN", "TH_SUSP", "TH_IDLE" };
 
 static int
 state_flag(struct jr *j, size_t i, void *ctx)
 {
     struct proc_ctx *c = ctx;
-    const char *s;
+    const char *s = NULL, *raw;
+    size_t n, k;
 
     (void)i;
     jr_ws(j);
     if (j->p >= j->end || *j->p != '"')
         return jr_skip_value(j);
-    if (!(s = jr_string(j, c->a)))
+    if (jr_raw_string(j, &raw, &n))
         return KPT_E_PARSE;
+    for (k = 0; k < sizeof(th_flags) / sizeof(th_flags[0]) && !s; k++)
+        if (jr_key_is(raw, n, th_flags[k]))
+            s = th_flags[k];
+    if (!s)
+        s = jr_decoded(c->a, raw, n, JR_STR_MAX);
     if (!strcmp(s, "TH_WAIT"))
         c->t->state |= KPT_TH_WAIT;
     else if (!strcmp(s, "TH_UNINT"))
@@ -122,8 +134,8 @@ state_flag(struct jr *j, size_t i, void *ctx)
         c->t->state |= KPT_TH_SUSP;
     else if (!strcmp(s, "TH_IDLE"))
         c->t->state |= KPT_TH_IDLE;
-    if (c->state.n < 16)
-        *(const char **)jr_vec_push(c->a, &c->state) = s;
+    if (c->nstate < 16)
+        c->state[c->nstate++] = s;
     return 0;
 }
 
@@ -143,71 +155,34 @@ frame_part(struct jr *j, size_t i, void *ctx)
     return jr_skip_value(j);
 }
 
-/* up to 19 digits at *pp (none, or more, is not this kind of number) */
-static inline int
-digits19(const char **pp, const char *end, uint64_t *v)
-{
-    const char *p = *pp, *lim = end - p > 19 ? p + 19 : end;
-    uint64_t x = 0;
-
-    while (p < lim && (unsigned char)(*p - '0') < 10)
-        x = x * 10 + (uint64_t)(*p++ - '0');
-    if (p == *pp || (p < end && *p >= '0' && *p <= '9'))
-        return KPT_E_PARSE;
-    *pp = p;
-    *v = x;
-    return 0;
-}
-
-/*
- * The common frame, [image, offset] with plain integers, read in one go: 1 when it is one
- * (j->p past it), 0 when the general reader must read it (j->p untouched). A megabyte
- * stackshot is mostly these.
- */
-static int
-frame_fast(struct jr *j, uint64_t pair[2])
-{
-    const char *p = j->p, *end = j->end;
-    uint64_t a, b;
-
-    if (j->depth + 1 > KPT_MAX_SS_DEPTH || !(p = jr_past_ws_char(p, end, '[')))
-        return 0;
-    p = jr_past_ws(p, end);
-    if (digits19(&p, end, &a) || !(p = jr_past_ws_char(p, end, ',')))
-        return 0;
-    p = jr_past_ws(p, end);
-    if (digits19(&p, end, &b) || !(p = jr_past_ws_char(p, end, ']')))
-        return 0;
-    j->p = p;
-    pair[0] = a;
-    pair[1] = b;
-    return 1;
-}
-
 static int
 kframe(struct jr *j, size_t i, void *ctx)
 {
     struct proc_ctx *c = ctx;
+    uint64_t pair[2];
     int r;
 
     (void)i;
-    c->fpair_ok = 1;
-    c->fpair[0] = c->fpair[1] = UINT64_MAX;
-    if (frame_fast(j, c->fpair))
-        r = 0;
-    else if ((r = jr_elements(j, frame_part, c)) < 0)
-        return KPT_E_PARSE;
-    if (r || !c->fpair_ok || c->fpair[0] == UINT64_MAX || c->fpair[1] == UINT64_MAX) {
-        c->fpair[0] = UINT32_MAX; /* a malformed frame keeps its place, as no image */
-        c->fpair[1] = 0;
+    /* a frame read fast has at most 19 digits a number: never UINT64_MAX, kept as it is */
+    if (!jr_pair(j, pair)) {
+        c->fpair_ok = 1;
+        c->fpair[0] = c->fpair[1] = UINT64_MAX;
+        if ((r = jr_elements(j, frame_part, c)) < 0)
+            return KPT_E_PARSE;
+        if (r || !c->fpair_ok || c->fpair[0] == UINT64_MAX || c->fpair[1] == UINT64_MAX) {
+            c->fpair[0] = UINT32_MAX; /* a malformed frame keeps its place, as no image */
+            c->fpair[1] = 0;
+        }
+        pair[0] = c->fpair[0];
+        pair[1] = c->fpair[1];
     }
-    if (c->fimage.n >= KPT_MAX_SS_FRAMES || c->ss->nframes >= KPT_MAX_SS_ALL_FRAMES) {
+    if (c->nfr >= KPT_MAX_SS_FRAMES || c->ss->nframes >= KPT_MAX_SS_ALL_FRAMES) {
         c->ss->dropped++;
         return 0;
     }
     c->ss->nframes++;
-    *(uint32_t *)jr_vec_push(c->a, &c->fimage) = c->fpair[0] > UINT32_MAX ? UINT32_MAX : (uint32_t)c->fpair[0];
-    *(uint64_t *)jr_vec_push(c->a, &c->foff) = c->fpair[1];
+    c->fimage[c->nfr] = pair[0] > UINT32_MAX ? UINT32_MAX : (uint32_t)pair[0];
+    c->foff[c->nfr++] = pair[1];
     return 0;
 }
 
@@ -239,12 +214,46 @@ thread_member(struct jr *j, const char *k, size_t n, void *ctx)
     return jr_skip_value(j);
 }
 
+/* the flags listed, joined with ',' (NULL when that is empty) */
+static const char *
+state_join(struct arena *a, const char *const *v, size_t n)
+{
+    size_t i, len = n ? n - 1 : 0, l;
+    char *s, *q;
+
+    for (i = 0; i < n; i++)
+        len += strlen(v[i]);
+    if (!len)
+        return NULL;
+    q = s = arena_alloc(a, len + 1);
+    for (i = 0; i < n; i++) {
+        if (i)
+            *q++ = ',';
+        l = strlen(v[i]);
+        memcpy(q, v[i], l);
+        q += l;
+    }
+    return s;
+}
+
+/* a copy of n elements of size bytes in the arena (NULL for none) */
+static void *
+arena_copy(struct arena *a, const void *v, size_t n, size_t size)
+{
+    void *d;
+
+    if (!n)
+        return NULL;
+    d = arena_alloc(a, n * size);
+    memcpy(d, v, n * size);
+    return d;
+}
+
 static int
 thread(struct jr *j, const char *k, size_t n, void *ctx)
 {
     struct proc_ctx *c = ctx;
     struct kpt_ss_thread t;
-    struct buf b = BUF_INIT;
     size_t i;
     int r;
 
@@ -253,25 +262,15 @@ thread(struct jr *j, const char *k, size_t n, void *ctx)
     for (i = 0; i < n && k[i] >= '0' && k[i] <= '9' && i < 20; i++)
         t.id = t.id * 10 + (uint64_t)(k[i] - '0');
     c->t = &t;
-    memset(&c->state, 0, sizeof(c->state));
-    memset(&c->fimage, 0, sizeof(c->fimage));
-    memset(&c->foff, 0, sizeof(c->foff));
-    c->state.size = sizeof(const char *);
-    c->fimage.size = sizeof(uint32_t);
-    c->foff.size = sizeof(uint64_t);
+    c->nstate = c->nfr = 0;
     if ((r = jr_members(j, thread_member, c)) < 0)
         return KPT_E_PARSE;
     if (r)
         return 0;
-    t.fimage = c->fimage.v;
-    t.foff = c->foff.v;
-    t.nframes = c->fimage.n;
-    for (i = 0; i < c->state.n; i++) {
-        buf_adds(&b, i ? "," : "");
-        buf_adds(&b, ((const char **)c->state.v)[i]);
-    }
-    t.state_text = b.len ? arena_strndup(c->a, b.data, b.len) : NULL;
-    buf_release(&b);
+    t.fimage = arena_copy(c->a, c->fimage, c->nfr, sizeof(*c->fimage));
+    t.foff = arena_copy(c->a, c->foff, c->nfr, sizeof(*c->foff));
+    t.nframes = c->nfr;
+    t.state_text = state_join(c->a, c->state, c->nstate);
     if (c->ss->nthreads >= KPT_MAX_SS_THREADS) {
         c->ss->dropped++;
         return 0;
@@ -339,6 +338,30 @@ thread_cmp(const void *x, const void *y)
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
+/* 1 when the ids (pids) already ascend strictly: then sorting changes nothing, and a
+ * stackshot lists them so */
+static int
+threads_ascend(const struct kpt_ss_thread *t, size_t n)
+{
+    size_t i;
+
+    for (i = 1; i < n; i++)
+        if (t[i - 1].id >= t[i].id)
+            return 0;
+    return 1;
+}
+
+static int
+procs_ascend(const struct kpt_ss_proc *p, size_t n)
+{
+    size_t i;
+
+    for (i = 1; i < n; i++)
+        if (p[i - 1].pid >= p[i].pid)
+            return 0;
+    return 1;
+}
+
 static int
 proc_cmp(const void *x, const void *y)
 {
@@ -369,7 +392,7 @@ proc(struct jr *j, const char *k, size_t n, void *ctx)
     /* what was read of a process cut short still counts */
     p.threads = c->threads.v;
     p.nthreads = c->threads.n;
-    if (p.nthreads > 1)
+    if (p.nthreads > 1 && !threads_ascend(p.threads, p.nthreads))
         qsort(p.threads, p.nthreads, sizeof(*p.threads), thread_cmp);
     p.turnstile = c->turnstile.v;
     p.nturnstile = c->turnstile.n;
@@ -384,6 +407,45 @@ proc(struct jr *j, const char *k, size_t n, void *ctx)
     return r < 0 ? KPT_E_PARSE : 0;
 }
 
+/* the processes read, in ss, by pid */
+static void
+procs_done(struct kpt_stackshot *ss, const struct proc_ctx *c)
+{
+    ss->procs = c->procs.v;
+    ss->nprocs = c->procs.n;
+    if (ss->nprocs > 1 && !procs_ascend(ss->procs, ss->nprocs))
+        qsort(ss->procs, ss->nprocs, sizeof(*ss->procs), proc_cmp);
+}
+
+/*
+ * processByPid read while the body is scanned, when the panic string read before it may
+ * name a starved party: a hang's stackshot is read whole anyway, and so a megabyte is read
+ * once, not skipped and then read. 0 with j past it and *out its processes (sorted; no
+ * damage); KPT_E_PARSE with j untouched when any of it does not read (not an object, past
+ * the depth, damaged): the scan then skips it and ing_ss_from() reads it as it always did,
+ * for the same first error. What reads here skips too, to the same end (the reader accepts
+ * less than jr_skip_value(), never more), and what it reads does not depend on where the
+ * value ends: so ing_ss_from() would read the same.
+ */
+static int
+procs_now(struct jr *j, struct arena *a, struct kpt_stackshot **out)
+{
+    struct kpt_stackshot *ss = arena_alloc(a, sizeof(*ss));
+    struct jr r = { j->p, j->end, j->depth, NULL };
+    struct proc_ctx c;
+
+    memset(&c, 0, sizeof(c));
+    c.ss = ss;
+    c.a = a;
+    c.procs.size = sizeof(struct kpt_ss_proc);
+    if (jr_members(&r, proc, &c) || r.err)
+        return KPT_E_PARSE;
+    procs_done(ss, &c);
+    j->p = r.p;
+    *out = ss;
+    return 0;
+}
+
 /* ---- the body's top level ---- */
 
 static const char *const body_keys[ING_B_N] = {
@@ -394,6 +456,7 @@ struct body_ctx {
     struct ing_body *b;
     struct arena *a;
     size_t max;
+    int hangish; /* a panic string read so far may name a starved party (ing_hang_service()) */
 };
 
 /* a string member decoded (at most max bytes, NUL as '?'); an integer as its digits */
@@ -427,7 +490,12 @@ body_member(struct jr *j, const char *k, size_t n, void *ctx)
 
     for (i = 0; i < ING_B_N; i++)
         if (jr_key_is(k, n, body_keys[i])) {
-            c->b->s[i] = scalar(j, c->a, c->max);
+            const char *v = scalar(j, c->a, c->max);
+
+            c->b->s[i] = v;
+            if ((i == ING_B_PANIC || i == ING_B_HOST_PANIC) && v &&
+                (strstr(v, "checkins") || strstr(v, "busy timeout") || strstr(v, "unresponsive")))
+                c->hangish = 1; /* only says whether to read processByPid at once */
             return j->err ? KPT_E_PARSE : 0;
         }
     if (jr_key_is(k, n, "processByPid") || jr_key_is(k, n, "binaryImages")) {
@@ -438,6 +506,13 @@ body_member(struct jr *j, const char *k, size_t n, void *ctx)
 
         jr_ws(j);
         start = j->p;
+        if (procs)
+            c->b->pre = NULL;
+        if (procs && c->hangish && !procs_now(j, c->a, &c->b->pre)) {
+            c->b->procs = start;
+            c->b->nprocs = (size_t)(j->p - start);
+            return 0;
+        }
         r = jr_skip_value(j);
         *(procs ? &c->b->procs : &c->b->images) = start;
         *(procs ? &c->b->nprocs : &c->b->nimages) = (size_t)((r ? j->end : j->p) - start);
@@ -450,7 +525,7 @@ void
 ing_body_scan(const char *body, size_t len, size_t max, struct arena *a, struct ing_body *b)
 {
     struct jr j = { body, body + len, 0, NULL };
-    struct body_ctx c = { b, a, max };
+    struct body_ctx c = { b, a, max, 0 };
 
     memset(b, 0, sizeof(*b));
     if (jr_members(&j, body_member, &c) == 0 && !j.err) {
@@ -471,7 +546,9 @@ ing_ss_from(const struct ing_body *b, struct arena *a)
     c.ss = ss;
     c.a = a;
     c.procs.size = sizeof(struct kpt_ss_proc);
-    if (b->procs) {
+    if (b->pre)
+        *ss = *b->pre; /* read by the scan */
+    else if (b->procs) {
         struct jr j = { b->procs, b->procs + b->nprocs, 0, NULL };
 
         if (jr_members(&j, proc, &c) > 0 && !j.err)
@@ -493,10 +570,8 @@ ing_ss_from(const struct ing_body *b, struct arena *a)
         if (!err)
             err = j.err;
     }
-    ss->procs = c.procs.v;
-    ss->nprocs = c.procs.n;
-    if (ss->nprocs > 1)
-        qsort(ss->procs, ss->nprocs, sizeof(*ss->procs), proc_cmp);
+    if (!b->pre)
+        procs_done(ss, &c);
     ss->damage = err;
     return ss;
 }
