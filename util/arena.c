@@ -140,31 +140,48 @@ arena_alloc(struct arena *a, size_t n)
     return p;
 }
 
-void *
-arena_try_alloc(struct arena *a, size_t n)
+/* n bytes as alloc_raw() gives them, or NULL when memory runs out: a spare chunk that fits
+ * is taken first (a run of large reports reuses its chunks instead of asking malloc for
+ * fresh, faulting pages each time) */
+static void *
+try_raw(struct arena *a, size_t n)
 {
     struct chunk *c;
-    size_t need;
+    size_t need, sz;
 
     if (n > ((size_t)-1) / 2)
         return NULL;
     need = (n + 15) & ~(size_t)15;
+    sz = need > a->chunk ? need : a->chunk;
     if (a->head && a->head->size - a->head->used >= need)
-        return arena_alloc(a, n);
+        return alloc_raw(a, n);
+    for (c = a->spare; c; c = c->next)
+        if (c->size >= sz)
+            return alloc_raw(a, n); /* chunk_get() takes this one: no allocation */
     /* a chunk of its own, from malloc: memory running out is the caller's to say */
-    if (!(c = malloc(sizeof(*c) + (need > a->chunk ? need : a->chunk))))
+    if (!(c = malloc(sizeof(*c) + sz)))
         return NULL;
-    c->size = need > a->chunk ? need : a->chunk;
+    c->size = sz;
     c->used = 0;
     c->next = a->head;
     a->head = c;
-    return arena_alloc(a, n);
+    return alloc_raw(a, n);
+}
+
+void *
+arena_try_alloc(struct arena *a, size_t n)
+{
+    void *p = try_raw(a, n);
+
+    if (p)
+        memset(p, 0, n);
+    return p;
 }
 
 char *
 arena_try_strndup(struct arena *a, const char *s, size_t n)
 {
-    char *p = n < ((size_t)-1) / 2 ? arena_try_alloc(a, n + 1) : NULL;
+    char *p = n < ((size_t)-1) / 2 ? try_raw(a, n + 1) : NULL; /* every byte written below */
 
     if (!p)
         return NULL;
