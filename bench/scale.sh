@@ -46,7 +46,7 @@ awk 'BEGIN { for (p = 1000; p < 1750; p++) {
 mkdir -p "$T/h"
 i=0; while [ "$i" -lt 100 ]; do cp "$T/big-hang.ips" "$T/h/r$i.ips"; i=$((i + 1)); done
 mb=$(du -sk "$T/h" | awk '{ printf "%.1f", $1 / 1024 }')
-tk=$(best $ONE_CORE "$BIN" -q --no-symbolicate -o /dev/null "$T/h")
+tk=$(best $ONE_CORE "$BIN" -q --no-symbolicate -j1 -o /dev/null "$T/h") # one core: one thread
 if command -v python3 >/dev/null 2>&1; then
     tp=$(best $ONE_CORE python3 "$HERE/hang_baseline.py" "$T/h")
     vs=$(printf '%.1fx the Python script (%.2f CPU s)' "$(echo "$tp / $tk" | bc -l)" "$tp")
