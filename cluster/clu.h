@@ -92,7 +92,7 @@ void clu_add(struct clu_table *t, const struct kpt_report *r);
 void clu_table_merge(struct clu_table *t, const struct kpt_cluster *c, const size_t *map, size_t nmap);
 
 /* clu_table_result() - the clusters, by count then id; owned by t, valid until the next
- * clu_add() or clu_table_free(). */
+ * clu_add(), clu_table_merge() or clu_table_free(). */
 const struct kpt_cluster *clu_table_result(struct clu_table *t, size_t *n);
 
 /* --compare-rules: the same reports signed with two rule sets (see kpt_rules_diff). */

@@ -67,8 +67,10 @@ pipeline_archive(struct run *run, const char *path)
     c.run = run;
     c.names_only = run->pass == 1 && run->names_only;
     ret = ing_archive_read(path, &run->o->lim, on_member, &c, &st);
-    if (ret == KPT_E_FORMAT)
+    if (ret == KPT_E_FORMAT) {
+        free(st.damage);
         return ret;
+    }
     if (ret == KPT_E_IO || run->io_error) {
         free(st.damage);
         return KPT_E_IO;

@@ -35,6 +35,7 @@ struct pipeline_pool {
     pipeline_consume_fn *consume;
     void *ctx;
     int stopped;                    /* consume said stop: the rest is discarded */
+    int stop_ret;                   /* what consume said when it stopped */
 };
 
 static void *
@@ -135,6 +136,10 @@ consume_oldest(struct pipeline_pool *p)
             /* a job no worker took yet (the oldest, or a later one): done here rather
              * than waiting idle, the walking thread being the last of -j's workers */
             k = p->next++ % p->window;
+            if (p->stopped) { /* it would be thrown away */
+                p->state[k] = SLOT_DONE;
+                continue;
+            }
             p->state[k] = SLOT_BUSY;
             pthread_mutex_unlock(&p->mu);
             p->work(p->ctx, &p->slot[k]);
@@ -142,11 +147,13 @@ consume_oldest(struct pipeline_pool *p)
             p->state[k] = SLOT_DONE;
         }
         pthread_mutex_unlock(&p->mu);
-    } else {
+    } else if (!p->stopped) {
         p->work(p->ctx, &p->slot[i]);
     }
-    if (!p->stopped && (ret = p->consume(p->ctx, &p->slot[i])) != 0)
+    if (!p->stopped && (ret = p->consume(p->ctx, &p->slot[i])) != 0) {
         p->stopped = 1;
+        p->stop_ret = ret;
+    }
     release_job(&p->slot[i]);
     if (p->nth) {
         pthread_mutex_lock(&p->mu);
@@ -164,7 +171,7 @@ pipeline_pool_submit(struct pipeline_pool *p, const char *path, const char *why,
     int ret = 0;
 
     if (p->stopped)
-        return -1;
+        return p->stop_ret;
     if (p->tail - p->head == p->window && (ret = consume_oldest(p)) != 0)
         return ret;
     j = &p->slot[p->tail % p->window];
@@ -192,6 +199,7 @@ pipeline_pool_drain(struct pipeline_pool *p)
         if ((r = consume_oldest(p)) != 0 && !ret)
             ret = r;
     p->stopped = 0;
+    p->stop_ret = 0;
     return ret;
 }
 

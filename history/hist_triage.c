@@ -300,7 +300,11 @@ hist_table(struct hist_db *h, size_t runs, struct kpt_trend_table *t, struct buf
         row->id = hist_text(st, 0);
         row->signature = hist_text(st, 1);
         row->panic_class = hist_text(st, 2);
-        if (!row->id || hist_cluster_info(h, row->id, 1, &row->h, err) < 0)
+        if (!row->id) {
+            (void)hist_fail(h, err, "history: reading the clusters");
+            goto fail;
+        }
+        if (hist_cluster_info(h, row->id, 1, &row->h, err) < 0)
             goto fail;
         row->h.trend = xcalloc(t->nruns, sizeof(size_t));
         if (hist_trend(tr, row->id, t->run_ids, t->nruns, row->h.trend) < 0) {

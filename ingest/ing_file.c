@@ -21,6 +21,7 @@ ing_load(const char *path, const struct kpt_limits *lim, void **data, size_t *le
 {
     struct stat st;
     struct buf b = BUF_INIT;
+    char eb[128];
     int fd, ret = 0;
 
     *data = NULL;
@@ -28,7 +29,7 @@ ing_load(const char *path, const struct kpt_limits *lim, void **data, size_t *le
     /* O_NONBLOCK: a FIFO swapped in after the walk must not block the run */
     fd = lp_open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC); /* past PATH_MAX too */
     if (fd < 0)
-        return kpt_fail(err, KPT_E_IO, "cannot open: %s", strerror(errno));
+        return kpt_fail(err, KPT_E_IO, "cannot open: %s", kpt_errno_text(errno, eb, sizeof(eb)));
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         ret = kpt_fail(err, KPT_E_IO, "not a regular file");
         goto out;
@@ -45,7 +46,7 @@ ing_load(const char *path, const struct kpt_limits *lim, void **data, size_t *le
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            ret = kpt_fail(err, KPT_E_IO, "read error: %s", strerror(errno));
+            ret = kpt_fail(err, KPT_E_IO, "read error: %s", kpt_errno_text(errno, eb, sizeof(eb)));
             goto out;
         }
         if (n == 0)

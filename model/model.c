@@ -352,6 +352,12 @@ kpt_hist_release(struct kpt_hist *h)
     memset(h, 0, sizeof(*h));
 }
 
+int
+kpt_base_entry_cmp(const void *x, const void *y)
+{
+    return strcmp(((const struct kpt_base_entry *)x)->id, ((const struct kpt_base_entry *)y)->id);
+}
+
 void
 kpt_baseline_release(struct kpt_baseline *b)
 {

@@ -359,6 +359,8 @@ struct kpt_rejected {
     char *path, *why;
 };
 
+/* kpt_cluster_release() - a cluster read from a state (readers/), strings and lists owned;
+ * never one of a cluster table's, which keeps its strings pooled and releases its own */
 void kpt_cluster_release(struct kpt_cluster *c);
 
 /* A list of owned strings. */
@@ -392,6 +394,8 @@ struct kpt_baseline {
     char *algo, *rules;
 };
 void kpt_baseline_release(struct kpt_baseline *b);
+/* kpt_base_entry_cmp() - the order of a baseline's entries, by id (qsort/bsearch) */
+int kpt_base_entry_cmp(const void *x, const void *y);
 
 /* --compare-rules: the run's clusters (rule set A) against another rule set's (B). One entry
  * per pair of keys that shared reports; a cluster of A whose reports go to several of B is

@@ -19,12 +19,6 @@
 
 enum { COL_ID, COL_COUNT, COL_SIG, COL_ALGO, COL_RULES, NCOLS };
 
-static int
-cmp_entry(const void *x, const void *y)
-{
-    return strcmp(((const struct kpt_base_entry *)x)->id, ((const struct kpt_base_entry *)y)->id);
-}
-
 int
 rd_baseline_load(const char *path, struct kpt_baseline *b, struct buf *err)
 {
@@ -121,6 +115,6 @@ rd_baseline_parse(const char *data, size_t len, const char *path, struct kpt_bas
         return ret;
     }
     if (b->n > 1)
-        qsort(b->v, b->n, sizeof(*b->v), cmp_entry);
+        qsort(b->v, b->n, sizeof(*b->v), kpt_base_entry_cmp);
     return 0;
 }

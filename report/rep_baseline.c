@@ -9,12 +9,6 @@
 
 #include "report/rep.h"
 
-static int
-cmp_entry(const void *x, const void *y)
-{
-    return strcmp(((const struct kpt_base_entry *)x)->id, ((const struct kpt_base_entry *)y)->id);
-}
-
 const struct kpt_base_entry *
 rep_baseline_find(const struct kpt_baseline *b, const char *id)
 {
@@ -23,7 +17,7 @@ rep_baseline_find(const struct kpt_baseline *b, const char *id)
     if (!b || !b->n)
         return NULL;
     key.id = (char *)(uintptr_t)id;
-    return bsearch(&key, b->v, b->n, sizeof(*b->v), cmp_entry);
+    return bsearch(&key, b->v, b->n, sizeof(*b->v), kpt_base_entry_cmp);
 }
 
 /* one line for a cluster against the baseline: NEW, SAME, +N or -N */

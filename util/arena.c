@@ -152,6 +152,8 @@ try_raw(struct arena *a, size_t n)
     if (n > ((size_t)-1) / 2)
         return NULL;
     need = (n + 15) & ~(size_t)15;
+    if (!need)
+        need = 16; /* as alloc_raw() asks */
     sz = need > a->chunk ? need : a->chunk;
     if (a->head && a->head->size - a->head->used >= need)
         return alloc_raw(a, n);

@@ -2,6 +2,8 @@
  * err.c - the error vocabulary and its one carrier (see err.h).
  */
 #include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
 #include <string.h>
 
 #include "util/buf.h"
@@ -50,4 +52,16 @@ kpt_quote(struct buf *err, const char *s)
     buf_add(err, s, k);
     if (k < n)
         buf_adds(err, "...");
+}
+
+const char *
+kpt_errno_text(int e, char *b, size_t n)
+{
+#if defined(__GLIBC__) && defined(_GNU_SOURCE)
+    return strerror_r(e, b, n); /* GNU's: the text, in b or static */
+#else
+    if (strerror_r(e, b, n) != 0)
+        snprintf(b, n, "error %d", e);
+    return b;
+#endif
 }

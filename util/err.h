@@ -7,6 +7,8 @@
 #ifndef KPT_ERR_H
 #define KPT_ERR_H
 
+#include <stddef.h>
+
 struct buf;
 
 enum kpt_err {
@@ -25,6 +27,10 @@ const char *kpt_strerror(int err);
  * written): one message, no prefix, no newline, any bytes (the driver passes diag_warn,
  * util/diag.h, which escapes them); NULL: nowhere */
 typedef void kpt_warn_fn(const char *msg);
+
+/* kpt_errno_text() - strerror(e) in b (n bytes), safe on any thread: ingest's reads run on
+ * the pool's workers (strerror may share one buffer) */
+const char *kpt_errno_text(int e, char *b, size_t n);
 
 /* kpt_fail() - append the formatted reason to err (when not NULL) and return code */
 int kpt_fail(struct buf *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
