@@ -9,26 +9,15 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 #include "model/fields.h"
 #include "cluster/clu.h"
+#include "cluster/clu_int.h"
 #include "util/hindex.h"
 #include "util/xalloc.h"
 
 #define REP_FRAMES_MAX 64 /* frames kept of the representative */
-#define POOL_CHUNK (64 * 1024)
 #define FIELDS_MAX 32 /* histograms of kpt_cluster_fields past this many are not pooled */
-
-/* strings shared by the table's clusters, each kept once, packed in chunks */
-struct pool {
-    const char **v;
-    size_t n, cap;
-    struct hindex ix;
-    char **chunks;
-    size_t nchunks, capchunks;
-    size_t used, size; /* of the last chunk */
-};
 
 struct clu_table {
     int keep_members;
@@ -36,85 +25,9 @@ struct clu_table {
     size_t n, cap;
     uint32_t *slot; /* by id: open addressing, index + 1 into v (0: empty), at most half full */
     size_t nslot;
-    struct pool pool;
+    struct clu_pool pool;
     unsigned char pooled[FIELDS_MAX]; /* which kpt_cluster_fields' values are the pool's */
 };
-
-struct pool_find {
-    const struct pool *p;
-    const char *s;
-};
-
-static int
-same_str(const void *ctx, size_t i)
-{
-    const struct pool_find *f = ctx;
-
-    return !strcmp(f->p->v[i], f->s);
-}
-
-static char *
-pool_copy(struct pool *p, const char *s, size_t len)
-{
-    char *d;
-
-    VEC_GROW(p->chunks, p->nchunks + 1, p->capchunks);
-    if (len + 1 > POOL_CHUNK / 4) {
-        /* a long string: a chunk of its own, put before the one being filled */
-        d = xmalloc(len + 1);
-        if (p->nchunks) {
-            p->chunks[p->nchunks] = p->chunks[p->nchunks - 1];
-            p->chunks[p->nchunks - 1] = d;
-        } else {
-            p->chunks[0] = d;
-            p->used = p->size = 0;
-        }
-        p->nchunks++;
-        memcpy(d, s, len + 1);
-        return d;
-    }
-    if (!p->nchunks || p->size - p->used < len + 1) {
-        p->chunks[p->nchunks++] = xmalloc(POOL_CHUNK);
-        p->used = 0;
-        p->size = POOL_CHUNK;
-    }
-    d = p->chunks[p->nchunks - 1] + p->used;
-    memcpy(d, s, len + 1);
-    p->used += len + 1;
-    return d;
-}
-
-/* s as the pool's string (NULL stays NULL) */
-static const char *
-pool_str(struct pool *p, const char *s)
-{
-    struct pool_find f = { p, s };
-    size_t len, i;
-    uint64_t hash;
-
-    if (!s)
-        return NULL;
-    len = strlen(s);
-    hash = XXH3_64bits(s, len);
-    if ((i = hindex_find(&p->ix, hash, same_str, &f)) != SIZE_MAX)
-        return p->v[i];
-    VEC_GROW(p->v, p->n + 1, p->cap);
-    p->v[p->n] = pool_copy(p, s, len);
-    hindex_add(&p->ix, hash, p->n);
-    return p->v[p->n++];
-}
-
-static void
-pool_release(struct pool *p)
-{
-    size_t i;
-
-    for (i = 0; i < p->nchunks; i++)
-        free(p->chunks[i]);
-    free(p->chunks);
-    free(p->v);
-    hindex_release(&p->ix);
-}
 
 struct clu_table *
 clu_table_new(int keep_members)
@@ -154,7 +67,7 @@ pool_new_values(struct clu_table *t, struct kpt_cluster *c, const size_t *n0)
         for (i = n0[k]; i < h->n; i++) {
             char *own = h->v[i].value;
 
-            h->v[i].value = (char *)pool_str(&t->pool, own);
+            h->v[i].value = (char *)clu_pool_str(&t->pool, own);
             free(own);
         }
     }
@@ -203,7 +116,7 @@ clu_table_free(struct clu_table *t)
         cluster_release(t, &t->v[i]);
     free(t->v);
     free(t->slot);
-    pool_release(&t->pool);
+    clu_pool_release(&t->pool);
     free(t);
 }
 
@@ -306,7 +219,7 @@ set_ident(struct kpt_cluster *c, const char *id_hex, const char *signature, cons
  * more complete or earlier member.
  */
 static void
-set_rep(struct pool *p, struct kpt_cluster *c, const char *path, const char *message,
+set_rep(struct clu_pool *p, struct kpt_cluster *c, const char *path, const char *message,
         const char *const *frames, size_t n)
 {
     const char *in[2] = { path ? path : "", message ? message : "" };
@@ -316,7 +229,7 @@ set_rep(struct pool *p, struct kpt_cluster *c, const char *path, const char *mes
     v = strings_block(in, out, 2, (n ? n : 1) * sizeof(*v));
     v[0] = NULL;
     for (i = 0; i < n; i++)
-        v[i] = (char *)pool_str(p, frames[i] ? frames[i] : "");
+        v[i] = (char *)clu_pool_str(p, frames[i] ? frames[i] : "");
     free(c->rep_frames);
     c->rep_frames = v;
     c->rep_nframes = n;
@@ -425,8 +338,8 @@ clu_add(struct clu_table *t, const struct kpt_report *r)
     c = lookup(t, id, &fresh);
     if (fresh) {
         set_ident(c, r->sig_id, r->signature, r->coarse_id, r->coarse, r->fields);
-        c->panic_class = (char *)pool_str(&t->pool, r->panic_class ? r->panic_class : "");
-        c->culprit = (char *)pool_str(&t->pool, r->culprit);
+        c->panic_class = (char *)clu_pool_str(&t->pool, r->panic_class ? r->panic_class : "");
+        c->culprit = (char *)clu_pool_str(&t->pool, r->culprit);
         set_representative(t, c, r);
         c->rep_when = when;
         c->first_seq = r->seq;
@@ -436,7 +349,7 @@ clu_add(struct clu_table *t, const struct kpt_report *r)
         c->rep_when = when;
     }
     if (!c->culprit && r->culprit) {
-        c->culprit = (char *)pool_str(&t->pool, r->culprit);
+        c->culprit = (char *)clu_pool_str(&t->pool, r->culprit);
         c->culprit_seq = r->seq;
     }
     c->count++;
@@ -468,51 +381,106 @@ copy_rep(struct clu_table *t, struct kpt_cluster *c, const struct kpt_cluster *s
     c->rep_named = src->rep_named;
 }
 
+/* a state's seq as the merged run's (map NULL: the same run's) */
+static size_t
+mapped(size_t seq, const size_t *map, size_t nmap)
+{
+    return !map ? seq : seq < nmap ? map[seq] : SIZE_MAX;
+}
+
+/* a group rule of kpt_smerge: the fields it moves, from src into c */
+static void
+merge_group(struct clu_table *t, struct kpt_cluster *c, const struct kpt_cluster *src, int fresh,
+            enum kpt_smerge rule, const size_t *map, size_t nmap)
+{
+    size_t first = mapped(src->first_seq, map, nmap), cul = mapped(src->culprit_seq, map, nmap), i;
+
+    switch (rule) {
+    case KPT_SM_KEY:
+        if (fresh) {
+            set_ident(c, src->id_hex, src->signature, NULL, NULL, src->fields);
+            c->panic_class = (char *)clu_pool_str(&t->pool, src->panic_class ? src->panic_class : "");
+            c->first_seq = c->culprit_seq = SIZE_MAX;
+        }
+        break;
+    case KPT_SM_REP:
+        if (fresh || rep_better(src->rep_frames_all, src->rep_named, src->rep_when,
+                                src->rep_path ? src->rep_path : "", c))
+            copy_rep(t, c, src);
+        break;
+    case KPT_SM_FIRST: /* what a single run takes from the first report */
+        if (first < c->first_seq) {
+            c->first_seq = first;
+            set_ident(c, c->id_hex, c->signature, src->coarse_id, src->coarse, c->fields);
+        }
+        break;
+    case KPT_SM_CULPRIT:
+        if (src->culprit && cul < c->culprit_seq) {
+            c->culprit_seq = cul;
+            c->culprit = (char *)clu_pool_str(&t->pool, src->culprit);
+        }
+        break;
+    case KPT_SM_SORTED:
+        for (i = 0; i < src->nexamples; i++)
+            add_example(c, src->examples[i]);
+        break;
+    case KPT_SM_APPEND:
+        if (t->keep_members)
+            for (i = 0; i < src->nmembers; i++)
+                add_member_owned(c, mapped(src->members[i], map, nmap));
+        break;
+    default:
+        break;
+    }
+}
+
+/* a field rule of kpt_smerge (SUM, MIN, MAX, OR): the row's own field */
+static void
+merge_field(const struct kpt_scalar *f, struct kpt_cluster *c, const struct kpt_cluster *src)
+{
+    char *to = (char *)c + f->off;
+    const char *from = (const char *)src + f->off;
+
+    if (f->merge == KPT_SM_SUM && f->type == KPT_SC_COUNT) {
+        *(size_t *)to += *(const size_t *)from;
+    } else if (f->merge == KPT_SM_OR && f->type == KPT_SC_FLAG) {
+        *(unsigned char *)to |= *(const unsigned char *)from;
+    } else if ((f->merge == KPT_SM_MIN || f->merge == KPT_SM_MAX) && f->type == KPT_SC_TIME) {
+        int64_t a = *(int64_t *)to, b = *(const int64_t *)from;
+
+        if (!*((const unsigned char *)src + f->aux))
+            return; /* the state does not know it */
+        if (!*((unsigned char *)c + f->aux) || (f->merge == KPT_SM_MIN ? b < a : b > a))
+            *(int64_t *)to = b;
+    } else {
+        KPT_BUG("clu_table_merge: no merge for %s", f->key);
+    }
+}
+
 void
 clu_table_merge(struct clu_table *t, const struct kpt_cluster *src, const size_t *map, size_t nmap)
 {
     int fresh;
     struct kpt_cluster *c = lookup(t, src->id, &fresh);
-    size_t first = !map ? src->first_seq : src->first_seq < nmap ? map[src->first_seq] : SIZE_MAX;
-    size_t cul = !map ? src->culprit_seq : src->culprit_seq < nmap ? map[src->culprit_seq] : SIZE_MAX;
-    size_t i, n0[FIELDS_MAX];
+    const struct kpt_scalar *f;
+    unsigned done = 0;
+    size_t n0[FIELDS_MAX];
 
     own_members(c); /* first_seq may move */
-    if (fresh) {
-        set_ident(c, src->id_hex, src->signature, NULL, NULL, src->fields);
-        c->panic_class = (char *)pool_str(&t->pool, src->panic_class ? src->panic_class : "");
-        c->first_seq = c->culprit_seq = SIZE_MAX;
-        copy_rep(t, c, src);
-    } else if (rep_better(src->rep_frames_all, src->rep_named, src->rep_when,
-                          src->rep_path ? src->rep_path : "", c)) {
-        copy_rep(t, c, src);
-    }
-    /* what a single run takes from the first report, and the first report with a culprit */
-    if (first < c->first_seq) {
-        c->first_seq = first;
-        set_ident(c, c->id_hex, c->signature, src->coarse_id, src->coarse, c->fields);
-    }
-    if (src->culprit && cul < c->culprit_seq) {
-        c->culprit_seq = cul;
-        c->culprit = (char *)pool_str(&t->pool, src->culprit);
-    }
-    c->count += src->count;
-    if (src->has_seen) {
-        if (!c->has_seen || src->first_seen < c->first_seen)
-            c->first_seen = src->first_seen;
-        if (!c->has_seen || src->last_seen > c->last_seen)
-            c->last_seen = src->last_seen;
-        c->has_seen = 1;
-        c->seen_local |= src->seen_local;
+    for (f = kpt_cluster_scalars; f->key; f++) {
+        if (f->merge == KPT_SM_NONE || (done & 1u << f->merge))
+            continue;
+        if (f->merge == KPT_SM_SUM || f->merge == KPT_SM_MIN || f->merge == KPT_SM_MAX ||
+            f->merge == KPT_SM_OR) {
+            merge_field(f, c, src);
+        } else {
+            merge_group(t, c, src, fresh, f->merge, map, nmap);
+            done |= 1u << f->merge;
+        }
     }
     hist_counts(t, c, n0);
     (void)kpt_fields_merge(kpt_cluster_fields, c, src, fresh, NULL); /* no settings: cannot fail */
     pool_new_values(t, c, n0);
-    for (i = 0; i < src->nexamples; i++)
-        add_example(c, src->examples[i]);
-    if (t->keep_members)
-        for (i = 0; i < src->nmembers; i++)
-            add_member_owned(c, !map ? src->members[i] : src->members[i] < nmap ? map[src->members[i]] : SIZE_MAX);
 }
 
 static int

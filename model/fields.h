@@ -98,14 +98,19 @@ enum {
     KPT_IN_LOSSLESS = 8, /* --json shows it lossless too: a path */
     KPT_IN_KEYVAL = 16,  /* KPT_SC_KEY: its value is kept as a uint64_t at 'aux' too */
 };
-/* how a cluster's scalar merges (cluster/clu_table.c applies them) */
+/*
+ * How a cluster's scalar merges: clu_table_merge() reads kpt_cluster_scalars in order and
+ * applies each row's rule. SUM, MIN, MAX and OR apply to the row's own field; the others
+ * move a group of fields at once, at the group's first row, and must come before the
+ * fields they compare (a group's seq, the seen flags) are themselves merged.
+ */
 enum kpt_smerge {
     KPT_SM_NONE = 0,  /* not merged: derived, or a report row's */
-    KPT_SM_KEY,       /* the key: equal in both */
-    KPT_SM_SUM,
-    KPT_SM_MIN,       /* first_seen (when seen) */
-    KPT_SM_MAX,       /* last_seen (when seen) */
-    KPT_SM_OR,
+    KPT_SM_KEY,       /* the key: equal in both, taken by a new cluster */
+    KPT_SM_SUM,       /* a count */
+    KPT_SM_MIN,       /* a time, when its flag at 'aux' says it is known */
+    KPT_SM_MAX,       /* likewise */
+    KPT_SM_OR,        /* a flag */
     KPT_SM_FIRST,     /* the cluster's first report's (lowest first_seq) */
     KPT_SM_CULPRIT,   /* the first report's with a culprit (lowest culprit_seq) */
     KPT_SM_REP,       /* the representative's: goes with rep_path */

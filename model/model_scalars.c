@@ -59,8 +59,8 @@ const struct kpt_scalar kpt_cluster_scalars[] = {
     CL("rep_when", KPT_SC_I64, S, rep_when, NULL, KPT_SM_REP),
     CL("rep_frames_all", KPT_SC_COUNT, S, rep_frames_all, NULL, KPT_SM_REP),
     CL("rep_named", KPT_SC_COUNT, S, rep_named, NULL, KPT_SM_REP),
-    CL("first_seq", KPT_SC_SEQ, S, first_seq, NULL, KPT_SM_MIN),
-    CL("culprit_seq", KPT_SC_SEQ, S, culprit_seq, NULL, KPT_SM_MIN),
+    CL("first_seq", KPT_SC_SEQ, S, first_seq, NULL, KPT_SM_FIRST),
+    CL("culprit_seq", KPT_SC_SEQ, S, culprit_seq, NULL, KPT_SM_CULPRIT),
     { NULL, KPT_SC_PART, 0, 0, 0, 0, 0, NULL, KPT_SM_NONE, NULL, 0 },
 };
 
