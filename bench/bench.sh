@@ -10,6 +10,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 SYM="--kdk-root $FX/kdks --kext $FX/kexts"
 . "$(cd "$(dirname "$0")/.." && pwd)/tests/cli/compat.sh" # now, timed, rss
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh" # big_hang
 secs() { echo "$2 - $1" | bc -l; }
 # one core for the single-core figure, where the system can pin (Linux)
 ONE_CORE=; command -v taskset >/dev/null 2>&1 && ONE_CORE="taskset -c 0" # portable: taskset only where it exists
@@ -79,18 +80,6 @@ done
 # 2b. hangs: watchdog .ips with 1 MB stackshot bodies (a fixture hang padded with 750
 # processes of 5 threads, 20 kernel frames each), symbolicated; then 10,000 of them gzipped
 # (1 MB each once decompressed), no symbols, to show memory stays flat
-big_hang() {
-    awk 'BEGIN { for (p = 1000; p < 1750; p++) {
-                     s = s sprintf("\"%d\":{\"pid\":%d,\"procname\":\"filler%d\",\"threadById\":{", p, p, p)
-                     for (t = 0; t < 5; t++) {
-                         s = s sprintf("%s\"%d\":{\"id\":%d,\"state\":[\"TH_WAIT\"],\"kernelFrames\":[", t ? "," : "", p * 10 + t, p * 10 + t)
-                         for (f = 0; f < 20; f++) s = s sprintf("%s[0,%d]", f ? "," : "", 16384 + f * 4)
-                         s = s "]}"
-                     }
-                     s = s "}},"
-                 } }
-         /"processByPid" : \{/ { sub(/"processByPid" : \{/, "\"processByPid\" : {" s) } { print }' "$1"
-}
 big_hang "$FX/hangs/hang-016-WindowServer-foonic-T-plain.ips" > "$T/big-hang.ips"
 hb=$(wc -c < "$T/big-hang.ips")
 fleet "$T/h1" "$N" "$T/big-hang.ips"

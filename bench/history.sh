@@ -8,27 +8,11 @@ case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 . "$(cd "$(dirname "$0")/.." && pwd)/tests/cli/compat.sh" # now, timed, rss
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh" # fleet
 secs() { echo "$2 - $1" | bc -l; }
 NEW=$((N / 100)) CL=${BENCH_HISTORY_CLUSTERS:-500}
 # N distinct reports (each its own machine's anonymous UUID) over CL crashes (500), 100 a folder
-gen() { # gen DIR FIRST COUNT
-    awk -v dir="$1" -v first="$2" -v count="$3" -v tpl="$FX/reports/intel-legacy.panic" -v cl="$CL" 'BEGIN {
-        while ((getline l < tpl) > 0) t = t l "\n"
-        for (i = first; i < first + count; i++) {
-            w = sprintf("%d", i % cl); gsub(/0/, "a", w); gsub(/1/, "b", w); gsub(/2/, "c", w)
-            gsub(/3/, "d", w); gsub(/4/, "e", w); gsub(/5/, "f", w); gsub(/6/, "g", w)
-            gsub(/7/, "h", w); gsub(/8/, "i", w); gsub(/9/, "j", w)
-            s = t
-            sub(/00000000-1111-4222-8333-444444444444/, sprintf("%08d-1111-4222-8333-%012d", i % 1000, i), s)
-            sub(/storage queue stalled/, "storage queue " w " stalled", s)
-            d = dir "/" int(i / 100)
-            if (!(d in made)) { system("mkdir -p " d); made[d] = 1 }
-            f = d "/r" i ".panic"
-            printf "%s", s > f
-            close(f)
-        } }'
-}
-gen "$T/fleet" 0 "$N"
+fleet "$T/fleet" 0 "$N" "$CL"
 t0=$(now)
 timed "$T/t0" "$BIN" -q --no-symbolicate -o /dev/null "$T/fleet" || true
 t1=$(now)
@@ -62,7 +46,7 @@ printf 'history ratio: %d reports with --history %.2f s, without %.2f s (best of
     "$N" "$b1" "$b0" "$(echo "$b1 / $b0" | bc -l)"
 printf 'history ratio in CPU time (user + system, best of three): %.2f s against %.2f s: %.2fx; the history adds %.1f us a report\n' \
     "$c1" "$c0" "$(echo "$c1 / $c0" | bc -l)" "$(echo "($c1 - $c0) * 1000000 / $N" | bc -l)"
-gen "$T/fleet" "$N" "$NEW"
+fleet "$T/fleet" "$N" "$NEW" "$CL"
 t0=$(now)
 timed "$T/t2" "$BIN" -q --no-symbolicate --history "$T/h.db" -o /dev/null "$T/fleet" || true
 t1=$(now)

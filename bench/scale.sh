@@ -13,6 +13,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 . "$HERE/../tests/cli/compat.sh" # now, timed, rss
+. "$HERE/lib.sh" # fleet, big_hang
 secs() { echo "$2 - $1" | bc -l; }
 ONE_CORE=; command -v taskset >/dev/null 2>&1 && ONE_CORE="taskset -c 0" # portable: taskset only where it exists
 # cpu LOG: user + system seconds from timed's LOG (GNU time -v, or BSD time -l)
@@ -32,17 +33,7 @@ best() { # best CMD...: the least CPU time (user + system) of three runs, in sec
 
 # 1. bodies: the fixture hang padded to 1 MB as in bench.sh (750 processes of 5 threads,
 # 20 kernel frames each), 100 copies
-awk 'BEGIN { for (p = 1000; p < 1750; p++) {
-                 s = s sprintf("\"%d\":{\"pid\":%d,\"procname\":\"filler%d\",\"threadById\":{", p, p, p)
-                 for (t = 0; t < 5; t++) {
-                     s = s sprintf("%s\"%d\":{\"id\":%d,\"state\":[\"TH_WAIT\"],\"kernelFrames\":[", t ? "," : "", p * 10 + t, p * 10 + t)
-                     for (f = 0; f < 20; f++) s = s sprintf("%s[0,%d]", f ? "," : "", 16384 + f * 4)
-                     s = s "]}"
-                 }
-                 s = s "}},"
-             } }
-     /"processByPid" : \{/ { sub(/"processByPid" : \{/, "\"processByPid\" : {" s) } { print }' \
-    "$FX/hangs/hang-016-WindowServer-foonic-T-plain.ips" > "$T/big-hang.ips"
+big_hang "$FX/hangs/hang-016-WindowServer-foonic-T-plain.ips" > "$T/big-hang.ips"
 mkdir -p "$T/h"
 i=0; while [ "$i" -lt 100 ]; do cp "$T/big-hang.ips" "$T/h/r$i.ips"; i=$((i + 1)); done
 mb=$(du -sk "$T/h" | awk '{ printf "%.1f", $1 / 1024 }')
@@ -59,24 +50,7 @@ rm -rf "$T/h"
 [ "$N" -gt 0 ] || exit 0 # N = 0: the body reader's line alone
 
 # 2. memory by clusters: N reports, each its own cluster (its own panic message)
-gen() { # gen DIR COUNT: distinct reports, distinct crashes, 100 a folder
-    awk -v dir="$1" -v count="$2" -v tpl="$FX/reports/intel-legacy.panic" 'BEGIN {
-        while ((getline l < tpl) > 0) t = t l "\n"
-        for (i = 0; i < count; i++) {
-            w = sprintf("%d", i); gsub(/0/, "a", w); gsub(/1/, "b", w); gsub(/2/, "c", w)
-            gsub(/3/, "d", w); gsub(/4/, "e", w); gsub(/5/, "f", w); gsub(/6/, "g", w)
-            gsub(/7/, "h", w); gsub(/8/, "i", w); gsub(/9/, "j", w)
-            s = t
-            sub(/00000000-1111-4222-8333-444444444444/, sprintf("%08d-1111-4222-8333-%012d", i % 1000, i), s)
-            sub(/storage queue stalled/, "storage queue " w " stalled", s)
-            d = dir "/" int(i / 100)
-            if (!(d in made)) { system("mkdir -p " d); made[d] = 1 }
-            f = d "/r" i ".panic"
-            printf "%s", s > f
-            close(f)
-        } }'
-}
-gen "$T/c" "$N"
+fleet "$T/c" 0 "$N" 0 # each report its own cluster
 mkdir -p "$T/c10"
 i=0; while [ "$i" -lt $((N / 1000)) ]; do ln "$T/c/$i"/* "$T/c10/" 2>/dev/null || cp "$T/c/$i"/* "$T/c10/"; i=$((i + 1)); done
 for o in none json html; do
