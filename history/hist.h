@@ -2,11 +2,12 @@
  * hist.h - history: a fleet's runs, reports and triage decisions in one SQLite file
  * (--history FILE; the schema is the README's contract).
  *
- * A run adds its signed reports to temporary tables as it goes (SQLite's own temporary
- * file, unlinked when opened: memory stays bounded), then, once its clusters are known,
- * takes the file's write lock, reads what the history says of them (hist_annotate()) and
- * writes its rows in the same transaction (hist_commit()). A run that stops before the
- * commit adds nothing. Every value from a report reaches SQLite as a bound parameter.
+ * A run takes the file's write lock at its first signed report (its last pass: after
+ * symbolication) and writes each report into the history as it comes, in one transaction;
+ * once its clusters are known it reads what the history says of them (hist_annotate()),
+ * and after the outputs writes its clusters and counts and commits (hist_commit()). A run
+ * that stops before the commit adds nothing. Every value from a report reaches SQLite as a
+ * bound parameter.
  */
 #ifndef KPT_HIST_H
 #define KPT_HIST_H
@@ -43,8 +44,8 @@ void hist_close(struct hist_db *h);
  * epoch) over 'inputs' (the paths given); 0 or -1 with why in err */
 int hist_begin(struct hist_db *h, const char *kind, int64_t started, char *const *inputs,
                size_t ninputs, struct buf *err);
-/* hist_add() - a signed report of the run (copies of one identity are kept once);
- * 0 or -1 with why in err */
+/* hist_add() - a signed report of the run (copies of one identity are kept once; the
+ * first takes the write lock, as hist_lock()); 0 or -1 with why in err */
 int hist_add(struct hist_db *h, struct arena *a, const struct kpt_report *r, struct buf *err);
 
 /* hist_lock() - take the file's write lock for the rest of the run (waiting up to

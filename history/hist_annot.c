@@ -1,8 +1,7 @@
 /*
  * hist_annot.c - what the history says of a run's clusters (hist_annotate()): under the
- * write lock, the run's row (so that it has its id), which of its reports no earlier run
- * recorded and under which cluster each is shown, the trend's runs and builds, and each
- * cluster's counts, trend and triage.
+ * write lock, with the run's reports written already, under which cluster the new and known
+ * ones are shown, the trend's runs and builds, and each cluster's counts, trend and triage.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -82,12 +81,6 @@ trend_runs(struct hist_db *h, struct buf *err)
     return 0;
 }
 
-/* the run's new reports of one build (run_counts()) */
-struct run_build {
-    char *build;
-    size_t new_reports;
-};
-
 static int
 cmp_build(const void *x, const void *y)
 {
@@ -96,33 +89,33 @@ cmp_build(const void *x, const void *y)
 
 /* the run's builds into the history's (the last run of the trend), in build order */
 static struct kpt_build_trend *
-add_run_builds(struct kpt_build_trend *b, size_t *n, size_t *cap, size_t nt, const struct run_build *rb,
-               size_t nrb)
+add_run_builds(struct kpt_build_trend *b, size_t *n, size_t *cap, size_t nt, const struct hist_counts *rb)
 {
     size_t i, j;
 
-    for (j = 0; j < nrb; j++) {
-        if (!rb[j].new_reports)
-            continue;
-        for (i = 0; i < *n && strcmp(b[i].build, rb[j].build); i++)
+    for (j = 0; j < rb->n; j++) {
+        const struct hist_count *c = &rb->v[j];
+
+        for (i = 0; i < *n && strcmp(b[i].build, c->key); i++)
             ;
         if (i == *n) {
             VEC_GROW(b, *n + 1, *cap);
-            b[i].build = xstrdup(rb[j].build);
+            b[i].build = xstrdup(c->key);
             b[i].trend = xcalloc(nt, sizeof(size_t));
             (*n)++;
         }
-        b[i].trend[nt - 1] += rb[j].new_reports;
+        b[i].trend[nt - 1] += c->new_reports;
     }
     if (*n > 1)
         qsort(b, *n, sizeof(*b), cmp_build);
     return b;
 }
 
-/* new reports per build over the trend's runs (this run's from rb): the builds with most */
+/* new reports per build over the trend's runs (this run's as hist_add() counted them): the
+ * builds with most */
 #define HIST_BUILDS 8
 static int
-build_trends(struct hist_db *h, const struct run_build *rb, size_t nrb, struct buf *err)
+build_trends(struct hist_db *h, struct buf *err)
 {
     sqlite3_stmt *st;
     struct kpt_build_trend *b = NULL;
@@ -130,9 +123,10 @@ build_trends(struct hist_db *h, const struct run_build *rb, size_t nrb, struct b
     int rc;
 
     if (hist_prepare(h, "SELECT coalesce(os_build, '?'), first_run, count(*) FROM reports"
-                        " WHERE first_run >= ?1 GROUP BY 1, 2 ORDER BY 1, 2", &st, err) < 0)
+                        " WHERE first_run >= ?1 AND first_run < ?2 GROUP BY 1, 2 ORDER BY 1, 2", &st, err) < 0)
         return KPT_E_IO;
     sqlite3_bind_int64(st, 1, h->trend_ids[0]);
+    sqlite3_bind_int64(st, 2, h->run_id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *build = (const char *)sqlite3_column_text(st, 0);
         sqlite3_int64 run = sqlite3_column_int64(st, 1);
@@ -158,7 +152,7 @@ build_trends(struct hist_db *h, const struct run_build *rb, size_t nrb, struct b
         free(b);
         return hist_fail(h, err, "history: reading the builds");
     }
-    b = add_run_builds(b, &n, &cap, nt, rb, nrb);
+    b = add_run_builds(b, &n, &cap, nt, &h->buildc);
     /* most new reports first; keep HIST_BUILDS (selection by repeated maximum: n is small) */
     for (i = 0; i < n && i < HIST_BUILDS; i++) {
         size_t best = i, sb = 0, s;
@@ -191,62 +185,27 @@ build_trends(struct hist_db *h, const struct run_build *rb, size_t nrb, struct b
     return 0;
 }
 
-/*
- * The run's reports per signature and build, and which of them no earlier run recorded (one
- * index search in reports each), in one pass over temp.cur: per shown cluster (a merged
- * signature's reports are shown under its target) into ch and seen; per signature into
- * h->sigc, for the commit's run_clusters rows; per build into *rb.
- */
-static int
-run_counts(struct hist_db *h, struct kpt_cluster_hist *ch, const struct by_id *ids, size_t n,
-           size_t *seen, struct run_build **rb, size_t *nrb, struct buf *err)
+/* the run's reports per shown cluster (a merged signature's are shown under its target),
+ * from hist_add()'s counts per signature */
+static void
+run_counts(struct hist_db *h, struct kpt_cluster_hist *ch, const struct by_id *ids, size_t n)
 {
-    sqlite3_stmt *st;
-    size_t capsig = 0, caprb = 0, j;
-    int rc;
+    size_t j;
 
-    if (hist_prepare(h, "SELECT sig, coalesce(os_build, '?'), count(*), sum(NOT EXISTS (SELECT 1 FROM"
-                        " reports r WHERE r.identity = cur.identity)) FROM cur GROUP BY 1, 2 ORDER BY 1, 2",
-                     &st, err) < 0)
-        return KPT_E_IO;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *sig = (const char *)sqlite3_column_text(st, 0);
-        const char *build = (const char *)sqlite3_column_text(st, 1);
-        const struct hist_target *tg;
-        size_t all = hist_count(st, 2), fresh = hist_count(st, 3), i;
+    for (j = 0; j < h->sigc.n; j++) {
+        const struct hist_count *c = &h->sigc.v[j];
+        const struct hist_target *tg = hist_target(h, c->key);
+        size_t i = find_cluster(ids, n, (const unsigned char *)(tg ? tg->id : c->key));
 
-        if (!sig || !build)
+        if (i == SIZE_MAX)
             continue;
-        if (!h->nsigc || strcmp(h->sigc[h->nsigc - 1].sig, sig)) {
-            VEC_GROW(h->sigc, h->nsigc + 1, capsig);
-            h->sigc[h->nsigc].sig = xstrdup(sig);
-            h->sigc[h->nsigc].reports = h->sigc[h->nsigc].new_reports = 0;
-            h->nsigc++;
-        }
-        h->sigc[h->nsigc - 1].reports += all;
-        h->sigc[h->nsigc - 1].new_reports += fresh;
-        for (j = 0; j < *nrb && strcmp((*rb)[j].build, build); j++)
-            ;
-        if (j == *nrb) {
-            VEC_GROW(*rb, *nrb + 1, caprb);
-            (*rb)[j].build = xstrdup(build);
-            (*rb)[j].new_reports = 0;
-            (*nrb)++;
-        }
-        (*rb)[j].new_reports += fresh;
-        tg = hist_target(h, sig);
-        if ((i = find_cluster(ids, n, (const unsigned char *)(tg ? tg->id : sig))) == SIZE_MAX)
-            continue;
-        seen[i] += all;
-        ch[i].new_reports += fresh;
-        h->rh.reports_new += fresh;
-        h->rh.reports_known += all - fresh;
+        ch[i].new_reports += c->new_reports;
+        h->rh.reports_new += c->new_reports;
+        h->rh.reports_known += c->reports - c->new_reports;
     }
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : hist_fail(h, err, "history: counting the run's reports");
 }
 
-/* the history's other reports (not in this run) per shown cluster */
+/* the history's reports (this run's among them: written as they came) per shown cluster */
 static int
 cluster_counts(struct hist_db *h, struct kpt_cluster_hist *ch, const struct by_id *ids, size_t n,
                struct buf *err)
@@ -254,17 +213,16 @@ cluster_counts(struct hist_db *h, struct kpt_cluster_hist *ch, const struct by_i
     sqlite3_stmt *st;
     int rc;
 
-    if (hist_prepare(h, "SELECT coalesce(c.merged_into, r.signature_id), count(*) FROM reports r"
-                        " LEFT JOIN clusters c ON c.signature_id = r.signature_id"
-                        " WHERE NOT EXISTS (SELECT 1 FROM cur u WHERE u.identity = r.identity)"
-                        " GROUP BY 1", &st, err) < 0)
+    if (hist_prepare(h, "SELECT signature_id, count(*) FROM reports GROUP BY 1", &st, err) < 0)
         return KPT_E_IO;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        size_t i = find_cluster(ids, n, sqlite3_column_text(st, 0));
+        const char *sig = (const char *)sqlite3_column_text(st, 0);
+        const struct hist_target *tg = hist_target(h, sig);
+        size_t i = find_cluster(ids, n, (const unsigned char *)(tg ? tg->id : sig));
 
         h->rh.reports_ever += hist_count(st, 1);
         if (i != SIZE_MAX)
-            ch[i].total = hist_count(st, 1);
+            ch[i].total += hist_count(st, 1);
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
@@ -278,11 +236,8 @@ hist_annotate(struct hist_db *h, const struct kpt_cluster *c, size_t n, const st
 {
     struct kpt_cluster_hist *ch = xcalloc(n ? n : 1, sizeof(*ch));
     struct by_id *ids = xcalloc(n ? n : 1, sizeof(*ids));
-    size_t *seen = xcalloc(n ? n : 1, sizeof(*seen));
-    sqlite3_stmt *st = NULL, *tr = NULL;
-    struct run_build *rb = NULL;
-    char when[24];
-    size_t i, nrb = 0;
+    sqlite3_stmt *tr = NULL;
+    size_t i;
     int ret = KPT_E_IO;
 
     h->rh.clusters = ch;
@@ -295,23 +250,8 @@ hist_annotate(struct hist_db *h, const struct kpt_cluster *c, size_t n, const st
     qsort(ids, n, sizeof(*ids), cmp_by_id);
     if (hist_lock(h, err) < 0)
         goto out;
-    hist_time_text(when, h->started);
-    if (hist_prepare(h, "INSERT INTO runs(kind, started, tool_version, algorithm, rules, inputs)"
-                        " VALUES (?1, ?2, ?3, '', '', (SELECT json_group_array(path) FROM"
-                        " (SELECT path FROM cur_inputs ORDER BY n)))", &st, err) < 0)
-        goto out;
-    hist_bind_text(st, 1, h->kind);
-    hist_bind_text(st, 2, when);
-    hist_bind_text(st, 3, KPT_VERSION);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        hist_fail(h, err, "history: recording the run");
-        goto out;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-    h->run_id = h->rh.run_id = sqlite3_last_insert_rowid(h->db);
-    if (trend_runs(h, err) < 0 || run_counts(h, ch, ids, n, seen, &rb, &nrb, err) < 0 ||
-        build_trends(h, rb, nrb, err) < 0 || cluster_counts(h, ch, ids, n, err) < 0)
+    run_counts(h, ch, ids, n);
+    if (trend_runs(h, err) < 0 || build_trends(h, err) < 0 || cluster_counts(h, ch, ids, n, err) < 0)
         goto out;
     if (hist_prepare(h, hist_trend_sql, &tr, err) < 0)
         goto out;
@@ -321,7 +261,6 @@ hist_annotate(struct hist_db *h, const struct kpt_cluster *c, size_t n, const st
 
         if (rc < 0)
             goto out;
-        x->total += seen[i]; /* cluster_counts() left the history's others there */
         x->trend = xcalloc(h->rh.ntrend, sizeof(size_t));
         if (hist_trend(tr, c[i].id_hex, h->trend_ids, h->rh.ntrend, x->trend) < 0) {
             hist_fail(h, err, "history: reading a trend");
@@ -341,17 +280,11 @@ hist_annotate(struct hist_db *h, const struct kpt_cluster *c, size_t n, const st
         if (!x->first_seen)
             x->first_seen = h->started;
     }
-    h->rh.reports_ever += h->rh.reports_new + h->rh.reports_known;
     ret = 0;
     *out = &h->rh;
 out:
-    sqlite3_finalize(st);
     sqlite3_finalize(tr);
-    for (i = 0; i < nrb; i++)
-        free(rb[i].build);
-    free(rb);
     free(ids);
-    free(seen);
     return ret;
 }
 

@@ -10,6 +10,22 @@
 #include "util/arena.h"
 #include "util/hindex.h"
 
+/* The run's pages stay in SQLite's cache up to this size (KiB) until its commit: its
+ * reports are written in the order they come, which is no order of the table's. */
+#define HIST_CACHE_KB (64 * 1024)
+
+/* counts by a string key (a signature id, a build), as many as the run has of them */
+struct hist_count {
+    char *key;
+    size_t reports, new_reports;
+};
+struct hist_counts {
+    struct hist_count *v;
+    size_t n, cap;
+    struct hindex ix; /* over v, by key */
+};
+void hist_counts_release(struct hist_counts *c);
+
 struct hist_db {
     sqlite3 *db;
     char *path;
@@ -17,17 +33,9 @@ struct hist_db {
     int locked;           /* BEGIN IMMEDIATE was taken: COMMIT or ROLLBACK ends it */
     int64_t run_id, started;
     const char *kind;
-    sqlite3_stmt *add, *add_sig;             /* a report of the run, its signature */
-    char **sigs;          /* signatures already in temp.cur_sig (their first report's wins) */
-    size_t nsigs, capsigs;
-    struct hindex sig_ix; /* over sigs */
-    size_t pending;       /* reports in temp.cur_in, not yet in temp.cur */
-    int64_t flushed, last_rid; /* cur_in's last row in cur; its last row */
-    struct hist_sigc {    /* the run's reports per signature (hist_annotate()) */
-        char *sig;
-        size_t reports, new_reports;
-    } *sigc;
-    size_t nsigc;
+    sqlite3_stmt *add, *known, *add_sig; /* a report of the run: new, known; a signature */
+    struct hist_counts sigc;   /* the run's reports per signature (every one it met) */
+    struct hist_counts buildc; /* its new reports per OS build ("?": none), new_reports only */
     sqlite3_stmt *info_st, *total_st, *merged_st; /* hist_cluster_info()'s, prepared once */
     struct hist_target *targets; /* every merge triage recorded, by 'from' */
     size_t ntargets;

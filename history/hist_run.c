@@ -1,11 +1,15 @@
 /*
- * hist_run.c - one run recorded into the history: begun (its temporary tables), its
- * reports added as they come, the write lock and triage's merges, and the commit.
+ * hist_run.c - one run recorded into the history: begun, the write lock (taken at the run's
+ * first signed report: its last pass, after symbolication), each report written as it
+ * comes, triage's merges, and the commit.
  *
- * temp.cur holds the run's reports (one row per identity, the first copy met), temp.cur_sig
- * its signatures. Once the clusters are known, hist_annotate() (hist_annot.c) reads what the
- * history says of them under the write lock; hist_commit() writes clusters, per-run counts
- * and reports, then commits.
+ * Each report goes straight into the reports table inside the run's one transaction: an
+ * identity no run recorded is inserted, one an earlier run recorded is updated, a second
+ * copy in this run changes nothing (the first copy met wins), and the statement says which
+ * of the three it was. The run's counts per signature and per build are kept here (as many
+ * as the run has clusters and builds); its signatures wait in temp.cur_sig, so that
+ * hist_annotate() (hist_annot.c) still tells the clusters the history never saw, and
+ * hist_commit() writes clusters, per-run counts and the run, then commits.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,17 +20,24 @@
 #include "util/err.h"
 #include "util/xalloc.h"
 
-/* cur_in: the run's reports as they come (appended); cur: one narrow row per identity, the
- * first copy met (rid: its cur_in row), what the annotation and the counts need */
 static const char temp_sql[] =
-    "CREATE TEMP TABLE cur_in(identity TEXT NOT NULL, path TEXT NOT NULL, sig TEXT NOT NULL,"
-    " coarse_id TEXT, fine_id TEXT, hang_id TEXT, class TEXT, os_build TEXT, model TEXT,"
-    " process TEXT, panic_time TEXT, culprit TEXT);"
-    "CREATE TEMP TABLE cur(identity TEXT PRIMARY KEY, rid INTEGER NOT NULL, sig TEXT NOT NULL,"
-    " os_build TEXT) WITHOUT ROWID;"
     "CREATE TEMP TABLE cur_sig(sig TEXT PRIMARY KEY, signature TEXT NOT NULL, class TEXT,"
     " culprit TEXT) WITHOUT ROWID;"
     "CREATE TEMP TABLE cur_inputs(n INTEGER PRIMARY KEY, path TEXT NOT NULL);";
+
+/*
+ * A report of the run: inserted when no run recorded it; else updated when an earlier run
+ * did; else (met before in this run: its last_run is this run already) left alone. Two plain
+ * statements, each of one row: an upsert, or a RETURNING clause, would make SQLite keep a
+ * statement journal of every page each report touches.
+ */
+static const char add_sql[] =
+    "INSERT OR IGNORE INTO reports(identity, first_run, last_run, path, signature_id, coarse_id,"
+    " fine_id, hang_id, class, os_build, model, process, panic_time, culprit)"
+    " VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+static const char known_sql[] =
+    "UPDATE reports SET last_run = ?2, path = ?3, signature_id = ?4, coarse_id = ?5, fine_id = ?6,"
+    " hang_id = ?7, class = ?8, culprit = ?13 WHERE identity = ?1 AND last_run <> ?2";
 
 static int
 cmp_target(const void *x, const void *y)
@@ -98,64 +109,53 @@ hist_begin(struct hist_db *h, const char *kind, int64_t started, char *const *in
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
-    if (hist_prepare(h, "INSERT INTO cur_in(identity, path, sig, coarse_id, fine_id, hang_id,"
-                        " class, os_build, model, process, panic_time, culprit)"
-                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", &h->add, err) < 0 ||
-        hist_prepare(h, "INSERT OR IGNORE INTO cur_sig(sig, signature, class, culprit)"
-                        " VALUES (?1, ?2, ?3, ?4)", &h->add_sig, err) < 0)
-        return KPT_E_IO;
-    return 0;
+    return hist_prepare(h, "INSERT OR IGNORE INTO cur_sig(sig, signature, class, culprit)"
+                           " VALUES (?1, ?2, ?3, ?4)", &h->add_sig, err);
 }
 
-/*
- * The reports met so far into temp.cur, one narrow row per identity (the first copy met),
- * pointing at its row of temp.cur_in, where hist_add() appended it. Inserting each report
- * into a B-tree by identity as it came, in random order, made SQLite spill and read back
- * the tree's pages for every report once it outgrew its page cache; copying the whole rows
- * into cur in identity order (SQLite's sorter) cost a sort and a B-tree of every whole row,
- * which hist_annotate() then rewrote. cur keeps only the identity, the row id, the
- * signature and the build; the commit reads cur_in once, in order, keeps the rows cur
- * points at and sorts them by identity for the reports table (reading cur_in by row id in
- * cur's order instead was one 4 KB read of the temporary file per report).
- */
+/* the run's row, so that its reports can name it (ended stays NULL until the commit) */
 static int
-flush_in(struct hist_db *h, struct buf *err)
+insert_run(struct hist_db *h, struct buf *err)
 {
     sqlite3_stmt *st;
+    char when[24];
     int rc;
 
-    if (!h->pending)
-        return 0;
-    if ((rc = hist_prepare(h, "INSERT OR IGNORE INTO cur(identity, rid, sig, os_build)"
-                              " SELECT identity, rowid, sig, os_build FROM cur_in WHERE rowid > ?1"
-                              " ORDER BY identity, rowid", &st, err)) < 0)
-        return rc;
-    sqlite3_bind_int64(st, 1, h->flushed);
+    hist_time_text(when, h->started);
+    if (hist_prepare(h, "INSERT INTO runs(kind, started, tool_version, algorithm, rules, inputs)"
+                        " VALUES (?1, ?2, ?3, '', '', (SELECT json_group_array(path) FROM"
+                        " (SELECT path FROM cur_inputs ORDER BY n)))", &st, err) < 0)
+        return KPT_E_IO;
+    hist_bind_text(st, 1, h->kind);
+    hist_bind_text(st, 2, when);
+    hist_bind_text(st, 3, KPT_VERSION);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
-        return hist_fail(h, err, "history: recording the run's reports");
-    /* the rows not inserted: identities met earlier in this run */
-    h->rh.copies += h->pending - (size_t)sqlite3_changes(h->db);
-    h->pending = 0;
-    h->flushed = h->last_rid;
+        return hist_fail(h, err, "history: recording the run");
+    h->run_id = h->rh.run_id = sqlite3_last_insert_rowid(h->db);
     return 0;
 }
 
 int
 hist_lock(struct hist_db *h, struct buf *err)
 {
+    char pragma[64];
+
     if (h->locked)
-        return flush_in(h, err);
-    if (flush_in(h, err) < 0)
-        return KPT_E_IO;
-    /* the run's rows refer to its own run and to the clusters it writes first: correct by
-     * construction, so SQLite need not look up three parents for each of them (the pragma
-     * only changes outside a transaction; hist_commit() turns the checks on again) */
-    if (hist_exec(h, "PRAGMA foreign_keys = OFF", err) < 0 || hist_exec(h, "BEGIN IMMEDIATE", err) < 0)
+        return 0;
+    /* the run's rows refer to its own run and to the clusters it writes at the commit:
+     * correct by construction, so SQLite need not look up three parents for each of them
+     * (the pragma only changes outside a transaction; hist_commit() turns the checks on
+     * again). The reports' pages stay in the cache until the commit (HIST_CACHE_KB). */
+    snprintf(pragma, sizeof(pragma), "PRAGMA main.cache_size = -%d", HIST_CACHE_KB);
+    if (hist_exec(h, pragma, err) < 0 || hist_exec(h, "PRAGMA foreign_keys = OFF", err) < 0 ||
+        hist_exec(h, "BEGIN IMMEDIATE", err) < 0)
         return KPT_E_IO;
     h->locked = 1;
-    return load_targets(h, err); /* what triage says now, under the lock */
+    if (insert_run(h, err) < 0 || load_targets(h, err) < 0) /* what triage says now, under the lock */
+        return KPT_E_IO;
+    return hist_prepare(h, add_sql, &h->add, err) < 0 ? KPT_E_IO : hist_prepare(h, known_sql, &h->known, err);
 }
 
 /* s (may be NULL) as parameter i, not copied: every parameter of hist_add()'s statements
@@ -179,66 +179,130 @@ str_hash(const char *s)
     return hindex_mix(x);
 }
 
-struct sig_find {
-    const struct hist_db *h;
-    const char *sig;
+struct key_find {
+    const struct hist_counts *c;
+    const char *key;
 };
 
 static int
-same_sig(const void *ctx, size_t i)
+same_key(const void *ctx, size_t i)
 {
-    const struct sig_find *f = ctx;
+    const struct key_find *f = ctx;
 
-    return !strcmp(f->h->sigs[i], f->sig);
+    return !strcmp(f->c->v[i].key, f->key);
+}
+
+/* key's entry of c, added (counts 0) when c has none; *added (unless NULL) says which */
+static struct hist_count *
+count_of(struct hist_counts *c, const char *key, int *added)
+{
+    struct key_find f = { c, key };
+    uint64_t hash = str_hash(key);
+    size_t i = hindex_find(&c->ix, hash, same_key, &f);
+
+    if (added)
+        *added = i == SIZE_MAX;
+    if (i == SIZE_MAX) {
+        VEC_GROW(c->v, c->n + 1, c->cap);
+        i = c->n++;
+        c->v[i].key = xstrdup(key);
+        c->v[i].reports = c->v[i].new_reports = 0;
+        hindex_add(&c->ix, hash, i);
+    }
+    return &c->v[i];
+}
+
+void
+hist_counts_release(struct hist_counts *c)
+{
+    size_t i;
+
+    for (i = 0; i < c->n; i++)
+        free(c->v[i].key);
+    free(c->v);
+    hindex_release(&c->ix);
+    memset(c, 0, sizeof(*c));
+}
+
+/* one statement of write_report(): its changes, or -1 */
+static int
+step_changes(struct hist_db *h, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? sqlite3_changes(h->db) : -1;
+}
+
+/* the values add_sql and known_sql share (?1, ?3 to ?8 and ?13) into st */
+static void
+bind_shared(sqlite3_stmt *st, const struct kpt_report *r)
+{
+    bind_borrowed(st, 1, r->identity);
+    bind_borrowed(st, 3, r->path);
+    bind_borrowed(st, 4, r->sig_id);
+    bind_borrowed(st, 5, r->coarse_id);
+    bind_borrowed(st, 6, r->fine_id);
+    bind_borrowed(st, 7, r->hang ? r->hang->hang_id : NULL);
+    bind_borrowed(st, 8, r->panic_class);
+    bind_borrowed(st, 13, r->culprit);
+}
+
+/* the report's row: 1 inserted (no run recorded it), 0 updated (an earlier run did), 2 a
+ * copy met before in this run (nothing changed), or KPT_E_IO */
+static int
+write_report(struct hist_db *h, struct arena *a, const struct kpt_report *r, struct buf *err)
+{
+    sqlite3_stmt *st = h->add;
+    int rc;
+
+    bind_shared(st, r);
+    sqlite3_bind_int64(st, 2, h->run_id);
+    bind_borrowed(st, 9, r->os_build);
+    bind_borrowed(st, 10, r->model);
+    bind_borrowed(st, 11, r->process);
+    bind_borrowed(st, 12, r->has_when ? kpt_time_text(a, r->when, r->when_local) : NULL);
+    if ((rc = step_changes(h, st)) == 0) {
+        st = h->known;
+        bind_shared(st, r);
+        sqlite3_bind_int64(st, 2, h->run_id);
+        if ((rc = step_changes(h, st)) >= 0)
+            rc = rc ? 0 : 2;
+    }
+    return rc >= 0 ? rc : hist_fail(h, err, "history: recording a report");
 }
 
 int
 hist_add(struct hist_db *h, struct arena *a, const struct kpt_report *r, struct buf *err)
 {
-    sqlite3_stmt *st = h->add;
-    struct sig_find f = { h, r->sig_id };
-    uint64_t hash;
+    struct hist_count *sc;
+    sqlite3_stmt *st;
+    int rc, added;
 
     if (!r->identity || !r->sig_id || !r->signature)
         return 0; /* not signed: nothing to record */
-    bind_borrowed(st, 1, r->identity);
-    bind_borrowed(st, 2, r->path);
-    bind_borrowed(st, 3, r->sig_id);
-    bind_borrowed(st, 4, r->coarse_id);
-    bind_borrowed(st, 5, r->fine_id);
-    bind_borrowed(st, 6, r->hang ? r->hang->hang_id : NULL);
-    bind_borrowed(st, 7, r->panic_class);
-    bind_borrowed(st, 8, r->os_build);
-    bind_borrowed(st, 9, r->model);
-    bind_borrowed(st, 10, r->process);
-    bind_borrowed(st, 11, r->has_when ? kpt_time_text(a, r->when, r->when_local) : NULL);
-    bind_borrowed(st, 12, r->culprit);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        sqlite3_reset(st);
-        return hist_fail(h, err, "history: recording a report");
+    if (hist_lock(h, err) < 0 || (rc = write_report(h, a, r, err)) < 0)
+        return KPT_E_IO;
+    sc = count_of(&h->sigc, r->sig_id, &added);
+    if (rc == 2) {
+        h->rh.copies++;
+    } else {
+        sc->reports++;
+        sc->new_reports += (size_t)rc;
+        if (rc)
+            count_of(&h->buildc, r->os_build ? r->os_build : "?", NULL)->new_reports++;
     }
-    sqlite3_reset(st);
-    h->pending++; /* in cur_in, for flush_in() */
-    h->last_rid = sqlite3_last_insert_rowid(h->db);
-    /* a signature's row is its first report's (INSERT OR IGNORE): the next reports of the
-     * cluster need no statement at all */
-    hash = str_hash(r->sig_id);
-    if (hindex_find(&h->sig_ix, hash, same_sig, &f) != SIZE_MAX)
+    if (!added)
         return 0;
+    /* a signature's row is its first report's */
     st = h->add_sig;
     bind_borrowed(st, 1, r->sig_id);
     bind_borrowed(st, 2, r->signature);
     bind_borrowed(st, 3, r->panic_class);
     bind_borrowed(st, 4, r->culprit);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        sqlite3_reset(st);
-        return hist_fail(h, err, "history: recording a report");
-    }
+    rc = sqlite3_step(st);
     sqlite3_reset(st);
-    VEC_GROW(h->sigs, h->nsigs + 1, h->capsigs);
-    h->sigs[h->nsigs] = xstrdup(r->sig_id);
-    hindex_add(&h->sig_ix, hash, h->nsigs++);
-    return 0;
+    return rc == SQLITE_DONE ? 0 : hist_fail(h, err, "history: recording a report");
 }
 
 const struct hist_target *
@@ -275,10 +339,9 @@ hist_commit(struct hist_db *h, const struct kpt_summary *s, struct buf *err)
     size_t i;
     time_t now = time(NULL);
 
-    if (!h->locked) {
+    if (!h->locked)
         return kpt_fail(err, KPT_E_IO, "history: the run was not annotated");
-    }
-    /* the clusters first (reports and run counts refer to them) */
+    /* the clusters (the reports written as they came and the run's counts refer to them) */
     if (exec_run(h, "INSERT INTO clusters(signature_id, signature, class, culprit, first_run, last_run)"
                     " SELECT sig, signature, class, culprit, ?1, ?1 FROM cur_sig WHERE true"
                     " ON CONFLICT(signature_id) DO UPDATE SET signature = excluded.signature,"
@@ -299,31 +362,25 @@ hist_commit(struct hist_db *h, const struct kpt_summary *s, struct buf *err)
     }
     sqlite3_finalize(st);
     st = NULL;
-    /* the per-run counts (hist_annotate() counted what is new before the reports change) */
+    /* the per-run counts, as hist_add() kept them */
     if (hist_prepare(h, "INSERT INTO run_clusters(run_id, signature_id, reports, new_reports)"
                         " VALUES (?1, ?2, ?3, ?4)", &st, err) < 0)
         goto fail;
-    for (i = 0; i < h->nsigc; i++) {
+    for (i = 0; i < h->sigc.n; i++) {
+        const struct hist_count *c = &h->sigc.v[i];
+
+        if (!c->reports)
+            continue; /* only copies of reports met under another signature */
         sqlite3_bind_int64(st, 1, h->run_id);
-        hist_bind_text(st, 2, h->sigc[i].sig);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64)h->sigc[i].reports);
-        sqlite3_bind_int64(st, 4, (sqlite3_int64)h->sigc[i].new_reports);
+        hist_bind_text(st, 2, c->key);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)c->reports);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64)c->new_reports);
         if (sqlite3_step(st) != SQLITE_DONE)
             goto sqlfail;
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
     st = NULL;
-    if (exec_run(h, "INSERT INTO reports(identity, first_run, last_run, path, signature_id, coarse_id,"
-                    " fine_id, hang_id, class, os_build, model, process, panic_time, culprit)"
-                    " SELECT identity, ?1, ?1, path, sig, coarse_id, fine_id, hang_id, class, os_build,"
-                    " model, process, panic_time, culprit FROM cur_in WHERE rowid IN (SELECT rid FROM cur)"
-                    " ORDER BY identity"
-                    " ON CONFLICT(identity) DO UPDATE SET last_run = excluded.last_run,"
-                    " path = excluded.path, signature_id = excluded.signature_id,"
-                    " coarse_id = excluded.coarse_id, fine_id = excluded.fine_id,"
-                    " hang_id = excluded.hang_id, class = excluded.class, culprit = excluded.culprit", err) < 0)
-        goto fail;
     hist_time_text(when, (int64_t)now);
     if (hist_prepare(h, "UPDATE runs SET ended = ?2, algorithm = ?3, rules = ?4, files = ?5, ok = ?6,"
                         " partial = ?7, rejected = ?8, excluded = ?9, clusters = ?10, new_reports = ?11,"
@@ -366,8 +423,9 @@ hist_run_release(struct hist_db *h)
     size_t i;
 
     sqlite3_finalize(h->add);
+    sqlite3_finalize(h->known);
     sqlite3_finalize(h->add_sig);
-    h->add = h->add_sig = NULL;
+    h->add = h->known = h->add_sig = NULL;
     for (i = 0; i < h->ntargets; i++) {
         free(h->targets[i].from);
         free(h->targets[i].id);
@@ -377,17 +435,8 @@ hist_run_release(struct hist_db *h)
     free(h->targets);
     h->targets = NULL;
     h->ntargets = 0;
-    for (i = 0; i < h->nsigs; i++)
-        free(h->sigs[i]);
-    free(h->sigs);
-    h->sigs = NULL;
-    h->nsigs = h->capsigs = 0;
-    hindex_release(&h->sig_ix);
-    for (i = 0; i < h->nsigc; i++)
-        free(h->sigc[i].sig);
-    free(h->sigc);
-    h->sigc = NULL;
-    h->nsigc = 0;
+    hist_counts_release(&h->sigc);
+    hist_counts_release(&h->buildc);
     if (h->rh.clusters) {
         struct kpt_cluster_hist *ch = (struct kpt_cluster_hist *)h->rh.clusters;
 

@@ -56,6 +56,7 @@ check "night 2: a report's identity is in its JSON row" grep -q '"identity":"tex
 run --history h.db -o /dev/null n2
 check "night 3 over the same files adds a run and no report" \
     [ "$(q h.db 'SELECT count(*) FROM runs')|$(q h.db 'SELECT count(*) FROM reports')|$(q h.db 'SELECT new_reports FROM runs WHERE id = 3')" = "3|8|0" ]
+check "every report's cluster and runs are recorded (foreign_key_check)" [ -z "$(q h.db 'PRAGMA foreign_key_check')" ]
 
 # triage, kept by later runs; REGRESSED when a fixed cluster gets a report not seen before
 "$BIN" triage h.db "$sig" --status fixed --bug 'https://bugs.example/1?a=1&b=<2>' --note '| note **bold** <script>' > tr.txt
@@ -242,6 +243,9 @@ check "a history run's --csv is a --baseline" sh -c "grep -q 'SAME' base.md"
 awk '/^```sql$/ { on = 1; next } /^```$/ { on = 0 } on' "$SRC/README.md" > readme.sql
 check "the README's queries run on a history ($(grep -c ';$' readme.sql) statements)" \
     sh -c "[ -s readme.sql ] && sqlite3 -bail h.db < readme.sql > readme.out"
+
+check "after every run above, every row's cluster and run are recorded" \
+    sh -c "[ -z \"\$(sqlite3 h.db 'PRAGMA foreign_key_check')\" ] && [ -z \"\$(sqlite3 m.db 'PRAGMA foreign_key_check')\" ]"
 
 echo "# history: $pass passed, $fail failed"
 [ $fail = 0 ]
