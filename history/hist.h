@@ -18,7 +18,7 @@
 #include "model/model.h"
 #include "util/buf.h"
 
-#define HIST_SCHEMA 2                /* the schema version this build writes */
+#define HIST_SCHEMA 3                /* the schema version this build writes */
 #define HIST_APP_ID 0x6b707462       /* PRAGMA application_id: "kptb" */
 #define HIST_BUSY_MS (10 * 60 * 1000) /* how long a run waits for another's commit */
 

@@ -205,28 +205,46 @@ run_counts(struct hist_db *h, struct kpt_cluster_hist *ch, const struct by_id *i
     }
 }
 
-/* the history's reports (this run's among them: written as they came) per shown cluster */
+/* n reports of signature sig into its shown cluster's total, and into the history's */
+static void
+add_total(struct hist_db *h, struct kpt_cluster_hist *ch, const struct by_id *ids, size_t nids,
+          const char *sig, size_t n, int sign)
+{
+    const struct hist_target *tg = hist_target(h, sig);
+    size_t i = find_cluster(ids, nids, (const unsigned char *)(tg ? tg->id : sig));
+
+    if (sign < 0) {
+        h->rh.reports_ever -= n < h->rh.reports_ever ? n : h->rh.reports_ever;
+        if (i != SIZE_MAX)
+            ch[i].total -= n < ch[i].total ? n : ch[i].total;
+    } else {
+        h->rh.reports_ever += n;
+        if (i != SIZE_MAX)
+            ch[i].total += n;
+    }
+}
+
+/* the history's reports per shown cluster, this run's included: each cluster's count as the
+ * history kept it (clusters.reports), with what the run changed (hist_add()'s counts) */
 static int
 cluster_counts(struct hist_db *h, struct kpt_cluster_hist *ch, const struct by_id *ids, size_t n,
                struct buf *err)
 {
     sqlite3_stmt *st;
+    size_t j;
     int rc;
 
-    if (hist_prepare(h, "SELECT signature_id, count(*) FROM reports GROUP BY 1", &st, err) < 0)
+    if (hist_prepare(h, "SELECT signature_id, reports FROM clusters WHERE reports > 0", &st, err) < 0)
         return KPT_E_IO;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *sig = (const char *)sqlite3_column_text(st, 0);
-        const struct hist_target *tg = hist_target(h, sig);
-        size_t i = find_cluster(ids, n, (const unsigned char *)(tg ? tg->id : sig));
-
-        h->rh.reports_ever += hist_count(st, 1);
-        if (i != SIZE_MAX)
-            ch[i].total += hist_count(st, 1);
-    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        add_total(h, ch, ids, n, (const char *)sqlite3_column_text(st, 0), hist_count(st, 1), 1);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return hist_fail(h, err, "history: counting the history's reports");
+    for (j = 0; j < h->sigc.n; j++)
+        add_total(h, ch, ids, n, h->sigc.v[j].key, h->sigc.v[j].new_reports + h->sigc.v[j].moved, 1);
+    for (j = 0; j < h->movedc.n; j++)
+        add_total(h, ch, ids, n, h->movedc.v[j].key, h->movedc.v[j].reports, -1);
     return 0;
 }
 

@@ -56,8 +56,8 @@ hist_cluster_info(struct hist_db *h, const char *id, int with_total, struct kpt_
     if (!found)
         return 1;
     if (with_total) {
-        if (hist_cached(h, &h->total_st, "SELECT count(*) FROM reports WHERE signature_id = ?1 OR signature_id IN"
-                                    " (SELECT signature_id FROM clusters WHERE merged_into = ?1)", err) < 0)
+        if (hist_cached(h, &h->total_st, "SELECT coalesce(sum(reports), 0) FROM clusters"
+                                    " WHERE signature_id = ?1 OR merged_into = ?1", err) < 0)
             return KPT_E_IO;
         st = h->total_st;
         hist_bind_text(st, 1, id);

@@ -17,7 +17,8 @@
 /* counts by a string key (a signature id, a build), as many as the run has of them */
 struct hist_count {
     char *key;
-    size_t reports, new_reports;
+    size_t reports, new_reports; /* the run's reports under key, those new to the history */
+    size_t moved;                /* known reports an earlier run recorded under another key */
 };
 struct hist_counts {
     struct hist_count *v;
@@ -33,8 +34,9 @@ struct hist_db {
     int locked;           /* BEGIN IMMEDIATE was taken: COMMIT or ROLLBACK ends it */
     int64_t run_id, started;
     const char *kind;
-    sqlite3_stmt *add, *known, *add_sig; /* a report of the run: new, known; a signature */
+    sqlite3_stmt *add, *old, *known, *add_sig; /* a report of the run: new, known; a signature */
     struct hist_counts sigc;   /* the run's reports per signature (every one it met) */
+    struct hist_counts movedc; /* known reports that left a signature (as reports) */
     struct hist_counts buildc; /* its new reports per OS build ("?": none), new_reports only */
     sqlite3_stmt *info_st, *total_st, *merged_st; /* hist_cluster_info()'s, prepared once */
     struct hist_target *targets; /* every merge triage recorded, by 'from' */

@@ -26,18 +26,19 @@ static const char temp_sql[] =
     "CREATE TEMP TABLE cur_inputs(n INTEGER PRIMARY KEY, path TEXT NOT NULL);";
 
 /*
- * A report of the run: inserted when no run recorded it; else updated when an earlier run
- * did; else (met before in this run: its last_run is this run already) left alone. Two plain
- * statements, each of one row: an upsert, or a RETURNING clause, would make SQLite keep a
- * statement journal of every page each report touches.
+ * A report of the run: inserted when no run recorded it; else (an earlier run did: its
+ * last_run is another run's) its signature read, then the row updated; else (met before in
+ * this run) left alone. Plain statements of one row each: an upsert, or a RETURNING clause,
+ * would make SQLite keep a statement journal of every page each report touches.
  */
 static const char add_sql[] =
     "INSERT OR IGNORE INTO reports(identity, first_run, last_run, path, signature_id, coarse_id,"
     " fine_id, hang_id, class, os_build, model, process, panic_time, culprit)"
     " VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+static const char old_sql[] = "SELECT signature_id FROM reports WHERE identity = ?1 AND last_run <> ?2";
 static const char known_sql[] =
     "UPDATE reports SET last_run = ?2, path = ?3, signature_id = ?4, coarse_id = ?5, fine_id = ?6,"
-    " hang_id = ?7, class = ?8, culprit = ?13 WHERE identity = ?1 AND last_run <> ?2";
+    " hang_id = ?7, class = ?8, culprit = ?13 WHERE identity = ?1";
 
 static int
 cmp_target(const void *x, const void *y)
@@ -155,7 +156,9 @@ hist_lock(struct hist_db *h, struct buf *err)
     h->locked = 1;
     if (insert_run(h, err) < 0 || load_targets(h, err) < 0) /* what triage says now, under the lock */
         return KPT_E_IO;
-    return hist_prepare(h, add_sql, &h->add, err) < 0 ? KPT_E_IO : hist_prepare(h, known_sql, &h->known, err);
+    if (hist_prepare(h, add_sql, &h->add, err) < 0 || hist_prepare(h, old_sql, &h->old, err) < 0)
+        return KPT_E_IO;
+    return hist_prepare(h, known_sql, &h->known, err);
 }
 
 /* s (may be NULL) as parameter i, not copied: every parameter of hist_add()'s statements
@@ -205,8 +208,8 @@ count_of(struct hist_counts *c, const char *key, int *added)
     if (i == SIZE_MAX) {
         VEC_GROW(c->v, c->n + 1, c->cap);
         i = c->n++;
+        memset(&c->v[i], 0, sizeof(c->v[i]));
         c->v[i].key = xstrdup(key);
-        c->v[i].reports = c->v[i].new_reports = 0;
         hindex_add(&c->ix, hash, i);
     }
     return &c->v[i];
@@ -248,27 +251,48 @@ bind_shared(sqlite3_stmt *st, const struct kpt_report *r)
     bind_borrowed(st, 13, r->culprit);
 }
 
-/* the report's row: 1 inserted (no run recorded it), 0 updated (an earlier run did), 2 a
- * copy met before in this run (nothing changed), or KPT_E_IO */
+/*
+ * The report's row: 1 inserted (no run recorded it), 0 updated (an earlier run did; its
+ * signature then was *was, or NULL when the same), 2 a copy met before in this run (nothing
+ * changed), or KPT_E_IO.
+ */
 static int
-write_report(struct hist_db *h, struct arena *a, const struct kpt_report *r, struct buf *err)
+write_report(struct hist_db *h, struct arena *a, const struct kpt_report *r, const char **was,
+             struct buf *err)
 {
     sqlite3_stmt *st = h->add;
     int rc;
 
+    *was = NULL;
     bind_shared(st, r);
     sqlite3_bind_int64(st, 2, h->run_id);
     bind_borrowed(st, 9, r->os_build);
     bind_borrowed(st, 10, r->model);
     bind_borrowed(st, 11, r->process);
     bind_borrowed(st, 12, r->has_when ? kpt_time_text(a, r->when, r->when_local) : NULL);
-    if ((rc = step_changes(h, st)) == 0) {
+    if ((rc = step_changes(h, st)) != 0)
+        goto out;
+    st = h->old;
+    bind_borrowed(st, 1, r->identity);
+    sqlite3_bind_int64(st, 2, h->run_id);
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *sig = (const char *)sqlite3_column_text(st, 0);
+
+        if (sig && strcmp(sig, r->sig_id))
+            *was = arena_strdup(a, sig);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+            return hist_fail(h, err, "history: recording a report");
         st = h->known;
         bind_shared(st, r);
         sqlite3_bind_int64(st, 2, h->run_id);
-        if ((rc = step_changes(h, st)) >= 0)
-            rc = rc ? 0 : 2;
+        rc = step_changes(h, st) == 1 ? 0 : -1;
+    } else {
+        sqlite3_reset(st);
+        rc = rc == SQLITE_DONE ? 2 : -1;
     }
+out:
     return rc >= 0 ? rc : hist_fail(h, err, "history: recording a report");
 }
 
@@ -277,11 +301,12 @@ hist_add(struct hist_db *h, struct arena *a, const struct kpt_report *r, struct 
 {
     struct hist_count *sc;
     sqlite3_stmt *st;
+    const char *was;
     int rc, added;
 
     if (!r->identity || !r->sig_id || !r->signature)
         return 0; /* not signed: nothing to record */
-    if (hist_lock(h, err) < 0 || (rc = write_report(h, a, r, err)) < 0)
+    if (hist_lock(h, err) < 0 || (rc = write_report(h, a, r, &was, err)) < 0)
         return KPT_E_IO;
     sc = count_of(&h->sigc, r->sig_id, &added);
     if (rc == 2) {
@@ -291,6 +316,10 @@ hist_add(struct hist_db *h, struct arena *a, const struct kpt_report *r, struct 
         sc->new_reports += (size_t)rc;
         if (rc)
             count_of(&h->buildc, r->os_build ? r->os_build : "?", NULL)->new_reports++;
+        if (was) { /* signed differently by an earlier run: the report moves */
+            sc->moved++;
+            count_of(&h->movedc, was, NULL)->reports++;
+        }
     }
     if (!added)
         return 0;
@@ -331,6 +360,34 @@ exec_run(struct hist_db *h, const char *sql, struct buf *err)
     return rc == SQLITE_DONE ? 0 : hist_fail(h, err, "history: writing the run");
 }
 
+/* the clusters' counts of reports: each gains the run's new reports and those an earlier
+ * run had recorded under another signature, and loses those signed differently now */
+static int
+cluster_totals(struct hist_db *h, struct buf *err)
+{
+    sqlite3_stmt *st;
+    size_t i;
+    int rc = SQLITE_DONE;
+
+    if (hist_prepare(h, "UPDATE clusters SET reports = max(0, reports + ?2 - ?3) WHERE signature_id = ?1",
+                     &st, err) < 0)
+        return KPT_E_IO;
+    for (i = 0; i < h->sigc.n + h->movedc.n && rc == SQLITE_DONE; i++) {
+        const struct hist_count *c = i < h->sigc.n ? &h->sigc.v[i] : &h->movedc.v[i - h->sigc.n];
+        size_t gain = i < h->sigc.n ? c->new_reports + c->moved : 0, loss = i < h->sigc.n ? 0 : c->reports;
+
+        if (!gain && !loss)
+            continue;
+        hist_bind_text(st, 1, c->key);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)gain);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)loss);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : hist_fail(h, err, "history: counting the clusters' reports");
+}
+
 int
 hist_commit(struct hist_db *h, const struct kpt_summary *s, struct buf *err)
 {
@@ -347,6 +404,8 @@ hist_commit(struct hist_db *h, const struct kpt_summary *s, struct buf *err)
                     " ON CONFLICT(signature_id) DO UPDATE SET signature = excluded.signature,"
                     " class = excluded.class, culprit = coalesce(excluded.culprit, culprit),"
                     " last_run = excluded.last_run", err) < 0)
+        goto fail;
+    if (cluster_totals(h, err) < 0)
         goto fail;
     if (hist_prepare(h, "UPDATE clusters SET status = 'open', regressed_run = ?1 WHERE signature_id = ?2",
                      &st, err) < 0)
@@ -423,9 +482,10 @@ hist_run_release(struct hist_db *h)
     size_t i;
 
     sqlite3_finalize(h->add);
+    sqlite3_finalize(h->old);
     sqlite3_finalize(h->known);
     sqlite3_finalize(h->add_sig);
-    h->add = h->known = h->add_sig = NULL;
+    h->add = h->old = h->known = h->add_sig = NULL;
     for (i = 0; i < h->ntargets; i++) {
         free(h->targets[i].from);
         free(h->targets[i].id);
@@ -436,6 +496,7 @@ hist_run_release(struct hist_db *h)
     h->targets = NULL;
     h->ntargets = 0;
     hist_counts_release(&h->sigc);
+    hist_counts_release(&h->movedc);
     hist_counts_release(&h->buildc);
     if (h->rh.clusters) {
         struct kpt_cluster_hist *ch = (struct kpt_cluster_hist *)h->rh.clusters;

@@ -202,14 +202,40 @@ else
     echo "# SKIP the unwritable history: root, and no chattr +i here"
 fi
 
-# an older schema is brought forward, its data kept
-cp h.db old.db
+# older schemas are brought forward, their data kept: 2 (no count of reports with each
+# cluster, an index of the reports by signature), 1 (no per-run counts either)
+# counts_ok DB: every cluster's count of reports is the number of its reports
+counts_ok() {
+    [ "$(q "$1" 'SELECT count(*) FROM clusters c WHERE reports <> (SELECT count(*) FROM reports r WHERE r.signature_id = c.signature_id)')" = 0 ]
+}
+cp h.db old2.db
+sqlite3 old2.db 'ALTER TABLE clusters DROP COLUMN reports; CREATE INDEX reports_signature ON reports(signature_id); PRAGMA user_version = 2'
+cp old2.db old.db
 sqlite3 old.db 'DROP TABLE run_clusters; PRAGMA user_version = 1'
+"$BIN" history old2.db > /dev/null
+check "schema 2 migrated to 3 by a reading command: each cluster counts its reports, the index is gone" \
+    sh -c "[ \"\$(sqlite3 old2.db 'PRAGMA user_version')|\$(sqlite3 old2.db \"SELECT count(*) FROM sqlite_master WHERE name = 'reports_signature'\")\" = '3|0' ] && \
+           [ \"\$(sqlite3 old2.db 'SELECT sum(reports) FROM clusters')\" = \"\$(sqlite3 h.db 'SELECT count(*) FROM reports')\" ]"
+check "... counted right" counts_ok old2.db
 run --history old.db -o /dev/null n5
-check "schema 1 migrated to 2, its reports kept" \
-    [ "$(q old.db 'PRAGMA user_version')|$(q old.db 'SELECT count(*) FROM reports')" = "2|$(q h.db 'SELECT count(*) FROM reports')" ]
+check "schema 1 migrated to 3, its reports kept" \
+    [ "$(q old.db 'PRAGMA user_version')|$(q old.db 'SELECT count(*) FROM reports')" = "3|$(q h.db 'SELECT count(*) FROM reports')" ]
 check "the migration filled the per-run counts from the reports" \
     [ "$(q old.db 'SELECT count(*) > 0 FROM run_clusters WHERE run_id < (SELECT max(id) FROM runs)')" = 1 ]
+check "... and each cluster's count" counts_ok old.db
+
+# the same reports signed otherwise (--frames 1): known reports move to other clusters, and
+# the clusters' counts follow them
+cp h.db fr.db
+run --history fr.db -o /dev/null --json fr.json --frames 1 n2
+check "--frames 1 signs some known reports otherwise" \
+    [ "$(q fr.db 'SELECT count(*) FROM reports WHERE last_run = (SELECT max(id) FROM runs) AND signature_id NOT IN (SELECT signature_id FROM clusters WHERE first_run < (SELECT max(id) FROM runs))')" -gt 0 ]
+check "reports that moved: every cluster's count is its reports'" counts_ok fr.db
+check "... and the run's totals are the history's" python3 -c "
+import json, sys
+d = json.load(open('fr.json'))
+ever = sum(c['history']['total_reports'] for c in d['clusters'])
+sys.exit(not (d['totals']['history']['reports_ever'] == $(q fr.db 'SELECT count(*) FROM reports') >= ever > 0))"
 
 # merge: shards recorded as one run, as one run over them all would be
 run --emit-state s1.json -o /dev/null n1/fleet-a n1/fleet-b
@@ -246,6 +272,8 @@ check "the README's queries run on a history ($(grep -c ';$' readme.sql) stateme
 
 check "after every run above, every row's cluster and run are recorded" \
     sh -c "[ -z \"\$(sqlite3 h.db 'PRAGMA foreign_key_check')\" ] && [ -z \"\$(sqlite3 m.db 'PRAGMA foreign_key_check')\" ]"
+both_counts_ok() { counts_ok h.db && counts_ok m.db; }
+check "... and every cluster's count is its reports'" both_counts_ok
 
 echo "# history: $pass passed, $fail failed"
 [ $fail = 0 ]
