@@ -122,8 +122,8 @@ build_trends(struct hist_db *h, struct buf *err)
     size_t n = 0, cap = 0, i, k, nt = h->rh.ntrend;
     int rc;
 
-    if (hist_prepare(h, "SELECT coalesce(os_build, '?'), first_run, count(*) FROM reports"
-                        " WHERE first_run >= ?1 AND first_run < ?2 GROUP BY 1, 2 ORDER BY 1, 2", &st, err) < 0)
+    if (hist_prepare(h, "SELECT os_build, run_id, new_reports FROM run_builds"
+                        " WHERE run_id >= ?1 AND run_id < ?2 ORDER BY 1, 2", &st, err) < 0)
         return KPT_E_IO;
     sqlite3_bind_int64(st, 1, h->trend_ids[0]);
     sqlite3_bind_int64(st, 2, h->run_id);

@@ -68,13 +68,22 @@ static const char *const migrations[HIST_SCHEMA] = {
     "CREATE INDEX run_clusters_run ON run_clusters(run_id);"
     "INSERT INTO run_clusters(run_id, signature_id, reports, new_reports)"
     " SELECT first_run, signature_id, count(*), count(*) FROM reports GROUP BY 1, 2;",
-    /* 2 -> 3: each cluster's count of reports kept with it (a run writes its reports as
-     * they come: an index of every report by signature cost it a third of that), counted
-     * once here from the reports, then the index those counts replace dropped */
+    /* 2 -> 3: each cluster's count of reports kept with it, and each run's new reports per
+     * OS build (a run writes its reports as they come: the two indexes of every report these
+     * replace, by signature and by first run, cost it half of that), counted once here from
+     * the reports, then the indexes dropped */
     "ALTER TABLE clusters ADD COLUMN reports INTEGER NOT NULL DEFAULT 0;"
     "UPDATE clusters SET reports = (SELECT count(*) FROM reports r"
     " WHERE r.signature_id = clusters.signature_id);"
-    "DROP INDEX reports_signature;",
+    "CREATE TABLE run_builds("
+    " run_id INTEGER NOT NULL REFERENCES runs(id),"
+    " os_build TEXT NOT NULL,"
+    " new_reports INTEGER NOT NULL,"
+    " PRIMARY KEY(run_id, os_build)) WITHOUT ROWID;"
+    "INSERT INTO run_builds(run_id, os_build, new_reports)"
+    " SELECT first_run, coalesce(os_build, '?'), count(*) FROM reports GROUP BY 1, 2;"
+    "DROP INDEX reports_signature;"
+    "DROP INDEX reports_first_run;",
 };
 
 /* one integer a PRAGMA or query returns; -1 with why in err */

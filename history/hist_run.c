@@ -388,6 +388,32 @@ cluster_totals(struct hist_db *h, struct buf *err)
     return rc == SQLITE_DONE ? 0 : hist_fail(h, err, "history: counting the clusters' reports");
 }
 
+/* a row of the run for each entry of c that counts something: ?1 the run, ?2 the key, ?3
+ * its reports, ?4 its new reports (a signature met only in copies of reports met under
+ * another counts nothing) */
+static int
+write_counts(struct hist_db *h, const char *sql, const struct hist_counts *c, struct buf *err)
+{
+    sqlite3_stmt *st;
+    size_t i;
+    int rc = SQLITE_DONE;
+
+    if (hist_prepare(h, sql, &st, err) < 0)
+        return KPT_E_IO;
+    for (i = 0; i < c->n && rc == SQLITE_DONE; i++) {
+        if (!c->v[i].reports && !c->v[i].new_reports)
+            continue;
+        sqlite3_bind_int64(st, 1, h->run_id);
+        hist_bind_text(st, 2, c->v[i].key);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)c->v[i].reports);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64)c->v[i].new_reports);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : hist_fail(h, err, "history: writing the run");
+}
+
 int
 hist_commit(struct hist_db *h, const struct kpt_summary *s, struct buf *err)
 {
@@ -422,24 +448,11 @@ hist_commit(struct hist_db *h, const struct kpt_summary *s, struct buf *err)
     sqlite3_finalize(st);
     st = NULL;
     /* the per-run counts, as hist_add() kept them */
-    if (hist_prepare(h, "INSERT INTO run_clusters(run_id, signature_id, reports, new_reports)"
-                        " VALUES (?1, ?2, ?3, ?4)", &st, err) < 0)
+    if (write_counts(h, "INSERT INTO run_clusters(run_id, signature_id, reports, new_reports)"
+                        " VALUES (?1, ?2, ?3, ?4)", &h->sigc, err) < 0 ||
+        write_counts(h, "INSERT INTO run_builds(run_id, os_build, new_reports) VALUES (?1, ?2, ?4)",
+                     &h->buildc, err) < 0)
         goto fail;
-    for (i = 0; i < h->sigc.n; i++) {
-        const struct hist_count *c = &h->sigc.v[i];
-
-        if (!c->reports)
-            continue; /* only copies of reports met under another signature */
-        sqlite3_bind_int64(st, 1, h->run_id);
-        hist_bind_text(st, 2, c->key);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64)c->reports);
-        sqlite3_bind_int64(st, 4, (sqlite3_int64)c->new_reports);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            goto sqlfail;
-        sqlite3_reset(st);
-    }
-    sqlite3_finalize(st);
-    st = NULL;
     hist_time_text(when, (int64_t)now);
     if (hist_prepare(h, "UPDATE runs SET ended = ?2, algorithm = ?3, rules = ?4, files = ?5, ok = ?6,"
                         " partial = ?7, rejected = ?8, excluded = ?9, clusters = ?10, new_reports = ?11,"

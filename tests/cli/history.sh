@@ -52,6 +52,10 @@ h = d['totals']['history']
 c = d['clusters'][0]['history']
 sys.exit(not (h['reports_new'] == 1 and h['copies'] == 4 and h['runs'] == 2 and
               c['new_reports'] == 1 and c['total_reports'] == 4 and c['trend'] == [3, 1]))"
+check "night 2: new reports per OS build, night 1's (7) and this one's (1)" python3 -c "
+import json, sys
+b = json.load(open('n2.json'))['totals']['history']['builds']
+sys.exit(not (len(b) > 1 and sum(x['trend'][0] for x in b) == 7 and sum(x['trend'][-1] for x in b) == 1))"
 check "night 2: a report's identity is in its JSON row" grep -q '"identity":"text:' n2.json
 run --history h.db -o /dev/null n2
 check "night 3 over the same files adds a run and no report" \
@@ -203,13 +207,15 @@ else
 fi
 
 # older schemas are brought forward, their data kept: 2 (no count of reports with each
-# cluster, an index of the reports by signature), 1 (no per-run counts either)
+# cluster, no new reports per run and build, indexes of the reports by signature and first
+# run instead), 1 (no per-run counts per cluster either)
 # counts_ok DB: every cluster's count of reports is the number of its reports
 counts_ok() {
     [ "$(q "$1" 'SELECT count(*) FROM clusters c WHERE reports <> (SELECT count(*) FROM reports r WHERE r.signature_id = c.signature_id)')" = 0 ]
 }
 cp h.db old2.db
-sqlite3 old2.db 'ALTER TABLE clusters DROP COLUMN reports; CREATE INDEX reports_signature ON reports(signature_id); PRAGMA user_version = 2'
+sqlite3 old2.db 'ALTER TABLE clusters DROP COLUMN reports; DROP TABLE run_builds; CREATE INDEX reports_signature ON reports(signature_id);
+                 CREATE INDEX reports_first_run ON reports(first_run); PRAGMA user_version = 2'
 cp old2.db old.db
 sqlite3 old.db 'DROP TABLE run_clusters; PRAGMA user_version = 1'
 "$BIN" history old2.db > /dev/null
@@ -217,6 +223,9 @@ check "schema 2 migrated to 3 by a reading command: each cluster counts its repo
     sh -c "[ \"\$(sqlite3 old2.db 'PRAGMA user_version')|\$(sqlite3 old2.db \"SELECT count(*) FROM sqlite_master WHERE name = 'reports_signature'\")\" = '3|0' ] && \
            [ \"\$(sqlite3 old2.db 'SELECT sum(reports) FROM clusters')\" = \"\$(sqlite3 h.db 'SELECT count(*) FROM reports')\" ]"
 check "... counted right" counts_ok old2.db
+builds='SELECT group_concat(run_id || os_build || new_reports) FROM (SELECT * FROM run_builds ORDER BY 1, 2)'
+check "... and each run's new reports per build, as the runs counted them" \
+    sh -c "[ -n \"\$(sqlite3 h.db \"$builds\")\" ] && [ \"\$(sqlite3 h.db \"$builds\")\" = \"\$(sqlite3 old2.db \"$builds\")\" ]"
 run --history old.db -o /dev/null n5
 check "schema 1 migrated to 3, its reports kept" \
     [ "$(q old.db 'PRAGMA user_version')|$(q old.db 'SELECT count(*) FROM reports')" = "3|$(q h.db 'SELECT count(*) FROM reports')" ]
@@ -252,7 +261,7 @@ cp "$P17" "sq'l/x'); DROP TABLE reports; --.panic"
 run --history h.db -o /dev/null "sq'l"
 check "a path holding SQL is stored as text (the report's latest path)" \
     [ "$(q h.db "SELECT count(*) FROM reports WHERE path LIKE '%x''); DROP TABLE reports; --.panic'")" = 1 ]
-check "... and the tables are all there" [ "$(q h.db "SELECT count(*) FROM sqlite_master WHERE type = 'table'")" = 4 ]
+check "... and the tables are all there" [ "$(q h.db "SELECT count(*) FROM sqlite_master WHERE type = 'table'")" = 5 ]
 
 # a history kept inside the dumps folder is not read as a report (nor SQLite's files)
 mkdir inside && cp "$P17" inside/
