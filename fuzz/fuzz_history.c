@@ -28,6 +28,32 @@ remove_all(const char *path)
     unlink(side);
 }
 
+/* a run's reports into whatever the file holds: one the seeds hold (known; signed otherwise
+ * now: it moves), a new one, and a copy of it */
+static int
+add_reports(struct hist_db *h, struct buf *err)
+{
+    static const char *const ids[] = { "text:daa656afa85910a6e6d60c3ddfed953a",
+                                       "incident:00000000-0000-4000-8000-000000000000",
+                                       "incident:00000000-0000-4000-8000-000000000000" };
+    struct arena *a = arena_new(1024);
+    size_t i;
+    int rc = 0;
+
+    for (i = 0; i < sizeof(ids) / sizeof(*ids) && rc == 0; i++) {
+        struct kpt_report r;
+
+        kpt_report_init(&r, a, "fuzz.panic");
+        r.identity = ids[i];
+        r.sig_id = "00112233445566ff";
+        r.signature = "fuzz | frame";
+        r.os_build = i ? "22G74" : NULL;
+        rc = hist_add(h, a, &r, err);
+    }
+    arena_free(a);
+    return rc;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -60,7 +86,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 hist_row_release(&row);
             hist_table_release(&t);
         }
-        if (hist_begin(h, "run", 0, inputs, 1, &err) == 0)
+        if (hist_begin(h, "run", 0, inputs, 1, &err) == 0 && add_reports(h, &err) == 0)
             hist_annotate(h, NULL, 0, &rh, &err);
         hist_close(h); /* rolled back */
     }

@@ -205,23 +205,24 @@ run_counts(struct hist_db *h, struct kpt_cluster_hist *ch, const struct by_id *i
     }
 }
 
-/* n reports of signature sig into its shown cluster's total, and into the history's */
+/* v + d, or 0 where a count in the file was less than the run takes away */
+static size_t
+plus(size_t v, int64_t d)
+{
+    return d < 0 && (uint64_t)-d > v ? 0 : v + (size_t)d;
+}
+
+/* d reports of signature sig into its shown cluster's total, and into the history's */
 static void
 add_total(struct hist_db *h, struct kpt_cluster_hist *ch, const struct by_id *ids, size_t nids,
-          const char *sig, size_t n, int sign)
+          const char *sig, int64_t d)
 {
     const struct hist_target *tg = hist_target(h, sig);
     size_t i = find_cluster(ids, nids, (const unsigned char *)(tg ? tg->id : sig));
 
-    if (sign < 0) {
-        h->rh.reports_ever -= n < h->rh.reports_ever ? n : h->rh.reports_ever;
-        if (i != SIZE_MAX)
-            ch[i].total -= n < ch[i].total ? n : ch[i].total;
-    } else {
-        h->rh.reports_ever += n;
-        if (i != SIZE_MAX)
-            ch[i].total += n;
-    }
+    h->rh.reports_ever = plus(h->rh.reports_ever, d);
+    if (i != SIZE_MAX)
+        ch[i].total = plus(ch[i].total, d);
 }
 
 /* the history's reports per shown cluster, this run's included: each cluster's count as the
@@ -237,14 +238,14 @@ cluster_counts(struct hist_db *h, struct kpt_cluster_hist *ch, const struct by_i
     if (hist_prepare(h, "SELECT signature_id, reports FROM clusters WHERE reports > 0", &st, err) < 0)
         return KPT_E_IO;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        add_total(h, ch, ids, n, (const char *)sqlite3_column_text(st, 0), hist_count(st, 1), 1);
+        add_total(h, ch, ids, n, (const char *)sqlite3_column_text(st, 0), (int64_t)hist_count(st, 1));
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return hist_fail(h, err, "history: counting the history's reports");
     for (j = 0; j < h->sigc.n; j++)
-        add_total(h, ch, ids, n, h->sigc.v[j].key, h->sigc.v[j].new_reports + h->sigc.v[j].moved, 1);
+        add_total(h, ch, ids, n, h->sigc.v[j].key, (int64_t)(h->sigc.v[j].new_reports + h->sigc.v[j].moved));
     for (j = 0; j < h->movedc.n; j++)
-        add_total(h, ch, ids, n, h->movedc.v[j].key, h->movedc.v[j].reports, -1);
+        add_total(h, ch, ids, n, h->movedc.v[j].key, -(int64_t)h->movedc.v[j].reports);
     return 0;
 }
 

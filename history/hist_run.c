@@ -5,11 +5,11 @@
  *
  * Each report goes straight into the reports table inside the run's one transaction: an
  * identity no run recorded is inserted, one an earlier run recorded is updated, a second
- * copy in this run changes nothing (the first copy met wins), and the statement says which
- * of the three it was. The run's counts per signature and per build are kept here (as many
- * as the run has clusters and builds); its signatures wait in temp.cur_sig, so that
- * hist_annotate() (hist_annot.c) still tells the clusters the history never saw, and
- * hist_commit() writes clusters, per-run counts and the run, then commits.
+ * copy in this run changes nothing (the first copy met wins). The run's counts per
+ * signature and per build are kept here (as many as the run has clusters and builds); its
+ * signatures wait in temp.cur_sig, so that hist_annotate() (hist_annot.c) still tells the
+ * clusters the history never saw, and hist_commit() writes clusters, their counts of
+ * reports, the run's counts and the run, then commits.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,12 +237,14 @@ step_changes(struct hist_db *h, sqlite3_stmt *st)
     return rc == SQLITE_DONE ? sqlite3_changes(h->db) : -1;
 }
 
-/* the values add_sql and known_sql share (?1, ?3 to ?8 and ?13) into st */
+/* the values add_sql and known_sql share (?1, ?3 to ?8 and ?13) into st; none of the
+ * table's NOT NULL columns gets a NULL (identity and signature are there, the path is ""
+ * at worst), so that OR IGNORE ignores only an identity recorded already */
 static void
 bind_shared(sqlite3_stmt *st, const struct kpt_report *r)
 {
     bind_borrowed(st, 1, r->identity);
-    bind_borrowed(st, 3, r->path);
+    bind_borrowed(st, 3, r->path ? r->path : "");
     bind_borrowed(st, 4, r->sig_id);
     bind_borrowed(st, 5, r->coarse_id);
     bind_borrowed(st, 6, r->fine_id);
@@ -360,8 +362,24 @@ exec_run(struct hist_db *h, const char *sql, struct buf *err)
     return rc == SQLITE_DONE ? 0 : hist_fail(h, err, "history: writing the run");
 }
 
+/* cluster sig's count of reports, +gain -loss, by st (cluster_totals()'s) */
+static int
+count_change(sqlite3_stmt *st, const char *sig, size_t gain, size_t loss)
+{
+    int rc;
+
+    if (!gain && !loss)
+        return SQLITE_DONE;
+    hist_bind_text(st, 1, sig);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)gain);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)loss);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc;
+}
+
 /* the clusters' counts of reports: each gains the run's new reports and those an earlier
- * run had recorded under another signature, and loses those signed differently now */
+ * run had recorded under another signature, and loses those signed otherwise now */
 static int
 cluster_totals(struct hist_db *h, struct buf *err)
 {
@@ -372,18 +390,10 @@ cluster_totals(struct hist_db *h, struct buf *err)
     if (hist_prepare(h, "UPDATE clusters SET reports = max(0, reports + ?2 - ?3) WHERE signature_id = ?1",
                      &st, err) < 0)
         return KPT_E_IO;
-    for (i = 0; i < h->sigc.n + h->movedc.n && rc == SQLITE_DONE; i++) {
-        const struct hist_count *c = i < h->sigc.n ? &h->sigc.v[i] : &h->movedc.v[i - h->sigc.n];
-        size_t gain = i < h->sigc.n ? c->new_reports + c->moved : 0, loss = i < h->sigc.n ? 0 : c->reports;
-
-        if (!gain && !loss)
-            continue;
-        hist_bind_text(st, 1, c->key);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)gain);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64)loss);
-        rc = sqlite3_step(st);
-        sqlite3_reset(st);
-    }
+    for (i = 0; i < h->sigc.n && rc == SQLITE_DONE; i++)
+        rc = count_change(st, h->sigc.v[i].key, h->sigc.v[i].new_reports + h->sigc.v[i].moved, 0);
+    for (i = 0; i < h->movedc.n && rc == SQLITE_DONE; i++)
+        rc = count_change(st, h->movedc.v[i].key, 0, h->movedc.v[i].reports);
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : hist_fail(h, err, "history: counting the clusters' reports");
 }
