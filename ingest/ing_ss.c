@@ -134,8 +134,10 @@ state_flag(struct jr *j, size_t i, void *ctx)
         c->t->state |= KPT_TH_SUSP;
     else if (!strcmp(s, "TH_IDLE"))
         c->t->state |= KPT_TH_IDLE;
-    if (c->nstate < 16)
+    if (c->nstate < sizeof(c->state) / sizeof(c->state[0]))
         c->state[c->nstate++] = s;
+    else
+        c->ss->dropped++; /* past the flags a thread's state text keeps (its bits are set) */
     return 0;
 }
 

@@ -178,7 +178,8 @@ struct kpt_stackshot {
     size_t nprocs, nthreads, nframes;
     struct kpt_ss_image *images;
     size_t nimages;
-    size_t dropped;     /* processes, threads, frames, images or lines past the limits */
+    size_t dropped;     /* processes, threads, frames, images, lines or a thread's state
+                         * flags past the limits */
     const char *damage; /* why the stackshot could not be read whole, or NULL */
 };
 

@@ -242,6 +242,14 @@ test_damage(void **state)
     assert_int_equal(r->hang->nframes, 5); /* the malformed pair keeps its place, unknown */
     assert_int_equal(r->hang->frames[4].image->kind, '?');
     assert_int_equal(r->hang->frames[0].image->kind, '?');
+    /* a thread's state flags past the 16 its text keeps: counted as dropped, its bits set */
+    body = "{\"processByPid\":{\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{\"7\":{\"id\":7,"
+           "\"state\":[\"A\",\"B\",\"C\",\"D\",\"E\",\"F\",\"G\",\"H\",\"I\",\"J\",\"K\",\"L\",\"M\",\"N\",\"O\","
+           "\"P\",\"Q\",\"R\",\"TH_UNINT\"],\"kernelFrames\":[[0,16]]}}}}}";
+    ss = ing_ss_parse(body, strlen(body), a);
+    assert_null(ss->damage);
+    assert_int_equal(ss->dropped, 3);
+    assert_true(ss->procs[0].threads[0].state & KPT_TH_UNINT);
     /* a body cut inside the stackshot: no thread, and why */
     body = "{\"processByPid\":{\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{\"7\":{\"id\":7,\"kernelFr";
     r = arena_alloc(a, sizeof(*r));
