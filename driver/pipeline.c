@@ -174,6 +174,11 @@ pipeline_finish(struct run *run, int *ok)
 {
     size_t i;
 
+    if (run->hist_error) { /* the history's error said, not the outputs' */
+        diag_printf("the history was not written: nothing was replaced");
+        *ok = 0;
+        return KPT_EXIT_START;
+    }
     if (!run->io_error && pipeline_hist_annotate(run) < 0) {
         *ok = 0;
         return KPT_EXIT_START;

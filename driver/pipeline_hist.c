@@ -44,7 +44,7 @@ pipeline_hist_add(struct run *run, const struct kpt_report *r)
     if (!run->hist || !KPT_READ(r) || r->excluded)
         return 0;
     if (hist_add(run->hist, run->arena, r, &err) < 0) {
-        run->io_error = 1;
+        run->io_error = run->hist_error = 1;
         return hist_error(run->o->history, &err);
     }
     buf_release(&err);

@@ -46,7 +46,8 @@ struct run {
     struct kpt_summary sum;
     struct kpt_rejected *rej;
     size_t nrej, rej_cap;
-    int io_error;
+    int io_error;   /* an output, or the history, failed (said already): the walk stops */
+    int hist_error; /* ... and it was the history */
     int lock, has_lock; /* the outputs' lock (outfile_lock), once pipeline_finish took it */
     struct progress progress;
     size_t seen; /* inputs met by the current pass */

@@ -86,9 +86,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 hist_row_release(&row);
             hist_table_release(&t);
         }
-        if (hist_begin(h, "run", 0, inputs, 1, &err) == 0 && add_reports(h, &err) == 0)
-            hist_annotate(h, NULL, 0, &rh, &err);
-        hist_close(h); /* rolled back */
+        /* a run into the file, committed (its counts written into what the file holds) */
+        if (hist_begin(h, "run", 0, inputs, 1, &err) == 0 && add_reports(h, &err) == 0 &&
+            hist_annotate(h, NULL, 0, &rh, &err) == 0) {
+            struct kpt_summary sum;
+
+            memset(&sum, 0, sizeof(sum));
+            sum.hist = rh;
+            hist_commit(h, &sum, &err);
+        }
+        hist_close(h); /* rolled back, unless committed */
     }
     buf_release(&err);
     remove_all(path);

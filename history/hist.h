@@ -48,8 +48,9 @@ int hist_begin(struct hist_db *h, const char *kind, int64_t started, char *const
  * first takes the write lock, as hist_lock()); 0 or -1 with why in err */
 int hist_add(struct hist_db *h, struct arena *a, const struct kpt_report *r, struct buf *err);
 
-/* hist_lock() - take the file's write lock for the rest of the run (waiting up to
- * HIST_BUSY_MS for another run's commit) and read triage's merges; 0 or -1 */
+/* hist_lock() - unless taken already (by hist_add()), take the file's write lock for the
+ * rest of the run (waiting up to HIST_BUSY_MS for another run's commit), record the run's
+ * row and read triage's merges; 0 or -1 */
 int hist_lock(struct hist_db *h, struct buf *err);
 /* hist_target() - after hist_lock(), the cluster triage merged signature id 'sig' into, or
  * NULL; its signature and class as the history last saw them */

@@ -186,9 +186,9 @@ build_trends(struct hist_db *h, struct buf *err)
 }
 
 /* the run's reports per shown cluster (a merged signature's are shown under its target),
- * from hist_add()'s counts per signature */
+ * from hist_add()'s counts per signature: the new ones into ch, all of them into seen */
 static void
-run_counts(struct hist_db *h, struct kpt_cluster_hist *ch, const struct by_id *ids, size_t n)
+run_counts(struct hist_db *h, struct kpt_cluster_hist *ch, const struct by_id *ids, size_t n, size_t *seen)
 {
     size_t j;
 
@@ -199,17 +199,20 @@ run_counts(struct hist_db *h, struct kpt_cluster_hist *ch, const struct by_id *i
 
         if (i == SIZE_MAX)
             continue;
+        seen[i] += c->reports;
         ch[i].new_reports += c->new_reports;
         h->rh.reports_new += c->new_reports;
         h->rh.reports_known += c->reports - c->new_reports;
     }
 }
 
-/* v + d, or 0 where a count in the file was less than the run takes away */
+/* v + d within 0 and HIST_COUNT_MAX: the counts come from a file that may say anything */
 static size_t
 plus(size_t v, int64_t d)
 {
-    return d < 0 && (uint64_t)-d > v ? 0 : v + (size_t)d;
+    if (d < 0)
+        return (uint64_t)-(d + 1) >= v ? 0 : v - (size_t)-(d + 1) - 1;
+    return hist_count_add(v, (size_t)d);
 }
 
 /* d reports of signature sig into its shown cluster's total, and into the history's */
@@ -243,9 +246,7 @@ cluster_counts(struct hist_db *h, struct kpt_cluster_hist *ch, const struct by_i
     if (rc != SQLITE_DONE)
         return hist_fail(h, err, "history: counting the history's reports");
     for (j = 0; j < h->sigc.n; j++)
-        add_total(h, ch, ids, n, h->sigc.v[j].key, (int64_t)(h->sigc.v[j].new_reports + h->sigc.v[j].moved));
-    for (j = 0; j < h->movedc.n; j++)
-        add_total(h, ch, ids, n, h->movedc.v[j].key, -(int64_t)h->movedc.v[j].reports);
+        add_total(h, ch, ids, n, h->sigc.v[j].key, hist_count_change(&h->sigc.v[j]));
     return 0;
 }
 
@@ -255,6 +256,7 @@ hist_annotate(struct hist_db *h, const struct kpt_cluster *c, size_t n, const st
 {
     struct kpt_cluster_hist *ch = xcalloc(n ? n : 1, sizeof(*ch));
     struct by_id *ids = xcalloc(n ? n : 1, sizeof(*ids));
+    size_t *seen = xcalloc(n ? n : 1, sizeof(*seen));
     sqlite3_stmt *tr = NULL;
     size_t i;
     int ret = KPT_E_IO;
@@ -269,7 +271,7 @@ hist_annotate(struct hist_db *h, const struct kpt_cluster *c, size_t n, const st
     qsort(ids, n, sizeof(*ids), cmp_by_id);
     if (hist_lock(h, err) < 0)
         goto out;
-    run_counts(h, ch, ids, n);
+    run_counts(h, ch, ids, n, seen);
     if (trend_runs(h, err) < 0 || build_trends(h, err) < 0 || cluster_counts(h, ch, ids, n, err) < 0)
         goto out;
     if (hist_prepare(h, hist_trend_sql, &tr, err) < 0)
@@ -280,6 +282,8 @@ hist_annotate(struct hist_db *h, const struct kpt_cluster *c, size_t n, const st
 
         if (rc < 0)
             goto out;
+        if (x->total < seen[i]) /* the file's counts were short (or not counts) */
+            x->total = seen[i];
         x->trend = xcalloc(h->rh.ntrend, sizeof(size_t));
         if (hist_trend(tr, c[i].id_hex, h->trend_ids, h->rh.ntrend, x->trend) < 0) {
             hist_fail(h, err, "history: reading a trend");
@@ -299,11 +303,14 @@ hist_annotate(struct hist_db *h, const struct kpt_cluster *c, size_t n, const st
         if (!x->first_seen)
             x->first_seen = h->started;
     }
+    if (h->rh.reports_ever < h->rh.reports_new + h->rh.reports_known)
+        h->rh.reports_ever = h->rh.reports_new + h->rh.reports_known;
     ret = 0;
     *out = &h->rh;
 out:
     sqlite3_finalize(tr);
     free(ids);
+    free(seen);
     return ret;
 }
 

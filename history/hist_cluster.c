@@ -55,16 +55,16 @@ hist_cluster_info(struct hist_db *h, const char *id, int with_total, struct kpt_
         return hist_fail(h, err, "history: reading a cluster");
     if (!found)
         return 1;
-    if (with_total) {
-        if (hist_cached(h, &h->total_st, "SELECT coalesce(sum(reports), 0) FROM clusters"
-                                    " WHERE signature_id = ?1 OR merged_into = ?1", err) < 0)
+    if (with_total) { /* summed here: a file's counts may be anything, SQLite's sum() can overflow */
+        if (hist_cached(h, &h->total_st, "SELECT reports FROM clusters WHERE signature_id = ?1 OR merged_into = ?1",
+                        err) < 0)
             return KPT_E_IO;
         st = h->total_st;
         hist_bind_text(st, 1, id);
-        rc = sqlite3_step(st);
-        ch->total = rc == SQLITE_ROW ? hist_count(st, 0) : 0;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+            ch->total = hist_count_add(ch->total, hist_count(st, 0));
         sqlite3_reset(st);
-        if (rc != SQLITE_ROW)
+        if (rc != SQLITE_DONE)
             return hist_fail(h, err, "history: reading a cluster");
     }
     if (hist_cached(h, &h->merged_st, "SELECT signature_id FROM clusters WHERE merged_into = ?1 ORDER BY 1", err) < 0)

@@ -82,8 +82,8 @@ static const char *const migrations[HIST_SCHEMA] = {
     " PRIMARY KEY(run_id, os_build)) WITHOUT ROWID;"
     "INSERT INTO run_builds(run_id, os_build, new_reports)"
     " SELECT first_run, coalesce(os_build, '?'), count(*) FROM reports GROUP BY 1, 2;"
-    "DROP INDEX reports_signature;"
-    "DROP INDEX reports_first_run;",
+    "DROP INDEX IF EXISTS reports_signature;"
+    "DROP INDEX IF EXISTS reports_first_run;",
 };
 
 /* one integer a PRAGMA or query returns; -1 with why in err */

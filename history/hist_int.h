@@ -14,17 +14,23 @@
  * reports are written in the order they come, which is no order of the table's. */
 #define HIST_CACHE_KB (64 * 1024)
 
-/* counts by a string key (a signature id, a build), as many as the run has of them */
+/* what a run counted of one key: a signature (every field), or an OS build (new_reports) */
 struct hist_count {
     char *key;
-    size_t reports, new_reports; /* the run's reports under key, those new to the history */
-    size_t moved;                /* known reports an earlier run recorded under another key */
+    size_t reports;     /* the run's reports under key (copies of one identity once) */
+    size_t new_reports; /* those no earlier run recorded */
+    size_t moved_in;    /* known reports an earlier run recorded under another signature */
+    size_t moved_out;   /* known reports recorded under this one, signed otherwise now */
+    int met;            /* a report of the run is signed so (not only moved out of it) */
 };
+/* the keys a run counted, as many as it has clusters (or builds) */
 struct hist_counts {
     struct hist_count *v;
     size_t n, cap;
     struct hindex ix; /* over v, by key */
 };
+/* hist_count_change() - what the run changes in the history's count of c's reports */
+int64_t hist_count_change(const struct hist_count *c);
 void hist_counts_release(struct hist_counts *c);
 
 struct hist_db {
@@ -35,9 +41,8 @@ struct hist_db {
     int64_t run_id, started;
     const char *kind;
     sqlite3_stmt *add, *old, *known, *add_sig; /* a report of the run: new, known; a signature */
-    struct hist_counts sigc;   /* the run's reports per signature (every one it met) */
-    struct hist_counts movedc; /* known reports that left a signature (as reports) */
-    struct hist_counts buildc; /* its new reports per OS build ("?": none), new_reports only */
+    struct hist_counts sigc;   /* the run's reports per signature (and those moved out) */
+    struct hist_counts buildc; /* its new reports per OS build ("?": none) */
     sqlite3_stmt *info_st, *total_st, *merged_st; /* hist_cluster_info()'s, prepared once */
     struct hist_target *targets; /* every merge triage recorded, by 'from' */
     size_t ntargets;
@@ -65,6 +70,9 @@ int64_t hist_time(const unsigned char *s);
 void hist_time_text(char out[24], int64_t t);
 /* hist_count() - an INTEGER column as a count (negative or not an integer: 0) */
 size_t hist_count(sqlite3_stmt *st, int i);
+/* hist_count_add() - a + b, at most HIST_COUNT_MAX (what SQLite and JSON hold) */
+#define HIST_COUNT_MAX ((size_t)INT64_MAX)
+size_t hist_count_add(size_t a, size_t b);
 /* hist_trend() - for cluster 'id' (and those merged into it) the new reports of each run
  * from run_ids[0..n) into trend (the ids ascending); 0 or -1 */
 int hist_trend(sqlite3_stmt *st, const char *id, const int64_t *run_ids,

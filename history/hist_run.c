@@ -26,16 +26,18 @@ static const char temp_sql[] =
     "CREATE TEMP TABLE cur_inputs(n INTEGER PRIMARY KEY, path TEXT NOT NULL);";
 
 /*
- * A report of the run: inserted when no run recorded it; else (an earlier run did: its
- * last_run is another run's) its signature read, then the row updated; else (met before in
- * this run) left alone. Plain statements of one row each: an upsert, or a RETURNING clause,
- * would make SQLite keep a statement journal of every page each report touches.
+ * A report of the run: inserted when no run recorded it; else its row read: recorded by an
+ * earlier run (its last_run is another's), it is updated; met before in this run, it is left
+ * alone. Plain statements of one row each: an upsert, or a RETURNING clause, would make
+ * SQLite keep a statement journal of every page each report touches. OR IGNORE also ignores
+ * a row that breaks any other constraint (one an admin added): then there is no row to read,
+ * which is an error, not a copy.
  */
 static const char add_sql[] =
     "INSERT OR IGNORE INTO reports(identity, first_run, last_run, path, signature_id, coarse_id,"
     " fine_id, hang_id, class, os_build, model, process, panic_time, culprit)"
     " VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
-static const char old_sql[] = "SELECT signature_id FROM reports WHERE identity = ?1 AND last_run <> ?2";
+static const char old_sql[] = "SELECT signature_id, last_run = ?2 FROM reports WHERE identity = ?1";
 static const char known_sql[] =
     "UPDATE reports SET last_run = ?2, path = ?3, signature_id = ?4, coarse_id = ?5, fine_id = ?6,"
     " hang_id = ?7, class = ?8, culprit = ?13 WHERE identity = ?1";
@@ -195,16 +197,14 @@ same_key(const void *ctx, size_t i)
     return !strcmp(f->c->v[i].key, f->key);
 }
 
-/* key's entry of c, added (counts 0) when c has none; *added (unless NULL) says which */
+/* key's entry of c, added (counts 0) when c has none */
 static struct hist_count *
-count_of(struct hist_counts *c, const char *key, int *added)
+count_of(struct hist_counts *c, const char *key)
 {
     struct key_find f = { c, key };
     uint64_t hash = str_hash(key);
     size_t i = hindex_find(&c->ix, hash, same_key, &f);
 
-    if (added)
-        *added = i == SIZE_MAX;
     if (i == SIZE_MAX) {
         VEC_GROW(c->v, c->n + 1, c->cap);
         i = c->n++;
@@ -213,6 +213,12 @@ count_of(struct hist_counts *c, const char *key, int *added)
         hindex_add(&c->ix, hash, i);
     }
     return &c->v[i];
+}
+
+int64_t
+hist_count_change(const struct hist_count *c)
+{
+    return (int64_t)(c->new_reports + c->moved_in) - (int64_t)c->moved_out;
 }
 
 void
@@ -277,22 +283,30 @@ write_report(struct hist_db *h, struct arena *a, const struct kpt_report *r, con
     st = h->old;
     bind_borrowed(st, 1, r->identity);
     sqlite3_bind_int64(st, 2, h->run_id);
-    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+        sqlite3_reset(st);
+        if (rc == SQLITE_DONE)
+            return kpt_fail(err, KPT_E_IO, "history: a report was not recorded (a constraint on the reports"
+                                           " table refused it)");
+        return hist_fail(h, err, "history: recording a report");
+    }
+    if (sqlite3_column_int(st, 1)) {
+        rc = 2; /* a copy */
+    } else {
         const char *sig = (const char *)sqlite3_column_text(st, 0);
 
         if (sig && strcmp(sig, r->sig_id))
             *was = arena_strdup(a, sig);
-        rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
-            return hist_fail(h, err, "history: recording a report");
+        rc = 0;
+    }
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = -1;
+    sqlite3_reset(st);
+    if (rc == 0) {
         st = h->known;
         bind_shared(st, r);
         sqlite3_bind_int64(st, 2, h->run_id);
         rc = step_changes(h, st) == 1 ? 0 : -1;
-    } else {
-        sqlite3_reset(st);
-        rc = rc == SQLITE_DONE ? 2 : -1;
     }
 out:
     return rc >= 0 ? rc : hist_fail(h, err, "history: recording a report");
@@ -304,27 +318,29 @@ hist_add(struct hist_db *h, struct arena *a, const struct kpt_report *r, struct 
     struct hist_count *sc;
     sqlite3_stmt *st;
     const char *was;
-    int rc, added;
+    int rc;
 
     if (!r->identity || !r->sig_id || !r->signature)
         return 0; /* not signed: nothing to record */
     if (hist_lock(h, err) < 0 || (rc = write_report(h, a, r, &was, err)) < 0)
         return KPT_E_IO;
-    sc = count_of(&h->sigc, r->sig_id, &added);
+    sc = count_of(&h->sigc, r->sig_id);
     if (rc == 2) {
         h->rh.copies++;
     } else {
         sc->reports++;
         sc->new_reports += (size_t)rc;
         if (rc)
-            count_of(&h->buildc, r->os_build ? r->os_build : "?", NULL)->new_reports++;
-        if (was) { /* signed differently by an earlier run: the report moves */
-            sc->moved++;
-            count_of(&h->movedc, was, NULL)->reports++;
+            count_of(&h->buildc, r->os_build ? r->os_build : "?")->new_reports++;
+        if (was) { /* signed otherwise by an earlier run: the report moves */
+            sc->moved_in++;
+            count_of(&h->sigc, was)->moved_out++;
+            sc = count_of(&h->sigc, r->sig_id); /* v may have moved */
         }
     }
-    if (!added)
+    if (sc->met)
         return 0;
+    sc->met = 1;
     /* a signature's row is its first report's */
     st = h->add_sig;
     bind_borrowed(st, 1, r->sig_id);
@@ -362,22 +378,6 @@ exec_run(struct hist_db *h, const char *sql, struct buf *err)
     return rc == SQLITE_DONE ? 0 : hist_fail(h, err, "history: writing the run");
 }
 
-/* cluster sig's count of reports, +gain -loss, by st (cluster_totals()'s) */
-static int
-count_change(sqlite3_stmt *st, const char *sig, size_t gain, size_t loss)
-{
-    int rc;
-
-    if (!gain && !loss)
-        return SQLITE_DONE;
-    hist_bind_text(st, 1, sig);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)gain);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)loss);
-    rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return rc;
-}
-
 /* the clusters' counts of reports: each gains the run's new reports and those an earlier
  * run had recorded under another signature, and loses those signed otherwise now */
 static int
@@ -387,20 +387,26 @@ cluster_totals(struct hist_db *h, struct buf *err)
     size_t i;
     int rc = SQLITE_DONE;
 
-    if (hist_prepare(h, "UPDATE clusters SET reports = max(0, reports + ?2 - ?3) WHERE signature_id = ?1",
+    if (hist_prepare(h, "UPDATE clusters SET reports = max(0, reports + ?2) WHERE signature_id = ?1",
                      &st, err) < 0)
         return KPT_E_IO;
-    for (i = 0; i < h->sigc.n && rc == SQLITE_DONE; i++)
-        rc = count_change(st, h->sigc.v[i].key, h->sigc.v[i].new_reports + h->sigc.v[i].moved, 0);
-    for (i = 0; i < h->movedc.n && rc == SQLITE_DONE; i++)
-        rc = count_change(st, h->movedc.v[i].key, 0, h->movedc.v[i].reports);
+    for (i = 0; i < h->sigc.n && rc == SQLITE_DONE; i++) {
+        int64_t d = hist_count_change(&h->sigc.v[i]);
+
+        if (!d)
+            continue;
+        hist_bind_text(st, 1, h->sigc.v[i].key);
+        sqlite3_bind_int64(st, 2, d);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+    }
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : hist_fail(h, err, "history: counting the clusters' reports");
 }
 
-/* a row of the run for each entry of c that counts something: ?1 the run, ?2 the key, ?3
- * its reports, ?4 its new reports (a signature met only in copies of reports met under
- * another counts nothing) */
+/* a row of the run for each entry of c with reports of the run: ?1 the run, ?2 the key,
+ * ?3 its reports, ?4 its new reports (a signature met only in copies, or only moved out
+ * of, has none) */
 static int
 write_counts(struct hist_db *h, const char *sql, const struct hist_counts *c, struct buf *err)
 {
@@ -519,7 +525,6 @@ hist_run_release(struct hist_db *h)
     h->targets = NULL;
     h->ntargets = 0;
     hist_counts_release(&h->sigc);
-    hist_counts_release(&h->movedc);
     hist_counts_release(&h->buildc);
     if (h->rh.clusters) {
         struct kpt_cluster_hist *ch = (struct kpt_cluster_hist *)h->rh.clusters;

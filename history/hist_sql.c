@@ -63,6 +63,12 @@ hist_count(sqlite3_stmt *st, int i)
     return sqlite3_column_type(st, i) == SQLITE_INTEGER && v > 0 ? (size_t)v : 0;
 }
 
+size_t
+hist_count_add(size_t a, size_t b)
+{
+    return a > HIST_COUNT_MAX || b > HIST_COUNT_MAX - a ? HIST_COUNT_MAX : a + b;
+}
+
 int
 hist_cached(struct hist_db *h, sqlite3_stmt **st, const char *sql, struct buf *err)
 {

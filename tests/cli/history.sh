@@ -101,8 +101,8 @@ check "history: the crash's cluster with its bug" sh -c "grep -F '\`$sig\`' hist
 check "history of a missing file: exit 3, no file made" sh -c "'$BIN' history nothere.db; [ \$? = 3 ] && [ ! -e nothere.db ]"
 
 # a run killed mid-way (SIGKILL) adds nothing and leaves the file whole: once while it
-# reads its path list (the history open, its temporary tables made), once while it writes
-# its summary to a pipe nobody reads (the history's write lock taken, its rows pending)
+# reads its path list (the history open, no report written yet), once while it writes its
+# summary to a pipe nobody reads (the write lock taken, every report written, uncommitted)
 mkdir big
 awk 'BEGIN { for (i = 0; i < 1500; i++) {
     w = sprintf("%d", i); gsub(/0/, "a", w); gsub(/1/, "b", w); gsub(/2/, "c", w); gsub(/3/, "d", w)
@@ -254,6 +254,30 @@ run --history one.db -o /dev/null n1
 check "merge --history records what one run would" \
     [ "$(q m.db 'SELECT kind, files, new_reports FROM runs')|$(q m.db 'SELECT group_concat(identity || signature_id) FROM (SELECT * FROM reports ORDER BY 1)')" = \
       "merge|$(q one.db 'SELECT files, new_reports FROM runs')|$(q one.db 'SELECT group_concat(identity || signature_id) FROM (SELECT * FROM reports ORDER BY 1)')" ]
+
+# the clusters' counts come from a file that may say anything (negative, text, huge): a
+# run's totals are never less than its own reports, and the history command still reads
+cp h.db bad.db
+sqlite3 bad.db "UPDATE clusters SET reports = CASE rowid % 3 WHEN 0 THEN -5 WHEN 1 THEN 'abc' ELSE 9223372036854775807 END"
+run --history bad.db -o /dev/null --json bad.json n2
+check "counts that are no counts: every cluster's total is at least its reports of the run" python3 -c "
+import json, sys
+d = json.load(open('bad.json'))
+h = d['totals']['history']
+sys.exit(not (all(c['history']['total_reports'] >= max(1, c['history']['new_reports']) for c in d['clusters'])
+              and h['reports_ever'] >= h['reports_new'] + h['reports_known']))"
+check "... and the history command reads them" sh -c "'$BIN' history bad.db > /dev/null"
+
+# a constraint an admin added that refuses a new report: the run fails and records
+# nothing (it is no copy to count and drop)
+mkdir uq && cp "$P17" uq/x.panic
+run --history uq.db -o /dev/null uq
+sqlite3 uq.db 'CREATE UNIQUE INDEX admin_one_path ON reports(path)'
+sed 's/00000000A017/00000000A777/' "$P17" > uq/x.panic
+run --history uq.db -o /dev/null uq 2> uq.err; rc=$?
+check "a report a constraint refuses: exit 3, said (the history's error, not the outputs'), nothing recorded" \
+    sh -c "[ $rc = 3 ] && grep -q 'constraint on the reports table' uq.err && ! grep -q 'outputs failed' uq.err && \
+           [ \"\$(sqlite3 uq.db 'SELECT count(*) FROM runs')|\$(sqlite3 uq.db 'SELECT count(*) FROM reports')\" = '1|1' ]"
 
 # report text reaches SQLite only as bound parameters: a path with quotes and SQL in it
 mkdir "sq'l"
