@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <xxhash.h>
 
 #include "history/hist_int.h"
 #include "util/err.h"
@@ -174,16 +175,6 @@ bind_borrowed(sqlite3_stmt *st, int i, const char *s)
         sqlite3_bind_null(st, i);
 }
 
-static uint64_t
-str_hash(const char *s)
-{
-    uint64_t x = 1469598103934665603ull; /* FNV-1a */
-
-    for (; *s; s++)
-        x = (x ^ (unsigned char)*s) * 1099511628211ull;
-    return hindex_mix(x);
-}
-
 struct key_find {
     const struct hist_counts *c;
     const char *key;
@@ -202,7 +193,7 @@ static struct hist_count *
 count_of(struct hist_counts *c, const char *key)
 {
     struct key_find f = { c, key };
-    uint64_t hash = str_hash(key);
+    uint64_t hash = XXH3_64bits(key, strlen(key)); /* as the cluster table's pool */
     size_t i = hindex_find(&c->ix, hash, same_key, &f);
 
     if (i == SIZE_MAX) {
