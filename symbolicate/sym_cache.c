@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,6 +17,7 @@
 #include "symbolicate/sym_int.h"
 #include "symbolicate/sym_kcache.h"
 #include "util/buf.h"
+#include "util/cursor.h"
 #include "util/readfile.h"
 #include "util/xalloc.h"
 #include "util/err.h"
@@ -133,10 +135,10 @@ sym_cache_parse(struct sym_ctx *s, const struct kdk_mod *m, char *data, size_t l
         return 0; /* another lldb or format: start afresh */
     intact = data[len - 1] == '\n'; /* a record cut by a crash: rewrite, never glue onto it */
     for (line = nl + 1; line < data + len && (nl = memchr(line, '\n', (size_t)(data + len - line))); line = nl + 1) {
-        char *fld[7], *p = line, *end;
+        char *fld[7], *p = line;
         size_t k = 0;
         struct entry *e;
-        uint64_t addr;
+        uint64_t addr, off, lineno;
 
         *nl = '\0';
         fld[k++] = p;
@@ -147,17 +149,19 @@ sym_cache_parse(struct sym_ctx *s, const struct kdk_mod *m, char *data, size_t l
             }
         if (k != 7 || !*fld[0])
             continue;
-        /* a record as this tool writes it, or none: hex address, bounded names */
-        addr = strtoull(fld[0], &end, 16);
-        if (*end || !field_ok(fld[4], KPT_MAX_FUNCTION_NAME) || !field_ok(fld[5], KPT_MAX_FUNCTION_NAME) ||
+        /* a record as this tool writes it, or none: numbers whole and in range, a status of
+         * 0 or 1, bounded names */
+        if (cur_field_num(fld[0], 16, &addr, UINT64_MAX) < 0 || (strcmp(fld[1], "0") && strcmp(fld[1], "1")) ||
+            cur_field_num(fld[2], 10, &off, UINT64_MAX) < 0 || cur_field_num(fld[3], 10, &lineno, UINT_MAX) < 0 ||
+            !field_ok(fld[4], KPT_MAX_FUNCTION_NAME) || !field_ok(fld[5], KPT_MAX_FUNCTION_NAME) ||
             !field_ok(fld[6], KPT_MAX_FILE_NAME))
             continue;
         if (sym_table_find(s, m, addr))
             continue;
         e = sym_table_add(s, m, addr);
         e->status = !strcmp(fld[1], "1") ? LLDB_OK : LLDB_NONE;
-        e->off = strtoull(fld[2], NULL, 10);
-        e->line = (unsigned)strtoul(fld[3], NULL, 10);
+        e->off = off;
+        e->line = (unsigned)lineno;
         e->func = unesc(fld[4], strlen(fld[4]));
         e->inl = unesc(fld[5], strlen(fld[5]));
         e->file = unesc(fld[6], strlen(fld[6]));

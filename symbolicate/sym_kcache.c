@@ -24,6 +24,7 @@
 #include "symbolicate/sym_kcache.h"
 #include "util/buf.h"
 #include "util/cleanup.h"
+#include "util/cursor.h"
 #include "util/hindex.h"
 #include "util/readfile.h"
 #include "util/xalloc.h"
@@ -116,13 +117,7 @@ slot(struct kcache *k, char kind, const char *path)
 static int
 u64(const char *s, int base, uint64_t *v)
 {
-    char *end;
-
-    if (!*s || *s == '-' || *s == '+' || *s == ' ')
-        return KPT_E_PARSE;
-    errno = 0;
-    *v = strtoull(s, &end, base);
-    return errno || *end ? KPT_E_PARSE : 0;
+    return cur_field_num(s, base, v, UINT64_MAX) < 0 ? KPT_E_PARSE : 0;
 }
 
 static int

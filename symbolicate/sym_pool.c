@@ -17,6 +17,7 @@
 #include "symbolicate/sym_int.h"
 #include "util/buf.h"
 #include "util/cleanup.h"
+#include "util/cursor.h"
 #include "util/xalloc.h"
 
 static void
@@ -130,9 +131,14 @@ available_memory(void)
     FILE *f = fopen("/proc/meminfo", "r");
     char line[256];
 
-    while (f && fgets(line, sizeof(line), f))
-        if (!strncmp(line, "MemAvailable:", 13))
-            avail = strtoull(line + 13, NULL, 10) * 1024;
+    while (f && fgets(line, sizeof(line), f)) {
+        const char *p = line, *end = line + strlen(line);
+        uint64_t kib;
+
+        /* "MemAvailable:   123456 kB"; a count past 2^54 KiB is no count */
+        if (!cur_lit(&p, end, "MemAvailable:") && (cur_skip_blank(&p, end), !cur_dec(&p, end, &kib, UINT64_MAX >> 10)))
+            avail = kib << 10;
+    }
     if (f)
         fclose(f);
 #endif

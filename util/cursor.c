@@ -70,3 +70,33 @@ cur_dec(const char **p, const char *end, uint64_t *v, uint64_t max)
     *v = x;
     return 0;
 }
+
+int
+cur_hex(const char **p, const char *end, uint64_t *v, uint64_t max)
+{
+    const char *q = *p;
+    uint64_t x = 0;
+    int d;
+
+    if (q >= end || hex_digit((unsigned char)*q) < 0)
+        return -1;
+    while (q < end && (d = hex_digit((unsigned char)*q)) >= 0) {
+        /* x * 16 + d > max, asked without computing it */
+        if ((uint64_t)d > max || x > (max - (uint64_t)d) / 16)
+            return -1;
+        x = x << 4 | (uint64_t)d;
+        q++;
+    }
+    *p = q;
+    *v = x;
+    return 0;
+}
+
+int
+cur_field_num(const char *s, int base, uint64_t *v, uint64_t max)
+{
+    const char *p = s, *end = s + strlen(s);
+    int ret = base == 16 ? cur_hex(&p, end, v, max) : cur_dec(&p, end, v, max);
+
+    return ret < 0 || p != end ? -1 : 0;
+}

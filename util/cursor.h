@@ -17,5 +17,10 @@ void cur_skip_blank(const char **p, const char *end);
 int cur_hex64(const char **p, const char *end, uint64_t *v, int *ndig);
 /* cur_dec() - one or more decimal digits whose value is at most max */
 int cur_dec(const char **p, const char *end, uint64_t *v, uint64_t max);
+/* cur_hex() - one or more hex digits (no "0x") whose value is at most max */
+int cur_hex(const char **p, const char *end, uint64_t *v, uint64_t max);
+/* cur_field_num() - the whole NUL-terminated field s as a number in base 10 or 16 of at
+ * most max (no sign, blank or prefix; cur_dec() or cur_hex() to its end) */
+int cur_field_num(const char *s, int base, uint64_t *v, uint64_t max);
 
 #endif

@@ -8,6 +8,7 @@
 #include "symbolicate/sym.h"
 #include "symbolicate/sym_int.h"
 #include "symbolicate/sym_kcache.h"
+#include "util/buf.h"
 
 #include <unistd.h>
 
@@ -147,6 +148,41 @@ test_learn(void **state)
     sym_learn_free(l);
 }
 
+/* the symbol cache: a record whose numbers are not whole, in range and as written is no
+ * record (a line number past UINT_MAX was truncated, an address with junk half read) */
+static void
+test_symcache_records(void **state)
+{
+    static const char *const recs =
+        "10\t1\t4\t12\t_ok\t\tk.c\n"
+        "20\t1\t4\t4294967296\t_line_too_big\t\tk.c\n"
+        "30x\t1\t4\t1\t_addr_junk\t\tk.c\n"
+        "40\t1\t-4\t1\t_neg_off\t\tk.c\n"
+        "50\t2\t4\t1\t_bad_status\t\tk.c\n"
+        "60\t0\t0\t0\t\t\t\n";
+    struct sym_opts o;
+    struct sym_ctx *s;
+    struct kdk_mod m;
+    struct buf b = BUF_INIT;
+    size_t i;
+
+    (void)state;
+    memset(&o, 0, sizeof(o));
+    o.enabled = 1;
+    o.no_cache = 1;
+    s = sym_ctx_new(&o, NULL);
+    memset(&m, 0, sizeof(m));
+    buf_addf(&b, "kptrace-batch symbol cache v1\t%s\n%s", s->ident, recs);
+    assert_int_equal(sym_cache_parse(s, &m, b.data, b.len), 1);
+    assert_int_equal(s->ne, 2);
+    for (i = 0; i < s->ne; i++)
+        assert_true(s->e[i].addr == 0x10 || s->e[i].addr == 0x60);
+    assert_string_equal(s->e[0].func, "_ok");
+    assert_int_equal(s->e[0].line, 12);
+    buf_release(&b);
+    sym_ctx_free(s);
+}
+
 /* the catalogue cache: lines read back; a file answered while unchanged, read when it is not */
 static void
 test_kcache(void **state)
@@ -205,6 +241,7 @@ main(void)
         cmocka_unit_test(test_pac_and_demangle),
         cmocka_unit_test(test_own_offsets),
         cmocka_unit_test(test_kcache),
+        cmocka_unit_test(test_symcache_records),
         cmocka_unit_test(test_learn),
     };
 

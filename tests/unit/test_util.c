@@ -177,6 +177,41 @@ test_cur_hex64(void **state)
     assert_int_equal(cur_hex64(&p, s + 1, &v, NULL), -1); /* end inside the prefix */
 }
 
+/* bare hex digits up to max; a whole field or nothing */
+static void
+test_cur_hex(void **state)
+{
+    const char *s, *p;
+    uint64_t v = 7;
+
+    (void)state;
+    s = p = "ffffffffffffffff,";
+    assert_int_equal(cur_hex(&p, s + strlen(s), &v, UINT64_MAX), 0);
+    assert_true(v == UINT64_MAX);
+    assert_ptr_equal(p, s + 16);
+    s = p = "10000000000000000"; /* 2^64: refused, never wrapped */
+    assert_int_equal(cur_hex(&p, s + strlen(s), &v, UINT64_MAX), -1);
+    assert_ptr_equal(p, s);
+    s = p = "0x10"; /* no prefix taken: "0" then stop */
+    assert_int_equal(cur_hex(&p, s + strlen(s), &v, UINT64_MAX), 0);
+    assert_true(v == 0);
+    s = p = "100";
+    assert_int_equal(cur_hex(&p, s + 3, &v, 0xff), -1);
+    s = p = "";
+    assert_int_equal(cur_hex(&p, s, &v, 10), -1);
+    assert_int_equal(cur_field_num("4294967295", 10, &v, UINT32_MAX), 0);
+    assert_true(v == UINT32_MAX);
+    assert_int_equal(cur_field_num("4294967296", 10, &v, UINT32_MAX), -1); /* was truncated */
+    assert_int_equal(cur_field_num("12 ", 10, &v, 100), -1);
+    assert_int_equal(cur_field_num("-1", 10, &v, UINT64_MAX), -1);
+    assert_int_equal(cur_field_num("+1", 10, &v, UINT64_MAX), -1);
+    assert_int_equal(cur_field_num(" 1", 10, &v, UINT64_MAX), -1);
+    assert_int_equal(cur_field_num("", 16, &v, UINT64_MAX), -1);
+    assert_int_equal(cur_field_num("DeadBeef", 16, &v, UINT64_MAX), 0);
+    assert_true(v == 0xdeadbeef);
+    assert_int_equal(cur_field_num("0x1", 16, &v, UINT64_MAX), -1);
+}
+
 static void
 test_cur_dec(void **state)
 {
@@ -565,7 +600,7 @@ main(void)
         cmocka_unit_test(test_buf_grows),   cmocka_unit_test(test_buf_cap),
         cmocka_unit_test(test_buf_oom),     cmocka_unit_test(test_cur_lit),
         cmocka_unit_test(test_cur_skip_blank), cmocka_unit_test(test_cur_hex64),
-        cmocka_unit_test(test_cur_dec),     cmocka_unit_test(test_esc_term),
+        cmocka_unit_test(test_cur_dec),     cmocka_unit_test(test_cur_hex),     cmocka_unit_test(test_esc_term),
         cmocka_unit_test(test_esc_parts),   cmocka_unit_test(test_diag),
         cmocka_unit_test(test_pathcmp),     cmocka_unit_test(test_civil),
         cmocka_unit_test(test_hindex),      cmocka_unit_test(test_arena),
