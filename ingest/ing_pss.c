@@ -20,7 +20,8 @@
 #include "util/hindex.h"
 #include "util/xalloc.h"
 
-#define PSS_NAME_MAX 256 /* bytes of a name kept (process, thread, frame, bundle id) */
+#define PSS_NAME_MAX 256   /* bytes of a name kept (process, thread, frame, bundle id) */
+#define PSS_REMAP_MAX 128  /* a process's kernel images its frames' names are matched with */
 
 /* one kernel frame of the path being read */
 struct kf {
@@ -35,6 +36,7 @@ struct rd {
     struct vec procs, images, threads;
     struct hindex by_uuid, by_name;
     struct kpt_ss_proc *p; /* the process being read (in procs), or NULL */
+    struct vec pimg;       /* its Binary Images' kernel images (indices) */
     uint8_t kernel_uuid[16];
     int has_kernel_uuid;
     /* the thread being read */
@@ -229,6 +231,8 @@ image_line(struct rd *r, const char *s, const char *e)
         ;
     if ((i = image(r, u, NULL, start, &added)) == UINT32_MAX)
         return;
+    if (r->pimg.n < PSS_REMAP_MAX)
+        *(uint32_t *)jr_vec_push(r->a, &r->pimg) = i;
     if (p > nm && !starts(nm, p, "???")) {
         struct kpt_ss_image *img = (struct kpt_ss_image *)r->images.v + i;
 
@@ -310,12 +314,53 @@ thread_end(struct rd *r)
     *(struct kpt_ss_thread *)jr_vec_push(r->a, &r->threads) = *t;
 }
 
+/* 1 when a frame's module name names image img: its bundle id, or that id's last part */
+static int
+names(const struct kpt_ss_image *img, const char *n)
+{
+    const char *dot;
+
+    if (!img->has_uuid || !img->bundle)
+        return 0;
+    dot = strrchr(img->bundle, '.');
+    return !strcmp(img->bundle, n) || (dot && !strcmp(dot + 1, n));
+}
+
+/* frames placed by a module's name, before the process's Binary Images (listed after its
+ * threads) said which UUID that name is: moved to that image */
+static void
+remap(struct rd *r)
+{
+    struct kpt_ss_image *im = r->images.v;
+    const uint32_t *pi = r->pimg.v;
+    size_t t, f, k;
+
+    for (t = 0; t < r->threads.n && r->pimg.n; t++) {
+        struct kpt_ss_thread *th = (struct kpt_ss_thread *)r->threads.v + t;
+
+        for (f = 0; f < th->nframes; f++) {
+            const struct kpt_ss_image *img = &im[th->fimage[f]];
+
+            if (img->has_uuid || !img->bundle)
+                continue;
+            for (k = 0; k < r->pimg.n; k++)
+                if (names(&im[pi[k]], img->bundle)) {
+                    th->fimage[f] = pi[k];
+                    break;
+                }
+        }
+    }
+}
+
 static void
 proc_end(struct rd *r)
 {
     thread_end(r);
     if (!r->p)
         return;
+    remap(r);
+    memset(&r->pimg, 0, sizeof(r->pimg));
+    r->pimg.size = sizeof(uint32_t);
     r->p->threads = r->threads.v;
     r->p->nthreads = r->threads.n;
     if (r->p->nthreads > 1)
@@ -377,6 +422,20 @@ thread_line(struct rd *r, const char *s, const char *e)
     r->nk = 0;
     r->leaf_state = 0;
     r->runnable = 0;
+}
+
+/* the ')' that closes the '(' at s (names may hold parentheses), or e */
+static const char *
+close_paren(const char *s, const char *e)
+{
+    int depth = 0;
+
+    for (; s < e; s++)
+        if (*s == '(')
+            depth++;
+        else if (*s == ')' && --depth == 0)
+            return s;
+    return e;
 }
 
 /* the wait an annotation names: "waiting for NAME [PID] thread 0xT", "owned by ...";
@@ -475,7 +534,7 @@ frame_line(struct rd *r, const char *s, const char *e, long col, int kernel)
         } else if (starts(ann, e, "(suspended)"))
             r->leaf_state |= KPT_TH_SUSP;
         else if (starts(ann, e, "(blocked by "))
-            annotation(r, ann + 1, find(ann, e, ")") ? find(ann, e, ")") : e);
+            annotation(r, ann + 1, close_paren(ann, e));
     }
     if (!kernel || frame_place(r, p, e, &img, &off, &grp))
         return;
@@ -563,6 +622,7 @@ ing_pss_parse(const char *text, size_t len, struct arena *a)
     r->a = a;
     r->procs.size = sizeof(struct kpt_ss_proc);
     r->images.size = sizeof(struct kpt_ss_image);
+    r->pimg.size = sizeof(uint32_t);
     kernel_uuid(r, text, end);
     for (; s < end; s = nl + 1) {
         const char *e;
