@@ -215,10 +215,15 @@ idle_why(const struct kpt_ss_proc *p, const struct kpt_ss_thread *t)
 static int
 blocked_unint(const struct kpt_ss_thread *t)
 {
-    return (t->state & (KPT_TH_WAIT | KPT_TH_UNINT)) == (KPT_TH_WAIT | KPT_TH_UNINT) ||
-           /* running in the kernel with a stack to show (a processed stackshot shows a
-            * running thread's; an .ips has none for it): stuck there as much as blocked */
-           ((t->state & KPT_TH_RUN) && real_frames(t) && !t->cont_frame);
+    return (t->state & (KPT_TH_WAIT | KPT_TH_UNINT)) == (KPT_TH_WAIT | KPT_TH_UNINT);
+}
+
+/* running in the kernel with a stack to show (a processed stackshot shows a running
+ * thread's; an .ips has none for it): a main thread there is as stuck as a blocked one */
+static int
+running_in_kernel(const struct kpt_ss_thread *t)
+{
+    return (t->state & KPT_TH_RUN) && real_frames(t) > 1;
 }
 
 /* rule 2: the main thread blocked uninterruptibly, else the deepest such kernel stack */
@@ -234,7 +239,7 @@ pick(struct choose *c, const struct kpt_ss_proc *p, const char **why)
         return NULL;
     }
     t = &p->threads[0];
-    if (blocked_unint(t) && !(idle = idle_why(p, t))) {
+    if ((blocked_unint(t) || running_in_kernel(t)) && !(idle = idle_why(p, t))) {
         step(c, "main thread %llu: %s, %zu kernel frames: chosen", (unsigned long long)t->id,
              t->state_text ? t->state_text : "-", real_frames(t));
         *why = t->state & KPT_TH_RUN ? "main thread, running in the kernel" : "main thread, blocked uninterruptibly";

@@ -273,8 +273,10 @@ frame_line(struct rd *r, const char *s, const char *e, long col, int kernel)
             r->runnable = pss_starts(ann, e, "(runnable)");
         } else if (pss_starts(ann, e, "(suspended)"))
             r->leaf_state |= KPT_TH_SUSP;
-        else if (pss_starts(ann, e, "(blocked by "))
+        else if (pss_starts(ann, e, "(blocked by ")) {
             annotation(r, ann + 1, close_paren(ann, e));
+            break; /* one a line: the rest of a hostile line is not read again and again */
+        }
     }
     if (!kernel || frame_place(r, p, e, &img, &off, &grp))
         return;

@@ -277,7 +277,7 @@ test_bodies(void **state)
     assert_string_equal(damage_of(a, "", 0), "macOSProcessedStackshotData is empty");
     assert_non_null(strstr(damage_of(a, b64(a, ph, strlen(ph)), 0), "placeholder: \"no on disk panic stackshot found in corefile\""));
     assert_non_null(strstr(damage_of(a, b64(a, kc, sizeof(kc) - 1), 0), "binary kcdata"));
-    assert_non_null(strstr(damage_of(a, b64(a, bin, sizeof(bin) - 1), 0), "binary, not a stackshot"));
+    assert_non_null(strstr(damage_of(a, b64(a, bin, sizeof(bin) - 1), 0), "binary: no stackshot"));
     assert_non_null(strstr(damage_of(a, "RGF0ZS9U%%aW1l", 0), "not base64 (byte 8)"));
     /* cut: a string not closed, or digits that end short; what was read is kept */
     ss = ing_pss_from(good, strlen(good) / 2, 1, a);
