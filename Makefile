@@ -104,7 +104,7 @@ build/uuidfix: tests/fixtures/uuidfix.c
 	@mkdir -p build
 	$(CC) -O1 -o $@ $<
 
-$(FIXTURES)/.stamp: tests/fixtures/build.sh tests/fixtures/hangs.sh tests/fixtures/kern.c tests/fixtures/iokit.cpp \
+$(FIXTURES)/.stamp: tests/fixtures/build.sh tests/fixtures/hangs.sh tests/fixtures/hangs_intel.sh tests/fixtures/kern.c tests/fixtures/iokit.cpp \
                     tests/fixtures/kext.c build/machofix
 	bash tests/fixtures/build.sh $(FIXTURES) build/machofix
 	@touch $@

@@ -204,6 +204,8 @@ idle_why(const struct kpt_ss_proc *p, const struct kpt_ss_thread *t)
 
     if (!real_frames(t))
         return t->continuation ? "parked on a continuation" : "no kernel frames";
+    if (t->cont_frame && !t->wait_kind)
+        return "parked on a continuation"; /* a processed stackshot prints it as its frame */
     if (w && (strstr(w, "mach_msg receive") || strstr(w, "workq") || strstr(w, "kevent") ||
               strstr(w, "workloop")))
         return "waits for messages or work";
@@ -214,6 +216,14 @@ static int
 blocked_unint(const struct kpt_ss_thread *t)
 {
     return (t->state & (KPT_TH_WAIT | KPT_TH_UNINT)) == (KPT_TH_WAIT | KPT_TH_UNINT);
+}
+
+/* running in the kernel with a stack to show (a processed stackshot shows a running
+ * thread's; an .ips has none for it): a main thread there is as stuck as a blocked one */
+static int
+running_in_kernel(const struct kpt_ss_thread *t)
+{
+    return (t->state & KPT_TH_RUN) && real_frames(t) > 1;
 }
 
 /* rule 2: the main thread blocked uninterruptibly, else the deepest such kernel stack */
@@ -229,10 +239,10 @@ pick(struct choose *c, const struct kpt_ss_proc *p, const char **why)
         return NULL;
     }
     t = &p->threads[0];
-    if (blocked_unint(t) && !(idle = idle_why(p, t))) {
+    if ((blocked_unint(t) || running_in_kernel(t)) && !(idle = idle_why(p, t))) {
         step(c, "main thread %llu: %s, %zu kernel frames: chosen", (unsigned long long)t->id,
              t->state_text ? t->state_text : "-", real_frames(t));
-        *why = "main thread, blocked uninterruptibly";
+        *why = t->state & KPT_TH_RUN ? "main thread, running in the kernel" : "main thread, blocked uninterruptibly";
         return t;
     }
     step(c, "main thread %llu: %s%s%s: not blocked uninterruptibly in the kernel", (unsigned long long)t->id,
@@ -264,6 +274,12 @@ blocked_on(const struct kpt_ss_proc *p, const struct kpt_ss_thread *t, uint64_t 
 {
     const char *s = info_of(p->turnstile, p->nturnstile, t->id);
 
+    if (t->wait_kind) {
+        /* a processed stackshot's annotation says it on the thread itself */
+        *id = t->wait_on;
+        *line = t->waits;
+        return t->wait_kind;
+    }
     *line = s;
     if (s && !number_after(s, "blocked on thread ", id))
         return 1;
@@ -278,10 +294,11 @@ blocked_on(const struct kpt_ss_proc *p, const struct kpt_ss_thread *t, uint64_t 
 }
 
 static void
-set_thread(struct arena *a, struct kpt_hang *h, const struct kpt_stackshot *ss,
+set_thread(struct arena *a, struct kpt_hang *h, const struct kpt_report *r,
            const struct kpt_ss_proc *p, const struct kpt_ss_thread *t)
 {
-    static const struct kpt_ss_image no_image = { { 0 }, 0, '?', 0 };
+    const struct kpt_stackshot *ss = r->ss;
+    static const struct kpt_ss_image no_image = { { 0 }, 0, '?', 0, 0, NULL, NULL };
     size_t i, n = 0;
     int running = (t->state & KPT_TH_RUN) != 0;
 
@@ -302,6 +319,16 @@ set_thread(struct arena *a, struct kpt_hang *h, const struct kpt_stackshot *ss,
         f->addr = img->load + t->foff[i];
         /* every frame but a running thread's first is a return address */
         f->pc = running && n == 0;
+        if (t->fsym && t->fsym[i]) {
+            /* the name a processed stackshot printed: a hint, as keepsyms names are */
+            int kernel = img->has_uuid && r->has_kernel_uuid && !memcmp(img->uuid, r->kernel_uuid, 16);
+
+            f->sym_name = t->fsym[i];
+            f->sym_off = t->fsymoff[i];
+            f->sym_module = kernel ? KPT_MODULE_KERNEL : img->bundle;
+            if (!f->sym_module)
+                f->sym_name = NULL;
+        }
         n++;
     }
     h->nframes = n;
@@ -434,7 +461,7 @@ ing_hang_choose(struct arena *a, struct kpt_report *r, const char *service, cons
     }
     if (hops == KPT_MAX_HANG_CHAIN)
         step(&c, "the chain is longer than %u hops: stopped", KPT_MAX_HANG_CHAIN);
-    set_thread(a, h, ss, p, t);
+    set_thread(a, h, r, p, t);
     h->why = why;
 out:
     keep_walk(a, h, &c.walk);

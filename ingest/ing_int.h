@@ -73,6 +73,11 @@ struct ing_body {
     const char *procs, *images; /* processByPid's and binaryImages' raw values, or NULL */
     size_t nprocs, nimages;
     struct kpt_stackshot *pre;  /* processByPid as read by the scan (a hang's), or NULL */
+    /* macOSProcessedStackshotData (an Intel Mac's): its string's raw body (escapes not
+     * decoded; a string not closed: up to the body's end, pss_cut), or NULL */
+    const char *pss;
+    size_t npss;
+    int has_pss, pss_cut;
     int ok;                     /* the body is one well-formed object */
 };
 /* ing_body_scan() - the members of body[0..len) (strings at most max bytes each) */
@@ -81,6 +86,12 @@ void ing_body_scan(const char *body, size_t len, size_t max, struct arena *a, st
 struct kpt_stackshot *ing_ss_from(const struct ing_body *b, struct arena *a);
 /* ing_ss_parse() - both at once, for a body alone (tests, fuzzing) */
 struct kpt_stackshot *ing_ss_parse(const char *body, size_t len, struct arena *a);
+/* ing_pss_parse() - a processed stackshot in text (ing_pss.c); never NULL, never damaged
+ * by itself. ing_pss_from() - the stackshot macOSProcessedStackshotData's raw string body
+ * raw[0..n) holds (cut: the string was not closed), or why it holds none (->damage: empty,
+ * cut, not base64, a placeholder sentence, binary kcdata) (ing_pss_body.c) */
+struct kpt_stackshot *ing_pss_parse(const char *text, size_t len, struct arena *a);
+struct kpt_stackshot *ing_pss_from(const char *raw, size_t n, int cut, struct arena *a);
 
 /* ing_hang_service() - the starved party panic message msg names (a watchdog's service, a
  * busy timeout's IOService, an unresponsive queue's process), or NULL: not a hang. *fallback:

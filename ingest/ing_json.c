@@ -238,9 +238,19 @@ read_hang(const char *bs, size_t bn, size_t hdr, struct ing_body *body, struct a
         return;
     if (hdr == (size_t)-1)
         ing_body_scan(bs, bn, 4096, a, body); /* a fragment: where is its stackshot? */
-    r->ss = ing_ss_from(body, a);
-    if (!r->ss->damage && !body->ok && (body->procs || body->images))
-        r->ss->damage = "the body is cut short or malformed";
+    if (body->has_pss && !body->procs) {
+        /* an Intel Mac's: a processed stackshot in text, base64 (or why there is none) */
+        r->ss = body->pss ? ing_pss_from(body->pss, body->npss, body->pss_cut, a) : NULL;
+        if (!body->pss) {
+            r->ss = arena_alloc(a, sizeof(*r->ss));
+            memset(r->ss, 0, sizeof(*r->ss));
+            r->ss->damage = "macOSProcessedStackshotData is not a string";
+        }
+    } else {
+        r->ss = ing_ss_from(body, a);
+        if (!r->ss->damage && !body->ok && (body->procs || body->images))
+            r->ss->damage = "the body is cut short or malformed";
+    }
     ing_hang_choose(a, r, svc, fb);
 }
 
@@ -311,7 +321,7 @@ ing_json_parse(const char *data, size_t len, size_t hdr, const struct kpt_limits
         if (!r->panic_string && text == f.panic && *text)
             r->panic_string = text; /* a panicString with no panic( line */
     }
-    if (r->format == KPT_FMT_IPS && r->panic_string)
+    if (r->panic_string)
         read_hang(bs, bn, hdr, &body, a, r);
     fill_from_container(&f, a, r);
     if (cut)

@@ -147,6 +147,12 @@ struct kpt_ss_image {
     uint64_t load;
     char kind;             /* 'T', 'U', 'K', 'S', 'C', 'P', 'A', or another letter as given */
     unsigned has_uuid : 1; /* a UUID that parsed and is not all zero */
+    /* a processed stackshot's (text) kernel image: its offsets count from the image's start,
+     * its Mach-O header (__TEXT), not from its __TEXT_EXEC; kind is 'K' */
+    unsigned text_off : 1;
+    const char *bundle; /* the bundle id its "Binary Images:" line names, or NULL */
+    const char *label;  /* text images: the module name when neither a KDK nor the report
+                           names the binary: the bundle id, else its UUID; NULL otherwise */
 };
 
 /* thread state flags a stackshot lists (others are kept in state_text only) */
@@ -159,8 +165,17 @@ struct kpt_ss_thread {
     const char *state_text; /* the flags as listed, joined with ',' */
     uint32_t *fimage;       /* kernel frames: image index and offset, top first */
     uint64_t *foff;
+    const char **fsym;      /* a processed stackshot's frame names as printed (NULL: none) */
+    uint64_t *fsymoff;
     size_t nframes;
     unsigned continuation : 1; /* parked on a continuation (no kernel stack of its own) */
+    unsigned cont_frame : 1;   /* its one kernel frame is the continuation it is parked on (a
+                                  processed stackshot prints it as a frame) */
+    /* a processed stackshot's wait annotation ("blocked by turnstile waiting for X [P]
+     * thread 0xT"): what the thread waits on, as the .ips info lines say it */
+    unsigned char wait_kind; /* 0: none; 1: thread wait_on; 2: task pid wait_on */
+    uint64_t wait_on;
+    const char *waits;       /* the annotation (after a blank), or NULL */
 };
 
 struct kpt_ss_proc {

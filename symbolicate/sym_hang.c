@@ -4,7 +4,7 @@
  * go into the same table, cache and lldb sessions as the panicked thread's frames.
  *
  * 'T' (and 'K') images are one binary each, named by UUID: the offset is into its
- * __TEXT_EXEC. A 'U' image is the whole kernel cache: load + offset is an unslid address,
+ * __TEXT_EXEC, or for a processed stackshot's image (text_off) from its start, its __TEXT. A 'U' image is the whole kernel cache: load + offset is an unslid address,
  * the KDK kernel's link address where it lies in that kernel, else inside a kext of the
  * report's "Kernel Extensions in backtrace" once unslid by the KernelCache slide.
  */
@@ -31,28 +31,52 @@ report_kext(const struct kpt_report *r, const uint8_t uuid[16])
     return NULL;
 }
 
-/* 'T' / 'K': one binary, by UUID */
+/* a name that is the kernel's, as a processed stackshot may print it */
+static int
+kernel_name(const char *n)
+{
+    return n && (!strcmp(n, "kernel") || !strcmp(n, "mach_kernel"));
+}
+
+/* the link-time address of offset off into m: from its __TEXT (a processed stackshot's
+ * image) or its __TEXT_EXEC; 0 with out->mod unset when it lies past the executable text */
+static void
+link_in(const struct kdk_mod *m, const struct kpt_ss_image *img, uint64_t off, struct fl *out)
+{
+    uint64_t link = (img->text_off ? m->text_vm : m->exec_vm) + off;
+
+    if (!m->exec_size || (link >= m->exec_vm && link - m->exec_vm < m->exec_size)) {
+        out->mod = m;
+        out->lookup = link;
+    }
+}
+
+/* 'T' / 'K': one binary, by UUID (a processed stackshot's image without one: by name) */
 static void
 by_uuid(const struct sym_ctx *s, const struct kpt_report *r, const struct kdk_mod *kernel,
         const struct kpt_ss_image *img, uint64_t off, struct fl *out)
 {
-    const struct kdk_mod *m = kdk_cat_by_uuid(&s->cat, img->uuid);
-    const struct kpt_kext *k;
+    const struct kdk_mod *m = img->has_uuid ? kdk_cat_by_uuid(&s->cat, img->uuid) : NULL;
+    const struct kpt_kext *k = NULL;
     int is_kernel;
 
     if (m && !same_arch(r, m))
         m = NULL;
-    is_kernel = (r->has_kernel_uuid && !memcmp(r->kernel_uuid, img->uuid, 16)) ||
-                (m && m->kind == KDK_KERNEL);
-    out->uuid = img->uuid;
+    is_kernel = (img->has_uuid && r->has_kernel_uuid && !memcmp(r->kernel_uuid, img->uuid, 16)) ||
+                (m && m->kind == KDK_KERNEL) || (!img->has_uuid && kernel_name(img->bundle));
+    out->uuid = img->has_uuid ? img->uuid : NULL;
     out->placed = KPT_PL_IMAGE;
     if (is_kernel) {
-        if (!m && kernel && !memcmp(kernel->uuid, img->uuid, 16))
+        if (!m && kernel && (!img->has_uuid || !memcmp(kernel->uuid, img->uuid, 16)))
             m = kernel;
         out->name = KPT_MODULE_KERNEL;
         out->kernel = 1;
+        if (m && !img->has_uuid)
+            out->uuid = m->uuid;
         /* the kernel's offsets count from its __TEXT, like the panicked thread's */
-        if (m)
+        if (img->text_off)
+            out->mod_off = off;
+        else if (m)
             out->mod_off = m->exec_vm + off - m->text_vm;
         else if ((r->slide_set & (1u << KPT_SL_TEXT_EXEC_BASE)) && (r->slide_set & (1u << KPT_SL_KERNEL_TEXT_BASE)))
             out->mod_off = off + r->slide[KPT_SL_TEXT_EXEC_BASE] - r->slide[KPT_SL_KERNEL_TEXT_BASE];
@@ -61,8 +85,13 @@ by_uuid(const struct sym_ctx *s, const struct kpt_report *r, const struct kdk_mo
     } else if (m && m->kind == KDK_KEXT) {
         out->name = m->bundle_id;
         out->mod_off = off;
-    } else if ((k = report_kext(r, img->uuid))) {
+    } else if (img->has_uuid && (k = report_kext(r, img->uuid))) {
         out->name = k->id;
+        out->mod_off = off;
+    } else if (img->text_off && img->label) {
+        /* a kernel-space image of a processed stackshot that no KDK or list names: its
+         * bundle id, else its UUID, names the binary */
+        out->name = img->label;
         out->mod_off = off;
     } else {
         /* a binary neither the catalogue nor the report names */
@@ -70,10 +99,8 @@ by_uuid(const struct sym_ctx *s, const struct kpt_report *r, const struct kdk_mo
         out->uuid = NULL;
         return;
     }
-    if (m && (!m->exec_size || off < m->exec_size)) {
-        out->mod = m;
-        out->lookup = m->exec_vm + off;
-    }
+    if (m)
+        link_in(m, img, off, out);
 }
 
 /* the KernelCache slide that unslides the report's kext addresses; 0 when not printed */
@@ -152,7 +179,7 @@ sym_image_lookup(const struct sym_ctx *s, const struct kpt_report *r, const stru
     }
     if (img->kind == 'U')
         in_cache(s, r, kernel, img, off, out);
-    else if (img->has_uuid)
+    else if (img->has_uuid || (img->text_off && img->label))
         by_uuid(s, r, kernel, img, off, out);
     if (!out->placed)
         return;

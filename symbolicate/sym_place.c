@@ -81,6 +81,13 @@ sym_need_kexts(struct sym_ctx *s, const struct kpt_report *r, const struct kdk_m
     for (i = 0; r->hang && kdk && i < r->hang->nframes; i++) {
         const struct kpt_ss_image *img = r->hang->frames[i].image;
 
+        /* a processed stackshot's image may name its bundle: that kext first, by name */
+        if (img && img->bundle && img->has_uuid && !kdk_cat_by_uuid(&s->cat, img->uuid))
+            kdk_cat_need_kext(&s->cat, kdk, r->os_build, img->bundle, img->uuid);
+    }
+    for (i = 0; r->hang && kdk && i < r->hang->nframes; i++) {
+        const struct kpt_ss_image *img = r->hang->frames[i].image;
+
         if (img && img->has_uuid && (img->kind == 'T' || img->kind == 'K') &&
             memcmp(img->uuid, kernel->uuid, 16) && !kdk_cat_by_uuid(&s->cat, img->uuid)) {
             kdk_cat_need_kexts(&s->cat, kdk);

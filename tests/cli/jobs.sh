@@ -23,6 +23,7 @@ cp -r "$SRC/samples" "$F/samples"
 cp -r "$SRC/tests/data" "$F/data"
 [ -d "$FX/reports" ] && cp -r "$FX/reports" "$F/reports"
 [ -d "$FX/hangs" ] && cp -r "$FX/hangs" "$F/hangs"
+[ -d "$FX/hangs-intel" ] && cp -r "$FX/hangs-intel" "$F/hangs-intel"
 # 300 generated reports over 30 crashes (a cluster's examples and representative are the
 # first met: the order shows)
 awk -v dir="$F/gen" -v tpl="$SRC/tests/data/intel-legacy.panic" 'BEGIN {

@@ -20,6 +20,7 @@ cp -r "$SRC/tests/data" "$T/fleet/data"
 # watchdog panics with stackshots (hang sites and their examples go through the states)
 HANGS=${KPT_FIXTURES:-$SRC/build/fixtures}/hangs
 [ -d "$HANGS" ] && cp -r "$HANGS" "$T/fleet/hangs" || echo "# no fixture hang fleet (make fixtures): no hang sites merged"
+[ -d "$HANGS-intel" ] && cp -r "$HANGS-intel" "$T/fleet/hangs-intel"
 # a rules set of one's own: the built-in one with a prefix rule more (another digest)
 cp -r "$SRC/cluster/rules/xnusig-1" "$T/myrules"
 echo 'IOLock.*' >> "$T/myrules/prefix.txt"
