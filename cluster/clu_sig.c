@@ -27,9 +27,9 @@ kext_tok(const struct tok *t)
 
 
 enum disp { D_BEYOND, D_PLUMBING, D_SKIPPED, D_IRRELEVANT, D_RECURSION, D_PREFIX, D_SIGNIFICANT,
-            D_TAIL };
+            D_TAIL, D_ENTRY };
 static const char *const disp_name[] = { "beyond", "plumbing", "skipped", "irrelevant",
-                                         "recursion", "prefix", "significant", "tail" };
+                                         "recursion", "prefix", "significant", "tail", "entry" };
 
 /* the list entry that decided a token's fate, as "file:line", for --explain */
 static const char *
@@ -50,6 +50,10 @@ rule_of(const struct clu_rules *c, struct arena *a, enum kpt_arch arch, enum dis
     case D_IRRELEVANT: e = clu_lists_which(c, which = CLU_IRRELEVANT, tok); break;
     case D_PREFIX: e = clu_lists_which(c, which = CLU_PREFIX, tok); break;
     case D_TAIL: e = clu_lists_which(c, which = CLU_TAIL, tok); break;
+    case D_ENTRY:
+        if (!(e = clu_lists_which(c, which = CLU_INTR_ENTRY, tok)))
+            e = clu_lists_which(c, which = CLU_LOCK_SPIN, tok);
+        break;
     case D_BEYOND: case D_SKIPPED: case D_RECURSION: case D_SIGNIFICANT: break;
     }
     return e && which < CLU_NLISTS ? arena_printf(a, "%s:%u", c->lists[which].file, e->line) : "";
@@ -111,6 +115,7 @@ struct walk {
     enum disp disp[MAX_TOKENS];
     size_t ntok, window, start, last_plumb;
     int have_plumb, anchored;
+    int entry_skipped; /* a lock timeout's interrupt entry was skipped (§4.2, draft4) */
     int kext_origin; /* the panic() was a kext's own (§3.3 kext_panic) */
     int fault_keyed; /* keyed on the faulting pc: the frames said nothing */
     size_t sig, named_sig; /* significant tokens; of them named */
@@ -260,6 +265,39 @@ classify(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struc
         buf_addf(&fb, "%s%s", i ? "; " : "", w->key_fields[i]);
     r->fields = arena_strndup(a, fb.data, fb.len);
     buf_release(&fb);
+}
+
+/*
+ * A spinlock or NMIPI timeout caught a CPU that an interrupt (or the NMI the timeout sends)
+ * entered: its backtrace begins, after any panic plumbing, in the interrupt entry frames
+ * (interrupt-entry.txt) and the lock spin between them (lock-spin.txt). Those frames are the
+ * same for every such timeout; the code they interrupted is the bug. So the walk starts after
+ * the last entry frame of that leading run (its own lock spin is then prefix, as anywhere).
+ * Other classes keep entry frames: a panic in an interrupt handler is the handler's.
+ */
+static void
+skip_interrupt_entry(const struct clu_rules *c, struct walk *w)
+{
+    size_t i, last = (size_t)-1;
+
+    if (strcmp(w->cls, "lock_timeout"))
+        return;
+    for (i = w->start; i < w->window; i++) {
+        const struct tok *t = &w->tok[i];
+
+        if (!t->named || !t->kernel)
+            break;
+        if (clu_lists_match(c, CLU_INTR_ENTRY, t->text))
+            last = i;
+        else if (!clu_lists_match(c, CLU_LOCK_SPIN, t->text))
+            break;
+    }
+    if (last == (size_t)-1)
+        return;
+    for (i = w->start; i <= last; i++)
+        w->disp[i] = D_ENTRY;
+    w->start = last + 1;
+    w->entry_skipped = 1;
 }
 
 /* §4.3-4.4: the walk from the start, each token's disposition, N significant ones */
@@ -423,6 +461,7 @@ compute(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct
     r->culprit = NULL;
     start_walk(c, a, r, w);
     classify(c, a, r, w);
+    skip_interrupt_entry(c, w);
     walk_frames(c, r, w);
     set_culprit(r, w);
     set_quality(r, w);
@@ -498,6 +537,9 @@ explain(const struct clu_rules *c, struct arena *a, const struct kpt_report *r,
                  w->window, w->start);
     else
         buf_addf(ex, "window   %zu tokens, no plumbing named; walk starts at #0\n", w->window);
+    if (w->entry_skipped)
+        buf_addf(ex, "entry    a lock timeout under interrupt entry: walk starts at #%zu, the interrupted code\n",
+                 w->start);
     for (i = 0; i < w->ntok; i++) {
         const struct kpt_frame *f = &r->frames[w->tok[i].frame];
 
