@@ -67,7 +67,11 @@ static const struct {
     { "zone map exhausted while allocating from zone [data.kalloc.1024], likely due to memory leak in zone [kalloc.type.var2.64] (6G, 1234567 elements allocated)", "zone_exhausted", "leak=kalloc.type.var*.64|~alloc=data.kalloc.1024", 0 },
     { "assertion failed: m->m_flags & M_PKTHDR, file: /AppleInternal/xnu/bsd/kern/uipc_mbuf.c, line: 4839", "assert", "file=uipc_mbuf.c|expr=m->m_flags & M_PKTHDR", 2 },
     { "Kernel data abort. at pc 0xfffffe001327947c, lr 0xfdc0fe00148e2af8 (saved state: 0xfffffe8820216e10)", "arm_abort", "kind=Kernel data abort", 3 },
-    { "Unexpected SoC (system) watchdog reset occurred during sleep/wake transition", "hardware", "unit=SoC (system) watchdog|detail=Unexpected SoC (system) watchdog reset occurred during sleep/wake transition", 0 },
+    /* a T2's bridgeOS: one hardware class, keyed on the kind, the rest fine-only */
+    { "Unexpected SoC (system) watchdog reset occurred during sleep/wake transition", "hardware", "unit=SoC|kind=watchdog reset|~detail=Unexpected SoC (system) watchdog reset occurred during sleep/wake transition", 0 },
+    { "x86 CPU CATERR detected", "hardware", "unit=T2|kind=x86 CPU CATERR|~detail=x86 CPU CATERR detected", 0 },
+    { "x86 global reset detected", "hardware", "unit=T2|kind=x86 global reset|~detail=x86 global reset detected", 0 },
+    { "macOS watchdog detected", "hardware", "unit=T2|kind=macOS watchdog|~detail=macOS watchdog detected", 0 },
     { "btn_rst", "generic", "msg=btn_rst", 3 },
     { "os_refcnt: overflow (rc=0xffffff8012345678)", "refcnt", "kind=overflow", 3 },
     /* SIGNATURES.md §3.1 step 2: a register dump never enters a class field */
