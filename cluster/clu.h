@@ -67,6 +67,10 @@ int clu_classify(const struct clu_rules *c, struct arena *a, const char *msg,
 #define CLU_KEXT_PANIC "kext_panic"
 int clu_classify_origin(const struct clu_rules *c, struct arena *a, const char *msg, int kext_origin,
                         const char **cls, const char ***fields, size_t *nfields, size_t *row);
+/* clu_classify_at() - clu_classify_origin(), with the rows whose pattern starts "^@" tried
+ * on "@LOC MESSAGE" when the message named its source file (loc: its basename, or NULL) */
+int clu_classify_at(const struct clu_rules *c, struct arena *a, const char *msg, const char *loc,
+                    int kext_origin, const char **cls, const char ***fields, size_t *nfields, size_t *row);
 
 /* clu_canon() - the canonical serialization (§5.2) into out. */
 void clu_canon(struct buf *out, const char *kind, const char *cls, const char *const *fields,

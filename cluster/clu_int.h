@@ -28,6 +28,8 @@ struct clu_class_row {
     int n;
     regex_t re;
     unsigned line; /* in classes.tsv */
+    int located;   /* the pattern starts "^@": it reads "@FILE MESSAGE", FILE the basename of
+                      the message's trailing location, and matches no message without one */
 };
 
 struct clu_list_entry {

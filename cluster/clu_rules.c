@@ -299,6 +299,7 @@ load_classes(struct clu_rules *c, char *text, struct buf *err)
         r->fields = xstrdup(f[2]);
         r->n = (int)n;
         r->line = lineno;
+        r->located = !strncmp(f[3], "^@", 2);
         c->nrows++;
     }
     if (!c->nrows)

@@ -245,6 +245,20 @@ start_walk(const struct clu_rules *c, struct arena *a, struct kpt_report *r, str
         w->disp[i] = clu_is_plumbing(c, r->arch, &tok[i]) ? D_PLUMBING : D_SKIPPED;
 }
 
+/* the basename of the source file the message named ("@IOGPUMemory.cpp:492"), or NULL */
+static const char *
+source_file(const struct kpt_report *r)
+{
+    const char *s = r->src_file, *p;
+
+    if (!s)
+        return NULL;
+    for (p = s; *p; p++)
+        if (*p == '/' || *p == '\n')
+            s = p + 1;
+    return *s ? s : NULL;
+}
+
 /* the class of the message, its fields, and the key fields among them into r->fields */
 static void
 classify(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct walk *w)
@@ -256,8 +270,8 @@ classify(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struc
     /* the class table sees the message's first CLASSIFY_MAX bytes: every class is decided
      * near the start, and a pattern's work stays bounded whatever the message */
     w->kext_origin = kext_origin(r, w);
-    w->n_sig = clu_classify_origin(c, a, classify_text(a, w->msg), w->kext_origin, &w->cls,
-                                   &w->fields, &w->nfields, &w->row);
+    w->n_sig = clu_classify_at(c, a, classify_text(a, w->msg), source_file(r), w->kext_origin,
+                               &w->cls, &w->fields, &w->nfields, &w->row);
     for (i = 0; i < w->nfields && w->nkey < 8; i++)
         if (w->fields[i][0] != '~')
             w->key_fields[w->nkey++] = w->fields[i];

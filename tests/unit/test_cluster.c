@@ -83,6 +83,18 @@ static const struct {
     { "zalloc: default.kalloc.4096 (357 elements) retry fail 6", "zone_exhausted", "zone=default.kalloc.4096", 0 },
     { "slab_nextptr_panic: mcache.mbuf buffer 0xffffff80a1b2c3d4 in slab 0xffffff80a1b2c000 modified after free at offset 0: 0x0 out of bounds", "zone_uaf", "zone=mcache.mbuf", 0 },
     { "busy timeout[0], (60s): 'IOResources'", "busy_timeout", "service=IOResources", 0 },
+    /* IOService::waitQuiet's wording for several busy leaves: keyed on the first, apart */
+    { "busy timeout[0], (60s): multiple entries holding the registry busy, IOKit termination queue depth 212: 'RootDomainUserClient' (1,2001), 'ApplePPMUserClient' (1,2001)",
+      "busy_timeout", "service=RootDomainUserClient|holders=multiple", 0 },
+    /* Apple silicon's monitors: the violation and the function that caught it */
+    { "[SPTM] VIOLATION_ILLEGAL_SPRR_INDEX: sptm_map_page(sptm.c:1642) - sprr_index(0x7)", "monitor",
+      "monitor=SPTM|violation=VIOLATION_ILLEGAL_SPRR_INDEX|fn=sptm_map_page|~detail=[SPTM] VIOLATION_ILLEGAL_SPRR_INDEX: sptm_map_page(sptm.c:<n>) - sprr_index(<hex", 0 },
+    { "[SPTM] VIOLATION_FRAME_TYPE: refcounts_update_page_op\n (sptm_types.c:3347) fte->type(XNU_KERNEL_RESTRICTED)", "monitor",
+      "monitor=SPTM|violation=VIOLATION_FRAME_TYPE|fn=refcounts_update_page_op|~detail=[SPTM] VIOLATION_FRAME_TYPE: refcounts_update_page_op (sptm_types.c:<n>) fte->", 0 },
+    { "[SPTM] VIOLATION_SHARED_REGIONS_EXHAUSTED: shared_region_alloc", "monitor",
+      "monitor=SPTM|violation=VIOLATION_SHARED_REGIONS_EXHAUSTED|fn=shared_region_alloc|~detail=[SPTM] VIOLATION_SHARED_REGIONS_EXHAUSTED: shared_region_alloc", 0 },
+    { "[TXM] Unhandled synchronous exception taken from GL0 at pc 0xfffffe00294aabf4", "monitor",
+      "monitor=TXM|kind=Unhandled synchronous exception taken from GL0 at pc <hex>", 0 },
     /* an extracted field is masked: no address keys a cluster */
     { "Kernel tag check fault (expected tagged address: 0xf6fffe205d518d88) at pc 0xfffffe002c0f1234, lr 0xfffffe002c0f5678 (saved state: 0xfffffe8820216e10)",
       "arm_abort", "kind=Kernel tag check fault (expected tagged address: <hex>)", 3 },
@@ -131,6 +143,10 @@ test_clean_and_mask(void **state)
                         "userspace watchdog timeout: no successful checkins from logd");
     assert_string_equal(clu_clean_message(c, a, "Too many alloc retries: 502, table:0xfffffe1, type:1 @ltable.c:489"),
                         "Too many alloc retries: 502, table:0xfffffe1, type:1");
+    /* a paste that continues its lines with a trailing backslash */
+    assert_string_equal(clu_clean_message(c, a, "busy timeout[0], (60s): multiple \\\nentries holding the registry busy, \\\n'A' (1,2001) @IOService.cpp:5963"),
+                        "busy timeout[0], (60s): multiple entries holding the registry busy, 'A' (1,2001)");
+    assert_string_equal(clu_clean_message(c, a, "a path C:\\\\\nnext"), "a path C:\\\\ next");
     assert_string_equal(clu_mask(a, "busy timeout[0], (60s): 'IOResources'", 160), "busy timeout[<n>], (<n>s): 'IOResources'");
     assert_string_equal(clu_mask(a, "zone data.kalloc.1024 OUTBOX3 uuid 7F56F309-28C2-342A-82C0-3908C164EBCC", 160),
                         "zone data.kalloc.1024 OUTBOX3 uuid <uuid>");
@@ -182,6 +198,61 @@ sign_text(struct arena *a, const char *text)
     sym_ctx_free(s);
     clu_rules_free(c);
     return id;
+}
+
+/* r signed from text with rules c (r's strings live in a and c) */
+static void
+sign_report(const struct clu_rules *c, struct arena *a, const char *text, struct kpt_report *r)
+{
+    struct kpt_limits lim;
+
+    kpt_limits_default(&lim);
+    kpt_report_init(r, a, "t");
+    assert_int_equal(ing_parse(text, strlen(text), &lim, a, r), 0);
+    clu_sign(c, a, r);
+}
+
+/* rows that read the message's location: an Apple GPU family's own assertion names its
+ * culprit by its source file; the same message at another line is one key, without the
+ * location (or in another file) it is no such assertion */
+static void
+test_located_classes(void **state)
+{
+    struct arena *a = arena_new(65536);
+    struct clu_rules *c = clu_rules_new();
+    struct kpt_report r;
+    const char *k1, *k2;
+
+    (void)state;
+    sign_report(c, a, "panic(cpu 4 caller 0xfffffe0032a550f8): \"completeMemory() prepare count underflow\" @IOGPUMemory.cpp:492\n"
+                   "Debugger message: panic\nOS version: 24G720\n", &r);
+    assert_string_equal(r.panic_class, "gpu");
+    assert_string_equal(r.signature, "gpu[com.apple.iokit.IOGPUFamily; IOGPUMemory.cpp; completeMemory() prepare count underflow]");
+    assert_string_equal(r.culprit, "com.apple.iokit.IOGPUFamily");
+    k1 = r.sig_id;
+    sign_report(c, a, "panic(cpu 1 caller 0xfffffe002a410f78): \"completeMemory() prepare count underflow\" @/AppleInternal/Library/IOGPUFamily/IOGPUMemory.cpp:550\n"
+                   "Debugger message: panic\nOS version: 25F71\n", &r);
+    k2 = r.sig_id;
+    assert_string_equal(k1, k2);
+    sign_report(c, a, "panic(cpu 4 caller 0xfffffe0032a550f8): \"completeMemory() prepare count underflow\"\n"
+                   "Debugger message: panic\nOS version: 24G720\n", &r);
+    assert_string_equal(r.panic_class, "generic");
+    sign_report(c, a, "panic(cpu 4 caller 0xfffffe0032a550f8): \"completeMemory() prepare count underflow\" @IONVMeController.cpp:492\n"
+                   "Debugger message: panic\nOS version: 24G720\n", &r);
+    assert_string_not_equal(r.panic_class, "gpu");
+    /* a busy timeout pasted with backslash continuations keys as the unbroken one */
+    sign_report(c, a, "panic(cpu 1 caller 0xfffffe0037230464): busy timeout[0], (60s): multiple \\\n"
+                   "entries holding the registry busy, IOKit termination queue depth 5249: \\\n"
+                   "'RootDomainUserClient' (1,2001), 'RootDomainUserClient' (1,2001) @IOService.cpp:5963\n"
+                   "Debugger message: panic\nOS version: 25D2128\n", &r);
+    k1 = r.sig_id;
+    assert_string_equal(r.signature, "busy_timeout[RootDomainUserClient; multiple]");
+    sign_report(c, a, "panic(cpu 2 caller 0xfffffff054e8afdc): busy timeout[0], (60s): multiple entries holding the registry busy, "
+                   "IOKit termination queue depth 212: 'RootDomainUserClient' (1,2001), 'ApplePPMUserClient' (1,2001) @IOService.cpp:5802\n"
+                   "Debugger message: panic\nOS version: 24A348\n", &r);
+    assert_string_equal(r.sig_id, k1);
+    arena_free(a);
+    clu_rules_free(c);
 }
 
 #define WATCHDOG(svc, healthy, secs)                                                              \
@@ -634,6 +705,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pinned_vectors),   cmocka_unit_test(test_canon),
         cmocka_unit_test(test_classes),          cmocka_unit_test(test_clean_and_mask),
+        cmocka_unit_test(test_located_classes),
         cmocka_unit_test(test_reduce_names),     cmocka_unit_test(test_keys_same_and_differ),
         cmocka_unit_test(test_table),            cmocka_unit_test(test_table_merge),
         cmocka_unit_test(test_fields_merge),     cmocka_unit_test(test_trust),          cmocka_unit_test(test_compare),            cmocka_unit_test(test_corpus_classes),
