@@ -123,7 +123,9 @@ clu_explain_walk(const struct clu_rules *c, struct arena *a, const struct kpt_re
                  w->ntok ? w->ntok - 1 : 0, MAX_TOKENS);
     buf_addf(ex, "quality  %s (%zu of %zu significant frames named)%s\n", kpt_quality_name(r->quality),
              w->named_sig, w->sig,
-             w->fault_keyed ? "; keyed on the faulting pc, since no frame is placed" : "");
+             w->fault_keyed == 2 ? "; keyed on the trap's site (a register near the faulting pc, a NULL-page "
+                                   "field), since no frame is named"
+             : w->fault_keyed ? "; keyed on the faulting pc, since no frame is placed" : "");
     if (w->kext_origin && !strcmp(w->cls, CLU_KEXT_PANIC))
         buf_adds(ex, "origin   panic() called by a kext: keyed on its message, frames fine-only\n");
     buf_addf(ex, "culprit  %s\n", r->culprit ? r->culprit : "-");

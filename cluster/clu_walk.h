@@ -24,7 +24,7 @@ struct walk {
     int have_plumb, anchored;
     int entry_skipped; /* a lock timeout's interrupt entry was skipped (§4.2, draft4) */
     int kext_origin; /* the panic() was a kext's own (§3.3 kext_panic) */
-    int fault_keyed; /* keyed on the faulting pc: the frames said nothing */
+    int fault_keyed; /* keyed on the faulting pc: the frames said nothing (2: the trap's site) */
     size_t sig, named_sig; /* significant tokens; of them named */
     const char *primary_canon;
     /* the walk's results the keys are made of */

@@ -272,6 +272,10 @@ struct kpt_report {
     struct kpt_frame fault; /* the faulting pc a trap or abort message names */
     uint64_t fault_data;    /* the data address of a fault: Intel "Fault CR2:", arm64 "far:" */
     unsigned has_fault : 1, has_fault_data : 1;
+    /* Intel's general registers as the trap's register dump lists them (RAX RBX RCX RDX RSP
+     * RBP RSI RDI R8..R15, in that order); bit i of gpr_mask says gpr[i] was read */
+    uint64_t gpr[16];
+    uint16_t gpr_mask;
     /* an Intel machine check's "*** MCA Error Report ***" or "Machine-check capabilities"
      * block: "family F model M; banks B1 B2 ..." (the banks whose status is valid), or NULL */
     const char *machine_check;
