@@ -99,6 +99,15 @@ void clu_table_merge(struct clu_table *t, const struct kpt_cluster *c, const siz
  * clu_add(), clu_table_merge() or clu_table_free(). */
 const struct kpt_cluster *clu_table_result(struct clu_table *t, size_t *n);
 
+/* clu_join_form() - a signature with every kext module token ("com.example.Foo", and
+ * "unknown-kext", a kext-space frame no listed kext covers) read as one wildcard, or NULL
+ * when it has none (or was cut to its readable length); *unnamed: it had "unknown-kext" */
+const char *clu_join_form(struct arena *a, const char *signature, int *unnamed);
+/* clu_join_cut() - the clusters of t with each cluster keyed on "unknown-kext" shown under
+ * the one named cluster of the same join form (none or several: it stays apart), as a new
+ * table; NULL when none joins. *njoined: how many clusters joined (clu_join.c) */
+struct clu_table *clu_join_cut(struct clu_table *t, size_t *njoined);
+
 /* --compare-rules: the same reports signed with two rule sets (see kpt_rules_diff). */
 struct clu_compare;
 struct clu_compare *clu_compare_new(void);

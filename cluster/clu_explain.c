@@ -128,6 +128,14 @@ clu_explain_walk(const struct clu_rules *c, struct arena *a, const struct kpt_re
              : w->fault_keyed ? "; keyed on the faulting pc, since no frame is placed" : "");
     if (w->kext_origin && !strcmp(w->cls, CLU_KEXT_PANIC))
         buf_adds(ex, "origin   panic() called by a kext: keyed on its message, frames fine-only\n");
+    {
+        int unnamed;
+        const char *form = clu_join_form(a, r->signature, &unnamed);
+
+        if (form && unnamed)
+            buf_addf(ex, "join     a kext frame no listed kext covers (the kext list cut?): in a run, shown under "
+                         "the one named cluster that reads %s (with several, apart)\n", form);
+    }
     buf_addf(ex, "culprit  %s\n", r->culprit ? r->culprit : "-");
     buf_addf(ex, "primary  %s  %s\n", r->sig_id, r->signature);
     buf_addf(ex, "coarse   %s  %s\n", r->coarse_id, r->coarse);

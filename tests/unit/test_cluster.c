@@ -282,6 +282,109 @@ intel_report(uint64_t slide, const char *build, const char *kext_ver)
     return buf_detach(&b, NULL);
 }
 
+/* text without its "Kernel Extensions in backtrace" lines, as a cut paste loses them */
+static char *
+cut_kext_list(const char *text)
+{
+    struct buf b = BUF_INIT;
+    const char *p = text;
+
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
+
+        if (!memmem(p, n, "Kernel Extensions in backtrace", 30) && !memmem(p, n, ")[", 2))
+            buf_add(&b, p, n);
+        p += n;
+    }
+    return buf_detach(&b, NULL);
+}
+
+/* the reports of texts[0..n) in one table, joined: how many clusters, and the count of the
+ * one holding report 0 */
+static size_t
+joined_clusters(const char *const *texts, size_t n, size_t *count0, const char **id0)
+{
+    struct clu_rules *c = clu_rules_new();
+    struct clu_table *t = clu_table_new(1), *j;
+    struct sym_ctx *s = sym_ctx_new(NULL, NULL);
+    struct arena *a = arena_new(65536);
+    const struct kpt_cluster *cl;
+    size_t i, k, nc, njoined;
+    struct kpt_limits lim;
+
+    kpt_limits_default(&lim);
+    for (i = 0; i < n; i++) {
+        struct kpt_report r;
+
+        kpt_report_init(&r, a, arena_printf(a, "r%zu", i));
+        assert_int_equal(ing_parse(texts[i], strlen(texts[i]), &lim, a, &r), 0);
+        sym_resolve(s, a, &r);
+        clu_sign(c, a, &r);
+        r.seq = i;
+        print_message("# r%zu %s\n", i, r.signature);
+        clu_add(t, &r);
+    }
+    if ((j = clu_join_cut(t, &njoined))) {
+        clu_table_free(t);
+        t = j;
+    }
+    cl = clu_table_result(t, &nc);
+    for (i = 0; i < nc; i++)
+        for (k = 0; k < cl[i].nmembers; k++)
+            if (cl[i].members[k] == 0) {
+                *count0 = cl[i].count;
+                *id0 = arena_strdup(a, cl[i].id_hex);
+            }
+    *id0 = xstrdup(*id0);
+    clu_table_free(t);
+    arena_free(a);
+    sym_ctx_free(s);
+    clu_rules_free(c);
+    return nc;
+}
+
+/* issue 29: a copy that lost its kext list joins its one named twin, never one of two */
+static void
+test_join_cut_kext_list(void **state)
+{
+    struct arena *a = arena_new(4096);
+    char *named = intel_report(0x1000000, "19H2", "2.0.1"), *cut = cut_kext_list(named);
+    char *other = intel_report(0x2e00000, "19H2", "2.0.1"), *p;
+    const char *texts[3], *id, *form;
+    size_t count = 0, nc;
+    int unnamed;
+
+    (void)state;
+    while ((p = strstr(other, "org.example.fs.zeta")))
+        memcpy(p, "org.example.fs.beta", 19); /* another kext, the same frames */
+    form = clu_join_form(a, "generic[lock held: <hex>] | ~lowsym | kernel | unknown-kext", &unnamed);
+    assert_string_equal(form, "generic[lock held: <hex>] | ~lowsym | kernel | *");
+    assert_int_equal(unnamed, 1);
+    form = clu_join_form(a, "generic[lock held: <hex>] | ~lowsym | kernel | org.example.fs.zeta", &unnamed);
+    assert_string_equal(form, "generic[lock held: <hex>] | ~lowsym | kernel | *");
+    assert_int_equal(unnamed, 0);
+    assert_null(clu_join_form(a, "x86_trap[13=general protection] | lck_mtx_lock | IOLog", &unnamed));
+    /* the cut copy alone in its cluster without the join; with its twin, one cluster of 2 */
+    assert_string_not_equal(sign_text(a, cut), sign_text(a, named));
+    texts[0] = cut, texts[1] = named;
+    nc = joined_clusters(texts, 2, &count, &id);
+    assert_int_equal(nc, 1);
+    assert_int_equal(count, 2);
+    assert_string_equal(id, sign_text(a, named)); /* shown under the named twin's key */
+    free((char *)id);
+    /* two named clusters read the same: the cut copy could be either, it stays apart */
+    texts[2] = other;
+    nc = joined_clusters(texts, 3, &count, &id);
+    assert_int_equal(nc, 3);
+    assert_int_equal(count, 1);
+    free((char *)id);
+    free(named);
+    free(cut);
+    free(other);
+    arena_free(a);
+}
+
 static void
 test_keys_same_and_differ(void **state)
 {
@@ -705,7 +808,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pinned_vectors),   cmocka_unit_test(test_canon),
         cmocka_unit_test(test_classes),          cmocka_unit_test(test_clean_and_mask),
-        cmocka_unit_test(test_located_classes),
+        cmocka_unit_test(test_located_classes),  cmocka_unit_test(test_join_cut_kext_list),
         cmocka_unit_test(test_reduce_names),     cmocka_unit_test(test_keys_same_and_differ),
         cmocka_unit_test(test_table),            cmocka_unit_test(test_table_merge),
         cmocka_unit_test(test_fields_merge),     cmocka_unit_test(test_trust),          cmocka_unit_test(test_compare),            cmocka_unit_test(test_corpus_classes),
