@@ -22,8 +22,10 @@
 #include "model/model.h"
 #include "util/buf.h"
 
-#define CLU_ALGO "xnusig/1-draft3" /* draft3: classes from xnu's panic strings, kext panics by
-                                     message, machine checks, culprits of every kext */
+#define CLU_ALGO "xnusig/1-draft4" /* draft3: classes from xnu's panic strings, kext panics by
+                                     message, machine checks, culprits of every kext; draft4:
+                                     lock timeouts past interrupt entry, T2 and Apple silicon
+                                     classes, frameless Intel traps by their site */
 #define CLU_SEED 0x786e757369670000ull /* "xnusig" + two zero bytes */
 
 struct clu_rules;
