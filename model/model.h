@@ -528,9 +528,11 @@ void kpt_report_init(struct kpt_report *r, struct arena *a, const char *path);
  * kpt_frames_joined() - every frame's text joined with " | ".
  */
 const char *kpt_frame_text(struct arena *a, const struct kpt_frame *f);
-/* kpt_frame_display() - "module`function + off at file:line" (kptrace's form) when named,
- * else as kpt_frame_text() */
+/* kpt_frame_display() - "module`function + 0xOFF at file:line" when named (the summaries':
+ * hex offsets, as unnamed frames show theirs), else as kpt_frame_text();
+ * kpt_frame_trace() - the same with lldb's decimal offset (kptrace's --trace form) */
 const char *kpt_frame_display(struct arena *a, const struct kpt_frame *f);
+const char *kpt_frame_trace(struct arena *a, const struct kpt_frame *f);
 const char *kpt_frames_joined(struct arena *a, const struct kpt_report *r);
 
 /* kpt_uuid_text() - dashed upper-case UUID in a; kpt_uuid_parse(): 0 or -1. */

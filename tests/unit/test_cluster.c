@@ -650,6 +650,10 @@ test_trust(void **state)
     assert_false(r.frames[3].approx); /* a kext's name past 0x1000: dropped, not approximate */
     assert_false(r.frames[4].approx); /* past 64 KiB */
     assert_non_null(strstr(kpt_frame_display(a, &r.frames[0]), "(approximate)"));
+    /* a named frame's offset: hex in the summaries, as unnamed frames show theirs; lldb's
+     * decimal in --trace */
+    assert_string_equal(kpt_frame_display(a, &r.frames[0]), "kernel`tcp_output + 0xa858 (approximate)");
+    assert_string_equal(kpt_frame_trace(a, &r.frames[0]), "kernel`tcp_output + 43096 (approximate)");
     assert_non_null(strstr(ex.data, "kept, approximate"));
     assert_non_null(strstr(ex.data, "dropped: too far past its symbol"));
     buf_release(&ex);
