@@ -135,6 +135,9 @@ clu_explain_walk(const struct clu_rules *c, struct arena *a, const struct kpt_re
         if (form && unnamed)
             buf_addf(ex, "join     a kext frame no listed kext covers (the kext list cut?): in a run, shown under "
                          "the one named cluster that reads %s (with several, apart)\n", form);
+        else if (r->quality == KPT_Q_LOWSYM && r->culprit && w->nitems && !strcmp(w->items[0], "~lowsym"))
+            buf_addf(ex, "join     unnamed frames: in a run, shown under the one named cluster of coarse key %s "
+                         "(with several, apart)\n", r->coarse_id);
     }
     buf_addf(ex, "culprit  %s\n", r->culprit ? r->culprit : "-");
     buf_addf(ex, "primary  %s  %s\n", r->sig_id, r->signature);

@@ -1,5 +1,6 @@
 /*
- * clu_join.c - a copy whose kext list was cut joins its named twin (issue 29).
+ * clu_join.c - a copy whose kext list was cut, or whose frames were not named, joins its
+ * named twin (issue 29).
  *
  * Two reports of one bug, one of which lost its "Kernel Extensions in backtrace" lines, key
  * their kext frames differently: the cut copy "unknown-kext" (a kext-space address no listed
@@ -7,8 +8,10 @@
  * states and the history keep it; what joins is the run's presentation of its clusters, as
  * names learned across the fleet join unnamed frames to named ones: a cluster keyed on
  * "unknown-kext" is shown under the one named cluster whose signature reads the same with
- * every kext module token taken as a wildcard. Where several named clusters read the same,
- * the cut copy could be either: it stays apart.
+ * every kext module token taken as a wildcard. Likewise a cluster keyed "~lowsym" (its
+ * frames had no names) is shown under the one named cluster of its coarse key (class, fields
+ * and culprit, which better symbols leave unchanged), when it names a culprit. Where several
+ * named clusters read the same, the copy could be either: it stays apart.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -98,20 +101,52 @@ cmp_form(const void *x, const void *y)
     return a->i < b->i ? -1 : a->i > b->i;
 }
 
-/* target[i]: the cluster cluster i joins, or SIZE_MAX; returns how many join */
-static size_t
-targets(struct arena *a, const struct kpt_cluster *c, size_t n, size_t *target)
+/* a cluster's form for the kext list's join (from its signature) */
+static const char *
+kext_form(struct arena *a, const struct kpt_cluster *c, int *unnamed)
+{
+    return clu_join_form(a, c->signature, unnamed);
+}
+
+/* an item of signature s (after the class) that starts with prefix p */
+static int
+has_item(const char *s, const char *p)
+{
+    size_t k = strlen(p);
+
+    for (s = strstr(s, SEP); s; s = strstr(s + 1, SEP))
+        if (!strncmp(s + strlen(SEP), p, k))
+            return 1;
+    return 0;
+}
+
+/* a cluster's form for the symbols' join: its coarse key (class, fields, culprit), which
+ * better symbols leave unchanged (SIGNATURES.md §4.5); NULL without a culprit to link by, or
+ * for a cluster keyed on a marker other than "~lowsym" (~fault, ~nobt) */
+static const char *
+coarse_form(struct arena *a, const struct kpt_cluster *c, int *unnamed)
+{
+    (void)a;
+    *unnamed = has_item(c->signature, "~lowsym");
+    if (!c->coarse_id || !c->culprit || !*c->culprit || !strstr(c->signature, SEP))
+        return NULL;
+    if (!*unnamed && has_item(c->signature, "~"))
+        return NULL;
+    return c->coarse_id;
+}
+
+typedef const char *form_fn(struct arena *a, const struct kpt_cluster *c, int *unnamed);
+
+/* target[i] for the clusters still without one: the one named cluster of the same form */
+static void
+targets(struct arena *a, const struct kpt_cluster *c, size_t n, size_t *target, form_fn *form_of)
 {
     struct form *f = xcalloc(n ? n : 1, sizeof(*f));
-    size_t nf = 0, i, k, joined = 0;
+    size_t nf = 0, i, k;
 
-    for (i = 0; i < n; i++) {
-        target[i] = SIZE_MAX;
-        if ((f[nf].form = clu_join_form(a, c[i].signature, &f[nf].unnamed))) {
-            f[nf].i = i;
-            nf++;
-        }
-    }
+    for (i = 0; i < n; i++)
+        if (target[i] == SIZE_MAX && (f[nf].form = form_of(a, &c[i], &f[nf].unnamed)))
+            f[nf++].i = i;
     qsort(f, nf, sizeof(*f), cmp_form);
     for (i = 0; i < nf; i = k) {
         size_t named = 0, first = 0;
@@ -122,12 +157,33 @@ targets(struct arena *a, const struct kpt_cluster *c, size_t n, size_t *target)
         if (named != 1)
             continue; /* none to join, or several it could be */
         for (; i < k; i++)
-            if (f[i].unnamed) {
+            if (f[i].unnamed)
                 target[f[i].i] = first;
-                joined++;
-            }
     }
     free(f);
+}
+
+/* every cluster's final target (a joined twin may itself join, once more at most), and how
+ * many clusters join */
+static size_t
+all_targets(struct arena *a, const struct kpt_cluster *c, size_t n, size_t *target)
+{
+    size_t i, joined = 0;
+    int round;
+
+    for (i = 0; i < n; i++)
+        target[i] = SIZE_MAX;
+    targets(a, c, n, target, kext_form);
+    targets(a, c, n, target, coarse_form);
+    for (round = 0; round < 2; round++)
+        for (i = 0; i < n; i++)
+            if (target[i] != SIZE_MAX && target[target[i]] != SIZE_MAX && target[target[i]] != i)
+                target[i] = target[target[i]];
+    for (i = 0; i < n; i++) {
+        if (target[i] != SIZE_MAX && target[target[i]] != SIZE_MAX)
+            target[i] = SIZE_MAX; /* a cycle, which the forms cannot make: leave it apart */
+        joined += target[i] != SIZE_MAX;
+    }
     return joined;
 }
 
@@ -141,7 +197,7 @@ clu_join_cut(struct clu_table *t, size_t *njoined)
     int pass;
 
     target = xcalloc(n ? n : 1, sizeof(*target));
-    *njoined = targets(a, c, n, target);
+    *njoined = all_targets(a, c, n, target);
     if (*njoined) {
         j = clu_table_new_like(t);
         /* the named clusters first, so that they keep their identity */

@@ -385,6 +385,52 @@ test_join_cut_kext_list(void **state)
     arena_free(a);
 }
 
+/* a trap in a kext, with keepsyms names (named != 0) or without */
+static char *
+kext_trap(int named, const char *kext)
+{
+    struct buf b = BUF_INIT;
+    uint64_t kb = 0xffffff8000200000ull + 0x1000000, ks = 0xffffff7f81000000ull;
+
+    buf_addf(&b, "panic(cpu 0 caller 0x%016" PRIx64 "): Kernel trap at 0x%016" PRIx64 ", type 13=general protection, registers:\n"
+                 "Backtrace (CPU 0), Frame : Return Address\n", kb + 0x21f084, ks + 0x1210);
+    buf_addf(&b, "0xffffff83b1b3ba00 : 0x%016" PRIx64 "%s\n", kb + 0x21f084, named ? " mach_kernel : _panic + 0x84" : " ");
+    buf_addf(&b, "0xffffff83b1b3bb00 : 0x%016" PRIx64 "%s%s%s\n", ks + 0x1210, named ? " " : " ", named ? kext : "",
+             named ? " : __ZN4Zeta5flushEv + 0x210" : "");
+    buf_addf(&b, "0xffffff83b1b3bb50 : 0x%016" PRIx64 "%s%s%s\n", ks + 0x1450, named ? " " : " ", named ? kext : "",
+             named ? " : __ZN4Zeta4syncEv + 0x50" : "");
+    buf_addf(&b, "      Kernel Extensions in backtrace:\n         %s(2.0.1)[0D1C2B3A-4F5E-3D6C-8B7A-9F0E1D2C3B4A]@0x%016" PRIx64
+                 "->0x%016" PRIx64 "\n", kext, ks, ks + 0x3ffff);
+    buf_addf(&b, "\nMac OS version:\n19H2\nKernel slide:     0x0000000001000000\nKernel text base: 0x%016" PRIx64 "\n", kb);
+    return buf_detach(&b, NULL);
+}
+
+/* issue 19's leftover: an unnamed trap report joins its one named cluster by the coarse key
+ * (class, fields, culprit), never one of two */
+static void
+test_join_unnamed_trap(void **state)
+{
+    char *named = kext_trap(1, "org.example.fs.zeta"), *bare = kext_trap(0, "org.example.fs.zeta");
+    char *other = kext_trap(1, "org.example.fs.zeta"), *p;
+    const char *texts[3], *id;
+    size_t count = 0;
+
+    (void)state;
+    p = strstr(other, "__ZN4Zeta4syncEv");
+    memcpy(p, "__ZN4Zeta4stopEv", 16); /* another bug in the same kext */
+    texts[0] = bare, texts[1] = named;
+    assert_int_equal(joined_clusters(texts, 2, &count, &id), 1);
+    assert_int_equal(count, 2);
+    free((char *)id);
+    texts[2] = other;
+    assert_int_equal(joined_clusters(texts, 3, &count, &id), 3);
+    assert_int_equal(count, 1);
+    free((char *)id);
+    free(named);
+    free(bare);
+    free(other);
+}
+
 static void
 test_keys_same_and_differ(void **state)
 {
@@ -813,6 +859,7 @@ main(void)
         cmocka_unit_test(test_pinned_vectors),   cmocka_unit_test(test_canon),
         cmocka_unit_test(test_classes),          cmocka_unit_test(test_clean_and_mask),
         cmocka_unit_test(test_located_classes),  cmocka_unit_test(test_join_cut_kext_list),
+        cmocka_unit_test(test_join_unnamed_trap),
         cmocka_unit_test(test_reduce_names),     cmocka_unit_test(test_keys_same_and_differ),
         cmocka_unit_test(test_table),            cmocka_unit_test(test_table_merge),
         cmocka_unit_test(test_fields_merge),     cmocka_unit_test(test_trust),          cmocka_unit_test(test_compare),            cmocka_unit_test(test_corpus_classes),
