@@ -189,6 +189,28 @@ frameless_trap(struct buf *b, const struct bug *bg, const struct variant *v, uin
         buf_addf(b, "0x%016" PRIx64 " : 0x%016" PRIx64 "\n", *fp, v->kext_base + 0x40000 + 0x300 * i + 0x8d + drift);
 }
 
+/* the report's "Kernel Extensions in backtrace" lines */
+static void
+kext_lines(struct buf *b, const struct bug *bg, const struct variant *v, uint64_t kb)
+{
+    uint64_t ka = v->kext_base;
+
+    buf_adds(b, "      Kernel Extensions in backtrace:\n");
+    if (bg->kext && v->start_only)
+        buf_addf(b, "         %s(%s)[%s]@0x%016" PRIx64 "\n", bg->kext, v->kext_ver, v->kext_uuid, ka);
+    else if (bg->kext)
+        buf_addf(b, "         %s(%s)[%s]@0x%016" PRIx64 "->0x%016" PRIx64 "\n", bg->kext, v->kext_ver, v->kext_uuid, ka, ka + 0xbfff);
+    if (v->start_only)
+        buf_addf(b, "         com.example.TrapHook(1.2.0)[11111111-2222-3333-4444-555555555555]@0x%016" PRIx64 "\n",
+                 (uint64_t)(0xffffff7f9a300000ull + v->slide));
+    else
+        buf_addf(b, "         com.example.TrapHook(1.2.0)[11111111-2222-3333-4444-555555555555]@0x%016" PRIx64 "->0x%016" PRIx64 "\n",
+                 (uint64_t)(0xffffff7f9a300000ull + v->slide), (uint64_t)(0xffffff7f9a30ffffull + v->slide));
+    if (v->start_only == 2)
+        buf_addf(b, "            dependency: com.apple.iokit.IOPCIFamily(2.9)[0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9]@0x%016" PRIx64 "\n",
+                 kb - 0x80000);
+}
+
 static char *
 report_text(const struct bug *bg, const struct variant *v)
 {
@@ -272,20 +294,7 @@ report_text(const struct bug *bg, const struct variant *v)
         frame(&b, &fp, strcmp(body[i].module, "mach_kernel") ? ka + 0x2000 + 0x100 * i + body[i].off
                        : irq ? kb + irq_place(body[i].sym) + body[i].off : kb + 0x90000 + 0x1000 * i + body[i].off,
               &body[i]);
-    buf_adds(&b, "      Kernel Extensions in backtrace:\n");
-    if (bg->kext && v->start_only)
-        buf_addf(&b, "         %s(%s)[%s]@0x%016" PRIx64 "\n", bg->kext, v->kext_ver, v->kext_uuid, ka);
-    else if (bg->kext)
-        buf_addf(&b, "         %s(%s)[%s]@0x%016" PRIx64 "->0x%016" PRIx64 "\n", bg->kext, v->kext_ver, v->kext_uuid, ka, ka + 0xbfff);
-    if (v->start_only)
-        buf_addf(&b, "         com.example.TrapHook(1.2.0)[11111111-2222-3333-4444-555555555555]@0x%016" PRIx64 "\n",
-                 (uint64_t)(0xffffff7f9a300000ull + v->slide));
-    else
-        buf_addf(&b, "         com.example.TrapHook(1.2.0)[11111111-2222-3333-4444-555555555555]@0x%016" PRIx64 "->0x%016" PRIx64 "\n",
-                 (uint64_t)(0xffffff7f9a300000ull + v->slide), (uint64_t)(0xffffff7f9a30ffffull + v->slide));
-    if (v->start_only == 2)
-        buf_addf(&b, "            dependency: com.apple.iokit.IOPCIFamily(2.9)[0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9]@0x%016" PRIx64 "\n",
-                 kb - 0x80000);
+    kext_lines(&b, bg, v, kb);
     buf_addf(&b, "\nProcess name corresponding to current thread (0xffffff86b4c1e540): proc%d\n", v->line);
     buf_addf(&b, "\nMac OS version:\n%s\n\nKernel version:\n%s\nKernel UUID: %s\n", v->build, v->kver, v->kuuid);
     if (!v->no_slide)
