@@ -22,8 +22,10 @@
 #include "model/model.h"
 #include "util/buf.h"
 
-#define CLU_ALGO "xnusig/1-draft3" /* draft3: classes from xnu's panic strings, kext panics by
-                                     message, machine checks, culprits of every kext */
+#define CLU_ALGO "xnusig/1-draft4" /* draft3: classes from xnu's panic strings, kext panics by
+                                     message, machine checks, culprits of every kext; draft4:
+                                     lock timeouts past interrupt entry, T2 and Apple silicon
+                                     classes, frameless Intel traps by their site */
 #define CLU_SEED 0x786e757369670000ull /* "xnusig" + two zero bytes */
 
 struct clu_rules;
@@ -67,6 +69,10 @@ int clu_classify(const struct clu_rules *c, struct arena *a, const char *msg,
 #define CLU_KEXT_PANIC "kext_panic"
 int clu_classify_origin(const struct clu_rules *c, struct arena *a, const char *msg, int kext_origin,
                         const char **cls, const char ***fields, size_t *nfields, size_t *row);
+/* clu_classify_at() - clu_classify_origin(), with the rows whose pattern starts "^@" tried
+ * on "@LOC MESSAGE" when the message named its source file (loc: its basename, or NULL) */
+int clu_classify_at(const struct clu_rules *c, struct arena *a, const char *msg, const char *loc,
+                    int kext_origin, const char **cls, const char ***fields, size_t *nfields, size_t *row);
 
 /* clu_canon() - the canonical serialization (§5.2) into out. */
 void clu_canon(struct buf *out, const char *kind, const char *cls, const char *const *fields,
@@ -94,6 +100,15 @@ void clu_table_merge(struct clu_table *t, const struct kpt_cluster *c, const siz
 /* clu_table_result() - the clusters, by count then id; owned by t, valid until the next
  * clu_add(), clu_table_merge() or clu_table_free(). */
 const struct kpt_cluster *clu_table_result(struct clu_table *t, size_t *n);
+
+/* clu_join_form() - a signature with every kext module token ("com.example.Foo", and
+ * "unknown-kext", a kext-space frame no listed kext covers) read as one wildcard, or NULL
+ * when it has none (or was cut to its readable length); *unnamed: it had "unknown-kext" */
+const char *clu_join_form(struct arena *a, const char *signature, int *unnamed);
+/* clu_join_cut() - the clusters of t with each cluster keyed on "unknown-kext" shown under
+ * the one named cluster of the same join form (none or several: it stays apart), as a new
+ * table; NULL when none joins. *njoined: how many clusters joined (clu_join.c) */
+struct clu_table *clu_join_cut(struct clu_table *t, size_t *njoined);
 
 /* --compare-rules: the same reports signed with two rule sets (see kpt_rules_diff). */
 struct clu_compare;

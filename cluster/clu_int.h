@@ -20,13 +20,16 @@ extern const struct clu_rule_src clu_builtin_rules[];
 extern const size_t clu_builtin_nrules;
 
 enum clu_list { CLU_PLUMB_COMMON, CLU_PLUMB_X86, CLU_PLUMB_ARM, CLU_IRRELEVANT, CLU_PREFIX,
-                CLU_TAIL, CLU_KERNEL_MODULES, CLU_HANG_WAIT, CLU_HANG_IDLE, CLU_NLISTS };
+                CLU_TAIL, CLU_KERNEL_MODULES, CLU_HANG_WAIT, CLU_HANG_IDLE, CLU_INTR_ENTRY, CLU_LOCK_SPIN,
+                CLU_NLISTS };
 
 struct clu_class_row {
     char *cls, *fields;
     int n;
     regex_t re;
     unsigned line; /* in classes.tsv */
+    int located;   /* the pattern starts "^@": it reads "@FILE MESSAGE", FILE the basename of
+                      the message's trailing location, and matches no message without one */
 };
 
 struct clu_list_entry {

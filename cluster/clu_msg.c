@@ -53,6 +53,20 @@ drop_location(char *s)
     *at = '\0';
 }
 
+/* a pasted line continued with a trailing backslash ("multiple \" then "entries ..."): its
+ * length without the backslash, when another line follows */
+static size_t
+continued(const char *line, size_t n, int more)
+{
+    size_t k = n;
+
+    while (k && (line[k - 1] == ' ' || line[k - 1] == '\t' || line[k - 1] == '\r'))
+        k--;
+    if (more && k && line[k - 1] == '\\' && (k < 2 || line[k - 2] != '\\'))
+        return k - 1;
+    return n;
+}
+
 const char *
 clu_clean_message(const struct clu_rules *c, struct arena *a, const char *s)
 {
@@ -71,7 +85,7 @@ clu_clean_message(const struct clu_rules *c, struct arena *a, const char *s)
             break;
         if (!first)
             buf_addc(&b, ' ');
-        buf_add(&b, line, n);
+        buf_add(&b, line, continued(line, n, nl != NULL));
         first = 0;
         if (!nl)
             break;
@@ -358,17 +372,25 @@ int
 clu_classify_origin(const struct clu_rules *c, struct arena *a, const char *msg, int kext_origin,
                     const char **cls, const char ***fields, size_t *nfields, size_t *row)
 {
+    return clu_classify_at(c, a, msg, NULL, kext_origin, cls, fields, nfields, row);
+}
+
+int
+clu_classify_at(const struct clu_rules *c, struct arena *a, const char *msg, const char *loc,
+                int kext_origin, const char **cls, const char ***fields, size_t *nfields, size_t *row)
+{
     regmatch_t m[10];
     size_t i;
+    const char *located = loc && *loc ? arena_printf(a, "@%s %s", loc, msg) : NULL;
 
     for (i = 0; i < c->nrows; i++) {
-        const char *spec = c->rows[i].fields, *p;
+        const char *spec = c->rows[i].fields, *p, *subject = c->rows[i].located ? located : msg;
         const char **f;
         size_t nf = 0;
 
         if (!kext_origin && !strcmp(c->rows[i].cls, CLU_KEXT_PANIC))
             continue;
-        if (regexec(&c->rows[i].re, msg, 10, m, 0))
+        if (!subject || regexec(&c->rows[i].re, subject, 10, m, 0))
             continue;
         *cls = c->rows[i].cls;
         if (row)
@@ -388,10 +410,10 @@ clu_classify_origin(const struct clu_rules *c, struct arena *a, const char *msg,
                 name = arena_strndup(a, p, (size_t)(eq - p));
                 for (j = (size_t)(eq - p) + 1; j < len; j++) {
                     if (p[j] == '\\' && isdigit((unsigned char)p[j + 1])) {
-                        buf_adds(&v, capture(a, msg, m, p[j + 1] - '0'));
+                        buf_adds(&v, capture(a, subject, m, p[j + 1] - '0'));
                         j++;
                     } else if (!strncmp(p + j, "base(\\", 6) && isdigit((unsigned char)p[j + 6])) {
-                        buf_adds(&v, base_name(capture(a, msg, m, p[j + 6] - '0')));
+                        buf_adds(&v, base_name(capture(a, subject, m, p[j + 6] - '0')));
                         j += 7;
                     } else if (!strncmp(p + j, "$msg", 4)) {
                         buf_adds(&v, clu_mask(a, msg, 160));

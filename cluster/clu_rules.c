@@ -23,7 +23,8 @@ static const struct {
 } rule_files[] = {
     { "classes.tsv", -1 },          { "clones.txt", -1 },
     { "hang-idle.txt", CLU_HANG_IDLE }, { "hang-wait.txt", CLU_HANG_WAIT },
-    { "irrelevant.txt", CLU_IRRELEVANT }, { "kernel-modules.txt", CLU_KERNEL_MODULES },
+    { "interrupt-entry.txt", CLU_INTR_ENTRY }, { "irrelevant.txt", CLU_IRRELEVANT },
+    { "kernel-modules.txt", CLU_KERNEL_MODULES }, { "lock-spin.txt", CLU_LOCK_SPIN },
     { "plumbing-arm64.txt", CLU_PLUMB_ARM }, { "plumbing-common.txt", CLU_PLUMB_COMMON },
     { "plumbing-x86_64.txt", CLU_PLUMB_X86 }, { "prefix.txt", CLU_PREFIX },
     { "sections.txt", -1 },         { "tail.txt", CLU_TAIL },
@@ -298,6 +299,7 @@ load_classes(struct clu_rules *c, char *text, struct buf *err)
         r->fields = xstrdup(f[2]);
         r->n = (int)n;
         r->line = lineno;
+        r->located = !strncmp(f[3], "^@", 2);
         c->nrows++;
     }
     if (!c->nrows)

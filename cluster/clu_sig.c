@@ -8,16 +8,10 @@
 
 #include "cluster/clu.h"
 #include "cluster/clu_int.h"
+#include "cluster/clu_walk.h"
 #include "util/xalloc.h"
 
-#define WINDOW 16
-#define WALK_MAX 6
 #define SIG_MAX 255
-static const char *const trust_name[] = {
-    "", "", "kept: within 0x1000 of its symbol",
-    "kept, approximate: the kernel printed it, within 64 KiB of its symbol",
-    "dropped: too far past its symbol for a name the report printed",
-};
 
 static int
 kext_tok(const struct tok *t)
@@ -26,34 +20,6 @@ kext_tok(const struct tok *t)
 }
 
 
-enum disp { D_BEYOND, D_PLUMBING, D_SKIPPED, D_IRRELEVANT, D_RECURSION, D_PREFIX, D_SIGNIFICANT,
-            D_TAIL };
-static const char *const disp_name[] = { "beyond", "plumbing", "skipped", "irrelevant",
-                                         "recursion", "prefix", "significant", "tail" };
-
-/* the list entry that decided a token's fate, as "file:line", for --explain */
-static const char *
-rule_of(const struct clu_rules *c, struct arena *a, enum kpt_arch arch, enum disp d, const char *tok)
-{
-    const struct clu_list_entry *e = NULL;
-    enum clu_list which = CLU_NLISTS;
-
-    switch (d) {
-    case D_PLUMBING:
-        if ((e = clu_lists_which(c, CLU_PLUMB_COMMON, tok)))
-            which = CLU_PLUMB_COMMON;
-        else if (arch != KPT_ARCH_ARM64 && (e = clu_lists_which(c, CLU_PLUMB_X86, tok)))
-            which = CLU_PLUMB_X86;
-        else if ((e = clu_lists_which(c, CLU_PLUMB_ARM, tok)))
-            which = CLU_PLUMB_ARM;
-        break;
-    case D_IRRELEVANT: e = clu_lists_which(c, which = CLU_IRRELEVANT, tok); break;
-    case D_PREFIX: e = clu_lists_which(c, which = CLU_PREFIX, tok); break;
-    case D_TAIL: e = clu_lists_which(c, which = CLU_TAIL, tok); break;
-    case D_BEYOND: case D_SKIPPED: case D_RECURSION: case D_SIGNIFICANT: break;
-    }
-    return e && which < CLU_NLISTS ? arena_printf(a, "%s:%u", c->lists[which].file, e->line) : "";
-}
 
 /* the readable form: class[v1; v2] | item | item, at most SIG_MAX bytes */
 static const char *
@@ -102,24 +68,6 @@ classify_text(struct arena *a, const char *msg)
     return t;
 }
 
-/* everything a signature was computed from, for --explain */
-struct walk {
-    const char *msg, *cls, **fields;
-    size_t nfields, row;
-    int n_sig;
-    struct tok tok[MAX_TOKENS];
-    enum disp disp[MAX_TOKENS];
-    size_t ntok, window, start, last_plumb;
-    int have_plumb, anchored;
-    int kext_origin; /* the panic() was a kext's own (§3.3 kext_panic) */
-    int fault_keyed; /* keyed on the faulting pc: the frames said nothing */
-    size_t sig, named_sig; /* significant tokens; of them named */
-    const char *primary_canon;
-    /* the walk's results the keys are made of */
-    const char *walked[WALK_MAX + 1], *items[WALK_MAX + 2], *key_fields[8];
-    size_t nwalked, nitems, nkey;
-    int sig_tok[WALK_MAX + 1];
-};
 
 /* what one key is computed from (§5): its kind, the class, the fields and the items; the
  * fine key's extras (NULL for the others) */
@@ -186,17 +134,6 @@ kext_origin(const struct kpt_report *r, const struct walk *w)
     return w->start < w->ntok && w->tok[w->start].module && !w->tok[w->start].kernel;
 }
 
-/* no significant frame, or none placed in any module */
-static int
-frames_say_nothing(const struct tok *tok, const int *sig_tok, size_t nsig)
-{
-    size_t i;
-
-    for (i = 0; i < nsig; i++)
-        if (tok[sig_tok[i]].named || tok[sig_tok[i]].module)
-            return 0;
-    return 1;
-}
 
 /* the suspect a report names itself (Suspected bundle:, Failing driver:), or NULL */
 static const char *
@@ -240,6 +177,20 @@ start_walk(const struct clu_rules *c, struct arena *a, struct kpt_report *r, str
         w->disp[i] = clu_is_plumbing(c, r->arch, &tok[i]) ? D_PLUMBING : D_SKIPPED;
 }
 
+/* the basename of the source file the message named ("@IOGPUMemory.cpp:492"), or NULL */
+static const char *
+source_file(const struct kpt_report *r)
+{
+    const char *s = r->src_file, *p;
+
+    if (!s)
+        return NULL;
+    for (p = s; *p; p++)
+        if (*p == '/' || *p == '\n')
+            s = p + 1;
+    return *s ? s : NULL;
+}
+
 /* the class of the message, its fields, and the key fields among them into r->fields */
 static void
 classify(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct walk *w)
@@ -251,8 +202,8 @@ classify(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struc
     /* the class table sees the message's first CLASSIFY_MAX bytes: every class is decided
      * near the start, and a pattern's work stays bounded whatever the message */
     w->kext_origin = kext_origin(r, w);
-    w->n_sig = clu_classify_origin(c, a, classify_text(a, w->msg), w->kext_origin, &w->cls,
-                                   &w->fields, &w->nfields, &w->row);
+    w->n_sig = clu_classify_at(c, a, classify_text(a, w->msg), source_file(r), w->kext_origin,
+                               &w->cls, &w->fields, &w->nfields, &w->row);
     for (i = 0; i < w->nfields && w->nkey < 8; i++)
         if (w->fields[i][0] != '~')
             w->key_fields[w->nkey++] = w->fields[i];
@@ -260,6 +211,39 @@ classify(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struc
         buf_addf(&fb, "%s%s", i ? "; " : "", w->key_fields[i]);
     r->fields = arena_strndup(a, fb.data, fb.len);
     buf_release(&fb);
+}
+
+/*
+ * A spinlock or NMIPI timeout caught a CPU that an interrupt (or the NMI the timeout sends)
+ * entered: its backtrace begins, after any panic plumbing, in the interrupt entry frames
+ * (interrupt-entry.txt) and the lock spin between them (lock-spin.txt). Those frames are the
+ * same for every such timeout; the code they interrupted is the bug. So the walk starts after
+ * the last entry frame of that leading run (its own lock spin is then prefix, as anywhere).
+ * Other classes keep entry frames: a panic in an interrupt handler is the handler's.
+ */
+static void
+skip_interrupt_entry(const struct clu_rules *c, struct walk *w)
+{
+    size_t i, last = (size_t)-1;
+
+    if (strcmp(w->cls, "lock_timeout"))
+        return;
+    for (i = w->start; i < w->window; i++) {
+        const struct tok *t = &w->tok[i];
+
+        if (!t->named || !t->kernel)
+            break;
+        if (clu_lists_match(c, CLU_INTR_ENTRY, t->text))
+            last = i;
+        else if (!clu_lists_match(c, CLU_LOCK_SPIN, t->text))
+            break;
+    }
+    if (last == (size_t)-1)
+        return;
+    for (i = w->start; i <= last; i++)
+        w->disp[i] = D_ENTRY;
+    w->start = last + 1;
+    w->entry_skipped = 1;
 }
 
 /* §4.3-4.4: the walk from the start, each token's disposition, N significant ones */
@@ -361,29 +345,6 @@ set_quality(struct kpt_report *r, struct walk *w)
     }
 }
 
-/* a trap or abort whose frames say nothing (none, or none placed): the faulting pc the
- * message names says where, by its name or module */
-static void
-fault_items(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct walk *w)
-{
-    struct tok ft;
-
-    if (w->n_sig <= 0 || !r->has_fault || !frames_say_nothing(w->tok, w->sig_tok, w->sig) ||
-        clu_tokens(c, a, r, &r->fault, 1, &ft) != 1)
-        return;
-    w->nitems = 0;
-    w->items[w->nitems++] = "~fault";
-    if (r->fault.addr < 0x1000)
-        w->items[w->nitems++] = "null"; /* a call through a NULL pointer */
-    else if (!(r->fault.addr >> 63))
-        w->items[w->nitems++] = "user-space"; /* the kernel executing a user address */
-    else
-        w->items[w->nitems++] = ft.named || !ft.module ? ft.text : ft.module;
-    /* a NULL-page access: its offset is a structure's field, the same on every build */
-    if (r->has_fault_data && r->fault_data < 0x4000)
-        w->items[w->nitems++] = arena_printf(a, "null+0x%" PRIx64, r->fault_data);
-    w->fault_keyed = 1;
-}
 
 /* §5: the three keys, and the readable forms */
 static void
@@ -423,10 +384,11 @@ compute(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct
     r->culprit = NULL;
     start_walk(c, a, r, w);
     classify(c, a, r, w);
+    skip_interrupt_entry(c, w);
     walk_frames(c, r, w);
     set_culprit(r, w);
     set_quality(r, w);
-    fault_items(c, a, r, w);
+    clu_trap_items(c, a, r, w);
     set_keys(a, r, w);
     r->panic_class = w->cls;
     r->panic_template = clu_mask(a, w->msg, 160);
@@ -437,93 +399,7 @@ compute(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct
     clu_hang_site(c, a, r);
 }
 
-/* --explain: the stackshot walk and the hang site */
-static void
-explain_hang(const struct kpt_report *r, struct buf *ex)
-{
-    const struct kpt_hang *h = r->hang;
-    size_t i;
 
-    if (!h)
-        return;
-    buf_addf(ex, "hang     starved: %s\n", h->service);
-    if (r->ss)
-        buf_addf(ex, "         stackshot: %zu processes, %zu threads, %zu images%s%s\n",
-                 r->ss->nprocs, r->ss->nthreads, r->ss->nimages,
-                 r->ss->dropped ? ", entries past the limits dropped" : "",
-                 r->ss->damage ? ", damaged" : "");
-    for (i = 0; i < h->nwalk; i++)
-        buf_addf(ex, "         %s\n", h->walk[i]);
-    if (h->process)
-        buf_addf(ex, "         chosen: thread %" PRIu64 "%s%s%s of %s (pid %lld), %s: %s\n", h->thread,
-                 h->thread_name ? " \"" : "", h->thread_name ? h->thread_name : "",
-                 h->thread_name ? "\"" : "", h->process, (long long)h->pid,
-                 h->state ? h->state : "-", h->why);
-    for (i = 0; i < h->ndisp; i++)
-        buf_addf(ex, "  %s\n", h->disp[i]);
-    if (h->hang_id)
-        buf_addf(ex, "hang_id  %s  %s\n", h->hang_id, h->site);
-    else
-        buf_addf(ex, "hang_id  -  (%s)\n", h->site_why ? h->site_why : h->why);
-}
-
-/* --explain: w as text */
-static void
-explain(const struct clu_rules *c, struct arena *a, const struct kpt_report *r,
-        const struct walk *w, struct buf *ex)
-{
-    const char *kdk = kpt_kdk_match_name(r->kdk_match);
-    size_t i;
-
-    buf_addf(ex, "report   %s\n", r->path);
-    buf_addf(ex, "format   %s  arch %s  build %s  kdk %s\n", kpt_format_name(r->format),
-             kpt_arch_name(r->arch), r->os_build ? r->os_build : "-", kdk ? kdk : "-");
-    buf_addf(ex, "algo     %s  rules %s\n", CLU_ALGO, clu_rules_digest(c));
-    if (r->panic_source)
-        buf_addf(ex, "t2       two panics: signed on the %s's; the other's: %s\n",
-                 kpt_panic_source_name(r->panic_source), r->other_panic ? r->other_panic : "-");
-    buf_addf(ex, "message  %s\n", w->msg);
-    buf_addf(ex, "template %s\n", r->panic_template);
-    buf_addf(ex, "class    %s  N=%d", w->cls, w->n_sig);
-    for (i = 0; i < w->nfields; i++)
-        buf_addf(ex, "  %s", w->fields[i]);
-    if (w->row != (size_t)-1)
-        buf_addf(ex, "  (classes.tsv:%u)", c->rows[w->row].line);
-    buf_addc(ex, '\n');
-    if (w->have_plumb)
-        buf_addf(ex, "window   %zu tokens, last plumbing #%zu, walk starts at #%zu\n", w->window,
-                 w->last_plumb, w->start);
-    else if (w->anchored)
-        buf_addf(ex, "window   %zu tokens, no plumbing named; walk starts at #%zu, the frame returning into panic()'s caller\n",
-                 w->window, w->start);
-    else
-        buf_addf(ex, "window   %zu tokens, no plumbing named; walk starts at #0\n", w->window);
-    for (i = 0; i < w->ntok; i++) {
-        const struct kpt_frame *f = &r->frames[w->tok[i].frame];
-
-        buf_addf(ex, "  #%-3zu %-12s %-56s %-26s %s\n", i, disp_name[w->disp[i]], w->tok[i].text,
-                 rule_of(c, a, r->arch, w->disp[i], w->tok[i].text), kpt_frame_display(a, f));
-        if (w->tok[i].trust >= T_NEAR)
-            buf_addf(ex, "        name %s + 0x%" PRIx64 " printed by %s: %s (§4.1: 0x%x; 0x%x for the kernel's)\n",
-                     f->function, f->func_off, f->sym_module ? f->sym_module : "-",
-                     trust_name[w->tok[i].trust], TRUST_KEXT, TRUST_KERNEL);
-        buf_addf(ex, "        placed %s\n", kpt_place_name(f->placed_by));
-    }
-    if (r->nframes && w->tok[w->ntok ? w->ntok - 1 : 0].frame + 1 < r->nframes)
-        buf_addf(ex, "  (frames past #%zu collapsed or beyond the %d-token limit)\n",
-                 w->ntok ? w->ntok - 1 : 0, MAX_TOKENS);
-    buf_addf(ex, "quality  %s (%zu of %zu significant frames named)%s\n", kpt_quality_name(r->quality),
-             w->named_sig, w->sig,
-             w->fault_keyed ? "; keyed on the faulting pc, since no frame is placed" : "");
-    if (w->kext_origin && !strcmp(w->cls, CLU_KEXT_PANIC))
-        buf_adds(ex, "origin   panic() called by a kext: keyed on its message, frames fine-only\n");
-    buf_addf(ex, "culprit  %s\n", r->culprit ? r->culprit : "-");
-    buf_addf(ex, "primary  %s  %s\n", r->sig_id, r->signature);
-    buf_addf(ex, "coarse   %s  %s\n", r->coarse_id, r->coarse);
-    buf_addf(ex, "fine     %s\n", r->fine_id);
-    buf_addf(ex, "canon    %s\n", w->primary_canon);
-    explain_hang(r, ex);
-}
 
 void
 clu_sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r)
@@ -539,5 +415,5 @@ clu_explain(const struct clu_rules *c, struct arena *a, struct kpt_report *r, st
     struct walk *w = arena_alloc(a, sizeof(*w));
 
     compute(c, a, r, w);
-    explain(c, a, r, w, out);
+    clu_explain_walk(c, a, r, w, out);
 }

@@ -145,9 +145,16 @@ write_summary(struct run *run)
                            (run->out[OUT_CSV].f && rep_clusters_csv(run->out[OUT_CSV].f, &run->sum) < 0) ||
                            (run->out[OUT_JSON].f && rep_json_end(run->out[OUT_JSON].f, &run->sum) < 0) ||
                            (run->out[OUT_PLOT].f && rep_plot_svg(run->out[OUT_PLOT].f, &run->sum) < 0) ||
-                           (run->out[OUT_HTML].f && rep_html(run->out[OUT_HTML].f, &run->sum) < 0) ||
-                           (run->out[OUT_STATE].f && rep_state_end(run->out[OUT_STATE].f, &run->sum) < 0)))
+                           (run->out[OUT_HTML].f && rep_html(run->out[OUT_HTML].f, &run->sum) < 0)))
         run->io_error = 1;
+    if (!run->io_error && run->out[OUT_STATE].f) {
+        struct kpt_summary st = run->sum;
+
+        if (run->unjoined)
+            st.clusters = clu_table_result(run->unjoined, &st.nclusters);
+        if (rep_state_end(run->out[OUT_STATE].f, &st) < 0)
+            run->io_error = 1;
+    }
 }
 
 /* --baseline, then every output opened and its header written; -1 when the run cannot start */
@@ -168,6 +175,22 @@ pipeline_start_outputs(const struct kpt_opts *o, struct run *run)
     return pipeline_hist_start(run, o->merge ? "merge" : "run");
 }
 
+/* a copy whose kext list was cut is shown under its one named twin (clu_join.c): in the
+ * run's summaries and the history's view of its clusters; its report rows and its state keep
+ * each report's own key (a merge of states joins again, over all of them) */
+static void
+join_cut_copies(struct run *run)
+{
+    size_t n;
+    struct clu_table *j = clu_join_cut(run->table, &n);
+
+    if (j) {
+        run->unjoined = run->table;
+        run->table = j;
+    }
+    run->sum.clusters = clu_table_result(run->table, &run->sum.nclusters);
+}
+
 /* the summary outputs, and the exit code they leave */
 int
 pipeline_finish(struct run *run, int *ok)
@@ -179,6 +202,7 @@ pipeline_finish(struct run *run, int *ok)
         *ok = 0;
         return KPT_EXIT_START;
     }
+    join_cut_copies(run);
     if (!run->io_error && pipeline_hist_annotate(run) < 0) {
         *ok = 0;
         return KPT_EXIT_START;
@@ -224,6 +248,8 @@ pipeline_run_release(struct run *run)
     run->nrej = 0;
     clu_table_free(run->table);
     run->table = NULL;
+    clu_table_free(run->unjoined);
+    run->unjoined = NULL;
     kpt_baseline_release(&run->base);
     hist_close(run->hist); /* a run not committed adds nothing */
     run->hist = NULL;

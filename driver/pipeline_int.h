@@ -40,6 +40,7 @@ struct run {
     struct clu_rules *rules_b;  /* --compare-rules */
     struct clu_compare *cmp;
     struct clu_table *table;
+    struct clu_table *unjoined; /* the table before clu_join_cut(), for the state, or NULL */
     struct outfile out[OUT_N]; /* by enum out_kind */
     struct kpt_baseline base;
     struct hist_db *hist; /* --history */

@@ -35,7 +35,7 @@ print_frames(const struct kpt_opts *o, struct arena *a, const struct kpt_frame *
     size_t i;
 
     for (i = 0; i < n; i++) {
-        put_escaped("  - ", kpt_frame_display(a, &f[i]));
+        put_escaped("  - ", kpt_frame_trace(a, &f[i]));
         if (o->verbose) /* which rule placed the frame */
             printf("    (placed %s)", kpt_place_name(f[i].placed_by));
         fputc('\n', stdout);

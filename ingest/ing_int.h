@@ -108,6 +108,9 @@ void ing_hang_choose(struct arena *a, struct kpt_report *r, const char *service,
  * merely one field name; ing_body_has_anchor() - 1 when a JSON body holds a panic string.
  * ing_name_looks_report() - 1 when a name (an archive member's) is a diagnostic report's. */
 const char *ing_kind_bug_type(struct arena *a, const char *hdr, size_t n);
+/* ing_regs_line() - an Intel register row ("RAX: 0x..., RBX: 0x..., ...") into r->gpr; the
+ * first dump's values win (ing_regs.c) */
+void ing_regs_line(struct kpt_report *r, const char *s, size_t n);
 int ing_text_has_anchor(const char *d, size_t n);
 int ing_body_has_anchor(const char *d, size_t n);
 int ing_name_looks_report(const char *name);

@@ -524,6 +524,7 @@ one_line(struct ing_tp *t, const struct ing_line *l, int last_partial)
     if (memchr(l->s, '@', l->n) && memchr(l->s, '[', l->n) && ing_kext_line(t, l) == 0)
         return;
     fault_data_line(t, l);
+    ing_regs_line(t->r, l->s, l->n);
     if (ing_starts(l, "x0:") || ing_starts(l, "esr:") || ing_starts(l, "Kernel text exec base:") ||
         ing_starts(l, "Hardware Model: iP"))
         t->arm_hint = 1;

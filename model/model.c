@@ -196,17 +196,19 @@ kpt_frame_text(struct arena *a, const struct kpt_frame *f)
     return arena_printf(a, "0x%016" PRIx64, f->addr);
 }
 
-const char *
-kpt_frame_display(struct arena *a, const struct kpt_frame *f)
+/* a named frame: "module`function + OFF [inlined] at file:line (approximate)", the offset in
+ * hex for the summaries (as unnamed frames show theirs), in decimal as lldb prints it */
+static const char *
+frame_named(struct arena *a, const struct kpt_frame *f, int lldb_style)
 {
     struct buf b = BUF_INIT;
     const char *s;
 
-    if (!f->module || !f->function)
-        return kpt_frame_text(a, f);
     buf_addf(&b, "%s`%s%s", f->module, f->learned ? "\xe2\x89\x88" : "", f->function); /* ≈ */
-    if (f->func_off)
+    if (f->func_off && lldb_style)
         buf_addf(&b, " + %" PRIu64, f->func_off);
+    else if (f->func_off)
+        buf_addf(&b, " + 0x%" PRIx64, f->func_off);
     if (f->inlined)
         buf_addf(&b, " [inlined] %s", f->inlined);
     if (f->file)
@@ -216,6 +218,18 @@ kpt_frame_display(struct arena *a, const struct kpt_frame *f)
     s = arena_strndup(a, b.data, b.len);
     buf_release(&b);
     return s;
+}
+
+const char *
+kpt_frame_display(struct arena *a, const struct kpt_frame *f)
+{
+    return f->module && f->function ? frame_named(a, f, 0) : kpt_frame_text(a, f);
+}
+
+const char *
+kpt_frame_trace(struct arena *a, const struct kpt_frame *f)
+{
+    return f->module && f->function ? frame_named(a, f, 1) : kpt_frame_text(a, f);
 }
 
 const char *

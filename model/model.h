@@ -287,6 +287,10 @@ struct kpt_report {
     struct kpt_frame fault; /* the faulting pc a trap or abort message names */
     uint64_t fault_data;    /* the data address of a fault: Intel "Fault CR2:", arm64 "far:" */
     unsigned has_fault : 1, has_fault_data : 1;
+    /* Intel's general registers as the trap's register dump lists them (RAX RBX RCX RDX RSP
+     * RBP RSI RDI R8..R15, in that order); bit i of gpr_mask says gpr[i] was read */
+    uint64_t gpr[16];
+    uint16_t gpr_mask;
     /* an Intel machine check's "*** MCA Error Report ***" or "Machine-check capabilities"
      * block: "family F model M; banks B1 B2 ..." (the banks whose status is valid), or NULL */
     const char *machine_check;
@@ -539,9 +543,11 @@ void kpt_report_init(struct kpt_report *r, struct arena *a, const char *path);
  * kpt_frames_joined() - every frame's text joined with " | ".
  */
 const char *kpt_frame_text(struct arena *a, const struct kpt_frame *f);
-/* kpt_frame_display() - "module`function + off at file:line" (kptrace's form) when named,
- * else as kpt_frame_text() */
+/* kpt_frame_display() - "module`function + 0xOFF at file:line" when named (the summaries':
+ * hex offsets, as unnamed frames show theirs), else as kpt_frame_text();
+ * kpt_frame_trace() - the same with lldb's decimal offset (kptrace's --trace form) */
 const char *kpt_frame_display(struct arena *a, const struct kpt_frame *f);
+const char *kpt_frame_trace(struct arena *a, const struct kpt_frame *f);
 const char *kpt_frames_joined(struct arena *a, const struct kpt_report *r);
 
 /* kpt_uuid_text() - dashed upper-case UUID in a; kpt_uuid_parse(): 0 or -1. */

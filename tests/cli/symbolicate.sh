@@ -56,7 +56,7 @@ timeout 300 "$BIN" -q -v $SYM --cache "$T/cache" -o "$T/s.md" --reports-csv "$T/
     "$FX/reports" "$SRC/samples" 2>"$T/cold.err"
 check "batch: kernel frame named in the CSV" grep -q 'kernel!handle_debugger_trap | kernel!ends_in_panic' "$T/r.csv"
 check "batch: kext frame named in the CSV" grep -q 'com.example.driver.FooNIC!FooNIC_top' "$T/r.csv"
-check "batch: Markdown shows module\`function at file:line" grep -q 'kernel\\`sched_work + 16 at kern.c:8' "$T/s.md"
+check "batch: Markdown shows module\`function + hex offset at file:line" grep -q 'kernel\\`sched_work + 0x10 at kern.c:8' "$T/s.md"
 check "batch: reports without a KDK are counted by build" grep -q 'had no KDK: .*21H1320 ×3' "$T/s.md"
 check "batch: the UUID mismatch is named" grep -q 'kernel UUID differs' "$T/s.md"
 check "batch: kext frames without a binary are counted" grep -q 'kext frames without a binary (add it with --kext): com.example.driver.FooNIC ×' "$T/s.md"

@@ -67,7 +67,11 @@ static const struct {
     { "zone map exhausted while allocating from zone [data.kalloc.1024], likely due to memory leak in zone [kalloc.type.var2.64] (6G, 1234567 elements allocated)", "zone_exhausted", "leak=kalloc.type.var*.64|~alloc=data.kalloc.1024", 0 },
     { "assertion failed: m->m_flags & M_PKTHDR, file: /AppleInternal/xnu/bsd/kern/uipc_mbuf.c, line: 4839", "assert", "file=uipc_mbuf.c|expr=m->m_flags & M_PKTHDR", 2 },
     { "Kernel data abort. at pc 0xfffffe001327947c, lr 0xfdc0fe00148e2af8 (saved state: 0xfffffe8820216e10)", "arm_abort", "kind=Kernel data abort", 3 },
-    { "Unexpected SoC (system) watchdog reset occurred during sleep/wake transition", "hardware", "unit=SoC (system) watchdog|detail=Unexpected SoC (system) watchdog reset occurred during sleep/wake transition", 0 },
+    /* a T2's bridgeOS: one hardware class, keyed on the kind, the rest fine-only */
+    { "Unexpected SoC (system) watchdog reset occurred during sleep/wake transition", "hardware", "unit=SoC|kind=watchdog reset|~detail=Unexpected SoC (system) watchdog reset occurred during sleep/wake transition", 0 },
+    { "x86 CPU CATERR detected", "hardware", "unit=T2|kind=x86 CPU CATERR|~detail=x86 CPU CATERR detected", 0 },
+    { "x86 global reset detected", "hardware", "unit=T2|kind=x86 global reset|~detail=x86 global reset detected", 0 },
+    { "macOS watchdog detected", "hardware", "unit=T2|kind=macOS watchdog|~detail=macOS watchdog detected", 0 },
     { "btn_rst", "generic", "msg=btn_rst", 3 },
     { "os_refcnt: overflow (rc=0xffffff8012345678)", "refcnt", "kind=overflow", 3 },
     /* SIGNATURES.md §3.1 step 2: a register dump never enters a class field */
@@ -79,6 +83,18 @@ static const struct {
     { "zalloc: default.kalloc.4096 (357 elements) retry fail 6", "zone_exhausted", "zone=default.kalloc.4096", 0 },
     { "slab_nextptr_panic: mcache.mbuf buffer 0xffffff80a1b2c3d4 in slab 0xffffff80a1b2c000 modified after free at offset 0: 0x0 out of bounds", "zone_uaf", "zone=mcache.mbuf", 0 },
     { "busy timeout[0], (60s): 'IOResources'", "busy_timeout", "service=IOResources", 0 },
+    /* IOService::waitQuiet's wording for several busy leaves: keyed on the first, apart */
+    { "busy timeout[0], (60s): multiple entries holding the registry busy, IOKit termination queue depth 212: 'RootDomainUserClient' (1,2001), 'ApplePPMUserClient' (1,2001)",
+      "busy_timeout", "service=RootDomainUserClient|holders=multiple", 0 },
+    /* Apple silicon's monitors: the violation and the function that caught it */
+    { "[SPTM] VIOLATION_ILLEGAL_SPRR_INDEX: sptm_map_page(sptm.c:1642) - sprr_index(0x7)", "monitor",
+      "monitor=SPTM|violation=VIOLATION_ILLEGAL_SPRR_INDEX|fn=sptm_map_page|~detail=[SPTM] VIOLATION_ILLEGAL_SPRR_INDEX: sptm_map_page(sptm.c:<n>) - sprr_index(<hex", 0 },
+    { "[SPTM] VIOLATION_FRAME_TYPE: refcounts_update_page_op\n (sptm_types.c:3347) fte->type(XNU_KERNEL_RESTRICTED)", "monitor",
+      "monitor=SPTM|violation=VIOLATION_FRAME_TYPE|fn=refcounts_update_page_op|~detail=[SPTM] VIOLATION_FRAME_TYPE: refcounts_update_page_op (sptm_types.c:<n>) fte->", 0 },
+    { "[SPTM] VIOLATION_SHARED_REGIONS_EXHAUSTED: shared_region_alloc", "monitor",
+      "monitor=SPTM|violation=VIOLATION_SHARED_REGIONS_EXHAUSTED|fn=shared_region_alloc|~detail=[SPTM] VIOLATION_SHARED_REGIONS_EXHAUSTED: shared_region_alloc", 0 },
+    { "[TXM] Unhandled synchronous exception taken from GL0 at pc 0xfffffe00294aabf4", "monitor",
+      "monitor=TXM|kind=Unhandled synchronous exception taken from GL0 at pc <hex>", 0 },
     /* an extracted field is masked: no address keys a cluster */
     { "Kernel tag check fault (expected tagged address: 0xf6fffe205d518d88) at pc 0xfffffe002c0f1234, lr 0xfffffe002c0f5678 (saved state: 0xfffffe8820216e10)",
       "arm_abort", "kind=Kernel tag check fault (expected tagged address: <hex>)", 3 },
@@ -127,6 +143,10 @@ test_clean_and_mask(void **state)
                         "userspace watchdog timeout: no successful checkins from logd");
     assert_string_equal(clu_clean_message(c, a, "Too many alloc retries: 502, table:0xfffffe1, type:1 @ltable.c:489"),
                         "Too many alloc retries: 502, table:0xfffffe1, type:1");
+    /* a paste that continues its lines with a trailing backslash */
+    assert_string_equal(clu_clean_message(c, a, "busy timeout[0], (60s): multiple \\\nentries holding the registry busy, \\\n'A' (1,2001) @IOService.cpp:5963"),
+                        "busy timeout[0], (60s): multiple entries holding the registry busy, 'A' (1,2001)");
+    assert_string_equal(clu_clean_message(c, a, "a path C:\\\\\nnext"), "a path C:\\\\ next");
     assert_string_equal(clu_mask(a, "busy timeout[0], (60s): 'IOResources'", 160), "busy timeout[<n>], (<n>s): 'IOResources'");
     assert_string_equal(clu_mask(a, "zone data.kalloc.1024 OUTBOX3 uuid 7F56F309-28C2-342A-82C0-3908C164EBCC", 160),
                         "zone data.kalloc.1024 OUTBOX3 uuid <uuid>");
@@ -472,6 +492,10 @@ test_trust(void **state)
     assert_false(r.frames[3].approx); /* a kext's name past 0x1000: dropped, not approximate */
     assert_false(r.frames[4].approx); /* past 64 KiB */
     assert_non_null(strstr(kpt_frame_display(a, &r.frames[0]), "(approximate)"));
+    /* a named frame's offset: hex in the summaries, as unnamed frames show theirs; lldb's
+     * decimal in --trace */
+    assert_string_equal(kpt_frame_display(a, &r.frames[0]), "kernel`tcp_output + 0xa858 (approximate)");
+    assert_string_equal(kpt_frame_trace(a, &r.frames[0]), "kernel`tcp_output + 43096 (approximate)");
     assert_non_null(strstr(ex.data, "kept, approximate"));
     assert_non_null(strstr(ex.data, "dropped: too far past its symbol"));
     buf_release(&ex);
@@ -630,6 +654,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pinned_vectors),   cmocka_unit_test(test_canon),
         cmocka_unit_test(test_classes),          cmocka_unit_test(test_clean_and_mask),
+
         cmocka_unit_test(test_reduce_names),     cmocka_unit_test(test_keys_same_and_differ),
         cmocka_unit_test(test_table),            cmocka_unit_test(test_table_merge),
         cmocka_unit_test(test_fields_merge),     cmocka_unit_test(test_trust),          cmocka_unit_test(test_compare),            cmocka_unit_test(test_corpus_classes),
