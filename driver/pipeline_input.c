@@ -17,6 +17,7 @@
 #include "util/diag.h"
 #include "util/err.h"
 #include "util/outfile.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 
 /* 1 when path (st) is the run's history file or one SQLite keeps beside it */
@@ -87,19 +88,26 @@ read_input(const struct kpt_limits *lim, struct arena *a, const char *path, cons
         r->error = arena_strdup(a, err.data);
     } else {
         if (!names_only || ing_may_print_names(data, len))
-            ing_parse_named(path, data, len, lim, a, r);
+            ing_parse_file(path, data, len, lim, a, r);
         free(data);
     }
     buf_release(&err);
 }
 
-void
-pipeline_read_report(struct run *run, const char *path, const char *why, struct kpt_report *r)
+/* 1 when path may name an archive's member: "archive!member", and no file has that name */
+static int
+member_path(const char *path)
 {
     struct stat st;
 
+    return strchr(path, '!') && lstat(path, &st) < 0;
+}
+
+void
+pipeline_read_report(struct run *run, const char *path, const char *why, struct kpt_report *r)
+{
     /* "archive!member": a member, when no file has that name */
-    if (!why && strchr(path, '!') && lstat(path, &st) < 0 && pipeline_read_member(run, path, r) == 0)
+    if (!why && member_path(path) && pipeline_read_member(run, path, r) == 0)
         return;
     if (!why && pipeline_is_archive(run, path, 0)) {
         arena_clear(run->arena);
@@ -133,6 +141,10 @@ work(void *ctx, struct pipeline_job *j)
         j->kind = JOB_SKIP; /* not an input: this run's summary being written */
         return;
     }
+    if (member_path(j->path)) {
+        j->kind = JOB_ARCHIVE; /* a member given as an input: read on the consuming thread */
+        return;
+    }
     arena_clear(j->arena);
     kpt_report_init(&j->r, j->arena, j->path);
     unread = ing_load(j->path, &run->o->lim, &data, &len, &err) < 0;
@@ -149,7 +161,7 @@ work(void *ctx, struct pipeline_job *j)
         return;
     }
     if (j->pass == 2 || !run->names_only || ing_may_print_names(data, len))
-        ing_parse_named(j->path, data, len, &run->o->lim, j->arena, &j->r);
+        ing_parse_file(j->path, data, len, &run->o->lim, j->arena, &j->r);
     free(data);
     if (j->pass == 2) {
         pipeline_mark(run->o, &j->r);
@@ -171,6 +183,15 @@ consume(void *ctx, struct pipeline_job *j)
 
     if (j->kind == JOB_SKIP)
         return 0;
+    if (j->kind == JOB_ARCHIVE && member_path(j->path)) {
+        if (pipeline_read_member(run, j->path, &r) < 0) {
+            arena_clear(run->arena);
+            kpt_report_init(&r, run->arena, j->path);
+            r.status = KPT_ST_REJECTED;
+            r.error = "No such file or directory (nor a member of an archive)";
+        }
+        return pipeline_report(run, &r);
+    }
     if (j->kind == JOB_ARCHIVE) {
         if ((ret = pipeline_archive(run, j->path)) != KPT_E_FORMAT)
             return ret; /* an archive: a row per member, and one for the archive */
@@ -196,6 +217,24 @@ on_input(const char *path, const char *why, void *ctx)
     struct run *run = ctx;
 
     return pipeline_pool_submit(run->pool, path, why, run->pass);
+}
+
+/* one path given (a PATH, or a line of '-'): walked, or a member path ("t.tar!a.panic",
+ * no file of that name) read as the member, once however often it is given */
+static void
+walk_given(struct run *run, struct ing_walker *wk, const char *path, struct strv *members)
+{
+    size_t i;
+
+    if (!member_path(path)) {
+        ing_walk(wk, path, on_input, run);
+        return;
+    }
+    for (i = 0; i < members->n; i++)
+        if (!strcmp(members->v[i], path))
+            return;
+    strv_push(members, path);
+    on_input(path, NULL, run);
 }
 
 /* '-': the paths on standard input, read once and kept for both passes; -1 (said on
@@ -248,6 +287,7 @@ pipeline_walk_all(struct run *run)
 {
     const char **roots = xcalloc(run->o->npaths + run->nstdin + 1, sizeof(*roots));
     struct ing_walker *wk;
+    struct strv members = STRV_INIT; /* member paths given */
     size_t i, k, n = 0;
 
     for (i = 0; i < run->o->npaths; i++)
@@ -260,16 +300,17 @@ pipeline_walk_all(struct run *run)
     wk = ing_walker_new(roots, n);
     for (i = 0; i < run->o->npaths && !run->io_error; i++) {
         if (strcmp(run->o->paths[i], "-")) {
-            ing_walk(wk, run->o->paths[i], on_input, run);
+            walk_given(run, wk, run->o->paths[i], &members);
             continue;
         }
         for (k = 0; k < run->nstdin && !run->io_error; k++)
             if (run->stdin_why[k])
                 on_input(run->stdin_paths[k], run->stdin_why[k], run);
             else
-                ing_walk(wk, run->stdin_paths[k], on_input, run);
+                walk_given(run, wk, run->stdin_paths[k], &members);
     }
     pipeline_pool_drain(run->pool); /* the last window, in order */
     ing_walker_free(wk);
+    strv_release(&members);
     free(roots);
 }
