@@ -9,8 +9,8 @@ BIN=$1
 case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 . "$SRC/tests/cli/compat.sh"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+T=${KEEP:-$(mktemp -d)}
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 P=$SRC/tests/data/intel-legacy.panic
 Z=$SRC/tests/data/ios-zone.ips
 cd "$T" || exit 1
