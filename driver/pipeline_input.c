@@ -219,10 +219,61 @@ on_input(const char *path, const char *why, void *ctx)
     return pipeline_pool_submit(run->pool, path, why, run->pass);
 }
 
+/* the archive a member path names: its longest prefix before a '!' that is a regular file
+ * (malloc'd), or NULL */
+static char *
+member_archive(const char *path)
+{
+    const char *bang = strrchr(path, '!');
+
+    while (bang) {
+        char *f = xmemdup0(path, (size_t)(bang - path));
+        struct stat st;
+
+        if (stat(f, &st) == 0 && S_ISREG(st.st_mode))
+            return f;
+        free(f);
+        while (--bang > path && *bang != '!')
+            ;
+        if (bang <= path)
+            bang = NULL;
+    }
+    return NULL;
+}
+
+/* 1 when the archive of member path 'path' is itself read as one of the given paths
+ * roots[0..n) (given, or inside a given folder): its rows hold the member's already */
+static int
+archive_given(const char *path, const char *const *roots, size_t n)
+{
+    char *arc = member_archive(path), *ra = arc ? realpath(arc, NULL) : NULL;
+    size_t i;
+    int in = 0;
+
+    for (i = 0; ra && i < n && !in; i++) {
+        char *rr = member_path(roots[i]) ? NULL : realpath(roots[i], NULL);
+        size_t k = rr ? strlen(rr) : 0;
+
+        in = rr && (!strcmp(rr, ra) || (!strncmp(ra, rr, k) && (ra[k] == '/' || !strcmp(rr, "/"))));
+        free(rr);
+    }
+    free(arc);
+    free(ra);
+    return in;
+}
+
+/* the given paths, and the member paths among them met so far */
+struct given {
+    const char *const *roots;
+    size_t nroots;
+    struct strv members;
+};
+
 /* one path given (a PATH, or a line of '-'): walked, or a member path ("t.tar!a.panic",
- * no file of that name) read as the member, once however often it is given */
+ * no file of that name) read as the member: once however often it is given, and not at
+ * all when its archive is read whole as another given path */
 static void
-walk_given(struct run *run, struct ing_walker *wk, const char *path, struct strv *members)
+walk_given(struct run *run, struct ing_walker *wk, const char *path, struct given *g)
 {
     size_t i;
 
@@ -230,11 +281,12 @@ walk_given(struct run *run, struct ing_walker *wk, const char *path, struct strv
         ing_walk(wk, path, on_input, run);
         return;
     }
-    for (i = 0; i < members->n; i++)
-        if (!strcmp(members->v[i], path))
+    for (i = 0; i < g->members.n; i++)
+        if (!strcmp(g->members.v[i], path))
             return;
-    strv_push(members, path);
-    on_input(path, NULL, run);
+    strv_push(&g->members, path);
+    if (!archive_given(path, g->roots, g->nroots))
+        on_input(path, NULL, run);
 }
 
 /* '-': the paths on standard input, read once and kept for both passes; -1 (said on
@@ -287,7 +339,7 @@ pipeline_walk_all(struct run *run)
 {
     const char **roots = xcalloc(run->o->npaths + run->nstdin + 1, sizeof(*roots));
     struct ing_walker *wk;
-    struct strv members = STRV_INIT; /* member paths given */
+    struct given g;
     size_t i, k, n = 0;
 
     for (i = 0; i < run->o->npaths; i++)
@@ -298,19 +350,22 @@ pipeline_walk_all(struct run *run)
     /* asked once a pass: the catalogue may grow as pass 1 reads KDKs */
     run->names_only = !sym_needs_lookups(run->sym);
     wk = ing_walker_new(roots, n);
+    memset(&g, 0, sizeof(g));
+    g.roots = roots;
+    g.nroots = n;
     for (i = 0; i < run->o->npaths && !run->io_error; i++) {
         if (strcmp(run->o->paths[i], "-")) {
-            walk_given(run, wk, run->o->paths[i], &members);
+            walk_given(run, wk, run->o->paths[i], &g);
             continue;
         }
         for (k = 0; k < run->nstdin && !run->io_error; k++)
             if (run->stdin_why[k])
                 on_input(run->stdin_paths[k], run->stdin_why[k], run);
             else
-                walk_given(run, wk, run->stdin_paths[k], &members);
+                walk_given(run, wk, run->stdin_paths[k], &g);
     }
     pipeline_pool_drain(run->pool); /* the last window, in order */
     ing_walker_free(wk);
-    strv_release(&members);
+    strv_release(&g.members);
     free(roots);
 }

@@ -255,6 +255,11 @@ K -o /dev/null --reports-csv m.csv 't.tar!a.panic' 't.tar!a.panic' 2>/dev/null; 
     ok "a member path given twice on the command line: read, one row (exit 0)" || no "member path as input: exit $rc: $(cut -c1-80 m.csv | tr '\n' ' ')"
 printf 't.tar!a.panic\n' | K -o /dev/null --reports-csv m2.csv - 2>/dev/null; rc=$?
 [ $rc = 0 ] && grep -q '^t.tar!a.panic,ok' m2.csv && ok "a member path through '-': read" || no "member path through -: exit $rc: $(cut -c1-80 m2.csv | tr '\n' ' ')"
+mkdir -p td && cp t.tar td/
+K -o /dev/null --reports-csv m4.csv td 'td/t.tar!a.panic' t.tar 't.tar!a.panic' 2>/dev/null
+[ "$(grep -c '^td/t.tar!a.panic,' m4.csv)" = 1 ] && [ "$(grep -c '^t.tar!a.panic,' m4.csv)" = 1 ] &&
+    grep -q '^td/t.tar!a.panic,ok' m4.csv && grep -q '^t.tar!a.panic,ok' m4.csv &&
+    ok "a member path given beside its archive (or the archive's folder): one row" || no "member and its archive given: $(cut -d, -f1,2 m4.csv | tr '\n' ' ')"
 K -o /dev/null --reports-csv m3.csv 't.tar!nothing.panic' 2>/dev/null; rc=$?
 [ $rc = 1 ] && grep -q '^t.tar!nothing.panic,rejected' m3.csv && ok "a member path that names nothing: rejected (exit 1)" || no "a missing member: exit $rc"
 
