@@ -120,21 +120,24 @@ cheap_skip(struct archive *a)
 
 /* one member's bytes into b (NULL: counted, not kept), at most max_file_bytes. Why it was
  * not read whole goes to err, one reason, the first cause: KPT_E_LIMIT for the file size
- * limit (reading stopped there: its header declared more, or it decompressed to more),
- * KPT_E_PARSE for more bytes than its header declared or a read that failed (*fatal when
- * the archive cannot go on) */
+ * limit (reading stopped there, *cut set: its header declared more, or it decompressed to
+ * more) or memory, KPT_E_PARSE for more bytes than its header declared or a read that
+ * failed (*fatal when the archive cannot go on) */
 static int
 read_member(struct areader *ar, struct archive *a, struct archive_entry *e, struct buf *b, struct buf *err,
-            int *fatal)
+            int *fatal, int *cut)
 {
     char chunk[65536];
     uint64_t got = 0, max = ar->lim->max_file_bytes;
     uint64_t declared = archive_entry_size_is_set(e) && archive_entry_size(e) >= 0 ? (uint64_t)archive_entry_size(e)
                                                                                    : UINT64_MAX;
 
-    if (declared != UINT64_MAX && declared > max)
+    *cut = 0;
+    if (declared != UINT64_MAX && declared > max) {
+        *cut = 1;
         return kpt_fail(err, KPT_E_LIMIT, "its header declares %llu bytes: over the file size limit "
                         "(--max-file-bytes), not decompressed", (unsigned long long)declared);
+    }
     for (;;) {
         la_ssize_t n = archive_read_data(a, chunk, sizeof(chunk));
 
@@ -155,9 +158,11 @@ read_member(struct areader *ar, struct archive *a, struct archive_entry *e, stru
             *fatal = 1;
             return kpt_fail(err, KPT_E_LIMIT, "over the archive size limit once decompressed (--max-archive-bytes; a bomb?)");
         }
-        if (got > max)
+        if (got > max) {
+            *cut = 1;
             return kpt_fail(err, KPT_E_LIMIT, "over the file size limit once decompressed (--max-file-bytes): "
                             "decompression stopped there");
+        }
         if (b && buf_add(b, chunk, (size_t)n) < 0)
             return kpt_fail(err, KPT_E_LIMIT, "not enough memory to hold it");
     }
@@ -282,14 +287,14 @@ static int
 one_member(struct areader *ar, struct archive *a, struct archive_entry *e, struct buf *name, int depth,
            int raw, struct buf *data, struct buf *why)
 {
-    int fatal = 0, r = 0;
+    int fatal = 0, cut = 0;
 
     buf_reset(data);
     data->max = ar->lim->max_file_bytes + 1 > ar->lim->max_file_bytes ? ar->lim->max_file_bytes + 1 : 0;
     if (archive_entry_is_encrypted(e))
         buf_adds(why, "encrypted (password-protected): not read");
     else
-        r = read_member(ar, a, e, data, why, &fatal);
+        read_member(ar, a, e, data, why, &fatal, &cut);
     if (!why->len && depth + 1 < KPT_MAX_ARCHIVE_DEPTH && ing_nested_archive(data->data, data->len)) {
         int nr = read_nested(ar, data, name, depth);
 
@@ -309,7 +314,7 @@ one_member(struct areader *ar, struct archive *a, struct archive_entry *e, struc
         set_damage(ar, why->data, ar->st->members);
         return 1;
     }
-    if (r == KPT_E_LIMIT && !raw && !cheap_skip(a)) {
+    if (cut && !raw && !cheap_skip(a)) {
         /* the members after it lie behind it in one stream: reaching them would mean
          * decompressing what the limit refused */
         struct buf w = BUF_INIT;
@@ -334,7 +339,7 @@ read_archive(struct areader *ar, struct archive *a, struct buf *name, int depth,
     int r, ret = 0;
 
     for (;;) {
-        int fatal = 0, link;
+        int fatal = 0, cut, link;
 
         buf_reset(&why);
         r = archive_read_next_header(a, &e);
@@ -354,7 +359,7 @@ read_archive(struct areader *ar, struct archive *a, struct buf *name, int depth,
         if (!raw && !link && archive_entry_filetype(e) != AE_IFREG) {
             /* directories, devices: nothing to read, but whatever data a crafted one
              * carries counts against the archive's total like a member's */
-            if (read_member(ar, a, e, NULL, &why, &fatal) < 0 && (fatal || !cheap_skip(a))) {
+            if (read_member(ar, a, e, NULL, &why, &fatal, &cut) < 0 && (fatal || !cheap_skip(a))) {
                 set_damage(ar, why.data, ar->st->members);
                 ret = KPT_E_PARSE;
                 goto out;
