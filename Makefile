@@ -151,6 +151,7 @@ cli-test: $(BUILD)/kptrace-batch fixtures  ## the command-line tests (tests/cli/
 	@sh tests/cli/run.sh $(BUILD)/kptrace-batch
 	@sh tests/cli/hostile.sh $(BUILD)/kptrace-batch
 	@KPT_FIXTURES=$(FIXTURES) sh tests/cli/hostile2.sh $(BUILD)/kptrace-batch
+	@sh tests/cli/hostile3.sh $(BUILD)/kptrace-batch
 	@KPT_FIXTURES=$(FIXTURES) sh tests/cli/shard.sh $(BUILD)/kptrace-batch
 	@sh tests/cli/history.sh $(BUILD)/kptrace-batch
 	@sh tests/cli/inputs.sh $(BUILD)/kptrace-batch

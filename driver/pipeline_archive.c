@@ -2,25 +2,153 @@
  * pipeline_archive.c - an archive's members as inputs: each member that is a report, or is
  * named like one, is a row of its own ("archive!member"); the others are counted in the
  * archive's own row, which is skipped (an archive is no report) or rejected (damaged).
+ *
+ * A row's path names one thing: a member whose path an earlier row of the archive has (two
+ * members of one name, a member named like an archive inside it), or that names an existing
+ * file (a file "a.tar!b.panic" beside a.tar), gets " (2)", " (3)", ... after it. A reader
+ * of one member (--explain, --trace, a member path given as an input) names the members the
+ * same way, and takes the path as the outputs show it too (rep_path_shown()).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "driver/pipeline.h"
 #include "driver/pipeline_int.h"
 #include "ingest/ing.h"
+#include "report/rep.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/hindex.h"
+#include "util/xalloc.h"
+
+/* the row paths an archive has given */
+struct pathset {
+    char **v;
+    size_t n, cap;
+    struct hindex ix;
+};
 
 struct actx {
     struct run *run;
     size_t rows, other;
     int names_only;         /* pass 1 with only names to learn */
     const char *want;       /* pipeline_read_member(): the member wanted, else NULL */
+    const char *want_key;   /* ... without a " (N)" at its end: members that may bear on it */
+    size_t want_keylen;
     struct kpt_report *out; /* ... read into it */
     int found;
+    struct pathset seen;
+    struct buf path, shown; /* the row's path; as the outputs show it */
 };
+
+struct pkey {
+    const struct pathset *s;
+    const char *p;
+};
+
+static int
+same_path(const void *ctx, size_t i)
+{
+    const struct pkey *k = ctx;
+
+    return !strcmp(k->s->v[i], k->p);
+}
+
+static int
+pathset_has(const struct pathset *s, const char *p)
+{
+    struct pkey k = { s, p };
+
+    return hindex_find(&s->ix, XXH3_64bits(p, strlen(p)), same_path, &k) != SIZE_MAX;
+}
+
+static void
+pathset_add(struct pathset *s, const char *p)
+{
+    VEC_GROW(s->v, s->n + 1, s->cap);
+    s->v[s->n] = xstrdup(p);
+    hindex_add(&s->ix, XXH3_64bits(p, strlen(p)), s->n++);
+}
+
+static void
+pathset_release(struct pathset *s)
+{
+    size_t i;
+
+    for (i = 0; i < s->n; i++)
+        free(s->v[i]);
+    free(s->v);
+    hindex_release(&s->ix);
+}
+
+/* 1 when a file has path p (asked only of a name without a ".." component: a member's name
+ * is never a way out of its archive's folder) */
+static int
+names_file(const char *p)
+{
+    struct stat st;
+    const char *q;
+
+    for (q = p; (q = strstr(q, "..")); q += 2)
+        if ((q == p || q[-1] == '/' || q[-1] == '!') && (!q[2] || q[2] == '/'))
+            return 0;
+    return lstat(p, &st) == 0;
+}
+
+/* the row path of member path p: p, or p with the first " (N)" no row and no file has */
+static const char *
+row_path(struct actx *c, const char *p)
+{
+    unsigned k;
+
+    buf_reset(&c->path);
+    buf_adds(&c->path, p);
+    for (k = 2; pathset_has(&c->seen, c->path.data) || names_file(c->path.data); k++) {
+        buf_reset(&c->path);
+        buf_addf(&c->path, "%s (%u)", p, k);
+    }
+    pathset_add(&c->seen, c->path.data);
+    return c->path.data;
+}
+
+/* pipeline_read_member(): 1 when p is the path wanted, as given or as the outputs show it */
+static int
+is_wanted(struct actx *c, const char *p)
+{
+    if (!strcmp(p, c->want))
+        return 1;
+    buf_reset(&c->shown);
+    rep_path_shown(&c->shown, p);
+    return !strcmp(c->shown.data, c->want);
+}
+
+/* pipeline_read_member(): 0 when member path p cannot be, nor bear on, the path wanted */
+static int
+may_bear(struct actx *c, const char *p)
+{
+    if (!strncmp(p, c->want_key, c->want_keylen))
+        return 1;
+    buf_reset(&c->shown);
+    rep_path_shown(&c->shown, p);
+    return !strncmp(c->shown.data, c->want_key, c->want_keylen);
+}
+
+/* a link member's row (when named like a report): what it links to, nothing read */
+static void
+link_row(struct run *run, const struct ing_member *m, struct kpt_report *r)
+{
+    r->status = KPT_ST_SKIPPED;
+    r->error = m->hard_link
+                   ? arena_printf(run->arena, "a hard link to the member '%s': not read again (that member has a "
+                                              "row of its own)", m->link)
+                   : arena_printf(run->arena, "a symbolic link to '%s': not followed (a member's link is only a "
+                                              "name)", m->link);
+}
 
 static int
 on_member(const struct ing_member *m, void *ctx)
@@ -28,30 +156,52 @@ on_member(const struct ing_member *m, void *ctx)
     struct actx *c = ctx;
     struct run *run = c->run;
     struct kpt_report r, *rp = c->want ? c->out : &r;
-    int ret;
+    const char *path;
+    int ret, other = 0;
 
-    if (c->want && strcmp(m->path, c->want))
+    if (c->want && !may_bear(c, m->path))
         return 0;
     arena_clear(run->arena);
     kpt_report_init(rp, run->arena, m->path);
-    if (m->why) {
+    if (m->link) {
+        link_row(run, m, rp);
+        other = !ing_name_looks_report(m->member);
+    } else if (m->why) {
         rp->status = KPT_ST_REJECTED;
         rp->error = arena_strdup(run->arena, m->why);
     } else if (c->names_only && !ing_may_print_names(m->data, m->len)) {
         return 0; /* pass 1: nothing to learn from it */
     } else if ((ret = ing_parse_member(m->member, m->data, m->len, &run->o->lim, run->arena, rp)) == ING_OTHER) {
+        other = 1;
+    }
+    if (other) {
         c->other++;
-        if (c->want) /* asked for by name: its row says what it is */
-            rp->error = "no diagnostic report (an archive member counted with the others)";
-        else
+        if (!c->want || !is_wanted(c, m->path))
             return 0;
+        /* asked for by name: its row says what it is */
+        if (!m->link && (!rp->error || rp->status != KPT_ST_SKIPPED))
+            rp->error = "no diagnostic report (an archive member counted with the others)";
+        c->found = 1;
+        return 1;
     }
     c->rows++;
+    path = m->member ? row_path(c, m->path) : m->path; /* a lone stream's row is the file's */
+    rp->path = arena_strdup(run->arena, path);
     if (c->want) {
+        if (!is_wanted(c, path))
+            return 0;
         c->found = 1;
         return 1;
     }
     return pipeline_report(run, rp);
+}
+
+static void
+actx_release(struct actx *c)
+{
+    pathset_release(&c->seen);
+    buf_release(&c->path);
+    buf_release(&c->shown);
 }
 
 int
@@ -67,6 +217,7 @@ pipeline_archive(struct run *run, const char *path)
     c.run = run;
     c.names_only = run->pass == 1 && run->names_only;
     ret = ing_archive_read(path, &run->o->lim, on_member, &c, &st);
+    actx_release(&c);
     if (ret == KPT_E_FORMAT) {
         free(st.damage);
         return ret;
@@ -96,6 +247,21 @@ pipeline_archive(struct run *run, const char *path)
     return pipeline_report(run, &r);
 }
 
+/* the length of path without a " (N)" at its end */
+static size_t
+want_key(const char *path)
+{
+    size_t n = strlen(path), k = n;
+
+    if (!n || path[n - 1] != ')')
+        return n;
+    for (k = n - 1; k > 0 && path[k - 1] >= '0' && path[k - 1] <= '9'; k--)
+        ;
+    if (k == n - 1 || k < 2 || path[k - 1] != '(' || path[k - 2] != ' ')
+        return n;
+    return k - 2;
+}
+
 int
 pipeline_read_member(struct run *run, const char *path, struct kpt_report *r)
 {
@@ -114,9 +280,12 @@ pipeline_read_member(struct run *run, const char *path, struct kpt_report *r)
         memset(&c, 0, sizeof(c));
         c.run = run;
         c.want = path;
+        c.want_keylen = want_key(path);
+        c.want_key = path;
         c.out = r;
         if (ing_archive_read(file.data, &run->o->lim, on_member, &c, &st) != KPT_E_FORMAT && c.found)
             ret = 0;
+        actx_release(&c);
         free(st.damage);
         while (--bang > path && *bang != '!')
             ;

@@ -17,6 +17,7 @@
 #include "util/diag.h"
 #include "util/err.h"
 #include "util/outfile.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 
 /* 1 when path (st) is the run's history file or one SQLite keeps beside it */
@@ -87,19 +88,26 @@ read_input(const struct kpt_limits *lim, struct arena *a, const char *path, cons
         r->error = arena_strdup(a, err.data);
     } else {
         if (!names_only || ing_may_print_names(data, len))
-            ing_parse_named(path, data, len, lim, a, r);
+            ing_parse_file(path, data, len, lim, a, r);
         free(data);
     }
     buf_release(&err);
 }
 
-void
-pipeline_read_report(struct run *run, const char *path, const char *why, struct kpt_report *r)
+/* 1 when path may name an archive's member: "archive!member", and no file has that name */
+static int
+member_path(const char *path)
 {
     struct stat st;
 
+    return strchr(path, '!') && lstat(path, &st) < 0;
+}
+
+void
+pipeline_read_report(struct run *run, const char *path, const char *why, struct kpt_report *r)
+{
     /* "archive!member": a member, when no file has that name */
-    if (!why && strchr(path, '!') && lstat(path, &st) < 0 && pipeline_read_member(run, path, r) == 0)
+    if (!why && member_path(path) && pipeline_read_member(run, path, r) == 0)
         return;
     if (!why && pipeline_is_archive(run, path, 0)) {
         arena_clear(run->arena);
@@ -133,6 +141,10 @@ work(void *ctx, struct pipeline_job *j)
         j->kind = JOB_SKIP; /* not an input: this run's summary being written */
         return;
     }
+    if (member_path(j->path)) {
+        j->kind = JOB_ARCHIVE; /* a member given as an input: read on the consuming thread */
+        return;
+    }
     arena_clear(j->arena);
     kpt_report_init(&j->r, j->arena, j->path);
     unread = ing_load(j->path, &run->o->lim, &data, &len, &err) < 0;
@@ -149,7 +161,7 @@ work(void *ctx, struct pipeline_job *j)
         return;
     }
     if (j->pass == 2 || !run->names_only || ing_may_print_names(data, len))
-        ing_parse_named(j->path, data, len, &run->o->lim, j->arena, &j->r);
+        ing_parse_file(j->path, data, len, &run->o->lim, j->arena, &j->r);
     free(data);
     if (j->pass == 2) {
         pipeline_mark(run->o, &j->r);
@@ -171,6 +183,15 @@ consume(void *ctx, struct pipeline_job *j)
 
     if (j->kind == JOB_SKIP)
         return 0;
+    if (j->kind == JOB_ARCHIVE && member_path(j->path)) {
+        if (pipeline_read_member(run, j->path, &r) < 0) {
+            arena_clear(run->arena);
+            kpt_report_init(&r, run->arena, j->path);
+            r.status = KPT_ST_REJECTED;
+            r.error = "No such file or directory (nor a member of an archive)";
+        }
+        return pipeline_report(run, &r);
+    }
     if (j->kind == JOB_ARCHIVE) {
         if ((ret = pipeline_archive(run, j->path)) != KPT_E_FORMAT)
             return ret; /* an archive: a row per member, and one for the archive */
@@ -196,6 +217,76 @@ on_input(const char *path, const char *why, void *ctx)
     struct run *run = ctx;
 
     return pipeline_pool_submit(run->pool, path, why, run->pass);
+}
+
+/* the archive a member path names: its longest prefix before a '!' that is a regular file
+ * (malloc'd), or NULL */
+static char *
+member_archive(const char *path)
+{
+    const char *bang = strrchr(path, '!');
+
+    while (bang) {
+        char *f = xmemdup0(path, (size_t)(bang - path));
+        struct stat st;
+
+        if (stat(f, &st) == 0 && S_ISREG(st.st_mode))
+            return f;
+        free(f);
+        while (--bang > path && *bang != '!')
+            ;
+        if (bang <= path)
+            bang = NULL;
+    }
+    return NULL;
+}
+
+/* 1 when the archive of member path 'path' is itself read as one of the given paths
+ * roots[0..n) (given, or inside a given folder): its rows hold the member's already */
+static int
+archive_given(const char *path, const char *const *roots, size_t n)
+{
+    char *arc = member_archive(path), *ra = arc ? realpath(arc, NULL) : NULL;
+    size_t i;
+    int in = 0;
+
+    for (i = 0; ra && i < n && !in; i++) {
+        char *rr = member_path(roots[i]) ? NULL : realpath(roots[i], NULL);
+        size_t k = rr ? strlen(rr) : 0;
+
+        in = rr && (!strcmp(rr, ra) || (!strncmp(ra, rr, k) && (ra[k] == '/' || !strcmp(rr, "/"))));
+        free(rr);
+    }
+    free(arc);
+    free(ra);
+    return in;
+}
+
+/* the given paths, and the member paths among them met so far */
+struct given {
+    const char *const *roots;
+    size_t nroots;
+    struct strv members;
+};
+
+/* one path given (a PATH, or a line of '-'): walked, or a member path ("t.tar!a.panic",
+ * no file of that name) read as the member: once however often it is given, and not at
+ * all when its archive is read whole as another given path */
+static void
+walk_given(struct run *run, struct ing_walker *wk, const char *path, struct given *g)
+{
+    size_t i;
+
+    if (!member_path(path)) {
+        ing_walk(wk, path, on_input, run);
+        return;
+    }
+    for (i = 0; i < g->members.n; i++)
+        if (!strcmp(g->members.v[i], path))
+            return;
+    strv_push(&g->members, path);
+    if (!archive_given(path, g->roots, g->nroots))
+        on_input(path, NULL, run);
 }
 
 /* '-': the paths on standard input, read once and kept for both passes; -1 (said on
@@ -248,6 +339,7 @@ pipeline_walk_all(struct run *run)
 {
     const char **roots = xcalloc(run->o->npaths + run->nstdin + 1, sizeof(*roots));
     struct ing_walker *wk;
+    struct given g;
     size_t i, k, n = 0;
 
     for (i = 0; i < run->o->npaths; i++)
@@ -258,18 +350,22 @@ pipeline_walk_all(struct run *run)
     /* asked once a pass: the catalogue may grow as pass 1 reads KDKs */
     run->names_only = !sym_needs_lookups(run->sym);
     wk = ing_walker_new(roots, n);
+    memset(&g, 0, sizeof(g));
+    g.roots = roots;
+    g.nroots = n;
     for (i = 0; i < run->o->npaths && !run->io_error; i++) {
         if (strcmp(run->o->paths[i], "-")) {
-            ing_walk(wk, run->o->paths[i], on_input, run);
+            walk_given(run, wk, run->o->paths[i], &g);
             continue;
         }
         for (k = 0; k < run->nstdin && !run->io_error; k++)
             if (run->stdin_why[k])
                 on_input(run->stdin_paths[k], run->stdin_why[k], run);
             else
-                ing_walk(wk, run->stdin_paths[k], on_input, run);
+                walk_given(run, wk, run->stdin_paths[k], &g);
     }
     pipeline_pool_drain(run->pool); /* the last window, in order */
     ing_walker_free(wk);
+    strv_release(&g.members);
     free(roots);
 }

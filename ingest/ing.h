@@ -29,9 +29,12 @@ int ing_parse(const void *data, size_t len, const struct kpt_limits *lim, struct
  * ing_kind_by_name() - for a file or member name that plainly names another kind of report
  * than a kernel panic (.crash, .spin, .hang, .diag, .DS_Store, ...), what it is (static);
  * else NULL. ing_parse_named() - ing_parse(), then an input that is no panic report but is
- * named like another kind of report is KPT_ST_SKIPPED with what it is in r->error.
+ * named like another kind of report is KPT_ST_SKIPPED with what it is in r->error; an
+ * empty input is KPT_ST_SKIPPED (empty), KPT_E_FORMAT returned.
  */
 const char *ing_kind_by_name(const char *path);
+/* ing_name_looks_report() - 1 when a name (a file's or a member's) is a diagnostic report's */
+int ing_name_looks_report(const char *name);
 int ing_parse_named(const char *name, const void *data, size_t len, const struct kpt_limits *lim,
                     struct arena *a, struct kpt_report *r);
 
@@ -54,8 +57,9 @@ int ing_load(const char *path, const struct kpt_limits *lim, void **data, size_t
  * Archives (ing_archive.c): zip, tar, cpio, 7z, plain or compressed (gzip, bzip2, xz, zstd,
  * lz4), and archives inside them to KPT_MAX_ARCHIVE_DEPTH levels; a lone bzip2, xz, zstd
  * or lz4 stream too (one member: the file itself). A member's path is the archive's path,
- * '!', and its name in the archive (escaped: control bytes, '\' and bytes that are no
- * UTF-8 as \xNN, cut at 1,024 bytes), again for each archive inside: "a.tar.gz!x/b.zip!c.ips".
+ * '!', and its name in the archive (its bytes, as a file's name, cut at 1,024 bytes; the
+ * outputs escape it as they do any path), again for each archive inside:
+ * "a.tar.gz!x/b.zip!c.ips". Two members may have one path (the caller sets them apart).
  */
 struct ing_member {
     const char *path;   /* as above: the row's path */
@@ -63,6 +67,8 @@ struct ing_member {
     const void *data;   /* its bytes, borrowed until the callback returns; NULL with why */
     size_t len;
     const char *why;    /* NULL, or why it was not read (a limit, encrypted, damaged) */
+    const char *link;   /* a link member: what it links to (nothing read: data NULL), else NULL */
+    int hard_link;      /* ... a hard link (to an earlier member), else a symbolic one */
 };
 typedef int ing_member_fn(const struct ing_member *m, void *ctx);
 struct ing_archive_stats {
@@ -95,6 +101,11 @@ int ing_archive_read_mem(const void *data, size_t len, const char *name, const s
 #define ING_OTHER 1
 int ing_parse_member(const char *member, const void *data, size_t len, const struct kpt_limits *lim,
                      struct arena *a, struct kpt_report *r);
+/* ing_parse_file() - ing_parse_named() for a file at 'path', by the members' rule: a file
+ * that is no report and not named like one is KPT_ST_SKIPPED as another kind of file, an
+ * empty one too (KPT_E_FORMAT returned) */
+int ing_parse_file(const char *path, const void *data, size_t len, const struct kpt_limits *lim,
+                   struct arena *a, struct kpt_report *r);
 
 /*
  * ing_walk() - call fn(path, why, ctx) once for every input under 'path': a file, or every

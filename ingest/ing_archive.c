@@ -2,10 +2,13 @@
  * ing_archive.c - archives read member by member through libarchive (zip, tar, cpio, 7z;
  * plain, gzip, bzip2, xz, zstd, lz4), and archives inside them to KPT_MAX_ARCHIVE_DEPTH.
  *
- * Members are streamed into memory, never extracted: a member's name is only shown
- * (escaped), never used as a path. Every byte decompressed counts against the archive's
- * total (lim->max_archive_bytes), each member against lim->max_file_bytes, and the members
- * against lim->max_members, so a bomb ends as a row with its reason, not as the run.
+ * Members are streamed into memory, never extracted: a member's name is only shown (the
+ * outputs escape it), never used as a path. Every byte decompressed counts against the
+ * archive's total (lim->max_archive_bytes), and the members against lim->max_members, so a
+ * bomb ends as a row with its reason, not as the run. A member is decompressed to
+ * lim->max_file_bytes and no further (one whose header declares more, not at all); when
+ * the members after it can only be reached by decompressing it (a tar.gz, a 7z), the
+ * archive stops there, saying so. Links are delivered as what they link to, never read.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -16,7 +19,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "ingest/ing.h"
 #include "ingest/ing_int.h"
@@ -27,127 +29,38 @@
 
 #define NAME_MAX_SHOWN 1024u /* bytes of a member's name shown */
 
-/* 1 when the first bytes may start an archive or a compressed stream libarchive reads */
-static int
-archive_magic(const unsigned char *d, size_t n)
-{
-    static const struct {
-        size_t off, len;
-        const char *m;
-    } magic[] = {
-        { 0, 2, "\x1f\x8b" },     { 0, 3, "BZh" },           { 0, 6, "\xfd" "7zXZ\0" },
-        { 0, 4, "\x28\xb5\x2f\xfd" }, { 0, 4, "\x04\x22\x4d\x18" }, { 0, 4, "PK\x03\x04" },
-        { 0, 4, "PK\x05\x06" },   { 0, 4, "PK\x07\x08" },    { 0, 6, "7z\xbc\xaf\x27\x1c" },
-        { 0, 6, "070707" },       { 0, 6, "070701" },        { 0, 6, "070702" },
-        { 0, 2, "\xc7\x71" },     { 0, 2, "\x71\xc7" },      { 257, 5, "ustar" },
-    };
-    size_t i;
-
-    for (i = 0; i < sizeof(magic) / sizeof(magic[0]); i++)
-        if (n >= magic[i].off + magic[i].len && !memcmp(d + magic[i].off, magic[i].m, magic[i].len))
-            return 1;
-    return 0;
-}
-
-/* the compressions libarchive decodes itself (one that would run an external program is
- * never registered) */
-static int
-add_filters(struct archive *a)
-{
-    static int (*const add[])(struct archive *) = {
-        archive_read_support_filter_gzip, archive_read_support_filter_bzip2,
-        archive_read_support_filter_xz,   archive_read_support_filter_lzma,
-        archive_read_support_filter_zstd, archive_read_support_filter_lz4,
-    };
-    static _Atomic int usable = -1; /* a bit per entry of add[]: built in, no external program */
-    size_t i;
-    int u = usable; /* atomic: readers on several threads (-j) find the same bits */
-
-    if (u < 0) {
-        u = 0;
-        for (i = 0; i < sizeof(add) / sizeof(add[0]); i++) {
-            struct archive *t = archive_read_new();
-
-            if (add[i](t) == ARCHIVE_OK)
-                u |= 1 << i;
-            archive_read_free(t);
-        }
-        usable = u;
-    }
-    for (i = 0; i < sizeof(add) / sizeof(add[0]); i++)
-        if ((u & (1 << i)) && add[i](a) != ARCHIVE_OK)
-            return KPT_E_PARSE;
-    return 0;
-}
-
-static struct archive *
-new_reader(int raw)
-{
-    struct archive *a = archive_read_new();
-
-    if (!a)
-        KPT_BUG("archive_read_new failed");
-    if (add_filters(a) < 0)
-        goto fail;
-    if (raw) {
-        if (archive_read_support_format_raw(a) != ARCHIVE_OK)
-            goto fail;
-        return a;
-    }
-    if (archive_read_support_format_tar(a) != ARCHIVE_OK || archive_read_support_format_gnutar(a) != ARCHIVE_OK ||
-        archive_read_support_format_zip(a) != ARCHIVE_OK || archive_read_support_format_cpio(a) != ARCHIVE_OK ||
-        archive_read_support_format_7zip(a) != ARCHIVE_OK)
-        goto fail;
-    return a;
-fail:
-    archive_read_free(a);
-    return NULL;
-}
-
-/* a member's name as shown: control bytes, backslashes and bytes that are no UTF-8 as
- * \xNN, cut at NAME_MAX_SHOWN bytes */
+/* a member's name in its row's path: its bytes as they are (the outputs escape them as they
+ * do any file's name), cut at NAME_MAX_SHOWN bytes on a character's start */
 static void
 add_name(struct buf *b, const char *name)
 {
-    const unsigned char *p = (const unsigned char *)(name ? name : ""), *end = p + strlen((const char *)p);
-    size_t start = b->len;
+    size_t n = name ? strlen(name) : 0;
 
-    if (!*p) {
+    if (!n) {
         buf_adds(b, "(no name)");
         return;
     }
-    while (p < end) {
-        size_t k = 0, i;
-
-        if (b->len - start > NAME_MAX_SHOWN) {
-            buf_adds(b, "...(name cut)");
-            return;
-        }
-        if (*p >= 0x20 && *p < 0x7f && *p != '\\') {
-            buf_addc(b, (char)*p++);
-            continue;
-        }
-        if (*p >= 0xc2 && *p <= 0xdf)
-            k = 1;
-        else if (*p >= 0xe0 && *p <= 0xef)
-            k = 2;
-        else if (*p >= 0xf0 && *p <= 0xf4)
-            k = 3;
-        for (i = 1; k && i <= k; i++)
-            if (p + i >= end || (p[i] & 0xc0) != 0x80)
-                k = 0;
-        /* overlong three-byte forms and surrogates are no UTF-8 either */
-        if (k == 2 && ((*p == 0xe0 && p[1] < 0xa0) || (*p == 0xed && p[1] >= 0xa0)))
-            k = 0;
-        if (k == 3 && ((*p == 0xf0 && p[1] < 0x90) || (*p == 0xf4 && p[1] >= 0x90)))
-            k = 0;
-        if (k) {
-            buf_add(b, p, k + 1);
-            p += k + 1;
-        } else {
-            buf_addf(b, "\\x%02x", *p++);
-        }
+    if (n <= NAME_MAX_SHOWN) {
+        buf_add(b, name, n);
+        return;
     }
+    n = NAME_MAX_SHOWN;
+    while (n && ((unsigned char)name[n] & 0xc0) == 0x80)
+        n--;
+    buf_add(b, name, n);
+    buf_adds(b, "...(name cut)");
+}
+
+/* libarchive's message for a, one line (its messages may end in a newline) */
+static int
+la_fail(struct buf *err, struct archive *a, int code, const char *none)
+{
+    const char *m = archive_error_string(a) ? archive_error_string(a) : none;
+    size_t n = strcspn(m, "\r\n");
+
+    while (n && (m[n - 1] == ' ' || m[n - 1] == '.'))
+        n--;
+    return kpt_fail(err, code, "%.*s", (int)n, n ? m : none);
 }
 
 struct areader {
@@ -160,7 +73,6 @@ struct areader {
 };
 
 static int read_archive(struct areader *ar, struct archive *a, struct buf *name, int depth, int raw);
-static int nested_archive(const char *d, size_t n);
 
 /* the kind of archive a is reading, for its row: "tar, gzip" */
 static const char *
@@ -185,6 +97,7 @@ deliver(struct areader *ar, const char *path, const char *member, const void *da
 {
     struct ing_member m;
 
+    memset(&m, 0, sizeof(m));
     m.path = path;
     m.member = member;
     m.data = data;
@@ -195,14 +108,36 @@ deliver(struct areader *ar, const char *path, const char *member, const void *da
     return ar->stop;
 }
 
-/* one member's bytes into b (NULL: counted, not kept), at most max_file_bytes kept; why it
- * was not read whole appended to err: a limit passed (0 returned, the rest read on without
- * keeping), or a read that failed (KPT_E_PARSE, *fatal when the archive cannot go on) */
+/* 1 when the members after one left unread are reached without decompressing it: a plain
+ * tar or cpio (seeked past), a zip (each member compressed apart, its size known) */
 static int
-read_member(struct areader *ar, struct archive *a, struct buf *b, struct buf *err, int *fatal)
+cheap_skip(struct archive *a)
+{
+    int f = archive_format(a) & ARCHIVE_FORMAT_BASE_MASK;
+
+    return f == ARCHIVE_FORMAT_ZIP || (archive_filter_count(a) <= 1 && f != ARCHIVE_FORMAT_7ZIP);
+}
+
+/* one member's bytes into b (NULL: counted, not kept), at most max_file_bytes. Why it was
+ * not read whole goes to err, one reason, the first cause: KPT_E_LIMIT for the file size
+ * limit (reading stopped there, *cut set: its header declared more, or it decompressed to
+ * more) or memory, KPT_E_PARSE for more bytes than its header declared or a read that
+ * failed (*fatal when the archive cannot go on) */
+static int
+read_member(struct areader *ar, struct archive *a, struct archive_entry *e, struct buf *b, struct buf *err,
+            int *fatal, int *cut)
 {
     char chunk[65536];
+    uint64_t got = 0, max = ar->lim->max_file_bytes;
+    uint64_t declared = archive_entry_size_is_set(e) && archive_entry_size(e) >= 0 ? (uint64_t)archive_entry_size(e)
+                                                                                   : UINT64_MAX;
 
+    *cut = 0;
+    if (declared != UINT64_MAX && declared > max) {
+        *cut = 1;
+        return kpt_fail(err, KPT_E_LIMIT, "its header declares %llu bytes: over the file size limit "
+                        "(--max-file-bytes), not decompressed", (unsigned long long)declared);
+    }
     for (;;) {
         la_ssize_t n = archive_read_data(a, chunk, sizeof(chunk));
 
@@ -210,22 +145,72 @@ read_member(struct areader *ar, struct archive *a, struct buf *b, struct buf *er
             return 0;
         if (n < 0) {
             *fatal = n == ARCHIVE_FATAL;
-            return kpt_fail(err, KPT_E_PARSE, "%s", archive_error_string(a) ? archive_error_string(a) : "cannot be read");
+            return la_fail(err, a, KPT_E_PARSE, "cannot be read");
         }
+        got += (uint64_t)n;
         ar->total += (uint64_t)n;
+        if (got > declared) {
+            *fatal = 1; /* the archive's sizes lie: nothing after it is trusted */
+            return kpt_fail(err, KPT_E_PARSE, "holds more than the %llu bytes its header declares "
+                            "(a corrupt or crafted archive)", (unsigned long long)declared);
+        }
         if (ar->total > ar->lim->max_archive_bytes) {
             *fatal = 1;
             return kpt_fail(err, KPT_E_LIMIT, "over the archive size limit once decompressed (--max-archive-bytes; a bomb?)");
         }
-        if (b && !err->len && buf_add(b, chunk, (size_t)n) < 0)
-            kpt_fail(err, 0, "%s", b->oom ? "not enough memory to hold it"
-                                          : "over the file size limit once decompressed (--max-file-bytes)");
-        /* past the limit: read on without keeping, so the archive goes on (bounded by the
-         * archive's total) */
+        if (got > max) {
+            *cut = 1;
+            return kpt_fail(err, KPT_E_LIMIT, "over the file size limit once decompressed (--max-file-bytes): "
+                            "decompression stopped there");
+        }
+        if (b && buf_add(b, chunk, (size_t)n) < 0)
+            return kpt_fail(err, KPT_E_LIMIT, "not enough memory to hold it");
     }
 }
 
 static int read_archive(struct areader *ar, struct archive *a, struct buf *name, int depth, int raw);
+
+/* the archive's damage, when it has none yet: why (copied), after 'after' members */
+static void
+set_damage(struct areader *ar, const char *why, size_t after)
+{
+    if (ar->st->damage)
+        return;
+    ar->st->damage = xstrdup(why);
+    ar->st->damage_after = after;
+}
+
+static ssize_t
+mem_read_at(const void *ctx, void *out, size_t n, uint64_t off)
+{
+    const struct buf *b = ctx;
+
+    if (off > b->len)
+        return -1;
+    if (n > b->len - off)
+        n = (size_t)(b->len - off);
+    memcpy(out, b->data + off, n);
+    return (ssize_t)n;
+}
+
+/* a zip's central directory naming a member twice over one header: the archive's damage */
+static void
+check_zip(struct areader *ar, struct archive *a, ing_read_at_fn *rd, const void *ctx, uint64_t len)
+{
+    struct buf w = BUF_INIT;
+    char *dup;
+
+    if ((archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_ZIP || ar->st->damage)
+        return;
+    if (!(dup = ing_zip_shared_entry(rd, ctx, len)))
+        return;
+    buf_adds(&w, "corrupt central directory: its entry '");
+    add_name(&w, dup);
+    buf_adds(&w, "' points at the local header of another entry (one of them cannot be read)");
+    set_damage(ar, w.data, ar->st->members);
+    buf_release(&w);
+    free(dup);
+}
 
 /* an archive inside (data, named 'name'): its members, named after it. 1 when it was one
  * (read, its damage a row of its own), 0 when it is none after all (a gzipped report: a
@@ -233,7 +218,7 @@ static int read_archive(struct areader *ar, struct archive *a, struct buf *name,
 static int
 read_nested(struct areader *ar, const struct buf *data, struct buf *name, int depth)
 {
-    struct archive *in = new_reader(0);
+    struct archive *in = ing_archive_reader(0);
     size_t before = ar->st->members;
     char *saved = ar->st->damage;
     int ir;
@@ -244,6 +229,8 @@ read_nested(struct areader *ar, const struct buf *data, struct buf *name, int de
     }
     ar->st->damage = NULL;
     ir = read_archive(ar, in, name, depth + 1, 0);
+    if (ir != KPT_E_FORMAT)
+        check_zip(ar, in, mem_read_at, data, data->len);
     archive_read_free(in);
     if (ir == KPT_E_FORMAT) {
         ar->st->damage = saved;
@@ -265,6 +252,84 @@ read_nested(struct areader *ar, const struct buf *data, struct buf *name, int de
     return ar->stop ? KPT_E_IO : 1;
 }
 
+/* a hard or symbolic link member: its row says what it links to (nothing is read) */
+static int
+deliver_link(struct areader *ar, struct archive_entry *e, const char *path)
+{
+    struct ing_member m;
+    const char *hard = archive_entry_hardlink(e);
+
+    memset(&m, 0, sizeof(m));
+    m.path = path;
+    m.member = strrchr(path, '!') + 1;
+    m.link = hard ? hard : archive_entry_symlink(e) ? archive_entry_symlink(e) : "";
+    m.hard_link = hard != NULL;
+    if (ar->fn(&m, ar->ctx))
+        ar->stop = 1;
+    return ar->stop;
+}
+
+/* the next member's name in name (after base) */
+static void
+member_name(struct buf *name, size_t base, struct archive_entry *e, int raw)
+{
+    name->len = base;
+    name->data[base] = '\0';
+    if (!raw) {
+        buf_addc(name, '!');
+        add_name(name, archive_entry_pathname(e));
+    }
+}
+
+/* one regular member read, delivered (or read as an archive inside); 1 when the archive
+ * ends here (damage set, or the callback asked to stop) */
+static int
+one_member(struct areader *ar, struct archive *a, struct archive_entry *e, struct buf *name, int depth,
+           int raw, struct buf *data, struct buf *why)
+{
+    int fatal = 0, cut = 0;
+
+    buf_reset(data);
+    data->max = ar->lim->max_file_bytes + 1 > ar->lim->max_file_bytes ? ar->lim->max_file_bytes + 1 : 0;
+    if (archive_entry_is_encrypted(e))
+        buf_adds(why, "encrypted (password-protected): not read");
+    else
+        read_member(ar, a, e, data, why, &fatal, &cut);
+    if (!why->len && depth + 1 < KPT_MAX_ARCHIVE_DEPTH && ing_nested_archive(data->data, data->len)) {
+        int nr = read_nested(ar, data, name, depth);
+
+        if (nr < 0)
+            return 1;
+        if (nr > 0)
+            return 0;
+    } else if (depth + 1 >= KPT_MAX_ARCHIVE_DEPTH && !why->len &&
+               ing_archive_magic((const unsigned char *)data->data, data->len) &&
+               (data->len < 2 || (unsigned char)data->data[0] != 0x1f)) {
+        buf_adds(why, "an archive nested past the depth limit: not read");
+    }
+    if (deliver(ar, name->data, raw ? NULL : strrchr(name->data, '!') + 1, why->len ? NULL : data->data,
+                why->len ? 0 : data->len, why->len ? why->data : NULL))
+        return 1;
+    if (fatal) {
+        set_damage(ar, why->data, ar->st->members);
+        return 1;
+    }
+    if (cut && !raw && !cheap_skip(a)) {
+        /* the members after it lie behind it in one stream: reaching them would mean
+         * decompressing what the limit refused */
+        struct buf w = BUF_INIT;
+
+        buf_adds(&w, "the rest was not read: member '");
+        add_name(&w, archive_entry_pathname(e));
+        buf_adds(&w, "' is over the file size limit (--max-file-bytes), and what follows it in the "
+                     "compressed stream is not decompressed past it");
+        set_damage(ar, w.data, ar->st->members);
+        buf_release(&w);
+        return 1;
+    }
+    return 0;
+}
+
 static int
 read_archive(struct areader *ar, struct archive *a, struct buf *name, int depth, int raw)
 {
@@ -274,7 +339,7 @@ read_archive(struct areader *ar, struct archive *a, struct buf *name, int depth,
     int r, ret = 0;
 
     for (;;) {
-        int fatal = 0;
+        int fatal = 0, cut, link;
 
         buf_reset(&why);
         r = archive_read_next_header(a, &e);
@@ -285,17 +350,17 @@ read_archive(struct areader *ar, struct archive *a, struct buf *name, int depth,
                 ret = KPT_E_FORMAT; /* no archive at all */
                 goto out;
             }
-            ar->st->damage = xstrdup(archive_error_string(a) ? archive_error_string(a) : "damaged");
-            ar->st->damage_after = ar->st->members;
+            la_fail(&why, a, 0, "damaged");
+            set_damage(ar, why.data, ar->st->members);
             ret = KPT_E_PARSE;
             goto out;
         }
-        if (!raw && archive_entry_filetype(e) != AE_IFREG) {
-            /* directories, links, devices: nothing to read, but whatever data a crafted
-             * one carries counts against the archive's total like a member's */
-            if (read_member(ar, a, NULL, &why, &fatal) < 0 && fatal) {
-                ar->st->damage = xstrdup(why.data);
-                ar->st->damage_after = ar->st->members;
+        link = !raw && (archive_entry_hardlink(e) || archive_entry_filetype(e) == AE_IFLNK);
+        if (!raw && !link && archive_entry_filetype(e) != AE_IFREG) {
+            /* directories, devices: nothing to read, but whatever data a crafted one
+             * carries counts against the archive's total like a member's */
+            if (read_member(ar, a, e, NULL, &why, &fatal, &cut) < 0 && (fatal || !cheap_skip(a))) {
+                set_damage(ar, why.data, ar->st->members);
                 ret = KPT_E_PARSE;
                 goto out;
             }
@@ -303,41 +368,14 @@ read_archive(struct areader *ar, struct archive *a, struct buf *name, int depth,
         }
         members++;
         if (++ar->st->members > ar->lim->max_members) {
-            ar->st->damage = xstrdup("over the member limit (--max-members): the rest was not read");
-            ar->st->damage_after = ar->st->members - 1;
+            set_damage(ar, "over the member limit (--max-members): the rest was not read", ar->st->members - 1);
             ret = KPT_E_LIMIT;
             goto out;
         }
-        name->len = base;
-        name->data[base] = '\0';
-        if (!raw) {
-            buf_addc(name, '!');
-            add_name(name, archive_entry_pathname(e));
-        }
-        buf_reset(&data);
-        data.max = ar->lim->max_file_bytes + 1 > ar->lim->max_file_bytes ? ar->lim->max_file_bytes + 1 : 0;
-        if (archive_entry_is_encrypted(e))
-            buf_adds(&why, "encrypted (password-protected): not read");
-        else if (read_member(ar, a, &data, &why, &fatal) == 0 && !why.len && depth + 1 < KPT_MAX_ARCHIVE_DEPTH &&
-                 nested_archive(data.data, data.len)) {
-            int nr = read_nested(ar, &data, name, depth);
-
-            if (nr < 0)
-                goto out;
-            if (nr > 0)
-                continue;
-        } else if (depth + 1 >= KPT_MAX_ARCHIVE_DEPTH && !why.len &&
-                   archive_magic((const unsigned char *)data.data, data.len) &&
-                   (data.len < 2 || (unsigned char)data.data[0] != 0x1f)) {
-            buf_adds(&why, "an archive nested past the depth limit: not read");
-        }
-        if (deliver(ar, name->data, raw ? NULL : strrchr(name->data, '!') + 1, why.len ? NULL : data.data,
-                    why.len ? 0 : data.len, why.len ? why.data : NULL))
-            goto out;
-        if (fatal) {
-            ar->st->damage = xstrdup(why.data);
-            ar->st->damage_after = ar->st->members;
-            ret = KPT_E_PARSE;
+        member_name(name, base, e, raw);
+        if (link ? deliver_link(ar, e, name->data) : one_member(ar, a, e, name, depth, raw, &data, &why)) {
+            if (ar->st->damage && !ar->stop)
+                ret = KPT_E_PARSE;
             goto out;
         }
     }
@@ -349,14 +387,6 @@ out:
     return ret;
 }
 
-/* 1 when the first bytes are a compressed stream's */
-static int
-compressed_magic(const unsigned char *d, size_t n)
-{
-    return n >= 4 && ((d[0] == 0x1f && d[1] == 0x8b) || !memcmp(d, "BZh", 3) || !memcmp(d, "\xfd" "7zXZ", 5) ||
-                      !memcmp(d, "\x28\xb5\x2f\xfd", 4) || !memcmp(d, "\x04\x22\x4d\x18", 4));
-}
-
 /* what an archive is read from: a file (fd) or memory (fuzzing) */
 struct src {
     int fd;
@@ -365,53 +395,45 @@ struct src {
 };
 
 static ssize_t
-src_pread(const struct src *s, void *out, size_t n)
+src_read_at(const void *ctx, void *out, size_t n, uint64_t off)
 {
-    if (s->fd >= 0)
-        return pread(s->fd, out, n, 0);
-    if (n > s->len)
-        n = s->len;
-    memcpy(out, s->mem, n);
-    return (ssize_t)n;
+    const struct src *s = ctx;
+    size_t got = 0;
+
+    if (s->fd < 0) {
+        if (off > s->len)
+            return -1;
+        if (n > s->len - off)
+            n = (size_t)(s->len - off);
+        memcpy(out, s->mem + off, n);
+        return (ssize_t)n;
+    }
+    while (got < n) {
+        ssize_t k = pread(s->fd, (char *)out + got, n - got, (off_t)(off + got));
+
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return got ? (ssize_t)got : k;
+        got += (size_t)k;
+    }
+    return (ssize_t)got;
 }
 
-/* 1 when the first bytes gzip decompresses to (from the file's first 64 KiB, so a stream
- * cut short still tells) are an archive's: a tar.gz, not a gzipped report */
+static ssize_t
+src_pread(const struct src *s, void *out, size_t n)
+{
+    return src_read_at(s, out, n, 0);
+}
+
+/* 1 when the gzip stream at the start of src holds an archive (a tar.gz) */
 static int
 gzip_holds_archive(const struct src *src)
 {
     unsigned char in[65536]; /* not static: readers on several threads (-j) */
-    unsigned char out[512];
-    z_stream z;
     ssize_t n = src_pread(src, in, sizeof(in));
-    int holds;
 
-    if (n <= 0)
-        return 0;
-    memset(&z, 0, sizeof(z));
-    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
-        KPT_BUG("inflateInit2 failed");
-    z.next_in = in;
-    z.avail_in = (uInt)n;
-    z.next_out = out;
-    z.avail_out = sizeof(out);
-    while (z.avail_out && inflate(&z, Z_NO_FLUSH) == Z_OK)
-        ;
-    holds = archive_magic(out, sizeof(out) - z.avail_out) && !compressed_magic(out, sizeof(out) - z.avail_out);
-    inflateEnd(&z);
-    return holds;
-}
-
-/* 1 when member bytes d[0..n) may be an archive (a gzipped member: when its stream starts
- * with one; a gzipped report is no archive, and needs no reader to tell) */
-static int
-nested_archive(const char *d, size_t n)
-{
-    struct src s = { -1, (const unsigned char *)d, n };
-
-    if (!archive_magic(s.mem, n))
-        return 0;
-    return n >= 2 && s.mem[0] == 0x1f && s.mem[1] == 0x8b ? gzip_holds_archive(&s) : 1;
+    return n > 0 && ing_gzip_holds_archive(in, (size_t)n);
 }
 
 /* a new reader on src from its start: raw (a lone stream) or for archives */
@@ -420,7 +442,7 @@ open_src(const struct src *src, int raw)
 {
     struct archive *a;
 
-    if ((src->fd >= 0 && lseek(src->fd, 0, SEEK_SET) < 0) || !(a = new_reader(raw)))
+    if ((src->fd >= 0 && lseek(src->fd, 0, SEEK_SET) < 0) || !(a = ing_archive_reader(raw)))
         return NULL;
     if ((src->fd >= 0 ? archive_read_open_fd(a, src->fd, 65536)
                       : archive_read_open_memory(a, src->mem, src->len)) != ARCHIVE_OK) {
@@ -448,22 +470,30 @@ read_src(const struct src *src, const char *path, const struct kpt_limits *lim, 
     ar.fn = fn;
     ar.ctx = ctx;
     ar.st = st;
-    if ((n = src_pread(src, head, sizeof(head))) <= 0 || !archive_magic(head, (size_t)n))
+    if ((n = src_pread(src, head, sizeof(head))) <= 0 || !ing_archive_magic(head, (size_t)n))
         goto out;
-    if (compressed_magic(head, (size_t)n)) {
+    if (ing_compressed_magic(head, (size_t)n)) {
         int gz = head[0] == 0x1f, inner = gz && gzip_holds_archive(src);
 
         if (gz && !inner)
             goto out; /* a gzipped report: the plain reader's, as before */
         /* what the stream holds decides: an archive, or one compressed file */
         if (!(a = open_src(src, 1)) || archive_read_next_header(a, &e) != ARCHIVE_OK) {
-            /* the stream cannot be read even at its start (cut short, corrupt) */
+            /* the stream cannot be read even at its start (cut short, corrupt, or a window
+             * over the decoder's limit) */
+            char wb[160];
+            const char *why = ing_stream_damage(head, (size_t)n, wb, sizeof(wb));
+            struct buf w = BUF_INIT;
+
             snprintf(st->kind, sizeof(st->kind), "%s", inner ? "tar, gzip" : "compressed file");
-            st->damage = xstrdup(a && archive_error_string(a) ? archive_error_string(a)
-                                                               : "its compressed stream is cut short or corrupt");
+            if (!why && a)
+                la_fail(&w, a, 0, "its compressed stream is cut short or corrupt");
+            st->damage = xstrdup(why ? why : w.len ? w.data : "its compressed stream is cut short or corrupt");
+            buf_release(&w);
             st->raw = !inner;
             if (st->raw) /* a lone stream: its one row is the file's */
-                deliver(&ar, path, NULL, NULL, 0, "compressed data cut short or corrupt (not even its start reads)");
+                deliver(&ar, path, NULL, NULL, 0,
+                        why ? why : "compressed data cut short or corrupt (not even its start reads)");
             ret = KPT_E_PARSE;
             goto out;
         }
@@ -474,7 +504,7 @@ read_src(const struct src *src, const char *path, const struct kpt_limits *lim, 
                 break;
             got += (size_t)k;
         }
-        if (!archive_magic(head, got) || compressed_magic(head, got)) {
+        if (!ing_archive_magic(head, got) || ing_compressed_magic(head, got)) {
             archive_read_free(a);
             if (!(a = open_src(src, 1)))
                 goto out;
@@ -490,9 +520,20 @@ read_src(const struct src *src, const char *path, const struct kpt_limits *lim, 
     st->damage = NULL;
     ret = read_archive(&ar, a, &name, 0, raw);
     if (ret == KPT_E_FORMAT) { /* it said it was one: damaged from its first byte */
-        st->damage = xstrdup(archive_error_string(a) ? archive_error_string(a) : "not readable as an archive");
+        struct buf w = BUF_INIT;
+
+        la_fail(&w, a, 0, "not readable as an archive");
+        st->damage = xstrdup(w.data);
         st->damage_after = 0;
+        buf_release(&w);
         ret = KPT_E_PARSE;
+    } else if (!ar.stop) {
+        struct stat sb;
+        uint64_t len = src->fd >= 0 ? (fstat(src->fd, &sb) == 0 ? (uint64_t)sb.st_size : 0) : src->len;
+
+        check_zip(&ar, a, src_read_at, src, len);
+        if (st->damage && !ret)
+            ret = KPT_E_PARSE;
     }
     st->raw = raw;
     kind_of(a, &kind);

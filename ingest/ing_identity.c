@@ -1,8 +1,9 @@
 /*
  * ing_identity.c - a report's identity across runs (--history): the same report read again,
- * gzipped, or with CRLF line ends is the same report.
+ * gzipped, with CRLF line ends, a UTF-8 byte order mark or as UTF-16 is the same report.
  *
- * Its incident id when it has one, else XXH3-128 of its text (after gzip) normalized: lines
+ * Its incident id when it has one, else XXH3-128 of its text as read (after gzip, UTF-16
+ * and a byte order mark: ing_parse.c digests it there) normalized: lines
  * end at LF, the CRs, spaces and tabs before it are dropped (CR LF, CR CR LF, blanks), and
  * so are blank lines at the end of the text.
  */

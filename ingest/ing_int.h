@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "model/model.h"
 #include "util/buf.h"
@@ -50,6 +51,33 @@ void ing_parse_kernel_version(struct arena *a, struct kpt_report *r, const char 
  * (ing_identity.c); ing_set_identity() - r's identity: its incident id, else that digest */
 void ing_text_digest(const char *d, size_t n, uint8_t out[16]);
 void ing_set_identity(struct arena *a, struct kpt_report *r, const uint8_t digest[16]);
+
+/* ing_archive_check.c: ing_zip_shared_entry() - the name (malloc'd) of the first entry of a
+ * zip's central directory that points at a local header an earlier entry points at too
+ * (libarchive reads one of them), or NULL; the len bytes are read through rd. A zip64 or
+ * unreadable directory is not judged here. ing_zstd_window() - the window a zstd frame
+ * starting at d[0..n) declares (0: none, or no zstd frame) */
+typedef ssize_t ing_read_at_fn(const void *ctx, void *out, size_t n, uint64_t off);
+char *ing_zip_shared_entry(ing_read_at_fn *rd, const void *ctx, uint64_t len);
+uint64_t ing_zstd_window(const unsigned char *d, size_t n);
+/* ing_archive_magic() - 1 when d[0..n) may start an archive or a compressed stream that
+ * libarchive reads; ing_compressed_magic() - 1 for a compressed stream's start;
+ * ing_gzip_holds_archive() - 1 when the gzip stream in[0..n) (its first 64 KiB judged, so
+ * one cut short still tells) starts with an archive: a tar.gz, not a gzipped report;
+ * ing_nested_archive() - 1 when member bytes d[0..n) may be an archive (a gzipped one when
+ * its stream starts with one); ing_stream_damage() - why a compressed stream that does not
+ * read even at its start was refused, when its header tells (a zstd window over libzstd's
+ * limit; written to out), else NULL */
+/* ing_archive_reader() - a libarchive reader with the compressions it decodes itself (one
+ * that would run an external program is never registered): raw (a lone compressed stream)
+ * or for zip, tar, cpio and 7z; NULL when one cannot be set up */
+struct archive;
+struct archive *ing_archive_reader(int raw);
+int ing_archive_magic(const unsigned char *d, size_t n);
+int ing_compressed_magic(const unsigned char *d, size_t n);
+int ing_gzip_holds_archive(const unsigned char *in, size_t n);
+int ing_nested_archive(const char *d, size_t n);
+const char *ing_stream_damage(const unsigned char *head, size_t n, char *out, size_t cap);
 
 /* ing_set_partial() - mark r partial with reason 'why' (first reason wins). */
 void ing_set_partial(struct kpt_report *r, struct arena *a, const char *why);
@@ -106,13 +134,12 @@ void ing_hang_choose(struct arena *a, struct kpt_report *r, const char *service,
  * when text d[0..n) has a panic report's anchor (a panic line or its variants, a
  * machine-check block, a backtrace header, ... or three of a report's field lines), not
  * merely one field name; ing_body_has_anchor() - 1 when a JSON body holds a panic string.
- * ing_name_looks_report() - 1 when a name (an archive member's) is a diagnostic report's. */
+ * (ing_name_looks_report(): ing.h) */
 const char *ing_kind_bug_type(struct arena *a, const char *hdr, size_t n);
 /* ing_regs_line() - an Intel register row ("RAX: 0x..., RBX: 0x..., ...") into r->gpr; the
  * first dump's values win (ing_regs.c) */
 void ing_regs_line(struct kpt_report *r, const char *s, size_t n);
 int ing_text_has_anchor(const char *d, size_t n);
 int ing_body_has_anchor(const char *d, size_t n);
-int ing_name_looks_report(const char *name);
 
 #endif

@@ -179,6 +179,25 @@ set_status(struct kpt_report *r, struct arena *a)
 static int parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena *a,
                        struct kpt_report *r, int level, uint8_t *digest, struct buf *err);
 
+#define BINARY_HEAD 1024u /* bytes judged: text or not */
+
+/* the NUL and control bytes (not blanks, line ends, backspace or ESC) in the first KiB of
+ * d[0..n) when they make it no text (one in 64, and at least 4: a report with a few NULs
+ * is damaged text), else 0. UTF-16, property lists and compressed data are told before. */
+static size_t
+binary_head(const char *d, size_t n)
+{
+    size_t i, m = n < BINARY_HEAD ? n : BINARY_HEAD, bad = 0;
+
+    for (i = 0; i < m; i++) {
+        unsigned char c = (unsigned char)d[i];
+
+        if ((c < 0x20 && (!c || !strchr("\t\n\r\f\v\b\x1b", c))) || c == 0x7f)
+            bad++;
+    }
+    return bad >= 4 && bad * 64 > m ? bad : 0;
+}
+
 /* a decoded copy of the input (gunzipped, or UTF-16 made UTF-8), parsed one level down */
 static int
 parse_decoded(struct buf *out, const struct kpt_limits *lim, struct arena *a, struct kpt_report *r,
@@ -222,7 +241,7 @@ static int
 parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena *a,
             struct kpt_report *r, int level, uint8_t *digest, struct buf *err)
 {
-    size_t off = 0, hdr, nuls = 0, bom;
+    size_t off = 0, hdr, nuls = 0, bom, bin;
     const char *p;
     char *copy;
     int ret, kind;
@@ -247,18 +266,24 @@ parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena 
         }
         return ret;
     }
-    if (digest) {
-        ing_text_digest(d, n, digest);
-        digest = NULL;
-    }
-    if (has_prefix(d, n, "bplist00"))
+    if (has_prefix(d, n, "bplist00")) {
+        if (digest)
+            ing_text_digest(d, n, digest);
         return ing_bplist_parse(d, n, lim, a, r, err);
+    }
     if (has_prefix(d, n, "BZh") || has_prefix(d, n, "\xfd" "7zXZ") || has_prefix(d, n, "PK\x03\x04"))
         return kpt_fail(err, KPT_E_FORMAT, "compressed with an unsupported method (only gzip is read)");
     if ((kind = ing_utf16_kind(d, n, &bom)))
         return parse_utf16(d + bom, n - bom, kind, lim, a, r, level, digest, err);
     if (has_prefix(d, n, "\xef\xbb\xbf"))
         off = 3;
+    /* the identity is the text read (after gzip, UTF-16 and a byte order mark), so copies
+     * in another encoding are the same report */
+    if (digest)
+        ing_text_digest(d + off, n - off, digest);
+    if ((bin = binary_head(d + off, n - off)) != 0)
+        return kpt_fail(err, KPT_E_FORMAT, "not a panic report (binary data: %zu NUL or control bytes in its "
+                        "first KiB)", bin);
     p = d + off;
     while (p < d + n && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
         p++;

@@ -240,8 +240,8 @@ choose_text(struct found *fd, const struct kpt_limits *lim, struct arena *a, str
         text = fd->first_other;
     if (!text && fd->packed.len) {
         text = unpack_panic_info(a, fd->packed.data, lim->max_file_bytes);
-        if (!*text) {
-            *ret = kpt_fail(err, KPT_E_FORMAT, "aapl,panic-info holds no text (its data is empty or all NUL bytes)");
+        if (!*text) { /* a panic property list with nothing in it: damaged, not another kind */
+            *ret = kpt_fail(err, KPT_E_PARSE, "aapl,panic-info holds no text (its data is empty or all NUL bytes)");
             return NULL;
         }
     }

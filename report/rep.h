@@ -22,6 +22,10 @@ void rep_utf8(struct buf *out, const char *s);
 /* rep_md_text() - append s escaped for Markdown text and table cells, at most max bytes of
  * input (longer input is cut on a character boundary and marked with an ellipsis). */
 void rep_md_text(struct buf *out, const char *s, size_t max);
+/* rep_path_shown() - append path as every output shows it (the reports CSV's cell before
+ * its quoting): bytes that are no UTF-8 and '\' in the lossless form, control and
+ * direction characters but tab and line ends as \xNN or \uNNNN */
+void rep_path_shown(struct buf *out, const char *path);
 /* rep_csv_cell() - append s as one RFC 4180 cell, neutralised against formulas. */
 void rep_csv_cell(struct buf *out, const char *s);
 

@@ -8,6 +8,7 @@
 
 #include "report/rep.h"
 #include "report/rep_int.h"
+#include "util/esc.h"
 #include "util/xalloc.h"
 
 json_t *
@@ -63,6 +64,26 @@ rep_lossless_enc(const char *p)
             buf_addc(&o, (char)*s);
     }
     return buf_detach(&o, NULL);
+}
+
+void
+rep_path_shown(struct buf *out, const char *path)
+{
+    char *e = rep_lossless_enc(path);
+    size_t i, n = strlen(e);
+
+    for (i = 0; i < n; i++) {
+        unsigned cp;
+        size_t k = esc_special((const unsigned char *)e + i, n - i, &cp);
+
+        if (k && cp != '\t' && cp != '\n' && cp != '\r') { /* as rep_csv_cell() shows them */
+            esc_visible(out, cp);
+            i += k - 1;
+        } else {
+            buf_addc(out, e[i]);
+        }
+    }
+    free(e);
 }
 
 json_t *

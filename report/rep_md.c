@@ -123,8 +123,9 @@ header(struct buf *b, const struct kpt_summary *s)
     buf_addf(b, "| %zu | %zu | %zu | %zu | %zu |\n\n", s->files, s->ok, s->partial, s->rejected,
              s->nclusters);
     if (s->skipped)
-        buf_addf(b, "Skipped: %zu files that are other kinds of report (crash, spin, .ips of another "
-                    "bug_type, archives' own rows); each is listed in the reports CSV and JSON.\n\n",
+        buf_addf(b, "Skipped: %zu files that are other kinds of report or file (crash, spin, .ips of another "
+                    "bug_type, logs, empty files, archives' own rows); each is listed in the reports CSV and "
+                    "JSON.\n\n",
                  s->skipped);
     buf_adds(b, "Formats: ");
     for (i = 1; i <= KPT_FMT_PLIST; i++) {

@@ -59,8 +59,9 @@ printf '# Notes\n\nThe report said `"product" : "MacBookPro18,1"` and nothing el
 { head -c 3000 /dev/urandom | tr -d '\n'; printf '"kernel" :'; } > "$L/random.bin"
 printf 'Our build farm\nKernel version: Darwin 23.1.0\nUptime: 3 days\n' > "$L/uname.txt"
 $K --reports-csv "$T/la.csv" --history "$T/la.db" -o "$T/la.md" "$L" 2>/dev/null
+# (named like no report, each is another kind of file: skipped, as inside an archive; issue 30)
 for f in tool.elf build-info.json notes.md random.bin uname.txt; do
-    status_is "look-alike $f is not a report" "$T/la.csv" "$L/$f" rejected "not a panic report"
+    status_is "look-alike $f is not a report" "$T/la.csv" "$L/$f" skipped "not a panic report"
 done
 check "no look-alike is clustered" sh -c "! grep -q 'generic' '$T/la.md'"
 n=$(sqlite3 "$T/la.db" 'select count(*) from reports' 2>/dev/null)
@@ -234,9 +235,15 @@ status_is "a zip bomb's member is rejected at the size limit" "$T/ho.csv" "$H/bo
 status_is "the member after the bomb is read" "$T/ho.csv" "$H/bomb.zip!after.panic" ok
 status_is "a traversal name is only a name" "$T/ho.csv" "$H/names.tar!../../escape.panic" ok
 status_is "an absolute name is only a name" "$T/ho.csv" "$H/names.tar!/etc/abs.panic" ok
-# (the CSV doubles the backslash of the escape: a path's own backslashes stay apart)
-status_is "control bytes in a name are escaped" "$T/ho.csv" "$H/names.tar!new\\\\x0aline\\\\x1b[31m.panic" ok
-status_is "a name that is no UTF-8 is escaped" "$T/ho.csv" "$H/names.tar!bad-\\\\xff-utf8.panic" ok
+# (a name is shown as any file's: ESC as \x1b once, the line end inside the quoted cell, a
+# byte that is no UTF-8 as \xff in the lossless form; issue 30, 11)
+python3 - "$T/ho.csv" "$H" <<'PY' && ok "control bytes and bytes that are no UTF-8 in names are escaped once" || no "names escaped once"
+import csv, sys
+rows = {r[0]: r[1] for r in csv.reader(open(sys.argv[1], newline=""))}
+h = sys.argv[2]
+sys.exit(not (rows.get(h + "/names.tar!new\nline\\x1b[31m.panic") == "ok" and
+              rows.get(h + "/names.tar!bad-\\xff-utf8.panic") == "ok"))
+PY
 check "a long name is cut" grep -q 'names.tar!xxxx*\.\.\.(name cut),ok' "$T/ho.csv"
 check "nothing was written outside" sh -c "[ ! -e '$T/escape.panic' ] && [ ! -e /etc/abs.panic ]"
 status_is "nesting past three levels is a row with its reason" "$T/ho.csv" "$H/nested.zip!level0.zip!level1.zip!level2.zip" rejected "depth limit"

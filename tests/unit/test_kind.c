@@ -138,9 +138,10 @@ test_archive_names_and_limits(void **state)
     memset(&g, 0, sizeof(g));
     assert_int_equal(ing_archive_read_mem(tar, n, "t.tar", &lim, collect, &g, &st), KPT_E_LIMIT);
     assert_int_equal(g.n, 3);
-    assert_string_equal(g.paths[0], "t.tar!../up\\x1b[1m.panic");
+    /* a name's bytes as they are: the outputs escape them as any path's (issue 30, 11) */
+    assert_string_equal(g.paths[0], "t.tar!../up\x1b[1m.panic");
     assert_null(g.why[0]);
-    assert_string_equal(g.paths[1], "t.tar!bad\\xff.ips");
+    assert_string_equal(g.paths[1], "t.tar!bad\xff.ips");
     assert_non_null(g.why[2]); /* over 30 bytes */
     assert_non_null(strstr(st.damage, "member limit"));
     assert_string_equal(st.kind, "tar");
