@@ -5,6 +5,7 @@
  * reads only what no one writes during a pass (see pipeline_int.h).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,27 @@ pipeline_read_report(struct run *run, const char *path, const char *why, struct 
     read_input(&run->o->lim, run->arena, path, why, r, 0);
 }
 
+/*
+ * The memory reading and parsing data[0..len) may hold at once, for the pool's budget: the
+ * bytes, the text gzip makes of them (its trailer's size when that is plausible, else the
+ * most --max-file-bytes lets it make; a buffer that grows may hold up to twice that), and
+ * the parser's sanitized copy of the text.
+ */
+static size_t
+work_bytes(const struct kpt_limits *lim, const unsigned char *d, size_t len)
+{
+    size_t text = len, grown = len;
+
+    if (len >= 18 && d[0] == 0x1f && d[1] == 0x8b) {
+        size_t isize = (size_t)d[len - 4] | (size_t)d[len - 3] << 8 | (size_t)d[len - 2] << 16 |
+                       (size_t)d[len - 1] << 24;
+
+        text = isize >= len && isize <= lim->max_file_bytes ? isize : lim->max_file_bytes;
+        grown = 2 * text;
+    }
+    return len + grown + text;
+}
+
 /* on a worker: what the input is, and for a report, what can be done of it without the
  * run's tables. The file is read once: an archive is told by the bytes read (or, when they
  * cannot be read as a report - too large - by the file). */
@@ -119,6 +141,7 @@ work(void *ctx, struct pipeline_job *j)
 {
     const struct run *run = ctx;
     struct buf err = BUF_INIT;
+    struct stat st;
     void *data = NULL;
     size_t len = 0;
     int unread;
@@ -135,10 +158,15 @@ work(void *ctx, struct pipeline_job *j)
     }
     arena_clear(j->arena);
     kpt_report_init(&j->r, j->arena, j->path);
+    /* the file's bytes, then what parsing them takes, reserved before they are held */
+    pipeline_pool_reserve(run->pool, j, stat(j->path, &st) == 0 && S_ISREG(st.st_mode) &&
+                                            (uint64_t)st.st_size <= run->o->lim.max_file_bytes
+                                        ? (size_t)st.st_size : 0);
     unread = ing_load(j->path, &run->o->lim, &data, &len, &err) < 0;
     if (unread ? pipeline_is_archive(run, j->path, 1) : pipeline_is_archive_mem(run, data, len, j->path)) {
         free(data);
         buf_release(&err);
+        pipeline_pool_settle(run->pool, j, 0);
         j->kind = JOB_ARCHIVE; /* read on the consuming thread: a row per member */
         return;
     }
@@ -146,11 +174,18 @@ work(void *ctx, struct pipeline_job *j)
         j->r.status = KPT_ST_REJECTED;
         j->r.error = arena_strdup(j->arena, err.data);
         buf_release(&err);
+        pipeline_pool_settle(run->pool, j, 0);
         return;
     }
-    if (j->pass == 2 || !run->names_only || ing_may_print_names(data, len))
+    if (j->pass == 2 || !run->names_only || ing_may_print_names(data, len)) {
+        size_t need = work_bytes(&run->o->lim, data, len);
+
+        if (need > j->reserved)
+            pipeline_pool_reserve(run->pool, j, need - j->reserved);
         ing_parse_named(j->path, data, len, &run->o->lim, j->arena, &j->r);
+    }
     free(data);
+    pipeline_pool_settle(run->pool, j, arena_held(j->arena));
     if (j->pass == 2) {
         pipeline_mark(run->o, &j->r);
         if (run->sign_in_workers) {
@@ -187,7 +222,10 @@ consume(void *ctx, struct pipeline_job *j)
 void
 pipeline_start_workers(struct run *run)
 {
-    run->pool = pipeline_pool_new(pipeline_jobs(run->o->jobs), work, consume, run);
+    /* twice the largest text an input may have: inputs near the limit are read one at a
+     * time, as at -j1, and small ones by every worker */
+    run->pool = pipeline_pool_new(pipeline_jobs(run->o->jobs), st_mult(2, run->o->lim.max_file_bytes),
+                                  work, consume, run);
 }
 
 static int
