@@ -355,7 +355,13 @@ replace_all(struct entry *e, size_t n, outfile_decide_fn *decide, void *ctx)
 
     for (i = 0; i < n; i++)
         if (e[i].old) {
-            if (link(e[i].o->dest, e[i].old) < 0) {
+            /* a file system without hard links (FAT, some network ones): the old output
+             * moves to its backup name instead, and is missing until its rename */
+            int rc = link(e[i].o->dest, e[i].old);
+
+            if (rc < 0 && (errno == EPERM || errno == ENOTSUP || errno == EOPNOTSUPP || errno == EMLINK))
+                rc = rename(e[i].o->dest, e[i].old);
+            if (rc < 0) {
                 diag_printf("cannot keep '%s' as '%s' while it is replaced: %s", e[i].o->dest, e[i].old,
                             strerror(errno));
                 return -1;
