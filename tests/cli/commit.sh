@@ -66,6 +66,16 @@ traced error=EIO:when=2 $(outs) --history h.db "$D/ios-zone.ips" 2>err.txt; rc=$
     [ "$(snapshot)" = "$old" ] && [ "$(runs)" = "$before" ] && [ -z "$(left)" ] &&
     ok "EIO on the second rename: exit 3 with why, nothing recorded, nothing replaced, nothing left" ||
     no "EIO on the second rename: exit $rc, runs $before -> $(runs), left: $(left), stderr: $(cat err.txt)"
+# ... and on the second output's fsync
+traced_fsync() {
+    strace -f -o /dev/null -e trace=fsync -e inject=fsync:error=EIO:when=2 "$BIN" -q --no-symbolicate "$@"
+}
+# shellcheck disable=SC2046
+traced_fsync $(outs) --history h.db "$D/ios-zone.ips" 2>err.txt; rc=$?
+[ $rc = 3 ] && grep -q "cannot write 'out/c.csv'.*Input/output error" err.txt && [ "$(snapshot)" = "$old" ] &&
+    [ "$(runs)" = "$before" ] && [ -z "$(left)" ] &&
+    ok "EIO on the second output's fsync: exit 3 with why, nothing recorded, nothing replaced, nothing left" ||
+    no "EIO on the second fsync: exit $rc, runs $before -> $(runs), left: $(left), stderr: $(cat err.txt)"
 # ... and outputs that did not exist before do not exist after
 rm -rf new && mkdir new
 traced error=EIO:when=2 -o new/s.md --csv new/c.csv --history h.db "$D/ios-zone.ips" 2>err.txt; rc=$?
