@@ -32,10 +32,13 @@ first() {
     "$BIN" -q --no-symbolicate $(outs) --history h.db "$D/intel-legacy.panic" || no "the first run failed"
     old=$(snapshot)
 }
+# LeakSanitizer cannot run under ptrace (make sanitize): the traced runs go without it, the
+# others keep it
+notrace_lsan="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 # run the tool under strace (its arguments after --), its pid in tool.pid
 traced() { # traced INJECT ARGS...
     inj=$1; shift
-    strace -f -o /dev/null -e trace=rename -e inject=rename:"$inj" \
+    ASAN_OPTIONS=$notrace_lsan strace -f -o /dev/null -e trace=rename -e inject=rename:"$inj" \
         sh -c 'echo $$ > tool.pid; exec "$@"' sh "$BIN" -q --no-symbolicate "$@"
 }
 
@@ -68,7 +71,7 @@ traced error=EIO:when=2 $(outs) --history h.db "$D/ios-zone.ips" 2>err.txt; rc=$
     no "EIO on the second rename: exit $rc, runs $before -> $(runs), left: $(left), stderr: $(cat err.txt)"
 # ... and on the second output's fsync
 traced_fsync() {
-    strace -f -o /dev/null -e trace=fsync -e inject=fsync:error=EIO:when=2 "$BIN" -q --no-symbolicate "$@"
+    ASAN_OPTIONS=$notrace_lsan strace -f -o /dev/null -e trace=fsync -e inject=fsync:error=EIO:when=2 "$BIN" -q --no-symbolicate "$@"
 }
 # shellcheck disable=SC2046
 traced_fsync $(outs) --history h.db "$D/ios-zone.ips" 2>err.txt; rc=$?
