@@ -5,11 +5,13 @@
  * reads only what no one writes during a pass (see pipeline_int.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "driver/pipeline_int.h"
 #include "ingest/ing.h"
@@ -17,6 +19,7 @@
 #include "util/buf.h"
 #include "util/diag.h"
 #include "util/err.h"
+#include "util/longpath.h"
 #include "util/outfile.h"
 #include "util/xalloc.h"
 
@@ -113,23 +116,35 @@ pipeline_read_report(struct run *run, const char *path, const char *why, struct 
 }
 
 /*
- * The memory reading and parsing data[0..len) may hold at once, for the pool's budget: the
- * bytes, the text gzip makes of them (its trailer's size when that is plausible, else the
- * most --max-file-bytes lets it make; a buffer that grows may hold up to twice that), and
- * the parser's sanitized copy of the text.
+ * The memory reading and parsing the input at path may hold at once, for the pool's budget,
+ * from its size and its first and last bytes (read before the file is): the bytes, the text
+ * gzip makes of them (its trailer's size when that is plausible, else the most
+ * --max-file-bytes lets it make; a buffer that grows may hold up to twice that), and the
+ * parser's sanitized copy of the text. 0 for what ing_load() will refuse.
  */
 static size_t
-work_bytes(const struct kpt_limits *lim, const unsigned char *d, size_t len)
+input_bytes(const struct kpt_limits *lim, const char *path)
 {
-    size_t text = len, grown = len;
+    unsigned char head[2], tail[4];
+    struct stat st;
+    size_t len, text, grown;
+    int fd = lp_open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 
-    if (len >= 18 && d[0] == 0x1f && d[1] == 0x8b) {
-        size_t isize = (size_t)d[len - 4] | (size_t)d[len - 3] << 8 | (size_t)d[len - 2] << 16 |
-                       (size_t)d[len - 1] << 24;
+    if (fd < 0)
+        return 0;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > lim->max_file_bytes) {
+        close(fd);
+        return 0;
+    }
+    len = text = grown = (size_t)st.st_size;
+    if (len >= 18 && pread(fd, head, 2, 0) == 2 && head[0] == 0x1f && head[1] == 0x8b &&
+        pread(fd, tail, 4, (off_t)(len - 4)) == 4) {
+        size_t isize = (size_t)tail[0] | (size_t)tail[1] << 8 | (size_t)tail[2] << 16 | (size_t)tail[3] << 24;
 
         text = isize >= len && isize <= lim->max_file_bytes ? isize : lim->max_file_bytes;
         grown = 2 * text;
     }
+    close(fd);
     return len + grown + text;
 }
 
@@ -141,7 +156,6 @@ work(void *ctx, struct pipeline_job *j)
 {
     const struct run *run = ctx;
     struct buf err = BUF_INIT;
-    struct stat st;
     void *data = NULL;
     size_t len = 0;
     int unread;
@@ -158,10 +172,8 @@ work(void *ctx, struct pipeline_job *j)
     }
     arena_clear(j->arena);
     kpt_report_init(&j->r, j->arena, j->path);
-    /* the file's bytes, then what parsing them takes, reserved before they are held */
-    pipeline_pool_reserve(run->pool, j, stat(j->path, &st) == 0 && S_ISREG(st.st_mode) &&
-                                            (uint64_t)st.st_size <= run->o->lim.max_file_bytes
-                                        ? (size_t)st.st_size : 0);
+    /* what reading and parsing it will hold, reserved before any of it is */
+    pipeline_pool_reserve(run->pool, j, input_bytes(&run->o->lim, j->path));
     unread = ing_load(j->path, &run->o->lim, &data, &len, &err) < 0;
     if (unread ? pipeline_is_archive(run, j->path, 1) : pipeline_is_archive_mem(run, data, len, j->path)) {
         free(data);
@@ -177,13 +189,8 @@ work(void *ctx, struct pipeline_job *j)
         pipeline_pool_settle(run->pool, j, 0);
         return;
     }
-    if (j->pass == 2 || !run->names_only || ing_may_print_names(data, len)) {
-        size_t need = work_bytes(&run->o->lim, data, len);
-
-        if (need > j->reserved)
-            pipeline_pool_reserve(run->pool, j, need - j->reserved);
+    if (j->pass == 2 || !run->names_only || ing_may_print_names(data, len))
         ing_parse_named(j->path, data, len, &run->o->lim, j->arena, &j->r);
-    }
     free(data);
     pipeline_pool_settle(run->pool, j, arena_held(j->arena));
     if (j->pass == 2) {

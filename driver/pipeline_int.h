@@ -82,9 +82,9 @@ struct pipeline_pool *pipeline_pool_new(unsigned jobs, size_t budget, pipeline_w
 /*
  * The memory budget: bytes the jobs between work() and their consumption may hold at once,
  * whatever -j. pipeline_pool_reserve() - from work(), before job j reads or decompresses:
- * 'bytes' more, waiting while they do not fit, unless j is the oldest job not consumed, the
- * walking thread's or nothing else is reserved (so an input is turned away for memory only
- * when it cannot fit alone, as at -j1). pipeline_pool_settle() - j holds 'bytes' now (what
+ * 'bytes' more, waiting while they do not fit, unless j is the oldest job not consumed or
+ * the walking thread's (so an input larger than the budget is read alone, as at -j1, and
+ * is turned away for memory only when it cannot fit alone). pipeline_pool_settle() - j holds 'bytes' now (what
  * its arena keeps once its buffers are freed). Released when j is consumed.
  */
 void pipeline_pool_reserve(struct pipeline_pool *p, struct pipeline_job *j, size_t bytes);

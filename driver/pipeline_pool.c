@@ -140,9 +140,9 @@ consume_oldest(struct pipeline_pool *p)
             }
             /* a job no worker took yet (the oldest, or a later one): done here rather
              * than waiting idle, the walking thread being the last of -j's workers; a
-             * later one only while half the memory budget is free (this thread never
+             * later one only while three quarters of the memory budget are free (this thread never
              * waits for the budget: it is the one that frees it) */
-            if (p->next != p->head && p->used > p->budget / 2) {
+            if (p->next != p->head && p->used > p->budget / 4) {
                 pthread_cond_wait(&p->done, &p->mu);
                 continue;
             }
@@ -186,7 +186,7 @@ pipeline_pool_reserve(struct pipeline_pool *p, struct pipeline_job *j, size_t by
     pthread_mutex_lock(&p->mu);
     /* the oldest job, and the walking thread's, never wait: the one is consumed next, the
      * other is the thread that consumes */
-    while (!j->on_consumer && j->seq != p->head && p->used > 0 && p->used + bytes > p->budget)
+    while (!j->on_consumer && j->seq != p->head && p->used + bytes > p->budget)
         pthread_cond_wait(&p->room, &p->mu);
     p->used += bytes;
     j->reserved += bytes;
