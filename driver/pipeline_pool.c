@@ -7,6 +7,11 @@
  * and at the end (working on jobs no worker took yet while it waits: it is the last of -j's
  * workers): so slots are consumed exactly in the order they were submitted, by one thread,
  * and at most 'window' reports are in memory at once, whatever the number of inputs.
+ * Bytes are bounded too, whatever -j: a job reserves what its input will hold from the
+ * pool's budget before reading it and keeps what its arena holds until it is consumed;
+ * a job that does not fit waits, except the oldest one (consumed next: it always goes on,
+ * so nothing deadlocks, and an input larger than the budget is read alone, as at -j1) and
+ * one the walking thread works on (it frees the budget: it never waits for it).
  * The slot's arena is the only memory a worker writes; everything else it reads is left
  * alone by the consuming thread while any slot is out (see pipeline_int.h). One job: no
  * thread, each input worked on and consumed as it is submitted.
