@@ -145,9 +145,10 @@ consume_oldest(struct pipeline_pool *p)
             }
             /* a job no worker took yet (the oldest, or a later one): done here rather
              * than waiting idle, the walking thread being the last of -j's workers; a
-             * later one only while three quarters of the memory budget are free (this thread never
-             * waits for the budget: it is the one that frees it) */
-            if (p->next != p->head && p->used > p->budget / 4) {
+             * later one only once the oldest has its memory and while three quarters of
+             * the budget are free (this thread never waits for the budget: it is the one
+             * that frees it) */
+            if (p->next != p->head && (!p->slot[i].reserved || p->used > p->budget / 4)) {
                 pthread_cond_wait(&p->done, &p->mu);
                 continue;
             }
