@@ -339,8 +339,8 @@ name_backup(struct entry *e, size_t i)
     for (k = 0;; k++) {
         buf_reset(&b);
         buf_addf(&b, "%s" OLD_INFIX "%ld-%zu-%u", e->o->dest, (long)getpid(), i, k);
-        if (lstat(b.data, &st) < 0 && errno == ENOENT)
-            break;
+        if (lstat(b.data, &st) < 0 || k > 1000)
+            break; /* free (or not to be looked at: the link then says why) */
     }
     e->old = buf_detach(&b, NULL);
 }
