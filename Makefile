@@ -119,6 +119,7 @@ bench: $(BUILD)/kptrace-batch fixtures build/uuidfix build/machofix  ## benchmar
 	@sh bench/archive.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_ARCHIVE_N),5000)
 	@sh bench/scale.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_SCALE_N),100000)
 	@sh bench/cores.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_CORES_COPIES),10)
+	@sh bench/memory.sh $(BUILD)/kptrace-batch $(or $(BENCH_MEMORY_N),100)
 
 sym-test: $(BUILD)/kptrace-batch fixtures  ## symbolication tests: real lldb on the fixtures, fake lldbs
 	@sh tests/cli/symbolicate.sh $(BUILD)/kptrace-batch $(FIXTURES)
@@ -150,6 +151,8 @@ cli-test: $(BUILD)/kptrace-batch fixtures  ## the command-line tests (tests/cli/
 	@sh tests/cli/cases.sh $(BUILD)/kptrace-batch
 	@sh tests/cli/run.sh $(BUILD)/kptrace-batch
 	@sh tests/cli/hostile.sh $(BUILD)/kptrace-batch
+	@sh tests/cli/commit.sh $(BUILD)/kptrace-batch
+	@sh tests/cli/memory.sh $(BUILD)/kptrace-batch
 	@KPT_FIXTURES=$(FIXTURES) sh tests/cli/hostile2.sh $(BUILD)/kptrace-batch
 	@sh tests/cli/hostile3.sh $(BUILD)/kptrace-batch
 	@KPT_FIXTURES=$(FIXTURES) sh tests/cli/shard.sh $(BUILD)/kptrace-batch

@@ -539,6 +539,11 @@ parse_run(int argc, char **argv, struct kpt_opts *o)
                     "folder of that name is ./%s", argv[optind], argv[optind], argv[optind]);
         return -1;
     }
+    if (optind < argc && cli_near_command(argv[optind])) { /* 'merg', 'histroy': no path */
+        usage_error("'%s' is no file and no command: did you mean 'kptrace-batch %s'?", argv[optind],
+                    cli_near_command(argv[optind]));
+        return -1;
+    }
     if (optind >= argc && !o->trace) {
         usage_error("%s", o->explain ? "--explain takes one report" : "no PATH given");
         return -1;

@@ -59,6 +59,10 @@ struct kpt_opts {
 int cli_parse(int argc, char **argv, struct kpt_opts *o);
 void cli_release(struct kpt_opts *o);
 
+/* cli_near_command() - word, a first operand that names no file and is a word of letters
+ * within two edits of a subcommand: that subcommand (a usage error); else NULL */
+const char *cli_near_command(const char *word);
+
 /* the newest panic report in dir (kptrace's default), or NULL; the caller frees */
 char *cli_newest_report(const char *dir);
 

@@ -3,6 +3,9 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "driver/cli.h"
 #include "driver/pipeline.h"
@@ -17,6 +20,19 @@ main(int argc, char **argv)
     /* a reader that goes away (a closed pipe) is a write error: the run cleans up and exits
      * 3, instead of dying of SIGPIPE with its temporary files left behind */
     signal(SIGPIPE, SIG_IGN);
+#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD)
+    /* glibc raises its mmap threshold (up to 32 MiB) each time a large block is freed;
+     * after that a worker's freed buffers of a big report stay in its thread's heap, and
+     * the memory kept grows with -j though the bytes in flight are bounded (the pool's
+     * budget). A fixed threshold hands every block of 1 MiB or more back when freed. */
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
+#if defined(__GLIBC__) && defined(M_ARENA_MAX)
+    /* and each thread's own heap reserves 64 MiB of address space (up to 8 a CPU): under
+     * ulimit -v that, not the reports, would decide at -j24 which inputs find memory. The
+     * large blocks are mapped apart (above); the small ones share four heaps. */
+    mallopt(M_ARENA_MAX, 4);
+#endif
     /* lldb's children that leave its process group die with the run too */
     cleanup_become_reaper();
     rc = cli_parse(argc, argv, &o);

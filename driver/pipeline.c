@@ -27,6 +27,7 @@
 #include "util/pathcmp.h"
 #include "util/diag.h"
 #include "util/err.h"
+#include "util/outcommit.h"
 #include "util/outfile.h"
 #include "util/xalloc.h"
 
@@ -191,6 +192,19 @@ join_cut_copies(struct run *run)
     run->sum.clusters = clu_table_result(run->table, &run->sum.nclusters);
 }
 
+/* outfile_commit()'s decision: the history's rows, committed */
+static int
+commit_history(void *ctx)
+{
+    struct run *run = ctx;
+
+    if (pipeline_hist_commit(run) < 0) {
+        diag_printf("the history was not written");
+        return -1;
+    }
+    return 0;
+}
+
 /* the summary outputs, and the exit code they leave */
 int
 pipeline_finish(struct run *run, int *ok)
@@ -217,17 +231,16 @@ pipeline_finish(struct run *run, int *ok)
         *ok = 0;
         return KPT_EXIT_START;
     }
-    /* the outputs' lock before the history's commit: a run that cannot replace its outputs
-     * records nothing */
+    /* under the outputs' lock, one decision: every output renamed into place, then the
+     * history's commit; a rename, a signal or the history failing puts every output back
+     * and records nothing (util/outcommit.h) */
     run->lock = outfile_lock(run->out, OUT_N);
     run->has_lock = 1;
     if (run->lock == OUTFILE_LOCK_TIMEOUT) {
         *ok = 0;
         return KPT_EXIT_START;
     }
-    /* the history's rows last: a run whose outputs fail records nothing */
-    if (pipeline_hist_commit(run) < 0) {
-        diag_printf("the history was not written: nothing was replaced");
+    if (outfile_commit(run->out, OUT_N, commit_history, run) < 0) {
         *ok = 0;
         return KPT_EXIT_START;
     }

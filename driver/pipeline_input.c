@@ -5,10 +5,13 @@
  * reads only what no one writes during a pass (see pipeline_int.h).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "driver/pipeline_int.h"
 #include "ingest/ing.h"
@@ -16,6 +19,7 @@
 #include "util/buf.h"
 #include "util/diag.h"
 #include "util/err.h"
+#include "util/longpath.h"
 #include "util/outfile.h"
 #include "util/strv.h"
 #include "util/xalloc.h"
@@ -119,6 +123,39 @@ pipeline_read_report(struct run *run, const char *path, const char *why, struct 
     read_input(&run->o->lim, run->arena, path, why, r, 0);
 }
 
+/*
+ * The memory reading and parsing the input at path may hold at once, for the pool's budget,
+ * from its size and its first and last bytes (read before the file is): the bytes, the text
+ * gzip makes of them (its trailer's size when that is plausible, else the most
+ * --max-file-bytes lets it make; a buffer that grows may hold up to twice that), and the
+ * parser's sanitized copy of the text. 0 for what ing_load() will refuse.
+ */
+static size_t
+input_bytes(const struct kpt_limits *lim, const char *path)
+{
+    unsigned char head[2], tail[4];
+    struct stat st;
+    size_t len, text, grown;
+    int fd = lp_open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+    if (fd < 0)
+        return 0;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > lim->max_file_bytes) {
+        close(fd);
+        return 0;
+    }
+    len = text = grown = (size_t)st.st_size;
+    if (len >= 18 && pread(fd, head, 2, 0) == 2 && head[0] == 0x1f && head[1] == 0x8b &&
+        pread(fd, tail, 4, (off_t)(len - 4)) == 4) {
+        size_t isize = (size_t)tail[0] | (size_t)tail[1] << 8 | (size_t)tail[2] << 16 | (size_t)tail[3] << 24;
+
+        text = isize >= len && isize <= lim->max_file_bytes ? isize : lim->max_file_bytes;
+        grown = 2 * text;
+    }
+    close(fd);
+    return len + grown + text;
+}
+
 /* on a worker: what the input is, and for a report, what can be done of it without the
  * run's tables. The file is read once: an archive is told by the bytes read (or, when they
  * cannot be read as a report - too large - by the file). */
@@ -147,10 +184,13 @@ work(void *ctx, struct pipeline_job *j)
     }
     arena_clear(j->arena);
     kpt_report_init(&j->r, j->arena, j->path);
+    /* what reading and parsing it will hold, reserved before any of it is */
+    pipeline_pool_reserve(run->pool, j, input_bytes(&run->o->lim, j->path));
     unread = ing_load(j->path, &run->o->lim, &data, &len, &err) < 0;
     if (unread ? pipeline_is_archive(run, j->path, 1) : pipeline_is_archive_mem(run, data, len, j->path)) {
         free(data);
         buf_release(&err);
+        pipeline_pool_settle(run->pool, j, 0);
         j->kind = JOB_ARCHIVE; /* read on the consuming thread: a row per member */
         return;
     }
@@ -158,11 +198,13 @@ work(void *ctx, struct pipeline_job *j)
         j->r.status = KPT_ST_REJECTED;
         j->r.error = arena_strdup(j->arena, err.data);
         buf_release(&err);
+        pipeline_pool_settle(run->pool, j, 0);
         return;
     }
     if (j->pass == 2 || !run->names_only || ing_may_print_names(data, len))
         ing_parse_file(j->path, data, len, &run->o->lim, j->arena, &j->r);
     free(data);
+    pipeline_pool_settle(run->pool, j, arena_held(j->arena));
     if (j->pass == 2) {
         pipeline_mark(run->o, &j->r);
         if (run->sign_in_workers) {
@@ -208,7 +250,10 @@ consume(void *ctx, struct pipeline_job *j)
 void
 pipeline_start_workers(struct run *run)
 {
-    run->pool = pipeline_pool_new(pipeline_jobs(run->o->jobs), work, consume, run);
+    /* twice the largest text an input may have: inputs near the limit are read one at a
+     * time, as at -j1, and small ones by every worker */
+    run->pool = pipeline_pool_new(pipeline_jobs(run->o->jobs), st_mult(2, run->o->lim.max_file_bytes),
+                                  work, consume, run);
 }
 
 static int

@@ -68,15 +68,28 @@ struct pipeline_job {
     int is_signed;             /* symbolicated and signed by the worker */
     struct arena *arena;       /* the job's: r and b live in it */
     struct kpt_report r, b;    /* the report; b: signed by --compare-rules */
+    size_t seq;                /* its place in the pass: the oldest one never waits */
+    size_t reserved;           /* bytes of the pool's memory budget it holds */
+    int on_consumer;           /* worked on by the walking thread (which never waits) */
 };
 typedef void pipeline_work_fn(void *ctx, struct pipeline_job *j);
 typedef int pipeline_consume_fn(void *ctx, struct pipeline_job *j);
 /* pipeline_jobs() - -j: asked, or the number of CPUs */
 unsigned pipeline_jobs(unsigned asked);
 /* pipeline_pool_new() - work(ctx, job) on jobs - 1 threads and on the submitting thread
- * while it waits (1: no thread); never fails */
-struct pipeline_pool *pipeline_pool_new(unsigned jobs, pipeline_work_fn *work,
+ * while it waits (1: no thread), with 'budget' bytes in flight; never fails */
+struct pipeline_pool *pipeline_pool_new(unsigned jobs, size_t budget, pipeline_work_fn *work,
                                         pipeline_consume_fn *consume, void *ctx);
+/*
+ * The memory budget: bytes the jobs between work() and their consumption may hold at once,
+ * whatever -j. pipeline_pool_reserve() - from work(), before job j reads or decompresses:
+ * 'bytes' more, waiting while they do not fit, unless j is the oldest job not consumed or
+ * the walking thread's (so an input larger than the budget is read alone, as at -j1, and
+ * is turned away for memory only when it cannot fit alone). pipeline_pool_settle() - j holds 'bytes' now (what
+ * its arena keeps once its buffers are freed). Released when j is consumed.
+ */
+void pipeline_pool_reserve(struct pipeline_pool *p, struct pipeline_job *j, size_t bytes);
+void pipeline_pool_settle(struct pipeline_pool *p, struct pipeline_job *j, size_t bytes);
 /* pipeline_pool_submit() - a job for path (why: copied); may first consume the oldest job.
  * Returns what consume() returned when non-zero: then every later job is only released */
 int pipeline_pool_submit(struct pipeline_pool *p, const char *path, const char *why, int pass);

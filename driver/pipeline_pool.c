@@ -7,6 +7,11 @@
  * and at the end (working on jobs no worker took yet while it waits: it is the last of -j's
  * workers): so slots are consumed exactly in the order they were submitted, by one thread,
  * and at most 'window' reports are in memory at once, whatever the number of inputs.
+ * Bytes are bounded too, whatever -j: a job reserves what its input will hold from the
+ * pool's budget before reading it and keeps what its arena holds until it is consumed;
+ * a job that does not fit waits, except the oldest one (consumed next: it always goes on,
+ * so nothing deadlocks, and an input larger than the budget is read alone, as at -j1) and
+ * one the walking thread works on (it frees the budget: it never waits for it).
  * The slot's arena is the only memory a worker writes; everything else it reads is left
  * alone by the consuming thread while any slot is out (see pipeline_int.h). One job: no
  * thread, each input worked on and consumed as it is submitted.
@@ -34,6 +39,8 @@ struct pipeline_pool {
     pipeline_work_fn *work;
     pipeline_consume_fn *consume;
     void *ctx;
+    size_t budget, used;            /* bytes in flight: the cap, and reserved (under mu) */
+    pthread_cond_t room;            /* under mu: a reservation was released */
     int stopped;                    /* consume said stop: the rest is discarded */
     int stop_ret;                   /* what consume said when it stopped */
 };
@@ -55,6 +62,7 @@ worker(void *arg)
         i = p->next++ % p->window;
         p->state[i] = SLOT_BUSY;
         j = &p->slot[i];
+        j->on_consumer = 0;
         pthread_mutex_unlock(&p->mu);
         p->work(p->ctx, j);
         pthread_mutex_lock(&p->mu);
@@ -76,11 +84,12 @@ pipeline_jobs(unsigned asked)
 }
 
 struct pipeline_pool *
-pipeline_pool_new(unsigned jobs, pipeline_work_fn *work, pipeline_consume_fn *consume, void *ctx)
+pipeline_pool_new(unsigned jobs, size_t budget, pipeline_work_fn *work, pipeline_consume_fn *consume, void *ctx)
 {
     struct pipeline_pool *p = xcalloc(1, sizeof(*p));
     size_t i;
 
+    p->budget = budget;
     p->work = work;
     p->consume = consume;
     p->ctx = ctx;
@@ -96,6 +105,7 @@ pipeline_pool_new(unsigned jobs, pipeline_work_fn *work, pipeline_consume_fn *co
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->queued, NULL);
     pthread_cond_init(&p->done, NULL);
+    pthread_cond_init(&p->room, NULL);
     if (p->nth) {
         p->th = xcalloc(p->nth, sizeof(*p->th));
         for (i = 0; i < p->nth; i++)
@@ -134,8 +144,16 @@ consume_oldest(struct pipeline_pool *p)
                 continue;
             }
             /* a job no worker took yet (the oldest, or a later one): done here rather
-             * than waiting idle, the walking thread being the last of -j's workers */
+             * than waiting idle, the walking thread being the last of -j's workers; a
+             * later one only once the oldest has its memory and while three quarters of
+             * the budget are free (this thread never waits for the budget: it is the one
+             * that frees it) */
+            if (p->next != p->head && (!p->slot[i].reserved || p->used > p->budget / 4)) {
+                pthread_cond_wait(&p->done, &p->mu);
+                continue;
+            }
             k = p->next++ % p->window;
+            p->slot[k].on_consumer = 1;
             if (p->stopped) { /* it would be thrown away */
                 p->state[k] = SLOT_DONE;
                 continue;
@@ -148,6 +166,7 @@ consume_oldest(struct pipeline_pool *p)
         }
         pthread_mutex_unlock(&p->mu);
     } else if (!p->stopped) {
+        p->slot[i].on_consumer = 1;
         p->work(p->ctx, &p->slot[i]);
     }
     if (!p->stopped && (ret = p->consume(p->ctx, &p->slot[i])) != 0) {
@@ -155,13 +174,39 @@ consume_oldest(struct pipeline_pool *p)
         p->stop_ret = ret;
     }
     release_job(&p->slot[i]);
-    if (p->nth) {
-        pthread_mutex_lock(&p->mu);
-        p->state[i] = SLOT_FREE;
-        pthread_mutex_unlock(&p->mu);
-    }
-    p->head++;
+    arena_clear(p->slot[i].arena);
+    arena_trim(p->slot[i].arena); /* what it held is no longer in flight */
+    pthread_mutex_lock(&p->mu);
+    p->used -= p->slot[i].reserved;
+    p->slot[i].reserved = 0;
+    p->state[i] = SLOT_FREE;
+    p->head++; /* the next job is the oldest now: it never waits for the budget */
+    pthread_cond_broadcast(&p->room);
+    pthread_mutex_unlock(&p->mu);
     return ret;
+}
+
+void
+pipeline_pool_reserve(struct pipeline_pool *p, struct pipeline_job *j, size_t bytes)
+{
+    pthread_mutex_lock(&p->mu);
+    /* the oldest job, and the walking thread's, never wait: the one is consumed next, the
+     * other is the thread that consumes */
+    while (!j->on_consumer && j->seq != p->head && p->used + bytes > p->budget)
+        pthread_cond_wait(&p->room, &p->mu);
+    p->used += bytes;
+    j->reserved += bytes;
+    pthread_mutex_unlock(&p->mu);
+}
+
+void
+pipeline_pool_settle(struct pipeline_pool *p, struct pipeline_job *j, size_t bytes)
+{
+    pthread_mutex_lock(&p->mu);
+    p->used = p->used - j->reserved + bytes;
+    j->reserved = bytes;
+    pthread_cond_broadcast(&p->room);
+    pthread_mutex_unlock(&p->mu);
 }
 
 int
@@ -178,6 +223,7 @@ pipeline_pool_submit(struct pipeline_pool *p, const char *path, const char *why,
     j->path = xstrdup(path);
     j->why = why ? xstrdup(why) : NULL;
     j->pass = pass;
+    j->seq = p->tail;
     if (!p->nth) {
         p->tail++;
         return consume_oldest(p);
@@ -223,6 +269,7 @@ pipeline_pool_free(struct pipeline_pool *p)
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->queued);
     pthread_cond_destroy(&p->done);
+    pthread_cond_destroy(&p->room);
     free(p->th);
     free(p->slot);
     free(p->state);

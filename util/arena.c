@@ -73,6 +73,29 @@ arena_clear(struct arena *a)
     a->used = 0;
 }
 
+void
+arena_trim(struct arena *a)
+{
+    while (a->spare) {
+        struct chunk *c = a->spare;
+
+        a->spare = c->next;
+        free(c);
+    }
+    a->spare_bytes = 0;
+}
+
+size_t
+arena_held(const struct arena *a)
+{
+    const struct chunk *c;
+    size_t n = a->spare_bytes;
+
+    for (c = a->head; c; c = c->next)
+        n += c->size;
+    return n;
+}
+
 /* a spare of at least size bytes (the first that fits), or a new chunk */
 static struct chunk *
 chunk_get(struct arena *a, size_t size)

@@ -21,5 +21,9 @@ char *arena_try_strndup(struct arena *a, const char *s, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 size_t arena_used(const struct arena *a);   /* bytes handed out since the last clear */
+/* arena_trim() - the spare chunks arena_clear() kept for reuse, freed; arena_held(): the
+ * bytes the arena holds (chunks in use and spares) */
+void arena_trim(struct arena *a);
+size_t arena_held(const struct arena *a);
 
 #endif

@@ -199,6 +199,7 @@ outfile_open(struct outfile *o, const char *path)
         umask(mask);
         fchmod(fd, 0666 & ~mask);
     }
+    o->named = 1;
     o->dev = st.st_dev;
     o->ino = st.st_ino;
     return 0;
@@ -218,11 +219,34 @@ outfile_is_tmp(const struct outfile *o, dev_t dev, ino_t ino)
 }
 
 int
+outfile_prepare(struct outfile *o)
+{
+    int ret = 0;
+
+    if (!o->f || o->direct || o->f == stdout || !o->tmp)
+        return 0;
+    if (fflush(o->f) || ferror(o->f) || fsync(fileno(o->f)))
+        ret = -1;
+    if (!ret && o->unnamed) {
+        if (name_unnamed(o) < 0)
+            ret = -1;
+        else
+            o->named = 1;
+    }
+    if (fclose(o->f))
+        ret = -1;
+    o->f = NULL;
+    if (ret)
+        fail(o->path);
+    return ret;
+}
+
+int
 outfile_close(struct outfile *o, int ok)
 {
     int ret = 0;
 
-    if (!o->f)
+    if (!o->f && !o->tmp)
         return 0;
     if (o->f == stdout) {
         if (fflush(stdout) || ferror(stdout))
@@ -231,24 +255,17 @@ outfile_close(struct outfile *o, int ok)
         if (fclose(o->f))
             ret = -1;
     } else {
-        int named = !o->unnamed;
-
-        if (fflush(o->f) || ferror(o->f) || fsync(fileno(o->f)))
+        if (o->f && ok)
+            ret = outfile_prepare(o); /* said on stderr when it fails */
+        else if (o->f)
+            fclose(o->f);
+        o->f = NULL;
+        if (ok && !ret && !o->committed && rename(o->tmp, o->dest)) {
             ret = -1;
-        if (ok && !ret && o->unnamed) {
-            if (name_unnamed(o) < 0)
-                ret = -1;
-            else
-                named = 1;
-        }
-        if (fclose(o->f))
-            ret = -1;
-        if (ok && !ret && rename(o->tmp, o->dest))
-            ret = -1;
-        if ((!ok || ret) && named)
-            unlink(o->tmp);
-        if (ret)
             fail(o->path);
+        }
+        if ((!ok || ret) && o->named && !o->committed)
+            unlink(o->tmp);
         cleanup_remove_path(o->tmp);
     }
     free(o->tmp);
@@ -256,6 +273,7 @@ outfile_close(struct outfile *o, int ok)
     o->f = NULL;
     o->tmp = NULL;
     o->real = NULL;
+    o->named = o->committed = 0;
     o->dest = o->path;
     return ret;
 }
@@ -273,7 +291,7 @@ outfile_lock(const struct outfile *v, size_t n)
     int fd;
 
     for (i = 0; i < n && !o; i++)
-        if (v[i].f && v[i].tmp)
+        if (v[i].tmp && !v[i].direct)
             o = &v[i];
     if (!o)
         return -1; /* nothing is renamed: nothing to keep apart */
@@ -332,5 +350,6 @@ outfile_is_lock(const char *path)
 {
     const char *base = strrchr(path, '/');
 
-    return !strcmp(base ? base + 1 : path, OUTFILE_LOCK);
+    base = base ? base + 1 : path;
+    return !strcmp(base, OUTFILE_LOCK) || !strcmp(base, OUTFILE_JOURNAL);
 }

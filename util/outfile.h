@@ -30,13 +30,20 @@ struct outfile {
     ino_t old_ino;
     int has_old;
     int unnamed;      /* Linux O_TMPFILE: no name until the commit, none left if killed */
+    int named;        /* the temporary file has its name, tmp, on disk */
+    int committed;    /* renamed into place by outfile_commit(): nothing left to do */
 };
 
 /* outfile_open() - start writing path; 0, or -1 with the reason on stderr */
 int outfile_open(struct outfile *o, const char *path);
 /* outfile_flush() - 0, or -1 when the stream has failed */
 int outfile_flush(struct outfile *o);
-/* outfile_close() - ok: commit (rename into place), else discard; 0 or -1 (said on stderr) */
+/* outfile_prepare() - a file to be renamed: flushed, synced to disk, given its temporary
+ * name (O_TMPFILE) and closed, ready for outfile_commit(); other outputs: nothing. 0 or -1
+ * (said on stderr) */
+int outfile_prepare(struct outfile *o);
+/* outfile_close() - ok: commit (rename into place) unless outfile_commit() did, else
+ * discard; 0 or -1 (said on stderr) */
 int outfile_close(struct outfile *o, int ok);
 /*
  * outfile_lock() - before the outputs v[0..n) are committed: an exclusive lock (fcntl) on
@@ -46,9 +53,10 @@ int outfile_close(struct outfile *o, int ok);
  * OUTFILE_LOCK_TIMEOUT when another process held it for OUTFILE_LOCK_WAIT_MS (the
  * environment's KPTRACE_BATCH_LOCK_WAIT, in seconds, overrides it; said on stderr, naming
  * the lock file): the caller then discards its outputs. The lock file stays, empty;
- * outfile_is_lock() names it so that a walk passes it over.
+ * outfile_is_lock() names it (and OUTFILE_JOURNAL) so that a walk passes them over.
  */
 #define OUTFILE_LOCK ".kptrace-batch.lock"
+#define OUTFILE_JOURNAL ".kptrace-batch.journal" /* util/outcommit.c's, beside the lock */
 #define OUTFILE_LOCK_WAIT_MS (10ul * 60 * 1000) /* as long as the history waits */
 #define OUTFILE_LOCK_TIMEOUT (-2)
 int outfile_lock(const struct outfile *v, size_t n);

@@ -14,6 +14,7 @@
 #include "util/err.h"
 #include "util/esc.h"
 #include "util/hindex.h"
+#include "util/outcommit.h"
 #include "util/pathcmp.h"
 
 /* ASan stops at (or, told to return NULL, still reports) a request past any memory: the
@@ -593,6 +594,40 @@ test_err(void **state)
     assert_string_equal(kpt_strerror(-99), "unknown error");
 }
 
+static int
+count_entry(void *ctx, int state, const struct outfile_jentry *e)
+{
+    int *n = ctx;
+
+    (*n)++;
+    assert_int_equal(state, 'R');
+    assert_true(e->dest[0] == '/');
+    return 0;
+}
+
+/* the commit journal: read whole or refused whole; names other than an output's own
+ * temporary and backup are refused (a planted journal cannot rename anything else) */
+static void
+test_journal(void **state)
+{
+    static const char good[] = "kptrace-batch journal 1\nR\n/o/s.md\0/o/s.md.tmp.abc\0/o/s.md.kpt-old.1-0-0\0"
+                               "1:2\0/o/c.csv\0/o/c.csv.tmp.x\0\0" "3:4\0";
+    static const char other[] = "kptrace-batch journal 1\nR\n/o/s.md\0/o/s.md.tmp.abc\0\0" "1:2\0"
+                                "/o/c.csv\0/etc/passwd\0\0" "3:4\0";
+    static const char relative[] = "kptrace-batch journal 1\nF\ns.md\0s.md.tmp.abc\0\0" "1:2\0";
+    int n = 0;
+
+    (void)state;
+    assert_int_equal(outfile_journal_parse(good, sizeof(good) - 1, count_entry, &n), 0);
+    assert_int_equal(n, 2);
+    n = 0;
+    assert_int_equal(outfile_journal_parse(good, sizeof(good) - 3, count_entry, &n), -1); /* cut short */
+    assert_int_equal(outfile_journal_parse(other, sizeof(other) - 1, count_entry, &n), -1);
+    assert_int_equal(outfile_journal_parse(relative, sizeof(relative) - 1, count_entry, &n), -1);
+    assert_int_equal(outfile_journal_parse("kptrace-batch journal 1\nX\n", 26, count_entry, &n), -1);
+    assert_int_equal(n, 0);
+}
+
 int
 main(void)
 {
@@ -604,7 +639,7 @@ main(void)
         cmocka_unit_test(test_esc_parts),   cmocka_unit_test(test_diag),
         cmocka_unit_test(test_pathcmp),     cmocka_unit_test(test_civil),
         cmocka_unit_test(test_hindex),      cmocka_unit_test(test_arena),
-        cmocka_unit_test(test_err),
+        cmocka_unit_test(test_err),         cmocka_unit_test(test_journal),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
