@@ -19,7 +19,9 @@ s=$EPOCHREALTIME
 e=$EPOCHREALTIME
 cmd=$(printf '%s' "${!#}" | tr '\t\n' '  ' | sed 's/^ *//' | cut -c1-90)
 sec() { local m=${1%%m*} r=${1#*m}; r=${r%s}; echo "$m * 60 + $r"; }
-set -- $(times | tail -1)
+times > "$log.$$"  # in this shell: its children's times (a pipe or $() would run a subshell)
+set -- $(tail -1 "$log.$$")
+rm -f "$log.$$"
 printf '%s\t%.2f\t%.2f\t%.2f\t%s\n' "$tgt" "$(echo "$e - $s" | bc)" "$(sec "$1" | bc)" "$(sec "$2" | bc)" "$cmd" >> "$log"
 exit $rc
 WRAP
