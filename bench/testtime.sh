@@ -32,7 +32,7 @@ rc=$?
 e=$EPOCHREALTIME
 awk -F'\t' -v wall="$(echo "$e - $s" | bc)" '
     # a recursive make line holds the lines of the make it runs: listed, not added again
-    { t = $1; if ($5 ~ /^(g?make|\/[^ ]*make) /) t = t " (a make)"; else { tw += $2; tc += $3 + $4 }
+    { t = $1; if ($5 ~ /(^|[ \t])(g?make|[^ \t]*\/g?make)[ \t]/) t = t " (a make)"; else { tw += $2; tc += $3 + $4 }
       if (!(t in w)) order[n++] = t; w[t] += $2; u[t] += $3; y[t] += $4 }
     END {
         printf "%-28s %8s %8s %8s\n", "target", "wall s", "user s", "sys s"
