@@ -10,10 +10,13 @@ W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 : > "$LOG"
 # make runs each recipe line as: $(SHELL) $(.SHELLFLAGS) LINE, SHELL being expanded for
-# its target; the wrapper runs the line under /bin/sh and appends its figures
+# its target; the wrapper runs the line under /bin/sh and appends its figures (.SHELLFLAGS
+# must be make's default, -c)
 cat > "$W/sh" <<'WRAP'
 #!/usr/bin/env bash
-tgt=$1 log=$2; shift 2
+log=$1; shift
+# a $(shell ...) that make runs while it reads the makefile has no target ($@ is empty)
+if [ "$1" = -c ]; then tgt="(reading the makefile)"; else tgt=$1; shift; fi
 s=$EPOCHREALTIME
 /bin/sh "$@"; rc=$?
 e=$EPOCHREALTIME
@@ -27,7 +30,7 @@ exit $rc
 WRAP
 chmod +x "$W/sh"
 s=$EPOCHREALTIME
-make SHELL="$W/sh \$@ $LOG" "$@"
+make SHELL="$W/sh $LOG \$@" "$@"
 rc=$?
 e=$EPOCHREALTIME
 awk -F'\t' -v wall="$(echo "$e - $s" | bc)" '
