@@ -132,8 +132,15 @@ bench: $(BUILD)/kptrace-batch fixtures build/uuidfix build/machofix  ## benchmar
 # script's output together. Longest first: make starts them in this order.
 SYM_TESTS := sym-symbolicate sym-page sym-hangs
 sym-test: $(SYM_TESTS)  ## symbolication tests: real lldb on the fixtures, fake lldbs
-$(SYM_TESTS): sym-%: $(BUILD)/kptrace-batch fixtures
-	@sh tests/cli/$*.sh $(BUILD)/kptrace-batch $(FIXTURES)
+$(SYM_TESTS): sym-%: $(BUILD)/kptrace-batch fixtures $(BUILD)/py/python3
+	@PATH="$(CURDIR)/$(BUILD)/py:$$PATH" sh tests/cli/$*.sh $(BUILD)/kptrace-batch $(FIXTURES)
+
+# python3 behind a version manager's shim (pyenv runs shell scripts before every call: half a
+# second of CPU each here, some 30 calls in a build's tests) is asked once which interpreter
+# it runs; the test scripts find that one first on PATH (no python3: no link, they skip)
+$(BUILD)/py/python3:
+	@mkdir -p $(dir $@) && py=$$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null); \
+	case $$py in /*) ln -sf "$$py" $@ ;; esac
 
 deps: DEB_WANT = $(DEB_PKGS) $(DEB_TEST_PKGS)
 deps: BREW_WANT = $(BREW_PKGS) $(BREW_TEST_PKGS)
@@ -165,8 +172,8 @@ unit: $(TESTS)  ## run the cmocka unit tests
 CLI_TESTS := cli-run cli-hostile cli-hostile2 cli-inputs cli-jobs cli-history cli-shard cli-cases cli-labels
 .PHONY: $(CLI_TESTS) $(SYM_TESTS)
 cli-test: $(CLI_TESTS)  ## the command-line tests (tests/cli/cases: CASES_UPDATE=1 rewrites them) and the hostile-input suite
-$(CLI_TESTS): cli-%: $(BUILD)/kptrace-batch fixtures
-	@KPT_FIXTURES=$(FIXTURES) sh tests/cli/$*.sh $(BUILD)/kptrace-batch
+$(CLI_TESTS): cli-%: $(BUILD)/kptrace-batch fixtures $(BUILD)/py/python3
+	@PATH="$(CURDIR)/$(BUILD)/py:$$PATH" KPT_FIXTURES=$(FIXTURES) sh tests/cli/$*.sh $(BUILD)/kptrace-batch
 
 golden: $(BUILD)/kptrace-batch fixtures  ## whole outputs against tests/golden (GOLDEN_UPDATE=1 rewrites them)
 	@sh tests/cli/golden.sh $(BUILD)/kptrace-batch $(FIXTURES)
