@@ -10,11 +10,14 @@ BUILD      ?= build
 
 PKGS := libxml-2.0 jansson zlib libxxhash libplist-2.0 sqlite3 libarchive
 TEST_PKGS := cmocka
-# Debian packages the build and the tests need (installed by 'make deps')
-DEB_PKGS := gcc make pkg-config libxml2-dev libjansson-dev zlib1g-dev libxxhash-dev libcmocka-dev libplist-dev \
-            libarchive-dev libsqlite3-dev sqlite3 lldb-16 clang llvm lld-16 parallel mandoc chromium
+# Debian packages the build and 'make demo' need (its fixtures: clang, llvm, lld; lldb), then
+# those only the tests need; 'make demo-deps' installs the first, 'make deps' both
+DEB_PKGS := gcc make pkg-config libxml2-dev libjansson-dev zlib1g-dev libxxhash-dev libplist-dev \
+            libarchive-dev libsqlite3-dev lldb-16 clang llvm lld-16
+DEB_TEST_PKGS := libcmocka-dev sqlite3 parallel mandoc chromium strace
 # macOS: Xcode's command line tools bring cc, ld64, lldb, dsymutil, libxml2, zlib
-BREW_PKGS := pkg-config jansson xxhash cmocka libplist libarchive sqlite llvm lld mandoc parallel coreutils
+BREW_PKGS := pkg-config jansson xxhash libplist libarchive sqlite llvm lld
+BREW_TEST_PKGS := cmocka mandoc parallel coreutils
 FIXTURES := build/fixtures
 
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -22,20 +25,24 @@ WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing
 # -Werror for developers and CI (CI sets CI=true), never for packagers
 WARN += $(if $(or $(filter 1,$(DEV)),$(CI)),-Werror)
 
+OPT := -O2
 ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# -O1, as ASan's documentation advises: the instrumented build compiles in 40% less time
+OPT := -O1
 endif
 
 # Homebrew's libarchive is keg-only (macOS ships an older one without its .pc file)
 ifeq ($(shell uname -s),Darwin)
 export PKG_CONFIG_PATH := $(shell brew --prefix libarchive 2>/dev/null)/lib/pkgconfig:$(PKG_CONFIG_PATH)
 endif
-DEPS_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-DEPS_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
-TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
-TEST_LIBS   = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
+# asked once when make starts ('=' asked pkg-config again for every object: 175 runs a build)
+DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+DEPS_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS   := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 
-ALL_CFLAGS  = $(WARN) -O2 -g -D_GNU_SOURCE -I. -include util/banned.h $(DEPS_CFLAGS) $(SANFLAGS) $(CFLAGS)
+ALL_CFLAGS  = $(WARN) $(OPT) -g -D_GNU_SOURCE -I. -include util/banned.h $(DEPS_CFLAGS) $(SANFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 LIBS_ALL    = $(DEPS_LIBS) -lstdc++
 
@@ -49,13 +56,13 @@ HDRS     := $(wildcard util/*.h model/*.h driver/*.h $(STAGES:%=%/*.h))
 TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 FUZZERS  := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 
-.PHONY: all help deps check test unit cli-test sanitize check-deps check-cycles check-headers demo \
+.PHONY: all help deps deps-demo check test unit cli-test sanitize check-deps check-cycles check-headers demo \
         install uninstall clean fuzz-regress fuzz fixtures samples sym-test golden bench
 
 all: $(BUILD)/kptrace-batch $(FUZZERS)  ## build the tool (and the fuzz targets, so they cannot rot)
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -hE '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | sed 's/:.*## /\t/'
 
 # each object depends on the headers it includes, as the compiler saw them (-MMD writes
 # $(BUILD)/x.d beside x.o; -MP adds an empty rule per header, so a removed header is no
@@ -121,21 +128,37 @@ bench: $(BUILD)/kptrace-batch fixtures build/uuidfix build/machofix  ## benchmar
 	@sh bench/cores.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_CORES_COPIES),10)
 	@sh bench/memory.sh $(BUILD)/kptrace-batch $(or $(BENCH_MEMORY_N),100)
 
-sym-test: $(BUILD)/kptrace-batch fixtures  ## symbolication tests: real lldb on the fixtures, fake lldbs
-	@sh tests/cli/symbolicate.sh $(BUILD)/kptrace-batch $(FIXTURES)
-	@sh tests/cli/hangs.sh $(BUILD)/kptrace-batch $(FIXTURES)
-	@sh tests/cli/page.sh $(BUILD)/kptrace-batch $(FIXTURES)
+# each test script is a target of its own (cli-NAME, sym-NAME: tests/cli/NAME.sh), so that
+# 'make -j' runs them side by side; 'make check' passes -j and -Otarget, which keeps each
+# script's output together. Longest first: make starts them in this order.
+SYM_TESTS := sym-symbolicate sym-page sym-hangs
+sym-test: $(SYM_TESTS)  ## symbolication tests: real lldb on the fixtures, fake lldbs
+$(SYM_TESTS): sym-%: $(BUILD)/kptrace-batch fixtures $(BUILD)/py/python3
+	@PATH="$(CURDIR)/$(BUILD)/py:$$PATH" sh tests/cli/$*.sh $(BUILD)/kptrace-batch $(FIXTURES)
 
+# python3 behind a version manager's shim (pyenv runs shell scripts before every call: half a
+# second of CPU each here, some 30 calls in a build's tests) is asked once which interpreter
+# it runs; the test scripts find that one first on PATH (no python3: no link, they skip)
+$(BUILD)/py/python3:
+	@mkdir -p $(dir $@) && py=$$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null); \
+	case $$py in /*) ln -sf "$$py" $@ ;; esac
+
+deps: DEB_WANT = $(DEB_PKGS) $(DEB_TEST_PKGS)
+deps: BREW_WANT = $(BREW_PKGS) $(BREW_TEST_PKGS)
+demo-deps: DEB_WANT = $(DEB_PKGS)
+demo-deps: BREW_WANT = $(BREW_PKGS)
 deps:  ## install what the build and tests need: Debian packages (apt-get), or on macOS Homebrew's
+demo-deps:  ## install what the build and 'make demo' need (not the tests' browser, linters, ...)
+deps demo-deps:
 	@if [ "$$(uname -s)" = Darwin ]; then \
 	  xcode-select -p >/dev/null 2>&1 || { echo "deps: install Xcode's command line tools first (xcode-select --install): cc, ld64, lldb, dsymutil, libxml2, zlib"; exit 1; }; \
-	  command -v brew >/dev/null || { echo "deps: Homebrew is needed for $(BREW_PKGS) (https://brew.sh)"; exit 1; }; \
-	  missing=""; for p in $(BREW_PKGS); do brew list --versions $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  command -v brew >/dev/null || { echo "deps: Homebrew is needed for $(BREW_WANT) (https://brew.sh)"; exit 1; }; \
+	  missing=""; for p in $(BREW_WANT); do brew list --versions $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	  if [ -n "$$missing" ]; then echo "deps: brew install$$missing"; brew install $$missing; \
 	  else echo "deps: all Homebrew packages present"; fi; \
 	  exit 0; \
 	fi; \
-	missing=""; for p in $(DEB_PKGS); do \
+	missing=""; for p in $(DEB_WANT); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -147,19 +170,12 @@ deps:  ## install what the build and tests need: Debian packages (apt-get), or o
 unit: $(TESTS)  ## run the cmocka unit tests
 	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
 
-cli-test: $(BUILD)/kptrace-batch fixtures  ## the command-line tests (tests/cli/cases: CASES_UPDATE=1 rewrites them) and the hostile-input suite
-	@sh tests/cli/cases.sh $(BUILD)/kptrace-batch
-	@sh tests/cli/run.sh $(BUILD)/kptrace-batch
-	@sh tests/cli/hostile.sh $(BUILD)/kptrace-batch
-	@sh tests/cli/commit.sh $(BUILD)/kptrace-batch
-	@sh tests/cli/memory.sh $(BUILD)/kptrace-batch
-	@KPT_FIXTURES=$(FIXTURES) sh tests/cli/hostile2.sh $(BUILD)/kptrace-batch
-	@sh tests/cli/hostile3.sh $(BUILD)/kptrace-batch
-	@KPT_FIXTURES=$(FIXTURES) sh tests/cli/shard.sh $(BUILD)/kptrace-batch
-	@sh tests/cli/history.sh $(BUILD)/kptrace-batch
-	@sh tests/cli/inputs.sh $(BUILD)/kptrace-batch
-	@sh tests/cli/labels.sh $(BUILD)/kptrace-batch
-	@KPT_FIXTURES=$(FIXTURES) sh tests/cli/jobs.sh $(BUILD)/kptrace-batch
+CLI_TESTS := cli-run cli-hostile cli-hostile2 cli-inputs cli-jobs cli-history cli-shard cli-cases cli-labels \
+             cli-commit cli-memory cli-hostile3
+.PHONY: $(CLI_TESTS) $(SYM_TESTS)
+cli-test: $(CLI_TESTS)  ## the command-line tests (tests/cli/cases: CASES_UPDATE=1 rewrites them) and the hostile-input suite
+$(CLI_TESTS): cli-%: $(BUILD)/kptrace-batch fixtures $(BUILD)/py/python3
+	@PATH="$(CURDIR)/$(BUILD)/py:$$PATH" KPT_FIXTURES=$(FIXTURES) sh tests/cli/$*.sh $(BUILD)/kptrace-batch
 
 golden: $(BUILD)/kptrace-batch fixtures  ## whole outputs against tests/golden (GOLDEN_UPDATE=1 rewrites them)
 	@sh tests/cli/golden.sh $(BUILD)/kptrace-batch $(FIXTURES)
@@ -198,18 +214,28 @@ check-man:  ## the manual page: mandoc -Tlint clean, and every long option of dr
 	  grep -q "^\.It Fl -$$o\b\|Fl -$$o\b" kptrace-batch.1 || { echo "check-man: --$$o is not in kptrace-batch.1"; bad=1; }; \
 	done; [ $$bad = 0 ] && echo "check-man: ok"
 
+# 'make check' and 'make sanitize' run their tests side by side: -j one job per core unless
+# the caller gave -j, and -Otarget to keep each target's output together
+JOBS ?= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
+PAR = $(if $(filter -j% --jobserver%,$(MAKEFLAGS)),,-j$(JOBS)) -Otarget
+
+# the tests that run code: under ASan+UBSan again. The static checks of 'make test'
+# (check-deps, check-cycles, ...) read the same sources and would find the same.
+SAN_TESTS := unit cli-test sym-test golden fuzz-regress
 SANLOGS := $(CURDIR)/build/san/logs
 sanitize:  ## every test again under ASan+UBSan (leaks included); any report fails the run
 	@rm -rf $(SANLOGS) && mkdir -p $(SANLOGS)
 	ASAN_OPTIONS=log_path=$(SANLOGS)/asan:detect_leaks=1 \
 	UBSAN_OPTIONS=log_path=$(SANLOGS)/ubsan:print_stacktrace=1 \
-	  $(MAKE) BUILD=build/san SAN=1 test
+	  $(MAKE) $(PAR) BUILD=build/san SAN=1 $(SAN_TESTS)
 	@if [ -n "$$(ls $(SANLOGS))" ]; then cat $(SANLOGS)/*; \
 	  echo "sanitize: the reports above fail the run"; exit 1; fi; echo "sanitize: no report"
 
+# the fixtures first (both builds read them), then the plain tests and the sanitized ones
+# side by side, sharing the jobs
 check: deps  ## install deps, then every test, plain and under ASan+UBSan
-	$(MAKE) test
-	$(MAKE) sanitize
+	$(MAKE) $(PAR) fixtures
+	$(MAKE) $(PAR) test sanitize
 
 check-deps:  ## a stage never includes another stage's header
 	@bad=0; for d in $(STAGES); do \
@@ -227,7 +253,7 @@ check-headers:  ## every header compiles on its own
 	@for h in $(HDRS); do printf '#include "%s"\n' $$h | \
 	  $(CC) $(WARN) -D_GNU_SOURCE -I. $(DEPS_CFLAGS) -fsyntax-only -x c - || exit 1; done; echo "check-headers: ok"
 
-demo: deps  ## run the tool on samples/ (and the fixture reports, symbolicated) into summary.md
+demo: demo-deps  ## run the tool on samples/ (and the fixture reports, symbolicated) into summary.md
 	$(MAKE) $(BUILD)/kptrace-batch samples
 	$(BUILD)/kptrace-batch -o summary.md --csv clusters.csv --reports-csv reports.csv \
 	  --json summary.json --kdk-root $(FIXTURES)/kdks --kext $(FIXTURES)/kexts \

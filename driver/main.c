@@ -1,15 +1,34 @@
 /*
  * main.c - kptrace-batch: parse the command line, run the pipeline, exit with its code.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
+#include <string.h>
 
 #include "driver/cli.h"
 #include "driver/pipeline.h"
 #include "util/cleanup.h"
+#include "util/diag.h"
+
+/* --help and --version: their text flushed, or why it could not be written (a full disk, a
+ * closed pipe) said on stderr, and exit 3. A write that failed while the text was put out
+ * left its errno (nothing since sets one); a failing flush sets its own. */
+static int
+help_written(void)
+{
+    int err = errno;
+
+    if (fflush(stdout) != 0)
+        err = errno;
+    else if (!ferror(stdout))
+        return KPT_EXIT_OK;
+    diag_printf("cannot write standard output: %s", err ? strerror(err) : "a write failed");
+    return KPT_EXIT_START;
+}
 
 int
 main(int argc, char **argv)
@@ -42,7 +61,7 @@ main(int argc, char **argv)
     }
     if (rc > 0) { /* --help, --version: written, or the output cannot be */
         cli_release(&o);
-        return fflush(stdout) || ferror(stdout) ? KPT_EXIT_START : KPT_EXIT_OK;
+        return help_written();
     }
     rc = o.merge           ? pipeline_merge(&o)
          : o.triage        ? pipeline_triage(&o)

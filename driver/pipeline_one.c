@@ -1,6 +1,7 @@
 /*
  * pipeline_one.c - --trace and --explain: one report through every stage but the table.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,8 +104,13 @@ one_report(const struct kpt_opts *o, int explain)
     }
     if (o->verbose)
         pipeline_verbose_counts(sym_ctx_stats(run.sym));
-    if (fflush(stdout) || ferror(stdout))
+    if (fflush(stdout) != 0) {
+        diag_printf("cannot write standard output: %s", strerror(errno));
         ret = KPT_EXIT_START;
+    } else if (ferror(stdout)) { /* an earlier write failed; its errno is long gone */
+        diag_printf("cannot write standard output: a write failed");
+        ret = KPT_EXIT_START;
+    }
 out:
     sym_ctx_free(run.sym);
     clu_rules_free(run.rules);

@@ -54,7 +54,7 @@ sym_absolute(const char *path)
 char *
 sym_find_lldb(const char *want)
 {
-    char name[32];
+    char name[48]; /* "/usr/lib/llvm-%d/bin/lldb" for any int: no truncation at any -O */
     int v;
     char *p;
 

@@ -14,13 +14,14 @@ done
 for list in "$T"/*.objs; do
     [ -f "$list" ] || continue
     d=$(basename "$list" .objs)
-    while read -r o; do
-        nm -g --defined-only "$o" | awk -v f="$(basename "$o" .o)" 'NF >= 3 { print $3, f }'
-    done < "$list" | sort -u > "$T/defs"
-    while read -r o; do
-        f=$(basename "$o" .o)
-        nm -u "$o" | awk '{ print $NF }' | sort -u | join - "$T/defs" | awk -v f="$f" '$2 != f { print f, $2 }'
-    done < "$list" | sort -u > "$T/edges"
+    # one nm for the stage's definitions and one for its references (-A: each line starts
+    # "path/file.o:"; a fork or two per object made this check cost more than the build)
+    nm -A -g --defined-only $(cat "$list") > "$T/defs"
+    nm -A -u $(cat "$list") > "$T/refs"
+    awk 'function file(l) { l = substr(l, 1, index(l, ".o:") + 1); sub(/^.*\//, "", l); return substr(l, 1, length(l) - 2) }
+         FILENAME == ARGV[1] && NF >= 3 { defs[$NF] = defs[$NF] " " file($0) }
+         FILENAME == ARGV[2] && NF >= 2 { f = file($0); k = split(defs[$NF], g, " ")
+                             for (i = 1; i <= k; i++) if (g[i] != f) print f, g[i] }' "$T/defs" "$T/refs" | sort -u > "$T/edges"
     if ! out=$(tsort "$T/edges" 2>&1 >/dev/null) || [ -n "$out" ]; then
         echo "check-cycles: $d/ has a call loop between its files:"
         echo "$out" | sed 's/^/  /'

@@ -192,7 +192,8 @@ check "/dev/null is still a character device" test -c /dev/null
 mkfifo "$T/out.fifo"
 (cat "$T/out.fifo" > "$T/from-fifo.md" &)
 run 0 "-o FIFO" -q -o "$T/out.fifo" "$SRC/samples"
-sleep 1
+# (the reader is not a child of this shell: its file is watched until the header is there)
+for _ in $(seq 100); do grep -q '^# kptrace-batch summary' "$T/from-fifo.md" 2>/dev/null && break; sleep 0.1; done
 check "the summary came through the FIFO, which stays a FIFO" sh -c "test -p '$T/out.fifo' && grep -q '^# kptrace-batch summary' '$T/from-fifo.md'"
 # a summary written inside the folder being read is not taken for an input
 mkdir -p "$T/inside" && cp "$SRC/tests/data/intel-legacy.panic" "$T/inside/"
@@ -300,12 +301,15 @@ for sig in $sigs; do
     for _ in 1 2 3 4 5 6 7 8 9 10; do [ "$(temps)" -gt 0 ] && break; sleep 0.2; done
     seen=$(temps)
     kill -$sig $pid 2>/dev/null
+    # the sleep holds the pipeline open: 'wait' returns only once it ends, so it is ended
+    # here (the run's exit status is the pipeline's all the same), not 6 s later
+    for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s "$T/sleep.pid" ] && break; sleep 0.2; done
+    [ -s "$T/sleep.pid" ] && kill "$(cat "$T/sleep.pid")" 2>/dev/null
     wait $pid 2>/dev/null
     rc=$?
     left=$(ls -A "$T/int")
     if [ "$seen" = 3 ] && [ -z "$left" ] && [ $rc -gt 128 ]; then ok "SIG$sig: no output, no temporary file left (exit $rc)"
     else no "SIG$sig: $seen temporaries seen, left: '$left', exit $rc"; fi
-    [ -s "$T/sleep.pid" ] && kill "$(cat "$T/sleep.pid")" 2>/dev/null
     rm -f "$T/sleep.pid"
 done
 # a signal the caller ignores (nohup) stays ignored: the run finishes
