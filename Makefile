@@ -8,13 +8,13 @@ PKG_CONFIG ?= pkg-config
 CC         ?= cc
 BUILD      ?= build
 
-PKGS := libxml-2.0 jansson zlib libxxhash libplist-2.0 sqlite3 libarchive
+PKGS := libxml-2.0 jansson zlib libxxhash libplist-2.0 sqlite3 libarchive libpq
 TEST_PKGS := cmocka
 # Debian packages the build and the tests need (installed by 'make deps')
 DEB_PKGS := gcc make pkg-config libxml2-dev libjansson-dev zlib1g-dev libxxhash-dev libcmocka-dev libplist-dev \
-            libarchive-dev libsqlite3-dev sqlite3 lldb-16 clang llvm lld-16 parallel mandoc chromium
+            libarchive-dev libsqlite3-dev sqlite3 libpq-dev postgresql lldb-16 clang llvm lld-16 parallel mandoc chromium
 # macOS: Xcode's command line tools bring cc, ld64, lldb, dsymutil, libxml2, zlib
-BREW_PKGS := pkg-config jansson xxhash cmocka libplist libarchive sqlite llvm lld mandoc parallel coreutils
+BREW_PKGS := pkg-config jansson xxhash cmocka libplist libarchive sqlite libpq llvm lld mandoc parallel coreutils
 FIXTURES := build/fixtures
 
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

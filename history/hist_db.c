@@ -86,6 +86,16 @@ static const char *const migrations[HIST_SCHEMA] = {
     "DROP INDEX IF EXISTS reports_first_run;",
 };
 
+/* SQLite's statement, or hist_fail() */
+static int
+lite_prepare(struct hist_db *h, const char *sql, sqlite3_stmt **st, struct buf *err)
+{
+    if (sqlite3_prepare_v2(h->db, sql, -1, st, NULL) == SQLITE_OK)
+        return 0;
+    *st = NULL;
+    return hist_fail(h, err, "history");
+}
+
 /* one integer a PRAGMA or query returns; -1 with why in err */
 static int
 query_int(struct hist_db *h, const char *sql, sqlite3_int64 *v, struct buf *err)
@@ -93,7 +103,7 @@ query_int(struct hist_db *h, const char *sql, sqlite3_int64 *v, struct buf *err)
     sqlite3_stmt *st;
     int rc;
 
-    if (hist_prepare(h, sql, &st, err) < 0)
+    if (lite_prepare(h, sql, &st, err) < 0)
         return KPT_E_IO;
     rc = sqlite3_step(st);
     *v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
@@ -108,7 +118,7 @@ quick_check(struct hist_db *h, struct buf *err)
     sqlite3_stmt *st;
     int rc, ok;
 
-    if (hist_prepare(h, "PRAGMA quick_check(1)", &st, err) < 0)
+    if (lite_prepare(h, "PRAGMA quick_check(1)", &st, err) < 0)
         return KPT_E_IO;
     rc = sqlite3_step(st);
     ok = rc == SQLITE_ROW && sqlite3_column_text(st, 0) &&
@@ -303,7 +313,7 @@ use_wal(struct hist_db *h, struct buf *err)
      * with other pages keeps them) */
     if ((rc = hist_exec(h, "PRAGMA page_size = 16384", err)) < 0 ||
         (rc = query_int(h, "PRAGMA foreign_keys = ON", &dummy, err)) < 0 ||
-        (rc = hist_prepare(h, "PRAGMA journal_mode = WAL", &jm, err)) < 0)
+        (rc = lite_prepare(h, "PRAGMA journal_mode = WAL", &jm, err)) < 0)
         return rc;
     if (sqlite3_step(jm) == SQLITE_ROW && sqlite3_column_text(jm, 0))
         wal = !strcmp((const char *)sqlite3_column_text(jm, 0), "wal");
@@ -314,11 +324,15 @@ use_wal(struct hist_db *h, struct buf *err)
 int
 hist_open(const char *path, int mode, struct hist_db **out, struct buf *err)
 {
-    struct hist_db *h = xcalloc(1, sizeof(*h));
+    struct hist_db *h;
     sqlite3_int64 ver, dummy;
     int ro = mode == HIST_READ || mode == HIST_READ_IMMUTABLE, flags, rc;
 
+    if (hist_is_uri(path))
+        return hist_pg_open(path, mode, out, err);
+    h = xcalloc(1, sizeof(*h));
     *out = NULL;
+    h->d = &hist_sqlite;
     h->path = xstrdup(path);
     if ((rc = check_path(path, mode, &flags, err)) < 0 || (rc = open_db(h, path, mode, flags, err)) < 0)
         goto fail;
@@ -354,13 +368,17 @@ hist_close(struct hist_db *h)
     if (!h)
         return;
     hist_run_release(h);
-    sqlite3_finalize(h->info_st);
-    sqlite3_finalize(h->total_st);
-    sqlite3_finalize(h->merged_st);
-    if (h->db && h->locked)
-        sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+    hq_finalize(h->info_st);
+    hq_finalize(h->total_st);
+    hq_finalize(h->merged_st);
+    if (h->locked)
+        hist_rollback(h);
     if (h->db)
         sqlite3_close(h->db);
+    if (h->pg)
+        PQfinish(h->pg);
+    buf_release(&h->stage);
+    free(h->secret);
     if (h->arena)
         arena_free(h->arena);
     free(h->path);
