@@ -116,6 +116,7 @@ samples: fixtures  ## the fixture KDKs and reports that 'make demo' symbolicates
 bench: $(BUILD)/kptrace-batch fixtures build/uuidfix build/machofix  ## benchmark figures (see bench/RESULTS.md); BENCH_N reports
 	@UUIDFIX=build/uuidfix MACHOFIX=build/machofix sh bench/bench.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_N),1000)
 	@sh bench/history.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_HISTORY_N),100000)
+	@sh bench/history_pg.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_HISTORY_N),100000)
 	@sh bench/archive.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_ARCHIVE_N),5000)
 	@sh bench/scale.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_SCALE_N),100000)
 	@sh bench/cores.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_CORES_COPIES),10)

@@ -378,6 +378,8 @@ hist_close(struct hist_db *h)
     if (h->pg)
         PQfinish(h->pg);
     buf_release(&h->stage);
+    buf_release(&h->sigstage);
+    hist_counts_release(&h->ids);
     free(h->secret);
     if (h->arena)
         arena_free(h->arena);

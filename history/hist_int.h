@@ -65,8 +65,8 @@ struct hist_db {
     char pg_state[6];     /* the SQLSTATE of PostgreSQL's last error */
     unsigned nstmt;       /* PostgreSQL: statements prepared (their names) */
     struct buf stage;     /* PostgreSQL: the run's reports, as COPY text, not sent yet */
-    size_t staged;        /* PostgreSQL: reports staged */
-    int copying;          /* PostgreSQL: a COPY into the staging table is open */
+    struct buf sigstage;  /* PostgreSQL: the run's signatures, as COPY text */
+    struct hist_counts ids; /* PostgreSQL: the run's identities (its copies kept once) */
     struct arena *arena;  /* what *out of hist_annotate() points into */
     int locked;           /* the run's transaction is open: COMMIT or ROLLBACK ends it */
     int64_t run_id, started;

@@ -52,21 +52,21 @@ copy_field(struct buf *b, const char *s, int last)
     buf_addc(b, last ? '\n' : '\t');
 }
 
-/* the staged chunk sent by one COPY; 0 or hist_fail() */
+/* the staged rows b sent by one COPY (sql); 0 or hist_fail() */
 static int
-send_stage(struct hist_db *h, struct buf *err)
+send_stage(struct hist_db *h, const char *sql, struct buf *b, struct buf *err)
 {
     PGresult *r;
     int ok;
 
-    if (!h->stage.len)
+    if (!b->len)
         return 0;
-    r = PQexec(h->pg, "COPY cur_rep FROM STDIN");
+    r = PQexec(h->pg, sql);
     ok = r && PQresultStatus(r) == PGRES_COPY_IN;
     PQclear(r);
     if (!ok)
         return hist_fail(h, err, "history: staging the reports");
-    ok = PQputCopyData(h->pg, h->stage.data, (int)h->stage.len) == 1;
+    ok = PQputCopyData(h->pg, b->data, (int)b->len) == 1;
     ok = PQputCopyEnd(h->pg, ok ? NULL : "kptrace-batch: sending failed") == 1 && ok;
     while ((r = PQgetResult(h->pg))) {
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
@@ -77,67 +77,76 @@ send_stage(struct hist_db *h, struct buf *err)
         }
         PQclear(r);
     }
-    buf_reset(&h->stage);
+    buf_reset(b);
     return ok ? 0 : hist_fail(h, err, "history: staging the reports");
 }
 
 int
 hist_pg_add(struct hist_db *h, struct arena *a, const struct kpt_report *r, struct buf *err)
 {
-    char n[24];
+    struct hist_count *id, *sc;
 
     if (h->locked)
         return kpt_fail(err, KPT_E_IO, "history: a report after the run's lock");
-    snprintf(n, sizeof(n), "%zu", ++h->staged);
-    copy_field(&h->stage, n, 0);
-    copy_field(&h->stage, r->identity, 0);
-    copy_field(&h->stage, r->path ? r->path : "", 0);
-    copy_field(&h->stage, r->sig_id, 0);
-    copy_field(&h->stage, r->signature, 0);
-    copy_field(&h->stage, r->coarse_id, 0);
-    copy_field(&h->stage, r->fine_id, 0);
-    copy_field(&h->stage, r->hang ? r->hang->hang_id : NULL, 0);
-    copy_field(&h->stage, r->panic_class, 0);
-    copy_field(&h->stage, r->os_build, 0);
-    copy_field(&h->stage, r->model, 0);
-    copy_field(&h->stage, r->process, 0);
-    copy_field(&h->stage, r->has_when ? kpt_time_text(a, r->when, r->when_local) : NULL, 0);
-    copy_field(&h->stage, r->culprit, 1);
-    return h->stage.len >= STAGE_CHUNK ? send_stage(h, err) : 0;
+    /* a copy met before in this run changes nothing (the first copy met wins) */
+    id = hist_count_of(&h->ids, r->identity);
+    if (id->reports) {
+        h->rh.copies++;
+    } else {
+        id->reports = 1;
+        copy_field(&h->stage, r->identity, 0);
+        copy_field(&h->stage, r->path ? r->path : "", 0);
+        copy_field(&h->stage, r->sig_id, 0);
+        copy_field(&h->stage, r->coarse_id, 0);
+        copy_field(&h->stage, r->fine_id, 0);
+        copy_field(&h->stage, r->hang ? r->hang->hang_id : NULL, 0);
+        copy_field(&h->stage, r->panic_class, 0);
+        copy_field(&h->stage, r->os_build, 0);
+        copy_field(&h->stage, r->model, 0);
+        copy_field(&h->stage, r->process, 0);
+        copy_field(&h->stage, r->has_when ? kpt_time_text(a, r->when, r->when_local) : NULL, 0);
+        copy_field(&h->stage, r->culprit, 1);
+    }
+    /* a signature's row is its first report's */
+    sc = hist_count_of(&h->sigc, r->sig_id);
+    if (!sc->met) {
+        sc->met = 1;
+        copy_field(&h->sigstage, r->sig_id, 0);
+        copy_field(&h->sigstage, r->signature, 0);
+        copy_field(&h->sigstage, r->panic_class, 0);
+        copy_field(&h->sigstage, r->culprit, 1);
+    }
+    return h->stage.len >= STAGE_CHUNK ? send_stage(h, "COPY cur_rep FROM STDIN", &h->stage, err) : 0;
 }
 
 int
 hist_pg_end_copy(struct hist_db *h, struct buf *err)
 {
-    return send_stage(h, err);
+    if (send_stage(h, "COPY cur_rep FROM STDIN", &h->stage, err) < 0)
+        return KPT_E_IO;
+    return send_stage(h, "COPY cur_sig FROM STDIN", &h->sigstage, err);
 }
 
-/* the run's reports recorded: ?1 is the run's id */
-static const char *const record_sql[] = {
-    /* the first copy met of each identity */
-    "CREATE TEMP TABLE cur_u ON COMMIT DROP AS SELECT DISTINCT ON (identity) * FROM cur_rep"
-    " ORDER BY identity, n",
-    /* the identities an earlier run recorded, with their signature then */
-    "CREATE TEMP TABLE cur_old ON COMMIT DROP AS SELECT r.identity, r.signature_id AS was"
-    " FROM reports r JOIN cur_u u USING (identity)",
-    "INSERT INTO reports(identity, first_run, last_run, path, signature_id, coarse_id, fine_id, hang_id,"
-    " class, os_build, model, process, panic_time, culprit)"
-    " SELECT identity, CAST(?1 AS bigint), CAST(?1 AS bigint), path, sig, coarse_id, fine_id, hang_id,"
-    " class, os_build, model, process, panic_time, culprit FROM cur_u u"
-    " WHERE NOT EXISTS (SELECT 1 FROM cur_old o WHERE o.identity = u.identity) ORDER BY identity"
-    " ON CONFLICT (identity) DO NOTHING",
-    "UPDATE reports r SET last_run = CAST(?1 AS bigint), path = u.path, signature_id = u.sig,"
-    " coarse_id = u.coarse_id, fine_id = u.fine_id, hang_id = u.hang_id, class = u.class,"
-    " culprit = u.culprit FROM cur_u u JOIN cur_old o USING (identity) WHERE r.identity = u.identity",
-    /* a signature's row is its first report's */
-    "INSERT INTO cur_sig(sig, signature, class, culprit) SELECT DISTINCT ON (sig) sig, signature,"
-    " class, culprit FROM cur_rep WHERE CAST(?1 AS bigint) IS NOT NULL ORDER BY sig, n",
-};
-
-/* what the run counted: ?1 the run. Each row: a key, its reports, new ones, moved in, moved out */
-static const char counts_sql[] =
-    "WITH j AS (SELECT u.sig, u.os_build, o.identity IS NULL AS new, o.was FROM cur_u u"
-    "  LEFT JOIN cur_old o USING (identity))"
+/*
+ * The run's reports recorded and counted in one statement (?1 the run): the identities an
+ * earlier run recorded updated (their signature then read from the row as it was), the
+ * others inserted (the identity is the key: a report another writer recorded meanwhile is
+ * no new one), then per signature its reports, new ones, those moved in from another
+ * signature and those moved out, and per build its new reports.
+ */
+static const char record_sql[] =
+    "WITH upd AS (UPDATE reports r SET last_run = CAST(?1 AS bigint), path = u.path,"
+    "  signature_id = u.sig, coarse_id = u.coarse_id, fine_id = u.fine_id, hang_id = u.hang_id,"
+    "  class = u.class, culprit = u.culprit FROM cur_rep u, reports o"
+    "  WHERE r.identity = u.identity AND o.identity = u.identity RETURNING u.sig, o.signature_id AS was),"
+    " ins AS (INSERT INTO reports(identity, first_run, last_run, path, signature_id, coarse_id, fine_id,"
+    "  hang_id, class, os_build, model, process, panic_time, culprit)"
+    "  SELECT identity, CAST(?1 AS bigint), CAST(?1 AS bigint), path, sig, coarse_id, fine_id, hang_id,"
+    "  class, os_build, model, process, panic_time, culprit FROM cur_rep u"
+    "  WHERE NOT EXISTS (SELECT 1 FROM reports r WHERE r.identity = u.identity)"
+    "  ON CONFLICT (identity) DO NOTHING RETURNING signature_id AS sig, os_build),"
+    " j AS (SELECT sig, NULL AS os_build, false AS new, was FROM upd"
+    "  UNION ALL SELECT sig, os_build, true, NULL FROM ins)"
     " SELECT 's', s.sig, coalesce(c.reports, 0), coalesce(c.new, 0), coalesce(c.moved_in, 0),"
     "  coalesce(m.moved_out, 0) FROM cur_sig s"
     " LEFT JOIN (SELECT sig, count(*) AS reports, count(*) FILTER (WHERE new) AS new,"
@@ -146,30 +155,15 @@ static const char counts_sql[] =
     "  ON m.was = s.sig"
     " UNION ALL SELECT 's', m.was, 0, 0, 0, count(*) FROM j m WHERE m.was <> m.sig"
     "  AND NOT EXISTS (SELECT 1 FROM cur_sig s WHERE s.sig = m.was) GROUP BY m.was"
-    " UNION ALL SELECT 'b', coalesce(os_build, '?'), 0, count(*), 0, 0 FROM j WHERE new GROUP BY 2"
-    " UNION ALL SELECT 'c', '', (SELECT count(*) FROM cur_rep) - (SELECT count(*) FROM cur_u), 0, 0,"
-    "  CAST(?1 AS bigint)";
+    " UNION ALL SELECT 'b', coalesce(os_build, '?'), 0, count(*), 0, 0 FROM j WHERE new GROUP BY 2";
 
 int
 hist_pg_flush(struct hist_db *h, struct buf *err)
 {
     struct hq *q;
-    size_t i;
     int rc;
 
-    for (i = 0; i < sizeof(record_sql) / sizeof(record_sql[0]); i++) {
-        if (hist_prepare(h, record_sql[i], &q, err) < 0)
-            return KPT_E_IO;
-        if (strstr(record_sql[i], "?1"))
-            hq_bind_int(q, 1, h->run_id);
-        rc = hq_step(q);
-        if (rc < 0)
-            hist_fail(h, err, "history: recording the reports");
-        hq_finalize(q);
-        if (rc < 0)
-            return KPT_E_IO;
-    }
-    if (hist_prepare(h, counts_sql, &q, err) < 0)
+    if (hist_prepare(h, record_sql, &q, err) < 0)
         return KPT_E_IO;
     hq_bind_int(q, 1, h->run_id);
     while ((rc = hq_step(q)) == HQ_ROW) {
@@ -178,19 +172,14 @@ hist_pg_flush(struct hist_db *h, struct buf *err)
 
         if (!kind || !key)
             continue;
-        if (*kind == 'c') {
-            h->rh.copies = hist_count(q, 2);
-            continue;
-        }
         c = hist_count_of(*kind == 'b' ? &h->buildc : &h->sigc, key);
         c->reports = hist_count(q, 2);
         c->new_reports = hist_count(q, 3);
         c->moved_in = hist_count(q, 4);
         c->moved_out = hist_count(q, 5);
-        c->met = *kind == 's' && (c->reports || !c->moved_out);
     }
     if (rc < 0)
-        hist_fail(h, err, "history: counting the run's reports");
+        hist_fail(h, err, "history: recording the reports");
     hq_finalize(q);
     return rc < 0 ? KPT_E_IO : 0;
 }
