@@ -154,6 +154,7 @@ cli-test: $(BUILD)/kptrace-batch fixtures  ## the command-line tests (tests/cli/
 	@KPT_FIXTURES=$(FIXTURES) sh tests/cli/hostile2.sh $(BUILD)/kptrace-batch
 	@KPT_FIXTURES=$(FIXTURES) sh tests/cli/shard.sh $(BUILD)/kptrace-batch
 	@sh tests/cli/history.sh $(BUILD)/kptrace-batch
+	@sh tests/cli/history_pg.sh $(BUILD)/kptrace-batch
 	@sh tests/cli/inputs.sh $(BUILD)/kptrace-batch
 	@sh tests/cli/labels.sh $(BUILD)/kptrace-batch
 	@KPT_FIXTURES=$(FIXTURES) sh tests/cli/jobs.sh $(BUILD)/kptrace-batch

@@ -23,9 +23,10 @@
 #define PG_LOCK_TIMEOUT "120s"  /* a writer's wait for another's commit, unless set */
 #define PG_STATEMENT_TIMEOUT "600s"
 
-#define LOCK_SQL_(id) "BEGIN; SELECT pg_advisory_xact_lock(" #id ")"
-#define LOCK_SQL(id) LOCK_SQL_(id)
-_Static_assert(HIST_APP_ID == 1802531938, "begin_write names HIST_APP_ID");
+
+/* the writers' advisory lock: HIST_APP_ID */
+#define HIST_APP_ID_TEXT "1802531938"
+_Static_assert(HIST_APP_ID == 1802531938, "HIST_APP_ID_TEXT is HIST_APP_ID");
 
 const struct hist_dialect hist_postgres = {
     .temp_sql = "CREATE TEMP TABLE cur_sig(sig text PRIMARY KEY, signature text NOT NULL, class text,"
@@ -37,7 +38,7 @@ const struct hist_dialect hist_postgres = {
     .insert_run = "INSERT INTO runs(kind, started, tool_version, algorithm, rules, inputs)"
                   " VALUES (?1, ?2, ?3, '', '', (SELECT '[' || coalesce(string_agg(to_json(path)::text,"
                   " ',' ORDER BY n), '') || ']' FROM cur_inputs)) RETURNING id",
-    .begin_write = LOCK_SQL(1802531938), /* HIST_APP_ID */
+    .begin_write = "BEGIN; SELECT pg_advisory_xact_lock(" HIST_APP_ID_TEXT ")",
     .cluster_total = "UPDATE clusters SET reports = greatest(0, reports + ?2) WHERE signature_id = ?1",
 };
 
@@ -349,9 +350,11 @@ migrate(struct hist_db *h, struct buf *err)
     char sql[160];
     int k, rc;
 
-    if ((rc = hist_exec(h, h->d->begin_write, err)) < 0)
+    /* the writers' lock held by the session, then a transaction begun: one that starts after
+     * another's migration sees its tables (a transaction begun before might not) */
+    if ((rc = hist_exec(h, "SELECT pg_advisory_lock(" HIST_APP_ID_TEXT ")", err)) < 0)
         return rc;
-    if ((rc = schema_version(h, &ver, err)) < 0)
+    if ((rc = hist_exec(h, "BEGIN", err)) < 0 || (rc = schema_version(h, &ver, err)) < 0)
         goto fail;
     if (ver == 0 && (rc = hist_exec(h, "CREATE TABLE kptrace_schema(application_id bigint NOT NULL,"
                                        " version integer NOT NULL)", err)) < 0)
@@ -365,9 +368,12 @@ migrate(struct hist_db *h, struct buf *err)
         if ((rc = hist_exec(h, sql, err)) < 0)
             goto fail;
     }
-    return hist_exec(h, "COMMIT", err);
+    rc = hist_exec(h, "COMMIT", err);
+    PQclear(PQexec(h->pg, "SELECT pg_advisory_unlock(" HIST_APP_ID_TEXT ")"));
+    return rc;
 fail:
     hist_rollback(h);
+    PQclear(PQexec(h->pg, "SELECT pg_advisory_unlock(" HIST_APP_ID_TEXT ")"));
     return rc;
 }
 
