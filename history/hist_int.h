@@ -141,7 +141,7 @@ void hist_run_release(struct hist_db *h);
 /* hist_count_of() - key's entry of c, added (counts 0) when c has none */
 struct hist_count *hist_count_of(struct hist_counts *c, const char *key);
 
-/* the SQLite engine's run (hist_lite.c) */
+/* the SQLite engine's run (hist_lite.c): hist_lite_add() after hist_lock() */
 int hist_lite_add(struct hist_db *h, struct arena *a, const struct kpt_report *r, struct buf *err);
 int hist_lite_lock(struct hist_db *h, struct buf *err);
 void hist_lite_release(struct hist_db *h);
@@ -156,5 +156,7 @@ int hist_pg_end_copy(struct hist_db *h, struct buf *err);
 int hist_pg_flush(struct hist_db *h, struct buf *err);
 /* hist_pg_fail() - PostgreSQL's message for what failed, its password masked */
 int hist_pg_fail(struct hist_db *h, struct buf *err, const char *what);
+/* hist_pg_message() - libpq's message msg on one line into out, h's password masked */
+void hist_pg_message(const struct hist_db *h, const char *msg, struct buf *out);
 
 #endif

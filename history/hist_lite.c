@@ -170,7 +170,7 @@ hist_lite_add(struct hist_db *h, struct arena *a, const struct kpt_report *r, st
     const char *was;
     int rc;
 
-    if (hist_lock(h, err) < 0 || (!h->add && prepare_add(h, err) < 0) ||
+    if ((!h->add && prepare_add(h, err) < 0) ||
         (rc = write_report(h, a, r, &was, err)) < 0)
         return KPT_E_IO;
     sc = hist_count_of(&h->sigc, r->sig_id);

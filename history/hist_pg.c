@@ -16,7 +16,6 @@
 
 #include "history/hist_int.h"
 #include "util/err.h"
-#include "util/hex.h"
 #include "util/xalloc.h"
 
 #define PG_CONNECT_TIMEOUT "10" /* seconds, unless the URI or PGCONNECT_TIMEOUT says */
@@ -159,97 +158,6 @@ password_of(const char *uri)
     return NULL;
 }
 
-/* s with every occurrence of what (not empty) as **** */
-static void
-mask_in(struct buf *s, const char *what)
-{
-    struct buf out = BUF_INIT;
-    size_t n = what ? strlen(what) : 0;
-    const char *p = s->data, *f;
-
-    if (!n)
-        return;
-    while ((f = strstr(p, what))) {
-        buf_add(&out, p, (size_t)(f - p));
-        buf_adds(&out, "****");
-        p = f + n;
-    }
-    if (p == s->data) {
-        buf_release(&out);
-        return;
-    }
-    buf_adds(&out, p);
-    buf_release(s);
-    *s = out;
-}
-
-/* s percent-decoded (malloc'd) */
-static char *
-pct_decode(const char *s)
-{
-    struct buf b = BUF_INIT;
-
-    for (; *s; s++) {
-        if (*s == '%' && hex_digit(s[1]) >= 0 && hex_digit(s[2]) >= 0) {
-            buf_addc(&b, (char)(hex_digit(s[1]) * 16 + hex_digit(s[2])));
-            s += 2;
-        } else {
-            buf_addc(&b, *s);
-        }
-    }
-    return buf_detach(&b, NULL);
-}
-
-/* libpq's message on one line, the password masked (as written and decoded) */
-static void
-pg_message(const struct hist_db *h, const char *msg, struct buf *out)
-{
-    const char *c;
-    int space = 0;
-
-    for (c = msg ? msg : ""; *c && out->len < 400; c++) {
-        if (*c == '\n' || *c == '\t' || *c == '\r' || *c == ' ') {
-            space = out->len > 0;
-            continue;
-        }
-        if (space)
-            buf_addc(out, ' ');
-        space = 0;
-        buf_addc(out, *c);
-    }
-    if (!out->len)
-        buf_adds(out, "no message");
-    if (h->secret) {
-        char *dec = pct_decode(h->secret);
-
-        mask_in(out, h->secret);
-        mask_in(out, dec);
-        free(dec);
-    }
-}
-
-int
-hist_pg_fail(struct hist_db *h, struct buf *err, const char *what)
-{
-    struct buf m = BUF_INIT;
-    const char *st = h->pg_state, *why = "";
-    int rc;
-
-    pg_message(h, h->pg ? PQerrorMessage(h->pg) : "out of memory", &m);
-    if (!strcmp(st, "55P03"))
-        why = "gave up waiting for a lock after lock_timeout (another run or triage held the history's"
-              " write lock or a row; PGOPTIONS='-c lock_timeout=10min' waits longer): ";
-    else if (!strcmp(st, "57014"))
-        why = "a statement ran past statement_timeout (PGOPTIONS='-c statement_timeout=1h' allows more): ";
-    else if (!strcmp(st, "42501") || !strcmp(st, "25006"))
-        why = "the role may not write the history (a read-only role serves 'history' only): ";
-    else if (h->pg && PQstatus(h->pg) == CONNECTION_BAD)
-        why = "the connection to the server was lost: ";
-    rc = kpt_fail(err, KPT_E_IO, "%s: %s%s", what, why, m.data);
-    buf_release(&m);
-    return rc;
-}
-
 static void
 no_notices(void *arg, const char *message)
 {
@@ -280,7 +188,7 @@ connect_db(struct hist_db *h, const char *uri, struct buf *err)
     if (!h->pg || PQstatus(h->pg) != CONNECTION_OK) {
         struct buf m = BUF_INIT;
 
-        pg_message(h, h->pg ? PQerrorMessage(h->pg) : "out of memory", &m);
+        hist_pg_message(h, h->pg ? PQerrorMessage(h->pg) : "out of memory", &m);
         kpt_fail(err, KPT_E_IO, "cannot connect to the PostgreSQL server: %s", m.data);
         buf_release(&m);
         return KPT_E_IO;
@@ -429,6 +337,10 @@ hist_pg_open(const char *uri, int mode, struct hist_db **out, struct buf *err)
     *out = h;
     return 0;
 fail:
-    hist_close(h);
+    if (h->pg)
+        PQfinish(h->pg);
+    free(h->path);
+    free(h->secret);
+    free(h);
     return rc;
 }
