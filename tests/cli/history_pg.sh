@@ -279,5 +279,11 @@ q ro "UPDATE kptrace_schema SET version = 99" >/dev/null
 run --history "$ro" -o /dev/null "$S" 2>newer.err; rc=$?
 check "a database of a newer schema is refused, left as it is" sh -c "[ $rc = 3 ] && grep -q 'newer kptrace-batch' newer.err"
 
+# the README's queries for PostgreSQL run on a history this tool wrote
+awk '/^```pgsql$/ { on = 1; next } /^```$/ { on = 0 } on' "$SRC/README.md" | grep -v 'ROLE\|DATABASE\|GRANT' > readme.sql
+check "the README's PostgreSQL queries run on a history ($(grep -c ';$' readme.sql) statements)" \
+    sh -c "[ $(grep -c ';$' readme.sql) -ge 3 ] && psql -X -q -v ON_ERROR_STOP=1 '$same' -f readme.sql > readme.out 2>&1"
+check "... and the last finds the cluster fixed that came back" grep -q "https://bugs.example/1" readme.out
+
 echo "# history_pg: $pass passed, $fail failed"
 [ $fail = 0 ]
