@@ -28,7 +28,7 @@ fi
 PW='Pw-s3cret-7f3a'
 psql_admin "CREATE ROLE kpt LOGIN PASSWORD '$PW'" >/dev/null
 psql_admin "CREATE ROLE reader LOGIN PASSWORD 'rd-$PW'" >/dev/null
-for d in same conc tri kill restart hostile ro lockw; do psql_admin "CREATE DATABASE $d OWNER kpt" >/dev/null; done
+for d in same conc tri kill restart hostile ro lockw merged; do psql_admin "CREATE DATABASE $d OWNER kpt" >/dev/null; done
 uri() { echo "postgresql://kpt:$PW@/$1?host=$PG_SOCK"; }
 q() { psql -X -q -A -t "$(uri "$1")" -c "$2" 2>/dev/null; }
 run() { "$BIN" -q --no-symbolicate "$@"; }
@@ -133,6 +133,16 @@ for k in 0 1 2 3; do run --history "$conc" -o /dev/null sh$k 2>/dev/null & pids=
 for p in $pids; do wait $p; done
 check "... the same shards again at once: nothing new, counts unchanged" \
     [ "$(q conc 'SELECT count(*) FROM reports')|$(q conc 'SELECT sum(new_reports) FROM runs')|$(q conc 'SELECT sum(reports) FROM clusters')" = "47|47|47" ]
+
+# -- merge --history: shards' states recorded as one run, on either engine ----------------
+run --emit-state st0.json -o /dev/null sh0
+run --emit-state st1.json -o /dev/null sh1
+merged=$(uri merged)
+"$BIN" -q merge --history "$merged" -o merged-pg.md st0.json st1.json
+"$BIN" -q merge --history merged.db -o merged-lite.md st0.json st1.json
+check "merge --history: the shards' states recorded as one run, the same on SQLite and PostgreSQL" \
+    [ "$(q merged "SELECT kind, new_reports, known_reports, copies FROM runs")|$(q merged 'SELECT count(*) FROM reports')" = \
+      "$(sqlite3 merged.db 'SELECT kind, new_reports, known_reports, copies FROM runs')|$(sqlite3 merged.db 'SELECT count(*) FROM reports')" ]
 
 # -- two triage writes at once ------------------------------------------------------------
 tri=$(uri tri)
