@@ -124,6 +124,7 @@ for k in 0 1 2 3; do run --history "$conc" -o conc$k.md sh$k > conc$k.err 2>&1 &
 crc=0
 for p in $pids; do wait $p; r=$?; [ $r -le 1 ] || crc=$r; done
 check "collectors at once: four runs all recorded (exit 0 or 1)" [ $crc = 0 ]
+[ $crc = 0 ] || cat conc*.err
 check "... each report once: 47 distinct reports, 47 new in all runs together" \
     [ "$(q conc 'SELECT count(*) FROM reports')|$(q conc 'SELECT sum(new_reports) FROM runs')|$(q conc 'SELECT count(*) FROM runs WHERE ended IS NOT NULL')" = "47|47|4" ]
 check "... every cluster's count is its reports', and the runs' cluster counts add up" \
@@ -138,11 +139,12 @@ check "... the same shards again at once: nothing new, counts unchanged" \
 run --emit-state st0.json -o /dev/null sh0
 run --emit-state st1.json -o /dev/null sh1
 merged=$(uri merged)
-"$BIN" -q merge --history "$merged" -o merged-pg.md st0.json st1.json
-"$BIN" -q merge --history merged.db -o merged-lite.md st0.json st1.json
+"$BIN" merge -q --history "$merged" -o merged-pg.md st0.json st1.json
+"$BIN" merge -q --history merged.db -o merged-lite.md st0.json st1.json
 check "merge --history: the shards' states recorded as one run, the same on SQLite and PostgreSQL" \
     [ "$(q merged "SELECT kind, new_reports, known_reports, copies FROM runs")|$(q merged 'SELECT count(*) FROM reports')" = \
-      "$(sqlite3 merged.db 'SELECT kind, new_reports, known_reports, copies FROM runs')|$(sqlite3 merged.db 'SELECT count(*) FROM reports')" ]
+      "$(sqlite3 merged.db 'SELECT kind, new_reports, known_reports, copies FROM runs')|$(sqlite3 merged.db 'SELECT count(*) FROM reports')" -a \
+      "$(q merged 'SELECT kind, new_reports FROM runs')" = "merge|37" ]
 
 # -- two triage writes at once ------------------------------------------------------------
 tri=$(uri tri)
