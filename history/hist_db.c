@@ -7,6 +7,7 @@
  * what this build does not know).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +213,42 @@ dir_writable(const char *path)
     return ok;
 }
 
+/* a big-endian 32-bit field of SQLite's header */
+static int32_t
+header_int(const unsigned char *p)
+{
+    return (int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+}
+
+/* the file's header before SQLite opens it: with no -wal beside it (no writer's changes
+ * pending) the header is the database's own, and a file of a newer schema or another
+ * application is refused before SQLite makes a -wal and -shm beside it (a reader of a
+ * WAL file would) */
+static int
+check_header(const char *path, struct buf *err)
+{
+    unsigned char hd[100];
+    int32_t ver, app;
+    ssize_t n;
+    int fd;
+
+    if (wal_exists(path) || (fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+        return 0; /* SQLite says what it is */
+    n = read(fd, hd, sizeof(hd));
+    close(fd);
+    if (n != (ssize_t)sizeof(hd) || memcmp(hd, "SQLite format 3", 16))
+        return 0;
+    ver = header_int(hd + 60);
+    app = header_int(hd + 68);
+    if (app != HIST_APP_ID && app != 0)
+        return kpt_fail(err, KPT_E_FORMAT, "a SQLite database of another application (no kptrace-batch "
+                                           "history): left as it is");
+    if (ver > HIST_SCHEMA)
+        return kpt_fail(err, KPT_E_FORMAT, "made by a newer kptrace-batch (schema %ld; this one knows "
+                                           "up to %d): left as it is", (long)ver, HIST_SCHEMA);
+    return 0;
+}
+
 /* what path is, before SQLite opens it: the open flags for mode into *flags */
 static int
 check_path(const char *path, int mode, int *flags, struct buf *err)
@@ -334,7 +371,8 @@ hist_open(const char *path, int mode, struct hist_db **out, struct buf *err)
     *out = NULL;
     h->d = &hist_sqlite;
     h->path = xstrdup(path);
-    if ((rc = check_path(path, mode, &flags, err)) < 0 || (rc = open_db(h, path, mode, flags, err)) < 0)
+    if ((rc = check_path(path, mode, &flags, err)) < 0 || (rc = check_header(path, err)) < 0 ||
+        (rc = open_db(h, path, mode, flags, err)) < 0)
         goto fail;
     if (mode == HIST_READ && access(path, W_OK) < 0 && (!dir_writable(path) || !wal_exists(path))) {
         hist_close(h);

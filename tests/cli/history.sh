@@ -182,6 +182,15 @@ refused "a history with a trigger in it" trig.db 'triggers or views'
 cp h.db newer.db
 sqlite3 newer.db 'PRAGMA user_version = 99'
 refused "a newer schema" newer.db 'newer kptrace-batch'
+run --history newer2.db -o /dev/null n5 2>/dev/null
+sqlite3 newer2.db 'PRAGMA user_version = 99'
+"$BIN" history newer2.db >/dev/null 2>&1; r1=$?
+side1=$(ls newer2.db-* 2>/dev/null)
+"$BIN" triage newer2.db 0011223344556677 >/dev/null 2>&1; r2=$?
+side2=$(ls newer2.db-* 2>/dev/null)
+run --history newer2.db -o keep.md n5 2>/dev/null; r3=$?
+check "a newer schema: history, triage and a run refuse it (exit 3) and make no -wal or -shm beside it" \
+    sh -c "[ $r1$r2$r3 = 333 ] && [ -z '$side1$side2' ] && [ ! -e newer2.db-wal ] && [ ! -e newer2.db-shm ]"
 run --history "$T" -o keep.md n5 2>/dev/null; rc=$?
 check "a directory as history: exit 3" [ $rc = 3 ]
 run --history "$T/no/such/dir/h.db" -o keep.md n5 2>/dev/null; rc=$?
