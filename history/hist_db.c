@@ -327,7 +327,8 @@ check_db(struct hist_db *h, int create, sqlite3_int64 *ver, struct buf *err)
 
     /* the header is read here: a file that is no database stops at this query */
     if ((rc = query_int(h, "SELECT count(*) FROM sqlite_master", &objects, err)) < 0)
-        return kpt_fail(err, rc, " (no SQLite database, or a corrupt one): left as it is");
+        return kpt_fail(err, rc, hist_disk_full(h) ? ": left as it is"
+                                 : " (no SQLite database, or a corrupt one): left as it is");
     if ((rc = quick_check(h, err)) < 0 || (rc = check_file(h, ver, err)) < 0)
         return rc;
     if (!create && !objects) /* an empty file (or an empty database): only a run makes one */

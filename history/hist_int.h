@@ -84,6 +84,8 @@ struct hist_db {
 
 /* hist_fail() - "what: the engine's message" into err (a password masked); KPT_E_IO */
 int hist_fail(struct hist_db *h, struct buf *err, const char *what);
+/* hist_disk_full() - whether SQLite's last error was a full file system (ENOSPC) */
+int hist_disk_full(struct hist_db *h);
 /* hist_exec() - run SQL without parameters (several statements may be given); 0 or hist_fail() */
 int hist_exec(struct hist_db *h, const char *sql, struct buf *err);
 /* hist_prepare() - 0, or hist_fail() */

@@ -3,6 +3,7 @@
  * prepared (SQLite's ?N parameters become PostgreSQL's $N), its values bound (PostgreSQL's
  * as text), stepped row by row, its columns read; a failure as words; a time or a count.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,15 @@ hist_fail(struct hist_db *h, struct buf *err, const char *what)
 {
     if (h && h->pg)
         return hist_pg_fail(h, err, what);
+    if (hist_disk_full(h)) /* SQLite calls it a disk I/O error: say what it is */
+        return kpt_fail(err, KPT_E_IO, "%s: the disk is full (%s)", what, sqlite3_errmsg(h->db));
     return kpt_fail(err, KPT_E_IO, "%s: %s", what, h && h->db ? sqlite3_errmsg(h->db) : "out of memory");
+}
+
+int
+hist_disk_full(struct hist_db *h)
+{
+    return h && h->db && (sqlite3_errcode(h->db) == SQLITE_FULL || sqlite3_system_errno(h->db) == ENOSPC);
 }
 
 /* PostgreSQL's result r: 0 when it is no error, else -1 with its SQLSTATE kept */
