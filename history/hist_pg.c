@@ -97,19 +97,23 @@ hist_is_uri(const char *spec)
     return spec && (!strncmp(spec, "postgresql://", 13) || !strncmp(spec, "postgres://", 11));
 }
 
-/* where a URI's user:password@ ends ('@'), or NULL; *colon its ':' (or NULL) */
+/* where a URI's user:password@ ends (its last '@' before the path or the parameters: a
+ * password written with a raw '@' is masked whole), or NULL; *colon its first ':' (or NULL) */
 static const char *
 userinfo(const char *uri, const char **colon)
 {
-    const char *p = strstr(uri, "://") + 3, *c;
+    const char *p = strstr(uri, "://") + 3, *c, *at = NULL;
 
     *colon = NULL;
-    for (c = p; *c && *c != '@' && *c != '/'; c++)
-        if (*c == ':' && !*colon)
+    for (c = p; *c && *c != '/' && *c != '?'; c++)
+        if (*c == '@')
+            at = c;
+    for (c = p; at && c < at; c++)
+        if (*c == ':') {
             *colon = c;
-    if (*c != '@')
-        *colon = NULL;
-    return *c == '@' ? c : NULL;
+            break;
+        }
+    return at;
 }
 
 char *
