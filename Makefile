@@ -8,16 +8,16 @@ PKG_CONFIG ?= pkg-config
 CC         ?= cc
 BUILD      ?= build
 
-PKGS := libxml-2.0 jansson zlib libxxhash libplist-2.0 sqlite3 libarchive
+PKGS := libxml-2.0 jansson zlib libxxhash libplist-2.0 sqlite3 libarchive libpq
 TEST_PKGS := cmocka
 # Debian packages the build and 'make demo' need (its fixtures: clang, llvm, lld; lldb), then
 # those only the tests need; 'make demo-deps' installs the first, 'make deps' both
 DEB_PKGS := gcc make pkg-config libxml2-dev libjansson-dev zlib1g-dev libxxhash-dev libplist-dev \
-            libarchive-dev libsqlite3-dev lldb-16 clang llvm lld-16
-DEB_TEST_PKGS := libcmocka-dev sqlite3 parallel mandoc chromium strace
+            libarchive-dev libsqlite3-dev libpq-dev lldb-16 clang llvm lld-16
+DEB_TEST_PKGS := libcmocka-dev sqlite3 parallel mandoc chromium strace postgresql
 # macOS: Xcode's command line tools bring cc, ld64, lldb, dsymutil, libxml2, zlib
-BREW_PKGS := pkg-config jansson xxhash libplist libarchive sqlite llvm lld
-BREW_TEST_PKGS := cmocka mandoc parallel coreutils
+BREW_PKGS := pkg-config jansson xxhash libplist libarchive sqlite libpq llvm lld
+BREW_TEST_PKGS := cmocka mandoc parallel coreutils postgresql@17
 FIXTURES := build/fixtures
 
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -123,6 +123,7 @@ samples: fixtures  ## the fixture KDKs and reports that 'make demo' symbolicates
 bench: $(BUILD)/kptrace-batch fixtures build/uuidfix build/machofix  ## benchmark figures (see bench/RESULTS.md); BENCH_N reports
 	@UUIDFIX=build/uuidfix MACHOFIX=build/machofix sh bench/bench.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_N),1000)
 	@sh bench/history.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_HISTORY_N),100000)
+	@sh bench/history_pg.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_HISTORY_N),100000)
 	@sh bench/archive.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_ARCHIVE_N),5000)
 	@sh bench/scale.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_SCALE_N),100000)
 	@sh bench/cores.sh $(BUILD)/kptrace-batch $(FIXTURES) $(or $(BENCH_CORES_COPIES),10)
@@ -171,7 +172,7 @@ unit: $(TESTS)  ## run the cmocka unit tests
 	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
 
 CLI_TESTS := cli-run cli-hostile cli-hostile2 cli-inputs cli-jobs cli-history cli-shard cli-cases cli-labels \
-             cli-commit cli-memory cli-hostile3
+             cli-commit cli-memory cli-hostile3 cli-history_pg
 .PHONY: $(CLI_TESTS) $(SYM_TESTS)
 cli-test: $(CLI_TESTS)  ## the command-line tests (tests/cli/cases: CASES_UPDATE=1 rewrites them) and the hostile-input suite
 $(CLI_TESTS): cli-%: $(BUILD)/kptrace-batch fixtures $(BUILD)/py/python3

@@ -165,7 +165,7 @@ check(const struct kpt_opts *o, char *const *extra, size_t nextra, int only_extr
         for (k = 0; k < i && !ret && !only_extra; k++)
             if (fid_same(&out[i], &out[k]))
                 ret = refuse(&out[k], out[i].what, out[i].path, "name one file");
-        for (k = 0; o->history && k < sizeof(side) / sizeof(side[0]) && !ret && !only_extra; k++) {
+        for (k = 0; o->history && !hist_is_uri(o->history) && k < sizeof(side) / sizeof(side[0]) && !ret && !only_extra; k++) {
             struct buf b = BUF_INIT;
             struct fid h;
 

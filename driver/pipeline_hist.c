@@ -13,10 +13,14 @@
 #include "util/diag.h"
 #include "util/xalloc.h"
 
+/* every message names the history as hist_shown() does: a URI's password never shown */
 static int
 hist_error(const char *path, struct buf *err)
 {
-    diag_printf("--history %s: %s", path, err->data ? err->data : "failed");
+    char *shown = hist_shown(path);
+
+    diag_printf("--history %s: %s", shown, err->data ? err->data : "failed");
+    free(shown);
     buf_release(err);
     return -1;
 }
@@ -128,7 +132,10 @@ open_existing(const char *path, int write)
     struct buf err = BUF_INIT;
 
     if (hist_open(path, write ? HIST_WRITE : HIST_READ, &h, &err) < 0) {
-        diag_report(path, err.data ? err.data : "cannot be opened");
+        char *shown = hist_shown(path);
+
+        diag_report(shown, err.data ? err.data : "cannot be opened");
+        free(shown);
         buf_release(&err);
         return NULL;
     }

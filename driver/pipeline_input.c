@@ -32,7 +32,7 @@ own_history(const struct run *run, const char *path, const struct stat *st)
     const char *h = run->o->history, *hb, *pb;
     size_t k, n;
 
-    if (!h)
+    if (!h || hist_is_uri(h)) /* a database: no file of the inputs */
         return 0;
     hb = strrchr(h, '/') ? strrchr(h, '/') + 1 : h;
     pb = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;

@@ -1,13 +1,15 @@
 /*
- * hist.h - history: a fleet's runs, reports and triage decisions in one SQLite file
- * (--history FILE; the schema is the README's contract).
+ * hist.h - history: a fleet's runs, reports and triage decisions in one SQLite file, or in
+ * a PostgreSQL database a team shares (--history FILE or --history postgresql://...; the
+ * schema, the same on both, is the README's contract). Which engine holds it is history/'s
+ * business alone.
  *
  * A run takes the file's write lock at its first signed report (its last pass: after
  * symbolication) and writes each report into the history as it comes, in one transaction;
  * once its clusters are known it reads what the history says of them (hist_annotate()),
  * and after the outputs writes its clusters and counts and commits (hist_commit()). A run
- * that stops before the commit adds nothing. Every value from a report reaches SQLite as a
- * bound parameter.
+ * that stops before the commit adds nothing. Every value from a report reaches the database
+ * as a bound parameter (or as COPY data: never as SQL).
  */
 #ifndef KPT_HIST_H
 #define KPT_HIST_H
@@ -23,6 +25,13 @@
 #define HIST_BUSY_MS (10 * 60 * 1000) /* how long a run waits for another's commit */
 
 struct hist_db;
+
+/* hist_is_uri() - whether spec names a PostgreSQL database (postgresql:// or postgres://);
+ * anything else is a SQLite file's path */
+int hist_is_uri(const char *spec);
+/* hist_shown() - spec as every message shows it (malloc'd): a URI's password as ****
+ * (user:PW@ and password=PW), a path as it is */
+char *hist_shown(const char *spec);
 
 /*
  * hist_open() - open the history file 'path' as 'mode' says: HIST_CREATE (a run: the file

@@ -43,7 +43,7 @@ find_cluster(const struct by_id *v, size_t n, const unsigned char *hex)
 static int
 trend_runs(struct hist_db *h, struct buf *err)
 {
-    sqlite3_stmt *st;
+    struct hq *st;
     int64_t ids[KPT_TREND_RUNS], starts[KPT_TREND_RUNS];
     size_t n = 0, i;
     int rc;
@@ -51,23 +51,23 @@ trend_runs(struct hist_db *h, struct buf *err)
     if (hist_prepare(h, "SELECT id, started FROM runs WHERE ended IS NOT NULL AND id < ?1"
                         " ORDER BY id DESC LIMIT ?2", &st, err) < 0)
         return KPT_E_IO;
-    sqlite3_bind_int64(st, 1, h->run_id);
-    sqlite3_bind_int(st, 2, KPT_TREND_RUNS - 1);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < KPT_TREND_RUNS - 1) {
-        ids[n] = sqlite3_column_int64(st, 0);
-        starts[n++] = hist_time(sqlite3_column_text(st, 1));
+    hq_bind_int(st, 1, h->run_id);
+    hq_bind_int(st, 2, KPT_TREND_RUNS - 1);
+    while ((rc = hq_step(st)) == HQ_ROW && n < KPT_TREND_RUNS - 1) {
+        ids[n] = hq_i64(st, 0);
+        starts[n++] = hist_time(hq_str(st, 1));
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    hq_finalize(st);
+    if (rc != HQ_DONE && rc != HQ_ROW)
         return hist_fail(h, err, "history: reading the runs");
     h->rh.ntrend = n + 1;
     {
-        sqlite3_int64 runs;
+        int64_t runs;
 
         if (hist_prepare(h, "SELECT count(*) FROM runs WHERE ended IS NOT NULL", &st, err) < 0)
             return KPT_E_IO;
-        runs = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-        sqlite3_finalize(st);
+        runs = hq_step(st) == HQ_ROW ? hq_i64(st, 0) : 0;
+        hq_finalize(st);
         h->rh.runs = (size_t)(runs > 0 ? runs : 0) + 1;
     }
     h->rh.trend_start = arena_alloc(h->arena, (n + 1) * sizeof(int64_t));
@@ -117,7 +117,7 @@ add_run_builds(struct kpt_build_trend *b, size_t *n, size_t *cap, size_t nt, con
 static int
 build_trends(struct hist_db *h, struct buf *err)
 {
-    sqlite3_stmt *st;
+    struct hq *st;
     struct kpt_build_trend *b = NULL;
     size_t n = 0, cap = 0, i, k, nt = h->rh.ntrend;
     int rc;
@@ -125,11 +125,11 @@ build_trends(struct hist_db *h, struct buf *err)
     if (hist_prepare(h, "SELECT os_build, run_id, new_reports FROM run_builds"
                         " WHERE run_id >= ?1 AND run_id < ?2 ORDER BY 1, 2", &st, err) < 0)
         return KPT_E_IO;
-    sqlite3_bind_int64(st, 1, h->trend_ids[0]);
-    sqlite3_bind_int64(st, 2, h->run_id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *build = (const char *)sqlite3_column_text(st, 0);
-        sqlite3_int64 run = sqlite3_column_int64(st, 1);
+    hq_bind_int(st, 1, h->trend_ids[0]);
+    hq_bind_int(st, 2, h->run_id);
+    while ((rc = hq_step(st)) == HQ_ROW) {
+        const char *build = hq_str(st, 0);
+        int64_t run = hq_i64(st, 1);
 
         if (!build)
             continue;
@@ -143,8 +143,8 @@ build_trends(struct hist_db *h, struct buf *err)
             if (h->trend_ids[k] == run)
                 b[n - 1].trend[k] += hist_count(st, 2);
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
+    hq_finalize(st);
+    if (rc != HQ_DONE) {
         for (i = 0; i < n; i++) {
             free(b[i].build);
             free(b[i].trend);
@@ -234,16 +234,16 @@ static int
 cluster_counts(struct hist_db *h, struct kpt_cluster_hist *ch, const struct by_id *ids, size_t n,
                struct buf *err)
 {
-    sqlite3_stmt *st;
+    struct hq *st;
     size_t j;
     int rc;
 
     if (hist_prepare(h, "SELECT signature_id, reports FROM clusters WHERE reports > 0", &st, err) < 0)
         return KPT_E_IO;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        add_total(h, ch, ids, n, (const char *)sqlite3_column_text(st, 0), (int64_t)hist_count(st, 1));
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
+    while ((rc = hq_step(st)) == HQ_ROW)
+        add_total(h, ch, ids, n, hq_str(st, 0), (int64_t)hist_count(st, 1));
+    hq_finalize(st);
+    if (rc != HQ_DONE)
         return hist_fail(h, err, "history: counting the history's reports");
     for (j = 0; j < h->sigc.n; j++)
         add_total(h, ch, ids, n, h->sigc.v[j].key, hist_count_change(&h->sigc.v[j]));
@@ -257,7 +257,7 @@ hist_annotate(struct hist_db *h, const struct kpt_cluster *c, size_t n, const st
     struct kpt_cluster_hist *ch = xcalloc(n ? n : 1, sizeof(*ch));
     struct by_id *ids = xcalloc(n ? n : 1, sizeof(*ids));
     size_t *seen = xcalloc(n ? n : 1, sizeof(*seen));
-    sqlite3_stmt *tr = NULL;
+    struct hq *tr = NULL;
     size_t i;
     int ret = KPT_E_IO;
 
@@ -308,7 +308,7 @@ hist_annotate(struct hist_db *h, const struct kpt_cluster *c, size_t n, const st
     ret = 0;
     *out = &h->rh;
 out:
-    sqlite3_finalize(tr);
+    hq_finalize(tr);
     free(ids);
     free(seen);
     return ret;

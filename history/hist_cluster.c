@@ -29,7 +29,7 @@ int
 hist_cluster_info(struct hist_db *h, const char *id, int with_total, struct kpt_cluster_hist *ch,
                   struct buf *err)
 {
-    sqlite3_stmt *st;
+    struct hq *st;
     int rc, found = 0;
 
     if (hist_cached(h, &h->info_st, "SELECT c.status, c.bug, c.note,"
@@ -39,19 +39,19 @@ hist_cluster_info(struct hist_db *h, const char *id, int with_total, struct kpt_
         return KPT_E_IO;
     st = h->info_st;
     hist_bind_text(st, 1, id);
-    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *status = (const char *)sqlite3_column_text(st, 0);
+    if ((rc = hq_step(st)) == HQ_ROW) {
+        const char *status = hq_str(st, 0);
 
         found = 1;
         if (kpt_triage_parse(status, &ch->status) < 0)
             ch->status = KPT_TR_OPEN;
         ch->bug = hist_text(st, 1);
         ch->note = hist_text(st, 2);
-        ch->first_seen = hist_time(sqlite3_column_text(st, 3));
-        rc = SQLITE_DONE;
+        ch->first_seen = hist_time(hq_str(st, 3));
+        rc = HQ_DONE;
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
+    hq_reset(st);
+    if (rc != HQ_DONE)
         return hist_fail(h, err, "history: reading a cluster");
     if (!found)
         return 1;
@@ -61,29 +61,29 @@ hist_cluster_info(struct hist_db *h, const char *id, int with_total, struct kpt_
             return KPT_E_IO;
         st = h->total_st;
         hist_bind_text(st, 1, id);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        while ((rc = hq_step(st)) == HQ_ROW)
             ch->total = hist_count_add(ch->total, hist_count(st, 0));
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
+        hq_reset(st);
+        if (rc != HQ_DONE)
             return hist_fail(h, err, "history: reading a cluster");
     }
     if (hist_cached(h, &h->merged_st, "SELECT signature_id FROM clusters WHERE merged_into = ?1 ORDER BY 1", err) < 0)
         return KPT_E_IO;
     st = h->merged_st;
     hist_bind_text(st, 1, id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = hq_step(st)) == HQ_ROW) {
         char *m = hist_text(st, 0);
 
         if (m)
             strv_push(&ch->merged_from, m);
         free(m);
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : hist_fail(h, err, "history: reading a cluster");
+    hq_reset(st);
+    return rc == HQ_DONE ? 0 : hist_fail(h, err, "history: reading a cluster");
 }
 
 int
-hist_trend(sqlite3_stmt *st, const char *id, const int64_t *run_ids, size_t n,
+hist_trend(struct hq *st, const char *id, const int64_t *run_ids, size_t n,
            size_t *trend)
 {
     size_t k = 0;
@@ -92,18 +92,18 @@ hist_trend(sqlite3_stmt *st, const char *id, const int64_t *run_ids, size_t n,
     memset(trend, 0, n * sizeof(*trend));
     if (!n)
         return 0;
-    sqlite3_reset(st);
+    hq_reset(st);
     hist_bind_text(st, 1, id);
-    sqlite3_bind_int64(st, 2, run_ids[0]);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        sqlite3_int64 run = sqlite3_column_int64(st, 0);
+    hq_bind_int(st, 2, run_ids[0]);
+    while ((rc = hq_step(st)) == HQ_ROW) {
+        int64_t run = hq_i64(st, 0);
 
         while (k < n && run_ids[k] < run)
             k++;
         if (k < n && run_ids[k] == run)
             trend[k] = hist_count(st, 1);
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : -1;
+    hq_reset(st);
+    return rc == HQ_DONE ? 0 : -1;
 }
 

@@ -7,6 +7,7 @@
  * what this build does not know).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,16 @@ static const char *const migrations[HIST_SCHEMA] = {
     "DROP INDEX IF EXISTS reports_first_run;",
 };
 
+/* SQLite's statement, or hist_fail() */
+static int
+lite_prepare(struct hist_db *h, const char *sql, sqlite3_stmt **st, struct buf *err)
+{
+    if (sqlite3_prepare_v2(h->db, sql, -1, st, NULL) == SQLITE_OK)
+        return 0;
+    *st = NULL;
+    return hist_fail(h, err, "history");
+}
+
 /* one integer a PRAGMA or query returns; -1 with why in err */
 static int
 query_int(struct hist_db *h, const char *sql, sqlite3_int64 *v, struct buf *err)
@@ -93,7 +104,7 @@ query_int(struct hist_db *h, const char *sql, sqlite3_int64 *v, struct buf *err)
     sqlite3_stmt *st;
     int rc;
 
-    if (hist_prepare(h, sql, &st, err) < 0)
+    if (lite_prepare(h, sql, &st, err) < 0)
         return KPT_E_IO;
     rc = sqlite3_step(st);
     *v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
@@ -108,7 +119,7 @@ quick_check(struct hist_db *h, struct buf *err)
     sqlite3_stmt *st;
     int rc, ok;
 
-    if (hist_prepare(h, "PRAGMA quick_check(1)", &st, err) < 0)
+    if (lite_prepare(h, "PRAGMA quick_check(1)", &st, err) < 0)
         return KPT_E_IO;
     rc = sqlite3_step(st);
     ok = rc == SQLITE_ROW && sqlite3_column_text(st, 0) &&
@@ -202,6 +213,42 @@ dir_writable(const char *path)
     return ok;
 }
 
+/* a big-endian 32-bit field of SQLite's header */
+static int32_t
+header_int(const unsigned char *p)
+{
+    return (int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+}
+
+/* the file's header before SQLite opens it: with no -wal beside it (no writer's changes
+ * pending) the header is the database's own, and a file of a newer schema or another
+ * application is refused before SQLite makes a -wal and -shm beside it (a reader of a
+ * WAL file would) */
+static int
+check_header(const char *path, struct buf *err)
+{
+    unsigned char hd[100];
+    int32_t ver, app;
+    ssize_t n;
+    int fd;
+
+    if (wal_exists(path) || (fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+        return 0; /* SQLite says what it is */
+    n = read(fd, hd, sizeof(hd));
+    close(fd);
+    if (n != (ssize_t)sizeof(hd) || memcmp(hd, "SQLite format 3", 16))
+        return 0;
+    ver = header_int(hd + 60);
+    app = header_int(hd + 68);
+    if (app != HIST_APP_ID && app != 0)
+        return kpt_fail(err, KPT_E_FORMAT, "a SQLite database of another application (no kptrace-batch "
+                                           "history): left as it is");
+    if (ver > HIST_SCHEMA)
+        return kpt_fail(err, KPT_E_FORMAT, "made by a newer kptrace-batch (schema %ld; this one knows "
+                                           "up to %d): left as it is", (long)ver, HIST_SCHEMA);
+    return 0;
+}
+
 /* what path is, before SQLite opens it: the open flags for mode into *flags */
 static int
 check_path(const char *path, int mode, int *flags, struct buf *err)
@@ -280,7 +327,8 @@ check_db(struct hist_db *h, int create, sqlite3_int64 *ver, struct buf *err)
 
     /* the header is read here: a file that is no database stops at this query */
     if ((rc = query_int(h, "SELECT count(*) FROM sqlite_master", &objects, err)) < 0)
-        return kpt_fail(err, rc, " (no SQLite database, or a corrupt one): left as it is");
+        return kpt_fail(err, rc, hist_disk_full(h) ? ": left as it is"
+                                 : " (no SQLite database, or a corrupt one): left as it is");
     if ((rc = quick_check(h, err)) < 0 || (rc = check_file(h, ver, err)) < 0)
         return rc;
     if (!create && !objects) /* an empty file (or an empty database): only a run makes one */
@@ -303,7 +351,7 @@ use_wal(struct hist_db *h, struct buf *err)
      * with other pages keeps them) */
     if ((rc = hist_exec(h, "PRAGMA page_size = 16384", err)) < 0 ||
         (rc = query_int(h, "PRAGMA foreign_keys = ON", &dummy, err)) < 0 ||
-        (rc = hist_prepare(h, "PRAGMA journal_mode = WAL", &jm, err)) < 0)
+        (rc = lite_prepare(h, "PRAGMA journal_mode = WAL", &jm, err)) < 0)
         return rc;
     if (sqlite3_step(jm) == SQLITE_ROW && sqlite3_column_text(jm, 0))
         wal = !strcmp((const char *)sqlite3_column_text(jm, 0), "wal");
@@ -314,13 +362,18 @@ use_wal(struct hist_db *h, struct buf *err)
 int
 hist_open(const char *path, int mode, struct hist_db **out, struct buf *err)
 {
-    struct hist_db *h = xcalloc(1, sizeof(*h));
+    struct hist_db *h;
     sqlite3_int64 ver, dummy;
     int ro = mode == HIST_READ || mode == HIST_READ_IMMUTABLE, flags, rc;
 
+    if (hist_is_uri(path))
+        return hist_pg_open(path, mode, out, err);
+    h = xcalloc(1, sizeof(*h));
     *out = NULL;
+    h->d = &hist_sqlite;
     h->path = xstrdup(path);
-    if ((rc = check_path(path, mode, &flags, err)) < 0 || (rc = open_db(h, path, mode, flags, err)) < 0)
+    if ((rc = check_path(path, mode, &flags, err)) < 0 || (rc = check_header(path, err)) < 0 ||
+        (rc = open_db(h, path, mode, flags, err)) < 0)
         goto fail;
     if (mode == HIST_READ && access(path, W_OK) < 0 && (!dir_writable(path) || !wal_exists(path))) {
         hist_close(h);
@@ -354,13 +407,19 @@ hist_close(struct hist_db *h)
     if (!h)
         return;
     hist_run_release(h);
-    sqlite3_finalize(h->info_st);
-    sqlite3_finalize(h->total_st);
-    sqlite3_finalize(h->merged_st);
-    if (h->db && h->locked)
-        sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+    hq_finalize(h->info_st);
+    hq_finalize(h->total_st);
+    hq_finalize(h->merged_st);
+    if (h->locked)
+        hist_rollback(h);
     if (h->db)
         sqlite3_close(h->db);
+    if (h->pg)
+        PQfinish(h->pg);
+    buf_release(&h->stage);
+    buf_release(&h->sigstage);
+    hist_counts_release(&h->ids);
+    free(h->secret);
     if (h->arena)
         arena_free(h->arena);
     free(h->path);

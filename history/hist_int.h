@@ -4,6 +4,7 @@
 #ifndef KPT_HIST_INT_H
 #define KPT_HIST_INT_H
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "history/hist.h"
@@ -33,17 +34,47 @@ struct hist_counts {
 int64_t hist_count_change(const struct hist_count *c);
 void hist_counts_release(struct hist_counts *c);
 
+/* a statement of either engine: the history's files other than the engines' own read and
+ * write through these (hist_q.c), with SQLite's ?N parameters (PostgreSQL's $N) */
+#define HQ_PARAMS 16
+struct hq {
+    struct hist_db *h;
+    sqlite3_stmt *st;               /* SQLite */
+    char name[24];                  /* PostgreSQL: the prepared statement's name */
+    char *param[HQ_PARAMS];         /* PostgreSQL: the values bound, as text (NULL: NULL) */
+    PGresult *res;                  /* PostgreSQL: the result, once run */
+    int nparams, row, nrows, ran;
+};
+enum { HQ_DONE = 0, HQ_ROW = 1 };
+
+/* what differs between the engines' SQL; the rest is shared */
+struct hist_dialect {
+    const char *temp_sql;      /* the run's temporary tables */
+    const char *insert_run;    /* ?1 kind, ?2 started, ?3 version: the run's row (and its id) */
+    const char *begin_write;   /* a writer's transaction, waiting for the others' */
+    const char *cluster_total; /* ?1 signature id, ?2 the change of its count (never below 0) */
+};
+extern const struct hist_dialect hist_sqlite, hist_postgres;
+
 struct hist_db {
     sqlite3 *db;
-    char *path;
+    PGconn *pg;           /* a PostgreSQL history (db is NULL) */
+    const struct hist_dialect *d;
+    char *path;           /* as messages show it: a URI with its password masked */
+    char *secret;         /* a URI's password, masked out of every message (NULL: none) */
+    char pg_state[6];     /* the SQLSTATE of PostgreSQL's last error */
+    unsigned nstmt;       /* PostgreSQL: statements prepared (their names) */
+    struct buf stage;     /* PostgreSQL: the run's reports, as COPY text, not sent yet */
+    struct buf sigstage;  /* PostgreSQL: the run's signatures, as COPY text */
+    struct hist_counts ids; /* PostgreSQL: the run's identities (its copies kept once) */
     struct arena *arena;  /* what *out of hist_annotate() points into */
-    int locked;           /* BEGIN IMMEDIATE was taken: COMMIT or ROLLBACK ends it */
+    int locked;           /* the run's transaction is open: COMMIT or ROLLBACK ends it */
     int64_t run_id, started;
     const char *kind;
-    sqlite3_stmt *add, *old, *known, *add_sig; /* a report of the run: new, known; a signature */
+    sqlite3_stmt *add, *old, *known, *add_sig; /* SQLite: a report of the run: new, known; a signature */
     struct hist_counts sigc;   /* the run's reports per signature (and those moved out) */
     struct hist_counts buildc; /* its new reports per OS build ("?": none) */
-    sqlite3_stmt *info_st, *total_st, *merged_st; /* hist_cluster_info()'s, prepared once */
+    struct hq *info_st, *total_st, *merged_st; /* hist_cluster_info()'s, prepared once */
     struct hist_target *targets; /* every merge triage recorded, by 'from' */
     size_t ntargets;
     struct kpt_run_hist rh;
@@ -51,32 +82,54 @@ struct hist_db {
     int64_t *trend_ids;   /* the runs of rh's trends (in arena) */
 };
 
-/* hist_fail() - "what: SQLite's message" into err; returns KPT_E_IO */
+/* hist_fail() - "what: the engine's message" into err (a password masked); KPT_E_IO */
 int hist_fail(struct hist_db *h, struct buf *err, const char *what);
-/* hist_exec() - run SQL without parameters; 0 or hist_fail() */
+/* hist_disk_full() - whether SQLite's last error was a full file system (ENOSPC) */
+int hist_disk_full(struct hist_db *h);
+/* hist_exec() - run SQL without parameters (several statements may be given); 0 or hist_fail() */
 int hist_exec(struct hist_db *h, const char *sql, struct buf *err);
-/* hist_prepare() - 0, or hist_fail() naming the statement's purpose */
-int hist_prepare(struct hist_db *h, const char *sql, sqlite3_stmt **st, struct buf *err);
-/* hist_cached() - *st prepared once per history (NULL until then), reset and its
- * bindings cleared for each later use; 0 or hist_fail() */
-int hist_cached(struct hist_db *h, sqlite3_stmt **st, const char *sql, struct buf *err);
-/* hist_text() - column i of st as a malloc'd string, NULL for NULL */
-char *hist_text(sqlite3_stmt *st, int i);
-/* hist_bind_text() - s (may be NULL) as parameter i */
-int hist_bind_text(sqlite3_stmt *st, int i, const char *s);
+/* hist_prepare() - 0, or hist_fail() */
+int hist_prepare(struct hist_db *h, const char *sql, struct hq **q, struct buf *err);
+/* hist_cached() - *q prepared once per history (NULL until then), reset and its bindings
+ * cleared for each later use; 0 or hist_fail() */
+int hist_cached(struct hist_db *h, struct hq **q, const char *sql, struct buf *err);
+/* hq_step() - HQ_ROW, HQ_DONE or -1 (the engine's error kept for hist_fail()) */
+int hq_step(struct hq *q);
+/* hq_reset() - q runs again with its bindings; hq_clear() also clears them */
+void hq_reset(struct hq *q);
+void hq_clear(struct hq *q);
+void hq_finalize(struct hq *q);
+/* hist_bind_text() - s (may be NULL) as parameter i (copied); hq_bind_int() - v */
+void hist_bind_text(struct hq *q, int i, const char *s);
+void hq_bind_int(struct hq *q, int i, int64_t v);
+/* hq_value() - column i of the current row as text (NULL for NULL), its length into *len */
+const char *hq_value(struct hq *q, int i, size_t *len);
+/* hq_int() - column i as an integer into *v: 1, or 0 when it is NULL or no integer */
+int hq_int(struct hq *q, int i, int64_t *v);
+/* hq_str() - column i as text (NULL for NULL); hq_i64() - as an integer (0: none) */
+const char *hq_str(struct hq *q, int i);
+int64_t hq_i64(struct hq *q, int i);
+/* hist_rollback() - the open transaction rolled back, if any */
+void hist_rollback(struct hist_db *h);
+/* hq_changes() - the rows the last step changed */
+int64_t hq_changes(struct hq *q);
+/* hist_int_parse() - s[0..len) as a decimal int64 (PostgreSQL's text of a bigint): 0, or -1
+ * for anything else (a sign alone, a space, an overflow) */
+int hist_int_parse(const char *s, size_t len, int64_t *v);
+/* hist_text() - column i as a malloc'd string, NULL for NULL */
+char *hist_text(struct hq *q, int i);
 /* hist_time() - a stored "YYYY-MM-DDTHH:MM:SSZ" as seconds since the epoch (0: unreadable) */
-int64_t hist_time(const unsigned char *s);
+int64_t hist_time(const char *s);
 /* hist_time_text() - t as "YYYY-MM-DDTHH:MM:SSZ" */
 void hist_time_text(char out[24], int64_t t);
-/* hist_count() - an INTEGER column as a count (negative or not an integer: 0) */
-size_t hist_count(sqlite3_stmt *st, int i);
+/* hist_count() - an integer column as a count (negative or not an integer: 0) */
+size_t hist_count(struct hq *q, int i);
 /* hist_count_add() - a + b, at most HIST_COUNT_MAX (what SQLite and JSON hold) */
 #define HIST_COUNT_MAX ((size_t)INT64_MAX)
 size_t hist_count_add(size_t a, size_t b);
 /* hist_trend() - for cluster 'id' (and those merged into it) the new reports of each run
  * from run_ids[0..n) into trend (the ids ascending); 0 or -1 */
-int hist_trend(sqlite3_stmt *st, const char *id, const int64_t *run_ids,
-               size_t n, size_t *trend);
+int hist_trend(struct hq *q, const char *id, const int64_t *run_ids, size_t n, size_t *trend);
 /* the statement hist_trend() takes: ?1 the cluster, ?2 the first run id */
 extern const char hist_trend_sql[];
 /* hist_cluster_info() - status, bug, note, first seen, merges and (with_total) the reports
@@ -87,5 +140,25 @@ void hist_cluster_hist_release(struct kpt_cluster_hist *ch);
 /* hist_run_release() - what a run kept in h (statements, merges, signatures, annotation);
  * hist_close() calls it */
 void hist_run_release(struct hist_db *h);
+/* hist_count_of() - key's entry of c, added (counts 0) when c has none */
+struct hist_count *hist_count_of(struct hist_counts *c, const char *key);
+
+/* the SQLite engine's run (hist_lite.c): hist_lite_add() after hist_lock() */
+int hist_lite_add(struct hist_db *h, struct arena *a, const struct kpt_report *r, struct buf *err);
+int hist_lite_lock(struct hist_db *h, struct buf *err);
+void hist_lite_release(struct hist_db *h);
+
+/* the PostgreSQL engine (hist_pg.c, hist_pgrun.c) */
+int hist_pg_open(const char *uri, int mode, struct hist_db **out, struct buf *err);
+int hist_pg_add(struct hist_db *h, struct arena *a, const struct kpt_report *r, struct buf *err);
+/* hist_pg_end_copy() - the reports staged and not sent yet sent (before the run's transaction) */
+int hist_pg_end_copy(struct hist_db *h, struct buf *err);
+/* hist_pg_flush() - under the run's lock: the staged reports into the history, and the
+ * run's counts into h as hist_add() keeps them for SQLite */
+int hist_pg_flush(struct hist_db *h, struct buf *err);
+/* hist_pg_fail() - PostgreSQL's message for what failed, its password masked */
+int hist_pg_fail(struct hist_db *h, struct buf *err, const char *what);
+/* hist_pg_message() - libpq's message msg on one line into out, h's password masked */
+void hist_pg_message(const struct hist_db *h, const char *msg, struct buf *out);
 
 #endif

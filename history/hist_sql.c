@@ -1,8 +1,9 @@
 /*
- * hist_sql.c - the few ways the history's files talk to SQLite: a failure as words, a
- * statement run or prepared (once, for statements a run repeats), a parameter bound, a
- * column read as text, a time or a count.
+ * hist_sql.c - the one way the history's shared code talks to either engine: a statement
+ * prepared (SQLite's ?N parameters become PostgreSQL's $N), its values bound (PostgreSQL's
+ * as text), stepped row by row, its columns read; a failure as words; a time or a count.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,74 +11,316 @@
 #include "history/hist_int.h"
 #include "util/civil.h"
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/xalloc.h"
 
 int
 hist_fail(struct hist_db *h, struct buf *err, const char *what)
 {
+    if (h && h->pg)
+        return hist_pg_fail(h, err, what);
+    if (hist_disk_full(h)) /* SQLite calls it a disk I/O error: say what it is */
+        return kpt_fail(err, KPT_E_IO, "%s: the disk is full (%s)", what, sqlite3_errmsg(h->db));
     return kpt_fail(err, KPT_E_IO, "%s: %s", what, h && h->db ? sqlite3_errmsg(h->db) : "out of memory");
+}
+
+int
+hist_disk_full(struct hist_db *h)
+{
+    return h && h->db && (sqlite3_errcode(h->db) == SQLITE_FULL || sqlite3_system_errno(h->db) == ENOSPC);
+}
+
+/* PostgreSQL's result r: 0 when it is no error, else -1 with its SQLSTATE kept */
+static int
+pg_result(struct hist_db *h, PGresult *r)
+{
+    ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    const char *state;
+
+    if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK)
+        return 0;
+    state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    snprintf(h->pg_state, sizeof(h->pg_state), "%s", state ? state : "");
+    return -1;
 }
 
 int
 hist_exec(struct hist_db *h, const char *sql, struct buf *err)
 {
+    if (h->pg) {
+        PGresult *r = PQexec(h->pg, sql);
+        int rc = pg_result(h, r);
+
+        PQclear(r);
+        return rc == 0 ? 0 : hist_fail(h, err, "history");
+    }
     return sqlite3_exec(h->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : hist_fail(h, err, "history");
 }
 
-int
-hist_prepare(struct hist_db *h, const char *sql, sqlite3_stmt **st, struct buf *err)
+/* sql with ?N as $N (the history's SQL holds no '?' in a literal) */
+static char *
+pg_sql(const char *sql, int *nparams)
 {
-    if (sqlite3_prepare_v2(h->db, sql, -1, st, NULL) == SQLITE_OK)
+    struct buf b = BUF_INIT;
+    const char *c;
+
+    *nparams = 0;
+    for (c = sql; *c; c++) {
+        if (*c == '?' && c[1] >= '0' && c[1] <= '9') {
+            int n = (int)strtol(c + 1, NULL, 10);
+
+            if (n > *nparams)
+                *nparams = n;
+            buf_addc(&b, '$');
+        } else {
+            buf_addc(&b, *c);
+        }
+    }
+    return buf_detach(&b, NULL);
+}
+
+int
+hist_prepare(struct hist_db *h, const char *sql, struct hq **q, struct buf *err)
+{
+    struct hq *x = xcalloc(1, sizeof(*x));
+
+    x->h = h;
+    *q = NULL;
+    if (h->pg) {
+        char *text = pg_sql(sql, &x->nparams);
+        PGresult *r;
+        int rc;
+
+        snprintf(x->name, sizeof(x->name), "kpt%u", ++h->nstmt);
+        r = PQprepare(h->pg, x->name, text, 0, NULL);
+        rc = pg_result(h, r);
+        PQclear(r);
+        free(text);
+        if (rc < 0 || x->nparams > HQ_PARAMS) {
+            free(x);
+            return hist_fail(h, err, "history");
+        }
+    } else if (sqlite3_prepare_v2(h->db, sql, -1, &x->st, NULL) != SQLITE_OK) {
+        free(x);
+        return hist_fail(h, err, "history");
+    }
+    *q = x;
+    return 0;
+}
+
+int
+hist_cached(struct hist_db *h, struct hq **q, const char *sql, struct buf *err)
+{
+    if (*q) {
+        hq_clear(*q);
         return 0;
-    *st = NULL;
-    return hist_fail(h, err, "history");
+    }
+    return hist_prepare(h, sql, q, err);
 }
 
-char *
-hist_text(sqlite3_stmt *st, int i)
+void
+hq_reset(struct hq *q)
 {
-    const unsigned char *s = sqlite3_column_text(st, i);
+    if (q->st)
+        sqlite3_reset(q->st);
+    PQclear(q->res);
+    q->res = NULL;
+    q->ran = q->row = q->nrows = 0;
+}
 
-    return s ? xmemdup0(s, (size_t)sqlite3_column_bytes(st, i)) : NULL;
+void
+hq_clear(struct hq *q)
+{
+    int i;
+
+    hq_reset(q);
+    if (q->st)
+        sqlite3_clear_bindings(q->st);
+    for (i = 0; i < HQ_PARAMS; i++) {
+        free(q->param[i]);
+        q->param[i] = NULL;
+    }
+}
+
+void
+hq_finalize(struct hq *q)
+{
+    if (!q)
+        return;
+    hq_clear(q);
+    if (q->st)
+        sqlite3_finalize(q->st);
+    else if (q->h->pg && q->name[0]) { /* the statement's name freed on the server too */
+        char sql[48];
+
+        snprintf(sql, sizeof(sql), "DEALLOCATE %s", q->name);
+        PQclear(PQexec(q->h->pg, sql));
+    }
+    free(q);
+}
+
+void
+hist_bind_text(struct hq *q, int i, const char *s)
+{
+    if (q->st) {
+        if (s)
+            sqlite3_bind_text(q->st, i, s, -1, SQLITE_TRANSIENT);
+        else
+            sqlite3_bind_null(q->st, i);
+        return;
+    }
+    if (i < 1 || i > HQ_PARAMS)
+        return;
+    free(q->param[i - 1]);
+    q->param[i - 1] = s ? xstrdup(s) : NULL;
+}
+
+void
+hq_bind_int(struct hq *q, int i, int64_t v)
+{
+    char t[24];
+
+    if (q->st) {
+        sqlite3_bind_int64(q->st, i, (sqlite3_int64)v);
+        return;
+    }
+    snprintf(t, sizeof(t), "%lld", (long long)v);
+    hist_bind_text(q, i, t);
 }
 
 int
-hist_bind_text(sqlite3_stmt *st, int i, const char *s)
+hq_step(struct hq *q)
 {
-    return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
+    if (q->st) {
+        int rc = sqlite3_step(q->st);
+
+        return rc == SQLITE_ROW ? HQ_ROW : rc == SQLITE_DONE ? HQ_DONE : -1;
+    }
+    if (!q->ran) {
+        q->ran = 1;
+        q->res = PQexecPrepared(q->h->pg, q->name, q->nparams, (const char *const *)q->param, NULL, NULL, 0);
+        if (pg_result(q->h, q->res) < 0)
+            return -1;
+        q->nrows = PQntuples(q->res);
+        q->row = -1;
+    } else if (!q->res) {
+        return -1;
+    }
+    if (q->row + 1 >= q->nrows) {
+        q->row = q->nrows;
+        return HQ_DONE;
+    }
+    q->row++;
+    return HQ_ROW;
+}
+
+const char *
+hq_value(struct hq *q, int i, size_t *len)
+{
+    const char *s;
+
+    if (q->st) {
+        s = (const char *)sqlite3_column_text(q->st, i);
+        *len = s ? (size_t)sqlite3_column_bytes(q->st, i) : 0;
+        return s;
+    }
+    *len = 0;
+    if (!q->res || q->row < 0 || q->row >= q->nrows || i < 0 || i >= PQnfields(q->res) ||
+        PQgetisnull(q->res, q->row, i))
+        return NULL;
+    *len = (size_t)PQgetlength(q->res, q->row, i);
+    return PQgetvalue(q->res, q->row, i);
+}
+
+int
+hist_int_parse(const char *s, size_t len, int64_t *v)
+{
+    uint64_t x = 0, lim;
+    size_t i = 0;
+    int neg = 0;
+
+    if (!s || !len)
+        return -1;
+    if (s[0] == '-' || s[0] == '+') {
+        neg = s[0] == '-';
+        i = 1;
+    }
+    if (i == len)
+        return -1;
+    lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    for (; i < len; i++) {
+        unsigned d = (unsigned char)s[i] - '0';
+
+        if (d > 9 || x > (lim - d) / 10)
+            return -1;
+        x = x * 10 + d;
+    }
+    *v = neg ? (x == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)x) : (int64_t)x;
+    return 0;
+}
+
+int
+hq_int(struct hq *q, int i, int64_t *v)
+{
+    const char *s;
+    size_t len;
+
+    *v = 0;
+    if (q->st) {
+        if (sqlite3_column_type(q->st, i) != SQLITE_INTEGER)
+            return 0;
+        *v = sqlite3_column_int64(q->st, i);
+        return 1;
+    }
+    s = hq_value(q, i, &len);
+    if (hist_int_parse(s, len, v) < 0) {
+        *v = 0;
+        return 0;
+    }
+    return 1;
 }
 
 int64_t
-hist_time(const unsigned char *s)
+hq_changes(struct hq *q)
+{
+    int64_t v;
+    const char *t;
+
+    if (q->st)
+        return sqlite3_changes(sqlite3_db_handle(q->st));
+    t = q->res ? PQcmdTuples(q->res) : "";
+    return hist_int_parse(t, strlen(t), &v) == 0 ? v : 0;
+}
+
+char *
+hist_text(struct hq *q, int i)
+{
+    size_t len;
+    const char *s = hq_value(q, i, &len);
+
+    return s ? xmemdup0(s, len) : NULL;
+}
+
+int64_t
+hist_time(const char *s)
 {
     int64_t t;
 
-    return s && civil_parse_date((const char *)s, &t) == 0 ? t : 0;
+    return s && civil_parse_date(s, &t) == 0 ? t : 0;
 }
 
 size_t
-hist_count(sqlite3_stmt *st, int i)
+hist_count(struct hq *q, int i)
 {
-    sqlite3_int64 v = sqlite3_column_int64(st, i);
+    int64_t v;
 
-    return sqlite3_column_type(st, i) == SQLITE_INTEGER && v > 0 ? (size_t)v : 0;
+    return hq_int(q, i, &v) && v > 0 ? (size_t)v : 0;
 }
 
 size_t
 hist_count_add(size_t a, size_t b)
 {
     return a > HIST_COUNT_MAX || b > HIST_COUNT_MAX - a ? HIST_COUNT_MAX : a + b;
-}
-
-int
-hist_cached(struct hist_db *h, sqlite3_stmt **st, const char *sql, struct buf *err)
-{
-    if (*st) {
-        sqlite3_reset(*st);
-        sqlite3_clear_bindings(*st);
-        return 0;
-    }
-    return hist_prepare(h, sql, st, err);
 }
 
 void
@@ -89,3 +332,126 @@ hist_time_text(char out[24], int64_t t)
     snprintf(out, 24, "%s", s);
     arena_free(a);
 }
+
+const char *
+hq_str(struct hq *q, int i)
+{
+    size_t len;
+
+    return hq_value(q, i, &len);
+}
+
+int64_t
+hq_i64(struct hq *q, int i)
+{
+    int64_t v;
+
+    hq_int(q, i, &v);
+    return v;
+}
+
+void
+hist_rollback(struct hist_db *h)
+{
+    if (h->pg)
+        PQclear(PQexec(h->pg, "ROLLBACK"));
+    else if (h->db)
+        sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* s with every occurrence of what (not empty) as **** */
+static void
+mask_in(struct buf *s, const char *what)
+{
+    struct buf out = BUF_INIT;
+    size_t n = what ? strlen(what) : 0;
+    const char *p = s->data, *f;
+
+    if (!n)
+        return;
+    while ((f = strstr(p, what))) {
+        buf_add(&out, p, (size_t)(f - p));
+        buf_adds(&out, "****");
+        p = f + n;
+    }
+    if (p == s->data) {
+        buf_release(&out);
+        return;
+    }
+    buf_adds(&out, p);
+    buf_release(s);
+    *s = out;
+}
+
+/* s percent-decoded (malloc'd) */
+static char *
+pct_decode(const char *s)
+{
+    struct buf b = BUF_INIT;
+
+    for (; *s; s++) {
+        if (*s == '%' && hex_digit(s[1]) >= 0 && hex_digit(s[2]) >= 0) {
+            buf_addc(&b, (char)(hex_digit(s[1]) * 16 + hex_digit(s[2])));
+            s += 2;
+        } else {
+            buf_addc(&b, *s);
+        }
+    }
+    return buf_detach(&b, NULL);
+}
+
+/* libpq's message on one line, the password masked (as written and decoded) */
+void
+hist_pg_message(const struct hist_db *h, const char *msg, struct buf *out)
+{
+    const char *c;
+    int space = 0;
+
+    for (c = msg ? msg : ""; *c && out->len < 64 * 1024; c++) {
+        if (*c == '\n' || *c == '\t' || *c == '\r' || *c == ' ') {
+            space = out->len > 0;
+            continue;
+        }
+        if (space)
+            buf_addc(out, ' ');
+        space = 0;
+        buf_addc(out, *c);
+    }
+    if (!out->len)
+        buf_adds(out, "no message");
+    if (h->secret) {
+        char *dec = pct_decode(h->secret);
+
+        mask_in(out, h->secret);
+        mask_in(out, dec);
+        free(dec);
+    }
+    if (out->len > 400) { /* cut after the masking: never half a password */
+        out->len = 400;
+        out->data[400] = 0;
+        buf_adds(out, "...");
+    }
+}
+
+int
+hist_pg_fail(struct hist_db *h, struct buf *err, const char *what)
+{
+    struct buf m = BUF_INIT;
+    const char *st = h->pg_state, *why = "";
+    int rc;
+
+    hist_pg_message(h, h->pg ? PQerrorMessage(h->pg) : "out of memory", &m);
+    if (!strcmp(st, "55P03"))
+        why = "gave up waiting for a lock after lock_timeout (another run or triage held the history's"
+              " write lock or a row; PGOPTIONS='-c lock_timeout=10min' waits longer): ";
+    else if (!strcmp(st, "57014"))
+        why = "a statement ran past statement_timeout (PGOPTIONS='-c statement_timeout=1h' allows more): ";
+    else if (!strcmp(st, "42501") || !strcmp(st, "25006"))
+        why = "the role may not write the history (a read-only role serves 'history' only): ";
+    else if (h->pg && PQstatus(h->pg) == CONNECTION_BAD)
+        why = "the connection to the server was lost: ";
+    rc = kpt_fail(err, KPT_E_IO, "%s: %s%s", what, why, m.data);
+    buf_release(&m);
+    return rc;
+}
+

@@ -17,20 +17,20 @@
 static int
 cluster_merged_into(struct hist_db *h, const char *id, char **into, struct buf *err)
 {
-    sqlite3_stmt *st;
+    struct hq *st;
     int rc, found = 0;
 
     *into = NULL;
     if (hist_prepare(h, "SELECT merged_into FROM clusters WHERE signature_id = ?1", &st, err) < 0)
         return KPT_E_IO;
     hist_bind_text(st, 1, id);
-    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if ((rc = hq_step(st)) == HQ_ROW) {
         found = 1;
         *into = hist_text(st, 0);
-        rc = SQLITE_DONE;
+        rc = HQ_DONE;
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
+    hq_finalize(st);
+    if (rc != HQ_DONE)
         return hist_fail(h, err, "history: reading a cluster");
     return found ? 0 : 1;
 }
@@ -39,16 +39,16 @@ cluster_merged_into(struct hist_db *h, const char *id, char **into, struct buf *
 static int
 set_column(struct hist_db *h, const char *sql, const char *id, const char *v, struct buf *err)
 {
-    sqlite3_stmt *st;
+    struct hq *st;
     int rc;
 
     if (hist_prepare(h, sql, &st, err) < 0)
         return KPT_E_IO;
     hist_bind_text(st, 1, id);
     hist_bind_text(st, 2, v && *v ? v : NULL);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : hist_fail(h, err, "history: recording the decision");
+    rc = hq_step(st);
+    hq_finalize(st);
+    return rc == HQ_DONE ? 0 : hist_fail(h, err, "history: recording the decision");
 }
 
 static int
@@ -81,7 +81,7 @@ hist_triage(struct hist_db *h, const char *sig, const struct hist_decision *d, i
     int rc;
 
     *unknown = 0;
-    if (hist_exec(h, "BEGIN IMMEDIATE", err) < 0)
+    if (hist_exec(h, h->d->begin_write, err) < 0)
         return KPT_E_IO;
     rc = cluster_merged_into(h, sig, &into, err);
     free(into);
@@ -99,7 +99,7 @@ hist_triage(struct hist_db *h, const char *sig, const struct hist_decision *d, i
         goto fail;
     return hist_exec(h, "COMMIT", err);
 fail:
-    sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+    hist_rollback(h);
     return KPT_E_IO;
 }
 
@@ -117,7 +117,7 @@ hist_row_release(struct kpt_trend_row *row)
 int
 hist_row_get(struct hist_db *h, const char *sig, struct kpt_trend_row *row, struct buf *err)
 {
-    sqlite3_stmt *st;
+    struct hq *st;
     int rc, found = 0;
 
     memset(row, 0, sizeof(*row));
@@ -125,16 +125,16 @@ hist_row_get(struct hist_db *h, const char *sig, struct kpt_trend_row *row, stru
                         " WHERE signature_id = ?1", &st, err) < 0)
         return KPT_E_IO;
     hist_bind_text(st, 1, sig);
-    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if ((rc = hq_step(st)) == HQ_ROW) {
         found = 1;
         row->id = hist_text(st, 0);
         row->signature = hist_text(st, 1);
         row->panic_class = hist_text(st, 2);
         row->merged_into = hist_text(st, 3);
-        rc = SQLITE_DONE;
+        rc = HQ_DONE;
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
+    hq_finalize(st);
+    if (rc != HQ_DONE) {
         hist_row_release(row);
         return hist_fail(h, err, "history: reading a cluster");
     }
@@ -220,7 +220,7 @@ sort_rows(struct kpt_trend_table *t)
 static int
 table_runs(struct hist_db *h, size_t runs, struct kpt_trend_table *t, struct buf *err)
 {
-    sqlite3_stmt *st;
+    struct hq *st;
     size_t n = 0, i;
     int rc;
 
@@ -231,16 +231,16 @@ table_runs(struct hist_db *h, size_t runs, struct kpt_trend_table *t, struct buf
     if (hist_prepare(h, "SELECT id, started, files, new_reports FROM runs WHERE ended IS NOT NULL"
                         " ORDER BY id DESC LIMIT ?1", &st, err) < 0)
         return KPT_E_IO;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)runs);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < runs) {
-        t->run_ids[n] = sqlite3_column_int64(st, 0);
-        t->run_start[n] = hist_time(sqlite3_column_text(st, 1));
+    hq_bind_int(st, 1, (int64_t)runs);
+    while ((rc = hq_step(st)) == HQ_ROW && n < runs) {
+        t->run_ids[n] = hq_i64(st, 0);
+        t->run_start[n] = hist_time(hq_str(st, 1));
         t->run_files[n] = hist_count(st, 2);
         t->run_new[n] = hist_count(st, 3);
         n++;
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    hq_finalize(st);
+    if (rc != HQ_DONE && rc != HQ_ROW)
         return hist_fail(h, err, "history: reading the runs");
     t->nruns = n;
     for (i = 0; i < n / 2; i++) { /* oldest first */
@@ -259,18 +259,18 @@ table_runs(struct hist_db *h, size_t runs, struct kpt_trend_table *t, struct buf
     if (hist_prepare(h, "SELECT (SELECT count(*) FROM runs WHERE ended IS NOT NULL),"
                         " (SELECT count(*) FROM reports)", &st, err) < 0)
         return KPT_E_IO;
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    if (hq_step(st) == HQ_ROW) {
         t->runs_ever = hist_count(st, 0);
         t->reports_ever = hist_count(st, 1);
     }
-    sqlite3_finalize(st);
+    hq_finalize(st);
     return 0;
 }
 
 int
 hist_table(struct hist_db *h, size_t runs, struct kpt_trend_table *t, struct buf *err)
 {
-    sqlite3_stmt *st = NULL, *tr = NULL;
+    struct hq *st = NULL, *tr = NULL;
     size_t cap = 0;
     int rc;
 
@@ -289,10 +289,11 @@ hist_table(struct hist_db *h, size_t runs, struct kpt_trend_table *t, struct buf
                      &st, err) < 0 ||
         hist_prepare(h, hist_trend_sql, &tr, err) < 0)
         goto fail;
-    sqlite3_bind_int64(st, 1, t->run_ids[0]);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    hq_bind_int(st, 1, t->run_ids[0]);
+    while ((rc = hq_step(st)) == HQ_ROW) {
         struct kpt_trend_row *row;
-        sqlite3_int64 regressed = sqlite3_column_int64(st, 3), first = sqlite3_column_int64(st, 4);
+        int64_t regressed, first = hq_i64(st, 4);
+        int has_regressed = hq_int(st, 3, &regressed);
 
         VEC_GROW(t->rows, t->nrows + 1, cap);
         row = &t->rows[t->nrows++];
@@ -314,20 +315,20 @@ hist_table(struct hist_db *h, size_t runs, struct kpt_trend_table *t, struct buf
         row->h.new_reports = trend_sum(row, t->nruns);
         if (first >= t->run_ids[0])
             row->h.flag = KPT_HF_NEW;
-        else if (sqlite3_column_type(st, 3) == SQLITE_INTEGER && regressed >= t->run_ids[0])
+        else if (has_regressed && regressed >= t->run_ids[0])
             row->h.flag = KPT_HF_REGRESSED;
     }
-    if (rc != SQLITE_DONE) {
+    if (rc != HQ_DONE) {
         hist_fail(h, err, "history: reading the clusters");
         goto fail;
     }
-    sqlite3_finalize(st);
-    sqlite3_finalize(tr);
+    hq_finalize(st);
+    hq_finalize(tr);
     sort_rows(t);
     return 0;
 fail:
-    sqlite3_finalize(st);
-    sqlite3_finalize(tr);
+    hq_finalize(st);
+    hq_finalize(tr);
     hist_table_release(t);
     return KPT_E_IO;
 }

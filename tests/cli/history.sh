@@ -182,6 +182,28 @@ refused "a history with a trigger in it" trig.db 'triggers or views'
 cp h.db newer.db
 sqlite3 newer.db 'PRAGMA user_version = 99'
 refused "a newer schema" newer.db 'newer kptrace-batch'
+run --history newer2.db -o /dev/null n5 2>/dev/null
+sqlite3 newer2.db 'PRAGMA user_version = 99'
+"$BIN" history newer2.db >/dev/null 2>&1; r1=$?
+side1=$(ls newer2.db-* 2>/dev/null)
+"$BIN" triage newer2.db 0011223344556677 >/dev/null 2>&1; r2=$?
+side2=$(ls newer2.db-* 2>/dev/null)
+run --history newer2.db -o keep.md n5 2>/dev/null; r3=$?
+check "a newer schema: history, triage and a run refuse it (exit 3) and make no -wal or -shm beside it" \
+    sh -c "[ $r1$r2$r3 = 333 ] && [ -z '$side1$side2' ] && [ ! -e newer2.db-wal ] && [ ! -e newer2.db-shm ]"
+# a full file system: said so, not "corrupt" (a 2 MB tmpfs filled up; mounting needs root)
+mkdir full
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=2m tmpfs full 2>/dev/null; then
+    run --history full/h.db -o /dev/null n5 2>/dev/null
+    dd if=/dev/zero of=full/fill bs=4k 2>/dev/null
+    "$BIN" history full/h.db > /dev/null 2> full.err; r1=$?
+    run --history full/h.db -o /dev/null n5 2>> full.err; r2=$?
+    umount full
+    check "a full file system: history and a run exit 3 saying the disk is full, not that the file is corrupt" \
+        sh -c "[ $r1$r2 = 33 ] && [ \$(grep -c 'disk is full' full.err) = 2 ] && ! grep -q corrupt full.err"
+else
+    echo "# SKIP the full file system case: it mounts a small tmpfs, which needs root"
+fi
 run --history "$T" -o keep.md n5 2>/dev/null; rc=$?
 check "a directory as history: exit 3" [ $rc = 3 ]
 run --history "$T/no/such/dir/h.db" -o keep.md n5 2>/dev/null; rc=$?
