@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "ingest/ing_int.h"
+#include "util/hex.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -69,22 +70,6 @@ text_of(struct arena *a, const xmlNode *n)
     return s;
 }
 
-static int
-b64val(int c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return KPT_E_PARSE;
-}
-
 /* base64 (whitespace ignored) -> 7-bit unpacked text (xnu packA/unpackA), NULs stripped */
 static char *
 unpack_panic_info(struct arena *a, const char *b64, size_t max)
@@ -95,7 +80,7 @@ unpack_panic_info(struct arena *a, const char *b64, size_t max)
     char *res;
 
     for (; *b64; b64++) {
-        int v = b64val((unsigned char)*b64);
+        int v = base64_digit((unsigned char)*b64);
 
         if (v < 0)
             continue;

@@ -9,23 +9,12 @@
 #include <string.h>
 
 #include "ingest/ing_int.h"
+#include "util/hex.h"
 #include "util/buf.h"
 #include "util/mem.h"
 
 #define PLACEHOLDER_MAX 4096 /* a decoded text this short without a process is a sentence */
 #define QUOTE_MAX 120        /* bytes of a placeholder quoted in the reason */
-
-static int
-b64_digit(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
 
 /*
  * The JSON string body raw[0..n) (escapes not decoded) as base64 into out: blanks and the
@@ -53,7 +42,7 @@ b64_decode(const char *raw, size_t n, struct buf *out, size_t *bad)
             pad++;
             continue;
         }
-        if ((d = b64_digit(c)) < 0 || pad) {
+        if ((d = base64_digit(c)) < 0 || pad) {
             *bad = i;
             return "not base64";
         }

@@ -172,23 +172,6 @@ sym_cache_parse(struct sym_ctx *s, const struct kdk_mod *m, char *data, size_t l
     return intact;
 }
 
-/* all of buf to fd; KPT_E_IO on a short or failed write */
-static int
-write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return KPT_E_IO;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 void
 sym_cache_write(struct sym_ctx *s)
 {

@@ -382,8 +382,8 @@ int
 kcache_save(struct kcache *k, const char *dir)
 {
     struct buf b = BUF_INIT, path = BUF_INIT, tmp = BUF_INIT;
-    size_t i, off = 0;
-    int fd, j, ret = 0;
+    size_t i;
+    int fd, j, ret = 0, short_write;
 
     if (!k || !k->dirty)
         return 0;
@@ -425,16 +425,8 @@ kcache_save(struct kcache *k, const char *dir)
         goto out;
     }
     cleanup_add_path(tmp.data); /* removed if a signal ends the run before the rename */
-    while (off < b.len) {
-        ssize_t w = write(fd, b.data + off, b.len - off);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            break;
-        off += (size_t)w;
-    }
-    if (close(fd) < 0 || off < b.len || rename(tmp.data, path.data) < 0) {
+    short_write = write_all(fd, b.data, b.len) < 0;
+    if (close(fd) < 0 || short_write || rename(tmp.data, path.data) < 0) {
         unlink(tmp.data);
         ret = KPT_E_IO;
     } else {

@@ -22,6 +22,7 @@
 #include "util/buf.h"
 #include "util/cleanup.h"
 #include "util/diag.h"
+#include "util/readfile.h"
 #include "util/xalloc.h"
 
 #define JOURNAL_MAGIC "kptrace-batch journal 1\n"
@@ -271,7 +272,7 @@ static int
 write_journal(const char *path, struct entry *e, size_t n)
 {
     struct buf b = BUF_INIT;
-    size_t i, off = 0;
+    size_t i;
     int fd;
 
     buf_adds(&b, JOURNAL_MAGIC "R\n");
@@ -286,16 +287,7 @@ write_journal(const char *path, struct entry *e, size_t n)
         buf_addc(&b, '\0');
     }
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    while (fd >= 0 && off < b.len) {
-        ssize_t w = write(fd, b.data + off, b.len - off);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            break;
-        off += (size_t)w;
-    }
-    if (fd < 0 || off < b.len || fsync(fd) < 0) {
+    if (fd < 0 || write_all(fd, b.data, b.len) < 0 || fsync(fd) < 0) {
         diag_printf("cannot write '%s': %s", path, strerror(errno ? errno : EIO));
         if (fd >= 0) {
             close(fd);

@@ -59,3 +59,24 @@ read_regular(const char *path, size_t max, char **data, size_t *len, struct buf 
     *data = buf_detach(&b, len);
     return 0;
 }
+
+int
+write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+
+    while (n) {
+        ssize_t w = write(fd, c, n);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (!w)
+                errno = 0;
+            return KPT_E_IO;
+        }
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
