@@ -2,6 +2,7 @@
  * clu_rules.c - the rule files (SIGNATURES.md §8): built in, or loaded with --rules DIR;
  * compiled once at start-up, a bad pattern reported with its file:line.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 
 #include "cluster/clu.h"
 #include "cluster/clu_int.h"
+#include "util/cursor.h"
 #include "util/err.h"
 #include "util/readfile.h"
 #include "util/xalloc.h"
@@ -185,15 +187,23 @@ over_budget(const char *p)
             double f = *p == '?' ? 1 : 2;
 
             if (*p == '{') {
-                unsigned long m = strtoul(p + 1, NULL, 10), n = m;
-                const char *c = strchr(p, ',') , *e = strchr(p, '}');
+                uint64_t m = 0, n;
+                const char *c = strchr(p, ',') , *e = strchr(p, '}'), *q = p + 1;
 
                 if (!e)
                     return NULL;
-                if (c && c < e)
-                    n = c + 1 < e ? strtoul(c + 1, NULL, 10) : m + 1;
-                if (m > 255 || n > 255)
+                /* digits past 255 fail cur_dec(); no digits ("{,n}") is left to regcomp() */
+                if (q < e && isdigit((unsigned char)*q) && cur_dec(&q, e, &m, 255) < 0)
                     return "pattern repeating more than 255 times";
+                n = m;
+                if (c && c < e && (q = c + 1) < e) { /* "{m,n}"; "{m,}" is open-ended */
+                    if (!isdigit((unsigned char)*q))
+                        n = m + 1;
+                    else if (cur_dec(&q, e, &n, 255) < 0)
+                        return "pattern repeating more than 255 times";
+                } else if (c && c < e) {
+                    n = m + 1;
+                }
                 f = (double)(n > m ? n : m);
                 if (f < 1)
                     f = 1;
@@ -273,8 +283,7 @@ load_classes(struct clu_rules *c, char *text, struct buf *err)
         char *f[4], *p = line;
         int k = 0;
         struct clu_class_row *r;
-        char *end;
-        long n;
+        uint64_t n;
 
         f[k++] = p;
         for (; *p && k < 4; p++)
@@ -286,8 +295,7 @@ load_classes(struct clu_rules *c, char *text, struct buf *err)
             }
         if (k != 4)
             return bad(err, "classes.tsv", lineno, "wants 4 tab-separated columns", line);
-        n = strtol(f[1], &end, 10);
-        if (*end || n < 0 || n > 6)
+        if (cur_field_num(f[1], 10, &n, 6) < 0)
             return bad(err, "classes.tsv", lineno, "N must be 0 to 6", f[1]);
         if (over_budget(f[3]))
             return bad(err, "classes.tsv", lineno, over_budget(f[3]), f[3]);

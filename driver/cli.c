@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "util/cursor.h"
 #include "util/buf.h"
 #include "util/civil.h"
 #include "util/diag.h"
@@ -134,14 +135,9 @@ usage_error(const char *fmt, ...)
 static int
 parse_size(const char *s, size_t min, size_t *out)
 {
-    char *end;
-    uintmax_t v;
+    uint64_t v;
 
-    errno = 0;
-    if (!s || !*s || *s == '-')
-        return -1;
-    v = strtoumax(s, &end, 10);
-    if (errno || *end || v < min || v > SIZE_MAX / 2)
+    if (!s || cur_field_num(s, 10, &v, SIZE_MAX / 2) < 0 || v < min)
         return -1;
     *out = (size_t)v;
     return 0;

@@ -192,7 +192,7 @@ join_cut_copies(struct run *run)
     run->sum.clusters = clu_table_result(run->table, &run->sum.nclusters);
 }
 
-/* outfile_commit()'s decision: the history's rows, committed */
+/* outfile_commit()'s decision: the history's rows (written before the renames), committed */
 static int
 commit_history(void *ctx)
 {
@@ -228,6 +228,13 @@ pipeline_finish(struct run *run, int *ok)
             run->io_error = 1;
     if (run->io_error) {
         diag_printf("writing the outputs failed (disk full?): nothing was replaced");
+        *ok = 0;
+        return KPT_EXIT_START;
+    }
+    /* the history's rows written in its open transaction: a wait for another writer's lock
+     * ends here, before any output is renamed */
+    if (pipeline_hist_write(run) < 0) {
+        diag_printf("the history was not written: nothing was replaced");
         *ok = 0;
         return KPT_EXIT_START;
     }

@@ -112,13 +112,26 @@ pipeline_hist_annotate(struct run *run)
 }
 
 int
+pipeline_hist_write(struct run *run)
+{
+    struct buf err = BUF_INIT;
+
+    if (!run->hist)
+        return 0;
+    if (hist_write(run->hist, &run->sum, &err) < 0)
+        return hist_error(run->o->history, &err);
+    buf_release(&err);
+    return 0;
+}
+
+int
 pipeline_hist_commit(struct run *run)
 {
     struct buf err = BUF_INIT;
 
     if (!run->hist)
         return 0;
-    if (hist_commit(run->hist, &run->sum, &err) < 0)
+    if (hist_commit(run->hist, &err) < 0)
         return hist_error(run->o->history, &err);
     buf_release(&err);
     return 0;

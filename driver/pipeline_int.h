@@ -152,10 +152,12 @@ void pipeline_run_release(struct run *run);
 /* --history (pipeline_hist.c): open the file and begin a run of 'kind' ("run", "merge"), -1
  * when it cannot (said on stderr); a signed report of the run; once the clusters are known,
  * triage's merges applied and what the history says of them (-1: said on stderr); the
- * commit, which pipeline_finish() makes after the outputs are written */
+ * run's rows written, which pipeline_finish() makes once the outputs are written, before
+ * they are renamed; the commit, after the renames */
 int pipeline_hist_start(struct run *run, const char *kind);
 int pipeline_hist_add(struct run *run, const struct kpt_report *r);
 int pipeline_hist_annotate(struct run *run);
+int pipeline_hist_write(struct run *run);
 int pipeline_hist_commit(struct run *run);
 
 #endif

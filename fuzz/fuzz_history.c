@@ -93,7 +93,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
             memset(&sum, 0, sizeof(sum));
             sum.hist = rh;
-            hist_commit(h, &sum, &err);
+            if (hist_write(h, &sum, &err) == 0)
+                hist_commit(h, &err);
         }
         hist_close(h); /* rolled back, unless committed */
     }

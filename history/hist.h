@@ -7,8 +7,9 @@
  * A run takes the file's write lock at its first signed report (its last pass: after
  * symbolication) and writes each report into the history as it comes, in one transaction;
  * once its clusters are known it reads what the history says of them (hist_annotate()),
- * and after the outputs writes its clusters and counts and commits (hist_commit()). A run
- * that stops before the commit adds nothing. Every value from a report reaches the database
+ * and once the outputs are written (not yet renamed) writes its clusters and counts
+ * (hist_write()), then commits after the renames (hist_commit()). A run that stops before
+ * the commit adds nothing. Every value from a report reaches the database
  * as a bound parameter (or as COPY data: never as SQL).
  */
 #ifndef KPT_HIST_H
@@ -76,8 +77,12 @@ const struct hist_target *hist_target(const struct hist_db *h, const char *sig);
  */
 int hist_annotate(struct hist_db *h, const struct kpt_cluster *c, size_t n,
                   const struct kpt_run_hist **out, struct buf *err);
-/* hist_commit() - the run's rows, its counts from s, and the commit; 0 or -1 (rolled back) */
-int hist_commit(struct hist_db *h, const struct kpt_summary *s, struct buf *err);
+/* hist_write() - the run's rows and its counts from s, in its transaction, not yet committed:
+ * every statement that can wait for another writer's lock runs here, before the outputs are
+ * renamed; 0 or -1 (rolled back) */
+int hist_write(struct hist_db *h, const struct kpt_summary *s, struct buf *err);
+/* hist_commit() - the commit of what hist_write() wrote; 0 or -1 (rolled back) */
+int hist_commit(struct hist_db *h, struct buf *err);
 
 /* Triage and the trend table (kptrace-batch triage, kptrace-batch history). */
 

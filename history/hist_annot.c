@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "history/hist_int.h"
+#include "util/cursor.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -28,13 +29,11 @@ static size_t
 find_cluster(const struct by_id *v, size_t n, const unsigned char *hex)
 {
     struct by_id key, *f;
-    char *end;
+    uint64_t id;
 
-    if (!hex)
+    if (!hex || strlen((const char *)hex) != 16 || cur_field_num((const char *)hex, 16, &id, UINT64_MAX) < 0)
         return SIZE_MAX;
-    key.id = strtoull((const char *)hex, &end, 16);
-    if (*end || end - (const char *)hex != 16)
-        return SIZE_MAX;
+    key.id = id;
     f = bsearch(&key, v, n, sizeof(*v), cmp_by_id);
     return f ? f->i : SIZE_MAX;
 }

@@ -69,6 +69,7 @@ struct hist_db {
     struct hist_counts ids; /* PostgreSQL: the run's identities (its copies kept once) */
     struct arena *arena;  /* what *out of hist_annotate() points into */
     int locked;           /* the run's transaction is open: COMMIT or ROLLBACK ends it */
+    int written;          /* hist_write() wrote the run's rows: hist_commit() may commit them */
     int64_t run_id, started;
     const char *kind;
     sqlite3_stmt *add, *old, *known, *add_sig; /* SQLite: a report of the run: new, known; a signature */

@@ -7,8 +7,8 @@
  * staged, then set by set under the run's lock); both leave the run's counts per signature
  * and per build here (as many as the run has clusters and builds) and its signatures in
  * temp.cur_sig, so that hist_annotate() (hist_annot.c) still tells the clusters the history
- * never saw, and hist_commit() writes clusters, their counts of reports, the run's counts
- * and the run, then commits, with the same SQL on either engine.
+ * never saw, and hist_write() writes clusters, their counts of reports, the run's counts
+ * and the run, with the same SQL on either engine; hist_commit() commits them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@
 #include <xxhash.h>
 
 #include "history/hist_int.h"
+#include "util/cursor.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -39,9 +40,10 @@ load_targets(struct hist_db *h, struct buf *err)
         return KPT_E_IO;
     while ((rc = hq_step(st)) == HQ_ROW) {
         struct hist_target *t;
-        char *id = hist_text(st, 1), *end = NULL;
+        char *id = hist_text(st, 1);
+        uint64_t key;
 
-        if (!id || strlen(id) != 16 || (strtoull(id, &end, 16), *end)) {
+        if (!id || strlen(id) != 16 || cur_field_num(id, 16, &key, UINT64_MAX) < 0) {
             free(id); /* a target that is no signature id: no merge */
             continue;
         }
@@ -49,7 +51,7 @@ load_targets(struct hist_db *h, struct buf *err)
         t = &h->targets[h->ntargets++];
         t->from = hist_text(st, 0);
         t->id = id;
-        t->key = strtoull(id, NULL, 16);
+        t->key = key;
         t->signature = hist_text(st, 2);
         t->panic_class = hist_text(st, 3);
         if (!t->from || !t->signature) {
@@ -224,8 +226,19 @@ write_counts(struct hist_db *h, const char *sql, const struct hist_counts *c, st
     return rc == HQ_DONE ? 0 : hist_fail(h, err, "history: writing the run");
 }
 
+/* the run's transaction rolled back, the history as it was before the run */
+static void
+abandon(struct hist_db *h)
+{
+    hist_rollback(h);
+    if (h->db)
+        sqlite3_exec(h->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+    h->locked = 0;
+    h->written = 0;
+}
+
 int
-hist_commit(struct hist_db *h, const struct kpt_summary *s, struct buf *err)
+hist_write(struct hist_db *h, const struct kpt_summary *s, struct buf *err)
 {
     struct hq *st = NULL;
     char when[24];
@@ -284,20 +297,28 @@ hist_commit(struct hist_db *h, const struct kpt_summary *s, struct buf *err)
     if (hq_step(st) != HQ_DONE)
         goto sqlfail;
     hq_finalize(st);
-    st = NULL;
-    if (hist_exec(h, "COMMIT", err) < 0)
-        goto fail;
-    h->locked = 0;
-    return h->db ? hist_exec(h, "PRAGMA foreign_keys = ON", err) : 0;
+    h->written = 1;
+    return 0;
 sqlfail:
     hist_fail(h, err, "history: writing the run");
 fail:
     hq_finalize(st);
-    hist_rollback(h);
-    if (h->db)
-        sqlite3_exec(h->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
-    h->locked = 0;
+    abandon(h);
     return KPT_E_IO;
+}
+
+int
+hist_commit(struct hist_db *h, struct buf *err)
+{
+    if (!h->locked || !h->written)
+        return kpt_fail(err, KPT_E_IO, "history: the run was not written");
+    h->written = 0;
+    if (hist_exec(h, "COMMIT", err) < 0) {
+        abandon(h);
+        return KPT_E_IO;
+    }
+    h->locked = 0;
+    return h->db ? hist_exec(h, "PRAGMA foreign_keys = ON", err) : 0;
 }
 
 void

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "history/hist_int.h"
+#include "util/cursor.h"
 #include "util/civil.h"
 #include "util/err.h"
 #include "util/hex.h"
@@ -67,10 +68,12 @@ pg_sql(const char *sql, int *nparams)
     *nparams = 0;
     for (c = sql; *c; c++) {
         if (*c == '?' && c[1] >= '0' && c[1] <= '9') {
-            int n = (int)strtol(c + 1, NULL, 10);
+            const char *q = c + 1, *end = c + strlen(c);
+            uint64_t n;
 
-            if (n > *nparams)
-                *nparams = n;
+            /* our own SQL's "?N": N is a parameter's number, 1 to 99 */
+            if (!cur_dec(&q, end, &n, 99) && (int)n > *nparams)
+                *nparams = (int)n;
             buf_addc(&b, '$');
         } else {
             buf_addc(&b, *c);

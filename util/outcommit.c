@@ -6,6 +6,7 @@
  * temporary file's, its backup's (empty: the output did not exist) and "DEV:INO" of the
  * temporary file (what a rollback may remove when there was no old output).
  */
+#include "util/cursor.h"
 #include "util/outcommit.h"
 
 #include <errno.h>
@@ -144,8 +145,8 @@ valid_entry(const struct outfile_jentry *e)
 static int
 parse_entry(const char **p, const char *end, struct outfile_jentry *e)
 {
-    const char *f[4];
-    char *stop;
+    const char *f[4], *q, *stop;
+    uint64_t dev, ino;
     size_t k;
 
     for (k = 0; k < 4; k++) {
@@ -159,14 +160,15 @@ parse_entry(const char **p, const char *end, struct outfile_jentry *e)
     e->dest = f[0];
     e->tmp = f[1];
     e->old = f[2];
-    if (f[3][0] < '0' || f[3][0] > '9')
+    /* "DEV:INO", each in range */
+    stop = f[3] + strlen(f[3]);
+    q = f[3];
+    if (cur_dec(&q, stop, &dev, UINT64_MAX) < 0 || cur_lit(&q, stop, ":") < 0 ||
+        cur_dec(&q, stop, &ino, UINT64_MAX) < 0 || q != stop)
         return -1;
-    errno = 0;
-    e->dev = strtoull(f[3], &stop, 10);
-    if (*stop != ':' || stop[1] < '0' || stop[1] > '9')
-        return -1;
-    e->ino = strtoull(stop + 1, &stop, 10);
-    return *stop || errno || !valid_entry(e) ? -1 : 0;
+    e->dev = (dev_t)dev;
+    e->ino = (ino_t)ino;
+    return (uint64_t)e->dev != dev || (uint64_t)e->ino != ino || !valid_entry(e) ? -1 : 0;
 }
 
 int

@@ -1,6 +1,7 @@
 /*
  * outfile.c - outputs that appear whole or not at all (see outfile.h).
  */
+#include "util/cursor.h"
 #include "util/outfile.h"
 
 #include <errno.h>
@@ -81,8 +82,7 @@ static int
 named_fd(const char *path)
 {
     const char *n = NULL;
-    long v;
-    char *end;
+    uint64_t v;
 
     if (!strcmp(path, "/dev/stdout"))
         return 1;
@@ -92,11 +92,9 @@ named_fd(const char *path)
         n = path + 8;
     else if (!strncmp(path, "/proc/self/fd/", 14))
         n = path + 14;
-    if (!n || *n < '0' || *n > '9')
+    if (!n || cur_field_num(n, 10, &v, INT_MAX) < 0)
         return -1;
-    errno = 0;
-    v = strtol(n, &end, 10);
-    return *end || errno || v > INT_MAX ? -1 : (int)v;
+    return (int)v;
 }
 
 /* written in place through a duplicate of descriptor fd */
@@ -307,11 +305,10 @@ outfile_lock(const struct outfile *v, size_t n)
     }
     {
         const char *w = getenv("KPTRACE_BATCH_LOCK_WAIT");
-        char *end;
-        unsigned long secs;
+        uint64_t secs;
 
-        if (w && *w && (secs = strtoul(w, &end, 10), !*end) && secs <= 86400)
-            wait_ms = secs * 1000;
+        if (w && !cur_field_num(w, 10, &secs, 86400))
+            wait_ms = (unsigned long)secs * 1000;
     }
     memset(&fl, 0, sizeof(fl));
     fl.l_type = F_WRLCK;
