@@ -123,6 +123,13 @@ pipeline_read_report(struct run *run, const char *path, const char *why, struct 
     read_input(&run->o->lim, run->arena, path, why, r, 0);
 }
 
+/* a + b, or SIZE_MAX where that would wrap */
+static size_t
+sat_add(size_t a, size_t b)
+{
+    return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
 /*
  * The memory reading and parsing the input at path may hold at once, for the pool's budget,
  * from its size and its first and last bytes (read before the file is): the bytes, the text
@@ -150,10 +157,10 @@ input_bytes(const struct kpt_limits *lim, const char *path)
         size_t isize = (size_t)tail[0] | (size_t)tail[1] << 8 | (size_t)tail[2] << 16 | (size_t)tail[3] << 24;
 
         text = isize >= len && isize <= lim->max_file_bytes ? isize : lim->max_file_bytes;
-        grown = 2 * text;
+        grown = sat_add(text, text);
     }
     close(fd);
-    return len + grown + text;
+    return sat_add(sat_add(len, grown), text); /* --max-file-bytes may be near SIZE_MAX / 2 */
 }
 
 /* on a worker: what the input is, and for a report, what can be done of it without the

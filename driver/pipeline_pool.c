@@ -17,6 +17,7 @@
  * thread, each input worked on and consumed as it is submitted.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -89,7 +90,9 @@ pipeline_pool_new(unsigned jobs, size_t budget, pipeline_work_fn *work, pipeline
     struct pipeline_pool *p = xcalloc(1, sizeof(*p));
     size_t i;
 
-    p->budget = budget;
+    /* a cap that the reservations of every slot (each at most the cap) cannot wrap: 4 slots
+     * a job at -j256 and the walking thread's (8 PiB on a 64-bit system) */
+    p->budget = budget < SIZE_MAX / 2048 ? budget : SIZE_MAX / 2048;
     p->work = work;
     p->consume = consume;
     p->ctx = ctx;
@@ -189,6 +192,8 @@ consume_oldest(struct pipeline_pool *p)
 void
 pipeline_pool_reserve(struct pipeline_pool *p, struct pipeline_job *j, size_t bytes)
 {
+    if (bytes > p->budget) /* read alone, as the oldest: no more than all the budget */
+        bytes = p->budget;
     pthread_mutex_lock(&p->mu);
     /* the oldest job, and the walking thread's, never wait: the one is consumed next, the
      * other is the thread that consumes */

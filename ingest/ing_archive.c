@@ -254,14 +254,14 @@ read_nested(struct areader *ar, const struct buf *data, struct buf *name, int de
 
 /* a hard or symbolic link member: its row says what it links to (nothing is read) */
 static int
-deliver_link(struct areader *ar, struct archive_entry *e, const char *path)
+deliver_link(struct areader *ar, struct archive_entry *e, const char *path, size_t base)
 {
     struct ing_member m;
     const char *hard = archive_entry_hardlink(e);
 
     memset(&m, 0, sizeof(m));
     m.path = path;
-    m.member = strrchr(path, '!') + 1;
+    m.member = path + base + 1; /* after "ARCHIVE!": a '!' of the member's own name stays */
     m.link = hard ? hard : archive_entry_symlink(e) ? archive_entry_symlink(e) : "";
     m.hard_link = hard != NULL;
     if (ar->fn(&m, ar->ctx))
@@ -284,8 +284,8 @@ member_name(struct buf *name, size_t base, struct archive_entry *e, int raw)
 /* one regular member read, delivered (or read as an archive inside); 1 when the archive
  * ends here (damage set, or the callback asked to stop) */
 static int
-one_member(struct areader *ar, struct archive *a, struct archive_entry *e, struct buf *name, int depth,
-           int raw, struct buf *data, struct buf *why)
+one_member(struct areader *ar, struct archive *a, struct archive_entry *e, struct buf *name, size_t base,
+           int depth, int raw, struct buf *data, struct buf *why)
 {
     int fatal = 0, cut = 0;
 
@@ -307,7 +307,7 @@ one_member(struct areader *ar, struct archive *a, struct archive_entry *e, struc
                (data->len < 2 || (unsigned char)data->data[0] != 0x1f)) {
         buf_adds(why, "an archive nested past the depth limit: not read");
     }
-    if (deliver(ar, name->data, raw ? NULL : strrchr(name->data, '!') + 1, why->len ? NULL : data->data,
+    if (deliver(ar, name->data, raw ? NULL : name->data + base + 1, why->len ? NULL : data->data,
                 why->len ? 0 : data->len, why->len ? why->data : NULL))
         return 1;
     if (fatal) {
@@ -373,7 +373,8 @@ read_archive(struct areader *ar, struct archive *a, struct buf *name, int depth,
             goto out;
         }
         member_name(name, base, e, raw);
-        if (link ? deliver_link(ar, e, name->data) : one_member(ar, a, e, name, depth, raw, &data, &why)) {
+        if (link ? deliver_link(ar, e, name->data, base)
+                 : one_member(ar, a, e, name, base, depth, raw, &data, &why)) {
             if (ar->st->damage && !ar->stop)
                 ret = KPT_E_PARSE;
             goto out;

@@ -218,7 +218,7 @@ ing_archive_magic(const unsigned char *d, size_t n)
 int
 ing_compressed_magic(const unsigned char *d, size_t n)
 {
-    return n >= 4 && ((d[0] == 0x1f && d[1] == 0x8b) || !memcmp(d, "BZh", 3) || !memcmp(d, "\xfd" "7zXZ", 5) ||
+    return n >= 4 && ((d[0] == 0x1f && d[1] == 0x8b) || !memcmp(d, "BZh", 3) || (n >= 5 && !memcmp(d, "\xfd" "7zXZ", 5)) ||
                       !memcmp(d, "\x28\xb5\x2f\xfd", 4) || !memcmp(d, "\x04\x22\x4d\x18", 4));
 }
 

@@ -33,7 +33,7 @@ b64_decode(const char *raw, size_t n, struct buf *out, size_t *bad)
 
         if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
             continue;
-        if (c == '\\' && i + 1 < n && strchr("/nrt", raw[i + 1])) {
+        if (c == '\\' && i + 1 < n && raw[i + 1] && strchr("/nrt", raw[i + 1])) {
             if (raw[++i] != '/')
                 continue;
             c = '/';
