@@ -121,6 +121,27 @@ next_line(char **cur, unsigned *lineno, int keep_trailing)
 #define PATTERN_MAX 1024   /* bytes of one pattern */
 #define PATTERN_BUDGET 4096 /* its size with repetitions expanded */
 
+/* the factor of a bound "{m}", "{m,}" or "{m,n}" at [p, e) (e at its '}'): its larger
+ * bound, at least 1; -1 when a bound is past 255 (no digits, as "{,n}", is left to regcomp()) */
+static int
+repeat_count(const char *p, const char *e, double *f)
+{
+    const char *c = memchr(p, ',', (size_t)(e - p));
+    uint64_t m = 0, n;
+
+    if (p < e && isdigit((unsigned char)*p) && cur_dec(&p, e, &m, 255) < 0)
+        return -1;
+    n = m;
+    if (c && (c + 1 == e || !isdigit((unsigned char)c[1])))
+        n = m + 1; /* open-ended */
+    else if (c && (p = c + 1, cur_dec(&p, e, &n, 255) < 0))
+        return -1;
+    *f = (double)(n > m ? n : m);
+    if (*f < 1)
+        *f = 1;
+    return 0;
+}
+
 static const char *
 over_budget(const char *p)
 {
@@ -187,26 +208,12 @@ over_budget(const char *p)
             double f = *p == '?' ? 1 : 2;
 
             if (*p == '{') {
-                uint64_t m = 0, n;
-                const char *c = strchr(p, ',') , *e = strchr(p, '}'), *q = p + 1;
+                const char *e = strchr(p, '}');
 
                 if (!e)
                     return NULL;
-                /* digits past 255 fail cur_dec(); no digits ("{,n}") is left to regcomp() */
-                if (q < e && isdigit((unsigned char)*q) && cur_dec(&q, e, &m, 255) < 0)
+                if (repeat_count(p + 1, e, &f) < 0)
                     return "pattern repeating more than 255 times";
-                n = m;
-                if (c && c < e && (q = c + 1) < e) { /* "{m,n}"; "{m,}" is open-ended */
-                    if (!isdigit((unsigned char)*q))
-                        n = m + 1;
-                    else if (cur_dec(&q, e, &n, 255) < 0)
-                        return "pattern repeating more than 255 times";
-                } else if (c && c < e) {
-                    n = m + 1;
-                }
-                f = (double)(n > m ? n : m);
-                if (f < 1)
-                    f = 1;
                 p = e;
             }
             /* the atom just counted is repeated */

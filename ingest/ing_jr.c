@@ -235,3 +235,22 @@ bad:
     return jr_fail(j, why);
 #undef LEVEL_IS_OBJ
 }
+
+int
+jr_kept_string(struct jr *j, const char **s, size_t *n, int *cut)
+{
+    const char *q;
+
+    *s = NULL;
+    *n = 0;
+    jr_ws(j);
+    if ((q = j->p) >= j->end || *j->p != '"')
+        return jr_skip_value(j);
+    if (jr_raw_string(j, s, n)) {
+        *s = q + 1;
+        *n = (size_t)(j->end - *s);
+        *cut = 1;
+        return KPT_E_PARSE;
+    }
+    return 0;
+}

@@ -134,6 +134,9 @@ const char *jr_string(struct jr *j, struct arena *a);
 /* jr_number() - an unsigned integer into *v (a sign or a fraction makes it not one: *ok 0,
  * the value skipped) */
 int jr_number(struct jr *j, uint64_t *v, int *ok);
+/* jr_kept_string() - a string value's raw bytes kept at *s, *n (0); a string the text cuts:
+ * from its quote to the text's end, *cut set (KPT_E_PARSE); another value: skipped, *s NULL */
+int jr_kept_string(struct jr *j, const char **s, size_t *n, int *cut);
 /* jr_skip_value() - any JSON value, skipped */
 int jr_skip_value(struct jr *j);
 

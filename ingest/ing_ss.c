@@ -502,22 +502,8 @@ body_member(struct jr *j, const char *k, size_t n, void *ctx)
         }
     if (jr_key_is(k, n, "macOSProcessedStackshotData")) {
         /* kept raw: decoded only when the panic is a hang (ing_pss_from()) */
-        const char *s, *q;
-        size_t sn;
-
         c->b->has_pss = 1;
-        jr_ws(j);
-        if ((q = j->p) >= j->end || *j->p != '"')
-            return jr_skip_value(j); /* no string: pss stays NULL */
-        if (jr_raw_string(j, &s, &sn)) {
-            c->b->pss = q + 1;
-            c->b->npss = (size_t)(j->end - c->b->pss);
-            c->b->pss_cut = 1;
-            return KPT_E_PARSE;
-        }
-        c->b->pss = s;
-        c->b->npss = sn;
-        return 0;
+        return jr_kept_string(j, &c->b->pss, &c->b->npss, &c->b->pss_cut);
     }
     if (jr_key_is(k, n, "processByPid") || jr_key_is(k, n, "binaryImages")) {
         /* kept raw, read only when the panic is a hang (cut: up to the end of the body) */

@@ -132,6 +132,21 @@ cp -r "$SRC/cluster/rules/xnusig-1" "$T/rules-br"
 printf 'evil\t3\t-\t(a+)+\\1\n' >> "$T/rules-br/classes.tsv"
 run 3 "rules: a backreference is refused at load" -q --rules "$T/rules-br" -o "$T/r4.md" "$SRC/tests/data/intel-legacy.panic"
 check "rules: ... saying where" grep -q 'classes.tsv:[0-9]*: pattern with a backreference' "$T/err"
+# repeat bounds: past 255 refused, whatever the digits (a bound past 2^64 once read as 0 by
+# a cursor that failed); within it, loaded
+for b in '{256}' '{1,256}' '{99999999999999999999999}' '{2,99999999999999999999999}'; do
+    cp -r "$SRC/cluster/rules/xnusig-1" "$T/rules-rep"
+    printf 'rep\t3\t-\tx%s\n' "$b" >> "$T/rules-rep/classes.tsv"
+    run 3 "rules: a bound $b is refused at load" -q --rules "$T/rules-rep" -o "$T/r5.md" "$SRC/tests/data/intel-legacy.panic"
+    check "rules: ... as repeating more than 255 times" grep -q 'classes.tsv:[0-9]*: pattern repeating more than 255 times' "$T/err"
+    rm -rf "$T/rules-rep"
+done
+for b in '{255}' '{2,}' '{0,3}'; do
+    cp -r "$SRC/cluster/rules/xnusig-1" "$T/rules-rep"
+    printf 'rep\t3\t-\tzzqx%s\n' "$b" >> "$T/rules-rep/classes.tsv"
+    run 0 "rules: a bound $b loads" -q --rules "$T/rules-rep" -o /dev/null "$SRC/tests/data/intel-legacy.panic"
+    rm -rf "$T/rules-rep"
+done
 cp -r "$SRC/cluster/rules/xnusig-1" "$T/rules-nb"
 echo '((x{200}){200}){200}' >> "$T/rules-nb/prefix.txt"
 run 3 "rules: nested bounds over the budget are refused at load" -q --rules "$T/rules-nb" -o "$T/r5.md" "$SRC/tests/data/intel-legacy.panic"
