@@ -56,7 +56,7 @@ HDRS     := $(wildcard util/*.h model/*.h driver/*.h $(STAGES:%=%/*.h))
 TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 FUZZERS  := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 
-.PHONY: all help deps deps-demo check test unit cli-test sanitize check-deps check-cycles check-headers demo \
+.PHONY: all help deps demo-deps check test unit cli-test sanitize check-deps check-cycles check-headers demo \
         install uninstall clean fuzz-regress fuzz fixtures samples sym-test golden bench
 
 all: $(BUILD)/kptrace-batch $(FUZZERS)  ## build the tool (and the fuzz targets, so they cannot rot)

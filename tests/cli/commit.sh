@@ -13,12 +13,18 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
 D=$SRC/tests/data
-if ! command -v strace >/dev/null 2>&1 || ! strace -f -o /dev/null true >/dev/null 2>&1; then
-    echo "# SKIP tests/cli/commit.sh: strace is missing or cannot trace here"
+# strace is how the test holds a rename open: make deps installs it, so its absence fails
+if ! command -v strace >/dev/null 2>&1; then
+    echo "not ok - tests/cli/commit.sh needs strace (make deps installs it: apt-get install strace)"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+if ! strace -f -o /dev/null true >/dev/null 2>&1; then
+    echo "# SKIP tests/cli/commit.sh: strace cannot trace here (ptrace denied)"
     echo "0 passed, 0 failed"
     exit 0
 fi
-command -v sqlite3 >/dev/null 2>&1 || { echo "# SKIP tests/cli/commit.sh: sqlite3 is missing"; exit 0; }
+command -v sqlite3 >/dev/null 2>&1 || { echo "not ok - tests/cli/commit.sh needs sqlite3 (make deps installs it)"; exit 1; }
 
 # the four outputs of a run over one input ($1), in out/, with the history h.db
 outs() { echo "-o out/s.md --csv out/c.csv --reports-csv out/r.csv --json out/j.json"; }
