@@ -419,7 +419,7 @@ hist_close(struct hist_db *h)
     buf_release(&h->stage);
     buf_release(&h->sigstage);
     hist_counts_release(&h->ids);
-    free(h->secret);
+    hist_secrets_free(h->secret);
     if (h->arena)
         arena_free(h->arena);
     free(h->path);

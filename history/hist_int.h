@@ -61,7 +61,7 @@ struct hist_db {
     PGconn *pg;           /* a PostgreSQL history (db is NULL) */
     const struct hist_dialect *d;
     char *path;           /* as messages show it: a URI with its password masked */
-    char *secret;         /* a URI's password, masked out of every message (NULL: none) */
+    char **secret;        /* a URI's passwords, masked out of every message (NULL-terminated) */
     char pg_state[6];     /* the SQLSTATE of PostgreSQL's last error */
     unsigned nstmt;       /* PostgreSQL: statements prepared (their names) */
     struct buf stage;     /* PostgreSQL: the run's reports, as COPY text, not sent yet */
@@ -159,6 +159,8 @@ int hist_pg_end_copy(struct hist_db *h, struct buf *err);
 int hist_pg_flush(struct hist_db *h, struct buf *err);
 /* hist_pg_fail() - PostgreSQL's message for what failed, its password masked */
 int hist_pg_fail(struct hist_db *h, struct buf *err, const char *what);
+/* hist_secrets_free() - h->secret's list and its strings */
+void hist_secrets_free(char **v);
 /* hist_pg_message() - libpq's message msg on one line into out, h's password masked */
 void hist_pg_message(const struct hist_db *h, const char *msg, struct buf *out);
 

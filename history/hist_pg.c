@@ -16,6 +16,7 @@
 
 #include "history/hist_int.h"
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/xalloc.h"
 
 #define PG_CONNECT_TIMEOUT "10" /* seconds, unless the URI or PGCONNECT_TIMEOUT says */
@@ -97,15 +98,16 @@ hist_is_uri(const char *spec)
     return spec && (!strncmp(spec, "postgresql://", 13) || !strncmp(spec, "postgres://", 11));
 }
 
-/* where a URI's user:password@ ends (its last '@' before the path or the parameters: a
- * password written with a raw '@' is masked whole), or NULL; *colon its first ':' (or NULL) */
+/* where a URI's user:password@ ends, as libpq reads it: at an '@' before any '/' (a '?' or
+ * a ':' in between is the password's); the last such '@', so that a password written with a
+ * raw '@' is masked whole; or NULL. *colon its first ':' (or NULL) */
 static const char *
 userinfo(const char *uri, const char **colon)
 {
     const char *p = strstr(uri, "://") + 3, *c, *at = NULL;
 
     *colon = NULL;
-    for (c = p; *c && *c != '/' && *c != '?'; c++)
+    for (c = p; *c && *c != '/'; c++)
         if (*c == '@')
             at = c;
     for (c = p; at && c < at; c++)
@@ -114,6 +116,40 @@ userinfo(const char *uri, const char **colon)
             break;
         }
     return at;
+}
+
+/* the length of "password=" or "sslpassword=" (its name percent-decoded, as libpq decodes
+ * it) that query parameter p starts with, or 0 */
+static size_t
+secret_param(const char *p)
+{
+    char key[16];
+    size_t n = 0;
+    const char *c;
+
+    for (c = p; *c && *c != '=' && *c != '&'; c++) {
+        if (n + 1 >= sizeof(key))
+            return 0;
+        if (*c == '%' && hex_digit(c[1]) >= 0 && hex_digit(c[2]) >= 0) {
+            key[n++] = (char)(hex_digit(c[1]) * 16 + hex_digit(c[2]));
+            c += 2;
+        } else {
+            key[n++] = *c;
+        }
+    }
+    key[n] = 0;
+    if (*c != '=' || (strcmp(key, "password") && strcmp(key, "sslpassword")))
+        return 0;
+    return (size_t)(c + 1 - p);
+}
+
+/* where a URI's query parameters start ('?'), the user:password@ skipped, or NULL */
+static const char *
+params_of(const char *uri)
+{
+    const char *colon, *at = userinfo(uri, &colon);
+
+    return strchr(colon ? at : uri, '?');
 }
 
 char *
@@ -132,13 +168,14 @@ hist_shown(const char *spec)
     } else {
         c = spec;
     }
-    q = strchr(c, '?');
+    q = params_of(spec);
     buf_add(&b, c, q ? (size_t)(q - c) : strlen(c));
-    while (q && *q) { /* each parameter, password's value masked */
+    while (q && *q) { /* each parameter, password's and sslpassword's values masked */
         const char *end = q + 1 + strcspn(q + 1, "&");
+        size_t k = secret_param(q + 1);
 
-        if (!strncmp(q + 1, "password=", 9)) {
-            buf_add(&b, q, 10);
+        if (k) {
+            buf_add(&b, q, 1 + k);
             buf_adds(&b, "****");
         } else {
             buf_add(&b, q, (size_t)(end - q));
@@ -148,18 +185,34 @@ hist_shown(const char *spec)
     return buf_detach(&b, NULL);
 }
 
-/* the URI's password as written (user:PW@ or password=PW), malloc'd, or NULL */
-static char *
-password_of(const char *uri)
+/* the URI's passwords as written (user:PW@, password=PW, sslpassword=PW), a malloc'd
+ * NULL-terminated list */
+static char **
+secrets_of(const char *uri)
 {
     const char *colon, *at = userinfo(uri, &colon), *q;
+    char **v = xcalloc(2, sizeof(*v));
+    size_t n = 0, k;
 
     if (colon && at > colon + 1)
-        return xmemdup0(colon + 1, (size_t)(at - colon - 1));
-    for (q = strchr(uri, '?'); q && *q; q += 1 + strcspn(q + 1, "&"))
-        if (!strncmp(q + 1, "password=", 9) && strcspn(q + 10, "&"))
-            return xmemdup0(q + 10, strcspn(q + 10, "&"));
-    return NULL;
+        v[n++] = xmemdup0(colon + 1, (size_t)(at - colon - 1));
+    for (q = params_of(uri); q && *q; q += 1 + strcspn(q + 1, "&"))
+        if ((k = secret_param(q + 1)) && strcspn(q + 1 + k, "&")) {
+            v = xrealloc(v, st_mult(n + 2, sizeof(*v)));
+            v[n++] = xmemdup0(q + 1 + k, strcspn(q + 1 + k, "&"));
+            v[n] = NULL;
+        }
+    return v;
+}
+
+void
+hist_secrets_free(char **v)
+{
+    size_t i;
+
+    for (i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
 }
 
 static void
@@ -326,7 +379,7 @@ hist_pg_open(const char *uri, int mode, struct hist_db **out, struct buf *err)
     *out = NULL;
     h->d = &hist_postgres;
     h->path = hist_shown(uri);
-    h->secret = password_of(uri);
+    h->secret = secrets_of(uri);
     if ((rc = connect_db(h, uri, err)) < 0 || (rc = schema_version(h, &ver, err)) < 0)
         goto fail;
     if (mode != HIST_CREATE && ver == 0) {
@@ -344,7 +397,7 @@ fail:
     if (h->pg)
         PQfinish(h->pg);
     free(h->path);
-    free(h->secret);
+    hist_secrets_free(h->secret);
     free(h);
     return rc;
 }

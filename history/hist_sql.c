@@ -403,14 +403,48 @@ pct_decode(const char *s)
     return buf_detach(&b, NULL);
 }
 
-/* libpq's message on one line, the password masked (as written and decoded) */
+/* s with the value of each password=VALUE (sslpassword= too: a conninfo's keyword form) as **** */
+static void
+mask_keyword(struct buf *s)
+{
+    struct buf out = BUF_INIT;
+    const char *p = s->data, *f;
+
+    while ((f = strstr(p, "password="))) {
+        f += 9;
+        buf_add(&out, p, (size_t)(f - p));
+        buf_adds(&out, "****");
+        p = f + strcspn(f, " \t\r\n&'\"");
+    }
+    if (p == s->data) {
+        buf_release(&out);
+        return;
+    }
+    buf_adds(&out, p);
+    buf_release(s);
+    *s = out;
+}
+
+/* libpq's message on one line, the passwords masked (as written and decoded) before its
+ * spaces are collapsed: a password holding two spaces, a tab or a newline is masked too */
 void
 hist_pg_message(const struct hist_db *h, const char *msg, struct buf *out)
 {
+    struct buf raw = BUF_INIT;
     const char *c;
+    size_t i;
     int space = 0;
 
-    for (c = msg ? msg : ""; *c && out->len < 64 * 1024; c++) {
+    buf_adds(&raw, msg ? msg : "");
+    for (i = 0; h->secret && h->secret[i]; i++) {
+        char *dec = pct_decode(h->secret[i]);
+
+        mask_in(&raw, h->secret[i]);
+        mask_in(&raw, dec);
+        free(dec);
+    }
+    mask_keyword(&raw);
+    for (c = raw.data; *c && out->len < 64 * 1024; c++) {
         if (*c == '\n' || *c == '\t' || *c == '\r' || *c == ' ') {
             space = out->len > 0;
             continue;
@@ -420,15 +454,9 @@ hist_pg_message(const struct hist_db *h, const char *msg, struct buf *out)
         space = 0;
         buf_addc(out, *c);
     }
+    buf_release(&raw);
     if (!out->len)
         buf_adds(out, "no message");
-    if (h->secret) {
-        char *dec = pct_decode(h->secret);
-
-        mask_in(out, h->secret);
-        mask_in(out, dec);
-        free(dec);
-    }
     if (out->len > 400) { /* cut after the masking: never half a password */
         out->len = 400;
         out->data[400] = 0;

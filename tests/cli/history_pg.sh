@@ -242,6 +242,9 @@ check "a wrong password: exit 3 within seconds, the refusal said, the password n
 "$BIN" history "postgres://kpt@/conc?host=$PG_SOCK&password=WRONG-pw-92" > badq.out 2>badq.err; rc=$?
 check "... given as password=: the same, masked there too" \
     sh -c "[ $rc = 3 ] && ! grep -q 'WRONG-pw-92' badq.out badq.err && grep -q 'password=\*\*\*\*' badq.err"
+"$BIN" history "postgres://kpt:WRONG?pw-93@/conc?host=$PG_SOCK&sslpassword=SSL-pw-94" > badu.out 2>badu.err; rc=$?
+check "... one holding a '?' (libpq's userinfo ends at '@' only), and an sslpassword=: masked too" \
+    sh -c "[ $rc = 3 ] && grep -q 'password authentication failed' badu.err && ! grep -q 'pw-93\|SSL-pw-94' badu.out badu.err && grep -q 'kpt:\*\*\*\*@' badu.err && grep -q 'sslpassword=\*\*\*\*' badu.err"
 
 # -- the password never shown; SQL and odd bytes stored as text -------------------------------
 mkdir -p hostile
