@@ -56,9 +56,8 @@ trend_runs(struct hist_db *h, struct buf *err)
         ids[n] = hq_i64(st, 0);
         starts[n++] = hist_time(hq_str(st, 1));
     }
-    hq_finalize(st);
-    if (rc != HQ_DONE && rc != HQ_ROW)
-        return hist_fail(h, err, "history: reading the runs");
+    if (hq_end(st, rc == HQ_DONE || rc == HQ_ROW, err, "history: reading the runs") < 0)
+        return KPT_E_IO;
     h->rh.ntrend = n + 1;
     {
         int64_t runs;
@@ -142,14 +141,13 @@ build_trends(struct hist_db *h, struct buf *err)
             if (h->trend_ids[k] == run)
                 b[n - 1].trend[k] += hist_count(st, 2);
     }
-    hq_finalize(st);
-    if (rc != HQ_DONE) {
+    if (hq_end(st, rc == HQ_DONE, err, "history: reading the builds") < 0) {
         for (i = 0; i < n; i++) {
             free(b[i].build);
             free(b[i].trend);
         }
         free(b);
-        return hist_fail(h, err, "history: reading the builds");
+        return KPT_E_IO;
     }
     b = add_run_builds(b, &n, &cap, nt, &h->buildc);
     /* most new reports first; keep HIST_BUILDS (selection by repeated maximum: n is small) */
@@ -241,9 +239,8 @@ cluster_counts(struct hist_db *h, struct kpt_cluster_hist *ch, const struct by_i
         return KPT_E_IO;
     while ((rc = hq_step(st)) == HQ_ROW)
         add_total(h, ch, ids, n, hq_str(st, 0), (int64_t)hist_count(st, 1));
-    hq_finalize(st);
-    if (rc != HQ_DONE)
-        return hist_fail(h, err, "history: counting the history's reports");
+    if (hq_end(st, rc == HQ_DONE, err, "history: counting the history's reports") < 0)
+        return KPT_E_IO;
     for (j = 0; j < h->sigc.n; j++)
         add_total(h, ch, ids, n, h->sigc.v[j].key, hist_count_change(&h->sigc.v[j]));
     return 0;

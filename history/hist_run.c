@@ -62,9 +62,8 @@ load_targets(struct hist_db *h, struct buf *err)
             h->ntargets--;
         }
     }
-    hq_finalize(st);
-    if (rc != HQ_DONE)
-        return hist_fail(h, err, "history: reading the merges");
+    if (hq_end(st, rc == HQ_DONE, err, "history: reading the merges") < 0)
+        return KPT_E_IO;
     if (h->ntargets > 1)
         qsort(h->targets, h->ntargets, sizeof(*h->targets), cmp_target);
     return 0;
@@ -171,8 +170,7 @@ exec_run(struct hist_db *h, const char *sql, struct buf *err)
         return KPT_E_IO;
     hq_bind_int(st, 1, h->run_id);
     rc = hq_step(st);
-    hq_finalize(st);
-    return rc == HQ_DONE ? 0 : hist_fail(h, err, "history: writing the run");
+    return hq_end(st, rc == HQ_DONE, err, "history: writing the run");
 }
 
 /* the clusters' counts of reports: each gains the run's new reports and those an earlier
@@ -196,8 +194,7 @@ cluster_totals(struct hist_db *h, struct buf *err)
         rc = hq_step(st);
         hq_reset(st);
     }
-    hq_finalize(st);
-    return rc == HQ_DONE ? 0 : hist_fail(h, err, "history: counting the clusters' reports");
+    return hq_end(st, rc == HQ_DONE, err, "history: counting the clusters' reports");
 }
 
 /* a row of the run for each entry of c with reports of the run: ?1 the run, ?2 the key,
@@ -222,8 +219,7 @@ write_counts(struct hist_db *h, const char *sql, const struct hist_counts *c, st
         rc = hq_step(st);
         hq_reset(st);
     }
-    hq_finalize(st);
-    return rc == HQ_DONE ? 0 : hist_fail(h, err, "history: writing the run");
+    return hq_end(st, rc == HQ_DONE, err, "history: writing the run");
 }
 
 /* the run's transaction rolled back, the history as it was before the run */

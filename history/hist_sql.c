@@ -162,6 +162,15 @@ hq_finalize(struct hq *q)
     free(q);
 }
 
+int
+hq_end(struct hq *q, int ok, struct buf *err, const char *what)
+{
+    int rc = ok ? 0 : hist_fail(q->h, err, what);
+
+    hq_finalize(q);
+    return rc;
+}
+
 void
 hist_bind_text(struct hq *q, int i, const char *s)
 {

@@ -29,9 +29,8 @@ cluster_merged_into(struct hist_db *h, const char *id, char **into, struct buf *
         *into = hist_text(st, 0);
         rc = HQ_DONE;
     }
-    hq_finalize(st);
-    if (rc != HQ_DONE)
-        return hist_fail(h, err, "history: reading a cluster");
+    if (hq_end(st, rc == HQ_DONE, err, "history: reading a cluster") < 0)
+        return KPT_E_IO;
     return found ? 0 : 1;
 }
 
@@ -47,8 +46,7 @@ set_column(struct hist_db *h, const char *sql, const char *id, const char *v, st
     hist_bind_text(st, 1, id);
     hist_bind_text(st, 2, v && *v ? v : NULL);
     rc = hq_step(st);
-    hq_finalize(st);
-    return rc == HQ_DONE ? 0 : hist_fail(h, err, "history: recording the decision");
+    return hq_end(st, rc == HQ_DONE, err, "history: recording the decision");
 }
 
 static int
@@ -133,10 +131,9 @@ hist_row_get(struct hist_db *h, const char *sig, struct kpt_trend_row *row, stru
         row->merged_into = hist_text(st, 3);
         rc = HQ_DONE;
     }
-    hq_finalize(st);
-    if (rc != HQ_DONE) {
+    if (hq_end(st, rc == HQ_DONE, err, "history: reading a cluster") < 0) {
         hist_row_release(row);
-        return hist_fail(h, err, "history: reading a cluster");
+        return KPT_E_IO;
     }
     if (!found)
         return 1;
@@ -239,9 +236,8 @@ table_runs(struct hist_db *h, size_t runs, struct kpt_trend_table *t, struct buf
         t->run_new[n] = hist_count(st, 3);
         n++;
     }
-    hq_finalize(st);
-    if (rc != HQ_DONE && rc != HQ_ROW)
-        return hist_fail(h, err, "history: reading the runs");
+    if (hq_end(st, rc == HQ_DONE || rc == HQ_ROW, err, "history: reading the runs") < 0)
+        return KPT_E_IO;
     t->nruns = n;
     for (i = 0; i < n / 2; i++) { /* oldest first */
         int64_t a = t->run_ids[i], b = t->run_start[i];
