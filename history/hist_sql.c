@@ -94,12 +94,19 @@ hist_prepare(struct hist_db *h, const char *sql, struct hq **q, struct buf *err)
         PGresult *r;
         int rc;
 
+        if (x->nparams > HQ_PARAMS) { /* checked before the server holds a statement */
+            rc = x->nparams;
+            free(text);
+            free(x);
+            return kpt_fail(err, KPT_E_IO, "history: a statement of %d parameters (this build binds at most %d)",
+                            rc, HQ_PARAMS);
+        }
         snprintf(x->name, sizeof(x->name), "kpt%u", ++h->nstmt);
         r = PQprepare(h->pg, x->name, text, 0, NULL);
         rc = pg_result(h, r);
         PQclear(r);
         free(text);
-        if (rc < 0 || x->nparams > HQ_PARAMS) {
+        if (rc < 0) {
             free(x);
             return hist_fail(h, err, "history");
         }
