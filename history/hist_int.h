@@ -103,6 +103,9 @@ void hq_finalize(struct hq *q);
 /* hq_end() - q finalized, hist_fail(what) first unless ok (PostgreSQL's DEALLOCATE resets
  * the message hist_fail() says): 0 or KPT_E_IO */
 int hq_end(struct hq *q, int ok, struct buf *err, const char *what);
+/* hist_pg_text() - s appended to b as PostgreSQL takes text: a byte that is no UTF-8 (a
+ * file name's, say) as U+FFFD; with copy, COPY's escapes for backslash, tab, LF and CR */
+void hist_pg_text(struct buf *b, const char *s, int copy);
 /* hist_bind_text() - s (may be NULL) as parameter i (copied); hq_bind_int() - v */
 void hist_bind_text(struct hq *q, int i, const char *s);
 void hq_bind_int(struct hq *q, int i, int64_t v);

@@ -13,7 +13,6 @@
 
 #include "history/hist_int.h"
 #include "util/err.h"
-#include "util/esc.h"
 #include "util/xalloc.h"
 
 #define STAGE_CHUNK (1024 * 1024) /* bytes of COPY data sent at once */
@@ -23,32 +22,10 @@
 static void
 copy_field(struct buf *b, const char *s, int last)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n;
-
-    if (!s) {
+    if (!s)
         buf_adds(b, "\\N");
-    } else {
-        size_t len = strlen(s), i = 0;
-
-        while (i < len) {
-            unsigned char c = p[i];
-
-            if (c == '\\' || c == '\t' || c == '\n' || c == '\r') {
-                buf_adds(b, c == '\\' ? "\\\\" : c == '\t' ? "\\t" : c == '\n' ? "\\n" : "\\r");
-                i++;
-            } else if (c < 0x80) {
-                buf_addc(b, (char)c);
-                i++;
-            } else if ((n = esc_utf8_len(p + i, len - i)) > 0) {
-                buf_add(b, p + i, n);
-                i += n;
-            } else {
-                buf_adds(b, "\xef\xbf\xbd");
-                i++;
-            }
-        }
-    }
+    else
+        hist_pg_text(b, s, 1);
     buf_addc(b, last ? '\n' : '\t');
 }
 

@@ -12,6 +12,7 @@
 #include "util/cursor.h"
 #include "util/civil.h"
 #include "util/err.h"
+#include "util/esc.h"
 #include "util/hex.h"
 #include "util/xalloc.h"
 
@@ -179,8 +180,35 @@ hq_end(struct hq *q, int ok, struct buf *err, const char *what)
 }
 
 void
+hist_pg_text(struct buf *b, const char *s, int copy)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t len = strlen(s), i = 0, n;
+
+    while (i < len) {
+        unsigned char c = p[i];
+
+        if (copy && (c == '\\' || c == '\t' || c == '\n' || c == '\r')) {
+            buf_adds(b, c == '\\' ? "\\\\" : c == '\t' ? "\\t" : c == '\n' ? "\\n" : "\\r");
+            i++;
+        } else if (c < 0x80) {
+            buf_addc(b, (char)c);
+            i++;
+        } else if ((n = esc_utf8_len(p + i, len - i)) > 0) {
+            buf_add(b, p + i, n);
+            i += n;
+        } else {
+            buf_adds(b, "\xef\xbf\xbd");
+            i++;
+        }
+    }
+}
+
+void
 hist_bind_text(struct hq *q, int i, const char *s)
 {
+    struct buf t = BUF_INIT;
+
     if (q->st) {
         if (s)
             sqlite3_bind_text(q->st, i, s, -1, SQLITE_TRANSIENT);
@@ -191,7 +219,11 @@ hist_bind_text(struct hq *q, int i, const char *s)
     if (i < 1 || i > HQ_PARAMS)
         return;
     free(q->param[i - 1]);
-    q->param[i - 1] = s ? xstrdup(s) : NULL;
+    q->param[i - 1] = NULL;
+    if (s) { /* the server takes UTF-8 only: a file name's odd bytes as U+FFFD, as COPY's */
+        hist_pg_text(&t, s, 0);
+        q->param[i - 1] = buf_detach(&t, NULL);
+    }
 }
 
 void

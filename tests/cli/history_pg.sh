@@ -275,6 +275,9 @@ for f in same-*.md pg-*.md pg-*.json pg-hist.md pg-triage.txt conc*.err conc*.md
 done
 check "the password is in no output, message (-v included), history output nor the database itself" [ $leak = 0 ]
 check "... and the URI is shown masked where a history is named" grep -qF 'kpt:\*\*\*\*@' h.md
+run --history "$hostile" -o /dev/null "$(printf 'hostile/latin1-\351t\351.panic')" 2>latin.err; rc=$?
+check "a name that is no UTF-8 given as an input: the run recorded (exit 0), U+FFFD for its odd bytes among its inputs" \
+    [ "$rc/$(q hostile "SELECT count(*) FROM runs WHERE inputs LIKE '%latin1-' || chr(65533) || 't' || chr(65533) || '.panic%'")" = 0/1 ]
 
 # -- a read-only role ---------------------------------------------------------------------------
 ro=$(uri ro)
