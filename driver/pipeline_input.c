@@ -131,27 +131,19 @@ sat_add(size_t a, size_t b)
 }
 
 /*
- * The memory reading and parsing the input at path may hold at once, for the pool's budget,
- * from its size and its first and last bytes (read before the file is): the bytes, the text
- * gzip makes of them (its trailer's size when that is plausible, else the most
- * --max-file-bytes lets it make; a buffer that grows may hold up to twice that), and the
- * parser's sanitized copy of the text. 0 for what ing_load() will refuse.
+ * The memory reading and parsing the open input fd of len bytes may hold at once, for the
+ * pool's budget, from its size and its first and last bytes (read before the file is): the
+ * bytes, the text gzip makes of them (its trailer's size when that is plausible, else the
+ * most --max-file-bytes lets it make; a buffer that grows may hold up to twice that), and
+ * the parser's sanitized copy of the text.
  */
 static size_t
-input_bytes(const struct kpt_limits *lim, const char *path)
+input_bytes(const struct kpt_limits *lim, int fd, size_t len)
 {
     unsigned char head[2], tail[4];
-    struct stat st;
-    size_t len, text, grown;
-    int fd = lp_open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    size_t text, grown;
 
-    if (fd < 0)
-        return 0;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > lim->max_file_bytes) {
-        close(fd);
-        return 0;
-    }
-    len = text = grown = (size_t)st.st_size;
+    text = grown = len;
     if (len >= 18 && pread(fd, head, 2, 0) == 2 && head[0] == 0x1f && head[1] == 0x8b &&
         pread(fd, tail, 4, (off_t)(len - 4)) == 4) {
         size_t isize = (size_t)tail[0] | (size_t)tail[1] << 8 | (size_t)tail[2] << 16 | (size_t)tail[3] << 24;
@@ -159,7 +151,6 @@ input_bytes(const struct kpt_limits *lim, const char *path)
         text = isize >= len && isize <= lim->max_file_bytes ? isize : lim->max_file_bytes;
         grown = sat_add(text, text);
     }
-    close(fd);
     return sat_add(sat_add(len, grown), text); /* --max-file-bytes may be near SIZE_MAX / 2 */
 }
 
@@ -172,8 +163,8 @@ work(void *ctx, struct pipeline_job *j)
     const struct run *run = ctx;
     struct buf err = BUF_INIT;
     void *data = NULL;
-    size_t len = 0;
-    int unread;
+    size_t len = 0, size;
+    int unread, fd;
 
     j->kind = JOB_REPORT;
     j->is_signed = 0;
@@ -191,9 +182,13 @@ work(void *ctx, struct pipeline_job *j)
     }
     arena_clear(j->arena);
     kpt_report_init(&j->r, j->arena, j->path);
-    /* what reading and parsing it will hold, reserved before any of it is */
-    pipeline_pool_reserve(run->pool, j, input_bytes(&run->o->lim, j->path));
-    unread = ing_load(j->path, &run->o->lim, &data, &len, &err) < 0;
+    /* what reading and parsing it will hold, reserved once it is open, before any of it is
+     * read (one open a file: the bytes it is sized by are the bytes then read) */
+    unread = ing_open(j->path, &run->o->lim, &fd, &size, &err) < 0;
+    if (!unread) {
+        pipeline_pool_reserve(run->pool, j, input_bytes(&run->o->lim, fd, size));
+        unread = ing_read(fd, &run->o->lim, &data, &len, &err) < 0;
+    }
     if (unread ? pipeline_is_archive(run, j->path, 1) : pipeline_is_archive_mem(run, data, len, j->path)) {
         free(data);
         buf_release(&err);

@@ -41,6 +41,7 @@ struct pipeline_pool {
     pipeline_consume_fn *consume;
     void *ctx;
     size_t budget, used;            /* bytes in flight: the cap, and reserved (under mu) */
+    size_t waiting;                 /* jobs waiting for room in the budget (under mu) */
     pthread_cond_t room;            /* under mu: a reservation was released */
     int stopped;                    /* consume said stop: the rest is discarded */
     int stop_ret;                   /* what consume said when it stopped */
@@ -184,7 +185,8 @@ consume_oldest(struct pipeline_pool *p)
     p->slot[i].reserved = 0;
     p->state[i] = SLOT_FREE;
     p->head++; /* the next job is the oldest now: it never waits for the budget */
-    pthread_cond_broadcast(&p->room);
+    if (p->waiting)
+        pthread_cond_broadcast(&p->room);
     pthread_mutex_unlock(&p->mu);
     return ret;
 }
@@ -197,8 +199,11 @@ pipeline_pool_reserve(struct pipeline_pool *p, struct pipeline_job *j, size_t by
     pthread_mutex_lock(&p->mu);
     /* the oldest job, and the walking thread's, never wait: the one is consumed next, the
      * other is the thread that consumes */
-    while (!j->on_consumer && j->seq != p->head && p->used + bytes > p->budget)
+    while (!j->on_consumer && j->seq != p->head && p->used + bytes > p->budget) {
+        p->waiting++;
         pthread_cond_wait(&p->room, &p->mu);
+        p->waiting--;
+    }
     p->used += bytes;
     j->reserved += bytes;
     pthread_mutex_unlock(&p->mu);
@@ -210,7 +215,8 @@ pipeline_pool_settle(struct pipeline_pool *p, struct pipeline_job *j, size_t byt
     pthread_mutex_lock(&p->mu);
     p->used = p->used - j->reserved + bytes;
     j->reserved = bytes;
-    pthread_cond_broadcast(&p->room);
+    if (p->waiting) /* a wake-up a job only when one waits: most runs never do */
+        pthread_cond_broadcast(&p->room);
     pthread_mutex_unlock(&p->mu);
 }
 

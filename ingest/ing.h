@@ -52,6 +52,11 @@ int ing_may_print_names(const void *data, size_t len);
  * (util/err.h).
  */
 int ing_load(const char *path, const struct kpt_limits *lim, void **data, size_t *len, struct buf *err);
+/* ing_open() and ing_read() - ing_load() in two steps, for a caller that sizes what it will
+ * hold between them: the file opened and checked (*fd, its *size; nothing to close on
+ * failure), then read whole and closed */
+int ing_open(const char *path, const struct kpt_limits *lim, int *fd, size_t *size, struct buf *err);
+int ing_read(int fd, const struct kpt_limits *lim, void **data, size_t *len, struct buf *err);
 
 /*
  * Archives (ing_archive.c): zip, tar, cpio, 7z, plain or compressed (gzip, bzip2, xz, zstd,

@@ -17,27 +17,51 @@
 #include "util/xalloc.h"
 
 int
-ing_load(const char *path, const struct kpt_limits *lim, void **data, size_t *len, struct buf *err)
+ing_open(const char *path, const struct kpt_limits *lim, int *fd, size_t *size, struct buf *err)
 {
     struct stat st;
-    struct buf b = BUF_INIT;
     char eb[128];
-    int fd, ret = 0;
+    int ret = 0;
+
+    /* O_NONBLOCK: a FIFO swapped in after the walk must not block the run */
+    *fd = lp_open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC); /* past PATH_MAX too */
+    if (*fd < 0)
+        return kpt_fail(err, KPT_E_IO, "cannot open: %s", kpt_errno_text(errno, eb, sizeof(eb)));
+    if (fstat(*fd, &st) < 0 || !S_ISREG(st.st_mode))
+        ret = kpt_fail(err, KPT_E_IO, "not a regular file");
+    else if ((uint64_t)st.st_size > lim->max_file_bytes)
+        ret = kpt_fail(err, KPT_E_LIMIT, "file is over the file size limit (%zu bytes)", lim->max_file_bytes);
+    if (ret < 0) {
+        close(*fd);
+        *fd = -1;
+        return ret;
+    }
+    *size = (size_t)st.st_size;
+    return 0;
+}
+
+int
+ing_load(const char *path, const struct kpt_limits *lim, void **data, size_t *len, struct buf *err)
+{
+    size_t size;
+    int fd, ret;
 
     *data = NULL;
     *len = 0;
-    /* O_NONBLOCK: a FIFO swapped in after the walk must not block the run */
-    fd = lp_open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC); /* past PATH_MAX too */
-    if (fd < 0)
-        return kpt_fail(err, KPT_E_IO, "cannot open: %s", kpt_errno_text(errno, eb, sizeof(eb)));
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        ret = kpt_fail(err, KPT_E_IO, "not a regular file");
-        goto out;
-    }
-    if ((uint64_t)st.st_size > lim->max_file_bytes) {
-        ret = kpt_fail(err, KPT_E_LIMIT, "file is over the file size limit (%zu bytes)", lim->max_file_bytes);
-        goto out;
-    }
+    if ((ret = ing_open(path, lim, &fd, &size, err)) < 0)
+        return ret;
+    return ing_read(fd, lim, data, len, err);
+}
+
+int
+ing_read(int fd, const struct kpt_limits *lim, void **data, size_t *len, struct buf *err)
+{
+    struct buf b = BUF_INIT;
+    char eb[128];
+    int ret = 0;
+
+    *data = NULL;
+    *len = 0;
     b.max = lim->max_file_bytes + 1;
     for (;;) {
         char chunk[65536];
