@@ -32,27 +32,6 @@ sign_text(struct arena *a, const char *text)
     return id;
 }
 
-static char *
-intel_report(uint64_t slide, const char *build, const char *kext_ver)
-{
-    uint64_t kb = 0xffffff8000200000ull + slide, ks = 0xffffff7f80000000ull + slide * 2;
-    struct buf b = BUF_INIT;
-
-    buf_addf(&b, "panic(cpu 1 caller 0x%016" PRIx64 "): \"lock held: 0x%016" PRIx64 "\"@/x/y/z.c:%d\n",
-             kb + 0x4c2, kb + 0x999, slide ? 77 : 76);
-    buf_addf(&b, "Backtrace (CPU 1), Frame : Return Address\n");
-    buf_addf(&b, "0xffffff83b1b3bb00 : 0x%016" PRIx64 " \n", kb + 0x65d);
-    buf_addf(&b, "0xffffff83b1b3bb50 : 0x%016" PRIx64 " \n", kb + 0x4c2);
-    buf_addf(&b, "0xffffff83b1b3bb90 : 0x%016" PRIx64 " \n", ks + 0x121b);
-    buf_addf(&b, "0xffffff83b1b3bbd0 : 0x%016" PRIx64 " \n", ks + 0x10f0);
-    buf_addf(&b, "      Kernel Extensions in backtrace:\n");
-    buf_addf(&b, "         org.example.fs.zeta(%s)[0D1C2B3A-4F5E-3D6C-8B7A-9F0E1D2C3B4A]@0x%016" PRIx64
-                 "->0x%016" PRIx64 "\n", kext_ver, ks, ks + 0x3ffff);
-    buf_addf(&b, "\nMac OS version:\n%s\nKernel slide:     0x%016" PRIx64 "\nKernel text base: 0x%016" PRIx64 "\n",
-             build, slide, kb);
-    return buf_detach(&b, NULL);
-}
-
 /* r signed from text with rules c (r's strings live in a and c) */
 static void
 sign_report(const struct clu_rules *c, struct arena *a, const char *text, struct kpt_report *r)
@@ -175,8 +154,8 @@ static void
 test_join_cut_kext_list(void **state)
 {
     struct arena *a = arena_new(4096);
-    char *named = intel_report(0x1000000, "19H2", "2.0.1"), *cut = cut_kext_list(named);
-    char *other = intel_report(0x2e00000, "19H2", "2.0.1"), *p;
+    char *named = tl_intel_report(0x1000000, "19H2", "2.0.1"), *cut = cut_kext_list(named);
+    char *other = tl_intel_report(0x2e00000, "19H2", "2.0.1"), *p;
     const char *texts[3], *id, *form;
     size_t count = 0, nc;
     int unnamed;
