@@ -11,13 +11,13 @@
 
 #include "ingest/ing.h"
 #include "ingest/ing_int.h"
+#include "fuzz/fuzz_hang.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 check(struct arena *a, struct kpt_stackshot *ss)
 {
-    struct kpt_report r;
     size_t i, t, f;
 
     if (ss->nprocs > KPT_MAX_SS_PROCS || ss->nthreads > KPT_MAX_SS_THREADS || ss->nimages > KPT_MAX_SS_IMAGES ||
@@ -36,14 +36,7 @@ check(struct arena *a, struct kpt_stackshot *ss)
                 if (th->fimage[f] >= ss->nimages)
                     abort();
         }
-    kpt_report_init(&r, a, "fuzz");
-    r.ss = ss;
-    ing_hang_choose(a, &r, ss->nprocs && ss->procs[0].name ? ss->procs[0].name : "svc", "kernel_task");
-    if (!r.hang || !r.hang->why)
-        abort();
-    for (i = 0; i < r.hang->nframes; i++)
-        if (!r.hang->frames[i].image || r.hang->frames[i].addr != r.hang->frames[i].image->load + r.hang->frames[i].img_off)
-            abort();
+    fuzz_check_hang(a, ss);
 }
 
 /* the bytes as base64 */

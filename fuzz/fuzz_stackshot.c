@@ -9,6 +9,7 @@
 
 #include "ingest/ing.h"
 #include "ingest/ing_int.h"
+#include "fuzz/fuzz_hang.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,15 +32,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (ss->procs[i].nturnstile > KPT_MAX_SS_INFO || ss->procs[i].nwait > KPT_MAX_SS_INFO)
             abort();
     }
-    kpt_report_init(&r, a, "fuzz");
-    r.ss = ss;
-    /* the first process's name as the starved party, and a name no process has */
-    ing_hang_choose(a, &r, ss->nprocs && ss->procs[0].name ? ss->procs[0].name : "svc", "kernel_task");
-    if (!r.hang || !r.hang->why)
-        abort();
-    for (i = 0; i < r.hang->nframes; i++)
-        if (!r.hang->frames[i].image || r.hang->frames[i].addr != r.hang->frames[i].image->load + r.hang->frames[i].img_off)
-            abort();
+    fuzz_check_hang(a, ss);
     {
         /* the same bytes as the body of a watchdog .ips */
         static const char head[] = "{\"bug_type\":\"210\"}\n{\"panicString\":\"panic(cpu 0 caller 0x1): userspace watchdog timeout: no successful checkins from svc in 120 seconds\",";
