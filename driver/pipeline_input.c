@@ -16,6 +16,7 @@
 #include "driver/pipeline_int.h"
 #include "ingest/ing.h"
 #include "symbolicate/sym.h"
+#include "util/bytes.h"
 #include "util/buf.h"
 #include "util/diag.h"
 #include "util/err.h"
@@ -146,7 +147,7 @@ input_bytes(const struct kpt_limits *lim, int fd, size_t len)
     text = grown = len;
     if (len >= 18 && pread(fd, head, 2, 0) == 2 && head[0] == 0x1f && head[1] == 0x8b &&
         pread(fd, tail, 4, (off_t)(len - 4)) == 4) {
-        size_t isize = (size_t)tail[0] | (size_t)tail[1] << 8 | (size_t)tail[2] << 16 | (size_t)tail[3] << 24;
+        size_t isize = le32(tail); /* gzip's ISIZE */
 
         text = isize >= len && isize <= lim->max_file_bytes ? isize : lim->max_file_bytes;
         grown = sat_add(text, text);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "history/hist_int.h"
+#include "util/bytes.h"
 #include "util/civil.h"
 #include "util/err.h"
 #include "util/xalloc.h"
@@ -217,7 +218,7 @@ dir_writable(const char *path)
 static int32_t
 header_int(const unsigned char *p)
 {
-    return (int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+    return (int32_t)be32(p);
 }
 
 /* the file's header before SQLite opens it: with no -wal beside it (no writer's changes

@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "ingest/ing_int.h"
+#include "util/bytes.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -74,18 +75,6 @@ ing_archive_reader(int raw)
 fail:
     archive_read_free(a);
     return NULL;
-}
-
-static unsigned
-le16(const unsigned char *p)
-{
-    return (unsigned)p[0] | (unsigned)p[1] << 8;
-}
-
-static uint32_t
-le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 struct cdent {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ingest/ing_int.h"
+#include "util/bytes.h"
 #include "util/hex.h"
 #include "util/buf.h"
 #include "util/mem.h"
@@ -76,7 +77,7 @@ is_kcdata(const unsigned char *d, size_t n)
 
     if (n < 16)
         return 0;
-    v = (uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 24;
+    v = le32(d);
     for (i = 0; i < sizeof(magic) / sizeof(magic[0]); i++)
         if (v == magic[i])
             return 1;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/bytes.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -16,24 +17,6 @@
 #define LC_SEGMENT_64 0x19u
 #define LC_UUID 0x1bu
 #define MAX_CMDS_BYTES (16u << 20)
-
-static uint32_t
-le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t
-le64(const uint8_t *p)
-{
-    return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
-static uint32_t
-be32(const uint8_t *p)
-{
-    return (uint32_t)p[3] | (uint32_t)p[2] << 8 | (uint32_t)p[1] << 16 | (uint32_t)p[0] << 24;
-}
 
 /* one thin 64-bit image at d[0..n) */
 static int
