@@ -22,10 +22,11 @@
 #include "model/model.h"
 #include "util/buf.h"
 
-#define CLU_ALGO "xnusig/1-draft4" /* draft3: classes from xnu's panic strings, kext panics by
-                                     message, machine checks, culprits of every kext; draft4:
-                                     lock timeouts past interrupt entry, T2 and Apple silicon
-                                     classes, frameless Intel traps by their site */
+#define CLU_ALGO                                                                                   \
+    "xnusig/1-draft4"                  /* draft3: classes from xnu's panic strings, kext panics by \
+                                         message, machine checks, culprits of every kext; draft4:  \
+                                         lock timeouts past interrupt entry, T2 and Apple silicon  \
+                                         classes, frameless Intel traps by their site */
 #define CLU_SEED 0x786e757369670000ull /* "xnusig" + two zero bytes */
 
 struct clu_rules;
@@ -61,18 +62,20 @@ const char *clu_mask(struct arena *a, const char *s, size_t cap);
 const char *clu_reduce_name(const struct clu_rules *c, struct arena *a, const char *name);
 /* clu_classify() - class name and "name=value" fields (key fields first, fine-only ones
  * prefixed '~') of a cleaned message; returns N, the number of significant frames. */
-int clu_classify(const struct clu_rules *c, struct arena *a, const char *msg,
-                 const char **cls, const char ***fields, size_t *nfields, size_t *row);
+int clu_classify(const struct clu_rules *c, struct arena *a, const char *msg, const char **cls,
+                 const char ***fields, size_t *nfields, size_t *row);
 
 /* clu_classify_origin() - clu_classify(), with the rows of class CLU_KEXT_PANIC tried too
  * when kext_origin says the panic() was a kext's own */
 #define CLU_KEXT_PANIC "kext_panic"
-int clu_classify_origin(const struct clu_rules *c, struct arena *a, const char *msg, int kext_origin,
-                        const char **cls, const char ***fields, size_t *nfields, size_t *row);
+int clu_classify_origin(const struct clu_rules *c, struct arena *a, const char *msg,
+                        int kext_origin, const char **cls, const char ***fields, size_t *nfields,
+                        size_t *row);
 /* clu_classify_at() - clu_classify_origin(), with the rows whose pattern starts "^@" tried
  * on "@LOC MESSAGE" when the message named its source file (loc: its basename, or NULL) */
 int clu_classify_at(const struct clu_rules *c, struct arena *a, const char *msg, const char *loc,
-                    int kext_origin, const char **cls, const char ***fields, size_t *nfields, size_t *row);
+                    int kext_origin, const char **cls, const char ***fields, size_t *nfields,
+                    size_t *row);
 
 /* clu_canon() - the canonical serialization (§5.2) into out. */
 void clu_canon(struct buf *out, const char *kind, const char *cls, const char *const *fields,
@@ -95,7 +98,8 @@ void clu_add(struct clu_table *t, const struct kpt_report *r);
 /* clu_table_merge() - add a cluster of another run's state: its seqs map to this run's
  * through map[0..nmap) (the place of each of its reports among all the merged ones; map
  * NULL: the same run's, as they are). */
-void clu_table_merge(struct clu_table *t, const struct kpt_cluster *c, const size_t *map, size_t nmap);
+void clu_table_merge(struct clu_table *t, const struct kpt_cluster *c, const size_t *map,
+                     size_t nmap);
 
 /* clu_table_result() - the clusters, by count then id; owned by t, valid until the next
  * clu_add(), clu_table_merge() or clu_table_free(). */

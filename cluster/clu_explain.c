@@ -8,16 +8,20 @@
 #include "cluster/clu_walk.h"
 
 static const char *const trust_name[] = {
-    "", "", "kept: within 0x1000 of its symbol",
+    "",
+    "",
+    "kept: within 0x1000 of its symbol",
     "kept, approximate: the kernel printed it, within 64 KiB of its symbol",
     "dropped: too far past its symbol for a name the report printed",
 };
-static const char *const disp_name[] = { "beyond", "plumbing", "skipped", "irrelevant",
-                                         "recursion", "prefix", "significant", "tail", "entry" };
+static const char *const disp_name[] = { "beyond",      "plumbing",  "skipped",
+                                         "irrelevant",  "recursion", "prefix",
+                                         "significant", "tail",      "entry" };
 
 /* the list entry that decided a token's fate, as "file:line", for --explain */
 static const char *
-rule_of(const struct clu_rules *c, struct arena *a, enum kpt_arch arch, enum disp d, const char *tok)
+rule_of(const struct clu_rules *c, struct arena *a, enum kpt_arch arch, enum disp d,
+        const char *tok)
 {
     const struct clu_list_entry *e = NULL;
     enum clu_list which = CLU_NLISTS;
@@ -38,7 +42,10 @@ rule_of(const struct clu_rules *c, struct arena *a, enum kpt_arch arch, enum dis
         if (!(e = clu_lists_which(c, which = CLU_INTR_ENTRY, tok)))
             e = clu_lists_which(c, which = CLU_LOCK_SPIN, tok);
         break;
-    case D_BEYOND: case D_SKIPPED: case D_RECURSION: case D_SIGNIFICANT: break;
+    case D_BEYOND:
+    case D_SKIPPED:
+    case D_RECURSION:
+    case D_SIGNIFICANT: break;
     }
     return e && which < CLU_NLISTS ? arena_printf(a, "%s:%u", c->lists[which].file, e->line) : "";
 }
@@ -61,8 +68,8 @@ explain_hang(const struct kpt_report *r, struct buf *ex)
     for (i = 0; i < h->nwalk; i++)
         buf_addf(ex, "         %s\n", h->walk[i]);
     if (h->process)
-        buf_addf(ex, "         chosen: thread %" PRIu64 "%s%s%s of %s (pid %lld), %s: %s\n", h->thread,
-                 h->thread_name ? " \"" : "", h->thread_name ? h->thread_name : "",
+        buf_addf(ex, "         chosen: thread %" PRIu64 "%s%s%s of %s (pid %lld), %s: %s\n",
+                 h->thread, h->thread_name ? " \"" : "", h->thread_name ? h->thread_name : "",
                  h->thread_name ? "\"" : "", h->process, (long long)h->pid,
                  h->state ? h->state : "-", h->why);
     for (i = 0; i < h->ndisp; i++)
@@ -76,7 +83,7 @@ explain_hang(const struct kpt_report *r, struct buf *ex)
 /* --explain: w as text */
 void
 clu_explain_walk(const struct clu_rules *c, struct arena *a, const struct kpt_report *r,
-        const struct walk *w, struct buf *ex)
+                 const struct walk *w, struct buf *ex)
 {
     const char *kdk = kpt_kdk_match_name(r->kdk_match);
     size_t i;
@@ -100,12 +107,16 @@ clu_explain_walk(const struct clu_rules *c, struct arena *a, const struct kpt_re
         buf_addf(ex, "window   %zu tokens, last plumbing #%zu, walk starts at #%zu\n", w->window,
                  w->last_plumb, w->start);
     else if (w->anchored)
-        buf_addf(ex, "window   %zu tokens, no plumbing named; walk starts at #%zu, the frame returning into panic()'s caller\n",
+        buf_addf(ex,
+                 "window   %zu tokens, no plumbing named; walk starts at #%zu, the frame returning "
+                 "into panic()'s caller\n",
                  w->window, w->start);
     else
         buf_addf(ex, "window   %zu tokens, no plumbing named; walk starts at #0\n", w->window);
     if (w->entry_skipped)
-        buf_addf(ex, "entry    a lock timeout under interrupt entry: walk starts at #%zu, the interrupted code\n",
+        buf_addf(ex,
+                 "entry    a lock timeout under interrupt entry: walk starts at #%zu, the "
+                 "interrupted code\n",
                  w->start);
     for (i = 0; i < w->ntok; i++) {
         const struct kpt_frame *f = &r->frames[w->tok[i].frame];
@@ -113,7 +124,9 @@ clu_explain_walk(const struct clu_rules *c, struct arena *a, const struct kpt_re
         buf_addf(ex, "  #%-3zu %-12s %-56s %-26s %s\n", i, disp_name[w->disp[i]], w->tok[i].text,
                  rule_of(c, a, r->arch, w->disp[i], w->tok[i].text), kpt_frame_display(a, f));
         if (w->tok[i].trust >= T_NEAR)
-            buf_addf(ex, "        name %s + 0x%" PRIx64 " printed by %s: %s (§4.1: 0x%x; 0x%x for the kernel's)\n",
+            buf_addf(ex,
+                     "        name %s + 0x%" PRIx64
+                     " printed by %s: %s (§4.1: 0x%x; 0x%x for the kernel's)\n",
                      f->function, f->func_off, f->sym_module ? f->sym_module : "-",
                      trust_name[w->tok[i].trust], TRUST_KEXT, TRUST_KERNEL);
         buf_addf(ex, "        placed %s\n", kpt_place_name(f->placed_by));
@@ -121,11 +134,13 @@ clu_explain_walk(const struct clu_rules *c, struct arena *a, const struct kpt_re
     if (r->nframes && w->tok[w->ntok ? w->ntok - 1 : 0].frame + 1 < r->nframes)
         buf_addf(ex, "  (frames past #%zu collapsed or beyond the %d-token limit)\n",
                  w->ntok ? w->ntok - 1 : 0, MAX_TOKENS);
-    buf_addf(ex, "quality  %s (%zu of %zu significant frames named)%s\n", kpt_quality_name(r->quality),
-             w->named_sig, w->sig,
-             w->fault_keyed == 2 ? "; keyed on the trap's site (a register near the faulting pc, a NULL-page "
-                                   "field), since no frame is named"
-             : w->fault_keyed ? "; keyed on the faulting pc, since no frame is placed" : "");
+    buf_addf(ex, "quality  %s (%zu of %zu significant frames named)%s\n",
+             kpt_quality_name(r->quality), w->named_sig, w->sig,
+             w->fault_keyed == 2
+                 ? "; keyed on the trap's site (a register near the faulting pc, a NULL-page "
+                   "field), since no frame is named"
+             : w->fault_keyed ? "; keyed on the faulting pc, since no frame is placed"
+                              : "");
     if (w->kext_origin && !strcmp(w->cls, CLU_KEXT_PANIC))
         buf_adds(ex, "origin   panic() called by a kext: keyed on its message, frames fine-only\n");
     {
@@ -133,11 +148,18 @@ clu_explain_walk(const struct clu_rules *c, struct arena *a, const struct kpt_re
         const char *form = clu_join_form(a, r->signature, &unnamed);
 
         if (form && unnamed)
-            buf_addf(ex, "join     a kext frame no listed kext covers (the kext list cut?): in a run, shown under "
-                         "the one named cluster that reads %s (with several, apart)\n", form);
-        else if (r->quality == KPT_Q_LOWSYM && r->culprit && w->nitems && !strcmp(w->items[0], "~lowsym"))
-            buf_addf(ex, "join     unnamed frames: in a run, shown under the one named cluster of coarse key %s "
-                         "(with several, apart)\n", r->coarse_id);
+            buf_addf(ex,
+                     "join     a kext frame no listed kext covers (the kext list cut?): in a run, "
+                     "shown under "
+                     "the one named cluster that reads %s (with several, apart)\n",
+                     form);
+        else if (r->quality == KPT_Q_LOWSYM && r->culprit && w->nitems &&
+                 !strcmp(w->items[0], "~lowsym"))
+            buf_addf(ex,
+                     "join     unnamed frames: in a run, shown under the one named cluster of "
+                     "coarse key %s "
+                     "(with several, apart)\n",
+                     r->coarse_id);
     }
     buf_addf(ex, "culprit  %s\n", r->culprit ? r->culprit : "-");
     buf_addf(ex, "primary  %s  %s\n", r->sig_id, r->signature);

@@ -26,8 +26,8 @@ static void
 note(struct kpt_hang *h, struct arena *a, size_t i, const char *what, const char *tok,
      const char *why, const struct kpt_frame *f)
 {
-    h->disp[h->ndisp++] = arena_printf(a, "#%-3zu %-13s %-48s %-22s %s", i, what, tok, why,
-                                       kpt_frame_display(a, f));
+    h->disp[h->ndisp++] =
+        arena_printf(a, "#%-3zu %-13s %-48s %-22s %s", i, what, tok, why, kpt_frame_display(a, f));
 }
 
 void
@@ -66,7 +66,8 @@ clu_hang_site(const struct clu_rules *c, struct arena *a, struct kpt_report *r)
             break;
     }
     if (i < n && tok[i].named && clu_lists_match(c, CLU_HANG_IDLE, tok[i].text)) {
-        note(h, a, i, "idle", tok[i].text, rule(c, a, CLU_HANG_IDLE, tok[i].text), &h->frames[tok[i].frame]);
+        note(h, a, i, "idle", tok[i].text, rule(c, a, CLU_HANG_IDLE, tok[i].text),
+             &h->frames[tok[i].frame]);
         h->site_why = arena_printf(a, "an idle wait (%s), not a hang", tok[i].text);
         return;
     }

@@ -19,9 +19,20 @@ struct clu_rule_src {
 extern const struct clu_rule_src clu_builtin_rules[];
 extern const size_t clu_builtin_nrules;
 
-enum clu_list { CLU_PLUMB_COMMON, CLU_PLUMB_X86, CLU_PLUMB_ARM, CLU_IRRELEVANT, CLU_PREFIX,
-                CLU_TAIL, CLU_KERNEL_MODULES, CLU_HANG_WAIT, CLU_HANG_IDLE, CLU_INTR_ENTRY, CLU_LOCK_SPIN,
-                CLU_NLISTS };
+enum clu_list {
+    CLU_PLUMB_COMMON,
+    CLU_PLUMB_X86,
+    CLU_PLUMB_ARM,
+    CLU_IRRELEVANT,
+    CLU_PREFIX,
+    CLU_TAIL,
+    CLU_KERNEL_MODULES,
+    CLU_HANG_WAIT,
+    CLU_HANG_IDLE,
+    CLU_INTR_ENTRY,
+    CLU_LOCK_SPIN,
+    CLU_NLISTS
+};
 
 struct clu_class_row {
     char *cls, *fields;
@@ -50,7 +61,7 @@ struct clu_rules {
     size_t nrows;
     struct clu_list_rules lists[CLU_NLISTS];
     struct strv sections, clones; /* literal text (never empty: v NULL-terminated) */
-    int frames;                /* N of the classes whose row says 3 (--frames) */
+    int frames;                   /* N of the classes whose row says 3 (--frames) */
     char digest[17];
 };
 
@@ -58,8 +69,8 @@ struct clu_rules {
 #define MAX_TOKENS 40
 /* §4.1 step 2: how far past its symbol a name the report printed is trusted (stripped
  * binaries name the nearest export; xnu has functions far over 4 KiB) */
-#define TRUST_KEXT 0x1000          /* a kext's; and the kernel's exact bound */
-#define TRUST_KERNEL (64u << 10)   /* the kernel's, shown as approximate past TRUST_KEXT */
+#define TRUST_KEXT 0x1000        /* a kext's; and the kernel's exact bound */
+#define TRUST_KERNEL (64u << 10) /* the kernel's, shown as approximate past TRUST_KEXT */
 enum trust { T_NONE, T_LLDB, T_NEAR, T_APPROX, T_FAR }; /* how a frame's name was judged */
 struct tok {
     const char *text;   /* the key token */

@@ -36,8 +36,8 @@ kext_module(const char *s, size_t n)
 
         if (ch == '.')
             dots++;
-        else if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                   ch == '-' || ch == '_'))
+        else if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                   (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'))
             return 0;
     }
     return dots > 0 && s[0] != '.' && s[n - 1] != '.';

@@ -210,8 +210,8 @@ mask(struct arena *a, const char *s, size_t cap, int decimals)
             for (k = 2; is_hex(s[i + k]); k++)
                 ;
             tag = "<hex>";
-        } else if (decimals && isdigit((unsigned char)s[i]) && !isalpha((unsigned char)prev) && prev != '_' &&
-                   prev != '.' && !isdigit((unsigned char)prev)) {
+        } else if (decimals && isdigit((unsigned char)s[i]) && !isalpha((unsigned char)prev) &&
+                   prev != '_' && prev != '.' && !isdigit((unsigned char)prev)) {
             for (k = 0; isdigit((unsigned char)s[i + k]); k++)
                 ;
             if (isalpha((unsigned char)s[i + k]) || s[i + k] == '_') {
@@ -377,7 +377,8 @@ clu_classify_origin(const struct clu_rules *c, struct arena *a, const char *msg,
 
 int
 clu_classify_at(const struct clu_rules *c, struct arena *a, const char *msg, const char *loc,
-                int kext_origin, const char **cls, const char ***fields, size_t *nfields, size_t *row)
+                int kext_origin, const char **cls, const char ***fields, size_t *nfields,
+                size_t *row)
 {
     regmatch_t m[10];
     size_t i;

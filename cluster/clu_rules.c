@@ -23,13 +23,20 @@ static const struct {
     const char *name;
     int list; /* enum clu_list, or -1 */
 } rule_files[] = {
-    { "classes.tsv", -1 },          { "clones.txt", -1 },
-    { "hang-idle.txt", CLU_HANG_IDLE }, { "hang-wait.txt", CLU_HANG_WAIT },
-    { "interrupt-entry.txt", CLU_INTR_ENTRY }, { "irrelevant.txt", CLU_IRRELEVANT },
-    { "kernel-modules.txt", CLU_KERNEL_MODULES }, { "lock-spin.txt", CLU_LOCK_SPIN },
-    { "plumbing-arm64.txt", CLU_PLUMB_ARM }, { "plumbing-common.txt", CLU_PLUMB_COMMON },
-    { "plumbing-x86_64.txt", CLU_PLUMB_X86 }, { "prefix.txt", CLU_PREFIX },
-    { "sections.txt", -1 },         { "tail.txt", CLU_TAIL },
+    { "classes.tsv", -1 },
+    { "clones.txt", -1 },
+    { "hang-idle.txt", CLU_HANG_IDLE },
+    { "hang-wait.txt", CLU_HANG_WAIT },
+    { "interrupt-entry.txt", CLU_INTR_ENTRY },
+    { "irrelevant.txt", CLU_IRRELEVANT },
+    { "kernel-modules.txt", CLU_KERNEL_MODULES },
+    { "lock-spin.txt", CLU_LOCK_SPIN },
+    { "plumbing-arm64.txt", CLU_PLUMB_ARM },
+    { "plumbing-common.txt", CLU_PLUMB_COMMON },
+    { "plumbing-x86_64.txt", CLU_PLUMB_X86 },
+    { "prefix.txt", CLU_PREFIX },
+    { "sections.txt", -1 },
+    { "tail.txt", CLU_TAIL },
 };
 #define NFILES (sizeof(rule_files) / sizeof(rule_files[0]))
 
@@ -118,7 +125,7 @@ next_line(char **cur, unsigned *lineno, int keep_trailing)
  * its bounded repetitions are expanded, estimated here: an atom counts 1, a group the
  * largest of its alternatives, '*' and '+' double, {m,n} multiplies by its larger bound.
  */
-#define PATTERN_MAX 1024   /* bytes of one pattern */
+#define PATTERN_MAX 1024    /* bytes of one pattern */
 #define PATTERN_BUDGET 4096 /* its size with repetitions expanded */
 
 /* the factor of a bound "{m}", "{m,}" or "{m,n}" at [p, e) (e at its '}'): its larger
@@ -204,7 +211,10 @@ over_budget(const char *p)
             sum = 0;
             last = 0;
             continue;
-        case '*': case '+': case '?': case '{': {
+        case '*':
+        case '+':
+        case '?':
+        case '{': {
             double f = *p == '?' ? 1 : 2;
 
             if (*p == '{') {
@@ -223,8 +233,7 @@ over_budget(const char *p)
                 return "pattern over the complexity budget (nested repetitions expand past 4096)";
             continue;
         }
-        default:
-            break;
+        default: break;
         }
         sum += atom;
         last = atom;
@@ -383,7 +392,8 @@ clu_rules_load(const char *dir, struct clu_rules **out, struct buf *err)
 }
 
 int
-clu_rules_load_with(const char *name, const char *text, size_t len, struct clu_rules **out, struct buf *err)
+clu_rules_load_with(const char *name, const char *text, size_t len, struct clu_rules **out,
+                    struct buf *err)
 {
     struct rule_text over;
 

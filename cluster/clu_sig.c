@@ -19,8 +19,6 @@ kext_tok(const struct tok *t)
     return t->module && !t->kernel;
 }
 
-
-
 /* the readable form: class[v1; v2] | item | item, at most SIG_MAX bytes */
 static const char *
 readable(struct arena *a, const char *cls, const char *const *fields, size_t nf,
@@ -67,7 +65,6 @@ classify_text(struct arena *a, const char *msg)
     t = arena_strndup(a, msg, n);
     return t;
 }
-
 
 /* what one key is computed from (§5): its kind, the class, the fields and the items; the
  * fine key's extras (NULL for the others) */
@@ -133,7 +130,6 @@ kext_origin(const struct kpt_report *r, const struct walk *w)
     }
     return w->start < w->ntok && w->tok[w->start].module && !w->tok[w->start].kernel;
 }
-
 
 /* the suspect a report names itself (Suspected bundle:, Failing driver:), or NULL */
 static const char *
@@ -345,17 +341,22 @@ set_quality(struct kpt_report *r, struct walk *w)
     }
 }
 
-
 /* §5: the three keys, and the readable forms */
 static void
 set_keys(struct arena *a, struct kpt_report *r, struct walk *w)
 {
     const char *extras[WALK_MAX + 1], *coarse_item = r->culprit ? r->culprit : "-";
-    struct key_in primary = { "primary", w->cls, w->key_fields, w->nkey, w->items, w->nitems, NULL, 0 };
+    struct key_in primary = { "primary", w->cls,    w->key_fields, w->nkey,
+                              w->items,  w->nitems, NULL,          0 };
     struct key_in coarse = { "coarse", w->cls, w->key_fields, w->nkey, &coarse_item, 1, NULL, 0 };
-    struct key_in fine = { "fine", w->cls, (const char *const *)w->fields, w->nfields,
-                           w->n_sig > 0 ? w->items : w->walked, w->n_sig > 0 ? w->nitems : w->nwalked,
-                           extras, 0 };
+    struct key_in fine = { "fine",
+                           w->cls,
+                           (const char *const *)w->fields,
+                           w->nfields,
+                           w->n_sig > 0 ? w->items : w->walked,
+                           w->n_sig > 0 ? w->nitems : w->nwalked,
+                           extras,
+                           0 };
     struct buf canon = BUF_INIT;
     size_t i;
 
@@ -365,7 +366,9 @@ set_keys(struct arena *a, struct kpt_report *r, struct walk *w)
     for (i = w->start; i < w->ntok && fine.ne < WALK_MAX; i++)
         extras[fine.ne++] = w->tok[i].fine;
     if (r->src_file)
-        extras[fine.ne++] = arena_printf(a, "loc=%s:%u", strrchr(r->src_file, '/') ? strrchr(r->src_file, '/') + 1 : r->src_file, r->src_line);
+        extras[fine.ne++] = arena_printf(
+            a, "loc=%s:%u", strrchr(r->src_file, '/') ? strrchr(r->src_file, '/') + 1 : r->src_file,
+            r->src_line);
     key(a, &fine, &canon, &r->fine_id);
     r->signature = readable(a, w->cls, w->key_fields, w->nkey, w->items, w->nitems);
     r->coarse = readable(a, w->cls, w->key_fields, w->nkey, &coarse_item, 1);
@@ -398,8 +401,6 @@ compute(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct
             r->nresolved++;
     clu_hang_site(c, a, r);
 }
-
-
 
 void
 clu_sign(const struct clu_rules *c, struct arena *a, struct kpt_report *r)

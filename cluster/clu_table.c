@@ -17,7 +17,7 @@
 #include "util/xalloc.h"
 
 #define REP_FRAMES_MAX 64 /* frames kept of the representative */
-#define FIELDS_MAX 32 /* histograms of kpt_cluster_fields past this many are not pooled */
+#define FIELDS_MAX 32     /* histograms of kpt_cluster_fields past this many are not pooled */
 
 struct clu_table {
     int keep_members;
@@ -40,7 +40,8 @@ clu_table_new(int keep_members)
     /* a histogram's values are pooled unless they carry the cluster's own keys (its fine
      * keys, its hang sites and services): those no other cluster shares */
     for (f = kpt_cluster_fields, k = 0; f->name && k < FIELDS_MAX; f++, k++)
-        t->pooled[k] = f->type == KPT_FT_HIST && strcmp(f->name, "fine_keys") && strncmp(f->name, "hang_", 5);
+        t->pooled[k] =
+            f->type == KPT_FT_HIST && strcmp(f->name, "fine_keys") && strncmp(f->name, "hang_", 5);
     return t;
 }
 
@@ -199,7 +200,8 @@ static void
 set_ident(struct kpt_cluster *c, const char *id_hex, const char *signature, const char *coarse_id,
           const char *coarse, const char *fields)
 {
-    const char *in[5] = { id_hex ? id_hex : "", signature ? signature : "", coarse_id, coarse, fields };
+    const char *in[5] = { id_hex ? id_hex : "", signature ? signature : "", coarse_id, coarse,
+                          fields };
     char *out[5];
 
     strings_block(in, out, 5, 0);
@@ -369,13 +371,13 @@ clu_add(struct clu_table *t, const struct kpt_report *r)
         add_member(c, r->seq);
 }
 
-
 /* ---- merging states (kptrace-batch merge) ---- */
 
 static void
 copy_rep(struct clu_table *t, struct kpt_cluster *c, const struct kpt_cluster *src)
 {
-    set_rep(&t->pool, c, src->rep_path, src->message, (const char *const *)src->rep_frames, src->rep_nframes);
+    set_rep(&t->pool, c, src->rep_path, src->message, (const char *const *)src->rep_frames,
+            src->rep_nframes);
     c->rep_when = src->rep_when;
     c->rep_frames_all = src->rep_frames_all;
     c->rep_named = src->rep_named;
@@ -399,7 +401,8 @@ merge_group(struct clu_table *t, struct kpt_cluster *c, const struct kpt_cluster
     case KPT_SM_KEY:
         if (fresh) {
             set_ident(c, src->id_hex, src->signature, NULL, NULL, src->fields);
-            c->panic_class = (char *)clu_pool_str(&t->pool, src->panic_class ? src->panic_class : "");
+            c->panic_class =
+                (char *)clu_pool_str(&t->pool, src->panic_class ? src->panic_class : "");
             c->first_seq = c->culprit_seq = SIZE_MAX;
         }
         break;
@@ -429,8 +432,7 @@ merge_group(struct clu_table *t, struct kpt_cluster *c, const struct kpt_cluster
             for (i = 0; i < src->nmembers; i++)
                 add_member_owned(c, mapped(src->members[i], map, nmap));
         break;
-    default:
-        break;
+    default: break;
     }
 }
 

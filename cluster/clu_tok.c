@@ -10,7 +10,6 @@
 #include "cluster/clu_int.h"
 #include "util/buf.h"
 
-
 /* ---- name reduction (§4.1 step 4) ---- */
 
 static int
@@ -185,9 +184,9 @@ clu_tokens(const struct clu_rules *c, struct arena *a, const struct kpt_report *
             const struct kpt_kext *kx = k.kernel ? NULL : kext_of(r, mod);
 
             k.text = mod;
-            k.fine = kx && kx->has_uuid
-                         ? arena_printf(a, "%s+0x%" PRIx64 "@%s", mod, f->mod_off, kpt_uuid_text(a, kx->uuid))
-                         : arena_printf(a, "%s+0x%" PRIx64, mod, f->mod_off);
+            k.fine = kx && kx->has_uuid ? arena_printf(a, "%s+0x%" PRIx64 "@%s", mod, f->mod_off,
+                                                       kpt_uuid_text(a, kx->uuid))
+                                        : arena_printf(a, "%s+0x%" PRIx64, mod, f->mod_off);
         } else {
             /* placed nowhere: on Intel before macOS 11, kext space still says "a kext" */
             if (r->arch == KPT_ARCH_X86_64 && (f->addr >> 32) == 0xffffff7f)
@@ -200,4 +199,3 @@ clu_tokens(const struct clu_rules *c, struct arena *a, const struct kpt_report *
     }
     return n;
 }
-

@@ -75,8 +75,9 @@ trap_site(const struct clu_rules *c, struct arena *a, struct kpt_report *r, stru
     struct tok ft;
     const char *reg;
 
-    if (strcmp(w->cls, "x86_trap") || r->arch != KPT_ARCH_X86_64 || w->n_sig <= 0 || !r->has_fault ||
-        w->named_sig || names_a_kext(w) || clu_tokens(c, a, r, &r->fault, 1, &ft) != 1)
+    if (strcmp(w->cls, "x86_trap") || r->arch != KPT_ARCH_X86_64 || w->n_sig <= 0 ||
+        !r->has_fault || w->named_sig || names_a_kext(w) ||
+        clu_tokens(c, a, r, &r->fault, 1, &ft) != 1)
         return 0;
     if (ft.module ? !ft.kernel : (r->fault.addr >> 32) != 0xffffff80u)
         return 0; /* placed outside the kernel, or unplaced outside its half */

@@ -10,8 +10,17 @@
 #define WINDOW 16
 #define WALK_MAX 6
 
-enum disp { D_BEYOND, D_PLUMBING, D_SKIPPED, D_IRRELEVANT, D_RECURSION, D_PREFIX, D_SIGNIFICANT,
-            D_TAIL, D_ENTRY };
+enum disp {
+    D_BEYOND,
+    D_PLUMBING,
+    D_SKIPPED,
+    D_IRRELEVANT,
+    D_RECURSION,
+    D_PREFIX,
+    D_SIGNIFICANT,
+    D_TAIL,
+    D_ENTRY
+};
 
 /* everything a signature was computed from, for --explain */
 struct walk {
@@ -23,8 +32,8 @@ struct walk {
     size_t ntok, window, start, last_plumb;
     int have_plumb, anchored;
     int entry_skipped; /* a lock timeout's interrupt entry was skipped (§4.2, draft4) */
-    int kext_origin; /* the panic() was a kext's own (§3.3 kext_panic) */
-    int fault_keyed; /* keyed on the faulting pc: the frames said nothing (2: the trap's site) */
+    int kext_origin;   /* the panic() was a kext's own (§3.3 kext_panic) */
+    int fault_keyed;   /* keyed on the faulting pc: the frames said nothing (2: the trap's site) */
     size_t sig, named_sig; /* significant tokens; of them named */
     const char *primary_canon;
     /* the walk's results the keys are made of */
@@ -35,7 +44,8 @@ struct walk {
 
 /* clu_trap_items() - a trap or abort whose frames say nothing: its items from the faulting pc
  * (clu_trap.c) */
-void clu_trap_items(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct walk *w);
+void clu_trap_items(const struct clu_rules *c, struct arena *a, struct kpt_report *r,
+                    struct walk *w);
 /* clu_explain_walk() - w as --explain's text (clu_explain.c) */
 void clu_explain_walk(const struct clu_rules *c, struct arena *a, const struct kpt_report *r,
                       const struct walk *w, struct buf *ex);

@@ -65,8 +65,7 @@ static const char usage_text[] =
     "      --rules DIR          signature rules (classes.tsv, plumbing-*.txt, ...) instead of\n"
     "                           the built-in xnusig-1 set; a bad pattern stops the run\n"
     "      --compare-rules DIR  sign every report with DIR's rules too: the summary ends with\n"
-    "                           the clusters they would merge, split or rename\n"
-;
+    "                           the clusters they would merge, split or rename\n";
 
 static const char usage_text2[] =
     "\n"
@@ -143,12 +142,44 @@ parse_size(const char *s, size_t min, size_t *out)
     return 0;
 }
 
-enum { OPT_CSV = 256, OPT_REPORTS_CSV, OPT_JSON, OPT_MAX_FILE, OPT_MAX_LINE, OPT_MAX_FRAMES,
-       OPT_KDK_ROOT, OPT_KEXT, OPT_LLDB, OPT_NO_SYM, OPT_CACHE, OPT_NO_CACHE, OPT_TRACE,
-       OPT_LLDB_TIMEOUT, OPT_LLDB_LOG, OPT_RULES, OPT_EXPLAIN, OPT_BASELINE, OPT_SINCE,
-       OPT_UNTIL, OPT_BUILD, OPT_COMPARE, OPT_PLOT, OPT_FRAMES, OPT_STATE, OPT_COMPARE_RULES, OPT_HTML,
-       OPT_HISTORY, OPT_STATUS, OPT_BUG, OPT_NOTE, OPT_MERGE_INTO, OPT_UNMERGE, OPT_RUNS,
-       OPT_MAX_ARCHIVE, OPT_MAX_MEMBERS };
+enum {
+    OPT_CSV = 256,
+    OPT_REPORTS_CSV,
+    OPT_JSON,
+    OPT_MAX_FILE,
+    OPT_MAX_LINE,
+    OPT_MAX_FRAMES,
+    OPT_KDK_ROOT,
+    OPT_KEXT,
+    OPT_LLDB,
+    OPT_NO_SYM,
+    OPT_CACHE,
+    OPT_NO_CACHE,
+    OPT_TRACE,
+    OPT_LLDB_TIMEOUT,
+    OPT_LLDB_LOG,
+    OPT_RULES,
+    OPT_EXPLAIN,
+    OPT_BASELINE,
+    OPT_SINCE,
+    OPT_UNTIL,
+    OPT_BUILD,
+    OPT_COMPARE,
+    OPT_PLOT,
+    OPT_FRAMES,
+    OPT_STATE,
+    OPT_COMPARE_RULES,
+    OPT_HTML,
+    OPT_HISTORY,
+    OPT_STATUS,
+    OPT_BUG,
+    OPT_NOTE,
+    OPT_MERGE_INTO,
+    OPT_UNMERGE,
+    OPT_RUNS,
+    OPT_MAX_ARCHIVE,
+    OPT_MAX_MEMBERS
+};
 
 /* push() - append s to the vector (*v, *n) of capacity *cap (VEC_GROW: geometric) */
 static void
@@ -219,10 +250,12 @@ parse_kptrace(int argc, char **argv, struct kpt_opts *o)
         if (!strcmp(a, "-h") || !strcmp(a, "-help") || !strcmp(a, "--help")) {
             fputs("usage: kptrace [-report PATH] [-kdk DIR] [-kext PATH]... [-lldb PATH]\n"
                   "Prints the symbolicated backtrace of one panic report (default: the newest\n"
-                  "in /Library/Logs/DiagnosticReports).\n", stdout);
+                  "in /Library/Logs/DiagnosticReports).\n",
+                  stdout);
             return 1;
         }
-        if (!v || (strcmp(a, "-report") && strcmp(a, "-kdk") && strcmp(a, "-kext") && strcmp(a, "-lldb"))) {
+        if (!v || (strcmp(a, "-report") && strcmp(a, "-kdk") && strcmp(a, "-kext") &&
+                   strcmp(a, "-lldb"))) {
             usage_error("kptrace: unknown or incomplete flag '%s'", a);
             return -1;
         }
@@ -409,21 +442,11 @@ opt_one(int c, int argc, char **argv, struct kpt_opts *o)
         fputs(usage_text, stdout);
         fputs(usage_text2, stdout);
         return 1;
-    case 'V':
-        printf("kptrace-batch %s\n", KPT_VERSION);
-        return 1;
-    case 'k':
-        push(&o->kdks, &o->nkdks, &o->kdks_cap, optarg);
-        return 0;
-    case OPT_KDK_ROOT:
-        push(&o->roots, &o->nroots, &o->roots_cap, optarg);
-        return 0;
-    case OPT_KEXT:
-        push(&o->kexts, &o->nkexts, &o->kexts_cap, optarg);
-        return 0;
-    case OPT_BUILD:
-        push(&o->builds, &o->nbuilds, &o->builds_cap, optarg);
-        return 0;
+    case 'V': printf("kptrace-batch %s\n", KPT_VERSION); return 1;
+    case 'k': push(&o->kdks, &o->nkdks, &o->kdks_cap, optarg); return 0;
+    case OPT_KDK_ROOT: push(&o->roots, &o->nroots, &o->roots_cap, optarg); return 0;
+    case OPT_KEXT: push(&o->kexts, &o->nkexts, &o->kexts_cap, optarg); return 0;
+    case OPT_BUILD: push(&o->builds, &o->nbuilds, &o->builds_cap, optarg); return 0;
     case OPT_STATUS:
         if (kpt_triage_parse(optarg, &t) < 0) {
             usage_error("--status needs open, fixed or ignored, not '%s'", optarg);
@@ -431,8 +454,7 @@ opt_one(int c, int argc, char **argv, struct kpt_opts *o)
         }
         o->t_status = optarg;
         return 0;
-    case OPT_RUNS:
-        return opt_range(c, optarg, 1, 1000, "a number", &o->history_runs);
+    case OPT_RUNS: return opt_range(c, optarg, 1, 1000, "a number", &o->history_runs);
     case OPT_FRAMES:
         if (opt_range(c, optarg, 1, 6, "a number", &n) < 0)
             return -1;
@@ -451,7 +473,8 @@ opt_one(int c, int argc, char **argv, struct kpt_opts *o)
     case OPT_SINCE:
     case OPT_UNTIL:
         if (civil_parse_date(optarg, c == OPT_SINCE ? &o->since : &o->until) < 0) {
-            usage_error("--%s needs a date YYYY-MM-DD[THH:MM[:SS]] (UTC), not '%s'", opt_name(c), optarg);
+            usage_error("--%s needs a date YYYY-MM-DD[THH:MM[:SS]] (UTC), not '%s'", opt_name(c),
+                        optarg);
             return -1;
         }
         *(c == OPT_SINCE ? &o->has_since : &o->has_until) = 1;
@@ -464,12 +487,8 @@ opt_one(int c, int argc, char **argv, struct kpt_opts *o)
         o->build_a = optarg;
         o->build_b = argv[optind++];
         return 0;
-    case ':':
-        usage_error("option '%s' needs a value", argv[optind - 1]);
-        return -1;
-    default:
-        usage_error("unknown option '%s'", argv[optind - 1]);
-        return -1;
+    case ':': usage_error("option '%s' needs a value", argv[optind - 1]); return -1;
+    default: usage_error("unknown option '%s'", argv[optind - 1]); return -1;
     }
 }
 
@@ -488,7 +507,8 @@ parse_history_cmd(int argc, char **argv, struct kpt_opts *o)
         usage_error("%s", "--merge-into and --unmerge exclude each other");
         return -1;
     }
-    if (o->history || o->output || o->csv || o->json || o->html || o->state || o->trace || o->explain) {
+    if (o->history || o->output || o->csv || o->json || o->html || o->state || o->trace ||
+        o->explain) {
         usage_error("'kptrace-batch %s' takes none of the run's options", cmd);
         return -1;
     }
@@ -505,8 +525,8 @@ parse_merge_cmd(int argc, char **argv, struct kpt_opts *o)
         usage_error("%s", "--history records runs: not with --trace or --explain");
         return -1;
     }
-    if (o->trace || o->explain || o->has_since || o->has_until || o->nbuilds || o->rules || o->frames ||
-        o->compare_rules) {
+    if (o->trace || o->explain || o->has_since || o->has_until || o->nbuilds || o->rules ||
+        o->frames || o->compare_rules) {
         usage_error("%s", "merge takes output options only: filters, rules and --frames belong to "
                           "the shards' runs");
         return -1;
@@ -528,17 +548,18 @@ parse_run(int argc, char **argv, struct kpt_opts *o)
         usage_error("%s", "--history records runs: not with --trace or --explain");
         return -1;
     }
-    if (optind < argc &&
-        (!strcmp(argv[optind], "merge") || !strcmp(argv[optind], "triage") || !strcmp(argv[optind], "history"))) {
+    if (optind < argc && (!strcmp(argv[optind], "merge") || !strcmp(argv[optind], "triage") ||
+                          !strcmp(argv[optind], "history"))) {
         /* 'kptrace-batch -q merge ...': a subcommand after an option, not a path (a folder of
          * that name is ./merge) */
         usage_error("'%s' is a subcommand: it comes first (kptrace-batch %s [options] ...); a "
-                    "folder of that name is ./%s", argv[optind], argv[optind], argv[optind]);
+                    "folder of that name is ./%s",
+                    argv[optind], argv[optind], argv[optind]);
         return -1;
     }
     if (optind < argc && cli_near_command(argv[optind])) { /* 'merg', 'histroy': no path */
-        usage_error("'%s' is no file and no command: did you mean 'kptrace-batch %s'?", argv[optind],
-                    cli_near_command(argv[optind]));
+        usage_error("'%s' is no file and no command: did you mean 'kptrace-batch %s'?",
+                    argv[optind], cli_near_command(argv[optind]));
         return -1;
     }
     if (optind >= argc && !o->trace) {
@@ -569,7 +590,8 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
     prog = prog ? prog + 1 : argv[0];
     if (!strcmp(prog, "kptrace"))
         return parse_kptrace(argc, argv, o);
-    if (argc > 1 && (!strcmp(argv[1], "merge") || !strcmp(argv[1], "triage") || !strcmp(argv[1], "history"))) {
+    if (argc > 1 &&
+        (!strcmp(argv[1], "merge") || !strcmp(argv[1], "triage") || !strcmp(argv[1], "history"))) {
         o->merge = !strcmp(argv[1], "merge");
         o->triage = !strcmp(argv[1], "triage");
         o->history_table = !strcmp(argv[1], "history");

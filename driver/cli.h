@@ -26,7 +26,7 @@ struct kpt_opts {
     const char **kdks, **roots, **kexts;
     size_t nkdks, nroots, nkexts;
     const char *lldb, *cache, *lldb_log;
-    const char *rules; /* --rules DIR, or NULL for the built-in signature rules */
+    const char *rules;         /* --rules DIR, or NULL for the built-in signature rules */
     const char *compare_rules; /* --compare-rules DIR: what these rules would change */
     /* triage */
     const char *baseline, *plot, *html, *build_a, *build_b;
@@ -34,9 +34,9 @@ struct kpt_opts {
     size_t nbuilds;
     size_t kdks_cap, roots_cap, kexts_cap, builds_cap; /* the owned arrays' capacities */
     int64_t since, until;
-    int frames; /* --frames N, 0: the rules' default 3 */
-    const char *state; /* --emit-state FILE */
-    int merge;         /* 'kptrace-batch merge STATE...': paths are states */
+    int frames;          /* --frames N, 0: the rules' default 3 */
+    const char *state;   /* --emit-state FILE */
+    int merge;           /* 'kptrace-batch merge STATE...': paths are states */
     const char *history; /* --history FILE: record the run, and say what the history knows */
     /* 'kptrace-batch triage DB SIGNATURE_ID [...]': paths are DB and the id */
     int triage;

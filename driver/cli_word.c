@@ -30,7 +30,8 @@ distance(const char *a, size_t na, const char *b, size_t nb)
                 best = d[i - 1][j] + 1;
             if (d[i][j - 1] + 1 < best)
                 best = d[i][j - 1] + 1;
-            if (i > 1 && j > 1 && ca == (b[j - 2] | 0x20) && (a[i - 2] | 0x20) == cb && d[i - 2][j - 2] + 1 < best)
+            if (i > 1 && j > 1 && ca == (b[j - 2] | 0x20) && (a[i - 2] | 0x20) == cb &&
+                d[i - 2][j - 2] + 1 < best)
                 best = d[i - 2][j - 2] + 1;
             d[i][j] = best;
         }
@@ -44,7 +45,8 @@ cli_near_command(const char *word)
     const char *near = NULL;
     struct stat st;
 
-    if (n < 3 || n > 31 || strspn(word, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != n)
+    if (n < 3 || n > 31 ||
+        strspn(word, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != n)
         return NULL; /* no command word: a path */
     if (lstat(word, &st) == 0 || errno != ENOENT)
         return NULL; /* a file (or one that cannot be looked at): read as one */

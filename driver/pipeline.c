@@ -72,8 +72,8 @@ pipeline_verbose_counts(const struct kpt_symstats *st)
 {
     diag_printf("symbols: %zu kernels and %zu kexts catalogued; %zu distinct lookups, "
                 "%zu from the cache, %zu sent to lldb (%zu failed), %zu lldb processes started",
-                st->kernels, st->kexts, st->lookups, st->cache_hits, st->lldb_lookups, st->lldb_failed,
-            st->lldb_starts);
+                st->kernels, st->kexts, st->lookups, st->cache_hits, st->lldb_lookups,
+                st->lldb_failed, st->lldb_starts);
 }
 
 int
@@ -93,7 +93,8 @@ load_baseline(const char *path, struct kpt_baseline *base)
         diag_printf("--baseline: %s", err.data);
     } else if (base->algo && strcmp(base->algo, CLU_ALGO)) {
         diag_printf("--baseline: made with %s, this run is %s: keys are not comparable (an alias "
-                    "table would be needed)", base->algo, CLU_ALGO);
+                    "table would be needed)",
+                    base->algo, CLU_ALGO);
         ret = KPT_E_FORMAT;
     }
     buf_release(&err);
@@ -142,11 +143,12 @@ pipeline_close_outputs(struct run *run, int ok)
 static void
 write_summary(struct run *run)
 {
-    if (!run->io_error && ((run->out[OUT_MD].f && rep_markdown(run->out[OUT_MD].f, &run->sum) < 0) ||
-                           (run->out[OUT_CSV].f && rep_clusters_csv(run->out[OUT_CSV].f, &run->sum) < 0) ||
-                           (run->out[OUT_JSON].f && rep_json_end(run->out[OUT_JSON].f, &run->sum) < 0) ||
-                           (run->out[OUT_PLOT].f && rep_plot_svg(run->out[OUT_PLOT].f, &run->sum) < 0) ||
-                           (run->out[OUT_HTML].f && rep_html(run->out[OUT_HTML].f, &run->sum) < 0)))
+    if (!run->io_error &&
+        ((run->out[OUT_MD].f && rep_markdown(run->out[OUT_MD].f, &run->sum) < 0) ||
+         (run->out[OUT_CSV].f && rep_clusters_csv(run->out[OUT_CSV].f, &run->sum) < 0) ||
+         (run->out[OUT_JSON].f && rep_json_end(run->out[OUT_JSON].f, &run->sum) < 0) ||
+         (run->out[OUT_PLOT].f && rep_plot_svg(run->out[OUT_PLOT].f, &run->sum) < 0) ||
+         (run->out[OUT_HTML].f && rep_html(run->out[OUT_HTML].f, &run->sum) < 0)))
         run->io_error = 1;
     if (!run->io_error && run->out[OUT_STATE].f) {
         struct kpt_summary st = run->sum;
@@ -294,7 +296,8 @@ run_passes(struct run *run)
         sym_run(run->sym, run->o->quiet ? NULL : diag_warn);
     }
     /* the second pass knows how many inputs there are when the first one ran */
-    progress_start(&run->progress, run->pass == 1 ? "signing" : "reading", run->pass == 1 ? run->seen : 0);
+    progress_start(&run->progress, run->pass == 1 ? "signing" : "reading",
+                   run->pass == 1 ? run->seen : 0);
     run->pass = 2;
     pipeline_walk_all(run);
     progress_clear(&run->progress);
@@ -383,9 +386,11 @@ pipeline_run(const struct kpt_opts *o)
         pipeline_verbose_counts(run.sum.sym);
     ret = pipeline_finish(&run, &ok);
     if (!o->quiet)
-        diag_printf("%zu inputs: %zu ok, %zu partial, %zu rejected%s; %zu clusters",
-                    run.sum.files, run.sum.ok, run.sum.partial, run.sum.rejected,
-                    run.sum.skipped ? arena_printf(run.arena, ", %zu skipped (not kernel panics)", run.sum.skipped) : "",
+        diag_printf("%zu inputs: %zu ok, %zu partial, %zu rejected%s; %zu clusters", run.sum.files,
+                    run.sum.ok, run.sum.partial, run.sum.rejected,
+                    run.sum.skipped ? arena_printf(run.arena, ", %zu skipped (not kernel panics)",
+                                                   run.sum.skipped)
+                                    : "",
                     run.sum.nclusters);
 out:
     if (pipeline_close_outputs(&run, ok) < 0)

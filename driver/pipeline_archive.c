@@ -38,9 +38,9 @@ struct pathset {
 struct actx {
     struct run *run;
     size_t rows, other;
-    int names_only;         /* pass 1 with only names to learn */
-    const char *want;       /* pipeline_read_member(): the member wanted, else NULL */
-    const char *want_key;   /* ... without a " (N)" at its end: members that may bear on it */
+    int names_only;       /* pass 1 with only names to learn */
+    const char *want;     /* pipeline_read_member(): the member wanted, else NULL */
+    const char *want_key; /* ... without a " (N)" at its end: members that may bear on it */
     size_t want_keylen;
     struct kpt_report *out; /* ... read into it */
     int found;
@@ -163,11 +163,16 @@ static void
 link_row(struct run *run, const struct ing_member *m, struct kpt_report *r)
 {
     r->status = KPT_ST_SKIPPED;
-    r->error = m->hard_link
-                   ? arena_printf(run->arena, "a hard link to the member '%s': not read again (that member has a "
-                                              "row of its own)", m->link)
-                   : arena_printf(run->arena, "a symbolic link to '%s': not followed (a member's link is only a "
-                                              "name)", m->link);
+    r->error =
+        m->hard_link
+            ? arena_printf(run->arena,
+                           "a hard link to the member '%s': not read again (that member has a "
+                           "row of its own)",
+                           m->link)
+            : arena_printf(run->arena,
+                           "a symbolic link to '%s': not followed (a member's link is only a "
+                           "name)",
+                           m->link);
 }
 
 static int
@@ -191,7 +196,8 @@ on_member(const struct ing_member *m, void *ctx)
         rp->error = arena_strdup(run->arena, m->why);
     } else if (c->names_only && !ing_may_print_names(m->data, m->len)) {
         return 0; /* pass 1: nothing to learn from it */
-    } else if ((ret = ing_parse_member(m->member, m->data, m->len, &run->o->lim, run->arena, rp)) == ING_OTHER) {
+    } else if ((ret = ing_parse_member(m->member, m->data, m->len, &run->o->lim, run->arena, rp)) ==
+               ING_OTHER) {
         other = 1;
     }
     if (other) {
@@ -254,13 +260,15 @@ pipeline_archive(struct run *run, const char *path)
     kpt_report_init(&r, run->arena, path);
     if (st.damage) {
         r.status = KPT_ST_REJECTED;
-        r.error = arena_printf(run->arena, "archive (%s) damaged or over a limit after %zu members: %s; "
-                                           "%zu members listed, %zu other members", st.kind,
-                               st.damage_after, st.damage, c.rows, c.other);
+        r.error = arena_printf(run->arena,
+                               "archive (%s) damaged or over a limit after %zu members: %s; "
+                               "%zu members listed, %zu other members",
+                               st.kind, st.damage_after, st.damage, c.rows, c.other);
     } else {
         r.status = KPT_ST_SKIPPED;
-        r.error = arena_printf(run->arena, "archive (%s) of %zu members: %zu listed as rows of their own "
-                                           "(archive!member), %zu other members (no diagnostic report)",
+        r.error = arena_printf(run->arena,
+                               "archive (%s) of %zu members: %zu listed as rows of their own "
+                               "(archive!member), %zu other members (no diagnostic report)",
                                st.kind, st.members, c.rows, c.other);
     }
     free(st.damage);
@@ -290,7 +298,7 @@ pipeline_read_member(struct run *run, const char *path, struct kpt_report *r)
     int ret = -1;
 
     /* the archive is the longest prefix before a '!' that is a file (names may hold '!') */
-    for (bang = strrchr(path, '!'); bang && ret < 0; ) {
+    for (bang = strrchr(path, '!'); bang && ret < 0;) {
         struct ing_archive_stats st;
         struct actx c;
 
@@ -303,7 +311,8 @@ pipeline_read_member(struct run *run, const char *path, struct kpt_report *r)
         c.want_keylen = want_key(path);
         c.want_key = path;
         c.out = r;
-        if (ing_archive_read(file.data, &run->o->lim, on_member, &c, &st) != KPT_E_FORMAT && c.found)
+        if (ing_archive_read(file.data, &run->o->lim, on_member, &c, &st) != KPT_E_FORMAT &&
+            c.found)
             ret = 0;
         actx_release(&c);
         free(st.damage);

@@ -43,7 +43,8 @@ fid_init(struct fid *f, const char *what, const char *path)
     }
     {
         const char *slash = strrchr(path, '/');
-        char *dir = slash ? xmemdup0(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+        char *dir =
+            slash ? xmemdup0(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
         char *real = realpath(dir, NULL);
         struct buf b = BUF_INIT;
 
@@ -73,8 +74,12 @@ static int
 earlier_output(const char *path)
 {
     static const char *const heads[] = {
-        "# kptrace-batch summary", "rank,signature_id,", "path,status,format,",
-        "{\"tool\":\"kptrace-batch\"", "{\"kind\":\"kptrace-batch state\"", "<!DOCTYPE html>",
+        "# kptrace-batch summary",
+        "rank,signature_id,",
+        "path,status,format,",
+        "{\"tool\":\"kptrace-batch\"",
+        "{\"kind\":\"kptrace-batch state\"",
+        "<!DOCTYPE html>",
         "<svg xmlns=",
     };
     char head[64];
@@ -150,8 +155,11 @@ static int
 check(const struct kpt_opts *o, char *const *extra, size_t nextra, int only_extra)
 {
     static const char *const side[] = { "", "-wal", "-shm", "-journal" };
-    const char *paths[] = { o->output, o->csv, o->reports_csv, o->json, o->plot, o->html, o->state };
-    const char *names[] = { "-o", "--csv", "--reports-csv", "--json", "--plot", "--html", "--emit-state" };
+    const char *paths[] = {
+        o->output, o->csv, o->reports_csv, o->json, o->plot, o->html, o->state
+    };
+    const char *names[] = { "-o",     "--csv",  "--reports-csv", "--json",
+                            "--plot", "--html", "--emit-state" };
     struct fid out[sizeof(paths) / sizeof(paths[0])];
     size_t i, k, n = 0;
     int ret = 0;
@@ -165,15 +173,19 @@ check(const struct kpt_opts *o, char *const *extra, size_t nextra, int only_extr
         for (k = 0; k < i && !ret && !only_extra; k++)
             if (fid_same(&out[i], &out[k]))
                 ret = refuse(&out[k], out[i].what, out[i].path, "name one file");
-        for (k = 0; o->history && !hist_is_uri(o->history) && k < sizeof(side) / sizeof(side[0]) && !ret && !only_extra; k++) {
+        for (k = 0; o->history && !hist_is_uri(o->history) && k < sizeof(side) / sizeof(side[0]) &&
+                    !ret && !only_extra;
+             k++) {
             struct buf b = BUF_INIT;
             struct fid h;
 
             buf_addf(&b, "%s%s", o->history, side[k]);
             fid_init(&h, "--history", b.data);
-            if (fid_same(&out[i], &h) || (!out[i].exists && h.exists && !strcmp(out[i].path, b.data)))
+            if (fid_same(&out[i], &h) ||
+                (!out[i].exists && h.exists && !strcmp(out[i].path, b.data)))
                 ret = refuse(&out[i], "the history", b.data,
-                             k ? "name one file (SQLite keeps it beside the history)" : "name one file");
+                             k ? "name one file (SQLite keeps it beside the history)"
+                               : "name one file");
             free(h.canon);
             buf_release(&b);
         }
@@ -188,7 +200,8 @@ check(const struct kpt_opts *o, char *const *extra, size_t nextra, int only_extr
             if (S_ISDIR(st.st_mode)) {
                 if (!o->merge && under(p, out[i].path) && !earlier_output(out[i].path))
                     ret = refuse(&out[i], "the input folder", p,
-                                 "overlap: the output is a file there, and no earlier output of kptrace-batch");
+                                 "overlap: the output is a file there, and no earlier output of "
+                                 "kptrace-batch");
                 continue;
             }
             fid_init(&in, "input", p);

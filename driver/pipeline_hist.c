@@ -176,7 +176,8 @@ pipeline_triage(const struct kpt_opts *o)
     struct buf err = BUF_INIT;
     int unknown = 0, ret = KPT_EXIT_OK, rc;
 
-    if (!(h = open_existing(o->paths[0], o->t_status || o->t_bug || o->t_note || o->t_merge_into || o->t_unmerge)))
+    if (!(h = open_existing(o->paths[0], o->t_status || o->t_bug || o->t_note || o->t_merge_into ||
+                                             o->t_unmerge)))
         return KPT_EXIT_START;
     if ((o->t_status || o->t_bug || o->t_note || o->t_merge_into || o->t_unmerge) &&
         hist_triage(h, sig, &d, &unknown, &err) < 0) {
@@ -190,8 +191,10 @@ pipeline_triage(const struct kpt_opts *o)
         rep_triage_record(stdout, &row);
         hist_row_release(&row);
     } else {
-        diag_report("triage", rc == 1 ? "no such cluster in the history (a signature id of a recorded run)"
-                    : err.data ? err.data : "failed");
+        diag_report("triage",
+                    rc == 1    ? "no such cluster in the history (a signature id of a recorded run)"
+                    : err.data ? err.data
+                               : "failed");
         ret = rc == 1 ? KPT_EXIT_USAGE : KPT_EXIT_START;
     }
     buf_release(&err);

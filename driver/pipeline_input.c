@@ -190,7 +190,8 @@ work(void *ctx, struct pipeline_job *j)
         pipeline_pool_reserve(run->pool, j, input_bytes(&run->o->lim, fd, size));
         unread = ing_read(fd, &run->o->lim, &data, &len, &err) < 0;
     }
-    if (unread ? pipeline_is_archive(run, j->path, 1) : pipeline_is_archive_mem(run, data, len, j->path)) {
+    if (unread ? pipeline_is_archive(run, j->path, 1)
+               : pipeline_is_archive_mem(run, data, len, j->path)) {
         free(data);
         buf_release(&err);
         pipeline_pool_settle(run->pool, j, 0);
@@ -255,8 +256,8 @@ pipeline_start_workers(struct run *run)
 {
     /* twice the largest text an input may have: inputs near the limit are read one at a
      * time, as at -j1, and small ones by every worker */
-    run->pool = pipeline_pool_new(pipeline_jobs(run->o->jobs), st_mult(2, run->o->lim.max_file_bytes),
-                                  work, consume, run);
+    run->pool = pipeline_pool_new(pipeline_jobs(run->o->jobs),
+                                  st_mult(2, run->o->lim.max_file_bytes), work, consume, run);
 }
 
 static int

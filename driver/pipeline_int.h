@@ -37,21 +37,21 @@ struct run {
     struct arena *arena; /* the consuming thread's: the report it is consuming */
     struct sym_ctx *sym;
     struct clu_rules *rules;
-    struct clu_rules *rules_b;  /* --compare-rules */
+    struct clu_rules *rules_b; /* --compare-rules */
     struct clu_compare *cmp;
     struct clu_table *table;
     struct clu_table *unjoined; /* the table before clu_join_cut(), for the state, or NULL */
-    struct outfile out[OUT_N]; /* by enum out_kind */
+    struct outfile out[OUT_N];  /* by enum out_kind */
     struct kpt_baseline base;
     struct hist_db *hist; /* --history */
     struct kpt_summary sum;
     struct kpt_rejected *rej;
     size_t nrej, rej_cap;
-    int io_error;   /* an output, or the history, failed (said already): the walk stops */
-    int hist_error; /* ... and it was the history */
+    int io_error;       /* an output, or the history, failed (said already): the walk stops */
+    int hist_error;     /* ... and it was the history */
     int lock, has_lock; /* the outputs' lock (outfile_lock), once pipeline_finish took it */
     struct progress progress;
-    size_t seen; /* inputs met by the current pass */
+    size_t seen;                /* inputs met by the current pass */
     struct pipeline_pool *pool; /* the workers (pipeline_pool.c) */
     int sign_in_workers;        /* pass 2's symbolication and signing on the workers */
     int names_only;             /* pass 1 learns names only (!sym_needs_lookups()) */
@@ -62,15 +62,15 @@ struct run {
  * jobs in memory. One job: no thread, each input worked on and consumed as submitted. */
 enum pipeline_job_kind { JOB_REPORT, JOB_SKIP, JOB_ARCHIVE };
 struct pipeline_job {
-    char *path, *why;          /* copies: the input, and why it cannot be read (or NULL) */
+    char *path, *why; /* copies: the input, and why it cannot be read (or NULL) */
     int pass;
     enum pipeline_job_kind kind;
-    int is_signed;             /* symbolicated and signed by the worker */
-    struct arena *arena;       /* the job's: r and b live in it */
-    struct kpt_report r, b;    /* the report; b: signed by --compare-rules */
-    size_t seq;                /* its place in the pass: the oldest one never waits */
-    size_t reserved;           /* bytes of the pool's memory budget it holds */
-    int on_consumer;           /* worked on by the walking thread (which never waits) */
+    int is_signed;          /* symbolicated and signed by the worker */
+    struct arena *arena;    /* the job's: r and b live in it */
+    struct kpt_report r, b; /* the report; b: signed by --compare-rules */
+    size_t seq;             /* its place in the pass: the oldest one never waits */
+    size_t reserved;        /* bytes of the pool's memory budget it holds */
+    int on_consumer;        /* worked on by the walking thread (which never waits) */
 };
 typedef void pipeline_work_fn(void *ctx, struct pipeline_job *j);
 typedef int pipeline_consume_fn(void *ctx, struct pipeline_job *j);
@@ -85,8 +85,8 @@ struct pipeline_pool *pipeline_pool_new(unsigned jobs, size_t budget, pipeline_w
  * whatever -j. pipeline_pool_reserve() - from work(), before job j reads or decompresses:
  * 'bytes' more, waiting while they do not fit, unless j is the oldest job not consumed or
  * the walking thread's (so an input larger than the budget is read alone, as at -j1, and
- * is turned away for memory only when it cannot fit alone). pipeline_pool_settle() - j holds 'bytes' now (what
- * its arena keeps once its buffers are freed). Released when j is consumed.
+ * is turned away for memory only when it cannot fit alone). pipeline_pool_settle() - j holds
+ * 'bytes' now (what its arena keeps once its buffers are freed). Released when j is consumed.
  */
 void pipeline_pool_reserve(struct pipeline_pool *p, struct pipeline_job *j, size_t bytes);
 void pipeline_pool_settle(struct pipeline_pool *p, struct pipeline_job *j, size_t bytes);
@@ -108,7 +108,8 @@ void pipeline_start_workers(struct run *run);
 /* pipeline_report.c: pass 2's pure part, safe on a worker: left out by --since, --until,
  * --build (r->excluded); then symbolicated and signed (b: by --compare-rules) */
 void pipeline_mark(const struct kpt_opts *o, struct kpt_report *r);
-void pipeline_sign(const struct run *run, struct arena *a, struct kpt_report *r, struct kpt_report *b);
+void pipeline_sign(const struct run *run, struct arena *a, struct kpt_report *r,
+                   struct kpt_report *b);
 /* the consuming thread's part, in input order (r in run->arena): pass 1, its lookups
  * noted; pass 2, signed unless is_signed, counted, its rows written (KPT_E_IO when an output
  * failed) */

@@ -53,7 +53,8 @@ cmp_mrow(const void *x, const void *y)
 static int
 cmp_rej_walk(const void *x, const void *y)
 {
-    return path_walk_cmp(((const struct kpt_rejected *)x)->path, ((const struct kpt_rejected *)y)->path);
+    return path_walk_cmp(((const struct kpt_rejected *)x)->path,
+                         ((const struct kpt_rejected *)y)->path);
 }
 
 /* every state read; why not on stderr */
@@ -93,7 +94,8 @@ merge_totals(struct merge *m, struct run *run)
             buf_release(&why);
             return -1;
         }
-        (void)kpt_fields_merge(kpt_symstats_fields, &m->sym, &m->st[i].sym, i == 0, NULL); /* counts only */
+        (void)kpt_fields_merge(kpt_symstats_fields, &m->sym, &m->st[i].sym, i == 0,
+                               NULL); /* counts only */
     }
     return 0;
 }
@@ -116,9 +118,12 @@ order_rows(struct merge *m)
         qsort(m->rows, m->nrows, sizeof(*m->rows), cmp_mrow);
     /* overlapping shards (or one state given twice) would count reports twice: refused */
     for (k = 1; k < m->nrows; k++)
-        if (m->rows[k].shard != m->rows[k - 1].shard && !strcmp(m->rows[k].row->path, m->rows[k - 1].row->path)) {
-            diag_printf("merge: %s and %s both hold a report of the same path; the shards overlap (or one "
-                        "state was given twice)", m->o->paths[m->rows[k - 1].shard], m->o->paths[m->rows[k].shard]);
+        if (m->rows[k].shard != m->rows[k - 1].shard &&
+            !strcmp(m->rows[k].row->path, m->rows[k - 1].row->path)) {
+            diag_printf(
+                "merge: %s and %s both hold a report of the same path; the shards overlap (or one "
+                "state was given twice)",
+                m->o->paths[m->rows[k - 1].shard], m->o->paths[m->rows[k].shard]);
             return -1;
         }
     for (i = 0; i < m->o->npaths; i++)
@@ -182,9 +187,11 @@ write_rows(struct merge *m, struct run *run)
         buf_reset(&csv);
         rep_csv_row_buf(&csv, &r->csv);
         if ((run->out[OUT_RCSV].f && rep_write_text(run->out[OUT_RCSV].f, csv.data, csv.len) < 0) ||
-            (run->out[OUT_JSON].f && (rep_json_sep(run->out[OUT_JSON].f, k == 0) < 0 ||
-                                      rep_write_text(run->out[OUT_JSON].f, r->json, strlen(r->json)) < 0)) ||
-            (run->out[OUT_STATE].f && rep_state_report(run->out[OUT_STATE].f, r->path, csv.data, r->json, k == 0) < 0))
+            (run->out[OUT_JSON].f &&
+             (rep_json_sep(run->out[OUT_JSON].f, k == 0) < 0 ||
+              rep_write_text(run->out[OUT_JSON].f, r->json, strlen(r->json)) < 0)) ||
+            (run->out[OUT_STATE].f &&
+             rep_state_report(run->out[OUT_STATE].f, r->path, csv.data, r->json, k == 0) < 0))
             run->io_error = 1;
     }
     buf_release(&csv);
@@ -240,9 +247,10 @@ pipeline_merge(const struct kpt_opts *o)
     run.sum.plot = o->plot;
     ret = pipeline_finish(&run, &ok);
     if (!o->quiet)
-        diag_printf("merged %zu states: %zu inputs: %zu ok, %zu partial, %zu rejected, %zu skipped; %zu clusters",
-                    o->npaths, run.sum.files, run.sum.ok, run.sum.partial, run.sum.rejected, run.sum.skipped,
-                    run.sum.nclusters);
+        diag_printf("merged %zu states: %zu inputs: %zu ok, %zu partial, %zu rejected, %zu "
+                    "skipped; %zu clusters",
+                    o->npaths, run.sum.files, run.sum.ok, run.sum.partial, run.sum.rejected,
+                    run.sum.skipped, run.sum.nclusters);
 out:
     if (pipeline_close_outputs(&run, ok) < 0)
         ret = KPT_EXIT_START;

@@ -28,23 +28,23 @@
 enum slot_state { SLOT_FREE, SLOT_QUEUED, SLOT_BUSY, SLOT_DONE };
 
 struct pipeline_pool {
-    struct pipeline_job *slot;          /* [window] */
-    enum slot_state *state;         /* [window], under mu */
-    size_t window, nslots;          /* slots in use; slots allocated */
-    size_t head, next, tail;        /* counters: oldest unconsumed, next to take, next to fill */
+    struct pipeline_job *slot; /* [window] */
+    enum slot_state *state;    /* [window], under mu */
+    size_t window, nslots;     /* slots in use; slots allocated */
+    size_t head, next, tail;   /* counters: oldest unconsumed, next to take, next to fill */
     pthread_t *th;
     size_t nth;
-    int quit;                       /* under mu: the workers go */
+    int quit; /* under mu: the workers go */
     pthread_mutex_t mu;
     pthread_cond_t queued, done;
     pipeline_work_fn *work;
     pipeline_consume_fn *consume;
     void *ctx;
-    size_t budget, used;            /* bytes in flight: the cap, and reserved (under mu) */
-    size_t waiting;                 /* jobs waiting for room in the budget (under mu) */
-    pthread_cond_t room;            /* under mu: a reservation was released */
-    int stopped;                    /* consume said stop: the rest is discarded */
-    int stop_ret;                   /* what consume said when it stopped */
+    size_t budget, used; /* bytes in flight: the cap, and reserved (under mu) */
+    size_t waiting;      /* jobs waiting for room in the budget (under mu) */
+    pthread_cond_t room; /* under mu: a reservation was released */
+    int stopped;         /* consume said stop: the rest is discarded */
+    int stop_ret;        /* what consume said when it stopped */
 };
 
 static void *
@@ -86,7 +86,8 @@ pipeline_jobs(unsigned asked)
 }
 
 struct pipeline_pool *
-pipeline_pool_new(unsigned jobs, size_t budget, pipeline_work_fn *work, pipeline_consume_fn *consume, void *ctx)
+pipeline_pool_new(unsigned jobs, size_t budget, pipeline_work_fn *work,
+                  pipeline_consume_fn *consume, void *ctx)
 {
     struct pipeline_pool *p = xcalloc(1, sizeof(*p));
     size_t i;

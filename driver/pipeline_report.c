@@ -95,9 +95,10 @@ write_rows(struct run *run, const struct kpt_report *r, int first)
     if (run->out[OUT_RCSV].f && rep_write_text(run->out[OUT_RCSV].f, crow.data, crow.len) < 0)
         run->io_error = 1;
     if (run->out[OUT_JSON].f && (rep_json_sep(run->out[OUT_JSON].f, first) < 0 ||
-                        rep_write_text(run->out[OUT_JSON].f, jrow.data, jrow.len) < 0))
+                                 rep_write_text(run->out[OUT_JSON].f, jrow.data, jrow.len) < 0))
         run->io_error = 1;
-    if (run->out[OUT_STATE].f && rep_state_report(run->out[OUT_STATE].f, r->path, crow.data, jrow.data, first) < 0)
+    if (run->out[OUT_STATE].f &&
+        rep_state_report(run->out[OUT_STATE].f, r->path, crow.data, jrow.data, first) < 0)
         run->io_error = 1;
     buf_release(&crow);
     buf_release(&jrow);

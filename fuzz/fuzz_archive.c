@@ -26,7 +26,8 @@ member(const struct ing_member *m, void *ctx)
     struct arena *a;
     struct kpt_report r;
 
-    if (!m->path || strncmp(m->path, "fuzz", 4) || (m->why && m->data) || (!m->why && m->len > c->lim->max_file_bytes))
+    if (!m->path || strncmp(m->path, "fuzz", 4) || (m->why && m->data) ||
+        (!m->why && m->len > c->lim->max_file_bytes))
         abort();
     if (++c->n > c->lim->max_members + 1) /* a damaged inner archive adds its own row */
         abort();
@@ -59,7 +60,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&c, 0, sizeof(c));
     c.lim = &lim;
     ret = ing_archive_read_mem(data, size, "fuzz", &lim, member, &c, &st);
-    if ((ret == KPT_E_FORMAT && c.n) || (ret < 0 && ret != KPT_E_FORMAT && !st.damage) || (ret == 0 && st.damage))
+    if ((ret == KPT_E_FORMAT && c.n) || (ret < 0 && ret != KPT_E_FORMAT && !st.damage) ||
+        (ret == 0 && st.damage))
         abort();
     free(st.damage);
     return 0;

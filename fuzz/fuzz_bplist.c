@@ -29,7 +29,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(copy + (whole ? 0 : 8), data, size);
     kpt_limits_default(&lim);
     kpt_report_init(&r, a, "fuzz");
-    if (ing_bplist_parse(copy, n, &lim, a, &r, &err) < 0 && !err.len && !r.error) /* every refusal says why */
+    if (ing_bplist_parse(copy, n, &lim, a, &r, &err) < 0 && !err.len &&
+        !r.error) /* every refusal says why */
         abort();
     buf_release(&err);
     free(copy);

@@ -20,11 +20,13 @@ fuzz_check_hang(struct arena *a, struct kpt_stackshot *ss)
 
     kpt_report_init(&r, a, "fuzz");
     r.ss = ss;
-    ing_hang_choose(a, &r, ss->nprocs && ss->procs[0].name ? ss->procs[0].name : "svc", "kernel_task");
+    ing_hang_choose(a, &r, ss->nprocs && ss->procs[0].name ? ss->procs[0].name : "svc",
+                    "kernel_task");
     if (!r.hang || !r.hang->why)
         abort();
     for (i = 0; i < r.hang->nframes; i++)
-        if (!r.hang->frames[i].image || r.hang->frames[i].addr != r.hang->frames[i].image->load + r.hang->frames[i].img_off)
+        if (!r.hang->frames[i].image ||
+            r.hang->frames[i].addr != r.hang->frames[i].image->load + r.hang->frames[i].img_off)
             abort();
 }
 

@@ -51,7 +51,8 @@ make_result(const char *s, size_t len, int ncols)
         size_t n = nl ? (size_t)(nl - (s + pos)) : len - pos;
         int isnull = n == 2 && s[pos] == '\\' && s[pos + 1] == 'N';
 
-        if (!PQsetvalue(r, cell / ncols, cell % ncols, isnull ? NULL : (char *)(s + pos), isnull ? -1 : (int)n))
+        if (!PQsetvalue(r, cell / ncols, cell % ncols, isnull ? NULL : (char *)(s + pos),
+                        isnull ? -1 : (int)n))
             break;
         cell++;
         pos += n + 1;
@@ -110,9 +111,10 @@ add_part(struct buf *b, const char *s, size_t n, const char *bad)
 static void
 check_shown(const uint8_t *data, size_t size)
 {
-    static const char *const keys[] = {"password=", "sslpassword=", "pass%77ord=", "ssl%70assword="};
-    const char *s = (const char *)data + 1, *part[4] = {"", "", "", ""};
-    size_t len[4] = {0, 0, 0, 0}, rest = size - 1;
+    static const char *const keys[] = { "password=", "sslpassword=", "pass%77ord=",
+                                        "ssl%70assword=" };
+    const char *s = (const char *)data + 1, *part[4] = { "", "", "", "" };
+    size_t len[4] = { 0, 0, 0, 0 }, rest = size - 1;
     struct buf b = BUF_INIT;
     char *shown;
     size_t host;
@@ -155,7 +157,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct hist_db h;
     struct buf m = BUF_INIT;
-    char *spec, *shown, *secret[2] = {NULL, NULL};
+    char *spec, *shown, *secret[2] = { NULL, NULL };
     PGresult *r;
     int ncols;
     int64_t v;
@@ -178,7 +180,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     shown = hist_shown(spec);
     if (!hist_is_uri(shown))
         abort();
-    secret[0] = strlen(spec) > 20 ? xmemdup0(spec + 16, 4) : NULL; /* any four bytes as a password */
+    secret[0] =
+        strlen(spec) > 20 ? xmemdup0(spec + 16, 4) : NULL; /* any four bytes as a password */
     h.secret = secret;
     hist_pg_message(&h, spec, &m);
     if (secret[0] && *secret[0] && !strchr(secret[0], '*') && strstr(m.data, secret[0]))

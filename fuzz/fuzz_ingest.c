@@ -36,7 +36,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!r.sig_id || strlen(r.sig_id) != 16 || strlen(r.signature) > 255)
             abort();
         for (i = 0; i < r.nframes; i++)
-            if (strlen(kpt_frame_text(a, &r.frames[i])) > KPT_MAX_MODULE_NAME + 1 + KPT_MAX_FUNCTION_NAME)
+            if (strlen(kpt_frame_text(a, &r.frames[i])) >
+                KPT_MAX_MODULE_NAME + 1 + KPT_MAX_FUNCTION_NAME)
                 abort();
     } else if (KPT_READ(&r) || !r.error) {
         abort();

@@ -19,7 +19,8 @@ check(void *ctx, int state, const struct outfile_jentry *e)
 
     (*(size_t *)ctx)++;
     if ((state != 'R' && state != 'F') || e->dest[0] != '/' || strncmp(e->tmp, e->dest, n) ||
-        strncmp(e->tmp + n, ".tmp.", 5) || (e->old[0] && (strncmp(e->old, e->dest, n) || strncmp(e->old + n, ".kpt-old.", 9))))
+        strncmp(e->tmp + n, ".tmp.", 5) ||
+        (e->old[0] && (strncmp(e->old, e->dest, n) || strncmp(e->old + n, ".kpt-old.", 9))))
         abort();
     return 0;
 }

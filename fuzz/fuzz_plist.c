@@ -19,7 +19,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     kpt_limits_default(&lim);
     kpt_report_init(&r, a, "fuzz");
-    if (ing_plist_parse((const char *)data, size, &lim, a, &r, &err) < 0 && !err.len && !r.error) /* every refusal says why */
+    if (ing_plist_parse((const char *)data, size, &lim, a, &r, &err) < 0 && !err.len &&
+        !r.error) /* every refusal says why */
         abort();
     buf_release(&err);
     arena_free(a);

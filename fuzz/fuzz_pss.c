@@ -20,8 +20,8 @@ check(struct arena *a, struct kpt_stackshot *ss)
 {
     size_t i, t, f;
 
-    if (ss->nprocs > KPT_MAX_SS_PROCS || ss->nthreads > KPT_MAX_SS_THREADS || ss->nimages > KPT_MAX_SS_IMAGES ||
-        ss->nframes > KPT_MAX_SS_ALL_FRAMES)
+    if (ss->nprocs > KPT_MAX_SS_PROCS || ss->nthreads > KPT_MAX_SS_THREADS ||
+        ss->nimages > KPT_MAX_SS_IMAGES || ss->nframes > KPT_MAX_SS_ALL_FRAMES)
         abort();
     for (i = 0; i < ss->nimages; i++)
         if (ss->images[i].kind != 'K' || !ss->images[i].text_off)
@@ -30,7 +30,8 @@ check(struct arena *a, struct kpt_stackshot *ss)
         for (t = 0; t < ss->procs[i].nthreads; t++) {
             const struct kpt_ss_thread *th = &ss->procs[i].threads[t];
 
-            if (th->nframes > KPT_MAX_SS_FRAMES || (th->wait_kind && !th->waits) || th->wait_kind > 2)
+            if (th->nframes > KPT_MAX_SS_FRAMES || (th->wait_kind && !th->waits) ||
+                th->wait_kind > 2)
                 abort();
             for (f = 0; f < th->nframes; f++)
                 if (th->fimage[f] >= ss->nimages)
@@ -48,7 +49,8 @@ b64(const uint8_t *s, size_t n, size_t *on)
     size_t i;
 
     for (i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)s[i] << 16 | (i + 1 < n ? (uint32_t)s[i + 1] << 8 : 0) | (i + 2 < n ? s[i + 2] : 0);
+        uint32_t v = (uint32_t)s[i] << 16 | (i + 1 < n ? (uint32_t)s[i + 1] << 8 : 0) |
+                     (i + 2 < n ? s[i + 2] : 0);
 
         *q++ = d[v >> 18];
         *q++ = d[v >> 12 & 63];
@@ -64,7 +66,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct arena *a = arena_new(65536);
     static const char head[] = "{\"bug_type\":\"210\"}\n{\"macOSProcessedStackshotData\":\"";
-    static const char tail[] = "\",\"macOSPanicString\":\"panic(cpu 0 caller 0xffffff801c051957): userspace watchdog timeout: "
+    static const char tail[] = "\",\"macOSPanicString\":\"panic(cpu 0 caller 0xffffff801c051957): "
+                               "userspace watchdog timeout: "
                                "no successful checkins from svc in 120 seconds\\n\"}\n";
     struct kpt_limits lim;
     struct kpt_report r;

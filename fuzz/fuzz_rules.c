@@ -54,7 +54,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (!strchr("0123456789abcdef", d[i]))
                 abort();
         kpt_report_init(&r, a, "fuzz");
-        r.panic_string = "userspace watchdog timeout: no successful checkins from logd in 120 seconds";
+        r.panic_string =
+            "userspace watchdog timeout: no successful checkins from logd in 120 seconds";
         clu_sign(c, a, &r);
         if (!r.sig_id || strlen(r.sig_id) != 16)
             abort();

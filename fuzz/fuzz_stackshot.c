@@ -21,7 +21,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct kpt_stackshot *ss = ing_ss_parse((const char *)data, size, a);
     size_t i;
 
-    if (ss->nprocs > KPT_MAX_SS_PROCS || ss->nthreads > KPT_MAX_SS_THREADS || ss->nimages > KPT_MAX_SS_IMAGES)
+    if (ss->nprocs > KPT_MAX_SS_PROCS || ss->nthreads > KPT_MAX_SS_THREADS ||
+        ss->nimages > KPT_MAX_SS_IMAGES)
         abort();
     for (i = 0; i < ss->nprocs; i++) {
         size_t t;
@@ -35,16 +36,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_check_hang(a, ss);
     {
         /* the same bytes as the body of a watchdog .ips */
-        static const char head[] = "{\"bug_type\":\"210\"}\n{\"panicString\":\"panic(cpu 0 caller 0x1): userspace watchdog timeout: no successful checkins from svc in 120 seconds\",";
+        static const char head[] =
+            "{\"bug_type\":\"210\"}\n{\"panicString\":\"panic(cpu 0 caller 0x1): userspace "
+            "watchdog timeout: no successful checkins from svc in 120 seconds\",";
         struct kpt_limits lim;
         char *d = malloc(sizeof(head) + size);
 
         memcpy(d, head, sizeof(head) - 1);
-        memcpy(d + sizeof(head) - 1, data + (size && data[0] == '{'), size - (size && data[0] == '{'));
+        memcpy(d + sizeof(head) - 1, data + (size && data[0] == '{'),
+               size - (size && data[0] == '{'));
         kpt_limits_default(&lim);
         kpt_report_init(&r, a, "fuzz");
         /* never rejected for its stackshot (a panicString of its own may replace ours) */
-        if (ing_parse(d, sizeof(head) - 1 + size - (size && data[0] == '{'), &lim, a, &r) < 0 && !r.error)
+        if (ing_parse(d, sizeof(head) - 1 + size - (size && data[0] == '{'), &lim, a, &r) < 0 &&
+            !r.error)
             abort();
         if (r.hang && !r.hang->why)
             abort();

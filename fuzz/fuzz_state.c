@@ -1,7 +1,7 @@
 /*
- * fuzz_state.c - the merge state reader (readers/rd_state.c): a state is untrusted input. Refused with a reason,
- * or read whole and valid: keys of 16 hex digits, members and representatives present,
- * every row re-rendered, and what a history would record of each row read back without a
+ * fuzz_state.c - the merge state reader (readers/rd_state.c): a state is untrusted input. Refused
+ * with a reason, or read whole and valid: keys of 16 hex digits, members and representatives
+ * present, every row re-rendered, and what a history would record of each row read back without a
  * crash (merge --history).
  */
 #include <stdint.h>

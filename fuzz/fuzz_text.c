@@ -33,7 +33,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (r.nframes > lim.max_frames || r.nkexts > lim.max_kexts || r.nloaded > lim.max_kexts)
         abort();
     for (i = 0; i < r.nkexts; i++)
-        if (!r.kexts[i].id || !*r.kexts[i].id || (r.kexts[i].has_end && r.kexts[i].end < r.kexts[i].start))
+        if (!r.kexts[i].id || !*r.kexts[i].id ||
+            (r.kexts[i].has_end && r.kexts[i].end < r.kexts[i].start))
             abort();
     if (r.panic_string && strlen(r.panic_string) > KPT_MAX_MESSAGE_BYTES)
         abort();

@@ -25,7 +25,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (bom > size)
         abort();
     /* converted as little- and big-endian: never over the cap, never more bad units than units */
-    if (ing_utf16_to_utf8((const char *)data + bom, size - bom, kind ? kind : 1, 4096, &out, &bad) == 0 &&
+    if (ing_utf16_to_utf8((const char *)data + bom, size - bom, kind ? kind : 1, 4096, &out,
+                          &bad) == 0 &&
         (out.len > 4096 || bad > (size - bom) / 2 + 1))
         abort();
     buf_release(&out);

@@ -21,8 +21,8 @@
 #include "model/model.h"
 #include "util/buf.h"
 
-#define HIST_SCHEMA 3                /* the schema version this build writes */
-#define HIST_APP_ID 0x6b707462       /* PRAGMA application_id: "kptb" */
+#define HIST_SCHEMA 3                 /* the schema version this build writes */
+#define HIST_APP_ID 0x6b707462        /* PRAGMA application_id: "kptb" */
 #define HIST_BUSY_MS (10 * 60 * 1000) /* how long a run waits for another's commit */
 
 struct hist_db;
@@ -43,7 +43,12 @@ char *hist_shown(const char *spec);
  * or was made by a newer schema is refused, never replaced; unless creating, so is one that
  * holds no history yet (an empty file). Returns 0, or -1 with why in err.
  */
-enum hist_mode { HIST_WRITE = 0, HIST_CREATE = 1, HIST_READ = 2, HIST_READ_IMMUTABLE = 3 /* internal */ };
+enum hist_mode {
+    HIST_WRITE = 0,
+    HIST_CREATE = 1,
+    HIST_READ = 2,
+    HIST_READ_IMMUTABLE = 3 /* internal */
+};
 int hist_open(const char *path, int mode, struct hist_db **out, struct buf *err);
 /* hist_close() - an uncommitted run is rolled back; NULL is a no-op */
 void hist_close(struct hist_db *h);
@@ -87,7 +92,7 @@ int hist_commit(struct hist_db *h, struct buf *err);
 /* Triage and the trend table (kptrace-batch triage, kptrace-batch history). */
 
 struct hist_decision {
-    const char *status; /* "open", "fixed", "ignored", or NULL: unchanged */
+    const char *status;     /* "open", "fixed", "ignored", or NULL: unchanged */
     const char *bug, *note; /* NULL: unchanged; "": cleared */
     const char *merge_into; /* a signature id, or NULL */
     int unmerge;

@@ -31,7 +31,8 @@ find_cluster(const struct by_id *v, size_t n, const unsigned char *hex)
     struct by_id key, *f;
     uint64_t id;
 
-    if (!hex || strlen((const char *)hex) != 16 || cur_field_num((const char *)hex, 16, &id, UINT64_MAX) < 0)
+    if (!hex || strlen((const char *)hex) != 16 ||
+        cur_field_num((const char *)hex, 16, &id, UINT64_MAX) < 0)
         return SIZE_MAX;
     key.id = id;
     f = bsearch(&key, v, n, sizeof(*v), cmp_by_id);
@@ -47,8 +48,10 @@ trend_runs(struct hist_db *h, struct buf *err)
     size_t n = 0, i;
     int rc;
 
-    if (hist_prepare(h, "SELECT id, started FROM runs WHERE ended IS NOT NULL AND id < ?1"
-                        " ORDER BY id DESC LIMIT ?2", &st, err) < 0)
+    if (hist_prepare(h,
+                     "SELECT id, started FROM runs WHERE ended IS NOT NULL AND id < ?1"
+                     " ORDER BY id DESC LIMIT ?2",
+                     &st, err) < 0)
         return KPT_E_IO;
     hq_bind_int(st, 1, h->run_id);
     hq_bind_int(st, 2, KPT_TREND_RUNS - 1);
@@ -82,12 +85,14 @@ trend_runs(struct hist_db *h, struct buf *err)
 static int
 cmp_build(const void *x, const void *y)
 {
-    return strcmp(((const struct kpt_build_trend *)x)->build, ((const struct kpt_build_trend *)y)->build);
+    return strcmp(((const struct kpt_build_trend *)x)->build,
+                  ((const struct kpt_build_trend *)y)->build);
 }
 
 /* the run's builds into the history's (the last run of the trend), in build order */
 static struct kpt_build_trend *
-add_run_builds(struct kpt_build_trend *b, size_t *n, size_t *cap, size_t nt, const struct hist_counts *rb)
+add_run_builds(struct kpt_build_trend *b, size_t *n, size_t *cap, size_t nt,
+               const struct hist_counts *rb)
 {
     size_t i, j;
 
@@ -120,8 +125,10 @@ build_trends(struct hist_db *h, struct buf *err)
     size_t n = 0, cap = 0, i, k, nt = h->rh.ntrend;
     int rc;
 
-    if (hist_prepare(h, "SELECT os_build, run_id, new_reports FROM run_builds"
-                        " WHERE run_id >= ?1 AND run_id < ?2 ORDER BY 1, 2", &st, err) < 0)
+    if (hist_prepare(h,
+                     "SELECT os_build, run_id, new_reports FROM run_builds"
+                     " WHERE run_id >= ?1 AND run_id < ?2 ORDER BY 1, 2",
+                     &st, err) < 0)
         return KPT_E_IO;
     hq_bind_int(st, 1, h->trend_ids[0]);
     hq_bind_int(st, 2, h->run_id);
@@ -185,7 +192,8 @@ build_trends(struct hist_db *h, struct buf *err)
 /* the run's reports per shown cluster (a merged signature's are shown under its target),
  * from hist_add()'s counts per signature: the new ones into ch, all of them into seen */
 static void
-run_counts(struct hist_db *h, struct kpt_cluster_hist *ch, const struct by_id *ids, size_t n, size_t *seen)
+run_counts(struct hist_db *h, struct kpt_cluster_hist *ch, const struct by_id *ids, size_t n,
+           size_t *seen)
 {
     size_t j;
 
@@ -208,7 +216,7 @@ static size_t
 plus(size_t v, int64_t d)
 {
     if (d < 0)
-        return (uint64_t)-(d + 1) >= v ? 0 : v - (size_t)-(d + 1) - 1;
+        return (uint64_t) - (d + 1) >= v ? 0 : v - (size_t) - (d + 1) - 1;
     return hist_count_add(v, (size_t)d);
 }
 
@@ -235,7 +243,8 @@ cluster_counts(struct hist_db *h, struct kpt_cluster_hist *ch, const struct by_i
     size_t j;
     int rc;
 
-    if (hist_prepare(h, "SELECT signature_id, reports FROM clusters WHERE reports > 0", &st, err) < 0)
+    if (hist_prepare(h, "SELECT signature_id, reports FROM clusters WHERE reports > 0", &st, err) <
+        0)
         return KPT_E_IO;
     while ((rc = hq_step(st)) == HQ_ROW)
         add_total(h, ch, ids, n, hq_str(st, 0), (int64_t)hist_count(st, 1));
@@ -247,8 +256,8 @@ cluster_counts(struct hist_db *h, struct kpt_cluster_hist *ch, const struct by_i
 }
 
 int
-hist_annotate(struct hist_db *h, const struct kpt_cluster *c, size_t n, const struct kpt_run_hist **out,
-              struct buf *err)
+hist_annotate(struct hist_db *h, const struct kpt_cluster *c, size_t n,
+              const struct kpt_run_hist **out, struct buf *err)
 {
     struct kpt_cluster_hist *ch = xcalloc(n ? n : 1, sizeof(*ch));
     struct by_id *ids = xcalloc(n ? n : 1, sizeof(*ids));
@@ -268,7 +277,8 @@ hist_annotate(struct hist_db *h, const struct kpt_cluster *c, size_t n, const st
     if (hist_lock(h, err) < 0)
         goto out;
     run_counts(h, ch, ids, n, seen);
-    if (trend_runs(h, err) < 0 || build_trends(h, err) < 0 || cluster_counts(h, ch, ids, n, err) < 0)
+    if (trend_runs(h, err) < 0 || build_trends(h, err) < 0 ||
+        cluster_counts(h, ch, ids, n, err) < 0)
         goto out;
     if (hist_prepare(h, hist_trend_sql, &tr, err) < 0)
         goto out;
@@ -309,4 +319,3 @@ out:
     free(seen);
     return ret;
 }
-

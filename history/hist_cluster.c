@@ -32,10 +32,12 @@ hist_cluster_info(struct hist_db *h, const char *id, int with_total, struct kpt_
     struct hq *st;
     int rc, found = 0;
 
-    if (hist_cached(h, &h->info_st, "SELECT c.status, c.bug, c.note,"
-                               " (SELECT min(r.started) FROM clusters m JOIN runs r ON r.id = m.first_run"
-                               "  WHERE m.signature_id = ?1 OR m.merged_into = ?1)"
-                               " FROM clusters c WHERE c.signature_id = ?1", err) < 0)
+    if (hist_cached(h, &h->info_st,
+                    "SELECT c.status, c.bug, c.note,"
+                    " (SELECT min(r.started) FROM clusters m JOIN runs r ON r.id = m.first_run"
+                    "  WHERE m.signature_id = ?1 OR m.merged_into = ?1)"
+                    " FROM clusters c WHERE c.signature_id = ?1",
+                    err) < 0)
         return KPT_E_IO;
     st = h->info_st;
     hist_bind_text(st, 1, id);
@@ -55,8 +57,10 @@ hist_cluster_info(struct hist_db *h, const char *id, int with_total, struct kpt_
         return hist_fail(h, err, "history: reading a cluster");
     if (!found)
         return 1;
-    if (with_total) { /* summed here: a file's counts may be anything, SQLite's sum() can overflow */
-        if (hist_cached(h, &h->total_st, "SELECT reports FROM clusters WHERE signature_id = ?1 OR merged_into = ?1",
+    if (with_total) { /* summed here: a file's counts may be anything, SQLite's sum() can overflow
+                       */
+        if (hist_cached(h, &h->total_st,
+                        "SELECT reports FROM clusters WHERE signature_id = ?1 OR merged_into = ?1",
                         err) < 0)
             return KPT_E_IO;
         st = h->total_st;
@@ -67,7 +71,8 @@ hist_cluster_info(struct hist_db *h, const char *id, int with_total, struct kpt_
         if (rc != HQ_DONE)
             return hist_fail(h, err, "history: reading a cluster");
     }
-    if (hist_cached(h, &h->merged_st, "SELECT signature_id FROM clusters WHERE merged_into = ?1 ORDER BY 1", err) < 0)
+    if (hist_cached(h, &h->merged_st,
+                    "SELECT signature_id FROM clusters WHERE merged_into = ?1 ORDER BY 1", err) < 0)
         return KPT_E_IO;
     st = h->merged_st;
     hist_bind_text(st, 1, id);
@@ -83,8 +88,7 @@ hist_cluster_info(struct hist_db *h, const char *id, int with_total, struct kpt_
 }
 
 int
-hist_trend(struct hq *st, const char *id, const int64_t *run_ids, size_t n,
-           size_t *trend)
+hist_trend(struct hq *st, const char *id, const int64_t *run_ids, size_t n, size_t *trend)
 {
     size_t k = 0;
     int rc;
@@ -106,4 +110,3 @@ hist_trend(struct hq *st, const char *id, const int64_t *run_ids, size_t n,
     hq_reset(st);
     return rc == HQ_DONE ? 0 : -1;
 }
-

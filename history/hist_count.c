@@ -56,4 +56,3 @@ hist_counts_release(struct hist_counts *c)
     hindex_release(&c->ix);
     memset(c, 0, sizeof(*c));
 }
-

@@ -126,7 +126,8 @@ quick_check(struct hist_db *h, struct buf *err)
     ok = rc == SQLITE_ROW && sqlite3_column_text(st, 0) &&
          !strcmp((const char *)sqlite3_column_text(st, 0), "ok");
     if (!ok && rc == SQLITE_ROW)
-        kpt_fail(err, KPT_E_FORMAT, "corrupt (%.200s): left as it is", (const char *)sqlite3_column_text(st, 0));
+        kpt_fail(err, KPT_E_FORMAT, "corrupt (%.200s): left as it is",
+                 (const char *)sqlite3_column_text(st, 0));
     else if (!ok)
         hist_fail(h, err, "cannot be checked");
     sqlite3_finalize(st);
@@ -142,17 +143,22 @@ check_file(struct hist_db *h, sqlite3_int64 *ver, struct buf *err)
     if (query_int(h, "PRAGMA user_version", ver, err) < 0 ||
         query_int(h, "PRAGMA application_id", &app, err) < 0 ||
         query_int(h, "SELECT count(*) FROM sqlite_master", &objects, err) < 0 ||
-        query_int(h, "SELECT count(*) FROM sqlite_master WHERE type IN ('trigger', 'view')", &foreign, err) < 0)
+        query_int(h, "SELECT count(*) FROM sqlite_master WHERE type IN ('trigger', 'view')",
+                  &foreign, err) < 0)
         return KPT_E_IO;
     if (app != HIST_APP_ID && (app != 0 || objects != 0))
-        return kpt_fail(err, KPT_E_FORMAT, "a SQLite database of another application (no kptrace-batch "
-                                           "history): left as it is");
+        return kpt_fail(err, KPT_E_FORMAT,
+                        "a SQLite database of another application (no kptrace-batch "
+                        "history): left as it is");
     if (foreign) /* this tool makes neither: one would run SQL of the file's author in every run */
-        return kpt_fail(err, KPT_E_FORMAT, "holds triggers or views kptrace-batch does not make: "
-                                           "left as it is");
+        return kpt_fail(err, KPT_E_FORMAT,
+                        "holds triggers or views kptrace-batch does not make: "
+                        "left as it is");
     if (*ver > HIST_SCHEMA)
-        return kpt_fail(err, KPT_E_FORMAT, "made by a newer kptrace-batch (schema %lld; this one knows "
-                                           "up to %d): left as it is", (long long)*ver, HIST_SCHEMA);
+        return kpt_fail(err, KPT_E_FORMAT,
+                        "made by a newer kptrace-batch (schema %lld; this one knows "
+                        "up to %d): left as it is",
+                        (long long)*ver, HIST_SCHEMA);
     if (*ver < 0)
         return kpt_fail(err, KPT_E_FORMAT, "schema version %lld is not one of ours: left as it is",
                         (long long)*ver);
@@ -242,11 +248,14 @@ check_header(const char *path, struct buf *err)
     ver = header_int(hd + 60);
     app = header_int(hd + 68);
     if (app != HIST_APP_ID && app != 0)
-        return kpt_fail(err, KPT_E_FORMAT, "a SQLite database of another application (no kptrace-batch "
-                                           "history): left as it is");
+        return kpt_fail(err, KPT_E_FORMAT,
+                        "a SQLite database of another application (no kptrace-batch "
+                        "history): left as it is");
     if (ver > HIST_SCHEMA)
-        return kpt_fail(err, KPT_E_FORMAT, "made by a newer kptrace-batch (schema %ld; this one knows "
-                                           "up to %d): left as it is", (long)ver, HIST_SCHEMA);
+        return kpt_fail(err, KPT_E_FORMAT,
+                        "made by a newer kptrace-batch (schema %ld; this one knows "
+                        "up to %d): left as it is",
+                        (long)ver, HIST_SCHEMA);
     return 0;
 }
 
@@ -328,13 +337,16 @@ check_db(struct hist_db *h, int create, sqlite3_int64 *ver, struct buf *err)
 
     /* the header is read here: a file that is no database stops at this query */
     if ((rc = query_int(h, "SELECT count(*) FROM sqlite_master", &objects, err)) < 0)
-        return kpt_fail(err, rc, hist_disk_full(h) ? ": left as it is"
-                                 : " (no SQLite database, or a corrupt one): left as it is");
+        return kpt_fail(err, rc,
+                        hist_disk_full(h)
+                            ? ": left as it is"
+                            : " (no SQLite database, or a corrupt one): left as it is");
     if ((rc = quick_check(h, err)) < 0 || (rc = check_file(h, ver, err)) < 0)
         return rc;
     if (!create && !objects) /* an empty file (or an empty database): only a run makes one */
-        return kpt_fail(err, KPT_E_FORMAT, "holds no history (only a run with --history creates one): "
-                                           "left as it is");
+        return kpt_fail(err, KPT_E_FORMAT,
+                        "holds no history (only a run with --history creates one): "
+                        "left as it is");
     return 0;
 }
 

@@ -39,10 +39,10 @@ void hist_counts_release(struct hist_counts *c);
 #define HQ_PARAMS 16
 struct hq {
     struct hist_db *h;
-    sqlite3_stmt *st;               /* SQLite */
-    char name[24];                  /* PostgreSQL: the prepared statement's name */
-    char *param[HQ_PARAMS];         /* PostgreSQL: the values bound, as text (NULL: NULL) */
-    PGresult *res;                  /* PostgreSQL: the result, once run */
+    sqlite3_stmt *st;       /* SQLite */
+    char name[24];          /* PostgreSQL: the prepared statement's name */
+    char *param[HQ_PARAMS]; /* PostgreSQL: the values bound, as text (NULL: NULL) */
+    PGresult *res;          /* PostgreSQL: the result, once run */
     int nparams, row, nrows, ran;
 };
 enum { HQ_DONE = 0, HQ_ROW = 1 };
@@ -58,29 +58,30 @@ extern const struct hist_dialect hist_sqlite, hist_postgres;
 
 struct hist_db {
     sqlite3 *db;
-    PGconn *pg;           /* a PostgreSQL history (db is NULL) */
+    PGconn *pg; /* a PostgreSQL history (db is NULL) */
     const struct hist_dialect *d;
-    char *path;           /* as messages show it: a URI with its password masked */
-    char **secret;        /* a URI's passwords, masked out of every message (NULL-terminated) */
-    char pg_state[6];     /* the SQLSTATE of PostgreSQL's last error */
-    unsigned nstmt;       /* PostgreSQL: statements prepared (their names) */
-    struct buf stage;     /* PostgreSQL: the run's reports, as COPY text, not sent yet */
-    struct buf sigstage;  /* PostgreSQL: the run's signatures, as COPY text */
+    char *path;             /* as messages show it: a URI with its password masked */
+    char **secret;          /* a URI's passwords, masked out of every message (NULL-terminated) */
+    char pg_state[6];       /* the SQLSTATE of PostgreSQL's last error */
+    unsigned nstmt;         /* PostgreSQL: statements prepared (their names) */
+    struct buf stage;       /* PostgreSQL: the run's reports, as COPY text, not sent yet */
+    struct buf sigstage;    /* PostgreSQL: the run's signatures, as COPY text */
     struct hist_counts ids; /* PostgreSQL: the run's identities (its copies kept once) */
-    struct arena *arena;  /* what *out of hist_annotate() points into */
-    int locked;           /* the run's transaction is open: COMMIT or ROLLBACK ends it */
-    int written;          /* hist_write() wrote the run's rows: hist_commit() may commit them */
+    struct arena *arena;    /* what *out of hist_annotate() points into */
+    int locked;             /* the run's transaction is open: COMMIT or ROLLBACK ends it */
+    int written;            /* hist_write() wrote the run's rows: hist_commit() may commit them */
     int64_t run_id, started;
     const char *kind;
-    sqlite3_stmt *add, *old, *known, *add_sig; /* SQLite: a report of the run: new, known; a signature */
+    sqlite3_stmt *add, *old, *known,
+        *add_sig;              /* SQLite: a report of the run: new, known; a signature */
     struct hist_counts sigc;   /* the run's reports per signature (and those moved out) */
     struct hist_counts buildc; /* its new reports per OS build ("?": none) */
     struct hq *info_st, *total_st, *merged_st; /* hist_cluster_info()'s, prepared once */
-    struct hist_target *targets; /* every merge triage recorded, by 'from' */
+    struct hist_target *targets;               /* every merge triage recorded, by 'from' */
     size_t ntargets;
     struct kpt_run_hist rh;
-    size_t nclusters;     /* entries of rh.clusters */
-    int64_t *trend_ids;   /* the runs of rh's trends (in arena) */
+    size_t nclusters;   /* entries of rh.clusters */
+    int64_t *trend_ids; /* the runs of rh's trends (in arena) */
 };
 
 /* hist_fail() - "what: the engine's message" into err (a password masked); KPT_E_IO */
@@ -141,8 +142,8 @@ int hist_trend(struct hq *q, const char *id, const int64_t *run_ids, size_t n, s
 extern const char hist_trend_sql[];
 /* hist_cluster_info() - status, bug, note, first seen, merges and (with_total) the reports
  * held of cluster 'id' into ch (strings malloc'd); 1 when the history has no such cluster */
-int hist_cluster_info(struct hist_db *h, const char *id, int with_total, struct kpt_cluster_hist *ch,
-                      struct buf *err);
+int hist_cluster_info(struct hist_db *h, const char *id, int with_total,
+                      struct kpt_cluster_hist *ch, struct buf *err);
 void hist_cluster_hist_release(struct kpt_cluster_hist *ch);
 /* hist_run_release() - what a run kept in h (statements, merges, signatures, annotation);
  * hist_close() calls it */

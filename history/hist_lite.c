@@ -17,9 +17,10 @@
 #include "util/xalloc.h"
 
 const struct hist_dialect hist_sqlite = {
-    .temp_sql = "CREATE TEMP TABLE cur_sig(sig TEXT PRIMARY KEY, signature TEXT NOT NULL, class TEXT,"
-                " culprit TEXT) WITHOUT ROWID;"
-                "CREATE TEMP TABLE cur_inputs(n INTEGER PRIMARY KEY, path TEXT NOT NULL);",
+    .temp_sql =
+        "CREATE TEMP TABLE cur_sig(sig TEXT PRIMARY KEY, signature TEXT NOT NULL, class TEXT,"
+        " culprit TEXT) WITHOUT ROWID;"
+        "CREATE TEMP TABLE cur_inputs(n INTEGER PRIMARY KEY, path TEXT NOT NULL);",
     .insert_run = "INSERT INTO runs(kind, started, tool_version, algorithm, rules, inputs)"
                   " VALUES (?1, ?2, ?3, '', '', (SELECT json_group_array(path) FROM"
                   " (SELECT path FROM cur_inputs ORDER BY n)))",
@@ -54,15 +55,19 @@ hist_lite_lock(struct hist_db *h, struct buf *err)
     char pragma[64];
 
     snprintf(pragma, sizeof(pragma), "PRAGMA main.cache_size = -%d", HIST_CACHE_KB);
-    return hist_exec(h, pragma, err) < 0 || hist_exec(h, "PRAGMA foreign_keys = OFF", err) < 0 ? KPT_E_IO : 0;
+    return hist_exec(h, pragma, err) < 0 || hist_exec(h, "PRAGMA foreign_keys = OFF", err) < 0
+               ? KPT_E_IO
+               : 0;
 }
 
 /* the statements of hist_lite_add(), once the run's row is there */
 static int
 prepare_add(struct hist_db *h, struct buf *err)
 {
-    static const char *const sql[] = { add_sql, old_sql, known_sql,
-        "INSERT OR IGNORE INTO cur_sig(sig, signature, class, culprit) VALUES (?1, ?2, ?3, ?4)" };
+    static const char *const sql[] = {
+        add_sql, old_sql, known_sql,
+        "INSERT OR IGNORE INTO cur_sig(sig, signature, class, culprit) VALUES (?1, ?2, ?3, ?4)"
+    };
     sqlite3_stmt **st[] = { &h->add, &h->old, &h->known, &h->add_sig };
     size_t i;
 
@@ -136,8 +141,9 @@ write_report(struct hist_db *h, struct arena *a, const struct kpt_report *r, con
     if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
         sqlite3_reset(st);
         if (rc == SQLITE_DONE)
-            return kpt_fail(err, KPT_E_IO, "history: a report was not recorded (a constraint on the reports"
-                                           " table refused it)");
+            return kpt_fail(err, KPT_E_IO,
+                            "history: a report was not recorded (a constraint on the reports"
+                            " table refused it)");
         return hist_fail(h, err, "history: recording a report");
     }
     if (sqlite3_column_int(st, 1)) {
@@ -170,8 +176,7 @@ hist_lite_add(struct hist_db *h, struct arena *a, const struct kpt_report *r, st
     const char *was;
     int rc;
 
-    if ((!h->add && prepare_add(h, err) < 0) ||
-        (rc = write_report(h, a, r, &was, err)) < 0)
+    if ((!h->add && prepare_add(h, err) < 0) || (rc = write_report(h, a, r, &was, err)) < 0)
         return KPT_E_IO;
     sc = hist_count_of(&h->sigc, r->sig_id);
     if (rc == 2) {

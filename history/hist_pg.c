@@ -23,23 +23,26 @@
 #define PG_LOCK_TIMEOUT "120s"  /* a writer's wait for another's commit, unless set */
 #define PG_STATEMENT_TIMEOUT "600s"
 
-
 /* the writers' advisory lock: HIST_APP_ID */
 #define HIST_APP_ID_TEXT "1802531938"
 _Static_assert(HIST_APP_ID == 1802531938, "HIST_APP_ID_TEXT is HIST_APP_ID");
 
 const struct hist_dialect hist_postgres = {
-    .temp_sql = "CREATE TEMP TABLE cur_sig(sig text PRIMARY KEY, signature text NOT NULL, class text,"
-                " culprit text);"
-                "CREATE TEMP TABLE cur_inputs(n bigserial PRIMARY KEY, path text NOT NULL);"
-                "CREATE TEMP TABLE cur_rep(identity text, path text, sig text, coarse_id text, fine_id text,"
-                " hang_id text, class text, os_build text, model text, process text, panic_time text,"
-                " culprit text);",
-    .insert_run = "INSERT INTO runs(kind, started, tool_version, algorithm, rules, inputs)"
-                  " VALUES (?1, ?2, ?3, '', '', (SELECT '[' || coalesce(string_agg(to_json(path)::text,"
-                  " ',' ORDER BY n), '') || ']' FROM cur_inputs)) RETURNING id",
+    .temp_sql =
+        "CREATE TEMP TABLE cur_sig(sig text PRIMARY KEY, signature text NOT NULL, class text,"
+        " culprit text);"
+        "CREATE TEMP TABLE cur_inputs(n bigserial PRIMARY KEY, path text NOT NULL);"
+        "CREATE TEMP TABLE cur_rep(identity text, path text, sig text, coarse_id text, fine_id "
+        "text,"
+        " hang_id text, class text, os_build text, model text, process text, panic_time text,"
+        " culprit text);",
+    .insert_run =
+        "INSERT INTO runs(kind, started, tool_version, algorithm, rules, inputs)"
+        " VALUES (?1, ?2, ?3, '', '', (SELECT '[' || coalesce(string_agg(to_json(path)::text,"
+        " ',' ORDER BY n), '') || ']' FROM cur_inputs)) RETURNING id",
     .begin_write = "BEGIN; SELECT pg_advisory_xact_lock(" HIST_APP_ID_TEXT ")",
-    .cluster_total = "UPDATE clusters SET reports = greatest(0, reports + ?2) WHERE signature_id = ?1",
+    .cluster_total =
+        "UPDATE clusters SET reports = greatest(0, reports + ?2) WHERE signature_id = ?1",
 };
 
 /* SQLite's schema (hist_db.c), step by step, in PostgreSQL's types */
@@ -288,21 +291,26 @@ schema_version(struct hist_db *h, int64_t *ver, struct buf *err)
 {
     int64_t meta, runs, app;
 
-    if (pg_int(h, "SELECT CASE WHEN to_regclass('kptrace_schema') IS NULL THEN 0 ELSE 1 END", &meta, err) < 0 ||
+    if (pg_int(h, "SELECT CASE WHEN to_regclass('kptrace_schema') IS NULL THEN 0 ELSE 1 END", &meta,
+               err) < 0 ||
         pg_int(h, "SELECT CASE WHEN to_regclass('runs') IS NULL THEN 0 ELSE 1 END", &runs, err) < 0)
         return KPT_E_IO;
     *ver = 0;
     if (!meta)
-        return runs ? kpt_fail(err, KPT_E_FORMAT, "holds a table 'runs' but no kptrace-batch history"
-                                                  " (no kptrace_schema): left as it is") : 0;
+        return runs ? kpt_fail(err, KPT_E_FORMAT,
+                               "holds a table 'runs' but no kptrace-batch history"
+                               " (no kptrace_schema): left as it is")
+                    : 0;
     if (pg_int(h, "SELECT max(version) FROM kptrace_schema", ver, err) < 0 ||
         pg_int(h, "SELECT min(application_id) FROM kptrace_schema", &app, err) < 0)
         return KPT_E_IO;
     if (app != HIST_APP_ID || *ver < 0)
         return kpt_fail(err, KPT_E_FORMAT, "kptrace_schema is not one of ours: left as it is");
     if (*ver > HIST_SCHEMA)
-        return kpt_fail(err, KPT_E_FORMAT, "made by a newer kptrace-batch (schema %lld; this one knows"
-                                           " up to %d): left as it is", (long long)*ver, HIST_SCHEMA);
+        return kpt_fail(err, KPT_E_FORMAT,
+                        "made by a newer kptrace-batch (schema %lld; this one knows"
+                        " up to %d): left as it is",
+                        (long long)*ver, HIST_SCHEMA);
     return 0;
 }
 
@@ -321,14 +329,17 @@ migrate(struct hist_db *h, struct buf *err)
         return rc;
     if ((rc = hist_exec(h, "BEGIN", err)) < 0 || (rc = schema_version(h, &ver, err)) < 0)
         goto fail;
-    if (ver == 0 && (rc = hist_exec(h, "CREATE TABLE kptrace_schema(application_id bigint NOT NULL,"
-                                       " version integer NOT NULL)", err)) < 0)
+    if (ver == 0 && (rc = hist_exec(h,
+                                    "CREATE TABLE kptrace_schema(application_id bigint NOT NULL,"
+                                    " version integer NOT NULL)",
+                                    err)) < 0)
         goto fail;
     for (k = (int)ver; k < HIST_SCHEMA; k++)
         if ((rc = hist_exec(h, migrations[k], err)) < 0)
             goto fail;
     if (ver < HIST_SCHEMA) {
-        snprintf(sql, sizeof(sql), "DELETE FROM kptrace_schema; INSERT INTO kptrace_schema VALUES (%d, %d)",
+        snprintf(sql, sizeof(sql),
+                 "DELETE FROM kptrace_schema; INSERT INTO kptrace_schema VALUES (%d, %d)",
                  HIST_APP_ID, HIST_SCHEMA);
         if ((rc = hist_exec(h, sql, err)) < 0)
             goto fail;
@@ -348,25 +359,33 @@ static int
 check_rights(struct hist_db *h, int mode, struct buf *err)
 {
     int64_t ok;
-    const char *sql = mode == HIST_CREATE
-        ? "SELECT CASE WHEN has_table_privilege('runs', 'INSERT') AND has_table_privilege('runs', 'UPDATE')"
-          " AND has_table_privilege('reports', 'INSERT') AND has_table_privilege('reports', 'UPDATE')"
-          " AND has_table_privilege('reports', 'SELECT') AND has_table_privilege('clusters', 'INSERT')"
-          " AND has_table_privilege('clusters', 'UPDATE') AND has_table_privilege('run_clusters', 'INSERT')"
-          " AND has_table_privilege('run_builds', 'INSERT')"
-          " AND has_database_privilege(current_database(), 'TEMP')"
-          " AND current_setting('transaction_read_only') = 'off' THEN 1 ELSE 0 END"
-        : "SELECT CASE WHEN has_table_privilege('clusters', 'UPDATE')"
-          " AND current_setting('transaction_read_only') = 'off' THEN 1 ELSE 0 END";
+    const char *sql =
+        mode == HIST_CREATE
+            ? "SELECT CASE WHEN has_table_privilege('runs', 'INSERT') AND "
+              "has_table_privilege('runs', 'UPDATE')"
+              " AND has_table_privilege('reports', 'INSERT') AND has_table_privilege('reports', "
+              "'UPDATE')"
+              " AND has_table_privilege('reports', 'SELECT') AND has_table_privilege('clusters', "
+              "'INSERT')"
+              " AND has_table_privilege('clusters', 'UPDATE') AND "
+              "has_table_privilege('run_clusters', 'INSERT')"
+              " AND has_table_privilege('run_builds', 'INSERT')"
+              " AND has_database_privilege(current_database(), 'TEMP')"
+              " AND current_setting('transaction_read_only') = 'off' THEN 1 ELSE 0 END"
+            : "SELECT CASE WHEN has_table_privilege('clusters', 'UPDATE')"
+              " AND current_setting('transaction_read_only') = 'off' THEN 1 ELSE 0 END";
 
     if (pg_int(h, sql, &ok, err) < 0)
         return KPT_E_IO;
     if (ok == 1)
         return 0;
-    return kpt_fail(err, KPT_E_IO, "the role %s may not write the history (%s): a read-only role serves"
-                                   " 'kptrace-batch history' only", PQuser(h->pg),
-                    mode == HIST_CREATE ? "a run needs INSERT and UPDATE on its tables and TEMP on the database"
-                                        : "triage needs UPDATE on clusters");
+    return kpt_fail(err, KPT_E_IO,
+                    "the role %s may not write the history (%s): a read-only role serves"
+                    " 'kptrace-batch history' only",
+                    PQuser(h->pg),
+                    mode == HIST_CREATE
+                        ? "a run needs INSERT and UPDATE on its tables and TEMP on the database"
+                        : "triage needs UPDATE on clusters");
 }
 
 int
@@ -383,7 +402,8 @@ hist_pg_open(const char *uri, int mode, struct hist_db **out, struct buf *err)
     if ((rc = connect_db(h, uri, err)) < 0 || (rc = schema_version(h, &ver, err)) < 0)
         goto fail;
     if (mode != HIST_CREATE && ver == 0) {
-        rc = kpt_fail(err, KPT_E_FORMAT, "holds no history (only a run with --history creates one)");
+        rc =
+            kpt_fail(err, KPT_E_FORMAT, "holds no history (only a run with --history creates one)");
         goto fail;
     }
     if (ver < HIST_SCHEMA && (rc = migrate(h, err)) < 0)

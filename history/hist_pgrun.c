@@ -93,7 +93,8 @@ hist_pg_add(struct hist_db *h, struct arena *a, const struct kpt_report *r, stru
         copy_field(&h->sigstage, r->panic_class, 0);
         copy_field(&h->sigstage, r->culprit, 1);
     }
-    return h->stage.len >= STAGE_CHUNK ? send_stage(h, "COPY cur_rep FROM STDIN", &h->stage, err) : 0;
+    return h->stage.len >= STAGE_CHUNK ? send_stage(h, "COPY cur_rep FROM STDIN", &h->stage, err)
+                                       : 0;
 }
 
 int
@@ -115,10 +116,13 @@ static const char record_sql[] =
     "WITH upd AS (UPDATE reports r SET last_run = CAST(?1 AS bigint), path = u.path,"
     "  signature_id = u.sig, coarse_id = u.coarse_id, fine_id = u.fine_id, hang_id = u.hang_id,"
     "  class = u.class, culprit = u.culprit FROM cur_rep u, reports o"
-    "  WHERE r.identity = u.identity AND o.identity = u.identity RETURNING u.sig, o.signature_id AS was),"
-    " ins AS (INSERT INTO reports(identity, first_run, last_run, path, signature_id, coarse_id, fine_id,"
+    "  WHERE r.identity = u.identity AND o.identity = u.identity RETURNING u.sig, o.signature_id "
+    "AS was),"
+    " ins AS (INSERT INTO reports(identity, first_run, last_run, path, signature_id, coarse_id, "
+    "fine_id,"
     "  hang_id, class, os_build, model, process, panic_time, culprit)"
-    "  SELECT identity, CAST(?1 AS bigint), CAST(?1 AS bigint), path, sig, coarse_id, fine_id, hang_id,"
+    "  SELECT identity, CAST(?1 AS bigint), CAST(?1 AS bigint), path, sig, coarse_id, fine_id, "
+    "hang_id,"
     "  class, os_build, model, process, panic_time, culprit FROM cur_rep u"
     "  WHERE NOT EXISTS (SELECT 1 FROM reports r WHERE r.identity = u.identity)"
     "  ON CONFLICT (identity) DO NOTHING RETURNING signature_id AS sig, os_build),"

@@ -35,8 +35,10 @@ load_targets(struct hist_db *h, struct buf *err)
     size_t cap = 0;
     int rc;
 
-    if (hist_prepare(h, "SELECT s.signature_id, t.signature_id, t.signature, t.class FROM clusters s"
-                        " JOIN clusters t ON t.signature_id = s.merged_into", &st, err) < 0)
+    if (hist_prepare(h,
+                     "SELECT s.signature_id, t.signature_id, t.signature, t.class FROM clusters s"
+                     " JOIN clusters t ON t.signature_id = s.merged_into",
+                     &st, err) < 0)
         return KPT_E_IO;
     while ((rc = hq_step(st)) == HQ_ROW) {
         struct hist_target *t;
@@ -70,8 +72,8 @@ load_targets(struct hist_db *h, struct buf *err)
 }
 
 int
-hist_begin(struct hist_db *h, const char *kind, int64_t started, char *const *inputs, size_t ninputs,
-           struct buf *err)
+hist_begin(struct hist_db *h, const char *kind, int64_t started, char *const *inputs,
+           size_t ninputs, struct buf *err)
 {
     struct hq *st;
     size_t i;
@@ -133,7 +135,8 @@ hist_lock(struct hist_db *h, struct buf *err)
     if (hist_exec(h, h->d->begin_write, err) < 0)
         return KPT_E_IO;
     h->locked = 1;
-    if (insert_run(h, err) < 0 || load_targets(h, err) < 0) /* what triage says now, under the lock */
+    if (insert_run(h, err) < 0 ||
+        load_targets(h, err) < 0) /* what triage says now, under the lock */
         return KPT_E_IO;
     return h->pg ? hist_pg_flush(h, err) : 0;
 }
@@ -244,16 +247,21 @@ hist_write(struct hist_db *h, const struct kpt_summary *s, struct buf *err)
     if (!h->locked)
         return kpt_fail(err, KPT_E_IO, "history: the run was not annotated");
     /* the clusters (the reports written as they came and the run's counts refer to them) */
-    if (exec_run(h, "INSERT INTO clusters(signature_id, signature, class, culprit, first_run, last_run)"
-                    " SELECT sig, signature, class, culprit, CAST(?1 AS bigint), CAST(?1 AS bigint) FROM cur_sig WHERE true"
-                    " ON CONFLICT(signature_id) DO UPDATE SET signature = excluded.signature,"
-                    " class = excluded.class, culprit = coalesce(excluded.culprit, clusters.culprit),"
-                    " last_run = excluded.last_run", err) < 0)
+    if (exec_run(
+            h,
+            "INSERT INTO clusters(signature_id, signature, class, culprit, first_run, last_run)"
+            " SELECT sig, signature, class, culprit, CAST(?1 AS bigint), CAST(?1 AS bigint) FROM "
+            "cur_sig WHERE true"
+            " ON CONFLICT(signature_id) DO UPDATE SET signature = excluded.signature,"
+            " class = excluded.class, culprit = coalesce(excluded.culprit, clusters.culprit),"
+            " last_run = excluded.last_run",
+            err) < 0)
         goto fail;
     if (cluster_totals(h, err) < 0)
         goto fail;
-    if (hist_prepare(h, "UPDATE clusters SET status = 'open', regressed_run = ?1 WHERE signature_id = ?2",
-                     &st, err) < 0)
+    if (hist_prepare(
+            h, "UPDATE clusters SET status = 'open', regressed_run = ?1 WHERE signature_id = ?2",
+            &st, err) < 0)
         goto fail;
     for (i = 0; i < s->nclusters && i < h->nclusters; i++) {
         if (h->rh.clusters[i].flag != KPT_HF_REGRESSED)
@@ -267,15 +275,20 @@ hist_write(struct hist_db *h, const struct kpt_summary *s, struct buf *err)
     hq_finalize(st);
     st = NULL;
     /* the per-run counts, as hist_add() kept them */
-    if (write_counts(h, "INSERT INTO run_clusters(run_id, signature_id, reports, new_reports)"
-                        " VALUES (?1, ?2, ?4, ?3)", &h->sigc, err) < 0 ||
+    if (write_counts(h,
+                     "INSERT INTO run_clusters(run_id, signature_id, reports, new_reports)"
+                     " VALUES (?1, ?2, ?4, ?3)",
+                     &h->sigc, err) < 0 ||
         write_counts(h, "INSERT INTO run_builds(run_id, os_build, new_reports) VALUES (?1, ?2, ?3)",
                      &h->buildc, err) < 0)
         goto fail;
     hist_time_text(when, (int64_t)now);
-    if (hist_prepare(h, "UPDATE runs SET ended = ?2, algorithm = ?3, rules = ?4, files = ?5, ok = ?6,"
-                        " partial = ?7, rejected = ?8, excluded = ?9, clusters = ?10, new_reports = ?11,"
-                        " known_reports = ?12, copies = ?13 WHERE id = ?1", &st, err) < 0)
+    if (hist_prepare(
+            h,
+            "UPDATE runs SET ended = ?2, algorithm = ?3, rules = ?4, files = ?5, ok = ?6,"
+            " partial = ?7, rejected = ?8, excluded = ?9, clusters = ?10, new_reports = ?11,"
+            " known_reports = ?12, copies = ?13 WHERE id = ?1",
+            &st, err) < 0)
         goto fail;
     hq_bind_int(st, 1, h->run_id);
     hist_bind_text(st, 2, when);

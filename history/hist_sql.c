@@ -23,13 +23,15 @@ hist_fail(struct hist_db *h, struct buf *err, const char *what)
         return hist_pg_fail(h, err, what);
     if (hist_disk_full(h)) /* SQLite calls it a disk I/O error: say what it is */
         return kpt_fail(err, KPT_E_IO, "%s: the disk is full (%s)", what, sqlite3_errmsg(h->db));
-    return kpt_fail(err, KPT_E_IO, "%s: %s", what, h && h->db ? sqlite3_errmsg(h->db) : "out of memory");
+    return kpt_fail(err, KPT_E_IO, "%s: %s", what,
+                    h && h->db ? sqlite3_errmsg(h->db) : "out of memory");
 }
 
 int
 hist_disk_full(struct hist_db *h)
 {
-    return h && h->db && (sqlite3_errcode(h->db) == SQLITE_FULL || sqlite3_system_errno(h->db) == ENOSPC);
+    return h && h->db &&
+           (sqlite3_errcode(h->db) == SQLITE_FULL || sqlite3_system_errno(h->db) == ENOSPC);
 }
 
 /* PostgreSQL's result r: 0 when it is no error, else -1 with its SQLSTATE kept */
@@ -56,7 +58,8 @@ hist_exec(struct hist_db *h, const char *sql, struct buf *err)
         PQclear(r);
         return rc == 0 ? 0 : hist_fail(h, err, "history");
     }
-    return sqlite3_exec(h->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : hist_fail(h, err, "history");
+    return sqlite3_exec(h->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0
+                                                                   : hist_fail(h, err, "history");
 }
 
 /* sql with ?N as $N (the history's SQL holds no '?' in a literal) */
@@ -99,7 +102,8 @@ hist_prepare(struct hist_db *h, const char *sql, struct hq **q, struct buf *err)
             rc = x->nparams;
             free(text);
             free(x);
-            return kpt_fail(err, KPT_E_IO, "history: a statement of %d parameters (this build binds at most %d)",
+            return kpt_fail(err, KPT_E_IO,
+                            "history: a statement of %d parameters (this build binds at most %d)",
                             rc, HQ_PARAMS);
         }
         snprintf(x->name, sizeof(x->name), "kpt%u", ++h->nstmt);
@@ -249,7 +253,8 @@ hq_step(struct hq *q)
     }
     if (!q->ran) {
         q->ran = 1;
-        q->res = PQexecPrepared(q->h->pg, q->name, q->nparams, (const char *const *)q->param, NULL, NULL, 0);
+        q->res = PQexecPrepared(q->h->pg, q->name, q->nparams, (const char *const *)q->param, NULL,
+                                NULL, 0);
         if (pg_result(q->h, q->res) < 0)
             return -1;
         q->nrows = PQntuples(q->res);
@@ -521,10 +526,12 @@ hist_pg_fail(struct hist_db *h, struct buf *err, const char *what)
 
     hist_pg_message(h, h->pg ? PQerrorMessage(h->pg) : "out of memory", &m);
     if (!strcmp(st, "55P03"))
-        why = "gave up waiting for a lock after lock_timeout (another run or triage held the history's"
+        why = "gave up waiting for a lock after lock_timeout (another run or triage held the "
+              "history's"
               " write lock or a row; PGOPTIONS='-c lock_timeout=10min' waits longer): ";
     else if (!strcmp(st, "57014"))
-        why = "a statement ran past statement_timeout (PGOPTIONS='-c statement_timeout=1h' allows more): ";
+        why = "a statement ran past statement_timeout (PGOPTIONS='-c statement_timeout=1h' allows "
+              "more): ";
     else if (!strcmp(st, "42501") || !strcmp(st, "25006"))
         why = "the role may not write the history (a read-only role serves 'history' only): ";
     else if (h->pg && PQstatus(h->pg) == CONNECTION_BAD)
@@ -533,4 +540,3 @@ hist_pg_fail(struct hist_db *h, struct buf *err, const char *what)
     buf_release(&m);
     return rc;
 }
-

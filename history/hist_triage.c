@@ -61,14 +61,17 @@ merge_into(struct hist_db *h, const char *id, const char *target, struct buf *er
     if (rc == 1)
         rc = kpt_fail(err, KPT_E_FORMAT, "no cluster %.40s in the history to merge into", target);
     else if (rc == 0 && tt)
-        rc = kpt_fail(err, KPT_E_FORMAT, "%.40s is merged into %.40s itself: merge into %.40s", target, tt, tt);
+        rc = kpt_fail(err, KPT_E_FORMAT, "%.40s is merged into %.40s itself: merge into %.40s",
+                      target, tt, tt);
     free(tt);
     if (rc != 0)
         return rc;
     /* what was merged into id goes to target too, then id itself */
-    if (set_column(h, "UPDATE clusters SET merged_into = ?2 WHERE merged_into = ?1", id, target, err) < 0)
+    if (set_column(h, "UPDATE clusters SET merged_into = ?2 WHERE merged_into = ?1", id, target,
+                   err) < 0)
         return KPT_E_IO;
-    return set_column(h, "UPDATE clusters SET merged_into = ?2 WHERE signature_id = ?1", id, target, err);
+    return set_column(h, "UPDATE clusters SET merged_into = ?2 WHERE signature_id = ?1", id, target,
+                      err);
 }
 
 int
@@ -85,15 +88,20 @@ hist_triage(struct hist_db *h, const char *sig, const struct hist_decision *d, i
     free(into);
     if (rc == 1) {
         *unknown = 1;
-        kpt_fail(err, KPT_E_FORMAT, "no cluster %.40s in the history (a signature id of a recorded run)", sig);
+        kpt_fail(err, KPT_E_FORMAT,
+                 "no cluster %.40s in the history (a signature id of a recorded run)", sig);
         goto fail;
     }
     if (rc < 0 ||
-        (d->status && set_column(h, "UPDATE clusters SET status = ?2 WHERE signature_id = ?1", sig, d->status, err) < 0) ||
-        (d->bug && set_column(h, "UPDATE clusters SET bug = ?2 WHERE signature_id = ?1", sig, d->bug, err) < 0) ||
-        (d->note && set_column(h, "UPDATE clusters SET note = ?2 WHERE signature_id = ?1", sig, d->note, err) < 0) ||
+        (d->status && set_column(h, "UPDATE clusters SET status = ?2 WHERE signature_id = ?1", sig,
+                                 d->status, err) < 0) ||
+        (d->bug && set_column(h, "UPDATE clusters SET bug = ?2 WHERE signature_id = ?1", sig,
+                              d->bug, err) < 0) ||
+        (d->note && set_column(h, "UPDATE clusters SET note = ?2 WHERE signature_id = ?1", sig,
+                               d->note, err) < 0) ||
         (d->merge_into && merge_into(h, sig, d->merge_into, err) < 0) ||
-        (d->unmerge && set_column(h, "UPDATE clusters SET merged_into = ?2 WHERE signature_id = ?1", sig, NULL, err) < 0))
+        (d->unmerge && set_column(h, "UPDATE clusters SET merged_into = ?2 WHERE signature_id = ?1",
+                                  sig, NULL, err) < 0))
         goto fail;
     return hist_exec(h, "COMMIT", err);
 fail:
@@ -119,8 +127,10 @@ hist_row_get(struct hist_db *h, const char *sig, struct kpt_trend_row *row, stru
     int rc, found = 0;
 
     memset(row, 0, sizeof(*row));
-    if (hist_prepare(h, "SELECT signature_id, signature, class, merged_into FROM clusters"
-                        " WHERE signature_id = ?1", &st, err) < 0)
+    if (hist_prepare(h,
+                     "SELECT signature_id, signature, class, merged_into FROM clusters"
+                     " WHERE signature_id = ?1",
+                     &st, err) < 0)
         return KPT_E_IO;
     hist_bind_text(st, 1, sig);
     if ((rc = hq_step(st)) == HQ_ROW) {
@@ -225,8 +235,10 @@ table_runs(struct hist_db *h, size_t runs, struct kpt_trend_table *t, struct buf
     t->run_start = xcalloc(runs, sizeof(int64_t));
     t->run_files = xcalloc(runs, sizeof(size_t));
     t->run_new = xcalloc(runs, sizeof(size_t));
-    if (hist_prepare(h, "SELECT id, started, files, new_reports FROM runs WHERE ended IS NOT NULL"
-                        " ORDER BY id DESC LIMIT ?1", &st, err) < 0)
+    if (hist_prepare(h,
+                     "SELECT id, started, files, new_reports FROM runs WHERE ended IS NOT NULL"
+                     " ORDER BY id DESC LIMIT ?1",
+                     &st, err) < 0)
         return KPT_E_IO;
     hq_bind_int(st, 1, (int64_t)runs);
     while ((rc = hq_step(st)) == HQ_ROW && n < runs) {
@@ -252,8 +264,10 @@ table_runs(struct hist_db *h, size_t runs, struct kpt_trend_table *t, struct buf
         t->run_files[n - 1 - i] = c;
         t->run_new[n - 1 - i] = d;
     }
-    if (hist_prepare(h, "SELECT (SELECT count(*) FROM runs WHERE ended IS NOT NULL),"
-                        " (SELECT count(*) FROM reports)", &st, err) < 0)
+    if (hist_prepare(h,
+                     "SELECT (SELECT count(*) FROM runs WHERE ended IS NOT NULL),"
+                     " (SELECT count(*) FROM reports)",
+                     &st, err) < 0)
         return KPT_E_IO;
     if (hq_step(st) == HQ_ROW) {
         t->runs_ever = hist_count(st, 0);
@@ -276,13 +290,15 @@ hist_table(struct hist_db *h, size_t runs, struct kpt_trend_table *t, struct buf
         goto fail;
     if (!t->nruns)
         return 0;
-    if (hist_prepare(h, "SELECT t.signature_id, t.signature, t.class, t.regressed_run,"
-                        " (SELECT min(m.first_run) FROM clusters m WHERE m.signature_id = t.signature_id"
-                        "  OR m.merged_into = t.signature_id)"
-                        " FROM clusters t WHERE t.merged_into IS NULL AND EXISTS (SELECT 1 FROM run_clusters rc"
-                        "  JOIN clusters m ON m.signature_id = rc.signature_id WHERE rc.run_id >= ?1"
-                        "  AND (m.signature_id = t.signature_id OR m.merged_into = t.signature_id))",
-                     &st, err) < 0 ||
+    if (hist_prepare(
+            h,
+            "SELECT t.signature_id, t.signature, t.class, t.regressed_run,"
+            " (SELECT min(m.first_run) FROM clusters m WHERE m.signature_id = t.signature_id"
+            "  OR m.merged_into = t.signature_id)"
+            " FROM clusters t WHERE t.merged_into IS NULL AND EXISTS (SELECT 1 FROM run_clusters rc"
+            "  JOIN clusters m ON m.signature_id = rc.signature_id WHERE rc.run_id >= ?1"
+            "  AND (m.signature_id = t.signature_id OR m.merged_into = t.signature_id))",
+            &st, err) < 0 ||
         hist_prepare(h, hist_trend_sql, &tr, err) < 0)
         goto fail;
     hq_bind_int(st, 1, t->run_ids[0]);

@@ -51,11 +51,13 @@ int ing_may_print_names(const void *data, size_t len);
  * lim->max_file_bytes. On failure returns KPT_E_IO or KPT_E_LIMIT and appends why to err
  * (util/err.h).
  */
-int ing_load(const char *path, const struct kpt_limits *lim, void **data, size_t *len, struct buf *err);
+int ing_load(const char *path, const struct kpt_limits *lim, void **data, size_t *len,
+             struct buf *err);
 /* ing_open() and ing_read() - ing_load() in two steps, for a caller that sizes what it will
  * hold between them: the file opened and checked (*fd, its *size; nothing to close on
  * failure), then read whole and closed */
-int ing_open(const char *path, const struct kpt_limits *lim, int *fd, size_t *size, struct buf *err);
+int ing_open(const char *path, const struct kpt_limits *lim, int *fd, size_t *size,
+             struct buf *err);
 int ing_read(int fd, const struct kpt_limits *lim, void **data, size_t *len, struct buf *err);
 
 /*
@@ -71,9 +73,9 @@ struct ing_member {
     const char *member; /* the innermost name (after the last '!'), or NULL for a lone stream */
     const void *data;   /* its bytes, borrowed until the callback returns; NULL with why */
     size_t len;
-    const char *why;    /* NULL, or why it was not read (a limit, encrypted, damaged) */
-    const char *link;   /* a link member: what it links to (nothing read: data NULL), else NULL */
-    int hard_link;      /* ... a hard link (to an earlier member), else a symbolic one */
+    const char *why;  /* NULL, or why it was not read (a limit, encrypted, damaged) */
+    const char *link; /* a link member: what it links to (nothing read: data NULL), else NULL */
+    int hard_link;    /* ... a hard link (to an earlier member), else a symbolic one */
 };
 typedef int ing_member_fn(const struct ing_member *m, void *ctx);
 struct ing_archive_stats {
@@ -95,8 +97,9 @@ struct ing_archive_stats {
 int ing_archive_read(const char *path, const struct kpt_limits *lim, ing_member_fn *fn, void *ctx,
                      struct ing_archive_stats *st);
 /* ing_archive_read_mem() - the same for len bytes of data (borrowed) named 'name' (fuzzing) */
-int ing_archive_read_mem(const void *data, size_t len, const char *name, const struct kpt_limits *lim,
-                         ing_member_fn *fn, void *ctx, struct ing_archive_stats *st);
+int ing_archive_read_mem(const void *data, size_t len, const char *name,
+                         const struct kpt_limits *lim, ing_member_fn *fn, void *ctx,
+                         struct ing_archive_stats *st);
 /*
  * ing_parse_member() - ing_parse_named() for an archive member named 'member' (NULL: a lone
  * compressed stream, always a report); returns ING_OTHER, r left as it is, for a member that

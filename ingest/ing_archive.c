@@ -72,7 +72,8 @@ struct areader {
     int stop;       /* the callback asked to stop */
 };
 
-static int read_archive(struct areader *ar, struct archive *a, struct buf *name, int depth, int raw);
+static int read_archive(struct areader *ar, struct archive *a, struct buf *name, int depth,
+                        int raw);
 
 /* the kind of archive a is reading, for its row: "tar, gzip" */
 static const char *
@@ -124,19 +125,22 @@ cheap_skip(struct archive *a)
  * more) or memory, KPT_E_PARSE for more bytes than its header declared or a read that
  * failed (*fatal when the archive cannot go on) */
 static int
-read_member(struct areader *ar, struct archive *a, struct archive_entry *e, struct buf *b, struct buf *err,
-            int *fatal, int *cut)
+read_member(struct areader *ar, struct archive *a, struct archive_entry *e, struct buf *b,
+            struct buf *err, int *fatal, int *cut)
 {
     char chunk[65536];
     uint64_t got = 0, max = ar->lim->max_file_bytes;
-    uint64_t declared = archive_entry_size_is_set(e) && archive_entry_size(e) >= 0 ? (uint64_t)archive_entry_size(e)
-                                                                                   : UINT64_MAX;
+    uint64_t declared = archive_entry_size_is_set(e) && archive_entry_size(e) >= 0
+                            ? (uint64_t)archive_entry_size(e)
+                            : UINT64_MAX;
 
     *cut = 0;
     if (declared != UINT64_MAX && declared > max) {
         *cut = 1;
-        return kpt_fail(err, KPT_E_LIMIT, "its header declares %llu bytes: over the file size limit "
-                        "(--max-file-bytes), not decompressed", (unsigned long long)declared);
+        return kpt_fail(err, KPT_E_LIMIT,
+                        "its header declares %llu bytes: over the file size limit "
+                        "(--max-file-bytes), not decompressed",
+                        (unsigned long long)declared);
     }
     for (;;) {
         la_ssize_t n = archive_read_data(a, chunk, sizeof(chunk));
@@ -151,16 +155,21 @@ read_member(struct areader *ar, struct archive *a, struct archive_entry *e, stru
         ar->total += (uint64_t)n;
         if (got > declared) {
             *fatal = 1; /* the archive's sizes lie: nothing after it is trusted */
-            return kpt_fail(err, KPT_E_PARSE, "holds more than the %llu bytes its header declares "
-                            "(a corrupt or crafted archive)", (unsigned long long)declared);
+            return kpt_fail(err, KPT_E_PARSE,
+                            "holds more than the %llu bytes its header declares "
+                            "(a corrupt or crafted archive)",
+                            (unsigned long long)declared);
         }
         if (ar->total > ar->lim->max_archive_bytes) {
             *fatal = 1;
-            return kpt_fail(err, KPT_E_LIMIT, "over the archive size limit once decompressed (--max-archive-bytes; a bomb?)");
+            return kpt_fail(
+                err, KPT_E_LIMIT,
+                "over the archive size limit once decompressed (--max-archive-bytes; a bomb?)");
         }
         if (got > max) {
             *cut = 1;
-            return kpt_fail(err, KPT_E_LIMIT, "over the file size limit once decompressed (--max-file-bytes): "
+            return kpt_fail(err, KPT_E_LIMIT,
+                            "over the file size limit once decompressed (--max-file-bytes): "
                             "decompression stopped there");
         }
         if (b && buf_add(b, chunk, (size_t)n) < 0)
@@ -168,7 +177,8 @@ read_member(struct areader *ar, struct archive *a, struct archive_entry *e, stru
     }
 }
 
-static int read_archive(struct areader *ar, struct archive *a, struct buf *name, int depth, int raw);
+static int read_archive(struct areader *ar, struct archive *a, struct buf *name, int depth,
+                        int raw);
 
 /* the archive's damage, when it has none yet: why (copied), after 'after' members */
 static void
@@ -284,18 +294,20 @@ member_name(struct buf *name, size_t base, struct archive_entry *e, int raw)
 /* one regular member read, delivered (or read as an archive inside); 1 when the archive
  * ends here (damage set, or the callback asked to stop) */
 static int
-one_member(struct areader *ar, struct archive *a, struct archive_entry *e, struct buf *name, size_t base,
-           int depth, int raw, struct buf *data, struct buf *why)
+one_member(struct areader *ar, struct archive *a, struct archive_entry *e, struct buf *name,
+           size_t base, int depth, int raw, struct buf *data, struct buf *why)
 {
     int fatal = 0, cut = 0;
 
     buf_reset(data);
-    data->max = ar->lim->max_file_bytes + 1 > ar->lim->max_file_bytes ? ar->lim->max_file_bytes + 1 : 0;
+    data->max =
+        ar->lim->max_file_bytes + 1 > ar->lim->max_file_bytes ? ar->lim->max_file_bytes + 1 : 0;
     if (archive_entry_is_encrypted(e))
         buf_adds(why, "encrypted (password-protected): not read");
     else
         read_member(ar, a, e, data, why, &fatal, &cut);
-    if (!why->len && depth + 1 < KPT_MAX_ARCHIVE_DEPTH && ing_nested_archive(data->data, data->len)) {
+    if (!why->len && depth + 1 < KPT_MAX_ARCHIVE_DEPTH &&
+        ing_nested_archive(data->data, data->len)) {
         int nr = read_nested(ar, data, name, depth);
 
         if (nr < 0)
@@ -368,7 +380,8 @@ read_archive(struct areader *ar, struct archive *a, struct buf *name, int depth,
         }
         members++;
         if (++ar->st->members > ar->lim->max_members) {
-            set_damage(ar, "over the member limit (--max-members): the rest was not read", ar->st->members - 1);
+            set_damage(ar, "over the member limit (--max-members): the rest was not read",
+                       ar->st->members - 1);
             ret = KPT_E_LIMIT;
             goto out;
         }
@@ -489,12 +502,15 @@ read_src(const struct src *src, const char *path, const struct kpt_limits *lim, 
             snprintf(st->kind, sizeof(st->kind), "%s", inner ? "tar, gzip" : "compressed file");
             if (!why && a)
                 la_fail(&w, a, 0, "its compressed stream is cut short or corrupt");
-            st->damage = xstrdup(why ? why : w.len ? w.data : "its compressed stream is cut short or corrupt");
+            st->damage = xstrdup(why     ? why
+                                 : w.len ? w.data
+                                         : "its compressed stream is cut short or corrupt");
             buf_release(&w);
             st->raw = !inner;
             if (st->raw) /* a lone stream: its one row is the file's */
                 deliver(&ar, path, NULL, NULL, 0,
-                        why ? why : "compressed data cut short or corrupt (not even its start reads)");
+                        why ? why
+                            : "compressed data cut short or corrupt (not even its start reads)");
             ret = KPT_E_PARSE;
             goto out;
         }
@@ -530,7 +546,8 @@ read_src(const struct src *src, const char *path, const struct kpt_limits *lim, 
         ret = KPT_E_PARSE;
     } else if (!ar.stop) {
         struct stat sb;
-        uint64_t len = src->fd >= 0 ? (fstat(src->fd, &sb) == 0 ? (uint64_t)sb.st_size : 0) : src->len;
+        uint64_t len =
+            src->fd >= 0 ? (fstat(src->fd, &sb) == 0 ? (uint64_t)sb.st_size : 0) : src->len;
 
         check_zip(&ar, a, src_read_at, src, len);
         if (st->damage && !ret)

@@ -17,10 +17,10 @@
 #include "util/xalloc.h"
 
 #define ZSTD_WINDOW_LIMIT ((uint64_t)1 << 27) /* libzstd's default: larger windows are refused */
-#define EOCD_MIN 22u                  /* the end of central directory record, no comment */
-#define EOCD_SEARCH (EOCD_MIN + 65535u) /* ... with the longest comment */
-#define CDIR_MAX (256u << 20)         /* a larger directory is not checked */
-#define CDIR_ENTRY 46u                /* a central directory entry's fixed part */
+#define EOCD_MIN 22u                          /* the end of central directory record, no comment */
+#define EOCD_SEARCH (EOCD_MIN + 65535u)       /* ... with the longest comment */
+#define CDIR_MAX (256u << 20)                 /* a larger directory is not checked */
+#define CDIR_ENTRY 46u                        /* a central directory entry's fixed part */
 
 /* the compressions libarchive decodes itself (one that would run an external program is
  * never registered) */
@@ -67,8 +67,10 @@ ing_archive_reader(int raw)
             goto fail;
         return a;
     }
-    if (archive_read_support_format_tar(a) != ARCHIVE_OK || archive_read_support_format_gnutar(a) != ARCHIVE_OK ||
-        archive_read_support_format_zip(a) != ARCHIVE_OK || archive_read_support_format_cpio(a) != ARCHIVE_OK ||
+    if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
+        archive_read_support_format_gnutar(a) != ARCHIVE_OK ||
+        archive_read_support_format_zip(a) != ARCHIVE_OK ||
+        archive_read_support_format_cpio(a) != ARCHIVE_OK ||
         archive_read_support_format_7zip(a) != ARCHIVE_OK)
         goto fail;
     return a;
@@ -142,7 +144,8 @@ ing_zip_shared_entry(ing_read_at_fn *rd, const void *ctx, uint64_t len)
         count = le16(tail + i + 10);
         size = le32(tail + i + 12);
         off = le32(tail + i + 16);
-        if (count < 2 || count == 0xffff || off == 0xffffffffu || size > CDIR_MAX || (uint64_t)off + size > len)
+        if (count < 2 || count == 0xffff || off == 0xffffffffu || size > CDIR_MAX ||
+            (uint64_t)off + size > len)
             break; /* zip64, or nothing to compare: libarchive's to judge */
         cd = xmalloc(size ? size : 1);
         if (rd(ctx, cd, size, off) == (ssize_t)size)
@@ -190,11 +193,23 @@ ing_archive_magic(const unsigned char *d, size_t n)
         size_t off, len;
         const char *m;
     } magic[] = {
-        { 0, 2, "\x1f\x8b" },     { 0, 3, "BZh" },           { 0, 6, "\xfd" "7zXZ\0" },
-        { 0, 4, "\x28\xb5\x2f\xfd" }, { 0, 4, "\x04\x22\x4d\x18" }, { 0, 4, "PK\x03\x04" },
-        { 0, 4, "PK\x05\x06" },   { 0, 4, "PK\x07\x08" },    { 0, 6, "7z\xbc\xaf\x27\x1c" },
-        { 0, 6, "070707" },       { 0, 6, "070701" },        { 0, 6, "070702" },
-        { 0, 2, "\xc7\x71" },     { 0, 2, "\x71\xc7" },      { 257, 5, "ustar" },
+        { 0, 2, "\x1f\x8b" },
+        { 0, 3, "BZh" },
+        { 0, 6,
+          "\xfd"
+          "7zXZ\0" },
+        { 0, 4, "\x28\xb5\x2f\xfd" },
+        { 0, 4, "\x04\x22\x4d\x18" },
+        { 0, 4, "PK\x03\x04" },
+        { 0, 4, "PK\x05\x06" },
+        { 0, 4, "PK\x07\x08" },
+        { 0, 6, "7z\xbc\xaf\x27\x1c" },
+        { 0, 6, "070707" },
+        { 0, 6, "070701" },
+        { 0, 6, "070702" },
+        { 0, 2, "\xc7\x71" },
+        { 0, 2, "\x71\xc7" },
+        { 257, 5, "ustar" },
     };
     size_t i;
 
@@ -207,7 +222,11 @@ ing_archive_magic(const unsigned char *d, size_t n)
 int
 ing_compressed_magic(const unsigned char *d, size_t n)
 {
-    return n >= 4 && ((d[0] == 0x1f && d[1] == 0x8b) || !memcmp(d, "BZh", 3) || (n >= 5 && !memcmp(d, "\xfd" "7zXZ", 5)) ||
+    return n >= 4 && ((d[0] == 0x1f && d[1] == 0x8b) || !memcmp(d, "BZh", 3) ||
+                      (n >= 5 && !memcmp(d,
+                                         "\xfd"
+                                         "7zXZ",
+                                         5)) ||
                       !memcmp(d, "\x28\xb5\x2f\xfd", 4) || !memcmp(d, "\x04\x22\x4d\x18", 4));
 }
 
@@ -217,9 +236,10 @@ ing_stream_damage(const unsigned char *head, size_t n, char *out, size_t cap)
     uint64_t w = ing_zstd_window(head, n);
 
     if (w > ZSTD_WINDOW_LIMIT) {
-        snprintf(out, cap, "a zstd stream whose window is %llu MiB, over the decoder's limit of %u MiB "
-                 "(written with zstd --long?): not decompressed", (unsigned long long)(w >> 20),
-                 (unsigned)(ZSTD_WINDOW_LIMIT >> 20));
+        snprintf(out, cap,
+                 "a zstd stream whose window is %llu MiB, over the decoder's limit of %u MiB "
+                 "(written with zstd --long?): not decompressed",
+                 (unsigned long long)(w >> 20), (unsigned)(ZSTD_WINDOW_LIMIT >> 20));
         return out;
     }
     return NULL;
@@ -243,7 +263,8 @@ ing_gzip_holds_archive(const unsigned char *in, size_t n)
     z.avail_out = sizeof(out);
     while (z.avail_out && inflate(&z, Z_NO_FLUSH) == Z_OK)
         ;
-    holds = ing_archive_magic(out, sizeof(out) - z.avail_out) && !ing_compressed_magic(out, sizeof(out) - z.avail_out);
+    holds = ing_archive_magic(out, sizeof(out) - z.avail_out) &&
+            !ing_compressed_magic(out, sizeof(out) - z.avail_out);
     inflateEnd(&z);
     return holds;
 }

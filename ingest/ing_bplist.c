@@ -15,7 +15,8 @@
 #define ON_PATH UINT16_MAX
 #define CORRUPT "binary property list is corrupt (its trailer or offsets point nowhere)"
 #define DEEP "binary property list nested too deeply (over 256 levels)"
-#define BPLIST_MAX_NODES (1u << 16) /* objects libplist may build: a panic plist has a few dozen */
+/* objects libplist may build: a panic plist has a few dozen */
+#define BPLIST_MAX_NODES (1u << 16)
 
 static uint64_t
 be(const unsigned char *p, size_t n)
@@ -53,7 +54,8 @@ refs_of(const struct bp *b, uint64_t i, size_t *at, uint64_t *count)
     if (cnt == 0xf) { /* the count follows as an int object */
         unsigned k;
 
-        if (p >= b->otoff || (b->d[p] >> 4) != 1 || (k = 1u << (b->d[p] & 0xf)) > 8 || p + 1 + k > b->otoff)
+        if (p >= b->otoff || (b->d[p] >> 4) != 1 || (k = 1u << (b->d[p] & 0xf)) > 8 ||
+            p + 1 + k > b->otoff)
             return KPT_E_PARSE;
         cnt = be(b->d + p + 1, k);
         p += 1 + k;
@@ -80,9 +82,13 @@ shape_check(const unsigned char *d, size_t n, struct buf *err)
 {
     struct bp b;
     uint64_t top, i;
-    uint16_t *depth;   /* 0: not seen; ON_PATH; else 1 + the deepest below */
-    uint32_t *size;    /* the objects it expands to, itself included (up to BPLIST_MAX_NODES + 1) */
-    struct frame { uint64_t obj, next, count, size; size_t at; uint16_t deepest; } *st;
+    uint16_t *depth; /* 0: not seen; ON_PATH; else 1 + the deepest below */
+    uint32_t *size;  /* the objects it expands to, itself included (up to BPLIST_MAX_NODES + 1) */
+    struct frame {
+        uint64_t obj, next, count, size;
+        size_t at;
+        uint16_t deepest;
+    } * st;
     size_t sp = 0;
     const char *why = NULL;
 
@@ -96,8 +102,8 @@ shape_check(const unsigned char *d, size_t n, struct buf *err)
     if (be(d + n - 8, 8) > n - 32)
         return kpt_fail(err, KPT_E_PARSE, "%s", CORRUPT);
     b.otoff = (size_t)be(d + n - 8, 8);
-    if (!b.osz || b.osz > 8 || !b.rsz || b.rsz > 8 || !b.nobj || top >= b.nobj ||
-        b.otoff < 9 || b.nobj > (n - 32 - b.otoff) / b.osz)
+    if (!b.osz || b.osz > 8 || !b.rsz || b.rsz > 8 || !b.nobj || top >= b.nobj || b.otoff < 9 ||
+        b.nobj > (n - 32 - b.otoff) / b.osz)
         return kpt_fail(err, KPT_E_PARSE, "%s", CORRUPT);
     depth = xcalloc((size_t)b.nobj, sizeof(*depth));
     size = xcalloc((size_t)b.nobj, sizeof(*size));
@@ -168,14 +174,16 @@ ing_bplist_parse(const char *data, size_t len, const struct kpt_limits *lim, str
         return ret;
     plist_from_bin(data, (uint32_t)len, &root);
     if (!root)
-        return kpt_fail(err, KPT_E_PARSE, "binary property list is corrupt (libplist cannot read it)");
+        return kpt_fail(err, KPT_E_PARSE,
+                        "binary property list is corrupt (libplist cannot read it)");
     plist_to_xml(root, &xml, &xlen);
     plist_free(root);
     if (!xml)
         return kpt_fail(err, KPT_E_PARSE, "binary property list cannot be converted to XML");
     if (xlen > lim->max_file_bytes) {
         plist_to_xml_free(xml);
-        return kpt_fail(err, KPT_E_LIMIT, "binary property list over the file size limit once expanded");
+        return kpt_fail(err, KPT_E_LIMIT,
+                        "binary property list over the file size limit once expanded");
     }
     ret = ing_plist_parse(xml, xlen, lim, a, r, err);
     plist_to_xml_free(xml);

@@ -30,7 +30,8 @@ ing_open(const char *path, const struct kpt_limits *lim, int *fd, size_t *size, 
     if (fstat(*fd, &st) < 0 || !S_ISREG(st.st_mode))
         ret = kpt_fail(err, KPT_E_IO, "not a regular file");
     else if ((uint64_t)st.st_size > lim->max_file_bytes)
-        ret = kpt_fail(err, KPT_E_LIMIT, "file is over the file size limit (%zu bytes)", lim->max_file_bytes);
+        ret = kpt_fail(err, KPT_E_LIMIT, "file is over the file size limit (%zu bytes)",
+                       lim->max_file_bytes);
     if (ret < 0) {
         close(*fd);
         *fd = -1;
@@ -77,7 +78,8 @@ ing_read(int fd, const struct kpt_limits *lim, void **data, size_t *len, struct 
             break;
         if (buf_add(&b, chunk, (size_t)n) < 0) {
             ret = kpt_fail(err, KPT_E_LIMIT, "%s",
-                           b.oom ? "not enough memory to hold it" : "file grew over the file size limit while read");
+                           b.oom ? "not enough memory to hold it"
+                                 : "file grew over the file size limit while read");
             goto out;
         }
     }
@@ -125,8 +127,8 @@ struct walk {
     struct ing_walker *wk;
     ing_walk_fn *fn;
     void *ctx;
-    struct buf path;     /* the path being visited */
-    struct wdir *stack;  /* directories on the current path (loops) */
+    struct buf path;    /* the path being visited */
+    struct wdir *stack; /* directories on the current path (loops) */
     size_t ndirs, cap;
 };
 
@@ -224,7 +226,8 @@ inside_roots(const struct ing_walker *w, const char *r)
 
     for (i = 0; i < w->nroots; i++) {
         n = strlen(w->roots[i]);
-        if (!strncmp(r, w->roots[i], n) && (r[n] == '/' || !r[n] || (n == 1 && w->roots[i][0] == '/')))
+        if (!strncmp(r, w->roots[i], n) &&
+            (r[n] == '/' || !r[n] || (n == 1 && w->roots[i][0] == '/')))
             return 1;
     }
     return 0;
@@ -328,15 +331,17 @@ visit(struct walk *w, int dfd, const char *name, int top)
 
             free(r);
             if (!in)
-                return w->fn(path, "a symbolic link to a directory outside the given folders: not followed",
-                             w->ctx);
+                return w->fn(
+                    path, "a symbolic link to a directory outside the given folders: not followed",
+                    w->ctx);
         }
         return enter_dir(w, dfd, name, &st);
     }
     if (!S_ISREG(st.st_mode))
-        return w->fn(path, S_ISFIFO(st.st_mode)   ? "not a regular file (a FIFO)"
-                           : S_ISSOCK(st.st_mode) ? "not a regular file (a socket)"
-                                                  : "not a regular file (a device)",
+        return w->fn(path,
+                     S_ISFIFO(st.st_mode)   ? "not a regular file (a FIFO)"
+                     : S_ISSOCK(st.st_mode) ? "not a regular file (a socket)"
+                                            : "not a regular file (a device)",
                      w->ctx);
     /* one file reached by two paths has one row; only files that can be (given by name,
      * linked) are remembered */

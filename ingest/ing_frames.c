@@ -40,7 +40,8 @@ ing_intel_frame(struct ing_tp *t, const struct ing_line *l, int last_partial)
     int nd1, nd2;
 
     memset(&f, 0, sizeof(f));
-    if (cur_hex64(&p, end, &f.fp, &nd1) || cur_lit(&p, end, " : ") || cur_hex64(&p, end, &f.addr, &nd2))
+    if (cur_hex64(&p, end, &f.fp, &nd1) || cur_lit(&p, end, " : ") ||
+        cur_hex64(&p, end, &f.addr, &nd2))
         return KPT_E_PARSE;
     if (last_partial && (nd1 != 16 || nd2 != 16 || p != end))
         return 1; /* cut mid-frame */

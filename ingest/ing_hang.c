@@ -64,8 +64,7 @@ struct choose {
     struct buf walk; /* lines separated by '\n' */
 };
 
-static void
-step(struct choose *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void step(struct choose *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 step(struct choose *c, const char *fmt, ...)
@@ -85,7 +84,9 @@ proc_named(const struct kpt_stackshot *ss, const char *want)
     size_t i, pass;
 
     for (pass = 0; pass < 3; pass++) {
-        const char *w = pass == 0 ? want : pass == 1 ? (base ? base + 1 : NULL) : (dot ? dot + 1 : NULL);
+        const char *w = pass == 0   ? want
+                        : pass == 1 ? (base ? base + 1 : NULL)
+                                    : (dot ? dot + 1 : NULL);
 
         if (!w || !*w)
             continue;
@@ -235,19 +236,21 @@ pick(struct choose *c, const struct kpt_ss_proc *p, const char **why)
     size_t i;
 
     if (!p->nthreads) {
-        step(c, "%s (pid %lld) has no threads in the stackshot", p->name ? p->name : "?", (long long)p->pid);
+        step(c, "%s (pid %lld) has no threads in the stackshot", p->name ? p->name : "?",
+             (long long)p->pid);
         return NULL;
     }
     t = &p->threads[0];
     if ((blocked_unint(t) || running_in_kernel(t)) && !(idle = idle_why(p, t))) {
         step(c, "main thread %llu: %s, %zu kernel frames: chosen", (unsigned long long)t->id,
              t->state_text ? t->state_text : "-", real_frames(t));
-        *why = t->state & KPT_TH_RUN ? "main thread, running in the kernel" : "main thread, blocked uninterruptibly";
+        *why = t->state & KPT_TH_RUN ? "main thread, running in the kernel"
+                                     : "main thread, blocked uninterruptibly";
         return t;
     }
-    step(c, "main thread %llu: %s%s%s: not blocked uninterruptibly in the kernel", (unsigned long long)t->id,
-         t->state_text ? t->state_text : "no state", blocked_unint(t) ? ", " : "",
-         blocked_unint(t) ? idle_why(p, t) : "");
+    step(c, "main thread %llu: %s%s%s: not blocked uninterruptibly in the kernel",
+         (unsigned long long)t->id, t->state_text ? t->state_text : "no state",
+         blocked_unint(t) ? ", " : "", blocked_unint(t) ? idle_why(p, t) : "");
     for (i = 1; i < p->nthreads; i++) {
         t = &p->threads[i];
         if (!blocked_unint(t))
@@ -256,7 +259,8 @@ pick(struct choose *c, const struct kpt_ss_proc *p, const char **why)
             step(c, "thread %llu: %s, %s: idle", (unsigned long long)t->id, t->state_text, idle);
             continue;
         }
-        step(c, "thread %llu: %s, %zu kernel frames", (unsigned long long)t->id, t->state_text, real_frames(t));
+        step(c, "thread %llu: %s, %zu kernel frames", (unsigned long long)t->id, t->state_text,
+             real_frames(t));
         if (!best || real_frames(t) > real_frames(best))
             best = t;
     }
@@ -270,7 +274,8 @@ pick(struct choose *c, const struct kpt_ss_proc *p, const char **why)
 /* where thread t of p waits on another thread or task: the turnstile line, else a lock
  * owner in its wait line. 1: a thread (*id), 2: a task (*id is its pid), 0: neither */
 static int
-blocked_on(const struct kpt_ss_proc *p, const struct kpt_ss_thread *t, uint64_t *id, const char **line)
+blocked_on(const struct kpt_ss_proc *p, const struct kpt_ss_thread *t, uint64_t *id,
+           const char **line)
 {
     const char *s = info_of(p->turnstile, p->nturnstile, t->id);
 
@@ -310,7 +315,8 @@ set_thread(struct arena *a, struct kpt_hang *h, const struct kpt_report *r,
     h->frames = arena_alloc(a, (t->nframes ? t->nframes : 1) * sizeof(*h->frames));
     for (i = 0; i < t->nframes; i++) {
         struct kpt_frame *f = &h->frames[n];
-        const struct kpt_ss_image *img = t->fimage[i] < ss->nimages ? &ss->images[t->fimage[i]] : &no_image;
+        const struct kpt_ss_image *img =
+            t->fimage[i] < ss->nimages ? &ss->images[t->fimage[i]] : &no_image;
 
         if (placeholder(t, i))
             continue;
@@ -321,7 +327,8 @@ set_thread(struct arena *a, struct kpt_hang *h, const struct kpt_report *r,
         f->pc = running && n == 0;
         if (t->fsym && t->fsym[i]) {
             /* the name a processed stackshot printed: a hint, as keepsyms names are */
-            int kernel = img->has_uuid && r->has_kernel_uuid && !memcmp(img->uuid, r->kernel_uuid, 16);
+            int kernel =
+                img->has_uuid && r->has_kernel_uuid && !memcmp(img->uuid, r->kernel_uuid, 16);
 
             f->sym_name = t->fsym[i];
             f->sym_off = t->fsymoff[i];
@@ -348,8 +355,8 @@ hop(struct choose *c, const struct kpt_ss_proc *p, const struct kpt_ss_thread *t
         return NULL;
     if (*kind == 1) {
         if (!(next = thread_any(c->ss, id, op)))
-            step(c, "thread %llu:%s: thread %llu is not in the stackshot", (unsigned long long)t->id,
-                 *line, (unsigned long long)id);
+            step(c, "thread %llu:%s: thread %llu is not in the stackshot",
+                 (unsigned long long)t->id, *line, (unsigned long long)id);
         return next;
     }
     if (!(*op = proc_by_pid(c->ss, (int64_t)id))) {
@@ -425,7 +432,8 @@ ing_hang_choose(struct arena *a, struct kpt_report *r, const char *service, cons
             why = "main thread";
     }
     if (!start) {
-        h->why = arena_printf(a, "no thread of %s is blocked uninterruptibly in the kernel", p->name);
+        h->why =
+            arena_printf(a, "no thread of %s is blocked uninterruptibly in the kernel", p->name);
         goto out;
     }
     t = start;
@@ -441,15 +449,16 @@ ing_hang_choose(struct arena *a, struct kpt_report *r, const char *service, cons
             if (visited[i] == next)
                 break;
         if (i < nv) {
-            step(&c, "thread %llu: the chain comes back to thread %llu: stopped", (unsigned long long)t->id,
-                 (unsigned long long)next->id);
+            step(&c, "thread %llu: the chain comes back to thread %llu: stopped",
+                 (unsigned long long)t->id, (unsigned long long)next->id);
             break;
         }
         if (kind == 1)
             step(&c, "thread %llu:%s: owner is thread %llu of %s", (unsigned long long)t->id, line,
                  (unsigned long long)next->id, op->name ? op->name : "?");
         if (!real_frames(next)) {
-            step(&c, "thread %llu has no kernel stack (running or parked): the waiter's stack is kept",
+            step(&c,
+                 "thread %llu has no kernel stack (running or parked): the waiter's stack is kept",
                  (unsigned long long)next->id);
             break;
         }

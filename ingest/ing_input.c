@@ -59,8 +59,9 @@ ing_parse_file(const char *path, const void *data, size_t len, const struct kpt_
 
     if (other_kind(path, ret, r, len) && r->status == KPT_ST_REJECTED) {
         r->status = KPT_ST_SKIPPED;
-        r->error = arena_printf(a, "another kind of file (neither a panic report nor named like a report): %s",
-                                r->error ? r->error : "no report");
+        r->error = arena_printf(
+            a, "another kind of file (neither a panic report nor named like a report): %s",
+            r->error ? r->error : "no report");
     }
     return ret;
 }

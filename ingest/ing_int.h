@@ -12,8 +12,8 @@
 #include "util/buf.h"
 
 /* Parse panic text (kinds A and D, and the text inside B, C, E) into r. */
-int ing_text_parse(const char *text, size_t len, const struct kpt_limits *lim,
-                   struct arena *a, struct kpt_report *r);
+int ing_text_parse(const char *text, size_t len, const struct kpt_limits *lim, struct arena *a,
+                   struct kpt_report *r);
 
 /* The container parsers below return 0 or a negative enum kpt_err, and append why an input
  * is refused to err (util/err.h); ing_parse() alone turns that into r->error. */
@@ -24,8 +24,8 @@ int ing_json_parse(const char *data, size_t len, size_t hdr, const struct kpt_li
                    struct arena *a, struct kpt_report *r, struct buf *err);
 
 /* Kind E as a binary property list (bplist00), through libplist. */
-int ing_bplist_parse(const char *data, size_t len, const struct kpt_limits *lim,
-                     struct arena *a, struct kpt_report *r, struct buf *err);
+int ing_bplist_parse(const char *data, size_t len, const struct kpt_limits *lim, struct arena *a,
+                     struct kpt_report *r, struct buf *err);
 
 /* UTF-16 text: ing_utf16_kind() says which (0: none; *bom: bytes of BOM to skip) and
  * ing_utf16_to_utf8() converts it into out (at most max bytes: KPT_E_LIMIT), *bad counting
@@ -34,8 +34,8 @@ int ing_utf16_kind(const char *d, size_t n, size_t *bom);
 int ing_utf16_to_utf8(const char *d, size_t n, int kind, size_t max, struct buf *out, size_t *bad);
 
 /* Kind E: an XML property list. */
-int ing_plist_parse(const char *data, size_t len, const struct kpt_limits *lim,
-                    struct arena *a, struct kpt_report *r, struct buf *err);
+int ing_plist_parse(const char *data, size_t len, const struct kpt_limits *lim, struct arena *a,
+                    struct kpt_report *r, struct buf *err);
 
 /*
  * ing_json_unescape() - decode a JSON string body (no surrounding quotes) from s[0..n) into
@@ -94,19 +94,27 @@ int ing_parse_ips_time(const char *s, int64_t *out);
 
 /* The top level of an .ips body, read by the stackshot's JSON reader (ing_ss.c): jansson
  * would build the whole megabyte of stackshot only to throw it away. */
-enum { ING_B_PANIC, ING_B_HOST_PANIC, ING_B_BUILD, ING_B_PRODUCT, ING_B_KERNEL, ING_B_DATE,
-       ING_B_INCIDENT, ING_B_N };
+enum {
+    ING_B_PANIC,
+    ING_B_HOST_PANIC,
+    ING_B_BUILD,
+    ING_B_PRODUCT,
+    ING_B_KERNEL,
+    ING_B_DATE,
+    ING_B_INCIDENT,
+    ING_B_N
+};
 struct ing_body {
     const char *s[ING_B_N];     /* the members' strings (integers as digits), or NULL */
     const char *procs, *images; /* processByPid's and binaryImages' raw values, or NULL */
     size_t nprocs, nimages;
-    struct kpt_stackshot *pre;  /* processByPid as read by the scan (a hang's), or NULL */
+    struct kpt_stackshot *pre; /* processByPid as read by the scan (a hang's), or NULL */
     /* macOSProcessedStackshotData (an Intel Mac's): its string's raw body (escapes not
      * decoded; a string not closed: up to the body's end, pss_cut), or NULL */
     const char *pss;
     size_t npss;
     int has_pss, pss_cut;
-    int ok;                     /* the body is one well-formed object */
+    int ok; /* the body is one well-formed object */
 };
 /* ing_body_scan() - the members of body[0..len) (strings at most max bytes each) */
 void ing_body_scan(const char *body, size_t len, size_t max, struct arena *a, struct ing_body *b);
@@ -127,7 +135,8 @@ struct kpt_stackshot *ing_pss_from(const char *raw, size_t n, int cut, struct ar
 const char *ing_hang_service(struct arena *a, const char *msg, const char **fallback);
 
 /* ing_hang_choose() - r->hang: the thread of r->ss (may be NULL) that explains the hang. */
-void ing_hang_choose(struct arena *a, struct kpt_report *r, const char *service, const char *fallback);
+void ing_hang_choose(struct arena *a, struct kpt_report *r, const char *service,
+                     const char *fallback);
 
 /* ing_kind.c: ing_kind_bug_type() - for an .ips header line hdr[0..n) of another bug_type than
  * 210, what it is (in a); NULL for 210 or no readable bug_type. ing_text_has_anchor() - 1

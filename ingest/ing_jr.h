@@ -26,7 +26,8 @@ struct jr {
 };
 
 /* a blank; most bytes are none, and say so in one comparison */
-#define JR_IS_WS(c) ((unsigned char)(c) <= ' ' && ((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r'))
+#define JR_IS_WS(c)                                                                                \
+    ((unsigned char)(c) <= ' ' && ((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r'))
 
 /* the reader's inner loops, inline: a megabyte body goes through them */
 static inline void
@@ -68,7 +69,6 @@ jr_key_is(const char *s, size_t n, const char *want)
 {
     return strlen(want) == n && !memcmp(s, want, n);
 }
-
 
 /* up to 19 digits at *pp (none, or more, is not this kind of number) */
 static inline int
@@ -154,7 +154,8 @@ jr_members(struct jr *j, jr_member_fn *fn, void *ctx)
     size_t n;
 
     if (jr_eat(j, '{'))
-        return jr_skip_value(j) ? KPT_E_PARSE : 1; /* not an object: skipped, the caller ignores it */
+        return jr_skip_value(j) ? KPT_E_PARSE
+                                : 1; /* not an object: skipped, the caller ignores it */
     if (++j->depth > KPT_MAX_SS_DEPTH)
         return jr_fail(j, "the stackshot nests too deep");
     if (!jr_eat(j, '}')) {
@@ -223,6 +224,5 @@ jr_vec_push(struct arena *a, struct vec *x)
     }
     return (char *)x->v + x->n++ * x->size;
 }
-
 
 #endif

@@ -336,6 +336,7 @@ ing_json_parse(const char *data, size_t len, size_t hdr, const struct kpt_limits
         ing_set_partial(r, a, "JSON body does not parse, panic string salvaged leniently");
     }
     if (!text && !f.build && !f.kernel)
-        return r->error ? KPT_E_FORMAT : kpt_fail(err, KPT_E_FORMAT, "JSON document without a panic string");
+        return r->error ? KPT_E_FORMAT
+                        : kpt_fail(err, KPT_E_FORMAT, "JSON document without a panic string");
     return ret;
 }

@@ -12,14 +12,22 @@
 static const char *
 expand_kext_id(struct arena *a, const char *s, size_t n)
 {
-    static const struct { char c; const char *with; } lead[] = {
-        { '>', "com.apple.driver." }, { '|', "com.apple.iokit." },
-        { '$', "com.apple.security." }, { '@', "com.apple." },
+    static const struct {
+        char c;
+        const char *with;
+    } lead[] = {
+        { '>', "com.apple.driver." },
+        { '|', "com.apple.iokit." },
+        { '$', "com.apple.security." },
+        { '@', "com.apple." },
     };
-    static const struct { char c; const char *with; } mid[] = {
-        { 'U', "AppleUSB" }, { 'A', "Apple" }, { 'F', "Family" }, { 'S', "Storage" },
-        { 'C', "Controller" }, { 'B', "Bluetooth" }, { 'I', "Intel" }, { 'a', "Action" },
-        { 'P', "Profile" },
+    static const struct {
+        char c;
+        const char *with;
+    } mid[] = {
+        { 'U', "AppleUSB" }, { 'A', "Apple" },      { 'F', "Family" },
+        { 'S', "Storage" },  { 'C', "Controller" }, { 'B', "Bluetooth" },
+        { 'I', "Intel" },    { 'a', "Action" },     { 'P', "Profile" },
     };
     struct buf b = BUF_INIT_MAX(4096);
     const char *out;

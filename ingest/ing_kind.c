@@ -70,7 +70,8 @@ ing_name_looks_report(const char *name)
     for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
         if (ends_with(b, suffixes[i]))
             return 1;
-    return kpt_memmem(b, strlen(b), "panic", 5) != NULL || kpt_memmem(b, strlen(b), "Panic", 5) != NULL;
+    return kpt_memmem(b, strlen(b), "panic", 5) != NULL ||
+           kpt_memmem(b, strlen(b), "Panic", 5) != NULL;
 }
 
 /* bug_types an .ips header names, other than 210 (a kernel panic) */
@@ -104,8 +105,8 @@ ing_kind_bug_type(struct arena *a, const char *hdr, size_t n)
         return NULL;
     for (i = 0; i < sizeof(bug_types) / sizeof(bug_types[0]); i++)
         if (vn == 3 && !memcmp(v, bug_types[i].type, 3))
-            return arena_printf(a, "an .ips of bug_type %.*s (%s), not a kernel panic (210)", (int)vn, v,
-                                bug_types[i].what);
+            return arena_printf(a, "an .ips of bug_type %.*s (%s), not a kernel panic (210)",
+                                (int)vn, v, bug_types[i].what);
     return arena_printf(a, "an .ips of bug_type %.*s, not a kernel panic (210)", (int)vn, v);
 }
 
@@ -113,17 +114,41 @@ ing_kind_bug_type(struct arena *a, const char *hdr, size_t n)
 
 /* one is enough: lines only a panic report prints */
 static const char *const strong[] = {
-    "panic(cpu ", "panic(CPU ", "Panic(CPU ", "Panic(cpu ", "PANIC(cpu ", "panic(cpu", "Panic(CPU",
-    "Debugger message: ", "Backtrace (CPU ", "Panicked task ", "*** Panic Report ***",
-    "*** MCA Error Report ***", "Machine-check capabilities", "Panicked thread: ",
+    "panic(cpu ",
+    "panic(CPU ",
+    "Panic(CPU ",
+    "Panic(cpu ",
+    "PANIC(cpu ",
+    "panic(cpu",
+    "Panic(CPU",
+    "Debugger message: ",
+    "Backtrace (CPU ",
+    "Panicked task ",
+    "*** Panic Report ***",
+    "*** MCA Error Report ***",
+    "Machine-check capabilities",
+    "Panicked thread: ",
 };
 
 /* fields a panic report prints, each common elsewhere: three distinct ones are needed */
 static const char *const weak[] = {
-    "Kernel UUID: ", "Kernel slide:", "Kernel text base:", "Kernel Extensions in backtrace",
-    "Darwin Kernel Version ", "System model name:", "Process name corresponding to current thread",
-    "last loaded kext at", "loaded kexts:", "Boot args:", "KernelCache slide:", "Mac OS version:",
-    "Epoch Time:", "Kernel version:", "lr: 0x", "Panic diags file available:", "mach_kernel : _",
+    "Kernel UUID: ",
+    "Kernel slide:",
+    "Kernel text base:",
+    "Kernel Extensions in backtrace",
+    "Darwin Kernel Version ",
+    "System model name:",
+    "Process name corresponding to current thread",
+    "last loaded kext at",
+    "loaded kexts:",
+    "Boot args:",
+    "KernelCache slide:",
+    "Mac OS version:",
+    "Epoch Time:",
+    "Kernel version:",
+    "lr: 0x",
+    "Panic diags file available:",
+    "mach_kernel : _",
 };
 
 int
@@ -143,6 +168,7 @@ ing_text_has_anchor(const char *d, size_t n)
 int
 ing_body_has_anchor(const char *d, size_t n)
 {
-    return kpt_memmem(d, n, "\"panicString\"", 13) || kpt_memmem(d, n, "\"macOSPanicString\"", 18) ||
+    return kpt_memmem(d, n, "\"panicString\"", 13) ||
+           kpt_memmem(d, n, "\"macOSPanicString\"", 18) ||
            kpt_memmem(d, n, "{\"macOSProcessedStackshotData\"", 30);
 }

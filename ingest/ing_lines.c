@@ -33,7 +33,8 @@ next_line(const char *text, size_t len, size_t *pos, size_t max, struct ing_line
 static int
 quoted(const struct ing_line *l)
 {
-    return (l->rawn == 1 && l->raw[0] == '>') || (l->rawn >= 2 && l->raw[0] == '>' && l->raw[1] == ' ');
+    return (l->rawn == 1 && l->raw[0] == '>') ||
+           (l->rawn >= 2 && l->raw[0] == '>' && l->raw[1] == ' ');
 }
 
 /* Markdown quoting: when at least 80 % of the non-blank lines carry '> ', strip it */

@@ -69,7 +69,8 @@ int
 ing_mca_line(struct ing_tp *t, const struct ing_line *l)
 {
     /* (the line reader takes "***" for Markdown emphasis: match the words) */
-    if (kpt_memmem(l->s, l->n, "MCA Error Report", 16) || ing_starts(l, "Machine-check capabilities")) {
+    if (kpt_memmem(l->s, l->n, "MCA Error Report", 16) ||
+        ing_starts(l, "Machine-check capabilities")) {
         t->mca = 1;
         return 0;
     }

@@ -58,7 +58,8 @@ gunzip(const unsigned char *in, size_t inlen, size_t max, struct buf *out, struc
         zr = inflate(&z, Z_NO_FLUSH);
         produced = sizeof(chunk) - z.avail_out;
         if (out->len + produced > max) {
-            ret = kpt_fail(err, KPT_E_LIMIT, "decompressed size over the file size limit (gzip bomb?)");
+            ret = kpt_fail(err, KPT_E_LIMIT,
+                           "decompressed size over the file size limit (gzip bomb?)");
             break;
         }
         if (buf_add(out, chunk, produced) < 0 && out->oom) {
@@ -130,10 +131,11 @@ looks_ips_body(const char *d, size_t n)
 static int
 looks_panic_text(const char *d, size_t n)
 {
-    static const char *const anchors[] = { "panic(cpu ", "Debugger message:", "Kernel version:",
-                                           "Backtrace (CPU ", "Panicked task ", "lr: 0x",
-                                           "Panic(CPU ", "*** MCA Error Report ***",
-                                           "Machine-check capabilities" };
+    static const char *const anchors[] = {
+        "panic(cpu ",      "Debugger message:",        "Kernel version:",
+        "Backtrace (CPU ", "Panicked task ",           "lr: 0x",
+        "Panic(CPU ",      "*** MCA Error Report ***", "Machine-check capabilities"
+    };
     size_t i;
 
     if (n > SNIFF_BYTES)
@@ -222,8 +224,9 @@ parse_utf16(const char *d, size_t n, int kind, const struct kpt_limits *lim, str
     if (level >= GZIP_LEVELS)
         return kpt_fail(err, KPT_E_FORMAT, "encodings nested too deeply");
     if ((ret = ing_utf16_to_utf8(d, n, kind, lim->max_file_bytes, &out, &bad)) < 0) {
-        kpt_fail(err, ret, "%s", ret == KPT_E_LIMIT ? "UTF-16 text over the file size limit once converted"
-                                                    : "UTF-16 text that iconv cannot convert");
+        kpt_fail(err, ret, "%s",
+                 ret == KPT_E_LIMIT ? "UTF-16 text over the file size limit once converted"
+                                    : "UTF-16 text that iconv cannot convert");
         buf_release(&out);
         return ret;
     }
@@ -271,8 +274,13 @@ parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena 
             ing_text_digest(d, n, digest);
         return ing_bplist_parse(d, n, lim, a, r, err);
     }
-    if (has_prefix(d, n, "BZh") || has_prefix(d, n, "\xfd" "7zXZ") || has_prefix(d, n, "PK\x03\x04"))
-        return kpt_fail(err, KPT_E_FORMAT, "compressed with an unsupported method (only gzip is read)");
+    if (has_prefix(d, n, "BZh") ||
+        has_prefix(d, n,
+                   "\xfd"
+                   "7zXZ") ||
+        has_prefix(d, n, "PK\x03\x04"))
+        return kpt_fail(err, KPT_E_FORMAT,
+                        "compressed with an unsupported method (only gzip is read)");
     if ((kind = ing_utf16_kind(d, n, &bom)))
         return parse_utf16(d + bom, n - bom, kind, lim, a, r, level, digest, err);
     if (has_prefix(d, n, "\xef\xbb\xbf"))
@@ -282,8 +290,10 @@ parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena 
     if (digest)
         ing_text_digest(d + off, n - off, digest);
     if ((bin = binary_head(d + off, n - off)) != 0)
-        return kpt_fail(err, KPT_E_FORMAT, "not a panic report (binary data: %zu NUL or control bytes in its "
-                        "first KiB)", bin);
+        return kpt_fail(err, KPT_E_FORMAT,
+                        "not a panic report (binary data: %zu NUL or control bytes in its "
+                        "first KiB)",
+                        bin);
     p = d + off;
     while (p < d + n && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
         p++;
@@ -297,7 +307,8 @@ parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena 
     n -= off;
     if ((hdr = find_header(copy, n)) != (size_t)-1) {
         const char *nl = memchr(copy + hdr, '\n', n - hdr);
-        const char *other = ing_kind_bug_type(a, copy + hdr, nl ? (size_t)(nl - copy - hdr) : n - hdr);
+        const char *other =
+            ing_kind_bug_type(a, copy + hdr, nl ? (size_t)(nl - copy - hdr) : n - hdr);
 
         if (other) { /* a crash, a spin, ...: another kind of report (FORMATS.md §2) */
             r->status = KPT_ST_SKIPPED;
@@ -307,7 +318,8 @@ parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena 
     } else if (memfind(copy, n, "{\"macOSProcessedStackshotData\"") ||
                (looks_ips_body(copy, n) && ing_body_has_anchor(copy, n))) {
         ret = ing_json_parse(copy, n, (size_t)-1, lim, a, r, err);
-    } else if (looks_panic_text(copy, n) && ing_text_has_anchor(copy, n < ANCHOR_BYTES ? n : ANCHOR_BYTES)) {
+    } else if (looks_panic_text(copy, n) &&
+               ing_text_has_anchor(copy, n < ANCHOR_BYTES ? n : ANCHOR_BYTES)) {
         ret = ing_text_parse(copy, n, lim, a, r);
         r->format = r->arch == KPT_ARCH_ARM64 ? KPT_FMT_ARM64_TEXT : KPT_FMT_INTEL_TEXT;
         if (ret == KPT_E_FORMAT && !r->error)
@@ -315,9 +327,11 @@ parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena 
     } else if (looks_ips_body(copy, n) || looks_panic_text(copy, n)) {
         /* a report's field name without a report: a note, a build-info file, a binary */
         ret = kpt_fail(err, KPT_E_FORMAT,
-                       "not a panic report (a report's field name, but no panic line, panic string or backtrace)");
+                       "not a panic report (a report's field name, but no panic line, panic string "
+                       "or backtrace)");
     } else {
-        ret = kpt_fail(err, KPT_E_FORMAT, "not a panic report (no known format or panic text anchor)");
+        ret = kpt_fail(err, KPT_E_FORMAT,
+                       "not a panic report (no known format or panic text anchor)");
     }
     if (ret == 0 && nuls) {
         r->damaged = 1;

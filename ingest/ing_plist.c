@@ -190,7 +190,8 @@ top_dict(xmlDocPtr doc, struct buf *err, int *ret)
     const xmlNode *root, *dict;
 
     if (doc->intSubset && (doc->intSubset->children || doc->intSubset->entities)) {
-        *ret = kpt_fail(err, KPT_E_FORMAT, "XML property list with a DTD internal subset (entities are refused)");
+        *ret = kpt_fail(err, KPT_E_FORMAT,
+                        "XML property list with a DTD internal subset (entities are refused)");
         return NULL;
     }
     root = xmlDocGetRootElement(doc);
@@ -199,7 +200,8 @@ top_dict(xmlDocPtr doc, struct buf *err, int *ret)
         return NULL;
     }
     if (!is(root, "plist") || !is(dict = next_elem(root->children), "dict")) {
-        *ret = kpt_fail(err, KPT_E_FORMAT, "XML document is not a property list with a top-level dict");
+        *ret = kpt_fail(err, KPT_E_FORMAT,
+                        "XML document is not a property list with a top-level dict");
         return NULL;
     }
     return dict;
@@ -207,7 +209,8 @@ top_dict(xmlDocPtr doc, struct buf *err, int *ret)
 
 /* the panic text among what the dict holds, or NULL with why in err */
 static const char *
-choose_text(struct found *fd, const struct kpt_limits *lim, struct arena *a, struct buf *err, int *ret)
+choose_text(struct found *fd, const struct kpt_limits *lim, struct arena *a, struct buf *err,
+            int *ret)
 {
     const char *text = NULL;
     int i;
@@ -226,7 +229,8 @@ choose_text(struct found *fd, const struct kpt_limits *lim, struct arena *a, str
     if (!text && fd->packed.len) {
         text = unpack_panic_info(a, fd->packed.data, lim->max_file_bytes);
         if (!*text) { /* a panic property list with nothing in it: damaged, not another kind */
-            *ret = kpt_fail(err, KPT_E_PARSE, "aapl,panic-info holds no text (its data is empty or all NUL bytes)");
+            *ret = kpt_fail(err, KPT_E_PARSE,
+                            "aapl,panic-info holds no text (its data is empty or all NUL bytes)");
             return NULL;
         }
     }
@@ -244,8 +248,16 @@ ing_plist_parse(const char *data, size_t len, const struct kpt_limits *lim, stru
 {
     xmlDocPtr doc = NULL;
     const xmlNode *dict;
-    struct found fd = { { { "panicString", NULL }, { "macOSPanicString", NULL }, { "description", NULL } },
-                        BUF_INIT, NULL, NULL, NULL, NULL, NULL, NULL };
+    struct found fd = {
+        { { "panicString", NULL }, { "macOSPanicString", NULL }, { "description", NULL } },
+        BUF_INIT,
+        NULL,
+        NULL,
+        NULL,
+        NULL,
+        NULL,
+        NULL
+    };
     const char *text;
     int ret = 0;
 

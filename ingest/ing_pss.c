@@ -79,10 +79,11 @@ thread_end(struct rd *r)
         t->state |= KPT_TH_WAIT | (n > 1 ? KPT_TH_UNINT : 0);
         t->continuation = t->cont_frame = n == 1;
     }
-    t->state_text = (t->state & KPT_TH_RUN) ? (r->runnable ? "TH_RUN (runnable)" : "TH_RUN (running)")
-                  : !waiting ? NULL
-                  : n > 1 ? "TH_WAIT,TH_UNINT (read from a kernel stack of its own)"
-                  : "TH_WAIT (parked on a continuation)";
+    t->state_text = (t->state & KPT_TH_RUN)
+                        ? (r->runnable ? "TH_RUN (runnable)" : "TH_RUN (running)")
+                    : !waiting ? NULL
+                    : n > 1    ? "TH_WAIT,TH_UNINT (read from a kernel stack of its own)"
+                               : "TH_WAIT (parked on a continuation)";
     if (r->ss->nthreads >= KPT_MAX_SS_THREADS) {
         r->ss->dropped++;
         return;
@@ -217,7 +218,8 @@ annotation(struct rd *r, const char *s, const char *e)
 
 /* the module group "(MODULE + DEC)" just before " [0xADDR]": the frame's image and offset */
 static int
-frame_place(struct rd *r, const char *s, const char *e, uint32_t *img, uint64_t *off, const char **grp)
+frame_place(struct rd *r, const char *s, const char *e, uint32_t *img, uint64_t *off,
+            const char **grp)
 {
     const char *br = pss_find(s, e, ") [0x"), *lp, *plus, *p;
     uint64_t addr;

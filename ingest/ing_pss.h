@@ -13,8 +13,8 @@
 #include "model/model.h"
 #include "util/hindex.h"
 
-#define PSS_NAME_MAX 256   /* bytes of a name kept (process, thread, frame, bundle id) */
-#define PSS_REMAP_MAX 128  /* a process's kernel images its frames' names are matched with */
+#define PSS_NAME_MAX 256  /* bytes of a name kept (process, thread, frame, bundle id) */
+#define PSS_REMAP_MAX 128 /* a process's kernel images its frames' names are matched with */
 
 /* one kernel frame of the path being read */
 struct kf {

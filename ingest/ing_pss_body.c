@@ -71,7 +71,8 @@ b64_decode(const char *raw, size_t n, struct buf *out, size_t *bad)
 static int
 is_kcdata(const unsigned char *d, size_t n)
 {
-    static const uint32_t magic[] = { 0x59a25807u, 0xde17a59au, 0x434f4d50u, 0xdeadf157u, 0x53a20900u };
+    static const uint32_t magic[] = { 0x59a25807u, 0xde17a59au, 0x434f4d50u, 0xdeadf157u,
+                                      0x53a20900u };
     uint32_t v;
     size_t i;
 
@@ -152,21 +153,25 @@ ing_pss_from(const char *raw, size_t n, int cut, struct arena *a)
     why = b64_decode(raw, n, &b, &bad);
     d = (const unsigned char *)(b.len ? b.data : "");
     if (bad != SIZE_MAX)
-        ss = damaged(a, arena_printf(a, "macOSProcessedStackshotData is not base64 (byte %zu)", bad));
+        ss = damaged(a,
+                     arena_printf(a, "macOSProcessedStackshotData is not base64 (byte %zu)", bad));
     else if (is_kcdata(d, b.len))
-        ss = damaged(a, "macOSProcessedStackshotData is binary kcdata (not read): no stackshot in text");
+        ss = damaged(
+            a, "macOSProcessedStackshotData is binary kcdata (not read): no stackshot in text");
     else if (!is_text(d, b.len))
         ss = damaged(a, "macOSProcessedStackshotData is binary: no stackshot in text");
     else if (!b.len)
         ss = damaged(a, "macOSProcessedStackshotData decodes to nothing");
     else if (!cut && !why && b.len <= PLACEHOLDER_MAX && !has_process((const char *)d, b.len))
-        ss = damaged(a, arena_printf(a, "no stackshot but a placeholder: \"%s\"", quote(a, d, b.len)));
+        ss = damaged(a,
+                     arena_printf(a, "no stackshot but a placeholder: \"%s\"", quote(a, d, b.len)));
     else {
         ss = ing_pss_parse((const char *)d, b.len, a);
         if (cut || why)
             ss->damage = "macOSProcessedStackshotData: the base64 is cut short";
         else if (d[b.len - 1] != '\n')
-            ss->damage = "macOSProcessedStackshotData: the text is cut short (its last line is incomplete)";
+            ss->damage =
+                "macOSProcessedStackshotData: the text is cut short (its last line is incomplete)";
         else if (!ss->nprocs)
             ss->damage = "macOSProcessedStackshotData's text holds no process";
     }

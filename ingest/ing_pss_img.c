@@ -47,15 +47,17 @@ pss_number(const char **pp, const char *e, int base, uint64_t *v)
 
     *v = 0;
     for (; p < e && n < (base == 16 ? 16u : 19u); p++, n++) {
-        int d = *p >= '0' && *p <= '9' ? *p - '0'
-              : base == 16 && *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
-              : base == 16 && *p >= 'A' && *p <= 'F' ? *p - 'A' + 10 : -1;
+        int d = *p >= '0' && *p <= '9'                 ? *p - '0'
+                : base == 16 && *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
+                : base == 16 && *p >= 'A' && *p <= 'F' ? *p - 'A' + 10
+                                                       : -1;
 
         if (d < 0)
             break;
         *v = *v * (uint64_t)base + (uint64_t)d;
     }
-    if (!n || (p < e && ((*p >= '0' && *p <= '9') || (base == 16 && ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')))))
+    if (!n || (p < e && ((*p >= '0' && *p <= '9') ||
+                         (base == 16 && ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')))))
         return -1;
     *pp = p;
     return 0;

@@ -86,7 +86,6 @@ image(struct jr *j, size_t i, void *ctx)
 
 /* ---- processByPid ---- */
 
-
 struct proc_ctx {
     struct kpt_stackshot *ss;
     struct arena *a;

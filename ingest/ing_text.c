@@ -118,7 +118,8 @@ finish_message(struct ing_tp *t)
     r->panic_string = m;
     /* the faulting pc: "Kernel trap at 0x...", "Double fault at 0x...", "... at pc 0x..." */
     {
-        static const char *const keys[] = { "Kernel trap at 0x", "Double fault at 0x", " at pc 0x" };
+        static const char *const keys[] = { "Kernel trap at 0x", "Double fault at 0x",
+                                            " at pc 0x" };
         const char *k, *p;
         size_t i;
 
@@ -225,10 +226,23 @@ static int
 msg_terminator(const struct ing_line *l)
 {
     static const char *const keys[] = {
-        "Debugger message:", "Backtrace (CPU", "Panicked task", "Panicked thread:",
-        "Fault CR2:", "Error code:", "CR0:", "RAX:", "Kernel Extensions in backtrace",
-        "Mac OS version:", "Kernel version:", "OS version:", "Memory ID:", "Device:",
-        "Hardware Model:", "Nested panic detected", "Machine-check capabilities",
+        "Debugger message:",
+        "Backtrace (CPU",
+        "Panicked task",
+        "Panicked thread:",
+        "Fault CR2:",
+        "Error code:",
+        "CR0:",
+        "RAX:",
+        "Kernel Extensions in backtrace",
+        "Mac OS version:",
+        "Kernel version:",
+        "OS version:",
+        "Memory ID:",
+        "Device:",
+        "Hardware Model:",
+        "Nested panic detected",
+        "Machine-check capabilities",
     };
     size_t i;
 
@@ -590,8 +604,9 @@ ing_text_parse(const char *text, size_t len, const struct kpt_limits *lim, struc
     if (it.over)
         ing_set_partial(r, a, "a line is over the line limit");
     if (r->frames_dropped)
-        ing_set_partial(r, a, arena_printf(a, "backtrace over the frame limit (%zu), %zu frames dropped",
-                                           lim->max_frames, r->frames_dropped));
+        ing_set_partial(r, a,
+                        arena_printf(a, "backtrace over the frame limit (%zu), %zu frames dropped",
+                                     lim->max_frames, r->frames_dropped));
     if (!r->panic_string && !r->nframes && !r->os_build && !r->kernel_version && !r->nkexts &&
         !r->machine_check)
         return KPT_E_FORMAT;

@@ -1,7 +1,8 @@
 /*
  * ing_text.h - inside ingest/: the panic-text grammar's state and the helpers its files
- * share: the lines of a text (ing_lines.c; the cursors are util/cursor.h), frame lines (ing_frames.c), the kext lines (ing_kext.c), values such as
- * builds, kernel versions and dates (ing_values.c), the grammar itself (ing_text.c).
+ * share: the lines of a text (ing_lines.c; the cursors are util/cursor.h), frame lines
+ * (ing_frames.c), the kext lines (ing_kext.c), values such as builds, kernel versions and dates
+ * (ing_values.c), the grammar itself (ing_text.c).
  */
 #ifndef KPT_ING_TEXT_H
 #define KPT_ING_TEXT_H
@@ -39,10 +40,10 @@ struct ing_tp {
     int in_nested, frames_closed, saw_bt_header;
     int second_panic; /* another report's panic line after this one's backtrace */
     int kexts_dropped;
-    int arm_hint, intel_hint; /* register rows and the like seen */
-    int mca;                  /* a machine-check block seen */
+    int arm_hint, intel_hint;  /* register rows and the like seen */
+    int mca;                   /* a machine-check block seen */
     int mca_family, mca_model; /* -1 until read */
-    uint64_t mca_banks;       /* banks 0..63 whose IA32_MCi_STATUS is valid (bit 63) */
+    uint64_t mca_banks;        /* banks 0..63 whose IA32_MCi_STATUS is valid (bit 63) */
     size_t frames_cap, kexts_cap, loaded_cap;
 };
 
@@ -75,7 +76,8 @@ const char *ing_mca_summary(struct ing_tp *t);
 int ing_kext_line(struct ing_tp *t, const struct ing_line *l);
 /* ing_loaded_line() - one "loaded kexts:" entry */
 void ing_loaded_line(struct ing_tp *t, const struct ing_line *l);
-/* ing_date_line() - "Sat Jun 13 17:31:08 2015" as r's local time: 0, or KPT_E_PARSE when l is none */
+/* ing_date_line() - "Sat Jun 13 17:31:08 2015" as r's local time: 0, or KPT_E_PARSE when l is none
+ */
 int ing_date_line(struct ing_tp *t, const struct ing_line *l);
 
 #endif

@@ -72,14 +72,38 @@ ing_json_unescape(const char *s, size_t n, struct buf *out)
             break; /* a lone backslash at the end of a cut string */
         }
         switch (s[i + 1]) {
-        case 'n': buf_addc(out, '\n'); i += 2; break;
-        case 't': buf_addc(out, '\t'); i += 2; break;
-        case 'r': buf_addc(out, '\r'); i += 2; break;
-        case 'b': buf_addc(out, '\b'); i += 2; break;
-        case 'f': buf_addc(out, '\f'); i += 2; break;
-        case '/': buf_addc(out, '/'); i += 2; break;
-        case '"': buf_addc(out, '"'); i += 2; break;
-        case '\\': buf_addc(out, '\\'); i += 2; break;
+        case 'n':
+            buf_addc(out, '\n');
+            i += 2;
+            break;
+        case 't':
+            buf_addc(out, '\t');
+            i += 2;
+            break;
+        case 'r':
+            buf_addc(out, '\r');
+            i += 2;
+            break;
+        case 'b':
+            buf_addc(out, '\b');
+            i += 2;
+            break;
+        case 'f':
+            buf_addc(out, '\f');
+            i += 2;
+            break;
+        case '/':
+            buf_addc(out, '/');
+            i += 2;
+            break;
+        case '"':
+            buf_addc(out, '"');
+            i += 2;
+            break;
+        case '\\':
+            buf_addc(out, '\\');
+            i += 2;
+            break;
         case 'u': {
             unsigned long cp, lo;
 
@@ -107,4 +131,3 @@ ing_json_unescape(const char *s, size_t n, struct buf *out)
     }
     return out->max && out->len >= out->max ? KPT_E_LIMIT : 0;
 }
-

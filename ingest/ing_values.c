@@ -43,7 +43,8 @@ ing_build_from_version(struct arena *a, const char *v)
 {
     const char *open = strrchr(v, '('), *close;
 
-    if (open && (close = strchr(open, ')')) && ing_build_token(open + 1, (size_t)(close - open - 1)))
+    if (open && (close = strchr(open, ')')) &&
+        ing_build_token(open + 1, (size_t)(close - open - 1)))
         return arena_strndup(a, open + 1, (size_t)(close - open - 1));
     if (ing_build_token(v, strlen(v)))
         return arena_strdup(a, v);
@@ -132,7 +133,8 @@ ing_date_line(struct ing_tp *t, const struct ing_line *l)
     cur_skip_blank(&p, end);
     if (cur_dec(&p, end, &d, 31) || cur_lit(&p, end, " ") || cur_dec(&p, end, &hh, 23) ||
         cur_lit(&p, end, ":") || cur_dec(&p, end, &mm, 59) || cur_lit(&p, end, ":") ||
-        cur_dec(&p, end, &ss, 60) || cur_lit(&p, end, " ") || cur_dec(&p, end, &y, 9999) || p != end || !d)
+        cur_dec(&p, end, &ss, 60) || cur_lit(&p, end, " ") || cur_dec(&p, end, &y, 9999) ||
+        p != end || !d)
         return KPT_E_PARSE;
     if (!t->r->has_when) {
         t->r->when = civil_days((int64_t)y, (unsigned)mon, (unsigned)d) * 86400 +
@@ -152,9 +154,10 @@ ing_parse_ips_time(const char *s, int64_t *out)
     int sign;
 
     if (cur_dec(&p, end, &y, 9999) || cur_lit(&p, end, "-") || cur_dec(&p, end, &mo, 12) ||
-        cur_lit(&p, end, "-") || cur_dec(&p, end, &d, 31) || (cur_lit(&p, end, " ") && cur_lit(&p, end, "T")) ||
-        cur_dec(&p, end, &hh, 23) || cur_lit(&p, end, ":") || cur_dec(&p, end, &mm, 59) ||
-        cur_lit(&p, end, ":") || cur_dec(&p, end, &ss, 60) || !mo || !d)
+        cur_lit(&p, end, "-") || cur_dec(&p, end, &d, 31) ||
+        (cur_lit(&p, end, " ") && cur_lit(&p, end, "T")) || cur_dec(&p, end, &hh, 23) ||
+        cur_lit(&p, end, ":") || cur_dec(&p, end, &mm, 59) || cur_lit(&p, end, ":") ||
+        cur_dec(&p, end, &ss, 60) || !mo || !d)
         return KPT_E_PARSE;
     if (p < end && *p == '.') {
         p++;

@@ -34,9 +34,9 @@ struct kpt_field {
     const char *name; /* in the JSON totals and states; NULL ends a table */
     enum kpt_ftype type;
     enum kpt_fmerge merge;
-    size_t off;                        /* offsetof() into the table's struct */
-    size_t n;                          /* KPT_FT_COUNT arrays: elements (0 or 1: a scalar) */
-    const char *(*elem)(size_t i);     /* an array element's name */
+    size_t off;                    /* offsetof() into the table's struct */
+    size_t n;                      /* KPT_FT_COUNT arrays: elements (0 or 1: a scalar) */
+    const char *(*elem)(size_t i); /* an array element's name */
     /* what one report adds: to a count (NULL: the pipeline sets it), or the value a report
      * adds to a histogram (NULL returned: nothing) */
     size_t (*count)(const struct kpt_report *r, size_t i);
@@ -47,7 +47,7 @@ struct kpt_field {
      * KPT_HIST_COMPOSED_MAX): 0, or -1 when the report adds nothing */
     int (*compose)(const struct kpt_report *r, char *b, size_t n);
 };
-extern const struct kpt_field kpt_summary_fields[]; /* struct kpt_summary */
+extern const struct kpt_field kpt_summary_fields[];  /* struct kpt_summary */
 extern const struct kpt_field kpt_symstats_fields[]; /* struct kpt_symstats */
 extern const struct kpt_field kpt_cluster_fields[];  /* struct kpt_cluster's histograms */
 extern const struct kpt_field kpt_history_fields[];  /* struct kpt_run_hist's counts */
@@ -62,9 +62,11 @@ void kpt_fields_add(const struct kpt_field *t, void *obj, const struct kpt_repor
  * nothing yet (settings are taken, strings borrowed from 'from'). A setting that differs
  * is refused: KPT_E_FORMAT and "NAME: A, not B" added to err, to left as it was.
  */
-int kpt_fields_merge(const struct kpt_field *t, void *to, const void *from, int first, struct buf *err);
-void kpt_fields_sort(const struct kpt_field *t, void *obj);                 /* histograms */
-void kpt_fields_release(const struct kpt_field *t, void *obj, int strings); /* strings: free them too */
+int kpt_fields_merge(const struct kpt_field *t, void *to, const void *from, int first,
+                     struct buf *err);
+void kpt_fields_sort(const struct kpt_field *t, void *obj); /* histograms */
+void kpt_fields_release(const struct kpt_field *t, void *obj,
+                        int strings); /* strings: free them too */
 
 /*
  * The scalar fields of a cluster and of a report row, each described once: the key it has
@@ -86,9 +88,9 @@ enum kpt_stype {
     KPT_SC_ENUM,  /* an enum (int-sized), shown by name(); a NULL name is null */
     KPT_SC_UUID,  /* uint8_t[16]: null unless the flag at 'aux' is set */
     KPT_SC_ADDR,  /* uint64_t as 0x and 16 hex digits: null unless the flag at 'aux' is set */
-    KPT_SC_STRS,  /* strings: a char ** (n = 0) or char *[n] at off, their count (size_t) at 'aux' */
-    KPT_SC_SEQS,  /* size_t * at off: reports' seqs, their count at 'aux', capacity at 'aux2' */
-    KPT_SC_PART,  /* no member: a part the writer composes (a rank, a derived value, an object) */
+    KPT_SC_STRS, /* strings: a char ** (n = 0) or char *[n] at off, their count (size_t) at 'aux' */
+    KPT_SC_SEQS, /* size_t * at off: reports' seqs, their count at 'aux', capacity at 'aux2' */
+    KPT_SC_PART, /* no member: a part the writer composes (a rank, a derived value, an object) */
 };
 /* where a scalar shows */
 enum {
@@ -105,25 +107,25 @@ enum {
  * fields they compare (a group's seq, the seen flags) are themselves merged.
  */
 enum kpt_smerge {
-    KPT_SM_NONE = 0,  /* not merged: derived, or a report row's */
-    KPT_SM_KEY,       /* the key: equal in both, taken by a new cluster */
-    KPT_SM_SUM,       /* a count */
-    KPT_SM_MIN,       /* a time, when its flag at 'aux' says it is known */
-    KPT_SM_MAX,       /* likewise */
-    KPT_SM_OR,        /* a flag */
-    KPT_SM_FIRST,     /* the cluster's first report's (lowest first_seq) */
-    KPT_SM_CULPRIT,   /* the first report's with a culprit (lowest culprit_seq) */
-    KPT_SM_REP,       /* the representative's: goes with rep_path */
-    KPT_SM_SORTED,    /* a list: both, sorted, first few kept (examples) */
-    KPT_SM_APPEND,    /* a list: both, mapped to the merged run's seqs */
+    KPT_SM_NONE = 0, /* not merged: derived, or a report row's */
+    KPT_SM_KEY,      /* the key: equal in both, taken by a new cluster */
+    KPT_SM_SUM,      /* a count */
+    KPT_SM_MIN,      /* a time, when its flag at 'aux' says it is known */
+    KPT_SM_MAX,      /* likewise */
+    KPT_SM_OR,       /* a flag */
+    KPT_SM_FIRST,    /* the cluster's first report's (lowest first_seq) */
+    KPT_SM_CULPRIT,  /* the first report's with a culprit (lowest culprit_seq) */
+    KPT_SM_REP,      /* the representative's: goes with rep_path */
+    KPT_SM_SORTED,   /* a list: both, sorted, first few kept (examples) */
+    KPT_SM_APPEND,   /* a list: both, mapped to the merged run's seqs */
 };
 struct kpt_scalar {
-    const char *key;   /* in --json and in a state; NULL ends a table */
+    const char *key; /* in --json and in a state; NULL ends a table */
     enum kpt_stype type;
-    unsigned in;       /* KPT_IN_* */
+    unsigned in;           /* KPT_IN_* */
     size_t off, aux, aux2; /* offsetof() into the table's struct */
-    size_t n;          /* KPT_SC_STRS: an inline array of n; 0: a pointer */
-    const char *csv;   /* the column of the clusters or reports CSV that shows it, or NULL */
+    size_t n;              /* KPT_SC_STRS: an inline array of n; 0: a pointer */
+    const char *csv;       /* the column of the clusters or reports CSV that shows it, or NULL */
     enum kpt_smerge merge;
     const char *(*name)(int v); /* KPT_SC_ENUM: the name of value v (v from 0 to nnames - 1) */
     int nnames;

@@ -72,7 +72,9 @@ kpt_place_name(enum kpt_place p)
     case KPT_PL_KC_KERNEL: return "in the kernel cache, inside the KDK kernel's executable text";
     case KPT_PL_KC_KEXT: return "in the kernel cache, inside a kext of the report (unslid)";
     case KPT_PL_KC: return "in the kernel cache, in no known module";
-    case KPT_PL_KERNEL_SPACE: return "in the kernel: its address space on an Intel layout with kexts below it (no slide printed)";
+    case KPT_PL_KERNEL_SPACE:
+        return "in the kernel: its address space on an Intel layout with kexts below it (no slide "
+               "printed)";
     }
     return "-";
 }
@@ -171,8 +173,8 @@ const char *
 kpt_slide_name(enum kpt_slide_key k)
 {
     static const char *const names[KPT_SL_COUNT] = {
-        "kernel_slide", "kernel_text_base", "kernelcache_slide", "kernelcache_base",
-        "kernel_text_exec_slide", "kernel_text_exec_base", "hib_text_base", "host_kernel_slide",
+        "kernel_slide",           "kernel_text_base",      "kernelcache_slide", "kernelcache_base",
+        "kernel_text_exec_slide", "kernel_text_exec_base", "hib_text_base",     "host_kernel_slide",
     };
     return (unsigned)k < KPT_SL_COUNT ? names[k] : "-";
 }
@@ -255,8 +257,8 @@ kpt_uuid_text(struct arena *a, const uint8_t u[16])
     return arena_printf(a,
                         "%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-"
                         "%02X%02X%02X%02X%02X%02X",
-                        u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10],
-                        u[11], u[12], u[13], u[14], u[15]);
+                        u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
+                        u[12], u[13], u[14], u[15]);
 }
 
 int

@@ -19,29 +19,29 @@
 #define KPT_VERSION "0.1.0"
 
 /* Limits on untrusted input (FORMATS.md §8); the run's values are in struct kpt_limits. */
-#define KPT_MAX_FILE_BYTES (64u << 20)    /* decompressed size of one input */
-#define KPT_MAX_LINE_BYTES (1u << 20)     /* one line of text */
-#define KPT_MAX_FRAMES 4096u              /* backtrace frames kept per report */
-#define KPT_MAX_KEXTS 512u                /* kext lines kept per report (each list) */
-#define KPT_MAX_MESSAGE_BYTES (64u << 10) /* panic message kept per report */
-#define KPT_MAX_MODULE_NAME 255u          /* a bundle id or module name */
-#define KPT_MAX_SYMBOL_NAME 1024u         /* a symbol a report prints (mangled) */
+#define KPT_MAX_FILE_BYTES (64u << 20)                  /* decompressed size of one input */
+#define KPT_MAX_LINE_BYTES (1u << 20)                   /* one line of text */
+#define KPT_MAX_FRAMES 4096u                            /* backtrace frames kept per report */
+#define KPT_MAX_KEXTS 512u                              /* kext lines kept per report (each list) */
+#define KPT_MAX_MESSAGE_BYTES (64u << 10)               /* panic message kept per report */
+#define KPT_MAX_MODULE_NAME 255u                        /* a bundle id or module name */
+#define KPT_MAX_SYMBOL_NAME 1024u                       /* a symbol a report prints (mangled) */
 #define KPT_HIST_COMPOSED_MAX (KPT_MAX_SYMBOL_NAME * 4) /* a histogram value made of several */
-#define KPT_MAX_FUNCTION_NAME 4096u       /* a demangled function name */
-#define KPT_MAX_FILE_NAME 255u            /* a source file's base name (lldb) */
+#define KPT_MAX_FUNCTION_NAME 4096u                     /* a demangled function name */
+#define KPT_MAX_FILE_NAME 255u                          /* a source file's base name (lldb) */
 /* a stackshot (STACKSHOTS.md): what one report's processByPid and binaryImages keep */
-#define KPT_MAX_SS_PROCS 8192u    /* processes */
-#define KPT_MAX_SS_THREADS 65536u /* threads, over all processes */
-#define KPT_MAX_SS_FRAMES 256u    /* kernel frames of one thread */
+#define KPT_MAX_SS_PROCS 8192u           /* processes */
+#define KPT_MAX_SS_THREADS 65536u        /* threads, over all processes */
+#define KPT_MAX_SS_FRAMES 256u           /* kernel frames of one thread */
 #define KPT_MAX_SS_ALL_FRAMES (1u << 20) /* kernel frames, over all threads */
-#define KPT_MAX_SS_IMAGES 16384u  /* binaryImages entries */
-#define KPT_MAX_SS_INFO 1024u     /* turnstileInfo and waitInfo lines of one process */
-#define KPT_MAX_SS_DEPTH 64u      /* JSON nesting inside the stackshot */
-#define KPT_MAX_HANG_CHAIN 16u    /* turnstile hops followed */
+#define KPT_MAX_SS_IMAGES 16384u         /* binaryImages entries */
+#define KPT_MAX_SS_INFO 1024u            /* turnstileInfo and waitInfo lines of one process */
+#define KPT_MAX_SS_DEPTH 64u             /* JSON nesting inside the stackshot */
+#define KPT_MAX_HANG_CHAIN 16u           /* turnstile hops followed */
 
 #define KPT_MAX_ARCHIVE_BYTES ((size_t)4 << 30) /* decompressed, one archive in all */
-#define KPT_MAX_MEMBERS 100000u                  /* regular members of one archive */
-#define KPT_MAX_ARCHIVE_DEPTH 3                  /* an archive, and two levels inside it */
+#define KPT_MAX_MEMBERS 100000u                 /* regular members of one archive */
+#define KPT_MAX_ARCHIVE_DEPTH 3                 /* an archive, and two levels inside it */
 
 struct kpt_limits {
     size_t max_file_bytes, max_line_bytes, max_frames, max_kexts;
@@ -96,15 +96,15 @@ const char *kpt_quality_name(enum kpt_quality q); /* "OK", ...; NULL when unset 
 
 /* which rule placed a frame's address (symbolicate/), in the order they are tried */
 enum kpt_place {
-    KPT_PL_NONE = 0,    /* outside every known range */
-    KPT_PL_KERNEL_TEXT, /* inside the matched KDK kernel's executable text */
-    KPT_PL_KEXT_RANGE,  /* inside a kext range printed with ->end */
-    KPT_PL_KEXT_START,  /* a start-only kext entry, up to the next module start above it */
-    KPT_PL_KERNEL_BASE, /* at or above the kernel's text base, in no kext */
-    KPT_PL_IMAGE,       /* a stackshot frame: its image's UUID names the binary */
-    KPT_PL_KC_KERNEL,   /* a stackshot frame of the kernel cache, inside the KDK kernel */
-    KPT_PL_KC_KEXT,     /* a stackshot frame of the kernel cache, inside a kext of the report */
-    KPT_PL_KC,          /* a stackshot frame of the kernel cache, in no known module */
+    KPT_PL_NONE = 0,     /* outside every known range */
+    KPT_PL_KERNEL_TEXT,  /* inside the matched KDK kernel's executable text */
+    KPT_PL_KEXT_RANGE,   /* inside a kext range printed with ->end */
+    KPT_PL_KEXT_START,   /* a start-only kext entry, up to the next module start above it */
+    KPT_PL_KERNEL_BASE,  /* at or above the kernel's text base, in no kext */
+    KPT_PL_IMAGE,        /* a stackshot frame: its image's UUID names the binary */
+    KPT_PL_KC_KERNEL,    /* a stackshot frame of the kernel cache, inside the KDK kernel */
+    KPT_PL_KC_KEXT,      /* a stackshot frame of the kernel cache, inside a kext of the report */
+    KPT_PL_KC,           /* a stackshot frame of the kernel cache, in no known module */
     KPT_PL_KERNEL_SPACE, /* Intel before macOS 11, no slide printed: the kernel's address
                             space (kexts lie below it, at 0xffffff7f........) */
 };
@@ -115,8 +115,8 @@ const char *kpt_culprit_owner(const char *culprit);
 
 /* One backtrace frame, top (innermost) first. */
 struct kpt_frame {
-    uint64_t addr;      /* return address as printed */
-    uint64_t fp;        /* frame pointer as printed (never used to validate) */
+    uint64_t addr; /* return address as printed */
+    uint64_t fp;   /* frame pointer as printed (never used to validate) */
     /* keepsyms, when the report printed a symbol: */
     const char *sym_module; /* as printed: "mach_kernel", a bundle id */
     const char *sym_name;   /* as printed, mangled, leading '_' kept */
@@ -165,7 +165,7 @@ struct kpt_ss_thread {
     const char *state_text; /* the flags as listed, joined with ',' */
     uint32_t *fimage;       /* kernel frames: image index and offset, top first */
     uint64_t *foff;
-    const char **fsym;      /* a processed stackshot's frame names as printed (NULL: none) */
+    const char **fsym; /* a processed stackshot's frame names as printed (NULL: none) */
     uint64_t *fsymoff;
     size_t nframes;
     unsigned continuation : 1; /* parked on a continuation (no kernel stack of its own) */
@@ -175,12 +175,12 @@ struct kpt_ss_thread {
      * thread 0xT"): what the thread waits on, as the .ips info lines say it */
     unsigned char wait_kind; /* 0: none; 1: thread wait_on; 2: task pid wait_on */
     uint64_t wait_on;
-    const char *waits;       /* the annotation (after a blank), or NULL */
+    const char *waits; /* the annotation (after a blank), or NULL */
 };
 
 struct kpt_ss_proc {
     int64_t pid;
-    const char *name; /* procname */
+    const char *name;              /* procname */
     struct kpt_ss_thread *threads; /* by id */
     size_t nthreads;
     const char **turnstile, **wait; /* turnstileInfo, waitInfo lines */
@@ -201,13 +201,13 @@ struct kpt_stackshot {
 /* The thread that explains a hang (STACKSHOTS.md §4), chosen by ingest/ from the stackshot,
  * its frames filled by symbolicate/, its key by cluster/. */
 struct kpt_hang {
-    const char *service;  /* the starved party the panic string names */
-    const char *process;  /* the chosen thread's process, or NULL when none was chosen */
+    const char *service; /* the starved party the panic string names */
+    const char *process; /* the chosen thread's process, or NULL when none was chosen */
     int64_t pid;
     uint64_t thread;
     const char *thread_name, *state;
-    const char *why;      /* why this thread; with no thread, why none (the key is empty) */
-    const char **walk;    /* each step of the choice, for --explain */
+    const char *why;   /* why this thread; with no thread, why none (the key is empty) */
+    const char **walk; /* each step of the choice, for --explain */
     size_t nwalk;
     struct kpt_frame *frames; /* the thread's kernel frames, top first */
     size_t nframes;
@@ -233,8 +233,14 @@ struct kpt_loaded {
 };
 
 enum kpt_slide_key {
-    KPT_SL_KERNEL_SLIDE, KPT_SL_KERNEL_TEXT_BASE, KPT_SL_KC_SLIDE, KPT_SL_KC_BASE,
-    KPT_SL_TEXT_EXEC_SLIDE, KPT_SL_TEXT_EXEC_BASE, KPT_SL_HIB_TEXT_BASE, KPT_SL_HOST_SLIDE,
+    KPT_SL_KERNEL_SLIDE,
+    KPT_SL_KERNEL_TEXT_BASE,
+    KPT_SL_KC_SLIDE,
+    KPT_SL_KC_BASE,
+    KPT_SL_TEXT_EXEC_SLIDE,
+    KPT_SL_TEXT_EXEC_BASE,
+    KPT_SL_HIB_TEXT_BASE,
+    KPT_SL_HOST_SLIDE,
     KPT_SL_COUNT
 };
 const char *kpt_slide_name(enum kpt_slide_key k);
@@ -301,26 +307,26 @@ struct kpt_report {
     size_t nkexts;
     struct kpt_loaded *loaded;
     size_t nloaded, loaded_dropped;
-    const char *last_kext; /* "last loaded/started kext at ..." line, raw */
+    const char *last_kext;    /* "last loaded/started kext at ..." line, raw */
     struct kpt_stackshot *ss; /* .ips bodies of panics that name a starved party, or NULL */
     struct kpt_hang *hang;    /* the hung thread, when the panic names a starved party */
 
     /* filled by symbolicate/ */
-    const char *kdk;        /* the KDK (or kext folder) whose kernel was used, or NULL */
+    const char *kdk; /* the KDK (or kext folder) whose kernel was used, or NULL */
     enum kpt_kdk_match kdk_match;
 
     /* filled by cluster/ */
-    uint64_t sig_key;       /* the primary key */
-    const char *sig_id;     /* sig_key as 16 lowercase hex digits */
-    const char *signature;  /* readable form */
+    uint64_t sig_key;      /* the primary key */
+    const char *sig_id;    /* sig_key as 16 lowercase hex digits */
+    const char *signature; /* readable form */
     const char *panic_class;
-    const char *culprit;    /* first third-party kext in the walked frames, or NULL */
-    const char *panic_template; /* the cleaned, masked panic message */
-    const char *fields;         /* the class's key fields, "name=value; ..." */
+    const char *culprit;             /* first third-party kext in the walked frames, or NULL */
+    const char *panic_template;      /* the cleaned, masked panic message */
+    const char *fields;              /* the class's key fields, "name=value; ..." */
     const char *coarse_id, *fine_id; /* the other keys (SIGNATURES.md §5.1) */
     const char *coarse;              /* readable coarse form: class[...] | culprit */
     enum kpt_quality quality;
-    size_t nresolved;       /* frames with a function name */
+    size_t nresolved; /* frames with a function name */
 };
 
 /* A histogram: distinct values with counts, most frequent first (ties by value). */
@@ -349,26 +355,26 @@ struct kpt_cluster {
     char *id_hex;    /* 16 lowercase hex digits */
     char *signature; /* readable form */
     char *panic_class;
-    char *culprit;   /* third-party kext, or NULL */
-    char *message;   /* the representative's cleaned panic message template */
+    char *culprit; /* third-party kext, or NULL */
+    char *message; /* the representative's cleaned panic message template */
     size_t count;
     int64_t first_seen, last_seen;
     unsigned char has_seen, seen_local; /* bytes: kpt_cluster_scalars addresses them */
     struct kpt_hist builds, formats, models, processes, archs;
     struct kpt_hist qualities, kext_versions; /* kext_versions: the culprit's */
     struct kpt_hist fine_keys;                /* distinct fine keys (sites, builds) spanned */
-    struct kpt_hist hang_sites;   /* "HANG_ID site" of its hang reports, an example each */
-    struct kpt_hist hang_services; /* "HANG_ID service": what each site starved */
-    char *coarse_id, *coarse;                 /* the coarse key and its readable form */
-    char *fields;                             /* the class's key fields */
-    size_t *members, nmembers, capmembers;    /* reports' seq, when the table keeps them */
-    size_t first_seq, culprit_seq;            /* seq of the first member; of the first with a
-                                                 culprit (SIZE_MAX: none): for merging */
-    char *rep_path;   /* the representative: the most complete report (most frames, then
-                         most named), then the earliest, ties by path */
+    struct kpt_hist hang_sites;            /* "HANG_ID site" of its hang reports, an example each */
+    struct kpt_hist hang_services;         /* "HANG_ID service": what each site starved */
+    char *coarse_id, *coarse;              /* the coarse key and its readable form */
+    char *fields;                          /* the class's key fields */
+    size_t *members, nmembers, capmembers; /* reports' seq, when the table keeps them */
+    size_t first_seq, culprit_seq;         /* seq of the first member; of the first with a
+                                              culprit (SIZE_MAX: none): for merging */
+    char *rep_path; /* the representative: the most complete report (most frames, then
+                       most named), then the earliest, ties by path */
     size_t rep_frames_all, rep_named; /* its frames and named frames, before any cut */
-    int64_t rep_when; /* its time; INT64_MAX when it has none */
-    char **rep_frames; /* its frames, top first */
+    int64_t rep_when;                 /* its time; INT64_MAX when it has none */
+    char **rep_frames;                /* its frames, top first */
     size_t rep_nframes;
     char *examples[KPT_EXAMPLES]; /* the first paths in byte order */
     size_t nexamples;
@@ -387,20 +393,20 @@ void kpt_cluster_release(struct kpt_cluster *c);
 /* What symbolicate/ tells of a run. */
 struct kpt_symstats {
     int enabled;
-    size_t kdks;                    /* KDKs registered (their binaries read on demand) */
-    size_t kernels, kexts;          /* modules catalogued: read because a report could match */
-    size_t kdk_files_read;          /* binaries whose headers were read */
-    size_t lookups, cache_hits;     /* distinct lookups; answered from the cache */
+    size_t kdks;                /* KDKs registered (their binaries read on demand) */
+    size_t kernels, kexts;      /* modules catalogued: read because a report could match */
+    size_t kdk_files_read;      /* binaries whose headers were read */
+    size_t lookups, cache_hits; /* distinct lookups; answered from the cache */
     size_t lldb_lookups, lldb_starts, lldb_failed;
     size_t reports_no_kdk, reports_mismatch;
-    struct kpt_hist no_kdk_builds;  /* builds of the reports without a KDK */
+    struct kpt_hist no_kdk_builds;   /* builds of the reports without a KDK */
     struct kpt_hist no_binary_kexts; /* kexts of frames no catalogued binary matched (by UUID) */
-    size_t learned_facts;     /* (binary UUID, offset) pairs the reports named */
-    size_t learned_conflicts; /* of them, named differently by different reports */
-    size_t learned_dropped;   /* printed names not kept: past the table's bounds */
-    size_t frames_learned;    /* frames named by what other reports printed */
-    size_t lldb_names_cut;    /* answers whose function or file name lldb gave over its bound */
-    struct strv failures;       /* "KDK: why", one per failed lldb session */
+    size_t learned_facts;            /* (binary UUID, offset) pairs the reports named */
+    size_t learned_conflicts;        /* of them, named differently by different reports */
+    size_t learned_dropped;          /* printed names not kept: past the table's bounds */
+    size_t frames_learned;           /* frames named by what other reports printed */
+    size_t lldb_names_cut; /* answers whose function or file name lldb gave over its bound */
+    struct strv failures;  /* "KDK: why", one per failed lldb session */
 };
 
 /* A previous run's clusters (its --csv), for --baseline. */
@@ -430,7 +436,7 @@ struct kpt_rpair {
     enum kpt_rchange change;
 };
 struct kpt_rules_diff {
-    const char *rules_b;   /* digest of DIR's rules */
+    const char *rules_b;           /* digest of DIR's rules */
     const struct kpt_rpair *pairs; /* by change, then count, then keys */
     size_t npairs;
     size_t clusters_a, clusters_b;
@@ -441,27 +447,27 @@ struct kpt_rules_diff {
 enum kpt_hflag { KPT_HF_NONE = 0, KPT_HF_NEW, KPT_HF_REGRESSED };
 const char *kpt_hflag_name(enum kpt_hflag f); /* "NEW", "REGRESSED"; NULL for none */
 enum kpt_triage { KPT_TR_OPEN = 0, KPT_TR_FIXED, KPT_TR_IGNORED };
-const char *kpt_triage_name(enum kpt_triage t); /* "open", "fixed", "ignored" */
+const char *kpt_triage_name(enum kpt_triage t);            /* "open", "fixed", "ignored" */
 int kpt_triage_parse(const char *s, enum kpt_triage *out); /* 0, or -1 for no status */
-#define KPT_TREND_RUNS 14 /* runs in a run's trends */
+#define KPT_TREND_RUNS 14                                  /* runs in a run's trends */
 struct kpt_cluster_hist {
-    enum kpt_hflag flag; /* NEW: never seen; REGRESSED: was fixed and has new reports */
-    size_t new_reports;  /* of this run's reports, those no earlier run recorded */
-    size_t total;        /* distinct reports ever recorded, this run's included */
-    int64_t first_seen;  /* the start of the first run that saw it */
-    size_t *trend;       /* new reports in each of the trend's runs, oldest first */
-    enum kpt_triage status;       /* after this run (a regression reopens) */
-    char *bug, *note;             /* triage's, or NULL */
-    struct strv merged_from;  /* signature ids triage merged into this one */
+    enum kpt_hflag flag;     /* NEW: never seen; REGRESSED: was fixed and has new reports */
+    size_t new_reports;      /* of this run's reports, those no earlier run recorded */
+    size_t total;            /* distinct reports ever recorded, this run's included */
+    int64_t first_seen;      /* the start of the first run that saw it */
+    size_t *trend;           /* new reports in each of the trend's runs, oldest first */
+    enum kpt_triage status;  /* after this run (a regression reopens) */
+    char *bug, *note;        /* triage's, or NULL */
+    struct strv merged_from; /* signature ids triage merged into this one */
 };
 struct kpt_build_trend {
     char *build;
     size_t *trend; /* new reports of the build in each of the trend's runs */
 };
 struct kpt_run_hist {
-    const char *path;  /* the history file as given */
-    int64_t run_id;    /* this run's row in runs */
-    size_t ntrend;     /* runs in the trends: the last ones, oldest first, this run last */
+    const char *path;     /* the history file as given */
+    int64_t run_id;       /* this run's row in runs */
+    size_t ntrend;        /* runs in the trends: the last ones, oldest first, this run last */
     int64_t *trend_start; /* when each of them started */
     size_t runs, reports_new, reports_known, copies, reports_ever, clusters_new, clusters_regressed,
         clusters_merged;
@@ -476,7 +482,7 @@ struct kpt_trend_row {
 };
 struct kpt_trend_table {
     const char *path;
-    size_t nruns;      /* runs shown: the last ones, oldest first */
+    size_t nruns; /* runs shown: the last ones, oldest first */
     int64_t *run_ids, *run_start;
     size_t *run_files, *run_new;
     size_t runs_ever, reports_ever;
@@ -497,13 +503,13 @@ struct kpt_summary {
     const char *rules; /* digest of the rule files */
     int sig_frames;    /* --frames N, or 0 for the rules' default */
     const struct kpt_symstats *sym;
-    const struct kpt_baseline *base; /* --baseline, or NULL */
-    const char *build_a, *build_b;   /* --compare-builds, or NULL */
-    const char *plot;                /* --plot: the SVG's path as given, or NULL */
+    const struct kpt_baseline *base;    /* --baseline, or NULL */
+    const char *build_a, *build_b;      /* --compare-builds, or NULL */
+    const char *plot;                   /* --plot: the SVG's path as given, or NULL */
     const struct kpt_rules_diff *rdiff; /* --compare-rules, or NULL */
-    size_t excluded;                 /* reports left out by --since, --until, --build */
-    size_t hang_reports, hang_keyed; /* panics that name a starved party; of them, keyed */
-    const struct kpt_run_hist *hist;  /* --history, or NULL */
+    size_t excluded;                    /* reports left out by --since, --until, --build */
+    size_t hang_reports, hang_keyed;    /* panics that name a starved party; of them, keyed */
+    const struct kpt_run_hist *hist;    /* --history, or NULL */
 };
 
 /* A run's mergeable state (--emit-state, report/rep_state.c), as read back by merge
@@ -511,11 +517,11 @@ struct kpt_summary {
 #define KPT_STATE_KIND "kptrace-batch state"
 #define KPT_STATE_VERSION 3
 struct kpt_state_row {
-    char *path, *json;    /* the report's path, and its --json row as printed (parsed again) */
-    struct strv csv;  /* its reports CSV row, cell by cell (report/ quotes them again) */
-    char sig_id[17];         /* its JSON's signature_id ("" when none), checked against */
-    char *signature;         /* its cluster's id and signature; NULL when none */
-    int clustered;           /* signed and not left out: a member of one cluster */
+    char *path, *json; /* the report's path, and its --json row as printed (parsed again) */
+    struct strv csv;   /* its reports CSV row, cell by cell (report/ quotes them again) */
+    char sig_id[17];   /* its JSON's signature_id ("" when none), checked against */
+    char *signature;   /* its cluster's id and signature; NULL when none */
+    int clustered;     /* signed and not left out: a member of one cluster */
 };
 struct kpt_state {
     struct kpt_state_row *rows; /* in the run's order; seq = index */
@@ -527,7 +533,6 @@ struct kpt_state {
     struct kpt_symstats sym;
     struct kpt_summary sum; /* the fields of kpt_summary_fields (strings owned) */
 };
-
 
 #define KPT_REJECTED_LISTED 1000
 /* a report that was read (ok or partial): the stages after ingest see only these */

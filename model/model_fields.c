@@ -21,14 +21,55 @@ read_ok(const struct kpt_report *r)
     return KPT_READ(r);
 }
 
-static size_t one(const struct kpt_report *r, size_t i) { (void)r; (void)i; return 1; }
-static size_t is_ok(const struct kpt_report *r, size_t i) { (void)i; return r->status == KPT_ST_OK; }
-static size_t is_partial(const struct kpt_report *r, size_t i) { (void)i; return r->status == KPT_ST_PARTIAL; }
-static size_t is_rejected(const struct kpt_report *r, size_t i) { (void)i; return r->status == KPT_ST_REJECTED; }
-static size_t is_skipped(const struct kpt_report *r, size_t i) { (void)i; return r->status == KPT_ST_SKIPPED; }
-static size_t is_excluded(const struct kpt_report *r, size_t i) { (void)i; return r->excluded; }
-static size_t is_hang(const struct kpt_report *r, size_t i) { (void)i; return r->hang != NULL; }
-static size_t has_hang_key(const struct kpt_report *r, size_t i) { (void)i; return r->hang && r->hang->hang_id; }
+static size_t
+one(const struct kpt_report *r, size_t i)
+{
+    (void)r;
+    (void)i;
+    return 1;
+}
+static size_t
+is_ok(const struct kpt_report *r, size_t i)
+{
+    (void)i;
+    return r->status == KPT_ST_OK;
+}
+static size_t
+is_partial(const struct kpt_report *r, size_t i)
+{
+    (void)i;
+    return r->status == KPT_ST_PARTIAL;
+}
+static size_t
+is_rejected(const struct kpt_report *r, size_t i)
+{
+    (void)i;
+    return r->status == KPT_ST_REJECTED;
+}
+static size_t
+is_skipped(const struct kpt_report *r, size_t i)
+{
+    (void)i;
+    return r->status == KPT_ST_SKIPPED;
+}
+static size_t
+is_excluded(const struct kpt_report *r, size_t i)
+{
+    (void)i;
+    return r->excluded;
+}
+static size_t
+is_hang(const struct kpt_report *r, size_t i)
+{
+    (void)i;
+    return r->hang != NULL;
+}
+static size_t
+has_hang_key(const struct kpt_report *r, size_t i)
+{
+    (void)i;
+    return r->hang && r->hang->hang_id;
+}
 
 static size_t
 no_backtrace(const struct kpt_report *r, size_t i)
@@ -61,8 +102,18 @@ frames_with(const struct kpt_report *r, int named)
     return n;
 }
 
-static size_t frames_placed(const struct kpt_report *r, size_t i) { (void)i; return frames_with(r, 0); }
-static size_t frames_named(const struct kpt_report *r, size_t i) { (void)i; return frames_with(r, 1); }
+static size_t
+frames_placed(const struct kpt_report *r, size_t i)
+{
+    (void)i;
+    return frames_with(r, 0);
+}
+static size_t
+frames_named(const struct kpt_report *r, size_t i)
+{
+    (void)i;
+    return frames_with(r, 1);
+}
 
 static const char *
 format_elem(size_t i)
@@ -70,10 +121,15 @@ format_elem(size_t i)
     return kpt_format_name((enum kpt_format)i);
 }
 
-#define SUMMARY(name, type, merge, member) \
-    { name, type, merge, offsetof(struct kpt_summary, member), 0, NULL, NULL, NULL, NULL, NULL }
-#define COUNTED(name, member, fn) \
-    { name, KPT_FT_COUNT, KPT_FM_SUM, offsetof(struct kpt_summary, member), 0, NULL, fn, NULL, NULL, NULL }
+#define SUMMARY(name, type, merge, member)                                                         \
+    {                                                                                              \
+        name, type, merge, offsetof(struct kpt_summary, member), 0, NULL, NULL, NULL, NULL, NULL   \
+    }
+#define COUNTED(name, member, fn)                                                                  \
+    {                                                                                              \
+        name, KPT_FT_COUNT, KPT_FM_SUM, offsetof(struct kpt_summary, member), 0, NULL, fn, NULL,   \
+            NULL, NULL                                                                             \
+    }
 
 const struct kpt_field kpt_summary_fields[] = {
     COUNTED("files", files, one),
@@ -99,8 +155,11 @@ const struct kpt_field kpt_summary_fields[] = {
     { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL, NULL, NULL },
 };
 
-#define RUNHIST(name, member) \
-    { name, KPT_FT_COUNT, KPT_FM_SUM, offsetof(struct kpt_run_hist, member), 0, NULL, NULL, NULL, NULL, NULL }
+#define RUNHIST(name, member)                                                                      \
+    {                                                                                              \
+        name, KPT_FT_COUNT, KPT_FM_SUM, offsetof(struct kpt_run_hist, member), 0, NULL, NULL,      \
+            NULL, NULL, NULL                                                                       \
+    }
 
 /* set by history/ once the clusters are known */
 const struct kpt_field kpt_history_fields[] = {
@@ -115,8 +174,10 @@ const struct kpt_field kpt_history_fields[] = {
     { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL, NULL, NULL },
 };
 
-#define SYM(name, type, merge, member) \
-    { name, type, merge, offsetof(struct kpt_symstats, member), 0, NULL, NULL, NULL, NULL, NULL }
+#define SYM(name, type, merge, member)                                                             \
+    {                                                                                              \
+        name, type, merge, offsetof(struct kpt_symstats, member), 0, NULL, NULL, NULL, NULL, NULL  \
+    }
 
 /* a lookup shared by two shards is counted once per shard */
 const struct kpt_field kpt_symstats_fields[] = {
@@ -145,14 +206,46 @@ const struct kpt_field kpt_symstats_fields[] = {
 };
 
 /* the value each report adds to a cluster's histograms: "-" when the report did not say */
-static const char *said(const char *s) { return s && *s ? s : "-"; }
-static const char *h_build(const struct kpt_report *r) { return said(r->os_build); }
-static const char *h_format(const struct kpt_report *r) { return kpt_format_name(r->format); }
-static const char *h_model(const struct kpt_report *r) { return said(r->model); }
-static const char *h_process(const struct kpt_report *r) { return said(r->process); }
-static const char *h_arch(const struct kpt_report *r) { return kpt_arch_name(r->arch); }
-static const char *h_quality(const struct kpt_report *r) { return said(kpt_quality_name(r->quality)); }
-static const char *h_fine(const struct kpt_report *r) { return said(r->fine_id); }
+static const char *
+said(const char *s)
+{
+    return s && *s ? s : "-";
+}
+static const char *
+h_build(const struct kpt_report *r)
+{
+    return said(r->os_build);
+}
+static const char *
+h_format(const struct kpt_report *r)
+{
+    return kpt_format_name(r->format);
+}
+static const char *
+h_model(const struct kpt_report *r)
+{
+    return said(r->model);
+}
+static const char *
+h_process(const struct kpt_report *r)
+{
+    return said(r->process);
+}
+static const char *
+h_arch(const struct kpt_report *r)
+{
+    return kpt_arch_name(r->arch);
+}
+static const char *
+h_quality(const struct kpt_report *r)
+{
+    return said(kpt_quality_name(r->quality));
+}
+static const char *
+h_fine(const struct kpt_report *r)
+{
+    return said(r->fine_id);
+}
 
 /* a hang report's site, "HANG_ID site", and what it starved; nothing without a hang key */
 static int
@@ -173,7 +266,11 @@ h_hang_service(const struct kpt_report *r, char *b, size_t n)
     return 0;
 }
 
-static const char *h_path(const struct kpt_report *r) { return r->path; }
+static const char *
+h_path(const struct kpt_report *r)
+{
+    return r->path;
+}
 
 /* the culprit's version; nothing when the report has no culprit or does not list it */
 static const char *
@@ -189,10 +286,16 @@ h_culprit_version(const struct kpt_report *r)
     return NULL;
 }
 
-#define HIST(name, member, fn) \
-    { name, KPT_FT_HIST, KPT_FM_SUM, offsetof(struct kpt_cluster, member), 0, NULL, NULL, fn, NULL, NULL }
-#define HIST_COMPOSED(name, member, fn, example) \
-    { name, KPT_FT_HIST, KPT_FM_SUM, offsetof(struct kpt_cluster, member), 0, NULL, NULL, NULL, example, fn }
+#define HIST(name, member, fn)                                                                     \
+    {                                                                                              \
+        name, KPT_FT_HIST, KPT_FM_SUM, offsetof(struct kpt_cluster, member), 0, NULL, NULL, fn,    \
+            NULL, NULL                                                                             \
+    }
+#define HIST_COMPOSED(name, member, fn, example)                                                   \
+    {                                                                                              \
+        name, KPT_FT_HIST, KPT_FM_SUM, offsetof(struct kpt_cluster, member), 0, NULL, NULL, NULL,  \
+            example, fn                                                                            \
+    }
 
 const struct kpt_field kpt_cluster_fields[] = {
     HIST("os_builds", builds, h_build),

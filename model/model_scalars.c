@@ -9,38 +9,72 @@
 #include <string.h>
 
 _Static_assert(sizeof(enum kpt_status) == sizeof(int) && sizeof(enum kpt_format) == sizeof(int) &&
-                   sizeof(enum kpt_quality) == sizeof(int) && sizeof(enum kpt_kdk_match) == sizeof(int),
+                   sizeof(enum kpt_quality) == sizeof(int) &&
+                   sizeof(enum kpt_kdk_match) == sizeof(int),
                "KPT_SC_ENUM reads and writes an enum as an int");
 
 /* the names of an enum's values, by int */
-static const char *e_status(int v) { return kpt_status_name((enum kpt_status)v); }
-static const char *e_format(int v) { return kpt_format_name((enum kpt_format)v); }
-static const char *e_arch(int v) { return kpt_arch_name((enum kpt_arch)v); }
-static const char *e_source(int v) { return kpt_panic_source_name((enum kpt_panic_source)v); }
-static const char *e_quality(int v) { return kpt_quality_name((enum kpt_quality)v); }
-static const char *e_kdk(int v) { return kpt_kdk_match_name((enum kpt_kdk_match)v); }
+static const char *
+e_status(int v)
+{
+    return kpt_status_name((enum kpt_status)v);
+}
+static const char *
+e_format(int v)
+{
+    return kpt_format_name((enum kpt_format)v);
+}
+static const char *
+e_arch(int v)
+{
+    return kpt_arch_name((enum kpt_arch)v);
+}
+static const char *
+e_source(int v)
+{
+    return kpt_panic_source_name((enum kpt_panic_source)v);
+}
+static const char *
+e_quality(int v)
+{
+    return kpt_quality_name((enum kpt_quality)v);
+}
+static const char *
+e_kdk(int v)
+{
+    return kpt_kdk_match_name((enum kpt_kdk_match)v);
+}
 
 #define J KPT_IN_JSON
 #define S KPT_IN_STATE
 #define JS (KPT_IN_JSON | KPT_IN_STATE)
-#define CL(key, type, in, member, csv, merge) \
-    { key, type, in, offsetof(struct kpt_cluster, member), 0, 0, 0, csv, merge, NULL, 0 }
-#define CLX(key, type, in, member, aux, aux2, n, csv, merge) \
-    { key, type, in, offsetof(struct kpt_cluster, member), offsetof(struct kpt_cluster, aux), \
-      offsetof(struct kpt_cluster, aux2), n, csv, merge, NULL, 0 }
-#define PART(key, in, csv) { key, KPT_SC_PART, in, 0, 0, 0, 0, csv, KPT_SM_NONE, NULL, 0 }
+#define CL(key, type, in, member, csv, merge)                                                      \
+    {                                                                                              \
+        key, type, in, offsetof(struct kpt_cluster, member), 0, 0, 0, csv, merge, NULL, 0          \
+    }
+#define CLX(key, type, in, member, aux, aux2, n, csv, merge)                                       \
+    {                                                                                              \
+        key, type, in, offsetof(struct kpt_cluster, member), offsetof(struct kpt_cluster, aux),    \
+            offsetof(struct kpt_cluster, aux2), n, csv, merge, NULL, 0                             \
+    }
+#define PART(key, in, csv)                                                                         \
+    {                                                                                              \
+        key, KPT_SC_PART, in, 0, 0, 0, 0, csv, KPT_SM_NONE, NULL, 0                                \
+    }
 
 /* in --json's order; a state keeps the JS and S rows, lossless */
 const struct kpt_scalar kpt_cluster_scalars[] = {
     PART("rank", J, "rank"),
-    CLX("signature_id", KPT_SC_KEY, JS | KPT_IN_KEYVAL, id_hex, id, id, 0, "signature_id", KPT_SM_KEY),
+    CLX("signature_id", KPT_SC_KEY, JS | KPT_IN_KEYVAL, id_hex, id, id, 0, "signature_id",
+        KPT_SM_KEY),
     CL("signature", KPT_SC_STR, JS, signature, "signature", KPT_SM_KEY),
     CL("count", KPT_SC_COUNT, JS, count, "count", KPT_SM_SUM),
     CL("panic_class", KPT_SC_STR, JS, panic_class, "panic_class", KPT_SM_KEY),
     CL("culprit", KPT_SC_STR, JS, culprit, "culprit", KPT_SM_CULPRIT),
     PART("culprit_owner", J, "culprit_owner"),
     CL("message", KPT_SC_STR, JS, message, NULL, KPT_SM_REP),
-    CLX("first_seen", KPT_SC_TIME, JS, first_seen, has_seen, seen_local, 0, "first_seen", KPT_SM_MIN),
+    CLX("first_seen", KPT_SC_TIME, JS, first_seen, has_seen, seen_local, 0, "first_seen",
+        KPT_SM_MIN),
     CLX("last_seen", KPT_SC_TIME, JS, last_seen, has_seen, seen_local, 0, "last_seen", KPT_SM_MAX),
     CL("fields", KPT_SC_STR, JS, fields, NULL, KPT_SM_KEY),
     CL("coarse_id", KPT_SC_KEY, JS, coarse_id, "coarse_id", KPT_SM_FIRST),
@@ -66,13 +100,20 @@ const struct kpt_scalar kpt_cluster_scalars[] = {
 
 #define R KPT_IN_READ
 #define RJ (KPT_IN_READ | KPT_IN_JSON)
-#define RP(key, type, in, member, csv) \
-    { key, type, in, offsetof(struct kpt_report, member), 0, 0, 0, csv, KPT_SM_NONE, NULL, 0 }
-#define RPX(key, type, in, member, aux, aux2, csv) \
-    { key, type, in, offsetof(struct kpt_report, member), offsetof(struct kpt_report, aux), \
-      offsetof(struct kpt_report, aux2), 0, csv, KPT_SM_NONE, NULL, 0 }
-#define RPE(key, in, member, csv, fn, n) \
-    { key, KPT_SC_ENUM, in, offsetof(struct kpt_report, member), 0, 0, 0, csv, KPT_SM_NONE, fn, n }
+#define RP(key, type, in, member, csv)                                                             \
+    {                                                                                              \
+        key, type, in, offsetof(struct kpt_report, member), 0, 0, 0, csv, KPT_SM_NONE, NULL, 0     \
+    }
+#define RPX(key, type, in, member, aux, aux2, csv)                                                 \
+    {                                                                                              \
+        key, type, in, offsetof(struct kpt_report, member), offsetof(struct kpt_report, aux),      \
+            offsetof(struct kpt_report, aux2), 0, csv, KPT_SM_NONE, NULL, 0                        \
+    }
+#define RPE(key, in, member, csv, fn, n)                                                           \
+    {                                                                                              \
+        key, KPT_SC_ENUM, in, offsetof(struct kpt_report, member), 0, 0, 0, csv, KPT_SM_NONE, fn,  \
+            n                                                                                      \
+    }
 
 /* a report row of --json (and of a state, which keeps the row as --json prints it) */
 const struct kpt_scalar kpt_report_scalars[] = {
@@ -90,7 +131,8 @@ const struct kpt_scalar kpt_report_scalars[] = {
     RP("xnu", KPT_SC_STR, RJ, xnu, NULL),
     RP("variant", KPT_SC_STR, RJ, variant, NULL),
     RP("soc", KPT_SC_STR, RJ, soc, NULL),
-    RPX("kernel_uuid", KPT_SC_UUID, RJ, kernel_uuid, has_kernel_uuid, has_kernel_uuid, "kernel_uuid"),
+    RPX("kernel_uuid", KPT_SC_UUID, RJ, kernel_uuid, has_kernel_uuid, has_kernel_uuid,
+        "kernel_uuid"),
     PART("slides", RJ, NULL),
     RP("model", KPT_SC_STR, RJ, model, NULL),
     RPX("time", KPT_SC_TIME, RJ, when, has_when, when_local, NULL),

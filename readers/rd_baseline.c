@@ -40,7 +40,8 @@ columns(char **rec, size_t n, long col[NCOLS])
 {
     const char *names[NCOLS] = { kpt_scalar_find(kpt_cluster_scalars, "signature_id")->csv,
                                  kpt_scalar_find(kpt_cluster_scalars, "count")->csv,
-                                 kpt_scalar_find(kpt_cluster_scalars, "signature")->csv, "algo", "rules" };
+                                 kpt_scalar_find(kpt_cluster_scalars, "signature")->csv, "algo",
+                                 "rules" };
     size_t i, k;
 
     for (k = 0; k < NCOLS; k++)
@@ -101,11 +102,14 @@ rd_baseline_parse(const char *data, size_t len, const char *path, struct kpt_bas
     for (i = 0; i < n; i++)
         free(rec[i]);
     if (col[COL_ID] < 0 || col[COL_COUNT] < 0)
-        ret = kpt_fail(err, KPT_E_FORMAT, "%s: not a kptrace-batch clusters CSV (no signature_id and count columns)", path);
+        ret = kpt_fail(err, KPT_E_FORMAT,
+                       "%s: not a kptrace-batch clusters CSV (no signature_id and count columns)",
+                       path);
     while (!ret && (n = rd_csv_record(&p, end, &rec, &cap)) > 0) {
         line++;
         if (entry(b, &cap_v, rec, n, col) < 0)
-            ret = kpt_fail(err, KPT_E_PARSE, "%s: record %zu: the count is not a number from 0 to 2^53", path, line);
+            ret = kpt_fail(err, KPT_E_PARSE,
+                           "%s: record %zu: the count is not a number from 0 to 2^53", path, line);
         for (i = 0; i < n; i++)
             free(rec[i]);
     }

@@ -84,7 +84,8 @@ hist_in(json_t *o, struct kpt_hist *h, int *bad)
     json_t *e;
     size_t i;
 
-    json_array_foreach(json_object_get(o, "v"), i, e) {
+    json_array_foreach(json_object_get(o, "v"), i, e)
+    {
         char *val = str_in(json_array_get(e, 0), bad);
         char *ex = json_array_get(e, 2) ? str_in(json_array_get(e, 2), bad) : NULL;
         size_t n = count_in(json_array_get(e, 1), bad);
@@ -113,20 +114,17 @@ field_in(const struct kpt_field *t, void *p, json_t *v, int *bad)
                 ((size_t *)p)[i] = count_in(json_object_get(v, t->elem(i)), bad);
         break;
     case KPT_FT_INT:
-        *(int *)p = json_is_integer(v) && json_integer_value(v) >= -1000000 && json_integer_value(v) <= 1000000
-                        ? (int)json_integer_value(v) : 0;
+        *(int *)p = json_is_integer(v) && json_integer_value(v) >= -1000000 &&
+                            json_integer_value(v) <= 1000000
+                        ? (int)json_integer_value(v)
+                        : 0;
         break;
-    case KPT_FT_BOOL:
-        *(int *)p = json_is_true(v);
-        break;
-    case KPT_FT_STR:
-        *(const char **)p = str_in(v, bad);
-        break;
-    case KPT_FT_HIST:
-        hist_in(v, p, bad);
-        break;
+    case KPT_FT_BOOL: *(int *)p = json_is_true(v); break;
+    case KPT_FT_STR: *(const char **)p = str_in(v, bad); break;
+    case KPT_FT_HIST: hist_in(v, p, bad); break;
     case KPT_FT_STRV:
-        json_array_foreach(v, i, e) {
+        json_array_foreach(v, i, e)
+        {
             char *s = str_in(e, bad);
 
             if (s)
@@ -234,7 +232,8 @@ time_in(const struct kpt_scalar *f, char *obj, json_t *v)
     obj[f->aux] = obj[f->aux2] = 0;
     if (!v || json_is_null(v))
         return 0;
-    if (!json_is_string(v) || !*(s = json_string_value(v)) || civil_parse_date(s, (int64_t *)(obj + f->off)) < 0)
+    if (!json_is_string(v) || !*(s = json_string_value(v)) ||
+        civil_parse_date(s, (int64_t *)(obj + f->off)) < 0)
         return -1;
     obj[f->aux] = 1;
     obj[f->aux2] = s[strlen(s) - 1] != 'Z';
@@ -257,7 +256,8 @@ strs_in(const struct kpt_scalar *f, char *obj, json_t *v, struct arena *a, int l
     if (!f->n)
         *(char ***)(obj + f->off) = out;
     *count = 0;
-    json_array_foreach(v, i, e) {
+    json_array_foreach(v, i, e)
+    {
         if (text_in(e, a, lossless, &out[*count]) < 0 || !out[*count])
             return -1;
         (*count)++;
@@ -279,7 +279,8 @@ seqs_in(const struct kpt_scalar *f, char *obj, json_t *v)
     *count = 0;
     if (v && !json_is_null(v) && !json_is_array(v))
         return -1;
-    json_array_foreach(v, i, e) {
+    json_array_foreach(v, i, e)
+    {
         if (int_in(e, 0, COUNT_MAX, &x) < 0)
             return -1;
         out[(*count)++] = (size_t)x;
@@ -295,8 +296,7 @@ scalar_in(const struct kpt_scalar *f, char *obj, json_t *v, struct arena *a)
     json_int_t x = 0;
 
     switch (f->type) {
-    case KPT_SC_STR:
-        return text_in(v, a, lossless, (char **)p);
+    case KPT_SC_STR: return text_in(v, a, lossless, (char **)p);
     case KPT_SC_KEY:
         if (text_in(v, a, lossless, (char **)p) < 0 || (*(char **)p && !rd_is_hex16(*(char **)p)))
             return -1;
@@ -328,20 +328,16 @@ scalar_in(const struct kpt_scalar *f, char *obj, json_t *v, struct arena *a)
             return -1;
         *(int *)p = none ? -1 : (int)x;
         return 0;
-    case KPT_SC_ENUM:
-        return enum_in(f, v, (int *)p);
+    case KPT_SC_ENUM: return enum_in(f, v, (int *)p);
     case KPT_SC_UUID:
         obj[f->aux] = !none;
-        return none ? 0 : json_is_string(v) ? kpt_uuid_parse(json_string_value(v), json_string_length(v), p) : -1;
-    case KPT_SC_ADDR:
-        obj[f->aux] = !none;
-        return none ? 0 : addr_in(v, p);
-    case KPT_SC_STRS:
-        return strs_in(f, obj, v, a, lossless);
-    case KPT_SC_SEQS:
-        return seqs_in(f, obj, v);
-    case KPT_SC_PART:
-        break;
+        return none                ? 0
+               : json_is_string(v) ? kpt_uuid_parse(json_string_value(v), json_string_length(v), p)
+                                   : -1;
+    case KPT_SC_ADDR: obj[f->aux] = !none; return none ? 0 : addr_in(v, p);
+    case KPT_SC_STRS: return strs_in(f, obj, v, a, lossless);
+    case KPT_SC_SEQS: return seqs_in(f, obj, v);
+    case KPT_SC_PART: break;
     }
     return 0;
 }

@@ -31,8 +31,8 @@ int rd_fields_read(const struct kpt_field *t, void *obj, json_t *o);
  * type (a key not 16 hex digits, an unknown name, a count out of range, ...): its name in
  * *bad_key.
  */
-int rd_scalars_read(const struct kpt_scalar *t, unsigned in, void *obj, json_t *o,
-                    struct arena *a, const char **bad_key);
+int rd_scalars_read(const struct kpt_scalar *t, unsigned in, void *obj, json_t *o, struct arena *a,
+                    const char **bad_key);
 /* rd_is_hex16() - s is 16 lowercase hex digits */
 int rd_is_hex16(const char *s);
 

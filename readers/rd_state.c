@@ -73,7 +73,8 @@ is_identity(const char *s)
     if (strncmp(s, "incident:", 9))
         return 0;
     for (i = 9; s[i]; i++)
-        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f || (s[i] >= 'a' && s[i] <= 'z') || i > 9 + 128)
+        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f ||
+            (s[i] >= 'a' && s[i] <= 'z') || i > 9 + 128)
             return 0;
     return i > 9;
 }
@@ -92,7 +93,8 @@ row_read(json_t *o, struct arena *a, struct kpt_report *r, const char **why)
     }
     if (rd_scalars_read(kpt_report_scalars, KPT_IN_JSON, r, o, a, &bad) < 0) {
         *why = !strcmp(bad, "signature_id") || !strcmp(bad, "coarse_id") || !strcmp(bad, "fine_id")
-                   ? "a report row's key is not 16 hex digits" : "a report row has a field this tool does not write";
+                   ? "a report row's key is not 16 hex digits"
+                   : "a report row has a field this tool does not write";
         return -1;
     }
     if (!r->path) {
@@ -137,8 +139,11 @@ rd_state_row_report(const struct kpt_state_row *row, struct arena *a, struct kpt
 static const char *
 row_in(struct kpt_state_row *row, json_t *e, struct arena *a)
 {
-    json_t *csv = json_object_get(e, "csv"), *js = json_object_get(e, "json"), *path = json_object_get(e, "path");
-    json_t *o = json_is_string(js) ? json_loadb(json_string_value(js), json_string_length(js), 0, NULL) : NULL;
+    json_t *csv = json_object_get(e, "csv"), *js = json_object_get(e, "json"),
+           *path = json_object_get(e, "path");
+    json_t *o = json_is_string(js)
+                    ? json_loadb(json_string_value(js), json_string_length(js), 0, NULL)
+                    : NULL;
     const char *why = NULL;
     struct kpt_report r;
 
@@ -236,8 +241,8 @@ invalid(const struct kpt_state *st)
         return "its rules digest is not 16 hex digits";
     if (s->files != st->nrows)
         return "its totals do not match its report rows";
-    if (s->ok + s->partial + s->rejected + s->skipped != s->files || s->excluded > s->ok + s->partial ||
-        st->nrej + s->rej_unlisted != s->rejected)
+    if (s->ok + s->partial + s->rejected + s->skipped != s->files ||
+        s->excluded > s->ok + s->partial || st->nrej + s->rej_unlisted != s->rejected)
         return "its totals do not add up";
     for (i = 0; i < st->nclusters; i++) {
         if ((why = cluster_invalid(st, &st->clusters[i], &members)))
@@ -311,7 +316,8 @@ rows_in(struct kpt_state *st, json_t *a)
     size_t i;
 
     st->rows = xcalloc(json_array_size(a) + 1, sizeof(*st->rows));
-    json_array_foreach(a, i, e) {
+    json_array_foreach(a, i, e)
+    {
         w = row_in(&st->rows[st->nrows++], e, ar);
         why = why ? why : w;
     }
@@ -328,12 +334,14 @@ clusters_in(struct kpt_state *st, json_t *a)
     size_t i;
 
     st->clusters = xcalloc(json_array_size(a) + 1, sizeof(*st->clusters));
-    json_array_foreach(a, i, e) {
+    json_array_foreach(a, i, e)
+    {
         struct kpt_cluster *c = &st->clusters[st->nclusters++];
 
         if (rd_scalars_read(kpt_cluster_scalars, KPT_IN_STATE, c, e, NULL, &bad) < 0)
-            return !strcmp(bad, "signature_id") || !strcmp(bad, "coarse_id") ? "a cluster key is not 16 hex digits"
-                                                                             : "a cluster's field is not what its type allows";
+            return !strcmp(bad, "signature_id") || !strcmp(bad, "coarse_id")
+                       ? "a cluster key is not 16 hex digits"
+                       : "a cluster's field is not what its type allows";
         if (rd_fields_read(kpt_cluster_fields, c, e) < 0)
             return "a count is not an integer from 0 to 2^53";
         if (!c->id_hex || !c->signature || !c->panic_class)
@@ -351,11 +359,14 @@ rest_in(struct kpt_state *st, json_t *root)
     size_t i;
 
     bad |= rd_fields_read(kpt_summary_fields, &st->sum, json_object_get(root, "totals"));
-    if (st->sum.sig_frames == 3) /* a state written with '--frames 3' before that was the default's 0 */
+    if (st->sum.sig_frames ==
+        3) /* a state written with '--frames 3' before that was the default's 0 */
         st->sum.sig_frames = 0;
     st->rej = xcalloc(json_array_size(a) + 1, sizeof(*st->rej));
-    json_array_foreach(a, i, e) {
-        const char *p = json_string_value(json_array_get(e, 0)), *w = json_string_value(json_array_get(e, 1));
+    json_array_foreach(a, i, e)
+    {
+        const char *p = json_string_value(json_array_get(e, 0)),
+                   *w = json_string_value(json_array_get(e, 1));
         struct kpt_rejected *r = &st->rej[st->nrej++];
 
         r->path = rd_lossless_dec(p ? p : "");
@@ -364,11 +375,13 @@ rest_in(struct kpt_state *st, json_t *root)
             bad = -1;
     }
     bad |= rd_fields_read(kpt_symstats_fields, &st->sym, json_object_get(root, "sym"));
-    return bad ? "a count is not an integer from 0 to 2^53, or a text not one this tool writes" : NULL;
+    return bad ? "a count is not an integer from 0 to 2^53, or a text not one this tool writes"
+               : NULL;
 }
 
 int
-rd_state_parse(const char *data, size_t len, const char *path, struct kpt_state *st, struct buf *err)
+rd_state_parse(const char *data, size_t len, const char *path, struct kpt_state *st,
+               struct buf *err)
 {
     json_error_t je;
     json_t *root, *kind;
@@ -377,15 +390,19 @@ rd_state_parse(const char *data, size_t len, const char *path, struct kpt_state 
 
     memset(st, 0, sizeof(*st));
     if (too_many_values(data, len, &nv))
-        return kpt_fail(err, KPT_E_LIMIT, "%s: not a valid state: %zu JSON values in %zu bytes would take over %d "
-                                          "times its size in memory (padded?)", path, nv, len, STATE_MEM_FACTOR);
+        return kpt_fail(err, KPT_E_LIMIT,
+                        "%s: not a valid state: %zu JSON values in %zu bytes would take over %d "
+                        "times its size in memory (padded?)",
+                        path, nv, len, STATE_MEM_FACTOR);
     if (!(root = json_loadb(data, len, 0, &je)))
-        return kpt_fail(err, KPT_E_PARSE, "%s:%d: %s", path, je.line, *je.text ? je.text : "cannot be parsed (out of memory?)");
+        return kpt_fail(err, KPT_E_PARSE, "%s:%d: %s", path, je.line,
+                        *je.text ? je.text : "cannot be parsed (out of memory?)");
     kind = json_object_get(root, "kind");
     if (!json_is_string(kind) || strcmp(json_string_value(kind), KPT_STATE_KIND) ||
         json_integer_value(json_object_get(root, "version")) != KPT_STATE_VERSION) {
         json_decref(root);
-        return kpt_fail(err, KPT_E_FORMAT, "%s: not a kptrace-batch state (version %d)", path, KPT_STATE_VERSION);
+        return kpt_fail(err, KPT_E_FORMAT, "%s: not a kptrace-batch state (version %d)", path,
+                        KPT_STATE_VERSION);
     }
     why = rows_in(st, json_object_get(root, "reports"));
     w = clusters_in(st, json_object_get(root, "clusters"));

@@ -33,7 +33,8 @@ int rep_markdown(FILE *f, const struct kpt_summary *s);
 
 const struct kpt_base_entry *rep_baseline_find(const struct kpt_baseline *b, const char *id);
 /* "NEW", "SAME", or the count change "+3" / "-2" (in out) */
-const char *rep_baseline_status(const struct kpt_baseline *b, const struct kpt_cluster *c, char out[32]);
+const char *rep_baseline_status(const struct kpt_baseline *b, const struct kpt_cluster *c,
+                                char out[32]);
 
 /* rep_plot_svg() - a bar chart of the top clusters */
 int rep_plot_svg(FILE *f, const struct kpt_summary *s);

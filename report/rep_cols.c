@@ -94,14 +94,46 @@ hist_of(const struct rep_cell *x)
     return &x->s->hist->clusters[x->i];
 }
 
-static void v_rank(const struct rep_cell *x) { buf_addf(x->b, "%zu", x->i + 1); }
-static void v_count(const struct rep_cell *x) { buf_addf(x->b, "%zu", cl(x)->count); }
-static void v_share(const struct rep_cell *x) { rep_pct(x->b, cl(x)->count, KPT_TOTAL(x->s)); }
-static void v_class(const struct rep_cell *x) { text(x, cl(x)->panic_class); }
-static void v_culprit(const struct rep_cell *x) { text(x, cl(x)->culprit); }
-static void v_state(const struct rep_cell *x) { buf_adds(x->b, rep_hist_state(hist_of(x))); }
-static void v_new(const struct rep_cell *x) { buf_addf(x->b, "%zu", hist_of(x)->new_reports); }
-static void v_ever(const struct rep_cell *x) { buf_addf(x->b, "%zu", hist_of(x)->total); }
+static void
+v_rank(const struct rep_cell *x)
+{
+    buf_addf(x->b, "%zu", x->i + 1);
+}
+static void
+v_count(const struct rep_cell *x)
+{
+    buf_addf(x->b, "%zu", cl(x)->count);
+}
+static void
+v_share(const struct rep_cell *x)
+{
+    rep_pct(x->b, cl(x)->count, KPT_TOTAL(x->s));
+}
+static void
+v_class(const struct rep_cell *x)
+{
+    text(x, cl(x)->panic_class);
+}
+static void
+v_culprit(const struct rep_cell *x)
+{
+    text(x, cl(x)->culprit);
+}
+static void
+v_state(const struct rep_cell *x)
+{
+    buf_adds(x->b, rep_hist_state(hist_of(x)));
+}
+static void
+v_new(const struct rep_cell *x)
+{
+    buf_addf(x->b, "%zu", hist_of(x)->new_reports);
+}
+static void
+v_ever(const struct rep_cell *x)
+{
+    buf_addf(x->b, "%zu", hist_of(x)->total);
+}
 
 static void
 v_baseline(const struct rep_cell *x)
@@ -131,8 +163,16 @@ v_signature(const struct rep_cell *x)
         buf_adds(x->b, "</a>");
 }
 
-static void v_first(const struct rep_cell *x) { rep_when(x->b, cl(x)->has_seen, cl(x)->first_seen, cl(x)->seen_local); }
-static void v_last(const struct rep_cell *x) { rep_when(x->b, cl(x)->has_seen, cl(x)->last_seen, cl(x)->seen_local); }
+static void
+v_first(const struct rep_cell *x)
+{
+    rep_when(x->b, cl(x)->has_seen, cl(x)->first_seen, cl(x)->seen_local);
+}
+static void
+v_last(const struct rep_cell *x)
+{
+    rep_when(x->b, cl(x)->has_seen, cl(x)->last_seen, cl(x)->seen_local);
+}
 
 static void
 v_builds(const struct rep_cell *x)
@@ -150,11 +190,29 @@ v_sites(const struct rep_cell *x)
     buf_addf(x->b, "%s%zu", cl(x)->hang_sites.other ? ">" : "", cl(x)->hang_sites.n);
 }
 
-static int md_only_baseline(const struct kpt_summary *s, int html) { return !html && s->base; }
-static int with_history(const struct kpt_summary *s, int html) { (void)html; return s->hist != NULL; }
-static int md_only(const struct kpt_summary *s, int html) { (void)s; return !html; }
+static int
+md_only_baseline(const struct kpt_summary *s, int html)
+{
+    return !html && s->base;
+}
+static int
+with_history(const struct kpt_summary *s, int html)
+{
+    (void)html;
+    return s->hist != NULL;
+}
+static int
+md_only(const struct kpt_summary *s, int html)
+{
+    (void)s;
+    return !html;
+}
 /* Markdown: only in a run with hang keys */
-static int with_sites(const struct kpt_summary *s, int html) { return html || s->hang_keyed; }
+static int
+with_sites(const struct kpt_summary *s, int html)
+{
+    return html || s->hang_keyed;
+}
 
 const struct rep_col rep_cluster_cols[] = {
     { "#", 1, 0, 0, NULL, v_rank },

@@ -50,12 +50,15 @@ rep_clusters_csv(FILE *f, const struct kpt_summary *s)
     size_t i, total = KPT_TOTAL(s);
     int ret;
 
-    buf_adds(&b, "rank,signature_id,count,share,signature,panic_class,culprit,first_seen,"
-                 "last_seen,os_builds,models,formats,algo,rules,example,coarse_id,coarse,fine_keys,"
-                 "qualities,culprit_versions,baseline_status,baseline_count,hang_sites,culprit_owner");
+    buf_adds(&b,
+             "rank,signature_id,count,share,signature,panic_class,culprit,first_seen,"
+             "last_seen,os_builds,models,formats,algo,rules,example,coarse_id,coarse,fine_keys,"
+             "qualities,culprit_versions,baseline_status,baseline_count,hang_sites,culprit_owner");
     /* --history: its columns last (a reader by position of older files is not moved) */
-    buf_adds(&b, s->hist ? ",history,new_reports,total_reports,history_first_seen,trend,triage_status,"
-                           "bug,note,merged_from\r\n" : "\r\n");
+    buf_adds(&b, s->hist
+                     ? ",history,new_reports,total_reports,history_first_seen,trend,triage_status,"
+                       "bug,note,merged_from\r\n"
+                     : "\r\n");
     for (i = 0; i < s->nclusters; i++) {
         const struct kpt_cluster *c = &s->clusters[i];
 
@@ -166,8 +169,11 @@ rep_reports_csv_row_buf(struct buf *b, struct arena *a, const struct kpt_report 
     cell(b, kpt_panic_source_name(r->panic_source), 0);
     /* a hang's site; a hang without one says why in brackets */
     cell(b, read && r->hang ? r->hang->hang_id : "", 0);
-    cell(b, !read || !r->hang ? "" : r->hang->hang_id ? r->hang->site
-                                   : arena_printf(a, "(%s)", r->hang->site_why ? r->hang->site_why : r->hang->why),
+    cell(b,
+         !read || !r->hang ? ""
+         : r->hang->hang_id
+             ? r->hang->site
+             : arena_printf(a, "(%s)", r->hang->site_why ? r->hang->site_why : r->hang->why),
          1);
 }
 

@@ -88,8 +88,7 @@ rep_md_text(struct buf *out, const char *s, size_t max)
                   email_char((unsigned char)u.data[i + 1]))) {
             buf_addc(out, '\\');
             buf_addc(out, (char)c);
-        }
-        else
+        } else
             buf_addc(out, (char)c);
     }
     if (n < u.len)

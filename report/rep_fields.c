@@ -134,14 +134,12 @@ field_json(const struct kpt_field *f, const void *obj, int lossless)
         for (i = 0; i < f->n; i++)
             json_object_set_new(j, f->elem(i), json_integer((json_int_t)((const size_t *)p)[i]));
         return j;
-    case KPT_FT_INT:
-        return json_integer(*(const int *)p);
-    case KPT_FT_BOOL:
-        return json_boolean(*(const int *)p);
+    case KPT_FT_INT: return json_integer(*(const int *)p);
+    case KPT_FT_BOOL: return json_boolean(*(const int *)p);
     case KPT_FT_STR:
-        return lossless ? rep_lossless_str(*(const char *const *)p) : rep_jstr(*(const char *const *)p);
-    case KPT_FT_HIST:
-        return lossless ? hist_lossless(p) : rep_jhist(p);
+        return lossless ? rep_lossless_str(*(const char *const *)p)
+                        : rep_jstr(*(const char *const *)p);
+    case KPT_FT_HIST: return lossless ? hist_lossless(p) : rep_jhist(p);
     case KPT_FT_STRV: {
         const struct strv *l = p;
 
@@ -188,44 +186,42 @@ rep_scalar_json(const struct kpt_scalar *f, const void *obj, int state, struct a
 {
     const void *p = (const char *)obj + f->off;
     int lossless = state || (f->in & KPT_IN_LOSSLESS);
-    size_t i, n = f->type == KPT_SC_STRS || f->type == KPT_SC_SEQS ? *(const size_t *)((const char *)obj + f->aux) : 0;
+    size_t i, n = f->type == KPT_SC_STRS || f->type == KPT_SC_SEQS
+                      ? *(const size_t *)((const char *)obj + f->aux)
+                      : 0;
     json_t *j;
 
     switch (f->type) {
     case KPT_SC_STR:
     case KPT_SC_KEY:
-        return lossless ? rep_lossless_str(*(const char *const *)p) : rep_jstr(*(const char *const *)p);
-    case KPT_SC_COUNT:
-        return json_integer((json_int_t) * (const size_t *)p);
+        return lossless ? rep_lossless_str(*(const char *const *)p)
+                        : rep_jstr(*(const char *const *)p);
+    case KPT_SC_COUNT: return json_integer((json_int_t) * (const size_t *)p);
     case KPT_SC_SEQ:
-        return *(const size_t *)p == SIZE_MAX ? json_null() : json_integer((json_int_t) * (const size_t *)p);
-    case KPT_SC_I64:
-        return json_integer((json_int_t) * (const int64_t *)p);
+        return *(const size_t *)p == SIZE_MAX ? json_null()
+                                              : json_integer((json_int_t) * (const size_t *)p);
+    case KPT_SC_I64: return json_integer((json_int_t) * (const int64_t *)p);
     case KPT_SC_TIME:
         if (state)
             return json_integer((json_int_t) * (const int64_t *)p);
-        return flag_at(obj, f->aux) ? rep_jstr(kpt_time_text(a, *(const int64_t *)p, flag_at(obj, f->aux2)))
-                                    : json_null();
-    case KPT_SC_FLAG:
-        return json_boolean(*(const unsigned char *)p);
-    case KPT_SC_INT:
-        return *(const int *)p >= 0 ? json_integer(*(const int *)p) : json_null();
-    case KPT_SC_ENUM:
-        return rep_jstr(f->name(*(const int *)p));
-    case KPT_SC_UUID:
-        return flag_at(obj, f->aux) ? rep_jstr(kpt_uuid_text(a, p)) : json_null();
+        return flag_at(obj, f->aux)
+                   ? rep_jstr(kpt_time_text(a, *(const int64_t *)p, flag_at(obj, f->aux2)))
+                   : json_null();
+    case KPT_SC_FLAG: return json_boolean(*(const unsigned char *)p);
+    case KPT_SC_INT: return *(const int *)p >= 0 ? json_integer(*(const int *)p) : json_null();
+    case KPT_SC_ENUM: return rep_jstr(f->name(*(const int *)p));
+    case KPT_SC_UUID: return flag_at(obj, f->aux) ? rep_jstr(kpt_uuid_text(a, p)) : json_null();
     case KPT_SC_ADDR:
-        return flag_at(obj, f->aux) ? rep_jstr(arena_printf(a, "0x%016" PRIx64, *(const uint64_t *)p))
-                                    : json_null();
-    case KPT_SC_STRS:
-        return strs_json(f, p, n, lossless);
+        return flag_at(obj, f->aux)
+                   ? rep_jstr(arena_printf(a, "0x%016" PRIx64, *(const uint64_t *)p))
+                   : json_null();
+    case KPT_SC_STRS: return strs_json(f, p, n, lossless);
     case KPT_SC_SEQS:
         j = json_array();
         for (i = 0; i < n; i++)
             json_array_append_new(j, json_integer((json_int_t)(*(const size_t *const *)p)[i]));
         return j;
-    case KPT_SC_PART:
-        break;
+    case KPT_SC_PART: break;
     }
     return json_null();
 }

@@ -28,7 +28,12 @@ rep_spark(struct buf *b, const size_t *v, size_t n)
         if (v[i] > max)
             max = v[i];
     for (i = 0; i < n; i++) /* nothing: a dot; else one of eight heights */
-        buf_adds(b, !v[i] ? "\xc2\xb7" : blocks[max <= 1 ? 7 : (size_t)((double)(v[i] - 1) * 7.0 / (double)(max - 1) + 0.5)]);
+        buf_adds(
+            b,
+            !v[i]
+                ? "\xc2\xb7"
+                : blocks[max <= 1 ? 7
+                                  : (size_t)((double)(v[i] - 1) * 7.0 / (double)(max - 1) + 0.5)]);
 }
 
 void
@@ -40,14 +45,17 @@ rep_spark_svg(struct buf *b, const size_t *v, size_t n)
     for (i = 0; i < n; i++)
         if (v[i] > max)
             max = v[i];
-    buf_addf(b, "<svg class=\"spark\" width=\"%zu\" height=\"%d\" viewBox=\"0 0 %zu %d\" role=\"img\" "
-                "aria-label=\"new reports per run\">", n * w, h, n * w, h);
+    buf_addf(b,
+             "<svg class=\"spark\" width=\"%zu\" height=\"%d\" viewBox=\"0 0 %zu %d\" role=\"img\" "
+             "aria-label=\"new reports per run\">",
+             n * w, h, n * w, h);
     for (i = 0; i < n; i++) {
         int bh = v[i] ? 1 + (int)((double)v[i] * (h - 1) / (double)max) : 0;
 
         if (bh)
-            buf_addf(b, "<rect x=\"%zu\" y=\"%d\" width=\"%d\" height=\"%d\"><title>%zu</title></rect>",
-                     i * w, h - bh, w - 1, bh, v[i]);
+            buf_addf(
+                b, "<rect x=\"%zu\" y=\"%d\" width=\"%d\" height=\"%d\"><title>%zu</title></rect>",
+                i * w, h - bh, w - 1, bh, v[i]);
     }
     buf_adds(b, "</svg>");
 }
@@ -76,8 +84,10 @@ rep_md_history_header(struct buf *b, const struct kpt_summary *s)
         return;
     buf_adds(b, "History ");
     rep_md_text(b, h->path, REP_CUT_WIDE);
-    buf_addf(b, ": run %lld (%zu recorded in all). Of this run's reports %zu are new to it and %zu "
-                "were recorded before", (long long)h->run_id, h->runs, h->reports_new, h->reports_known);
+    buf_addf(b,
+             ": run %lld (%zu recorded in all). Of this run's reports %zu are new to it and %zu "
+             "were recorded before",
+             (long long)h->run_id, h->runs, h->reports_new, h->reports_known);
     if (h->copies)
         buf_addf(b, " (%zu more were copies of a report of this run)", h->copies);
     buf_addf(b, "; %zu distinct reports in all. Clusters: %zu NEW, %zu REGRESSED", h->reports_ever,
@@ -174,7 +184,8 @@ rep_hist_run_json(const struct kpt_summary *s)
 
         for (k = 0; k < h->ntrend; k++)
             json_array_append_new(tr, json_integer((json_int_t)h->builds[i].trend[k]));
-        json_array_append_new(bl, json_pack("{s:o,s:o}", "os_build", rep_jstr(h->builds[i].build), "trend", tr));
+        json_array_append_new(
+            bl, json_pack("{s:o,s:o}", "os_build", rep_jstr(h->builds[i].build), "trend", tr));
     }
     json_object_set_new(o, "builds", bl);
     arena_free(a);
@@ -229,7 +240,8 @@ rep_triage_record(FILE *f, const struct kpt_trend_row *r)
         buf_addc(&b, ' ');
         term(&b, r->h.merged_from.v[k]);
     }
-    buf_addf(&b, "%s\nreports recorded: %zu\nfirst seen: ", r->h.merged_from.n ? "" : " -", r->h.total);
+    buf_addf(&b, "%s\nreports recorded: %zu\nfirst seen: ", r->h.merged_from.n ? "" : " -",
+             r->h.total);
     date(&b, r->h.first_seen);
     buf_addc(&b, '\n');
     ret = fwrite(b.data, 1, b.len, f) == b.len ? 0 : KPT_E_IO;
@@ -241,8 +253,9 @@ rep_triage_record(FILE *f, const struct kpt_trend_row *r)
 /* the history's tables: headers, and which columns are numbers */
 static const char *const h_runs[] = { "run", "started", "files", "new reports" };
 static const int r_runs[] = { 1, 0, 1, 1 };
-static const char *const h_trend[] = { "signature_id", "state", "new", "ever", "first seen", "trend", "per run",
-                                       "class", "signature", "bug" };
+static const char *const h_trend[] = { "signature_id", "state", "new",     "ever",
+                                       "first seen",   "trend", "per run", "class",
+                                       "signature",    "bug" };
 static const int r_trend[] = { 0, 0, 1, 1, 0, 0, 0, 0, 0, 0 };
 
 int

@@ -19,7 +19,8 @@ static const char style[] =
     "body{font:14px/1.4 -apple-system,system-ui,sans-serif;margin:1.5em;color:#222}"
     "table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:4px 6px;"
     "text-align:left;vertical-align:top}th{cursor:pointer;background:#f4f4f4}td.n{text-align:right}"
-    "code{font:12px ui-monospace,monospace}details{margin:.6em 0;border:1px solid #ddd;padding:.4em .8em}"
+    "code{font:12px ui-monospace,monospace}details{margin:.6em 0;border:1px solid "
+    "#ddd;padding:.4em .8em}"
     "summary{cursor:pointer;font-weight:600}ol.bt{font:12px ui-monospace,monospace}"
     "#filters label{margin-right:1em}.meta{color:#666}svg.spark rect{fill:#c33}";
 
@@ -30,10 +31,12 @@ static const char script[] =
     "var fc=document.getElementById('f-class'),fb=document.getElementById('f-build'),"
     "fu=document.getElementById('f-culprit');"
     "function apply(){var r=tb.rows;for(var i=0;i<r.length;i++){var d=r[i].dataset;"
-    "var ok=(!fc.value||d.cls===fc.value)&&(!fb.value||(' '+d.builds+' ').indexOf(' '+fb.value.trim()+' ')>=0)"
+    "var ok=(!fc.value||d.cls===fc.value)&&(!fb.value||(' '+d.builds+' ').indexOf(' "
+    "'+fb.value.trim()+' ')>=0)"
     "&&(!fu.value||d.culprit.toLowerCase().indexOf(fu.value.toLowerCase())>=0);r[i].hidden=!ok;}}"
     "fc.onchange=apply;fb.oninput=apply;fu.oninput=apply;"
-    "var th=t.tHead.rows[0].cells;for(var k=0;k<th.length;k++)(function(k){th[k].onclick=function(){"
+    "var th=t.tHead.rows[0].cells;for(var "
+    "k=0;k<th.length;k++)(function(k){th[k].onclick=function(){"
     "var rows=Array.prototype.slice.call(tb.rows),dir=th[k].dataset.dir==='asc'?-1:1;"
     "th[k].dataset.dir=dir>0?'asc':'desc';rows.sort(function(x,y){var a=x.cells[k].textContent,"
     "b=y.cells[k].textContent,na=parseFloat(a),nb=parseFloat(b);"
@@ -75,7 +78,8 @@ details(struct buf *b, const struct kpt_summary *s, size_t i)
 
     buf_addf(b, "<details id=\"c-%s\"><summary>#%zu ", c->id_hex, i + 1);
     esc(b, c->signature, REP_CUT_PAGE);
-    buf_addf(b, " (%zu)</summary>\n<dl><dt>id</dt><dd><code>%s</code></dd><dt>class</dt><dd>", c->count, c->id_hex);
+    buf_addf(b, " (%zu)</summary>\n<dl><dt>id</dt><dd><code>%s</code></dd><dt>class</dt><dd>",
+             c->count, c->id_hex);
     esc(b, c->panic_class, REP_CUT_NAME);
     buf_adds(b, "</dd><dt>culprit</dt><dd>");
     esc(b, c->culprit, REP_CUT_WIDE);
@@ -92,7 +96,9 @@ details(struct buf *b, const struct kpt_summary *s, size_t i)
         const struct kpt_cluster_hist *h = &s->hist->clusters[i];
         struct arena *a = arena_new(256);
 
-        buf_addf(b, "<dt>history</dt><dd>%s; %zu new this run, %zu ever; first seen %.10s</dd><dt>trend</dt><dd>",
+        buf_addf(b,
+                 "<dt>history</dt><dd>%s; %zu new this run, %zu ever; first seen "
+                 "%.10s</dd><dt>trend</dt><dd>",
                  rep_hist_state(h), h->new_reports, h->total, kpt_time_text(a, h->first_seen, 0));
         arena_free(a);
         rep_spark_svg(b, h->trend, s->hist->ntrend);
@@ -115,8 +121,9 @@ details(struct buf *b, const struct kpt_summary *s, size_t i)
     }
     buf_adds(b, "</dl>\n");
     if (c->hang_sites.n) {
-        buf_adds(b, "<h4>Where it hung</h4><table><thead><tr><th>site</th><th>hang_id</th><th>count</th>"
-                    "<th>example</th></tr></thead><tbody>\n");
+        buf_adds(
+            b, "<h4>Where it hung</h4><table><thead><tr><th>site</th><th>hang_id</th><th>count</th>"
+               "<th>example</th></tr></thead><tbody>\n");
         for (k = 0; k < c->hang_sites.n; k++) {
             const struct kpt_hist_entry *e = &c->hang_sites.v[k];
             const char *sp = strchr(e->value, ' ');
@@ -162,8 +169,11 @@ build_trends(struct buf *b, const struct kpt_summary *s)
 
     if (!h || !h->nbuilds)
         return;
-    buf_addf(b, "<h2>New reports per OS build, last %zu runs</h2>\n<table id=\"builds\"><thead><tr><th>OS build</th>"
-                "<th>trend</th><th>per run</th></tr></thead><tbody>\n", h->ntrend);
+    buf_addf(b,
+             "<h2>New reports per OS build, last %zu runs</h2>\n<table "
+             "id=\"builds\"><thead><tr><th>OS build</th>"
+             "<th>trend</th><th>per run</th></tr></thead><tbody>\n",
+             h->ntrend);
     for (i = 0; i < h->nbuilds; i++) {
         buf_adds(b, "<tr><td>");
         esc(b, h->builds[i].build, REP_CUT_TOKEN);
@@ -206,13 +216,17 @@ rep_html(FILE *f, const struct kpt_summary *s)
     buf_adds(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
                  "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
                  "style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n");
-    buf_addf(&b, "<title>kptrace-batch: %zu clusters from %zu reports</title>\n<style>%s</style></head><body>\n",
+    buf_addf(&b,
+             "<title>kptrace-batch: %zu clusters from %zu "
+             "reports</title>\n<style>%s</style></head><body>\n",
              s->nclusters, total, style);
-    buf_addf(&b, "<h1>Kernel panic triage</h1>\n<p class=\"meta\">kptrace-batch %s, signatures ", KPT_VERSION);
+    buf_addf(&b, "<h1>Kernel panic triage</h1>\n<p class=\"meta\">kptrace-batch %s, signatures ",
+             KPT_VERSION);
     esc(&b, s->algo, REP_CUT_TOKEN);
     buf_adds(&b, ", rules ");
     esc(&b, s->rules, REP_CUT_TOKEN);
-    buf_addf(&b, "</p>\n<p id=\"counts\">%zu files: %zu ok, %zu partial, %zu rejected; %zu clusters",
+    buf_addf(&b,
+             "</p>\n<p id=\"counts\">%zu files: %zu ok, %zu partial, %zu rejected; %zu clusters",
              s->files, s->ok, s->partial, s->rejected, s->nclusters);
     if (s->skipped)
         buf_addf(&b, "; %zu skipped (other kinds of report)", s->skipped);
@@ -227,17 +241,20 @@ rep_html(FILE *f, const struct kpt_summary *s)
     if (s->hist) {
         buf_adds(&b, "<p id=\"history\">History ");
         esc(&b, s->hist->path, REP_CUT_TEXT);
-        buf_addf(&b, ": run %lld; %zu reports new to it, %zu recorded before, %zu distinct in all; "
-                     "%zu NEW and %zu REGRESSED clusters.</p>\n", (long long)s->hist->run_id,
-                 s->hist->reports_new, s->hist->reports_known, s->hist->reports_ever,
-                 s->hist->clusters_new, s->hist->clusters_regressed);
+        buf_addf(&b,
+                 ": run %lld; %zu reports new to it, %zu recorded before, %zu distinct in all; "
+                 "%zu NEW and %zu REGRESSED clusters.</p>\n",
+                 (long long)s->hist->run_id, s->hist->reports_new, s->hist->reports_known,
+                 s->hist->reports_ever, s->hist->clusters_new, s->hist->clusters_regressed);
         build_trends(&b, s);
     }
     for (i = 0; i < s->nclusters; i++)
         cls[ncls++] = s->clusters[i].panic_class ? s->clusters[i].panic_class : "-";
     qsort(cls, ncls, sizeof(*cls), cmp_str);
-    buf_adds(&b, "<noscript><p>Sorting and filtering need scripts; everything else is here without.</p></noscript>\n"
-                 "<div id=\"filters\" hidden><label>class <select id=\"f-class\"><option value=\"\">all</option>");
+    buf_adds(&b, "<noscript><p>Sorting and filtering need scripts; everything else is here "
+                 "without.</p></noscript>\n"
+                 "<div id=\"filters\" hidden><label>class <select id=\"f-class\"><option "
+                 "value=\"\">all</option>");
     for (i = 0; i < ncls; i++)
         if (!i || strcmp(cls[i], cls[i - 1])) {
             buf_adds(&b, "<option value=\"");

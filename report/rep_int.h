@@ -18,17 +18,17 @@
  * How much of a report's text each place shows: bytes of input, then an ellipsis
  * (rep_md_text(), rep_xml_text()). Named once; every writer cuts by these.
  */
-#define REP_CUT_KEY 16     /* a key (hex digits) */
-#define REP_CUT_WORD 40    /* a class, a build, a histogram's value in Markdown */
-#define REP_CUT_TOKEN 64   /* a build or digest in an HTML attribute or line */
-#define REP_CUT_NAME 80    /* a culprit bundle id (Markdown), a class (HTML), an id */
-#define REP_CUT_CELL 160   /* a signature or site in a Markdown table cell */
-#define REP_CUT_WIDE 200   /* an example's path or a reason in a cell; a culprit (HTML) */
-#define REP_CUT_TITLE 255  /* a signature in a heading */
-#define REP_CUT_TEXT 300   /* a message, path, frame or failure in a section */
-#define REP_CUT_PAGE 400   /* a signature, path or frame on the HTML page */
-#define REP_CUT_NOTE 600   /* a triage note; a message on the HTML page */
-#define REP_CUT_ALL 4096   /* a chart's tooltip */
+#define REP_CUT_KEY 16    /* a key (hex digits) */
+#define REP_CUT_WORD 40   /* a class, a build, a histogram's value in Markdown */
+#define REP_CUT_TOKEN 64  /* a build or digest in an HTML attribute or line */
+#define REP_CUT_NAME 80   /* a culprit bundle id (Markdown), a class (HTML), an id */
+#define REP_CUT_CELL 160  /* a signature or site in a Markdown table cell */
+#define REP_CUT_WIDE 200  /* an example's path or a reason in a cell; a culprit (HTML) */
+#define REP_CUT_TITLE 255 /* a signature in a heading */
+#define REP_CUT_TEXT 300  /* a message, path, frame or failure in a section */
+#define REP_CUT_PAGE 400  /* a signature, path or frame on the HTML page */
+#define REP_CUT_NOTE 600  /* a triage note; a message on the HTML page */
+#define REP_CUT_ALL 4096  /* a chart's tooltip */
 
 json_t *rep_jstr(const char *s);             /* display; null for NULL */
 json_t *rep_jhist(const struct kpt_hist *h); /* display: {"value": count, "(others)": n} */
@@ -53,8 +53,8 @@ json_t *rep_scalar_json(const struct kpt_scalar *f, const void *obj, int state, 
 struct rep_cell {
     struct buf *b;
     const struct kpt_summary *s;
-    size_t i;  /* the cluster */
-    int html;  /* the page's cell, else Markdown's */
+    size_t i; /* the cluster */
+    int html; /* the page's cell, else Markdown's */
     size_t cut;
 };
 struct rep_col {
@@ -68,7 +68,8 @@ extern const struct rep_col rep_cluster_cols[];
 void rep_cols_md_head(struct buf *b, const struct kpt_summary *s, const struct rep_col *t);
 void rep_cols_md_row(struct buf *b, const struct kpt_summary *s, size_t i, const struct rep_col *t);
 void rep_cols_html_head(struct buf *b, const struct kpt_summary *s, const struct rep_col *t);
-void rep_cols_html_row(struct buf *b, const struct kpt_summary *s, size_t i, const struct rep_col *t);
+void rep_cols_html_row(struct buf *b, const struct kpt_summary *s, size_t i,
+                       const struct rep_col *t);
 /* rep_md_head() - a Markdown table's header and separator: n headers, right[k] for numbers
  * (rep_escape.c) */
 void rep_md_head(struct buf *b, const char *const *heads, const int *right, size_t n);

@@ -33,19 +33,27 @@ frame_json(struct arena *a, const struct kpt_frame *fm)
 
     json_object_set_new(x, "addr", rep_jstr(arena_printf(a, "0x%016" PRIx64, fm->addr)));
     json_object_set_new(x, "module", rep_jstr(fm->module));
-    json_object_set_new(x, "offset", fm->module ? rep_jstr(arena_printf(a, "0x%" PRIx64, fm->mod_off))
-                                                : json_null());
+    json_object_set_new(x, "offset",
+                        fm->module ? rep_jstr(arena_printf(a, "0x%" PRIx64, fm->mod_off))
+                                   : json_null());
     json_object_set_new(x, "function", rep_jstr(fm->function));
     /* where the name came from: lldb, or the report itself (keepsyms) */
-    json_object_set_new(x, "name_source", fm->function ? json_string(fm->learned ? "learned" : fm->keepsyms ? "report" : "lldb") : json_null());
+    json_object_set_new(x, "name_source",
+                        fm->function ? json_string(fm->learned    ? "learned"
+                                                   : fm->keepsyms ? "report"
+                                                                  : "lldb")
+                                     : json_null());
     json_object_set_new(x, "approximate", json_boolean(fm->approx));
     json_object_set_new(x, "file", rep_jstr(fm->file));
     json_object_set_new(x, "line", fm->file ? json_integer(fm->line) : json_null());
     json_object_set_new(x, "text", rep_jstr(kpt_frame_text(a, fm)));
     if (fm->image) {
         json_object_set_new(x, "image_kind", json_stringn(&fm->image->kind, 1));
-        json_object_set_new(x, "image_uuid", fm->image->has_uuid ? rep_jstr(kpt_uuid_text(a, fm->image->uuid)) : json_null());
-        json_object_set_new(x, "image_offset", rep_jstr(arena_printf(a, "0x%" PRIx64, fm->img_off)));
+        json_object_set_new(x, "image_uuid",
+                            fm->image->has_uuid ? rep_jstr(kpt_uuid_text(a, fm->image->uuid))
+                                                : json_null());
+        json_object_set_new(x, "image_offset",
+                            rep_jstr(arena_printf(a, "0x%" PRIx64, fm->img_off)));
     }
     return x;
 }
@@ -62,20 +70,28 @@ hang_json(struct arena *a, const struct kpt_report *r)
         return json_null();
     o = json_object();
     if (r->ss)
-        json_object_set_new(o, "stackshot", json_pack("{s:I,s:I,s:I,s:I,s:o}", "processes", (json_int_t)r->ss->nprocs,
-                                                      "threads", (json_int_t)r->ss->nthreads, "images", (json_int_t)r->ss->nimages,
-                                                      "dropped", (json_int_t)r->ss->dropped, "damage", rep_jstr(r->ss->damage)));
+        json_object_set_new(
+            o, "stackshot",
+            json_pack("{s:I,s:I,s:I,s:I,s:o}", "processes", (json_int_t)r->ss->nprocs, "threads",
+                      (json_int_t)r->ss->nthreads, "images", (json_int_t)r->ss->nimages, "dropped",
+                      (json_int_t)r->ss->dropped, "damage", rep_jstr(r->ss->damage)));
     fr = json_array();
     json_object_set_new(o, "service", rep_jstr(h->service));
     json_object_set_new(o, "process", rep_jstr(h->process));
-    json_object_set_new(o, "pid", h->process && h->pid >= 0 ? json_integer((json_int_t)h->pid) : json_null());
-    json_object_set_new(o, "thread", h->process ? json_integer((json_int_t)(h->thread & 0x1fffffffffffffull)) : json_null());
+    json_object_set_new(o, "pid",
+                        h->process && h->pid >= 0 ? json_integer((json_int_t)h->pid) : json_null());
+    json_object_set_new(o, "thread",
+                        h->process ? json_integer((json_int_t)(h->thread & 0x1fffffffffffffull))
+                                   : json_null());
     json_object_set_new(o, "thread_name", rep_jstr(h->thread_name));
     json_object_set_new(o, "state", rep_jstr(h->state));
     json_object_set_new(o, "why", rep_jstr(h->why));
     json_object_set_new(o, "hang_id", rep_jstr(h->hang_id));
     json_object_set_new(o, "site", rep_jstr(h->site));
-    json_object_set_new(o, "no_site", rep_jstr(h->hang_id ? NULL : h->site_why ? h->site_why : h->why));
+    json_object_set_new(o, "no_site",
+                        rep_jstr(h->hang_id    ? NULL
+                                 : h->site_why ? h->site_why
+                                               : h->why));
     for (i = 0; i < h->nframes; i++)
         json_array_append_new(fr, frame_json(a, &h->frames[i]));
     json_object_set_new(o, "frames", fr);
@@ -107,10 +123,12 @@ kexts_json(struct arena *a, const struct kpt_report *r)
 
         json_object_set_new(x, "id", rep_jstr(k->id));
         json_object_set_new(x, "version", rep_jstr(k->version));
-        json_object_set_new(x, "uuid", k->has_uuid ? rep_jstr(kpt_uuid_text(a, k->uuid)) : json_null());
+        json_object_set_new(x, "uuid",
+                            k->has_uuid ? rep_jstr(kpt_uuid_text(a, k->uuid)) : json_null());
         json_object_set_new(x, "start", rep_jstr(arena_printf(a, "0x%016" PRIx64, k->start)));
-        json_object_set_new(x, "end", k->has_end ? rep_jstr(arena_printf(a, "0x%016" PRIx64, k->end))
-                                                 : json_null());
+        json_object_set_new(x, "end",
+                            k->has_end ? rep_jstr(arena_printf(a, "0x%016" PRIx64, k->end))
+                                       : json_null());
         json_object_set_new(x, "dependency", json_boolean(k->dependency));
         json_array_append_new(kx, x);
     }
@@ -153,8 +171,9 @@ rep_json_report_buf(struct buf *out, struct arena *a, const struct kpt_report *r
     for (f = kpt_report_scalars; f->key; f++) {
         if (!(f->in & KPT_IN_JSON) || ((f->in & KPT_IN_READ) && !KPT_READ(r)))
             continue;
-        json_object_set_new(o, f->key, f->type == KPT_SC_PART ? report_part(f->key, a, r)
-                                                              : rep_scalar_json(f, r, 0, a));
+        json_object_set_new(o, f->key,
+                            f->type == KPT_SC_PART ? report_part(f->key, a, r)
+                                                   : rep_scalar_json(f, r, 0, a));
     }
     t = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
     if (t)
@@ -190,8 +209,10 @@ cluster_part(json_t *o, const char *key, const struct kpt_summary *s, size_t i)
         char tmp[32];
         const struct kpt_base_entry *e = rep_baseline_find(s->base, c->id_hex);
 
-        json_object_set_new(o, "baseline_status", json_string(rep_baseline_status(s->base, c, tmp)));
-        json_object_set_new(o, "baseline_count", e ? json_integer((json_int_t)e->count) : json_null());
+        json_object_set_new(o, "baseline_status",
+                            json_string(rep_baseline_status(s->base, c, tmp)));
+        json_object_set_new(o, "baseline_count",
+                            e ? json_integer((json_int_t)e->count) : json_null());
     } else if (!strcmp(key, "history") && s->hist) {
         json_object_set_new(o, key, rep_hist_cluster_json(s, i));
     }

@@ -16,9 +16,11 @@ static const char *const h_counts[] = { "files", "ok", "partial", "rejected", "c
 static const int r_counts[] = { 1, 1, 1, 1, 1 };
 static const char *const h_hung[] = { "site", "hang_id", "count", "share", "example" };
 static const int r_hung[] = { 0, 0, 1, 1, 0 };
-static const char *const h_sites[] = { "site", "hang_id", "reports", "clusters", "services starved", "example" };
+static const char *const h_sites[] = { "site",     "hang_id",          "reports",
+                                       "clusters", "services starved", "example" };
 static const int r_sites[] = { 0, 0, 1, 1, 0, 0 };
-static const char *const h_new[] = { "count", "share", "signature", "culprit", "first build", "first seen" };
+static const char *const h_new[] = { "count",   "share",       "signature",
+                                     "culprit", "first build", "first seen" };
 static const int r_new[] = { 1, 1, 0, 0, 0, 0 };
 static const char *const h_gone[] = { "baseline count", "signature id", "signature" };
 static const int r_gone[] = { 1, 0, 0 };
@@ -26,7 +28,8 @@ static const char *const h_only[] = { "reports in this build", "signature", "cul
 static const int r_only[] = { 1, 0, 0 };
 static const char *const h_rej[] = { "file", "reason" };
 static const int r_rej[] = { 0, 0 };
-static const char *const h_rules[] = { "change", "reports", "cluster here", "with those rules", "example" };
+static const char *const h_rules[] = { "change", "reports", "cluster here", "with those rules",
+                                       "example" };
 static const int r_rules[] = { 0, 1, 0, 0, 0 };
 
 static void
@@ -72,28 +75,35 @@ symbolication(struct buf *b, const struct kpt_summary *s)
     rep_pct(b, s->frames_named, s->frames);
     buf_adds(b, " of frames");
     if (st->reports_no_kdk) {
-        buf_addf(b, "; %zu report%s had no KDK: ", st->reports_no_kdk, st->reports_no_kdk == 1 ? "" : "s");
+        buf_addf(b, "; %zu report%s had no KDK: ", st->reports_no_kdk,
+                 st->reports_no_kdk == 1 ? "" : "s");
         rep_md_hist(b, &st->no_kdk_builds, 6);
     }
     if (st->reports_mismatch)
-        buf_addf(b, " (%zu of them: kernel UUID differs from the KDK of their build)", st->reports_mismatch);
+        buf_addf(b, " (%zu of them: kernel UUID differs from the KDK of their build)",
+                 st->reports_mismatch);
     if (st->no_binary_kexts.n) {
         buf_adds(b, "; kext frames without a binary (add it with --kext): ");
         rep_md_hist(b, &st->no_binary_kexts, 6);
     }
     if (st->frames_learned)
-        buf_addf(b, "; %zu frame%s named from what other reports of the run print for the same binary "
-                    "and offset (marked \xe2\x89\x88; %zu such names, %zu named differently by different reports)",
-                 st->frames_learned, st->frames_learned == 1 ? "" : "s", st->learned_facts, st->learned_conflicts);
+        buf_addf(b,
+                 "; %zu frame%s named from what other reports of the run print for the same binary "
+                 "and offset (marked \xe2\x89\x88; %zu such names, %zu named differently by "
+                 "different reports)",
+                 st->frames_learned, st->frames_learned == 1 ? "" : "s", st->learned_facts,
+                 st->learned_conflicts);
     if (st->learned_dropped)
-        buf_addf(b, "; %zu printed names not learned (over the table's bounds)", st->learned_dropped);
+        buf_addf(b, "; %zu printed names not learned (over the table's bounds)",
+                 st->learned_dropped);
     buf_adds(b, ".\n\n");
     for (i = 0; i < st->failures.n; i++) {
         buf_adds(b, i ? "; " : "KDK failures: ");
         md(b, st->failures.v[i], REP_CUT_TEXT);
     }
     if (st->failures.n)
-        buf_addf(b, ". %zu lookups failed; their frames stay MODULE+0xOFFSET.\n\n", st->lldb_failed);
+        buf_addf(b, ". %zu lookups failed; their frames stay MODULE+0xOFFSET.\n\n",
+                 st->lldb_failed);
 }
 
 static void
@@ -103,8 +113,9 @@ footer(struct buf *b, const struct kpt_summary *s)
 
     if (!st || !st->enabled)
         return;
-    buf_addf(b, "\n---\nLookups: %zu distinct, %zu from the cache, %zu sent to lldb (%zu failed); "
-                "%zu lldb processes started.\n",
+    buf_addf(b,
+             "\n---\nLookups: %zu distinct, %zu from the cache, %zu sent to lldb (%zu failed); "
+             "%zu lldb processes started.\n",
              st->lookups, st->cache_hits, st->lldb_lookups, st->lldb_failed, st->lldb_starts);
 }
 
@@ -123,9 +134,12 @@ header(struct buf *b, const struct kpt_summary *s)
     buf_addf(b, "| %zu | %zu | %zu | %zu | %zu |\n\n", s->files, s->ok, s->partial, s->rejected,
              s->nclusters);
     if (s->skipped)
-        buf_addf(b, "Skipped: %zu files that are other kinds of report or file (crash, spin, .ips of another "
-                    "bug_type, logs, empty files, archives' own rows); each is listed in the reports CSV and "
-                    "JSON.\n\n",
+        buf_addf(b,
+                 "Skipped: %zu files that are other kinds of report or file (crash, spin, .ips of "
+                 "another "
+                 "bug_type, logs, empty files, archives' own rows); each is listed in the reports "
+                 "CSV and "
+                 "JSON.\n\n",
                  s->skipped);
     buf_adds(b, "Formats: ");
     for (i = 1; i <= KPT_FMT_PLIST; i++) {
@@ -222,7 +236,8 @@ where_it_hung(struct buf *b, const struct kpt_cluster *c)
         buf_adds(b, " | - |\n");
     }
     if (c->count > keyed) {
-        buf_addf(b, "| (no site: no stackshot, or no thread to blame) | - | %zu | ", c->count - keyed);
+        buf_addf(b, "| (no site: no stackshot, or no thread to blame) | - | %zu | ",
+                 c->count - keyed);
         rep_pct(b, c->count - keyed, c->count);
         buf_adds(b, " | - |\n");
     }
@@ -243,7 +258,8 @@ cluster_section(struct buf *b, const struct kpt_summary *s, size_t i)
     buf_adds(b, ", culprit ");
     md(b, c->culprit ? c->culprit : "-", REP_CUT_NAME);
     if (c->culprit)
-        buf_addf(b, " (%s)", !strcmp(kpt_culprit_owner(c->culprit), "apple") ? "Apple" : "third party");
+        buf_addf(b, " (%s)",
+                 !strcmp(kpt_culprit_owner(c->culprit), "apple") ? "Apple" : "third party");
     buf_adds(b, "\n- coarse: `");
     buf_adds(b, c->coarse_id ? c->coarse_id : "-");
     buf_adds(b, "` ");
@@ -371,7 +387,8 @@ hang_sites(struct buf *b, const struct kpt_summary *s)
                 kpt_hist_add(&hit->services, site_of(e->value), e->count);
         }
     qsort(v, m, sizeof(*v), site_by_count);
-    buf_adds(b, "## Hang sites across clusters\n\nWhere the starved services' threads were blocked, from the "
+    buf_adds(b, "## Hang sites across clusters\n\nWhere the starved services' threads were "
+                "blocked, from the "
                 "stackshots (STACKSHOTS.md §4); one site behind several services is one row.\n\n");
     HEAD(b, h_sites, r_sites);
     for (i = 0; i < m; i++) {
@@ -398,13 +415,14 @@ baseline_sections(struct buf *b, const struct kpt_summary *s)
 
     if (!base)
         return;
-    buf_addf(b, "## New clusters (not in the baseline of %zu clusters, %zu reports)\n\n", base->n, base->total);
+    buf_addf(b, "## New clusters (not in the baseline of %zu clusters, %zu reports)\n\n", base->n,
+             base->total);
     for (i = 0; i < s->nclusters; i++) {
         const struct kpt_cluster *c = &s->clusters[i];
 
         if (rep_baseline_find(base, c->id_hex))
             continue;
-        if (!new++)
+        if (!new ++)
             HEAD(b, h_new, r_new);
         buf_addf(b, "| %zu | ", c->count);
         rep_pct(b, c->count, total);
@@ -524,9 +542,10 @@ rules_diff(struct buf *b, const struct kpt_summary *s)
 
     if (!d)
         return;
-    buf_addf(b, "## Rules comparison\n\nEvery report signed again with rules %s (--compare-rules): "
-                "%zu clusters here, %zu with those rules. Reports whose cluster keeps its key: %zu; "
-                "gets a new key: %zu; is split: %zu; is merged: %zu; both: %zu.\n\n",
+    buf_addf(b,
+             "## Rules comparison\n\nEvery report signed again with rules %s (--compare-rules): "
+             "%zu clusters here, %zu with those rules. Reports whose cluster keeps its key: %zu; "
+             "gets a new key: %zu; is split: %zu; is merged: %zu; both: %zu.\n\n",
              d->rules_b ? d->rules_b : "-", d->clusters_a, d->clusters_b, d->by_change[KPT_RC_SAME],
              d->by_change[KPT_RC_RENAMED], d->by_change[KPT_RC_SPLIT], d->by_change[KPT_RC_MERGED],
              d->by_change[KPT_RC_REGROUPED]);

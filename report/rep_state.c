@@ -17,7 +17,8 @@
 int
 rep_state_begin(FILE *f)
 {
-    fprintf(f, "{\"kind\":\"%s\",\"version\":%d,\"reports\":[\n", KPT_STATE_KIND, KPT_STATE_VERSION);
+    fprintf(f, "{\"kind\":\"%s\",\"version\":%d,\"reports\":[\n", KPT_STATE_KIND,
+            KPT_STATE_VERSION);
     return ferror(f) ? KPT_E_IO : 0;
 }
 
@@ -68,7 +69,8 @@ rep_state_end(FILE *f, const struct kpt_summary *s)
     for (i = 0; i < s->nclusters; i++)
         json_array_append_new(cl, cluster_state(&s->clusters[i]));
     for (i = 0; i < s->nrej; i++)
-        json_array_append_new(rej, json_pack("[o,o]", rep_lossless_str(s->rej[i].path), rep_lossless_str(s->rej[i].why)));
+        json_array_append_new(rej, json_pack("[o,o]", rep_lossless_str(s->rej[i].path),
+                                             rep_lossless_str(s->rej[i].why)));
     tot = rep_fields_json(kpt_summary_fields, s, 1);
     sym = s->sym ? rep_fields_json(kpt_symstats_fields, s->sym, 1) : json_object();
     fputs("\n],\"clusters\":", f);

@@ -80,7 +80,8 @@ sym_ctx_new(const struct sym_opts *o, kpt_warn_fn *warn)
     /* KDKs are only registered here; their binaries are read when a report needs them */
     for (i = 0; i < s->o.nkdks; i++)
         if (!kdk_cat_add_kdk(&s->cat, s->o.kdks[i]))
-            sym_warn(s, "--kdk '%s': not a KDK (no System/Library/Kernels or Extensions)", s->o.kdks[i]);
+            sym_warn(s, "--kdk '%s': not a KDK (no System/Library/Kernels or Extensions)",
+                     s->o.kdks[i]);
     for (i = 0; i < s->o.nroots; i++)
         kdk_cat_add_root(&s->cat, s->o.roots[i]);
     if (!s->o.nroots && !s->o.nkdks)
@@ -340,7 +341,8 @@ fill(struct sym_ctx *s, struct arena *a, const struct kpt_report *r, const struc
         const char *m = f->sym_module;
 
         if (!f->module) {
-            f->in_kernel = !strcmp(m, "mach_kernel") || !strcmp(m, "kernel") || !strncmp(m, "kernel.", 7);
+            f->in_kernel =
+                !strcmp(m, "mach_kernel") || !strcmp(m, "kernel") || !strncmp(m, "kernel.", 7);
             f->module = f->in_kernel ? KPT_MODULE_KERNEL : m;
         }
         f->function = sym_demangle(a, f->sym_name);

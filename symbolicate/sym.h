@@ -32,19 +32,19 @@
 #include "util/err.h"
 
 struct sym_opts {
-    int enabled;                 /* 0: --no-symbolicate */
-    const char *const *kdks;     /* --kdk DIR */
+    int enabled;             /* 0: --no-symbolicate */
+    const char *const *kdks; /* --kdk DIR */
     size_t nkdks;
-    const char *const *roots;    /* --kdk-root DIR (none: /Library/Developer/KDKs) */
+    const char *const *roots; /* --kdk-root DIR (none: /Library/Developer/KDKs) */
     size_t nroots;
-    const char *const *kexts;    /* --kext PATH */
+    const char *const *kexts; /* --kext PATH */
     size_t nkexts;
-    const char *lldb;            /* NULL: lldb, then lldb-19 ... lldb-14 on PATH */
-    unsigned jobs;               /* 0: the number of CPUs */
-    const char *cache_dir;       /* NULL: $XDG_CACHE_HOME/kptrace-batch */
+    const char *lldb;      /* NULL: lldb, then lldb-19 ... lldb-14 on PATH */
+    unsigned jobs;         /* 0: the number of CPUs */
+    const char *cache_dir; /* NULL: $XDG_CACHE_HOME/kptrace-batch */
     int no_cache;
     unsigned start_timeout_ms, chunk_timeout_ms; /* 0: 300 s, 30 s */
-    const char *lldb_log;        /* test mode: log every command sent to lldb here */
+    const char *lldb_log; /* test mode: log every command sent to lldb here */
 };
 
 struct sym_ctx;

@@ -268,13 +268,15 @@ read_info_plist(const char *path, char **id, char **exe)
             return KPT_E_PARSE;
         }
         buf_release(&err);
-        doc = xmlReadMemory(data, (int)len, path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+        doc = xmlReadMemory(data, (int)len, path, NULL,
+                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
         free(data);
     }
     if (!doc)
         return KPT_E_PARSE;
     root = xmlDocGetRootElement(doc);
-    for (dict = root ? root->children : NULL; dict && dict->type != XML_ELEMENT_NODE; dict = dict->next)
+    for (dict = root ? root->children : NULL; dict && dict->type != XML_ELEMENT_NODE;
+         dict = dict->next)
         ;
     if (!dict || (doc->intSubset && doc->intSubset->children))
         goto out;
@@ -320,10 +322,12 @@ kdk_cat_add_bundle(struct kdk_cat *c, const char *bundle, const char *kdk, const
     }
     plist = kdk_join(contents, "Info.plist");
     if (kcache_plist(c->kc, plist, read_info_plist, &id, &exe) < 0) {
-        kdk_cat_skip(c, bundle, "no readable Info.plist with CFBundleIdentifier and CFBundleExecutable");
+        kdk_cat_skip(c, bundle,
+                     "no readable Info.plist with CFBundleIdentifier and CFBundleExecutable");
         goto plugins;
     }
-    macos = kdk_is_dir(contents) && strcmp(contents, bundle) ? kdk_join(contents, "MacOS") : xstrdup(bundle);
+    macos = kdk_is_dir(contents) && strcmp(contents, bundle) ? kdk_join(contents, "MacOS")
+                                                             : xstrdup(bundle);
     if (!kdk_is_dir(macos)) {
         free(macos);
         macos = xstrdup(contents);
@@ -356,14 +360,13 @@ kdk_cat_add_bundle(struct kdk_cat *c, const char *bundle, const char *kdk, const
     }
     kdk_free_list(ents, n);
     free(macos);
-plugins:
-    {
-        char *pl = kdk_join(contents, "PlugIns");
+plugins : {
+    char *pl = kdk_join(contents, "PlugIns");
 
-        if (kdk_is_dir(pl))
-            kdk_cat_add_tree(c, pl, kdk, build, dsym_root);
-        free(pl);
-    }
+    if (kdk_is_dir(pl))
+        kdk_cat_add_tree(c, pl, kdk, build, dsym_root);
+    free(pl);
+}
     free(id);
     free(exe);
     free(plist);

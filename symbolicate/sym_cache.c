@@ -129,12 +129,14 @@ sym_cache_parse(struct sym_ctx *s, const struct kdk_mod *m, char *data, size_t l
     int intact;
 
     line = data;
-    if (!len || !(nl = memchr(line, '\n', len)) || (size_t)(nl - line) != strlen(CACHE_MAGIC) + 1 + strlen(s->ident) ||
+    if (!len || !(nl = memchr(line, '\n', len)) ||
+        (size_t)(nl - line) != strlen(CACHE_MAGIC) + 1 + strlen(s->ident) ||
         strncmp(line, CACHE_MAGIC "\t", strlen(CACHE_MAGIC) + 1) ||
         memcmp(line + strlen(CACHE_MAGIC) + 1, s->ident, strlen(s->ident)))
-        return 0; /* another lldb or format: start afresh */
+        return 0;                   /* another lldb or format: start afresh */
     intact = data[len - 1] == '\n'; /* a record cut by a crash: rewrite, never glue onto it */
-    for (line = nl + 1; line < data + len && (nl = memchr(line, '\n', (size_t)(data + len - line))); line = nl + 1) {
+    for (line = nl + 1; line < data + len && (nl = memchr(line, '\n', (size_t)(data + len - line)));
+         line = nl + 1) {
         char *fld[7], *p = line;
         size_t k = 0;
         struct entry *e;
@@ -151,8 +153,10 @@ sym_cache_parse(struct sym_ctx *s, const struct kdk_mod *m, char *data, size_t l
             continue;
         /* a record as this tool writes it, or none: numbers whole and in range, a status of
          * 0 or 1, bounded names */
-        if (cur_field_num(fld[0], 16, &addr, UINT64_MAX) < 0 || (strcmp(fld[1], "0") && strcmp(fld[1], "1")) ||
-            cur_field_num(fld[2], 10, &off, UINT64_MAX) < 0 || cur_field_num(fld[3], 10, &lineno, UINT_MAX) < 0 ||
+        if (cur_field_num(fld[0], 16, &addr, UINT64_MAX) < 0 ||
+            (strcmp(fld[1], "0") && strcmp(fld[1], "1")) ||
+            cur_field_num(fld[2], 10, &off, UINT64_MAX) < 0 ||
+            cur_field_num(fld[3], 10, &lineno, UINT_MAX) < 0 ||
             !field_ok(fld[4], KPT_MAX_FUNCTION_NAME) || !field_ok(fld[5], KPT_MAX_FUNCTION_NAME) ||
             !field_ok(fld[6], KPT_MAX_FILE_NAME))
             continue;
@@ -199,9 +203,11 @@ sym_cache_write(struct sym_ctx *s)
         for (j = 0; j < s->ne; j++) {
             struct entry *e = &s->e[j];
 
-            if (e->mod != m || (e->cached_on_disk && !fresh) || (e->status != LLDB_OK && e->status != LLDB_NONE))
+            if (e->mod != m || (e->cached_on_disk && !fresh) ||
+                (e->status != LLDB_OK && e->status != LLDB_NONE))
                 continue;
-            buf_addf(&b, "%" PRIx64 "\t%d\t%" PRIu64 "\t%u\t", e->addr, e->status == LLDB_OK, e->off, e->line);
+            buf_addf(&b, "%" PRIx64 "\t%d\t%" PRIu64 "\t%u\t", e->addr, e->status == LLDB_OK,
+                     e->off, e->line);
             esc(&b, e->func);
             buf_addc(&b, '\t');
             esc(&b, e->inl);
@@ -211,13 +217,16 @@ sym_cache_write(struct sym_ctx *s)
             nrec++;
         }
         /* never through a symlink, never into a FIFO or device that took the file's name */
-        if (nrec &&
-            (fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (fresh ? O_TRUNC : O_APPEND), 0600)) >= 0) {
+        if (nrec && (fd = open(path,
+                               O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
+                                   (fresh ? O_TRUNC : O_APPEND),
+                               0600)) >= 0) {
             if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || write_all(fd, b.data, b.len) < 0) {
                 sym_warn(s, "cannot write the cache file %s", path);
             } else {
                 for (j = 0; j < s->ne; j++)
-                    if (s->e[j].mod == m && (s->e[j].status == LLDB_OK || s->e[j].status == LLDB_NONE))
+                    if (s->e[j].mod == m &&
+                        (s->e[j].status == LLDB_OK || s->e[j].status == LLDB_NONE))
                         s->e[j].cached_on_disk = 1;
                 s->cache_loaded[i].intact = 1;
             }

@@ -102,7 +102,8 @@ sym_cache_dir_check(const char *path, struct buf *err)
     if (st.st_uid != geteuid())
         return kpt_fail(err, KPT_E_FORMAT, "belongs to another user");
     if (st.st_mode & (S_IWGRP | S_IWOTH))
-        return kpt_fail(err, KPT_E_FORMAT, "can be written by others (its mode lets group or others write)");
+        return kpt_fail(err, KPT_E_FORMAT,
+                        "can be written by others (its mode lets group or others write)");
     return 0;
 }
 

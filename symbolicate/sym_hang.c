@@ -4,9 +4,10 @@
  * go into the same table, cache and lldb sessions as the panicked thread's frames.
  *
  * 'T' (and 'K') images are one binary each, named by UUID: the offset is into its
- * __TEXT_EXEC, or for a processed stackshot's image (text_off) from its start, its __TEXT. A 'U' image is the whole kernel cache: load + offset is an unslid address,
- * the KDK kernel's link address where it lies in that kernel, else inside a kext of the
- * report's "Kernel Extensions in backtrace" once unslid by the KernelCache slide.
+ * __TEXT_EXEC, or for a processed stackshot's image (text_off) from its start, its __TEXT. A 'U'
+ * image is the whole kernel cache: load + offset is an unslid address, the KDK kernel's link
+ * address where it lies in that kernel, else inside a kext of the report's "Kernel Extensions in
+ * backtrace" once unslid by the KernelCache slide.
  */
 #include <string.h>
 
@@ -78,8 +79,10 @@ by_uuid(const struct sym_ctx *s, const struct kpt_report *r, const struct kdk_mo
             out->mod_off = off;
         else if (m)
             out->mod_off = m->exec_vm + off - m->text_vm;
-        else if ((r->slide_set & (1u << KPT_SL_TEXT_EXEC_BASE)) && (r->slide_set & (1u << KPT_SL_KERNEL_TEXT_BASE)))
-            out->mod_off = off + r->slide[KPT_SL_TEXT_EXEC_BASE] - r->slide[KPT_SL_KERNEL_TEXT_BASE];
+        else if ((r->slide_set & (1u << KPT_SL_TEXT_EXEC_BASE)) &&
+                 (r->slide_set & (1u << KPT_SL_KERNEL_TEXT_BASE)))
+            out->mod_off =
+                off + r->slide[KPT_SL_TEXT_EXEC_BASE] - r->slide[KPT_SL_KERNEL_TEXT_BASE];
         else
             out->mod_off = off;
     } else if (m && m->kind == KDK_KEXT) {
@@ -123,7 +126,8 @@ in_cache(const struct sym_ctx *s, const struct kpt_report *r, const struct kdk_m
     const struct kpt_kext *best = NULL;
     size_t i;
 
-    if (kernel && kernel->exec_size && kernel->exec_vm <= a && a - kernel->exec_vm < kernel->exec_size) {
+    if (kernel && kernel->exec_size && kernel->exec_vm <= a &&
+        a - kernel->exec_vm < kernel->exec_size) {
         out->placed = KPT_PL_KC_KERNEL;
         out->name = KPT_MODULE_KERNEL;
         out->kernel = 1;

@@ -48,7 +48,7 @@ struct sym_ctx {
     struct cached {
         const struct kdk_mod *m;
         int intact; /* its file is ours and whole: append to it; else rewrite it */
-    } *cache_loaded;
+    } * cache_loaded;
     size_t ncl, capcl;
     char *lldb, *ident, *cache_dir;
     struct kpt_symstats st;
@@ -79,9 +79,9 @@ struct fl {
     uint64_t adj;
     enum kpt_place placed; /* KPT_PL_NONE: outside every known range */
     int pac;
-    const char *name;      /* the module: KPT_MODULE_KERNEL or a bundle id, when placed */
-    int kernel;            /* placed in the kernel */
-    const uint8_t *uuid;   /* the binary's UUID, when known (learning is by it) */
+    const char *name;    /* the module: KPT_MODULE_KERNEL or a bundle id, when placed */
+    int kernel;          /* placed in the kernel */
+    const uint8_t *uuid; /* the binary's UUID, when known (learning is by it) */
 };
 
 /* sym_table.c: the lookup table */

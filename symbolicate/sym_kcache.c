@@ -40,8 +40,8 @@ struct kc_entry {
     char *path;
     uint64_t size, mtime, ino;
     struct macho_image im[MACHO_MAX_SLICES];
-    int n;           /* M: slices (0: no Mach-O) */
-    char *id, *exe;  /* P: NULL when unreadable */
+    int n;          /* M: slices (0: no Mach-O) */
+    char *id, *exe; /* P: NULL when unreadable */
 };
 
 struct kcache {
@@ -171,7 +171,8 @@ parse_line(struct kcache *k, char **f, size_t nf)
         for (i = 0; i < n; i++) {
             char **s = f + 6 + 7 * i;
 
-            if (u64(s[0], 10, &v[0]) || u64(s[1], 10, &v[1]) || v[0] > INT32_MAX || v[1] > INT32_MAX)
+            if (u64(s[0], 10, &v[0]) || u64(s[1], 10, &v[1]) || v[0] > INT32_MAX ||
+                v[1] > INT32_MAX)
                 return KPT_E_PARSE;
             im[i].cputype = (int)v[0];
             im[i].cpusubtype = (int)v[1];
@@ -358,7 +359,8 @@ kcache_plist(struct kcache *k, const char *path, int (*read)(const char *, char 
     }
     r = read(path, id, exe);
     /* names with control characters are not cached (the file stays the record) */
-    if (S_ISREG(st.st_mode) && (r < 0 || (safe_text(*id) && safe_text(*exe))) && (e = slot(k, 'P', path))) {
+    if (S_ISREG(st.st_mode) && (r < 0 || (safe_text(*id) && safe_text(*exe))) &&
+        (e = slot(k, 'P', path))) {
         stamp(e, &st);
         if (r == 0) {
             e->id = xstrdup(*id);
@@ -393,7 +395,8 @@ kcache_save(struct kcache *k, const char *dir)
 
         if (!safe_text(e->path))
             continue;
-        buf_addf(&b, "%c\t%s\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64, e->kind, e->path, e->size, e->mtime, e->ino);
+        buf_addf(&b, "%c\t%s\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64, e->kind, e->path, e->size,
+                 e->mtime, e->ino);
         if (e->kind == 'P') {
             buf_addf(&b, "\t%s\t%s\n", e->id ? e->id : "-", e->id ? e->exe : "-");
             continue;
@@ -401,7 +404,8 @@ kcache_save(struct kcache *k, const char *dir)
         buf_addf(&b, "\t%d", e->n);
         for (j = 0; j < e->n; j++) {
             const struct macho_image *im = &e->im[j];
-            const struct macho_seg *t = macho_seg_find(im, "__TEXT"), *x = macho_seg_find(im, "__TEXT_EXEC");
+            const struct macho_seg *t = macho_seg_find(im, "__TEXT"),
+                                   *x = macho_seg_find(im, "__TEXT_EXEC");
             size_t u;
 
             buf_addf(&b, "\t%d\t%d\t", im->cputype, im->cpusubtype);

@@ -10,7 +10,8 @@
 #include "symbolicate/sym_macho.h"
 
 #if defined(__APPLE__)
-#define KCACHE_MTIME_NS(st) ((long long)(st)->st_mtimespec.tv_sec * 1000000000LL + (st)->st_mtimespec.tv_nsec)
+#define KCACHE_MTIME_NS(st)                                                                        \
+    ((long long)(st)->st_mtimespec.tv_sec * 1000000000LL + (st)->st_mtimespec.tv_nsec)
 #else
 #define KCACHE_MTIME_NS(st) ((long long)(st)->st_mtim.tv_sec * 1000000000LL + (st)->st_mtim.tv_nsec)
 #endif
@@ -28,11 +29,14 @@ void kcache_free(struct kcache *k); /* NULL is a no-op */
 
 /* kcache_macho() - macho_read_file(), answered from k while the file is unchanged (k NULL:
  * always read); a file read counts in *reads */
-int kcache_macho(struct kcache *k, const char *path, struct macho_image *out, size_t max, size_t *reads);
-/* kcache_plist() - read(path, id, exe) (0 or a negative enum kpt_err), answered from k while unchanged */
+int kcache_macho(struct kcache *k, const char *path, struct macho_image *out, size_t max,
+                 size_t *reads);
+/* kcache_plist() - read(path, id, exe) (0 or a negative enum kpt_err), answered from k while
+ * unchanged */
 int kcache_plist(struct kcache *k, const char *path, int (*read)(const char *, char **, char **),
                  char **id, char **exe);
-/* kcache_save() - DIR/catalogue.v1 rewritten when something new was read: 0, or a negative enum kpt_err */
+/* kcache_save() - DIR/catalogue.v1 rewritten when something new was read: 0, or a negative enum
+ * kpt_err */
 int kcache_save(struct kcache *k, const char *dir);
 
 #endif

@@ -164,7 +164,8 @@ need_kext_in(struct kdk_cat *c, struct kdk_dir *d, const char *id, const uint8_t
         size_t ln = strlen(last);
 
         if (!strncmp(d->ext[i], last, ln) && !strcmp(d->ext[i] + ln, ".kext")) {
-            char *exts = kdk_join(d->dir, "System/Library/Extensions"), *b = kdk_join(exts, d->ext[i]);
+            char *exts = kdk_join(d->dir, "System/Library/Extensions"),
+                 *b = kdk_join(exts, d->ext[i]);
 
             kdk_cat_add_bundle(c, b, d->dir, d->build, exts);
             free(d->ext[i]); /* read: never again by name */
@@ -203,7 +204,8 @@ kdk_cat_need_kext(struct kdk_cat *c, const char *kdk, const char *build, const c
      * the other KDKs, by bundle name only (a kext missing from every KDK costs one directory
      * listing per KDK, never a read of all their kexts) */
     for (i = 0; i < c->nd; i++)
-        if (kdk ? !strcmp(c->d[i].dir, kdk) : (build && c->d[i].build && !strcmp(c->d[i].build, build)))
+        if (kdk ? !strcmp(c->d[i].dir, kdk)
+                : (build && c->d[i].build && !strcmp(c->d[i].build, build)))
             need_kext_in(c, &c->d[i], id, uuid, 1);
     for (i = 0; i < c->nd && !have_kext(c, id, uuid); i++)
         need_kext_in(c, &c->d[i], id, uuid, 0);

@@ -32,9 +32,9 @@ struct kdk_mod {
 
 /* a KDK the catalogue knows of; its binaries are read when a report may need them */
 struct kdk_dir {
-    char *dir;     /* absolute */
-    char *build;   /* from KDK_<version>_<build>.kdk, or NULL */
-    char **ext;    /* Extensions entries (sorted), once listed */
+    char *dir;   /* absolute */
+    char *build; /* from KDK_<version>_<build>.kdk, or NULL */
+    char **ext;  /* Extensions entries (sorted), once listed */
     size_t next;
     unsigned kernels : 1, ext_listed : 1, kexts : 1; /* kernels read; kexts all read */
 };
@@ -44,10 +44,10 @@ struct kdk_cat {
     size_t n, cap;
     struct kdk_dir *d;
     size_t nd, capd;
-    size_t files_read; /* binaries whose headers were read */
-    struct kcache *kc; /* the catalogue cache, or NULL (set by the owner) */
+    size_t files_read;     /* binaries whose headers were read */
+    struct kcache *kc;     /* the catalogue cache, or NULL (set by the owner) */
     struct hindex by_uuid; /* m by UUID: the first module with each */
-    struct buf log; /* one line per path skipped and why */
+    struct buf log;        /* one line per path skipped and why */
 };
 
 void kdk_cat_init(struct kdk_cat *c);
@@ -87,8 +87,9 @@ void kdk_quote(struct buf *out, const char *p);
  * .kext below dir. Each returns (or records) what it added; what it skipped, and why, goes
  * to c->log (kdk_cat_skip()).
  */
-void kdk_cat_add_binary(struct kdk_cat *c, enum kdk_kind kind, const char *exe, const char *bundle_id,
-                        const char *kdk, const char *build, const char *const *dsym_cand, size_t ndsym);
+void kdk_cat_add_binary(struct kdk_cat *c, enum kdk_kind kind, const char *exe,
+                        const char *bundle_id, const char *kdk, const char *build,
+                        const char *const *dsym_cand, size_t ndsym);
 size_t kdk_cat_add_bundle(struct kdk_cat *c, const char *bundle, const char *kdk, const char *build,
                           const char *dsym_root);
 size_t kdk_cat_add_tree(struct kdk_cat *c, const char *dir, const char *kdk, const char *build,

@@ -15,8 +15,8 @@
 #include "symbolicate/sym_int.h"
 #include "util/xalloc.h"
 
-#define LEARN_MAX (1u << 20)  /* distinct (binary, offset) facts kept per run */
-#define CANDIDATES_MAX 8      /* distinct names kept per fact */
+#define LEARN_MAX (1u << 20) /* distinct (binary, offset) facts kept per run */
+#define CANDIDATES_MAX 8     /* distinct names kept per fact */
 
 struct cand {
     char *name; /* as printed (mangled) */

@@ -129,7 +129,8 @@ static void
 uuid_str(struct buf *b, const uint8_t u[16])
 {
     buf_addf(b, "%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-%02X%02X%02X%02X%02X%02X", u[0], u[1],
-             u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+             u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
+             u[15]);
 }
 
 static const char *
@@ -208,7 +209,8 @@ exchange(struct lldb_sess *s, const char *cmd, size_t n, unsigned timeout_ms, st
         fwrite(cmd, 1, n, s->o.cmdlog);
         fflush(s->o.cmdlog);
     }
-    ret = proc_exchange(&s->child, cmd, n, timeout_ms, out, OUT_CAP, &s->errbuf, sentinel_seen, &w, &why);
+    ret = proc_exchange(&s->child, cmd, n, timeout_ms, out, OUT_CAP, &s->errbuf, sentinel_seen, &w,
+                        &why);
     if (ret < 0 && why.len) {
         buf_reset(&s->why);
         buf_addf(&s->why, "lldb %s", why.data);
@@ -435,7 +437,9 @@ lldb_parse_output(const char *out, size_t len, const uint64_t *addr, size_t n, s
             size_t i;
 
             for (i = 25; i < ln && isxdigit((unsigned char)l[i]); i++)
-                v = v << 4 | (uint64_t)(isdigit((unsigned char)l[i]) ? l[i] - '0' : (tolower((unsigned char)l[i]) - 'a' + 10));
+                v = v << 4 | (uint64_t)(isdigit((unsigned char)l[i])
+                                            ? l[i] - '0'
+                                            : (tolower((unsigned char)l[i]) - 'a' + 10));
             cur = -1;
             for (i = next; i < n; i++)
                 if (addr[i] == v) {

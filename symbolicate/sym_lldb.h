@@ -18,8 +18,8 @@
 #include "symbolicate/sym_kdk.h"
 
 struct lldb_opts {
-    const char *lldb;    /* the program */
-    const char *workdir; /* a private 0700 directory: cwd and HOME of the child */
+    const char *lldb;        /* the program */
+    const char *workdir;     /* a private 0700 directory: cwd and HOME of the child */
     const char *index_cache; /* lldb's own symbol index cache directory, or NULL */
     unsigned start_timeout_ms, chunk_timeout_ms;
     FILE *cmdlog; /* test mode: every line written to lldb is logged here */
@@ -28,13 +28,13 @@ struct lldb_opts {
 enum lldb_status { LLDB_NONE = 0, LLDB_OK = 1, LLDB_FAILED = -1 };
 
 struct lldb_res {
-    int status;        /* enum lldb_status: resolved, nothing there, or lldb failed */
-    char *module;      /* the module lldb named (its file name) */
-    char *func, *inl;  /* function (demangled, as lldb names it); inlined callee or NULL */
-    char *file;        /* base name of the source file, or NULL */
-    uint64_t off;      /* offset of the looked-up address into func */
+    int status;       /* enum lldb_status: resolved, nothing there, or lldb failed */
+    char *module;     /* the module lldb named (its file name) */
+    char *func, *inl; /* function (demangled, as lldb names it); inlined callee or NULL */
+    char *file;       /* base name of the source file, or NULL */
+    uint64_t off;     /* offset of the looked-up address into func */
     unsigned line;
-    int cut;           /* a name or file longer than its bound was cut (KPT_MAX_*) */
+    int cut; /* a name or file longer than its bound was cut (KPT_MAX_*) */
 };
 
 struct lldb_sess;

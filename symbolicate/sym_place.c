@@ -48,8 +48,8 @@ sym_match_kernel(const struct sym_ctx *s, struct arena *a, const struct kpt_repo
         *status = KPT_KDK_UUID;
         return m;
     }
-    if (!r->os_build || !(file = kernel_file(a, r)) || !(m = kdk_cat_kernel(&s->cat, r->os_build, file)) ||
-        !arch_ok(r, m))
+    if (!r->os_build || !(file = kernel_file(a, r)) ||
+        !(m = kdk_cat_kernel(&s->cat, r->os_build, file)) || !arch_ok(r, m))
         return NULL;
     if (r->has_kernel_uuid && memcmp(m->uuid, r->kernel_uuid, 16)) {
         *status = KPT_KDK_UUID_MISMATCH;
@@ -98,7 +98,7 @@ sym_need_kexts(struct sym_ctx *s, const struct kpt_report *r, const struct kdk_m
 
 const struct kdk_mod *
 sym_match_kext(const struct sym_ctx *s, const struct kpt_report *r, const struct kpt_kext *k,
-           const struct kdk_mod *kernel)
+               const struct kdk_mod *kernel)
 {
     const struct kdk_mod *m = NULL;
     size_t i;
@@ -267,8 +267,8 @@ place(const struct kpt_report *r, const struct kdk_mod *kernel, uint64_t a,
 
 /* the link-time address of a in the catalogued module, or 0 when it cannot be computed */
 static int
-link_addr(const struct kpt_report *r, const struct kpt_kext *k, const struct kdk_mod *m,
-          uint64_t a, uint64_t *link)
+link_addr(const struct kpt_report *r, const struct kpt_kext *k, const struct kdk_mod *m, uint64_t a,
+          uint64_t *link)
 {
     uint64_t off;
 
@@ -304,7 +304,7 @@ link_addr(const struct kpt_report *r, const struct kpt_kext *k, const struct kdk
 
 void
 sym_frame_lookup(const struct sym_ctx *s, const struct kpt_report *r, const struct kdk_mod *kernel,
-             uint64_t a, int is_return, struct fl *out)
+                 uint64_t a, int is_return, struct fl *out)
 {
     uint64_t link;
 

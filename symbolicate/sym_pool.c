@@ -126,7 +126,8 @@ available_memory(void)
 
     if (host_page_size(host, &page) == KERN_SUCCESS &&
         host_statistics64(host, HOST_VM_INFO64, (host_info64_t)&vm, &n) == KERN_SUCCESS)
-        avail = ((unsigned long long)vm.free_count + vm.inactive_count + vm.speculative_count) * page;
+        avail =
+            ((unsigned long long)vm.free_count + vm.inactive_count + vm.speculative_count) * page;
 #else
     FILE *f = fopen("/proc/meminfo", "r");
     char line[256];
@@ -136,7 +137,8 @@ available_memory(void)
         uint64_t kib;
 
         /* "MemAvailable:   123456 kB"; a count past 2^54 KiB is no count */
-        if (!cur_lit(&p, end, "MemAvailable:") && (cur_skip_blank(&p, end), !cur_dec(&p, end, &kib, UINT64_MAX >> 10)))
+        if (!cur_lit(&p, end, "MemAvailable:") &&
+            (cur_skip_blank(&p, end), !cur_dec(&p, end, &kib, UINT64_MAX >> 10)))
             avail = kib << 10;
     }
     if (f)
@@ -190,7 +192,8 @@ sym_run(struct sym_ctx *s, kpt_warn_fn *warn)
 
     s->warn = warn;
     if (s->learn)
-        sym_learn_decide(s->learn, &s->st.learned_facts, &s->st.learned_conflicts, &s->st.learned_dropped);
+        sym_learn_decide(s->learn, &s->st.learned_facts, &s->st.learned_conflicts,
+                         &s->st.learned_dropped);
     sym_count_catalogue(s);
     sym_warn_catalogue(s); /* paths skipped while pass 1 read KDKs */
     s->st.lookups = s->ne;
@@ -212,8 +215,10 @@ sym_run(struct sym_ctx *s, kpt_warn_fn *warn)
                                    : "cannot create a private directory for lldb";
 
         if (s->lldb) /* symbolication is off for the run: said plainly, not only in the summary */
-            sym_warn(s, "symbolication is off: cannot create lldb's private directory in '%s' (TMPDIR): %s",
-                        tmp && *tmp == '/' ? tmp : "/tmp", strerror(errno));
+            sym_warn(
+                s,
+                "symbolication is off: cannot create lldb's private directory in '%s' (TMPDIR): %s",
+                tmp && *tmp == '/' ? tmp : "/tmp", strerror(errno));
 
         for (i = 0; i < s->ne; i++)
             if (s->e[i].status == E_PENDING)

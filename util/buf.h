@@ -18,12 +18,18 @@ struct buf {
 };
 
 extern char buf_empty_[1];
-#define BUF_INIT { buf_empty_, 0, 0, 0, 0 }
-#define BUF_INIT_MAX(m) { buf_empty_, 0, 0, (m), 0 }
+#define BUF_INIT                                                                                   \
+    {                                                                                              \
+        buf_empty_, 0, 0, 0, 0                                                                     \
+    }
+#define BUF_INIT_MAX(m)                                                                            \
+    {                                                                                              \
+        buf_empty_, 0, 0, (m), 0                                                                   \
+    }
 
 void buf_init(struct buf *b, size_t max);
-void buf_release(struct buf *b);          /* frees contents; b is empty and reusable */
-void buf_reset(struct buf *b);            /* length 0, memory kept */
+void buf_release(struct buf *b); /* frees contents; b is empty and reusable */
+void buf_reset(struct buf *b);   /* length 0, memory kept */
 char *buf_detach(struct buf *b, size_t *len);
 
 /* Append; 0 or KPT_E_LIMIT (nothing appended). */

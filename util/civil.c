@@ -48,7 +48,8 @@ civil_parse_date(const char *s, int64_t *out)
         num(&p, 2, 31, &d) || !mo || !d)
         return KPT_E_PARSE;
     /* a day the month has: 2026-02-31 is no date (not March 3) */
-    if (d > mdays[mo - 1] || (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))))
+    if (d > mdays[mo - 1] ||
+        (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))))
         return KPT_E_PARSE;
     if (*p == 'T' || *p == ' ') {
         p++;

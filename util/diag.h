@@ -8,8 +8,8 @@
 #define KPT_DIAG_H
 
 #define DIAG_PREFIX "kptrace-batch: " /* every line on standard error starts so */
-#define DIAG_SUBJECT_MAX 200 /* a path or name: bytes shown before "..." */
-#define DIAG_TEXT_MAX 400    /* a whole message */
+#define DIAG_SUBJECT_MAX 200          /* a path or name: bytes shown before "..." */
+#define DIAG_TEXT_MAX 400             /* a whole message */
 
 struct progress;
 

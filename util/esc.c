@@ -47,7 +47,8 @@ esc_special(const unsigned char *p, size_t n, unsigned *cp)
     if (n >= 3 && p[0] == 0xe2 && (p[1] == 0x80 || p[1] == 0x81) && (p[2] & 0xc0) == 0x80) {
         unsigned c = 0x2000 | ((unsigned)(p[1] & 0x3f) << 6) | (p[2] & 0x3f);
 
-        if (c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) {
+        if (c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
+            (c >= 0x2066 && c <= 0x2069)) {
             *cp = c;
             return 3;
         }
@@ -67,7 +68,8 @@ esc_visible(struct buf *b, unsigned cp)
 void
 esc_term(struct buf *b, const char *s, size_t len, size_t max)
 {
-    const unsigned char *p = (const unsigned char *)s, *end = p + len, *stop = p + (len > max ? max : len);
+    const unsigned char *p = (const unsigned char *)s, *end = p + len,
+                        *stop = p + (len > max ? max : len);
 
     while (p < stop) {
         unsigned cp;

@@ -9,7 +9,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
-int lp_open(const char *path, int flags);                  /* open(2) */
+int lp_open(const char *path, int flags);                   /* open(2) */
 int lp_stat(const char *path, struct stat *st, int follow); /* stat(2), or lstat(2) */
 DIR *lp_opendir(const char *path);                          /* opendir(3) */
 

@@ -32,9 +32,9 @@
 
 struct entry {
     struct outfile *o;
-    char *old;     /* the backup's name (beside the output), or NULL: no old output */
-    int linked;    /* the backup exists */
-    int renamed;   /* the temporary file is the output now */
+    char *old;   /* the backup's name (beside the output), or NULL: no old output */
+    int linked;  /* the backup exists */
+    int renamed; /* the temporary file is the output now */
 };
 
 /* the signals that end the process by default and may arrive from outside */
@@ -42,9 +42,10 @@ static const struct {
     int sig;
     const char *name;
 } fatal[] = {
-    { SIGHUP, "SIGHUP" },   { SIGINT, "SIGINT" },       { SIGQUIT, "SIGQUIT" }, { SIGTERM, "SIGTERM" },
-    { SIGPIPE, "SIGPIPE" }, { SIGALRM, "SIGALRM" },     { SIGUSR1, "SIGUSR1" }, { SIGUSR2, "SIGUSR2" },
-    { SIGXCPU, "SIGXCPU" }, { SIGVTALRM, "SIGVTALRM" }, { SIGPROF, "SIGPROF" },
+    { SIGHUP, "SIGHUP" },       { SIGINT, "SIGINT" },   { SIGQUIT, "SIGQUIT" },
+    { SIGTERM, "SIGTERM" },     { SIGPIPE, "SIGPIPE" }, { SIGALRM, "SIGALRM" },
+    { SIGUSR1, "SIGUSR1" },     { SIGUSR2, "SIGUSR2" }, { SIGXCPU, "SIGXCPU" },
+    { SIGVTALRM, "SIGVTALRM" }, { SIGPROF, "SIGPROF" },
 };
 
 /* every signal the process could receive from outside, blocked in this thread */
@@ -138,7 +139,8 @@ valid_entry(const struct outfile_jentry *e)
     size_t n = strlen(e->dest);
 
     return e->dest[0] == '/' && !strncmp(e->tmp, e->dest, n) && !strncmp(e->tmp + n, ".tmp.", 5) &&
-           (!e->old[0] || (!strncmp(e->old, e->dest, n) && !strncmp(e->old + n, OLD_INFIX, strlen(OLD_INFIX))));
+           (!e->old[0] ||
+            (!strncmp(e->old, e->dest, n) && !strncmp(e->old + n, OLD_INFIX, strlen(OLD_INFIX))));
 }
 
 /* one entry's fields at *p (advanced); 0, or -1 when they are not there */
@@ -179,7 +181,8 @@ outfile_journal_parse(const char *data, size_t len, outfile_jentry_fn *each, voi
     struct outfile_jentry e;
     int pass, state;
 
-    if (len < m + 2 || memcmp(data, JOURNAL_MAGIC, m) || (data[m] != 'R' && data[m] != 'F') || data[m + 1] != '\n')
+    if (len < m + 2 || memcmp(data, JOURNAL_MAGIC, m) || (data[m] != 'R' && data[m] != 'F') ||
+        data[m + 1] != '\n')
         return -1;
     state = data[m];
     /* first every entry checked, then each one acted on: a journal cut short does nothing */
@@ -211,8 +214,10 @@ settle(int state, const char *dest, const char *tmp, const char *old, dev_t dev,
                 diag_printf("cannot put '%s' back from '%s': %s", dest, old, strerror(errno));
                 return -1;
             }
-        } else if (lstat(dest, &st) == 0 && st.st_dev == dev && st.st_ino == ino && unlink(dest) < 0) {
-            diag_printf("cannot remove '%s', written by a commit rolled back: %s", dest, strerror(errno));
+        } else if (lstat(dest, &st) == 0 && st.st_dev == dev && st.st_ino == ino &&
+                   unlink(dest) < 0) {
+            diag_printf("cannot remove '%s', written by a commit rolled back: %s", dest,
+                        strerror(errno));
             return -1;
         }
     }
@@ -240,15 +245,18 @@ recover(const char *path)
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK), rc;
 
     if (fd < 0)
-        return errno == ENOENT ? 0 : (diag_printf("cannot read '%s': %s", path, strerror(errno)), -1);
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_size > JOURNAL_MAX) {
+        return errno == ENOENT ? 0
+                               : (diag_printf("cannot read '%s': %s", path, strerror(errno)), -1);
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+        st.st_size > JOURNAL_MAX) {
         close(fd);
         diag_printf("'%s' is no journal of this user's: remove it to go on", path);
         return -1;
     }
     data = xmalloc((size_t)st.st_size + 1);
-    while (len < (size_t)st.st_size && ((got = read(fd, data + len, (size_t)st.st_size - len)) > 0 ||
-                                        (got < 0 && errno == EINTR)))
+    while (
+        len < (size_t)st.st_size &&
+        ((got = read(fd, data + len, (size_t)st.st_size - len)) > 0 || (got < 0 && errno == EINTR)))
         len += got > 0 ? (size_t)got : 0;
     close(fd);
     rc = outfile_journal_parse(data, len, recover_entry, NULL);
@@ -257,7 +265,9 @@ recover(const char *path)
         /* written in full and synced before any output was touched: a journal cut short
          * is one whose commit never began */
         if (len < (size_t)st.st_size || unlink(path) < 0)
-            return diag_printf("cannot remove '%s', a journal cut short: %s", path, strerror(errno)), -1;
+            return diag_printf("cannot remove '%s', a journal cut short: %s", path,
+                               strerror(errno)),
+                   -1;
         return 0;
     }
     if (rc) {
@@ -353,11 +363,12 @@ replace_all(struct entry *e, size_t n, outfile_decide_fn *decide, void *ctx)
              * moves to its backup name instead, and is missing until its rename */
             int rc = link(e[i].o->dest, e[i].old);
 
-            if (rc < 0 && (errno == EPERM || errno == ENOTSUP || errno == EOPNOTSUPP || errno == EMLINK))
+            if (rc < 0 &&
+                (errno == EPERM || errno == ENOTSUP || errno == EOPNOTSUPP || errno == EMLINK))
                 rc = rename(e[i].o->dest, e[i].old);
             if (rc < 0) {
-                diag_printf("cannot keep '%s' as '%s' while it is replaced: %s", e[i].o->dest, e[i].old,
-                            strerror(errno));
+                diag_printf("cannot keep '%s' as '%s' while it is replaced: %s", e[i].o->dest,
+                            e[i].old, strerror(errno));
                 return -1;
             }
             e[i].linked = 1;
@@ -432,7 +443,8 @@ outfile_commit(struct outfile *v, size_t n, outfile_decide_fn *decide, void *ctx
             unlink(jpath.data);
             sync_dir_of(jpath.data);
         } else {
-            diag_printf("'%s' keeps what is left to undo: the next run writing there undoes it", jpath.data);
+            diag_printf("'%s' keeps what is left to undo: the next run writing there undoes it",
+                        jpath.data);
         }
     }
     if (ret)

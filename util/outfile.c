@@ -41,7 +41,9 @@ open_unnamed(const char *path)
     int fd;
 
     umask(mask);
-    fd = access("/proc/self/fd", X_OK) == 0 ? open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666 & ~mask) : -1;
+    fd = access("/proc/self/fd", X_OK) == 0
+             ? open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666 & ~mask)
+             : -1;
     free(dir);
     return fd;
 #else
@@ -325,7 +327,8 @@ outfile_lock(const struct outfile *v, size_t n)
         if (waited >= wait_ms) {
             close(fd);
             diag_printf("'%s' is locked by another process (a run writing the same outputs?) and "
-                        "stayed locked for %lu s: nothing was replaced", lock.data, wait_ms / 1000);
+                        "stayed locked for %lu s: nothing was replaced",
+                        lock.data, wait_ms / 1000);
             buf_release(&lock);
             return OUTFILE_LOCK_TIMEOUT;
         }

@@ -26,12 +26,12 @@ struct outfile {
     int direct;       /* written in place: not a regular file */
     dev_t dev;        /* the temporary file's identity (a walk must not read it) */
     ino_t ino;
-    dev_t old_dev;    /* the file it replaces, when there is one (an earlier run's output) */
+    dev_t old_dev; /* the file it replaces, when there is one (an earlier run's output) */
     ino_t old_ino;
     int has_old;
-    int unnamed;      /* Linux O_TMPFILE: no name until the commit, none left if killed */
-    int named;        /* the temporary file has its name, tmp, on disk */
-    int committed;    /* renamed into place by outfile_commit(): nothing left to do */
+    int unnamed;   /* Linux O_TMPFILE: no name until the commit, none left if killed */
+    int named;     /* the temporary file has its name, tmp, on disk */
+    int committed; /* renamed into place by outfile_commit(): nothing left to do */
 };
 
 /* outfile_open() - start writing path; 0, or -1 with the reason on stderr */
@@ -57,7 +57,7 @@ int outfile_close(struct outfile *o, int ok);
  */
 #define OUTFILE_LOCK ".kptrace-batch.lock"
 #define OUTFILE_JOURNAL ".kptrace-batch.journal" /* util/outcommit.c's, beside the lock */
-#define OUTFILE_LOCK_WAIT_MS (10ul * 60 * 1000) /* as long as the history waits */
+#define OUTFILE_LOCK_WAIT_MS (10ul * 60 * 1000)  /* as long as the history waits */
 #define OUTFILE_LOCK_TIMEOUT (-2)
 int outfile_lock(const struct outfile *v, size_t n);
 void outfile_unlock(int fd);

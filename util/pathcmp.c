@@ -9,7 +9,8 @@ path_walk_cmp_n(const char *a, size_t la, const char *b, size_t lb)
 
     for (;;) {
         const char *sa = memchr(a, '/', (size_t)(ea - a)), *sb = memchr(b, '/', (size_t)(eb - b));
-        size_t na = (size_t)((sa ? sa : ea) - a), nb = (size_t)((sb ? sb : eb) - b), n = na < nb ? na : nb;
+        size_t na = (size_t)((sa ? sa : ea) - a), nb = (size_t)((sb ? sb : eb) - b),
+               n = na < nb ? na : nb;
         int c = memcmp(a, b, n);
 
         if (c)

@@ -13,12 +13,14 @@
 #include "util/buf.h"
 #include "util/strv.h"
 
-
 struct proc {
     pid_t pid; /* -1: none */
     int in, out, err;
 };
-#define PROC_INIT { -1, -1, -1, -1 }
+#define PROC_INIT                                                                                  \
+    {                                                                                              \
+        -1, -1, -1, -1                                                                             \
+    }
 
 /*
  * proc_spawn() - run path with args and exactly the environment env, in directory cwd,
@@ -39,7 +41,8 @@ int proc_spawn(struct proc *p, const char *path, const struct strv *args, const 
  */
 int proc_exchange(struct proc *p, const char *in, size_t n, unsigned timeout_ms, struct buf *out,
                   size_t out_cap, struct buf *errout,
-                  int (*done)(void *ctx, const struct buf *out, size_t from, const struct buf *errout),
+                  int (*done)(void *ctx, const struct buf *out, size_t from,
+                              const struct buf *errout),
                   void *ctx, struct buf *err);
 /* proc_stop() - wait up to grace_ms for the child to exit, then kill its group; reaped */
 void proc_stop(struct proc *p, unsigned grace_ms);

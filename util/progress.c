@@ -39,7 +39,8 @@ progress_tick(struct progress *p, size_t done)
         return;
     p->last = t;
     if (!p->total || done > p->total) {
-        fprintf(p->f, "\r\033[K" DIAG_PREFIX "%s %c %zu files", p->what, spinner[p->spin++ % 4], done);
+        fprintf(p->f, "\r\033[K" DIAG_PREFIX "%s %c %zu files", p->what, spinner[p->spin++ % 4],
+                done);
     } else {
         double el = (double)(t - p->t0) / 1000.0, rate = el > 0 ? (double)done / el : 0;
         size_t pct = done * 100 / p->total, i, fill = pct / 5;
@@ -48,8 +49,8 @@ progress_tick(struct progress *p, size_t done)
         for (i = 0; i < 20; i++)
             bar[i] = i < fill ? '#' : '.';
         bar[20] = '\0';
-        fprintf(p->f, "\r\033[K" DIAG_PREFIX "%s [%s] %3zu%% %zu/%zu, %.0f files/s", p->what, bar, pct,
-                done, p->total, rate);
+        fprintf(p->f, "\r\033[K" DIAG_PREFIX "%s [%s] %3zu%% %zu/%zu, %.0f files/s", p->what, bar,
+                pct, done, p->total, rate);
         if (rate > 0 && done < p->total) {
             unsigned long left = (unsigned long)((double)(p->total - done) / rate + 0.5);
 

@@ -13,9 +13,9 @@
 #include <stdio.h>
 
 struct progress {
-    FILE *f;        /* NULL: off */
+    FILE *f; /* NULL: off */
     const char *what;
-    size_t total;   /* 0: unknown */
+    size_t total; /* 0: unknown */
     uint64_t t0, last;
     unsigned spin;
     int shown;

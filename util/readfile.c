@@ -28,7 +28,9 @@ read_regular(const char *path, size_t max, char **data, size_t *len, struct buf 
     }
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         buf_addf(err, "%s: not a regular file (%s)", path,
-                 S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ? "a directory" : "a device or socket");
+                 S_ISFIFO(st.st_mode)  ? "a FIFO"
+                 : S_ISDIR(st.st_mode) ? "a directory"
+                                       : "a device or socket");
         close(fd);
         return KPT_E_IO;
     }

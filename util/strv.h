@@ -12,7 +12,10 @@ struct strv {
     char **v;
     size_t n, cap;
 };
-#define STRV_INIT { NULL, 0, 0 }
+#define STRV_INIT                                                                                  \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 /* strv_push() - append a copy of s (aborts when memory runs out) */
 void strv_push(struct strv *a, const char *s);

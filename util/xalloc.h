@@ -28,15 +28,15 @@ void kpt_bug(const char *file, int line, const char *fmt, ...)
  * VEC_GROW() - make room for at least 'need' elements in array 'p' of capacity 'cap'.
  * Grows geometrically; 'p' may be NULL with 'cap' 0.
  */
-#define VEC_GROW(p, need, cap)                                                   \
-    do {                                                                         \
-        if ((size_t)(need) > (cap)) {                                            \
-            size_t vec_n_ = (cap) ? (cap) : 8;                                   \
-            while (vec_n_ < (size_t)(need))                                      \
-                vec_n_ = st_mult(vec_n_, 2);                                     \
-            (p) = xrealloc((p), st_mult(vec_n_, sizeof(*(p))));                  \
-            (cap) = vec_n_;                                                      \
-        }                                                                        \
+#define VEC_GROW(p, need, cap)                                                                     \
+    do {                                                                                           \
+        if ((size_t)(need) > (cap)) {                                                              \
+            size_t vec_n_ = (cap) ? (cap) : 8;                                                     \
+            while (vec_n_ < (size_t)(need))                                                        \
+                vec_n_ = st_mult(vec_n_, 2);                                                       \
+            (p) = xrealloc((p), st_mult(vec_n_, sizeof(*(p))));                                    \
+            (cap) = vec_n_;                                                                        \
+        }                                                                                          \
     } while (0)
 
 #endif

@@ -16,16 +16,23 @@
 static void
 test_pinned_vectors(void **state)
 {
-    static const struct { const char *canon; uint64_t key; } vec[] = {
+    static const struct {
+        const char *canon;
+        uint64_t key;
+    } vec[] = {
         { "6:xnusig,7:primary,8:watchdog,1:1,20:service=WindowServer,1:0,", 0x6e846b703f4915f4ull },
         { "6:xnusig,7:primary,8:watchdog,1:1,12:service=logd,1:0,", 0xc5ff531405fa386dull },
-        { "6:xnusig,6:coarse,8:watchdog,1:1,20:service=WindowServer,1:1,1:-,", 0x345d7097b759c8ccull },
+        { "6:xnusig,6:coarse,8:watchdog,1:1,20:service=WindowServer,1:1,1:-,",
+          0x345d7097b759c8ccull },
         { "6:xnusig,7:primary,8:x86_trap,1:1,26:trap=13=general protection,1:3,12:lck_mtx_lock,"
-          "44:com.example.driver.FooNIC!FooNIC::txComplete,44:com.example.driver.FooNIC!FooNIC::timerFired,",
+          "44:com.example.driver.FooNIC!FooNIC::txComplete,44:com.example.driver.FooNIC!FooNIC::"
+          "timerFired,",
           0x2efe591ba78b6093ull },
-        { "6:xnusig,6:coarse,8:x86_trap,1:1,26:trap=13=general protection,1:1,25:com.example.driver.FooNIC,",
+        { "6:xnusig,6:coarse,8:x86_trap,1:1,26:trap=13=general "
+          "protection,1:1,25:com.example.driver.FooNIC,",
           0x3bc07e759a428488ull },
-        { "6:xnusig,7:primary,8:x86_trap,1:1,26:trap=13=general protection,1:2,7:~lowsym,25:com.example.driver.FooNIC,",
+        { "6:xnusig,7:primary,8:x86_trap,1:1,26:trap=13=general "
+          "protection,1:2,7:~lowsym,25:com.example.driver.FooNIC,",
           0x6514f8cfa3fa47fcull },
     };
     size_t i;
@@ -58,45 +65,81 @@ static const struct {
     const char *msg, *cls, *fields;
     int n;
 } class_cases[] = {
-    { "userspace watchdog timeout: no successful checkins from com.apple.WindowServer (2 induced crashes) in 120 seconds", "watchdog", "service=WindowServer", 0 },
-    { "Kernel trap at 0xffffff7f9a3c11bd, type 13=general protection, registers:", "x86_trap", "trap=13=general protection", 3 },
-    { "Kernel trap at 0xffffff8018c8019a, type 14=page fault, registers:", "x86_trap", "trap=14=page fault", 3 },
+    { "userspace watchdog timeout: no successful checkins from com.apple.WindowServer (2 induced "
+      "crashes) in 120 seconds",
+      "watchdog", "service=WindowServer", 0 },
+    { "Kernel trap at 0xffffff7f9a3c11bd, type 13=general protection, registers:", "x86_trap",
+      "trap=13=general protection", 3 },
+    { "Kernel trap at 0xffffff8018c8019a, type 14=page fault, registers:", "x86_trap",
+      "trap=14=page fault", 3 },
     { "Double fault at 0xffffff801e90c6d0, registers:", "x86_trap", "trap=8=double fault", 3 },
-    { "Spinlock acquisition timed out: lock=0xffffff80024ca528, lock owner thread=0xffffff8016c3b450", "lock_timeout", "lock=Spinlock", 1 },
-    { "[kalloc.type.var4.128]: element modified after free (off:64, val:0xfffffff1d2c3b4a5, sz:128)", "zone_uaf", "zone=kalloc.type.var*.128", 0 },
-    { "zone map exhausted while allocating from zone [data.kalloc.1024], likely due to memory leak in zone [kalloc.type.var2.64] (6G, 1234567 elements allocated)", "zone_exhausted", "leak=kalloc.type.var*.64|~alloc=data.kalloc.1024", 0 },
-    { "assertion failed: m->m_flags & M_PKTHDR, file: /AppleInternal/xnu/bsd/kern/uipc_mbuf.c, line: 4839", "assert", "file=uipc_mbuf.c|expr=m->m_flags & M_PKTHDR", 2 },
-    { "Kernel data abort. at pc 0xfffffe001327947c, lr 0xfdc0fe00148e2af8 (saved state: 0xfffffe8820216e10)", "arm_abort", "kind=Kernel data abort", 3 },
+    { "Spinlock acquisition timed out: lock=0xffffff80024ca528, lock owner "
+      "thread=0xffffff8016c3b450",
+      "lock_timeout", "lock=Spinlock", 1 },
+    { "[kalloc.type.var4.128]: element modified after free (off:64, val:0xfffffff1d2c3b4a5, "
+      "sz:128)",
+      "zone_uaf", "zone=kalloc.type.var*.128", 0 },
+    { "zone map exhausted while allocating from zone [data.kalloc.1024], likely due to memory leak "
+      "in zone [kalloc.type.var2.64] (6G, 1234567 elements allocated)",
+      "zone_exhausted", "leak=kalloc.type.var*.64|~alloc=data.kalloc.1024", 0 },
+    { "assertion failed: m->m_flags & M_PKTHDR, file: /AppleInternal/xnu/bsd/kern/uipc_mbuf.c, "
+      "line: 4839",
+      "assert", "file=uipc_mbuf.c|expr=m->m_flags & M_PKTHDR", 2 },
+    { "Kernel data abort. at pc 0xfffffe001327947c, lr 0xfdc0fe00148e2af8 (saved state: "
+      "0xfffffe8820216e10)",
+      "arm_abort", "kind=Kernel data abort", 3 },
     /* a T2's bridgeOS: one hardware class, keyed on the kind, the rest fine-only */
-    { "Unexpected SoC (system) watchdog reset occurred during sleep/wake transition", "hardware", "unit=SoC|kind=watchdog reset|~detail=Unexpected SoC (system) watchdog reset occurred during sleep/wake transition", 0 },
-    { "x86 CPU CATERR detected", "hardware", "unit=T2|kind=x86 CPU CATERR|~detail=x86 CPU CATERR detected", 0 },
-    { "x86 global reset detected", "hardware", "unit=T2|kind=x86 global reset|~detail=x86 global reset detected", 0 },
-    { "macOS watchdog detected", "hardware", "unit=T2|kind=macOS watchdog|~detail=macOS watchdog detected", 0 },
+    { "Unexpected SoC (system) watchdog reset occurred during sleep/wake transition", "hardware",
+      "unit=SoC|kind=watchdog reset|~detail=Unexpected SoC (system) watchdog reset occurred during "
+      "sleep/wake transition",
+      0 },
+    { "x86 CPU CATERR detected", "hardware",
+      "unit=T2|kind=x86 CPU CATERR|~detail=x86 CPU CATERR detected", 0 },
+    { "x86 global reset detected", "hardware",
+      "unit=T2|kind=x86 global reset|~detail=x86 global reset detected", 0 },
+    { "macOS watchdog detected", "hardware",
+      "unit=T2|kind=macOS watchdog|~detail=macOS watchdog detected", 0 },
     { "btn_rst", "generic", "msg=btn_rst", 3 },
     { "os_refcnt: overflow (rc=0xffffff8012345678)", "refcnt", "kind=overflow", 3 },
     /* SIGNATURES.md §3.1 step 2: a register dump never enters a class field */
-    { "\"Machine Check at 0x00007fff7dd40e93, registers:\\n\" \"CR0: 0x000000008001003b, CR2: 0x00007fff7dd40e93, CR3: 0x0000000f0d8b4000\\n\"",
+    { "\"Machine Check at 0x00007fff7dd40e93, registers:\\n\" \"CR0: 0x000000008001003b, CR2: "
+      "0x00007fff7dd40e93, CR3: 0x0000000f0d8b4000\\n\"",
       "hardware", "unit=Machine Check|detail=Machine Check at <hex>, registers", 0 },
-    { "Machine Check at 0x0000000119d6b000, registers:\nCR0: 0x0000000080010033, CR2: 0x0000000119d6b000",
+    { "Machine Check at 0x0000000119d6b000, registers:\nCR0: 0x0000000080010033, CR2: "
+      "0x0000000119d6b000",
       "hardware", "unit=Machine Check|detail=Machine Check at <hex>, registers", 0 },
     /* §3.3 rows for allocator failures and busy timeouts */
-    { "zalloc: default.kalloc.4096 (357 elements) retry fail 6", "zone_exhausted", "zone=default.kalloc.4096", 0 },
-    { "slab_nextptr_panic: mcache.mbuf buffer 0xffffff80a1b2c3d4 in slab 0xffffff80a1b2c000 modified after free at offset 0: 0x0 out of bounds", "zone_uaf", "zone=mcache.mbuf", 0 },
+    { "zalloc: default.kalloc.4096 (357 elements) retry fail 6", "zone_exhausted",
+      "zone=default.kalloc.4096", 0 },
+    { "slab_nextptr_panic: mcache.mbuf buffer 0xffffff80a1b2c3d4 in slab 0xffffff80a1b2c000 "
+      "modified after free at offset 0: 0x0 out of bounds",
+      "zone_uaf", "zone=mcache.mbuf", 0 },
     { "busy timeout[0], (60s): 'IOResources'", "busy_timeout", "service=IOResources", 0 },
     /* IOService::waitQuiet's wording for several busy leaves: keyed on the first, apart */
-    { "busy timeout[0], (60s): multiple entries holding the registry busy, IOKit termination queue depth 212: 'RootDomainUserClient' (1,2001), 'ApplePPMUserClient' (1,2001)",
+    { "busy timeout[0], (60s): multiple entries holding the registry busy, IOKit termination queue "
+      "depth 212: 'RootDomainUserClient' (1,2001), 'ApplePPMUserClient' (1,2001)",
       "busy_timeout", "service=RootDomainUserClient|holders=multiple", 0 },
     /* Apple silicon's monitors: the violation and the function that caught it */
-    { "[SPTM] VIOLATION_ILLEGAL_SPRR_INDEX: sptm_map_page(sptm.c:1642) - sprr_index(0x7)", "monitor",
-      "monitor=SPTM|violation=VIOLATION_ILLEGAL_SPRR_INDEX|fn=sptm_map_page|~detail=[SPTM] VIOLATION_ILLEGAL_SPRR_INDEX: sptm_map_page(sptm.c:<n>) - sprr_index(<hex", 0 },
-    { "[SPTM] VIOLATION_FRAME_TYPE: refcounts_update_page_op\n (sptm_types.c:3347) fte->type(XNU_KERNEL_RESTRICTED)", "monitor",
-      "monitor=SPTM|violation=VIOLATION_FRAME_TYPE|fn=refcounts_update_page_op|~detail=[SPTM] VIOLATION_FRAME_TYPE: refcounts_update_page_op (sptm_types.c:<n>) fte->", 0 },
+    { "[SPTM] VIOLATION_ILLEGAL_SPRR_INDEX: sptm_map_page(sptm.c:1642) - sprr_index(0x7)",
+      "monitor",
+      "monitor=SPTM|violation=VIOLATION_ILLEGAL_SPRR_INDEX|fn=sptm_map_page|~detail=[SPTM] "
+      "VIOLATION_ILLEGAL_SPRR_INDEX: sptm_map_page(sptm.c:<n>) - sprr_index(<hex",
+      0 },
+    { "[SPTM] VIOLATION_FRAME_TYPE: refcounts_update_page_op\n (sptm_types.c:3347) "
+      "fte->type(XNU_KERNEL_RESTRICTED)",
+      "monitor",
+      "monitor=SPTM|violation=VIOLATION_FRAME_TYPE|fn=refcounts_update_page_op|~detail=[SPTM] "
+      "VIOLATION_FRAME_TYPE: refcounts_update_page_op (sptm_types.c:<n>) fte->",
+      0 },
     { "[SPTM] VIOLATION_SHARED_REGIONS_EXHAUSTED: shared_region_alloc", "monitor",
-      "monitor=SPTM|violation=VIOLATION_SHARED_REGIONS_EXHAUSTED|fn=shared_region_alloc|~detail=[SPTM] VIOLATION_SHARED_REGIONS_EXHAUSTED: shared_region_alloc", 0 },
+      "monitor=SPTM|violation=VIOLATION_SHARED_REGIONS_EXHAUSTED|fn=shared_region_alloc|~detail=["
+      "SPTM] VIOLATION_SHARED_REGIONS_EXHAUSTED: shared_region_alloc",
+      0 },
     { "[TXM] Unhandled synchronous exception taken from GL0 at pc 0xfffffe00294aabf4", "monitor",
       "monitor=TXM|kind=Unhandled synchronous exception taken from GL0 at pc <hex>", 0 },
     /* an extracted field is masked: no address keys a cluster */
-    { "Kernel tag check fault (expected tagged address: 0xf6fffe205d518d88) at pc 0xfffffe002c0f1234, lr 0xfffffe002c0f5678 (saved state: 0xfffffe8820216e10)",
+    { "Kernel tag check fault (expected tagged address: 0xf6fffe205d518d88) at pc "
+      "0xfffffe002c0f1234, lr 0xfffffe002c0f5678 (saved state: 0xfffffe8820216e10)",
       "arm_abort", "kind=Kernel tag check fault (expected tagged address: <hex>)", 3 },
 };
 
@@ -135,22 +178,37 @@ test_clean_and_mask(void **state)
     struct clu_rules *c = clu_rules_new();
 
     (void)state;
-    assert_string_equal(clu_clean_message(c, a, "\"Spinlock timed out: lock=0x1\"@/SourceCache/xnu/osfmk/i386/locks_i386.c:365"),
-                        "Spinlock timed out: lock=0x1");
-    assert_string_equal(clu_clean_message(c, a, "nvme: \"Fatal error occurred. DID=0xa808\n. FW Revision=EXA\\n\"@/AppleInternal/IONVMeController.cpp:5320"),
-                        "nvme: Fatal error occurred. DID=0xa808 . FW Revision=EXA");
-    assert_string_equal(clu_clean_message(c, a, "userspace watchdog timeout: no successful checkins from logd\nservice: logd, total 1\nservice: x"),
+    assert_string_equal(
+        clu_clean_message(
+            c, a, "\"Spinlock timed out: lock=0x1\"@/SourceCache/xnu/osfmk/i386/locks_i386.c:365"),
+        "Spinlock timed out: lock=0x1");
+    assert_string_equal(
+        clu_clean_message(c, a,
+                          "nvme: \"Fatal error occurred. DID=0xa808\n. FW "
+                          "Revision=EXA\\n\"@/AppleInternal/IONVMeController.cpp:5320"),
+        "nvme: Fatal error occurred. DID=0xa808 . FW Revision=EXA");
+    assert_string_equal(clu_clean_message(c, a,
+                                          "userspace watchdog timeout: no successful checkins from "
+                                          "logd\nservice: logd, total 1\nservice: x"),
                         "userspace watchdog timeout: no successful checkins from logd");
-    assert_string_equal(clu_clean_message(c, a, "Too many alloc retries: 502, table:0xfffffe1, type:1 @ltable.c:489"),
-                        "Too many alloc retries: 502, table:0xfffffe1, type:1");
+    assert_string_equal(
+        clu_clean_message(c, a,
+                          "Too many alloc retries: 502, table:0xfffffe1, type:1 @ltable.c:489"),
+        "Too many alloc retries: 502, table:0xfffffe1, type:1");
     /* a paste that continues its lines with a trailing backslash */
-    assert_string_equal(clu_clean_message(c, a, "busy timeout[0], (60s): multiple \\\nentries holding the registry busy, \\\n'A' (1,2001) @IOService.cpp:5963"),
-                        "busy timeout[0], (60s): multiple entries holding the registry busy, 'A' (1,2001)");
+    assert_string_equal(
+        clu_clean_message(c, a,
+                          "busy timeout[0], (60s): multiple \\\nentries holding the registry busy, "
+                          "\\\n'A' (1,2001) @IOService.cpp:5963"),
+        "busy timeout[0], (60s): multiple entries holding the registry busy, 'A' (1,2001)");
     assert_string_equal(clu_clean_message(c, a, "a path C:\\\\\nnext"), "a path C:\\\\ next");
-    assert_string_equal(clu_mask(a, "busy timeout[0], (60s): 'IOResources'", 160), "busy timeout[<n>], (<n>s): 'IOResources'");
-    assert_string_equal(clu_mask(a, "zone data.kalloc.1024 OUTBOX3 uuid 7F56F309-28C2-342A-82C0-3908C164EBCC", 160),
-                        "zone data.kalloc.1024 OUTBOX3 uuid <uuid>");
-    assert_string_equal(clu_mask(a, "sks : 0x0006fe97 0x00000000 0x0 [mvupn]", 160), "sks : <list> [mvupn]");
+    assert_string_equal(clu_mask(a, "busy timeout[0], (60s): 'IOResources'", 160),
+                        "busy timeout[<n>], (<n>s): 'IOResources'");
+    assert_string_equal(
+        clu_mask(a, "zone data.kalloc.1024 OUTBOX3 uuid 7F56F309-28C2-342A-82C0-3908C164EBCC", 160),
+        "zone data.kalloc.1024 OUTBOX3 uuid <uuid>");
+    assert_string_equal(clu_mask(a, "sks : 0x0006fe97 0x00000000 0x0 [mvupn]", 160),
+                        "sks : <list> [mvupn]");
     assert_string_equal(clu_mask(a, "3rd try, 10ms later", 160), "3rd try, <n>ms later");
     arena_free(a);
     clu_rules_free(c);
@@ -160,8 +218,10 @@ static void
 test_reduce_names(void **state)
 {
     static const char *const cases[][2] = {
-        { "IONVMeController::RequestAsyncEvents(unsigned int)", "IONVMeController::RequestAsyncEvents" },
-        { "void TrapHook::kernelTrap<x86_saved_state>(x86_saved_state*, unsigned long*)", "TrapHook::kernelTrap<T>" },
+        { "IONVMeController::RequestAsyncEvents(unsigned int)",
+          "IONVMeController::RequestAsyncEvents" },
+        { "void TrapHook::kernelTrap<x86_saved_state>(x86_saved_state*, unsigned long*)",
+          "TrapHook::kernelTrap<T>" },
         { "IONVMeController::FatalHandling() (.cold.1)", "IONVMeController::FatalHandling" },
         { "OSArray::operator<(OSArray const&) const", "OSArray::operator<" },
         { "panic", "panic" },
@@ -200,23 +260,25 @@ sign_text(struct arena *a, const char *text)
     return id;
 }
 
-#define WATCHDOG(svc, healthy, secs)                                                              \
-    "panic(cpu 0 caller 0xfffffe003b8fc3e4): userspace watchdog timeout: no successful checkins " \
-    "from " svc " (2 induced crashes) in " secs " seconds\n"                                     \
-    "service: " healthy ", total successful checkins since load (1210 seconds ago): 122\n"       \
+#define WATCHDOG(svc, healthy, secs)                                                               \
+    "panic(cpu 0 caller 0xfffffe003b8fc3e4): userspace watchdog timeout: no successful checkins "  \
+    "from " svc " (2 induced crashes) in " secs " seconds\n"                                       \
+    "service: " healthy ", total successful checkins since load (1210 seconds ago): 122\n"         \
     "Debugger message: panic\nOS version: 23G93\n"
 
 static void
 test_keys_same_and_differ(void **state)
 {
     struct arena *a = arena_new(65536);
-    char *r1 = tl_intel_report(0x1000000, "19H2", "2.0.1"), *r2 = tl_intel_report(0x2e00000, "19H2", "2.0.2");
+    char *r1 = tl_intel_report(0x1000000, "19H2", "2.0.1"),
+         *r2 = tl_intel_report(0x2e00000, "19H2", "2.0.2");
     char *r3 = tl_intel_report(0, "19H2", "2.0.1");
 
     (void)state;
     /* watchdog: the starved service is the key; healthy services and numbers are not */
     assert_string_equal(sign_text(a, WATCHDOG("WindowServer", "logd", "120")), "6e846b703f4915f4");
-    assert_string_equal(sign_text(a, WATCHDOG("WindowServer", "opendirectoryd", "90")), "6e846b703f4915f4");
+    assert_string_equal(sign_text(a, WATCHDOG("WindowServer", "opendirectoryd", "90")),
+                        "6e846b703f4915f4");
     assert_string_equal(sign_text(a, WATCHDOG("logd", "WindowServer", "120")), "c5ff531405fa386d");
     /* the same bug with another slide, kext version, line number: one key */
     assert_string_equal(sign_text(a, r1), sign_text(a, r2));
@@ -225,8 +287,10 @@ test_keys_same_and_differ(void **state)
     free(r2);
     free(r3);
     /* trap types 13 and 14 at the same frames differ */
-    r1 = xstrdup("panic(cpu 0 caller 0xffffff8000201000): Kernel trap at 0xffffff8000300000, type 13=general protection, registers:\n"
-                 "Backtrace (CPU 0), Frame : Return Address\n0x1 : 0xffffff8000201000 \n0x2 : 0xffffff8000202000 \n"
+    r1 = xstrdup("panic(cpu 0 caller 0xffffff8000201000): Kernel trap at 0xffffff8000300000, type "
+                 "13=general protection, registers:\n"
+                 "Backtrace (CPU 0), Frame : Return Address\n0x1 : 0xffffff8000201000 \n0x2 : "
+                 "0xffffff8000202000 \n"
                  "Kernel slide:     0x0000000000000000\n");
     r2 = xstrdup(r1);
     memcpy(strstr(r2, "13=general protection"), "14=page fault, regi", 19);
@@ -411,7 +475,8 @@ test_fields_merge(void **state)
     kpt_fields_add(kpt_summary_fields, &x, &r);
     r.status = KPT_ST_REJECTED;
     kpt_fields_add(kpt_summary_fields, &y, &r);
-    assert_true(x.files == 1 && x.ok == 1 && x.frames == 2 && x.frames_placed == 2 && x.frames_named == 1);
+    assert_true(x.files == 1 && x.ok == 1 && x.frames == 2 && x.frames_placed == 2 &&
+                x.frames_named == 1);
     assert_int_equal(x.by_format[KPT_FMT_IPS], 1);
     assert_true(y.files == 1 && y.rejected == 1 && y.frames == 0 && y.by_format[KPT_FMT_IPS] == 0);
     x.algo = y.algo = "xnusig/1";
@@ -448,7 +513,9 @@ test_trust(void **state)
         "0xffffff80aaaa00c0 : 0xffffff7f81000100 com.example.Filter : _filter_hook + 0x1215\n"
         "0xffffff80aaaa0100 : 0xffffff8000a40000 mach_kernel : _far_away + 0x12000\n"
         "      Kernel Extensions in backtrace:\n"
-        "         com.example.Filter(1.0)[11111111-2222-3333-4444-555555555555]@0xffffff7f81000000->0xffffff7f81ffffff\n"
+        "         "
+        "com.example.Filter(1.0)[11111111-2222-3333-4444-555555555555]@0xffffff7f81000000->"
+        "0xffffff7f81ffffff\n"
         "\nMac OS version:\n21G83\nKernel slide:     0x0000000000800000\n";
     struct clu_rules *c = clu_rules_new();
     struct sym_ctx *s = sym_ctx_new(NULL, NULL);
@@ -466,15 +533,18 @@ test_trust(void **state)
     print_message("%s", ex.data);
     /* a fully named kernel backtrace is not LOWSYM */
     assert_int_equal(r.quality, KPT_Q_OK);
-    assert_string_equal(r.signature, "generic[pf_test: bad state] | tcp_output | pf_send_tcp | pfioctl");
+    assert_string_equal(r.signature,
+                        "generic[pf_test: bad state] | tcp_output | pf_send_tcp | pfioctl");
     assert_true(r.frames[0].approx && r.frames[1].approx && r.frames[2].approx);
     assert_false(r.frames[3].approx); /* a kext's name past 0x1000: dropped, not approximate */
     assert_false(r.frames[4].approx); /* past 64 KiB */
     assert_non_null(strstr(kpt_frame_display(a, &r.frames[0]), "(approximate)"));
     /* a named frame's offset: hex in the summaries, as unnamed frames show theirs; lldb's
      * decimal in --trace */
-    assert_string_equal(kpt_frame_display(a, &r.frames[0]), "kernel`tcp_output + 0xa858 (approximate)");
-    assert_string_equal(kpt_frame_trace(a, &r.frames[0]), "kernel`tcp_output + 43096 (approximate)");
+    assert_string_equal(kpt_frame_display(a, &r.frames[0]),
+                        "kernel`tcp_output + 0xa858 (approximate)");
+    assert_string_equal(kpt_frame_trace(a, &r.frames[0]),
+                        "kernel`tcp_output + 43096 (approximate)");
     assert_non_null(strstr(ex.data, "kept, approximate"));
     assert_non_null(strstr(ex.data, "dropped: too far past its symbol"));
     buf_release(&ex);
@@ -489,9 +559,13 @@ test_compare(void **state)
 {
     /* A1->B1 (same key), A2->B9 (new key), A3->{B3,B4} split, {A5,A6}->B5 merged,
      * A7->{B7,B8} and A8->B8: A7 splits into a B that also gathers A8 */
-    static const struct { uint64_t a, b; unsigned n; enum kpt_rchange want; } p[] = {
-        { 1, 1, 2, KPT_RC_SAME }, { 2, 9, 1, KPT_RC_RENAMED }, { 3, 3, 1, KPT_RC_SPLIT },
-        { 3, 4, 2, KPT_RC_SPLIT }, { 5, 5, 1, KPT_RC_MERGED }, { 6, 5, 1, KPT_RC_MERGED },
+    static const struct {
+        uint64_t a, b;
+        unsigned n;
+        enum kpt_rchange want;
+    } p[] = {
+        { 1, 1, 2, KPT_RC_SAME },  { 2, 9, 1, KPT_RC_RENAMED },   { 3, 3, 1, KPT_RC_SPLIT },
+        { 3, 4, 2, KPT_RC_SPLIT }, { 5, 5, 1, KPT_RC_MERGED },    { 6, 5, 1, KPT_RC_MERGED },
         { 7, 7, 1, KPT_RC_SPLIT }, { 7, 8, 1, KPT_RC_REGROUPED }, { 8, 8, 1, KPT_RC_MERGED },
     };
     struct clu_compare *c = clu_compare_new();
@@ -518,7 +592,8 @@ test_compare(void **state)
     assert_int_equal(d->clusters_a, 7);
     assert_int_equal(d->clusters_b, 7);
     for (i = 0; i < d->npairs; i++) {
-        uint64_t ka = strtoull(d->pairs[i].a_id, NULL, 16), kb = strtoull(d->pairs[i].b_id, NULL, 16);
+        uint64_t ka = strtoull(d->pairs[i].a_id, NULL, 16),
+                 kb = strtoull(d->pairs[i].b_id, NULL, 16);
 
         for (k = 0; k < sizeof(p) / sizeof(p[0]); k++)
             if (p[k].a == ka && p[k].b == kb) {
@@ -545,16 +620,20 @@ static const struct {
     { "a_legacy_intel/bazad_10.10.5_OSUnserializeBinary_pagefault_keepsyms.panic", "x86_trap" },
     { "a_legacy_intel/hackintosh_11.3_nvme_fatal_symbolicated.txt", "kext_panic" },
     { "a_legacy_intel/hackintosh_monterey_gpf_panicked_task.txt", "x86_trap" },
-    { "a_legacy_intel/joylau_10.15.7_19H15_nvme_fatal_symbolicated_compact_kexts.txt", "kext_panic" },
-    { "a_legacy_intel/juweilin_10.14.2_SCSITaskUserClient_pagefault_symbolicated_truncated.panic", "x86_trap" },
+    { "a_legacy_intel/joylau_10.15.7_19H15_nvme_fatal_symbolicated_compact_kexts.txt",
+      "kext_panic" },
+    { "a_legacy_intel/juweilin_10.14.2_SCSITaskUserClient_pagefault_symbolicated_truncated.panic",
+      "x86_trap" },
     { "a_legacy_intel/openzfs_spl_10.12.1_16B2657_pmap_pv_remove_excerpt.panic", "generic" },
     { "a_legacy_intel/wavtap_10.9.3_13E28_spinlock_timeout_full.panic", "lock_timeout" },
-    { "c_ips_210/T2_bridgeOS_15P6059_iBridge2_1_macOS_watchdog_detected_HEAD_excerpt.ips", "hardware" },
+    { "c_ips_210/T2_bridgeOS_15P6059_iBridge2_1_macOS_watchdog_detected_HEAD_excerpt.ips",
+      "hardware" },
     { "c_ips_210/T2_bridgeOS_macOSPanicString_BAD_MAGIC_TAIL_excerpt.txt", "no_message" },
     { "c_ips_210/bridgeOS_19P744_soc_watchdog_no_backtrace.ips", "hardware" },
     { "d_arm64_text/audiumax_T8101_21D49_data_abort.txt", "arm_abort" },
     { "d_arm64_text/cve-2024-27804_T8103_23C71_AppleAVD_unaligned_abort.txt", "arm_abort" },
-    { "d_arm64_text/multipass_T6000_21G217_busy_timeout_IOUserEthernetController_excerpt.txt", "busy_timeout" },
+    { "d_arm64_text/multipass_T6000_21G217_busy_timeout_IOUserEthernetController_excerpt.txt",
+      "busy_timeout" },
     { "d_arm64_text/openzfs_T6000_21F79_busy_timeout_IOResources_excerpt.txt", "busy_timeout" },
     { "d_arm64_text/rancher_M1_T8101_21A559_too_many_alloc_retries_excerpt.txt", "generic" },
     { "d_arm64_text/sketchybar_T6000_22G91_data_abort.txt", "arm_abort" },
@@ -631,12 +710,13 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pinned_vectors),   cmocka_unit_test(test_canon),
-        cmocka_unit_test(test_classes),          cmocka_unit_test(test_clean_and_mask),
+        cmocka_unit_test(test_pinned_vectors), cmocka_unit_test(test_canon),
+        cmocka_unit_test(test_classes),        cmocka_unit_test(test_clean_and_mask),
 
-        cmocka_unit_test(test_reduce_names),     cmocka_unit_test(test_keys_same_and_differ),
-        cmocka_unit_test(test_table),            cmocka_unit_test(test_table_merge),
-        cmocka_unit_test(test_fields_merge),     cmocka_unit_test(test_trust),          cmocka_unit_test(test_compare),            cmocka_unit_test(test_corpus_classes),
+        cmocka_unit_test(test_reduce_names),   cmocka_unit_test(test_keys_same_and_differ),
+        cmocka_unit_test(test_table),          cmocka_unit_test(test_table_merge),
+        cmocka_unit_test(test_fields_merge),   cmocka_unit_test(test_trust),
+        cmocka_unit_test(test_compare),        cmocka_unit_test(test_corpus_classes),
     };
 
     return cmocka_run_group_tests_name("cluster", tests, NULL, NULL);

@@ -66,7 +66,8 @@ test_corpus(void **state)
         body = body_of(d, n, &bn);
         ss = ing_ss_parse(body, bn, a);
         printf("# %s: %zu processes, %zu threads, %zu images%s%s\n", corpus_ips[i], ss->nprocs,
-               ss->nthreads, ss->nimages, ss->damage ? ", damaged: " : "", ss->damage ? ss->damage : "");
+               ss->nthreads, ss->nimages, ss->damage ? ", damaged: " : "",
+               ss->damage ? ss->damage : "");
         assert_null(ss->damage);
         assert_true(ss->nprocs > 50);
         assert_true(ss->nimages > 10);
@@ -90,7 +91,9 @@ test_corpus(void **state)
         assert_non_null(r.hang);
         assert_non_null(r.hang->why);
         printf("#   SpringBoard: %s%s%s\n", r.hang->process ? "chosen: " : "", r.hang->why,
-               r.hang->process ? arena_printf(a, " (thread %llu, %zu frames)", (unsigned long long)r.hang->thread, r.hang->nframes) : "");
+               r.hang->process ? arena_printf(a, " (thread %llu, %zu frames)",
+                                              (unsigned long long)r.hang->thread, r.hang->nframes)
+                               : "");
         if (r.hang->process)
             assert_true(r.hang->nframes > 0);
         free(d);
@@ -129,7 +132,8 @@ test_corpus_frame_math(void **state)
         if (strcmp(r.kexts[k].id, "com.apple.driver.AppleSEPKeyStore"))
             continue;
         for (i = 0; i < ss->nimages; i++)
-            if (ss->images[i].kind == 'T' && ss->images[i].load == r.kexts[k].start - r.slide[KPT_SL_KC_SLIDE]) {
+            if (ss->images[i].kind == 'T' &&
+                ss->images[i].load == r.kexts[k].start - r.slide[KPT_SL_KC_SLIDE]) {
                 assert_true(ss->images[i].load == 0xfffffff0096a3020ull);
                 found = 1;
             }
@@ -144,8 +148,8 @@ static struct kpt_report *
 hang_from(struct arena *a, const char *svc, const char *procs, const char *images)
 {
     struct kpt_report *r = arena_alloc(a, sizeof(*r));
-    const char *body = arena_printf(a, "{\"panicString\":\"x\",\"processByPid\":{%s},\"binaryImages\":[%s]}",
-                                    procs, images);
+    const char *body = arena_printf(
+        a, "{\"panicString\":\"x\",\"processByPid\":{%s},\"binaryImages\":[%s]}", procs, images);
 
     kpt_report_init(r, a, "t");
     r->ss = ing_ss_parse(body, strlen(body), a);
@@ -165,42 +169,67 @@ test_choice(void **state)
 
     (void)state;
     /* the main thread blocked uninterruptibly wins over a deeper one */
-    r = hang_from(a, "svc", "\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{" TH(9, UNINT, "[0,100],[0,200]") ","
-                  TH(7, UNINT, "[0,10],[0,20]") "}}", IMG);
+    r = hang_from(a, "svc",
+                  "\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{" TH(
+                      9, UNINT, "[0,100],[0,200]") "," TH(7, UNINT, "[0,10],[0,20]") "}}",
+                  IMG);
     assert_string_equal(r->hang->process, "svc");
     assert_int_equal(r->hang->thread, 7);
     assert_int_equal(r->hang->nframes, 2);
     assert_true(r->hang->frames[0].addr == 18446744005165581456ull + 10);
     assert_true(r->hang->frames[0].image->has_uuid);
     /* a path component or a bundle id's last part names the process */
-    r = hang_from(a, "/usr/sbin/svc", "\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{" TH(7, UNINT, "[0,10]") "}}", IMG);
+    r = hang_from(
+        a, "/usr/sbin/svc",
+        "\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{" TH(7, UNINT, "[0,10]") "}}", IMG);
     assert_string_equal(r->hang->process, "svc");
-    r = hang_from(a, "com.apple.svc", "\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{" TH(7, UNINT, "[0,10]") "}}", IMG);
+    r = hang_from(
+        a, "com.apple.svc",
+        "\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{" TH(7, UNINT, "[0,10]") "}}", IMG);
     assert_string_equal(r->hang->process, "svc");
     /* only idle or interruptible threads: no thread, and why */
-    r = hang_from(a, "svc", "\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{" TH(7, "\"TH_WAIT\"", "[0,10]")
-                  ",\"8\":{\"id\":8,\"state\":[" UNINT "],\"continuation\":[0,1]}}}", IMG);
+    r = hang_from(a, "svc",
+                  "\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{" TH(
+                      7, "\"TH_WAIT\"", "[0,10]") ",\"8\":{\"id\":8,\"state\":[" UNINT
+                                                  "],\"continuation\":[0,1]}}}",
+                  IMG);
     assert_null(r->hang->process);
     assert_non_null(strstr(r->hang->why, "no thread of svc is blocked uninterruptibly"));
     /* no such process */
-    r = hang_from(a, "other", "\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{" TH(7, UNINT, "[0,10]") "}}", IMG);
+    r = hang_from(
+        a, "other",
+        "\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{" TH(7, UNINT, "[0,10]") "}}", IMG);
     assert_null(r->hang->process);
     assert_non_null(strstr(r->hang->why, "no process named 'other'"));
     /* a turnstile cycle is followed once round, then stopped */
-    r = hang_from(a, "svc", "\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{" TH(7, UNINT, "[0,10]") ","
-                  TH(8, UNINT, "[0,20]") "},\"turnstileInfo\":[\"thread 7: turnstile blocked on thread 8, hops: 1\","
-                  "\"thread 8: turnstile blocked on thread 7, hops: 1\"]}", IMG);
+    r = hang_from(
+        a, "svc",
+        "\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{" TH(7, UNINT, "[0,10]") "," TH(
+            8, UNINT,
+            "[0,20]") "},\"turnstileInfo\":[\"thread 7: turnstile blocked on thread 8, hops: 1\","
+                      "\"thread 8: turnstile blocked on thread 7, hops: 1\"]}",
+        IMG);
     assert_int_equal(r->hang->thread, 8);
     /* an owner outside the stackshot: the waiter's own stack */
-    r = hang_from(a, "svc", "\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{" TH(7, UNINT, "[0,10]")
-                  "},\"turnstileInfo\":[\"thread 7: turnstile blocked on thread 99, hops: 1\"]}", IMG);
+    r = hang_from(a, "svc",
+                  "\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{" TH(
+                      7, UNINT, "[0,10]") "},\"turnstileInfo\":[\"thread 7: turnstile blocked on "
+                                          "thread 99, hops: 1\"]}",
+                  IMG);
     assert_int_equal(r->hang->thread, 7);
     /* blocked on a task: that task's thread by the same rules; a lock owner in waitInfo */
-    r = hang_from(a, "svc", "\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{" TH(7, UNINT, "[0,10]")
-                  "},\"turnstileInfo\":[\"thread 7: turnstile blocked on task pid 6, hops: 2\"]},"
-                  "\"6\":{\"pid\":6,\"procname\":\"d\",\"threadById\":{" TH(3, UNINT, "[0,30]")
-                  "},\"waitInfo\":[\"thread 3: mutex 0x1 owned by thread 4\"]},"
-                  "\"0\":{\"pid\":0,\"procname\":\"kernel_task\",\"threadById\":{" TH(4, UNINT, "[0,40]") "}}", IMG);
+    r = hang_from(
+        a, "svc",
+        "\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{" TH(
+            7, UNINT,
+            "[0,10]") "},\"turnstileInfo\":[\"thread 7: turnstile blocked on task pid 6, hops: "
+                      "2\"]},"
+                      "\"6\":{\"pid\":6,\"procname\":\"d\",\"threadById\":{" TH(
+                          3, UNINT,
+                          "[0,30]") "},\"waitInfo\":[\"thread 3: mutex 0x1 owned by thread 4\"]},"
+                                    "\"0\":{\"pid\":0,\"procname\":\"kernel_task\",\"threadById\":"
+                                    "{" TH(4, UNINT, "[0,40]") "}}",
+        IMG);
     assert_string_equal(r->hang->process, "kernel_task");
     assert_int_equal(r->hang->thread, 4);
     /* a chain longer than the bound stops there */
@@ -209,11 +238,18 @@ test_choice(void **state)
         int i;
 
         for (i = 1; i <= 40; i++) {
-            buf_addf(&p, "%s\"%d\":{\"id\":%d,\"state\":[" UNINT "],\"kernelFrames\":[[0,%d]]}", i > 1 ? "," : "", i, i, i * 8);
-            buf_addf(&t, "%s\"thread %d: turnstile blocked on thread %d, hops: 1\"", i > 1 ? "," : "", i, i + 1);
+            buf_addf(&p, "%s\"%d\":{\"id\":%d,\"state\":[" UNINT "],\"kernelFrames\":[[0,%d]]}",
+                     i > 1 ? "," : "", i, i, i * 8);
+            buf_addf(&t, "%s\"thread %d: turnstile blocked on thread %d, hops: 1\"",
+                     i > 1 ? "," : "", i, i + 1);
         }
-        r = hang_from(a, "svc", arena_printf(a, "\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{%s},\"turnstileInfo\":[%s]}",
-                                             p.data, t.data), IMG);
+        r = hang_from(
+            a, "svc",
+            arena_printf(
+                a,
+                "\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{%s},\"turnstileInfo\":[%s]}",
+                p.data, t.data),
+            IMG);
         assert_int_equal(r->hang->thread, 1 + KPT_MAX_HANG_CHAIN);
         buf_release(&p);
         buf_release(&t);
@@ -232,8 +268,11 @@ test_damage(void **state)
 
     (void)state;
     /* bad index, zero UUID, unknown letter: kept, never a failure */
-    r = hang_from(a, "svc", "\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{" TH(7, UNINT, "[7,10],[1,20],[2,30],[0,40],[\"x\",1]") "}}",
-                  IMG ",[\"00000000-0000-0000-0000-000000000000\",0,\"A\"],[\"22222222-2222-2222-2222-222222222222\",4096,\"Q\"]");
+    r = hang_from(a, "svc",
+                  "\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{" TH(
+                      7, UNINT, "[7,10],[1,20],[2,30],[0,40],[\"x\",1]") "}}",
+                  IMG ",[\"00000000-0000-0000-0000-000000000000\",0,\"A\"],[\"22222222-2222-2222-"
+                      "2222-222222222222\",4096,\"Q\"]");
     ss = r->ss;
     assert_null(ss->damage);
     assert_int_equal(ss->nimages, 3);
@@ -243,15 +282,18 @@ test_damage(void **state)
     assert_int_equal(r->hang->frames[4].image->kind, '?');
     assert_int_equal(r->hang->frames[0].image->kind, '?');
     /* a thread's state flags past the 16 its text keeps: counted as dropped, its bits set */
-    body = "{\"processByPid\":{\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{\"7\":{\"id\":7,"
-           "\"state\":[\"A\",\"B\",\"C\",\"D\",\"E\",\"F\",\"G\",\"H\",\"I\",\"J\",\"K\",\"L\",\"M\",\"N\",\"O\","
-           "\"P\",\"Q\",\"R\",\"TH_UNINT\"],\"kernelFrames\":[[0,16]]}}}}}";
+    body =
+        "{\"processByPid\":{\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{\"7\":{\"id\":7,"
+        "\"state\":[\"A\",\"B\",\"C\",\"D\",\"E\",\"F\",\"G\",\"H\",\"I\",\"J\",\"K\",\"L\",\"M\","
+        "\"N\",\"O\","
+        "\"P\",\"Q\",\"R\",\"TH_UNINT\"],\"kernelFrames\":[[0,16]]}}}}}";
     ss = ing_ss_parse(body, strlen(body), a);
     assert_null(ss->damage);
     assert_int_equal(ss->dropped, 3);
     assert_true(ss->procs[0].threads[0].state & KPT_TH_UNINT);
     /* a body cut inside the stackshot: no thread, and why */
-    body = "{\"processByPid\":{\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{\"7\":{\"id\":7,\"kernelFr";
+    body = "{\"processByPid\":{\"5\":{\"pid\":5,\"procname\":\"svc\",\"threadById\":{\"7\":{\"id\":"
+           "7,\"kernelFr";
     r = arena_alloc(a, sizeof(*r));
     kpt_report_init(r, a, "t");
     r->ss = ing_ss_parse(body, strlen(body), a);
@@ -265,15 +307,18 @@ test_damage(void **state)
     body = arena_printf(a, "{\"processByPid\":{\"1\":{\"x\":%s}}}", deep);
     assert_non_null(strstr(ing_ss_parse(body, strlen(body), a)->damage, "nests too deep"));
     /* integers past 64 bits and negative pids do not parse as numbers */
-    body = "{\"processByPid\":{\"x\":{\"pid\":-4,\"procname\":\"a\"}},\"binaryImages\":[[\"u\",99999999999999999999999,\"T\"]]}";
+    body = "{\"processByPid\":{\"x\":{\"pid\":-4,\"procname\":\"a\"}},\"binaryImages\":[[\"u\","
+           "99999999999999999999999,\"T\"]]}";
     ss = ing_ss_parse(body, strlen(body), a);
     assert_null(ss->damage);
     assert_int_equal(ss->nimages, 1);
     assert_true(ss->images[0].load == 0);
     /* a whole report: a watchdog whose stackshot is cut is still ok, with no site */
     {
-        const char *ips = "{\"bug_type\":\"210\",\"os_version\":\"macOS 14.6 (23G93)\"}\n{\"panicString\":\"panic(cpu 0 caller 0xfffffe0012d44070): "
-                          "userspace watchdog timeout: no successful checkins from WindowServer in 120 seconds\\n\",\"processByPid\":{\"1\":{";
+        const char *ips = "{\"bug_type\":\"210\",\"os_version\":\"macOS 14.6 "
+                          "(23G93)\"}\n{\"panicString\":\"panic(cpu 0 caller 0xfffffe0012d44070): "
+                          "userspace watchdog timeout: no successful checkins from WindowServer in "
+                          "120 seconds\\n\",\"processByPid\":{\"1\":{";
         struct kpt_report rr;
 
         assert_int_equal(parse(ips, strlen(ips), a, &rr), 0);
@@ -291,8 +336,10 @@ test_site(void **state)
 {
     struct arena *a = arena_new(1 << 16);
     struct clu_rules *c = clu_rules_new();
-    static const char *const idle[] = { "thread_block_reason", "ipc_mqueue_receive", "mach_msg_overwrite_trap" };
-    static const char *const busy[] = { "thread_block_reason", "lck_mtx_sleep", "IOLockSleep", "flush_wait", "vfs_sync", "sync_thread" };
+    static const char *const idle[] = { "thread_block_reason", "ipc_mqueue_receive",
+                                        "mach_msg_overwrite_trap" };
+    static const char *const busy[] = { "thread_block_reason", "lck_mtx_sleep", "IOLockSleep",
+                                        "flush_wait",          "vfs_sync",      "sync_thread" };
     const char *id1;
     struct kpt_report r;
     size_t i;
@@ -304,7 +351,8 @@ test_site(void **state)
 
         kpt_report_init(&r, a, "t");
         r.arch = KPT_ARCH_ARM64;
-        r.panic_string = i == 2 ? "userspace watchdog timeout: no successful checkins from logd" : "x";
+        r.panic_string =
+            i == 2 ? "userspace watchdog timeout: no successful checkins from logd" : "x";
         r.hang = arena_alloc(a, sizeof(*r.hang));
         r.hang->service = i == 2 ? "logd" : "WindowServer";
         r.hang->process = "p";
@@ -339,7 +387,8 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_corpus), cmocka_unit_test(test_corpus_frame_math),
-        cmocka_unit_test(test_choice), cmocka_unit_test(test_damage), cmocka_unit_test(test_site),
+        cmocka_unit_test(test_choice), cmocka_unit_test(test_damage),
+        cmocka_unit_test(test_site),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

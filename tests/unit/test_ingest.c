@@ -31,21 +31,36 @@ static const struct oracle {
     size_t frames, kexts_top, kexts_dep;
     const char *process;
 } oracle[] = {
-    { "a_legacy_intel/wavtap_10.9.3_13E28_spinlock_timeout_full.panic", "ok", "13E28", "release", "x86_64", NULL, "BBFADD17-672B-35A2-9B7F-E4B12213E4B8", 0, 13, 1, 2, "kernel_task" },
-    { "a_legacy_intel/bazad_10.10.5_OSUnserializeBinary_pagefault_keepsyms.panic", "ok", "14F27", "release", "x86_64", NULL, "58F06365", 0, 11, 0, 0, "rootsh" },
-    { "a_legacy_intel/openzfs_spl_10.12.1_16B2657_pmap_pv_remove_excerpt.panic", NULL, "16B2657", "release", "x86_64", NULL, "75CA1C4D", 2, 11, 1, 0, "kernel_task" },
-    { "a_legacy_intel/joylau_10.15.7_19H15_nvme_fatal_symbolicated_compact_kexts.txt", "ok", "19H15", "release", "x86_64", NULL, "9B5A7191", 0, 14, 1, 5, "kernel_task" },
-    { "a_legacy_intel/hackintosh_11.3_nvme_fatal_symbolicated.txt", "ok", "20E232", "release", "x86_64", NULL, "BB2FFEBA", 6, 14, 1, 5, "kernel_task" },
-    { "a_legacy_intel/hackintosh_monterey_gpf_panicked_task.txt", "ok", "21G83", "release", "x86_64", NULL, "D0DC2052", 0, 19, 1, 6, "kernel_task" },
-    { "d_arm64_text/sketchybar_T6000_22G91_data_abort.txt", "ok", "22G91", "release", "arm64", "t6000", "E88B0B04", 0, 24, 1, 2, "logd" },
-    { "d_arm64_text/audiumax_T8101_21D49_data_abort.txt", "ok", "21D49", "release", "arm64", "t8101", "F5893147", 1, 24, 2, 3, "kernel_task" },
-    { "d_arm64_text/cve-2024-27804_T8103_23C71_AppleAVD_unaligned_abort.txt", "ok", "23C71", "release", "arm64", "t8103", "E245D804", 4, 24, 1, 4, "vtdecode" },
-    { "g_odd/macos26beta_T8112_btn_rst_null_prefix.txt", "ok", "25A5306g", "release", "arm64", "t8112", "89D3AA38", 0, 13, 1, 2, "kernel_task" },
-    { "f_ios/iphone12_5_iOS26.1_iokit_zone_uaf.ips", "ok", "23B85", "release", "arm64", "t8030", "7C461EDE", 4, 21, 1, 7, "Test" },
-    { "f_ios/iphone18_2_iOS26.3_mte_tag_check_fault_pac_lr.ips", "ok", "23D127", "release", "arm64", "t8150", "13C7C41B", 5, 28, 2, 9, "TestPOC" },
-    { "g_odd/ios14.6_panic-full_truncated_after_processByPid_with_shell_prompt.txt", "ok", "18F72", "release", "arm64", "t8015", "64DBB08A", 1, 26, 0, 0, "appleclcd_exploi" },
-    { "g_odd/hackintosh_macOS13b4_double_fault_garbage_prefix_excerpt.txt", NULL, NULL, NULL, "x86_64", NULL, NULL, 6, 9, 0, 0, "WindowServer" },
-    { "c_ips_210/bridgeOS_19P744_soc_watchdog_no_backtrace.ips", "partial", "19P744", "release", "arm64", "t8010", NULL, -1, 0, 0, 0, NULL },
+    { "a_legacy_intel/wavtap_10.9.3_13E28_spinlock_timeout_full.panic", "ok", "13E28", "release",
+      "x86_64", NULL, "BBFADD17-672B-35A2-9B7F-E4B12213E4B8", 0, 13, 1, 2, "kernel_task" },
+    { "a_legacy_intel/bazad_10.10.5_OSUnserializeBinary_pagefault_keepsyms.panic", "ok", "14F27",
+      "release", "x86_64", NULL, "58F06365", 0, 11, 0, 0, "rootsh" },
+    { "a_legacy_intel/openzfs_spl_10.12.1_16B2657_pmap_pv_remove_excerpt.panic", NULL, "16B2657",
+      "release", "x86_64", NULL, "75CA1C4D", 2, 11, 1, 0, "kernel_task" },
+    { "a_legacy_intel/joylau_10.15.7_19H15_nvme_fatal_symbolicated_compact_kexts.txt", "ok",
+      "19H15", "release", "x86_64", NULL, "9B5A7191", 0, 14, 1, 5, "kernel_task" },
+    { "a_legacy_intel/hackintosh_11.3_nvme_fatal_symbolicated.txt", "ok", "20E232", "release",
+      "x86_64", NULL, "BB2FFEBA", 6, 14, 1, 5, "kernel_task" },
+    { "a_legacy_intel/hackintosh_monterey_gpf_panicked_task.txt", "ok", "21G83", "release",
+      "x86_64", NULL, "D0DC2052", 0, 19, 1, 6, "kernel_task" },
+    { "d_arm64_text/sketchybar_T6000_22G91_data_abort.txt", "ok", "22G91", "release", "arm64",
+      "t6000", "E88B0B04", 0, 24, 1, 2, "logd" },
+    { "d_arm64_text/audiumax_T8101_21D49_data_abort.txt", "ok", "21D49", "release", "arm64",
+      "t8101", "F5893147", 1, 24, 2, 3, "kernel_task" },
+    { "d_arm64_text/cve-2024-27804_T8103_23C71_AppleAVD_unaligned_abort.txt", "ok", "23C71",
+      "release", "arm64", "t8103", "E245D804", 4, 24, 1, 4, "vtdecode" },
+    { "g_odd/macos26beta_T8112_btn_rst_null_prefix.txt", "ok", "25A5306g", "release", "arm64",
+      "t8112", "89D3AA38", 0, 13, 1, 2, "kernel_task" },
+    { "f_ios/iphone12_5_iOS26.1_iokit_zone_uaf.ips", "ok", "23B85", "release", "arm64", "t8030",
+      "7C461EDE", 4, 21, 1, 7, "Test" },
+    { "f_ios/iphone18_2_iOS26.3_mte_tag_check_fault_pac_lr.ips", "ok", "23D127", "release", "arm64",
+      "t8150", "13C7C41B", 5, 28, 2, 9, "TestPOC" },
+    { "g_odd/ios14.6_panic-full_truncated_after_processByPid_with_shell_prompt.txt", "ok", "18F72",
+      "release", "arm64", "t8015", "64DBB08A", 1, 26, 0, 0, "appleclcd_exploi" },
+    { "g_odd/hackintosh_macOS13b4_double_fault_garbage_prefix_excerpt.txt", NULL, NULL, NULL,
+      "x86_64", NULL, NULL, 6, 9, 0, 0, "WindowServer" },
+    { "c_ips_210/bridgeOS_19P744_soc_watchdog_no_backtrace.ips", "partial", "19P744", "release",
+      "arm64", "t8010", NULL, -1, 0, 0, 0, NULL },
 };
 
 static void
@@ -117,7 +132,8 @@ test_corpus_fields(void **state)
         arena_free(a);
         skip();
     }
-    d = tl_read(tl_path(corpus, "a_legacy_intel/wavtap_10.9.3_13E28_spinlock_timeout_full.panic"), &n);
+    d = tl_read(tl_path(corpus, "a_legacy_intel/wavtap_10.9.3_13E28_spinlock_timeout_full.panic"),
+                &n);
     assert_int_equal(parse(d, n, a, &r), 0);
     assert_int_equal(r.format, KPT_FMT_INTEL_TEXT);
     assert_true(r.has_caller);
@@ -127,7 +143,8 @@ test_corpus_fields(void **state)
     assert_true(r.frames[0].addr == 0xffffff8001e22f79ull);
     assert_string_equal(r.kexts[0].id, "com.apple.driver.AppleAHCIPort");
     assert_string_equal(r.kexts[0].version, "3.0.5");
-    assert_true(r.kexts[0].start == 0xffffff7f83bfc000ull && r.kexts[0].end == 0xffffff7f83c15fffull);
+    assert_true(r.kexts[0].start == 0xffffff7f83bfc000ull &&
+                r.kexts[0].end == 0xffffff7f83c15fffull);
     assert_false(r.kexts[1].has_end);
     assert_string_equal(r.model, "MacBookPro8,2");
     assert_string_equal(r.src_file, "/SourceCache/xnu/xnu-2422.110.17/osfmk/i386/locks_i386.c");
@@ -141,7 +158,10 @@ test_corpus_fields(void **state)
 
     /* compressed kext ids (§6.9) */
     arena_clear(a);
-    d = tl_read(tl_path(corpus, "a_legacy_intel/joylau_10.15.7_19H15_nvme_fatal_symbolicated_compact_kexts.txt"), &n);
+    d = tl_read(
+        tl_path(corpus,
+                "a_legacy_intel/joylau_10.15.7_19H15_nvme_fatal_symbolicated_compact_kexts.txt"),
+        &n);
     assert_int_equal(parse(d, n, a, &r), 0);
     {
         size_t i;
@@ -168,7 +188,10 @@ test_corpus_fields(void **state)
 
     /* Markdown-quoted T2 text: the '> ' prefix is stripped, the host build kept apart */
     arena_clear(a);
-    d = tl_read(tl_path(corpus, "g_odd/T2_bridgeOS_22P4248_text_quoted_gt_prefix_macOS_kernel_slide_excerpt.txt"), &n);
+    d = tl_read(
+        tl_path(corpus,
+                "g_odd/T2_bridgeOS_22P4248_text_quoted_gt_prefix_macOS_kernel_slide_excerpt.txt"),
+        &n);
     assert_int_equal(parse(d, n, a, &r), 0);
     assert_string_equal(r.os_build, "22P4248");
     assert_string_equal(r.host_build, "24E263");
@@ -180,7 +203,9 @@ test_corpus_fields(void **state)
     arena_clear(a);
     d = tl_read(tl_path(corpus, "c_ips_210/bridgeOS_19P744_soc_watchdog_no_backtrace.ips"), &n);
     assert_int_equal(parse(d, n, a, &r), 0);
-    assert_string_equal(r.panic_string, "Unexpected SoC (system) watchdog reset occurred during sleep/wake transition");
+    assert_string_equal(
+        r.panic_string,
+        "Unexpected SoC (system) watchdog reset occurred during sleep/wake transition");
     assert_string_equal(r.error, "no backtrace");
     free(d);
     arena_free(a);
@@ -316,9 +341,9 @@ test_corpus_copies(void **state)
         want = fingerprint(a, &r);
         for (k = 0; k < 3; k++) {
             print_message("# %s copy %zu\n", line, k);
-            v = k == 0 ? gzip_bytes(d, dn, &vn)
-              : k == 1 ? rewrite_lines(d, dn, "\r", "", &vn)
-                       : rewrite_lines(d, dn, "", " \t ", &vn);
+            v = k == 0   ? gzip_bytes(d, dn, &vn)
+                : k == 1 ? rewrite_lines(d, dn, "\r", "", &vn)
+                         : rewrite_lines(d, dn, "", " \t ", &vn);
             arena_clear(a);
             parse(v, vn, a, &r);
             got = fingerprint(a, &r);
@@ -338,9 +363,10 @@ test_corpus_copies(void **state)
 static void
 test_identity(void **state)
 {
-    static const char text[] = "panic(cpu 0 caller 0xffffff8000201000): \"queue stalled\"@/x/s.c:1\n"
-                               "Backtrace (CPU 0), Frame : Return Address\n"
-                               "0xffffff8000201000 : 0xffffff8001e22f79 \n";
+    static const char text[] =
+        "panic(cpu 0 caller 0xffffff8000201000): \"queue stalled\"@/x/s.c:1\n"
+        "Backtrace (CPU 0), Frame : Return Address\n"
+        "0xffffff8000201000 : 0xffffff8001e22f79 \n";
     struct arena *a = arena_new(65536);
     struct kpt_report r;
     char *id, *v;
@@ -372,8 +398,9 @@ test_identity(void **state)
         buf_release(&b);
     }
     {
-        static const char ips[] = "{\"bug_type\":\"210\",\"incident_id\":\"0b7e2f11-3c4d-4e5f-8a9b-0c1d2e3f4a5b\"}\n"
-                                  "{\"panicString\":\"panic(cpu 0 caller 0xfffffe0012d44070): x\"}\n";
+        static const char ips[] =
+            "{\"bug_type\":\"210\",\"incident_id\":\"0b7e2f11-3c4d-4e5f-8a9b-0c1d2e3f4a5b\"}\n"
+            "{\"panicString\":\"panic(cpu 0 caller 0xfffffe0012d44070): x\"}\n";
 
         arena_clear(a);
         parse(ips, sizeof(ips) - 1, a, &r);
@@ -419,7 +446,9 @@ static const struct own {
 static void
 test_t2_two_panics(void **state)
 {
-    static const struct { const char *file, *source, *signed_has, *other_has; } cases[] = {
+    static const struct {
+        const char *file, *source, *signed_has, *other_has;
+    } cases[] = {
         { "t2-both.ips", "host", "thread_invoke", "macOS watchdog detected" },
         { "t2-host-nobt.ips", "bridgeos", "macOS watchdog detected", "thread_invoke" },
     };
@@ -482,20 +511,20 @@ test_panic_forms(void **state)
 {
     static const char mca[] =
         "*** MCA Error Report ***\n"
-        "CPU Machine Check Architecture Error Dump (CPU: Intel(R) Core(TM) i7-5557U CPU @ 3.10GHz, CPUID: 0x306D4)\n"
+        "CPU Machine Check Architecture Error Dump (CPU: Intel(R) Core(TM) i7-5557U CPU @ 3.10GHz, "
+        "CPUID: 0x306D4)\n"
         "Core: 0 \n  IA32_MC3_STATUS=0xBE00000000800400\n  IA32_MC3_CTL=0x0\n"
         "  IA32_MC5_STATUS=0x6E0000000040110B\n" /* not valid: bit 63 clear */
         "\n*** Panic Report ***\nMachine-check capabilities: 0x0000000001000c07\n";
-    static const char caps[] =
-        "Machine-check capabilities: 0x0000000001000c17\n"
-        " family: 6 model: 62 stepping: 4 microcode: 1070\n"
-        "Processor 0: IA32_MCG_STATUS: 0x0000000000000005\n"
-        " IA32_MC7_STATUS(0x41d): 0xfe0332c000010093\n"
-        " IA32_MC12_STATUS(0x431): 0xc80334c600800093\n";
-    static const char nmi[] =
-        "Panic(CPU 1, time 720049727941): NMIPI for spinlock acquisition timeout, spinlock: 0xffffff86cfc868e0\n"
-        "Backtrace (CPU 1), Frame : Return Address\n"
-        "0xffffffa08906cf80 : 0xffffff8019deee4b \n";
+    static const char caps[] = "Machine-check capabilities: 0x0000000001000c17\n"
+                               " family: 6 model: 62 stepping: 4 microcode: 1070\n"
+                               "Processor 0: IA32_MCG_STATUS: 0x0000000000000005\n"
+                               " IA32_MC7_STATUS(0x41d): 0xfe0332c000010093\n"
+                               " IA32_MC12_STATUS(0x431): 0xc80334c600800093\n";
+    static const char nmi[] = "Panic(CPU 1, time 720049727941): NMIPI for spinlock acquisition "
+                              "timeout, spinlock: 0xffffff86cfc868e0\n"
+                              "Backtrace (CPU 1), Frame : Return Address\n"
+                              "0xffffffa08906cf80 : 0xffffff8019deee4b \n";
     static const char wrapped[] =
         "panic(cpu 2 caller 0xffffff800e24522c): Double fault at 0xffffff7f91dc1dd4, registers:\n"
         "Backtrace (CPU 2), Frame : Return Address\n"
@@ -582,7 +611,8 @@ test_limits(void **state)
     assert_non_null(strstr(r.error, "line limit"));
     /* a million frames: bounded memory, the default frame limit */
     buf_reset(&b);
-    buf_adds(&b, "panic(cpu 0 caller 0xffffff8001e33bd4): \"x\"\nBacktrace (CPU 0), Frame : Return Address\n");
+    buf_adds(&b, "panic(cpu 0 caller 0xffffff8001e33bd4): \"x\"\nBacktrace (CPU 0), Frame : Return "
+                 "Address\n");
     for (i = 0; i < 1000000; i++)
         buf_adds(&b, "0xffffff80e4ac8d00 : 0xffffff8001e22f79 \n");
     kpt_limits_default(&lim);
@@ -646,7 +676,8 @@ test_bug_type_escaped_and_cut(void **state)
     check_stderr_of("bad.ips", r.error);
 
     buf_reset(&b);
-    buf_adds(&b, "<?xml version=\"1.0\"?><plist version=\"1.0\"><dict><key>bug_type</key><string>\xe2\x80\xae");
+    buf_adds(&b, "<?xml version=\"1.0\"?><plist "
+                 "version=\"1.0\"><dict><key>bug_type</key><string>\xe2\x80\xae");
     for (i = 0; i < 300; i++)
         buf_addc(&b, 'A');
     buf_adds(&b, "</string></dict></plist>");
@@ -665,9 +696,12 @@ main(void)
         cmocka_unit_test(test_corpus_fields),
         cmocka_unit_test(test_corpus_every_file),
         cmocka_unit_test(test_panic_forms),
-        cmocka_unit_test(test_corpus_copies), cmocka_unit_test(test_identity),
-        cmocka_unit_test(test_own_inputs), cmocka_unit_test(test_t2_two_panics),
-        cmocka_unit_test(test_limits), cmocka_unit_test(test_bug_type_escaped_and_cut),
+        cmocka_unit_test(test_corpus_copies),
+        cmocka_unit_test(test_identity),
+        cmocka_unit_test(test_own_inputs),
+        cmocka_unit_test(test_t2_two_panics),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_bug_type_escaped_and_cut),
     };
 
     return cmocka_run_group_tests_name("ingest", tests, NULL, NULL);

@@ -56,32 +56,52 @@ test_located_classes(void **state)
     const char *k1, *k2;
 
     (void)state;
-    sign_report(c, a, "panic(cpu 4 caller 0xfffffe0032a550f8): \"completeMemory() prepare count underflow\" @IOGPUMemory.cpp:492\n"
-                   "Debugger message: panic\nOS version: 24G720\n", &r);
+    sign_report(c, a,
+                "panic(cpu 4 caller 0xfffffe0032a550f8): \"completeMemory() prepare count "
+                "underflow\" @IOGPUMemory.cpp:492\n"
+                "Debugger message: panic\nOS version: 24G720\n",
+                &r);
     assert_string_equal(r.panic_class, "gpu");
-    assert_string_equal(r.signature, "gpu[com.apple.iokit.IOGPUFamily; IOGPUMemory.cpp; completeMemory() prepare count underflow]");
+    assert_string_equal(r.signature, "gpu[com.apple.iokit.IOGPUFamily; IOGPUMemory.cpp; "
+                                     "completeMemory() prepare count underflow]");
     assert_string_equal(r.culprit, "com.apple.iokit.IOGPUFamily");
     k1 = r.sig_id;
-    sign_report(c, a, "panic(cpu 1 caller 0xfffffe002a410f78): \"completeMemory() prepare count underflow\" @/AppleInternal/Library/IOGPUFamily/IOGPUMemory.cpp:550\n"
-                   "Debugger message: panic\nOS version: 25F71\n", &r);
+    sign_report(c, a,
+                "panic(cpu 1 caller 0xfffffe002a410f78): \"completeMemory() prepare count "
+                "underflow\" @/AppleInternal/Library/IOGPUFamily/IOGPUMemory.cpp:550\n"
+                "Debugger message: panic\nOS version: 25F71\n",
+                &r);
     k2 = r.sig_id;
     assert_string_equal(k1, k2);
-    sign_report(c, a, "panic(cpu 4 caller 0xfffffe0032a550f8): \"completeMemory() prepare count underflow\"\n"
-                   "Debugger message: panic\nOS version: 24G720\n", &r);
+    sign_report(
+        c, a,
+        "panic(cpu 4 caller 0xfffffe0032a550f8): \"completeMemory() prepare count underflow\"\n"
+        "Debugger message: panic\nOS version: 24G720\n",
+        &r);
     assert_string_equal(r.panic_class, "generic");
-    sign_report(c, a, "panic(cpu 4 caller 0xfffffe0032a550f8): \"completeMemory() prepare count underflow\" @IONVMeController.cpp:492\n"
-                   "Debugger message: panic\nOS version: 24G720\n", &r);
+    sign_report(c, a,
+                "panic(cpu 4 caller 0xfffffe0032a550f8): \"completeMemory() prepare count "
+                "underflow\" @IONVMeController.cpp:492\n"
+                "Debugger message: panic\nOS version: 24G720\n",
+                &r);
     assert_string_not_equal(r.panic_class, "gpu");
     /* a busy timeout pasted with backslash continuations keys as the unbroken one */
-    sign_report(c, a, "panic(cpu 1 caller 0xfffffe0037230464): busy timeout[0], (60s): multiple \\\n"
-                   "entries holding the registry busy, IOKit termination queue depth 5249: \\\n"
-                   "'RootDomainUserClient' (1,2001), 'RootDomainUserClient' (1,2001) @IOService.cpp:5963\n"
-                   "Debugger message: panic\nOS version: 25D2128\n", &r);
+    sign_report(
+        c, a,
+        "panic(cpu 1 caller 0xfffffe0037230464): busy timeout[0], (60s): multiple \\\n"
+        "entries holding the registry busy, IOKit termination queue depth 5249: \\\n"
+        "'RootDomainUserClient' (1,2001), 'RootDomainUserClient' (1,2001) @IOService.cpp:5963\n"
+        "Debugger message: panic\nOS version: 25D2128\n",
+        &r);
     k1 = r.sig_id;
     assert_string_equal(r.signature, "busy_timeout[RootDomainUserClient; multiple]");
-    sign_report(c, a, "panic(cpu 2 caller 0xfffffff054e8afdc): busy timeout[0], (60s): multiple entries holding the registry busy, "
-                   "IOKit termination queue depth 212: 'RootDomainUserClient' (1,2001), 'ApplePPMUserClient' (1,2001) @IOService.cpp:5802\n"
-                   "Debugger message: panic\nOS version: 24A348\n", &r);
+    sign_report(c, a,
+                "panic(cpu 2 caller 0xfffffff054e8afdc): busy timeout[0], (60s): multiple entries "
+                "holding the registry busy, "
+                "IOKit termination queue depth 212: 'RootDomainUserClient' (1,2001), "
+                "'ApplePPMUserClient' (1,2001) @IOService.cpp:5802\n"
+                "Debugger message: panic\nOS version: 24A348\n",
+                &r);
     assert_string_equal(r.sig_id, k1);
     arena_free(a);
     clu_rules_free(c);
@@ -163,13 +183,16 @@ test_join_cut_kext_list(void **state)
     (void)state;
     while ((p = strstr(other, "org.example.fs.zeta")))
         memcpy(p, "org.example.fs.beta", 19); /* another kext, the same frames */
-    form = clu_join_form(a, "generic[lock held: <hex>] | ~lowsym | kernel | unknown-kext", &unnamed);
+    form =
+        clu_join_form(a, "generic[lock held: <hex>] | ~lowsym | kernel | unknown-kext", &unnamed);
     assert_string_equal(form, "generic[lock held: <hex>] | ~lowsym | kernel | *");
     assert_int_equal(unnamed, 1);
-    form = clu_join_form(a, "generic[lock held: <hex>] | ~lowsym | kernel | org.example.fs.zeta", &unnamed);
+    form = clu_join_form(a, "generic[lock held: <hex>] | ~lowsym | kernel | org.example.fs.zeta",
+                         &unnamed);
     assert_string_equal(form, "generic[lock held: <hex>] | ~lowsym | kernel | *");
     assert_int_equal(unnamed, 0);
-    assert_null(clu_join_form(a, "x86_trap[13=general protection] | lck_mtx_lock | IOLog", &unnamed));
+    assert_null(
+        clu_join_form(a, "x86_trap[13=general protection] | lck_mtx_lock | IOLog", &unnamed));
     /* the cut copy alone in its cluster without the join; with its twin, one cluster of 2 */
     assert_string_not_equal(sign_text(a, cut), sign_text(a, named));
     texts[0] = cut, texts[1] = named;
@@ -197,16 +220,25 @@ kext_trap(int named, const char *kext)
     struct buf b = BUF_INIT;
     uint64_t kb = 0xffffff8000200000ull + 0x1000000, ks = 0xffffff7f81000000ull;
 
-    buf_addf(&b, "panic(cpu 0 caller 0x%016" PRIx64 "): Kernel trap at 0x%016" PRIx64 ", type 13=general protection, registers:\n"
-                 "Backtrace (CPU 0), Frame : Return Address\n", kb + 0x21f084, ks + 0x1210);
-    buf_addf(&b, "0xffffff83b1b3ba00 : 0x%016" PRIx64 "%s\n", kb + 0x21f084, named ? " mach_kernel : _panic + 0x84" : " ");
-    buf_addf(&b, "0xffffff83b1b3bb00 : 0x%016" PRIx64 "%s%s%s\n", ks + 0x1210, named ? " " : " ", named ? kext : "",
-             named ? " : __ZN4Zeta5flushEv + 0x210" : "");
-    buf_addf(&b, "0xffffff83b1b3bb50 : 0x%016" PRIx64 "%s%s%s\n", ks + 0x1450, named ? " " : " ", named ? kext : "",
-             named ? " : __ZN4Zeta4syncEv + 0x50" : "");
-    buf_addf(&b, "      Kernel Extensions in backtrace:\n         %s(2.0.1)[0D1C2B3A-4F5E-3D6C-8B7A-9F0E1D2C3B4A]@0x%016" PRIx64
-                 "->0x%016" PRIx64 "\n", kext, ks, ks + 0x3ffff);
-    buf_addf(&b, "\nMac OS version:\n19H2\nKernel slide:     0x0000000001000000\nKernel text base: 0x%016" PRIx64 "\n", kb);
+    buf_addf(&b,
+             "panic(cpu 0 caller 0x%016" PRIx64 "): Kernel trap at 0x%016" PRIx64
+             ", type 13=general protection, registers:\n"
+             "Backtrace (CPU 0), Frame : Return Address\n",
+             kb + 0x21f084, ks + 0x1210);
+    buf_addf(&b, "0xffffff83b1b3ba00 : 0x%016" PRIx64 "%s\n", kb + 0x21f084,
+             named ? " mach_kernel : _panic + 0x84" : " ");
+    buf_addf(&b, "0xffffff83b1b3bb00 : 0x%016" PRIx64 "%s%s%s\n", ks + 0x1210, named ? " " : " ",
+             named ? kext : "", named ? " : __ZN4Zeta5flushEv + 0x210" : "");
+    buf_addf(&b, "0xffffff83b1b3bb50 : 0x%016" PRIx64 "%s%s%s\n", ks + 0x1450, named ? " " : " ",
+             named ? kext : "", named ? " : __ZN4Zeta4syncEv + 0x50" : "");
+    buf_addf(&b,
+             "      Kernel Extensions in backtrace:\n         "
+             "%s(2.0.1)[0D1C2B3A-4F5E-3D6C-8B7A-9F0E1D2C3B4A]@0x%016" PRIx64 "->0x%016" PRIx64 "\n",
+             kext, ks, ks + 0x3ffff);
+    buf_addf(&b,
+             "\nMac OS version:\n19H2\nKernel slide:     0x0000000001000000\nKernel text base: "
+             "0x%016" PRIx64 "\n",
+             kb);
     return buf_detach(&b, NULL);
 }
 
@@ -235,7 +267,6 @@ test_join_unnamed_trap(void **state)
     free(bare);
     free(other);
 }
-
 
 int
 main(void)

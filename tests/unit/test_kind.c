@@ -26,7 +26,8 @@ test_anchors(void **state)
     assert_true(anchor("Backtrace (CPU 0), Frame : Return Address\n"));
     assert_true(anchor("Panicked task 0xffffffe: 228 threads: pid 0: kernel_task\n"));
     assert_true(anchor("*** MCA Error Report ***\n"));
-    assert_true(anchor("Kernel version:\nDarwin Kernel Version 21.6.0: x\nKernel UUID: 33C3\nKernel slide: 0x0\n"));
+    assert_true(anchor("Kernel version:\nDarwin Kernel Version 21.6.0: x\nKernel UUID: "
+                       "33C3\nKernel slide: 0x0\n"));
     /* look-alikes: one field name is no report */
     assert_false(anchor("Our build farm\nKernel version: Darwin 23.1.0\nUptime: 3 days\n"));
     assert_false(anchor("{\n  \"build\" : \"1.4.2\",\n  \"product\" : \"kptrace\"\n}\n"));
@@ -149,7 +150,8 @@ test_archive_names_and_limits(void **state)
     /* not an archive: no call, and the plain reader's */
     memset(&st, 0, sizeof(st));
     memset(&g, 0, sizeof(g));
-    assert_int_equal(ing_archive_read_mem("panic(cpu 0", 11, "p", &lim, collect, &g, &st), KPT_E_FORMAT);
+    assert_int_equal(ing_archive_read_mem("panic(cpu 0", 11, "p", &lim, collect, &g, &st),
+                     KPT_E_FORMAT);
     assert_int_equal(g.n, 0);
 }
 

@@ -28,7 +28,9 @@ test_parse_output(void **state)
         "(lldb) settings show target.arg0\n"
         "      Summary: kernel`not_for_anyone + 1\n"
         "target.arg0 (string) = \"kptsent3\"\n";
-    const uint64_t addr[] = { 0x100000354, 0x1000003a8, 0x5, 0x100000355, 0x1000013a0, 0x1000013b0 };
+    const uint64_t addr[] = {
+        0x100000354, 0x1000003a8, 0x5, 0x100000355, 0x1000013a0, 0x1000013b0
+    };
     struct lldb_res r[6];
     size_t i;
 
@@ -117,7 +119,8 @@ test_macho_fixture(void **state)
     int n;
 
     (void)state;
-    n = macho_read_file(KPT_SOURCE_DIR "/build/fixtures/kexts/FooNIC.kext/Contents/MacOS/FooNIC", im, 8);
+    n = macho_read_file(KPT_SOURCE_DIR "/build/fixtures/kexts/FooNIC.kext/Contents/MacOS/FooNIC",
+                        im, 8);
     if (n < 0) {
         printf("# SKIP Mach-O fixture: run 'make fixtures' first\n");
         skip();
@@ -128,7 +131,9 @@ test_macho_fixture(void **state)
     assert_true(im[0].has_uuid && im[1].has_uuid && memcmp(im[0].uuid, im[1].uuid, 16));
     assert_non_null(macho_seg_find(&im[1], "__TEXT_EXEC"));
     assert_true(macho_seg_find(&im[1], "__TEXT_EXEC")->vmaddr != 0);
-    n = macho_read_file(KPT_SOURCE_DIR "/build/fixtures/kdks/KDK_13.5_22G74.kdk/System/Library/Kernels/kernel", im, 8);
+    n = macho_read_file(KPT_SOURCE_DIR
+                        "/build/fixtures/kdks/KDK_13.5_22G74.kdk/System/Library/Kernels/kernel",
+                        im, 8);
     assert_int_equal(n, 1);
     assert_true(macho_seg_find(&im[0], "__TEXT")->vmaddr == 0xffffff8000200000ull);
 }
@@ -137,7 +142,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_output), cmocka_unit_test(test_parse_huge_names),
+        cmocka_unit_test(test_parse_output),
+        cmocka_unit_test(test_parse_huge_names),
         cmocka_unit_test(test_macho_reject),
         cmocka_unit_test(test_macho_fixture),
     };

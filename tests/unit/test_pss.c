@@ -15,7 +15,9 @@
 #define XUUID "537A3EEB-26E1-38B0-8E76-9CFE68C89771"
 #define NUUID "0821E1B7-9024-3953-97BB-992587177A8C"
 #define KIMG "   *0xffffff8000200000 -                ???  ???   <" KUUID ">\n"
-#define XIMG "   *0xffffff7f843d1000 - 0xffffff7f8457ffff  com.example.GfxDriver (1.0) <" XUUID ">  /S/L/E/Gfx.kext\n"
+#define XIMG                                                                                       \
+    "   *0xffffff7f843d1000 - 0xffffff7f8457ffff  com.example.GfxDriver (1.0) <" XUUID             \
+    ">  /S/L/E/Gfx.kext\n"
 #define NIMG "   *0xffffff7f84376000 -                ???  ???   <" NUUID ">\n"
 #define KF(col, off) col "*1  ??? (<" KUUID "> + " #off ") [0x0] 1\n"
 
@@ -26,11 +28,13 @@ static const char small[] =
     "OS Version:       Mac OS X 10.15.7 (Build 19H2026)\n\n"
     "Process:          svc [50]\n"
     "UUID:             52B75F83-98E6-372B-B5A9-F22781E559CA\n\n"
-    "  Thread 0x2ab    DispatchQueue \"com.apple.main-thread\"(1)    1 sample (1)    priority 31 (base 31)\n"
+    "  Thread 0x2ab    DispatchQueue \"com.apple.main-thread\"(1)    1 sample (1)    priority 31 "
+    "(base 31)\n"
     "  <thread QoS default (requested default), IO tier 0>\n"
     "  1  start + 1 (libdyld.dylib + 109769) [0x7fff6bca3cc9] 1\n"
     "    1  mach_msg_trap + 10 (libsystem_kernel.dylib + 3562) [0x7fff6bde4dea] 1\n"
-    "     *1  ??? (<" KUUID "> + 1036112) [0xffffff80002fcf50] (blocked by turnstile waiting for ws (2) [70] thread 0x13a9 after 2 hops) 1\n\n"
+    "     *1  ??? (<" KUUID "> + 1036112) [0xffffff80002fcf50] "
+    "(blocked by turnstile waiting for ws (2) [70] thread 0x13a9 after 2 hops) 1\n\n"
     "  Thread 0x2b0    Thread name \"worker\"    3 samples (1-3)    priority 31 (base 31)\n"
     "  3  thread_start + 15 (libsystem_pthread.dylib + 7051) [0x7fff6bea3b8b] 1-3\n"
     "    2  __psynch_cvwait + 10 (libsystem_kernel.dylib + 1) [0x7fff6bea3b8c] 1-2\n"
@@ -39,24 +43,27 @@ static const char small[] =
     "     *1  ??? (<" KUUID "> + 100) [0xffffff8000200064] 3\n"
     "       *1  ??? (<" KUUID "> + 200) [0xffffff80002000c8] 3\n\n"
     "  Binary Images:\n"
-    "           0x10436b000 -                ???  ???      <52B75F83-98E6-372B-B5A9-F22781E559CA>\n"
-    KIMG "\n\n"
+    "           0x10436b000 -                ???  ???      "
+    "<52B75F83-98E6-372B-B5A9-F22781E559CA>\n" KIMG "\n\n"
     "Process:          ws (2) [70]\n"
     "UUID:             2C0AFA56-1233-3107-911D-9873BEA0C202\n\n"
     "  Thread 0x13a9    1 sample (1)    priority 81 (base 79)\n"
-    "  1  io_connect_method + 383 (IOKit + 13699) [0x7fff34d99583] 1\n"
-    KF("   ", 795174)
-    "       *1  ??? (<" NUUID "> + 143256) [0xffffff7f84398f98] 1\n"
-    "         *1  IOGfx::submit(int) + 44 (com.example.GfxDriver + 98158) [0xffffff7f843e8f6e] (running) 1\n\n"
-    "  Binary Images:\n" XIMG NIMG KIMG "\n\n"
-    "Process:          kernel_task [0]\n"
-    "UUID:             " KUUID "\n\n"
-    "  Thread 0x65    Thread name \"VM_pageout_scan\"    1 sample (1)    priority 91 (base 91)\n"
-    " *1  ??? (<" KUUID "> + 1932960) [0xffffff80003d7ea0] 1\n\n"
-    "  Thread 0x74    Thread name \"named\"    1 sample (1)    priority 91 (base 91)\n"
-    " *1  call_continuation + 30 (kernel + 3000) [0xffffff8000200bb8] 1\n"
-    "   *1  IOLockSleep + 12 (kernel + 2000) [0xffffff80002007d0] (blocked by mutex owned by ws (2) [70] thread 0x13a9) 1\n\n"
-    "  Binary Images:\n" KIMG;
+    "  1  io_connect_method + 383 (IOKit + 13699) [0x7fff34d99583] 1\n" KF(
+        "   ",
+        795174) "       *1  ??? (<" NUUID "> + 143256) [0xffffff7f84398f98] 1\n"
+                "         *1  IOGfx::submit(int) + 44 (com.example.GfxDriver + 98158) "
+                "[0xffffff7f843e8f6e] (running) 1\n\n"
+                "  Binary Images:\n" XIMG NIMG KIMG "\n\n"
+                "Process:          kernel_task [0]\n"
+                "UUID:             " KUUID "\n\n"
+                "  Thread 0x65    Thread name \"VM_pageout_scan\"    1 sample (1)    priority 91 "
+                "(base 91)\n"
+                " *1  ??? (<" KUUID "> + 1932960) [0xffffff80003d7ea0] 1\n\n"
+                "  Thread 0x74    Thread name \"named\"    1 sample (1)    priority 91 (base 91)\n"
+                " *1  call_continuation + 30 (kernel + 3000) [0xffffff8000200bb8] 1\n"
+                "   *1  IOLockSleep + 12 (kernel + 2000) [0xffffff80002007d0] (blocked by mutex "
+                "owned by ws (2) [70] thread 0x13a9) 1\n\n"
+                "  Binary Images:\n" KIMG;
 
 static const struct kpt_ss_proc *
 proc_of(const struct kpt_stackshot *ss, int64_t pid)
@@ -88,7 +95,8 @@ test_reader(void **state)
     assert_null(ss->damage);
     assert_int_equal(ss->dropped, 0);
     assert_int_equal(ss->nprocs, 3);
-    assert_true(ss->procs[0].pid == 0 && ss->procs[1].pid == 50 && ss->procs[2].pid == 70); /* by pid */
+    assert_true(ss->procs[0].pid == 0 && ss->procs[1].pid == 50 &&
+                ss->procs[2].pid == 70); /* by pid */
     p = proc_of(ss, 70);
     assert_string_equal(p->name, "ws (2)"); /* the last bracketed number is the pid */
     /* svc: the main thread parked on its one kernel frame, waiting on ws's thread */
@@ -178,16 +186,20 @@ test_walk(void **state)
     r = walk(a, small, "kernel_task");
     assert_true(r->hang->thread == 0x13a9);
     /* only parked threads: no thread, and why */
-    text = "Process:   idle [9]\n\n  Thread 0x1    1 sample (1)\n  1  mach_msg_trap + 10 (libsystem_kernel.dylib + 1) [0x1] 1\n"
-           "   *1  ??? (<" KUUID "> + 1) [0x0] 1\n\n  Thread 0x2    1 sample (1)\n   *1  ??? (<" KUUID "> + 2) [0x0] 1\n";
+    text = "Process:   idle [9]\n\n  Thread 0x1    1 sample (1)\n  1  mach_msg_trap + 10 "
+           "(libsystem_kernel.dylib + 1) [0x1] 1\n"
+           "   *1  ??? (<" KUUID
+           "> + 1) [0x0] 1\n\n  Thread 0x2    1 sample (1)\n   *1  ??? (<" KUUID "> + 2) [0x0] 1\n";
     r = walk(a, text, "idle");
     assert_null(r->hang->process);
     assert_non_null(strstr(r->hang->why, "no thread of idle"));
     /* a cycle: a waits on b, b on a; stopped where it comes back */
     text = "Process:   a [1]\n  Thread 0x10    1 sample (1)\n   *1  ??? (<" KUUID "> + 1) [0x0] 1\n"
-           "     *1  ??? (<" KUUID "> + 2) [0x0] (blocked by turnstile waiting for b [2] thread 0x20) 1\n\n"
+           "     *1  ??? (<" KUUID
+           "> + 2) [0x0] (blocked by turnstile waiting for b [2] thread 0x20) 1\n\n"
            "Process:   b [2]\n  Thread 0x20    1 sample (1)\n   *1  ??? (<" KUUID "> + 3) [0x0] 1\n"
-           "     *1  ??? (<" KUUID "> + 4) [0x0] (blocked by turnstile waiting for a [1] thread 0x10) 1\n";
+           "     *1  ??? (<" KUUID
+           "> + 4) [0x0] (blocked by turnstile waiting for a [1] thread 0x10) 1\n";
     r = walk(a, text, "a");
     assert_true(r->hang->thread == 0x20);
     {
@@ -198,10 +210,11 @@ test_walk(void **state)
         assert_true(back);
     }
     /* a task as the target ("waiting for b [2]"): b's own pick; "this thread" is no edge */
-    text = "Process:   a [1]\n  Thread 0x10    1 sample (1)\n   *1  ??? (<" KUUID "> + 1) [0x0] 1\n"
-           "     *1  ??? (<" KUUID "> + 2) [0x0] (blocked by turnstile waiting for b [2]) 1\n\n"
-           "Process:   b [2]\n  Thread 0x20    1 sample (1)\n   *1  ??? (<" KUUID "> + 3) [0x0] 1\n"
-           "     *1  ??? (<" KUUID "> + 4) [0x0] (blocked by turnstile waiting for this thread) 1\n";
+    text =
+        "Process:   a [1]\n  Thread 0x10    1 sample (1)\n   *1  ??? (<" KUUID "> + 1) [0x0] 1\n"
+        "     *1  ??? (<" KUUID "> + 2) [0x0] (blocked by turnstile waiting for b [2]) 1\n\n"
+        "Process:   b [2]\n  Thread 0x20    1 sample (1)\n   *1  ??? (<" KUUID "> + 3) [0x0] 1\n"
+        "     *1  ??? (<" KUUID "> + 4) [0x0] (blocked by turnstile waiting for this thread) 1\n";
     r = walk(a, text, "a");
     assert_true(r->hang->thread == 0x20);
     assert_int_equal(r->ss->procs[1].threads[0].wait_kind, 0);
@@ -210,8 +223,11 @@ test_walk(void **state)
         struct buf b = BUF_INIT;
 
         for (i = 0; i < 20; i++)
-            buf_addf(&b, "Process:   p%zu [%zu]\n  Thread 0x%zx    1 sample (1)\n   *1  ??? (<" KUUID "> + 1) [0x0] 1\n"
-                     "     *1  ??? (<" KUUID "> + 2) [0x0] (blocked by turnstile waiting for p [%zu] thread 0x%zx) 1\n\n",
+            buf_addf(&b,
+                     "Process:   p%zu [%zu]\n  Thread 0x%zx    1 sample (1)\n   *1  ??? (<" KUUID
+                     "> + 1) [0x0] 1\n"
+                     "     *1  ??? (<" KUUID
+                     "> + 2) [0x0] (blocked by turnstile waiting for p [%zu] thread 0x%zx) 1\n\n",
                      i, i + 1, i + 0x100, i + 2, i + 0x101);
         r = walk(a, arena_strndup(a, b.data, b.len), "p0");
         assert_true(r->hang->thread == 0x100 + 16);
@@ -229,7 +245,8 @@ b64(struct arena *a, const char *s, size_t n)
     size_t i;
 
     for (i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)(unsigned char)s[i] << 16 | (i + 1 < n ? (uint32_t)(unsigned char)s[i + 1] << 8 : 0) |
+        uint32_t v = (uint32_t)(unsigned char)s[i] << 16 |
+                     (i + 1 < n ? (uint32_t)(unsigned char)s[i + 1] << 8 : 0) |
                      (i + 2 < n ? (unsigned char)s[i + 2] : 0);
 
         *q++ = d[v >> 18];
@@ -251,9 +268,11 @@ static void
 test_bodies(void **state)
 {
     struct arena *a = arena_new(1 << 16);
-    static const char kc[] = "\x07\x58\xa2\x59\x00\x00\x00\x00\x10\x00\x00\x00\x00\x00\x00\x00\x01\x02";
+    static const char kc[] =
+        "\x07\x58\xa2\x59\x00\x00\x00\x00\x10\x00\x00\x00\x00\x00\x00\x00\x01\x02";
     static const char bin[] = "\x01\x02\x03\x04\x05\x06\x07\x08\x00\x00\x11\x12";
-    const char *good = b64(a, small, sizeof(small) - 1), *ph = "no on disk panic stackshot found in corefile";
+    const char *good = b64(a, small, sizeof(small) - 1),
+               *ph = "no on disk panic stackshot found in corefile";
     struct kpt_stackshot *ss;
     char *esc;
     size_t i, k;
@@ -275,7 +294,8 @@ test_bodies(void **state)
     assert_int_equal(ing_pss_from(esc, k, 0, a)->nprocs, 3);
     assert_null(ing_pss_from(esc, k, 0, a)->damage);
     assert_string_equal(damage_of(a, "", 0), "macOSProcessedStackshotData is empty");
-    assert_non_null(strstr(damage_of(a, b64(a, ph, strlen(ph)), 0), "placeholder: \"no on disk panic stackshot found in corefile\""));
+    assert_non_null(strstr(damage_of(a, b64(a, ph, strlen(ph)), 0),
+                           "placeholder: \"no on disk panic stackshot found in corefile\""));
     assert_non_null(strstr(damage_of(a, b64(a, kc, sizeof(kc) - 1), 0), "binary kcdata"));
     assert_non_null(strstr(damage_of(a, b64(a, bin, sizeof(bin) - 1), 0), "binary: no stackshot"));
     assert_non_null(strstr(damage_of(a, "RGF0ZS9U%%aW1l", 0), "not base64 (byte 8)"));
@@ -283,13 +303,18 @@ test_bodies(void **state)
     ss = ing_pss_from(good, strlen(good) / 2, 1, a);
     assert_non_null(strstr(ss->damage, "cut short"));
     assert_true(ss->nprocs >= 1);
-    assert_non_null(strstr(damage_of(a, arena_strndup(a, good, strlen(good) / 8 * 4 + 1), 0), "cut short"));
+    assert_non_null(
+        strstr(damage_of(a, arena_strndup(a, good, strlen(good) / 8 * 4 + 1), 0), "cut short"));
     /* whole reports: a watchdog with each body is ok or partial, never rejected, with why */
     for (i = 0; i < 3; i++) {
         const char *pss = i == 0 ? good : i == 1 ? b64(a, ph, strlen(ph)) : "AAAA";
-        const char *d = arena_printf(a, "{\"bug_type\":\"210\",\"os_version\":\"Mac OS X 10.15.7 (19H2026)\"}\n"
-                                        "{\"macOSProcessedStackshotData\":\"%s\",\"macOSPanicString\":\"panic(cpu 0 caller 0xffffff801c051957): "
-                                        "userspace watchdog timeout: no successful checkins from svc in 120 seconds\\n\"}\n", pss);
+        const char *d = arena_printf(
+            a,
+            "{\"bug_type\":\"210\",\"os_version\":\"Mac OS X 10.15.7 (19H2026)\"}\n"
+            "{\"macOSProcessedStackshotData\":\"%s\",\"macOSPanicString\":\"panic(cpu 0 caller "
+            "0xffffff801c051957): "
+            "userspace watchdog timeout: no successful checkins from svc in 120 seconds\\n\"}\n",
+            pss);
         struct kpt_limits lim;
         struct kpt_report r;
 
@@ -308,7 +333,8 @@ test_bodies(void **state)
     arena_free(a);
 }
 
-#define CORPUS_INTEL "j_intel_stackshot/zormeister_10.15.7_19H2026_hackintosh_NMIPI_wake_json_wrapped.panic"
+#define CORPUS_INTEL                                                                               \
+    "j_intel_stackshot/zormeister_10.15.7_19H2026_hackintosh_NMIPI_wake_json_wrapped.panic"
 
 /* the real report, read in place: 117 processes; its NMIPI panic names no starved party;
  * as a watchdog naming hidd or WindowServer the walk ends on WindowServer's 0x3c2 */
@@ -337,8 +363,8 @@ test_corpus(void **state)
     for (i = 0; i < 2; i++) {
         struct kpt_stackshot *ss = ing_pss_from(b.pss, b.npss, 0, a);
 
-        printf("# %s: %zu processes, %zu threads, %zu frames, %zu images\n", CORPUS_INTEL, ss->nprocs,
-               ss->nthreads, ss->nframes, ss->nimages);
+        printf("# %s: %zu processes, %zu threads, %zu frames, %zu images\n", CORPUS_INTEL,
+               ss->nprocs, ss->nthreads, ss->nframes, ss->nimages);
         assert_null(ss->damage);
         assert_int_equal(ss->nprocs, 117);
         assert_int_equal(ss->dropped, 0);
@@ -368,7 +394,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_reader), cmocka_unit_test(test_walk), cmocka_unit_test(test_bodies),
+        cmocka_unit_test(test_reader),
+        cmocka_unit_test(test_walk),
+        cmocka_unit_test(test_bodies),
         cmocka_unit_test(test_corpus),
     };
 

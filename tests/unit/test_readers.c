@@ -36,9 +36,7 @@ fill(const struct kpt_scalar *t, void *obj, struct arena *a, int owned, unsigned
         if (!(f->in & in))
             continue;
         switch (f->type) {
-        case KPT_SC_STR:
-            AT(obj, f->off, char *) = owned ? xstrdup(s) : s;
-            break;
+        case KPT_SC_STR: AT(obj, f->off, char *) = owned ? xstrdup(s) : s; break;
         case KPT_SC_KEY:
             s = arena_printf(a, "%016" PRIx64, (uint64_t)0xabc0 + i);
             AT(obj, f->off, char *) = owned ? xstrdup(s) : s;
@@ -46,24 +44,14 @@ fill(const struct kpt_scalar *t, void *obj, struct arena *a, int owned, unsigned
                 AT(obj, f->aux, uint64_t) = 0xabc0 + i;
             break;
         case KPT_SC_COUNT:
-        case KPT_SC_SEQ:
-            AT(obj, f->off, size_t) = 100 + i;
-            break;
+        case KPT_SC_SEQ: AT(obj, f->off, size_t) = 100 + i; break;
         case KPT_SC_TIME:
             AT(obj, f->aux, unsigned char) = AT(obj, f->aux2, unsigned char) = 1;
             /* fall through */
-        case KPT_SC_I64:
-            AT(obj, f->off, int64_t) = 1700000000 + (int64_t)i;
-            break;
-        case KPT_SC_FLAG:
-            AT(obj, f->off, unsigned char) = 1;
-            break;
-        case KPT_SC_INT:
-            AT(obj, f->off, int) = 10 + (int)i;
-            break;
-        case KPT_SC_ENUM:
-            AT(obj, f->off, int) = f->nnames - 1;
-            break;
+        case KPT_SC_I64: AT(obj, f->off, int64_t) = 1700000000 + (int64_t)i; break;
+        case KPT_SC_FLAG: AT(obj, f->off, unsigned char) = 1; break;
+        case KPT_SC_INT: AT(obj, f->off, int) = 10 + (int)i; break;
+        case KPT_SC_ENUM: AT(obj, f->off, int) = f->nnames - 1; break;
         case KPT_SC_UUID:
             for (k = 0; k < 16; k++)
                 ((uint8_t *)obj + f->off)[k] = (uint8_t)(i + k + 1);
@@ -86,8 +74,7 @@ fill(const struct kpt_scalar *t, void *obj, struct arena *a, int owned, unsigned
             AT(obj, f->aux, size_t) = 1;
             AT(obj, f->aux2, size_t) = 2;
             break;
-        case KPT_SC_PART:
-            break;
+        case KPT_SC_PART: break;
         }
     }
 }
@@ -110,20 +97,16 @@ same(const struct kpt_scalar *f, const void *x, const void *y)
         return str_same(AT(x, f->off, char *), AT(y, f->off, char *)) &&
                (!(f->in & KPT_IN_KEYVAL) || AT(x, f->aux, uint64_t) == AT(y, f->aux, uint64_t));
     case KPT_SC_COUNT:
-    case KPT_SC_SEQ:
-        return AT(x, f->off, size_t) == AT(y, f->off, size_t);
+    case KPT_SC_SEQ: return AT(x, f->off, size_t) == AT(y, f->off, size_t);
     case KPT_SC_TIME:
         if (AT(x, f->aux, unsigned char) != AT(y, f->aux, unsigned char) ||
             AT(x, f->aux2, unsigned char) != AT(y, f->aux2, unsigned char))
             return 0;
         /* fall through */
-    case KPT_SC_I64:
-        return AT(x, f->off, int64_t) == AT(y, f->off, int64_t);
-    case KPT_SC_FLAG:
-        return AT(x, f->off, unsigned char) == AT(y, f->off, unsigned char);
+    case KPT_SC_I64: return AT(x, f->off, int64_t) == AT(y, f->off, int64_t);
+    case KPT_SC_FLAG: return AT(x, f->off, unsigned char) == AT(y, f->off, unsigned char);
     case KPT_SC_INT:
-    case KPT_SC_ENUM:
-        return AT(x, f->off, int) == AT(y, f->off, int);
+    case KPT_SC_ENUM: return AT(x, f->off, int) == AT(y, f->off, int);
     case KPT_SC_UUID:
         return AT(x, f->aux, unsigned char) == AT(y, f->aux, unsigned char) &&
                !memcmp((const char *)x + f->off, (const char *)y + f->off, 16);
@@ -148,8 +131,7 @@ same(const struct kpt_scalar *f, const void *x, const void *y)
             if (AT(x, f->off, size_t *)[k] != AT(y, f->off, size_t *)[k])
                 return 0;
         return 1;
-    case KPT_SC_PART:
-        break;
+    case KPT_SC_PART: break;
     }
     return 1;
 }

@@ -14,7 +14,8 @@ test_md_escape(void **state)
         { "`rm -rf /`", "\\`rm -rf /\\`" },
         { "<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;" },
         { "line1\nline2\r\tend", "line1 line2  end" },
-        { "**bold** _em_ [link](x) ~~s~~", "\\*\\*bold\\*\\* \\_em\\_ \\[link\\](x) \\~\\~s\\~\\~" },
+        { "**bold** _em_ [link](x) ~~s~~",
+          "\\*\\*bold\\*\\* \\_em\\_ \\[link\\](x) \\~\\~s\\~\\~" },
         { "a&b", "a&amp;b" },
         { "bad \xff utf8", "bad \xef\xbf\xbd utf8" },
     };
@@ -70,10 +71,13 @@ test_markdown_injection(void **state)
 {
     struct kpt_cluster c;
     struct kpt_summary s;
-    static char rpath[] = "evil|name\n| injected | row |.panic", rwhy[] = "reason with `code` and <b>html</b>";
+    static char rpath[] = "evil|name\n| injected | row |.panic",
+                rwhy[] = "reason with `code` and <b>html</b>";
     static char f0[] = "kernel+0x10", f1[] = "com.evil|kext\n## heading!x";
-    static char id[] = "0123456789abcdef", sig[] = "generic[a|b`c`<img src=x onerror=alert(1)>\n| x | y |]";
-    static char cls[] = "generic", cul[] = "com.evil|kext", msg[] = "msg\n\n# not a heading", pq[] = "p|q";
+    static char id[] = "0123456789abcdef",
+                sig[] = "generic[a|b`c`<img src=x onerror=alert(1)>\n| x | y |]";
+    static char cls[] = "generic", cul[] = "com.evil|kext", msg[] = "msg\n\n# not a heading",
+                pq[] = "p|q";
     struct kpt_rejected rj = { rpath, rwhy };
     char *frames[] = { f0, f1 };
     FILE *f = tmpfile();

@@ -52,7 +52,8 @@ test_corpus_offsets(void **state)
     /* sketchybar: EndpointSecurity @0xfffffe00148b6d60: 0xfffffe00148e2af8 -> +0x2bd98 */
     arena_clear(a);
     r = load(a, tl_path(corpus, "d_arm64_text/sketchybar_T6000_22G91_data_abort.txt"));
-    assert_string_equal(kpt_frame_text(a, &r.frames[11]), "com.apple.iokit.EndpointSecurity+0x2bd98");
+    assert_string_equal(kpt_frame_text(a, &r.frames[11]),
+                        "com.apple.iokit.EndpointSecurity+0x2bd98");
     /* kernel offsets are from the unslid kernel text base */
     assert_string_equal(kpt_frame_text(a, &r.frames[0]), "kernel+0x142e620");
     /* the panic line's PAC-signed lr lands in the kext once stripped */
@@ -75,7 +76,8 @@ test_corpus_offsets(void **state)
     }
     /* an excerpt with no slide lines: kernel frames cannot be unslid and stay raw */
     arena_clear(a);
-    r = load(a, tl_path(corpus, "g_odd/hackintosh_macOS13b4_double_fault_garbage_prefix_excerpt.txt"));
+    r = load(a,
+             tl_path(corpus, "g_odd/hackintosh_macOS13b4_double_fault_garbage_prefix_excerpt.txt"));
     assert_null(r.frames[0].module);
     arena_free(a);
 }
@@ -132,7 +134,7 @@ test_learn(void **state)
     sym_learn_note(l, u, 0x40, "_b", 4); /* _b twice: it wins */
     sym_learn_note(l, u, 0x80, "_z", 1);
     sym_learn_note(l, u, 0x80, "_y", 1); /* a tie: the smaller name */
-    for (i = 0; i < 10; i++) {         /* ten names for one fact: two past the bound */
+    for (i = 0; i < 10; i++) {           /* ten names for one fact: two past the bound */
         snprintf(name, sizeof(name), "_n%zu", i);
         sym_learn_note(l, v, 0x10, name, 0);
     }
@@ -153,13 +155,12 @@ test_learn(void **state)
 static void
 test_symcache_records(void **state)
 {
-    static const char *const recs =
-        "10\t1\t4\t12\t_ok\t\tk.c\n"
-        "20\t1\t4\t4294967296\t_line_too_big\t\tk.c\n"
-        "30x\t1\t4\t1\t_addr_junk\t\tk.c\n"
-        "40\t1\t-4\t1\t_neg_off\t\tk.c\n"
-        "50\t2\t4\t1\t_bad_status\t\tk.c\n"
-        "60\t0\t0\t0\t\t\t\n";
+    static const char *const recs = "10\t1\t4\t12\t_ok\t\tk.c\n"
+                                    "20\t1\t4\t4294967296\t_line_too_big\t\tk.c\n"
+                                    "30x\t1\t4\t1\t_addr_junk\t\tk.c\n"
+                                    "40\t1\t-4\t1\t_neg_off\t\tk.c\n"
+                                    "50\t2\t4\t1\t_bad_status\t\tk.c\n"
+                                    "60\t0\t0\t0\t\t\t\n";
     struct sym_opts o;
     struct sym_ctx *s;
     struct kdk_mod m;
@@ -190,7 +191,9 @@ test_kcache(void **state)
     static const char text[] =
         "kptrace-batch catalogue v1\n"
         "P\t/k/Foo.kext/Contents/Info.plist\t371\t17\t53\tcom.example.Foo\tFoo\n"
-        "M\t/k/Foo\t50080\t17\t54\t1\t16777228\t0\t4c4c44bc55553144a161c5fb0598f1aa\t0\t4000\t4000\t8000\n"
+        "M\t/k/"
+        "Foo\t50080\t17\t54\t1\t16777228\t0\t4c4c44bc55553144a161c5fb0598f1aa\t0\t4000\t4000\t8000"
+        "\n"
         "M\t/k/not-macho\t5\t6\t7\t0\n"
         "M\t/k/bad-count\t5\t6\t7\t3\n"
         "Q\tunknown\n"
@@ -237,12 +240,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_corpus_offsets),
-        cmocka_unit_test(test_pac_and_demangle),
-        cmocka_unit_test(test_own_offsets),
-        cmocka_unit_test(test_kcache),
-        cmocka_unit_test(test_symcache_records),
-        cmocka_unit_test(test_learn),
+        cmocka_unit_test(test_corpus_offsets),   cmocka_unit_test(test_pac_and_demangle),
+        cmocka_unit_test(test_own_offsets),      cmocka_unit_test(test_kcache),
+        cmocka_unit_test(test_symcache_records), cmocka_unit_test(test_learn),
     };
 
     return cmocka_run_group_tests_name("symbolicate", tests, NULL, NULL);

@@ -284,10 +284,13 @@ test_esc_term(void **state)
     expect_term("a\tb\nc\033[31md\x7f", 12, 100, "a\\x09b\\x0ac\\x1b[31md\\x7f");
     expect_term("nul\0x", 5, 100, "nul\\x00x");
     /* C1 controls as UTF-8 (U+0080..U+009F): shown; U+00A0 is not one */
-    expect_term("\xc2\x9b" "2J\xc2\x80\xc2\x9f\xc2\xa0", 10, 100, "\\u009b2J\\u0080\\u009f\xc2\xa0");
+    expect_term("\xc2\x9b"
+                "2J\xc2\x80\xc2\x9f\xc2\xa0",
+                10, 100, "\\u009b2J\\u0080\\u009f\xc2\xa0");
     /* direction controls: LRM, RLM, LRE..RLO, LRI..PDI; other U+20xx stay */
-    expect_term("\xe2\x80\x8e\xe2\x80\x8f\xe2\x80\xaa\xe2\x80\xae\xe2\x81\xa6\xe2\x81\xa9\xe2\x80\x94", 21, 100,
-                "\\u200e\\u200f\\u202a\\u202e\\u2066\\u2069\xe2\x80\x94");
+    expect_term(
+        "\xe2\x80\x8e\xe2\x80\x8f\xe2\x80\xaa\xe2\x80\xae\xe2\x81\xa6\xe2\x81\xa9\xe2\x80\x94", 21,
+        100, "\\u200e\\u200f\\u202a\\u202e\\u2066\\u2069\xe2\x80\x94");
     /* bytes that are no UTF-8: a lone continuation, a cut sequence, an overlong, a
      * surrogate, past U+10FFFF */
     expect_term("\x80", 1, 100, "\\x80");
@@ -356,7 +359,8 @@ capture_stderr(void (*fn)(void))
 static void
 diag_hostile(void)
 {
-    diag_report("evil\033]0;title\007.panic", "bad \xe2\x80\xae" "fdp.exe\xff");
+    diag_report("evil\033]0;title\007.panic", "bad \xe2\x80\xae"
+                                              "fdp.exe\xff");
     diag_printf("%s: %d", "line\nbreak", 3);
     diag_report(NULL, NULL);
 }
@@ -378,9 +382,10 @@ test_diag(void **state)
     size_t n;
 
     (void)state;
-    assert_string_equal(out, "kptrace-batch: evil\\x1b]0;title\\x07.panic: bad \\u202efdp.exe\\xff\n"
-                             "kptrace-batch: line\\x0abreak: 3\n"
-                             "kptrace-batch: : \n");
+    assert_string_equal(out,
+                        "kptrace-batch: evil\\x1b]0;title\\x07.panic: bad \\u202efdp.exe\\xff\n"
+                        "kptrace-batch: line\\x0abreak: 3\n"
+                        "kptrace-batch: : \n");
     free(out);
     /* the subject is cut at DIAG_SUBJECT_MAX bytes */
     out = capture_stderr(diag_long);
@@ -505,7 +510,8 @@ test_hindex(void **state)
     assert_true(h.nslot >= 2 * N); /* at most half full */
     for (i = 0; i < N; i++) {
         ctx[1] = i * 7;
-        assert_int_equal(hindex_find(&h, i % 10 == 9 ? hindex_mix(i - 1) : hindex_mix(i), key_eq, ctx), i);
+        assert_int_equal(
+            hindex_find(&h, i % 10 == 9 ? hindex_mix(i - 1) : hindex_mix(i), key_eq, ctx), i);
     }
     ctx[1] = 3; /* a key with a hash present but no equal entry */
     assert_true(hindex_find(&h, hindex_mix(0), key_eq, ctx) == SIZE_MAX);
@@ -610,21 +616,28 @@ count_entry(void *ctx, int state, const struct outfile_jentry *e)
 static void
 test_journal(void **state)
 {
-    static const char good[] = "kptrace-batch journal 1\nR\n/o/s.md\0/o/s.md.tmp.abc\0/o/s.md.kpt-old.1-0-0\0"
-                               "1:2\0/o/c.csv\0/o/c.csv.tmp.x\0\0" "3:4\0";
-    static const char other[] = "kptrace-batch journal 1\nR\n/o/s.md\0/o/s.md.tmp.abc\0\0" "1:2\0"
-                                "/o/c.csv\0/etc/passwd\0\0" "3:4\0";
-    static const char relative[] = "kptrace-batch journal 1\nF\ns.md\0s.md.tmp.abc\0\0" "1:2\0";
+    static const char good[] =
+        "kptrace-batch journal 1\nR\n/o/s.md\0/o/s.md.tmp.abc\0/o/s.md.kpt-old.1-0-0\0"
+        "1:2\0/o/c.csv\0/o/c.csv.tmp.x\0\0"
+        "3:4\0";
+    static const char other[] = "kptrace-batch journal 1\nR\n/o/s.md\0/o/s.md.tmp.abc\0\0"
+                                "1:2\0"
+                                "/o/c.csv\0/etc/passwd\0\0"
+                                "3:4\0";
+    static const char relative[] = "kptrace-batch journal 1\nF\ns.md\0s.md.tmp.abc\0\0"
+                                   "1:2\0";
     int n = 0;
 
     (void)state;
     assert_int_equal(outfile_journal_parse(good, sizeof(good) - 1, count_entry, &n), 0);
     assert_int_equal(n, 2);
     n = 0;
-    assert_int_equal(outfile_journal_parse(good, sizeof(good) - 3, count_entry, &n), -1); /* cut short */
+    assert_int_equal(outfile_journal_parse(good, sizeof(good) - 3, count_entry, &n),
+                     -1); /* cut short */
     assert_int_equal(outfile_journal_parse(other, sizeof(other) - 1, count_entry, &n), -1);
     assert_int_equal(outfile_journal_parse(relative, sizeof(relative) - 1, count_entry, &n), -1);
-    assert_int_equal(outfile_journal_parse("kptrace-batch journal 1\nX\n", 26, count_entry, &n), -1);
+    assert_int_equal(outfile_journal_parse("kptrace-batch journal 1\nX\n", 26, count_entry, &n),
+                     -1);
     assert_int_equal(n, 0);
 }
 
@@ -632,14 +645,15 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_buf_grows),   cmocka_unit_test(test_buf_cap),
-        cmocka_unit_test(test_buf_oom),     cmocka_unit_test(test_cur_lit),
+        cmocka_unit_test(test_buf_grows),      cmocka_unit_test(test_buf_cap),
+        cmocka_unit_test(test_buf_oom),        cmocka_unit_test(test_cur_lit),
         cmocka_unit_test(test_cur_skip_blank), cmocka_unit_test(test_cur_hex64),
-        cmocka_unit_test(test_cur_dec),     cmocka_unit_test(test_cur_hex),     cmocka_unit_test(test_esc_term),
-        cmocka_unit_test(test_esc_parts),   cmocka_unit_test(test_diag),
-        cmocka_unit_test(test_pathcmp),     cmocka_unit_test(test_civil),
-        cmocka_unit_test(test_hindex),      cmocka_unit_test(test_arena),
-        cmocka_unit_test(test_err),         cmocka_unit_test(test_journal),
+        cmocka_unit_test(test_cur_dec),        cmocka_unit_test(test_cur_hex),
+        cmocka_unit_test(test_esc_term),       cmocka_unit_test(test_esc_parts),
+        cmocka_unit_test(test_diag),           cmocka_unit_test(test_pathcmp),
+        cmocka_unit_test(test_civil),          cmocka_unit_test(test_hindex),
+        cmocka_unit_test(test_arena),          cmocka_unit_test(test_err),
+        cmocka_unit_test(test_journal),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

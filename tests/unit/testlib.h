@@ -72,7 +72,8 @@ tl_intel_report(uint64_t slide, const char *build, const char *kext_ver)
     uint64_t kb = 0xffffff8000200000ull + slide, ks = 0xffffff7f80000000ull + slide * 2;
     struct buf b = BUF_INIT;
 
-    buf_addf(&b, "panic(cpu 1 caller 0x%016" PRIx64 "): \"lock held: 0x%016" PRIx64 "\"@/x/y/z.c:%d\n",
+    buf_addf(&b,
+             "panic(cpu 1 caller 0x%016" PRIx64 "): \"lock held: 0x%016" PRIx64 "\"@/x/y/z.c:%d\n",
              kb + 0x4c2, kb + 0x999, slide ? 77 : 76);
     buf_addf(&b, "Backtrace (CPU 1), Frame : Return Address\n");
     buf_addf(&b, "0xffffff83b1b3bb00 : 0x%016" PRIx64 " \n", kb + 0x65d);
@@ -80,9 +81,13 @@ tl_intel_report(uint64_t slide, const char *build, const char *kext_ver)
     buf_addf(&b, "0xffffff83b1b3bb90 : 0x%016" PRIx64 " \n", ks + 0x121b);
     buf_addf(&b, "0xffffff83b1b3bbd0 : 0x%016" PRIx64 " \n", ks + 0x10f0);
     buf_addf(&b, "      Kernel Extensions in backtrace:\n");
-    buf_addf(&b, "         org.example.fs.zeta(%s)[0D1C2B3A-4F5E-3D6C-8B7A-9F0E1D2C3B4A]@0x%016" PRIx64
-                 "->0x%016" PRIx64 "\n", kext_ver, ks, ks + 0x3ffff);
-    buf_addf(&b, "\nMac OS version:\n%s\nKernel slide:     0x%016" PRIx64 "\nKernel text base: 0x%016" PRIx64 "\n",
+    buf_addf(&b,
+             "         org.example.fs.zeta(%s)[0D1C2B3A-4F5E-3D6C-8B7A-9F0E1D2C3B4A]@0x%016" PRIx64
+             "->0x%016" PRIx64 "\n",
+             kext_ver, ks, ks + 0x3ffff);
+    buf_addf(&b,
+             "\nMac OS version:\n%s\nKernel slide:     0x%016" PRIx64
+             "\nKernel text base: 0x%016" PRIx64 "\n",
              build, slide, kb);
     return buf_detach(&b, NULL);
 }
