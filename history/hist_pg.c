@@ -291,9 +291,13 @@ schema_version(struct hist_db *h, int64_t *ver, struct buf *err)
 {
     int64_t meta, runs, app;
 
+    /* 'runs' asked first: a first run's migration makes both tables in one transaction, so
+     * once 'runs' is seen its kptrace_schema is too (asked the other way round, a migration
+     * committing in between showed 'runs' without kptrace_schema: a history refused) */
+    if (pg_int(h, "SELECT CASE WHEN to_regclass('runs') IS NULL THEN 0 ELSE 1 END", &runs, err) < 0)
+        return KPT_E_IO;
     if (pg_int(h, "SELECT CASE WHEN to_regclass('kptrace_schema') IS NULL THEN 0 ELSE 1 END", &meta,
-               err) < 0 ||
-        pg_int(h, "SELECT CASE WHEN to_regclass('runs') IS NULL THEN 0 ELSE 1 END", &runs, err) < 0)
+               err) < 0)
         return KPT_E_IO;
     *ver = 0;
     if (!meta)
