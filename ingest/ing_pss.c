@@ -17,6 +17,7 @@
 
 #include "ingest/ing_int.h"
 #include "ingest/ing_pss.h"
+#include "util/cursor.h"
 #include "util/xalloc.h"
 
 /* ---- threads ---- */
@@ -121,7 +122,7 @@ proc_line(struct rd *r, const char *s, const char *e)
         const char *d = q + 2;
         uint64_t v;
 
-        if (!pss_number(&d, e, 10, &v) && d < e && *d == ']' && v <= INT64_MAX) {
+        if (!cur_dec(&d, e, &v, UINT64_MAX) && d < e && *d == ']' && v <= INT64_MAX) {
             lb = q;
             pid = v;
         }
@@ -148,7 +149,7 @@ thread_line(struct rd *r, const char *s, const char *e)
     uint64_t id;
 
     thread_end(r);
-    if (!r->p || pss_number(&p, e, 16, &id))
+    if (!r->p || cur_hex(&p, e, &id, UINT64_MAX))
         return;
     memset(&r->t, 0, sizeof(r->t));
     r->t.id = id;
@@ -196,7 +197,7 @@ annotation(struct rd *r, const char *s, const char *e)
     for (p = w; (p = pss_find(p, e, " [")); p += 2) {
         const char *d = p + 2;
 
-        if (!pss_number(&d, e, 10, &pid) && d < e && *d == ']') {
+        if (!cur_dec(&d, e, &pid, UINT64_MAX) && d < e && *d == ']') {
             lb = d + 1;
             has_pid = 1;
             break;
@@ -204,7 +205,7 @@ annotation(struct rd *r, const char *s, const char *e)
     }
     if ((p = pss_find(lb ? lb : w, e, " thread 0x")))
         p += 10;
-    if (p && !pss_number(&p, e, 16, &tid)) {
+    if (p && !cur_hex(&p, e, &tid, UINT64_MAX)) {
         r->t.wait_kind = 1;
         r->t.wait_on = tid;
     } else if (has_pid && pid <= INT64_MAX) {
@@ -233,10 +234,10 @@ frame_place(struct rd *r, const char *s, const char *e, uint32_t *img, uint64_t 
     if (*lp != '(' || !(plus = pss_find(lp, br, " + ")))
         return -1;
     p = plus + 3;
-    if (pss_number(&p, br, 10, off) || p != br)
+    if (cur_dec(&p, br, off, UINT64_MAX) || p != br)
         return -1;
     p = br + 5;
-    if (pss_number(&p, e, 16, &addr) || p >= e || *p != ']')
+    if (cur_hex(&p, e, &addr, UINT64_MAX) || p >= e || *p != ']')
         return -1;
     *grp = lp;
     if (!pss_uuid_in(lp, plus, u)) {
@@ -265,7 +266,7 @@ frame_line(struct rd *r, const char *s, const char *e, long col, int kernel)
         return;
     }
     r->last_col = col;
-    if (pss_number(&p, e, 10, &v))
+    if (cur_dec(&p, e, &v, UINT64_MAX))
         return;
     if (!kernel)
         r->nk = 0; /* the kernel frames are the deep end of the path: none above user code */
@@ -286,14 +287,14 @@ frame_line(struct rd *r, const char *s, const char *e, long col, int kernel)
         return;
     {
         struct kf *k = &r->ring[r->nk % KPT_MAX_SS_FRAMES];
-        const char *sym = pss_skip_blank(p, grp), *plus = pss_find(sym, grp, " + ");
+        const char *sym = cur_past_blank(p, grp), *plus = pss_find(sym, grp, " + ");
         const char *q = plus ? plus + 3 : NULL;
 
         k->img = img;
         k->off = off;
         k->sym = NULL;
         k->symoff = 0;
-        if (plus && !pss_starts(sym, grp, "???") && !pss_number(&q, grp, 10, &v)) {
+        if (plus && !pss_starts(sym, grp, "???") && !cur_dec(&q, grp, &v, UINT64_MAX)) {
             k->sym = pss_name_dup(r->a, sym, plus);
             k->symoff = v;
         }
@@ -305,7 +306,7 @@ frame_line(struct rd *r, const char *s, const char *e, long col, int kernel)
 static void
 line(struct rd *r, const char *s, const char *e, int *images)
 {
-    const char *p = pss_skip_blank(s, e);
+    const char *p = cur_past_blank(s, e);
     long col = (long)(p - s);
 
     if (p == e) {
@@ -345,7 +346,7 @@ kernel_uuid(struct rd *r, const char *s, const char *end)
         if (pss_starts(s, e, "Process:"))
             in_kernel_task = e - s >= 4 && !memcmp(e - 4, " [0]", 4);
         else if (in_kernel_task && pss_starts(s, e, "UUID:")) {
-            const char *u = pss_skip_blank(s + 5, e);
+            const char *u = cur_past_blank(s + 5, e);
 
             r->has_kernel_uuid = !kpt_uuid_parse(u, (size_t)(e - u), r->kernel_uuid);
             return;

@@ -45,9 +45,6 @@ struct rd {
 /* helpers over a line [s, e) (ing_pss_img.c) */
 const char *pss_find(const char *s, const char *e, const char *w);
 int pss_starts(const char *s, const char *e, const char *w);
-const char *pss_skip_blank(const char *s, const char *e);
-/* digits at *pp in base 10 or 16 (at most 19 / 16 of them); 0 or -1 */
-int pss_number(const char **pp, const char *e, int base, uint64_t *v);
 /* a copy of [s, e), blanks trimmed, at most PSS_NAME_MAX bytes, control bytes as '?' */
 const char *pss_name_dup(struct arena *a, const char *s, const char *e);
 

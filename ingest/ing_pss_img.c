@@ -8,59 +8,21 @@
 
 #include "ingest/ing_int.h"
 #include "ingest/ing_pss.h"
+#include "util/cursor.h"
+#include "util/mem.h"
 
 /* ---- small text helpers over a line [s, e) ---- */
 
 const char *
 pss_find(const char *s, const char *e, const char *w)
 {
-    size_t n = strlen(w);
-
-    for (; s + n <= e; s++)
-        if (*s == *w && !memcmp(s, w, n))
-            return s;
-    return NULL;
+    return kpt_memmem(s, (size_t)(e - s), w, strlen(w));
 }
 
 int
 pss_starts(const char *s, const char *e, const char *w)
 {
-    size_t n = strlen(w);
-
-    return (size_t)(e - s) >= n && !memcmp(s, w, n);
-}
-
-const char *
-pss_skip_blank(const char *s, const char *e)
-{
-    while (s < e && (*s == ' ' || *s == '\t'))
-        s++;
-    return s;
-}
-
-/* digits at *pp in base 10 or 16 (at most 19 / 16 of them); 0 or -1 */
-int
-pss_number(const char **pp, const char *e, int base, uint64_t *v)
-{
-    const char *p = *pp;
-    size_t n = 0;
-
-    *v = 0;
-    for (; p < e && n < (base == 16 ? 16u : 19u); p++, n++) {
-        int d = *p >= '0' && *p <= '9'                 ? *p - '0'
-                : base == 16 && *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
-                : base == 16 && *p >= 'A' && *p <= 'F' ? *p - 'A' + 10
-                                                       : -1;
-
-        if (d < 0)
-            break;
-        *v = *v * (uint64_t)base + (uint64_t)d;
-    }
-    if (!n || (p < e && ((*p >= '0' && *p <= '9') ||
-                         (base == 16 && ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')))))
-        return -1;
-    *pp = p;
-    return 0;
+    return !cur_lit(&s, e, w);
 }
 
 /* a copy of [s, e) with blanks trimmed, at most PSS_NAME_MAX bytes, control bytes as '?' */
@@ -70,7 +32,7 @@ pss_name_dup(struct arena *a, const char *s, const char *e)
     char *c;
     size_t i, n;
 
-    s = pss_skip_blank(s, e);
+    s = cur_past_blank(s, e);
     while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
         e--;
     n = (size_t)(e - s) > PSS_NAME_MAX ? PSS_NAME_MAX : (size_t)(e - s);
@@ -174,21 +136,21 @@ pss_image_line(struct rd *r, const char *s, const char *e)
 {
     uint8_t u[16];
     uint64_t start;
-    const char *p = pss_skip_blank(s, e), *lt, *nm;
+    const char *p = cur_past_blank(s, e), *lt, *nm;
     uint32_t i;
     int added;
 
     if (p >= e || *p != '*' || !pss_starts(p + 1, e, "0x"))
         return; /* a user-space image: no kernel frame lies in it */
     p += 3;
-    if (pss_number(&p, e, 16, &start) || pss_uuid_in(p, e, u) || !(lt = pss_find(p, e, "<")))
+    if (cur_hex(&p, e, &start, UINT64_MAX) || pss_uuid_in(p, e, u) || !(lt = pss_find(p, e, "<")))
         return;
     /* the name: the first word after the end address ("???" when unknown) */
     if ((nm = pss_find(p, lt, " - ")))
-        p = pss_skip_blank(nm + 3, lt);
+        p = cur_past_blank(nm + 3, lt);
     while (p < lt && *p != ' ' && *p != '\t')
         p++;
-    p = pss_skip_blank(p, lt);
+    p = cur_past_blank(p, lt);
     for (nm = p; p < lt && *p != ' ' && *p != '\t'; p++)
         ;
     if ((i = pss_image(r, u, NULL, start, &added)) == UINT32_MAX)

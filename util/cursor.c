@@ -19,8 +19,15 @@ cur_lit(const char **p, const char *end, const char *s)
 void
 cur_skip_blank(const char **p, const char *end)
 {
-    while (*p < end && (**p == ' ' || **p == '\t'))
-        (*p)++;
+    *p = cur_past_blank(*p, end);
+}
+
+const char *
+cur_past_blank(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    return p;
 }
 
 /* "0x" then 1..16 hex digits; *ndig gets the digit count. */

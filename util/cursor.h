@@ -11,8 +11,10 @@
 
 /* cur_lit() - the literal s */
 int cur_lit(const char **p, const char *end, const char *s);
-/* cur_skip_blank() - any run of spaces and tabs (never fails) */
+/* cur_skip_blank() - any run of spaces and tabs (never fails); cur_past_blank() - where
+ * that run ends, p itself when none, for a caller that keeps no cursor */
 void cur_skip_blank(const char **p, const char *end);
+const char *cur_past_blank(const char *p, const char *end);
 /* cur_hex64() - "0x" then 1..16 hex digits into *v; *ndig (may be NULL) gets the count */
 int cur_hex64(const char **p, const char *end, uint64_t *v, int *ndig);
 /* cur_dec() - one or more decimal digits whose value is at most max */
