@@ -186,8 +186,8 @@ static int parse_level(const char *d, size_t n, const struct kpt_limits *lim, st
 /* the NUL and control bytes (not blanks, line ends, backspace or ESC) in the first KiB of
  * d[0..n) when they make it no text (one in 64, and at least 4: a report with a few NULs
  * is damaged text), else 0. UTF-16, property lists and compressed data are told before. */
-static size_t
-binary_head(const char *d, size_t n)
+size_t
+ing_binary_head(const char *d, size_t n)
 {
     size_t i, m = n < BINARY_HEAD ? n : BINARY_HEAD, bad = 0;
 
@@ -289,7 +289,7 @@ parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena 
      * in another encoding are the same report */
     if (digest)
         ing_text_digest(d + off, n - off, digest);
-    if ((bin = binary_head(d + off, n - off)) != 0)
+    if ((bin = ing_binary_head(d + off, n - off)) != 0)
         return kpt_fail(err, KPT_E_FORMAT,
                         "not a panic report (binary data: %zu NUL or control bytes in its "
                         "first KiB)",

@@ -85,20 +85,6 @@ is_kcdata(const unsigned char *d, size_t n)
     return 0;
 }
 
-/* 1 when d[0..n) reads as text: no NUL, few other control bytes */
-static int
-is_text(const unsigned char *d, size_t n)
-{
-    size_t i, ctl = 0;
-
-    for (i = 0; i < n; i++) {
-        if (!d[i])
-            return 0;
-        ctl += d[i] < 0x20 && d[i] != '\n' && d[i] != '\r' && d[i] != '\t';
-    }
-    return ctl * 100 <= n;
-}
-
 /* a short sentence quoted for the reason: printable ASCII, blanks folded, cut */
 static const char *
 quote(struct arena *a, const unsigned char *d, size_t n)
@@ -158,7 +144,9 @@ ing_pss_from(const char *raw, size_t n, int cut, struct arena *a)
     else if (is_kcdata(d, b.len))
         ss = damaged(
             a, "macOSProcessedStackshotData is binary kcdata (not read): no stackshot in text");
-    else if (!is_text(d, b.len))
+    /* the OS writes this text: a NUL in it is binary, where a report file's few NULs are
+     * damage; otherwise the reports' rule */
+    else if (memchr(d, 0, b.len) || ing_binary_head((const char *)d, b.len))
         ss = damaged(a, "macOSProcessedStackshotData is binary: no stackshot in text");
     else if (!b.len)
         ss = damaged(a, "macOSProcessedStackshotData decodes to nothing");
