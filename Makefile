@@ -171,8 +171,10 @@ deps demo-deps:
 unit: $(TESTS)  ## run the cmocka unit tests
 	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
 
-CLI_TESTS := cli-run cli-hostile cli-hostile2 cli-inputs cli-jobs cli-history cli-shard cli-cases cli-labels \
-             cli-commit cli-memory cli-hostile3 cli-history_pg
+# longest first (bench/TESTTIME.md): make -j starts them in this order, so that no long
+# script is left alone at the end
+CLI_TESTS := cli-history_pg cli-run cli-jobs cli-shard cli-inputs cli-hostile cli-hostile2 \
+             cli-history cli-cases cli-hostile3 cli-commit cli-memory cli-labels
 .PHONY: $(CLI_TESTS) $(SYM_TESTS)
 cli-test: $(CLI_TESTS)  ## the command-line tests (tests/cli/cases: CASES_UPDATE=1 rewrites them) and the hostile-input suite
 $(CLI_TESTS): cli-%: $(BUILD)/kptrace-batch fixtures $(BUILD)/py/python3
@@ -199,7 +201,7 @@ fuzz:  ## run every fuzz target under libFuzzer (clang) for FUZZ_SECONDS each; c
 	    tests/data samples fuzz/seeds $(wildcard ../shared/corpus/*/) || fail=1; done; \
 	[ $$fail = 0 ] || { echo "fuzz: crashes in build/libfuzzer/*-crash-*"; exit 1; }
 
-test: unit cli-test sym-test golden fuzz-regress check-deps check-cycles check-headers check-man check-format portable-check  ## every test on $(BUILD)
+test: cli-test sym-test unit golden fuzz-regress check-deps check-cycles check-headers check-man check-format portable-check  ## every test on $(BUILD)
 
 portable-check:  ## the sources with POSIX feature macros only, and the scripts free of GNU-only flags
 	@for f in $(LIB_SRCS) driver/main.c; do \
@@ -222,7 +224,7 @@ PAR = $(if $(filter -j% --jobserver%,$(MAKEFLAGS)),,-j$(JOBS)) -Otarget
 
 # the tests that run code: under ASan+UBSan again. The static checks of 'make test'
 # (check-deps, check-cycles, ...) read the same sources and would find the same.
-SAN_TESTS := unit cli-test sym-test golden fuzz-regress
+SAN_TESTS := cli-test sym-test unit golden fuzz-regress
 SANLOGS := $(CURDIR)/build/san/logs
 sanitize:  ## every test again under ASan+UBSan (leaks included); any report fails the run
 	@rm -rf $(SANLOGS) && mkdir -p $(SANLOGS)
