@@ -111,8 +111,13 @@ const struct kpt_cluster *clu_table_result(struct clu_table *t, size_t *n);
 const char *clu_join_form(struct arena *a, const char *signature, int *unnamed);
 /* clu_join_cut() - the clusters of t with each cluster keyed on "unknown-kext" shown under
  * the one named cluster of the same join form (none or several: it stays apart), as a new
- * table; NULL when none joins. *njoined: how many clusters joined (clu_join.c) */
-struct clu_table *clu_join_cut(struct clu_table *t, size_t *njoined);
+ * table; NULL when none joins. *njoined: how many clusters joined (clu_join.c); joins (may
+ * be NULL): each joined cluster's id and the id it is shown under, *njoined of them
+ * (malloc'd; the ids are t's, valid while t is unchanged) */
+struct clu_joined {
+    const char *from, *to; /* 16 hex digits each */
+};
+struct clu_table *clu_join_cut(struct clu_table *t, size_t *njoined, struct clu_joined **joins);
 
 /* --compare-rules: the same reports signed with two rule sets (see kpt_rules_diff). */
 struct clu_compare;

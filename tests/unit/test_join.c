@@ -150,7 +150,7 @@ joined_clusters(const char *const *texts, size_t n, size_t *count0, const char *
         print_message("# r%zu %s\n", i, r.signature);
         clu_add(t, &r);
     }
-    if ((j = clu_join_cut(t, &njoined))) {
+    if ((j = clu_join_cut(t, &njoined, NULL))) {
         clu_table_free(t);
         t = j;
     }
