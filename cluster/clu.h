@@ -56,6 +56,11 @@ void clu_explain(const struct clu_rules *c, struct arena *a, struct kpt_report *
 
 /* clu_clean_message() - the cleaned message (§3.1 steps 1-4) of panic string s, in a. */
 const char *clu_clean_message(const struct clu_rules *c, struct arena *a, const char *s);
+/* clu_display_message() - the message as a cluster shows it: cleaned as the key's (§3.1
+ * steps 1-4) and masked (step 6), but its lines kept apart ('\n' between them), up to
+ * CLU_DISPLAY_MAX bytes, in a */
+#define CLU_DISPLAY_MAX 4096
+const char *clu_display_message(const struct clu_rules *c, struct arena *a, const char *s);
 /* clu_mask() - the masked template (§3.1 step 6) of s, capped at cap bytes, in a. */
 const char *clu_mask(struct arena *a, const char *s, size_t cap);
 /* clu_reduce_name() - a demangled function name reduced per §4.1 step 4, in a. */
