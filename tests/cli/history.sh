@@ -293,6 +293,10 @@ check "joined: every cluster's count is its reports'" counts_ok j.db
 run --history j.db -o /dev/null --csv j2.csv "$J"
 check "joined, night 2: nothing new, 2 ever" \
     [ "$(csvq j2.csv 'SELECT count(*), sum(new_reports), sum(total_reports) FROM c')|$(q j.db 'SELECT reports FROM clusters WHERE reports > 0')" = "1|0|2|2" ]
+mkdir jcopy && cp "$J"/*.panic jcopy/ && gzip -c "$J/cut.panic" > jcopy/cut-again.panic.gz
+run --history jcp.db -o /dev/null --csv jcp.csv jcopy
+check "joined, with a second copy of the cut report: 3 shown, 2 new (each identity once), 1 copy" \
+    [ "$(csvq jcp.csv 'SELECT count(*), sum(count), sum(new_reports), sum(total_reports) FROM c')|$(q jcp.db 'SELECT new_reports, copies FROM runs')" = "1|3|2|2|2|1" ]
 run --history jl.db -o /dev/null jc
 run --history jl.db -o /dev/null --csv jl.csv "$J"
 check "the cut copy alone first, then with its twin: it moves to the twin's cluster" \
