@@ -7,7 +7,8 @@
  * (general protection faults in two NIC drivers) are the ambiguous case: their cut copies
  * could be either, and must stay apart from both, in a cluster of their own, which their
  * label says. A bug seen only in cut copies stays its own cluster. Scored with BCubed over
- * the joined clusters (SIGNATURES.md §12.1): P = R = 1.0.
+ * the joined clusters (SIGNATURES.md §12.1): P = R = 1.0; and the same fleet in two shards,
+ * merged (as kptrace-batch merge does) and joined, puts every report where one run does.
  */
 #include "tests/unit/testlib.h"
 
@@ -189,7 +190,8 @@ test_cut_fleet(void **state)
 {
     struct clu_rules *c = clu_rules_new();
     struct sym_ctx *s = sym_ctx_new(NULL, NULL);
-    struct clu_table *t = clu_table_new(1), *j;
+    struct clu_table *t = clu_table_new(1), *j, *sh[2] = { clu_table_new(1), clu_table_new(1) };
+    size_t *map[2] = { NULL, NULL }, nsh[2] = { 0, 0 }, capsh[2] = { 0, 0 };
     struct clu_joined *joins = NULL;
     struct kpt_limits lim;
     const char **label = NULL, **key = NULL, **own = NULL;
@@ -222,6 +224,13 @@ test_cut_fleet(void **state)
                 clu_sign(c, a, &rep);
                 rep.seq = n;
                 clu_add(t, &rep);
+                /* and into one of two shards by the report's path: a twin and its cut copy
+                 * fall in one shard or in two */
+                k = (v + (size_t)cut * (b % 2 + 1)) % 2;
+                rep.seq = nsh[k];
+                clu_add(sh[k], &rep);
+                VEC_GROW(map[k], nsh[k] + 1, capsh[k]);
+                map[k][nsh[k]++] = n;
                 VEC_GROW(label, n + 1, cap);
                 key = xrealloc(key, st_mult(cap, sizeof(*key)));
                 own = xrealloc(own, st_mult(cap, sizeof(*own)));
@@ -255,6 +264,32 @@ test_cut_fleet(void **state)
         }
     for (i = 0; i < n; i++)
         assert_non_null(key[i]);
+    /* the two shards' tables merged, then joined: every report in the cluster of one run */
+    {
+        struct clu_table *m = clu_table_new(1), *mj;
+        const struct kpt_cluster *sc;
+        size_t ns, q, same = 0, njm = 0;
+
+        for (q = 0; q < 2; q++) {
+            sc = clu_table_result(sh[q], &ns);
+            for (i = 0; i < ns; i++)
+                clu_table_merge(m, &sc[i], map[q], nsh[q]);
+        }
+        mj = clu_join_cut(m, &njm, NULL);
+        assert_non_null(mj);
+        sc = clu_table_result(mj, &ns);
+        assert_int_equal(ns, nc);
+        for (i = 0; i < ns; i++)
+            for (k = 0; k < sc[i].nmembers; k++)
+                same += !strcmp(sc[i].id_hex, key[sc[i].members[k]]);
+        printf("# two shards merged and joined: %zu clusters, %zu of %zu reports where one run "
+               "puts them\n",
+               ns, same, n);
+        assert_int_equal(same, n);
+        assert_int_equal(njm, njoined);
+        clu_table_free(mj);
+        clu_table_free(m);
+    }
     bcubed(key, label, n, &p, &r);
     printf("# cut kext lists: %zu reports, %zu bugs, %zu keys unjoined, %zu clusters joined "
            "(%zu joins); BCubed P=%.4f R=%.4f F=%.4f\n",
@@ -274,6 +309,10 @@ test_cut_fleet(void **state)
     free(joins);
     clu_table_free(j);
     clu_table_free(t);
+    for (k = 0; k < 2; k++) {
+        clu_table_free(sh[k]);
+        free(map[k]);
+    }
     sym_ctx_free(s);
     clu_rules_free(c);
 }
