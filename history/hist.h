@@ -76,8 +76,8 @@ struct hist_target {
 const struct hist_target *hist_target(const struct hist_db *h, const char *sig);
 
 /*
- * hist_join() - after hist_lock(), before hist_annotate(): the run shows its cluster 'from'
- * under cluster 'to' (signature ids: a copy whose kext list was cut, under its one named
+ * hist_join() - after hist_lock() (else -1), before hist_annotate(): the run shows its cluster
+ * 'from' under cluster 'to' (signature ids: a copy whose kext list was cut, under its one named
  * twin). The run's reports signed 'from' are recorded under 'to' and counted there (new,
  * known, moved: each identity once), and hist_annotate() shows what the history holds of
  * 'from' under 'to'. Decided by each run anew: it is no merge that later runs keep. 0 or -1

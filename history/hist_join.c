@@ -60,8 +60,8 @@ hist_join(struct hist_db *h, const char *from, const char *to, struct buf *err)
 
     if (!from || !to || !strcmp(from, to))
         return 0;
-    if (hist_lock(h, err) < 0) /* PostgreSQL counts the run's reports there */
-        return KPT_E_IO;
+    if (!h->locked) /* PostgreSQL counts the run's reports at the lock */
+        return kpt_fail(err, KPT_E_IO, "history: a join before the run's lock");
     if (hist_joined_to(h, from) != from)
         return 0; /* joined already */
     if (hist_prepare(h, "INSERT INTO cur_join(from_sig, to_sig) VALUES (?1, ?2)", &st, err) < 0)
