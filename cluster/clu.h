@@ -56,6 +56,11 @@ void clu_explain(const struct clu_rules *c, struct arena *a, struct kpt_report *
 
 /* clu_clean_message() - the cleaned message (§3.1 steps 1-4) of panic string s, in a. */
 const char *clu_clean_message(const struct clu_rules *c, struct arena *a, const char *s);
+/* clu_display_message() - the message as a cluster shows it: cleaned as the key's (§3.1
+ * steps 1-4) and masked (step 6), but its lines kept apart ('\n' between them), up to
+ * CLU_DISPLAY_MAX bytes, in a */
+#define CLU_DISPLAY_MAX 4096
+const char *clu_display_message(const struct clu_rules *c, struct arena *a, const char *s);
 /* clu_mask() - the masked template (§3.1 step 6) of s, capped at cap bytes, in a. */
 const char *clu_mask(struct arena *a, const char *s, size_t cap);
 /* clu_reduce_name() - a demangled function name reduced per §4.1 step 4, in a. */
@@ -111,8 +116,13 @@ const struct kpt_cluster *clu_table_result(struct clu_table *t, size_t *n);
 const char *clu_join_form(struct arena *a, const char *signature, int *unnamed);
 /* clu_join_cut() - the clusters of t with each cluster keyed on "unknown-kext" shown under
  * the one named cluster of the same join form (none or several: it stays apart), as a new
- * table; NULL when none joins. *njoined: how many clusters joined (clu_join.c) */
-struct clu_table *clu_join_cut(struct clu_table *t, size_t *njoined);
+ * table; NULL when none joins. *njoined: how many clusters joined (clu_join.c); joins (may
+ * be NULL): each joined cluster's id and the id it is shown under, *njoined of them
+ * (malloc'd; the ids are t's, valid while t is unchanged) */
+struct clu_joined {
+    const char *from, *to; /* 16 hex digits each */
+};
+struct clu_table *clu_join_cut(struct clu_table *t, size_t *njoined, struct clu_joined **joins);
 
 /* --compare-rules: the same reports signed with two rule sets (see kpt_rules_diff). */
 struct clu_compare;

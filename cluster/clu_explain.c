@@ -96,7 +96,7 @@ clu_explain_walk(const struct clu_rules *c, struct arena *a, const struct kpt_re
         buf_addf(ex, "t2       two panics: signed on the %s's; the other's: %s\n",
                  kpt_panic_source_name(r->panic_source), r->other_panic ? r->other_panic : "-");
     buf_addf(ex, "message  %s\n", w->msg);
-    buf_addf(ex, "template %s\n", r->panic_template);
+    buf_addf(ex, "template %s\n", clu_mask(a, w->msg, 160));
     buf_addf(ex, "class    %s  N=%d", w->cls, w->n_sig);
     for (i = 0; i < w->nfields; i++)
         buf_addf(ex, "  %s", w->fields[i]);

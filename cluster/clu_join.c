@@ -188,7 +188,7 @@ all_targets(struct arena *a, const struct kpt_cluster *c, size_t n, size_t *targ
 }
 
 struct clu_table *
-clu_join_cut(struct clu_table *t, size_t *njoined)
+clu_join_cut(struct clu_table *t, size_t *njoined, struct clu_joined **joins)
 {
     struct arena *a = arena_new(16384);
     size_t n, i, *target;
@@ -198,6 +198,16 @@ clu_join_cut(struct clu_table *t, size_t *njoined)
 
     target = xcalloc(n ? n : 1, sizeof(*target));
     *njoined = all_targets(a, c, n, target);
+    if (joins) {
+        size_t k = 0;
+
+        *joins = *njoined ? xcalloc(*njoined, sizeof(**joins)) : NULL;
+        for (i = 0; i < n; i++)
+            if (target[i] != SIZE_MAX) {
+                (*joins)[k].from = c[i].id_hex;
+                (*joins)[k++].to = c[target[i]].id_hex;
+            }
+    }
     if (*njoined) {
         j = clu_table_new_like(t);
         /* the named clusters first, so that they keep their identity */

@@ -10,6 +10,8 @@
 #include "cluster/clu_int.h"
 #include "util/xalloc.h"
 
+static const char *mask(struct arena *a, const char *s, size_t cap, int decimals);
+
 /* ---- cleaning (§3.1 steps 1-4) ---- */
 
 static int
@@ -67,8 +69,10 @@ continued(const char *line, size_t n, int more)
     return n;
 }
 
-const char *
-clu_clean_message(const struct clu_rules *c, struct arena *a, const char *s)
+/* the cleaned message; keep_lines: its lines kept apart by newlines (a literal "\n" is one
+ * too), for display (clu_display_message()) */
+static const char *
+clean(const struct clu_rules *c, struct arena *a, const char *s, int keep_lines)
 {
     struct buf b = BUF_INIT;
     const char *line = s, *res;
@@ -79,13 +83,15 @@ clu_clean_message(const struct clu_rules *c, struct arena *a, const char *s)
         return "";
     while (*line) {
         const char *nl = strchr(line, '\n');
-        size_t n = nl ? (size_t)(nl - line) : strlen(line);
+        size_t n = nl ? (size_t)(nl - line) : strlen(line), k = continued(line, n, nl != NULL);
 
         if (!first && section_start(c, line, n))
             break;
         if (!first)
             buf_addc(&b, ' ');
-        buf_add(&b, line, continued(line, n, nl != NULL));
+        buf_add(&b, line, k);
+        if (keep_lines && k == n && nl)
+            buf_addc(&b, '\n'); /* a line of its own (not a continued one) */
         first = 0;
         if (!nl)
             break;
@@ -93,11 +99,13 @@ clu_clean_message(const struct clu_rules *c, struct arena *a, const char *s)
     }
     t = arena_strndup(a, b.data, b.len);
     buf_release(&b);
-    /* literal "\n" and control characters to spaces; quotes out */
+    /* literal "\n" and control characters to spaces (newlines kept when keep_lines);
+     * quotes out */
     for (w = t; *w; w++) {
         if (w[0] == '\\' && w[1] == 'n') {
-            w[0] = w[1] = ' ';
-        } else if ((unsigned char)*w < 0x20 || *w == 0x7f) {
+            w[0] = keep_lines ? '\n' : ' ';
+            w[1] = ' ';
+        } else if (((unsigned char)*w < 0x20 && !(keep_lines && *w == '\n')) || *w == 0x7f) {
             *w = ' ';
         }
     }
@@ -105,32 +113,58 @@ clu_clean_message(const struct clu_rules *c, struct arena *a, const char *s)
     for (w = t; *w; w++)
         if (*w == '"')
             *w = ' ';
+    /* lines made of a literal "\n" end at a section as the others do */
+    for (w = keep_lines ? strchr(t, '\n') : NULL; w; w = strchr(w + 1, '\n'))
+        if (section_start(c, w + 1, strcspn(w + 1, "\n"))) {
+            *w = '\0';
+            break;
+        }
     /* a register dump never enters the class or the template: cut after "registers:",
      * also when it follows on the same line (Intel machine checks print it inside quoted
      * fragments with literal \n) */
     if ((w = strstr(t, "registers:")))
         w[strlen("registers:")] = '\0';
-    /* collapse blanks, trim */
+    /* collapse blanks, trim (each line, and blank lines out) */
     {
         char *r = t, *o = t;
         int sp = 0;
 
-        while (*r == ' ')
+        while (*r == ' ' || *r == '\n')
             r++;
         for (; *r; r++) {
             if (*r == ' ') {
                 sp = 1;
                 continue;
             }
-            if (sp && o != t)
+            if (*r == '\n') {
+                if (o != t && o[-1] != '\n')
+                    *o++ = '\n';
+                sp = 0;
+                continue;
+            }
+            if (sp && o != t && o[-1] != '\n')
                 *o++ = ' ';
             sp = 0;
             *o++ = *r;
         }
+        while (o != t && o[-1] == '\n')
+            o--;
         *o = '\0';
     }
     res = t;
     return res;
+}
+
+const char *
+clu_clean_message(const struct clu_rules *c, struct arena *a, const char *s)
+{
+    return clean(c, a, s, 0);
+}
+
+const char *
+clu_display_message(const struct clu_rules *c, struct arena *a, const char *s)
+{
+    return mask(a, clean(c, a, s, 1), CLU_DISPLAY_MAX, 1);
 }
 
 /* ---- masking (§3.1 step 6) ---- */

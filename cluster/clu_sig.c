@@ -395,6 +395,11 @@ compute(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struct
     set_keys(a, r, w);
     r->panic_class = w->cls;
     r->panic_template = clu_mask(a, w->msg, 160);
+    if (r->panic_string && strncmp(w->msg, "Machine check: ", 15) &&
+        strncmp(w->msg, "no panic message", 16) &&
+        (strlen(r->panic_string) > 160 || strchr(r->panic_string, '\n') ||
+         strstr(r->panic_string, "\\n"))) /* shown whole: its lines, past 160 bytes */
+        r->panic_template = clu_display_message(c, a, r->panic_string);
     r->nresolved = 0;
     for (i = 0; i < r->nframes; i++)
         if (r->frames[i].function)

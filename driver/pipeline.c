@@ -179,13 +179,13 @@ pipeline_start_outputs(const struct kpt_opts *o, struct run *run)
 }
 
 /* a copy whose kext list was cut is shown under its one named twin (clu_join.c): in the
- * run's summaries and the history's view of its clusters; its report rows and its state keep
- * each report's own key (a merge of states joins again, over all of them) */
+ * run's summaries, and the history records it there (pipeline_hist_annotate()); its report
+ * rows and its state keep each report's own key (a merge of states joins again, over all of
+ * them) */
 static void
 join_cut_copies(struct run *run)
 {
-    size_t n;
-    struct clu_table *j = clu_join_cut(run->table, &n);
+    struct clu_table *j = clu_join_cut(run->table, &run->njoins, &run->joins);
 
     if (j) {
         run->unjoined = run->table;
@@ -272,6 +272,9 @@ pipeline_run_release(struct run *run)
     run->table = NULL;
     clu_table_free(run->unjoined);
     run->unjoined = NULL;
+    free(run->joins);
+    run->joins = NULL;
+    run->njoins = 0;
     kpt_baseline_release(&run->base);
     hist_close(run->hist); /* a run not committed adds nothing */
     run->hist = NULL;

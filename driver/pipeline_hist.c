@@ -96,11 +96,16 @@ int
 pipeline_hist_annotate(struct run *run)
 {
     struct buf err = BUF_INIT;
+    size_t i;
 
     if (!run->hist)
         return 0;
     if (hist_lock(run->hist, &err) < 0)
         return hist_error(run->o->history, &err);
+    /* the copies joined to a twin are recorded and counted under it */
+    for (i = 0; i < run->njoins; i++)
+        if (hist_join(run->hist, run->joins[i].from, run->joins[i].to, &err) < 0)
+            return hist_error(run->o->history, &err);
     apply_merges(run);
     run->sum.clusters = clu_table_result(run->table, &run->sum.nclusters);
     if (hist_annotate(run->hist, run->sum.clusters, run->sum.nclusters, &run->sum.hist, &err) < 0) {

@@ -41,7 +41,9 @@ struct run {
     struct clu_compare *cmp;
     struct clu_table *table;
     struct clu_table *unjoined; /* the table before clu_join_cut(), for the state, or NULL */
-    struct outfile out[OUT_N];  /* by enum out_kind */
+    struct clu_joined *joins;   /* what clu_join_cut() joined (ids of unjoined), njoins of them */
+    size_t njoins;
+    struct outfile out[OUT_N]; /* by enum out_kind */
     struct kpt_baseline base;
     struct hist_db *hist; /* --history */
     struct kpt_summary sum;

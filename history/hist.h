@@ -76,6 +76,16 @@ struct hist_target {
 const struct hist_target *hist_target(const struct hist_db *h, const char *sig);
 
 /*
+ * hist_join() - after hist_lock() (else -1), before hist_annotate(): the run shows its cluster
+ * 'from' under cluster 'to' (signature ids: a copy whose kext list was cut, under its one named
+ * twin). The run's reports signed 'from' are recorded under 'to' and counted there (new,
+ * known, moved: each identity once), and hist_annotate() shows what the history holds of
+ * 'from' under 'to'. Decided by each run anew: it is no merge that later runs keep. 0 or -1
+ * with why in err.
+ */
+int hist_join(struct hist_db *h, const char *from, const char *to, struct buf *err);
+
+/*
  * hist_annotate() - hist_lock() if not taken yet, then what the history holds of the run's
  * clusters c[0..n) (each shown under its merge target already). *out is owned by h. 0 or
  * -1 with why in err.

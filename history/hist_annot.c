@@ -199,8 +199,9 @@ run_counts(struct hist_db *h, struct kpt_cluster_hist *ch, const struct by_id *i
 
     for (j = 0; j < h->sigc.n; j++) {
         const struct hist_count *c = &h->sigc.v[j];
-        const struct hist_target *tg = hist_target(h, c->key);
-        size_t i = find_cluster(ids, n, (const unsigned char *)(tg ? tg->id : c->key));
+        const char *sig = hist_joined_to(h, c->key);
+        const struct hist_target *tg = hist_target(h, sig);
+        size_t i = find_cluster(ids, n, (const unsigned char *)(tg ? tg->id : sig));
 
         if (i == SIZE_MAX)
             continue;
@@ -225,9 +226,12 @@ static void
 add_total(struct hist_db *h, struct kpt_cluster_hist *ch, const struct by_id *ids, size_t nids,
           const char *sig, int64_t d)
 {
-    const struct hist_target *tg = hist_target(h, sig);
-    size_t i = find_cluster(ids, nids, (const unsigned char *)(tg ? tg->id : sig));
+    const struct hist_target *tg;
+    size_t i;
 
+    sig = hist_joined_to(h, sig); /* a cluster the run joined to another: shown there */
+    tg = hist_target(h, sig);
+    i = find_cluster(ids, nids, (const unsigned char *)(tg ? tg->id : sig));
     h->rh.reports_ever = plus(h->rh.reports_ever, d);
     if (i != SIZE_MAX)
         ch[i].total = plus(ch[i].total, d);

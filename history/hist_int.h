@@ -15,6 +15,17 @@
  * reports are written in the order they come, which is no order of the table's. */
 #define HIST_CACHE_KB (64 * 1024)
 
+/* a cluster the run shows under another (hist_join()) */
+struct hist_joined {
+    char *from, *to;
+};
+/* hist_joined_to() - the cluster sig is shown under by the run's joins, else sig itself */
+const char *hist_joined_to(const struct hist_db *h, const char *sig);
+/* hist_joins_write() - in hist_write(): the run's reports of each joined cluster recorded
+ * under the one it is shown under; 0 or KPT_E_IO */
+int hist_joins_write(struct hist_db *h, struct buf *err);
+void hist_joins_release(struct hist_db *h);
+
 /* what a run counted of one key: a signature (every field), or an OS build (new_reports) */
 struct hist_count {
     char *key;
@@ -79,6 +90,8 @@ struct hist_db {
     struct hq *info_st, *total_st, *merged_st; /* hist_cluster_info()'s, prepared once */
     struct hist_target *targets;               /* every merge triage recorded, by 'from' */
     size_t ntargets;
+    struct hist_joined *joins; /* the run's joins (hist_join()), by 'from' */
+    size_t njoins, capjoins;
     struct kpt_run_hist rh;
     size_t nclusters;   /* entries of rh.clusters */
     int64_t *trend_ids; /* the runs of rh's trends (in arena) */

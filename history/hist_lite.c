@@ -20,7 +20,8 @@ const struct hist_dialect hist_sqlite = {
     .temp_sql =
         "CREATE TEMP TABLE cur_sig(sig TEXT PRIMARY KEY, signature TEXT NOT NULL, class TEXT,"
         " culprit TEXT) WITHOUT ROWID;"
-        "CREATE TEMP TABLE cur_inputs(n INTEGER PRIMARY KEY, path TEXT NOT NULL);",
+        "CREATE TEMP TABLE cur_inputs(n INTEGER PRIMARY KEY, path TEXT NOT NULL);"
+        "CREATE TEMP TABLE cur_join(from_sig TEXT PRIMARY KEY, to_sig TEXT NOT NULL);",
     .insert_run = "INSERT INTO runs(kind, started, tool_version, algorithm, rules, inputs)"
                   " VALUES (?1, ?2, ?3, '', '', (SELECT json_group_array(path) FROM"
                   " (SELECT path FROM cur_inputs ORDER BY n)))",

@@ -32,6 +32,7 @@ const struct hist_dialect hist_postgres = {
         "CREATE TEMP TABLE cur_sig(sig text PRIMARY KEY, signature text NOT NULL, class text,"
         " culprit text);"
         "CREATE TEMP TABLE cur_inputs(n bigserial PRIMARY KEY, path text NOT NULL);"
+        "CREATE TEMP TABLE cur_join(from_sig text PRIMARY KEY, to_sig text NOT NULL);"
         "CREATE TEMP TABLE cur_rep(identity text, path text, sig text, coarse_id text, fine_id "
         "text,"
         " hang_id text, class text, os_build text, model text, process text, panic_time text,"

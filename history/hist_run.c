@@ -246,6 +246,8 @@ hist_write(struct hist_db *h, const struct kpt_summary *s, struct buf *err)
 
     if (!h->locked)
         return kpt_fail(err, KPT_E_IO, "history: the run was not annotated");
+    if (hist_joins_write(h, err) < 0) /* before the clusters: a joined one is not written */
+        goto fail;
     /* the clusters (the reports written as they came and the run's counts refer to them) */
     if (exec_run(
             h,
@@ -345,6 +347,7 @@ hist_run_release(struct hist_db *h)
     free(h->targets);
     h->targets = NULL;
     h->ntargets = 0;
+    hist_joins_release(h);
     hist_counts_release(&h->sigc);
     hist_counts_release(&h->buildc);
     if (h->rh.clusters) {

@@ -37,26 +37,28 @@ ing_intel_frame(struct ing_tp *t, const struct ing_line *l, int last_partial)
 {
     const char *p = l->s, *end = l->s + l->n;
     struct kpt_frame f;
-    int nd1, nd2;
+    int nd1, nd2, bad = last_partial ? 1 : KPT_E_PARSE; /* on the last line: cut there */
 
     memset(&f, 0, sizeof(f));
     if (cur_hex64(&p, end, &f.fp, &nd1) || cur_lit(&p, end, " : ") ||
         cur_hex64(&p, end, &f.addr, &nd2))
         return KPT_E_PARSE;
-    if (last_partial && (nd1 != 16 || nd2 != 16 || p != end))
+    /* the last line, without its newline: whole when every field is there in full, named
+     * or raw alike (both addresses at full width, and a name followed by its offset) */
+    if (last_partial && (nd1 != 16 || nd2 != 16))
         return 1; /* cut mid-frame */
     if (p < end && p[0] == ' ' && p + 1 < end && p[1] == '(') {
         const char *cl = memchr(p, ')', (size_t)(end - p));
 
         if (!cl)
-            return KPT_E_PARSE;
+            return bad;
         p = cl + 1;
     }
     if (p < end) {
         const char *mod, *sep, *sym, *plus;
 
         if (*p != ' ')
-            return KPT_E_PARSE;
+            return bad;
         p++;
         mod = p;
         sep = NULL;
@@ -66,10 +68,10 @@ ing_intel_frame(struct ing_tp *t, const struct ing_line *l, int last_partial)
                 break;
             }
         if (!sep || sep == mod || memchr(mod, ' ', (size_t)(sep - mod)))
-            return KPT_E_PARSE;
+            return bad;
         sym = sep + 3;
         if (sym >= end)
-            return KPT_E_PARSE;
+            return bad;
         plus = NULL;
         for (p = end - 1; p > sym + 2; p--)
             if (p[-3] == ' ' && p[-2] == '+' && p[-1] == ' ')
@@ -83,6 +85,8 @@ ing_intel_frame(struct ing_tp *t, const struct ing_line *l, int last_partial)
                 f.sym_off = off;
             }
         }
+        if (last_partial && !plus)
+            return 1; /* cut inside the name, or before its offset */
         /* names longer than any real one are not kept (the frame is): bounded tokens */
         if ((size_t)(sep - mod) <= KPT_MAX_MODULE_NAME &&
             (size_t)((plus ? plus : end) - sym) <= KPT_MAX_SYMBOL_NAME) {

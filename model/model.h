@@ -321,7 +321,8 @@ struct kpt_report {
     const char *signature; /* readable form */
     const char *panic_class;
     const char *culprit;             /* first third-party kext in the walked frames, or NULL */
-    const char *panic_template;      /* the cleaned, masked panic message */
+    const char *panic_template;      /* the cleaned, masked panic message as shown: its lines
+                                        kept ('\n' between them) when it has several */
     const char *fields;              /* the class's key fields, "name=value; ..." */
     const char *coarse_id, *fine_id; /* the other keys (SIGNATURES.md §5.1) */
     const char *coarse;              /* readable coarse form: class[...] | culprit */

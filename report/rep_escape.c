@@ -186,3 +186,66 @@ rep_md_head(struct buf *b, const char *const *heads, const int *right, size_t n)
         buf_adds(b, right[k] ? "---:|" : "---|");
     buf_addc(b, '\n');
 }
+
+/* where a Markdown line that would start a block where a paragraph goes on (a heading, a
+ * list item, a quote, a setext underline) takes a backslash, or SIZE_MAX */
+static size_t
+block_start(const char *s)
+{
+    size_t k = 0;
+
+    if (s[0] && strchr("#-+>=", s[0]))
+        return 0;
+    while (isdigit((unsigned char)s[k]))
+        k++;
+    return k > 0 && k < 10 && (s[k] == '.' || s[k] == ')') ? k : SIZE_MAX;
+}
+
+/* each line of s into b by one (md: Markdown) within max bytes in all */
+static void
+lines(struct buf *b, const char *s, size_t max, const char *indent, int md)
+{
+    struct buf line = BUF_INIT;
+    size_t used = 0, k;
+    int first = 1;
+
+    for (s = s ? s : "-";; first = 0) {
+        size_t n = strcspn(s, "\n");
+
+        if (used >= max) {
+            buf_adds(b, "\xe2\x80\xa6"); /* lines past the cut */
+            break;
+        }
+        buf_reset(&line);
+        buf_add(&line, s, n);
+        if (!first)
+            buf_adds(b, md ? "\\\n" : "<br>");
+        if (!first && md)
+            buf_adds(b, indent);
+        if (md && (k = block_start(line.data)) != SIZE_MAX) {
+            buf_add(b, line.data, k); /* digits, or nothing */
+            buf_addc(b, '\\');
+            rep_md_text(b, line.data + k, max - used);
+        } else if (md)
+            rep_md_text(b, line.data, max - used);
+        else
+            rep_xml_text(b, line.data, max - used);
+        used += n + 1;
+        if (!s[n])
+            break;
+        s += n + 1;
+    }
+    buf_release(&line);
+}
+
+void
+rep_md_lines(struct buf *b, const char *s, size_t max, const char *indent)
+{
+    lines(b, s, max, indent, 1);
+}
+
+void
+rep_xml_lines(struct buf *b, const char *s, size_t max)
+{
+    lines(b, s, max, NULL, 0);
+}

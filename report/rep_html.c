@@ -84,7 +84,7 @@ details(struct buf *b, const struct kpt_summary *s, size_t i)
     buf_adds(b, "</dd><dt>culprit</dt><dd>");
     esc(b, c->culprit, REP_CUT_WIDE);
     buf_adds(b, "</dd><dt>message</dt><dd>");
-    esc(b, c->message && *c->message ? c->message : "(none)", REP_CUT_NOTE);
+    rep_xml_lines(b, c->message && *c->message ? c->message : "(none)", REP_CUT_ALL);
     buf_adds(b, "</dd><dt>OS builds</dt><dd>");
     rep_html_hist(b, &c->builds, 12);
     buf_adds(b, "</dd><dt>models</dt><dd>");

@@ -35,6 +35,12 @@ json_t *rep_jhist(const struct kpt_hist *h); /* display: {"value": count, "(othe
 char *rep_lossless_enc(const char *s);
 /* rep_xml_text() - s escaped for XML/HTML text and attributes, at most max bytes */
 void rep_xml_text(struct buf *b, const char *s, size_t max);
+/* rep_md_lines(), rep_xml_lines() - text of several lines ('\n' between them, a multi-line
+ * panic message), each escaped as rep_md_text() and rep_xml_text() do, at most max bytes in
+ * all: in Markdown a hard line break then indent before each next line (a line that would
+ * start a block, "# " "- " "1. " "> ", escaped), in HTML a <br> */
+void rep_md_lines(struct buf *b, const char *s, size_t max, const char *indent);
+void rep_xml_lines(struct buf *b, const char *s, size_t max);
 /* rep_plot_svg_buf() - the top clusters' bar chart as one <svg> element */
 void rep_plot_svg_buf(struct buf *b, const struct kpt_summary *s);
 json_t *rep_lossless_str(const char *s); /* lossless; null for NULL (readers/ decodes it) */

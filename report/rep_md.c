@@ -274,7 +274,7 @@ cluster_section(struct buf *b, const struct kpt_summary *s, size_t i)
     buf_addc(b, '\n');
     rep_md_history_cluster(b, s, i);
     buf_adds(b, "- message: ");
-    md(b, c->message && *c->message ? c->message : "(none)", REP_CUT_TEXT);
+    rep_md_lines(b, c->message && *c->message ? c->message : "(none)", REP_CUT_ALL, "  ");
     buf_adds(b, "\n- OS builds: ");
     rep_md_hist(b, &c->builds, 8);
     buf_adds(b, "\n- models: ");

@@ -277,6 +277,49 @@ check "merge --history records what one run would" \
     [ "$(q m.db 'SELECT kind, files, new_reports FROM runs')|$(q m.db 'SELECT group_concat(identity || signature_id) FROM (SELECT * FROM reports ORDER BY 1)')" = \
       "merge|$(q one.db 'SELECT files, new_reports FROM runs')|$(q one.db 'SELECT group_concat(identity || signature_id) FROM (SELECT * FROM reports ORDER BY 1)')" ]
 
+# a copy whose kext list was cut is shown under its one named twin (clu_join.c): the history
+# counts it there too, once per identity, and a merge of shards records the same whether the
+# twin and the cut copy were in one shard or in two
+J=$SRC/tests/cli/cases/join-cut-kext/in
+mkdir jc jn && cp "$J/cut.panic" jc/ && cp "$J/named.panic" jn/
+run --history j.db -o /dev/null --csv j.csv "$J"
+jsig=$(awk -F, 'NR == 2 { print $2 }' j.csv)
+check "joined: one cluster of 2, both new, 2 ever" \
+    [ "$(csvq j.csv 'SELECT count(*), sum(count), sum(new_reports), sum(total_reports) FROM c')" = "1|2|2|2" ]
+check "joined: the history records both reports under the cluster shown" \
+    [ "$(q j.db 'SELECT group_concat(DISTINCT signature_id) FROM reports')|$(q j.db 'SELECT signature_id, reports FROM clusters WHERE reports > 0')|$(q j.db 'SELECT signature_id, reports, new_reports FROM run_clusters')" = \
+      "$jsig|$jsig|2|$jsig|2|2" ]
+check "joined: every cluster's count is its reports'" counts_ok j.db
+run --history j.db -o /dev/null --csv j2.csv "$J"
+check "joined, night 2: nothing new, 2 ever" \
+    [ "$(csvq j2.csv 'SELECT count(*), sum(new_reports), sum(total_reports) FROM c')|$(q j.db 'SELECT reports FROM clusters WHERE reports > 0')" = "1|0|2|2" ]
+mkdir jcopy && cp "$J"/*.panic jcopy/ && gzip -c "$J/cut.panic" > jcopy/cut-again.panic.gz
+run --history jcp.db -o /dev/null --csv jcp.csv jcopy
+check "joined, with a second copy of the cut report: 3 shown, 2 new (each identity once), 1 copy" \
+    [ "$(csvq jcp.csv 'SELECT count(*), sum(count), sum(new_reports), sum(total_reports) FROM c')|$(q jcp.db 'SELECT new_reports, copies FROM runs')" = "1|3|2|2|2|1" ]
+run --history jl.db -o /dev/null jc
+run --history jl.db -o /dev/null --csv jl.csv "$J"
+check "the cut copy alone first, then with its twin: it moves to the twin's cluster" \
+    sh -c "[ \"\$(sqlite3 jl.db 'SELECT group_concat(DISTINCT signature_id) FROM reports')\" = '$jsig' ] && \
+           [ \"\$(sqlite3 -noheader :memory: '.import --csv jl.csv c' 'SELECT count(*), sum(new_reports), sum(total_reports) FROM c')\" = '1|1|2' ]"
+check "... and every cluster's count is its reports'" counts_ok jl.db
+run --emit-state jc.json -o /dev/null jc
+run --emit-state jn.json -o /dev/null jn
+run --emit-state jb.json -o /dev/null "$J"
+"$BIN" merge -q --history jm.db -o /dev/null --csv jm.csv jc.json jn.json
+"$BIN" merge -q --history jm1.db -o /dev/null --csv jm1.csv jb.json
+jcl="SELECT group_concat(signature_id || count || signature, ';') FROM c"
+check "merge: the twin and the cut copy in two shards give the clusters of one shard, and of one run" \
+    sh -c "[ \"\$(sqlite3 -noheader :memory: '.import --csv jm.csv c' \"$jcl\")\" = \"\$(sqlite3 -noheader :memory: '.import --csv jm1.csv c' \"$jcl\")\" ] && \
+           [ \"\$(sqlite3 -noheader :memory: '.import --csv jm.csv c' \"$jcl\")\" = \"\$(sqlite3 -noheader :memory: '.import --csv j.csv c' \"$jcl\")\" ]"
+hrows='SELECT group_concat(identity || signature_id) FROM (SELECT * FROM reports ORDER BY 1)'
+check "merge --history: both ways record what one run does" \
+    sh -c "[ \"\$(sqlite3 jm.db \"$hrows\")\" = \"\$(sqlite3 jm1.db \"$hrows\")\" ] && \
+           [ \"\$(sqlite3 jm.db \"$hrows\")\" = \"\$(sqlite3 j.db \"$hrows\")\" ] && \
+           [ \"\$(sqlite3 jm.db 'SELECT signature_id, reports, new_reports FROM run_clusters')\" = '$jsig|2|2' ]"
+jm_counts_ok() { counts_ok jm.db && counts_ok jm1.db; }
+check "... every cluster's count is its reports'" jm_counts_ok
+
 # the clusters' counts come from a file that may say anything (negative, text, huge): a
 # run's totals are never less than its own reports, and the history command still reads
 cp h.db bad.db

@@ -28,7 +28,7 @@ fi
 PW='Pw-s3cret-7f3a'
 psql_admin "CREATE ROLE kpt LOGIN PASSWORD '$PW'" >/dev/null
 psql_admin "CREATE ROLE reader LOGIN PASSWORD 'rd-$PW'" >/dev/null
-for d in same conc tri kill restart hostile ro lockw merged; do psql_admin "CREATE DATABASE $d OWNER kpt" >/dev/null; done
+for d in same conc tri kill restart hostile ro lockw merged joined; do psql_admin "CREATE DATABASE $d OWNER kpt" >/dev/null; done
 uri() { echo "postgresql://kpt:$PW@/$1?host=$PG_SOCK"; }
 q() { psql -X -q -A -t "$(uri "$1")" -c "$2" 2>/dev/null; }
 run() { "$BIN" -q --no-symbolicate "$@"; }
@@ -145,6 +145,16 @@ check "merge --history: the shards' states recorded as one run, the same on SQLi
     [ "$(q merged "SELECT kind, new_reports, known_reports, copies FROM runs")|$(q merged 'SELECT count(*) FROM reports')" = \
       "$(sqlite3 merged.db 'SELECT kind, new_reports, known_reports, copies FROM runs')|$(sqlite3 merged.db 'SELECT count(*) FROM reports')" -a \
       "$(q merged 'SELECT kind, new_reports FROM runs')" = "merge|37" ]
+
+# -- a cut copy joined to its named twin: recorded and counted under the twin, as on SQLite --
+J=$SRC/tests/cli/cases/join-cut-kext/in
+joined=$(uri joined)
+run --history "$joined" -o /dev/null --csv joined-pg.csv "$J"
+run --history joined.db -o /dev/null --csv joined-lite.csv "$J"
+jq='SELECT signature_id, reports FROM clusters WHERE reports > 0'
+check "a cut copy joined to its twin: one cluster of both reports, the same on SQLite and PostgreSQL" \
+    [ "$(q joined "SELECT string_agg(DISTINCT signature_id, ',') FROM reports")|$(q joined "$jq")|$(q joined 'SELECT reports, new_reports FROM run_clusters')" = \
+      "$(sqlite3 joined.db 'SELECT group_concat(DISTINCT signature_id) FROM reports')|$(sqlite3 joined.db "$jq")|2|2" ]
 
 # -- two triage writes at once ------------------------------------------------------------
 tri=$(uri tri)

@@ -1,7 +1,8 @@
 /*
  * test_join.c - draft4's presentation joins (a copy whose kext list was cut, a report whose
  * frames were not named, each shown under its one named twin, never one of two), and the
- * class rows that read a message's location ("@IOGPUMemory.cpp:492").
+ * class rows that read a message's location ("@IOGPUMemory.cpp:492"), and a message of
+ * several lines as a cluster shows it.
  */
 #include "tests/unit/testlib.h"
 
@@ -150,7 +151,7 @@ joined_clusters(const char *const *texts, size_t n, size_t *count0, const char *
         print_message("# r%zu %s\n", i, r.signature);
         clu_add(t, &r);
     }
-    if ((j = clu_join_cut(t, &njoined))) {
+    if ((j = clu_join_cut(t, &njoined, NULL))) {
         clu_table_free(t);
         t = j;
     }
@@ -268,6 +269,39 @@ test_join_unnamed_trap(void **state)
     free(other);
 }
 
+/* issue 19's leftover: a message of several lines is shown whole (its lines kept, masked, the
+ * sections after it and a trailing location cut as the key's are), keyed on its template */
+static void
+test_display_message(void **state)
+{
+    struct arena *a = arena_new(65536);
+    struct clu_rules *c = clu_rules_new();
+    struct kpt_report r;
+    static const char text[] =
+        "panic(cpu 0 caller 0xfffffe0014a86e74): [iokit.IOCommandGate]: element modified after "
+        "free (off:72, val:0xfffffffffffffe00, sz:80, ptr:0xffffffe69b7d0db0)\n"
+        "   72: 0xfffffffffffffe00\n"
+        "   80: 0xfffffffffffffe08\n"
+        "Debugger message: panic\nOS version: 18G82\n";
+    static const char quoted[] =
+        "panic(cpu 2 caller 0xffffff800a665b2c): \"first line of it\\n\" \"second 0x1234 "
+        "line\\n\" \"Panicked task 0xffffff800aea3780\\n\"@/x/trap.c:168\n"
+        "Backtrace (CPU 2), Frame : Return Address\n";
+
+    (void)state;
+    sign_report(c, a, text, &r);
+    assert_string_equal(r.panic_template,
+                        "[iokit.IOCommandGate]: element modified after free (off:<n>, val:<hex>, "
+                        "sz:<n>, ptr:<hex>)\n<n>: <hex>\n<n>: <hex>");
+    assert_string_equal(r.signature, "zone_uaf[iokit.IOCommandGate]");
+    assert_string_equal(clu_display_message(c, a, "one line, 0x10 and 42"),
+                        "one line, <hex> and <n>");
+    sign_report(c, a, quoted, &r);
+    assert_string_equal(r.panic_template, "first line of it\nsecond <hex> line");
+    arena_free(a);
+    clu_rules_free(c);
+}
+
 int
 main(void)
 {
@@ -275,6 +309,7 @@ main(void)
         cmocka_unit_test(test_located_classes),
         cmocka_unit_test(test_join_cut_kext_list),
         cmocka_unit_test(test_join_unnamed_trap),
+        cmocka_unit_test(test_display_message),
     };
 
     return cmocka_run_group_tests_name("join", tests, NULL, NULL);

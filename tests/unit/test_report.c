@@ -1,10 +1,12 @@
 /*
  * test_report.c - escaping: Markdown, CSV (RFC 4180, formula neutralisation), UTF-8; and
- * a whole Markdown summary whose report text tries to break out.
+ * a whole Markdown summary whose report text tries to break out; a message of several lines
+ * shown whole, each line escaped.
  */
 #include "tests/unit/testlib.h"
 
 #include "report/rep.h"
+#include "report/rep_int.h"
 
 static void
 test_md_escape(void **state)
@@ -134,6 +136,41 @@ test_markdown_injection(void **state)
     free(out);
 }
 
+/* issue 19's leftover: a multi-line panic message is shown whole, line by line, escaped */
+static void
+test_message_lines(void **state)
+{
+    static const char msg[] =
+        "AOP PANIC - [EndpointAdapter.cpp:<n>] assert: <<hex>> <hex> - main(<n>) OUTBOX3 -\n"
+        "user handlers:\n# not a heading\n- not an item\n12. not a list\n> not a quote\n"
+        "<script>x</script> | `c` ends in \\\n"
+        "RTKit: root@Jan <list>@<n>:<n>:<n>~.release - Client: iphone18aop:RELEASE:"
+        "AppleSPUFirmwareBuilder-<n>.80.20~<n> and more text past the three hundred bytes a "
+        "Markdown section shows of one line of text, which a message of several lines goes past";
+    struct buf b = BUF_INIT;
+
+    (void)state;
+    assert_true(strlen(msg) > REP_CUT_TEXT);
+    rep_md_lines(&b, msg, REP_CUT_ALL, "  ");
+    print_message("%s\n", b.data);
+    assert_non_null(strstr(b.data, "OUTBOX3 -\\\n  user handlers:\\\n  \\# not a heading\\\n"
+                                   "  \\- not an item\\\n  12\\. not a list\\\n  \\&gt; not"));
+    assert_non_null(strstr(b.data, "&lt;script&gt;x&lt;/script&gt; \\| \\`c\\` ends in \\\\\\\n"));
+    assert_non_null(strstr(b.data, "goes past")); /* whole */
+    assert_null(strstr(b.data, "\xe2\x80\xa6"));
+    buf_reset(&b);
+    rep_xml_lines(&b, msg, REP_CUT_ALL);
+    assert_non_null(strstr(b.data, "OUTBOX3 -<br>user handlers:<br># not a heading<br>"));
+    assert_non_null(strstr(b.data, "&lt;script&gt;x&lt;/script&gt;"));
+    assert_non_null(strstr(b.data, "goes past"));
+    assert_null(strchr(b.data, '\n'));
+    buf_reset(&b);
+    rep_md_lines(&b, msg, 40, "  "); /* a cap still cuts, and says so */
+    assert_non_null(strstr(b.data, "\xe2\x80\xa6"));
+    assert_null(strstr(b.data, "RTKit"));
+    buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -141,6 +178,7 @@ main(void)
         cmocka_unit_test(test_md_escape),
         cmocka_unit_test(test_csv_cell),
         cmocka_unit_test(test_markdown_injection),
+        cmocka_unit_test(test_message_lines),
     };
 
     return cmocka_run_group_tests_name("report", tests, NULL, NULL);
