@@ -142,31 +142,6 @@ rep_md_history_cluster(struct buf *b, const struct kpt_summary *s, size_t i)
 }
 
 json_t *
-rep_hist_cluster_json(const struct kpt_summary *s, size_t i)
-{
-    const struct kpt_cluster_hist *h = &s->hist->clusters[i];
-    json_t *o = json_object(), *tr = json_array(), *m = json_array();
-    struct arena *a = arena_new(256);
-    size_t k;
-
-    json_object_set_new(o, "flag", h->flag ? json_string(kpt_hflag_name(h->flag)) : json_null());
-    json_object_set_new(o, "status", json_string(kpt_triage_name(h->status)));
-    json_object_set_new(o, "new_reports", json_integer((json_int_t)h->new_reports));
-    json_object_set_new(o, "total_reports", json_integer((json_int_t)h->total));
-    json_object_set_new(o, "first_seen", json_string(kpt_time_text(a, h->first_seen, 0)));
-    for (k = 0; k < s->hist->ntrend; k++)
-        json_array_append_new(tr, json_integer((json_int_t)h->trend[k]));
-    json_object_set_new(o, "trend", tr);
-    json_object_set_new(o, "bug", rep_jstr(h->bug));
-    json_object_set_new(o, "note", rep_jstr(h->note));
-    for (k = 0; k < h->merged_from.n; k++)
-        json_array_append_new(m, rep_jstr(h->merged_from.v[k]));
-    json_object_set_new(o, "merged_from", m);
-    arena_free(a);
-    return o;
-}
-
-json_t *
 rep_hist_run_json(const struct kpt_summary *s)
 {
     const struct kpt_run_hist *h = s->hist;

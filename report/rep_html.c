@@ -213,9 +213,10 @@ rep_html(FILE *f, const struct kpt_summary *s)
     size_t i, ncls = 0, total = KPT_TOTAL(s);
     int ret;
 
-    buf_adds(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-                 "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-                 "style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n");
+    buf_adds(&b, REP_HEAD_HTML
+             "\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+             "style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n");
     buf_addf(&b,
              "<title>kptrace-batch: %zu clusters from %zu "
              "reports</title>\n<style>%s</style></head><body>\n",

@@ -30,6 +30,16 @@
 #define REP_CUT_NOTE 600  /* a triage note; a message on the HTML page */
 #define REP_CUT_ALL 4096  /* a chart's tooltip */
 
+/* how each output of ours starts (rep_is_earlier_output() knows them by it) */
+#define REP_HEAD_MD "# kptrace-batch summary"
+#define REP_HEAD_JSON "{\"tool\":\"kptrace-batch\""
+#define REP_HEAD_STATE "{\"kind\":\"" KPT_STATE_KIND "\""
+#define REP_HEAD_HTML "<!DOCTYPE html>"
+#define REP_HEAD_SVG "<svg xmlns="
+/* rep_csv_heads() - the first ncols columns' names of the clusters and of the reports CSV,
+ * each followed by a comma */
+void rep_csv_heads(struct buf *clusters, struct buf *reports, size_t ncols);
+
 json_t *rep_jstr(const char *s);             /* display; null for NULL */
 json_t *rep_jhist(const struct kpt_hist *h); /* display: {"value": count, "(others)": n} */
 char *rep_lossless_enc(const char *s);
@@ -90,6 +100,29 @@ const char *rep_hist_state(const struct kpt_cluster_hist *h);
 void rep_md_history_header(struct buf *b, const struct kpt_summary *s);
 void rep_md_history_cluster(struct buf *b, const struct kpt_summary *s, size_t i);
 json_t *rep_hist_cluster_json(const struct kpt_summary *s, size_t i);
+
+/*
+ * A cluster's history item by item (rep_hitems.c), in --json's order: its key there, its
+ * JSON value, and its text (NULL: it has none) for the CSV's column that shows it.
+ */
+enum rep_hist_item_id {
+    REP_HI_FLAG,
+    REP_HI_STATUS,
+    REP_HI_NEW,
+    REP_HI_TOTAL,
+    REP_HI_FIRST,
+    REP_HI_TREND,
+    REP_HI_BUG,
+    REP_HI_NOTE,
+    REP_HI_MERGED,
+    REP_HI_N
+};
+struct rep_hist_item {
+    const char *key; /* NULL ends the table */
+    json_t *(*json)(const struct kpt_summary *s, size_t i, struct arena *a);
+    void (*text)(const struct kpt_summary *s, size_t i, struct buf *b, struct arena *a);
+};
+extern const struct rep_hist_item rep_hist_items[REP_HI_N + 1];
 json_t *rep_hist_run_json(const struct kpt_summary *s);
 
 #endif

@@ -125,7 +125,7 @@ header(struct buf *b, const struct kpt_summary *s)
     size_t i;
     int any = 0;
 
-    buf_adds(b, "# kptrace-batch summary\n\n");
+    buf_adds(b, REP_HEAD_MD "\n\n");
     buf_addf(b, "kptrace-batch %s, signatures %s, rules %s\n\n", KPT_VERSION, s->algo,
              s->rules ? s->rules : "-");
     if (s->sig_frames)
