@@ -57,9 +57,10 @@ int rep_json_sep(FILE *f, int first); /* ",\n" between report objects */
 int rep_json_end(FILE *f, const struct kpt_summary *s);
 int rep_write_text(FILE *f, const char *s, size_t n);
 
-/* rep_reports_csv_help() - the reports CSV's first columns (those every version wrote), by
- * name, sep between them: for --help */
-void rep_reports_csv_help(struct buf *b, const char *sep);
+/* rep_reports_csv_help() - the reports CSV's first columns (those every version wrote),
+ * comma-separated, for --help: from column col of a line, wrapped at the help's width with
+ * its options' text indent */
+void rep_reports_csv_help(FILE *f, size_t col);
 
 /*
  * rep_is_earlier_output() - whether a file starting with the n bytes at head (read up to

@@ -434,18 +434,31 @@ rep_reports_csv_row_buf(struct buf *b, struct arena *a, const struct kpt_report 
     record(b, report_cols, &x, r);
 }
 
+/* --help's lines: at most this wide, continued under its options' text */
+#define HELP_WIDTH 88
+#define HELP_INDENT 27
+
 void
-rep_reports_csv_help(struct buf *b, const char *sep)
+rep_reports_csv_help(FILE *f, size_t col)
 {
     const struct csv_col *t;
     int first = 1;
 
-    for (t = report_cols; t->sc || t->fd || t->hi || t->name; t++)
-        if (t->flags & COL_HELP) {
-            buf_adds(b, first ? "" : sep);
-            buf_adds(b, col_name(t));
-            first = 0;
+    for (t = report_cols; t->sc || t->fd || t->hi || t->name; t++) {
+        size_t n = strlen(col_name(t)) + 1; /* and its comma */
+
+        if (!(t->flags & COL_HELP))
+            continue;
+        if (!first && col + n > HELP_WIDTH) {
+            fprintf(f, ",\n%*s", HELP_INDENT, "");
+            col = HELP_INDENT;
+        } else if (!first) {
+            fputc(',', f);
         }
+        fputs(col_name(t), f);
+        col += n;
+        first = 0;
+    }
 }
 
 void
