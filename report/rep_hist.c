@@ -141,6 +141,39 @@ rep_md_history_cluster(struct buf *b, const struct kpt_summary *s, size_t i)
     buf_addc(b, '\n');
 }
 
+/* the page's items of a cluster's history: state and counts, trend, triage */
+void
+rep_html_history_cluster(struct buf *b, const struct kpt_summary *s, size_t i)
+{
+    const struct kpt_cluster_hist *h;
+    size_t k;
+
+    if (!s->hist)
+        return;
+    h = &s->hist->clusters[i];
+    buf_addf(b, "<dt>history</dt><dd>%s; %zu new this run, %zu ever; first seen ",
+             rep_hist_state(h), h->new_reports, h->total);
+    date(b, h->first_seen);
+    buf_adds(b, "</dd><dt>trend</dt><dd>");
+    rep_spark_svg(b, h->trend, s->hist->ntrend);
+    for (k = 0; k < s->hist->ntrend; k++)
+        buf_addf(b, " %zu", h->trend[k]);
+    buf_addf(b, "</dd><dt>triage</dt><dd>%s", kpt_triage_name(h->status));
+    if (h->bug) {
+        buf_adds(b, "; bug ");
+        rep_xml_text(b, h->bug, REP_CUT_TEXT);
+    }
+    if (h->note) {
+        buf_adds(b, "; note: ");
+        rep_xml_text(b, h->note, REP_CUT_NOTE);
+    }
+    for (k = 0; k < h->merged_from.n; k++) {
+        buf_adds(b, k ? ", " : "; merged into it: ");
+        rep_xml_text(b, h->merged_from.v[k], REP_CUT_KEY);
+    }
+    buf_adds(b, "</dd>");
+}
+
 json_t *
 rep_hist_run_json(const struct kpt_summary *s)
 {

@@ -75,6 +75,18 @@ struct rep_col {
     void (*value)(const struct rep_cell *x);
 };
 extern const struct rep_col rep_cluster_cols[];
+
+/*
+ * Each cluster's details, for the Markdown summary and the HTML page alike (rep_details.c):
+ * what they show, in which order, cut how; a histogram's first REP_DETAIL_VALUES values
+ * in both (the rest counted, or marked), and a Markdown backtrace past REP_DETAIL_FOLD
+ * frames folded.
+ */
+#define REP_DETAIL_VALUES 8
+#define REP_DETAIL_FOLD 8
+void rep_cluster_details(struct buf *b, const struct kpt_summary *s, size_t i, int html);
+/* rep_site_of() - the site of a hang_sites value "HANG_ID site" */
+const char *rep_site_of(const char *v);
 void rep_cols_md_head(struct buf *b, const struct kpt_summary *s, const struct rep_col *t);
 void rep_cols_md_row(struct buf *b, const struct kpt_summary *s, size_t i, const struct rep_col *t);
 void rep_cols_html_head(struct buf *b, const struct kpt_summary *s, const struct rep_col *t);
@@ -92,13 +104,15 @@ void rep_pct(struct buf *b, size_t part, size_t whole);
 void rep_when(struct buf *b, int has, int64_t t, int local);
 
 /* --history (rep_hist.c): a trend as eight-level blocks, and as a small inline SVG; a
- * cluster's state (NEW, REGRESSED, or its triage status); the Markdown header line and
- * section line; the JSON objects of a cluster and of the run */
+ * cluster's state (NEW, REGRESSED, or its triage status); the Markdown header line; a
+ * cluster's details' history (a Markdown line, the page's items); the JSON objects of a
+ * cluster and of the run */
 void rep_spark(struct buf *b, const size_t *v, size_t n);
 void rep_spark_svg(struct buf *b, const size_t *v, size_t n);
 const char *rep_hist_state(const struct kpt_cluster_hist *h);
 void rep_md_history_header(struct buf *b, const struct kpt_summary *s);
 void rep_md_history_cluster(struct buf *b, const struct kpt_summary *s, size_t i);
+void rep_html_history_cluster(struct buf *b, const struct kpt_summary *s, size_t i);
 json_t *rep_hist_cluster_json(const struct kpt_summary *s, size_t i);
 
 /*
