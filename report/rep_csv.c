@@ -16,14 +16,6 @@
 #include "util/err.h"
 #include "util/xalloc.h"
 
-/* what a cell is written from: a cluster of a summary, or a report */
-struct csv_src {
-    const struct kpt_summary *s;
-    size_t i; /* the cluster */
-    const struct kpt_report *r;
-    struct arena *a; /* texts made for one record */
-};
-
 enum {
     COL_HIST = 1, /* --history's: only in a run with one (the last columns, so that a reader
                      by position of older files is not moved) */
@@ -34,12 +26,12 @@ enum {
 };
 
 struct csv_col {
-    const char *name;               /* the header; NULL: the key of the row it shows */
-    const struct kpt_scalar *sc;    /* the scalar it shows, or NULL */
-    const struct kpt_field *fd;     /* or the field it shows, or NULL */
-    const struct rep_hist_item *hi; /* or the item of a cluster's history, or NULL */
+    const char *name;            /* the header; NULL: the key of the row it shows */
+    const struct kpt_scalar *sc; /* the scalar it shows, or NULL */
+    const struct kpt_field *fd;  /* or the field it shows, or NULL */
+    const struct rep_item *it;   /* or the item it shows (a cluster's history, a hang) */
     /* the cell's text into v (unquoted); NULL: the scalar's or field's own text */
-    void (*cell)(const struct csv_src *x, const struct csv_col *c, struct buf *v);
+    void (*cell)(const struct rep_src *x, const struct csv_col *c, struct buf *v);
     unsigned flags; /* COL_* */
 };
 
@@ -64,7 +56,7 @@ cell(struct buf *b, const char *s, int last)
 static const char *
 col_name(const struct csv_col *c)
 {
-    return c->name ? c->name : c->sc ? c->sc->key : c->fd ? c->fd->name : c->hi->key;
+    return c->name ? c->name : c->sc ? c->sc->key : c->fd ? c->fd->name : c->it->key;
 }
 
 /* ---- a model row's own text ---- */
@@ -136,20 +128,20 @@ field_text(const struct kpt_field *f, const void *obj, struct buf *v)
 /* ---- the clusters' own writers ---- */
 
 static const struct kpt_cluster *
-cl(const struct csv_src *x)
+cl(const struct rep_src *x)
 {
     return &x->s->clusters[x->i];
 }
 
 static void
-w_rank(const struct csv_src *x, const struct csv_col *c, struct buf *v)
+w_rank(const struct rep_src *x, const struct csv_col *c, struct buf *v)
 {
     (void)c;
     buf_addf(v, "%zu", x->i + 1);
 }
 
 static void
-w_share(const struct csv_src *x, const struct csv_col *c, struct buf *v)
+w_share(const struct rep_src *x, const struct csv_col *c, struct buf *v)
 {
     size_t total = KPT_TOTAL(x->s);
 
@@ -159,7 +151,7 @@ w_share(const struct csv_src *x, const struct csv_col *c, struct buf *v)
 
 /* the first example, as every output shows a path */
 static void
-w_example(const struct csv_src *x, const struct csv_col *c, struct buf *v)
+w_example(const struct rep_src *x, const struct csv_col *c, struct buf *v)
 {
     char *e = rep_lossless_enc(cl(x)->nexamples ? cl(x)->examples[0] : "");
 
@@ -170,7 +162,7 @@ w_example(const struct csv_src *x, const struct csv_col *c, struct buf *v)
 
 /* how many distinct values a histogram has ('>' past its bound) */
 static void
-w_distinct(const struct csv_src *x, const struct csv_col *c, struct buf *v)
+w_distinct(const struct rep_src *x, const struct csv_col *c, struct buf *v)
 {
     const struct kpt_hist *h = kpt_field_cptr(c->fd, cl(x));
 
@@ -178,7 +170,7 @@ w_distinct(const struct csv_src *x, const struct csv_col *c, struct buf *v)
 }
 
 static void
-w_owner(const struct csv_src *x, const struct csv_col *c, struct buf *v)
+w_owner(const struct rep_src *x, const struct csv_col *c, struct buf *v)
 {
     (void)c;
     if (cl(x)->culprit)
@@ -186,7 +178,7 @@ w_owner(const struct csv_src *x, const struct csv_col *c, struct buf *v)
 }
 
 static void
-w_base_status(const struct csv_src *x, const struct csv_col *c, struct buf *v)
+w_base_status(const struct rep_src *x, const struct csv_col *c, struct buf *v)
 {
     char tmp[32];
 
@@ -196,7 +188,7 @@ w_base_status(const struct csv_src *x, const struct csv_col *c, struct buf *v)
 }
 
 static void
-w_base_count(const struct csv_src *x, const struct csv_col *c, struct buf *v)
+w_base_count(const struct rep_src *x, const struct csv_col *c, struct buf *v)
 {
     const struct kpt_base_entry *e =
         x->s->base ? rep_baseline_find(x->s->base, cl(x)->id_hex) : NULL;
@@ -208,17 +200,17 @@ w_base_count(const struct csv_src *x, const struct csv_col *c, struct buf *v)
 
 /* --history's: the cluster's state (NEW, REGRESSED, or its triage status) */
 static void
-w_state(const struct csv_src *x, const struct csv_col *c, struct buf *v)
+w_state(const struct rep_src *x, const struct csv_col *c, struct buf *v)
 {
     (void)c;
     buf_adds(v, rep_hist_state(&x->s->hist->clusters[x->i]));
 }
 
-/* --history's: an item of the cluster's history, as text */
+/* an item of a nested object (rep_hist_items, rep_hang_items), as text */
 static void
-w_hist(const struct csv_src *x, const struct csv_col *c, struct buf *v)
+w_item(const struct rep_src *x, const struct csv_col *c, struct buf *v)
 {
-    c->hi->text(x->s, x->i, v, x->a);
+    c->it->text(x, v);
 }
 
 #define SC(id) &kpt_cluster_scalars[id]
@@ -252,14 +244,14 @@ static const struct csv_col cluster_cols[] = {
     { NULL, NULL, FD(KPT_CF_HANG_SITES), NULL, w_distinct, 0 },
     { NULL, SC(KPT_CS_OWNER), NULL, NULL, w_owner, 0 },
     { NULL, SC(KPT_CS_HISTORY), NULL, NULL, w_state, COL_HIST },
-    { NULL, NULL, NULL, HI(REP_HI_NEW), w_hist, COL_HIST },
-    { NULL, NULL, NULL, HI(REP_HI_TOTAL), w_hist, COL_HIST },
-    { "history_first_seen", NULL, NULL, HI(REP_HI_FIRST), w_hist, COL_HIST },
-    { NULL, NULL, NULL, HI(REP_HI_TREND), w_hist, COL_HIST },
-    { "triage_status", NULL, NULL, HI(REP_HI_STATUS), w_hist, COL_HIST },
-    { NULL, NULL, NULL, HI(REP_HI_BUG), w_hist, COL_HIST },
-    { NULL, NULL, NULL, HI(REP_HI_NOTE), w_hist, COL_HIST },
-    { NULL, NULL, NULL, HI(REP_HI_MERGED), w_hist, COL_HIST },
+    { NULL, NULL, NULL, HI(REP_HI_NEW), w_item, COL_HIST },
+    { NULL, NULL, NULL, HI(REP_HI_TOTAL), w_item, COL_HIST },
+    { "history_first_seen", NULL, NULL, HI(REP_HI_FIRST), w_item, COL_HIST },
+    { NULL, NULL, NULL, HI(REP_HI_TREND), w_item, COL_HIST },
+    { "triage_status", NULL, NULL, HI(REP_HI_STATUS), w_item, COL_HIST },
+    { NULL, NULL, NULL, HI(REP_HI_BUG), w_item, COL_HIST },
+    { NULL, NULL, NULL, HI(REP_HI_NOTE), w_item, COL_HIST },
+    { NULL, NULL, NULL, HI(REP_HI_MERGED), w_item, COL_HIST },
     { NULL, NULL, NULL, NULL, NULL, 0 },
 };
 
@@ -269,7 +261,7 @@ static const struct csv_col cluster_cols[] = {
 
 /* not UTF-8: \xNN, so that names stay apart */
 static void
-w_path(const struct csv_src *x, const struct csv_col *c, struct buf *v)
+w_path(const struct rep_src *x, const struct csv_col *c, struct buf *v)
 {
     char *e = rep_lossless_enc(x->r->path);
 
@@ -279,30 +271,22 @@ w_path(const struct csv_src *x, const struct csv_col *c, struct buf *v)
 }
 
 static void
-w_frames(const struct csv_src *x, const struct csv_col *c, struct buf *v)
+w_frames(const struct rep_src *x, const struct csv_col *c, struct buf *v)
 {
     (void)c;
     buf_adds(v, kpt_frames_joined(x->a, x->r));
 }
 
 static void
-w_resolved(const struct csv_src *x, const struct csv_col *c, struct buf *v)
+w_resolved(const struct rep_src *x, const struct csv_col *c, struct buf *v)
 {
     (void)c;
     buf_addf(v, "%zu", x->r->nresolved);
 }
 
-static void
-w_hang_id(const struct csv_src *x, const struct csv_col *c, struct buf *v)
-{
-    (void)c;
-    if (x->r->hang && x->r->hang->hang_id)
-        buf_adds(v, x->r->hang->hang_id);
-}
-
 /* a hang's site; a hang without one says why in brackets */
 static void
-w_hang(const struct csv_src *x, const struct csv_col *c, struct buf *v)
+w_hang(const struct rep_src *x, const struct csv_col *c, struct buf *v)
 {
     const struct kpt_hang *h = x->r->hang;
 
@@ -314,6 +298,7 @@ w_hang(const struct csv_src *x, const struct csv_col *c, struct buf *v)
 }
 
 #define SC(id) &kpt_report_scalars[id]
+#define HG(id) &rep_hang_items[id]
 
 static const struct csv_col report_cols[] = {
     { NULL, SC(KPT_RS_PATH), NULL, NULL, w_path, COL_HELP },
@@ -332,7 +317,7 @@ static const struct csv_col report_cols[] = {
     { NULL, SC(KPT_RS_COARSE_ID), NULL, NULL, NULL, COL_READ },
     { NULL, SC(KPT_RS_FINE_ID), NULL, NULL, NULL, COL_READ },
     { NULL, SC(KPT_RS_PANIC_SOURCE), NULL, NULL, NULL, 0 },
-    { "hang_id", NULL, NULL, NULL, w_hang_id, COL_READ },
+    { NULL, NULL, NULL, HG(REP_HG_ID), w_item, COL_READ },
     { NULL, SC(KPT_RS_HANG), NULL, NULL, w_hang, COL_READ },
     { NULL, NULL, NULL, NULL, NULL, 0 },
 };
@@ -341,6 +326,7 @@ static const struct csv_col report_cols[] = {
 #undef FD
 #undef SF
 #undef HI
+#undef HG
 
 /* ---- the walks ---- */
 
@@ -356,7 +342,7 @@ header(struct buf *b, const struct csv_col *t, const struct kpt_summary *s)
 {
     int first = 1;
 
-    for (; t->sc || t->fd || t->hi || t->name; t++) {
+    for (; t->sc || t->fd || t->it || t->name; t++) {
         if (!col_shown(t, s))
             continue;
         buf_adds(b, first ? "" : ",");
@@ -368,12 +354,12 @@ header(struct buf *b, const struct csv_col *t, const struct kpt_summary *s)
 
 /* one record of table t from x: obj is what scalars are read from */
 static void
-record(struct buf *b, const struct csv_col *t, const struct csv_src *x, const void *obj)
+record(struct buf *b, const struct csv_col *t, const struct rep_src *x, const void *obj)
 {
     struct buf v = BUF_INIT;
     int read = !x->r || KPT_READ(x->r), first = 1;
 
-    for (; t->sc || t->fd || t->hi || t->name; t++) {
+    for (; t->sc || t->fd || t->it || t->name; t++) {
         if (!col_shown(t, x->s))
             continue;
         buf_reset(&v);
@@ -397,7 +383,7 @@ int
 rep_clusters_csv(FILE *f, const struct kpt_summary *s)
 {
     struct buf b = BUF_INIT;
-    struct csv_src x = { s, 0, NULL, arena_new(4096) };
+    struct rep_src x = { s, 0, NULL, arena_new(4096) };
     int ret;
 
     header(&b, cluster_cols, s);
@@ -429,7 +415,7 @@ rep_reports_csv_header(FILE *f)
 void
 rep_reports_csv_row_buf(struct buf *b, struct arena *a, const struct kpt_report *r)
 {
-    struct csv_src x = { NULL, 0, r, a };
+    struct rep_src x = { NULL, 0, r, a };
 
     record(b, report_cols, &x, r);
 }
@@ -444,7 +430,7 @@ rep_reports_csv_help(FILE *f, size_t col)
     const struct csv_col *t;
     int first = 1;
 
-    for (t = report_cols; t->sc || t->fd || t->hi || t->name; t++) {
+    for (t = report_cols; t->sc || t->fd || t->it || t->name; t++) {
         size_t n = strlen(col_name(t)) + 1; /* and its comma */
 
         if (!(t->flags & COL_HELP))
@@ -467,9 +453,9 @@ rep_csv_heads(struct buf *clusters, struct buf *reports, size_t ncols)
     const struct csv_col *t;
     size_t k;
 
-    for (t = cluster_cols, k = 0; k < ncols && (t->sc || t->fd || t->hi || t->name); t++, k++)
+    for (t = cluster_cols, k = 0; k < ncols && (t->sc || t->fd || t->it || t->name); t++, k++)
         buf_addf(clusters, "%s,", col_name(t));
-    for (t = report_cols, k = 0; k < ncols && (t->sc || t->fd || t->hi || t->name); t++, k++)
+    for (t = report_cols, k = 0; k < ncols && (t->sc || t->fd || t->it || t->name); t++, k++)
         buf_addf(reports, "%s,", col_name(t));
 }
 

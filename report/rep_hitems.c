@@ -7,9 +7,9 @@
 #include "report/rep_int.h"
 
 static const struct kpt_cluster_hist *
-hist(const struct kpt_summary *s, size_t i)
+hist(const struct rep_src *x)
 {
-    return &s->hist->clusters[i];
+    return &x->s->hist->clusters[x->i];
 }
 
 /* a list of counts, or of strings: a JSON array, or text with one space between */
@@ -34,125 +34,110 @@ counts_text(struct buf *b, const size_t *v, size_t n)
 }
 
 static json_t *
-j_flag(const struct kpt_summary *s, size_t i, struct arena *a)
+j_flag(const struct rep_src *x)
 {
-    (void)a;
-    return hist(s, i)->flag ? json_string(kpt_hflag_name(hist(s, i)->flag)) : json_null();
+    return hist(x)->flag ? json_string(kpt_hflag_name(hist(x)->flag)) : json_null();
 }
 
 static json_t *
-j_status(const struct kpt_summary *s, size_t i, struct arena *a)
+j_status(const struct rep_src *x)
 {
-    (void)a;
-    return json_string(kpt_triage_name(hist(s, i)->status));
+    return json_string(kpt_triage_name(hist(x)->status));
 }
 static void
-t_status(const struct kpt_summary *s, size_t i, struct buf *b, struct arena *a)
+t_status(const struct rep_src *x, struct buf *b)
 {
-    (void)a;
-    buf_adds(b, kpt_triage_name(hist(s, i)->status));
+    buf_adds(b, kpt_triage_name(hist(x)->status));
 }
 
 static json_t *
-j_new(const struct kpt_summary *s, size_t i, struct arena *a)
+j_new(const struct rep_src *x)
 {
-    (void)a;
-    return json_integer((json_int_t)hist(s, i)->new_reports);
+    return json_integer((json_int_t)hist(x)->new_reports);
 }
 static void
-t_new(const struct kpt_summary *s, size_t i, struct buf *b, struct arena *a)
+t_new(const struct rep_src *x, struct buf *b)
 {
-    (void)a;
-    buf_addf(b, "%zu", hist(s, i)->new_reports);
+    buf_addf(b, "%zu", hist(x)->new_reports);
 }
 
 static json_t *
-j_total(const struct kpt_summary *s, size_t i, struct arena *a)
+j_total(const struct rep_src *x)
 {
-    (void)a;
-    return json_integer((json_int_t)hist(s, i)->total);
+    return json_integer((json_int_t)hist(x)->total);
 }
 static void
-t_total(const struct kpt_summary *s, size_t i, struct buf *b, struct arena *a)
+t_total(const struct rep_src *x, struct buf *b)
 {
-    (void)a;
-    buf_addf(b, "%zu", hist(s, i)->total);
+    buf_addf(b, "%zu", hist(x)->total);
 }
 
 static json_t *
-j_first(const struct kpt_summary *s, size_t i, struct arena *a)
+j_first(const struct rep_src *x)
 {
-    return json_string(kpt_time_text(a, hist(s, i)->first_seen, 0));
+    return json_string(kpt_time_text(x->a, hist(x)->first_seen, 0));
 }
 static void
-t_first(const struct kpt_summary *s, size_t i, struct buf *b, struct arena *a)
+t_first(const struct rep_src *x, struct buf *b)
 {
-    buf_adds(b, kpt_time_text(a, hist(s, i)->first_seen, 0));
+    buf_adds(b, kpt_time_text(x->a, hist(x)->first_seen, 0));
 }
 
 static json_t *
-j_trend(const struct kpt_summary *s, size_t i, struct arena *a)
+j_trend(const struct rep_src *x)
 {
-    (void)a;
-    return counts_json(hist(s, i)->trend, s->hist->ntrend);
+    return counts_json(hist(x)->trend, x->s->hist->ntrend);
 }
 static void
-t_trend(const struct kpt_summary *s, size_t i, struct buf *b, struct arena *a)
+t_trend(const struct rep_src *x, struct buf *b)
 {
-    (void)a;
-    counts_text(b, hist(s, i)->trend, s->hist->ntrend);
+    counts_text(b, hist(x)->trend, x->s->hist->ntrend);
 }
 
 static json_t *
-j_bug(const struct kpt_summary *s, size_t i, struct arena *a)
+j_bug(const struct rep_src *x)
 {
-    (void)a;
-    return rep_jstr(hist(s, i)->bug);
+    return rep_jstr(hist(x)->bug);
 }
 static void
-t_bug(const struct kpt_summary *s, size_t i, struct buf *b, struct arena *a)
+t_bug(const struct rep_src *x, struct buf *b)
 {
-    (void)a;
-    buf_adds(b, hist(s, i)->bug ? hist(s, i)->bug : "");
+    buf_adds(b, hist(x)->bug ? hist(x)->bug : "");
 }
 
 static json_t *
-j_note(const struct kpt_summary *s, size_t i, struct arena *a)
+j_note(const struct rep_src *x)
 {
-    (void)a;
-    return rep_jstr(hist(s, i)->note);
+    return rep_jstr(hist(x)->note);
 }
 static void
-t_note(const struct kpt_summary *s, size_t i, struct buf *b, struct arena *a)
+t_note(const struct rep_src *x, struct buf *b)
 {
-    (void)a;
-    buf_adds(b, hist(s, i)->note ? hist(s, i)->note : "");
+    buf_adds(b, hist(x)->note ? hist(x)->note : "");
 }
 
 static json_t *
-j_merged(const struct kpt_summary *s, size_t i, struct arena *a)
+j_merged(const struct rep_src *x)
 {
-    const struct strv *m = &hist(s, i)->merged_from;
+    const struct strv *m = &hist(x)->merged_from;
     json_t *j = json_array();
     size_t k;
 
-    (void)a;
     for (k = 0; k < m->n; k++)
         json_array_append_new(j, rep_jstr(m->v[k]));
     return j;
 }
 static void
-t_merged(const struct kpt_summary *s, size_t i, struct buf *b, struct arena *a)
+t_merged(const struct rep_src *x, struct buf *b)
 {
-    const struct strv *m = &hist(s, i)->merged_from;
+    const struct strv *m = &hist(x)->merged_from;
     size_t k;
 
-    (void)a;
     for (k = 0; k < m->n; k++)
         buf_addf(b, "%s%s", k ? " " : "", m->v[k]);
 }
 
-const struct rep_hist_item rep_hist_items[REP_HI_N + 1] = {
+const struct rep_item rep_hist_items[REP_HI_N + 1] = {
     [REP_HI_FLAG] = { "flag", j_flag, NULL },
     [REP_HI_STATUS] = { "status", j_status, t_status },
     [REP_HI_NEW] = { "new_reports", j_new, t_new },
@@ -168,12 +153,20 @@ const struct rep_hist_item rep_hist_items[REP_HI_N + 1] = {
 json_t *
 rep_hist_cluster_json(const struct kpt_summary *s, size_t i)
 {
-    const struct rep_hist_item *t;
-    json_t *o = json_object();
-    struct arena *a = arena_new(256);
+    struct rep_src x = { s, i, NULL, arena_new(256) };
+    json_t *o = rep_items_json(rep_hist_items, &x);
 
-    for (t = rep_hist_items; t->key; t++)
-        json_object_set_new(o, t->key, t->json(s, i, a));
-    arena_free(a);
+    arena_free(x.a);
+    return o;
+}
+
+json_t *
+rep_items_json(const struct rep_item *t, const struct rep_src *x)
+{
+    json_t *o = json_object(), *j;
+
+    for (; t->key; t++)
+        if ((j = t->json(x)))
+            json_object_set_new(o, t->key, j);
     return o;
 }

@@ -115,11 +115,27 @@ void rep_md_history_cluster(struct buf *b, const struct kpt_summary *s, size_t i
 void rep_html_history_cluster(struct buf *b, const struct kpt_summary *s, size_t i);
 json_t *rep_hist_cluster_json(const struct kpt_summary *s, size_t i);
 
+/* what an item of an output is written from: cluster i of a run, or a report */
+struct rep_src {
+    const struct kpt_summary *s;
+    size_t i;
+    const struct kpt_report *r;
+    struct arena *a; /* texts made for one record */
+};
 /*
- * A cluster's history item by item (rep_hitems.c), in --json's order: its key there, its
- * JSON value, and its text (NULL: it has none) for the CSV's column that shows it.
+ * An item of an object --json nests (a cluster's history, a report's hang): its key there,
+ * its JSON value (NULL returned: left out), and its text (NULL: none) for the CSV column
+ * that shows it. rep_items_json() - the object of table t's items.
  */
-enum rep_hist_item_id {
+struct rep_item {
+    const char *key; /* NULL ends a table */
+    json_t *(*json)(const struct rep_src *x);
+    void (*text)(const struct rep_src *x, struct buf *b);
+};
+json_t *rep_items_json(const struct rep_item *t, const struct rep_src *x);
+
+/* a cluster's history, in --json's order (rep_hitems.c) */
+enum rep_hist_item {
     REP_HI_FLAG,
     REP_HI_STATUS,
     REP_HI_NEW,
@@ -131,12 +147,26 @@ enum rep_hist_item_id {
     REP_HI_MERGED,
     REP_HI_N
 };
-struct rep_hist_item {
-    const char *key; /* NULL ends the table */
-    json_t *(*json)(const struct kpt_summary *s, size_t i, struct arena *a);
-    void (*text)(const struct kpt_summary *s, size_t i, struct buf *b, struct arena *a);
+extern const struct rep_item rep_hist_items[REP_HI_N + 1];
+/* a report's hung thread, in --json's order (rep_hang.c); null when the report is no hang */
+enum rep_hang_item {
+    REP_HG_STACKSHOT,
+    REP_HG_SERVICE,
+    REP_HG_PROCESS,
+    REP_HG_PID,
+    REP_HG_THREAD,
+    REP_HG_THREAD_NAME,
+    REP_HG_STATE,
+    REP_HG_WHY,
+    REP_HG_ID,
+    REP_HG_SITE,
+    REP_HG_NO_SITE,
+    REP_HG_FRAMES,
+    REP_HG_N
 };
-extern const struct rep_hist_item rep_hist_items[REP_HI_N + 1];
+extern const struct rep_item rep_hang_items[REP_HG_N + 1];
+/* rep_frame_json() - a frame as --json shows it (texts in a) */
+json_t *rep_frame_json(struct arena *a, const struct kpt_frame *fm);
 json_t *rep_hist_run_json(const struct kpt_summary *s);
 
 #endif

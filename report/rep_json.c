@@ -27,8 +27,8 @@ rep_json_begin(FILE *f)
     return ferror(f) ? KPT_E_IO : 0;
 }
 
-static json_t *
-frame_json(struct arena *a, const struct kpt_frame *fm)
+json_t *
+rep_frame_json(struct arena *a, const struct kpt_frame *fm)
 {
     json_t *x = json_object();
 
@@ -59,44 +59,13 @@ frame_json(struct arena *a, const struct kpt_frame *fm)
     return x;
 }
 
-/* the hung thread: which one, why, its frames and its site; null when not a hang */
+/* the hung thread: rep_hang_items; null when not a hang */
 static json_t *
 hang_json(struct arena *a, const struct kpt_report *r)
 {
-    const struct kpt_hang *h = r->hang;
-    json_t *o, *fr;
-    size_t i;
+    struct rep_src x = { NULL, 0, r, a };
 
-    if (!h)
-        return json_null();
-    o = json_object();
-    if (r->ss)
-        json_object_set_new(
-            o, "stackshot",
-            json_pack("{s:I,s:I,s:I,s:I,s:o}", "processes", (json_int_t)r->ss->nprocs, "threads",
-                      (json_int_t)r->ss->nthreads, "images", (json_int_t)r->ss->nimages, "dropped",
-                      (json_int_t)r->ss->dropped, "damage", rep_jstr(r->ss->damage)));
-    fr = json_array();
-    json_object_set_new(o, "service", rep_jstr(h->service));
-    json_object_set_new(o, "process", rep_jstr(h->process));
-    json_object_set_new(o, "pid",
-                        h->process && h->pid >= 0 ? json_integer((json_int_t)h->pid) : json_null());
-    json_object_set_new(o, "thread",
-                        h->process ? json_integer((json_int_t)(h->thread & 0x1fffffffffffffull))
-                                   : json_null());
-    json_object_set_new(o, "thread_name", rep_jstr(h->thread_name));
-    json_object_set_new(o, "state", rep_jstr(h->state));
-    json_object_set_new(o, "why", rep_jstr(h->why));
-    json_object_set_new(o, "hang_id", rep_jstr(h->hang_id));
-    json_object_set_new(o, "site", rep_jstr(h->site));
-    json_object_set_new(o, "no_site",
-                        rep_jstr(h->hang_id    ? NULL
-                                 : h->site_why ? h->site_why
-                                               : h->why));
-    for (i = 0; i < h->nframes; i++)
-        json_array_append_new(fr, frame_json(a, &h->frames[i]));
-    json_object_set_new(o, "frames", fr);
-    return o;
+    return r->hang ? rep_items_json(rep_hang_items, &x) : json_null();
 }
 
 static json_t *
@@ -157,7 +126,7 @@ frames_json(struct arena *a, const struct kpt_report *r)
     size_t i;
 
     for (i = 0; i < r->nframes; i++)
-        json_array_append_new(fr, frame_json(a, &r->frames[i]));
+        json_array_append_new(fr, rep_frame_json(a, &r->frames[i]));
     return fr;
 }
 
@@ -321,8 +290,9 @@ rep_json_end(FILE *f, const struct kpt_summary *s)
     for (i = 0; i < s->nrej; i++) {
         json_t *o = json_object();
 
-        json_object_set_new(o, "path", rep_lossless_str(s->rej[i].path));
-        json_object_set_new(o, "error", rep_jstr(s->rej[i].why));
+        json_object_set_new(o, kpt_report_scalars[KPT_RS_PATH].key,
+                            rep_lossless_str(s->rej[i].path));
+        json_object_set_new(o, kpt_report_scalars[KPT_RS_ERROR].key, rep_jstr(s->rej[i].why));
         json_array_append_new(rej, o);
     }
     fputs(",\"totals\":", f);
