@@ -210,18 +210,45 @@ rep_site_of(const char *v)
     return sp ? sp + 1 : "";
 }
 
+/* the columns of a cluster's hangs by site: which output shows them, numbers right */
+static const struct {
+    const char *head;
+    int right;
+    unsigned in;
+} hung_cols[] = {
+    { "site", 0, IN_BOTH }, { "hang_id", 0, IN_BOTH }, { "count", 1, IN_BOTH },
+    { "share", 1, IN_MD },  { "example", 0, IN_BOTH },
+};
+
+static void
+hung_head(const struct rep_cell *x)
+{
+    const char *heads[sizeof(hung_cols) / sizeof(hung_cols[0])];
+    int right[sizeof(hung_cols) / sizeof(hung_cols[0])];
+    size_t k, n = 0;
+
+    for (k = 0; k < sizeof(hung_cols) / sizeof(hung_cols[0]); k++) {
+        if (!(hung_cols[k].in & (x->html ? IN_HTML : IN_MD)))
+            continue;
+        if (x->html)
+            buf_addf(x->b, "<th>%s</th>", hung_cols[k].head);
+        heads[n] = hung_cols[k].head;
+        right[n++] = hung_cols[k].right;
+    }
+    if (!x->html)
+        rep_md_head(x->b, heads, right, n);
+}
+
 /* the cluster's hangs by site: count, share of the cluster, one example */
 static void
 hung_md(const struct rep_cell *x)
 {
-    static const char *const heads[] = { "site", "hang_id", "count", "share", "example" };
-    static const int right[] = { 0, 0, 1, 1, 0 };
     const struct kpt_cluster *c = cl(x);
     struct buf *b = x->b;
     size_t k, keyed = 0;
 
     buf_adds(b, "\n#### Where it hung\n\n");
-    rep_md_head(b, heads, right, sizeof(heads) / sizeof(heads[0]));
+    hung_head(x);
     for (k = 0; k < c->hang_sites.n; k++) {
         const struct kpt_hist_entry *e = &c->hang_sites.v[k];
 
@@ -255,9 +282,9 @@ hung_html(const struct rep_cell *x)
     struct rep_cell y = *x;
     size_t k;
 
-    buf_adds(x->b,
-             "<h4>Where it hung</h4><table><thead><tr><th>site</th><th>hang_id</th><th>count</th>"
-             "<th>example</th></tr></thead><tbody>\n");
+    buf_adds(x->b, "<h4>Where it hung</h4><table><thead><tr>");
+    hung_head(x);
+    buf_adds(x->b, "</tr></thead><tbody>\n");
     for (k = 0; k < c->hang_sites.n; k++) {
         const struct kpt_hist_entry *e = &c->hang_sites.v[k];
 
