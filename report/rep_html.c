@@ -115,35 +115,41 @@ spill(FILE *f, struct buf *b)
     return 0;
 }
 
+/* the page's head, title, and the run's counts */
+static void
+page_head(struct buf *b, const struct kpt_summary *s)
+{
+    buf_adds(b, REP_HEAD_HTML
+             "\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+             "style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n");
+    buf_addf(b,
+             "<title>kptrace-batch: %zu clusters from %zu "
+             "reports</title>\n<style>%s</style></head><body>\n",
+             s->nclusters, KPT_TOTAL(s), style);
+    buf_addf(b, "<h1>Kernel panic triage</h1>\n<p class=\"meta\">kptrace-batch %s, signatures ",
+             KPT_VERSION);
+    esc(b, s->algo, REP_CUT_TOKEN);
+    buf_adds(b, ", rules ");
+    esc(b, s->rules, REP_CUT_TOKEN);
+    buf_addf(b, "</p>\n<p id=\"counts\">%zu files: %zu ok, %zu partial, %zu rejected; %zu clusters",
+             s->files, s->ok, s->partial, s->rejected, s->nclusters);
+    if (s->skipped)
+        buf_addf(b, "; %zu skipped (other kinds of report)", s->skipped);
+    if (s->hang_reports)
+        buf_addf(b, "; %zu hangs, %zu with a site", s->hang_reports, s->hang_keyed);
+    buf_adds(b, ".</p>\n");
+}
+
 int
 rep_html(FILE *f, const struct kpt_summary *s)
 {
     struct buf b = BUF_INIT;
     const char **cls = xcalloc(s->nclusters + 1, sizeof(*cls));
-    size_t i, ncls = 0, total = KPT_TOTAL(s);
+    size_t i, ncls = 0;
     int ret;
 
-    buf_adds(&b, REP_HEAD_HTML
-             "\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-             "style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n");
-    buf_addf(&b,
-             "<title>kptrace-batch: %zu clusters from %zu "
-             "reports</title>\n<style>%s</style></head><body>\n",
-             s->nclusters, total, style);
-    buf_addf(&b, "<h1>Kernel panic triage</h1>\n<p class=\"meta\">kptrace-batch %s, signatures ",
-             KPT_VERSION);
-    esc(&b, s->algo, REP_CUT_TOKEN);
-    buf_adds(&b, ", rules ");
-    esc(&b, s->rules, REP_CUT_TOKEN);
-    buf_addf(&b,
-             "</p>\n<p id=\"counts\">%zu files: %zu ok, %zu partial, %zu rejected; %zu clusters",
-             s->files, s->ok, s->partial, s->rejected, s->nclusters);
-    if (s->skipped)
-        buf_addf(&b, "; %zu skipped (other kinds of report)", s->skipped);
-    if (s->hang_reports)
-        buf_addf(&b, "; %zu hangs, %zu with a site", s->hang_reports, s->hang_keyed);
-    buf_adds(&b, ".</p>\n");
+    page_head(&b, s);
     if (s->nclusters) {
         buf_adds(&b, "<figure>");
         rep_plot_svg_buf(&b, s);
