@@ -1,10 +1,45 @@
 /*
  * rep_hang.c - a report's hung thread (a watchdog panic's, from its stackshot), item by
  * item: --json's "hang" object walks rep_hang_items in its order, and the reports CSV's
- * hang columns name its items (rep_csv.c).
+ * hang columns name its items (rep_csv.c). And a frame as --json shows it, a report's or
+ * the hung thread's.
  */
+#include <inttypes.h>
+
 #include "report/rep.h"
 #include "report/rep_int.h"
+
+json_t *
+rep_frame_json(struct arena *a, const struct kpt_frame *fm)
+{
+    json_t *x = json_object();
+
+    json_object_set_new(x, "addr", rep_jstr(arena_printf(a, "0x%016" PRIx64, fm->addr)));
+    json_object_set_new(x, "module", rep_jstr(fm->module));
+    json_object_set_new(x, "offset",
+                        fm->module ? rep_jstr(arena_printf(a, "0x%" PRIx64, fm->mod_off))
+                                   : json_null());
+    json_object_set_new(x, "function", rep_jstr(fm->function));
+    /* where the name came from: lldb, or the report itself (keepsyms) */
+    json_object_set_new(x, "name_source",
+                        fm->function ? json_string(fm->learned    ? "learned"
+                                                   : fm->keepsyms ? "report"
+                                                                  : "lldb")
+                                     : json_null());
+    json_object_set_new(x, "approximate", json_boolean(fm->approx));
+    json_object_set_new(x, "file", rep_jstr(fm->file));
+    json_object_set_new(x, "line", fm->file ? json_integer(fm->line) : json_null());
+    json_object_set_new(x, "text", rep_jstr(kpt_frame_text(a, fm)));
+    if (fm->image) {
+        json_object_set_new(x, "image_kind", json_stringn(&fm->image->kind, 1));
+        json_object_set_new(x, "image_uuid",
+                            fm->image->has_uuid ? rep_jstr(kpt_uuid_text(a, fm->image->uuid))
+                                                : json_null());
+        json_object_set_new(x, "image_offset",
+                            rep_jstr(arena_printf(a, "0x%" PRIx64, fm->img_off)));
+    }
+    return x;
+}
 
 static const struct kpt_hang *
 hang(const struct rep_src *x)
