@@ -245,7 +245,5 @@ enum kpt_report_scalar {
 /* every row up to the id past the last has a key; the NULL key there ends the table */
 extern const struct kpt_scalar kpt_cluster_scalars[KPT_CS_N + 1]; /* struct kpt_cluster */
 extern const struct kpt_scalar kpt_report_scalars[KPT_RS_N + 1];  /* a report row */
-/* kpt_scalar_find() - the row of table t with this key, or NULL */
-const struct kpt_scalar *kpt_scalar_find(const struct kpt_scalar *t, const char *key);
 
 #endif

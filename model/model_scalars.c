@@ -166,15 +166,6 @@ const struct kpt_scalar kpt_report_scalars[KPT_RS_N + 1] = {
     [KPT_RS_N] = { NULL, KPT_SC_PART, 0, 0, 0, 0, 0, KPT_SM_NONE, NULL, 0 },
 };
 
-const struct kpt_scalar *
-kpt_scalar_find(const struct kpt_scalar *t, const char *key)
-{
-    for (; t->key; t++)
-        if (!strcmp(t->key, key))
-            return t;
-    return NULL;
-}
-
 /* the strings and lists of an owned record */
 static void
 scalars_release(const struct kpt_scalar *t, void *obj)

@@ -352,25 +352,33 @@ header(struct buf *b, const struct csv_col *t, const struct kpt_summary *s)
     buf_adds(b, "\r\n");
 }
 
-/* one record of table t from x: obj is what scalars are read from */
+/* column t's text from x into v: its writer's, or its row's; obj is what a cluster's or a
+ * report's rows are read from */
+static void
+cell_text(const struct csv_col *t, const struct rep_src *x, const void *obj, struct buf *v)
+{
+    if ((t->flags & COL_READ) && x->r && !KPT_READ(x->r))
+        return;
+    if (t->cell)
+        t->cell(x, t, v);
+    else if (t->fd)
+        field_text(t->fd, t->flags & COL_RUN ? (const void *)x->s : obj, v);
+    else if (!(t->flags & COL_SET) || *(const int *)((const char *)obj + t->sc->off))
+        scalar_text(t->sc, obj, x->a, v);
+}
+
+/* one record of table t from x */
 static void
 record(struct buf *b, const struct csv_col *t, const struct rep_src *x, const void *obj)
 {
     struct buf v = BUF_INIT;
-    int read = !x->r || KPT_READ(x->r), first = 1;
+    int first = 1;
 
     for (; t->sc || t->fd || t->it || t->name; t++) {
         if (!col_shown(t, x->s))
             continue;
         buf_reset(&v);
-        if ((t->flags & COL_READ) && !read)
-            ;
-        else if (t->cell)
-            t->cell(x, t, &v);
-        else if (t->fd)
-            field_text(t->fd, t->flags & COL_RUN ? (const void *)x->s : obj, &v);
-        else if (!(t->flags & COL_SET) || *(const int *)((const char *)obj + t->sc->off))
-            scalar_text(t->sc, obj, x->a, &v);
+        cell_text(t, x, obj, &v);
         buf_adds(b, first ? "" : ",");
         rep_csv_cell(b, v.data);
         first = 0;
