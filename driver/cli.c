@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "report/rep.h"
 #include "util/cursor.h"
 #include "util/buf.h"
 #include "util/civil.h"
@@ -36,9 +37,11 @@ static const char usage_text[] =
     "                           '-' reads one path per line from standard input\n"
     "  -o, --output FILE        Markdown summary (default: standard output)\n"
     "      --csv FILE           one row per cluster\n"
-    "      --reports-csv FILE   one row per input file: path,status,format,arch,os_build,\n"
-    "                           kernel_uuid,panic_class,signature_id,signature,frames,\n"
-    "                           symbolicated,error\n"
+    "      --reports-csv FILE   one row per input file: ";
+
+/* after the reports CSV's columns (report/ names them) */
+static const char usage_text1b[] =
+    "\n"
     "      --json FILE          everything above, machine-readable\n"
     "      --emit-state FILE    this run as a mergeable state: 'kptrace-batch merge' of the\n"
     "                           states of shards writes what one run over them all would\n"
@@ -440,6 +443,8 @@ opt_one(int c, int argc, char **argv, struct kpt_opts *o)
     switch (c) {
     case 'h':
         fputs(usage_text, stdout);
+        rep_reports_csv_help(stdout, strlen(strrchr(usage_text, '\n') + 1));
+        fputs(usage_text1b, stdout);
         fputs(usage_text2, stdout);
         return 1;
     case 'V': printf("kptrace-batch %s\n", KPT_VERSION); return 1;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "driver/pipeline_int.h"
+#include "report/rep.h"
 #include "util/buf.h"
 #include "util/diag.h"
 #include "util/xalloc.h"
@@ -68,23 +69,13 @@ fid_same(const struct fid *a, const struct fid *b)
 
 /*
  * An earlier run's output lying in an input folder is passed over by the walk; any other
- * file there is an input. Ours start with these bytes (the lock file is empty).
+ * file there is an input. report/ knows ours by their first bytes (the lock file is empty).
  */
 static int
 earlier_output(const char *path)
 {
-    static const char *const heads[] = {
-        "# kptrace-batch summary",
-        "rank,signature_id,",
-        "path,status,format,",
-        "{\"tool\":\"kptrace-batch\"",
-        "{\"kind\":\"kptrace-batch state\"",
-        "<!DOCTYPE html>",
-        "<svg xmlns=",
-    };
-    char head[64];
+    char head[REP_HEAD_BYTES];
     ssize_t n;
-    size_t i;
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 
     if (fd < 0)
@@ -93,10 +84,7 @@ earlier_output(const char *path)
     close(fd);
     if (n <= 0)
         return 1; /* empty: nothing to lose */
-    for (i = 0; i < sizeof(heads) / sizeof(heads[0]); i++)
-        if ((size_t)n >= strlen(heads[i]) && !memcmp(head, heads[i], strlen(heads[i])))
-            return 1;
-    return 0;
+    return rep_is_earlier_output(head, (size_t)n);
 }
 
 /* out (an existing regular file) lies somewhere under the folder dir */

@@ -47,10 +47,45 @@ struct kpt_field {
      * KPT_HIST_COMPOSED_MAX): 0, or -1 when the report adds nothing */
     int (*compose)(const struct kpt_report *r, char *b, size_t n);
 };
-extern const struct kpt_field kpt_summary_fields[];  /* struct kpt_summary */
-extern const struct kpt_field kpt_symstats_fields[]; /* struct kpt_symstats */
-extern const struct kpt_field kpt_cluster_fields[];  /* struct kpt_cluster's histograms */
-extern const struct kpt_field kpt_history_fields[];  /* struct kpt_run_hist's counts */
+/* the rows of kpt_summary_fields and of kpt_cluster_fields, in their order: report/'s CSV
+ * columns and readers/ name a row by its id */
+enum kpt_summary_field {
+    KPT_SF_FILES,
+    KPT_SF_OK,
+    KPT_SF_PARTIAL,
+    KPT_SF_REJECTED,
+    KPT_SF_SKIPPED,
+    KPT_SF_NO_BACKTRACE,
+    KPT_SF_BY_FORMAT,
+    KPT_SF_FRAMES,
+    KPT_SF_FRAMES_PLACED,
+    KPT_SF_FRAMES_NAMED,
+    KPT_SF_EXCLUDED,
+    KPT_SF_HANG_REPORTS,
+    KPT_SF_HANG_KEYED,
+    KPT_SF_REJ_UNLISTED,
+    KPT_SF_ALGO,
+    KPT_SF_RULES,
+    KPT_SF_SIG_FRAMES,
+    KPT_SF_N
+};
+enum kpt_cluster_field {
+    KPT_CF_BUILDS,
+    KPT_CF_MODELS,
+    KPT_CF_PROCESSES,
+    KPT_CF_FORMATS,
+    KPT_CF_ARCHS,
+    KPT_CF_QUALITIES,
+    KPT_CF_CULPRIT_VERSIONS,
+    KPT_CF_FINE_KEYS,
+    KPT_CF_HANG_SITES,
+    KPT_CF_HANG_SERVICES,
+    KPT_CF_N
+};
+extern const struct kpt_field kpt_summary_fields[KPT_SF_N + 1]; /* struct kpt_summary */
+extern const struct kpt_field kpt_symstats_fields[];            /* struct kpt_symstats */
+extern const struct kpt_field kpt_cluster_fields[KPT_CF_N + 1]; /* a kpt_cluster's histograms */
+extern const struct kpt_field kpt_history_fields[];             /* struct kpt_run_hist's counts */
 
 /* the field's place in obj */
 void *kpt_field_ptr(const struct kpt_field *f, void *obj);
@@ -74,6 +109,8 @@ void kpt_fields_release(const struct kpt_field *t, void *obj,
  * shards' values merge. --json's cluster and report objects, the state's clusters (written
  * and read back), the row -> kpt_report rebuild and kpt_cluster_release() loop over these
  * tables in their order, so renaming a key renames it everywhere, and a new field is a row.
+ * Each row has an id (enum kpt_cluster_scalar, kpt_report_scalar): report/'s CSV columns and
+ * its writers of the parts, and readers/, name a row by it, never by spelling its key again.
  */
 enum kpt_stype {
     KPT_SC_STR,   /* char *: text (NULL: null) */
@@ -90,7 +127,7 @@ enum kpt_stype {
     KPT_SC_ADDR,  /* uint64_t as 0x and 16 hex digits: null unless the flag at 'aux' is set */
     KPT_SC_STRS, /* strings: a char ** (n = 0) or char *[n] at off, their count (size_t) at 'aux' */
     KPT_SC_SEQS, /* size_t * at off: reports' seqs, their count at 'aux', capacity at 'aux2' */
-    KPT_SC_PART, /* no member: a part the writer composes (a rank, a derived value, an object) */
+    KPT_SC_PART, /* no member: a part report/ composes (a rank, a derived value, an object) */
 };
 /* where a scalar shows */
 enum {
@@ -125,14 +162,88 @@ struct kpt_scalar {
     unsigned in;           /* KPT_IN_* */
     size_t off, aux, aux2; /* offsetof() into the table's struct */
     size_t n;              /* KPT_SC_STRS: an inline array of n; 0: a pointer */
-    const char *csv;       /* the column of the clusters or reports CSV that shows it, or NULL */
     enum kpt_smerge merge;
     const char *(*name)(int v); /* KPT_SC_ENUM: the name of value v (v from 0 to nnames - 1) */
     int nnames;
 };
-extern const struct kpt_scalar kpt_cluster_scalars[]; /* struct kpt_cluster */
-extern const struct kpt_scalar kpt_report_scalars[];  /* a report row: struct kpt_report */
-/* kpt_scalar_find() - the row of table t with this key, or NULL */
-const struct kpt_scalar *kpt_scalar_find(const struct kpt_scalar *t, const char *key);
+/* the rows of kpt_cluster_scalars, in its (--json's) order */
+enum kpt_cluster_scalar {
+    KPT_CS_RANK,
+    KPT_CS_ID,
+    KPT_CS_SIGNATURE,
+    KPT_CS_COUNT,
+    KPT_CS_CLASS,
+    KPT_CS_CULPRIT,
+    KPT_CS_OWNER,
+    KPT_CS_MESSAGE,
+    KPT_CS_FIRST_SEEN,
+    KPT_CS_LAST_SEEN,
+    KPT_CS_FIELDS,
+    KPT_CS_COARSE_ID,
+    KPT_CS_COARSE,
+    KPT_CS_HISTOGRAMS,
+    KPT_CS_BASE_STATUS,
+    KPT_CS_BASE_COUNT,
+    KPT_CS_HISTORY,
+    KPT_CS_REPRESENTATIVE,
+    KPT_CS_FRAMES,
+    KPT_CS_EXAMPLES,
+    KPT_CS_MEMBERS,
+    KPT_CS_HAS_SEEN,
+    KPT_CS_SEEN_LOCAL,
+    KPT_CS_REP_WHEN,
+    KPT_CS_REP_FRAMES_ALL,
+    KPT_CS_REP_NAMED,
+    KPT_CS_FIRST_SEQ,
+    KPT_CS_CULPRIT_SEQ,
+    KPT_CS_N
+};
+/* the rows of kpt_report_scalars, in its order */
+enum kpt_report_scalar {
+    KPT_RS_PATH,
+    KPT_RS_STATUS,
+    KPT_RS_ERROR,
+    KPT_RS_IDENTITY,
+    KPT_RS_EXCLUDED,
+    KPT_RS_FORMAT,
+    KPT_RS_ARCH,
+    KPT_RS_OS_BUILD,
+    KPT_RS_OS_VERSION,
+    KPT_RS_HOST_BUILD,
+    KPT_RS_KERNEL_VERSION,
+    KPT_RS_XNU,
+    KPT_RS_VARIANT,
+    KPT_RS_SOC,
+    KPT_RS_KERNEL_UUID,
+    KPT_RS_SLIDES,
+    KPT_RS_MODEL,
+    KPT_RS_TIME,
+    KPT_RS_CPU,
+    KPT_RS_CALLER,
+    KPT_RS_PROCESS,
+    KPT_RS_PID,
+    KPT_RS_PANIC_STRING,
+    KPT_RS_PANIC_SOURCE,
+    KPT_RS_OTHER_PANIC,
+    KPT_RS_SRC_FILE,
+    KPT_RS_CLASS,
+    KPT_RS_ID,
+    KPT_RS_SIGNATURE,
+    KPT_RS_COARSE_ID,
+    KPT_RS_FINE_ID,
+    KPT_RS_QUALITY,
+    KPT_RS_CULPRIT,
+    KPT_RS_OWNER,
+    KPT_RS_KDK,
+    KPT_RS_KDK_MATCH,
+    KPT_RS_HANG,
+    KPT_RS_FRAMES,
+    KPT_RS_KEXTS,
+    KPT_RS_LOADED_KEXTS,
+    KPT_RS_N
+};
+/* every row up to the id past the last has a key; the NULL key there ends the table */
+extern const struct kpt_scalar kpt_cluster_scalars[KPT_CS_N + 1]; /* struct kpt_cluster */
+extern const struct kpt_scalar kpt_report_scalars[KPT_RS_N + 1];  /* a report row */
 
 #endif

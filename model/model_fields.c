@@ -131,28 +131,29 @@ format_elem(size_t i)
             NULL, NULL                                                                             \
     }
 
-const struct kpt_field kpt_summary_fields[] = {
-    COUNTED("files", files, one),
-    COUNTED("ok", ok, is_ok),
-    COUNTED("partial", partial, is_partial),
-    COUNTED("rejected", rejected, is_rejected),
-    COUNTED("skipped", skipped, is_skipped),
-    COUNTED("no_backtrace", no_backtrace, no_backtrace),
-    { "by_format", KPT_FT_COUNT, KPT_FM_SUM, offsetof(struct kpt_summary, by_format),
-      KPT_FMT_PLIST + 1, format_elem, of_format, NULL, NULL, NULL },
-    COUNTED("frames", frames, frames),
-    COUNTED("frames_placed", frames_placed, frames_placed),
-    COUNTED("frames_named", frames_named, frames_named),
-    COUNTED("excluded", excluded, is_excluded),
-    COUNTED("hang_reports", hang_reports, is_hang),
-    COUNTED("hang_keyed", hang_keyed, has_hang_key),
+const struct kpt_field kpt_summary_fields[KPT_SF_N + 1] = {
+    [KPT_SF_FILES] = COUNTED("files", files, one),
+    [KPT_SF_OK] = COUNTED("ok", ok, is_ok),
+    [KPT_SF_PARTIAL] = COUNTED("partial", partial, is_partial),
+    [KPT_SF_REJECTED] = COUNTED("rejected", rejected, is_rejected),
+    [KPT_SF_SKIPPED] = COUNTED("skipped", skipped, is_skipped),
+    [KPT_SF_NO_BACKTRACE] = COUNTED("no_backtrace", no_backtrace, no_backtrace),
+    [KPT_SF_BY_FORMAT] = { "by_format", KPT_FT_COUNT, KPT_FM_SUM,
+                           offsetof(struct kpt_summary, by_format), KPT_FMT_PLIST + 1, format_elem,
+                           of_format, NULL, NULL, NULL },
+    [KPT_SF_FRAMES] = COUNTED("frames", frames, frames),
+    [KPT_SF_FRAMES_PLACED] = COUNTED("frames_placed", frames_placed, frames_placed),
+    [KPT_SF_FRAMES_NAMED] = COUNTED("frames_named", frames_named, frames_named),
+    [KPT_SF_EXCLUDED] = COUNTED("excluded", excluded, is_excluded),
+    [KPT_SF_HANG_REPORTS] = COUNTED("hang_reports", hang_reports, is_hang),
+    [KPT_SF_HANG_KEYED] = COUNTED("hang_keyed", hang_keyed, has_hang_key),
     /* rejected files past the listed ones: the pipeline counts them */
-    SUMMARY("rejected_unlisted", KPT_FT_COUNT, KPT_FM_SUM, rej_unlisted),
+    [KPT_SF_REJ_UNLISTED] = SUMMARY("rejected_unlisted", KPT_FT_COUNT, KPT_FM_SUM, rej_unlisted),
     /* settings that shape the outputs: every shard of a merge has the same */
-    SUMMARY("algo", KPT_FT_STR, KPT_FM_EQUAL, algo),
-    SUMMARY("rules", KPT_FT_STR, KPT_FM_EQUAL, rules),
-    SUMMARY("sig_frames", KPT_FT_INT, KPT_FM_EQUAL, sig_frames),
-    { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL, NULL, NULL },
+    [KPT_SF_ALGO] = SUMMARY("algo", KPT_FT_STR, KPT_FM_EQUAL, algo),
+    [KPT_SF_RULES] = SUMMARY("rules", KPT_FT_STR, KPT_FM_EQUAL, rules),
+    [KPT_SF_SIG_FRAMES] = SUMMARY("sig_frames", KPT_FT_INT, KPT_FM_EQUAL, sig_frames),
+    [KPT_SF_N] = { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL, NULL, NULL },
 };
 
 #define RUNHIST(name, member)                                                                      \
@@ -297,18 +298,18 @@ h_culprit_version(const struct kpt_report *r)
             example, fn                                                                            \
     }
 
-const struct kpt_field kpt_cluster_fields[] = {
-    HIST("os_builds", builds, h_build),
-    HIST("models", models, h_model),
-    HIST("processes", processes, h_process),
-    HIST("formats", formats, h_format),
-    HIST("archs", archs, h_arch),
-    HIST("qualities", qualities, h_quality),
-    HIST("culprit_versions", kext_versions, h_culprit_version),
-    HIST("fine_keys", fine_keys, h_fine),
-    HIST_COMPOSED("hang_sites", hang_sites, h_hang_site, h_path),
-    HIST_COMPOSED("hang_services", hang_services, h_hang_service, NULL),
-    { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL, NULL, NULL },
+const struct kpt_field kpt_cluster_fields[KPT_CF_N + 1] = {
+    [KPT_CF_BUILDS] = HIST("os_builds", builds, h_build),
+    [KPT_CF_MODELS] = HIST("models", models, h_model),
+    [KPT_CF_PROCESSES] = HIST("processes", processes, h_process),
+    [KPT_CF_FORMATS] = HIST("formats", formats, h_format),
+    [KPT_CF_ARCHS] = HIST("archs", archs, h_arch),
+    [KPT_CF_QUALITIES] = HIST("qualities", qualities, h_quality),
+    [KPT_CF_CULPRIT_VERSIONS] = HIST("culprit_versions", kext_versions, h_culprit_version),
+    [KPT_CF_FINE_KEYS] = HIST("fine_keys", fine_keys, h_fine),
+    [KPT_CF_HANG_SITES] = HIST_COMPOSED("hang_sites", hang_sites, h_hang_site, h_path),
+    [KPT_CF_HANG_SERVICES] = HIST_COMPOSED("hang_services", hang_services, h_hang_service, NULL),
+    [KPT_CF_N] = { NULL, KPT_FT_COUNT, KPT_FM_SUM, 0, 0, NULL, NULL, NULL, NULL, NULL },
 };
 
 /* ---- the loops ---- */

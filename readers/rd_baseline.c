@@ -1,7 +1,8 @@
 /*
  * rd_baseline.c - a previous run's clusters CSV (--baseline): its keys and counts, and the
- * algorithm and rules that made them. Columns are found by the names kpt_cluster_scalars
- * gives them; a count is decimal digits, nothing else.
+ * algorithm and rules that made them. Columns are found by the names the model's tables give
+ * them (report/rep_csv.c names its columns by the same rows); a count is decimal digits,
+ * nothing else.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -38,10 +39,11 @@ rd_baseline_load(const char *path, struct kpt_baseline *b, struct buf *err)
 static void
 columns(char **rec, size_t n, long col[NCOLS])
 {
-    const char *names[NCOLS] = { kpt_scalar_find(kpt_cluster_scalars, "signature_id")->csv,
-                                 kpt_scalar_find(kpt_cluster_scalars, "count")->csv,
-                                 kpt_scalar_find(kpt_cluster_scalars, "signature")->csv, "algo",
-                                 "rules" };
+    const char *names[NCOLS] = { kpt_cluster_scalars[KPT_CS_ID].key,
+                                 kpt_cluster_scalars[KPT_CS_COUNT].key,
+                                 kpt_cluster_scalars[KPT_CS_SIGNATURE].key,
+                                 kpt_summary_fields[KPT_SF_ALGO].name,
+                                 kpt_summary_fields[KPT_SF_RULES].name };
     size_t i, k;
 
     for (k = 0; k < NCOLS; k++)

@@ -57,6 +57,20 @@ int rep_json_sep(FILE *f, int first); /* ",\n" between report objects */
 int rep_json_end(FILE *f, const struct kpt_summary *s);
 int rep_write_text(FILE *f, const char *s, size_t n);
 
+/* rep_reports_csv_help() - the reports CSV's first columns (those every version wrote),
+ * comma-separated, for --help: from column col of a line, wrapped at the help's width with
+ * its options' text indent */
+void rep_reports_csv_help(FILE *f, size_t col);
+
+/*
+ * rep_is_earlier_output() - whether a file starting with the n bytes at head (read up to
+ * REP_HEAD_BYTES; an empty file is nobody's) is an output this tool writes: the Markdown
+ * summary, either CSV, the JSON, the state, the page or the chart. Only report/ knows what
+ * its outputs look like.
+ */
+#define REP_HEAD_BYTES 64
+int rep_is_earlier_output(const char *head, size_t n);
+
 /* The mergeable state (--emit-state; readers/ reads it back for merge). */
 int rep_state_begin(FILE *f);
 int rep_state_report(FILE *f, const char *path, const char *csv, const char *json, int first);

@@ -250,7 +250,7 @@ rep_cols_md_head(struct buf *b, const struct kpt_summary *s, const struct rep_co
         if (!shown(t, s, 0))
             continue;
         /* the trend's runs: how far back its blocks go */
-        heads[n] = !strcmp(t->head, "trend") ? NULL : t->head;
+        heads[n] = t->value == v_trend ? NULL : t->head;
         right[n++] = t->right;
     }
     {

@@ -141,29 +141,37 @@ rep_md_history_cluster(struct buf *b, const struct kpt_summary *s, size_t i)
     buf_addc(b, '\n');
 }
 
-json_t *
-rep_hist_cluster_json(const struct kpt_summary *s, size_t i)
+/* the page's items of a cluster's history: state and counts, trend, triage */
+void
+rep_html_history_cluster(struct buf *b, const struct kpt_summary *s, size_t i)
 {
-    const struct kpt_cluster_hist *h = &s->hist->clusters[i];
-    json_t *o = json_object(), *tr = json_array(), *m = json_array();
-    struct arena *a = arena_new(256);
+    const struct kpt_cluster_hist *h;
     size_t k;
 
-    json_object_set_new(o, "flag", h->flag ? json_string(kpt_hflag_name(h->flag)) : json_null());
-    json_object_set_new(o, "status", json_string(kpt_triage_name(h->status)));
-    json_object_set_new(o, "new_reports", json_integer((json_int_t)h->new_reports));
-    json_object_set_new(o, "total_reports", json_integer((json_int_t)h->total));
-    json_object_set_new(o, "first_seen", json_string(kpt_time_text(a, h->first_seen, 0)));
+    if (!s->hist)
+        return;
+    h = &s->hist->clusters[i];
+    buf_addf(b, "<dt>history</dt><dd>%s; %zu new this run, %zu ever; first seen ",
+             rep_hist_state(h), h->new_reports, h->total);
+    date(b, h->first_seen);
+    buf_adds(b, "</dd><dt>trend</dt><dd>");
+    rep_spark_svg(b, h->trend, s->hist->ntrend);
     for (k = 0; k < s->hist->ntrend; k++)
-        json_array_append_new(tr, json_integer((json_int_t)h->trend[k]));
-    json_object_set_new(o, "trend", tr);
-    json_object_set_new(o, "bug", rep_jstr(h->bug));
-    json_object_set_new(o, "note", rep_jstr(h->note));
-    for (k = 0; k < h->merged_from.n; k++)
-        json_array_append_new(m, rep_jstr(h->merged_from.v[k]));
-    json_object_set_new(o, "merged_from", m);
-    arena_free(a);
-    return o;
+        buf_addf(b, " %zu", h->trend[k]);
+    buf_addf(b, "</dd><dt>triage</dt><dd>%s", kpt_triage_name(h->status));
+    if (h->bug) {
+        buf_adds(b, "; bug ");
+        rep_xml_text(b, h->bug, REP_CUT_TEXT);
+    }
+    if (h->note) {
+        buf_adds(b, "; note: ");
+        rep_xml_text(b, h->note, REP_CUT_NOTE);
+    }
+    for (k = 0; k < h->merged_from.n; k++) {
+        buf_adds(b, k ? ", " : "; merged into it: ");
+        rep_xml_text(b, h->merged_from.v[k], REP_CUT_KEY);
+    }
+    buf_adds(b, "</dd>");
 }
 
 json_t *

@@ -70,96 +70,6 @@ path(struct buf *b, const char *p)
     free(e);
 }
 
-static void
-details(struct buf *b, const struct kpt_summary *s, size_t i)
-{
-    const struct kpt_cluster *c = &s->clusters[i];
-    size_t k;
-
-    buf_addf(b, "<details id=\"c-%s\"><summary>#%zu ", c->id_hex, i + 1);
-    esc(b, c->signature, REP_CUT_PAGE);
-    buf_addf(b, " (%zu)</summary>\n<dl><dt>id</dt><dd><code>%s</code></dd><dt>class</dt><dd>",
-             c->count, c->id_hex);
-    esc(b, c->panic_class, REP_CUT_NAME);
-    buf_adds(b, "</dd><dt>culprit</dt><dd>");
-    esc(b, c->culprit, REP_CUT_WIDE);
-    buf_adds(b, "</dd><dt>message</dt><dd>");
-    rep_xml_lines(b, c->message && *c->message ? c->message : "(none)", REP_CUT_ALL);
-    buf_adds(b, "</dd><dt>OS builds</dt><dd>");
-    rep_html_hist(b, &c->builds, 12);
-    buf_adds(b, "</dd><dt>models</dt><dd>");
-    rep_html_hist(b, &c->models, 12);
-    buf_adds(b, "</dd><dt>processes</dt><dd>");
-    rep_html_hist(b, &c->processes, 12);
-    buf_adds(b, "</dd>");
-    if (s->hist) {
-        const struct kpt_cluster_hist *h = &s->hist->clusters[i];
-        struct arena *a = arena_new(256);
-
-        buf_addf(b,
-                 "<dt>history</dt><dd>%s; %zu new this run, %zu ever; first seen "
-                 "%.10s</dd><dt>trend</dt><dd>",
-                 rep_hist_state(h), h->new_reports, h->total, kpt_time_text(a, h->first_seen, 0));
-        arena_free(a);
-        rep_spark_svg(b, h->trend, s->hist->ntrend);
-        for (k = 0; k < s->hist->ntrend; k++)
-            buf_addf(b, "%s%zu", k ? " " : " ", h->trend[k]);
-        buf_addf(b, "</dd><dt>triage</dt><dd>%s", kpt_triage_name(h->status));
-        if (h->bug) {
-            buf_adds(b, "; bug ");
-            esc(b, h->bug, REP_CUT_TEXT);
-        }
-        if (h->note) {
-            buf_adds(b, "; note: ");
-            esc(b, h->note, REP_CUT_NOTE);
-        }
-        for (k = 0; k < h->merged_from.n; k++) {
-            buf_adds(b, k ? ", " : "; merged into it: ");
-            esc(b, h->merged_from.v[k], REP_CUT_KEY);
-        }
-        buf_adds(b, "</dd>");
-    }
-    buf_adds(b, "</dl>\n");
-    if (c->hang_sites.n) {
-        buf_adds(
-            b, "<h4>Where it hung</h4><table><thead><tr><th>site</th><th>hang_id</th><th>count</th>"
-               "<th>example</th></tr></thead><tbody>\n");
-        for (k = 0; k < c->hang_sites.n; k++) {
-            const struct kpt_hist_entry *e = &c->hang_sites.v[k];
-            const char *sp = strchr(e->value, ' ');
-
-            buf_adds(b, "<tr><td>");
-            esc(b, sp ? sp + 1 : "", REP_CUT_WIDE);
-            buf_adds(b, "</td><td><code>");
-            esc(b, e->value, REP_CUT_KEY);
-            buf_addf(b, "</code></td><td class=\"n\">%zu</td><td>", e->count);
-            path(b, e->example);
-            buf_adds(b, "</td></tr>\n");
-        }
-        buf_adds(b, "</tbody></table>\n");
-    }
-    buf_adds(b, "<h4>Backtrace of ");
-    path(b, c->rep_path);
-    buf_adds(b, "</h4>");
-    if (c->rep_nframes) {
-        buf_adds(b, "<ol class=\"bt\" start=\"0\">");
-        for (k = 0; k < c->rep_nframes; k++) {
-            buf_adds(b, "<li>");
-            esc(b, c->rep_frames[k], REP_CUT_PAGE);
-            buf_adds(b, "</li>");
-        }
-        buf_adds(b, "</ol>\n");
-    } else {
-        buf_adds(b, "<p>none in the report</p>\n");
-    }
-    buf_adds(b, "<p>examples: ");
-    for (k = 0; k < c->nexamples; k++) {
-        buf_adds(b, k ? ", " : "");
-        path(b, c->examples[k]);
-    }
-    buf_adds(b, "</p></details>\n");
-}
-
 /* with a history: new reports per build over the trend's runs */
 static void
 build_trends(struct buf *b, const struct kpt_summary *s)
@@ -205,34 +115,41 @@ spill(FILE *f, struct buf *b)
     return 0;
 }
 
+/* the page's head, title, and the run's counts */
+static void
+page_head(struct buf *b, const struct kpt_summary *s)
+{
+    buf_adds(b, REP_HEAD_HTML
+             "\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+             "style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n");
+    buf_addf(b,
+             "<title>kptrace-batch: %zu clusters from %zu "
+             "reports</title>\n<style>%s</style></head><body>\n",
+             s->nclusters, KPT_TOTAL(s), style);
+    buf_addf(b, "<h1>Kernel panic triage</h1>\n<p class=\"meta\">kptrace-batch %s, signatures ",
+             KPT_VERSION);
+    esc(b, s->algo, REP_CUT_TOKEN);
+    buf_adds(b, ", rules ");
+    esc(b, s->rules, REP_CUT_TOKEN);
+    buf_addf(b, "</p>\n<p id=\"counts\">%zu files: %zu ok, %zu partial, %zu rejected; %zu clusters",
+             s->files, s->ok, s->partial, s->rejected, s->nclusters);
+    if (s->skipped)
+        buf_addf(b, "; %zu skipped (other kinds of report)", s->skipped);
+    if (s->hang_reports)
+        buf_addf(b, "; %zu hangs, %zu with a site", s->hang_reports, s->hang_keyed);
+    buf_adds(b, ".</p>\n");
+}
+
 int
 rep_html(FILE *f, const struct kpt_summary *s)
 {
     struct buf b = BUF_INIT;
     const char **cls = xcalloc(s->nclusters + 1, sizeof(*cls));
-    size_t i, ncls = 0, total = KPT_TOTAL(s);
+    size_t i, ncls = 0;
     int ret;
 
-    buf_adds(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-                 "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-                 "style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n");
-    buf_addf(&b,
-             "<title>kptrace-batch: %zu clusters from %zu "
-             "reports</title>\n<style>%s</style></head><body>\n",
-             s->nclusters, total, style);
-    buf_addf(&b, "<h1>Kernel panic triage</h1>\n<p class=\"meta\">kptrace-batch %s, signatures ",
-             KPT_VERSION);
-    esc(&b, s->algo, REP_CUT_TOKEN);
-    buf_adds(&b, ", rules ");
-    esc(&b, s->rules, REP_CUT_TOKEN);
-    buf_addf(&b,
-             "</p>\n<p id=\"counts\">%zu files: %zu ok, %zu partial, %zu rejected; %zu clusters",
-             s->files, s->ok, s->partial, s->rejected, s->nclusters);
-    if (s->skipped)
-        buf_addf(&b, "; %zu skipped (other kinds of report)", s->skipped);
-    if (s->hang_reports)
-        buf_addf(&b, "; %zu hangs, %zu with a site", s->hang_reports, s->hang_keyed);
-    buf_adds(&b, ".</p>\n");
+    page_head(&b, s);
     if (s->nclusters) {
         buf_adds(&b, "<figure>");
         rep_plot_svg_buf(&b, s);
@@ -286,7 +203,7 @@ rep_html(FILE *f, const struct kpt_summary *s)
     }
     buf_adds(&b, "</tbody></table>\n<h2>Clusters</h2>\n");
     for (i = 0; i < s->nclusters; i++) {
-        details(&b, s, i);
+        rep_cluster_details(&b, s, i, 1);
         if ((ret = spill(f, &b)) < 0)
             goto out;
     }

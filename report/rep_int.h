@@ -30,6 +30,16 @@
 #define REP_CUT_NOTE 600  /* a triage note; a message on the HTML page */
 #define REP_CUT_ALL 4096  /* a chart's tooltip */
 
+/* how each output of ours starts (rep_is_earlier_output() knows them by it) */
+#define REP_HEAD_MD "# kptrace-batch summary"
+#define REP_HEAD_JSON "{\"tool\":\"kptrace-batch\""
+#define REP_HEAD_STATE "{\"kind\":\"" KPT_STATE_KIND "\""
+#define REP_HEAD_HTML "<!DOCTYPE html>"
+#define REP_HEAD_SVG "<svg xmlns="
+/* rep_csv_heads() - the first ncols columns' names of the clusters and of the reports CSV,
+ * each followed by a comma */
+void rep_csv_heads(struct buf *clusters, struct buf *reports, size_t ncols);
+
 json_t *rep_jstr(const char *s);             /* display; null for NULL */
 json_t *rep_jhist(const struct kpt_hist *h); /* display: {"value": count, "(others)": n} */
 char *rep_lossless_enc(const char *s);
@@ -71,6 +81,18 @@ struct rep_col {
     void (*value)(const struct rep_cell *x);
 };
 extern const struct rep_col rep_cluster_cols[];
+
+/*
+ * Each cluster's details, for the Markdown summary and the HTML page alike (rep_details.c):
+ * what they show, in which order, cut how; a histogram's first REP_DETAIL_VALUES values
+ * in both (the rest counted, or marked), and a Markdown backtrace past REP_DETAIL_FOLD
+ * frames folded.
+ */
+#define REP_DETAIL_VALUES 8
+#define REP_DETAIL_FOLD 8
+void rep_cluster_details(struct buf *b, const struct kpt_summary *s, size_t i, int html);
+/* rep_site_of() - the site of a hang_sites value "HANG_ID site" */
+const char *rep_site_of(const char *v);
 void rep_cols_md_head(struct buf *b, const struct kpt_summary *s, const struct rep_col *t);
 void rep_cols_md_row(struct buf *b, const struct kpt_summary *s, size_t i, const struct rep_col *t);
 void rep_cols_html_head(struct buf *b, const struct kpt_summary *s, const struct rep_col *t);
@@ -88,14 +110,69 @@ void rep_pct(struct buf *b, size_t part, size_t whole);
 void rep_when(struct buf *b, int has, int64_t t, int local);
 
 /* --history (rep_hist.c): a trend as eight-level blocks, and as a small inline SVG; a
- * cluster's state (NEW, REGRESSED, or its triage status); the Markdown header line and
- * section line; the JSON objects of a cluster and of the run */
+ * cluster's state (NEW, REGRESSED, or its triage status); the Markdown header line; a
+ * cluster's details' history (a Markdown line, the page's items); the JSON objects of a
+ * cluster and of the run */
 void rep_spark(struct buf *b, const size_t *v, size_t n);
 void rep_spark_svg(struct buf *b, const size_t *v, size_t n);
 const char *rep_hist_state(const struct kpt_cluster_hist *h);
 void rep_md_history_header(struct buf *b, const struct kpt_summary *s);
 void rep_md_history_cluster(struct buf *b, const struct kpt_summary *s, size_t i);
+void rep_html_history_cluster(struct buf *b, const struct kpt_summary *s, size_t i);
 json_t *rep_hist_cluster_json(const struct kpt_summary *s, size_t i);
+
+/* what an item of an output is written from: cluster i of a run, or a report */
+struct rep_src {
+    const struct kpt_summary *s;
+    size_t i;
+    const struct kpt_report *r;
+    struct arena *a; /* texts made for one record */
+};
+/*
+ * An item of an object --json nests (a cluster's history, a report's hang): its key there,
+ * its JSON value (NULL returned: left out), and its text (NULL: none) for the CSV column
+ * that shows it. rep_items_json() - the object of table t's items.
+ */
+struct rep_item {
+    const char *key; /* NULL ends a table */
+    json_t *(*json)(const struct rep_src *x);
+    void (*text)(const struct rep_src *x, struct buf *b);
+};
+json_t *rep_items_json(const struct rep_item *t, const struct rep_src *x);
+
+/* a cluster's history, in --json's order (rep_hitems.c) */
+enum rep_hist_item {
+    REP_HI_FLAG,
+    REP_HI_STATUS,
+    REP_HI_NEW,
+    REP_HI_TOTAL,
+    REP_HI_FIRST,
+    REP_HI_TREND,
+    REP_HI_BUG,
+    REP_HI_NOTE,
+    REP_HI_MERGED,
+    REP_HI_N
+};
+extern const struct rep_item rep_hist_items[REP_HI_N + 1];
+/* a report's hung thread, in --json's order (rep_hang.c); null when the report is no hang */
+enum rep_hang_item {
+    REP_HG_STACKSHOT,
+    REP_HG_SERVICE,
+    REP_HG_PROCESS,
+    REP_HG_PID,
+    REP_HG_THREAD,
+    REP_HG_THREAD_NAME,
+    REP_HG_STATE,
+    REP_HG_WHY,
+    REP_HG_ID,
+    REP_HG_SITE,
+    REP_HG_NO_SITE,
+    REP_HG_FRAMES,
+    REP_HG_N
+};
+extern const struct rep_item rep_hang_items[REP_HG_N + 1];
+/* rep_frame_json() - a frame as --json shows it (texts in a) */
+json_t *rep_frame_json(struct arena *a, const struct kpt_frame *fm);
 json_t *rep_hist_run_json(const struct kpt_summary *s);
 
 #endif

@@ -9,6 +9,7 @@
 #include "report/rep.h"
 #include "report/rep_int.h"
 #include "util/err.h"
+#include "util/xalloc.h"
 
 static int
 dump(FILE *f, json_t *j)
@@ -22,80 +23,17 @@ dump(FILE *f, json_t *j)
 int
 rep_json_begin(FILE *f)
 {
-    fprintf(f, "{\"tool\":\"kptrace-batch\",\"version\":\"%s\",\"reports\":[\n", KPT_VERSION);
+    fprintf(f, REP_HEAD_JSON ",\"version\":\"%s\",\"reports\":[\n", KPT_VERSION);
     return ferror(f) ? KPT_E_IO : 0;
 }
 
-static json_t *
-frame_json(struct arena *a, const struct kpt_frame *fm)
-{
-    json_t *x = json_object();
-
-    json_object_set_new(x, "addr", rep_jstr(arena_printf(a, "0x%016" PRIx64, fm->addr)));
-    json_object_set_new(x, "module", rep_jstr(fm->module));
-    json_object_set_new(x, "offset",
-                        fm->module ? rep_jstr(arena_printf(a, "0x%" PRIx64, fm->mod_off))
-                                   : json_null());
-    json_object_set_new(x, "function", rep_jstr(fm->function));
-    /* where the name came from: lldb, or the report itself (keepsyms) */
-    json_object_set_new(x, "name_source",
-                        fm->function ? json_string(fm->learned    ? "learned"
-                                                   : fm->keepsyms ? "report"
-                                                                  : "lldb")
-                                     : json_null());
-    json_object_set_new(x, "approximate", json_boolean(fm->approx));
-    json_object_set_new(x, "file", rep_jstr(fm->file));
-    json_object_set_new(x, "line", fm->file ? json_integer(fm->line) : json_null());
-    json_object_set_new(x, "text", rep_jstr(kpt_frame_text(a, fm)));
-    if (fm->image) {
-        json_object_set_new(x, "image_kind", json_stringn(&fm->image->kind, 1));
-        json_object_set_new(x, "image_uuid",
-                            fm->image->has_uuid ? rep_jstr(kpt_uuid_text(a, fm->image->uuid))
-                                                : json_null());
-        json_object_set_new(x, "image_offset",
-                            rep_jstr(arena_printf(a, "0x%" PRIx64, fm->img_off)));
-    }
-    return x;
-}
-
-/* the hung thread: which one, why, its frames and its site; null when not a hang */
+/* the hung thread: rep_hang_items; null when not a hang */
 static json_t *
 hang_json(struct arena *a, const struct kpt_report *r)
 {
-    const struct kpt_hang *h = r->hang;
-    json_t *o, *fr;
-    size_t i;
+    struct rep_src x = { NULL, 0, r, a };
 
-    if (!h)
-        return json_null();
-    o = json_object();
-    if (r->ss)
-        json_object_set_new(
-            o, "stackshot",
-            json_pack("{s:I,s:I,s:I,s:I,s:o}", "processes", (json_int_t)r->ss->nprocs, "threads",
-                      (json_int_t)r->ss->nthreads, "images", (json_int_t)r->ss->nimages, "dropped",
-                      (json_int_t)r->ss->dropped, "damage", rep_jstr(r->ss->damage)));
-    fr = json_array();
-    json_object_set_new(o, "service", rep_jstr(h->service));
-    json_object_set_new(o, "process", rep_jstr(h->process));
-    json_object_set_new(o, "pid",
-                        h->process && h->pid >= 0 ? json_integer((json_int_t)h->pid) : json_null());
-    json_object_set_new(o, "thread",
-                        h->process ? json_integer((json_int_t)(h->thread & 0x1fffffffffffffull))
-                                   : json_null());
-    json_object_set_new(o, "thread_name", rep_jstr(h->thread_name));
-    json_object_set_new(o, "state", rep_jstr(h->state));
-    json_object_set_new(o, "why", rep_jstr(h->why));
-    json_object_set_new(o, "hang_id", rep_jstr(h->hang_id));
-    json_object_set_new(o, "site", rep_jstr(h->site));
-    json_object_set_new(o, "no_site",
-                        rep_jstr(h->hang_id    ? NULL
-                                 : h->site_why ? h->site_why
-                                               : h->why));
-    for (i = 0; i < h->nframes; i++)
-        json_array_append_new(fr, frame_json(a, &h->frames[i]));
-    json_object_set_new(o, "frames", fr);
-    return o;
+    return r->hang ? rep_items_json(rep_hang_items, &x) : json_null();
 }
 
 static json_t *
@@ -135,29 +73,47 @@ kexts_json(struct arena *a, const struct kpt_report *r)
     return kx;
 }
 
-/* a part of a report row the table names but does not describe */
 static json_t *
-report_part(const char *key, struct arena *a, const struct kpt_report *r)
+owner_json(struct arena *a, const struct kpt_report *r)
 {
-    json_t *fr;
+    (void)a;
+    return rep_jstr(kpt_culprit_owner(r->culprit));
+}
+
+static json_t *
+loaded_json(struct arena *a, const struct kpt_report *r)
+{
+    (void)a;
+    return json_integer((json_int_t)r->nloaded);
+}
+
+static json_t *
+frames_json(struct arena *a, const struct kpt_report *r)
+{
+    json_t *fr = json_array();
     size_t i;
 
-    if (!strcmp(key, "slides"))
-        return slides_json(a, r);
-    if (!strcmp(key, "culprit_owner"))
-        return rep_jstr(kpt_culprit_owner(r->culprit));
-    if (!strcmp(key, "hang"))
-        return hang_json(a, r);
-    if (!strcmp(key, "kexts"))
-        return kexts_json(a, r);
-    if (!strcmp(key, "loaded_kexts"))
-        return json_integer((json_int_t)r->nloaded);
-    if (strcmp(key, "frames"))
-        return json_null();
-    fr = json_array();
     for (i = 0; i < r->nframes; i++)
-        json_array_append_new(fr, frame_json(a, &r->frames[i]));
+        json_array_append_new(fr, rep_frame_json(a, &r->frames[i]));
     return fr;
+}
+
+/* the writers of a report row's parts, by the row's id in kpt_report_scalars: every part
+ * row has one, every other row is written from its description */
+static json_t *(*const report_part[KPT_RS_N])(struct arena *a, const struct kpt_report *r) = {
+    [KPT_RS_SLIDES] = slides_json, [KPT_RS_OWNER] = owner_json, [KPT_RS_HANG] = hang_json,
+    [KPT_RS_FRAMES] = frames_json, [KPT_RS_KEXTS] = kexts_json, [KPT_RS_LOADED_KEXTS] = loaded_json,
+};
+
+/* row f of kpt_report_scalars: its part's writer, or its description's */
+static json_t *
+part_of(const struct kpt_scalar *f, struct arena *a, const struct kpt_report *r)
+{
+    json_t *(*w)(struct arena *, const struct kpt_report *) = report_part[f - kpt_report_scalars];
+
+    if (f->type == KPT_SC_PART && !w)
+        KPT_BUG("report part '%s' has no writer", f->key);
+    return w ? w(a, r) : rep_scalar_json(f, r, 0, a);
 }
 
 /* a report's row: kpt_report_scalars in their order (a rejected report's first three) */
@@ -171,9 +127,7 @@ rep_json_report_buf(struct buf *out, struct arena *a, const struct kpt_report *r
     for (f = kpt_report_scalars; f->key; f++) {
         if (!(f->in & KPT_IN_JSON) || ((f->in & KPT_IN_READ) && !KPT_READ(r)))
             continue;
-        json_object_set_new(o, f->key,
-                            f->type == KPT_SC_PART ? report_part(f->key, a, r)
-                                                   : rep_scalar_json(f, r, 0, a));
+        json_object_set_new(o, f->key, part_of(f, a, r));
     }
     t = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
     if (t)
@@ -190,33 +144,69 @@ rep_json_sep(FILE *f, int first)
     return ferror(f) ? KPT_E_IO : 0;
 }
 
-/* a part of a cluster the table names but does not describe: into o */
+/* the writers of a cluster's parts: into o under the row's key, or nothing */
 static void
-cluster_part(json_t *o, const char *key, const struct kpt_summary *s, size_t i)
+c_rank(json_t *o, const char *key, const struct kpt_summary *s, size_t i)
 {
-    const struct kpt_cluster *c = &s->clusters[i];
-
-    if (!strcmp(key, "rank")) {
-        json_object_set_new(o, key, json_integer((json_int_t)i + 1));
-    } else if (!strcmp(key, "culprit_owner")) {
-        json_object_set_new(o, key, rep_jstr(kpt_culprit_owner(c->culprit)));
-    } else if (!strcmp(key, "histograms")) {
-        json_t *h = rep_fields_json(kpt_cluster_fields, c, 0);
-
-        json_object_update(o, h);
-        json_decref(h);
-    } else if (!strcmp(key, "baseline") && s->base) {
-        char tmp[32];
-        const struct kpt_base_entry *e = rep_baseline_find(s->base, c->id_hex);
-
-        json_object_set_new(o, "baseline_status",
-                            json_string(rep_baseline_status(s->base, c, tmp)));
-        json_object_set_new(o, "baseline_count",
-                            e ? json_integer((json_int_t)e->count) : json_null());
-    } else if (!strcmp(key, "history") && s->hist) {
-        json_object_set_new(o, key, rep_hist_cluster_json(s, i));
-    }
+    (void)s;
+    json_object_set_new(o, key, json_integer((json_int_t)i + 1));
 }
+
+static void
+c_owner(json_t *o, const char *key, const struct kpt_summary *s, size_t i)
+{
+    json_object_set_new(o, key, rep_jstr(kpt_culprit_owner(s->clusters[i].culprit)));
+}
+
+/* kpt_cluster_fields, among the cluster's keys */
+static void
+c_histograms(json_t *o, const char *key, const struct kpt_summary *s, size_t i)
+{
+    json_t *h = rep_fields_json(kpt_cluster_fields, &s->clusters[i], 0);
+
+    (void)key;
+    json_object_update(o, h);
+    json_decref(h);
+}
+
+static void
+c_base_status(json_t *o, const char *key, const struct kpt_summary *s, size_t i)
+{
+    char tmp[32];
+
+    if (s->base)
+        json_object_set_new(o, key,
+                            json_string(rep_baseline_status(s->base, &s->clusters[i], tmp)));
+}
+
+static void
+c_base_count(json_t *o, const char *key, const struct kpt_summary *s, size_t i)
+{
+    const struct kpt_base_entry *e;
+
+    if (!s->base)
+        return;
+    e = rep_baseline_find(s->base, s->clusters[i].id_hex);
+    json_object_set_new(o, key, e ? json_integer((json_int_t)e->count) : json_null());
+}
+
+static void
+c_history(json_t *o, const char *key, const struct kpt_summary *s, size_t i)
+{
+    if (s->hist)
+        json_object_set_new(o, key, rep_hist_cluster_json(s, i));
+}
+
+/* the writers of a cluster's parts, by the row's id in kpt_cluster_scalars */
+static void (*const cluster_part[KPT_CS_N])(json_t *o, const char *key, const struct kpt_summary *s,
+                                            size_t i) = {
+    [KPT_CS_RANK] = c_rank,
+    [KPT_CS_OWNER] = c_owner,
+    [KPT_CS_HISTOGRAMS] = c_histograms,
+    [KPT_CS_BASE_STATUS] = c_base_status,
+    [KPT_CS_BASE_COUNT] = c_base_count,
+    [KPT_CS_HISTORY] = c_history,
+};
 
 /* cluster i: kpt_cluster_scalars in their order */
 static json_t *
@@ -229,8 +219,10 @@ cluster_json(const struct kpt_summary *s, size_t i)
     for (f = kpt_cluster_scalars; f->key; f++) {
         if (!(f->in & KPT_IN_JSON))
             continue;
-        if (f->type == KPT_SC_PART)
-            cluster_part(o, f->key, s, i);
+        if (cluster_part[f - kpt_cluster_scalars])
+            cluster_part[f - kpt_cluster_scalars](o, f->key, s, i);
+        else if (f->type == KPT_SC_PART)
+            KPT_BUG("cluster part '%s' has no writer", f->key);
         else
             json_object_set_new(o, f->key, rep_scalar_json(f, &s->clusters[i], 0, a));
     }
@@ -266,8 +258,9 @@ rep_json_end(FILE *f, const struct kpt_summary *s)
     for (i = 0; i < s->nrej; i++) {
         json_t *o = json_object();
 
-        json_object_set_new(o, "path", rep_lossless_str(s->rej[i].path));
-        json_object_set_new(o, "error", rep_jstr(s->rej[i].why));
+        json_object_set_new(o, kpt_report_scalars[KPT_RS_PATH].key,
+                            rep_lossless_str(s->rej[i].path));
+        json_object_set_new(o, kpt_report_scalars[KPT_RS_ERROR].key, rep_jstr(s->rej[i].why));
         json_array_append_new(rej, o);
     }
     fputs(",\"totals\":", f);

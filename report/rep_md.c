@@ -1,6 +1,7 @@
 /*
  * rep_md.c - the Markdown triage summary. The clusters table's columns are rep_cols.c's
- * (shared with the HTML page); every other table's header comes from its column list here.
+ * and each cluster's details rep_details.c's (both shared with the HTML page); every other
+ * table's header comes from its column list here.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +15,6 @@
 #define HEAD(b, h, r) rep_md_head(b, h, r, sizeof(h) / sizeof(h[0]))
 static const char *const h_counts[] = { "files", "ok", "partial", "rejected", "clusters" };
 static const int r_counts[] = { 1, 1, 1, 1, 1 };
-static const char *const h_hung[] = { "site", "hang_id", "count", "share", "example" };
-static const int r_hung[] = { 0, 0, 1, 1, 0 };
 static const char *const h_sites[] = { "site",     "hang_id",          "reports",
                                        "clusters", "services starved", "example" };
 static const int r_sites[] = { 0, 0, 1, 1, 0, 0 };
@@ -125,7 +124,7 @@ header(struct buf *b, const struct kpt_summary *s)
     size_t i;
     int any = 0;
 
-    buf_adds(b, "# kptrace-batch summary\n\n");
+    buf_adds(b, REP_HEAD_MD "\n\n");
     buf_addf(b, "kptrace-batch %s, signatures %s, rules %s\n\n", KPT_VERSION, s->algo,
              s->rules ? s->rules : "-");
     if (s->sig_frames)
@@ -196,118 +195,6 @@ cluster_table(FILE *f, struct buf *b, const struct kpt_summary *s)
     buf_addc(b, '\n');
     times_note(b, s);
     return 0;
-}
-
-/* a hang_sites value: "HANG_ID site" */
-static const char *
-site_of(const char *v)
-{
-    const char *sp = strchr(v, ' ');
-
-    return sp ? sp + 1 : "";
-}
-
-/* the cluster's hangs by site: count, share of the cluster, one example */
-static void
-where_it_hung(struct buf *b, const struct kpt_cluster *c)
-{
-    size_t k, keyed = 0;
-
-    if (!c->hang_sites.n)
-        return;
-    buf_adds(b, "\n#### Where it hung\n\n");
-    HEAD(b, h_hung, r_hung);
-    for (k = 0; k < c->hang_sites.n; k++) {
-        const struct kpt_hist_entry *e = &c->hang_sites.v[k];
-
-        keyed += e->count;
-        buf_adds(b, "| ");
-        md(b, site_of(e->value), REP_CUT_CELL);
-        buf_addf(b, " | `%.16s` | %zu | ", e->value, e->count);
-        rep_pct(b, e->count, c->count);
-        buf_adds(b, " | ");
-        md_path(b, e->example ? e->example : "-", REP_CUT_WIDE);
-        buf_adds(b, " |\n");
-    }
-    if (c->hang_sites.other) {
-        keyed += c->hang_sites.other;
-        buf_addf(b, "| (other sites) | - | %zu | ", c->hang_sites.other);
-        rep_pct(b, c->hang_sites.other, c->count);
-        buf_adds(b, " | - |\n");
-    }
-    if (c->count > keyed) {
-        buf_addf(b, "| (no site: no stackshot, or no thread to blame) | - | %zu | ",
-                 c->count - keyed);
-        rep_pct(b, c->count - keyed, c->count);
-        buf_adds(b, " | - |\n");
-    }
-}
-
-static void
-cluster_section(struct buf *b, const struct kpt_summary *s, size_t i)
-{
-    const struct kpt_cluster *c = &s->clusters[i];
-    size_t k;
-
-    buf_addf(b, "### %zu. ", i + 1);
-    md(b, c->signature, REP_CUT_TITLE);
-    buf_addf(b, "\n\n- id: `%s`, %zu report%s (", c->id_hex, c->count, c->count == 1 ? "" : "s");
-    rep_pct(b, c->count, KPT_TOTAL(s));
-    buf_adds(b, "), class ");
-    md(b, c->panic_class, REP_CUT_WORD);
-    buf_adds(b, ", culprit ");
-    md(b, c->culprit ? c->culprit : "-", REP_CUT_NAME);
-    if (c->culprit)
-        buf_addf(b, " (%s)",
-                 !strcmp(kpt_culprit_owner(c->culprit), "apple") ? "Apple" : "third party");
-    buf_adds(b, "\n- coarse: `");
-    buf_adds(b, c->coarse_id ? c->coarse_id : "-");
-    buf_adds(b, "` ");
-    md(b, c->coarse ? c->coarse : "-", REP_CUT_TITLE);
-    buf_addf(b, "; %s%zu distinct fine key%s; quality ", c->fine_keys.other ? "over " : "",
-             c->fine_keys.n, c->fine_keys.n == 1 ? "" : "s");
-    rep_md_hist(b, &c->qualities, 3);
-    if (c->kext_versions.n) {
-        buf_adds(b, "; culprit versions ");
-        rep_md_hist(b, &c->kext_versions, 4);
-    }
-    buf_addc(b, '\n');
-    rep_md_history_cluster(b, s, i);
-    buf_adds(b, "- message: ");
-    rep_md_lines(b, c->message && *c->message ? c->message : "(none)", REP_CUT_ALL, "  ");
-    buf_adds(b, "\n- OS builds: ");
-    rep_md_hist(b, &c->builds, 8);
-    buf_adds(b, "\n- models: ");
-    rep_md_hist(b, &c->models, 8);
-    buf_adds(b, "\n- processes: ");
-    rep_md_hist(b, &c->processes, 8);
-    buf_adds(b, "\n- formats: ");
-    rep_md_hist(b, &c->formats, 8);
-    buf_adds(b, "\n- backtrace of ");
-    md_path(b, c->rep_path, REP_CUT_TEXT);
-    if (!c->rep_nframes) {
-        buf_adds(b, ": none in the report\n");
-    } else {
-        buf_adds(b, ":\n\n");
-        if (c->rep_nframes > 8)
-            buf_addf(b, "<details><summary>%zu frames</summary>\n\n", c->rep_nframes);
-        for (k = 0; k < c->rep_nframes; k++) {
-            buf_addf(b, "  %zu. ", k);
-            md(b, c->rep_frames[k], REP_CUT_TEXT);
-            buf_addc(b, '\n');
-        }
-        if (c->rep_nframes > 8)
-            buf_adds(b, "\n</details>\n");
-    }
-    buf_adds(b, "\n- examples: ");
-    for (k = 0; k < c->nexamples; k++) {
-        if (k)
-            buf_adds(b, ", ");
-        md_path(b, c->examples[k], REP_CUT_TEXT);
-    }
-    buf_addc(b, '\n');
-    where_it_hung(b, c);
-    buf_addc(b, '\n');
 }
 
 /* ---- hang sites across clusters ---- */
@@ -384,7 +271,7 @@ hang_sites(struct buf *b, const struct kpt_summary *s)
             /* "HANG_ID service": the site with that id (ids sort the sites) */
             key.value = e->value;
             if ((hit = bsearch(&key, v, m, sizeof(*v), site_by_id)))
-                kpt_hist_add(&hit->services, site_of(e->value), e->count);
+                kpt_hist_add(&hit->services, rep_site_of(e->value), e->count);
         }
     qsort(v, m, sizeof(*v), site_by_count);
     buf_adds(b, "## Hang sites across clusters\n\nWhere the starved services' threads were "
@@ -394,7 +281,7 @@ hang_sites(struct buf *b, const struct kpt_summary *s)
     for (i = 0; i < m; i++) {
         kpt_hist_sort(&v[i].services);
         buf_adds(b, "| ");
-        md(b, site_of(v[i].value), REP_CUT_CELL);
+        md(b, rep_site_of(v[i].value), REP_CUT_CELL);
         buf_addf(b, " | `%.16s` | %zu | %zu | ", v[i].value, v[i].count, v[i].clusters);
         rep_md_hist(b, &v[i].services, 6);
         buf_adds(b, " | ");
@@ -598,7 +485,7 @@ rep_markdown(FILE *f, const struct kpt_summary *s)
     if (s->nclusters)
         buf_adds(&b, "## Clusters\n\n");
     for (i = 0; i < s->nclusters; i++) {
-        cluster_section(&b, s, i);
+        rep_cluster_details(&b, s, i, 0);
         if ((ret = flush(f, &b)) < 0)
             goto out;
     }

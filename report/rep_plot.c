@@ -20,8 +20,8 @@ rep_plot_svg_buf(struct buf *out, const struct kpt_summary *s)
         if (s->clusters[i].count > max)
             max = s->clusters[i].count;
     buf_addf(&b,
-             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1000\" height=\"%zu\" "
-             "font-family=\"sans-serif\" font-size=\"12\">\n",
+             REP_HEAD_SVG "\"http://www.w3.org/2000/svg\" width=\"1000\" height=\"%zu\" "
+                          "font-family=\"sans-serif\" font-size=\"12\">\n",
              50 + n * 34);
     buf_addf(
         &b,

@@ -17,8 +17,7 @@
 int
 rep_state_begin(FILE *f)
 {
-    fprintf(f, "{\"kind\":\"%s\",\"version\":%d,\"reports\":[\n", KPT_STATE_KIND,
-            KPT_STATE_VERSION);
+    fprintf(f, REP_HEAD_STATE ",\"version\":%d,\"reports\":[\n", KPT_STATE_VERSION);
     return ferror(f) ? KPT_E_IO : 0;
 }
 
@@ -50,7 +49,7 @@ cluster_state(const struct kpt_cluster *c)
             continue;
         if (f->type != KPT_SC_PART) {
             json_object_set_new(o, f->key, rep_scalar_json(f, c, 1, NULL));
-        } else if (!strcmp(f->key, "histograms")) {
+        } else if (f == &kpt_cluster_scalars[KPT_CS_HISTOGRAMS]) {
             h = rep_fields_json(kpt_cluster_fields, c, 1);
             json_object_update(o, h);
             json_decref(h);

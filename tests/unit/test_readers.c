@@ -258,46 +258,55 @@ test_baseline_counts(void **state)
     buf_release(&in);
 }
 
-/* every CSV column a table names is a column of the CSV that shows it */
-static void
-assert_columns(const struct kpt_scalar *t, const char *header)
+/* column name in a CSV header line */
+static int
+has_column(const char *header, const char *col)
 {
-    for (; t->key; t++) {
-        char col[64];
-        size_t n = t->csv ? strlen(t->csv) : 0;
-        const char *p;
-        int found = 0;
+    size_t n = strlen(col);
+    const char *p;
 
-        if (!t->csv)
-            continue;
-        snprintf(col, sizeof(col), "%s", t->csv);
-        for (p = header; (p = strstr(p, col)) && !found; p += n)
-            found = (p == header || p[-1] == ',') && (p[n] == ',' || p[n] == '\r');
-        if (!found)
-            fail_msg("CSV column '%s' of field '%s' is not in the CSV", t->csv, t->key);
-    }
+    for (p = header; (p = strstr(p, col)); p += n)
+        if ((p == header || p[-1] == ',') && (p[n] == ',' || p[n] == '\r'))
+            return 1;
+    return 0;
 }
 
+/* the rows of the model's tables: each up to the id past the last has a key (no row left
+ * out of the designated initializers), and the clusters CSV names the columns a baseline
+ * is read by with the same rows */
 static void
 test_csv_columns(void **state)
 {
+    const char *const by[] = { kpt_cluster_scalars[KPT_CS_ID].key,
+                               kpt_cluster_scalars[KPT_CS_COUNT].key,
+                               kpt_cluster_scalars[KPT_CS_SIGNATURE].key,
+                               kpt_summary_fields[KPT_SF_ALGO].name,
+                               kpt_summary_fields[KPT_SF_RULES].name };
     struct kpt_summary s;
     struct kpt_run_hist h;
     char *data = NULL;
-    size_t len = 0;
+    size_t len = 0, i;
     FILE *f = open_memstream(&data, &len);
 
     (void)state;
+    for (i = 0; i < KPT_CS_N; i++)
+        assert_non_null(kpt_cluster_scalars[i].key);
+    assert_null(kpt_cluster_scalars[KPT_CS_N].key);
+    for (i = 0; i < KPT_RS_N; i++)
+        assert_non_null(kpt_report_scalars[i].key);
+    assert_null(kpt_report_scalars[KPT_RS_N].key);
+    for (i = 0; i < KPT_SF_N; i++)
+        assert_non_null(kpt_summary_fields[i].name);
+    for (i = 0; i < KPT_CF_N; i++)
+        assert_non_null(kpt_cluster_fields[i].name);
     memset(&s, 0, sizeof(s));
     memset(&h, 0, sizeof(h));
     s.hist = &h; /* with every column */
     assert_int_equal(rep_clusters_csv(f, &s), 0);
-    fflush(f);
-    assert_columns(kpt_cluster_scalars, data);
-    rewind(f);
-    assert_int_equal(rep_reports_csv_header(f), 0);
     fclose(f);
-    assert_columns(kpt_report_scalars, data);
+    for (i = 0; i < sizeof(by) / sizeof(by[0]); i++)
+        if (!has_column(data, by[i]))
+            fail_msg("baseline column '%s' is not in the clusters CSV", by[i]);
     free(data);
 }
 

@@ -171,14 +171,83 @@ test_message_lines(void **state)
     buf_release(&b);
 }
 
+/* f's text, from its start (f closed) */
+static char *
+slurp(FILE *f)
+{
+    size_t n = (size_t)ftell(f);
+    char *out = calloc(1, n + 1);
+
+    rewind(f);
+    assert_int_equal(fread(out, 1, n, f), n);
+    fclose(f);
+    return out;
+}
+
+/* times 'what' occurs in s from 'from' to the end of its line */
+static size_t
+count_on_line(const char *s, const char *from, const char *what)
+{
+    const char *p = strstr(s, from), *end;
+    size_t n = 0;
+
+    assert_non_null(p);
+    end = strchr(p, '\n');
+    for (p = strstr(p, what); p && (!end || p < end); p = strstr(p + 1, what))
+        n++;
+    return n;
+}
+
+/* a cluster's details show as many values of a histogram in Markdown as on the page */
+static void
+test_details_cap(void **state)
+{
+    struct kpt_cluster c;
+    struct kpt_summary s;
+    static char id[] = "0123456789abcdef", sig[] = "generic[x]", cls[] = "generic", p[] = "a.panic";
+    char v[32], *md, *html;
+    FILE *f;
+    size_t k, n = REP_DETAIL_VALUES + 4;
+
+    (void)state;
+    memset(&c, 0, sizeof(c));
+    memset(&s, 0, sizeof(s));
+    c.id_hex = id;
+    c.signature = sig;
+    c.panic_class = cls;
+    c.count = n;
+    c.rep_path = p;
+    for (k = 0; k < n; k++) {
+        snprintf(v, sizeof(v), "B%zu", k + 10);
+        kpt_hist_add(&c.builds, v, 1);
+    }
+    s.files = s.ok = n;
+    s.clusters = &c;
+    s.nclusters = 1;
+    s.algo = "test";
+    assert_non_null(f = tmpfile());
+    assert_int_equal(rep_markdown(f, &s), 0);
+    md = slurp(f);
+    assert_non_null(f = tmpfile());
+    assert_int_equal(rep_html(f, &s), 0);
+    html = slurp(f);
+    /* Markdown: the shown values, then "others ×4"; the page: the shown values, then "…" */
+    assert_int_equal(count_on_line(md, "- OS builds: ", "\xc3\x97"), REP_DETAIL_VALUES + 1);
+    assert_int_equal(count_on_line(md, "- OS builds: ", "others \xc3\x97"), 1);
+    assert_int_equal(count_on_line(html, "<dt>OS builds</dt>", "\xc3\x97"), REP_DETAIL_VALUES);
+    assert_int_equal(count_on_line(html, "<dt>OS builds</dt>", "\xe2\x80\xa6"), 1);
+    kpt_hist_release(&c.builds);
+    free(md);
+    free(html);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_md_escape),
-        cmocka_unit_test(test_csv_cell),
-        cmocka_unit_test(test_markdown_injection),
-        cmocka_unit_test(test_message_lines),
+        cmocka_unit_test(test_md_escape),          cmocka_unit_test(test_csv_cell),
+        cmocka_unit_test(test_markdown_injection), cmocka_unit_test(test_message_lines),
+        cmocka_unit_test(test_details_cap),
     };
 
     return cmocka_run_group_tests_name("report", tests, NULL, NULL);
