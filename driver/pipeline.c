@@ -65,6 +65,7 @@ pipeline_sym_options(const struct kpt_opts *o, struct sym_opts *so)
     so->chunk_timeout_ms = o->lldb_timeout_ms;
     so->start_timeout_ms = o->lldb_timeout_ms ? o->lldb_timeout_ms * 10 : 0;
     so->lldb_log = o->lldb_log;
+    so->readers = &rd_cache_readers;
 }
 
 void
