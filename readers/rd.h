@@ -24,7 +24,7 @@ int rd_state_parse(const char *data, size_t len, const char *path, struct kpt_st
                    struct buf *err);
 void rd_state_release(struct kpt_state *st);
 /* rd_state_row_report() - a state's report row back into r (strings in a): every field of
- * kpt_report_scalars (what a history records); -1 (r rejected) when the row is not one
+ * kpt_report_scalars (what a history records); KPT_E_FORMAT (r rejected) when the row is not one
  * this tool writes */
 int rd_state_row_report(const struct kpt_state_row *row, struct arena *a, struct kpt_report *r);
 
