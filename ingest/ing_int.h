@@ -15,8 +15,17 @@
 int ing_text_parse(const char *text, size_t len, const struct kpt_limits *lim, struct arena *a,
                    struct kpt_report *r);
 
-/* The container parsers below return 0 or a negative enum kpt_err, and append why an input
- * is refused to err (util/err.h); ing_parse() alone turns that into r->error. */
+/*
+ * Errors. The container parsers below return 0 or a negative enum kpt_err, and append why an
+ * input is refused to err (util/err.h); none of them writes r->error. r->error is written in
+ * three places only, one per kind of reason:
+ *   - a refusal: ing_parse() (ing_parse.c), from err, once the parsers have returned;
+ *   - a partial report: ing_set_partial() (ing_values.c), the first reason kept. A report
+ *     that is partial is no failure (the parse goes on and returns 0), so its reason is not
+ *     carried up as an error but set where the damage is seen;
+ *   - what a file's name says, once ing_parse() has returned: ing_input.c (empty, skipped
+ *     by name, another kind of file), which wraps ing_parse() and never runs inside it.
+ */
 
 /* Kinds B and C: header line + JSON body, or a damaged .ips body. 'hdr' is the byte offset
  * of the header line, or (size_t)-1 when there is none. */

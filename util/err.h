@@ -34,6 +34,10 @@ const char *kpt_errno_text(int e, char *b, size_t n);
 
 /* kpt_fail() - append the formatted reason to err (when not NULL) and return code */
 int kpt_fail(struct buf *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* kpt_fail_line() - the same as one more line of err: a newline first when err holds a
+ * reason already (the driver prints each line as a message: util/diag.h, diag_lines()) */
+int kpt_fail_line(struct buf *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /*
  * kpt_quote() - append s, text taken from a report (a bug_type, a key), to err the one way a
