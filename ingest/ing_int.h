@@ -66,6 +66,7 @@ void ing_set_identity(struct arena *a, struct kpt_report *r, const uint8_t diges
  * (libarchive reads one of them), or NULL; the len bytes are read through rd. A zip64 or
  * unreadable directory is not judged here. ing_zstd_window() - the window a zstd frame
  * starting at d[0..n) declares (0: none, or no zstd frame) */
+/* ing_read_at_fn - as pread(2): the bytes read (0 at the end), -1 when off is past it */
 typedef ssize_t ing_read_at_fn(const void *ctx, void *out, size_t n, uint64_t off);
 char *ing_zip_shared_entry(ing_read_at_fn *rd, const void *ctx, uint64_t len);
 uint64_t ing_zstd_window(const unsigned char *d, size_t n);

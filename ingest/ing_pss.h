@@ -46,14 +46,14 @@ struct rd {
 const char *pss_find(const char *s, const char *e, const char *w);
 int pss_starts(const char *s, const char *e, const char *w);
 const char *pss_skip_blank(const char *s, const char *e);
-/* digits at *pp in base 10 or 16 (at most 19 / 16 of them); 0 or -1 */
+/* digits at *pp in base 10 or 16 (at most 19 / 16 of them); 0 or KPT_E_PARSE */
 int pss_number(const char **pp, const char *e, int base, uint64_t *v);
 /* a copy of [s, e), blanks trimmed, at most PSS_NAME_MAX bytes, control bytes as '?' */
 const char *pss_name_dup(struct arena *a, const char *s, const char *e);
 
 /* the kernel images (ing_pss_img.c): pss_image() - the image with this UUID (uuid != NULL)
  * or, without one, this name, added at load when new (*added); UINT32_MAX past the limit.
- * pss_uuid_in() - "<UUID>" in [s, e): 0 or -1. pss_image_line() - a "Binary Images:" line.
+ * pss_uuid_in() - "<UUID>" in [s, e): 0 or KPT_E_PARSE. pss_image_line() - a "Binary Images:" line.
  * pss_remap() - the process's frames placed by a module name moved to its UUID image. */
 uint32_t pss_image(struct rd *r, const uint8_t *uuid, const char *name, uint64_t load, int *added);
 int pss_uuid_in(const char *s, const char *e, uint8_t out[16]);

@@ -8,6 +8,7 @@
 
 #include "ingest/ing_int.h"
 #include "ingest/ing_pss.h"
+#include "util/err.h"
 
 /* ---- small text helpers over a line [s, e) ---- */
 
@@ -58,7 +59,7 @@ pss_number(const char **pp, const char *e, int base, uint64_t *v)
     }
     if (!n || (p < e && ((*p >= '0' && *p <= '9') ||
                          (base == 16 && ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')))))
-        return -1;
+        return KPT_E_PARSE;
     *pp = p;
     return 0;
 }
@@ -164,7 +165,7 @@ pss_uuid_in(const char *s, const char *e, uint8_t out[16])
     const char *lt = pss_find(s, e, "<"), *gt;
 
     if (!lt || !(gt = pss_find(lt, e, ">")))
-        return -1;
+        return KPT_E_PARSE;
     return kpt_uuid_parse(lt + 1, (size_t)(gt - lt - 1), out);
 }
 
