@@ -280,7 +280,7 @@ kpt_uuid_parse(const char *s, size_t n, uint8_t out[16])
             hi = -1;
         }
     }
-    return k == 16 && hi < 0 ? 0 : -1;
+    return k == 16 && hi < 0 ? 0 : KPT_E_PARSE;
 }
 
 const char *
