@@ -240,7 +240,7 @@ check: deps  ## install deps, then every test, plain and under ASan+UBSan
 	$(MAKE) $(PAR) fixtures
 	$(MAKE) $(PAR) test sanitize
 
-check-deps:  ## a stage never includes another stage's header; no banned call; numbers read with util/cursor.h only
+check-deps:  ## a stage never includes another stage's header; no banned call; numbers read with util/cursor.h only; no bare 'return -1;' (tools/check-errors.sh)
 	@bad=0; for d in $(STAGES); do \
 	  for o in $(STAGES); do [ $$d = $$o ] && continue; \
 	    if grep -n "#include \"$$o/" $$d/*.c $$d/*.h 2>/dev/null; then bad=1; fi; done; done; \
@@ -249,6 +249,7 @@ check-deps:  ## a stage never includes another stage's header; no banned call; n
 	  if grep -nE '\b(strcpy|strcat|strncpy|strncat|sprintf|vsprintf|strtok|gets|atoi|sscanf) *\(' $(LIB_SRCS) driver/main.c; then bad=1; fi; \
 	  if grep -nE '\bstrto(u?l|u?ll|d|f|ld|imax|umax) *\(' $(filter-out util/cursor.c,$(LIB_SRCS)) driver/main.c; then \
 	    echo "check-deps: numbers are read with util/cursor.h (checked, bounded), not strto*"; bad=1; fi; \
+	  sh tools/check-errors.sh $(LIB_SRCS) driver/main.c || bad=1; \
 	  [ $$bad = 0 ] && echo "check-deps: ok" || { echo "check-deps: violations above"; exit 1; }
 
 check-cycles: $(LIB_OBJS)  ## no call loop between the files of a stage (nm, tsort)

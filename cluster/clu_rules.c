@@ -137,12 +137,12 @@ repeat_count(const char *p, const char *e, double *f)
     uint64_t m = 0, n;
 
     if (p < e && isdigit((unsigned char)*p) && cur_dec(&p, e, &m, 255) < 0)
-        return -1;
+        return KPT_E_PARSE;
     n = m;
     if (c && (c + 1 == e || !isdigit((unsigned char)c[1])))
         n = m + 1; /* open-ended */
     else if (c && (p = c + 1, cur_dec(&p, e, &n, 255) < 0))
-        return -1;
+        return KPT_E_PARSE;
     *f = (double)(n > m ? n : m);
     if (*f < 1)
         *f = 1;

@@ -20,6 +20,7 @@
 #include "util/buf.h"
 #include "util/civil.h"
 #include "util/diag.h"
+#include "util/err.h"
 #include "util/xalloc.h"
 
 static const char usage_text[] =
@@ -117,10 +118,11 @@ static const char usage_text2[] =
     "      2 usage error   3 cannot start or finish: an output cannot be written\n"
     "      4 internal error\n";
 
-static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* a usage error on stderr (through util/diag.h, like every message), and where help is */
-static void
+/* a usage error on stderr (through util/diag.h, like every message), and where help is;
+ * KPT_E_PARSE (argv does not follow the synopsis) */
+static int
 usage_error(const char *fmt, ...)
 {
     struct buf m = BUF_INIT;
@@ -132,6 +134,7 @@ usage_error(const char *fmt, ...)
     diag_printf("%s", m.data);
     diag_printf("%s", "try 'kptrace-batch --help' for more information");
     buf_release(&m);
+    return KPT_E_PARSE;
 }
 
 static int
@@ -140,7 +143,7 @@ parse_size(const char *s, size_t min, size_t *out)
     uint64_t v;
 
     if (!s || cur_field_num(s, 10, &v, SIZE_MAX / 2) < 0 || v < min)
-        return -1;
+        return KPT_E_PARSE;
     *out = (size_t)v;
     return 0;
 }
@@ -257,11 +260,9 @@ parse_kptrace(int argc, char **argv, struct kpt_opts *o)
                   stdout);
             return 1;
         }
-        if (!v || (strcmp(a, "-report") && strcmp(a, "-kdk") && strcmp(a, "-kext") &&
-                   strcmp(a, "-lldb"))) {
-            usage_error("kptrace: unknown or incomplete flag '%s'", a);
-            return -1;
-        }
+        if (!v ||
+            (strcmp(a, "-report") && strcmp(a, "-kdk") && strcmp(a, "-kext") && strcmp(a, "-lldb")))
+            return usage_error("kptrace: unknown or incomplete flag '%s'", a);
         if (!strcmp(a, "-report")) {
             o->paths = argv + i + 1; /* the one path, borrowed from argv like every other */
             o->npaths = 1;
@@ -392,14 +393,14 @@ opt_name(int c)
 static int
 opt_range(int c, const char *arg, size_t min, size_t max, const char *unit, size_t *out)
 {
-    if (parse_size(arg, min, out) || *out > max) {
-        usage_error("--%s needs %s from %zu to %zu, not '%s'", opt_name(c), unit, min, max, arg);
-        return -1;
-    }
+    if (parse_size(arg, min, out) || *out > max)
+        return usage_error("--%s needs %s from %zu to %zu, not '%s'", opt_name(c), unit, min, max,
+                           arg);
     return 0;
 }
 
-/* the options taken by table: 1 when c is one of them, else 0; -1 after a usage error */
+/* the options taken by table: 1 when c is one of them, else 0; KPT_E_PARSE after a usage
+ * error */
 static int
 opt_table(int c, const char *arg, struct kpt_opts *o)
 {
@@ -418,10 +419,8 @@ opt_table(int c, const char *arg, struct kpt_opts *o)
         }
     for (i = 0; i < sizeof(size_opts) / sizeof(size_opts[0]); i++)
         if (size_opts[i].c == c) {
-            if (parse_size(arg, size_opts[i].min, (size_t *)(void *)(base + size_opts[i].off))) {
-                usage_error("--%s needs %s, not '%s'", opt_name(c), size_opts[i].what, arg);
-                return -1;
-            }
+            if (parse_size(arg, size_opts[i].min, (size_t *)(void *)(base + size_opts[i].off)))
+                return usage_error("--%s needs %s, not '%s'", opt_name(c), size_opts[i].what, arg);
             return 1;
         }
     return 0;
@@ -429,7 +428,7 @@ opt_table(int c, const char *arg, struct kpt_opts *o)
 
 /*
  * opt_one() - option c (getopt_long's answer) into o: 0, 1 when --help or --version was
- * printed, -1 after a usage error. --compare-builds takes its second build from argv.
+ * printed, KPT_E_PARSE after a usage error. --compare-builds takes its second build from argv.
  */
 static int
 opt_one(int c, int argc, char **argv, struct kpt_opts *o)
@@ -439,7 +438,7 @@ opt_one(int c, int argc, char **argv, struct kpt_opts *o)
     int rc = opt_table(c, optarg, o);
 
     if (rc)
-        return rc < 0 ? -1 : 0;
+        return rc < 0 ? KPT_E_PARSE : 0;
     switch (c) {
     case 'h':
         fputs(usage_text, stdout);
@@ -453,47 +452,41 @@ opt_one(int c, int argc, char **argv, struct kpt_opts *o)
     case OPT_KEXT: push(&o->kexts, &o->nkexts, &o->kexts_cap, optarg); return 0;
     case OPT_BUILD: push(&o->builds, &o->nbuilds, &o->builds_cap, optarg); return 0;
     case OPT_STATUS:
-        if (kpt_triage_parse(optarg, &t) < 0) {
-            usage_error("--status needs open, fixed or ignored, not '%s'", optarg);
-            return -1;
-        }
+        if (kpt_triage_parse(optarg, &t) < 0)
+            return usage_error("--status needs open, fixed or ignored, not '%s'", optarg);
         o->t_status = optarg;
         return 0;
     case OPT_RUNS: return opt_range(c, optarg, 1, 1000, "a number", &o->history_runs);
     case OPT_FRAMES:
         if (opt_range(c, optarg, 1, 6, "a number", &n) < 0)
-            return -1;
+            return KPT_E_PARSE;
         o->frames = (int)n;
         return 0;
     case 'j':
         if (opt_range(c, optarg, 1, 256, "a number", &n) < 0)
-            return -1;
+            return KPT_E_PARSE;
         o->jobs = (unsigned)n;
         return 0;
     case OPT_LLDB_TIMEOUT:
         if (opt_range(c, optarg, 10, 3600000, "milliseconds", &n) < 0)
-            return -1;
+            return KPT_E_PARSE;
         o->lldb_timeout_ms = (unsigned)n;
         return 0;
     case OPT_SINCE:
     case OPT_UNTIL:
-        if (civil_parse_date(optarg, c == OPT_SINCE ? &o->since : &o->until) < 0) {
-            usage_error("--%s needs a date YYYY-MM-DD[THH:MM[:SS]] (UTC), not '%s'", opt_name(c),
-                        optarg);
-            return -1;
-        }
+        if (civil_parse_date(optarg, c == OPT_SINCE ? &o->since : &o->until) < 0)
+            return usage_error("--%s needs a date YYYY-MM-DD[THH:MM[:SS]] (UTC), not '%s'",
+                               opt_name(c), optarg);
         *(c == OPT_SINCE ? &o->has_since : &o->has_until) = 1;
         return 0;
     case OPT_COMPARE: /* two builds: --compare-builds A B */
-        if (optind >= argc || argv[optind][0] == '-') {
-            usage_error("%s", "--compare-builds needs two builds: A B");
-            return -1;
-        }
+        if (optind >= argc || argv[optind][0] == '-')
+            return usage_error("%s", "--compare-builds needs two builds: A B");
         o->build_a = optarg;
         o->build_b = argv[optind++];
         return 0;
-    case ':': usage_error("option '%s' needs a value", argv[optind - 1]); return -1;
-    default: usage_error("unknown option '%s'", argv[optind - 1]); return -1;
+    case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
+    default: return usage_error("unknown option '%s'", argv[optind - 1]);
     }
 }
 
@@ -504,19 +497,13 @@ parse_history_cmd(int argc, char **argv, struct kpt_opts *o)
 {
     const char *cmd = o->triage ? "triage DB SIGNATURE_ID" : "history DB";
 
-    if (argc - optind != (o->triage ? 2 : 1)) {
-        usage_error("usage: kptrace-batch %s [options]", cmd);
-        return -1;
-    }
-    if (o->t_merge_into && o->t_unmerge) {
-        usage_error("%s", "--merge-into and --unmerge exclude each other");
-        return -1;
-    }
+    if (argc - optind != (o->triage ? 2 : 1))
+        return usage_error("usage: kptrace-batch %s [options]", cmd);
+    if (o->t_merge_into && o->t_unmerge)
+        return usage_error("%s", "--merge-into and --unmerge exclude each other");
     if (o->history || o->output || o->csv || o->json || o->html || o->state || o->trace ||
-        o->explain) {
-        usage_error("'kptrace-batch %s' takes none of the run's options", cmd);
-        return -1;
-    }
+        o->explain)
+        return usage_error("'kptrace-batch %s' takes none of the run's options", cmd);
     o->paths = argv + optind;
     o->npaths = (size_t)(argc - optind);
     return 0;
@@ -526,20 +513,15 @@ parse_history_cmd(int argc, char **argv, struct kpt_opts *o)
 static int
 parse_merge_cmd(int argc, char **argv, struct kpt_opts *o)
 {
-    if (o->history && (o->trace || o->explain)) {
-        usage_error("%s", "--history records runs: not with --trace or --explain");
-        return -1;
-    }
+    if (o->history && (o->trace || o->explain))
+        return usage_error("%s", "--history records runs: not with --trace or --explain");
     if (o->trace || o->explain || o->has_since || o->has_until || o->nbuilds || o->rules ||
-        o->frames || o->compare_rules) {
-        usage_error("%s", "merge takes output options only: filters, rules and --frames belong to "
-                          "the shards' runs");
-        return -1;
-    }
-    if (optind >= argc) {
-        usage_error("%s", "merge needs STATE files");
-        return -1;
-    }
+        o->frames || o->compare_rules)
+        return usage_error("%s",
+                           "merge takes output options only: filters, rules and --frames belong to "
+                           "the shards' runs");
+    if (optind >= argc)
+        return usage_error("%s", "merge needs STATE files");
     o->paths = argv + optind;
     o->npaths = (size_t)(argc - optind);
     return 0;
@@ -549,10 +531,8 @@ parse_merge_cmd(int argc, char **argv, struct kpt_opts *o)
 static int
 parse_run(int argc, char **argv, struct kpt_opts *o)
 {
-    if (o->history && (o->trace || o->explain)) {
-        usage_error("%s", "--history records runs: not with --trace or --explain");
-        return -1;
-    }
+    if (o->history && (o->trace || o->explain))
+        return usage_error("%s", "--history records runs: not with --trace or --explain");
     if (optind < argc && (!strcmp(argv[optind], "merge") || !strcmp(argv[optind], "triage") ||
                           !strcmp(argv[optind], "history"))) {
         /* 'kptrace-batch -q merge ...': a subcommand after an option, not a path (a folder of
@@ -560,25 +540,18 @@ parse_run(int argc, char **argv, struct kpt_opts *o)
         usage_error("'%s' is a subcommand: it comes first (kptrace-batch %s [options] ...); a "
                     "folder of that name is ./%s",
                     argv[optind], argv[optind], argv[optind]);
-        return -1;
+        return KPT_E_PARSE;
     }
     if (optind < argc && cli_near_command(argv[optind])) { /* 'merg', 'histroy': no path */
-        usage_error("'%s' is no file and no command: did you mean 'kptrace-batch %s'?",
-                    argv[optind], cli_near_command(argv[optind]));
-        return -1;
+        return usage_error("'%s' is no file and no command: did you mean 'kptrace-batch %s'?",
+                           argv[optind], cli_near_command(argv[optind]));
     }
-    if (optind >= argc && !o->trace) {
-        usage_error("%s", o->explain ? "--explain takes one report" : "no PATH given");
-        return -1;
-    }
-    if (o->explain && (o->trace || argc - optind != 1)) {
-        usage_error("%s", "--explain takes one report (and no --trace)");
-        return -1;
-    }
-    if (o->trace && argc - optind > 1) {
-        usage_error("%s", "--trace takes one report");
-        return -1;
-    }
+    if (optind >= argc && !o->trace)
+        return usage_error("%s", o->explain ? "--explain takes one report" : "no PATH given");
+    if (o->explain && (o->trace || argc - optind != 1))
+        return usage_error("%s", "--explain takes one report (and no --trace)");
+    if (o->trace && argc - optind > 1)
+        return usage_error("%s", "--trace takes one report");
     o->paths = argv + optind;
     o->npaths = (size_t)(argc - optind);
     return 0;
@@ -609,15 +582,11 @@ cli_parse(int argc, char **argv, struct kpt_opts *o)
     while ((c = getopt_long(argc, argv, ":hj:k:o:qvV", longopts, NULL)) != -1)
         if ((rc = opt_one(c, argc, argv, o)) != 0)
             return rc;
-    if ((o->t_status || o->t_bug || o->t_note || o->t_merge_into || o->t_unmerge) && !o->triage) {
-        usage_error("%s", "--status, --bug, --note, --merge-into and --unmerge belong to "
-                          "'kptrace-batch triage DB SIGNATURE_ID'");
-        return -1;
-    }
-    if (o->history_runs && !o->history_table) {
-        usage_error("%s", "--runs belongs to 'kptrace-batch history DB'");
-        return -1;
-    }
+    if ((o->t_status || o->t_bug || o->t_note || o->t_merge_into || o->t_unmerge) && !o->triage)
+        return usage_error("%s", "--status, --bug, --note, --merge-into and --unmerge belong to "
+                                 "'kptrace-batch triage DB SIGNATURE_ID'");
+    if (o->history_runs && !o->history_table)
+        return usage_error("%s", "--runs belongs to 'kptrace-batch history DB'");
     if (o->triage || o->history_table)
         return parse_history_cmd(argc, argv, o);
     return o->merge ? parse_merge_cmd(argc, argv, o) : parse_run(argc, argv, o);

@@ -54,7 +54,7 @@ struct kpt_opts {
 
 /*
  * cli_parse() - fill o from argv. Returns 0 to run, 1 when --help or --version was
- * printed (exit 0), or -1 after printing a usage error to stderr (exit 2).
+ * printed (exit 0), or KPT_E_PARSE after printing a usage error to stderr (exit 2).
  */
 int cli_parse(int argc, char **argv, struct kpt_opts *o);
 void cli_release(struct kpt_opts *o);

@@ -65,6 +65,7 @@ pipeline_sym_options(const struct kpt_opts *o, struct sym_opts *so)
     so->chunk_timeout_ms = o->lldb_timeout_ms;
     so->start_timeout_ms = o->lldb_timeout_ms ? o->lldb_timeout_ms * 10 : 0;
     so->lldb_log = o->lldb_log;
+    so->readers = &rd_cache_readers;
 }
 
 void
@@ -105,7 +106,9 @@ static int
 open_outputs(const struct kpt_opts *o, struct run *run)
 {
     const char *paths[OUT_N];
+    struct buf err = BUF_INIT;
     size_t i;
+    int ret = 0;
 
     paths[OUT_MD] = o->output; /* NULL: standard output */
     paths[OUT_CSV] = o->csv;
@@ -114,28 +117,35 @@ open_outputs(const struct kpt_opts *o, struct run *run)
     paths[OUT_PLOT] = o->plot;
     paths[OUT_HTML] = o->html;
     paths[OUT_STATE] = o->state;
-    for (i = 0; i < OUT_N; i++)
-        if ((i == OUT_MD || paths[i]) && outfile_open(&run->out[i], paths[i]) < 0)
-            return -1;
-    return 0;
+    for (i = 0; i < OUT_N && !ret; i++)
+        if ((i == OUT_MD || paths[i]) && outfile_open(&run->out[i], paths[i], &err) < 0)
+            ret = KPT_E_IO;
+    diag_lines(err.data); /* util/ returns the reason; the driver prints it */
+    buf_release(&err);
+    return ret;
 }
 
 int
 pipeline_close_outputs(struct run *run, int ok)
 {
     size_t i;
-    int ret = 0, lock = run->has_lock ? run->lock : ok ? outfile_lock(run->out, OUT_N) : -1;
+    struct buf err = BUF_INIT;
+    int ret = 0, lock = run->has_lock ? run->lock
+                        : ok          ? outfile_lock(run->out, OUT_N, &err)
+                                      : OUTFILE_NO_LOCK;
 
     if (lock == OUTFILE_LOCK_TIMEOUT) { /* held too long by another: nothing is replaced */
         ok = 0;
-        ret = -1;
+        ret = KPT_E_IO;
     }
     run->has_lock = 0;
     /* the renames under the lock: another run on these outputs commits before or after */
     for (i = 0; i < OUT_N; i++)
-        if (outfile_close(&run->out[i], ok) < 0)
-            ret = -1;
+        if (outfile_close(&run->out[i], ok, &err) < 0)
+            ret = KPT_E_IO;
     outfile_unlock(lock);
+    diag_lines(err.data);
+    buf_release(&err);
     return ret;
 }
 
@@ -243,15 +253,20 @@ pipeline_finish(struct run *run, int *ok)
     /* under the outputs' lock, one decision: every output renamed into place, then the
      * history's commit; a rename, a signal or the history failing puts every output back
      * and records nothing (util/outcommit.h) */
-    run->lock = outfile_lock(run->out, OUT_N);
-    run->has_lock = 1;
-    if (run->lock == OUTFILE_LOCK_TIMEOUT) {
-        *ok = 0;
-        return KPT_EXIT_START;
-    }
-    if (outfile_commit(run->out, OUT_N, commit_history, run) < 0) {
-        *ok = 0;
-        return KPT_EXIT_START;
+    {
+        struct buf err = BUF_INIT;
+        int failed;
+
+        run->lock = outfile_lock(run->out, OUT_N, &err);
+        run->has_lock = 1;
+        failed = run->lock == OUTFILE_LOCK_TIMEOUT ||
+                 outfile_commit(run->out, OUT_N, commit_history, run, &err) < 0;
+        diag_lines(err.data);
+        buf_release(&err);
+        if (failed) {
+            *ok = 0;
+            return KPT_EXIT_START;
+        }
     }
     return run->sum.rejected ? KPT_EXIT_REJECTED : KPT_EXIT_OK;
 }

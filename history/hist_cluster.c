@@ -108,5 +108,5 @@ hist_trend(struct hq *st, const char *id, const int64_t *run_ids, size_t n, size
             trend[k] = hist_count(st, 1);
     }
     hq_reset(st);
-    return rc == HQ_DONE ? 0 : -1;
+    return rc == HQ_DONE ? 0 : KPT_E_IO;
 }

@@ -108,7 +108,7 @@ int hist_prepare(struct hist_db *h, const char *sql, struct hq **q, struct buf *
 /* hist_cached() - *q prepared once per history (NULL until then), reset and its bindings
  * cleared for each later use; 0 or hist_fail() */
 int hist_cached(struct hist_db *h, struct hq **q, const char *sql, struct buf *err);
-/* hq_step() - HQ_ROW, HQ_DONE or -1 (the engine's error kept for hist_fail()) */
+/* hq_step() - HQ_ROW, HQ_DONE or KPT_E_IO (the engine's error kept for hist_fail()) */
 int hq_step(struct hq *q);
 /* hq_reset() - q runs again with its bindings; hq_clear() also clears them */
 void hq_reset(struct hq *q);
@@ -134,8 +134,8 @@ int64_t hq_i64(struct hq *q, int i);
 void hist_rollback(struct hist_db *h);
 /* hq_changes() - the rows the last step changed */
 int64_t hq_changes(struct hq *q);
-/* hist_int_parse() - s[0..len) as a decimal int64 (PostgreSQL's text of a bigint): 0, or -1
- * for anything else (a sign alone, a space, an overflow) */
+/* hist_int_parse() - s[0..len) as a decimal int64 (PostgreSQL's text of a bigint): 0, or
+ * KPT_E_PARSE for anything else (a sign alone, a space, an overflow) */
 int hist_int_parse(const char *s, size_t len, int64_t *v);
 /* hist_text() - column i as a malloc'd string, NULL for NULL */
 char *hist_text(struct hq *q, int i);

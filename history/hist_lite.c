@@ -89,14 +89,14 @@ bind_borrowed(sqlite3_stmt *st, int i, const char *s)
         sqlite3_bind_null(st, i);
 }
 
-/* one statement of write_report(): its changes, or -1 */
+/* one statement of write_report(): its changes, or KPT_E_IO */
 static int
 step_changes(struct hist_db *h, sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
 
     sqlite3_reset(st);
-    return rc == SQLITE_DONE ? sqlite3_changes(h->db) : -1;
+    return rc == SQLITE_DONE ? sqlite3_changes(h->db) : KPT_E_IO;
 }
 
 /* the values add_sql and known_sql share (?1, ?3 to ?8 and ?13) into st; none of the
@@ -157,13 +157,13 @@ write_report(struct hist_db *h, struct arena *a, const struct kpt_report *r, con
         rc = 0;
     }
     if (sqlite3_step(st) != SQLITE_DONE)
-        rc = -1;
+        rc = KPT_E_IO;
     sqlite3_reset(st);
     if (rc == 0) {
         st = h->known;
         bind_shared(st, r);
         sqlite3_bind_int64(st, 2, h->run_id);
-        rc = step_changes(h, st) == 1 ? 0 : -1;
+        rc = step_changes(h, st) == 1 ? 0 : KPT_E_IO;
     }
 out:
     return rc >= 0 ? rc : hist_fail(h, err, "history: recording a report");

@@ -34,7 +34,7 @@ hist_disk_full(struct hist_db *h)
            (sqlite3_errcode(h->db) == SQLITE_FULL || sqlite3_system_errno(h->db) == ENOSPC);
 }
 
-/* PostgreSQL's result r: 0 when it is no error, else -1 with its SQLSTATE kept */
+/* PostgreSQL's result r: 0 when it is no error, else KPT_E_IO with its SQLSTATE kept */
 static int
 pg_result(struct hist_db *h, PGresult *r)
 {
@@ -45,7 +45,7 @@ pg_result(struct hist_db *h, PGresult *r)
         return 0;
     state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     snprintf(h->pg_state, sizeof(h->pg_state), "%s", state ? state : "");
-    return -1;
+    return KPT_E_IO;
 }
 
 int
@@ -249,18 +249,18 @@ hq_step(struct hq *q)
     if (q->st) {
         int rc = sqlite3_step(q->st);
 
-        return rc == SQLITE_ROW ? HQ_ROW : rc == SQLITE_DONE ? HQ_DONE : -1;
+        return rc == SQLITE_ROW ? HQ_ROW : rc == SQLITE_DONE ? HQ_DONE : KPT_E_IO;
     }
     if (!q->ran) {
         q->ran = 1;
         q->res = PQexecPrepared(q->h->pg, q->name, q->nparams, (const char *const *)q->param, NULL,
                                 NULL, 0);
         if (pg_result(q->h, q->res) < 0)
-            return -1;
+            return KPT_E_IO;
         q->nrows = PQntuples(q->res);
         q->row = -1;
     } else if (!q->res) {
-        return -1;
+        return KPT_E_IO;
     }
     if (q->row + 1 >= q->nrows) {
         q->row = q->nrows;
@@ -296,19 +296,19 @@ hist_int_parse(const char *s, size_t len, int64_t *v)
     int neg = 0;
 
     if (!s || !len)
-        return -1;
+        return KPT_E_PARSE;
     if (s[0] == '-' || s[0] == '+') {
         neg = s[0] == '-';
         i = 1;
     }
     if (i == len)
-        return -1;
+        return KPT_E_PARSE;
     lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
     for (; i < len; i++) {
         unsigned d = (unsigned char)s[i] - '0';
 
         if (d > 9 || x > (lim - d) / 10)
-            return -1;
+            return KPT_E_PARSE;
         x = x * 10 + d;
     }
     *v = neg ? (x == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)x) : (int64_t)x;

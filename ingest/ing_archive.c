@@ -196,7 +196,7 @@ mem_read_at(const void *ctx, void *out, size_t n, uint64_t off)
     const struct buf *b = ctx;
 
     if (off > b->len)
-        return -1;
+        return -1; /* -1: as pread(2) (ing_read_at_fn) */
     if (n > b->len - off)
         n = (size_t)(b->len - off);
     memcpy(out, b->data + off, n);
@@ -416,7 +416,7 @@ src_read_at(const void *ctx, void *out, size_t n, uint64_t off)
 
     if (s->fd < 0) {
         if (off > s->len)
-            return -1;
+            return -1; /* -1: as pread(2) (ing_read_at_fn) */
         if (n > s->len - off)
             n = (size_t)(s->len - off);
         memcpy(out, s->mem + off, n);

@@ -15,8 +15,17 @@
 int ing_text_parse(const char *text, size_t len, const struct kpt_limits *lim, struct arena *a,
                    struct kpt_report *r);
 
-/* The container parsers below return 0 or a negative enum kpt_err, and append why an input
- * is refused to err (util/err.h); ing_parse() alone turns that into r->error. */
+/*
+ * Errors. The container parsers below return 0 or a negative enum kpt_err, and append why an
+ * input is refused to err (util/err.h); none of them writes r->error. r->error is written in
+ * three places only, one per kind of reason:
+ *   - a refusal: ing_parse() (ing_parse.c), from err, once the parsers have returned;
+ *   - a partial report: ing_set_partial() (ing_values.c), the first reason kept. A report
+ *     that is partial is no failure (the parse goes on and returns 0), so its reason is not
+ *     carried up as an error but set where the damage is seen;
+ *   - what a file's name says, once ing_parse() has returned: ing_input.c (empty, skipped
+ *     by name, another kind of file), which wraps ing_parse() and never runs inside it.
+ */
 
 /* Kinds B and C: header line + JSON body, or a damaged .ips body. 'hdr' is the byte offset
  * of the header line, or (size_t)-1 when there is none. */
@@ -57,6 +66,7 @@ void ing_set_identity(struct arena *a, struct kpt_report *r, const uint8_t diges
  * (libarchive reads one of them), or NULL; the len bytes are read through rd. A zip64 or
  * unreadable directory is not judged here. ing_zstd_window() - the window a zstd frame
  * starting at d[0..n) declares (0: none, or no zstd frame) */
+/* ing_read_at_fn - as pread(2): the bytes read (0 at the end), -1 when off is past it */
 typedef ssize_t ing_read_at_fn(const void *ctx, void *out, size_t n, uint64_t off);
 char *ing_zip_shared_entry(ing_read_at_fn *rd, const void *ctx, uint64_t len);
 uint64_t ing_zstd_window(const unsigned char *d, size_t n);

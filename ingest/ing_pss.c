@@ -18,6 +18,7 @@
 #include "ingest/ing_int.h"
 #include "ingest/ing_pss.h"
 #include "util/cursor.h"
+#include "util/err.h"
 #include "util/xalloc.h"
 
 /* ---- threads ---- */
@@ -228,17 +229,17 @@ frame_place(struct rd *r, const char *s, const char *e, uint32_t *img, uint64_t 
     int added;
 
     if (!br)
-        return -1;
+        return KPT_E_PARSE;
     for (lp = br; lp > s && *lp != '('; lp--)
         ;
     if (*lp != '(' || !(plus = pss_find(lp, br, " + ")))
-        return -1;
+        return KPT_E_PARSE;
     p = plus + 3;
     if (cur_dec(&p, br, off, UINT64_MAX) || p != br)
-        return -1;
+        return KPT_E_PARSE;
     p = br + 5;
     if (cur_hex(&p, e, &addr, UINT64_MAX) || p >= e || *p != ']')
-        return -1;
+        return KPT_E_PARSE;
     *grp = lp;
     if (!pss_uuid_in(lp, plus, u)) {
         *img = pss_image(r, u, NULL, addr - *off, &added);

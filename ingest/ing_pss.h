@@ -50,7 +50,7 @@ const char *pss_name_dup(struct arena *a, const char *s, const char *e);
 
 /* the kernel images (ing_pss_img.c): pss_image() - the image with this UUID (uuid != NULL)
  * or, without one, this name, added at load when new (*added); UINT32_MAX past the limit.
- * pss_uuid_in() - "<UUID>" in [s, e): 0 or -1. pss_image_line() - a "Binary Images:" line.
+ * pss_uuid_in() - "<UUID>" in [s, e): 0 or KPT_E_PARSE. pss_image_line() - a "Binary Images:" line.
  * pss_remap() - the process's frames placed by a module name moved to its UUID image. */
 uint32_t pss_image(struct rd *r, const uint8_t *uuid, const char *name, uint64_t load, int *added);
 int pss_uuid_in(const char *s, const char *e, uint8_t out[16]);

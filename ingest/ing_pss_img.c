@@ -10,6 +10,7 @@
 #include "ingest/ing_pss.h"
 #include "util/cursor.h"
 #include "util/mem.h"
+#include "util/err.h"
 
 /* ---- small text helpers over a line [s, e) ---- */
 
@@ -126,7 +127,7 @@ pss_uuid_in(const char *s, const char *e, uint8_t out[16])
     const char *lt = pss_find(s, e, "<"), *gt;
 
     if (!lt || !(gt = pss_find(lt, e, ">")))
-        return -1;
+        return KPT_E_PARSE;
     return kpt_uuid_parse(lt + 1, (size_t)(gt - lt - 1), out);
 }
 

@@ -16,7 +16,10 @@
 static const char *const names[16] = { "RAX", "RBX", "RCX", "RDX", "RSP", "RBP", "RSI", "RDI",
                                        "R8",  "R9",  "R10", "R11", "R12", "R13", "R14", "R15" };
 
-/* the register whose name ends just before p's ':' at s..p, or -1 */
+#define NO_REGISTER (-1)
+
+/* the register whose name ends just before p's ':' at s..p (an index of names), or
+ * NO_REGISTER */
 static int
 reg_at(const char *s, const char *p)
 {
@@ -30,7 +33,7 @@ reg_at(const char *s, const char *p)
                              (p[-(long)k - 1] >= '0' && p[-(long)k - 1] <= '9'))))
             return i;
     }
-    return -1;
+    return NO_REGISTER;
 }
 
 void

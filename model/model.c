@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "util/buf.h"
+#include "util/err.h"
 #include "util/hex.h"
 #include "util/xalloc.h"
 
@@ -166,7 +167,7 @@ kpt_triage_parse(const char *s, enum kpt_triage *out)
             *out = (enum kpt_triage)i;
             return 0;
         }
-    return -1;
+    return KPT_E_PARSE;
 }
 
 const char *
@@ -271,7 +272,7 @@ kpt_uuid_parse(const char *s, size_t n, uint8_t out[16])
         if (s[i] == '-')
             continue;
         if ((v = hex_digit((unsigned char)s[i])) < 0 || k >= 16)
-            return -1;
+            return KPT_E_PARSE;
         if (hi < 0) {
             hi = v;
         } else {
@@ -279,7 +280,7 @@ kpt_uuid_parse(const char *s, size_t n, uint8_t out[16])
             hi = -1;
         }
     }
-    return k == 16 && hi < 0 ? 0 : -1;
+    return k == 16 && hi < 0 ? 0 : KPT_E_PARSE;
 }
 
 const char *

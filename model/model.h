@@ -449,7 +449,7 @@ enum kpt_hflag { KPT_HF_NONE = 0, KPT_HF_NEW, KPT_HF_REGRESSED };
 const char *kpt_hflag_name(enum kpt_hflag f); /* "NEW", "REGRESSED"; NULL for none */
 enum kpt_triage { KPT_TR_OPEN = 0, KPT_TR_FIXED, KPT_TR_IGNORED };
 const char *kpt_triage_name(enum kpt_triage t);            /* "open", "fixed", "ignored" */
-int kpt_triage_parse(const char *s, enum kpt_triage *out); /* 0, or -1 for no status */
+int kpt_triage_parse(const char *s, enum kpt_triage *out); /* 0, or KPT_E_PARSE */
 #define KPT_TREND_RUNS 14                                  /* runs in a run's trends */
 struct kpt_cluster_hist {
     enum kpt_hflag flag;     /* NEW: never seen; REGRESSED: was fixed and has new reports */
@@ -556,7 +556,7 @@ const char *kpt_frame_display(struct arena *a, const struct kpt_frame *f);
 const char *kpt_frame_trace(struct arena *a, const struct kpt_frame *f);
 const char *kpt_frames_joined(struct arena *a, const struct kpt_report *r);
 
-/* kpt_uuid_text() - dashed upper-case UUID in a; kpt_uuid_parse(): 0 or -1. */
+/* kpt_uuid_text() - dashed upper-case UUID in a; kpt_uuid_parse(): 0 or KPT_E_PARSE. */
 const char *kpt_uuid_text(struct arena *a, const uint8_t uuid[16]);
 int kpt_uuid_parse(const char *s, size_t n, uint8_t out[16]);
 

@@ -248,12 +248,15 @@ h_fine(const struct kpt_report *r)
     return said(r->fine_id);
 }
 
+/* a composed histogram value that the report does not add (fields.h): not an error */
+#define NOTHING (-1)
+
 /* a hang report's site, "HANG_ID site", and what it starved; nothing without a hang key */
 static int
 h_hang_site(const struct kpt_report *r, char *b, size_t n)
 {
     if (!r->hang || !r->hang->hang_id)
-        return -1;
+        return NOTHING;
     snprintf(b, n, "%s %s", r->hang->hang_id, r->hang->site);
     return 0;
 }
@@ -262,7 +265,7 @@ static int
 h_hang_service(const struct kpt_report *r, char *b, size_t n)
 {
     if (!r->hang || !r->hang->hang_id)
-        return -1;
+        return NOTHING;
     snprintf(b, n, "%s %s", r->hang->hang_id, said(r->hang->service));
     return 0;
 }

@@ -74,7 +74,7 @@ entry(struct kpt_baseline *b, size_t *cap, char **rec, size_t n, const long col[
     p = cnt;
     end = cnt + strlen(cnt);
     if (cur_dec(&p, end, &v, COUNT_MAX) < 0 || p != end)
-        return -1;
+        return KPT_E_PARSE;
     VEC_GROW(b->v, b->n + 1, *cap);
     e = &b->v[b->n++];
     e->id = xstrdup(id);

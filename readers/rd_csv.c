@@ -6,6 +6,7 @@
 
 #include "readers/rd_int.h"
 #include "util/buf.h"
+#include "util/err.h"
 #include "util/xalloc.h"
 
 /* one cell from *p: quoted ("" an escaped quote) or bare, up to , CR or LF */
@@ -66,5 +67,5 @@ rd_csv_one(const char *row, size_t len, struct strv *l)
         free(cells[i]);
     }
     free(cells);
-    return ok ? 0 : -1;
+    return ok ? 0 : KPT_E_PARSE;
 }

@@ -12,6 +12,7 @@
 #include "util/civil.h"
 #include "util/cursor.h"
 #include "util/hex.h"
+#include "util/err.h"
 #include "util/xalloc.h"
 
 #define COUNT_MAX ((json_int_t)1 << 53) /* a count no run reaches; JSON's exact integers */
@@ -142,7 +143,7 @@ rd_fields_read(const struct kpt_field *t, void *obj, json_t *o)
 
     for (; t->name; t++)
         field_in(t, kpt_field_ptr(t, obj), json_object_get(o, t->name), &bad);
-    return bad ? -1 : 0;
+    return bad ? KPT_E_PARSE : 0;
 }
 
 /* ---- scalars ---- */
@@ -155,13 +156,13 @@ text_in(json_t *v, struct arena *a, int lossless, char **out)
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_string(v))
-        return -1;
+        return KPT_E_PARSE;
     if (a && !lossless) {
         *out = arena_strdup(a, json_string_value(v));
         return 0;
     }
     if (!(*out = rd_lossless_dec(json_string_value(v))))
-        return -1;
+        return KPT_E_PARSE;
     if (a) {
         char *s = *out;
 
@@ -176,7 +177,7 @@ static int
 int_in(json_t *v, json_int_t lo, json_int_t hi, json_int_t *out)
 {
     if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
-        return -1;
+        return KPT_E_PARSE;
     *out = json_integer_value(v);
     return 0;
 }
@@ -206,7 +207,7 @@ enum_in(const struct kpt_scalar *f, json_t *v, int *out)
             return 0;
         }
     }
-    return -1;
+    return KPT_E_PARSE;
 }
 
 /* "0x" and 16 hex digits */
@@ -217,10 +218,10 @@ addr_in(json_t *v, uint64_t *out)
     int ndig;
 
     if (!json_is_string(v))
-        return -1;
+        return KPT_E_PARSE;
     p = json_string_value(v);
     end = p + json_string_length(v);
-    return cur_hex64(&p, end, out, &ndig) == 0 && ndig == 16 && p == end ? 0 : -1;
+    return cur_hex64(&p, end, out, &ndig) == 0 && ndig == 16 && p == end ? 0 : KPT_E_PARSE;
 }
 
 /* a time as --json shows it: its flags at aux (known) and aux2 (local: no Z) */
@@ -234,7 +235,7 @@ time_in(const struct kpt_scalar *f, char *obj, json_t *v)
         return 0;
     if (!json_is_string(v) || !*(s = json_string_value(v)) ||
         civil_parse_date(s, (int64_t *)(obj + f->off)) < 0)
-        return -1;
+        return KPT_E_PARSE;
     obj[f->aux] = 1;
     obj[f->aux2] = s[strlen(s) - 1] != 'Z';
     return 0;
@@ -249,9 +250,9 @@ strs_in(const struct kpt_scalar *f, char *obj, json_t *v, struct arena *a, int l
     json_t *e;
 
     if (v && !json_is_null(v) && !json_is_array(v))
-        return -1;
+        return KPT_E_PARSE;
     if (f->n && n > f->n)
-        return -1;
+        return KPT_E_PARSE;
     out = f->n ? (char **)(obj + f->off) : xcalloc(n + 1, sizeof(*out));
     if (!f->n)
         *(char ***)(obj + f->off) = out;
@@ -259,7 +260,7 @@ strs_in(const struct kpt_scalar *f, char *obj, json_t *v, struct arena *a, int l
     json_array_foreach(v, i, e)
     {
         if (text_in(e, a, lossless, &out[*count]) < 0 || !out[*count])
-            return -1;
+            return KPT_E_PARSE;
         (*count)++;
     }
     return 0;
@@ -278,11 +279,11 @@ seqs_in(const struct kpt_scalar *f, char *obj, json_t *v)
     *(size_t *)(obj + f->aux2) = n + 1;
     *count = 0;
     if (v && !json_is_null(v) && !json_is_array(v))
-        return -1;
+        return KPT_E_PARSE;
     json_array_foreach(v, i, e)
     {
         if (int_in(e, 0, COUNT_MAX, &x) < 0)
-            return -1;
+            return KPT_E_PARSE;
         out[(*count)++] = (size_t)x;
     }
     return 0;
@@ -299,14 +300,14 @@ scalar_in(const struct kpt_scalar *f, char *obj, json_t *v, struct arena *a)
     case KPT_SC_STR: return text_in(v, a, lossless, (char **)p);
     case KPT_SC_KEY:
         if (text_in(v, a, lossless, (char **)p) < 0 || (*(char **)p && !rd_is_hex16(*(char **)p)))
-            return -1;
+            return KPT_E_PARSE;
         if (f->in & KPT_IN_KEYVAL)
             *(uint64_t *)(obj + f->aux) = *(char **)p ? hex16_value(*(char **)p) : 0;
         return 0;
     case KPT_SC_COUNT:
     case KPT_SC_SEQ:
         if (!none && int_in(v, 0, COUNT_MAX, &x) < 0)
-            return -1;
+            return KPT_E_PARSE;
         *(size_t *)p = none && f->type == KPT_SC_SEQ ? SIZE_MAX : (size_t)x;
         return 0;
     case KPT_SC_TIME:
@@ -315,17 +316,17 @@ scalar_in(const struct kpt_scalar *f, char *obj, json_t *v, struct arena *a)
         /* fall through - a state keeps the number */
     case KPT_SC_I64:
         if (!none && int_in(v, INT64_MIN, INT64_MAX, &x) < 0)
-            return -1;
+            return KPT_E_PARSE;
         *(int64_t *)p = (int64_t)x;
         return 0;
     case KPT_SC_FLAG:
         if (!none && !json_is_boolean(v))
-            return -1;
+            return KPT_E_PARSE;
         *(unsigned char *)p = json_is_true(v);
         return 0;
     case KPT_SC_INT:
         if (!none && int_in(v, 0, INT32_MAX, &x) < 0)
-            return -1;
+            return KPT_E_PARSE;
         *(int *)p = none ? -1 : (int)x;
         return 0;
     case KPT_SC_ENUM: return enum_in(f, v, (int *)p);
@@ -352,7 +353,7 @@ rd_scalars_read(const struct kpt_scalar *t, unsigned in, void *obj, json_t *o, s
         if ((t->in & in) == in && t->type != KPT_SC_PART && (v = json_object_get(o, t->key)) &&
             scalar_in(t, obj, v, a) < 0) {
             *bad_key = t->key;
-            return -1;
+            return KPT_E_PARSE;
         }
     return 0;
 }

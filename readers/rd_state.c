@@ -79,42 +79,42 @@ is_identity(const char *s)
     return i > 9;
 }
 
-/* a report row's JSON object back into r (strings in a): -1 and why when it is not one
- * this tool writes */
+/* why a state is not valid: its first reason only, in why (NULL: not wanted); KPT_E_FORMAT */
 static int
-row_read(json_t *o, struct arena *a, struct kpt_report *r, const char **why)
+reason(struct buf *why, const char *msg)
+{
+    if (why && !why->len)
+        buf_adds(why, msg);
+    return KPT_E_FORMAT;
+}
+
+/* a report row's JSON object back into r (strings in a): KPT_E_FORMAT and why when it is
+ * not one this tool writes */
+static int
+row_read(json_t *o, struct arena *a, struct kpt_report *r, struct buf *why)
 {
     const char *bad = NULL;
     json_t *h;
 
-    if (!json_is_object(o)) {
-        *why = "a report row is not one this tool writes";
-        return -1;
-    }
-    if (rd_scalars_read(kpt_report_scalars, KPT_IN_JSON, r, o, a, &bad) < 0) {
-        *why = !strcmp(bad, "signature_id") || !strcmp(bad, "coarse_id") || !strcmp(bad, "fine_id")
-                   ? "a report row's key is not 16 hex digits"
-                   : "a report row has a field this tool does not write";
-        return -1;
-    }
-    if (!r->path) {
-        *why = "a report row has no path";
-        return -1;
-    }
-    if (r->identity && !is_identity(r->identity)) {
-        *why = "a report row's identity is not one the tool computes";
-        return -1;
-    }
+    if (!json_is_object(o))
+        return reason(why, "a report row is not one this tool writes");
+    if (rd_scalars_read(kpt_report_scalars, KPT_IN_JSON, r, o, a, &bad) < 0)
+        return reason(why, !strcmp(bad, "signature_id") || !strcmp(bad, "coarse_id") ||
+                                   !strcmp(bad, "fine_id")
+                               ? "a report row's key is not 16 hex digits"
+                               : "a report row has a field this tool does not write");
+    if (!r->path)
+        return reason(why, "a report row has no path");
+    if (r->identity && !is_identity(r->identity))
+        return reason(why, "a report row's identity is not one the tool computes");
     h = json_object_get(o, "hang");
     if (json_is_object(h)) {
         json_t *id = json_object_get(h, "hang_id");
 
         r->hang = arena_alloc(a, sizeof(*r->hang));
         memset(r->hang, 0, sizeof(*r->hang));
-        if (json_is_string(id) && !rd_is_hex16(json_string_value(id))) {
-            *why = "a report row's hang key is not 16 hex digits";
-            return -1;
-        }
+        if (json_is_string(id) && !rd_is_hex16(json_string_value(id)))
+            return reason(why, "a report row's hang key is not 16 hex digits");
         r->hang->hang_id = json_is_string(id) ? arena_strdup(a, json_string_value(id)) : NULL;
     }
     return 0;
@@ -124,37 +124,37 @@ int
 rd_state_row_report(const struct kpt_state_row *row, struct arena *a, struct kpt_report *r)
 {
     json_t *o = json_loads(row->json, 0, NULL);
-    const char *why;
     int ret;
 
     kpt_report_init(r, a, row->path);
-    ret = row_read(o, a, r, &why);
+    ret = row_read(o, a, r, NULL);
     json_decref(o);
     if (ret < 0)
         r->status = KPT_ST_REJECTED;
     return ret;
 }
 
-/* one row of the state's "reports": path, CSV cells, JSON; what its cluster checks kept */
-static const char *
-row_in(struct kpt_state_row *row, json_t *e, struct arena *a)
+/* one row of the state's "reports": path, CSV cells, JSON; what its cluster checks kept.
+ * 0, or KPT_E_FORMAT and why */
+static int
+row_in(struct kpt_state_row *row, json_t *e, struct arena *a, struct buf *why)
 {
     json_t *csv = json_object_get(e, "csv"), *js = json_object_get(e, "json"),
            *path = json_object_get(e, "path");
     json_t *o = json_is_string(js)
                     ? json_loadb(json_string_value(js), json_string_length(js), 0, NULL)
                     : NULL;
-    const char *why = NULL;
     struct kpt_report r;
+    int ret = 0;
 
     row->path = json_is_string(path) ? rd_lossless_dec(json_string_value(path)) : NULL;
     row->json = json_is_object(o) ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
     if (!row->path || !row->json || !json_is_string(csv) ||
         rd_csv_one(json_string_value(csv), json_string_length(csv), &row->csv) < 0)
-        why = "a report row is not one this tool writes";
+        ret = reason(why, "a report row is not one this tool writes");
     arena_clear(a);
     kpt_report_init(&r, a, row->path ? row->path : "");
-    if (!why && row_read(o, a, &r, &why) == 0) {
+    if (ret == 0 && (ret = row_read(o, a, &r, why)) == 0) {
         if (r.sig_id)
             memcpy(row->sig_id, r.sig_id, 17);
         row->signature = r.signature ? xstrdup(r.signature) : NULL;
@@ -166,7 +166,7 @@ row_in(struct kpt_state_row *row, json_t *e, struct arena *a)
         row->path = xstrdup("");
     if (!row->json)
         row->json = xstrdup("");
-    return why;
+    return ret;
 }
 
 static int
@@ -201,61 +201,62 @@ shared_key(const struct kpt_state *st)
     return dup;
 }
 
-/* cluster c against the rows: why it cannot be, or NULL; its members counted in *members */
-static const char *
-cluster_invalid(const struct kpt_state *st, const struct kpt_cluster *c, size_t *members)
+/* cluster c against the rows: 0, or KPT_E_FORMAT and why it cannot be; its members counted
+ * in *members */
+static int
+cluster_invalid(const struct kpt_state *st, const struct kpt_cluster *c, size_t *members,
+                struct buf *why)
 {
     size_t k;
 
     if (!c->rep_path || !c->count || c->count > st->nrows)
-        return "a cluster has no representative or an impossible count";
+        return reason(why, "a cluster has no representative or an impossible count");
     if (!seq_ok(c->first_seq, st->nrows) || !seq_ok(c->culprit_seq, st->nrows))
-        return "a cluster points at a report the state does not hold";
+        return reason(why, "a cluster points at a report the state does not hold");
     if (c->nmembers > c->count)
-        return "a cluster lists more members than it counts";
+        return reason(why, "a cluster lists more members than it counts");
     for (k = 0; k < c->nmembers; k++) {
         const struct kpt_state_row *r;
 
         if (c->members[k] >= st->nrows)
-            return "a cluster member is a report the state does not hold";
+            return reason(why, "a cluster member is a report the state does not hold");
         /* a row says what its cluster says: the history records the row's keys */
         r = &st->rows[c->members[k]];
         if (strcmp(r->sig_id, c->id_hex) || !r->signature || strcmp(r->signature, c->signature))
-            return "a report row's signature is not its cluster's";
+            return reason(why, "a report row's signature is not its cluster's");
         (*members)++;
     }
-    return NULL;
+    return 0;
 }
 
-/* the totals against the rows and the clusters */
-static const char *
-invalid(const struct kpt_state *st)
+/* the totals against the rows and the clusters: 0, or KPT_E_FORMAT and why */
+static int
+invalid(const struct kpt_state *st, struct buf *why)
 {
     const struct kpt_summary *s = &st->sum;
     size_t i, held = 0, members = 0, clustered = 0;
-    const char *why;
 
     if (!is_algo(s->algo))
-        return "its algorithm name is not one";
+        return reason(why, "its algorithm name is not one");
     if (!rd_is_hex16(s->rules))
-        return "its rules digest is not 16 hex digits";
+        return reason(why, "its rules digest is not 16 hex digits");
     if (s->files != st->nrows)
-        return "its totals do not match its report rows";
+        return reason(why, "its totals do not match its report rows");
     if (s->ok + s->partial + s->rejected + s->skipped != s->files ||
         s->excluded > s->ok + s->partial || st->nrej + s->rej_unlisted != s->rejected)
-        return "its totals do not add up";
+        return reason(why, "its totals do not add up");
     for (i = 0; i < st->nclusters; i++) {
-        if ((why = cluster_invalid(st, &st->clusters[i], &members)))
-            return why;
+        if (cluster_invalid(st, &st->clusters[i], &members, why) < 0)
+            return KPT_E_FORMAT;
         held += st->clusters[i].count;
     }
     if (held != KPT_TOTAL(s))
-        return "its clusters do not hold the reports its totals count";
+        return reason(why, "its clusters do not hold the reports its totals count");
     for (i = 0; i < st->nrows; i++)
         clustered += st->rows[i].clustered;
     if (members != clustered)
-        return "a signed report row is in no cluster (or in two)";
-    return shared_key(st) ? "two clusters share a key" : NULL;
+        return reason(why, "a signed report row is in no cluster (or in two)");
+    return shared_key(st) ? reason(why, "two clusters share a key") : 0;
 }
 
 int
@@ -306,28 +307,28 @@ too_many_values(const char *d, size_t n, size_t *values)
     return v > (STATE_MEM_FACTOR * n + (16u << 20)) / STATE_VALUE_COST;
 }
 
-/* the "reports" array: why a row cannot be, or NULL */
-static const char *
-rows_in(struct kpt_state *st, json_t *a)
+/* the "reports" array, every row read: 0, or KPT_E_FORMAT and why the first bad one is not */
+static int
+rows_in(struct kpt_state *st, json_t *a, struct buf *why)
 {
     struct arena *ar = arena_new(4096);
-    const char *why = NULL, *w;
     json_t *e;
     size_t i;
+    int ret = 0;
 
     st->rows = xcalloc(json_array_size(a) + 1, sizeof(*st->rows));
     json_array_foreach(a, i, e)
     {
-        w = row_in(&st->rows[st->nrows++], e, ar);
-        why = why ? why : w;
+        if (row_in(&st->rows[st->nrows++], e, ar, why) < 0)
+            ret = KPT_E_FORMAT;
     }
     arena_free(ar);
-    return why;
+    return ret;
 }
 
-/* the "clusters" array: why a cluster cannot be, or NULL */
-static const char *
-clusters_in(struct kpt_state *st, json_t *a)
+/* the "clusters" array: 0, or KPT_E_FORMAT and why a cluster cannot be */
+static int
+clusters_in(struct kpt_state *st, json_t *a, struct buf *why)
 {
     const char *bad = NULL;
     json_t *e;
@@ -339,20 +340,20 @@ clusters_in(struct kpt_state *st, json_t *a)
         struct kpt_cluster *c = &st->clusters[st->nclusters++];
 
         if (rd_scalars_read(kpt_cluster_scalars, KPT_IN_STATE, c, e, NULL, &bad) < 0)
-            return !strcmp(bad, "signature_id") || !strcmp(bad, "coarse_id")
-                       ? "a cluster key is not 16 hex digits"
-                       : "a cluster's field is not what its type allows";
+            return reason(why, !strcmp(bad, "signature_id") || !strcmp(bad, "coarse_id")
+                                   ? "a cluster key is not 16 hex digits"
+                                   : "a cluster's field is not what its type allows");
         if (rd_fields_read(kpt_cluster_fields, c, e) < 0)
-            return "a count is not an integer from 0 to 2^53";
+            return reason(why, "a count is not an integer from 0 to 2^53");
         if (!c->id_hex || !c->signature || !c->panic_class)
-            return "a cluster is incomplete";
+            return reason(why, "a cluster is incomplete");
     }
-    return NULL;
+    return 0;
 }
 
-/* the rest: totals, rejected files, symbolication counts */
-static const char *
-rest_in(struct kpt_state *st, json_t *root)
+/* the rest: totals, rejected files, symbolication counts; 0, or KPT_E_FORMAT and why */
+static int
+rest_in(struct kpt_state *st, json_t *root, struct buf *why)
 {
     json_t *a = json_object_get(root, "rejected"), *e;
     int bad = 0;
@@ -372,11 +373,13 @@ rest_in(struct kpt_state *st, json_t *root)
         r->path = rd_lossless_dec(p ? p : "");
         r->why = rd_lossless_dec(w ? w : "");
         if (!r->path || !r->why)
-            bad = -1;
+            bad = KPT_E_FORMAT;
     }
     bad |= rd_fields_read(kpt_symstats_fields, &st->sym, json_object_get(root, "sym"));
-    return bad ? "a count is not an integer from 0 to 2^53, or a text not one this tool writes"
-               : NULL;
+    return bad ? reason(
+                     why,
+                     "a count is not an integer from 0 to 2^53, or a text not one this tool writes")
+               : 0;
 }
 
 int
@@ -385,8 +388,9 @@ rd_state_parse(const char *data, size_t len, const char *path, struct kpt_state 
 {
     json_error_t je;
     json_t *root, *kind;
-    const char *why = NULL, *w;
+    struct buf why = BUF_INIT;
     size_t nv;
+    int bad;
 
     memset(st, 0, sizeof(*st));
     if (too_many_values(data, len, &nv))
@@ -404,15 +408,16 @@ rd_state_parse(const char *data, size_t len, const char *path, struct kpt_state 
         return kpt_fail(err, KPT_E_FORMAT, "%s: not a kptrace-batch state (version %d)", path,
                         KPT_STATE_VERSION);
     }
-    why = rows_in(st, json_object_get(root, "reports"));
-    w = clusters_in(st, json_object_get(root, "clusters"));
-    why = why ? why : w;
-    w = rest_in(st, root);
-    why = why ? why : w;
+    /* every part read (each keeps what it read, for the release); the first reason told */
+    bad = rows_in(st, json_object_get(root, "reports"), &why) < 0;
+    bad |= clusters_in(st, json_object_get(root, "clusters"), &why) < 0;
+    bad |= rest_in(st, root, &why) < 0;
     json_decref(root);
-    if (why || (why = invalid(st))) {
+    if (bad || invalid(st, &why) < 0) {
         rd_state_release(st);
-        return kpt_fail(err, KPT_E_FORMAT, "%s: not a valid state: %s", path, why);
+        (void)kpt_fail(err, KPT_E_FORMAT, "%s: not a valid state: %s", path, why.data);
+        buf_release(&why);
+        return KPT_E_FORMAT;
     }
     return 0;
 }

@@ -76,7 +76,7 @@ sym_ctx_new(const struct sym_opts *o, kpt_warn_fn *warn)
     }
     /* what earlier runs read of the KDKs and kexts, while their files are unchanged */
     if (s->cache_dir)
-        s->cat.kc = kcache_load(s->cache_dir);
+        s->cat.kc = kcache_load(s->cache_dir, s->o.readers ? s->o.readers->catalogue : NULL);
     /* KDKs are only registered here; their binaries are read when a report needs them */
     for (i = 0; i < s->o.nkdks; i++)
         if (!kdk_cat_add_kdk(&s->cat, s->o.kdks[i]))

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/caches.h"
 #include "model/model.h"
 #include "util/err.h"
 
@@ -45,6 +46,9 @@ struct sym_opts {
     int no_cache;
     unsigned start_timeout_ms, chunk_timeout_ms; /* 0: 300 s, 30 s */
     const char *lldb_log; /* test mode: log every command sent to lldb here */
+    /* the caches' readers (the driver passes readers/'s rd_cache_readers); NULL: the caches
+     * are written, never read */
+    const struct kpt_cache_readers *readers;
 };
 
 struct sym_ctx;

@@ -253,7 +253,7 @@ read_info_plist(const char *path, char **id, char **exe)
 {
     xmlDocPtr doc;
     xmlNodePtr root, dict, k;
-    int ret = -1;
+    int ret = KPT_E_PARSE;
 
     *id = *exe = NULL;
     xmlSetGenericErrorFunc(NULL, xml_quiet);

@@ -2,28 +2,25 @@
  * sym_cache.c - the persistent symbol cache: one file per module UUID, a header line naming
  * the format and the lldb that answered, then one tab-separated record per lookup (address,
  * found, offset, line, function, inlined callee, file; tabs, newlines and backslashes
- * escaped). New answers are appended; a file from another lldb or format is replaced; a
- * record cut by a crash ends the reading.
+ * escaped; model/caches.h). The file is read by readers/rd_symcache.c (through
+ * s->o.readers); here its records join the table, and new answers are written: appended to a
+ * file that is ours and whole, else a file written anew with every answer.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "model/caches.h"
 #include "symbolicate/sym_int.h"
 #include "symbolicate/sym_kcache.h"
 #include "util/buf.h"
-#include "util/cursor.h"
 #include "util/readfile.h"
 #include "util/xalloc.h"
 #include "util/err.h"
-
-#define CACHE_MAGIC "kptrace-batch symbol cache v1"
-#define CACHE_FILE_MAX (256u << 20) /* one module's answers */
 
 static void
 uuid_hex(char out[33], const uint8_t u[16])
@@ -64,33 +61,52 @@ esc(struct buf *b, const char *v)
     }
 }
 
-static char *
-unesc(const char *p, size_t n)
+/* the records of c into the table for m (their names taken from c); an address already
+ * there keeps its first answer */
+static void
+take(struct sym_ctx *s, const struct kdk_mod *m, struct kpt_symcache *c)
 {
-    struct buf b = BUF_INIT;
     size_t i;
 
-    for (i = 0; i < n; i++) {
-        if (p[i] == '\\' && i + 1 < n) {
-            i++;
-            buf_addc(&b, p[i] == 't' ? '\t' : p[i] == 'n' ? '\n' : p[i]);
-        } else {
-            buf_addc(&b, p[i]);
-        }
+    for (i = 0; i < c->n; i++) {
+        struct kpt_symcache_rec *r = &c->rec[i];
+        struct entry *e;
+
+        if (sym_table_find(s, m, r->addr))
+            continue;
+        e = sym_table_add(s, m, r->addr);
+        e->status = r->found && r->func ? LLDB_OK : LLDB_NONE;
+        e->off = r->off;
+        e->line = r->line;
+        e->func = r->func;
+        e->inl = r->inl;
+        e->file = r->file;
+        r->func = r->inl = r->file = NULL;
+        e->from_cache = e->cached_on_disk = 1;
     }
-    if (!b.len) {
-        buf_release(&b);
-        return NULL;
+}
+
+int
+sym_cache_read(struct sym_ctx *s, const struct kdk_mod *m, const char *path)
+{
+    struct kpt_symcache c = { 0 };
+    int intact = 0;
+
+    /* readers/rd_symcache.c, through the driver (a stage does not include another's header) */
+    if (s->o.readers && s->o.readers->symcache &&
+        s->o.readers->symcache(path, s->ident, &c, NULL) == KPT_OK) {
+        take(s, m, &c);
+        intact = c.intact;
     }
-    return buf_detach(&b, NULL);
+    kpt_symcache_release(&c);
+    return intact;
 }
 
 void
 sym_cache_load(struct sym_ctx *s, const struct kdk_mod *m)
 {
-    struct buf err = BUF_INIT;
-    char *path, *data;
-    size_t i, len;
+    char *path;
+    size_t i;
     struct cached *c;
 
     for (i = 0; i < s->ncl; i++)
@@ -103,77 +119,9 @@ sym_cache_load(struct sym_ctx *s, const struct kdk_mod *m)
     if (!s->cache_dir)
         return;
     path = cache_path(s, m);
-    /* a regular file only (a FIFO or a link to a device is refused, not waited on) */
-    if (read_regular(path, CACHE_FILE_MAX, &data, &len, &err) < 0) {
-        free(path);
-        buf_release(&err);
-        return;
-    }
+    /* a file that is missing, unreadable or another lldb's is rewritten whole */
+    c->intact = sym_cache_read(s, m, path);
     free(path);
-    buf_release(&err);
-    c->intact = sym_cache_parse(s, m, data, len);
-    free(data);
-}
-
-/* 1 when a field can hold a name of at most max bytes */
-static int
-field_ok(const char *f, size_t max)
-{
-    return strlen(f) <= 2 * max; /* escapes at most double a name */
-}
-
-int
-sym_cache_parse(struct sym_ctx *s, const struct kdk_mod *m, char *data, size_t len)
-{
-    char *line, *nl;
-    int intact;
-
-    line = data;
-    if (!len || !(nl = memchr(line, '\n', len)) ||
-        (size_t)(nl - line) != strlen(CACHE_MAGIC) + 1 + strlen(s->ident) ||
-        strncmp(line, CACHE_MAGIC "\t", strlen(CACHE_MAGIC) + 1) ||
-        memcmp(line + strlen(CACHE_MAGIC) + 1, s->ident, strlen(s->ident)))
-        return 0;                   /* another lldb or format: start afresh */
-    intact = data[len - 1] == '\n'; /* a record cut by a crash: rewrite, never glue onto it */
-    for (line = nl + 1; line < data + len && (nl = memchr(line, '\n', (size_t)(data + len - line)));
-         line = nl + 1) {
-        char *fld[7], *p = line;
-        size_t k = 0;
-        struct entry *e;
-        uint64_t addr, off, lineno;
-
-        *nl = '\0';
-        fld[k++] = p;
-        for (; *p && k < 7; p++)
-            if (*p == '\t') {
-                *p = '\0';
-                fld[k++] = p + 1;
-            }
-        if (k != 7 || !*fld[0])
-            continue;
-        /* a record as this tool writes it, or none: numbers whole and in range, a status of
-         * 0 or 1, bounded names */
-        if (cur_field_num(fld[0], 16, &addr, UINT64_MAX) < 0 ||
-            (strcmp(fld[1], "0") && strcmp(fld[1], "1")) ||
-            cur_field_num(fld[2], 10, &off, UINT64_MAX) < 0 ||
-            cur_field_num(fld[3], 10, &lineno, UINT_MAX) < 0 ||
-            !field_ok(fld[4], KPT_MAX_FUNCTION_NAME) || !field_ok(fld[5], KPT_MAX_FUNCTION_NAME) ||
-            !field_ok(fld[6], KPT_MAX_FILE_NAME))
-            continue;
-        if (sym_table_find(s, m, addr))
-            continue;
-        e = sym_table_add(s, m, addr);
-        e->status = !strcmp(fld[1], "1") ? LLDB_OK : LLDB_NONE;
-        e->off = off;
-        e->line = (unsigned)lineno;
-        e->func = unesc(fld[4], strlen(fld[4]));
-        e->inl = unesc(fld[5], strlen(fld[5]));
-        e->file = unesc(fld[6], strlen(fld[6]));
-        e->from_cache = e->cached_on_disk = 1;
-        if (e->status == LLDB_OK && !e->func)
-            e->status = LLDB_NONE;
-    }
-    return intact;
 }
 
 void
@@ -199,7 +147,7 @@ sym_cache_write(struct sym_ctx *s)
 
         /* appended to a file that is ours and whole; else written anew, with every answer */
         if (fresh)
-            buf_addf(&b, "%s\t%s\n", CACHE_MAGIC, s->ident);
+            buf_addf(&b, "%s\t%s\n", KPT_SYMCACHE_MAGIC, s->ident);
         for (j = 0; j < s->ne; j++) {
             struct entry *e = &s->e[j];
 

@@ -90,9 +90,9 @@ struct entry *sym_table_add(struct sym_ctx *s, const struct kdk_mod *m, uint64_t
 
 /* sym_cache.c: one file per module UUID in the cache directory */
 void sym_cache_load(struct sym_ctx *s, const struct kdk_mod *m);
-/* sym_cache_parse() - the records of one cache file's text (modified) into the table for m;
- * returns 1 when the file is whole and this lldb's (answers may be appended to it) */
-int sym_cache_parse(struct sym_ctx *s, const struct kdk_mod *m, char *data, size_t len);
+/* sym_cache_read() - the records of the cache file at path (read by s->o.readers) into the
+ * table for m; returns 1 when the file is whole and this lldb's (answers may be appended) */
+int sym_cache_read(struct sym_ctx *s, const struct kdk_mod *m, const char *path);
 void sym_cache_write(struct sym_ctx *s);
 
 /* sym_place.c: the report's kernel in the catalogue (how, in *how), a kext's binary, and

@@ -4,13 +4,10 @@
  * size, modification time and inode, so that a later run stats a file instead of reading
  * it, and notices when it changed or went.
  *
- * One text file beside the symbol cache, catalogue.v1, rewritten whole (a temporary file
- * renamed) when a run read something new. Lines (tab-separated; paths the catalogue accepts
- * hold no control character):
- *   M PATH SIZE MTIME_NS INO N  [CPU SUB UUID|- TEXT_VM TEXT_SIZE EXEC_VM|- EXEC_SIZE] x N
- *   P PATH SIZE MTIME_NS INO ID|- EXE|-
- * N = 0 records a file that is no 64-bit Mach-O; ID "-" an unreadable Info.plist. A line
- * that does not parse is skipped (and counted); the file is untrusted like every input.
+ * One text file beside the symbol cache, catalogue.v1 (its lines: model/caches.h), rewritten
+ * whole (a temporary file renamed) when a run read something new. It is untrusted like every
+ * input: readers/rd_catalogue.c reads it (through the driver's struct kpt_cache_readers),
+ * skipping and counting a line that does not parse; here the lines become the index.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,16 +21,15 @@
 #include "symbolicate/sym_kcache.h"
 #include "util/buf.h"
 #include "util/cleanup.h"
-#include "util/cursor.h"
 #include "util/hindex.h"
 #include "util/readfile.h"
 #include "util/xalloc.h"
 #include "util/err.h"
 
-#define KCACHE_MAGIC "kptrace-batch catalogue v1"
-#define KCACHE_FILE "catalogue.v1"
-#define KCACHE_MAX (64u << 20)
-#define KCACHE_ENTRIES (1u << 20)
+#define KCACHE_ENTRIES KPT_CATALOGUE_ENTRIES
+
+_Static_assert(KPT_CATALOGUE_SLICES == MACHO_MAX_SLICES,
+               "a catalogue line holds a Mach-O's slices");
 
 struct kc_entry {
     char kind; /* 'M' or 'P' */
@@ -115,12 +111,6 @@ slot(struct kcache *k, char kind, const char *path)
 }
 
 static int
-u64(const char *s, int base, uint64_t *v)
-{
-    return cur_field_num(s, base, v, UINT64_MAX) < 0 ? KPT_E_PARSE : 0;
-}
-
-static int
 safe_text(const char *s)
 {
     for (; *s; s++)
@@ -139,116 +129,42 @@ seg_set(struct macho_image *im, const char *name, uint64_t vm, uint64_t size)
     g->vmsize = size;
 }
 
-/* one line's fields into an entry; KPT_E_PARSE: malformed */
-static int
-parse_line(struct kcache *k, char **f, size_t nf)
+/* the catalogue read back (readers/rd_catalogue.c) into k: a later line for a path replaces an
+ * earlier one */
+static void
+take(struct kcache *k, const struct kpt_catalogue *c)
 {
-    uint64_t size, mtime, ino, n, v[6];
-    struct kc_entry *e;
     size_t i, j;
 
-    if (nf < 6 || strlen(f[0]) != 1 || (f[0][0] != 'M' && f[0][0] != 'P') || !*f[1] ||
-        u64(f[2], 10, &size) || u64(f[3], 10, &mtime) || u64(f[4], 10, &ino))
-        return KPT_E_PARSE;
-    if (f[0][0] == 'P') {
-        if (nf != 7)
-            return KPT_E_PARSE;
-        if (!(e = slot(k, 'P', f[1])))
-            return KPT_E_PARSE;
-        e->size = size, e->mtime = mtime, e->ino = ino;
-        if (strcmp(f[5], "-") && strcmp(f[6], "-") && !strchr(f[6], '/')) {
-            e->id = xstrdup(f[5]);
-            e->exe = xstrdup(f[6]);
-        }
-        return 0;
-    }
-    if (u64(f[5], 10, &n) || n > MACHO_MAX_SLICES || nf != 6 + 7 * n)
-        return KPT_E_PARSE;
-    {
-        struct macho_image im[MACHO_MAX_SLICES];
+    for (i = 0; i < c->n; i++) {
+        const struct kpt_catalogue_entry *ce = &c->e[i];
+        struct kc_entry *e;
 
-        memset(im, 0, sizeof(im));
-        for (i = 0; i < n; i++) {
-            char **s = f + 6 + 7 * i;
-
-            if (u64(s[0], 10, &v[0]) || u64(s[1], 10, &v[1]) || v[0] > INT32_MAX ||
-                v[1] > INT32_MAX)
-                return KPT_E_PARSE;
-            im[i].cputype = (int)v[0];
-            im[i].cpusubtype = (int)v[1];
-            if (strcmp(s[2], "-")) {
-                if (strlen(s[2]) != 32)
-                    return KPT_E_PARSE;
-                for (j = 0; j < 16; j++) {
-                    char hx[3] = { s[2][2 * j], s[2][2 * j + 1], 0 };
-
-                    if (u64(hx, 16, &v[2]))
-                        return KPT_E_PARSE;
-                    im[i].uuid[j] = (uint8_t)v[2];
-                }
-                im[i].has_uuid = 1;
-            }
-            if (strcmp(s[3], "-")) {
-                if (u64(s[3], 16, &v[3]) || u64(s[4], 16, &v[4]))
-                    return KPT_E_PARSE;
-                seg_set(&im[i], "__TEXT", v[3], v[4]);
-            }
-            if (strcmp(s[5], "-")) {
-                if (u64(s[5], 16, &v[5]) || u64(s[6], 16, &v[4]))
-                    return KPT_E_PARSE;
-                seg_set(&im[i], "__TEXT_EXEC", v[5], v[4]);
-            }
-        }
-        if (!(e = slot(k, 'M', f[1])))
-            return KPT_E_PARSE;
-        e->size = size, e->mtime = mtime, e->ino = ino;
-        e->n = (int)n;
-        memcpy(e->im, im, sizeof(im));
-    }
-    return 0;
-}
-
-size_t
-kcache_parse(struct kcache *k, const char *data, size_t len)
-{
-    const char *p = data, *end = data + len;
-    size_t good = 0, line = 0;
-
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        char *copy, *f[6 + 7 * MACHO_MAX_SLICES + 1], *q;
-        size_t nf = 0;
-
-        if (!nl) {
-            k->bad++; /* a last line without its newline: cut by a crash, skipped */
-            break;
-        }
-        copy = xmemdup0(p, (size_t)(nl - p));
-        p = nl + 1;
-        if (line++ == 0) {
-            if (strcmp(copy, KCACHE_MAGIC)) { /* another format or version: nothing from it */
-                k->bad++;
-                free(copy);
-                break;
-            }
-            free(copy);
+        if (!(e = slot(k, ce->kind, ce->path))) {
+            k->bad++;
             continue;
         }
-        for (q = copy; nf < sizeof(f) / sizeof(f[0]); nf++) {
-            f[nf] = q;
-            if (!(q = strchr(q, '\t'))) {
-                nf++;
-                break;
-            }
-            *q++ = '\0';
+        e->size = ce->size, e->mtime = ce->mtime, e->ino = ce->ino;
+        if (ce->kind == 'P') {
+            e->id = ce->id ? xstrdup(ce->id) : NULL;
+            e->exe = ce->exe ? xstrdup(ce->exe) : NULL;
+            continue;
         }
-        if (q || !safe_text(copy) || parse_line(k, f, nf) < 0)
-            k->bad++;
-        else
-            good++;
-        free(copy);
+        e->n = (int)ce->nslices; /* at most KPT_CATALOGUE_SLICES */
+        for (j = 0; j < ce->nslices; j++) {
+            const struct kpt_catalogue_slice *sl = &ce->sl[j];
+            struct macho_image *im = &e->im[j];
+
+            im->cputype = sl->cputype;
+            im->cpusubtype = sl->cpusubtype;
+            memcpy(im->uuid, sl->uuid, sizeof(im->uuid));
+            im->has_uuid = sl->has_uuid;
+            if (sl->has_text)
+                seg_set(im, "__TEXT", sl->text_vm, sl->text_size);
+            if (sl->has_exec)
+                seg_set(im, "__TEXT_EXEC", sl->exec_vm, sl->exec_size);
+        }
     }
-    return good;
 }
 
 struct kcache *
@@ -258,20 +174,20 @@ kcache_new(void)
 }
 
 struct kcache *
-kcache_load(const char *dir)
+kcache_load(const char *dir, kpt_catalogue_read_fn *read)
 {
     struct kcache *k = kcache_new();
-    struct buf path = BUF_INIT, err = BUF_INIT;
-    char *data;
-    size_t len;
+    struct kpt_catalogue c = { 0 };
+    struct buf path = BUF_INIT;
 
-    buf_addf(&path, "%s/%s", dir, KCACHE_FILE);
-    if (read_regular(path.data, KCACHE_MAX, &data, &len, &err) == 0) {
-        kcache_parse(k, data, len);
-        free(data);
-    }
+    buf_addf(&path, "%s/%s", dir, KPT_CATALOGUE_FILE);
+    /* missing or unreadable: empty; another format: empty, and counted */
+    if (read)
+        (void)read(path.data, &c, NULL);
+    take(k, &c);
+    k->bad += c.bad;
+    kpt_catalogue_release(&c);
     buf_release(&path);
-    buf_release(&err);
     return k;
 }
 
@@ -389,7 +305,7 @@ kcache_save(struct kcache *k, const char *dir)
 
     if (!k || !k->dirty)
         return 0;
-    buf_addf(&b, "%s\n", KCACHE_MAGIC);
+    buf_addf(&b, "%s\n", KPT_CATALOGUE_MAGIC);
     for (i = 0; i < k->n; i++) {
         const struct kc_entry *e = &k->e[i];
 
@@ -422,8 +338,8 @@ kcache_save(struct kcache *k, const char *dir)
         buf_addc(&b, '\n');
     }
     /* a temporary file of our own in the (0700) cache directory, renamed over the old one */
-    buf_addf(&path, "%s/%s", dir, KCACHE_FILE);
-    buf_addf(&tmp, "%s/.%s.XXXXXX", dir, KCACHE_FILE);
+    buf_addf(&path, "%s/%s", dir, KPT_CATALOGUE_FILE);
+    buf_addf(&tmp, "%s/.%s.XXXXXX", dir, KPT_CATALOGUE_FILE);
     if ((fd = mkstemp(tmp.data)) < 0) {
         ret = KPT_E_IO;
         goto out;

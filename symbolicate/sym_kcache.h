@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "model/caches.h"
 #include "symbolicate/sym_macho.h"
 
 #if defined(__APPLE__)
@@ -19,11 +20,9 @@
 struct kcache;
 
 struct kcache *kcache_new(void);
-/* kcache_load() - DIR/catalogue.v1 read (missing or unreadable: empty) */
-struct kcache *kcache_load(const char *dir);
-/* kcache_parse() - the lines of a cache file into k; returns the lines accepted (the others
- * are counted by kcache_bad()) */
-size_t kcache_parse(struct kcache *k, const char *data, size_t len);
+/* kcache_load() - DIR/catalogue.v1 read by read (readers/rd_catalogue.c, through the driver;
+ * NULL, missing or unreadable: empty); the lines it skipped are counted by kcache_bad() */
+struct kcache *kcache_load(const char *dir, kpt_catalogue_read_fn *read);
 size_t kcache_bad(const struct kcache *k);
 void kcache_free(struct kcache *k); /* NULL is a no-op */
 

@@ -178,7 +178,7 @@ struct watch {
     struct lldb_sess *s;
 };
 
-/* 1 when the sentinel shows on stdout; -1 when lldb's stderr says it crashed */
+/* 1 when the sentinel shows on stdout; KPT_E_CHILD when lldb's stderr says it crashed */
 static int
 sentinel_seen(void *ctx, const struct buf *out, size_t from, const struct buf *err)
 {
@@ -190,7 +190,7 @@ sentinel_seen(void *ctx, const struct buf *out, size_t from, const struct buf *e
         return 1;
     if (kpt_memmem(err->data, err->len, "PLEASE submit a bug report", 26)) {
         set_why(w->s, "lldb crashed (it asked for a bug report)");
-        return -1;
+        return KPT_E_CHILD;
     }
     return 0;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "util/cursor.h"
+#include "util/err.h"
 #include "util/hex.h"
 
 int
@@ -11,7 +12,7 @@ cur_lit(const char **p, const char *end, const char *s)
     size_t n = strlen(s);
 
     if ((size_t)(end - *p) < n || memcmp(*p, s, n))
-        return -1;
+        return KPT_E_PARSE;
     *p += n;
     return 0;
 }
@@ -39,16 +40,16 @@ cur_hex64(const char **p, const char *end, uint64_t *v, int *ndig)
     int n = 0, d;
 
     if (cur_lit(&q, end, "0x"))
-        return -1;
+        return KPT_E_PARSE;
     while (q < end && (d = hex_digit((unsigned char)*q)) >= 0) {
         if (n == 16)
-            return -1;
+            return KPT_E_PARSE;
         x = x << 4 | (uint64_t)d;
         n++;
         q++;
     }
     if (!n)
-        return -1;
+        return KPT_E_PARSE;
     *p = q;
     *v = x;
     if (ndig)
@@ -63,13 +64,13 @@ cur_dec(const char **p, const char *end, uint64_t *v, uint64_t max)
     uint64_t x = 0;
 
     if (q >= end || !isdigit((unsigned char)*q))
-        return -1;
+        return KPT_E_PARSE;
     while (q < end && isdigit((unsigned char)*q)) {
         uint64_t d = (uint64_t)(*q - '0');
 
         /* x * 10 + d > max, asked without computing it (which can wrap past UINT64_MAX) */
         if (d > max || x > (max - d) / 10)
-            return -1;
+            return KPT_E_PARSE;
         x = x * 10 + d;
         q++;
     }
@@ -86,11 +87,11 @@ cur_hex(const char **p, const char *end, uint64_t *v, uint64_t max)
     int d;
 
     if (q >= end || hex_digit((unsigned char)*q) < 0)
-        return -1;
+        return KPT_E_PARSE;
     while (q < end && (d = hex_digit((unsigned char)*q)) >= 0) {
         /* x * 16 + d > max, asked without computing it */
         if ((uint64_t)d > max || x > (max - (uint64_t)d) / 16)
-            return -1;
+            return KPT_E_PARSE;
         x = x << 4 | (uint64_t)d;
         q++;
     }
@@ -105,5 +106,5 @@ cur_field_num(const char *s, int base, uint64_t *v, uint64_t max)
     const char *p = s, *end = s + strlen(s);
     int ret = base == 16 ? cur_hex(&p, end, v, max) : cur_dec(&p, end, v, max);
 
-    return ret < 0 || p != end ? -1 : 0;
+    return ret < 0 || p != end ? KPT_E_PARSE : 0;
 }

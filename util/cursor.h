@@ -1,8 +1,8 @@
 /*
  * cursor.h - cursors over a byte range [*p, end) for the parsers of untrusted text (ingest's
  * grammars, the readers of states, baselines and caches). Each one advances *p only on
- * success and returns 0, else -1 with *p unchanged; none reads at or past end, none needs
- * a terminating NUL.
+ * success and returns 0, else KPT_E_PARSE (util/err.h) with *p unchanged; none reads at or past
+ * end, none needs a terminating NUL.
  */
 #ifndef KPT_CURSOR_H
 #define KPT_CURSOR_H

@@ -65,3 +65,15 @@ diag_warn(const char *msg)
 {
     diag_printf("%s", msg ? msg : "");
 }
+
+void
+diag_lines(const char *text)
+{
+    const char *nl;
+
+    while (text && *text) {
+        nl = strchr(text, '\n');
+        diag_printf("%.*s", nl ? (int)(nl - text) : (int)strlen(text), text);
+        text = nl ? nl + 1 : NULL;
+    }
+}

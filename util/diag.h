@@ -23,5 +23,8 @@ void diag_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* diag_warn() - "kptrace-batch: MSG": the kpt_warn_fn (util/err.h) the driver hands stages */
 void diag_warn(const char *msg);
+/* diag_lines() - each line of text (a reason a function returned in a struct buf, several
+ * with kpt_fail_line()) as one message; nothing for an empty text */
+void diag_lines(const char *text);
 
 #endif

@@ -4,7 +4,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <string.h>
 
 #include "util/buf.h"
 #include "util/err.h"
@@ -30,6 +29,21 @@ kpt_fail(struct buf *err, int code, const char *fmt, ...)
     va_list ap;
 
     if (err) {
+        va_start(ap, fmt);
+        (void)buf_vaddf(err, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+int
+kpt_fail_line(struct buf *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err) {
+        if (err->len)
+            (void)buf_addc(err, '\n');
         va_start(ap, fmt);
         (void)buf_vaddf(err, fmt, ap);
         va_end(ap);

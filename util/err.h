@@ -2,7 +2,27 @@
  * err.h - the one way an error travels up. A function that can fail returns 0 (or a
  * count), or a negative enum kpt_err, and says why in a caller-owned struct buf *err that
  * it only appends to (NULL: the caller does not want the words). It never prints: stages
- * return, and only the driver reports, through util/diag.h. kpt_fail() is that in one call.
+ * return, and only the driver reports, through util/diag.h. kpt_fail() is that in one call
+ * (kpt_fail_line() for a reason of several steps, one line each). No bare 'return -1;':
+ * make check-deps refuses one (tools/check-errors.sh).
+ *
+ * The exceptions, and why:
+ *   - A -1 that is no error code says so on its line ("return -1; / * -1: why * /"): a
+ *     wrapper that answers as the system call it stands for, with errno (util/longpath.c:
+ *     open(2), stat(2) past PATH_MAX), a callback with pread(2)'s contract
+ *     (ingest/ing_archive.c). A value that is an answer, not a failure, gets a name
+ *     (OUTFILE_NO_LOCK, a register index's NO_REGISTER, a histogram's NOTHING).
+ *   - Libraries keep their own conventions at their boundary (getopt_long's -1, SQLite's and
+ *     libarchive's codes); they are turned into a kpt_err where our code takes over.
+ *   - Printing outside the driver: util/diag.c and util/progress.c are the driver's printer
+ *     and progress line (only driver/ calls them). util/xalloc.c writes out of memory and
+ *     KPT_BUG() to standard error itself, then aborts: there is no caller to return to.
+ *   - The signal registry (util/cleanup.c): a handler may call only async-signal-safe
+ *     functions, so it has no struct buf and no way back to a caller; it removes what is
+ *     registered and re-raises the signal, whose status (128 + N) says what happened.
+ *   - The forked child (util/proc.c, between fork and exec): the same constraint; a failed
+ *     chdir or exec ends it with _exit(126 or 127), and the parent, seeing it end, returns
+ *     KPT_E_CHILD with the words (proc_exchange()).
  */
 #ifndef KPT_ERR_H
 #define KPT_ERR_H
@@ -34,6 +54,10 @@ const char *kpt_errno_text(int e, char *b, size_t n);
 
 /* kpt_fail() - append the formatted reason to err (when not NULL) and return code */
 int kpt_fail(struct buf *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* kpt_fail_line() - the same as one more line of err: a newline first when err holds a
+ * reason already (the driver prints each line as a message: util/diag.h, diag_lines()) */
+int kpt_fail_line(struct buf *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /*
  * kpt_quote() - append s, text taken from a report (a bug_type, a key), to err the one way a

@@ -24,7 +24,7 @@ descend(const char *path, char *buf, size_t bufsz, const char **rest)
 
     if (*p == '/') {
         if ((dir = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-            return -1;
+            return -1; /* -1: as open(2), errno set */
         while (*p == '/')
             p++;
     }
@@ -39,7 +39,7 @@ descend(const char *path, char *buf, size_t bufsz, const char **rest)
             if (dir != AT_FDCWD)
                 close(dir);
             errno = ENAMETOOLONG; /* one component alone is too long */
-            return -1;
+            return -1;            /* -1: as open(2), errno set */
         }
         memcpy(buf, p, cut);
         buf[cut] = '\0';
@@ -47,7 +47,7 @@ descend(const char *path, char *buf, size_t bufsz, const char **rest)
         if (dir != AT_FDCWD)
             close(dir);
         if (next < 0)
-            return -1;
+            return -1; /* -1: as open(2), errno set */
         dir = next;
         p += cut;
         while (*p == '/')
@@ -67,7 +67,7 @@ lp_open(const char *path, int flags)
     if (strlen(path) < PATH_MAX)
         return open(path, flags);
     if ((dir = descend(path, buf, sizeof(buf), &rest)) < 0 && dir != AT_FDCWD)
-        return -1;
+        return -1; /* -1: as open(2), errno set */
     fd = openat(dir, rest, flags);
     e = errno;
     if (dir != AT_FDCWD)
@@ -86,7 +86,7 @@ lp_stat(const char *path, struct stat *st, int follow)
     if (strlen(path) < PATH_MAX)
         return follow ? stat(path, st) : lstat(path, st);
     if ((dir = descend(path, buf, sizeof(buf), &rest)) < 0 && dir != AT_FDCWD)
-        return -1;
+        return -1; /* -1: as stat(2), errno set */
     r = fstatat(dir, rest, st, follow ? 0 : AT_SYMLINK_NOFOLLOW);
     e = errno;
     if (dir != AT_FDCWD)

@@ -22,7 +22,7 @@
 
 #include "util/buf.h"
 #include "util/cleanup.h"
-#include "util/diag.h"
+#include "util/err.h"
 #include "util/readfile.h"
 #include "util/xalloc.h"
 
@@ -143,7 +143,7 @@ valid_entry(const struct outfile_jentry *e)
             (!strncmp(e->old, e->dest, n) && !strncmp(e->old + n, OLD_INFIX, strlen(OLD_INFIX))));
 }
 
-/* one entry's fields at *p (advanced); 0, or -1 when they are not there */
+/* one entry's fields at *p (advanced); 0, or KPT_E_PARSE when they are not there */
 static int
 parse_entry(const char **p, const char *end, struct outfile_jentry *e)
 {
@@ -155,7 +155,7 @@ parse_entry(const char **p, const char *end, struct outfile_jentry *e)
         const char *nul = memchr(*p, '\0', (size_t)(end - *p));
 
         if (!nul)
-            return -1;
+            return KPT_E_PARSE;
         f[k] = *p;
         *p = nul + 1;
     }
@@ -167,10 +167,10 @@ parse_entry(const char **p, const char *end, struct outfile_jentry *e)
     q = f[3];
     if (cur_dec(&q, stop, &dev, UINT64_MAX) < 0 || cur_lit(&q, stop, ":") < 0 ||
         cur_dec(&q, stop, &ino, UINT64_MAX) < 0 || q != stop)
-        return -1;
+        return KPT_E_PARSE;
     e->dev = (dev_t)dev;
     e->ino = (ino_t)ino;
-    return (uint64_t)e->dev != dev || (uint64_t)e->ino != ino || !valid_entry(e) ? -1 : 0;
+    return (uint64_t)e->dev != dev || (uint64_t)e->ino != ino || !valid_entry(e) ? KPT_E_PARSE : 0;
 }
 
 int
@@ -183,7 +183,7 @@ outfile_journal_parse(const char *data, size_t len, outfile_jentry_fn *each, voi
 
     if (len < m + 2 || memcmp(data, JOURNAL_MAGIC, m) || (data[m] != 'R' && data[m] != 'F') ||
         data[m + 1] != '\n')
-        return -1;
+        return KPT_E_PARSE;
     state = data[m];
     /* first every entry checked, then each one acted on: a journal cut short does nothing */
     for (pass = 0; pass < 2; pass++)
@@ -191,7 +191,7 @@ outfile_journal_parse(const char *data, size_t len, outfile_jentry_fn *each, voi
             int rc;
 
             if (parse_entry(&p, end, &e) < 0)
-                return -1;
+                return KPT_E_PARSE;
             if (pass && each && (rc = each(ctx, state, &e)) != 0)
                 return rc;
         }
@@ -204,21 +204,21 @@ outfile_journal_parse(const char *data, size_t len, outfile_jentry_fn *each, voi
  * backup is removed after it.
  */
 static int
-settle(int state, const char *dest, const char *tmp, const char *old, dev_t dev, ino_t ino)
+settle(int state, const char *dest, const char *tmp, const char *old, dev_t dev, ino_t ino,
+       struct buf *err)
 {
     struct stat st;
 
     if (state == 'R') {
         if (old && old[0]) {
-            if (lstat(old, &st) == 0 && rename(old, dest) < 0) {
-                diag_printf("cannot put '%s' back from '%s': %s", dest, old, strerror(errno));
-                return -1;
-            }
+            if (lstat(old, &st) == 0 && rename(old, dest) < 0)
+                return kpt_fail_line(err, KPT_E_IO, "cannot put '%s' back from '%s': %s", dest, old,
+                                     strerror(errno));
         } else if (lstat(dest, &st) == 0 && st.st_dev == dev && st.st_ino == ino &&
                    unlink(dest) < 0) {
-            diag_printf("cannot remove '%s', written by a commit rolled back: %s", dest,
-                        strerror(errno));
-            return -1;
+            return kpt_fail_line(err, KPT_E_IO,
+                                 "cannot remove '%s', written by a commit rolled back: %s", dest,
+                                 strerror(errno));
         }
     }
     if (old && old[0])
@@ -230,13 +230,13 @@ settle(int state, const char *dest, const char *tmp, const char *old, dev_t dev,
 static int
 recover_entry(void *ctx, int state, const struct outfile_jentry *e)
 {
-    (void)ctx;
-    return settle(state, e->dest, e->tmp, e->old, (dev_t)e->dev, (ino_t)e->ino) < 0 ? 1 : 0;
+    return settle(state, e->dest, e->tmp, e->old, (dev_t)e->dev, (ino_t)e->ino, ctx) < 0 ? 1 : 0;
 }
 
-/* a journal left by a run that SIGKILL stopped in its commit: finished; 0, or -1 said */
+/* a journal left by a run that SIGKILL stopped in its commit: finished; 0, or KPT_E_IO and
+ * why in err */
 static int
-recover(const char *path)
+recover(const char *path, struct buf *err)
 {
     struct stat st;
     char *data;
@@ -245,13 +245,14 @@ recover(const char *path)
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK), rc;
 
     if (fd < 0)
-        return errno == ENOENT ? 0
-                               : (diag_printf("cannot read '%s': %s", path, strerror(errno)), -1);
+        return errno == ENOENT
+                   ? 0
+                   : kpt_fail_line(err, KPT_E_IO, "cannot read '%s': %s", path, strerror(errno));
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
         st.st_size > JOURNAL_MAX) {
         close(fd);
-        diag_printf("'%s' is no journal of this user's: remove it to go on", path);
-        return -1;
+        return kpt_fail_line(err, KPT_E_IO, "'%s' is no journal of this user's: remove it to go on",
+                             path);
     }
     data = xmalloc((size_t)st.st_size + 1);
     while (
@@ -259,29 +260,28 @@ recover(const char *path)
         ((got = read(fd, data + len, (size_t)st.st_size - len)) > 0 || (got < 0 && errno == EINTR)))
         len += got > 0 ? (size_t)got : 0;
     close(fd);
-    rc = outfile_journal_parse(data, len, recover_entry, NULL);
+    rc = outfile_journal_parse(data, len, recover_entry, err);
     free(data);
     if (rc < 0) {
         /* written in full and synced before any output was touched: a journal cut short
          * is one whose commit never began */
         if (len < (size_t)st.st_size || unlink(path) < 0)
-            return diag_printf("cannot remove '%s', a journal cut short: %s", path,
-                               strerror(errno)),
-                   -1;
+            return kpt_fail_line(err, KPT_E_IO, "cannot remove '%s', a journal cut short: %s", path,
+                                 strerror(errno));
         return 0;
     }
-    if (rc) {
-        diag_printf("'%s': an earlier run's interrupted commit cannot be finished (above)", path);
-        return -1;
-    }
+    if (rc)
+        return kpt_fail_line(err, KPT_E_IO,
+                             "'%s': an earlier run's interrupted commit cannot be finished (above)",
+                             path);
     unlink(path);
     sync_dir_of(path);
     return 0;
 }
 
-/* the journal at path, listing e[0..n); its descriptor, or -1 (said) */
+/* the journal at path, listing e[0..n); its descriptor, or KPT_E_IO and why in err */
 static int
-write_journal(const char *path, struct entry *e, size_t n)
+write_journal(const char *path, struct entry *e, size_t n, struct buf *err)
 {
     struct buf b = BUF_INIT;
     size_t i;
@@ -300,12 +300,13 @@ write_journal(const char *path, struct entry *e, size_t n)
     }
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0 || write_all(fd, b.data, b.len) < 0 || fsync(fd) < 0) {
-        diag_printf("cannot write '%s': %s", path, strerror(errno ? errno : EIO));
+        int e_ = errno ? errno : EIO;
+
         if (fd >= 0) {
             close(fd);
             unlink(path);
         }
-        fd = -1;
+        fd = kpt_fail_line(err, KPT_E_IO, "cannot write '%s': %s", path, strerror(e_));
     } else {
         sync_dir_of(path);
     }
@@ -313,9 +314,9 @@ write_journal(const char *path, struct entry *e, size_t n)
     return fd;
 }
 
-/* the outputs e[0..n) put back as the last run left them; 0, or -1 (said) */
+/* the outputs e[0..n) put back as the last run left them; 0, or KPT_E_IO and why in err */
 static int
-roll_back(struct entry *e, size_t n)
+roll_back(struct entry *e, size_t n, struct buf *err)
 {
     size_t i = n;
     int ret = 0;
@@ -324,8 +325,8 @@ roll_back(struct entry *e, size_t n)
         struct outfile *o = e[i].o;
 
         if (settle('R', o->dest, o->tmp, e[i].linked ? e[i].old : NULL, o->dev,
-                   e[i].renamed ? o->ino : (ino_t)0) < 0)
-            ret = -1;
+                   e[i].renamed ? o->ino : (ino_t)0, err) < 0)
+            ret = KPT_E_IO;
         o->named = 0;
         sync_dir_of(o->dest);
     }
@@ -350,9 +351,10 @@ name_backup(struct entry *e, size_t i)
 }
 
 /* the steps between the journal and the decision: backups, renames, the folders synced, no
- * signal pending, decide(); 0, or -1 (said) */
+ * signal pending, decide(); 0, or a negative enum kpt_err and why in err (decide() says its
+ * own) */
 static int
-replace_all(struct entry *e, size_t n, outfile_decide_fn *decide, void *ctx)
+replace_all(struct entry *e, size_t n, outfile_decide_fn *decide, void *ctx, struct buf *err)
 {
     const char *sig;
     size_t i;
@@ -366,26 +368,22 @@ replace_all(struct entry *e, size_t n, outfile_decide_fn *decide, void *ctx)
             if (rc < 0 &&
                 (errno == EPERM || errno == ENOTSUP || errno == EOPNOTSUPP || errno == EMLINK))
                 rc = rename(e[i].o->dest, e[i].old);
-            if (rc < 0) {
-                diag_printf("cannot keep '%s' as '%s' while it is replaced: %s", e[i].o->dest,
-                            e[i].old, strerror(errno));
-                return -1;
-            }
+            if (rc < 0)
+                return kpt_fail_line(err, KPT_E_IO,
+                                     "cannot keep '%s' as '%s' while it is replaced: %s",
+                                     e[i].o->dest, e[i].old, strerror(errno));
             e[i].linked = 1;
         }
     for (i = 0; i < n; i++) {
-        if (rename(e[i].o->tmp, e[i].o->dest) < 0) {
-            diag_printf("cannot write '%s': %s", e[i].o->path, strerror(errno));
-            return -1;
-        }
+        if (rename(e[i].o->tmp, e[i].o->dest) < 0)
+            return kpt_fail_line(err, KPT_E_IO, "cannot write '%s': %s", e[i].o->path,
+                                 strerror(errno));
         e[i].renamed = 1;
     }
     for (i = 0; i < n; i++)
         sync_dir_of(e[i].o->dest);
-    if ((sig = pending_fatal())) {
-        diag_printf("%s arrived while the outputs were replaced", sig);
-        return -1;
-    }
+    if ((sig = pending_fatal()))
+        return kpt_fail_line(err, KPT_E_IO, "%s arrived while the outputs were replaced", sig);
     return decide ? decide(ctx) : 0;
 }
 
@@ -408,7 +406,7 @@ finish(int jfd, const char *jpath, struct entry *e, size_t n)
 }
 
 int
-outfile_commit(struct outfile *v, size_t n, outfile_decide_fn *decide, void *ctx)
+outfile_commit(struct outfile *v, size_t n, outfile_decide_fn *decide, void *ctx, struct buf *err)
 {
     struct entry *e = xcalloc(n ? n : 1, sizeof(*e));
     struct buf jpath = BUF_INIT;
@@ -417,8 +415,8 @@ outfile_commit(struct outfile *v, size_t n, outfile_decide_fn *decide, void *ctx
     int jfd = -1, ret = 0;
 
     for (i = 0; i < n; i++)
-        if (outfile_prepare(&v[i]) < 0)
-            ret = -1;
+        if (outfile_prepare(&v[i], err) < 0)
+            ret = KPT_E_IO;
     for (i = 0; i < n && !ret; i++)
         if (v[i].tmp && !v[i].direct && v[i].named)
             e[ne++].o = &v[i];
@@ -427,28 +425,30 @@ outfile_commit(struct outfile *v, size_t n, outfile_decide_fn *decide, void *ctx
         struct stat st;
 
         journal_path(&jpath, e[0].o->dest);
-        ret = recover(jpath.data);
+        ret = recover(jpath.data, err);
         for (i = 0; i < ne && !ret; i++)
             if (lstat(e[i].o->dest, &st) == 0 && S_ISREG(st.st_mode))
                 name_backup(&e[i], i);
-        if (!ret && (jfd = write_journal(jpath.data, e, ne)) < 0)
-            ret = -1;
+        if (!ret && (jfd = write_journal(jpath.data, e, ne, err)) < 0)
+            ret = KPT_E_IO;
     }
-    if (!ret && (ne ? replace_all(e, ne, decide, ctx) : decide ? decide(ctx) : 0) < 0)
-        ret = -1;
+    if (!ret && (ne ? replace_all(e, ne, decide, ctx, err) : decide ? decide(ctx) : 0) < 0)
+        ret = KPT_E_IO;
     if (!ret && ne) {
         finish(jfd, jpath.data, e, ne);
     } else if (ret && jfd >= 0) {
-        if (roll_back(e, ne) == 0) {
+        if (roll_back(e, ne, err) == 0) {
             unlink(jpath.data);
             sync_dir_of(jpath.data);
         } else {
-            diag_printf("'%s' keeps what is left to undo: the next run writing there undoes it",
-                        jpath.data);
+            (void)kpt_fail_line(
+                err, KPT_E_IO,
+                "'%s' keeps what is left to undo: the next run writing there undoes it",
+                jpath.data);
         }
     }
     if (ret)
-        diag_printf("nothing was replaced");
+        (void)kpt_fail_line(err, ret, "nothing was replaced");
     if (jfd >= 0)
         close(jfd);
     pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -26,23 +26,25 @@
 
 #include "util/outfile.h"
 
-/* 0: the decision is made (recorded); -1: it is not, said on stderr (roll back) */
+/* 0: the decision is made (recorded); a negative enum kpt_err: it is not (roll back); the
+ * decider says why itself */
 typedef int outfile_decide_fn(void *ctx);
 
 /*
  * outfile_commit() - under the outputs' lock (outfile_lock()): every output of v[0..n)
  * prepared and renamed into place, then decide(ctx) (NULL: none), as one decision. 0: all
- * replaced (each one marked committed: outfile_close() only frees it); -1 (said on stderr,
- * ending with "nothing was replaced"): none replaced, decide() failed or was not called,
- * every temporary file removed.
+ * replaced (each one marked committed: outfile_close() only frees it); KPT_E_IO (why in
+ * err, one line a step, the last "nothing was replaced"; the driver prints them): none
+ * replaced, decide() failed or was not called, every temporary file removed.
  */
-int outfile_commit(struct outfile *v, size_t n, outfile_decide_fn *decide, void *ctx);
+int outfile_commit(struct outfile *v, size_t n, outfile_decide_fn *decide, void *ctx,
+                   struct buf *err);
 
 /*
  * outfile_journal_parse() - a journal's bytes: its state ('R': roll back, 'F': finish) and
  * each entry (the output, its temporary file, its backup or "", the temporary file's
- * device and inode). 0; -1 when the bytes are no whole journal (each() is then never
- * called); each() returning non-zero stops with that value.
+ * device and inode). 0; KPT_E_PARSE when the bytes are no whole journal (each() is then
+ * never called); each() returning non-zero stops with that value.
  */
 struct outfile_jentry {
     const char *dest, *tmp, *old;

@@ -16,20 +16,23 @@
 
 #include "util/buf.h"
 #include "util/cleanup.h"
-#include "util/diag.h"
+#include "util/err.h"
 #include "util/xalloc.h"
 
+#define NO_FD (-1) /* a descriptor that is none, as open(2) returns it */
+
+/* why path cannot be written (errno's), in err: KPT_E_IO */
 static int
-fail(const char *path)
+fail(const char *path, struct buf *err)
 {
-    diag_printf("cannot write '%s': %s", path, strerror(errno));
-    return -1;
+    return kpt_fail_line(err, KPT_E_IO, "cannot write '%s': %s", path, strerror(errno));
 }
 
 /*
  * Linux: a file with no name in path's folder (O_TMPFILE), given one only at the commit:
- * a run killed with SIGKILL leaves nothing. -1 where that is not to be had (another
- * system, a file system without it, no /proc to name it through), and mkstemp is used.
+ * a run killed with SIGKILL leaves nothing. A descriptor, or -1 (as open(2) says it)
+ * where that is not to be had (another system, a file system without it, no /proc to name
+ * it through), and mkstemp is used.
  */
 static int
 open_unnamed(const char *path)
@@ -48,11 +51,12 @@ open_unnamed(const char *path)
     return fd;
 #else
     (void)path;
-    return -1;
+    return NO_FD;
 #endif
 }
 
-/* an unnamed file's name at last: linked as o->tmp, which the rename then moves */
+/* an unnamed file's name at last: linked as o->tmp, which the rename then moves; 0, or
+ * KPT_E_IO with errno set */
 static int
 name_unnamed(struct outfile *o)
 {
@@ -65,20 +69,20 @@ name_unnamed(struct outfile *o)
         int t = mkstemp(o->tmp);
 
         if (t < 0)
-            return -1;
+            return KPT_E_IO;
         close(t);
         unlink(o->tmp);
         if (linkat(AT_FDCWD, proc, AT_FDCWD, o->tmp, AT_SYMLINK_FOLLOW) == 0)
             return 0;
         if (errno != EEXIST)
-            return -1;
+            return KPT_E_IO;
         memcpy(o->tmp + strlen(o->tmp) - 6, "XXXXXX", 6);
     }
 }
 
 /*
  * /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N: the descriptor the shell set up,
- * whatever it is (a terminal, a pipe, a regular file opened with >>); -1 for other paths
+ * whatever it is (a terminal, a pipe, a regular file opened with >>); NO_FD for other paths
  */
 static int
 named_fd(const char *path)
@@ -95,27 +99,27 @@ named_fd(const char *path)
     else if (!strncmp(path, "/proc/self/fd/", 14))
         n = path + 14;
     if (!n || cur_field_num(n, 10, &v, INT_MAX) < 0)
-        return -1;
+        return NO_FD;
     return (int)v;
 }
 
 /* written in place through a duplicate of descriptor fd */
 static int
-open_fd(struct outfile *o, const char *path, int fd)
+open_fd(struct outfile *o, const char *path, int fd, struct buf *err)
 {
     int d = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 
     if (d < 0 || !(o->f = fdopen(d, "w"))) {
         if (d >= 0)
             close(d);
-        return fail(path);
+        return fail(path, err);
     }
     o->direct = 1;
     return 0;
 }
 
 int
-outfile_open(struct outfile *o, const char *path)
+outfile_open(struct outfile *o, const char *path, struct buf *err)
 {
     struct stat st;
     size_t n;
@@ -129,17 +133,16 @@ outfile_open(struct outfile *o, const char *path)
         return 0;
     }
     if ((fd = named_fd(path)) >= 0)
-        return open_fd(o, path, fd);
+        return open_fd(o, path, fd, err);
     if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
         /* a link: what it names is written (never the link replaced by a file) */
-        if (stat(path, &st) < 0) {
-            diag_printf("cannot write '%s': a symbolic link to nothing (%s): not followed", path,
-                        strerror(errno));
-            return -1;
-        }
+        if (stat(path, &st) < 0)
+            return kpt_fail_line(err, KPT_E_IO,
+                                 "cannot write '%s': a symbolic link to nothing (%s): not followed",
+                                 path, strerror(errno));
         if (S_ISREG(st.st_mode)) {
             if (!(o->real = realpath(path, NULL)))
-                return fail(path);
+                return fail(path, err);
             o->dest = o->real;
         }
     }
@@ -151,7 +154,7 @@ outfile_open(struct outfile *o, const char *path)
         /* a device or FIFO (/dev/null, a pipe): written as it is; a temporary file renamed
          * over it would replace the device */
         if (!(o->f = fopen(o->dest, "w")))
-            return fail(path);
+            return fail(path, err);
         o->direct = 1;
         return 0;
     }
@@ -164,7 +167,7 @@ outfile_open(struct outfile *o, const char *path)
         errno = EMFILE;
         free(o->tmp);
         o->tmp = NULL;
-        return fail(path);
+        return fail(path, err);
     }
     if ((fd = open_unnamed(path)) >= 0) {
         o->unnamed = 1;
@@ -173,7 +176,7 @@ outfile_open(struct outfile *o, const char *path)
             cleanup_remove_path(o->tmp);
             free(o->tmp);
             o->tmp = NULL;
-            return fail(path);
+            return fail(path, err);
         }
         o->dev = st.st_dev;
         o->ino = st.st_ino;
@@ -190,7 +193,7 @@ outfile_open(struct outfile *o, const char *path)
         free(o->tmp);
         o->tmp = NULL;
         errno = e;
-        return fail(path);
+        return fail(path, err);
     }
     {
         /* mkstemp makes it 0600: an output follows the umask like any file a user writes */
@@ -208,7 +211,7 @@ outfile_open(struct outfile *o, const char *path)
 int
 outfile_flush(struct outfile *o)
 {
-    return o->f && (fflush(o->f) || ferror(o->f)) ? -1 : 0;
+    return o->f && (fflush(o->f) || ferror(o->f)) ? KPT_E_IO : 0;
 }
 
 int
@@ -219,30 +222,30 @@ outfile_is_tmp(const struct outfile *o, dev_t dev, ino_t ino)
 }
 
 int
-outfile_prepare(struct outfile *o)
+outfile_prepare(struct outfile *o, struct buf *err)
 {
     int ret = 0;
 
     if (!o->f || o->direct || o->f == stdout || !o->tmp)
         return 0;
     if (fflush(o->f) || ferror(o->f) || fsync(fileno(o->f)))
-        ret = -1;
+        ret = KPT_E_IO;
     if (!ret && o->unnamed) {
         if (name_unnamed(o) < 0)
-            ret = -1;
+            ret = KPT_E_IO;
         else
             o->named = 1;
     }
     if (fclose(o->f))
-        ret = -1;
+        ret = KPT_E_IO;
     o->f = NULL;
     if (ret)
-        fail(o->path);
+        fail(o->path, err);
     return ret;
 }
 
 int
-outfile_close(struct outfile *o, int ok)
+outfile_close(struct outfile *o, int ok, struct buf *err)
 {
     int ret = 0;
 
@@ -250,20 +253,18 @@ outfile_close(struct outfile *o, int ok)
         return 0;
     if (o->f == stdout) {
         if (fflush(stdout) || ferror(stdout))
-            ret = -1;
+            ret = KPT_E_IO;
     } else if (o->direct) {
         if (fclose(o->f))
-            ret = -1;
+            ret = KPT_E_IO;
     } else {
         if (o->f && ok)
-            ret = outfile_prepare(o); /* said on stderr when it fails */
+            ret = outfile_prepare(o, err); /* why, in err, when it fails */
         else if (o->f)
             fclose(o->f);
         o->f = NULL;
-        if (ok && !ret && !o->committed && rename(o->tmp, o->dest)) {
-            ret = -1;
-            fail(o->path);
-        }
+        if (ok && !ret && !o->committed && rename(o->tmp, o->dest))
+            ret = fail(o->path, err);
         if ((!ok || ret) && o->named && !o->committed)
             unlink(o->tmp);
         cleanup_remove_path(o->tmp);
@@ -279,7 +280,7 @@ outfile_close(struct outfile *o, int ok)
 }
 
 int
-outfile_lock(const struct outfile *v, size_t n)
+outfile_lock(const struct outfile *v, size_t n, struct buf *err)
 {
     const struct outfile *o = NULL;
     struct buf b = BUF_INIT;
@@ -294,7 +295,7 @@ outfile_lock(const struct outfile *v, size_t n)
         if (v[i].tmp && !v[i].direct)
             o = &v[i];
     if (!o)
-        return -1; /* nothing is renamed: nothing to keep apart */
+        return OUTFILE_NO_LOCK; /* nothing is renamed: nothing to keep apart */
     slash = strrchr(o->dest, '/');
     if (slash)
         buf_add(&b, o->dest, (size_t)(slash - o->dest) + 1);
@@ -303,7 +304,7 @@ outfile_lock(const struct outfile *v, size_t n)
     lock = b;
     if (fd < 0) {
         buf_release(&lock);
-        return -1;
+        return OUTFILE_NO_LOCK;
     }
     {
         const char *w = getenv("KPTRACE_BATCH_LOCK_WAIT");
@@ -322,13 +323,15 @@ outfile_lock(const struct outfile *v, size_t n)
 
         if (errno != EACCES && errno != EAGAIN && errno != EINTR) {
             close(fd);
-            return -1;
+            buf_release(&lock);
+            return OUTFILE_NO_LOCK;
         }
         if (waited >= wait_ms) {
             close(fd);
-            diag_printf("'%s' is locked by another process (a run writing the same outputs?) and "
-                        "stayed locked for %lu s: nothing was replaced",
-                        lock.data, wait_ms / 1000);
+            (void)kpt_fail_line(err, 0,
+                                "'%s' is locked by another process (a run writing the same "
+                                "outputs?) and stayed locked for %lu s: nothing was replaced",
+                                lock.data, wait_ms / 1000);
             buf_release(&lock);
             return OUTFILE_LOCK_TIMEOUT;
         }

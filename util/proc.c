@@ -26,16 +26,17 @@ close_fd(int *fd)
     *fd = -1;
 }
 
+/* pipe(2) with both ends close-on-exec: 0, or KPT_E_IO (errno set) */
 static int
 cloexec_pipe(int fd[2])
 {
     if (pipe(fd))
-        return -1;
+        return KPT_E_IO;
     if (fcntl(fd[0], F_SETFD, FD_CLOEXEC) < 0 || fcntl(fd[1], F_SETFD, FD_CLOEXEC) < 0) {
         close(fd[0]);
         close(fd[1]);
         fd[0] = fd[1] = -1;
-        return -1;
+        return KPT_E_IO;
     }
     return 0;
 }

@@ -32,8 +32,8 @@ int proc_spawn(struct proc *p, const char *path, const struct strv *args, const 
 /*
  * proc_exchange() - write in[0..n) to the child's input while reading its output into out
  * (at most out_cap bytes) and its standard error into errout (what does not fit is dropped), until
- * done() says 1 (0 returned), says -1 (KPT_E_CHILD), the child closes its output or input
- * (KPT_E_CHILD), out_cap is passed (KPT_E_LIMIT), or timeout_ms have passed since the call
+ * done() says 1 (0 returned), says a negative value (KPT_E_CHILD), the child closes its output or
+ * input (KPT_E_CHILD), out_cap is passed (KPT_E_LIMIT), or timeout_ms have passed since the call
  * (KPT_E_TIMEOUT: a deadline for the whole answer, not an idle time, so that a child
  * trickling a byte at a time cannot hold the run). What the child did ("exited (crashed?)")
  * is appended to err, for the caller to prefix with its name. done() sees out from 'from'

@@ -22,34 +22,30 @@ read_regular(const char *path, size_t max, char **data, size_t *len, struct buf 
 
     *data = NULL;
     *len = 0;
-    if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
-        buf_addf(err, "%s: %s", path, strerror(errno));
-        return KPT_E_IO;
-    }
+    if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+        return kpt_fail(err, KPT_E_IO, "%s: %s", path, strerror(errno));
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        buf_addf(err, "%s: not a regular file (%s)", path,
-                 S_ISFIFO(st.st_mode)  ? "a FIFO"
-                 : S_ISDIR(st.st_mode) ? "a directory"
-                                       : "a device or socket");
+        (void)kpt_fail(err, KPT_E_IO, "%s: not a regular file (%s)", path,
+                       S_ISFIFO(st.st_mode)  ? "a FIFO"
+                       : S_ISDIR(st.st_mode) ? "a directory"
+                                             : "a device or socket");
         close(fd);
         return KPT_E_IO;
     }
     if (max && (unsigned long long)st.st_size > max) {
-        buf_addf(err, "%s: larger than %zu bytes", path, max);
         close(fd);
-        return KPT_E_LIMIT;
+        return kpt_fail(err, KPT_E_LIMIT, "%s: larger than %zu bytes", path, max);
     }
     while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            buf_addf(err, "%s: %s", path, strerror(errno));
-            ret = KPT_E_IO;
+            ret = kpt_fail(err, KPT_E_IO, "%s: %s", path, strerror(errno));
             break;
         }
         if (buf_add(&b, chunk, (size_t)n) < 0 || (max && b.len > max)) {
-            buf_addf(err, "%s: larger than %zu bytes", path, max); /* it grew while read */
-            ret = KPT_E_LIMIT;
+            /* it grew while read */
+            ret = kpt_fail(err, KPT_E_LIMIT, "%s: larger than %zu bytes", path, max);
             break;
         }
     }

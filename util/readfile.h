@@ -13,7 +13,8 @@
 #include "util/buf.h"
 
 /* read_regular() - the whole file into *data (malloc'd, NUL-terminated; the caller frees)
- * and *len. 0; or a negative enum kpt_err with "PATH: why" appended to err. */
+ * and *len. 0; or a negative enum kpt_err with "PATH: why" appended to err (NULL: not
+ * wanted). */
 int read_regular(const char *path, size_t max, char **data, size_t *len, struct buf *err);
 /* write_all() - all n bytes of p to fd, through EINTR and short writes: 0, or KPT_E_IO with
  * errno set by the write that failed (0 when it wrote nothing) */

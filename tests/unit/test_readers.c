@@ -10,6 +10,7 @@
 #include <inttypes.h>
 
 #include "readers/rd.h"
+#include "util/err.h"
 #include "report/rep.h"
 #include "util/xalloc.h"
 
@@ -310,14 +311,126 @@ test_csv_columns(void **state)
     free(data);
 }
 
+/* the symbol cache: a record is kept only as the tool writes one (numbers whole and in range,
+ * status 0 or 1, only its escapes, names within their bounds); a cut last record is skipped
+ * and leaves the file not intact; another lldb's header: nothing */
+static void
+test_symcache(void **state)
+{
+    static const char *const bad[] = {
+        "20\t1\t4\t4294967296\t_line_too_big\t\tk.c", /* past UINT_MAX: was truncated */
+        "30x\t1\t4\t1\t_addr_junk\t\tk.c",
+        "40\t1\t-4\t1\t_neg_off\t\tk.c",
+        "50\t2\t4\t1\t_bad_status\t\tk.c",
+        "10000000000000000\t1\t4\t1\t_addr_17_digits\t\tk.c",
+        "70\t1\t4\t1\t_bad\\escape\t\tk.c",
+        "80\t1\t4\t1\t_trailing\\\t\tk.c",
+        "90\t1\t4\t1\t_one_field_too_many\t\tk.c\textra",
+        "a0\t1\t4\t1\t_too_few\tk.c",
+        "\t1\t4\t1\t_no_addr\t\tk.c",
+    };
+    struct kpt_symcache c;
+    struct buf in = BUF_INIT, err = BUF_INIT, big = BUF_INIT;
+    size_t i;
+
+    (void)state;
+    buf_adds(&in, "kptrace-batch symbol cache v1\tlldb 1 2\n"
+                  "10\t1\t4\t12\t_ok\\t\\n\\\\\tinl\tk.c\n"
+                  "60\t0\t0\t0\t\t\t\n");
+    assert_int_equal(rd_symcache_parse(in.data, in.len, "lldb 1 2", &c, &err), 0);
+    assert_true(c.ours && c.intact && c.n == 2 && c.bad == 0);
+    assert_true(c.rec[0].addr == 0x10 && c.rec[0].found && c.rec[0].off == 4 &&
+                c.rec[0].line == 12);
+    assert_string_equal(c.rec[0].func, "_ok\t\n\\");
+    assert_string_equal(c.rec[0].inl, "inl");
+    assert_string_equal(c.rec[0].file, "k.c");
+    assert_true(!c.rec[1].found && !c.rec[1].func && !c.rec[1].inl && !c.rec[1].file);
+    kpt_symcache_release(&c);
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        buf_reset(&in);
+        buf_addf(&in, "kptrace-batch symbol cache v1\tlldb 1 2\n%s\n", bad[i]);
+        assert_int_equal(rd_symcache_parse(in.data, in.len, "lldb 1 2", &c, &err), 0);
+        if (c.n || c.bad != 1)
+            fail_msg("symbol cache record '%s' kept", bad[i]);
+        kpt_symcache_release(&c);
+    }
+    /* a name one byte over its bound */
+    buf_reset(&in);
+    buf_adds(&in, "kptrace-batch symbol cache v1\tlldb 1 2\n10\t1\t4\t12\t_f\t\t");
+    for (i = 0; i <= KPT_MAX_FILE_NAME; i++)
+        buf_addc(&big, 'x');
+    buf_addf(&in, "%s\n", big.data);
+    assert_int_equal(rd_symcache_parse(in.data, in.len, "lldb 1 2", &c, &err), 0);
+    assert_true(c.n == 0 && c.bad == 1);
+    kpt_symcache_release(&c);
+    /* the last record cut: skipped, and the file is not to be appended to */
+    buf_reset(&in);
+    buf_adds(&in, "kptrace-batch symbol cache v1\tlldb 1 2\n10\t1\t4\t12\t_ok\t\tk.c\n20\t1\t4");
+    assert_int_equal(rd_symcache_parse(in.data, in.len, "lldb 1 2", &c, &err), 0);
+    assert_true(c.ours && !c.intact && c.n == 1 && c.bad == 1);
+    kpt_symcache_release(&c);
+    /* another lldb: nothing, a reason */
+    buf_reset(&in);
+    buf_adds(&in, "kptrace-batch symbol cache v1\tlldb 1 3\n10\t1\t4\t12\t_ok\t\tk.c\n");
+    assert_true(rd_symcache_parse(in.data, in.len, "lldb 1 2", &c, &err) == KPT_E_FORMAT);
+    assert_true(!c.ours && !c.intact && c.n == 0 && err.len);
+    kpt_symcache_release(&c);
+    buf_release(&big);
+    buf_release(&err);
+    buf_release(&in);
+}
+
+/* the catalogue: lines kept as the tool writes them, the others skipped and counted */
+static void
+test_catalogue(void **state)
+{
+    static const char text[] =
+        "kptrace-batch catalogue v1\n"
+        "P\t/k/Foo.kext/Contents/Info.plist\t371\t17\t53\tcom.example.Foo\tFoo\n"
+        "M\t/k/Foo\t50080\t17\t54\t1\t16777228\t0\t4c4c44bc55553144a161c5fb0598f1aa\t0\t4000\t-\t0"
+        "\n"
+        "M\t/k/not-macho\t5\t6\t7\t0\n"
+        "M\t/k/bad-count\t5\t6\t7\t3\n"
+        "M\t/k/nine\t5\t6\t7\t9\n"
+        "M\t/k/wraps\t5\t6\t7\t1\t1\t0\t-\tffffffffffffff00\t100\t-\t0\n"
+        "M\t/k/cpu\t5\t6\t7\t1\t2147483648\t0\t-\t-\t0\t-\t0\n"
+        "M\t/k/uuid\t5\t6\t7\t1\t1\t0\t4c4c\t-\t0\t-\t0\n"
+        "P\t/k/slash\t1\t2\t3\tcom.x\ta/b\n"
+        "P\t/k/ctl\x01\t1\t2\t3\tcom.x\tx\n"
+        "Q\tunknown\n"
+        "M\t/k/cut\t5";
+    struct kpt_catalogue c;
+    struct buf err = BUF_INIT;
+
+    (void)state;
+    assert_int_equal(rd_catalogue_parse(text, sizeof(text) - 1, &c, &err), 0);
+    assert_int_equal(c.n, 4);
+    assert_int_equal(c.bad, 8);
+    assert_true(c.e[0].kind == 'P' && !strcmp(c.e[0].id, "com.example.Foo") &&
+                !strcmp(c.e[0].exe, "Foo"));
+    assert_true(c.e[1].kind == 'M' && c.e[1].nslices == 1 && c.e[1].sl[0].cputype == 16777228);
+    assert_true(c.e[1].sl[0].has_uuid && c.e[1].sl[0].uuid[0] == 0x4c &&
+                c.e[1].sl[0].uuid[15] == 0xaa);
+    assert_true(c.e[1].sl[0].has_text && c.e[1].sl[0].text_size == 0x4000 &&
+                !c.e[1].sl[0].has_exec);
+    assert_true(c.e[2].nslices == 0);
+    /* an Info.plist whose executable names a path: no names kept */
+    assert_true(c.e[3].kind == 'P' && !c.e[3].id && !c.e[3].exe);
+    kpt_catalogue_release(&c);
+    assert_true(rd_catalogue_parse("kptrace-batch catalogue v2\nP\t/a\t1\t2\t3\t-\t-\n", 45, &c,
+                                   &err) == KPT_E_FORMAT);
+    assert_true(c.n == 0 && c.bad == 1 && err.len);
+    kpt_catalogue_release(&c);
+    buf_release(&err);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_state_round_trip),
-        cmocka_unit_test(test_state_old_version),
-        cmocka_unit_test(test_baseline_counts),
-        cmocka_unit_test(test_csv_columns),
+        cmocka_unit_test(test_state_round_trip), cmocka_unit_test(test_state_old_version),
+        cmocka_unit_test(test_baseline_counts),  cmocka_unit_test(test_csv_columns),
+        cmocka_unit_test(test_symcache),         cmocka_unit_test(test_catalogue),
     };
 
     return cmocka_run_group_tests_name("readers", tests, NULL, NULL);

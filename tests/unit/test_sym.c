@@ -5,6 +5,7 @@
 #include "tests/unit/testlib.h"
 
 #include "ingest/ing.h"
+#include "readers/rd.h"
 #include "symbolicate/sym.h"
 #include "symbolicate/sym_int.h"
 #include "symbolicate/sym_kcache.h"
@@ -150,64 +151,62 @@ test_learn(void **state)
     sym_learn_free(l);
 }
 
-/* the symbol cache: a record whose numbers are not whole, in range and as written is no
- * record (a line number past UINT_MAX was truncated, an address with junk half read) */
+/* the symbol cache: its records (read by readers/, test_readers.c) join the table for their
+ * module, the first answer for an address kept; a record that is no record is not there */
 static void
 test_symcache_records(void **state)
 {
     static const char *const recs = "10\t1\t4\t12\t_ok\t\tk.c\n"
                                     "20\t1\t4\t4294967296\t_line_too_big\t\tk.c\n"
-                                    "30x\t1\t4\t1\t_addr_junk\t\tk.c\n"
-                                    "40\t1\t-4\t1\t_neg_off\t\tk.c\n"
-                                    "50\t2\t4\t1\t_bad_status\t\tk.c\n"
-                                    "60\t0\t0\t0\t\t\t\n";
+                                    "10\t1\t8\t13\t_second\t\tk.c\n"
+                                    "60\t1\t0\t0\t\t\t\n";
     struct sym_opts o;
     struct sym_ctx *s;
     struct kdk_mod m;
-    struct buf b = BUF_INIT;
-    size_t i;
+    char path[] = "/tmp/kpt-symcache-XXXXXX";
+    int fd;
+    FILE *f;
 
     (void)state;
     memset(&o, 0, sizeof(o));
     o.enabled = 1;
     o.no_cache = 1;
+    o.readers = &rd_cache_readers;
     s = sym_ctx_new(&o, NULL);
     memset(&m, 0, sizeof(m));
-    buf_addf(&b, "kptrace-batch symbol cache v1\t%s\n%s", s->ident, recs);
-    assert_int_equal(sym_cache_parse(s, &m, b.data, b.len), 1);
+    assert_true((fd = mkstemp(path)) >= 0);
+    assert_non_null(f = fdopen(fd, "w"));
+    fprintf(f, "kptrace-batch symbol cache v1\t%s\n%s", s->ident, recs);
+    fclose(f);
+    assert_int_equal(sym_cache_read(s, &m, path), 1);
     assert_int_equal(s->ne, 2);
-    for (i = 0; i < s->ne; i++)
-        assert_true(s->e[i].addr == 0x10 || s->e[i].addr == 0x60);
+    assert_true(s->e[0].addr == 0x10 && s->e[0].mod == &m && s->e[0].status == LLDB_OK);
     assert_string_equal(s->e[0].func, "_ok");
     assert_int_equal(s->e[0].line, 12);
-    buf_release(&b);
+    /* found, but no name: no answer */
+    assert_true(s->e[1].addr == 0x60 && s->e[1].status == LLDB_NONE && !s->e[1].func);
     sym_ctx_free(s);
+    /* no reader: nothing read, the file rewritten */
+    o.readers = NULL;
+    s = sym_ctx_new(&o, NULL);
+    assert_int_equal(sym_cache_read(s, &m, path), 0);
+    assert_int_equal(s->ne, 0);
+    sym_ctx_free(s);
+    unlink(path);
 }
 
-/* the catalogue cache: lines read back; a file answered while unchanged, read when it is not */
+/* the catalogue cache: a file answered while unchanged, read when it is not (its lines read
+ * back: test_readers.c) */
 static void
 test_kcache(void **state)
 {
-    static const char text[] =
-        "kptrace-batch catalogue v1\n"
-        "P\t/k/Foo.kext/Contents/Info.plist\t371\t17\t53\tcom.example.Foo\tFoo\n"
-        "M\t/k/"
-        "Foo\t50080\t17\t54\t1\t16777228\t0\t4c4c44bc55553144a161c5fb0598f1aa\t0\t4000\t4000\t8000"
-        "\n"
-        "M\t/k/not-macho\t5\t6\t7\t0\n"
-        "M\t/k/bad-count\t5\t6\t7\t3\n"
-        "Q\tunknown\n"
-        "M\t/k/cut\t5";
-    struct kcache *k = kcache_new();
+    struct kcache *k;
     struct macho_image im[MACHO_MAX_SLICES];
     char dir[] = "/tmp/kpt-kcache-XXXXXX", path[64];
     size_t reads = 0;
     FILE *f;
 
     (void)state;
-    assert_int_equal(kcache_parse(k, text, sizeof(text) - 1), 3);
-    assert_int_equal(kcache_bad(k), 3);
-    kcache_free(k);
     /* a file that is no Mach-O: read once, then answered from the cache; changed: read again */
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof(path), "%s/bin", dir);
@@ -221,7 +220,8 @@ test_kcache(void **state)
     assert_int_equal(reads, 1);
     assert_int_equal(kcache_save(k, dir), 0);
     kcache_free(k);
-    k = kcache_load(dir);
+    k = kcache_load(dir, rd_catalogue_load);
+    assert_int_equal(kcache_bad(k), 0);
     assert_true(kcache_macho(k, path, im, MACHO_MAX_SLICES, &reads) < 0);
     assert_int_equal(reads, 1); /* from the file the first cache wrote */
     f = fopen(path, "a");

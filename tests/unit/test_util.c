@@ -594,6 +594,13 @@ test_err(void **state)
     assert_string_equal(why.data, "line 3 over the limit; then this");
     assert_int_equal(kpt_fail(&why, KPT_OK, "%s", ""), 0);
     buf_release(&why);
+    /* one line a step: a newline only between reasons */
+    assert_int_equal(kpt_fail_line(NULL, KPT_E_IO, "%s", "nobody"), KPT_E_IO);
+    assert_int_equal(kpt_fail_line(&why, KPT_E_IO, "cannot write '%s'", "a"), KPT_E_IO);
+    assert_string_equal(why.data, "cannot write 'a'");
+    assert_int_equal(kpt_fail_line(&why, KPT_E_IO, "%s", "nothing was replaced"), KPT_E_IO);
+    assert_string_equal(why.data, "cannot write 'a'\nnothing was replaced");
+    buf_release(&why);
     assert_string_equal(kpt_strerror(KPT_OK), "success");
     assert_string_equal(kpt_strerror(KPT_E_FORMAT), "not a panic report");
     assert_string_equal(kpt_strerror(KPT_E_TIMEOUT), "timeout");
