@@ -208,7 +208,7 @@ run_inputs(struct run_ctx *cx, struct run_acc *acc, int *ok)
         fill_summary(cx, acc);
         if (o->verbose)
             pipeline_verbose_counts(acc->sum.sym);
-        ret = pipeline_finish(acc, ok);
+        ret = pipeline_acc_finish(acc, ok);
         if (!o->quiet)
             say_counts(&acc->sum);
     }
@@ -232,7 +232,7 @@ pipeline_run(const struct kpt_opts *o)
     if (pipeline_check_outputs(o, NULL, 0) < 0) {
         ret = KPT_EXIT_USAGE;
         ok = 0;
-    } else if (pipeline_start_outputs(&acc) < 0 ||
+    } else if (pipeline_acc_start(&acc) < 0 ||
                pipeline_ctx_open(&cx, o, 1, o->quiet ? NULL : diag_warn) < 0) {
         ret = KPT_EXIT_START;
         ok = 0;
@@ -243,10 +243,9 @@ pipeline_run(const struct kpt_opts *o)
             acc.cmp = clu_compare_new();
         ret = run_inputs(&cx, &acc, &ok);
     }
-    if (pipeline_close_outputs(&acc, ok) < 0)
+    if (pipeline_acc_close(&acc, ok) < 0)
         ret = KPT_EXIT_START;
     diag_set_progress(NULL);
-    pipeline_acc_release(&acc);
     pipeline_ctx_close(&cx);
     return ret;
 }

@@ -70,7 +70,7 @@ open_outputs(struct run_acc *acc)
 }
 
 int
-pipeline_start_outputs(struct run_acc *acc)
+pipeline_acc_start(struct run_acc *acc)
 {
     const struct kpt_opts *o = acc->o;
 
@@ -202,7 +202,7 @@ commit_history(void *ctx)
 }
 
 int
-pipeline_finish(struct run_acc *acc, int *ok)
+pipeline_acc_finish(struct run_acc *acc, int *ok)
 {
     size_t i;
 
@@ -254,8 +254,8 @@ pipeline_finish(struct run_acc *acc, int *ok)
     return acc->sum.rejected ? KPT_EXIT_REJECTED : KPT_EXIT_OK;
 }
 
-int
-pipeline_close_outputs(struct run_acc *acc, int ok)
+static int
+close_outputs(struct run_acc *acc, int ok)
 {
     size_t i;
     int ret = 0, lock = acc->has_lock ? acc->lock : ok ? outfile_lock(acc->out, OUT_N) : -1;
@@ -273,8 +273,8 @@ pipeline_close_outputs(struct run_acc *acc, int ok)
     return ret;
 }
 
-void
-pipeline_acc_release(struct run_acc *acc)
+static void
+acc_release(struct run_acc *acc)
 {
     size_t i;
 
@@ -294,4 +294,13 @@ pipeline_acc_release(struct run_acc *acc)
     kpt_baseline_release(&acc->base);
     hist_close(acc->hist); /* a run not committed adds nothing */
     acc->hist = NULL;
+}
+
+int
+pipeline_acc_close(struct run_acc *acc, int ok)
+{
+    int ret = close_outputs(acc, ok);
+
+    acc_release(acc);
+    return ret;
 }

@@ -305,24 +305,3 @@ pipeline_read_member(const struct pipeline_stage *stage, struct arena *a, const 
     buf_release(&file);
     return ret;
 }
-
-static int
-stop_at_first(const struct ing_member *m, void *ctx)
-{
-    (void)m;
-    (void)ctx;
-    return 1;
-}
-
-int
-pipeline_archive_kind(const struct run_ctx *cx, const char *path, const void *data, size_t len)
-{
-    struct ing_archive_stats st;
-    int ret;
-
-    memset(&st, 0, sizeof(st));
-    ret = data ? ing_archive_read_mem(data, len, path, &cx->o->lim, stop_at_first, NULL, &st)
-               : ing_archive_read(path, &cx->o->lim, stop_at_first, NULL, &st);
-    free(st.damage);
-    return ret == KPT_E_FORMAT ? 0 : st.raw ? 2 : 1;
-}

@@ -119,20 +119,44 @@ input_bytes(const struct kpt_limits *lim, int fd, size_t len)
     return sat_add(sat_add(len, grown), text); /* --max-file-bytes may be near SIZE_MAX / 2 */
 }
 
-/* the input's bytes, read once into *data (malloc'd), its memory reserved once it is open,
- * before any of it is read (one open a file: the bytes it is sized by are the bytes then
- * read); -1 (err says why) when it cannot be read whole */
 static int
-load(const struct pipeline_walker *w, struct pipeline_job *j, void **data, size_t *len,
-     struct buf *err)
+stop_at_first(const struct ing_member *m, void *ctx)
 {
-    const struct kpt_limits *lim = &w->st->cx->o->lim;
+    (void)m;
+    (void)ctx;
+    return 1;
+}
+
+/* what the input's bytes are: 0 no archive, 1 an archive, 2 a lone compressed report (a
+ * stream); data NULL: the file at path, read as far as its first member */
+static int
+archive_kind(const struct run_ctx *cx, const char *path, const void *data, size_t len)
+{
+    struct ing_archive_stats st;
+    int ret;
+
+    memset(&st, 0, sizeof(st));
+    ret = data ? ing_archive_read_mem(data, len, path, &cx->o->lim, stop_at_first, NULL, &st)
+               : ing_archive_read(path, &cx->o->lim, stop_at_first, NULL, &st);
+    free(st.damage);
+    return ret == KPT_E_FORMAT ? 0 : st.raw ? 2 : 1;
+}
+
+/* the input at path, read once into *data (malloc'd); on a worker (p, j), its memory
+ * reserved once it is open, before any of it is read (one open a file: the bytes it is sized
+ * by are the bytes then read); -1 (err says why) when it cannot be read whole */
+static int
+load(const struct run_ctx *cx, struct pipeline_pool *p, struct pipeline_job *j, const char *path,
+     void **data, size_t *len, struct buf *err)
+{
+    const struct kpt_limits *lim = &cx->o->lim;
     size_t size;
     int fd;
 
-    if (ing_open(j->path, lim, &fd, &size, err) < 0)
+    if (ing_open(path, lim, &fd, &size, err) < 0)
         return -1;
-    pipeline_pool_reserve(w->pool, j, input_bytes(lim, fd, size));
+    if (p)
+        pipeline_pool_reserve(p, j, input_bytes(lim, fd, size));
     return ing_read(fd, lim, data, len, err) < 0 ? -1 : 0;
 }
 
@@ -163,10 +187,10 @@ work(void *ctx, struct pipeline_job *j)
             j->kind = JOB_MEMBER; /* a member given as an input: read on the consuming thread */
             return;
         }
-        if (load(w, j, &data, &in.len, &err) < 0) {
+        if (load(w->st->cx, w->pool, j, j->path, &data, &in.len, &err) < 0) {
             j->kind = JOB_ARCHIVE; /* unread: perhaps an archive, read from disk */
             in.why = err.data;
-        } else if (pipeline_archive_kind(w->st->cx, j->path, data, in.len)) {
+        } else if (archive_kind(w->st->cx, j->path, data, in.len)) {
             j->kind = JOB_ARCHIVE; /* its members are taken on the consuming thread */
             j->data = data;
             j->len = in.len;
@@ -442,11 +466,11 @@ pipeline_read_path(const struct pipeline_stage *st, struct arena *a, const char 
     /* "archive!member": a member, when no file has that name */
     if (member_path(path) && pipeline_read_member(st, a, path, r, &b, &is_signed) == 0)
         return;
-    if (ing_load(path, &st->cx->o->lim, &data, &in.len, &err) < 0)
+    if (load(st->cx, NULL, NULL, path, &data, &in.len, &err) < 0)
         in.why = err.data;
     in.data = data;
     arena_clear(a);
-    if (pipeline_archive_kind(st->cx, path, data, in.len) == 1) {
+    if (archive_kind(st->cx, path, data, in.len) == 1) {
         kpt_report_init(r, a, path);
         r->status = KPT_ST_REJECTED;
         r->error = "an archive: name one of its members, ARCHIVE!MEMBER, as its rows do";

@@ -65,7 +65,7 @@ struct run_acc {
     size_t nrej, rej_cap;
     int io_error;       /* an output, or the history, failed (said already): the walk stops */
     int hist_error;     /* ... and it was the history */
-    int lock, has_lock; /* the outputs' lock (outfile_lock), once pipeline_finish took it */
+    int lock, has_lock; /* the outputs' lock (outfile_lock), once pipeline_acc_finish took it */
     struct progress progress;
 };
 
@@ -173,27 +173,28 @@ void pipeline_read_path(const struct pipeline_stage *st, struct arena *a, const 
  * row per member that is a report (or named like one) and one for the archive itself, in
  * arena a; KPT_E_FORMAT, nothing done, when it is none. pipeline_read_member(): one member
  * named "archive!member" into r (--trace, --explain, a member path given), -1 when there
- * is no such member. pipeline_archive_kind(): 0 no archive, 1 an archive, 2 a lone
- * compressed report (a stream), from the file's bytes (safe on a worker). */
+ * is no such member */
 int pipeline_archive(const struct pipeline_stage *st, struct arena *a, const char *path,
                      const void *data, size_t len);
 int pipeline_read_member(const struct pipeline_stage *st, struct arena *a, const char *path,
                          struct kpt_report *r, struct kpt_report *b, int *is_signed);
-int pipeline_archive_kind(const struct run_ctx *cx, const char *path, const void *data, size_t len);
 
-/* pipeline_acc.c: the accumulator. --baseline, then every output opened and its header
- * written (-1 when the run cannot start); the count's take() (its sink: the accumulator);
- * the consumed point of one report: the history's row of r (in a; NULL: none), then its
- * rows (crow: reports CSV, jrow: JSON) in the outputs, KPT_E_IO when one failed; the summary
- * outputs, and the exit code they leave (*ok 0: discard the outputs) */
-int pipeline_start_outputs(struct run_acc *acc);
+/* pipeline_acc.c: the accumulator. pipeline_acc_start(): --baseline, then every output
+ * opened and its header written, the history begun (-1 when the run cannot start);
+ * pipeline_count_take(): the count's take() (its sink: the accumulator);
+ * pipeline_consumed(): the consumed point of one report, a run's or a merge's: the
+ * history's row of r (in a; NULL: none), then its rows (crow: reports CSV, jrow: JSON)
+ * in the outputs, KPT_E_IO when one failed; pipeline_acc_finish(): the summary outputs
+ * written and committed, and the exit code they leave (*ok 0: discard the outputs);
+ * pipeline_acc_close(): the outputs closed (renamed into place when ok, else removed) and
+ * everything released, -1 when an output could not be put in place */
+int pipeline_acc_start(struct run_acc *acc);
 int pipeline_count_take(const struct pipeline_stage *st, struct arena *a, struct kpt_report *r,
                         struct kpt_report *b, int is_signed);
 int pipeline_consumed(struct run_acc *acc, struct arena *a, const struct kpt_report *r,
                       const char *path, const struct buf *crow, const char *jrow, int first);
-int pipeline_finish(struct run_acc *acc, int *ok);
-int pipeline_close_outputs(struct run_acc *acc, int ok);
-void pipeline_acc_release(struct run_acc *acc);
+int pipeline_acc_finish(struct run_acc *acc, int *ok);
+int pipeline_acc_close(struct run_acc *acc, int ok);
 
 /* outputs that would destroy something (two naming one file, the history or a file beside
  * it, an input among o->paths or extra[0..nextra)): -1, said on stderr (exit 2) */
@@ -211,7 +212,7 @@ void pipeline_verbose_counts(const struct kpt_symstats *st);
 /* --history (pipeline_hist.c): open the file and begin a run of 'kind' ("run", "merge"), -1
  * when it cannot (said on stderr); a signed report of the run (a: its arena); once the
  * clusters are known, triage's merges applied and what the history says of them (-1: said
- * on stderr); the run's rows written, which pipeline_finish() makes once the outputs are
+ * on stderr); the run's rows written, which pipeline_acc_finish() makes once the outputs are
  * written, before they are renamed; the commit, after the renames */
 int pipeline_hist_start(struct run_acc *acc, const char *kind);
 int pipeline_hist_add(struct run_acc *acc, struct arena *a, const struct kpt_report *r);

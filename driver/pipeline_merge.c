@@ -151,7 +151,7 @@ merge_clusters(struct merge *m, struct run_acc *acc)
         }
     }
     /* a run lists the first KPT_REJECTED_LISTED rejected files its walk meets, then sorts
-     * them (pipeline_finish()): the same here (each shard's list holds its first ones in walk
+     * them (pipeline_acc_finish()): the same here (each shard's list holds its first ones in walk
      * order) */
     if (acc->nrej > 1)
         qsort(acc->rej, acc->nrej, sizeof(*acc->rej), cmp_rej_walk);
@@ -225,7 +225,7 @@ pipeline_merge(const struct kpt_opts *o)
         goto out;
     }
     merge_clusters(&m, &acc);
-    if (pipeline_start_outputs(&acc) < 0) {
+    if (pipeline_acc_start(&acc) < 0) {
         ret = KPT_EXIT_START;
         ok = 0;
         goto out;
@@ -236,16 +236,15 @@ pipeline_merge(const struct kpt_opts *o)
     acc.sum.build_a = o->build_a;
     acc.sum.build_b = o->build_b;
     acc.sum.plot = o->plot;
-    ret = pipeline_finish(&acc, &ok);
+    ret = pipeline_acc_finish(&acc, &ok);
     if (!o->quiet)
         diag_printf("merged %zu states: %zu inputs: %zu ok, %zu partial, %zu rejected, %zu "
                     "skipped; %zu clusters",
                     o->npaths, acc.sum.files, acc.sum.ok, acc.sum.partial, acc.sum.rejected,
                     acc.sum.skipped, acc.sum.nclusters);
 out:
-    if (pipeline_close_outputs(&acc, ok) < 0)
+    if (pipeline_acc_close(&acc, ok) < 0)
         ret = KPT_EXIT_START;
-    pipeline_acc_release(&acc);
     merge_release(&m);
     return ret;
 }
