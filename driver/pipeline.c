@@ -1,45 +1,39 @@
 /*
- * pipeline.c - a run: the outputs opened, one pass over the inputs (two with symbolication
- * on), parsed on -j workers and counted in input order (pipeline_input.c), the summary.
- *
- * Outputs are written to a temporary file beside their destination and renamed at the
- * end, so a summary is never half-written (util/outfile.c, which also removes them when the
- * run is interrupted); the per-report CSV and JSON rows are streamed.
+ * pipeline.c - a run, and the pass driver: the context opened (symbolication, the rules),
+ * the accumulator's outputs started, then each stage walked over every input
+ * (pipeline_input.c): the plan, with symbolication on (every lookup of every report,
+ * deduplicated, then lldb in parallel), and the count (every report signed, counted and its
+ * rows written); then the summary.
  */
 #include "driver/pipeline.h"
 #include "driver/pipeline_int.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libxml/parser.h>
 
 #include "cluster/clu.h"
-#include "ingest/ing.h"
 #include "readers/rd.h"
-#include "report/rep.h"
 #include "symbolicate/sym.h"
 #include "util/buf.h"
-#include "util/pathcmp.h"
 #include "util/diag.h"
 #include "util/err.h"
-#include "util/outcommit.h"
-#include "util/outfile.h"
-#include "util/xalloc.h"
 
-int
-pipeline_load_rules(const char *dir, const char *what, int frames, struct clu_rules **out)
+/* the signature rules of dir (NULL: built-in) with --frames; -1 (said on stderr, 'what'
+ * naming the option) when they do not load */
+static int
+load_rules(const char *dir, const char *what, int frames, struct clu_rules **out)
 {
     struct buf err = BUF_INIT;
+    int ret = clu_rules_load(dir, out, &err);
 
-    if (clu_rules_load(dir, out, &err) < 0) {
+    if (ret < 0) {
         diag_printf("%s: %s", what, err.data);
         buf_release(&err);
-        return -1;
+        return ret;
     }
     buf_release(&err);
     if (frames)
@@ -47,8 +41,8 @@ pipeline_load_rules(const char *dir, const char *what, int frames, struct clu_ru
     return 0;
 }
 
-void
-pipeline_sym_options(const struct kpt_opts *o, struct sym_opts *so)
+static void
+sym_options(const struct kpt_opts *o, struct sym_opts *so)
 {
     memset(so, 0, sizeof(*so));
     so->enabled = !o->no_symbolicate;
@@ -68,6 +62,31 @@ pipeline_sym_options(const struct kpt_opts *o, struct sym_opts *so)
     so->readers = &rd_cache_readers;
 }
 
+int
+pipeline_ctx_open(struct run_ctx *cx, const struct kpt_opts *o, int rules, kpt_warn_fn *warn)
+{
+    struct sym_opts so;
+
+    memset(cx, 0, sizeof(*cx));
+    cx->o = o;
+    sym_options(o, &so);
+    cx->sym = sym_ctx_new(&so, warn);
+    if (rules && (load_rules(o->rules, "rules", o->frames, &cx->rules) < 0 ||
+                  (o->compare_rules &&
+                   load_rules(o->compare_rules, "--compare-rules", o->frames, &cx->rules_b) < 0)))
+        return KPT_E_FORMAT; /* said by load_rules() */
+    return 0;
+}
+
+void
+pipeline_ctx_close(struct run_ctx *cx)
+{
+    sym_ctx_free(cx->sym);
+    clu_rules_free(cx->rules);
+    clu_rules_free(cx->rules_b);
+    memset(cx, 0, sizeof(*cx));
+}
+
 void
 pipeline_verbose_counts(const struct kpt_symstats *st)
 {
@@ -77,355 +96,159 @@ pipeline_verbose_counts(const struct kpt_symstats *st)
                 st->lldb_failed, st->lldb_starts);
 }
 
-int
-pipeline_cmp_rej(const void *x, const void *y)
-{
-    return strcmp(((const struct kpt_rejected *)x)->path, ((const struct kpt_rejected *)y)->path);
-}
+/* the plan's sink: the inputs it met, shown */
+struct plan {
+    struct progress *progress;
+    size_t seen;
+};
 
-/* --baseline: the earlier run's clusters; another algorithm is refused */
+/* the plan's take(): the lookups r needs noted (a report left out: only its KDK read, its
+ * row still says it) */
 static int
-load_baseline(const char *path, struct kpt_baseline *base)
+plan_take(const struct pipeline_stage *st, struct arena *a, struct kpt_report *r,
+          struct kpt_report *b, int is_signed)
 {
-    struct buf err = BUF_INIT;
-    int ret = rd_baseline_load(path, base, &err);
+    struct plan *plan = st->sink;
 
-    if (ret < 0) {
-        diag_printf("--baseline: %s", err.data);
-    } else if (base->algo && strcmp(base->algo, CLU_ALGO)) {
-        diag_printf("--baseline: made with %s, this run is %s: keys are not comparable (an alias "
-                    "table would be needed)",
-                    base->algo, CLU_ALGO);
-        ret = KPT_E_FORMAT;
-    }
-    buf_release(&err);
-    return ret;
-}
-
-static int
-open_outputs(const struct kpt_opts *o, struct run *run)
-{
-    const char *paths[OUT_N];
-    struct buf err = BUF_INIT;
-    size_t i;
-    int ret = 0;
-
-    paths[OUT_MD] = o->output; /* NULL: standard output */
-    paths[OUT_CSV] = o->csv;
-    paths[OUT_RCSV] = o->reports_csv;
-    paths[OUT_JSON] = o->json;
-    paths[OUT_PLOT] = o->plot;
-    paths[OUT_HTML] = o->html;
-    paths[OUT_STATE] = o->state;
-    for (i = 0; i < OUT_N && !ret; i++)
-        if ((i == OUT_MD || paths[i]) && outfile_open(&run->out[i], paths[i], &err) < 0)
-            ret = KPT_E_IO;
-    diag_lines(err.data); /* util/ returns the reason; the driver prints it */
-    buf_release(&err);
-    return ret;
-}
-
-int
-pipeline_close_outputs(struct run *run, int ok)
-{
-    size_t i;
-    struct buf err = BUF_INIT;
-    int ret = 0, lock = run->has_lock ? run->lock
-                        : ok          ? outfile_lock(run->out, OUT_N, &err)
-                                      : OUTFILE_NO_LOCK;
-
-    if (lock == OUTFILE_LOCK_TIMEOUT) { /* held too long by another: nothing is replaced */
-        ok = 0;
-        ret = KPT_E_IO;
-    }
-    run->has_lock = 0;
-    /* the renames under the lock: another run on these outputs commits before or after */
-    for (i = 0; i < OUT_N; i++)
-        if (outfile_close(&run->out[i], ok, &err) < 0)
-            ret = KPT_E_IO;
-    outfile_unlock(lock);
-    diag_lines(err.data);
-    buf_release(&err);
-    return ret;
-}
-
-/* the end of a run or a merge: the summary-level outputs */
-static void
-write_summary(struct run *run)
-{
-    if (!run->io_error &&
-        ((run->out[OUT_MD].f && rep_markdown(run->out[OUT_MD].f, &run->sum) < 0) ||
-         (run->out[OUT_CSV].f && rep_clusters_csv(run->out[OUT_CSV].f, &run->sum) < 0) ||
-         (run->out[OUT_JSON].f && rep_json_end(run->out[OUT_JSON].f, &run->sum) < 0) ||
-         (run->out[OUT_PLOT].f && rep_plot_svg(run->out[OUT_PLOT].f, &run->sum) < 0) ||
-         (run->out[OUT_HTML].f && rep_html(run->out[OUT_HTML].f, &run->sum) < 0)))
-        run->io_error = 1;
-    if (!run->io_error && run->out[OUT_STATE].f) {
-        struct kpt_summary st = run->sum;
-
-        if (run->unjoined)
-            st.clusters = clu_table_result(run->unjoined, &st.nclusters);
-        if (rep_state_end(run->out[OUT_STATE].f, &st) < 0)
-            run->io_error = 1;
-    }
-}
-
-/* --baseline, then every output opened and its header written; -1 when the run cannot start */
-int
-pipeline_start_outputs(const struct kpt_opts *o, struct run *run)
-{
-    if (o->baseline) {
-        if (load_baseline(o->baseline, &run->base) < 0)
-            return -1;
-        run->sum.base = &run->base;
-    }
-    if (open_outputs(o, run) < 0)
-        return -1;
-    if ((run->out[OUT_RCSV].f && rep_reports_csv_header(run->out[OUT_RCSV].f) < 0) ||
-        (run->out[OUT_JSON].f && rep_json_begin(run->out[OUT_JSON].f) < 0) ||
-        (run->out[OUT_STATE].f && rep_state_begin(run->out[OUT_STATE].f) < 0))
-        run->io_error = 1;
-    return pipeline_hist_start(run, o->merge ? "merge" : "run");
-}
-
-/* a copy whose kext list was cut is shown under its one named twin (clu_join.c): in the
- * run's summaries, and the history records it there (pipeline_hist_annotate()); its report
- * rows and its state keep each report's own key (a merge of states joins again, over all of
- * them) */
-static void
-join_cut_copies(struct run *run)
-{
-    struct clu_table *j = clu_join_cut(run->table, &run->njoins, &run->joins);
-
-    if (j) {
-        run->unjoined = run->table;
-        run->table = j;
-    }
-    run->sum.clusters = clu_table_result(run->table, &run->sum.nclusters);
-}
-
-/* outfile_commit()'s decision: the history's rows (written before the renames), committed */
-static int
-commit_history(void *ctx)
-{
-    struct run *run = ctx;
-
-    if (pipeline_hist_commit(run) < 0) {
-        diag_printf("the history was not written");
-        return -1;
-    }
+    (void)b;
+    (void)is_signed;
+    if (KPT_READ(r) && !r->excluded)
+        sym_collect(st->cx->sym, a, r);
+    else if (KPT_READ(r))
+        sym_prepare(st->cx->sym, a, r);
+    progress_tick(plan->progress, ++plan->seen);
     return 0;
 }
 
-/* the summary outputs, and the exit code they leave */
-int
-pipeline_finish(struct run *run, int *ok)
-{
-    size_t i;
-
-    if (run->hist_error) { /* the history's error said, not the outputs' */
-        diag_printf("the history was not written: nothing was replaced");
-        *ok = 0;
-        return KPT_EXIT_START;
-    }
-    join_cut_copies(run);
-    if (!run->io_error && pipeline_hist_annotate(run) < 0) {
-        *ok = 0;
-        return KPT_EXIT_START;
-    }
-    write_summary(run);
-    /* every output flushed before any is renamed into place: all or nothing */
-    for (i = 0; i < OUT_N; i++)
-        if (outfile_flush(&run->out[i]) < 0)
-            run->io_error = 1;
-    if (run->io_error) {
-        diag_printf("writing the outputs failed (disk full?): nothing was replaced");
-        *ok = 0;
-        return KPT_EXIT_START;
-    }
-    /* the history's rows written in its open transaction: a wait for another writer's lock
-     * ends here, before any output is renamed */
-    if (pipeline_hist_write(run) < 0) {
-        diag_printf("the history was not written: nothing was replaced");
-        *ok = 0;
-        return KPT_EXIT_START;
-    }
-    /* under the outputs' lock, one decision: every output renamed into place, then the
-     * history's commit; a rename, a signal or the history failing puts every output back
-     * and records nothing (util/outcommit.h) */
-    {
-        struct buf err = BUF_INIT;
-        int failed;
-
-        run->lock = outfile_lock(run->out, OUT_N, &err);
-        run->has_lock = 1;
-        failed = run->lock == OUTFILE_LOCK_TIMEOUT ||
-                 outfile_commit(run->out, OUT_N, commit_history, run, &err) < 0;
-        diag_lines(err.data);
-        buf_release(&err);
-        if (failed) {
-            *ok = 0;
-            return KPT_EXIT_START;
-        }
-    }
-    return run->sum.rejected ? KPT_EXIT_REJECTED : KPT_EXIT_OK;
-}
-
-void
-pipeline_run_release(struct run *run)
-{
-    size_t i;
-
-    for (i = 0; i < run->nrej; i++) {
-        free(run->rej[i].path);
-        free(run->rej[i].why);
-    }
-    free(run->rej);
-    run->rej = NULL;
-    run->nrej = 0;
-    clu_table_free(run->table);
-    run->table = NULL;
-    clu_table_free(run->unjoined);
-    run->unjoined = NULL;
-    free(run->joins);
-    run->joins = NULL;
-    run->njoins = 0;
-    kpt_baseline_release(&run->base);
-    hist_close(run->hist); /* a run not committed adds nothing */
-    run->hist = NULL;
-}
-
-/* pass 1 (symbolication on: every lookup of every report, deduplicated, then lldb in
- * parallel), then pass 2, each over every input, parsed on the workers */
+/*
+ * The stages. The plan (symbolication on): every input read (those whose bytes print no
+ * frame name not even parsed when only names are to be learned: asked once, the catalogue
+ * may grow as it reads KDKs) and its lookups noted, then sym_run() looks them all up: the
+ * symbol-lookup plan, answered. The count: every input read, marked, signed - on the
+ * workers when symbolication is off; with it on, on the consuming thread, whose histograms
+ * take values in the order reports come - and taken by the accumulator.
+ */
 static void
-run_passes(struct run *run)
+run_stages(struct run_ctx *cx, struct run_acc *acc, const struct pipeline_inputs *in)
 {
+    struct plan seen = { &acc->progress, 0 };
+    struct pipeline_stage plan = { cx, 0, 1, 0, plan_take, &seen, &acc->io_error };
+    struct pipeline_stage count = { cx, 0, 1, 0, pipeline_count_take, acc, &acc->io_error };
+
     /* libxml2 sets itself up once, before threads parse property lists */
     xmlInitParser();
-    /* symbolication's histograms take values in the order reports come: with it on,
-     * resolving and signing stay on the consuming thread */
-    run->sign_in_workers = !sym_needs_pass(run->sym);
-    pipeline_start_workers(run);
-    if (sym_needs_pass(run->sym)) {
-        run->pass = 1;
-        progress_start(&run->progress, "reading", 0);
-        pipeline_walk_all(run);
-        progress_clear(&run->progress);
-        sym_run(run->sym, run->o->quiet ? NULL : diag_warn);
+    if (sym_needs_pass(cx->sym)) {
+        plan.names_only = !sym_needs_lookups(cx->sym);
+        progress_start(&acc->progress, "reading", 0);
+        pipeline_walk(in, &plan);
+        progress_clear(&acc->progress);
+        sym_run(cx->sym, cx->o->quiet ? NULL : diag_warn);
+        /* the count knows how many inputs there are */
+        progress_start(&acc->progress, "signing", seen.seen);
+    } else {
+        count.sign = 1;
+        progress_start(&acc->progress, "reading", 0);
     }
-    /* the second pass knows how many inputs there are when the first one ran */
-    progress_start(&run->progress, run->pass == 1 ? "signing" : "reading",
-                   run->pass == 1 ? run->seen : 0);
-    run->pass = 2;
-    pipeline_walk_all(run);
-    progress_clear(&run->progress);
-    pipeline_pool_free(run->pool);
-    run->pool = NULL;
+    pipeline_walk(in, &count);
+    progress_clear(&acc->progress);
 }
 
 /* the summary's clusters, rejected inputs and settings, once every input was counted */
 static void
-fill_summary(struct run *run)
+fill_summary(const struct run_ctx *cx, struct run_acc *acc)
 {
-    const struct kpt_opts *o = run->o;
+    const struct kpt_opts *o = cx->o;
+    struct kpt_summary *sum = &acc->sum;
 
-    run->sum.clusters = clu_table_result(run->table, &run->sum.nclusters);
-    if (run->nrej > 1)
-        qsort(run->rej, run->nrej, sizeof(*run->rej), pipeline_cmp_rej);
-    run->sum.rej = run->rej;
-    run->sum.nrej = run->nrej;
-    run->sum.algo = CLU_ALGO;
-    run->sum.rules = clu_rules_digest(run->rules);
-    run->sum.build_a = o->build_a;
-    run->sum.build_b = o->build_b;
-    run->sum.plot = o->plot;
+    sum->clusters = clu_table_result(acc->table, &sum->nclusters);
+    sum->algo = CLU_ALGO;
+    sum->rules = clu_rules_digest(cx->rules);
+    sum->build_a = o->build_a;
+    sum->build_b = o->build_b;
+    sum->plot = o->plot;
     /* --frames 3 is the default: a state says 0 for both, so that merge sees one setting */
-    run->sum.sig_frames = o->frames == CLU_DEFAULT_FRAMES ? 0 : o->frames;
-    if (run->cmp)
-        run->sum.rdiff = clu_compare_result(run->cmp, clu_rules_digest(run->rules_b));
-    if (run->base.rules && strcmp(run->base.rules, run->sum.rules) && !o->quiet)
+    sum->sig_frames = o->frames == CLU_DEFAULT_FRAMES ? 0 : o->frames;
+    if (acc->cmp)
+        sum->rdiff = clu_compare_result(acc->cmp, clu_rules_digest(cx->rules_b));
+    if (acc->base.rules && strcmp(acc->base.rules, sum->rules) && !o->quiet)
         diag_printf("--baseline: its rules (%s) differ from this run's (%s); keys may have moved",
-                    run->base.rules, run->sum.rules);
-    run->sum.sym = sym_ctx_stats(run->sym);
+                    acc->base.rules, sum->rules);
+    sum->sym = sym_ctx_stats(cx->sym);
+}
+
+static void
+say_counts(const struct kpt_summary *sum)
+{
+    struct buf skipped = BUF_INIT;
+
+    if (sum->skipped)
+        buf_addf(&skipped, ", %zu skipped (not kernel panics)", sum->skipped);
+    diag_printf("%zu inputs: %zu ok, %zu partial, %zu rejected%s; %zu clusters", sum->files,
+                sum->ok, sum->partial, sum->rejected, skipped.len ? skipped.data : "",
+                sum->nclusters);
+    buf_release(&skipped);
+}
+
+/* the run once its context and outputs are ready: the inputs listed, walked, summed up */
+static int
+run_inputs(struct run_ctx *cx, struct run_acc *acc, int *ok)
+{
+    const struct kpt_opts *o = cx->o;
+    struct pipeline_inputs in;
+    int ret;
+
+    memset(&in, 0, sizeof(in));
+    /* the path list (outputs open meanwhile, as temporary files), then the outputs against
+     * the paths it names: still before any input is read */
+    if (pipeline_inputs_read(o, &in) < 0) {
+        ret = KPT_EXIT_START;
+        *ok = 0;
+    } else if (in.n && pipeline_check_outputs_extra(o, in.paths, in.n) < 0) {
+        ret = KPT_EXIT_USAGE;
+        *ok = 0;
+    } else {
+        run_stages(cx, acc, &in);
+        fill_summary(cx, acc);
+        if (o->verbose)
+            pipeline_verbose_counts(acc->sum.sym);
+        ret = pipeline_acc_finish(acc, ok);
+        if (!o->quiet)
+            say_counts(&acc->sum);
+    }
+    pipeline_inputs_release(&in);
+    return ret;
 }
 
 int
 pipeline_run(const struct kpt_opts *o)
 {
-    struct run run;
-    struct sym_opts so;
-    size_t i;
+    struct run_ctx cx;
+    struct run_acc acc;
     int ret = KPT_EXIT_OK, ok = 1;
 
-    memset(&run, 0, sizeof(run));
-    run.o = o;
-    progress_init(&run.progress, !o->quiet && isatty(2) ? stderr : NULL);
-    diag_set_progress(&run.progress);
+    memset(&cx, 0, sizeof(cx));
+    memset(&acc, 0, sizeof(acc));
+    acc.o = o;
+    progress_init(&acc.progress, !o->quiet && isatty(2) ? stderr : NULL);
+    diag_set_progress(&acc.progress);
     /* what the outputs would overwrite, before anything is read */
     if (pipeline_check_outputs(o, NULL, 0) < 0) {
         ret = KPT_EXIT_USAGE;
         ok = 0;
-        goto out;
-    }
-    if (pipeline_start_outputs(o, &run) < 0) {
+    } else if (pipeline_acc_start(&acc) < 0 ||
+               pipeline_ctx_open(&cx, o, 1, o->quiet ? NULL : diag_warn) < 0) {
         ret = KPT_EXIT_START;
         ok = 0;
-        goto out;
+    } else {
+        cx.out = acc.out; /* the walk passes over the outputs' temporary files */
+        acc.table = clu_table_new(o->json != NULL || o->state != NULL);
+        if (o->compare_rules)
+            acc.cmp = clu_compare_new();
+        ret = run_inputs(&cx, &acc, &ok);
     }
-    run.arena = arena_new(256 * 1024);
-    pipeline_sym_options(o, &so);
-    run.sym = sym_ctx_new(&so, o->quiet ? NULL : diag_warn);
-    if (pipeline_load_rules(o->rules, "rules", o->frames, &run.rules) < 0 ||
-        (o->compare_rules &&
-         pipeline_load_rules(o->compare_rules, "--compare-rules", o->frames, &run.rules_b) < 0)) {
-        ok = 0;
+    if (pipeline_acc_close(&acc, ok) < 0)
         ret = KPT_EXIT_START;
-        goto out;
-    }
-    run.table = clu_table_new(o->json != NULL || o->state != NULL);
-    if (o->compare_rules)
-        run.cmp = clu_compare_new();
-    /* the path list (outputs open meanwhile, as temporary files), then the outputs against
-     * the paths it names: still before any input is read */
-    for (i = 0; i < o->npaths; i++)
-        if (!strcmp(o->paths[i], "-") && !run.stdin_read++ && pipeline_read_stdin(&run) < 0) {
-            ret = KPT_EXIT_START;
-            ok = 0;
-            goto out;
-        }
-    if (run.nstdin && pipeline_check_outputs_extra(o, run.stdin_paths, run.nstdin) < 0) {
-        ret = KPT_EXIT_USAGE;
-        ok = 0;
-        goto out;
-    }
-    run_passes(&run);
-    fill_summary(&run);
-    if (o->verbose)
-        pipeline_verbose_counts(run.sum.sym);
-    ret = pipeline_finish(&run, &ok);
-    if (!o->quiet)
-        diag_printf("%zu inputs: %zu ok, %zu partial, %zu rejected%s; %zu clusters", run.sum.files,
-                    run.sum.ok, run.sum.partial, run.sum.rejected,
-                    run.sum.skipped ? arena_printf(run.arena, ", %zu skipped (not kernel panics)",
-                                                   run.sum.skipped)
-                                    : "",
-                    run.sum.nclusters);
-out:
-    if (pipeline_close_outputs(&run, ok) < 0)
-        ret = KPT_EXIT_START;
-    pipeline_pool_free(run.pool);
     diag_set_progress(NULL);
-    pipeline_run_release(&run);
-    for (i = 0; i < run.nstdin; i++) {
-        free(run.stdin_paths[i]);
-        free((char *)run.stdin_why[i]);
-    }
-    free(run.stdin_paths);
-    free(run.stdin_why);
-    clu_rules_free(run.rules);
-    clu_rules_free(run.rules_b);
-    clu_compare_free(run.cmp);
-    sym_ctx_free(run.sym);
-    arena_free(run.arena);
+    pipeline_ctx_close(&cx);
     return ret;
 }

@@ -17,7 +17,6 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-#include "driver/pipeline.h"
 #include "driver/pipeline_int.h"
 #include "ingest/ing.h"
 #include "report/rep.h"
@@ -36,13 +35,14 @@ struct pathset {
 };
 
 struct actx {
-    struct run *run;
+    const struct pipeline_stage *st;
+    struct arena *a; /* the consuming thread's: each member's report, in turn */
     size_t rows, other;
-    int names_only;       /* pass 1 with only names to learn */
     const char *want;     /* pipeline_read_member(): the member wanted, else NULL */
     const char *want_key; /* ... without a " (N)" at its end: members that may bear on it */
     size_t want_keylen;
-    struct kpt_report *out; /* ... read into it */
+    struct kpt_report *out, *out_b; /* ... read into them */
+    int *out_signed;
     int found;
     struct pathset seen;
     struct buf path, shown; /* the row's path; as the outputs show it */
@@ -158,68 +158,42 @@ may_bear(struct actx *c, const char *p)
     return !strncmp(c->shown.data, c->want_key, c->want_keylen);
 }
 
-/* a link member's row (when named like a report): what it links to, nothing read */
-static void
-link_row(struct run *run, const struct ing_member *m, struct kpt_report *r)
-{
-    r->status = KPT_ST_SKIPPED;
-    r->error =
-        m->hard_link
-            ? arena_printf(run->arena,
-                           "a hard link to the member '%s': not read again (that member has a "
-                           "row of its own)",
-                           m->link)
-            : arena_printf(run->arena,
-                           "a symbolic link to '%s': not followed (a member's link is only a "
-                           "name)",
-                           m->link);
-}
-
 static int
 on_member(const struct ing_member *m, void *ctx)
 {
     struct actx *c = ctx;
-    struct run *run = c->run;
-    struct kpt_report r, *rp = c->want ? c->out : &r;
+    struct pipeline_input in = { m->path, m->data, m->len, m->why, m };
+    struct kpt_report r, b, *rp = c->want ? c->out : &r, *bp = c->want ? c->out_b : &b;
     const char *path;
-    int ret, other = 0;
+    int ret, is_signed, *sp = c->want ? c->out_signed : &is_signed;
 
     if (c->want && !may_bear(c, m->path))
         return 0;
-    arena_clear(run->arena);
-    kpt_report_init(rp, run->arena, m->path);
-    if (m->link) {
-        link_row(run, m, rp);
-        other = !ing_name_looks_report(m->member);
-    } else if (m->why) {
-        rp->status = KPT_ST_REJECTED;
-        rp->error = arena_strdup(run->arena, m->why);
-    } else if (c->names_only && !ing_may_print_names(m->data, m->len)) {
-        return 0; /* pass 1: nothing to learn from it */
-    } else if ((ret = ing_parse_member(m->member, m->data, m->len, &run->o->lim, run->arena, rp)) ==
-               ING_OTHER) {
-        other = 1;
-    }
-    if (other) {
+    arena_clear(c->a);
+    ret = read_one(c->st, c->a, &in, rp, bp, sp);
+    if (ret == READ_EMPTY && !c->want)
+        return 0; /* the plan: nothing to learn from it */
+    if (ret == READ_OTHER) {
         c->other++;
         if (!c->want || !is_wanted(c, m->path))
             return 0;
         /* asked for by name: its row says what it is */
         if (!m->link && (!rp->error || rp->status != KPT_ST_SKIPPED))
             rp->error = "no diagnostic report (an archive member counted with the others)";
+        read_one_finish(c->st, c->a, rp, bp, sp);
         c->found = 1;
         return 1;
     }
     c->rows++;
     path = m->member ? row_path(c, m->path) : m->path; /* a lone stream's row is the file's */
-    rp->path = arena_strdup(run->arena, path);
+    rp->path = arena_strdup(c->a, path);
     if (c->want) {
         if (!is_wanted(c, path))
             return 0;
         c->found = 1;
         return 1;
     }
-    return pipeline_report(run, rp);
+    return c->st->take(c->st, c->a, rp, bp, is_signed);
 }
 
 static void
@@ -230,49 +204,52 @@ actx_release(struct actx *c)
     buf_release(&c->shown);
 }
 
-int
-pipeline_archive(struct run *run, const char *path)
+/* the archive's own row, once its members' were taken */
+static int
+archive_row(struct actx *c, const char *path, const struct ing_archive_stats *st)
 {
+    struct kpt_report r, b;
+
+    arena_clear(c->a);
+    kpt_report_init(&r, c->a, path);
+    if (st->damage) {
+        r.status = KPT_ST_REJECTED;
+        r.error = arena_printf(c->a,
+                               "archive (%s) damaged or over a limit after %zu members: %s; "
+                               "%zu members listed, %zu other members",
+                               st->kind, st->damage_after, st->damage, c->rows, c->other);
+    } else {
+        r.status = KPT_ST_SKIPPED;
+        r.error = arena_printf(c->a,
+                               "archive (%s) of %zu members: %zu listed as rows of their own "
+                               "(archive!member), %zu other members (no diagnostic report)",
+                               st->kind, st->members, c->rows, c->other);
+    }
+    return c->st->take(c->st, c->a, &r, &b, 0);
+}
+
+int
+pipeline_archive(const struct pipeline_stage *stage, struct arena *a, const char *path,
+                 const void *data, size_t len)
+{
+    const struct kpt_limits *lim = &stage->cx->o->lim;
     struct ing_archive_stats st;
     struct actx c;
-    struct kpt_report r;
     int ret;
 
     memset(&st, 0, sizeof(st));
     memset(&c, 0, sizeof(c));
-    c.run = run;
-    c.names_only = run->pass == 1 && run->names_only;
-    ret = ing_archive_read(path, &run->o->lim, on_member, &c, &st);
+    c.st = stage;
+    c.a = a;
+    ret = data ? ing_archive_read_mem(data, len, path, lim, on_member, &c, &st)
+               : ing_archive_read(path, lim, on_member, &c, &st);
+    if (ret == KPT_E_IO || (ret != KPT_E_FORMAT && stage->halt && *stage->halt))
+        ret = KPT_E_IO;
+    else if (ret != KPT_E_FORMAT)
+        ret = st.raw ? 0 : archive_row(&c, path, &st); /* a lone stream: its one row given */
     actx_release(&c);
-    if (ret == KPT_E_FORMAT) {
-        free(st.damage);
-        return ret;
-    }
-    if (ret == KPT_E_IO || run->io_error) {
-        free(st.damage);
-        return KPT_E_IO;
-    }
-    if (st.raw) { /* a lone compressed report: its one row was given */
-        free(st.damage);
-        return 0;
-    }
-    arena_clear(run->arena);
-    kpt_report_init(&r, run->arena, path);
-    if (st.damage) {
-        r.status = KPT_ST_REJECTED;
-        r.error = arena_printf(run->arena,
-                               "archive (%s) damaged or over a limit after %zu members: %s; "
-                               "%zu members listed, %zu other members",
-                               st.kind, st.damage_after, st.damage, c.rows, c.other);
-    } else {
-        r.status = KPT_ST_SKIPPED;
-        r.error = arena_printf(run->arena,
-                               "archive (%s) of %zu members: %zu listed as rows of their own "
-                               "(archive!member), %zu other members (no diagnostic report)",
-                               st.kind, st.members, c.rows, c.other);
-    }
     free(st.damage);
-    return pipeline_report(run, &r);
+    return ret;
 }
 
 /* the length of path without a " (N)" at its end */
@@ -291,7 +268,8 @@ want_key(const char *path)
 }
 
 int
-pipeline_read_member(struct run *run, const char *path, struct kpt_report *r)
+pipeline_read_member(const struct pipeline_stage *stage, struct arena *a, const char *path,
+                     struct kpt_report *r, struct kpt_report *b, int *is_signed)
 {
     struct buf file = BUF_INIT;
     const char *bang;
@@ -306,12 +284,15 @@ pipeline_read_member(struct run *run, const char *path, struct kpt_report *r)
         buf_add(&file, path, (size_t)(bang - path));
         memset(&st, 0, sizeof(st));
         memset(&c, 0, sizeof(c));
-        c.run = run;
+        c.st = stage;
+        c.a = a;
         c.want = path;
         c.want_keylen = want_key(path);
         c.want_key = path;
         c.out = r;
-        if (ing_archive_read(file.data, &run->o->lim, on_member, &c, &st) != KPT_E_FORMAT &&
+        c.out_b = b;
+        c.out_signed = is_signed;
+        if (ing_archive_read(file.data, &stage->cx->o->lim, on_member, &c, &st) != KPT_E_FORMAT &&
             c.found)
             ret = 0;
         actx_release(&c);
@@ -323,36 +304,4 @@ pipeline_read_member(struct run *run, const char *path, struct kpt_report *r)
     }
     buf_release(&file);
     return ret;
-}
-
-static int
-stop_at_first(const struct ing_member *m, void *ctx)
-{
-    (void)m;
-    (void)ctx;
-    return 1;
-}
-
-int
-pipeline_is_archive(const struct run *run, const char *path, int streams)
-{
-    struct ing_archive_stats st;
-    int ret;
-
-    memset(&st, 0, sizeof(st));
-    ret = ing_archive_read(path, &run->o->lim, stop_at_first, NULL, &st);
-    free(st.damage);
-    return ret != KPT_E_FORMAT && (streams || !st.raw);
-}
-
-int
-pipeline_is_archive_mem(const struct run *run, const void *data, size_t len, const char *path)
-{
-    struct ing_archive_stats st;
-    int ret;
-
-    memset(&st, 0, sizeof(st));
-    ret = ing_archive_read_mem(data, len, path, &run->o->lim, stop_at_first, NULL, &st);
-    free(st.damage);
-    return ret != KPT_E_FORMAT;
 }

@@ -105,7 +105,7 @@ refuse(const struct fid *out, const char *what, const char *path, const char *wh
 {
     diag_printf("%s '%s' and %s '%s' %s: refused before anything is read", out->what, out->path,
                 what, path, why);
-    return -1;
+    return KPT_E_PARSE; /* a usage error, as cli.c's */
 }
 
 /* standard output, when it is a regular file (a shell's '>'): /dev/stdout names it too */

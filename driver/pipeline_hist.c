@@ -22,34 +22,34 @@ hist_error(const char *path, struct buf *err)
     diag_printf("--history %s: %s", shown, err->data ? err->data : "failed");
     free(shown);
     buf_release(err);
-    return -1;
+    return KPT_E_IO;
 }
 
 int
-pipeline_hist_start(struct run *run, const char *kind)
+pipeline_hist_start(struct run_acc *acc, const char *kind)
 {
     struct buf err = BUF_INIT;
-    const struct kpt_opts *o = run->o;
+    const struct kpt_opts *o = acc->o;
 
     if (!o->history)
         return 0;
-    if (hist_open(o->history, HIST_CREATE, &run->hist, &err) < 0 ||
-        hist_begin(run->hist, kind, (int64_t)time(NULL), o->paths, o->npaths, &err) < 0)
+    if (hist_open(o->history, HIST_CREATE, &acc->hist, &err) < 0 ||
+        hist_begin(acc->hist, kind, (int64_t)time(NULL), o->paths, o->npaths, &err) < 0)
         return hist_error(o->history, &err);
     buf_release(&err);
     return 0;
 }
 
 int
-pipeline_hist_add(struct run *run, const struct kpt_report *r)
+pipeline_hist_add(struct run_acc *acc, struct arena *a, const struct kpt_report *r)
 {
     struct buf err = BUF_INIT;
 
-    if (!run->hist || !KPT_READ(r) || r->excluded)
+    if (!acc->hist || !KPT_READ(r) || r->excluded)
         return 0;
-    if (hist_add(run->hist, run->arena, r, &err) < 0) {
-        run->io_error = run->hist_error = 1;
-        return hist_error(run->o->history, &err);
+    if (hist_add(acc->hist, a, r, &err) < 0) {
+        acc->io_error = acc->hist_error = 1;
+        return hist_error(acc->o->history, &err);
     }
     buf_release(&err);
     return 0;
@@ -58,22 +58,22 @@ pipeline_hist_add(struct run *run, const struct kpt_report *r)
 /* triage's merges: each merged cluster is shown under its target (the target's own
  * clusters first, so that they keep their signature when both are in the run) */
 static void
-apply_merges(struct run *run)
+apply_merges(struct run_acc *acc)
 {
     size_t n, i, moved = 0;
-    const struct kpt_cluster *c = clu_table_result(run->table, &n);
+    const struct kpt_cluster *c = clu_table_result(acc->table, &n);
     struct clu_table *t;
     int pass;
 
     for (i = 0; i < n; i++)
-        if (hist_target(run->hist, c[i].id_hex))
+        if (hist_target(acc->hist, c[i].id_hex))
             moved++;
     if (!moved)
         return;
-    t = clu_table_new_like(run->table);
+    t = clu_table_new_like(acc->table);
     for (pass = 0; pass < 2; pass++)
         for (i = 0; i < n; i++) {
-            const struct hist_target *tg = hist_target(run->hist, c[i].id_hex);
+            const struct hist_target *tg = hist_target(acc->hist, c[i].id_hex);
             struct kpt_cluster x;
 
             if ((tg != NULL) != pass)
@@ -88,56 +88,56 @@ apply_merges(struct run *run)
             }
             clu_table_merge(t, &x, NULL, 0);
         }
-    clu_table_free(run->table);
-    run->table = t;
+    clu_table_free(acc->table);
+    acc->table = t;
 }
 
 int
-pipeline_hist_annotate(struct run *run)
+pipeline_hist_annotate(struct run_acc *acc)
 {
     struct buf err = BUF_INIT;
     size_t i;
 
-    if (!run->hist)
+    if (!acc->hist)
         return 0;
-    if (hist_lock(run->hist, &err) < 0)
-        return hist_error(run->o->history, &err);
+    if (hist_lock(acc->hist, &err) < 0)
+        return hist_error(acc->o->history, &err);
     /* the copies joined to a twin are recorded and counted under it */
-    for (i = 0; i < run->njoins; i++)
-        if (hist_join(run->hist, run->joins[i].from, run->joins[i].to, &err) < 0)
-            return hist_error(run->o->history, &err);
-    apply_merges(run);
-    run->sum.clusters = clu_table_result(run->table, &run->sum.nclusters);
-    if (hist_annotate(run->hist, run->sum.clusters, run->sum.nclusters, &run->sum.hist, &err) < 0) {
-        run->sum.hist = NULL;
-        return hist_error(run->o->history, &err);
+    for (i = 0; i < acc->njoins; i++)
+        if (hist_join(acc->hist, acc->joins[i].from, acc->joins[i].to, &err) < 0)
+            return hist_error(acc->o->history, &err);
+    apply_merges(acc);
+    acc->sum.clusters = clu_table_result(acc->table, &acc->sum.nclusters);
+    if (hist_annotate(acc->hist, acc->sum.clusters, acc->sum.nclusters, &acc->sum.hist, &err) < 0) {
+        acc->sum.hist = NULL;
+        return hist_error(acc->o->history, &err);
     }
     buf_release(&err);
     return 0;
 }
 
 int
-pipeline_hist_write(struct run *run)
+pipeline_hist_write(struct run_acc *acc)
 {
     struct buf err = BUF_INIT;
 
-    if (!run->hist)
+    if (!acc->hist)
         return 0;
-    if (hist_write(run->hist, &run->sum, &err) < 0)
-        return hist_error(run->o->history, &err);
+    if (hist_write(acc->hist, &acc->sum, &err) < 0)
+        return hist_error(acc->o->history, &err);
     buf_release(&err);
     return 0;
 }
 
 int
-pipeline_hist_commit(struct run *run)
+pipeline_hist_commit(struct run_acc *acc)
 {
     struct buf err = BUF_INIT;
 
-    if (!run->hist)
+    if (!acc->hist)
         return 0;
-    if (hist_commit(run->hist, &err) < 0)
-        return hist_error(run->o->history, &err);
+    if (hist_commit(acc->hist, &err) < 0)
+        return hist_error(acc->o->history, &err);
     buf_release(&err);
     return 0;
 }

@@ -1,8 +1,9 @@
 /*
- * pipeline_input.c - a pass over the inputs: the walk submits each to the pool
- * (pipeline_pool.c), a worker reads and parses it (and in pass 2 may sign it), and the
- * walking thread consumes them in input order (pipeline_report.c). What a worker does
- * reads only what no one writes during a pass (see pipeline_int.h).
+ * pipeline_input.c - a walk over the inputs, for one stage: the walk submits each input to
+ * the pool (pipeline_pool.c); a worker reads its bytes once and, unless they are an archive,
+ * read_one()s them into its job; the walking thread consumes the jobs in input order,
+ * handing each report to the stage's take() (an archive's members, from the bytes the worker
+ * read: pipeline_archive.c). What a worker does reads only the stage and its const context.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,22 +16,27 @@
 
 #include "driver/pipeline_int.h"
 #include "ingest/ing.h"
-#include "symbolicate/sym.h"
 #include "util/bytes.h"
 #include "util/buf.h"
 #include "util/diag.h"
 #include "util/err.h"
-#include "util/longpath.h"
 #include "util/outfile.h"
 #include "util/strv.h"
 #include "util/xalloc.h"
 
+/* a walk: the pool's ctx */
+struct pipeline_walker {
+    const struct pipeline_stage *st;
+    struct pipeline_pool *pool;
+    struct arena *own; /* the consuming thread's: the reports it reads itself */
+};
+
 /* 1 when path (st) is the run's history file or one SQLite keeps beside it */
 static int
-own_history(const struct run *run, const char *path, const struct stat *st)
+own_history(const struct run_ctx *cx, const char *path, const struct stat *st)
 {
     static const char *const side[] = { "", "-wal", "-shm", "-journal" };
-    const char *h = run->o->history, *hb, *pb;
+    const char *h = cx->o->history, *hb, *pb;
     size_t k, n;
 
     if (!h || hist_is_uri(h)) /* a database: no file of the inputs */
@@ -58,7 +64,7 @@ own_history(const struct run *run, const char *path, const struct stat *st)
 /* 1 when path is one of this run's own temporary outputs (written inside an input folder),
  * or its history */
 static int
-own_output(const struct run *run, const char *path)
+own_output(const struct run_ctx *cx, const char *path)
 {
     struct stat st;
     size_t i;
@@ -67,36 +73,10 @@ own_output(const struct run *run, const char *path)
         return 1; /* the lock beside an earlier run's outputs */
     if (stat(path, &st) < 0)
         return 0;
-    for (i = 0; i < OUT_N; i++)
-        if (outfile_is_tmp(&run->out[i], st.st_dev, st.st_ino))
+    for (i = 0; cx->out && i < OUT_N; i++)
+        if (outfile_is_tmp(&cx->out[i], st.st_dev, st.st_ino))
             return 1;
-    return own_history(run, path, &st);
-}
-
-/* ingest: one input into r (in arena a); names_only: leave r empty (status ok, no frames)
- * when the bytes print no frame name (pass 1 with nothing but names to learn) */
-static void
-read_input(const struct kpt_limits *lim, struct arena *a, const char *path, const char *why,
-           struct kpt_report *r, int names_only)
-{
-    void *data = NULL;
-    size_t len = 0;
-    struct buf err = BUF_INIT;
-
-    arena_clear(a);
-    kpt_report_init(r, a, path);
-    if (why) {
-        r->status = KPT_ST_REJECTED;
-        r->error = arena_strdup(a, why);
-    } else if (ing_load(path, lim, &data, &len, &err) < 0) {
-        r->status = KPT_ST_REJECTED;
-        r->error = arena_strdup(a, err.data);
-    } else {
-        if (!names_only || ing_may_print_names(data, len))
-            ing_parse_file(path, data, len, lim, a, r);
-        free(data);
-    }
-    buf_release(&err);
+    return own_history(cx, path, &st);
 }
 
 /* 1 when path may name an archive's member: "archive!member", and no file has that name */
@@ -106,22 +86,6 @@ member_path(const char *path)
     struct stat st;
 
     return strchr(path, '!') && lstat(path, &st) < 0;
-}
-
-void
-pipeline_read_report(struct run *run, const char *path, const char *why, struct kpt_report *r)
-{
-    /* "archive!member": a member, when no file has that name */
-    if (!why && member_path(path) && pipeline_read_member(run, path, r) == 0)
-        return;
-    if (!why && pipeline_is_archive(run, path, 0)) {
-        arena_clear(run->arena);
-        kpt_report_init(r, run->arena, path);
-        r->status = KPT_ST_REJECTED;
-        r->error = "an archive: name one of its members, ARCHIVE!MEMBER, as its rows do";
-        return;
-    }
-    read_input(&run->o->lim, run->arena, path, why, r, 0);
 }
 
 /* a + b, or SIZE_MAX where that would wrap */
@@ -155,117 +119,136 @@ input_bytes(const struct kpt_limits *lim, int fd, size_t len)
     return sat_add(sat_add(len, grown), text); /* --max-file-bytes may be near SIZE_MAX / 2 */
 }
 
-/* on a worker: what the input is, and for a report, what can be done of it without the
- * run's tables. The file is read once: an archive is told by the bytes read (or, when they
- * cannot be read as a report - too large - by the file). */
+static int
+stop_at_first(const struct ing_member *m, void *ctx)
+{
+    (void)m;
+    (void)ctx;
+    return 1;
+}
+
+/* what the input's bytes are: 0 no archive, 1 an archive, 2 a lone compressed report (a
+ * stream); data NULL: the file at path, read as far as its first member */
+static int
+archive_kind(const struct run_ctx *cx, const char *path, const void *data, size_t len)
+{
+    struct ing_archive_stats st;
+    int ret;
+
+    memset(&st, 0, sizeof(st));
+    ret = data ? ing_archive_read_mem(data, len, path, &cx->o->lim, stop_at_first, NULL, &st)
+               : ing_archive_read(path, &cx->o->lim, stop_at_first, NULL, &st);
+    free(st.damage);
+    return ret == KPT_E_FORMAT ? 0 : st.raw ? 2 : 1;
+}
+
+/* the input at path, read once into *data (malloc'd); on a worker (p, j), its memory
+ * reserved once it is open, before any of it is read (one open a file: the bytes it is sized
+ * by are the bytes then read); -1 (err says why) when it cannot be read whole */
+static int
+load(const struct run_ctx *cx, struct pipeline_pool *p, struct pipeline_job *j, const char *path,
+     void **data, size_t *len, struct buf *err)
+{
+    const struct kpt_limits *lim = &cx->o->lim;
+    size_t size;
+    int fd, ret;
+
+    if ((ret = ing_open(path, lim, &fd, &size, err)) < 0)
+        return ret;
+    if (p)
+        pipeline_pool_reserve(p, j, input_bytes(lim, fd, size));
+    return ing_read(fd, lim, data, len, err) < 0 ? -1 : 0;
+}
+
+/*
+ * On a worker: what the input is, from its bytes, read once. A report is read_one()d here.
+ * An archive keeps its bytes for the consuming thread, which reads its members from them. A
+ * file that cannot be read whole (too large for a report) may still be an archive, which
+ * the consuming thread then reads from disk: its report says why it could not be read,
+ * should it be none.
+ */
 static void
 work(void *ctx, struct pipeline_job *j)
 {
-    const struct run *run = ctx;
+    const struct pipeline_walker *w = ctx;
+    struct pipeline_input in = { j->path, NULL, 0, j->why, NULL };
     struct buf err = BUF_INIT;
     void *data = NULL;
-    size_t len = 0, size;
-    int unread, fd;
 
     j->kind = JOB_REPORT;
-    j->is_signed = 0;
-    if (j->why) {
-        read_input(&run->o->lim, j->arena, j->path, j->why, &j->r, 0);
-        return;
-    }
-    if (own_output(run, j->path)) {
-        j->kind = JOB_SKIP; /* not an input: this run's summary being written */
-        return;
-    }
-    if (member_path(j->path)) {
-        j->kind = JOB_ARCHIVE; /* a member given as an input: read on the consuming thread */
-        return;
-    }
+    j->data = NULL;
     arena_clear(j->arena);
-    kpt_report_init(&j->r, j->arena, j->path);
-    /* what reading and parsing it will hold, reserved once it is open, before any of it is
-     * read (one open a file: the bytes it is sized by are the bytes then read) */
-    unread = ing_open(j->path, &run->o->lim, &fd, &size, &err) < 0;
-    if (!unread) {
-        pipeline_pool_reserve(run->pool, j, input_bytes(&run->o->lim, fd, size));
-        unread = ing_read(fd, &run->o->lim, &data, &len, &err) < 0;
-    }
-    if (unread ? pipeline_is_archive(run, j->path, 1)
-               : pipeline_is_archive_mem(run, data, len, j->path)) {
-        free(data);
-        buf_release(&err);
-        pipeline_pool_settle(run->pool, j, 0);
-        j->kind = JOB_ARCHIVE; /* read on the consuming thread: a row per member */
-        return;
-    }
-    if (unread) {
-        j->r.status = KPT_ST_REJECTED;
-        j->r.error = arena_strdup(j->arena, err.data);
-        buf_release(&err);
-        pipeline_pool_settle(run->pool, j, 0);
-        return;
-    }
-    if (j->pass == 2 || !run->names_only || ing_may_print_names(data, len))
-        ing_parse_file(j->path, data, len, &run->o->lim, j->arena, &j->r);
-    free(data);
-    pipeline_pool_settle(run->pool, j, arena_held(j->arena));
-    if (j->pass == 2) {
-        pipeline_mark(run->o, &j->r);
-        if (run->sign_in_workers) {
-            pipeline_sign(run, j->arena, &j->r, &j->b);
-            j->is_signed = 1;
+    if (!j->why) {
+        if (own_output(w->st->cx, j->path)) {
+            j->kind = JOB_SKIP; /* not an input: this run's summary being written */
+            return;
+        }
+        if (member_path(j->path)) {
+            j->kind = JOB_MEMBER; /* a member given as an input: read on the consuming thread */
+            return;
+        }
+        if (load(w->st->cx, w->pool, j, j->path, &data, &in.len, &err) < 0) {
+            j->kind = JOB_ARCHIVE; /* unread: perhaps an archive, read from disk */
+            in.why = err.data;
+        } else if (archive_kind(w->st->cx, j->path, data, in.len)) {
+            j->kind = JOB_ARCHIVE; /* its members are taken on the consuming thread */
+            j->data = data;
+            j->len = in.len;
+            pipeline_pool_settle(w->pool, j, in.len);
+            buf_release(&err);
+            return;
         }
     }
+    in.data = data;
+    read_one(w->st, j->arena, &in, &j->r, &j->b, &j->is_signed);
+    free(data);
+    buf_release(&err);
+    pipeline_pool_settle(w->pool, j, arena_held(j->arena));
 }
 
 /* on the walking thread, in input order */
 static int
 consume(void *ctx, struct pipeline_job *j)
 {
-    struct run *run = ctx;
-    struct arena *own = run->arena;
-    struct kpt_report r;
-    int ret;
+    struct pipeline_walker *w = ctx;
+    const struct pipeline_stage *st = w->st;
+    struct kpt_report r, b;
+    int ret, is_signed;
 
-    if (j->kind == JOB_SKIP)
-        return 0;
-    if (j->kind == JOB_ARCHIVE && member_path(j->path)) {
-        if (pipeline_read_member(run, j->path, &r) < 0) {
-            arena_clear(run->arena);
-            kpt_report_init(&r, run->arena, j->path);
+    switch (j->kind) {
+    case JOB_SKIP: return 0;
+    case JOB_MEMBER:
+        arena_clear(w->own);
+        if (pipeline_read_member(st, w->own, j->path, &r, &b, &is_signed) < 0) {
+            arena_clear(w->own);
+            kpt_report_init(&r, w->own, j->path);
             r.status = KPT_ST_REJECTED;
             r.error = "No such file or directory (nor a member of an archive)";
+            is_signed = 0;
         }
-        return pipeline_report(run, &r);
-    }
-    if (j->kind == JOB_ARCHIVE) {
-        if ((ret = pipeline_archive(run, j->path)) != KPT_E_FORMAT)
-            return ret; /* an archive: a row per member, and one for the archive */
-        /* no longer one: read as the file it is now */
-        read_input(&run->o->lim, run->arena, j->path, NULL, &r, run->pass == 1 && run->names_only);
-        return pipeline_report(run, &r);
-    }
-    run->arena = j->arena; /* the report's, while it is consumed */
-    ret = pipeline_consume(run, &j->r, &j->b, j->is_signed);
-    run->arena = own;
-    return ret;
-}
+        return st->take(st, w->own, &r, &b, is_signed);
+    case JOB_ARCHIVE:
+        /* a row per member, and one for the archive */
+        if ((ret = pipeline_archive(st, w->own, j->path, j->data, j->len)) != KPT_E_FORMAT)
+            return ret;
+        if (j->data) { /* no archive after all: the bytes read as a file */
+            struct pipeline_input in = { j->path, j->data, j->len, NULL, NULL };
 
-void
-pipeline_start_workers(struct run *run)
-{
-    /* twice the largest text an input may have: inputs near the limit are read one at a
-     * time, as at -j1, and small ones by every worker */
-    run->pool = pipeline_pool_new(pipeline_jobs(run->o->jobs),
-                                  st_mult(2, run->o->lim.max_file_bytes), work, consume, run);
+            arena_clear(j->arena);
+            read_one(st, j->arena, &in, &j->r, &j->b, &j->is_signed);
+        }
+        break; /* none: the report says why the file could not be read */
+    case JOB_REPORT: break;
+    }
+    return st->take(st, j->arena, &j->r, &j->b, j->is_signed);
 }
 
 static int
 on_input(const char *path, const char *why, void *ctx)
 {
-    struct run *run = ctx;
+    struct pipeline_walker *w = ctx;
 
-    return pipeline_pool_submit(run->pool, path, why, run->pass);
+    return pipeline_pool_submit(w->pool, path, why);
 }
 
 /* the archive a member path names: its longest prefix before a '!' that is a regular file
@@ -322,12 +305,12 @@ struct given {
  * no file of that name) read as the member: once however often it is given, and not at
  * all when its archive is read whole as another given path */
 static void
-walk_given(struct run *run, struct ing_walker *wk, const char *path, struct given *g)
+walk_given(struct pipeline_walker *w, struct ing_walker *wk, const char *path, struct given *g)
 {
     size_t i;
 
     if (!member_path(path)) {
-        ing_walk(wk, path, on_input, run);
+        ing_walk(wk, path, on_input, w);
         return;
     }
     for (i = 0; i < g->members.n; i++)
@@ -335,13 +318,36 @@ walk_given(struct run *run, struct ing_walker *wk, const char *path, struct give
             return;
     strv_push(&g->members, path);
     if (!archive_given(path, g->roots, g->nroots))
-        on_input(path, NULL, run);
+        on_input(path, NULL, w);
 }
 
-/* '-': the paths on standard input, read once and kept for both passes; -1 (said on
+/* one line of the path list, n bytes of line (NUL-terminated), kept */
+static void
+add_line(struct pipeline_inputs *in, char *line, size_t n, size_t lineno, size_t *capwhy)
+{
+    const char *why = NULL;
+
+    if (memchr(line, '\0', n)) {
+        /* no path holds a NUL: the line is accounted for, not cut short at it */
+        struct buf w = BUF_INIT;
+        size_t k;
+
+        for (k = 0; k < n; k++)
+            if (!line[k])
+                line[k] = '?';
+        buf_addf(&w, "a NUL byte in line %zu of the path list on standard input", lineno);
+        why = buf_detach(&w, NULL);
+    }
+    VEC_GROW(in->paths, in->n + 1, in->cap);
+    VEC_GROW(in->why, in->n + 1, *capwhy);
+    in->why[in->n] = why;
+    in->paths[in->n++] = xmemdup0(line, n);
+}
+
+/* '-': the paths on standard input, read once and kept for every stage; -1 (said on
  * stderr) when the list cannot be read: a closed standard input, a folder */
-int
-pipeline_read_stdin(struct run *run)
+static int
+read_stdin(struct pipeline_inputs *in)
 {
     char *line = NULL;
     size_t cap = 0, lineno = 0, capwhy = 0;
@@ -349,7 +355,6 @@ pipeline_read_stdin(struct run *run)
 
     while ((n = getline(&line, &cap, stdin)) > 0) {
         struct stat st;
-        const char *why = NULL;
 
         lineno++;
         if (line[n - 1] == '\n')
@@ -357,64 +362,121 @@ pipeline_read_stdin(struct run *run)
         /* a CRLF list: the CR goes, unless a file has that name (names are bytes) */
         if (n && line[n - 1] == '\r' && lstat(line, &st) < 0)
             line[--n] = '\0';
-        if (!n)
-            continue;
-        if (memchr(line, '\0', (size_t)n)) {
-            /* no path holds a NUL: the line is accounted for, not cut short at it */
-            struct buf w = BUF_INIT;
-            size_t k;
-
-            for (k = 0; k < (size_t)n; k++)
-                if (!line[k])
-                    line[k] = '?';
-            buf_addf(&w, "a NUL byte in line %zu of the path list on standard input", lineno);
-            why = buf_detach(&w, NULL);
-        }
-        VEC_GROW(run->stdin_paths, run->nstdin + 1, run->capstdin);
-        VEC_GROW(run->stdin_why, run->nstdin + 1, capwhy);
-        run->stdin_why[run->nstdin] = why;
-        run->stdin_paths[run->nstdin++] = xmemdup0(line, (size_t)n);
+        if (n)
+            add_line(in, line, (size_t)n, lineno, &capwhy);
     }
     free(line);
     if (ferror(stdin)) {
         diag_printf("-: the path list on standard input cannot be read: %s", strerror(errno));
-        return -1;
+        return KPT_E_IO;
     }
     return 0;
 }
 
-void
-pipeline_walk_all(struct run *run)
+int
+pipeline_inputs_read(const struct kpt_opts *o, struct pipeline_inputs *in)
 {
-    const char **roots = xcalloc(run->o->npaths + run->nstdin + 1, sizeof(*roots));
+    size_t i;
+
+    for (i = 0; i < o->npaths; i++)
+        if (!strcmp(o->paths[i], "-"))
+            return read_stdin(in); /* once, however often '-' is given */
+    return 0;
+}
+
+void
+pipeline_inputs_release(struct pipeline_inputs *in)
+{
+    size_t i;
+
+    for (i = 0; i < in->n; i++) {
+        free(in->paths[i]);
+        free((char *)in->why[i]);
+    }
+    free(in->paths);
+    free(in->why);
+    memset(in, 0, sizeof(*in));
+}
+
+/* the walk's workers and its own arena: a pool that reads the inputs, with twice the largest
+ * text an input may have in flight (inputs near the limit are read one at a time, as at -j1,
+ * and small ones by every worker) */
+static void
+walker_start(struct pipeline_walker *w, const struct pipeline_stage *st)
+{
+    const struct kpt_opts *o = st->cx->o;
+
+    memset(w, 0, sizeof(*w));
+    w->st = st;
+    w->own = arena_new(256 * 1024);
+    w->pool = pipeline_pool_new(pipeline_jobs(o->jobs), st_mult(2, o->lim.max_file_bytes), work,
+                                consume, w);
+}
+
+void
+pipeline_walk(const struct pipeline_inputs *in, const struct pipeline_stage *st)
+{
+    const struct kpt_opts *o = st->cx->o;
+    struct pipeline_walker w;
+    const char **roots = xcalloc(o->npaths + in->n + 1, sizeof(*roots));
     struct ing_walker *wk;
     struct given g;
     size_t i, k, n = 0;
 
-    for (i = 0; i < run->o->npaths; i++)
-        if (strcmp(run->o->paths[i], "-"))
-            roots[n++] = run->o->paths[i];
-    for (k = 0; k < run->nstdin; k++)
-        roots[n++] = run->stdin_paths[k];
-    /* asked once a pass: the catalogue may grow as pass 1 reads KDKs */
-    run->names_only = !sym_needs_lookups(run->sym);
+    for (i = 0; i < o->npaths; i++)
+        if (strcmp(o->paths[i], "-"))
+            roots[n++] = o->paths[i];
+    for (k = 0; k < in->n; k++)
+        roots[n++] = in->paths[k];
+    walker_start(&w, st);
     wk = ing_walker_new(roots, n);
     memset(&g, 0, sizeof(g));
     g.roots = roots;
     g.nroots = n;
-    for (i = 0; i < run->o->npaths && !run->io_error; i++) {
-        if (strcmp(run->o->paths[i], "-")) {
-            walk_given(run, wk, run->o->paths[i], &g);
+    for (i = 0; i < o->npaths && !(st->halt && *st->halt); i++) {
+        if (strcmp(o->paths[i], "-")) {
+            walk_given(&w, wk, o->paths[i], &g);
             continue;
         }
-        for (k = 0; k < run->nstdin && !run->io_error; k++)
-            if (run->stdin_why[k])
-                on_input(run->stdin_paths[k], run->stdin_why[k], run);
+        for (k = 0; k < in->n && !(st->halt && *st->halt); k++)
+            if (in->why[k])
+                on_input(in->paths[k], in->why[k], &w);
             else
-                walk_given(run, wk, run->stdin_paths[k], &g);
+                walk_given(&w, wk, in->paths[k], &g);
     }
-    pipeline_pool_drain(run->pool); /* the last window, in order */
+    pipeline_pool_drain(w.pool); /* the last window, in order */
+    pipeline_pool_free(w.pool);
+    arena_free(w.own);
     ing_walker_free(wk);
     strv_release(&g.members);
     free(roots);
+}
+
+void
+pipeline_read_path(const struct pipeline_stage *st, struct arena *a, const char *path,
+                   struct kpt_report *r)
+{
+    struct pipeline_input in = { path, NULL, 0, NULL, NULL };
+    struct kpt_report b;
+    struct buf err = BUF_INIT;
+    void *data = NULL;
+    int is_signed;
+
+    arena_clear(a);
+    /* "archive!member": a member, when no file has that name */
+    if (member_path(path) && pipeline_read_member(st, a, path, r, &b, &is_signed) == 0)
+        return;
+    if (load(st->cx, NULL, NULL, path, &data, &in.len, &err) < 0)
+        in.why = err.data;
+    in.data = data;
+    arena_clear(a);
+    if (archive_kind(st->cx, path, data, in.len) == 1) {
+        kpt_report_init(r, a, path);
+        r->status = KPT_ST_REJECTED;
+        r->error = "an archive: name one of its members, ARCHIVE!MEMBER, as its rows do";
+    } else {
+        read_one(st, a, &in, r, &b, &is_signed);
+    }
+    free(data);
+    buf_release(&err);
 }

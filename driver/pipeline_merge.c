@@ -74,25 +74,25 @@ load_states(struct merge *m)
         }
         buf_release(&err);
         if (ret < 0)
-            return -1;
+            return ret;
     }
     return 0;
 }
 
 /* the totals, and the settings every state must share (algorithm, rules, --frames) */
 static int
-merge_totals(struct merge *m, struct run *run)
+merge_totals(struct merge *m, struct run_acc *acc)
 {
     size_t i;
 
     for (i = 0; i < m->o->npaths; i++) {
         struct buf why = BUF_INIT;
 
-        if (kpt_fields_merge(kpt_summary_fields, &run->sum, &m->st[i].sum, i == 0, &why) < 0) {
+        if (kpt_fields_merge(kpt_summary_fields, &acc->sum, &m->st[i].sum, i == 0, &why) < 0) {
             diag_printf("merge: %s differs from %s in %s: keys or outputs are not comparable",
                         m->o->paths[i], m->o->paths[0], why.data);
             buf_release(&why);
-            return -1;
+            return KPT_E_FORMAT;
         }
         (void)kpt_fields_merge(kpt_symstats_fields, &m->sym, &m->st[i].sym, i == 0,
                                NULL); /* counts only */
@@ -124,7 +124,7 @@ order_rows(struct merge *m)
                 "merge: %s and %s both hold a report of the same path; the shards overlap (or one "
                 "state was given twice)",
                 m->o->paths[m->rows[k - 1].shard], m->o->paths[m->rows[k].shard]);
-            return -1;
+            return KPT_E_FORMAT;
         }
     for (i = 0; i < m->o->npaths; i++)
         m->map[i] = xcalloc(m->st[i].nrows + 1, sizeof(**m->map));
@@ -133,68 +133,61 @@ order_rows(struct merge *m)
     return 0;
 }
 
-/* the clusters into run's table, and the rejected files a run would list */
+/* the clusters into the accumulator's table, and the rejected files a run would list */
 static void
-merge_clusters(struct merge *m, struct run *run)
+merge_clusters(struct merge *m, struct run_acc *acc)
 {
     size_t i, k;
 
-    run->table = clu_table_new(1);
+    acc->table = clu_table_new(1);
     for (i = 0; i < m->o->npaths; i++) {
         for (k = 0; k < m->st[i].nclusters; k++)
-            clu_table_merge(run->table, &m->st[i].clusters[k], m->map[i], m->st[i].nrows);
+            clu_table_merge(acc->table, &m->st[i].clusters[k], m->map[i], m->st[i].nrows);
         for (k = 0; k < m->st[i].nrej; k++) {
-            VEC_GROW(run->rej, run->nrej + 1, run->rej_cap);
-            run->rej[run->nrej].path = xstrdup(m->st[i].rej[k].path);
-            run->rej[run->nrej].why = xstrdup(m->st[i].rej[k].why);
-            run->nrej++;
+            VEC_GROW(acc->rej, acc->nrej + 1, acc->rej_cap);
+            acc->rej[acc->nrej].path = xstrdup(m->st[i].rej[k].path);
+            acc->rej[acc->nrej].why = xstrdup(m->st[i].rej[k].why);
+            acc->nrej++;
         }
     }
     /* a run lists the first KPT_REJECTED_LISTED rejected files its walk meets, then sorts
-     * them: the same here (each shard's list holds its first ones in walk order) */
-    if (run->nrej > 1)
-        qsort(run->rej, run->nrej, sizeof(*run->rej), cmp_rej_walk);
-    while (run->nrej > KPT_REJECTED_LISTED) {
-        run->nrej--;
-        free(run->rej[run->nrej].path);
-        free(run->rej[run->nrej].why);
-        run->sum.rej_unlisted++;
+     * them (pipeline_acc_finish()): the same here (each shard's list holds its first ones in walk
+     * order) */
+    if (acc->nrej > 1)
+        qsort(acc->rej, acc->nrej, sizeof(*acc->rej), cmp_rej_walk);
+    while (acc->nrej > KPT_REJECTED_LISTED) {
+        acc->nrej--;
+        free(acc->rej[acc->nrej].path);
+        free(acc->rej[acc->nrej].why);
+        acc->sum.rej_unlisted++;
     }
-    if (run->nrej > 1)
-        qsort(run->rej, run->nrej, sizeof(*run->rej), pipeline_cmp_rej);
 }
 
-/* every report's rows, as its run printed them, and what a history records of it */
+/* every report's rows, as its run printed them, and what a history records of it: through
+ * the accumulator's consumed point, as a run's */
 static void
-write_rows(struct merge *m, struct run *run)
+write_rows(struct merge *m, struct run_acc *acc)
 {
+    struct arena *a = m->o->history ? arena_new(64 * 1024) : NULL;
     struct buf csv = BUF_INIT;
     size_t k;
 
-    if (m->o->history)
-        run->arena = arena_new(64 * 1024);
-    for (k = 0; k < m->nrows && !run->io_error; k++) {
+    for (k = 0; k < m->nrows && !acc->io_error; k++) {
         const struct kpt_state_row *r = m->rows[k].row;
+        struct kpt_report rr;
+        int has = 0;
 
-        if (run->hist) {
-            struct kpt_report rr;
-
-            arena_clear(run->arena);
-            if (rd_state_row_report(r, run->arena, &rr) == 0)
-                pipeline_hist_add(run, &rr);
+        if (acc->hist) {
+            arena_clear(a);
+            has = rd_state_row_report(r, a, &rr) == 0;
         }
         /* the row's CSV cells quoted again, as a run prints them */
         buf_reset(&csv);
         rep_csv_row_buf(&csv, &r->csv);
-        if ((run->out[OUT_RCSV].f && rep_write_text(run->out[OUT_RCSV].f, csv.data, csv.len) < 0) ||
-            (run->out[OUT_JSON].f &&
-             (rep_json_sep(run->out[OUT_JSON].f, k == 0) < 0 ||
-              rep_write_text(run->out[OUT_JSON].f, r->json, strlen(r->json)) < 0)) ||
-            (run->out[OUT_STATE].f &&
-             rep_state_report(run->out[OUT_STATE].f, r->path, csv.data, r->json, k == 0) < 0))
-            run->io_error = 1;
+        pipeline_consumed(acc, a, has ? &rr : NULL, r->path, &csv, r->json, k == 0);
     }
     buf_release(&csv);
+    arena_free(a);
 }
 
 static void
@@ -215,48 +208,43 @@ merge_release(struct merge *m)
 int
 pipeline_merge(const struct kpt_opts *o)
 {
-    struct run run;
+    struct run_acc acc;
     struct merge m;
     int ret = KPT_EXIT_OK, ok = 1;
 
-    memset(&run, 0, sizeof(run));
+    memset(&acc, 0, sizeof(acc));
     memset(&m, 0, sizeof(m));
-    run.o = m.o = o;
+    acc.o = m.o = o;
     if (pipeline_check_outputs(o, NULL, 0) < 0)
         return KPT_EXIT_USAGE;
     m.st = xcalloc(o->npaths, sizeof(*m.st));
     m.map = xcalloc(o->npaths, sizeof(*m.map));
-    if (load_states(&m) < 0 || merge_totals(&m, &run) < 0 || order_rows(&m) < 0) {
+    if (load_states(&m) < 0 || merge_totals(&m, &acc) < 0 || order_rows(&m) < 0) {
         ret = KPT_EXIT_START;
         ok = 0;
         goto out;
     }
-    merge_clusters(&m, &run);
-    if (pipeline_start_outputs(o, &run) < 0) {
+    merge_clusters(&m, &acc);
+    if (pipeline_acc_start(&acc) < 0) {
         ret = KPT_EXIT_START;
         ok = 0;
         goto out;
     }
-    write_rows(&m, &run);
-    run.sum.clusters = clu_table_result(run.table, &run.sum.nclusters);
-    run.sum.rej = run.rej;
-    run.sum.nrej = run.nrej;
-    run.sum.sym = &m.sym;
-    run.sum.build_a = o->build_a;
-    run.sum.build_b = o->build_b;
-    run.sum.plot = o->plot;
-    ret = pipeline_finish(&run, &ok);
+    write_rows(&m, &acc);
+    acc.sum.clusters = clu_table_result(acc.table, &acc.sum.nclusters);
+    acc.sum.sym = &m.sym;
+    acc.sum.build_a = o->build_a;
+    acc.sum.build_b = o->build_b;
+    acc.sum.plot = o->plot;
+    ret = pipeline_acc_finish(&acc, &ok);
     if (!o->quiet)
         diag_printf("merged %zu states: %zu inputs: %zu ok, %zu partial, %zu rejected, %zu "
                     "skipped; %zu clusters",
-                    o->npaths, run.sum.files, run.sum.ok, run.sum.partial, run.sum.rejected,
-                    run.sum.skipped, run.sum.nclusters);
+                    o->npaths, acc.sum.files, acc.sum.ok, acc.sum.partial, acc.sum.rejected,
+                    acc.sum.skipped, acc.sum.nclusters);
 out:
-    if (pipeline_close_outputs(&run, ok) < 0)
+    if (pipeline_acc_close(&acc, ok) < 0)
         ret = KPT_EXIT_START;
-    pipeline_run_release(&run);
     merge_release(&m);
-    if (run.arena)
-        arena_free(run.arena);
     return ret;
 }

@@ -43,67 +43,81 @@ print_frames(const struct kpt_opts *o, struct arena *a, const struct kpt_frame *
     }
 }
 
+/* the one input: the path given, or the newest report of the system's (*newest: malloc'd) */
+static const char *
+one_path(const struct kpt_opts *o, char **newest)
+{
+    if (o->npaths)
+        return o->paths[0];
+    if ((*newest = cli_newest_report("/Library/Logs/DiagnosticReports")))
+        return *newest;
+    diag_printf("no report given and none in /Library/Logs/DiagnosticReports");
+    return NULL;
+}
+
+/* how report r (in a) came by its signature, or its backtrace (a hang's too) */
+static void
+print_one(const struct run_ctx *cx, struct arena *a, const char *path, struct kpt_report *r,
+          int explain)
+{
+    if (explain) {
+        struct buf ex = BUF_INIT;
+
+        clu_explain(cx->rules, a, r, &ex);
+        buf_addf(&ex, "status   %s%s%s\n", kpt_status_name(r->status), r->error ? ": " : "",
+                 r->error ? r->error : "");
+        put_escaped("", ex.data);
+        buf_release(&ex);
+        return;
+    }
+    print_frames(cx->o, a, r->frames, r->nframes);
+    if (!r->nframes)
+        diag_report(path, "no backtrace in the report");
+    if (r->hang && r->hang->process) {
+        /* a hang: where the starved service's thread was blocked, from the stackshot */
+        put_escaped("", arena_printf(a, "Hung thread %llu of %s (pid %lld), %s:",
+                                     (unsigned long long)r->hang->thread, r->hang->process,
+                                     (long long)r->hang->pid, r->hang->why));
+        fputc('\n', stdout);
+        print_frames(cx->o, a, r->hang->frames, r->hang->nframes);
+    }
+}
+
+/* one input through read_one() (no marking, no signing: clu_explain() signs), looked up,
+ * resolved and printed */
 static int
 one_report(const struct kpt_opts *o, int explain)
 {
-    struct run run;
-    struct sym_opts so;
+    struct run_ctx cx;
+    struct pipeline_stage st = { &cx, 0, 0, 0, NULL, NULL, NULL };
     struct kpt_report r;
+    struct arena *a;
     char *newest = NULL;
     const char *path;
     int ret = KPT_EXIT_OK;
 
-    memset(&run, 0, sizeof(run));
-    run.o = o;
-    if (o->npaths) {
-        path = o->paths[0];
-    } else if ((newest = cli_newest_report("/Library/Logs/DiagnosticReports"))) {
-        path = newest;
-    } else {
-        diag_printf("no report given and none in /Library/Logs/DiagnosticReports");
+    if (!(path = one_path(o, &newest)))
         return KPT_EXIT_USAGE;
-    }
-    if (explain && pipeline_load_rules(o->rules, "rules", o->frames, &run.rules) < 0) {
+    if (pipeline_ctx_open(&cx, o, explain, o->verbose ? diag_warn : NULL) < 0) {
+        pipeline_ctx_close(&cx);
         free(newest);
         return KPT_EXIT_START;
     }
-    run.arena = arena_new(256 * 1024);
-    pipeline_sym_options(o, &so);
-    run.sym = sym_ctx_new(&so, o->verbose ? diag_warn : NULL);
-    pipeline_read_report(&run, path, NULL, &r);
+    a = arena_new(256 * 1024);
+    pipeline_read_path(&st, a, path, &r);
     if (!KPT_READ(&r)) {
         diag_report(path, r.error ? r.error : "rejected");
         ret = KPT_EXIT_REJECTED;
         goto out;
     }
-    if (sym_needs_pass(run.sym)) {
-        sym_collect(run.sym, run.arena, &r);
-        sym_run(run.sym, diag_warn);
+    if (sym_needs_pass(cx.sym)) {
+        sym_collect(cx.sym, a, &r);
+        sym_run(cx.sym, diag_warn);
     }
-    sym_resolve(run.sym, run.arena, &r);
-    if (explain) {
-        struct buf ex = BUF_INIT;
-
-        clu_explain(run.rules, run.arena, &r, &ex);
-        buf_addf(&ex, "status   %s%s%s\n", kpt_status_name(r.status), r.error ? ": " : "",
-                 r.error ? r.error : "");
-        put_escaped("", ex.data);
-        buf_release(&ex);
-    } else {
-        print_frames(o, run.arena, r.frames, r.nframes);
-        if (!r.nframes)
-            diag_report(path, "no backtrace in the report");
-        if (r.hang && r.hang->process) {
-            /* a hang: where the starved service's thread was blocked, from the stackshot */
-            put_escaped("", arena_printf(run.arena, "Hung thread %llu of %s (pid %lld), %s:",
-                                         (unsigned long long)r.hang->thread, r.hang->process,
-                                         (long long)r.hang->pid, r.hang->why));
-            fputc('\n', stdout);
-            print_frames(o, run.arena, r.hang->frames, r.hang->nframes);
-        }
-    }
+    sym_resolve(cx.sym, a, &r);
+    print_one(&cx, a, path, &r, explain);
     if (o->verbose)
-        pipeline_verbose_counts(sym_ctx_stats(run.sym));
+        pipeline_verbose_counts(sym_ctx_stats(cx.sym));
     if (fflush(stdout) != 0) {
         diag_printf("cannot write standard output: %s", strerror(errno));
         ret = KPT_EXIT_START;
@@ -112,9 +126,8 @@ one_report(const struct kpt_opts *o, int explain)
         ret = KPT_EXIT_START;
     }
 out:
-    sym_ctx_free(run.sym);
-    clu_rules_free(run.rules);
-    arena_free(run.arena);
+    pipeline_ctx_close(&cx);
+    arena_free(a);
     free(newest);
     return ret;
 }

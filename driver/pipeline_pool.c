@@ -129,7 +129,9 @@ release_job(struct pipeline_job *j)
 {
     free(j->path);
     free(j->why);
+    free(j->data);
     j->path = j->why = NULL;
+    j->data = NULL;
 }
 
 /* the oldest slot, once its worker is done: consumed (or only released, once stopped) */
@@ -222,7 +224,7 @@ pipeline_pool_settle(struct pipeline_pool *p, struct pipeline_job *j, size_t byt
 }
 
 int
-pipeline_pool_submit(struct pipeline_pool *p, const char *path, const char *why, int pass)
+pipeline_pool_submit(struct pipeline_pool *p, const char *path, const char *why)
 {
     struct pipeline_job *j;
     int ret = 0;
@@ -234,7 +236,6 @@ pipeline_pool_submit(struct pipeline_pool *p, const char *path, const char *why,
     j = &p->slot[p->tail % p->window];
     j->path = xstrdup(path);
     j->why = why ? xstrdup(why) : NULL;
-    j->pass = pass;
     j->seq = p->tail;
     if (!p->nth) {
         p->tail++;

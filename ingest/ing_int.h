@@ -86,7 +86,7 @@ struct archive *ing_archive_reader(int raw);
 int ing_archive_magic(const unsigned char *d, size_t n);
 /* ing_binary_head() - nonzero (the count of control bytes that decided it) when the start
  * of d[0..n) is no text; the one rule of text or binary, for a report and for a stackshot
- * in text (ing_parse.c) */
+ * in text (ing_kind.c) */
 size_t ing_binary_head(const char *d, size_t n);
 int ing_compressed_magic(const unsigned char *d, size_t n);
 int ing_gzip_holds_archive(const unsigned char *in, size_t n);

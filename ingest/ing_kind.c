@@ -172,3 +172,22 @@ ing_body_has_anchor(const char *d, size_t n)
            kpt_memmem(d, n, "\"macOSPanicString\"", 18) ||
            kpt_memmem(d, n, "{\"macOSProcessedStackshotData\"", 30);
 }
+
+#define BINARY_HEAD 1024u /* bytes judged: text or not */
+
+/* the NUL and control bytes (not blanks, line ends, backspace or ESC) in the first KiB of
+ * d[0..n) when they make it no text (one in 64, and at least 4: a report with a few NULs
+ * is damaged text), else 0. UTF-16, property lists and compressed data are told before. */
+size_t
+ing_binary_head(const char *d, size_t n)
+{
+    size_t i, m = n < BINARY_HEAD ? n : BINARY_HEAD, bad = 0;
+
+    for (i = 0; i < m; i++) {
+        unsigned char c = (unsigned char)d[i];
+
+        if ((c < 0x20 && (!c || !strchr("\t\n\r\f\v\b\x1b", c))) || c == 0x7f)
+            bad++;
+    }
+    return bad >= 4 && bad * 64 > m ? bad : 0;
+}

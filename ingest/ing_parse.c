@@ -181,25 +181,6 @@ set_status(struct kpt_report *r, struct arena *a)
 static int parse_level(const char *d, size_t n, const struct kpt_limits *lim, struct arena *a,
                        struct kpt_report *r, int level, uint8_t *digest, struct buf *err);
 
-#define BINARY_HEAD 1024u /* bytes judged: text or not */
-
-/* the NUL and control bytes (not blanks, line ends, backspace or ESC) in the first KiB of
- * d[0..n) when they make it no text (one in 64, and at least 4: a report with a few NULs
- * is damaged text), else 0. UTF-16, property lists and compressed data are told before. */
-size_t
-ing_binary_head(const char *d, size_t n)
-{
-    size_t i, m = n < BINARY_HEAD ? n : BINARY_HEAD, bad = 0;
-
-    for (i = 0; i < m; i++) {
-        unsigned char c = (unsigned char)d[i];
-
-        if ((c < 0x20 && (!c || !strchr("\t\n\r\f\v\b\x1b", c))) || c == 0x7f)
-            bad++;
-    }
-    return bad >= 4 && bad * 64 > m ? bad : 0;
-}
-
 /* a decoded copy of the input (gunzipped, or UTF-16 made UTF-8), parsed one level down */
 static int
 parse_decoded(struct buf *out, const struct kpt_limits *lim, struct arena *a, struct kpt_report *r,
