@@ -90,7 +90,7 @@ static const char usage_text2[] =
     "      --trace [REPORT]     kptrace's job: print one report's symbolicated backtrace and\n"
     "                           nothing else (no REPORT: the newest in\n"
     "                           /Library/Logs/DiagnosticReports)\n"
-    "      --explain REPORT     how one report's signature came about: the class and its\n"
+    "      --explain REPORT...  how each report's signature came about: the class and its\n"
     "                           row, each frame with the rule that kept or skipped it, keys\n"
     "      --lldb-timeout MS    per-chunk lldb timeout (default 30000; startup 10x)\n"
     "      --lldb-log FILE      log every command sent to lldb (for tests and audits)\n"
@@ -547,9 +547,9 @@ parse_run(int argc, char **argv, struct kpt_opts *o)
                            argv[optind], cli_near_command(argv[optind]));
     }
     if (optind >= argc && !o->trace)
-        return usage_error("%s", o->explain ? "--explain takes one report" : "no PATH given");
-    if (o->explain && (o->trace || argc - optind != 1))
-        return usage_error("%s", "--explain takes one report (and no --trace)");
+        return usage_error("%s", o->explain ? "--explain takes a report" : "no PATH given");
+    if (o->explain && o->trace)
+        return usage_error("%s", "--explain and --trace: one or the other");
     if (o->trace && argc - optind > 1)
         return usage_error("%s", "--trace takes one report");
     o->paths = argv + optind;

@@ -1,5 +1,7 @@
 /*
- * pipeline_one.c - --trace and --explain: one report through every stage but the table.
+ * pipeline_one.c - --trace and --explain: a report through every stage but the table. --trace
+ * takes one; --explain one or several (each under a "==> PATH <==" line when several, as
+ * head(1) does, in the order given).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include "driver/pipeline_int.h"
 #include "util/buf.h"
 #include "util/diag.h"
+#include "util/xalloc.h"
 
 /* trace and explain: one report through every stage but the table; prints with control
  * bytes escaped (report text on a terminal) */
@@ -26,6 +29,25 @@ put_escaped(const char *prefix, const char *s)
         else
             buf_addc(&b, (char)*p);
     }
+    fputs(b.data, stdout);
+    buf_release(&b);
+}
+
+/* "==> PATH <==" before one of several reports; a path's line ends escaped too */
+static void
+put_header(int first, const char *path)
+{
+    struct buf b = BUF_INIT;
+    const unsigned char *p;
+
+    buf_adds(&b, first ? "==> " : "\n==> ");
+    for (p = (const unsigned char *)path; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            buf_addf(&b, "\\x%02x", *p);
+        else
+            buf_addc(&b, (char)*p);
+    }
+    buf_adds(&b, " <==\n");
     fputs(b.data, stdout);
     buf_release(&b);
 }
@@ -83,39 +105,51 @@ print_one(const struct run_ctx *cx, struct arena *a, const char *path, struct kp
     }
 }
 
-/* one input through read_one() (no marking, no signing: clu_explain() signs), looked up,
- * resolved and printed */
+/* the inputs through read_one() (no marking, no signing: clu_explain() signs), their
+ * lookups made at once, then each resolved and printed: each kept in its own arena meanwhile
+ * (a few reports asked about, not a fleet) */
 static int
-one_report(const struct kpt_opts *o, int explain)
+some_reports(const struct kpt_opts *o, int explain)
 {
     struct run_ctx cx;
     struct pipeline_stage st = { &cx, 0, 0, 0, NULL, NULL, NULL };
-    struct kpt_report r;
-    struct arena *a;
+    struct kpt_report *r;
+    struct arena **a;
     char *newest = NULL;
-    const char *path;
+    const char *one;
+    size_t i, n = o->npaths ? o->npaths : 1;
     int ret = KPT_EXIT_OK;
 
-    if (!(path = one_path(o, &newest)))
+    if (!(one = one_path(o, &newest)))
         return KPT_EXIT_USAGE;
     if (pipeline_ctx_open(&cx, o, explain, o->verbose ? diag_warn : NULL) < 0) {
         pipeline_ctx_close(&cx);
         free(newest);
         return KPT_EXIT_START;
     }
-    a = arena_new(256 * 1024);
-    pipeline_read_path(&st, a, path, &r);
-    if (!KPT_READ(&r)) {
-        diag_report(path, r.error ? r.error : "rejected");
-        ret = KPT_EXIT_REJECTED;
-        goto out;
+    a = xcalloc(n, sizeof(*a));
+    r = xcalloc(n, sizeof(*r));
+    for (i = 0; i < n; i++) {
+        a[i] = arena_new(64 * 1024);
+        pipeline_read_path(&st, a[i], n > 1 ? o->paths[i] : one, &r[i]);
+        if (KPT_READ(&r[i]) && sym_needs_pass(cx.sym))
+            sym_collect(cx.sym, a[i], &r[i]);
     }
-    if (sym_needs_pass(cx.sym)) {
-        sym_collect(cx.sym, a, &r);
+    if (sym_needs_pass(cx.sym))
         sym_run(cx.sym, diag_warn);
+    for (i = 0; i < n; i++) {
+        const char *path = n > 1 ? o->paths[i] : one;
+
+        if (n > 1)
+            put_header(i == 0, path);
+        if (!KPT_READ(&r[i])) {
+            diag_report(path, r[i].error ? r[i].error : "rejected");
+            ret = KPT_EXIT_REJECTED;
+            continue;
+        }
+        sym_resolve(cx.sym, a[i], &r[i]);
+        print_one(&cx, a[i], path, &r[i], explain);
     }
-    sym_resolve(cx.sym, a, &r);
-    print_one(&cx, a, path, &r, explain);
     if (o->verbose)
         pipeline_verbose_counts(sym_ctx_stats(cx.sym));
     if (fflush(stdout) != 0) {
@@ -125,9 +159,11 @@ one_report(const struct kpt_opts *o, int explain)
         diag_printf("cannot write standard output: a write failed");
         ret = KPT_EXIT_START;
     }
-out:
     pipeline_ctx_close(&cx);
-    arena_free(a);
+    for (i = 0; i < n; i++)
+        arena_free(a[i]);
+    free(a);
+    free(r);
     free(newest);
     return ret;
 }
@@ -135,11 +171,11 @@ out:
 int
 pipeline_trace(const struct kpt_opts *o)
 {
-    return one_report(o, 0);
+    return some_reports(o, 0);
 }
 
 int
 pipeline_explain(const struct kpt_opts *o)
 {
-    return one_report(o, 1);
+    return some_reports(o, 1);
 }

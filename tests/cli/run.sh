@@ -155,13 +155,19 @@ check "rules: ... saying where" grep -q 'prefix.txt:[0-9]*: pattern over the com
 # --explain answers for every corpus sample (and for the project's own inputs)
 CORPUS=${KPT_CORPUS:-$SRC/../shared/corpus}
 if [ -d "$CORPUS" ]; then set -- "$CORPUS"/*/*; else echo "# SKIP --explain on the corpus: $CORPUS is not there"; set --; fi
-bad=0 n=0
-for f in "$@" "$SRC"/tests/data/*.panic "$SRC"/tests/data/ios-zone.ips; do
-    n=$((n + 1))
-    timeout 30 "$BIN" --explain --no-symbolicate "$f" >"$T/ex.out" 2>/dev/null
-    grep -q '^primary  [0-9a-f]\{16\}  ' "$T/ex.out" && grep -q '^class    ' "$T/ex.out" || { bad=$((bad + 1)); echo "# --explain failed on $f"; }
-done
-check "--explain answers for all $n reports" test "$bad" -eq 0
+# (one --explain of them all: each under its "==> PATH <==" line, in the order given)
+set -- "$@" "$SRC"/tests/data/*.panic "$SRC"/tests/data/ios-zone.ips
+timeout 120 "$BIN" --explain --no-symbolicate "$@" >"$T/ex.out" 2>"$T/ex.err"; rc=$?
+bad=$(for f in "$@"; do printf '%s\n' "$f"; done | awk -v out="$T/ex.out" '
+    BEGIN { while ((getline l < out) > 0) {
+                if (l ~ /^==> .* <==$/) { cur = substr(l, 5, length(l) - 8); order[++n] = cur }
+                else if (l ~ /^primary  [0-9a-f]+  / && length(l) > 27 && substr(l, 10, 16) ~ /^[0-9a-f]+$/) p[cur] = 1
+                else if (l ~ /^class    /) c[cur] = 1 } }
+    { k++; if (order[k] != $0 || !p[$0] || !c[$0]) { print "# --explain failed on " $0; bad++ } }
+    END { if (k != n) { print "# --explain: " n " sections for " k " reports"; bad++ }; print bad + 0 }')
+printf '%s\n' "$bad" | sed '$d'
+bad=$(printf '%s\n' "$bad" | tail -n 1)
+check "--explain answers for all $# reports, in order, each under its path (exit $rc)" test "$bad" -eq 0 -a "$rc" -eq 0 -a ! -s "$T/ex.err"
 
 # triage: baseline, filters, build comparison, plot
 run 0 "baseline: the earlier run" -q -o "$T/b0.md" --csv "$T/base.csv" "$SRC/samples/fleet-a" "$SRC/samples/fleet-b"
