@@ -72,15 +72,8 @@ rep_html_hist(struct buf *b, const struct kpt_hist *h, size_t shown)
 
 /* ---- the cells ---- */
 
-static const struct kpt_cluster *
-cl(const struct rep_cell *x)
-{
-    return &x->s->clusters[x->i];
-}
-
-/* report text, escaped for the cell's output; "-" for none */
-static void
-text(const struct rep_cell *x, const char *s)
+void
+rep_cell_text(const struct rep_cell *x, const char *s)
 {
     if (x->html)
         rep_xml_text(x->b, s ? s : "-", x->cut);
@@ -102,22 +95,22 @@ v_rank(const struct rep_cell *x)
 static void
 v_count(const struct rep_cell *x)
 {
-    buf_addf(x->b, "%zu", cl(x)->count);
+    buf_addf(x->b, "%zu", REP_CL(x)->count);
 }
 static void
 v_share(const struct rep_cell *x)
 {
-    rep_pct(x->b, cl(x)->count, KPT_TOTAL(x->s));
+    rep_pct(x->b, REP_CL(x)->count, KPT_TOTAL(x->s));
 }
 static void
 v_class(const struct rep_cell *x)
 {
-    text(x, cl(x)->panic_class);
+    rep_cell_text(x, REP_CL(x)->panic_class);
 }
 static void
 v_culprit(const struct rep_cell *x)
 {
-    text(x, cl(x)->culprit);
+    rep_cell_text(x, REP_CL(x)->culprit);
 }
 static void
 v_state(const struct rep_cell *x)
@@ -140,7 +133,7 @@ v_baseline(const struct rep_cell *x)
 {
     char tmp[32];
 
-    buf_adds(x->b, rep_baseline_status(x->s->base, cl(x), tmp));
+    buf_adds(x->b, rep_baseline_status(x->s->base, REP_CL(x), tmp));
 }
 
 static void
@@ -157,8 +150,8 @@ static void
 v_signature(const struct rep_cell *x)
 {
     if (x->html)
-        buf_addf(x->b, "<a href=\"#c-%s\">", cl(x)->id_hex);
-    text(x, cl(x)->signature);
+        buf_addf(x->b, "<a href=\"#c-%s\">", REP_CL(x)->id_hex);
+    rep_cell_text(x, REP_CL(x)->signature);
     if (x->html)
         buf_adds(x->b, "</a>");
 }
@@ -166,28 +159,28 @@ v_signature(const struct rep_cell *x)
 static void
 v_first(const struct rep_cell *x)
 {
-    rep_when(x->b, cl(x)->has_seen, cl(x)->first_seen, cl(x)->seen_local);
+    rep_when(x->b, REP_CL(x)->has_seen, REP_CL(x)->first_seen, REP_CL(x)->seen_local);
 }
 static void
 v_last(const struct rep_cell *x)
 {
-    rep_when(x->b, cl(x)->has_seen, cl(x)->last_seen, cl(x)->seen_local);
+    rep_when(x->b, REP_CL(x)->has_seen, REP_CL(x)->last_seen, REP_CL(x)->seen_local);
 }
 
 static void
 v_builds(const struct rep_cell *x)
 {
     if (x->html)
-        rep_html_hist(x->b, &cl(x)->builds, BUILDS_SHOWN);
+        rep_html_hist(x->b, &REP_CL(x)->builds, BUILDS_SHOWN);
     else
-        rep_md_hist(x->b, &cl(x)->builds, BUILDS_SHOWN);
+        rep_md_hist(x->b, &REP_CL(x)->builds, BUILDS_SHOWN);
 }
 
 /* how many distinct sites its hangs came from ('>' past the histogram's bound) */
 static void
 v_sites(const struct rep_cell *x)
 {
-    buf_addf(x->b, "%s%zu", cl(x)->hang_sites.other ? ">" : "", cl(x)->hang_sites.n);
+    buf_addf(x->b, "%s%zu", REP_CL(x)->hang_sites.other ? ">" : "", REP_CL(x)->hang_sites.n);
 }
 
 static int

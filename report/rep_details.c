@@ -22,22 +22,6 @@ struct rep_detail {
     void (*value)(const struct rep_cell *x, const struct rep_detail *d);
 };
 
-static const struct kpt_cluster *
-cl(const struct rep_cell *x)
-{
-    return &x->s->clusters[x->i];
-}
-
-/* report text, escaped for the item's output; "-" for none */
-static void
-text(const struct rep_cell *x, const char *s)
-{
-    if (x->html)
-        rep_xml_text(x->b, s ? s : "-", x->cut);
-    else
-        rep_md_text(x->b, s ? s : "-", x->cut);
-}
-
 /* a path: bytes that are not UTF-8 shown as \xNN (and '\' as \\ then), so that two names
  * that differ only there never print the same */
 static void
@@ -45,7 +29,7 @@ path(const struct rep_cell *x, const char *p)
 {
     char *e = rep_lossless_enc(p ? p : "-");
 
-    text(x, e);
+    rep_cell_text(x, e);
     free(e);
 }
 
@@ -65,12 +49,12 @@ d_head(const struct rep_cell *x, const struct rep_detail *d)
 {
     (void)d;
     if (x->html)
-        buf_addf(x->b, "<details id=\"c-%s\"><summary>#%zu ", cl(x)->id_hex, x->i + 1);
+        buf_addf(x->b, "<details id=\"c-%s\"><summary>#%zu ", REP_CL(x)->id_hex, x->i + 1);
     else
         buf_addf(x->b, "### %zu. ", x->i + 1);
-    text(x, cl(x)->signature);
+    rep_cell_text(x, REP_CL(x)->signature);
     if (x->html)
-        buf_addf(x->b, " (%zu)</summary>\n<dl>", cl(x)->count);
+        buf_addf(x->b, " (%zu)</summary>\n<dl>", REP_CL(x)->count);
     else
         buf_adds(x->b, "\n\n");
 }
@@ -79,7 +63,7 @@ d_head(const struct rep_cell *x, const struct rep_detail *d)
 static void
 d_id(const struct rep_cell *x, const struct rep_detail *d)
 {
-    const struct kpt_cluster *c = cl(x);
+    const struct kpt_cluster *c = REP_CL(x);
     struct rep_cell y = *x;
 
     (void)d;
@@ -90,10 +74,10 @@ d_id(const struct rep_cell *x, const struct rep_detail *d)
     rep_pct(x->b, c->count, KPT_TOTAL(x->s));
     buf_adds(x->b, "), class ");
     y.cut = REP_CUT_WORD;
-    text(&y, c->panic_class);
+    rep_cell_text(&y, c->panic_class);
     buf_adds(x->b, ", culprit ");
     y.cut = REP_CUT_NAME;
-    text(&y, c->culprit);
+    rep_cell_text(&y, c->culprit);
     if (c->culprit)
         buf_addf(x->b, " (%s)",
                  !strcmp(kpt_culprit_owner(c->culprit), "apple") ? "Apple" : "third party");
@@ -103,24 +87,24 @@ static void
 d_class(const struct rep_cell *x, const struct rep_detail *d)
 {
     (void)d;
-    text(x, cl(x)->panic_class);
+    rep_cell_text(x, REP_CL(x)->panic_class);
 }
 
 static void
 d_culprit(const struct rep_cell *x, const struct rep_detail *d)
 {
     (void)d;
-    text(x, cl(x)->culprit);
+    rep_cell_text(x, REP_CL(x)->culprit);
 }
 
 static void
 d_coarse(const struct rep_cell *x, const struct rep_detail *d)
 {
-    const struct kpt_cluster *c = cl(x);
+    const struct kpt_cluster *c = REP_CL(x);
 
     (void)d;
     buf_addf(x->b, "`%s` ", c->coarse_id ? c->coarse_id : "-");
-    text(x, c->coarse);
+    rep_cell_text(x, c->coarse);
     buf_addf(x->b, "; %s%zu distinct fine key%s; quality ", c->fine_keys.other ? "over " : "",
              c->fine_keys.n, c->fine_keys.n == 1 ? "" : "s");
     hist(x, &c->qualities);
@@ -145,7 +129,7 @@ d_history(const struct rep_cell *x, const struct rep_detail *d)
 static void
 d_message(const struct rep_cell *x, const struct rep_detail *d)
 {
-    const char *m = cl(x)->message && *cl(x)->message ? cl(x)->message : "(none)";
+    const char *m = REP_CL(x)->message && *REP_CL(x)->message ? REP_CL(x)->message : "(none)";
 
     (void)d;
     if (x->html)
@@ -157,7 +141,7 @@ d_message(const struct rep_cell *x, const struct rep_detail *d)
 static void
 d_hist(const struct rep_cell *x, const struct rep_detail *d)
 {
-    hist(x, kpt_field_cptr(d->fd, cl(x)));
+    hist(x, kpt_field_cptr(d->fd, REP_CL(x)));
 }
 
 static void
@@ -171,7 +155,7 @@ d_dl_end(const struct rep_cell *x, const struct rep_detail *d)
 static void
 d_backtrace(const struct rep_cell *x, const struct rep_detail *d)
 {
-    const struct kpt_cluster *c = cl(x);
+    const struct kpt_cluster *c = REP_CL(x);
     size_t k, fold = !x->html && c->rep_nframes > REP_DETAIL_FOLD;
 
     (void)d;
@@ -189,7 +173,7 @@ d_backtrace(const struct rep_cell *x, const struct rep_detail *d)
             buf_adds(x->b, "<li>");
         else
             buf_addf(x->b, "  %zu. ", k);
-        text(x, c->rep_frames[k]);
+        rep_cell_text(x, c->rep_frames[k]);
         buf_adds(x->b, x->html ? "</li>" : "\n");
     }
     buf_adds(x->b, x->html ? "</ol>\n" : fold ? "\n</details>\n" : "");
@@ -202,9 +186,9 @@ d_examples(const struct rep_cell *x, const struct rep_detail *d)
 
     (void)d;
     buf_adds(x->b, x->html ? "<p>examples: " : "\n- examples: ");
-    for (k = 0; k < cl(x)->nexamples; k++) {
+    for (k = 0; k < REP_CL(x)->nexamples; k++) {
         buf_adds(x->b, k ? ", " : "");
-        path(x, cl(x)->examples[k]);
+        path(x, REP_CL(x)->examples[k]);
     }
     buf_adds(x->b, x->html ? "</p>" : "\n");
 }
@@ -250,7 +234,7 @@ hung_head(const struct rep_cell *x)
 static void
 hung_md(const struct rep_cell *x)
 {
-    const struct kpt_cluster *c = cl(x);
+    const struct kpt_cluster *c = REP_CL(x);
     struct buf *b = x->b;
     size_t k, keyed = 0;
 
@@ -285,7 +269,7 @@ hung_md(const struct rep_cell *x)
 static void
 hung_html(const struct rep_cell *x)
 {
-    const struct kpt_cluster *c = cl(x);
+    const struct kpt_cluster *c = REP_CL(x);
     struct rep_cell y = *x;
     size_t k;
 
@@ -297,10 +281,10 @@ hung_html(const struct rep_cell *x)
 
         buf_adds(x->b, "<tr><td>");
         y.cut = REP_CUT_WIDE;
-        text(&y, rep_site_of(e->value));
+        rep_cell_text(&y, rep_site_of(e->value));
         buf_adds(x->b, "</td><td><code>");
         y.cut = REP_CUT_KEY;
-        text(&y, e->value);
+        rep_cell_text(&y, e->value);
         buf_addf(x->b, "</code></td><td class=\"n\">%zu</td><td>", e->count);
         path(x, e->example);
         buf_adds(x->b, "</td></tr>\n");
@@ -312,7 +296,7 @@ static void
 d_hung(const struct rep_cell *x, const struct rep_detail *d)
 {
     (void)d;
-    if (!cl(x)->hang_sites.n)
+    if (!REP_CL(x)->hang_sites.n)
         return;
     if (x->html)
         hung_html(x);

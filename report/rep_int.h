@@ -81,6 +81,10 @@ struct rep_col {
     void (*value)(const struct rep_cell *x);
 };
 extern const struct rep_col rep_cluster_cols[];
+/* REP_CL() - a cell's cluster; rep_cell_text() - report text escaped for the cell's output
+ * and cut (rep_cols.c), "-" for none */
+#define REP_CL(x) (&(x)->s->clusters[(x)->i])
+void rep_cell_text(const struct rep_cell *x, const char *s);
 
 /*
  * Each cluster's details, for the Markdown summary and the HTML page alike (rep_details.c):

@@ -533,30 +533,6 @@ as_format(const char *text, int format, size_t *n)
     }
 }
 
-/* BCubed precision and recall (§12.1) of clustering 'key' against 'label' */
-static void
-bcubed(const char *const *key, const char *const *label, size_t n, double *p, double *r)
-{
-    size_t i, j;
-    double sp = 0, sr = 0;
-
-    for (i = 0; i < n; i++) {
-        size_t same_key = 0, same_label = 0, both = 0;
-
-        for (j = 0; j < n; j++) {
-            int k = !strcmp(key[i], key[j]), l = !strcmp(label[i], label[j]);
-
-            same_key += (size_t)k;
-            same_label += (size_t)l;
-            both += (size_t)(k && l);
-        }
-        sp += (double)both / (double)same_key;
-        sr += (double)both / (double)same_label;
-    }
-    *p = sp / (double)n;
-    *r = sr / (double)n;
-}
-
 static void
 test_fleet(void **state)
 {
@@ -741,7 +717,7 @@ test_fleet(void **state)
             arena_free(a);
         }
     }
-    bcubed(keys, labels, n, &p, &r);
+    tl_bcubed(keys, labels, n, &p, &r);
     for (i = 0; i < n; i++) {
         size_t j;
         int first = 1;
@@ -773,7 +749,7 @@ test_scorer(void **state)
     double p, r;
 
     (void)state;
-    bcubed(key, label, 5, &p, &r);
+    tl_bcubed(key, label, 5, &p, &r);
     /* P = (2/3*2 + 1/3 + 1 + 1) / 5 = 0.7333..., R = (1 + 1 + 1/3 + 2/3*2) / 5 = 0.7333... */
     assert_true(p > 0.7333 && p < 0.7334);
     assert_true(r > 0.7333 && r < 0.7334);

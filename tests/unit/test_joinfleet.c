@@ -161,30 +161,6 @@ as_format(const char *text, int f, size_t *n)
     return buf_detach(&b, n);
 }
 
-/* BCubed precision and recall (§12.1) of clustering 'key' against 'label' */
-static void
-bcubed(const char *const *key, const char *const *label, size_t n, double *p, double *r)
-{
-    size_t i, j;
-    double sp = 0, sr = 0;
-
-    for (i = 0; i < n; i++) {
-        size_t same_key = 0, same_label = 0, both = 0;
-
-        for (j = 0; j < n; j++) {
-            int k = !strcmp(key[i], key[j]), l = !strcmp(label[i], label[j]);
-
-            same_key += (size_t)k;
-            same_label += (size_t)l;
-            both += (size_t)(k && l);
-        }
-        sp += (double)both / (double)same_key;
-        sr += (double)both / (double)same_label;
-    }
-    *p = sp / (double)n;
-    *r = sr / (double)n;
-}
-
 static void
 test_cut_fleet(void **state)
 {
@@ -251,7 +227,7 @@ test_cut_fleet(void **state)
             ;
         own_keys += k == i;
     }
-    bcubed(own, label, n, &p, &r);
+    tl_bcubed(own, label, n, &p, &r);
     printf("# unjoined: BCubed P=%.4f R=%.4f\n", p, r);
     assert_true(r < 1.0); /* the fleet holds what the join must mend */
     j = clu_join_cut(t, &njoined, &joins);
@@ -290,7 +266,7 @@ test_cut_fleet(void **state)
         clu_table_free(mj);
         clu_table_free(m);
     }
-    bcubed(key, label, n, &p, &r);
+    tl_bcubed(key, label, n, &p, &r);
     printf("# cut kext lists: %zu reports, %zu bugs, %zu keys unjoined, %zu clusters joined "
            "(%zu joins); BCubed P=%.4f R=%.4f F=%.4f\n",
            n, (size_t)NBUGS, own_keys, nc, njoined, p, r, 2 * p * r / (p + r));

@@ -92,4 +92,28 @@ tl_intel_report(uint64_t slide, const char *build, const char *kext_ver)
     return buf_detach(&b, NULL);
 }
 
+/* BCubed precision and recall (SIGNATURES.md §12.1) of clustering 'key' against 'label' */
+static inline void
+tl_bcubed(const char *const *key, const char *const *label, size_t n, double *p, double *r)
+{
+    size_t i, j;
+    double sp = 0, sr = 0;
+
+    for (i = 0; i < n; i++) {
+        size_t same_key = 0, same_label = 0, both = 0;
+
+        for (j = 0; j < n; j++) {
+            int k = !strcmp(key[i], key[j]), l = !strcmp(label[i], label[j]);
+
+            same_key += (size_t)k;
+            same_label += (size_t)l;
+            both += (size_t)(k && l);
+        }
+        sp += (double)both / (double)same_key;
+        sr += (double)both / (double)same_label;
+    }
+    *p = sp / (double)n;
+    *r = sr / (double)n;
+}
+
 #endif
