@@ -67,9 +67,12 @@ struct hist_db {
     struct buf stage;       /* PostgreSQL: the run's reports, as COPY text, not sent yet */
     struct buf sigstage;    /* PostgreSQL: the run's signatures, as COPY text */
     struct hist_counts ids; /* PostgreSQL: the run's identities (its copies kept once) */
-    struct arena *arena;    /* what *out of hist_annotate() points into */
-    int locked;             /* the run's transaction is open: COMMIT or ROLLBACK ends it */
-    int written;            /* hist_write() wrote the run's rows: hist_commit() may commit them */
+    int copying;            /* PostgreSQL: a COPY of stage in flight, its result not read */
+    int pushing;            /* ... its data not all handed to the socket yet */
+    unsigned push_tick;
+    struct arena *arena; /* what *out of hist_annotate() points into */
+    int locked;          /* the run's transaction is open: COMMIT or ROLLBACK ends it */
+    int written;         /* hist_write() wrote the run's rows: hist_commit() may commit them */
     int64_t run_id, started;
     const char *kind;
     sqlite3_stmt *add, *old, *known,
