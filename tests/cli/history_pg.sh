@@ -31,7 +31,7 @@ fi
 PW='Pw-s3cret-7f3a'
 psql_admin "CREATE ROLE kpt LOGIN PASSWORD '$PW'" >/dev/null
 psql_admin "CREATE ROLE reader LOGIN PASSWORD 'rd-$PW'" >/dev/null
-for d in same conc tri kill restart hostile ro lockw merged term; do psql_admin "CREATE DATABASE $d OWNER kpt" >/dev/null; done
+for d in same conc tri kill restart hostile ro lockw merged term cons; do psql_admin "CREATE DATABASE $d OWNER kpt" >/dev/null; done
 uri() { echo "postgresql://kpt:$PW@/$1?host=$PG_SOCK"; }
 q() { psql -X -q -A -t "$(uri "$1")" -c "$2" 2>/dev/null; }
 run() { "$BIN" -q --no-symbolicate "$@"; }
@@ -303,6 +303,23 @@ else
     no "a connection cut before the run's reports are staged: the run never connected"
     kill -9 $pid 2>/dev/null
 fi
+
+# a statement of the run's last steps refused by the server (a constraint an admin added:
+# the per-run counts and the clusters' counts are sent in one pipeline): exit 3 with the
+# server's message, nothing recorded, no output replaced
+cons=$(uri cons)
+run --history "$cons" -o /dev/null "$S"
+q cons "ALTER TABLE run_clusters ADD CONSTRAINT one_run_only CHECK (run_id < 2)" >/dev/null
+echo old > cons.md
+run --history "$cons" -o cons.md "$S" 2>cons.err; rc=$?
+check "a per-run count the server refuses: exit 3, its message said, nothing recorded, no output replaced" \
+    sh -c "[ $rc = 3 ] && grep -q 'violates check constraint \"one_run_only\"' cons.err && [ \"\$(cat cons.md)\" = old ] && [ \"\$(psql -X -At '$cons' -c 'SELECT count(*) FROM runs')\" = 1 ]"
+q cons "ALTER TABLE run_clusters DROP CONSTRAINT one_run_only; UPDATE clusters SET reports = 999999;
+        ALTER TABLE clusters ADD CONSTRAINT below_a_million CHECK (reports < 1000000)" >/dev/null
+rep 300 > cons-new.panic
+run --history "$cons" -o cons.md cons-new.panic 2>cons2.err; rc=$?
+check "... and a cluster's count it refuses: the same" \
+    sh -c "[ $rc = 3 ] && grep -q \"counting the clusters' reports: ERROR: .*below_a_million\" cons2.err && [ \"\$(cat cons.md)\" = old ] && [ \"\$(psql -X -At '$cons' -c 'SELECT count(*) FROM runs')\" = 1 ]"
 
 # -- bounded waits, a server down, a wrong password ------------------------------------------
 lockw=$(uri lockw)
