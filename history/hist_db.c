@@ -431,6 +431,7 @@ hist_close(struct hist_db *h)
         PQfinish(h->pg);
     buf_release(&h->stage);
     buf_release(&h->sigstage);
+    buf_release(&h->pg_err);
     hist_counts_release(&h->ids);
     hist_secrets_free(h->secret);
     if (h->arena)

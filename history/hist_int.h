@@ -74,13 +74,17 @@ struct hist_db {
     char *path;             /* as messages show it: a URI with its password masked */
     char **secret;          /* a URI's passwords, masked out of every message (NULL-terminated) */
     char pg_state[6];       /* the SQLSTATE of PostgreSQL's last error */
+    struct buf pg_err;      /* its message, when the connection no longer holds it (a pipeline) */
     unsigned nstmt;         /* PostgreSQL: statements prepared (their names) */
     struct buf stage;       /* PostgreSQL: the run's reports, as COPY text, not sent yet */
     struct buf sigstage;    /* PostgreSQL: the run's signatures, as COPY text */
     struct hist_counts ids; /* PostgreSQL: the run's identities (its copies kept once) */
-    struct arena *arena;    /* what *out of hist_annotate() points into */
-    int locked;             /* the run's transaction is open: COMMIT or ROLLBACK ends it */
-    int written;            /* hist_write() wrote the run's rows: hist_commit() may commit them */
+    int copying;            /* PostgreSQL: a COPY of stage in flight, its result not read */
+    int pushing;            /* ... its data not all handed to the socket yet */
+    unsigned push_tick;
+    struct arena *arena; /* what *out of hist_annotate() points into */
+    int locked;          /* the run's transaction is open: COMMIT or ROLLBACK ends it */
+    int written;         /* hist_write() wrote the run's rows: hist_commit() may commit them */
     int64_t run_id, started;
     const char *kind;
     sqlite3_stmt *add, *old, *known,
@@ -110,6 +114,12 @@ int hist_prepare(struct hist_db *h, const char *sql, struct hq **q, struct buf *
 int hist_cached(struct hist_db *h, struct hq **q, const char *sql, struct buf *err);
 /* hq_step() - HQ_ROW, HQ_DONE or KPT_E_IO (the engine's error kept for hist_fail()) */
 int hq_step(struct hq *q);
+/* hq_queue() - q run with its bindings, a statement that returns no row: SQLite's at once;
+ * PostgreSQL's sent in libpq's pipeline, its result read by hq_drain() (one round trip for
+ * all queued). 0 or -1; hq_drain() - 0, or -1 (the first error kept for hist_fail()); a
+ * no-op without a pipeline */
+int hq_queue(struct hq *q);
+int hq_drain(struct hist_db *h);
 /* hq_reset() - q runs again with its bindings; hq_clear() also clears them */
 void hq_reset(struct hq *q);
 void hq_clear(struct hq *q);

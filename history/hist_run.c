@@ -194,9 +194,10 @@ cluster_totals(struct hist_db *h, struct buf *err)
             continue;
         hist_bind_text(st, 1, h->sigc.v[i].key);
         hq_bind_int(st, 2, d);
-        rc = hq_step(st);
-        hq_reset(st);
+        rc = hq_queue(st) < 0 ? -1 : HQ_DONE;
     }
+    if (hq_drain(h) < 0)
+        rc = -1;
     return hq_end(st, rc == HQ_DONE, err, "history: counting the clusters' reports");
 }
 
@@ -219,9 +220,10 @@ write_counts(struct hist_db *h, const char *sql, const struct hist_counts *c, st
         hist_bind_text(st, 2, c->v[i].key);
         hq_bind_int(st, 3, (int64_t)c->v[i].new_reports);
         hq_bind_int(st, 4, (int64_t)c->v[i].reports);
-        rc = hq_step(st);
-        hq_reset(st);
+        rc = hq_queue(st) < 0 ? -1 : HQ_DONE;
     }
+    if (hq_drain(h) < 0)
+        rc = -1;
     return hq_end(st, rc == HQ_DONE, err, "history: writing the run");
 }
 

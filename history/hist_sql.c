@@ -270,6 +270,53 @@ hq_step(struct hq *q)
     return HQ_ROW;
 }
 
+int
+hq_queue(struct hq *q)
+{
+    PGconn *pg = q->h->pg;
+    int rc;
+
+    if (q->st) {
+        rc = hq_step(q);
+        hq_reset(q);
+        return rc == HQ_DONE ? 0 : KPT_E_IO;
+    }
+    if (PQpipelineStatus(pg) == PQ_PIPELINE_OFF && !PQenterPipelineMode(pg))
+        return KPT_E_IO;
+    return PQsendQueryPrepared(pg, q->name, q->nparams, (const char *const *)q->param, NULL, NULL,
+                               0)
+               ? 0
+               : KPT_E_IO;
+}
+
+int
+hq_drain(struct hist_db *h)
+{
+    PGresult *r;
+    int ok, synced, done = 0;
+
+    if (!h->pg || PQpipelineStatus(h->pg) == PQ_PIPELINE_OFF)
+        return 0;
+    ok = synced = PQpipelineSync(h->pg) == 1;
+    /* each statement's result then NULL, up to the sync's; the first error kept (those after
+     * it are PGRES_PIPELINE_ABORTED) */
+    while (synced && !done) {
+        if (!(r = PQgetResult(h->pg))) {
+            if (PQstatus(h->pg) != CONNECTION_OK)
+                break;
+            continue;
+        }
+        if (PQresultStatus(r) == PGRES_PIPELINE_SYNC)
+            done = 1;
+        else if (ok && PQresultStatus(r) != PGRES_PIPELINE_ABORTED && pg_result(h, r) < 0) {
+            ok = 0; /* its message, which the sync clears from the connection's */
+            buf_adds(&h->pg_err, PQresultErrorMessage(r));
+        }
+        PQclear(r);
+    }
+    return PQexitPipelineMode(h->pg) && ok && done ? 0 : -1;
+}
+
 const char *
 hq_value(struct hq *q, int i, size_t *len)
 {
@@ -524,7 +571,12 @@ hist_pg_fail(struct hist_db *h, struct buf *err, const char *what)
     const char *st = h->pg_state, *why = "";
     int rc;
 
-    hist_pg_message(h, h->pg ? PQerrorMessage(h->pg) : "out of memory", &m);
+    hist_pg_message(h,
+                    h->pg_err.len ? h->pg_err.data
+                    : h->pg       ? PQerrorMessage(h->pg)
+                                  : "out of memory",
+                    &m);
+    buf_reset(&h->pg_err);
     if (!strcmp(st, "55P03"))
         why = "gave up waiting for a lock after lock_timeout (another run or triage held the "
               "history's"

@@ -6,7 +6,10 @@
 # once; two triage writes at once both kept; a run killed (SIGKILL) or cut off by a server
 # restart leaves nothing; a server down or a wrong password end the run with exit 3 at
 # once, saying why; the password is never shown; SQL in a note or a file name is text; a
-# read-only role reads the history and is refused a run before anything is replaced.
+# read-only role reads the history and is refused a run before anything is replaced; older
+# schemas (2, 1) are migrated; a connection the server cuts (pg_terminate_backend) leaves
+# nothing; TLS parameters reach libpq, and a TLS server (a second one, on 127.0.0.1 with a
+# self-signed certificate) is used, required, verified.
 # Without the server's binaries the test FAILS, naming the command that installs them.
 set -u
 BIN=$1
@@ -28,7 +31,7 @@ fi
 PW='Pw-s3cret-7f3a'
 psql_admin "CREATE ROLE kpt LOGIN PASSWORD '$PW'" >/dev/null
 psql_admin "CREATE ROLE reader LOGIN PASSWORD 'rd-$PW'" >/dev/null
-for d in same conc tri kill restart hostile ro lockw merged joined; do psql_admin "CREATE DATABASE $d OWNER kpt" >/dev/null; done
+for d in same conc tri kill restart hostile ro lockw merged joined term cons; do psql_admin "CREATE DATABASE $d OWNER kpt" >/dev/null; done
 uri() { echo "postgresql://kpt:$PW@/$1?host=$PG_SOCK"; }
 q() { psql -X -q -A -t "$(uri "$1")" -c "$2" 2>/dev/null; }
 run() { "$BIN" -q --no-symbolicate "$@"; }
@@ -107,6 +110,43 @@ for sql in "SELECT identity, first_run, last_run, path, signature_id, os_build F
     same_rows "$sql" || rows_ok=0
 done
 check "... and the same rows in every table (runs, reports, clusters, run counts)" [ $rows_ok = 1 ]
+
+# -- an older schema migrated: the previous versions' tables made by hand from a copy ------
+# (as tests/cli/history.sh does for SQLite): 2 has no count of reports with each cluster, no
+# new reports per run and build, and indexes of the reports by signature and first run; 1
+# has no per-run counts per cluster either
+# counts_ok DB: every cluster's count of reports is the number of its reports
+counts_ok() {
+    [ "$(q "$1" 'SELECT count(*) FROM clusters c WHERE reports <> (SELECT count(*) FROM reports r WHERE r.signature_id = c.signature_id)')" = 0 ]
+}
+psql_admin "CREATE DATABASE mig2 TEMPLATE same OWNER kpt" >/dev/null
+q mig2 "ALTER TABLE clusters DROP COLUMN reports; DROP TABLE run_builds;
+        CREATE INDEX reports_signature ON reports(signature_id); CREATE INDEX reports_first_run ON reports(first_run);
+        UPDATE kptrace_schema SET version = 2" >/dev/null
+psql_admin "CREATE DATABASE mig1 TEMPLATE mig2 OWNER kpt" >/dev/null
+q mig1 "DROP TABLE run_clusters; UPDATE kptrace_schema SET version = 1" >/dev/null
+check "older schemas made by hand: 2 and 1, no reports column, run_builds nor (1) run_clusters" \
+    [ "$(q mig2 'SELECT version FROM kptrace_schema')$(q mig1 'SELECT version FROM kptrace_schema')|$(q mig1 "SELECT count(*) FROM pg_tables WHERE tablename IN ('run_clusters', 'run_builds')")|$(q mig2 "SELECT count(*) FROM information_schema.columns WHERE table_name = 'clusters' AND column_name = 'reports'")" = "21|0|0" ]
+"$BIN" history "$(uri mig2)" > mig2-hist.md 2>mig2.err; rc=$?
+check "schema 2 migrated to 3 by a reading command (history): the version, the indexes gone" \
+    [ "$rc|$(q mig2 'SELECT version FROM kptrace_schema')|$(q mig2 "SELECT count(*) FROM pg_indexes WHERE indexname IN ('reports_signature', 'reports_first_run')")" = "0|3|0" ]
+m2=0
+counts_ok mig2 && [ "$(q mig2 'SELECT sum(reports) FROM clusters')" = "$(q same 'SELECT count(*) FROM reports')" ] && m2=1
+check "... each cluster counts its reports, as many as the history held before" [ $m2 = 1 ]
+builds='SELECT string_agg(run_id || os_build || new_reports, $$,$$ ORDER BY run_id, os_build) FROM run_builds'
+check "... each run's new reports per build, as the runs counted them" \
+    sh -c "[ -n \"$(q same "$builds")\" ] && [ \"$(q same "$builds")\" = \"$(q mig2 "$builds")\" ]"
+check "... and the history command prints what it printed before the migration" \
+    sh -c "[ -s mig2-hist.md ] && [ \"\$(sed 1,3d mig2-hist.md)\" = \"\$(sed 1,3d pg-hist.md)\" ]"
+"$BIN" triage "$(uri mig1)" "$sig" > mig1-triage.txt 2>mig1.err; rc=$?
+check "schema 1 migrated to 3 (by triage): its clusters' triage, counts and merges as before" \
+    sh -c "[ $rc = 0 ] && [ \"\$(psql -X -At '$(uri mig1)' -c 'SELECT version FROM kptrace_schema')\" = 3 ] && cmp -s mig1-triage.txt pg-triage.txt"
+check "... each cluster counts its reports" counts_ok mig1
+check "... the per-run counts filled from the reports" \
+    [ "$(q mig1 'SELECT sum(new_reports) FROM run_clusters')|$(q mig1 'SELECT count(DISTINCT run_id) > 1 FROM run_clusters')" = "$(q same 'SELECT count(*) FROM reports')|t" ]
+run --history "$(uri mig1)" -o /dev/null n3 2>mig1-run.err; rc=$?
+check "... and a run records into it: nothing new (night 3 again), the run's counts beside the older ones" \
+    [ "$rc|$(q mig1 'SELECT new_reports, known_reports FROM runs ORDER BY id DESC LIMIT 1')|$(q mig1 'SELECT count(*) FROM reports')" = "0|0|$(q same 'SELECT known_reports + new_reports FROM runs WHERE id = 3')|$(q same 'SELECT count(*) FROM reports')" ]
 
 # -- collectors at once: shards that overlap, written at the same time -------------------
 mkdir -p sh0 sh1 sh2 sh3
@@ -228,6 +268,69 @@ else
     kill -9 $pid 2>/dev/null; unhold
 fi
 
+# a connection cut by the server (pg_terminate_backend(), as an admin or a pooler does):
+# while the run waits for the write lock, and before its reports are staged (a path list on
+# standard input that comes late)
+term=$(uri term)
+run --history "$term" -o /dev/null "$S"
+before=$(q term 'SELECT count(*) FROM runs')/$(q term 'SELECT count(*) FROM reports')/$(q term 'SELECT sum(reports) FROM clusters')
+cut() { psql_admin "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'kptrace-batch'" >/dev/null; }
+echo old > term.md
+PGAPPNAME=holder psql -X -q "$term" -c "SELECT pg_advisory_lock(1802531938)" -c "SELECT pg_sleep(30)" >/dev/null 2>&1 & hp=$!
+sleep 0.5
+run --history "$term" -o term.md n2 2>term.err & pid=$!
+if waiting term; then
+    cut
+    wait $pid; rc=$?
+    unhold; wait $hp 2>/dev/null
+    check "a connection cut (pg_terminate_backend) while the run waits for the write lock: exit 3, the loss said" \
+        sh -c "[ $rc = 3 ] && grep -q 'connection to the server was lost' term.err && grep -q 'terminating connection' term.err"
+    check "... nothing of that run recorded, its output not replaced" \
+        [ "$(q term 'SELECT count(*) FROM runs')/$(q term 'SELECT count(*) FROM reports')/$(q term 'SELECT sum(reports) FROM clusters')" = "$before" -a "$(cat term.md)" = old ]
+else
+    no "a connection cut while the run waits for the write lock: the run never waited"
+    kill -9 $pid 2>/dev/null; unhold
+fi
+# connected: until the tool's session is there (at most 15 s)
+connected() {
+    n=0
+    while [ $n -lt 150 ]; do
+        [ "$(q "$1" "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'kptrace-batch'")" = 1 ] && return 0
+        sleep 0.1; n=$((n + 1))
+    done
+    return 1
+}
+echo old > term2.md
+{ sleep 4; echo "$T/n2"; } | run --history "$term" -o term2.md - 2>term2.err & pid=$!
+if connected term; then
+    cut
+    wait $pid; rc=$?
+    check "a connection cut before the run's reports are staged: exit 3 when it sends them, the loss said" \
+        sh -c "[ $rc = 3 ] && grep -q 'staging the reports: the connection to the server was lost' term2.err && [ \$(grep -o 'staging the reports' term2.err | wc -l) = 1 ]"
+    check "... nothing of that run recorded, its output not replaced" \
+        [ "$(q term 'SELECT count(*) FROM runs')/$(q term 'SELECT count(*) FROM reports')/$(q term 'SELECT sum(reports) FROM clusters')" = "$before" -a "$(cat term2.md)" = old ]
+else
+    no "a connection cut before the run's reports are staged: the run never connected"
+    kill -9 $pid 2>/dev/null
+fi
+
+# a statement of the run's last steps refused by the server (a constraint an admin added:
+# the per-run counts and the clusters' counts are sent in one pipeline): exit 3 with the
+# server's message, nothing recorded, no output replaced
+cons=$(uri cons)
+run --history "$cons" -o /dev/null "$S"
+q cons "ALTER TABLE run_clusters ADD CONSTRAINT one_run_only CHECK (run_id < 2)" >/dev/null
+echo old > cons.md
+run --history "$cons" -o cons.md "$S" 2>cons.err; rc=$?
+check "a per-run count the server refuses: exit 3, its message said, nothing recorded, no output replaced" \
+    sh -c "[ $rc = 3 ] && grep -q 'violates check constraint \"one_run_only\"' cons.err && [ \"\$(cat cons.md)\" = old ] && [ \"\$(psql -X -At '$cons' -c 'SELECT count(*) FROM runs')\" = 1 ]"
+q cons "ALTER TABLE run_clusters DROP CONSTRAINT one_run_only; UPDATE clusters SET reports = 999999;
+        ALTER TABLE clusters ADD CONSTRAINT below_a_million CHECK (reports < 1000000)" >/dev/null
+rep 300 > cons-new.panic
+run --history "$cons" -o cons.md cons-new.panic 2>cons2.err; rc=$?
+check "... and a cluster's count it refuses: the same" \
+    sh -c "[ $rc = 3 ] && grep -q \"counting the clusters' reports: ERROR: .*below_a_million\" cons2.err && [ \"\$(cat cons.md)\" = old ] && [ \"\$(psql -X -At '$cons' -c 'SELECT count(*) FROM runs')\" = 1 ]"
+
 # -- bounded waits, a server down, a wrong password ------------------------------------------
 lockw=$(uri lockw)
 run --history "$lockw" -o /dev/null "$S"
@@ -280,6 +383,7 @@ check "... a note and a bug holding SQL and shell stored as text" \
     [ "$(q hostile "SELECT note || '|' || bug FROM clusters WHERE signature_id = '$hs'")" = "'); DROP TABLE clusters; --|\$(rm -rf /)" ]
 leak=0
 for f in same-*.md pg-*.md pg-*.json pg-hist.md pg-triage.txt conc*.err conc*.md killed.err restarted.err lockw.err down.err \
+         mig*.md mig*.err mig1-triage.txt term*.err \
          bad.err badq.out badq.err h.md h.json h.csv h.html h.out h.err t.out hist.out dump.txt; do
     [ -e "$f" ] && grep -q -- "$PW" "$f" && { echo "# the password is in $f"; leak=1; }
 done
@@ -312,6 +416,65 @@ awk '/^```pgsql$/ { on = 1; next } /^```$/ { on = 0 } on' "$SRC/README.md" | gre
 check "the README's PostgreSQL queries run on a history ($(grep -c ';$' readme.sql) statements)" \
     sh -c "[ $(grep -c ';$' readme.sql) -ge 3 ] && psql -X -q -v ON_ERROR_STOP=1 '$same' -f readme.sql > readme.out 2>&1"
 check "... and the last finds the cluster fixed that came back" grep -q "https://bugs.example/1" readme.out
+
+# -- TLS: libpq's parameters pass through; a real TLS server -----------------------------------
+# (libpq never uses TLS over a Unix socket, whatever sslmode says: the TLS server listens on
+# 127.0.0.1, on a port of its own, with a self-signed certificate made here)
+"$BIN" history "postgresql://kpt:$PW@/same?host=$PG_SOCK&sslmode=bogus" > sslbad.out 2>sslbad.err; rc=$?
+check "sslmode passes through to libpq: a wrong value refused (exit 3), libpq's word for it said" \
+    sh -c "[ $rc = 3 ] && grep -q 'invalid sslmode value' sslbad.err && ! grep -q -- '$PW' sslbad.err"
+pg_stop
+tls_ok=0
+if command -v openssl >/dev/null 2>&1; then
+    mkdir -p tls
+    openssl req -new -x509 -days 2 -nodes -subj /CN=localhost -addext subjectAltName=DNS:localhost \
+        -keyout tls/server.key -out tls/server.crt >tls/openssl.log 2>&1
+    openssl req -new -x509 -days 2 -nodes -subj /CN=localhost -keyout tls/other.key -out tls/other.crt >>tls/openssl.log 2>&1
+    chmod 600 tls/server.key
+    [ "$(id -u)" = 0 ] && chown postgres tls/server.key tls/server.crt
+    for try in 1 2 3; do
+        port=$((20000 + ($$ * 7 + try * 977) % 30000))
+        PG_EXTRA_CONF="listen_addresses = '127.0.0.1'
+port = $port
+ssl = off
+ssl_cert_file = '$T/tls/server.crt'
+ssl_key_file = '$T/tls/server.key'
+log_connections = on"
+        pg_start "$T/pgtls$try" >pgtls.log 2>&1 && { tls_ok=1; break; }
+    done
+fi
+if [ $tls_ok = 1 ]; then
+    PG_TCP="host=localhost&hostaddr=127.0.0.1&port=$port"
+    PGPORT=$port # psql_admin's, on the server's socket
+    export PGPORT
+    psql_admin "CREATE ROLE kpt LOGIN PASSWORD '$PW'" >/dev/null
+    psql_admin "CREATE DATABASE tls OWNER kpt" >/dev/null
+    run --history "postgresql://kpt:$PW@/tls?$PG_TCP&sslmode=require" -o notls.md "$S" 2>notls.err; rc=$?
+    check "sslmode=require against a server without TLS: exit 3, libpq's message naming SSL, nothing written" \
+        sh -c "[ $rc = 3 ] && grep -q 'cannot connect' notls.err && grep -q 'server does not support SSL, but SSL was required' notls.err && [ ! -e notls.md ]"
+    # TLS on, and connections without it refused by the server
+    { echo 'hostnossl all all all reject'; cat "$PG_DIR/data/pg_hba.conf"; } > pg_hba.new
+    cat pg_hba.new > "$PG_DIR/data/pg_hba.conf"
+    psql_admin "ALTER SYSTEM SET ssl = on" >/dev/null
+    psql_admin "SELECT pg_reload_conf()" >/dev/null
+    sleep 1
+    tu="postgresql://kpt:$PW@/tls?$PG_TCP&sslmode=verify-full&sslrootcert=$T/tls/server.crt"
+    run --history "$tu" -o tls.md --json tls.json "$S" 2>tls.err; rc=$?
+    check "a TLS server: a run with sslmode=verify-full and sslrootcert recorded over TLS (the server says so)" \
+        sh -c "[ $rc = 0 ] && [ \"\$(psql -X -At '$tu' -c 'SELECT count(*) FROM runs')\" = 1 ] && grep -q 'database=tls.*SSL enabled' '$PG_DIR/server.log'"
+    "$BIN" history "$tu" > tls-hist.out 2>&1; rc=$?
+    check "... the history command reads it over TLS" sh -c "[ $rc = 0 ] && grep -q '1 runs, 7 distinct reports' tls-hist.out"
+    run --history "postgresql://kpt:$PW@/tls?$PG_TCP&sslmode=disable" -o plain.md "$S" 2>plain.err; rc=$?
+    check "... without TLS (sslmode=disable): refused by the server, exit 3, the server's reason said" \
+        sh -c "[ $rc = 3 ] && grep -q 'no encryption' plain.err && [ ! -e plain.md ]"
+    run --history "postgresql://kpt:$PW@/tls?$PG_TCP&sslmode=verify-full&sslrootcert=$T/tls/other.crt" -o other.md "$S" 2>other.err; rc=$?
+    check "... a certificate its root does not sign: exit 3, libpq's verification failure said" \
+        sh -c "[ $rc = 3 ] && grep -q 'certificate verify failed' other.err && [ ! -e other.md ]"
+    check "... the password in none of those messages" sh -c "! grep -q -- '$PW' notls.err tls.err tls.md tls.json tls-hist.out plain.err other.err"
+else
+    no "a TLS server on 127.0.0.1 with a self-signed certificate (openssl, a free port): see pgtls.log"
+    cat pgtls.log 2>/dev/null
+fi
 
 echo "# history_pg: $pass passed, $fail failed"
 [ $fail = 0 ]
