@@ -34,13 +34,30 @@ enum clu_list {
     CLU_NLISTS
 };
 
+/* the text a pattern cannot match without (clu_lit.c): every requirement holds, each when
+ * one of its options is in the subject (at its start, for at_start) */
+struct clu_lit_req {
+    int at_start;
+    struct strv opt;
+};
+struct clu_lit {
+    struct clu_lit_req *req;
+    size_t nreq;
+};
+/* clu_lit_compile() - pat's requirements into l (none: every subject may match) */
+void clu_lit_compile(struct clu_lit *l, const char *pat);
+/* clu_lit_may_match() - 0 when s lacks a requirement: the pattern cannot match it */
+int clu_lit_may_match(const struct clu_lit *l, const char *s);
+void clu_lit_free(struct clu_lit *l);
+
 struct clu_class_row {
     char *cls, *fields;
     int n;
     regex_t re;
-    unsigned line; /* in classes.tsv */
-    int located;   /* the pattern starts "^@": it reads "@FILE MESSAGE", FILE the basename of
-                      the message's trailing location, and matches no message without one */
+    struct clu_lit lit; /* a message without it is not tried */
+    unsigned line;      /* in classes.tsv */
+    int located;        /* the pattern starts "^@": it reads "@FILE MESSAGE", FILE the basename of
+                           the message's trailing location, and matches no message without one */
 };
 
 struct clu_list_entry {

@@ -391,7 +391,8 @@ clu_classify_at(const struct clu_rules *c, struct arena *a, const char *msg, con
 
         if (!kext_origin && !strcmp(c->rows[i].cls, CLU_KEXT_PANIC))
             continue;
-        if (!subject || regexec(&c->rows[i].re, subject, 10, m, 0))
+        if (!subject || !clu_lit_may_match(&c->rows[i].lit, subject) ||
+            regexec(&c->rows[i].re, subject, 10, m, 0))
             continue;
         *cls = c->rows[i].cls;
         if (row)

@@ -1,0 +1,253 @@
+/*
+ * clu_lit.c - the literal text a class pattern cannot match without (SIGNATURES.md §8), so
+ * that a message is tried only against the rows it could match.
+ *
+ * A pattern (POSIX ERE, no top-level '|') matches a concatenation of its atoms' matches. An
+ * unquantified run of literal characters is then a substring of every match, and of the
+ * message; a run right after a leading '^' is its prefix (REG_NEWLINE is not set: '^' is
+ * the start of the message alone); an unquantified group whose alternatives are all
+ * non-empty literals puts one of them in the message. Those are the requirements. Whatever
+ * is not certainly literal (brackets, '.', escapes other than of a special character, any
+ * byte outside printable ASCII, a quantified atom) only ends a run: a requirement is never
+ * invented, so a row the filter passes over is one regexec() would refuse, and the first
+ * match, hence the class, is the same. A pattern read any other way (a top-level '|', an
+ * unbalanced group or bracket) has no requirement: it is always tried.
+ */
+#include <string.h>
+
+#include "cluster/clu_int.h"
+#include "util/buf.h"
+#include "util/xalloc.h"
+
+/* the characters that mean something in an ERE outside brackets; escaped, each is itself */
+#define SPECIAL ".[]()*+?{}|^$\\"
+
+static int
+quantifier(char c)
+{
+    return c == '*' || c == '+' || c == '?' || c == '{';
+}
+
+/* the literal character at p (a plain one, or an escaped special) into *c and its width,
+ * or 0 */
+static size_t
+literal(const char *p, char *c)
+{
+    if (p[0] == '\\')
+        return p[1] && strchr(SPECIAL, p[1]) ? (*c = p[1], 2) : 0;
+    if (p[0] >= 0x20 && p[0] < 0x7f && !strchr(SPECIAL, p[0]))
+        return *c = p[0], 1;
+    return 0;
+}
+
+/* past the bracket expression at p ('['), or NULL when it does not close */
+static const char *
+skip_bracket(const char *p)
+{
+    p++;
+    if (*p == '^')
+        p++;
+    if (*p == ']')
+        p++;
+    while (*p && *p != ']') {
+        if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+            char end[3] = { p[1], ']', '\0' };
+            const char *q = strstr(p + 2, end);
+
+            if (!q)
+                return NULL;
+            p = q + 2;
+        } else {
+            p++;
+        }
+    }
+    return *p ? p + 1 : NULL;
+}
+
+/* the ')' closing the group opened at p, or NULL */
+static const char *
+group_end(const char *p)
+{
+    size_t depth = 0;
+
+    for (; *p; p++) {
+        if (*p == '\\') {
+            if (!*++p)
+                return NULL;
+        } else if (*p == '[') {
+            if (!(p = skip_bracket(p)))
+                return NULL;
+            p--;
+        } else if (*p == '(') {
+            depth++;
+        } else if (*p == ')' && !--depth) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
+static void
+add_req(struct clu_lit *l, int at_start, struct strv *opts)
+{
+    struct clu_lit_req *q;
+
+    l->req = xrealloc(l->req, st_mult(l->nreq + 1, sizeof(*l->req)));
+    q = &l->req[l->nreq++];
+    q->at_start = at_start;
+    q->opt = *opts; /* taken */
+    memset(opts, 0, sizeof(*opts));
+}
+
+static void
+flush_run(struct clu_lit *l, struct buf *run, int *run_at_start)
+{
+    struct strv one = STRV_INIT;
+
+    if (!run->len)
+        return;
+    strv_push(&one, run->data);
+    add_req(l, *run_at_start, &one);
+    buf_reset(run);
+    *run_at_start = 0;
+}
+
+/* the group's text g..e (between its parentheses) when every alternative is a non-empty
+ * literal: each into opts; else opts left empty */
+static void
+group_literals(const char *g, const char *e, struct strv *opts)
+{
+    struct buf alt = BUF_INIT;
+    const char *p = g;
+    size_t w;
+    char c;
+
+    for (;;) {
+        if (p == e || *p == '|') {
+            if (!alt.len)
+                break;
+            strv_push(opts, alt.data);
+            buf_reset(&alt);
+            if (p == e) {
+                buf_release(&alt);
+                return;
+            }
+            p++;
+            continue;
+        }
+        if (!(w = literal(p, &c)) || p + w > e || (p + w < e && quantifier(p[w])))
+            break;
+        buf_addc(&alt, c);
+        p += w;
+    }
+    buf_release(&alt);
+    strv_release(opts);
+}
+
+/* the requirements of pat into l; -1 when it reads some other way (then l is partial) */
+static int
+scan(struct clu_lit *l, const char *pat)
+{
+    struct buf run = BUF_INIT;
+    const char *p = pat, *e;
+    int start = 0, run_at_start = 0, ret = 0;
+    size_t w;
+    char c;
+
+    if (*p == '^') {
+        start = 1;
+        p++;
+    }
+    if (quantifier(*p))
+        return -1; /* a quantifier of nothing: left to regcomp() */
+    while (*p) {
+        if (*p == '|') {
+            ret = -1; /* alternatives at the top: no text is certain */
+            break;
+        }
+        if (*p == '(') {
+            struct strv opts = STRV_INIT;
+
+            if (!(e = group_end(p))) {
+                ret = -1;
+                break;
+            }
+            flush_run(l, &run, &run_at_start);
+            if (!quantifier(e[1]))
+                group_literals(p + 1, e, &opts);
+            if (opts.n)
+                add_req(l, start, &opts);
+            start = 0;
+            p = e + 1;
+            continue;
+        }
+        if (*p == '[' || *p == '{') {
+            if (!(e = *p == '[' ? skip_bracket(p) : strchr(p, '}'))) {
+                ret = -1;
+                break;
+            }
+            p = *p == '[' ? e : e + 1;
+        } else if ((w = literal(p, &c)) != 0 && !quantifier(p[w])) {
+            if (!run.len)
+                run_at_start = start;
+            buf_addc(&run, c);
+            start = 0;
+            p += w;
+            continue;
+        } else if (w) {
+            p += w; /* a quantified character: not certain (its quantifier comes next) */
+        } else {
+            p += *p == '\\' && p[1] ? 2 : 1; /* '.', '$', an escape, a byte outside ASCII */
+        }
+        flush_run(l, &run, &run_at_start);
+        start = 0;
+    }
+    flush_run(l, &run, &run_at_start);
+    buf_release(&run);
+    return ret;
+}
+
+void
+clu_lit_compile(struct clu_lit *l, const char *pat)
+{
+    memset(l, 0, sizeof(*l));
+    if (scan(l, pat) < 0)
+        clu_lit_free(l); /* no requirement: always tried */
+}
+
+int
+clu_lit_may_match(const struct clu_lit *l, const char *s)
+{
+    size_t i, k, n = l->nreq ? strlen(s) : 0;
+
+    for (i = 0; i < l->nreq; i++) {
+        const struct clu_lit_req *q = &l->req[i];
+        int ok = 0;
+
+        for (k = 0; k < q->opt.n && !ok; k++) {
+            const char *o = q->opt.v[k];
+
+            if (q->at_start) {
+                size_t on = strlen(o);
+
+                ok = on <= n && !memcmp(s, o, on);
+            } else {
+                ok = strstr(s, o) != NULL;
+            }
+        }
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+void
+clu_lit_free(struct clu_lit *l)
+{
+    size_t i;
+
+    for (i = 0; i < l->nreq; i++)
+        strv_release(&l->req[i].opt);
+    free(l->req);
+    memset(l, 0, sizeof(*l));
+}
