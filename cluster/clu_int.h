@@ -55,6 +55,7 @@ struct clu_class_row {
     int n;
     regex_t re;
     struct clu_lit lit; /* a message without it is not tried */
+    int always;         /* ".*" and no capture in the fields: every message matches */
     unsigned line;      /* in classes.tsv */
     int located;        /* the pattern starts "^@": it reads "@FILE MESSAGE", FILE the basename of
                            the message's trailing location, and matches no message without one */
@@ -81,6 +82,16 @@ struct clu_rules {
     int frames;                   /* N of the classes whose row says 3 (--frames) */
     char digest[17];
 };
+
+/* clu_fmt.c: clu_hex() - v as "%" PRIx64 writes it; clu_dec() - as "%" PRIu64; each returns
+ * the length. clu_hex16() - v as "%016" PRIx64, in a. clu_cat() - the strings up to a NULL
+ * one, joined, in a. */
+size_t clu_hex(char out[17], uint64_t v);
+size_t clu_dec(char out[21], uint64_t v);
+const char *clu_hex16(struct arena *a, uint64_t v);
+char *clu_cat(struct arena *a, ...) __attribute__((sentinel));
+/* clu_canon_list() - a list of the canonical form (§5.2): "COUNT," as a string, each item */
+void clu_canon_list(struct buf *out, const char *const *v, size_t n);
 
 /* frame tokens (clu_sig.c, SIGNATURES.md §4.1), for the primary walk and the hang site */
 #define MAX_TOKENS 40

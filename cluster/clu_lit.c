@@ -87,6 +87,15 @@ group_end(const char *p)
     return NULL;
 }
 
+/* past the interval "{m,n}" at p, or NULL when it is anything else */
+static const char *
+interval_end(const char *p, const char *end)
+{
+    for (p++; p < end && ((*p >= '0' && *p <= '9') || *p == ','); p++)
+        ;
+    return p < end && *p == '}' ? p + 1 : NULL;
+}
+
 static void
 add_req(struct clu_lit *l, int at_start, struct strv *opts)
 {
@@ -144,37 +153,53 @@ group_literals(const char *g, const char *e, struct strv *opts)
     strv_release(opts);
 }
 
-/* the requirements of pat into l; -1 when it reads some other way (then l is partial) */
+/* the first top-level '|' of p..end, or NULL */
+static const char *
+top_bar(const char *p, const char *end)
+{
+    const char *e;
+
+    for (; p < end; p++) {
+        if (*p == '|')
+            return p;
+        if (*p == '\\' && p + 1 < end)
+            p++;
+        else if (*p == '(' && (e = group_end(p)) != NULL)
+            p = e;
+        else if (*p == '[' && (e = skip_bracket(p)) != NULL)
+            p = e - 1;
+    }
+    return NULL;
+}
+
+/* the requirements of the sequence p..end (no top-level '|': the caller looked) into l;
+ * start: it begins where the subject does. -1 when it reads some other way (l partial) */
 static int
-scan(struct clu_lit *l, const char *pat)
+scan(struct clu_lit *l, const char *p, const char *end, int start)
 {
     struct buf run = BUF_INIT;
-    const char *p = pat, *e;
-    int start = 0, run_at_start = 0, ret = 0;
+    const char *e;
+    int run_at_start = 0, ret = 0;
     size_t w;
     char c;
 
-    if (*p == '^') {
-        start = 1;
-        p++;
-    }
-    if (quantifier(*p))
+    if (p < end && quantifier(*p))
         return -1; /* a quantifier of nothing: left to regcomp() */
-    while (*p) {
-        if (*p == '|') {
-            ret = -1; /* alternatives at the top: no text is certain */
-            break;
-        }
+    while (p < end && !ret) {
         if (*p == '(') {
             struct strv opts = STRV_INIT;
 
-            if (!(e = group_end(p))) {
+            if (!(e = group_end(p)) || e >= end) {
                 ret = -1;
                 break;
             }
             flush_run(l, &run, &run_at_start);
-            if (!quantifier(e[1]))
-                group_literals(p + 1, e, &opts);
+            if (e + 1 < end && quantifier(e[1]))
+                ; /* a group that may be absent or repeated: nothing certain */
+            else if (top_bar(p + 1, e))
+                group_literals(p + 1, e, &opts); /* one of its alternatives */
+            else
+                ret = scan(l, p + 1, e, start); /* its own sequence, here */
             if (opts.n)
                 add_req(l, start, &opts);
             start = 0;
@@ -182,22 +207,25 @@ scan(struct clu_lit *l, const char *pat)
             continue;
         }
         if (*p == '[' || *p == '{') {
-            if (!(e = *p == '[' ? skip_bracket(p) : strchr(p, '}'))) {
+            if (!(e = *p == '[' ? skip_bracket(p) : interval_end(p, end)) || e > end) {
                 ret = -1;
                 break;
             }
-            p = *p == '[' ? e : e + 1;
-        } else if ((w = literal(p, &c)) != 0 && !quantifier(p[w])) {
+            p = e;
+        } else if ((w = literal(p, &c)) != 0 && p + w <= end &&
+                   !(p + w < end && quantifier(p[w]))) {
             if (!run.len)
                 run_at_start = start;
             buf_addc(&run, c);
             start = 0;
             p += w;
             continue;
-        } else if (w) {
-            p += w; /* a quantified character: not certain (its quantifier comes next) */
+        } else if (*p == '^' && start) {
+            p++; /* the start again: still the start */
+            continue;
         } else {
-            p += *p == '\\' && p[1] ? 2 : 1; /* '.', '$', an escape, a byte outside ASCII */
+            p +=
+                (*p == '\\' && p + 1 < end) ? 2 : 1; /* '.', '$', an escape, a byte outside ASCII */
         }
         flush_run(l, &run, &run_at_start);
         start = 0;
@@ -210,8 +238,11 @@ scan(struct clu_lit *l, const char *pat)
 void
 clu_lit_compile(struct clu_lit *l, const char *pat)
 {
+    const char *end = pat + strlen(pat);
+
     memset(l, 0, sizeof(*l));
-    if (scan(l, pat) < 0)
+    /* alternatives at the top: no text is certain */
+    if (top_bar(pat, end) || (*pat == '^' ? scan(l, pat + 1, end, 1) : scan(l, pat, end, 0)) < 0)
         clu_lit_free(l); /* no requirement: always tried */
 }
 

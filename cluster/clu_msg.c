@@ -382,7 +382,7 @@ clu_classify_at(const struct clu_rules *c, struct arena *a, const char *msg, con
 {
     regmatch_t m[10];
     size_t i;
-    const char *located = loc && *loc ? arena_printf(a, "@%s %s", loc, msg) : NULL;
+    const char *located = loc && *loc ? clu_cat(a, "@", loc, " ", msg, NULL) : NULL;
 
     for (i = 0; i < c->nrows; i++) {
         const char *spec = c->rows[i].fields, *p, *subject = c->rows[i].located ? located : msg;
@@ -391,8 +391,8 @@ clu_classify_at(const struct clu_rules *c, struct arena *a, const char *msg, con
 
         if (!kext_origin && !strcmp(c->rows[i].cls, CLU_KEXT_PANIC))
             continue;
-        if (!subject || !clu_lit_may_match(&c->rows[i].lit, subject) ||
-            regexec(&c->rows[i].re, subject, 10, m, 0))
+        if (!subject || (!c->rows[i].always && (!clu_lit_may_match(&c->rows[i].lit, subject) ||
+                                                regexec(&c->rows[i].re, subject, 10, m, 0))))
             continue;
         *cls = c->rows[i].cls;
         if (row)
@@ -424,8 +424,8 @@ clu_classify_at(const struct clu_rules *c, struct arena *a, const char *msg, con
                         buf_addc(&v, p[j]);
                     }
                 }
-                f[nf++] = arena_printf(a, "%s=%s", name,
-                                       finish_field(a, name[0] == '~' ? name + 1 : name, v.data));
+                f[nf++] = clu_cat(a, name, "=",
+                                  finish_field(a, name[0] == '~' ? name + 1 : name, v.data), NULL);
                 buf_release(&v);
                 p = end ? end + 2 : p + len;
             }

@@ -325,6 +325,7 @@ load_classes(struct clu_rules *c, char *text, struct buf *err)
         r->line = lineno;
         r->located = !strncmp(f[3], "^@", 2);
         clu_lit_compile(&r->lit, f[3]);
+        r->always = (!strcmp(f[3], ".*") || !strcmp(f[3], "^.*")) && !strchr(f[2], '\\');
         c->nrows++;
     }
     if (!c->nrows)

@@ -57,6 +57,11 @@ test_requirements(void **state)
         { ".*", "" },
         { "caf\xc3\xa9s", "caf s" },
         { "^$", "" },
+        { "^@(IOGPU[A-Za-z0-9_]*\\.(cpp|h|c)) (.+)", "^@ IOGPU . cpp|h|c  " },
+        { "^(^ab(cd)e)f", "^ab cd e f" },
+        { "(^ab)c", "ab c" },
+        { "a{x}b", "" },
+        { "a(b|c{2})d", "a d" },
     };
     size_t i;
 
