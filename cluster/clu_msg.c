@@ -190,16 +190,18 @@ cap_utf8(char *s, size_t cap)
     s[n] = '\0';
 }
 
-/* decimals: numbers too (templates and free-text fields), else addresses and UUIDs only */
+/* decimals: numbers too (templates and free-text fields), else addresses and UUIDs only.
+ * Written into one array sized for the worst case (each byte a "<n>"; on the stack for a
+ * message of a few hundred bytes), not into a growing buffer a byte at a time */
 static const char *
 mask(struct arena *a, const char *s, size_t cap, int decimals)
 {
-    struct buf b = BUF_INIT;
-    size_t i = 0, n = strlen(s), last_mask_end = (size_t)-1, last_mask_start = 0;
-    char *res;
+    size_t i = 0, n = strlen(s), len = 0, last_mask_end = (size_t)-1, last_mask_start = 0;
+    size_t need = st_add(st_mult(n, 3), 8);
+    char stack[1536], *o = need <= sizeof(stack) ? stack : xmalloc(need), *res;
 
     while (i < n) {
-        size_t k, start = b.len;
+        size_t k, start = len;
         const char *tag = NULL;
         char prev = i ? s[i - 1] : ' ';
 
@@ -218,7 +220,8 @@ mask(struct arena *a, const char *s, size_t cap, int decimals)
                 size_t u = unit_len(s + i + k);
 
                 if (!u) {
-                    buf_add(&b, s + i, k);
+                    memcpy(o + len, s + i, k);
+                    len += k;
                     i += k;
                     continue;
                 }
@@ -226,8 +229,7 @@ mask(struct arena *a, const char *s, size_t cap, int decimals)
             tag = "<n>";
         }
         if (!tag) {
-            buf_addc(&b, s[i]);
-            i++;
+            o[len++] = s[i++];
             continue;
         }
         /* two or more masked values separated only by blanks: <list> */
@@ -236,23 +238,26 @@ mask(struct arena *a, const char *s, size_t cap, int decimals)
             int blanks = 1;
 
             for (j = last_mask_end; j < start; j++)
-                if (b.data[j] != ' ')
+                if (o[j] != ' ')
                     blanks = 0;
             if (blanks && start > last_mask_end) {
-                b.len = last_mask_start;
-                buf_adds(&b, "<list>");
-                last_mask_end = b.len;
+                len = last_mask_start;
+                memcpy(o + len, "<list>", 6);
+                len += 6;
+                last_mask_end = len;
                 i += k;
                 continue;
             }
         }
-        last_mask_start = b.len;
-        buf_adds(&b, tag);
-        last_mask_end = b.len;
+        last_mask_start = len;
+        memcpy(o + len, tag, strlen(tag));
+        len += strlen(tag);
+        last_mask_end = len;
         i += k;
     }
-    res = arena_strndup(a, b.data, b.len);
-    buf_release(&b);
+    res = arena_strndup(a, o, len);
+    if (o != stack)
+        free(o);
     /* trim, cap, and trim what the cap exposed */
     while (*res == ' ')
         res++;
