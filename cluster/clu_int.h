@@ -46,8 +46,9 @@ struct clu_lit {
 };
 /* clu_lit_compile() - pat's requirements into l (none: every subject may match) */
 void clu_lit_compile(struct clu_lit *l, const char *pat);
-/* clu_lit_may_match() - 0 when s lacks a requirement: the pattern cannot match it */
-int clu_lit_may_match(const struct clu_lit *l, const char *s);
+/* clu_lit_may_match() - 0 when s (n bytes, NUL-terminated) lacks a requirement: the
+ * pattern cannot match it */
+int clu_lit_may_match(const struct clu_lit *l, const char *s, size_t n);
 void clu_lit_free(struct clu_lit *l);
 
 struct clu_class_row {

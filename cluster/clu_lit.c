@@ -247,9 +247,9 @@ clu_lit_compile(struct clu_lit *l, const char *pat)
 }
 
 int
-clu_lit_may_match(const struct clu_lit *l, const char *s)
+clu_lit_may_match(const struct clu_lit *l, const char *s, size_t n)
 {
-    size_t i, k, n = l->nreq ? strlen(s) : 0;
+    size_t i, k;
 
     for (i = 0; i < l->nreq; i++) {
         const struct clu_lit_req *q = &l->req[i];
@@ -261,7 +261,7 @@ clu_lit_may_match(const struct clu_lit *l, const char *s)
             if (q->at_start) {
                 size_t on = strlen(o);
 
-                ok = on <= n && !memcmp(s, o, on);
+                ok = on <= n && s[0] == o[0] && !memcmp(s, o, on);
             } else {
                 ok = strstr(s, o) != NULL;
             }

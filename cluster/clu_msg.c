@@ -388,6 +388,7 @@ clu_classify_at(const struct clu_rules *c, struct arena *a, const char *msg, con
     regmatch_t m[10];
     size_t i;
     const char *located = loc && *loc ? clu_cat(a, "@", loc, " ", msg, NULL) : NULL;
+    size_t msg_n = strlen(msg), located_n = located ? strlen(located) : 0;
 
     for (i = 0; i < c->nrows; i++) {
         const char *spec = c->rows[i].fields, *p, *subject = c->rows[i].located ? located : msg;
@@ -396,8 +397,10 @@ clu_classify_at(const struct clu_rules *c, struct arena *a, const char *msg, con
 
         if (!kext_origin && !strcmp(c->rows[i].cls, CLU_KEXT_PANIC))
             continue;
-        if (!subject || (!c->rows[i].always && (!clu_lit_may_match(&c->rows[i].lit, subject) ||
-                                                regexec(&c->rows[i].re, subject, 10, m, 0))))
+        if (!subject ||
+            (!c->rows[i].always &&
+             (!clu_lit_may_match(&c->rows[i].lit, subject, subject == msg ? msg_n : located_n) ||
+              regexec(&c->rows[i].re, subject, 10, m, 0))))
             continue;
         *cls = c->rows[i].cls;
         if (row)

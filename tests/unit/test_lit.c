@@ -90,7 +90,7 @@ check_one(const regex_t *re, const struct clu_lit *l, const char *pat, const cha
     if (regexec(re, s, 10, m, 0))
         return;
     matched++;
-    if (!clu_lit_may_match(l, s)) {
+    if (!clu_lit_may_match(l, s, strlen(s))) {
         print_message("# '%s' matches '%s', refused by its requirements\n", pat, s);
         fail();
     }
