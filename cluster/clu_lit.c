@@ -13,6 +13,7 @@
  * match, hence the class, is the same. A pattern read any other way (a top-level '|', an
  * unbalanced group or bracket) has no requirement: it is always tried.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cluster/clu_int.h"
