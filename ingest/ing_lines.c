@@ -61,6 +61,8 @@ mostly_quoted(const char *text, size_t len, size_t max)
     size_t pos = 0, nonblank = 0, q = 0, lf = SIZE_MAX;
     int over = 0;
 
+    if (!memchr(text, '>', len))
+        return 0; /* no quoted line (most texts): not split a first time */
     while (next_line(text, len, &pos, max, &l, &over, &lf)) {
         if (!l.rawn)
             continue;
