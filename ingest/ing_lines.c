@@ -53,6 +53,21 @@ quoted(const struct ing_line *l)
            (l->rawn >= 2 && l->raw[0] == '>' && l->raw[1] == ' ');
 }
 
+/* some line starts with '>': one at the start of the text or after an LF or a CR (the
+ * few '>' of a report, as in "->", are looked at, not its lines) */
+static int
+line_starts_with_gt(const char *text, size_t len)
+{
+    const char *p = text, *end = text + len;
+
+    while ((p = memchr(p, '>', (size_t)(end - p))) != NULL) {
+        if (p == text || p[-1] == '\n' || p[-1] == '\r')
+            return 1;
+        p++;
+    }
+    return 0;
+}
+
 /* Markdown quoting: when at least 80 % of the non-blank lines carry '> ', strip it */
 static int
 mostly_quoted(const char *text, size_t len, size_t max)
@@ -61,7 +76,7 @@ mostly_quoted(const char *text, size_t len, size_t max)
     size_t pos = 0, nonblank = 0, q = 0, lf = SIZE_MAX;
     int over = 0;
 
-    if (!memchr(text, '>', len))
+    if (!line_starts_with_gt(text, len))
         return 0; /* no quoted line (most texts): not split a first time */
     while (next_line(text, len, &pos, max, &l, &over, &lf)) {
         if (!l.rawn)
