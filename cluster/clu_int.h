@@ -34,13 +34,32 @@ enum clu_list {
     CLU_NLISTS
 };
 
+/* the text a pattern cannot match without (clu_lit.c): every requirement holds, each when
+ * one of its options is in the subject (at its start, for at_start) */
+struct clu_lit_req {
+    int at_start;
+    struct strv opt;
+};
+struct clu_lit {
+    struct clu_lit_req *req;
+    size_t nreq;
+};
+/* clu_lit_compile() - pat's requirements into l (none: every subject may match) */
+void clu_lit_compile(struct clu_lit *l, const char *pat);
+/* clu_lit_may_match() - 0 when s (n bytes, NUL-terminated) lacks a requirement: the
+ * pattern cannot match it */
+int clu_lit_may_match(const struct clu_lit *l, const char *s, size_t n);
+void clu_lit_free(struct clu_lit *l);
+
 struct clu_class_row {
     char *cls, *fields;
     int n;
     regex_t re;
-    unsigned line; /* in classes.tsv */
-    int located;   /* the pattern starts "^@": it reads "@FILE MESSAGE", FILE the basename of
-                      the message's trailing location, and matches no message without one */
+    struct clu_lit lit; /* a message without it is not tried */
+    int always;         /* ".*" and no capture in the fields: every message matches */
+    unsigned line;      /* in classes.tsv */
+    int located;        /* the pattern starts "^@": it reads "@FILE MESSAGE", FILE the basename of
+                           the message's trailing location, and matches no message without one */
 };
 
 struct clu_list_entry {
@@ -64,6 +83,16 @@ struct clu_rules {
     int frames;                   /* N of the classes whose row says 3 (--frames) */
     char digest[17];
 };
+
+/* clu_fmt.c: clu_hex() - v as "%" PRIx64 writes it; clu_dec() - as "%" PRIu64; each returns
+ * the length. clu_hex16() - v as "%016" PRIx64, in a. clu_cat() - the strings up to a NULL
+ * one, joined, in a. */
+size_t clu_hex(char out[17], uint64_t v);
+size_t clu_dec(char out[21], uint64_t v);
+const char *clu_hex16(struct arena *a, uint64_t v);
+char *clu_cat(struct arena *a, ...) __attribute__((sentinel));
+/* clu_canon_list() - a list of the canonical form (§5.2): "COUNT," as a string, each item */
+void clu_canon_list(struct buf *out, const char *const *v, size_t n);
 
 /* frame tokens (clu_sig.c, SIGNATURES.md §4.1), for the primary walk and the hang site */
 #define MAX_TOKENS 40

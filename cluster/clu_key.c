@@ -11,20 +11,31 @@
 #include "cluster/clu.h"
 #include "cluster/clu_int.h"
 
+/* "LEN:TEXT," */
 static void
-ns(struct buf *out, const char *s)
+ns_len(struct buf *out, const char *s, size_t n)
 {
-    buf_addf(out, "%zu:", strlen(s));
-    buf_adds(out, s);
+    char d[21];
+
+    buf_add(out, d, clu_dec(d, n));
+    buf_addc(out, ':');
+    buf_add(out, s, n);
     buf_addc(out, ',');
 }
 
 static void
-list(struct buf *out, const char *const *v, size_t n)
+ns(struct buf *out, const char *s)
 {
+    ns_len(out, s, strlen(s));
+}
+
+void
+clu_canon_list(struct buf *out, const char *const *v, size_t n)
+{
+    char d[21];
     size_t i;
 
-    buf_addf(out, "%zu:%zu,", (size_t)snprintf(NULL, 0, "%zu", n), n);
+    ns_len(out, d, clu_dec(d, n)); /* the count, as a string of its digits */
     for (i = 0; i < n; i++)
         ns(out, v[i]);
 }
@@ -36,8 +47,8 @@ clu_canon(struct buf *out, const char *kind, const char *cls, const char *const 
     ns(out, "xnusig");
     ns(out, kind);
     ns(out, cls);
-    list(out, fields, nfields);
-    list(out, items, nitems);
+    clu_canon_list(out, fields, nfields);
+    clu_canon_list(out, items, nitems);
 }
 
 uint64_t

@@ -224,16 +224,18 @@ cap_utf8(char *s, size_t cap)
     s[n] = '\0';
 }
 
-/* decimals: numbers too (templates and free-text fields), else addresses and UUIDs only */
+/* decimals: numbers too (templates and free-text fields), else addresses and UUIDs only.
+ * Written into one array sized for the worst case (each byte a "<n>"; on the stack for a
+ * message of a few hundred bytes), not into a growing buffer a byte at a time */
 static const char *
 mask(struct arena *a, const char *s, size_t cap, int decimals)
 {
-    struct buf b = BUF_INIT;
-    size_t i = 0, n = strlen(s), last_mask_end = (size_t)-1, last_mask_start = 0;
-    char *res;
+    size_t i = 0, n = strlen(s), len = 0, last_mask_end = (size_t)-1, last_mask_start = 0;
+    size_t need = st_add(st_mult(n, 3), 8);
+    char stack[1536], *o = need <= sizeof(stack) ? stack : xmalloc(need), *res;
 
     while (i < n) {
-        size_t k, start = b.len;
+        size_t k, start = len;
         const char *tag = NULL;
         char prev = i ? s[i - 1] : ' ';
 
@@ -252,7 +254,8 @@ mask(struct arena *a, const char *s, size_t cap, int decimals)
                 size_t u = unit_len(s + i + k);
 
                 if (!u) {
-                    buf_add(&b, s + i, k);
+                    memcpy(o + len, s + i, k);
+                    len += k;
                     i += k;
                     continue;
                 }
@@ -260,8 +263,7 @@ mask(struct arena *a, const char *s, size_t cap, int decimals)
             tag = "<n>";
         }
         if (!tag) {
-            buf_addc(&b, s[i]);
-            i++;
+            o[len++] = s[i++];
             continue;
         }
         /* two or more masked values separated only by blanks: <list> */
@@ -270,23 +272,26 @@ mask(struct arena *a, const char *s, size_t cap, int decimals)
             int blanks = 1;
 
             for (j = last_mask_end; j < start; j++)
-                if (b.data[j] != ' ')
+                if (o[j] != ' ')
                     blanks = 0;
             if (blanks && start > last_mask_end) {
-                b.len = last_mask_start;
-                buf_adds(&b, "<list>");
-                last_mask_end = b.len;
+                len = last_mask_start;
+                memcpy(o + len, "<list>", 6);
+                len += 6;
+                last_mask_end = len;
                 i += k;
                 continue;
             }
         }
-        last_mask_start = b.len;
-        buf_adds(&b, tag);
-        last_mask_end = b.len;
+        last_mask_start = len;
+        memcpy(o + len, tag, strlen(tag));
+        len += strlen(tag);
+        last_mask_end = len;
         i += k;
     }
-    res = arena_strndup(a, b.data, b.len);
-    buf_release(&b);
+    res = arena_strndup(a, o, len);
+    if (o != stack)
+        free(o);
     /* trim, cap, and trim what the cap exposed */
     while (*res == ' ')
         res++;
@@ -416,7 +421,8 @@ clu_classify_at(const struct clu_rules *c, struct arena *a, const char *msg, con
 {
     regmatch_t m[10];
     size_t i;
-    const char *located = loc && *loc ? arena_printf(a, "@%s %s", loc, msg) : NULL;
+    const char *located = loc && *loc ? clu_cat(a, "@", loc, " ", msg, NULL) : NULL;
+    size_t msg_n = strlen(msg), located_n = located ? strlen(located) : 0;
 
     for (i = 0; i < c->nrows; i++) {
         const char *spec = c->rows[i].fields, *p, *subject = c->rows[i].located ? located : msg;
@@ -425,7 +431,10 @@ clu_classify_at(const struct clu_rules *c, struct arena *a, const char *msg, con
 
         if (!kext_origin && !strcmp(c->rows[i].cls, CLU_KEXT_PANIC))
             continue;
-        if (!subject || regexec(&c->rows[i].re, subject, 10, m, 0))
+        if (!subject ||
+            (!c->rows[i].always &&
+             (!clu_lit_may_match(&c->rows[i].lit, subject, subject == msg ? msg_n : located_n) ||
+              regexec(&c->rows[i].re, subject, 10, m, 0))))
             continue;
         *cls = c->rows[i].cls;
         if (row)
@@ -457,8 +466,8 @@ clu_classify_at(const struct clu_rules *c, struct arena *a, const char *msg, con
                         buf_addc(&v, p[j]);
                     }
                 }
-                f[nf++] = arena_printf(a, "%s=%s", name,
-                                       finish_field(a, name[0] == '~' ? name + 1 : name, v.data));
+                f[nf++] = clu_cat(a, name, "=",
+                                  finish_field(a, name[0] == '~' ? name + 1 : name, v.data), NULL);
                 buf_release(&v);
                 p = end ? end + 2 : p + len;
             }

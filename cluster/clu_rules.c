@@ -324,6 +324,8 @@ load_classes(struct clu_rules *c, char *text, struct buf *err)
         r->n = (int)n;
         r->line = lineno;
         r->located = !strncmp(f[3], "^@", 2);
+        clu_lit_compile(&r->lit, f[3]);
+        r->always = (!strcmp(f[3], ".*") || !strcmp(f[3], "^.*")) && !strchr(f[2], '\\');
         c->nrows++;
     }
     if (!c->nrows)
@@ -436,6 +438,7 @@ clu_rules_free(struct clu_rules *c)
         return;
     for (i = 0; i < c->nrows; i++) {
         regfree(&c->rows[i].re);
+        clu_lit_free(&c->rows[i].lit);
         free(c->rows[i].cls);
         free(c->rows[i].fields);
     }

@@ -86,15 +86,10 @@ key(struct arena *a, const struct key_in *in, struct buf *canon, const char **he
 
     buf_reset(canon);
     clu_canon(canon, in->kind, in->cls, in->fields, in->nf, in->items, in->ni);
-    if (in->extras) {
-        size_t i;
-
-        buf_addf(canon, "%zu:%zu,", (size_t)snprintf(NULL, 0, "%zu", in->ne), in->ne);
-        for (i = 0; i < in->ne; i++)
-            buf_addf(canon, "%zu:%s,", strlen(in->extras[i]), in->extras[i]);
-    }
+    if (in->extras)
+        clu_canon_list(canon, in->extras, in->ne);
     k = clu_hash(canon->data, canon->len);
-    *hex = arena_printf(a, "%016" PRIx64, k);
+    *hex = clu_hex16(a, k);
     return k;
 }
 
@@ -203,8 +198,10 @@ classify(const struct clu_rules *c, struct arena *a, struct kpt_report *r, struc
     for (i = 0; i < w->nfields && w->nkey < 8; i++)
         if (w->fields[i][0] != '~')
             w->key_fields[w->nkey++] = w->fields[i];
-    for (i = 0; i < w->nkey; i++)
-        buf_addf(&fb, "%s%s", i ? "; " : "", w->key_fields[i]);
+    for (i = 0; i < w->nkey; i++) {
+        buf_adds(&fb, i ? "; " : "");
+        buf_adds(&fb, w->key_fields[i]);
+    }
     r->fields = arena_strndup(a, fb.data, fb.len);
     buf_release(&fb);
 }
@@ -365,10 +362,14 @@ set_keys(struct arena *a, struct kpt_report *r, struct walk *w)
     key(a, &coarse, &canon, &r->coarse_id);
     for (i = w->start; i < w->ntok && fine.ne < WALK_MAX; i++)
         extras[fine.ne++] = w->tok[i].fine;
-    if (r->src_file)
-        extras[fine.ne++] = arena_printf(
-            a, "loc=%s:%u", strrchr(r->src_file, '/') ? strrchr(r->src_file, '/') + 1 : r->src_file,
-            r->src_line);
+    if (r->src_file) {
+        char line[21];
+
+        clu_dec(line, r->src_line);
+        extras[fine.ne++] = clu_cat(
+            a, "loc=", strrchr(r->src_file, '/') ? strrchr(r->src_file, '/') + 1 : r->src_file, ":",
+            line, NULL);
+    }
     key(a, &fine, &canon, &r->fine_id);
     r->signature = readable(a, w->cls, w->key_fields, w->nkey, w->items, w->nitems);
     r->coarse = readable(a, w->cls, w->key_fields, w->nkey, &coarse_item, 1);

@@ -174,24 +174,29 @@ clu_tokens(const struct clu_rules *c, struct arena *a, const struct kpt_report *
             k.kernel = 1;
         }
         f->approx = k.trust == T_APPROX;
+        char hex[17];
+
         if (k.trust == T_LLDB || k.trust == T_NEAR || k.trust == T_APPROX) {
             const char *fn = clu_reduce_name(c, a, f->function);
 
             k.named = 1;
-            k.text = !mod || k.kernel ? fn : arena_printf(a, "%s!%s", mod, fn);
-            k.fine = arena_printf(a, "%s+0x%" PRIx64, k.text, f->func_off);
+            k.text = !mod || k.kernel ? fn : clu_cat(a, mod, "!", fn, NULL);
+            clu_hex(hex, f->func_off);
+            k.fine = clu_cat(a, k.text, "+0x", hex, NULL); /* token+0xOFF */
         } else if (mod) {
             const struct kpt_kext *kx = k.kernel ? NULL : kext_of(r, mod);
 
             k.text = mod;
-            k.fine = kx && kx->has_uuid ? arena_printf(a, "%s+0x%" PRIx64 "@%s", mod, f->mod_off,
-                                                       kpt_uuid_text(a, kx->uuid))
-                                        : arena_printf(a, "%s+0x%" PRIx64, mod, f->mod_off);
+            clu_hex(hex, f->mod_off); /* bundle+0xOFF, @UUID when the report gave it */
+            k.fine = kx && kx->has_uuid
+                         ? clu_cat(a, mod, "+0x", hex, "@", kpt_uuid_text(a, kx->uuid), NULL)
+                         : clu_cat(a, mod, "+0x", hex, NULL);
         } else {
             /* placed nowhere: on Intel before macOS 11, kext space still says "a kext" */
             if (r->arch == KPT_ARCH_X86_64 && (f->addr >> 32) == 0xffffff7f)
                 k.text = CLU_UNKNOWN_KEXT;
-            k.fine = arena_printf(a, "0x%" PRIx64, f->addr);
+            clu_hex(hex, f->addr);
+            k.fine = clu_cat(a, "0x", hex, NULL);
         }
         if (n && !k.named && !t[n - 1].named && !strcmp(t[n - 1].text, k.text))
             continue; /* step 6 */

@@ -312,16 +312,21 @@ visit(struct walk *w, int dfd, const char *name, int top)
 {
     const char *path = w->path.data;
     struct stat st, lst;
-    int link;
+    int link, lok;
 
-    if (stat_at(w, dfd, name, &st, 1) < 0) {
+    /* the entry itself first: what is not a link is what it points to (one call a file,
+     * not two); a link, or an entry that cannot be looked at, is then followed */
+    lok = stat_at(w, dfd, name, &lst, 0) == 0;
+    if (lok && !S_ISLNK(lst.st_mode)) {
+        st = lst;
+    } else if (stat_at(w, dfd, name, &st, 1) < 0) {
         int e = errno;
 
-        if (e == ELOOP || (stat_at(w, dfd, name, &lst, 0) == 0 && S_ISLNK(lst.st_mode)))
+        if (e == ELOOP || (lok && S_ISLNK(lst.st_mode)))
             return w->fn(path, e == ELOOP ? "symlink loop" : "dangling symlink", w->ctx);
         return w->fn(path, strerror(e), w->ctx);
     }
-    link = stat_at(w, dfd, name, &lst, 0) == 0 && S_ISLNK(lst.st_mode);
+    link = lok && S_ISLNK(lst.st_mode);
     if (S_ISDIR(st.st_mode)) {
         if (link && !top) {
             /* a directory link inside the dumps is followed only where it stays inside the

@@ -108,11 +108,13 @@ ing_arm_frame(struct ing_tp *t, const struct ing_line *l, int last_partial)
     struct kpt_frame f;
     int nd1, nd2;
 
-    for (q = p; q + 3 <= end; q++)
-        if (q[0] == 'l' && q[1] == 'r' && q[2] == ':')
+    /* the first "lr:": the first ':' with "lr" before it */
+    for (q = p; (q = memchr(q, ':', (size_t)(end - q))) != NULL; q++)
+        if (q - p >= 2 && q[-2] == 'l' && q[-1] == 'r')
             break;
-    if (q + 3 > end)
+    if (!q)
         return KPT_E_PARSE;
+    q -= 2;
     p = q + 3;
     memset(&f, 0, sizeof(f));
     cur_skip_blank(&p, end);
@@ -136,7 +138,7 @@ ing_arm_frame(struct ing_tp *t, const struct ing_line *l, int last_partial)
 int
 ing_wrapped_frame(struct arena *a, struct ing_lines *it, struct ing_line *l)
 {
-    struct ing_lines save = *it;
+    struct ing_lines save;
     struct ing_line next;
     const char *p, *end;
     uint64_t v;
@@ -144,6 +146,7 @@ ing_wrapped_frame(struct arena *a, struct ing_lines *it, struct ing_line *l)
 
     if (l->n < 3 || l->s[0] != '0' || l->s[1] != 'x' || l->s[l->n - 1] != '+')
         return 0;
+    save = *it;
     if (!ing_lines_next(it, &next))
         return 0;
     p = next.s;

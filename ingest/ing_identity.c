@@ -16,14 +16,53 @@
 
 #define IDENT_MAX_INCIDENT 128 /* longer is no incident id: the text decides */
 
+/* the digest's input is mostly the text's own bytes: a run of them is fed at once (the
+ * hash is the same whatever the pieces), the LF a line lacks or a blank line's on its own */
+struct feed {
+    XXH3_state_t st;
+    const char *p; /* the run of text not fed yet, or NULL */
+    size_t n;
+};
+
+static void
+flush(struct feed *f)
+{
+    if (f->p)
+        XXH3_128bits_update(&f->st, f->p, f->n);
+    f->p = NULL;
+}
+
+/* d[0..n) of the text: joined to the run when it goes on from it */
+static void
+feed(struct feed *f, const char *p, size_t n)
+{
+    if (f->p && f->p + f->n == p) {
+        f->n += n;
+        return;
+    }
+    flush(f);
+    f->p = p;
+    f->n = n;
+}
+
+/* an LF that is not the text's */
+static void
+feed_lf(struct feed *f)
+{
+    flush(f);
+    XXH3_128bits_update(&f->st, "\n", 1);
+}
+
 void
 ing_text_digest(const char *d, size_t n, uint8_t out[16])
 {
-    XXH3_state_t st;
+    struct feed f;
     XXH128_canonical_t c;
     size_t i = 0, blank_lines = 0;
 
-    XXH3_128bits_reset(&st);
+    XXH3_128bits_reset(&f.st);
+    f.p = NULL;
+    f.n = 0;
     while (i < n) {
         size_t s = i, e;
         const char *nl = memchr(d + i, '\n', n - i);
@@ -40,11 +79,15 @@ ing_text_digest(const char *d, size_t n, uint8_t out[16])
             continue;
         }
         for (; blank_lines; blank_lines--)
-            XXH3_128bits_update(&st, "\n", 1);
-        XXH3_128bits_update(&st, d + s, e - s);
-        XXH3_128bits_update(&st, "\n", 1);
+            feed_lf(&f);
+        feed(&f, d + s, e - s);
+        if (e < n && d[e] == '\n')
+            feed(&f, d + e, 1);
+        else
+            feed_lf(&f);
     }
-    XXH128_canonicalFromHash(&c, XXH3_128bits_digest(&st));
+    flush(&f);
+    XXH128_canonicalFromHash(&c, XXH3_128bits_digest(&f.st));
     memcpy(out, c.digest, 16);
 }
 

@@ -9,53 +9,79 @@
 #include "util/xalloc.h"
 #include "util/err.h"
 
-static const char *
-expand_kext_id(struct arena *a, const char *s, size_t n)
+/* the longest id a compressed one expands to (longer: what fits, piece by piece) */
+#define KEXT_ID_MAX 4096
+
+/* what s[0..n) stands for, a piece at a time: a lead character's prefix, an escape's word,
+ * or the character itself; each piece is kept only when it fits in KEXT_ID_MAX (out NULL:
+ * only counted). Returns the length. */
+static size_t
+expand_into(char *out, const char *s, size_t n)
 {
     static const struct {
         char c;
         const char *with;
+        size_t n;
     } lead[] = {
-        { '>', "com.apple.driver." },
-        { '|', "com.apple.iokit." },
-        { '$', "com.apple.security." },
-        { '@', "com.apple." },
+        { '>', "com.apple.driver.", 17 },
+        { '|', "com.apple.iokit.", 16 },
+        { '$', "com.apple.security.", 19 },
+        { '@', "com.apple.", 10 },
     };
     static const struct {
         char c;
         const char *with;
+        size_t n;
     } mid[] = {
-        { 'U', "AppleUSB" }, { 'A', "Apple" },      { 'F', "Family" },
-        { 'S', "Storage" },  { 'C', "Controller" }, { 'B', "Bluetooth" },
-        { 'I', "Intel" },    { 'a', "Action" },     { 'P', "Profile" },
+        { 'U', "AppleUSB", 8 }, { 'A', "Apple", 5 },       { 'F', "Family", 6 },
+        { 'S', "Storage", 7 },  { 'C', "Controller", 10 }, { 'B', "Bluetooth", 9 },
+        { 'I', "Intel", 5 },    { 'a', "Action", 6 },      { 'P', "Profile", 7 },
     };
-    struct buf b = BUF_INIT_MAX(4096);
-    const char *out;
-    size_t i, k;
+    size_t i, k, len = 0;
 
     for (i = 0; i < n; i++) {
-        int done = 0;
+        const char *with = NULL;
+        size_t wn = 1;
 
         if (i == 0)
             for (k = 0; k < sizeof(lead) / sizeof(lead[0]); k++)
                 if (s[0] == lead[k].c) {
-                    buf_adds(&b, lead[k].with);
-                    done = 1;
+                    with = lead[k].with;
+                    wn = lead[k].n;
                     break;
                 }
-        if (!done && s[i] == '!' && i + 1 < n)
+        if (!with && s[i] == '!' && i + 1 < n)
             for (k = 0; k < sizeof(mid) / sizeof(mid[0]); k++)
                 if (s[i + 1] == mid[k].c) {
-                    buf_adds(&b, mid[k].with);
+                    with = mid[k].with;
+                    wn = mid[k].n;
                     i++;
-                    done = 1;
                     break;
                 }
-        if (!done)
-            buf_addc(&b, s[i]);
+        if (!with)
+            with = s + i;
+        if (len + wn <= KEXT_ID_MAX) {
+            if (out)
+                memcpy(out + len, with, wn);
+            len += wn;
+        }
     }
-    out = arena_strndup(a, b.data, b.len);
-    buf_release(&b);
+    return len;
+}
+
+/* a loaded kext's id, its compressed form expanded (§6.9), in a; an id that needs no
+ * expanding (no lead character, no '!') is copied as it is */
+static const char *
+expand_kext_id(struct arena *a, const char *s, size_t n)
+{
+    size_t len;
+    char *out;
+
+    if (n && n <= KEXT_ID_MAX && !strchr(">|$@", s[0]) && !memchr(s, '!', n))
+        return arena_strndup(a, s, n);
+    len = expand_into(NULL, s, n);
+    out = arena_alloc(a, st_add(len, 1));
+    expand_into(out, s, n);
     return out;
 }
 

@@ -249,7 +249,7 @@ msg_terminator(const struct ing_line *l)
     if (!l->n)
         return 1;
     for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-        if (ing_starts(l, keys[i]))
+        if (keys[i][0] == l->s[0] && ing_starts(l, keys[i]))
             return 1;
     /* arm64 register rows: "x0:  0x..." */
     if (l->n > 4 && l->s[0] == 'x' && isdigit((unsigned char)l->s[1]) &&
@@ -476,7 +476,7 @@ field_line(struct ing_tp *t, const struct ing_line *l, int last_partial)
     if (last_partial)
         return; /* a cut line tells nothing reliable */
     for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-        if (ing_starts(l, keys[i].key)) {
+        if (keys[i].key[0] == l->s[0] && ing_starts(l, keys[i].key)) {
             v = value_after(l, keys[i].key, &n);
             keys[i].fn(t, l, v, n, keys[i].arg);
             return;

@@ -53,6 +53,7 @@ struct ing_tp {
 struct ing_lines {
     const char *text;
     size_t len, pos, max;
+    size_t lf; /* the next LF, found once (ing_lines.c) */
     int strip, over;
 };
 void ing_lines_init(struct ing_lines *it, const char *text, size_t len, size_t max);

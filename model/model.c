@@ -255,11 +255,18 @@ kpt_frames_joined(struct arena *a, const struct kpt_report *r)
 const char *
 kpt_uuid_text(struct arena *a, const uint8_t u[16])
 {
-    return arena_printf(a,
-                        "%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-"
-                        "%02X%02X%02X%02X%02X%02X",
-                        u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
-                        u[12], u[13], u[14], u[15]);
+    /* 8-4-4-4-12 upper-case hex digits (printf was most of a signature's cost: a token of
+     * every kext frame carries one) */
+    char *p = arena_alloc(a, 37), *o = p;
+    int i;
+
+    for (i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *o++ = '-';
+        *o++ = "0123456789ABCDEF"[u[i] >> 4];
+        *o++ = "0123456789ABCDEF"[u[i] & 15];
+    }
+    return p;
 }
 
 int
