@@ -81,4 +81,14 @@ void ing_loaded_line(struct ing_tp *t, const struct ing_line *l);
  */
 int ing_date_line(struct ing_tp *t, const struct ing_line *l);
 
+/* the panic line and its message (ing_text_msg.c): ing_msg_panic_line() - a "panic(...)"
+ * line starts the message (0), else -1; ing_msg_append() - a line after it, added;
+ * ing_msg_terminator() - whether a line ends it; ing_msg_finish() - the message made;
+ * ing_msg_fault_data() - the fault's data lines (CR2, error code) read */
+void ing_msg_finish(struct ing_tp *t);
+void ing_msg_append(struct ing_tp *t, const char *s, size_t n);
+int ing_msg_panic_line(struct ing_tp *t, const struct ing_line *l);
+void ing_msg_fault_data(struct ing_tp *t, const struct ing_line *l);
+int ing_msg_terminator(const struct ing_line *l);
+
 #endif
