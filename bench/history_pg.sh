@@ -27,8 +27,8 @@ cpu() {
 HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
 srv_cpu() {
     pm=$(head -1 "$PG_DIR/data/postmaster.pid" 2>/dev/null || echo 0)
-    [ -r "/proc/$pm/stat" ] || { echo 0; return; }
-    for p in $pm $(pgrep -P "$pm"); do cat "/proc/$p/stat" 2>/dev/null; done |
+    [ -r "/proc/$pm/stat" ] || { echo 0; return; } # portable: /proc only on Linux; elsewhere the server CPU is 0 (not measured)
+    for p in $pm $(pgrep -P "$pm"); do cat "/proc/$p/stat" 2>/dev/null; done | # portable: as above
         awk -v pm="$pm" -v hz="$HZ" '{ sub(/^.*\) /, ""); t += $12 + $13; if ($0 ~ /./ && NR == 1) t += $14 + $15 }
                                      END { printf "%.3f\n", t / hz }'
 }
