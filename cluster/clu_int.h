@@ -144,4 +144,8 @@ const char *clu_pool_str(struct clu_pool *p, const char *s);
 /* clu_pool_release() - every string of the pool, and its index */
 void clu_pool_release(struct clu_pool *p);
 
+/* clu_skip_bracket() - past the bracket expression at p ('['), or NULL when it does not
+ * close (clu_lit.c; the rules' budget reads patterns with it too) */
+const char *clu_skip_bracket(const char *p);
+
 #endif

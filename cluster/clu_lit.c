@@ -42,9 +42,8 @@ literal(const char *p, char *c)
     return 0;
 }
 
-/* past the bracket expression at p ('['), or NULL when it does not close */
-static const char *
-skip_bracket(const char *p)
+const char *
+clu_skip_bracket(const char *p)
 {
     p++;
     if (*p == '^')
@@ -77,7 +76,7 @@ group_end(const char *p)
             if (!*++p)
                 return NULL;
         } else if (*p == '[') {
-            if (!(p = skip_bracket(p)))
+            if (!(p = clu_skip_bracket(p)))
                 return NULL;
             p--;
         } else if (*p == '(') {
@@ -168,7 +167,7 @@ top_bar(const char *p, const char *end)
             p++;
         else if (*p == '(' && (e = group_end(p)) != NULL)
             p = e;
-        else if (*p == '[' && (e = skip_bracket(p)) != NULL)
+        else if (*p == '[' && (e = clu_skip_bracket(p)) != NULL)
             p = e - 1;
     }
     return NULL;
@@ -210,7 +209,7 @@ scan(struct clu_lit *l, const char *p, const char *end, int start)
             continue;
         }
         if (*p == '[' || *p == '{') {
-            if (!(e = *p == '[' ? skip_bracket(p) : interval_end(p, end)) || e > end) {
+            if (!(e = *p == '[' ? clu_skip_bracket(p) : interval_end(p, end)) || e > end) {
                 ret = KPT_E_PARSE;
                 break;
             }

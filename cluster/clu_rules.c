@@ -168,27 +168,14 @@ over_budget(const char *p)
             if (p[1])
                 p++;
             break;
-        case '[':
-            p++;
-            if (*p == '^')
-                p++;
-            if (*p == ']')
-                p++;
-            while (*p && *p != ']') {
-                if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
-                    char close = p[1];
+        case '[': {
+            const char *q = clu_skip_bracket(p);
 
-                    for (p += 2; *p && !(*p == close && p[1] == ']'); p++)
-                        ;
-                    if (*p)
-                        p++;
-                }
-                if (*p)
-                    p++;
-            }
-            if (!*p)
+            if (!q)
                 return NULL; /* unclosed: regcomp says why */
+            p = q - 1;       /* its ']': the loop steps past */
             break;
+        }
         case '(':
             if (depth == sizeof(stack) / sizeof(stack[0]))
                 return "pattern nesting groups deeper than 64";
