@@ -14,6 +14,18 @@ trap 'rm -rf "$T"' EXIT
 SYM="--kdk-root $FX/kdks --kext $FX/kexts --no-cache"
 
 timeout 300 "$BIN" $SYM -q --reports-csv "$T/r.csv" --json "$T/r.json" -o "$T/r.md" "$FX/hangs" 2>"$T/err"
+# bcubed TSV KEYCOL: BCubed precision and recall of the hang keys (column KEYCOL) against
+# the causes (column 3), over the rows with a site (column 4 is 1)
+bcubed() {
+    awk -F'\t' -v kcol="$2" '$4 == 1 { key[NR] = $kcol; lab[NR] = $3; n++ }
+        END {
+            for (i in key) { kc[key[i]]++; lc[lab[i]]++; both[key[i] SUBSEP lab[i]]++ }
+            for (i in key) { p += both[key[i] SUBSEP lab[i]] / kc[key[i]]; r += both[key[i] SUBSEP lab[i]] / lc[lab[i]] }
+            p /= n; r /= n; f = 2 * p * r / (p + r)
+            for (k in kc) nk++
+            printf "%d reports, %d hang keys, P=%.4f R=%.4f F=%.4f\n", n, nk, p, r, f
+        }' "$1"
+}
 check "the hang fleet runs (exit 0)" test $? -eq 0
 # path, signature_id, hang_id, hang: the last columns of the reports CSV (no commas inside)
 awk -F, 'NR > 1 { sub(/\r$/, ""); n = split($1, p, "/"); print p[n] "\t" $8 "\t" $(NF-1) "\t" $NF }' "$T/r.csv" | sort > "$T/keys.tsv"
@@ -31,14 +43,7 @@ check "the turnstile owner's site is named (FixtureStorage_top)" \
     sh -c "awk -F'\t' '\$3 == \"owner\" && \$4 == 1 && \$8 !~ /^com.apple.driver.FixtureStorage!FixtureStorage_top/' '$T/joined.tsv' | grep -q . && exit 1 || exit 0"
 
 # BCubed precision and recall of the hang keys against the causes
-awk -F'\t' '$4 == 1 { key[NR] = $7; lab[NR] = $3; n++ }
-    END {
-        for (i in key) { kc[key[i]]++; lc[lab[i]]++; both[key[i] SUBSEP lab[i]]++ }
-        for (i in key) { p += both[key[i] SUBSEP lab[i]] / kc[key[i]]; r += both[key[i] SUBSEP lab[i]] / lc[lab[i]] }
-        p /= n; r /= n; f = 2 * p * r / (p + r)
-        for (k in kc) nk++
-        printf "%d reports, %d hang keys, P=%.4f R=%.4f F=%.4f\n", n, nk, p, r, f
-    }' "$T/joined.tsv" > "$T/bcubed"
+bcubed "$T/joined.tsv" 7 > "$T/bcubed"
 check "hang keys group exactly by root cause: $(cat "$T/bcubed")" grep -q 'P=1.0000 R=1.0000 F=1.0000' "$T/bcubed"
 check "one site behind two services has one hang key" \
     sh -c "test \$(awk -F'\t' '\$3 == \"kernel\" && \$4 == 1 { print \$7 }' '$T/joined.tsv' | sort -u | wc -l) -eq 1"
@@ -85,14 +90,7 @@ check "each damaged body says why (cut, placeholder, kcdata, empty)" \
     sh -c "awk -F'\t' '\$4 == 0 && index(\$9, \$5) == 0' '$T/xj.tsv' | grep -q . && exit 1 || exit 0"
 check "each Intel site names its root cause's function" \
     sh -c "awk -F'\t' '\$4 == 1 && index(\$9, \$5) == 0' '$T/xj.tsv' | grep -q . && exit 1 || exit 0"
-awk -F'\t' '$4 == 1 { key[NR] = $8; lab[NR] = $3; n++ }
-    END {
-        for (i in key) { kc[key[i]]++; lc[lab[i]]++; both[key[i] SUBSEP lab[i]]++ }
-        for (i in key) { p += both[key[i] SUBSEP lab[i]] / kc[key[i]]; r += both[key[i] SUBSEP lab[i]] / lc[lab[i]] }
-        p /= n; r /= n; f = 2 * p * r / (p + r)
-        for (k in kc) nk++
-        printf "%d reports, %d hang keys, P=%.4f R=%.4f F=%.4f\n", n, nk, p, r, f
-    }' "$T/xj.tsv" > "$T/xbcubed"
+bcubed "$T/xj.tsv" 8 > "$T/xbcubed"
 check "Intel hang keys group exactly by root cause: $(cat "$T/xbcubed")" grep -q 'P=1.0000 R=1.0000 F=1.0000' "$T/xbcubed"
 check "one Intel site behind two services has one hang key" \
     sh -c "test \$(awk -F'\t' '\$3 == \"running\" && \$4 == 1 { print \$8 }' '$T/xj.tsv' | sort -u | wc -l) -eq 1"

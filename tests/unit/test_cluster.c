@@ -3,7 +3,7 @@
  * reduction, and keys that must stay equal or must differ.
  */
 #include "model/fields.h"
-#include "tests/unit/testlib.h"
+#include "tests/unit/testsign.h"
 
 #include <inttypes.h>
 
@@ -240,26 +240,6 @@ test_reduce_names(void **state)
 
 /* ---- keys that must agree or differ, on whole reports ---- */
 
-static const char *
-sign_text(struct arena *a, const char *text)
-{
-    struct clu_rules *c = clu_rules_new();
-    struct sym_ctx *s = sym_ctx_new(NULL, NULL);
-    struct kpt_limits lim;
-    struct kpt_report r;
-    const char *id;
-
-    kpt_limits_default(&lim);
-    kpt_report_init(&r, a, "t");
-    assert_int_equal(ing_parse(text, strlen(text), &lim, a, &r), 0);
-    sym_resolve(s, a, &r);
-    clu_sign(c, a, &r);
-    id = r.sig_id;
-    sym_ctx_free(s);
-    clu_rules_free(c);
-    return id;
-}
-
 #define WATCHDOG(svc, healthy, secs)                                                               \
     "panic(cpu 0 caller 0xfffffe003b8fc3e4): userspace watchdog timeout: no successful checkins "  \
     "from " svc " (2 induced crashes) in " secs " seconds\n"                                       \
@@ -276,13 +256,15 @@ test_keys_same_and_differ(void **state)
 
     (void)state;
     /* watchdog: the starved service is the key; healthy services and numbers are not */
-    assert_string_equal(sign_text(a, WATCHDOG("WindowServer", "logd", "120")), "6e846b703f4915f4");
-    assert_string_equal(sign_text(a, WATCHDOG("WindowServer", "opendirectoryd", "90")),
+    assert_string_equal(tl_sign_text(a, WATCHDOG("WindowServer", "logd", "120")),
                         "6e846b703f4915f4");
-    assert_string_equal(sign_text(a, WATCHDOG("logd", "WindowServer", "120")), "c5ff531405fa386d");
+    assert_string_equal(tl_sign_text(a, WATCHDOG("WindowServer", "opendirectoryd", "90")),
+                        "6e846b703f4915f4");
+    assert_string_equal(tl_sign_text(a, WATCHDOG("logd", "WindowServer", "120")),
+                        "c5ff531405fa386d");
     /* the same bug with another slide, kext version, line number: one key */
-    assert_string_equal(sign_text(a, r1), sign_text(a, r2));
-    assert_string_equal(sign_text(a, r1), sign_text(a, r3));
+    assert_string_equal(tl_sign_text(a, r1), tl_sign_text(a, r2));
+    assert_string_equal(tl_sign_text(a, r1), tl_sign_text(a, r3));
     free(r1);
     free(r2);
     free(r3);
@@ -294,7 +276,7 @@ test_keys_same_and_differ(void **state)
                  "Kernel slide:     0x0000000000000000\n");
     r2 = xstrdup(r1);
     memcpy(strstr(r2, "13=general protection"), "14=page fault, regi", 19);
-    assert_string_not_equal(sign_text(a, r1), sign_text(a, r2));
+    assert_string_not_equal(tl_sign_text(a, r1), tl_sign_text(a, r2));
     free(r1);
     free(r2);
     arena_free(a);

@@ -4,7 +4,7 @@
  * class rows that read a message's location ("@IOGPUMemory.cpp:492"), and a message of
  * several lines as a cluster shows it.
  */
-#include "tests/unit/testlib.h"
+#include "tests/unit/testsign.h"
 
 #include <inttypes.h>
 
@@ -12,26 +12,6 @@
 #include "ingest/ing.h"
 #include "symbolicate/sym.h"
 #include "util/xalloc.h"
-
-static const char *
-sign_text(struct arena *a, const char *text)
-{
-    struct clu_rules *c = clu_rules_new();
-    struct sym_ctx *s = sym_ctx_new(NULL, NULL);
-    struct kpt_limits lim;
-    struct kpt_report r;
-    const char *id;
-
-    kpt_limits_default(&lim);
-    kpt_report_init(&r, a, "t");
-    assert_int_equal(ing_parse(text, strlen(text), &lim, a, &r), 0);
-    sym_resolve(s, a, &r);
-    clu_sign(c, a, &r);
-    id = r.sig_id;
-    sym_ctx_free(s);
-    clu_rules_free(c);
-    return id;
-}
 
 /* r signed from text with rules c (r's strings live in a and c) */
 static void
@@ -195,12 +175,12 @@ test_join_cut_kext_list(void **state)
     assert_null(
         clu_join_form(a, "x86_trap[13=general protection] | lck_mtx_lock | IOLog", &unnamed));
     /* the cut copy alone in its cluster without the join; with its twin, one cluster of 2 */
-    assert_string_not_equal(sign_text(a, cut), sign_text(a, named));
+    assert_string_not_equal(tl_sign_text(a, cut), tl_sign_text(a, named));
     texts[0] = cut, texts[1] = named;
     nc = joined_clusters(texts, 2, &count, &id);
     assert_int_equal(nc, 1);
     assert_int_equal(count, 2);
-    assert_string_equal(id, sign_text(a, named)); /* shown under the named twin's key */
+    assert_string_equal(id, tl_sign_text(a, named)); /* shown under the named twin's key */
     free((char *)id);
     /* two named clusters read the same: the cut copy could be either, it stays apart */
     texts[2] = other;
